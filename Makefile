@@ -1,0 +1,52 @@
+# The two README commands (make run, make test) plus build, bench and fuzz.
+# Every target first runs scripts/setup.sh, which installs only what is missing.
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+FUZZ_BUILD ?= build-fuzz
+PY         := /usr/bin/python3
+NINJA      := ninja
+
+.PHONY: all setup run test test-normal test-asan unit e2e bench fuzz clean format
+
+all: setup $(BUILD)/build.ninja
+	$(NINJA) -C $(BUILD)
+
+setup:
+	@./scripts/setup.sh
+
+$(BUILD)/build.ninja:
+	meson setup $(BUILD) --buildtype=release -Db_ndebug=false
+
+$(ASAN_BUILD)/build.ninja:
+	meson setup $(ASAN_BUILD) --buildtype=debug -Db_sanitize=address,undefined -Db_lundef=false
+
+$(FUZZ_BUILD)/build.ninja:
+	CC=clang meson setup $(FUZZ_BUILD) --buildtype=debug -Dfuzzing=true -Db_lundef=false
+
+run: all
+	./scripts/run-demo.sh $(BUILD)
+
+# Both builds, unit tests and end-to-end tests on each, then the fuzz corpora.
+test: setup $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja
+	$(NINJA) -C $(BUILD)
+	$(NINJA) -C $(ASAN_BUILD)
+	meson test -C $(BUILD) --print-errorlogs --num-processes 2
+	YG_BIN=$(CURDIR)/$(BUILD)/yagura $(PY) -m pytest -q tests/e2e
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		meson test -C $(ASAN_BUILD) --print-errorlogs --num-processes 2
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		YG_BIN=$(CURDIR)/$(ASAN_BUILD)/yagura YG_SANITIZED=1 $(PY) -m pytest -q tests/e2e
+
+bench: all
+	./bench/run.sh $(BUILD)
+
+fuzz: setup $(FUZZ_BUILD)/build.ninja
+	$(NINJA) -C $(FUZZ_BUILD)
+	./fuzz/run.sh $(FUZZ_BUILD) $${FUZZ_SECONDS:-60}
+
+format:
+	find src tests fuzz bench -name '*.[ch]' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

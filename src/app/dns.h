@@ -1,0 +1,69 @@
+/*
+ * DNS message parser (RFC 1035 section 4, RFC 3596 for AAAA).
+ *
+ * Parses one DNS message (the UDP payload, or a TCP message without its
+ * 2-byte length prefix). Names are decoded to presentation form with
+ * compression pointers followed; pointer loops and pointers outside the
+ * message are rejected. Results are copied into the fixed-size struct, so
+ * nothing borrows the packet afterwards.
+ */
+#ifndef YG_APP_DNS_H
+#define YG_APP_DNS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/anomaly.h"
+
+#define YG_DNS_NAME_MAX 256 /* 253 chars of presentation form + NUL, rounded */
+#define YG_DNS_MAX_QUERIES 4
+#define YG_DNS_MAX_ANSWERS 24
+
+struct yg_dns_query {
+	char name[YG_DNS_NAME_MAX]; /* case as on the wire, no trailing dot; "" for the root */
+	uint16_t type;
+	uint16_t class_;
+};
+
+struct yg_dns_answer {
+	char name[YG_DNS_NAME_MAX];
+	uint16_t type;
+	uint16_t class_;
+	uint32_t ttl;
+	/* A/AAAA: the address in text form; CNAME/PTR/NS/MX(exchange): the
+	 * target name; other types: empty. */
+	char data[YG_DNS_NAME_MAX];
+	uint8_t addr[16];   /* A: first 4 bytes; AAAA: all 16 */
+	uint8_t addr_family; /* 4, 6, or 0 when not an address record */
+};
+
+struct yg_dns_msg {
+	uint16_t id;
+	uint16_t flags;     /* the 16-bit flags word as on the wire */
+	bool response;      /* QR bit */
+	uint8_t opcode;
+	uint8_t rcode;
+	uint16_t qdcount, ancount, nscount, arcount; /* as in the header */
+	uint8_t n_queries;  /* queries parsed (at most YG_DNS_MAX_QUERIES) */
+	struct yg_dns_query queries[YG_DNS_MAX_QUERIES];
+	uint8_t n_answers;  /* answers parsed (at most YG_DNS_MAX_ANSWERS) */
+	struct yg_dns_answer answers[YG_DNS_MAX_ANSWERS];
+};
+
+/*
+ * Parses a DNS message. Returns 0 when the header and every query parsed
+ * (answers that could not be parsed are dropped and *ret_anom says why);
+ * -EBADMSG when the message is not DNS enough to report, with *ret_anom set
+ * (YG_ANOM_DNS_MALFORMED, _PTR_LOOP, _PTR_OOB, _NAME_TOO_LONG). *ret_anom is
+ * YG_ANOM__COUNT when there was nothing odd.
+ */
+int yg_dns_parse(const uint8_t *p, size_t len, struct yg_dns_msg *ret, enum yg_anomaly *ret_anom);
+
+/* Mnemonic for an RR type ("A", "AAAA", "CNAME", ...), or NULL if unknown. */
+const char *yg_dns_rrtype_name(uint16_t type);
+
+/* Mnemonic for an rcode ("NOERROR", "NXDOMAIN", ...), or NULL if unknown. */
+const char *yg_dns_rcode_name(uint8_t rcode);
+
+#endif

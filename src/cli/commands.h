@@ -1,0 +1,8 @@
+/* Entry points of the subcommands; argv[0] is the subcommand name. Each
+ * returns the process exit code. */
+#ifndef YG_CLI_COMMANDS_H
+#define YG_CLI_COMMANDS_H
+
+int yg_cmd_sensor(int argc, char **argv);
+
+#endif

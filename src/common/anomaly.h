@@ -1,0 +1,70 @@
+/*
+ * Kinds of malformed or suspicious input the sensor counts. Malformed
+ * traffic is not an error of the program: a decoder records the anomaly on
+ * the packet (or returns it) and the engine counts it in the stats event
+ * under "decoder.<name>" or "app.<name>".
+ *
+ * To add a kind, add one X line; names are stable EVE counter names.
+ */
+#ifndef YG_COMMON_ANOMALY_H
+#define YG_COMMON_ANOMALY_H
+
+#define YG_ANOMALY_LIST(X)                                                     \
+	/* capture / link layer */                                             \
+	X(PKT_EMPTY, "decoder.pkt_empty")                                      \
+	X(PKT_TRUNCATED_CAPTURE, "decoder.pkt_truncated_capture")              \
+	X(LINKTYPE_UNSUPPORTED, "decoder.linktype_unsupported")                \
+	X(ETH_TRUNC, "decoder.eth_truncated")                                  \
+	X(VLAN_TRUNC, "decoder.vlan_truncated")                                \
+	X(VLAN_TOO_MANY, "decoder.vlan_too_many_layers")                       \
+	X(SLL_TRUNC, "decoder.sll_truncated")                                  \
+	X(NULL_TRUNC, "decoder.null_truncated")                                \
+	X(ETHERTYPE_UNKNOWN, "decoder.ethertype_unknown")                      \
+	/* IPv4 */                                                             \
+	X(IPV4_TRUNC, "decoder.ipv4_truncated")                                \
+	X(IPV4_BAD_VERSION, "decoder.ipv4_bad_version")                        \
+	X(IPV4_BAD_HLEN, "decoder.ipv4_bad_header_length")                     \
+	X(IPV4_BAD_TOTLEN, "decoder.ipv4_bad_total_length")                    \
+	X(IPV4_BAD_OPTION, "decoder.ipv4_bad_option")                          \
+	X(IPV4_FRAG, "decoder.ipv4_fragment")                                  \
+	/* IPv6 */                                                             \
+	X(IPV6_TRUNC, "decoder.ipv6_truncated")                                \
+	X(IPV6_BAD_VERSION, "decoder.ipv6_bad_version")                        \
+	X(IPV6_BAD_PLEN, "decoder.ipv6_bad_payload_length")                    \
+	X(IPV6_EXTHDR_TRUNC, "decoder.ipv6_exthdr_truncated")                  \
+	X(IPV6_EXTHDR_TOO_MANY, "decoder.ipv6_exthdr_too_many")                \
+	X(IPV6_FRAG, "decoder.ipv6_fragment")                                  \
+	X(IPPROTO_UNKNOWN, "decoder.ipproto_unknown")                          \
+	/* tunnels */                                                          \
+	X(TUNNEL_TOO_DEEP, "decoder.tunnel_too_deep")                          \
+	X(TEREDO_BAD, "decoder.teredo_malformed")                              \
+	/* L4 */                                                               \
+	X(TCP_TRUNC, "decoder.tcp_truncated")                                  \
+	X(TCP_BAD_HLEN, "decoder.tcp_bad_header_length")                       \
+	X(TCP_BAD_OPTION, "decoder.tcp_bad_option")                            \
+	X(UDP_TRUNC, "decoder.udp_truncated")                                  \
+	X(UDP_BAD_LEN, "decoder.udp_bad_length")                               \
+	X(ICMP_TRUNC, "decoder.icmpv4_truncated")                              \
+	X(ICMPV6_TRUNC, "decoder.icmpv6_truncated")                            \
+	/* app layer */                                                        \
+	X(DNS_MALFORMED, "app.dns_malformed")                                  \
+	X(DNS_PTR_LOOP, "app.dns_pointer_loop")                                \
+	X(DNS_PTR_OOB, "app.dns_pointer_out_of_bounds")                        \
+	X(DNS_NAME_TOO_LONG, "app.dns_name_too_long")                          \
+	X(HTTP_MALFORMED, "app.http_malformed")                                \
+	X(HTTP_TOO_LONG, "app.http_header_too_long")                           \
+	X(TLS_MALFORMED, "app.tls_malformed")                                  \
+	X(TLS_HELLO_TOO_BIG, "app.tls_client_hello_too_big")                   \
+	X(STREAM_GAP, "app.stream_gap")
+
+enum yg_anomaly {
+#define YG_X_ENUM(id, name) YG_ANOM_##id,
+	YG_ANOMALY_LIST(YG_X_ENUM)
+#undef YG_X_ENUM
+	YG_ANOM__COUNT
+};
+
+/* The stable counter name ("decoder.ipv4_truncated"); "unknown" if out of range. */
+const char *yg_anomaly_name(unsigned kind);
+
+#endif

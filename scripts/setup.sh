@@ -4,7 +4,7 @@
 set -eu
 PKGS="build-essential meson ninja-build pkg-config clang libclang-rt-14-dev \
 libpcap-dev libjansson-dev liburcu-dev libidn2-dev libssl-dev libcmocka-dev \
-python3-pytest tshark"
+python3-pytest tshark libmicrohttpd-dev libsqlite3-dev sqlite3 python3-requests"
 missing=""
 for p in $PKGS; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

@@ -1,11 +1,371 @@
+/*
+ * yagura sensor: capture -> decode -> flow -> app -> detect -> EVE.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <urcu.h>
 
 #include "cli/commands.h"
+#include "decode/decode.h"
+#include "sensor/engine.h"
+#include "sensor/homenet.h"
+#include "sensor/intel_live.h"
+#include "sensor/stats_event.h"
+
+#define MAX_INTEL 64
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: yagura sensor -r FILE.pcap|-i IFACE [--intel PATH]... [options]\n"
+		"\n"
+		"  -r, --read FILE        read a pcap or pcapng file\n"
+		"  -i, --interface IFACE  capture live from an interface\n"
+		"      --bpf FILTER       BPF capture filter (tcpdump syntax)\n"
+		"      --intel PATH       indicator file or folder (repeatable): plain lists,\n"
+		"                         hosts files, FireHOL netsets, CSV, STIX 2.1 bundles\n"
+		"      --eve FILE|-       EVE JSON output (default: eve.json; - for stdout)\n"
+		"      --workers N        worker threads, packets spread by flow (default 1)\n"
+		"      --home-net LIST    your networks, e.g. 10.0.0.0/8,2001:db8::/32\n"
+		"                         (default: RFC 1918 and fc00::/7)\n"
+		"      --flow-memcap MB   memory for flows and app buffers (default 1024)\n"
+		"      --no-flow-log      do not write flow events\n"
+		"  -q, --quiet            no progress line and no summary\n"
+		"\n"
+		"Indicator files are reloaded on SIGHUP and when they change on disk.\n"
+		"Exit status: 0 clean run; 1 some input was rejected (damaged capture,\n"
+		"bad indicator lines, unreadable paths, output errors); 2 usage or fatal error.\n");
+}
+
+static atomic_bool g_stop, g_reload;
+static struct yg_engine *g_engine;
+
+static void on_signal(int sig)
+{
+	if (sig == SIGHUP) {
+		atomic_store(&g_reload, true);
+		return;
+	}
+	atomic_store(&g_stop, true);
+	if (g_engine)
+		yg_engine_stop(g_engine);
+}
+
+struct intel_err_ctx {
+	unsigned long printed;
+};
+
+static void on_intel_error(void *ud, const char *source, unsigned long line, const char *msg)
+{
+	struct intel_err_ctx *c = ud;
+	c->printed++;
+	if (line)
+		fprintf(stderr, "intel: %s:%lu: %s\n", source, line, msg);
+	else
+		fprintf(stderr, "intel: %s: %s\n", source, msg);
+}
+
+struct watcher {
+	struct yg_intel_live *live;
+	pthread_t tid;
+	atomic_bool done;
+	atomic_ulong reloads;
+	atomic_ulong rejected;
+};
+
+/* Reloads the indicator set on SIGHUP or when a file changes. */
+static void *watch_main(void *arg)
+{
+	struct watcher *wt = arg;
+	unsigned ticks = 0;
+	while (!atomic_load(&wt->done)) {
+		struct timespec ts = {0, 100 * 1000 * 1000};
+		nanosleep(&ts, NULL);
+		bool want = atomic_exchange(&g_reload, false);
+		if (!want && ++ticks % 10 == 0)
+			want = yg_intel_live_changed(wt->live);
+		if (!want)
+			continue;
+		struct yg_intel_load_result res;
+		int r = yg_intel_live_reload(wt->live, &res);
+		if (r < 0) {
+			fprintf(stderr, "intel: reload failed (%s); keeping the previous set\n",
+				strerror(-r));
+			continue;
+		}
+		atomic_fetch_add(&wt->reloads, 1);
+		atomic_store(&wt->rejected, res.rejected);
+		fprintf(stderr, "intel: reloaded %zu indicators (%lu rejected), generation %llu\n",
+			res.indicators, res.rejected,
+			(unsigned long long)yg_intel_live_generation(wt->live));
+	}
+	return NULL;
+}
+
+static void progress(void *ud, uint64_t pkts, uint64_t bytes, uint64_t pos, uint64_t size)
+{
+	double *t0 = ud;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	double el = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9 - *t0;
+	double pct = size ? 100.0 * (double)pos / (double)size : 0;
+	fprintf(stderr, "\r%llu packets  %.1f MB  %5.1f%%  %.2f Mpps   ", (unsigned long long)pkts,
+		(double)bytes / 1e6, pct, el > 0 ? (double)pkts / el / 1e6 : 0.0);
+}
+
+static void summary(const struct yg_engine_result *res, const char *eve_path, size_t indicators)
+{
+	const struct yg_sensor_stats *s = &res->stats;
+	uint64_t anom = 0;
+	for (unsigned i = 0; i < YG_ANOM__COUNT; i++)
+		anom += s->anomalies[i];
+	fprintf(stderr,
+		"sensor: %llu packets, %llu bytes in %.2f s; %llu flows; "
+		"dns %llu, http %llu, tls %llu; %llu alerts from %zu indicators; "
+		"%llu anomalies; EVE: %s\n",
+		(unsigned long long)s->pkts, (unsigned long long)s->bytes, res->seconds,
+		(unsigned long long)s->flows_created, (unsigned long long)s->dns_msgs,
+		(unsigned long long)s->http_reqs, (unsigned long long)s->tls_hellos,
+		(unsigned long long)s->alerts, indicators, (unsigned long long)anom, eve_path);
+	for (unsigned i = 0; i < YG_ANOM__COUNT; i++)
+		if (s->anomalies[i])
+			fprintf(stderr, "sensor:   %-40s %llu\n", yg_anomaly_name(i),
+				(unsigned long long)s->anomalies[i]);
+}
+
+static bool parse_uint(const char *s, unsigned long max, unsigned long *ret)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v > max || s[0] == '-')
+		return false;
+	*ret = v;
+	return true;
+}
 
 int yg_cmd_sensor(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	fprintf(stderr, "yagura sensor: the engine is being assembled in this change\n");
-	return 2;
+	enum { O_INTEL = 256, O_EVE, O_WORKERS, O_HOME, O_BPF, O_MEMCAP, O_NOFLOW };
+	static const struct option opts[] = {
+		{"read", required_argument, NULL, 'r'},
+		{"interface", required_argument, NULL, 'i'},
+		{"intel", required_argument, NULL, O_INTEL},
+		{"eve", required_argument, NULL, O_EVE},
+		{"workers", required_argument, NULL, O_WORKERS},
+		{"home-net", required_argument, NULL, O_HOME},
+		{"bpf", required_argument, NULL, O_BPF},
+		{"flow-memcap", required_argument, NULL, O_MEMCAP},
+		{"no-flow-log", no_argument, NULL, O_NOFLOW},
+		{"quiet", no_argument, NULL, 'q'},
+		{"help", no_argument, NULL, 'h'},
+		{0},
+	};
+	const char *rfile = NULL, *iface = NULL, *eve_path = "eve.json", *bpf = NULL;
+	const char *intel[MAX_INTEL];
+	unsigned n_intel = 0;
+	unsigned long workers = 1, memcap_mb = 1024;
+	bool quiet = false, flow_log = true;
+	struct yg_homenet home;
+	char err[512] = "";
+	yg_homenet_default(&home);
+
+	optind = 1;
+	int c;
+	while ((c = getopt_long(argc, argv, "r:i:qh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'r': rfile = optarg; break;
+		case 'i': iface = optarg; break;
+		case 'q': quiet = true; break;
+		case 'h': usage(stdout); return 0;
+		case O_INTEL:
+			if (n_intel == MAX_INTEL) {
+				fprintf(stderr, "yagura sensor: at most %d --intel paths\n", MAX_INTEL);
+				return 2;
+			}
+			intel[n_intel++] = optarg;
+			break;
+		case O_EVE: eve_path = optarg; break;
+		case O_WORKERS:
+			if (!parse_uint(optarg, 64, &workers) || workers < 1) {
+				fprintf(stderr, "yagura sensor: --workers wants 1..64, not '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case O_HOME:
+			if (yg_homenet_parse(optarg, &home, err, sizeof err) < 0) {
+				fprintf(stderr, "yagura sensor: --home-net: bad network '%s'\n", err);
+				return 2;
+			}
+			break;
+		case O_BPF: bpf = optarg; break;
+		case O_MEMCAP:
+			if (!parse_uint(optarg, 1 << 20, &memcap_mb) || memcap_mb < 4) {
+				fprintf(stderr, "yagura sensor: --flow-memcap wants MB >= 4\n");
+				return 2;
+			}
+			break;
+		case O_NOFLOW: flow_log = false; break;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind < argc || (!rfile) == (!iface)) {
+		usage(stderr);
+		return 2;
+	}
+
+	int code = 2, r;
+	struct yg_intel_live *live = NULL;
+	struct yg_eve_sink *sink = NULL;
+	struct yg_capture *cap = NULL;
+	struct yg_engine *eng = NULL;
+	struct watcher wt = {0};
+	bool watching = false;
+	struct intel_err_ctx ectx = {0};
+	struct yg_intel_load_result lres = {0};
+	bool unclean = false;
+
+	rcu_register_thread();
+	if (n_intel) {
+		r = yg_intel_live_new(intel, n_intel, on_intel_error, &ectx, &live, &lres);
+		if (r < 0) {
+			fprintf(stderr, "yagura sensor: loading indicators: %s\n", strerror(-r));
+			goto out;
+		}
+		if (lres.unreadable || lres.rejected)
+			unclean = true;
+		if (!quiet)
+			fprintf(stderr, "intel: %zu indicators loaded (%lu rejected, %d unreadable paths), %.1f MB\n",
+				lres.indicators, lres.rejected, lres.unreadable,
+				(double)lres.memory / 1e6);
+	}
+	if (rfile)
+		r = yg_capture_open_file(rfile, err, sizeof err, &cap);
+	else
+		r = yg_capture_open_live(iface, bpf, err, sizeof err, &cap);
+	if (r < 0) {
+		fprintf(stderr, "yagura sensor: %s: %s\n", rfile ? rfile : iface, err);
+		goto out;
+	}
+	if (rfile && bpf && yg_capture_set_filter(cap, bpf, err, sizeof err) < 0) {
+		fprintf(stderr, "yagura sensor: %s\n", err);
+		goto out;
+	}
+	if (!yg_decode_linktype_supported(yg_capture_linktype(cap)))
+		fprintf(stderr, "yagura sensor: %s: link type %d is not decoded; packets are counted only\n",
+			rfile ? rfile : iface, yg_capture_linktype(cap));
+	r = yg_eve_sink_open(eve_path, &sink);
+	if (r < 0) {
+		fprintf(stderr, "yagura sensor: cannot write EVE to %s: %s\n", eve_path, strerror(-r));
+		goto out;
+	}
+
+	double t0;
+	{
+		struct timespec ts;
+		clock_gettime(CLOCK_MONOTONIC, &ts);
+		t0 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	}
+	struct yg_engine_config ec = {
+		.workers = (unsigned)workers,
+		.worker = {
+			.flow = {.memcap = (size_t)memcap_mb << 20},
+			.home = &home,
+			.intel = live,
+			.sink = sink,
+			.log_flows = flow_log,
+			.log_dns = true,
+			.log_http = true,
+			.log_tls = true,
+		},
+		.progress = (!quiet && rfile && isatty(STDERR_FILENO)) ? progress : NULL,
+		.progress_ud = &t0,
+	};
+	r = yg_engine_new(&ec, &eng);
+	if (r < 0) {
+		fprintf(stderr, "yagura sensor: %s\n", strerror(-r));
+		goto out;
+	}
+
+	struct sigaction sa = {0};
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	g_engine = eng;
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (live) {
+		wt.live = live;
+		if (pthread_create(&wt.tid, NULL, watch_main, &wt) == 0)
+			watching = true;
+	}
+	if (!quiet && iface)
+		fprintf(stderr, "sensor: capturing on %s (pid %d); SIGHUP reloads indicators\n", iface,
+			(int)getpid());
+
+	struct yg_engine_result res;
+	r = yg_engine_run(eng, cap, &res);
+	g_engine = NULL;
+	if (watching) {
+		atomic_store(&wt.done, true);
+		pthread_join(wt.tid, NULL);
+		watching = false;
+	}
+	if (ec.progress)
+		fputc('\n', stderr);
+	if (res.capture_error) {
+		fprintf(stderr, "yagura sensor: %s: capture stopped early: %s (%llu packets before it were processed)\n",
+			rfile ? rfile : iface, res.capture_err, (unsigned long long)res.stats.pkts);
+		unclean = true;
+	}
+
+	struct yg_stats_extra x = {
+		.intel_indicators = lres.indicators,
+		.intel_memory = lres.memory,
+		.intel_reloads = atomic_load(&wt.reloads),
+		.intel_rejected = atomic_load(&wt.reloads) ? atomic_load(&wt.rejected) : lres.rejected,
+		.rss_bytes = yg_stats_rss_bytes(),
+	};
+	if (live) {
+		rcu_read_lock();
+		x.intel_indicators = yg_intel_set_count(yg_intel_live_get(live));
+		x.intel_memory = yg_intel_set_memory(yg_intel_live_get(live));
+		rcu_read_unlock();
+	}
+	struct yg_eve eve;
+	if (yg_eve_init(&eve, sink) == 0) {
+		struct timespec now;
+		clock_gettime(CLOCK_REALTIME, &now);
+		yg_stats_event_write(&eve, (uint64_t)now.tv_sec * 1000000u + (uint64_t)now.tv_nsec / 1000u,
+				     &res, &x);
+		yg_eve_release(&eve);
+	}
+	if (yg_eve_sink_failed(sink)) {
+		fprintf(stderr, "yagura sensor: writing EVE to %s failed\n", eve_path);
+		unclean = true;
+	}
+	if (!quiet)
+		summary(&res, eve_path, x.intel_indicators);
+	code = (r < 0) ? 2 : unclean ? 1 : 0;
+out:
+	if (watching) {
+		atomic_store(&wt.done, true);
+		pthread_join(wt.tid, NULL);
+	}
+	yg_engine_free(eng);
+	yg_capture_close(cap);
+	yg_eve_sink_free(sink);
+	yg_intel_live_free(live);
+	rcu_unregister_thread();
+	return code;
 }

@@ -20,6 +20,9 @@
 	X(SLL_TRUNC, "decoder.sll_truncated")                                  \
 	X(NULL_TRUNC, "decoder.null_truncated")                                \
 	X(ETHERTYPE_UNKNOWN, "decoder.ethertype_unknown")                      \
+	X(NULL_UNKNOWN_AF, "decoder.null_unknown_family")                      \
+	X(MPLS_TRUNC, "decoder.mpls_truncated")                                \
+	X(MPLS_BAD, "decoder.mpls_malformed")                                  \
 	/* IPv4 */                                                             \
 	X(IPV4_TRUNC, "decoder.ipv4_truncated")                                \
 	X(IPV4_BAD_VERSION, "decoder.ipv4_bad_version")                        \

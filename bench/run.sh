@@ -1,0 +1,45 @@
+#!/bin/sh
+# Benchmarks, printed as ratios against a baseline measured in the same run
+# on the same machine (machines are noisy; ratios travel).
+#   BENCH_PACKETS (default 10000000), BENCH_FLOWS (200000),
+#   BENCH_INDICATORS (1000000).
+set -eu
+build=${1:-build}
+out=bench/out
+mkdir -p "$out"
+pkts=${BENCH_PACKETS:-10000000}
+flows=${BENCH_FLOWS:-200000}
+inds=${BENCH_INDICATORS:-1000000}
+cap="$out/mixed-$pkts-$flows.pcap"
+intel="$out/intel-$inds.txt"
+
+[ -f "$cap" ] || "$build/tool_gencap" "$cap" "$pkts" "$flows" 1
+[ -f "$intel" ] || "$build/tool_gencap" --intel "$intel" "$inds"
+
+# Warm the page cache so the first measured reader does not pay for disk.
+cat "$cap" >/dev/null
+
+rate_of() { sed -n 's/.*pps=\([0-9.]*\).*/\1/p'; }
+sensor_pps() {
+	# "sensor: N packets, B bytes in S s; ..." -> N/S (engine time, load excluded)
+	sed -n 's/^sensor: \([0-9]*\) packets, [0-9]* bytes in \([0-9.]*\) s;.*/\1 \2/p' |
+		awk '{ if ($2 > 0) printf "%.0f", $1 / $2 }'
+}
+
+echo "== capture: $cap ($pkts packets, $flows flows); indicators: $intel ($inds)"
+base=$("$build/tool_pcap_baseline" "$cap" | rate_of)
+w1=$("$build/yagura" sensor -r "$cap" --intel "$intel" --eve "$out/eve-w1.json" 2>&1 >/dev/null | sensor_pps)
+w2=$("$build/yagura" sensor -r "$cap" --intel "$intel" --eve "$out/eve-w2.json" --workers 2 2>&1 >/dev/null | sensor_pps)
+base2=$("$build/tool_pcap_baseline" "$cap" | rate_of)
+# The baseline is measured before and after; the better one is used.
+best=$(awk -v a="$base" -v b="$base2" 'BEGIN { print (a > b) ? a : b }')
+echo "baseline_libpcap_pps=$best"
+echo "sensor_w1_pps=$w1"
+echo "sensor_w2_pps=$w2"
+awk -v s="$w1" -v b="$best" 'BEGIN { printf "ratio_sensor_w1_vs_libpcap=%.3f (target >= 0.5)\n", s / b }'
+awk -v a="$w2" -v b="$w1" 'BEGIN { printf "ratio_workers2_vs_workers1=%.3f (target >= 1.7)\n", a / b }'
+
+echo "== indicator sets"
+"$build/bench_intel"
+echo "== flow table"
+"$build/bench_flow"

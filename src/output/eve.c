@@ -1,0 +1,186 @@
+#include "output/eve.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EVE_FLUSH_AT (64u << 10)
+
+struct yg_eve_sink {
+	int fd;
+	bool owns_fd;
+	bool failed;
+	uint64_t bytes;
+	pthread_mutex_t lock;
+};
+
+int yg_eve_sink_open(const char *path, struct yg_eve_sink **ret)
+{
+	struct yg_eve_sink *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	if (!strcmp(path, "-")) {
+		s->fd = STDOUT_FILENO;
+	} else {
+		s->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+		if (s->fd < 0) {
+			int r = -errno;
+			free(s);
+			return r;
+		}
+		s->owns_fd = true;
+	}
+	pthread_mutex_init(&s->lock, NULL);
+	*ret = s;
+	return 0;
+}
+
+void yg_eve_sink_free(struct yg_eve_sink *s)
+{
+	if (!s)
+		return;
+	if (s->owns_fd)
+		close(s->fd);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+bool yg_eve_sink_failed(const struct yg_eve_sink *s)
+{
+	return s->failed;
+}
+
+uint64_t yg_eve_sink_bytes(const struct yg_eve_sink *s)
+{
+	return s->bytes;
+}
+
+static void sink_write(struct yg_eve_sink *s, const char *p, size_t n)
+{
+	pthread_mutex_lock(&s->lock);
+	while (n && !s->failed) {
+		ssize_t k = write(s->fd, p, n);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			s->failed = true;
+			break;
+		}
+		p += k;
+		n -= (size_t)k;
+		s->bytes += (uint64_t)k;
+	}
+	pthread_mutex_unlock(&s->lock);
+}
+
+int yg_eve_init(struct yg_eve *e, struct yg_eve_sink *sink)
+{
+	memset(e, 0, sizeof *e);
+	e->sink = sink;
+	e->cached_sec = -1;
+	return yg_jsonw_init(&e->w, EVE_FLUSH_AT + 4096);
+}
+
+void yg_eve_flush(struct yg_eve *e)
+{
+	if (e->w.len && e->sink)
+		sink_write(e->sink, e->w.buf, e->w.len);
+	yg_jsonw_reset(&e->w);
+}
+
+void yg_eve_release(struct yg_eve *e)
+{
+	if (!e->w.buf)
+		return;
+	yg_eve_flush(e);
+	yg_jsonw_release(&e->w);
+}
+
+void yg_eve_format_time(uint64_t ts_us, char *buf, size_t size)
+{
+	time_t sec = (time_t)(ts_us / 1000000);
+	struct tm tm;
+	gmtime_r(&sec, &tm);
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06u+0000", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		 (unsigned)(ts_us % 1000000));
+}
+
+void yg_eve_format_addr(uint8_t family, const struct yg_addr *a, char *buf, size_t size)
+{
+	if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, a->b, buf, (socklen_t)size))
+		snprintf(buf, size, "?");
+}
+
+const char *yg_eve_proto_name(uint8_t proto, char buf[8])
+{
+	switch (proto) {
+	case 6: return "TCP";
+	case 17: return "UDP";
+	case 1: return "ICMP";
+	case 58: return "IPv6-ICMP";
+	default: snprintf(buf, 8, "%u", proto); return buf;
+	}
+}
+
+static void put_time(struct yg_eve *e, uint64_t ts_us)
+{
+	int64_t sec = (int64_t)(ts_us / 1000000);
+	if (sec != e->cached_sec) {
+		yg_eve_format_time(ts_us, e->cached_ts, sizeof e->cached_ts);
+		e->cached_sec = sec;
+	} else {
+		/* Only the microseconds change within the cached second. */
+		unsigned us = (unsigned)(ts_us % 1000000);
+		char *p = e->cached_ts + 20;
+		for (int i = 5; i >= 0; i--) {
+			p[i] = (char)('0' + us % 10);
+			us /= 10;
+		}
+	}
+	yg_jsonw_kv_str(&e->w, "timestamp", e->cached_ts);
+}
+
+void yg_eve_begin(struct yg_eve *e, uint64_t ts_us, const char *event_type, uint64_t flow_id,
+		  const struct yg_eve_tuple *t)
+{
+	struct yg_jsonw *w = &e->w;
+	yg_jsonw_obj_open(w);
+	put_time(e, ts_us);
+	if (flow_id)
+		yg_jsonw_kv_u64(w, "flow_id", flow_id);
+	yg_jsonw_kv_str(w, "event_type", event_type);
+	if (t && t->vlan) {
+		yg_jsonw_key(w, "vlan");
+		yg_jsonw_arr_open(w);
+		yg_jsonw_u64(w, t->vlan);
+		yg_jsonw_arr_close(w);
+	}
+	if (t && t->family) {
+		char a[64], pn[8];
+		yg_eve_format_addr(t->family, t->src, a, sizeof a);
+		yg_jsonw_kv_str(w, "src_ip", a);
+		if (t->has_ports)
+			yg_jsonw_kv_u64(w, "src_port", t->sport);
+		yg_eve_format_addr(t->family, t->dst, a, sizeof a);
+		yg_jsonw_kv_str(w, "dest_ip", a);
+		if (t->has_ports)
+			yg_jsonw_kv_u64(w, "dest_port", t->dport);
+		yg_jsonw_kv_str(w, "proto", yg_eve_proto_name(t->proto, pn));
+	}
+}
+
+void yg_eve_end(struct yg_eve *e)
+{
+	yg_jsonw_obj_close(&e->w);
+	yg_jsonw_newline(&e->w);
+	e->events++;
+	if (e->w.len >= EVE_FLUSH_AT)
+		yg_eve_flush(e);
+}

@@ -1,0 +1,70 @@
+/*
+ * Suricata-compatible EVE JSON output: one JSON object per line.
+ *
+ * A sink is the shared destination (a file or stdout). Each worker thread
+ * has its own struct yg_eve buffer and hands whole lines to the sink in
+ * large chunks, so threads never interleave inside a record and the
+ * packet path takes the sink lock only once per ~64 KiB.
+ */
+#ifndef YG_OUTPUT_EVE_H
+#define YG_OUTPUT_EVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "decode/packet.h"
+#include "output/jsonw.h"
+
+struct yg_eve_sink;
+
+/* path "-" is stdout. Caller frees with yg_eve_sink_free (which closes). */
+int yg_eve_sink_open(const char *path, struct yg_eve_sink **ret);
+void yg_eve_sink_free(struct yg_eve_sink *s);
+/* Whether any write failed (disk full, closed pipe). */
+bool yg_eve_sink_failed(const struct yg_eve_sink *s);
+uint64_t yg_eve_sink_bytes(const struct yg_eve_sink *s);
+
+/* The addresses of one event, in the direction the event reports. */
+struct yg_eve_tuple {
+	uint8_t family; /* 4 or 6; 0 leaves the address fields out */
+	uint8_t proto;
+	uint16_t vlan;  /* 0 = none */
+	const struct yg_addr *src, *dst;
+	uint16_t sport, dport;
+	bool has_ports;
+};
+
+struct yg_eve {
+	struct yg_jsonw w;
+	struct yg_eve_sink *sink;
+	uint64_t events;
+	/* Cache of the formatted second, since gmtime is costly per event. */
+	int64_t cached_sec;
+	char cached_ts[32];
+};
+
+int yg_eve_init(struct yg_eve *e, struct yg_eve_sink *sink);
+/* Flushes what is buffered, then frees the buffer. */
+void yg_eve_release(struct yg_eve *e);
+void yg_eve_flush(struct yg_eve *e);
+
+/*
+ * Opens a record: {"timestamp":...,"flow_id":...,"event_type":...,
+ * "src_ip":...,"src_port":...,"dest_ip":...,"dest_port":...,"proto":...
+ * flow_id 0 leaves it out; t may be NULL. The caller adds the event's
+ * objects with e->w and closes with yg_eve_end.
+ */
+void yg_eve_begin(struct yg_eve *e, uint64_t ts_us, const char *event_type, uint64_t flow_id,
+		  const struct yg_eve_tuple *t);
+void yg_eve_end(struct yg_eve *e);
+
+/* "2024-05-06T07:08:09.123456+0000" into buf (>= 32 bytes). */
+void yg_eve_format_time(uint64_t ts_us, char *buf, size_t size);
+
+/* IPv4 or IPv6 text of an address (buf >= 46 bytes). */
+void yg_eve_format_addr(uint8_t family, const struct yg_addr *a, char *buf, size_t size);
+
+/* "TCP", "UDP", "ICMP", "IPv6-ICMP", or the number as text. */
+const char *yg_eve_proto_name(uint8_t proto, char buf[8]);
+
+#endif

@@ -1,0 +1,314 @@
+#include "output/jsonw.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Output is capped so a pathological caller cannot grow it without bound. */
+#define JSONW_MAX_CAP (256u << 20)
+
+int yg_jsonw_init(struct yg_jsonw *w, size_t cap)
+{
+	memset(w, 0, sizeof *w);
+	if (cap < 256)
+		cap = 256;
+	w->buf = malloc(cap);
+	if (!w->buf)
+		return -ENOMEM;
+	w->cap = cap;
+	return 0;
+}
+
+void yg_jsonw_release(struct yg_jsonw *w)
+{
+	free(w->buf);
+	memset(w, 0, sizeof *w);
+}
+
+void yg_jsonw_reset(struct yg_jsonw *w)
+{
+	w->len = 0;
+	w->depth = 0;
+	w->need_comma[0] = false;
+	w->failed = false;
+}
+
+bool yg_jsonw_ok(const struct yg_jsonw *w)
+{
+	return !w->failed && w->depth == 0;
+}
+
+static bool reserve(struct yg_jsonw *w, size_t n)
+{
+	if (w->failed)
+		return false;
+	if (w->cap - w->len >= n)
+		return true;
+	size_t cap = w->cap;
+	while (cap - w->len < n) {
+		if (cap >= JSONW_MAX_CAP) {
+			w->failed = true;
+			return false;
+		}
+		cap *= 2;
+	}
+	char *b = realloc(w->buf, cap);
+	if (!b) {
+		w->failed = true;
+		return false;
+	}
+	w->buf = b;
+	w->cap = cap;
+	return true;
+}
+
+static inline void put(struct yg_jsonw *w, const char *s, size_t n)
+{
+	if (!reserve(w, n))
+		return;
+	memcpy(w->buf + w->len, s, n);
+	w->len += n;
+}
+
+static inline void putc1(struct yg_jsonw *w, char c)
+{
+	if (!reserve(w, 1))
+		return;
+	w->buf[w->len++] = c;
+}
+
+/* Before a value: a comma if a sibling came before (arrays and top level). */
+static void before_value(struct yg_jsonw *w)
+{
+	if (w->need_comma[w->depth])
+		putc1(w, ',');
+	w->need_comma[w->depth] = true;
+}
+
+void yg_jsonw_key(struct yg_jsonw *w, const char *key)
+{
+	before_value(w);
+	putc1(w, '"');
+	put(w, key, strlen(key));
+	put(w, "\":", 2);
+	/* The value that follows must not add another comma. */
+	w->need_comma[w->depth] = false;
+}
+
+static void after_keyed_value(struct yg_jsonw *w)
+{
+	w->need_comma[w->depth] = true;
+}
+
+static void open_(struct yg_jsonw *w, char c)
+{
+	before_value(w);
+	putc1(w, c);
+	if (w->depth >= YG_JSONW_MAX_DEPTH) {
+		w->failed = true;
+		return;
+	}
+	w->depth++;
+	w->need_comma[w->depth] = false;
+}
+
+static void close_(struct yg_jsonw *w, char c)
+{
+	if (w->depth == 0) {
+		w->failed = true;
+		return;
+	}
+	putc1(w, c);
+	w->depth--;
+	after_keyed_value(w);
+}
+
+void yg_jsonw_obj_open(struct yg_jsonw *w)
+{
+	open_(w, '{');
+}
+
+void yg_jsonw_obj_close(struct yg_jsonw *w)
+{
+	close_(w, '}');
+}
+
+void yg_jsonw_arr_open(struct yg_jsonw *w)
+{
+	open_(w, '[');
+}
+
+void yg_jsonw_arr_close(struct yg_jsonw *w)
+{
+	close_(w, ']');
+}
+
+/* Length of a valid UTF-8 sequence starting at s (1..4), or 0 if invalid. */
+static size_t utf8_seq(const uint8_t *s, size_t left)
+{
+	uint8_t c = s[0];
+	size_t n;
+	uint32_t cp;
+	if (c < 0x80)
+		return 1;
+	if ((c & 0xe0) == 0xc0) {
+		n = 2;
+		cp = c & 0x1f;
+	} else if ((c & 0xf0) == 0xe0) {
+		n = 3;
+		cp = c & 0x0f;
+	} else if ((c & 0xf8) == 0xf0) {
+		n = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (left < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	/* Reject overlong forms, surrogates and values past U+10FFFF. */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return n;
+}
+
+static void escaped(struct yg_jsonw *w, const uint8_t *s, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	/* Worst case 6 output bytes per input byte, plus quotes. */
+	if (n > (JSONW_MAX_CAP / 8) || !reserve(w, n * 6 + 2)) {
+		w->failed = true;
+		return;
+	}
+	char *o = w->buf + w->len;
+	*o++ = '"';
+	size_t i = 0;
+	while (i < n) {
+		uint8_t c = s[i];
+		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+			*o++ = (char)c;
+			i++;
+			continue;
+		}
+		if (c >= 0x80) {
+			size_t k = utf8_seq(s + i, n - i);
+			if (k) {
+				memcpy(o, s + i, k);
+				o += k;
+				i += k;
+				continue;
+			}
+		}
+		*o++ = '\\';
+		switch (c) {
+		case '"': *o++ = '"'; break;
+		case '\\': *o++ = '\\'; break;
+		case '\n': *o++ = 'n'; break;
+		case '\r': *o++ = 'r'; break;
+		case '\t': *o++ = 't'; break;
+		default:
+			*o++ = 'u';
+			*o++ = '0';
+			*o++ = '0';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		}
+		i++;
+	}
+	*o++ = '"';
+	w->len = (size_t)(o - w->buf);
+}
+
+void yg_jsonw_strn(struct yg_jsonw *w, const void *s, size_t len)
+{
+	before_value(w);
+	escaped(w, s, len);
+}
+
+void yg_jsonw_str(struct yg_jsonw *w, const char *s)
+{
+	yg_jsonw_strn(w, s, strlen(s));
+}
+
+void yg_jsonw_u64(struct yg_jsonw *w, uint64_t v)
+{
+	char tmp[24];
+	size_t n = 0;
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	before_value(w);
+	if (!reserve(w, n))
+		return;
+	while (n)
+		w->buf[w->len++] = tmp[--n];
+}
+
+void yg_jsonw_i64(struct yg_jsonw *w, int64_t v)
+{
+	if (v >= 0) {
+		yg_jsonw_u64(w, (uint64_t)v);
+		return;
+	}
+	before_value(w);
+	putc1(w, '-');
+	w->need_comma[w->depth] = false;
+	yg_jsonw_u64(w, (uint64_t)0 - (uint64_t)v);
+}
+
+void yg_jsonw_bool(struct yg_jsonw *w, bool v)
+{
+	before_value(w);
+	if (v)
+		put(w, "true", 4);
+	else
+		put(w, "false", 5);
+}
+
+void yg_jsonw_null(struct yg_jsonw *w)
+{
+	before_value(w);
+	put(w, "null", 4);
+}
+
+void yg_jsonw_raw(struct yg_jsonw *w, const char *json, size_t len)
+{
+	before_value(w);
+	put(w, json, len);
+}
+
+void yg_jsonw_kv_str(struct yg_jsonw *w, const char *key, const char *s)
+{
+	yg_jsonw_key(w, key);
+	yg_jsonw_str(w, s);
+}
+
+void yg_jsonw_kv_strn(struct yg_jsonw *w, const char *key, const void *s, size_t len)
+{
+	yg_jsonw_key(w, key);
+	yg_jsonw_strn(w, s, len);
+}
+
+void yg_jsonw_kv_u64(struct yg_jsonw *w, const char *key, uint64_t v)
+{
+	yg_jsonw_key(w, key);
+	yg_jsonw_u64(w, v);
+}
+
+void yg_jsonw_kv_bool(struct yg_jsonw *w, const char *key, bool v)
+{
+	yg_jsonw_key(w, key);
+	yg_jsonw_bool(w, v);
+}
+
+void yg_jsonw_newline(struct yg_jsonw *w)
+{
+	putc1(w, '\n');
+	w->need_comma[0] = false;
+}

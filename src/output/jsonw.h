@@ -1,0 +1,65 @@
+/*
+ * A small streaming JSON writer for the hot EVE path: appends to a growable
+ * buffer, escapes strings per RFC 8259, never allocates per value. Keeps
+ * track of whether a comma is needed so callers just emit keys and values.
+ *
+ * Nesting is bounded (YG_JSONW_MAX_DEPTH); writing past it is a programming
+ * error caught by yg_jsonw_ok() returning false.
+ */
+#ifndef YG_OUTPUT_JSONW_H
+#define YG_OUTPUT_JSONW_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define YG_JSONW_MAX_DEPTH 16
+
+struct yg_jsonw {
+	char *buf;
+	size_t len, cap;
+	uint8_t depth;
+	bool need_comma[YG_JSONW_MAX_DEPTH + 1];
+	bool failed; /* allocation failed or depth exceeded: output is unusable */
+};
+
+/* Embedded writer: _init reserves cap bytes, _release frees the buffer. */
+int yg_jsonw_init(struct yg_jsonw *w, size_t cap);
+void yg_jsonw_release(struct yg_jsonw *w);
+
+/* Forgets the content (keeps the buffer). */
+void yg_jsonw_reset(struct yg_jsonw *w);
+
+bool yg_jsonw_ok(const struct yg_jsonw *w);
+
+void yg_jsonw_obj_open(struct yg_jsonw *w);
+void yg_jsonw_obj_close(struct yg_jsonw *w);
+void yg_jsonw_arr_open(struct yg_jsonw *w);
+void yg_jsonw_arr_close(struct yg_jsonw *w);
+
+/* A key inside an object; the next value call writes its value. key is a
+ * trusted literal (not escaped). */
+void yg_jsonw_key(struct yg_jsonw *w, const char *key);
+
+/* Values; inside an object each must follow yg_jsonw_key. Strings are
+ * escaped; bytes that are not valid UTF-8 are written as \u00XX of the
+ * byte (so output is always valid JSON). */
+void yg_jsonw_str(struct yg_jsonw *w, const char *s);
+void yg_jsonw_strn(struct yg_jsonw *w, const void *s, size_t len);
+void yg_jsonw_u64(struct yg_jsonw *w, uint64_t v);
+void yg_jsonw_i64(struct yg_jsonw *w, int64_t v);
+void yg_jsonw_bool(struct yg_jsonw *w, bool v);
+void yg_jsonw_null(struct yg_jsonw *w);
+/* Raw, already valid JSON text. */
+void yg_jsonw_raw(struct yg_jsonw *w, const char *json, size_t len);
+
+/* key + value shorthands. */
+void yg_jsonw_kv_str(struct yg_jsonw *w, const char *key, const char *s);
+void yg_jsonw_kv_strn(struct yg_jsonw *w, const char *key, const void *s, size_t len);
+void yg_jsonw_kv_u64(struct yg_jsonw *w, const char *key, uint64_t v);
+void yg_jsonw_kv_bool(struct yg_jsonw *w, const char *key, bool v);
+
+/* Appends a newline (end of an EVE record). */
+void yg_jsonw_newline(struct yg_jsonw *w);
+
+#endif

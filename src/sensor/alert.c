@@ -1,0 +1,455 @@
+/*
+ * Detection against the indicator sets and the EVE records of the app
+ * layer: dns, http, tls, and alert. One alert per flow per indicator:
+ * repeated hits on the same flow are counted, not logged (no alert storms).
+ */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hash.h"
+#include "sensor/worker-int.h"
+
+/* What an alert carries besides the indicator: the protocol record. */
+enum rec_kind { REC_NONE, REC_DNS, REC_HTTP, REC_TLS };
+
+struct rec {
+	enum rec_kind kind;
+	const void *obj;
+	unsigned dns_index; /* query index for DNS queries */
+};
+
+static const char *rrtype_text(uint16_t t, char buf[8])
+{
+	const char *n = yg_dns_rrtype_name(t);
+	if (n)
+		return n;
+	snprintf(buf, 8, "%u", t);
+	return buf;
+}
+
+static const char *rcode_text(uint8_t r, char buf[8])
+{
+	const char *n = yg_dns_rcode_name(r);
+	if (n)
+		return n;
+	snprintf(buf, 8, "%u", r);
+	return buf;
+}
+
+static void dns_object(struct yg_jsonw *j, const struct yg_dns_msg *m, int only_query)
+{
+	char b[8];
+	yg_jsonw_key(j, "dns");
+	yg_jsonw_obj_open(j);
+	if (!m->response) {
+		unsigned q = only_query >= 0 ? (unsigned)only_query : 0;
+		yg_jsonw_kv_str(j, "type", "query");
+		yg_jsonw_kv_u64(j, "id", m->id);
+		if (q < m->n_queries) {
+			yg_jsonw_kv_str(j, "rrname", m->queries[q].name);
+			yg_jsonw_kv_str(j, "rrtype", rrtype_text(m->queries[q].type, b));
+		}
+		yg_jsonw_kv_u64(j, "tx_id", q);
+		yg_jsonw_kv_u64(j, "opcode", m->opcode);
+		yg_jsonw_obj_close(j);
+		return;
+	}
+	char flags[5];
+	snprintf(flags, sizeof flags, "%04x", m->flags);
+	yg_jsonw_kv_u64(j, "version", 2);
+	yg_jsonw_kv_str(j, "type", "answer");
+	yg_jsonw_kv_u64(j, "id", m->id);
+	yg_jsonw_kv_str(j, "flags", flags);
+	yg_jsonw_kv_bool(j, "qr", true);
+	if (m->flags & 0x0400)
+		yg_jsonw_kv_bool(j, "aa", true);
+	if (m->flags & 0x0200)
+		yg_jsonw_kv_bool(j, "tc", true);
+	if (m->flags & 0x0100)
+		yg_jsonw_kv_bool(j, "rd", true);
+	if (m->flags & 0x0080)
+		yg_jsonw_kv_bool(j, "ra", true);
+	yg_jsonw_kv_u64(j, "opcode", m->opcode);
+	if (m->n_queries) {
+		yg_jsonw_kv_str(j, "rrname", m->queries[0].name);
+		yg_jsonw_kv_str(j, "rrtype", rrtype_text(m->queries[0].type, b));
+	}
+	yg_jsonw_kv_str(j, "rcode", rcode_text(m->rcode, b));
+	if (m->n_answers) {
+		yg_jsonw_key(j, "answers");
+		yg_jsonw_arr_open(j);
+		for (unsigned i = 0; i < m->n_answers; i++) {
+			const struct yg_dns_answer *a = &m->answers[i];
+			yg_jsonw_obj_open(j);
+			yg_jsonw_kv_str(j, "rrname", a->name);
+			yg_jsonw_kv_str(j, "rrtype", rrtype_text(a->type, b));
+			yg_jsonw_kv_u64(j, "ttl", a->ttl);
+			if (a->data[0])
+				yg_jsonw_kv_str(j, "rdata", a->data);
+			yg_jsonw_obj_close(j);
+		}
+		yg_jsonw_arr_close(j);
+	}
+	yg_jsonw_obj_close(j);
+}
+
+/* Host header without its port; *ret_port is 0 when none. */
+static void split_host(const struct yg_span *h, size_t *ret_len, unsigned *ret_port)
+{
+	size_t n = h->len;
+	*ret_port = 0;
+	if (n && h->p[0] == '[') {
+		/* [v6]:port */
+		const uint8_t *e = memchr(h->p, ']', n);
+		if (e) {
+			size_t k = (size_t)(e - h->p) + 1;
+			unsigned port = 0;
+			if (k + 1 < n && h->p[k] == ':') {
+				for (size_t i = k + 1; i < n && h->p[i] >= '0' && h->p[i] <= '9' && port < 65536; i++)
+					port = port * 10 + (h->p[i] - '0');
+				*ret_port = port < 65536 ? port : 0;
+			}
+			*ret_len = k;
+			return;
+		}
+	}
+	for (size_t i = n; i > 0; i--) {
+		if (h->p[i - 1] == ':') {
+			unsigned port = 0;
+			bool digits = i < n;
+			for (size_t k = i; k < n; k++) {
+				if (h->p[k] < '0' || h->p[k] > '9' || port > 65535) {
+					digits = false;
+					break;
+				}
+				port = port * 10 + (h->p[k] - '0');
+			}
+			if (digits && port <= 65535 && memchr(h->p, ':', i - 1) == NULL) {
+				*ret_len = i - 1;
+				*ret_port = port;
+				return;
+			}
+			break;
+		}
+	}
+	*ret_len = n;
+}
+
+static void http_object(struct yg_jsonw *j, const struct yg_http_request *r)
+{
+	size_t hl;
+	unsigned port;
+	yg_jsonw_key(j, "http");
+	yg_jsonw_obj_open(j);
+	if (r->host.len) {
+		split_host(&r->host, &hl, &port);
+		yg_jsonw_kv_strn(j, "hostname", r->host.p, hl);
+		if (port)
+			yg_jsonw_kv_u64(j, "http_port", port);
+	}
+	yg_jsonw_kv_strn(j, "url", r->uri.p, r->uri.len);
+	if (r->user_agent.len)
+		yg_jsonw_kv_strn(j, "http_user_agent", r->user_agent.p, r->user_agent.len);
+	if (r->content_type.len)
+		yg_jsonw_kv_strn(j, "http_content_type", r->content_type.p, r->content_type.len);
+	if (r->referer.len)
+		yg_jsonw_kv_strn(j, "http_refer", r->referer.p, r->referer.len);
+	yg_jsonw_kv_strn(j, "http_method", r->method.p, r->method.len);
+	yg_jsonw_kv_strn(j, "protocol", r->version.p, r->version.len);
+	yg_jsonw_kv_u64(j, "length", r->content_length);
+	yg_jsonw_obj_close(j);
+}
+
+static void tls_object(struct yg_jsonw *j, const struct yg_tls_client_hello *h)
+{
+	yg_jsonw_key(j, "tls");
+	yg_jsonw_obj_open(j);
+	if (h->sni[0])
+		yg_jsonw_kv_str(j, "sni", h->sni);
+	yg_jsonw_kv_str(j, "version", yg_tls_version_name(h->version));
+	yg_jsonw_key(j, "ja3");
+	yg_jsonw_obj_open(j);
+	yg_jsonw_kv_str(j, "hash", h->ja3_hash);
+	yg_jsonw_kv_str(j, "string", h->ja3);
+	yg_jsonw_obj_close(j);
+	yg_jsonw_kv_str(j, "ja4", h->ja4);
+	if (h->n_alpn) {
+		yg_jsonw_key(j, "client_alpns");
+		yg_jsonw_arr_open(j);
+		for (unsigned i = 0; i < h->n_alpn; i++)
+			yg_jsonw_str(j, h->alpn[i]);
+		yg_jsonw_arr_close(j);
+	}
+	yg_jsonw_obj_close(j);
+}
+
+static void rec_object(struct yg_jsonw *j, const struct rec *r)
+{
+	switch (r->kind) {
+	case REC_DNS: dns_object(j, r->obj, (int)r->dns_index); break;
+	case REC_HTTP: http_object(j, r->obj); break;
+	case REC_TLS: tls_object(j, r->obj); break;
+	default: break;
+	}
+}
+
+/* Records that idx alerted on flow f; false when it already had. */
+static bool first_alert(struct yg_worker *w, struct yg_flow *f, uint32_t key)
+{
+	struct flow_app *a = yg_worker_flow_app(w, f);
+	if (!a)
+		return true; /* no memory to remember: alert rather than stay silent */
+	unsigned inl = a->n_alerts < FLOW_ALERTS_INLINE ? a->n_alerts : FLOW_ALERTS_INLINE;
+	for (unsigned i = 0; i < inl; i++)
+		if (a->alerts[i] == key)
+			return false;
+	for (unsigned i = 0; i < a->n_more; i++)
+		if (a->more[i] == key)
+			return false;
+	if (a->n_alerts < FLOW_ALERTS_INLINE) {
+		a->alerts[a->n_alerts++] = key;
+		return true;
+	}
+	if ((unsigned)FLOW_ALERTS_INLINE + a->n_more >= FLOW_ALERTS_MAX)
+		return false;
+	if (a->n_more == a->cap_more) {
+		uint16_t nc = a->cap_more ? (uint16_t)(a->cap_more * 2) : 8;
+		if (yg_flow_charge(w->ft, (long)(nc - a->cap_more) * (long)sizeof(uint32_t)) < 0)
+			return true;
+		uint32_t *m = realloc(a->more, nc * sizeof *m);
+		if (!m) {
+			yg_flow_charge(w->ft, -(long)(nc - a->cap_more) * (long)sizeof(uint32_t));
+			return true;
+		}
+		a->more = m;
+		a->cap_more = nc;
+	}
+	a->more[a->n_more++] = key;
+	if (a->n_alerts < 255)
+		a->n_alerts++;
+	return true;
+}
+
+static uint32_t alert_sid(const struct yg_indicator_info *in)
+{
+	uint64_t h = yg_hash64(in->value, strlen(in->value), (uint64_t)in->type + 0x5f1d);
+	/* Suricata signature ids are 32-bit; keep them positive and clear of
+	 * the ranges public rule sets use (below 9,000,000). */
+	return 10000000u + (uint32_t)(h % 2000000000u);
+}
+
+static void alert(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+		  bool toserver, uint32_t idx, const char *matched_on, const char *matched_value,
+		  const struct rec *r)
+{
+	struct yg_indicator_info in;
+	yg_intel_describe(w->set, idx, &in);
+	uint64_t kh = yg_hash64(in.value, strlen(in.value), (uint64_t)in.type);
+	if (!first_alert(w, f, (uint32_t)(kh ^ (kh >> 32)))) {
+		w->st.alerts_suppressed++;
+		return;
+	}
+	w->st.alerts++;
+	struct yg_jsonw *j = &w->eve.w;
+	struct yg_eve_tuple t;
+	yg_worker_tuple(f, toserver, &t);
+	yg_eve_begin(&w->eve, pkt->ts_us, "alert", f->flow_id, &t);
+	yg_jsonw_kv_str(j, "direction", toserver ? "to_server" : "to_client");
+	const char *app = NULL;
+	switch (f->app_flags) {
+	case APP_DNS: app = "dns"; break;
+	case APP_HTTP: app = "http"; break;
+	case APP_TLS: app = "tls"; break;
+	}
+	if (app)
+		yg_jsonw_kv_str(j, "app_proto", app);
+	const char *type = yg_ind_type_name(in.type);
+	char sig[600];
+	snprintf(sig, sizeof sig, "YAGURA intel %s match: %.500s", type, in.value);
+	yg_jsonw_key(j, "alert");
+	yg_jsonw_obj_open(j);
+	yg_jsonw_kv_str(j, "action", "allowed");
+	yg_jsonw_kv_u64(j, "gid", 1);
+	yg_jsonw_kv_u64(j, "signature_id", alert_sid(&in));
+	yg_jsonw_kv_u64(j, "rev", 1);
+	yg_jsonw_kv_str(j, "signature", sig);
+	yg_jsonw_kv_str(j, "category", "Known Bad Indicator");
+	yg_jsonw_kv_u64(j, "severity", 2);
+	yg_jsonw_key(j, "metadata");
+	yg_jsonw_obj_open(j);
+	/* Suricata writes metadata values as lists of strings. */
+#define META(k, v)                                                                                 \
+	do {                                                                                       \
+		yg_jsonw_key(j, k);                                                                \
+		yg_jsonw_arr_open(j);                                                              \
+		yg_jsonw_str(j, v);                                                                \
+		yg_jsonw_arr_close(j);                                                             \
+	} while (0)
+	META("indicator", in.value);
+	META("indicator_type", type);
+	META("source", in.source ? in.source : "");
+	if (in.line) {
+		char ln[24];
+		snprintf(ln, sizeof ln, "%lu", in.line);
+		META("source_line", ln);
+	}
+	if (in.stix_id)
+		META("stix_id", in.stix_id);
+	META("matched_on", matched_on);
+	META("matched_value", matched_value);
+	META("direction", yg_homenet_direction(w->cfg.home, f->family, &f->cli, &f->srv));
+#undef META
+	yg_jsonw_obj_close(j);
+	yg_jsonw_obj_close(j);
+	if (r)
+		rec_object(j, r);
+	yg_eve_end(&w->eve);
+}
+
+void yg_worker_match_flow(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			  bool toserver)
+{
+	char txt[64];
+	uint32_t idx = yg_intel_match_ip(w->set, f->family, f->srv.b);
+	if (idx != YG_INTEL_NONE) {
+		yg_eve_format_addr(f->family, &f->srv, txt, sizeof txt);
+		alert(w, f, pkt, toserver, idx, "flow.dest_ip", txt, NULL);
+	}
+	idx = yg_intel_match_ip(w->set, f->family, f->cli.b);
+	if (idx != YG_INTEL_NONE) {
+		yg_eve_format_addr(f->family, &f->cli, txt, sizeof txt);
+		alert(w, f, pkt, toserver, idx, "flow.src_ip", txt, NULL);
+	}
+}
+
+void yg_worker_dns(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+		   bool toserver, const struct yg_dns_msg *m)
+{
+	struct yg_eve_tuple t;
+	yg_worker_tuple(f, toserver, &t);
+	if (w->cfg.log_dns) {
+		if (!m->response) {
+			for (unsigned q = 0; q < m->n_queries; q++) {
+				yg_eve_begin(&w->eve, pkt->ts_us, "dns", f->flow_id, &t);
+				dns_object(&w->eve.w, m, (int)q);
+				yg_eve_end(&w->eve);
+			}
+		} else {
+			yg_eve_begin(&w->eve, pkt->ts_us, "dns", f->flow_id, &t);
+			dns_object(&w->eve.w, m, -1);
+			yg_eve_end(&w->eve);
+		}
+	}
+	if (!w->set)
+		return;
+	for (unsigned q = 0; q < m->n_queries; q++) {
+		const char *name = m->queries[q].name;
+		uint32_t idx = yg_intel_match_domain(w->set, name, strlen(name));
+		if (idx != YG_INTEL_NONE) {
+			struct rec r = {REC_DNS, m, q};
+			alert(w, f, pkt, toserver, idx, "dns.query", name, &r);
+		}
+	}
+	for (unsigned i = 0; i < m->n_answers; i++) {
+		const struct yg_dns_answer *a = &m->answers[i];
+		uint32_t idx = YG_INTEL_NONE;
+		const char *on = NULL;
+		if (a->addr_family) {
+			idx = yg_intel_match_ip(w->set, a->addr_family, a->addr);
+			on = "dns.answer.address";
+		} else if (a->data[0] && (a->type == 5 /* CNAME */)) {
+			idx = yg_intel_match_domain(w->set, a->data, strlen(a->data));
+			on = "dns.answer.cname";
+		}
+		if (idx != YG_INTEL_NONE) {
+			struct rec r = {REC_DNS, m, 0};
+			alert(w, f, pkt, toserver, idx, on, a->data, &r);
+		}
+	}
+}
+
+/* Whether text is an IP literal; fills addr and returns the family. */
+static int ip_literal(const uint8_t *p, size_t n, uint8_t addr[16])
+{
+	char buf[64];
+	if (n == 0 || n >= sizeof buf)
+		return 0;
+	if (p[0] == '[' && n > 2 && p[n - 1] == ']') {
+		p++;
+		n -= 2;
+	}
+	memcpy(buf, p, n);
+	buf[n] = 0;
+	memset(addr, 0, 16);
+	if (inet_pton(AF_INET, buf, addr) == 1)
+		return 4;
+	if (inet_pton(AF_INET6, buf, addr) == 1)
+		return 6;
+	return 0;
+}
+
+void yg_worker_http(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+		    bool toserver, const struct yg_http_request *req)
+{
+	struct yg_eve_tuple t;
+	struct rec r = {REC_HTTP, req, 0};
+	yg_worker_tuple(f, toserver, &t);
+	if (w->cfg.log_http) {
+		yg_eve_begin(&w->eve, pkt->ts_us, "http", f->flow_id, &t);
+		http_object(&w->eve.w, req);
+		yg_eve_end(&w->eve);
+	}
+	if (!w->set)
+		return;
+	size_t hl = 0;
+	unsigned port;
+	char host[256] = "";
+	if (req->host.len) {
+		split_host(&req->host, &hl, &port);
+		if (hl >= sizeof host)
+			hl = sizeof host - 1;
+		memcpy(host, req->host.p, hl);
+		host[hl] = 0;
+		uint8_t addr[16];
+		int fam = ip_literal(req->host.p, hl, addr);
+		uint32_t idx = fam ? yg_intel_match_ip(w->set, fam, addr)
+				   : yg_intel_match_domain(w->set, host, hl);
+		if (idx != YG_INTEL_NONE)
+			alert(w, f, pkt, toserver, idx, "http.hostname", host, &r);
+	}
+	uint32_t idx = yg_intel_match_url(w->set, host, hl, (const char *)req->uri.p, req->uri.len);
+	if (idx != YG_INTEL_NONE) {
+		char url[512];
+		snprintf(url, sizeof url, "%s%.*s", host, (int)(req->uri.len > 400 ? 400 : req->uri.len),
+			 (const char *)req->uri.p);
+		alert(w, f, pkt, toserver, idx, "http.url", url, &r);
+	}
+}
+
+void yg_worker_tls(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+		   bool toserver, const struct yg_tls_client_hello *h)
+{
+	struct yg_eve_tuple t;
+	struct rec r = {REC_TLS, h, 0};
+	yg_worker_tuple(f, toserver, &t);
+	if (w->cfg.log_tls) {
+		yg_eve_begin(&w->eve, pkt->ts_us, "tls", f->flow_id, &t);
+		tls_object(&w->eve.w, h);
+		yg_eve_end(&w->eve);
+	}
+	if (!w->set)
+		return;
+	if (h->sni[0]) {
+		uint32_t idx = yg_intel_match_domain(w->set, h->sni, strlen(h->sni));
+		if (idx != YG_INTEL_NONE)
+			alert(w, f, pkt, toserver, idx, "tls.sni", h->sni, &r);
+	}
+	uint32_t idx = yg_intel_match_token(w->set, YG_IND_JA3, h->ja3_hash, strlen(h->ja3_hash));
+	if (idx != YG_INTEL_NONE)
+		alert(w, f, pkt, toserver, idx, "tls.ja3.hash", h->ja3_hash, &r);
+	idx = yg_intel_match_token(w->set, YG_IND_JA4, h->ja4, strlen(h->ja4));
+	if (idx != YG_INTEL_NONE)
+		alert(w, f, pkt, toserver, idx, "tls.ja4", h->ja4, &r);
+}

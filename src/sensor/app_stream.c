@@ -1,0 +1,343 @@
+/*
+ * The app layer's view of a flow: recognises DNS, HTTP and TLS from the
+ * first bytes (and ports), follows TCP sequence numbers just enough to
+ * put a ClientHello or request head split over several segments back
+ * together, and hands complete messages to the parsers.
+ *
+ * No full reassembly: out-of-order data ends parsing of that direction
+ * (app.stream_gap); retransmitted bytes are skipped.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cursor.h"
+#include "sensor/worker-int.h"
+
+#define UNKNOWN_CAP 64u
+#define DNS_TCP_CAP (65535u + 2u)
+#define TLS_CAP (YG_TLS_HELLO_MAX + 4096u)
+
+static bool is_dns_port(uint16_t p)
+{
+	return p == 53 || p == 5353;
+}
+
+static void anomaly(struct yg_worker *w, enum yg_anomaly a)
+{
+	w->st.anomalies[a]++;
+}
+
+static void stream_drop_buf(struct yg_worker *w, struct stream *s)
+{
+	if (s->buf) {
+		free(s->buf);
+		yg_flow_charge(w->ft, -(long)s->cap);
+	}
+	s->buf = NULL;
+	s->len = s->cap = 0;
+}
+
+static void stream_done(struct yg_worker *w, struct stream *s)
+{
+	s->done = true;
+	stream_drop_buf(w, s);
+}
+
+void yg_worker_app_free(struct yg_worker *w, struct flow_app *a)
+{
+	for (int i = 0; i < 2; i++)
+		stream_drop_buf(w, &a->s[i]);
+	free(a->more);
+	yg_flow_charge(w->ft, -(long)(sizeof *a + (size_t)a->cap_more * sizeof(uint32_t)));
+	free(a);
+}
+
+void yg_worker_app_udp(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+		       bool toserver)
+{
+	if (!is_dns_port(pkt->sport) && !is_dns_port(pkt->dport))
+		return;
+	enum yg_anomaly an = YG_ANOM__COUNT;
+	int r = yg_dns_parse(pkt->payload, pkt->payload_len, &w->dns, &an);
+	if (an != YG_ANOM__COUNT)
+		anomaly(w, an);
+	if (r < 0)
+		return;
+	f->app_flags = APP_DNS;
+	w->st.dns_msgs++;
+	yg_worker_dns(w, f, pkt, toserver, &w->dns);
+}
+
+static unsigned cap_for(uint8_t app)
+{
+	switch (app) {
+	case APP_DNS: return DNS_TCP_CAP;
+	case APP_HTTP: return YG_HTTP_HEAD_MAX;
+	case APP_TLS: return TLS_CAP;
+	default: return UNKNOWN_CAP;
+	}
+}
+
+/* Decides the flow's protocol from the client's first bytes.
+ * Returns false when more bytes are needed to decide. */
+static bool detect(struct yg_flow *f, const uint8_t *p, size_t n)
+{
+	if (is_dns_port(f->srv_port) || is_dns_port(f->cli_port)) {
+		f->app_flags = APP_DNS;
+		return true;
+	}
+	if (yg_tls_looks_like_handshake(p, n)) {
+		f->app_flags = APP_TLS;
+		return true;
+	}
+	if (yg_http_looks_like_request(p, n)) {
+		f->app_flags = APP_HTTP;
+		return true;
+	}
+	/* The longest method token we know is short; past that, give up. */
+	if (n < 10) {
+		/* "GET" without the space yet, or a TLS header cut short. */
+		if (n >= 1 && (p[0] == 0x16 || (p[0] >= 'A' && p[0] <= 'Z')))
+			return false;
+	}
+	f->app_flags = APP_FAILED;
+	return true;
+}
+
+/*
+ * Parses what it can from p[0..n). Returns bytes consumed (> 0), 0 when
+ * more are needed, -1 when this direction is finished.
+ */
+static long parse(struct yg_worker *w, struct yg_flow *f, struct stream *s,
+		  const struct yg_packet *pkt, bool toserver, const uint8_t *p, size_t n)
+{
+	if (f->app_flags == APP_UNKNOWN) {
+		if (!toserver) {
+			/* A server that speaks first is none of DNS over TCP
+			 * (port-detected), HTTP or TLS: stop reading its side. */
+			if (!is_dns_port(f->srv_port) && !is_dns_port(f->cli_port))
+				return -1;
+			f->app_flags = APP_DNS;
+		} else if (!detect(f, p, n)) {
+			return 0;
+		}
+	}
+	switch (f->app_flags) {
+	case APP_DNS: {
+		if (n < 2)
+			return 0;
+		size_t mlen = yg_load_be16(p);
+		if (n < 2 + mlen)
+			return 0;
+		enum yg_anomaly an = YG_ANOM__COUNT;
+		int r = yg_dns_parse(p + 2, mlen, &w->dns, &an);
+		if (an != YG_ANOM__COUNT)
+			anomaly(w, an);
+		if (r == 0) {
+			w->st.dns_msgs++;
+			yg_worker_dns(w, f, pkt, toserver, &w->dns);
+		}
+		return (long)(2 + mlen);
+	}
+	case APP_HTTP: {
+		if (!toserver)
+			return -1;
+		struct yg_http_request req;
+		int r = yg_http_request_parse(p, n, &req);
+		if (r == -EAGAIN)
+			return 0;
+		if (r == -E2BIG) {
+			anomaly(w, YG_ANOM_HTTP_TOO_LONG);
+			return -1;
+		}
+		if (r < 0) {
+			anomaly(w, YG_ANOM_HTTP_MALFORMED);
+			return -1;
+		}
+		w->st.http_reqs++;
+		yg_worker_http(w, f, pkt, toserver, &req);
+		/* Skip the body so a keep-alive connection's next request parses. */
+		size_t used = req.head_len;
+		uint64_t body = req.content_length;
+		if (body <= n - used) {
+			used += (size_t)body;
+		} else {
+			uint64_t rest = body - (n - used);
+			s->skip = rest > UINT32_MAX ? UINT32_MAX : (uint32_t)rest;
+			used = n;
+		}
+		return (long)used;
+	}
+	case APP_TLS: {
+		if (!toserver)
+			return -1;
+		size_t need = 0;
+		int r = yg_tls_client_hello_parse(p, n, &w->tls, &need);
+		if (r == -EAGAIN) {
+			if (need > TLS_CAP) {
+				anomaly(w, YG_ANOM_TLS_HELLO_TOO_BIG);
+				return -1;
+			}
+			return 0;
+		}
+		if (r == -E2BIG) {
+			anomaly(w, YG_ANOM_TLS_HELLO_TOO_BIG);
+			return -1;
+		}
+		if (r < 0) {
+			anomaly(w, YG_ANOM_TLS_MALFORMED);
+			return -1;
+		}
+		w->st.tls_hellos++;
+		yg_worker_tls(w, f, pkt, toserver, &w->tls);
+		return -1;
+	}
+	default:
+		return -1;
+	}
+}
+
+static bool stream_append(struct yg_worker *w, struct yg_flow *f, struct stream *s,
+			  const uint8_t *p, size_t n)
+{
+	unsigned cap = cap_for(f->app_flags);
+	if ((size_t)s->len + n > cap)
+		return false;
+	if (s->len + n > s->cap) {
+		/* Grow to what is needed (at most cap), charged to the memcap. */
+		size_t want = s->cap ? s->cap : 512;
+		while (want < s->len + n)
+			want *= 2;
+		if (want > cap)
+			want = cap;
+		if (yg_flow_charge(w->ft, (long)(want - s->cap)) < 0) {
+			w->st.app_memcap_drops++;
+			return false;
+		}
+		uint8_t *b = realloc(s->buf, want);
+		if (!b) {
+			yg_flow_charge(w->ft, -(long)(want - s->cap));
+			w->st.app_memcap_drops++;
+			return false;
+		}
+		s->buf = b;
+		s->cap = (uint32_t)want;
+	}
+	memcpy(s->buf + s->len, p, n);
+	s->len += (uint32_t)n;
+	return true;
+}
+
+/* Feeds in-order bytes to the parser, buffering what it cannot use yet. */
+static void feed(struct yg_worker *w, struct yg_flow *f, struct stream *s,
+		 const struct yg_packet *pkt, bool toserver, const uint8_t *p, size_t n)
+{
+	/* Fast path: nothing buffered, parse straight from the packet. */
+	while (s->len == 0 && n > 0) {
+		if (s->skip) {
+			size_t k = n < s->skip ? n : s->skip;
+			s->skip -= (uint32_t)k;
+			p += k;
+			n -= k;
+			continue;
+		}
+		long used = parse(w, f, s, pkt, toserver, p, n);
+		if (used < 0) {
+			stream_done(w, s);
+			return;
+		}
+		if (used == 0)
+			break;
+		p += used;
+		n -= (size_t)used;
+	}
+	if (n == 0)
+		return;
+	if (!stream_append(w, f, s, p, n)) {
+		if (f->app_flags == APP_TLS)
+			anomaly(w, YG_ANOM_TLS_HELLO_TOO_BIG);
+		else if (f->app_flags == APP_HTTP)
+			anomaly(w, YG_ANOM_HTTP_TOO_LONG);
+		else if (f->app_flags == APP_UNKNOWN)
+			f->app_flags = APP_FAILED;
+		stream_done(w, s);
+		return;
+	}
+	if (s->len == n) /* the bytes were just tried above; wait for more */
+		return;
+	size_t off = 0;
+	while (off < s->len) {
+		if (s->skip) {
+			size_t k = s->len - off < s->skip ? s->len - off : s->skip;
+			s->skip -= (uint32_t)k;
+			off += k;
+			continue;
+		}
+		long used = parse(w, f, s, pkt, toserver, s->buf + off, s->len - off);
+		if (used < 0) {
+			stream_done(w, s);
+			return;
+		}
+		if (used == 0)
+			break;
+		off += (size_t)used;
+	}
+	if (off) {
+		memmove(s->buf, s->buf + off, s->len - off);
+		s->len -= (uint32_t)off;
+	}
+}
+
+void yg_worker_app_tcp(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+		       bool toserver)
+{
+	if (f->app_flags == APP_FAILED)
+		return;
+	bool syn = pkt->tcp_flags & YG_TCP_SYN;
+	if (!pkt->payload_len && !syn)
+		return;
+	struct flow_app *a = f->app;
+	if (!a) {
+		if (!pkt->payload_len) {
+			/* Remember where the stream starts without allocating:
+			 * the first data segment will set it otherwise. */
+			return;
+		}
+		a = yg_worker_flow_app(w, f);
+		if (!a)
+			return;
+	}
+	struct stream *s = &a->s[toserver ? 0 : 1];
+	if (s->done)
+		return;
+	if (syn) {
+		s->seq_known = true;
+		s->next_seq = pkt->tcp_seq + 1;
+	}
+	if (!pkt->payload_len)
+		return;
+	const uint8_t *p = pkt->payload;
+	size_t n = pkt->payload_len;
+	uint32_t seq = pkt->tcp_seq + (syn ? 1u : 0u);
+	if (!s->seq_known) {
+		s->seq_known = true;
+		s->next_seq = seq;
+	}
+	int32_t d = (int32_t)(seq - s->next_seq);
+	if (d > 0) {
+		/* A hole: without reassembly the bytes after it cannot be trusted. */
+		anomaly(w, YG_ANOM_STREAM_GAP);
+		stream_done(w, s);
+		return;
+	}
+	if (d < 0) {
+		size_t overlap = (size_t)(-(int64_t)d);
+		if (overlap >= n)
+			return; /* a pure retransmission */
+		p += overlap;
+		n -= overlap;
+	}
+	s->next_seq += (uint32_t)n;
+	feed(w, f, s, pkt, toserver, p, n);
+}

@@ -1,0 +1,377 @@
+#include "sensor/engine.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <urcu.h>
+
+#include "common/hash.h"
+#include "decode/decode.h"
+
+#define BATCH_PKTS 256
+#define BATCH_BYTES (512u << 10)
+#define QUEUE_BATCHES 16 /* per worker */
+
+struct batch {
+	unsigned n;
+	size_t used;
+	uint64_t tick_us; /* n == 0: a clock tick for idle live captures */
+	struct yg_packet pkts[BATCH_PKTS];
+	uint8_t data[BATCH_BYTES];
+};
+
+/* A bounded queue of batches between the reader and one worker. */
+struct queue {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct batch *full[QUEUE_BATCHES];
+	unsigned head, count;
+	struct batch *free_[QUEUE_BATCHES];
+	unsigned n_free;
+	bool closed;
+};
+
+struct wthread {
+	struct yg_engine *e;
+	struct yg_worker *w;
+	struct queue q;
+	struct batch *cur; /* being filled by the reader */
+	pthread_t tid;
+	bool started;
+};
+
+struct yg_engine {
+	struct yg_engine_config cfg;
+	struct wthread *wt;
+	unsigned n;
+	atomic_bool stop;
+	struct yg_capture *cap;
+};
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void queue_init(struct queue *q)
+{
+	pthread_mutex_init(&q->lock, NULL);
+	pthread_cond_init(&q->cond, NULL);
+}
+
+static void queue_release(struct queue *q)
+{
+	for (unsigned i = 0; i < q->count; i++)
+		free(q->full[(q->head + i) % QUEUE_BATCHES]);
+	for (unsigned i = 0; i < q->n_free; i++)
+		free(q->free_[i]);
+	pthread_mutex_destroy(&q->lock);
+	pthread_cond_destroy(&q->cond);
+}
+
+int yg_engine_new(const struct yg_engine_config *cfg, struct yg_engine **ret)
+{
+	int r = -ENOMEM;
+	if (cfg->workers < 1 || cfg->workers > 64)
+		return -EINVAL;
+	struct yg_engine *e = calloc(1, sizeof *e);
+	if (!e)
+		return -ENOMEM;
+	e->cfg = *cfg;
+	e->n = cfg->workers;
+	e->wt = calloc(e->n, sizeof *e->wt);
+	if (!e->wt)
+		goto fail;
+	for (unsigned i = 0; i < e->n; i++) {
+		struct yg_worker_config wc = cfg->worker;
+		wc.id = i;
+		/* The memory cap is for the whole sensor: split it. */
+		if (wc.flow.memcap)
+			wc.flow.memcap /= e->n;
+		e->wt[i].e = e;
+		queue_init(&e->wt[i].q);
+		r = yg_worker_new(&wc, &e->wt[i].w);
+		if (r < 0)
+			goto fail;
+	}
+	*ret = e;
+	return 0;
+fail:
+	yg_engine_free(e);
+	return r;
+}
+
+void yg_engine_free(struct yg_engine *e)
+{
+	if (!e)
+		return;
+	for (unsigned i = 0; e->wt && i < e->n; i++) {
+		yg_worker_free(e->wt[i].w);
+		free(e->wt[i].cur);
+		queue_release(&e->wt[i].q);
+	}
+	free(e->wt);
+	free(e);
+}
+
+void yg_engine_stop(struct yg_engine *e)
+{
+	atomic_store(&e->stop, true);
+	if (e->cap)
+		yg_capture_break(e->cap);
+}
+
+/* Symmetric: both directions of a flow land on the same worker. */
+static unsigned flow_worker(const struct yg_packet *p, unsigned n)
+{
+	if (n == 1 || !p->family)
+		return 0;
+	uint64_t a[3], b[3];
+	memcpy(a, p->src.b, 16);
+	memcpy(b, p->dst.b, 16);
+	a[2] = p->sport;
+	b[2] = p->dport;
+	if (!p->l4_ok || p->frag)
+		a[2] = b[2] = 0;
+	uint64_t h = (a[0] ^ b[0]) * 0x9e3779b97f4a7c15ULL + (a[1] ^ b[1]) +
+		     ((a[2] ^ b[2]) << 1) + (a[0] + b[0]) + (a[1] + b[1]) + (a[2] + b[2]) + p->proto;
+	h = yg_hash_mix64(h);
+	return (unsigned)(((h >> 32) * n) >> 32);
+}
+
+static void *worker_main(void *arg)
+{
+	struct wthread *t = arg;
+	struct queue *q = &t->q;
+	rcu_register_thread();
+	for (;;) {
+		pthread_mutex_lock(&q->lock);
+		while (q->count == 0 && !q->closed)
+			pthread_cond_wait(&q->cond, &q->lock);
+		if (q->count == 0 && q->closed) {
+			pthread_mutex_unlock(&q->lock);
+			break;
+		}
+		struct batch *b = q->full[q->head];
+		q->head = (q->head + 1) % QUEUE_BATCHES;
+		q->count--;
+		pthread_cond_broadcast(&q->cond);
+		pthread_mutex_unlock(&q->lock);
+
+		rcu_read_lock();
+		if (b->n == 0)
+			yg_worker_tick(t->w, b->tick_us);
+		for (unsigned i = 0; i < b->n; i++)
+			yg_worker_packet(t->w, &b->pkts[i]);
+		rcu_read_unlock();
+
+		pthread_mutex_lock(&q->lock);
+		q->free_[q->n_free++] = b;
+		pthread_cond_broadcast(&q->cond);
+		pthread_mutex_unlock(&q->lock);
+	}
+	rcu_read_lock();
+	yg_worker_finish(t->w);
+	rcu_read_unlock();
+	rcu_unregister_thread();
+	return NULL;
+}
+
+/* Hands the filling batch to its worker. A live capture never waits for
+ * a slow worker (the batch is dropped and counted); a file read does. */
+static int submit(struct wthread *t, bool live, uint64_t *drops)
+{
+	struct queue *q = &t->q;
+	struct batch *b = t->cur;
+	t->cur = NULL;
+	pthread_mutex_lock(&q->lock);
+	while (q->count == QUEUE_BATCHES && !live)
+		pthread_cond_wait(&q->cond, &q->lock);
+	if (q->count == QUEUE_BATCHES) {
+		*drops += b->n;
+		q->free_[q->n_free++] = b;
+	} else {
+		q->full[(q->head + q->count) % QUEUE_BATCHES] = b;
+		q->count++;
+		pthread_cond_broadcast(&q->cond);
+	}
+	pthread_mutex_unlock(&q->lock);
+	return 0;
+}
+
+static struct batch *get_batch(struct wthread *t)
+{
+	if (t->cur)
+		return t->cur;
+	struct queue *q = &t->q;
+	struct batch *b = NULL;
+	pthread_mutex_lock(&q->lock);
+	if (q->n_free)
+		b = q->free_[--q->n_free];
+	pthread_mutex_unlock(&q->lock);
+	if (!b) {
+		b = malloc(sizeof *b);
+		if (!b)
+			return NULL;
+	}
+	b->n = 0;
+	b->used = 0;
+	b->tick_us = 0;
+	t->cur = b;
+	return b;
+}
+
+/* Copies a decoded packet and its bytes into worker i's batch. */
+static void enqueue(struct yg_engine *e, unsigned i, const struct yg_packet *pkt,
+		    const uint8_t *raw, bool live, uint64_t *drops)
+{
+	struct wthread *t = &e->wt[i];
+	size_t need = pkt->caplen;
+	struct batch *b = get_batch(t);
+	if (b && (b->n == BATCH_PKTS || b->used + need > BATCH_BYTES)) {
+		submit(t, live, drops);
+		b = get_batch(t);
+	}
+	if (!b || need > BATCH_BYTES) {
+		(*drops)++;
+		return;
+	}
+	struct yg_packet *dst = &b->pkts[b->n++];
+	*dst = *pkt;
+	uint8_t *copy = b->data + b->used;
+	memcpy(copy, raw, need);
+	b->used += (need + 7) & ~(size_t)7;
+	if (b->used > BATCH_BYTES)
+		b->used = BATCH_BYTES;
+	/* The only pointer in a packet points into its bytes: rebase it. */
+	if (pkt->payload)
+		dst->payload = copy + (pkt->payload - raw);
+}
+
+static void flush_all(struct yg_engine *e, bool live, uint64_t *drops)
+{
+	for (unsigned i = 0; i < e->n; i++)
+		if (e->wt[i].cur && e->wt[i].cur->n)
+			submit(&e->wt[i], live, drops);
+}
+
+int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_result *ret)
+{
+	memset(ret, 0, sizeof *ret);
+	e->cap = cap;
+	bool live = yg_capture_is_live(cap);
+	int linktype = yg_capture_linktype(cap);
+	bool threaded = e->n > 1;
+	double t0 = now_s(), last_progress = t0;
+	uint64_t pkts = 0, bytes = 0, drops = 0;
+	int r = 0;
+
+	if (threaded) {
+		for (unsigned i = 0; i < e->n; i++) {
+			if (pthread_create(&e->wt[i].tid, NULL, worker_main, &e->wt[i]) != 0) {
+				r = -EAGAIN;
+				goto join;
+			}
+			e->wt[i].started = true;
+		}
+	}
+	struct yg_packet pkt;
+	struct yg_raw_packet raw;
+	for (;;) {
+		if (atomic_load_explicit(&e->stop, memory_order_relaxed))
+			break;
+		int k = yg_capture_next(cap, &raw, ret->capture_err, sizeof ret->capture_err);
+		if (k == 0)
+			break;
+		if (k == -EAGAIN) {
+			/* Idle live capture: let flows time out on the wall clock. */
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			uint64_t now = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+			if (threaded) {
+				flush_all(e, live, &drops);
+				for (unsigned i = 0; i < e->n; i++) {
+					struct batch *b = get_batch(&e->wt[i]);
+					if (b) {
+						b->tick_us = now;
+						submit(&e->wt[i], live, &drops);
+					}
+				}
+			} else {
+				rcu_read_lock();
+				yg_worker_tick(e->wt[0].w, now);
+				yg_worker_flush(e->wt[0].w);
+				rcu_read_unlock();
+			}
+			continue;
+		}
+		if (k < 0) {
+			ret->capture_error = true;
+			break;
+		}
+		pkts++;
+		bytes += raw.wirelen;
+		yg_decode(linktype, raw.data, raw.caplen, raw.wirelen, raw.ts_us, &pkt);
+		if (threaded) {
+			enqueue(e, flow_worker(&pkt, e->n), &pkt, raw.data, live, &drops);
+		} else {
+			rcu_read_lock();
+			yg_worker_packet(e->wt[0].w, &pkt);
+			rcu_read_unlock();
+		}
+		if ((pkts & 0x3fff) == 0) {
+			double t = now_s();
+			if (t - last_progress >= 0.5) {
+				last_progress = t;
+				if (live && !threaded)
+					yg_worker_flush(e->wt[0].w);
+				if (e->cfg.progress) {
+					uint64_t pos, size;
+					yg_capture_progress(cap, &pos, &size);
+					e->cfg.progress(e->cfg.progress_ud, pkts, bytes, pos, size);
+				}
+			}
+		}
+		if (live && !threaded && (pkts & 0xff) == 0)
+			yg_worker_flush(e->wt[0].w);
+	}
+	if (threaded)
+		flush_all(e, false, &drops);
+join:
+	if (threaded) {
+		for (unsigned i = 0; i < e->n; i++) {
+			struct queue *q = &e->wt[i].q;
+			pthread_mutex_lock(&q->lock);
+			q->closed = true;
+			pthread_cond_broadcast(&q->cond);
+			pthread_mutex_unlock(&q->lock);
+		}
+		for (unsigned i = 0; i < e->n; i++)
+			if (e->wt[i].started)
+				pthread_join(e->wt[i].tid, NULL);
+	} else {
+		rcu_read_lock();
+		yg_worker_finish(e->wt[0].w);
+		rcu_read_unlock();
+	}
+	for (unsigned i = 0; i < e->n; i++) {
+		struct yg_sensor_stats s;
+		yg_worker_stats(e->wt[i].w, &s);
+		yg_sensor_stats_add(&ret->stats, &s);
+	}
+	if (e->cfg.progress) {
+		uint64_t pos, size;
+		yg_capture_progress(cap, &pos, &size);
+		e->cfg.progress(e->cfg.progress_ud, pkts, bytes, size ? size : pos, size);
+	}
+	yg_capture_kernel_stats(cap, &ret->kernel_recv, &ret->kernel_drop);
+	ret->queue_drops = drops;
+	ret->seconds = now_s() - t0;
+	e->cap = NULL;
+	return r;
+}

@@ -1,0 +1,50 @@
+/*
+ * The sensor engine: reads a capture, decodes, spreads packets over worker
+ * pipelines by a symmetric flow hash, and keeps the indicator set live.
+ *
+ * With one worker the reading thread runs the pipeline itself. With N > 1
+ * a reader thread decodes each packet, copies it into a batch for the
+ * worker its flow hashes to, and N threads each run their own pipeline
+ * (own flow table, own output buffer): no locks on the packet path.
+ */
+#ifndef YG_SENSOR_ENGINE_H
+#define YG_SENSOR_ENGINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capture/capture.h"
+#include "sensor/stats.h"
+#include "sensor/worker.h"
+
+struct yg_engine;
+
+struct yg_engine_config {
+	unsigned workers;                /* >= 1 */
+	struct yg_worker_config worker;  /* template; id is set per worker */
+	/* Called about twice a second from the reading thread (may be NULL). */
+	void (*progress)(void *ud, uint64_t pkts, uint64_t bytes, uint64_t pos, uint64_t size);
+	void *progress_ud;
+};
+
+struct yg_engine_result {
+	struct yg_sensor_stats stats;  /* summed over workers */
+	uint64_t kernel_recv, kernel_drop;
+	uint64_t queue_drops;          /* live only: packets dropped for a full queue */
+	bool capture_error;            /* the file was damaged / the read failed */
+	char capture_err[256];
+	double seconds;                /* wall-clock time of the run */
+};
+
+/* Caller frees with yg_engine_free. */
+int yg_engine_new(const struct yg_engine_config *cfg, struct yg_engine **ret);
+void yg_engine_free(struct yg_engine *e);
+
+/* Runs until the capture ends or yg_engine_stop; fills ret. The calling
+ * thread must be registered with RCU. */
+int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_result *ret);
+
+/* Async-signal-safe: makes yg_engine_run return soon. */
+void yg_engine_stop(struct yg_engine *e);
+
+#endif

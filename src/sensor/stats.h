@@ -1,0 +1,31 @@
+/* Counters of one worker; summed over workers for the stats event. */
+#ifndef YG_SENSOR_STATS_H
+#define YG_SENSOR_STATS_H
+
+#include <stdint.h>
+
+#include "common/anomaly.h"
+
+struct yg_sensor_stats {
+	uint64_t pkts, bytes;
+	uint64_t ipv4, ipv6, tcp, udp, icmpv4, icmpv6, other_l4, non_ip;
+	uint64_t tunnel, fragments, vlan;
+	uint64_t anomalies[YG_ANOM__COUNT];
+	uint64_t dns_msgs, http_reqs, tls_hellos;
+	uint64_t app_memcap_drops;
+	uint64_t alerts, alerts_suppressed;
+	uint64_t events;
+	uint64_t flows_created, flows_ended, flows_evicted, flow_no_memory;
+	uint64_t flow_active_max;
+	uint64_t flow_memory;
+};
+
+static inline void yg_sensor_stats_add(struct yg_sensor_stats *a, const struct yg_sensor_stats *b)
+{
+	const uint64_t *src = (const uint64_t *)b;
+	uint64_t *dst = (uint64_t *)a;
+	for (unsigned i = 0; i < sizeof *a / sizeof(uint64_t); i++)
+		dst[i] += src[i];
+}
+
+#endif

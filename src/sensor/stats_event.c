@@ -1,0 +1,115 @@
+#include "sensor/stats_event.h"
+
+#include <stdio.h>
+#include <string.h>
+
+uint64_t yg_stats_rss_bytes(void)
+{
+	FILE *f = fopen("/proc/self/status", "r");
+	if (!f)
+		return 0;
+	char line[256];
+	uint64_t kb = 0;
+	while (fgets(line, sizeof line, f)) {
+		if (!strncmp(line, "VmRSS:", 6)) {
+			for (const char *p = line + 6; *p; p++)
+				if (*p >= '0' && *p <= '9')
+					kb = kb * 10 + (uint64_t)(*p - '0');
+			break;
+		}
+	}
+	fclose(f);
+	return kb * 1024;
+}
+
+/* Anomaly counters go under decoder.event or app_layer.event by prefix. */
+static void anomalies(struct yg_jsonw *j, const struct yg_sensor_stats *s, const char *prefix)
+{
+	size_t pl = strlen(prefix);
+	yg_jsonw_key(j, "event");
+	yg_jsonw_obj_open(j);
+	for (unsigned i = 0; i < YG_ANOM__COUNT; i++) {
+		const char *n = yg_anomaly_name(i);
+		if (strncmp(n, prefix, pl))
+			continue;
+		yg_jsonw_kv_u64(j, n + pl, s->anomalies[i]);
+	}
+	yg_jsonw_obj_close(j);
+}
+
+void yg_stats_event_write(struct yg_eve *eve, uint64_t ts_us, const struct yg_engine_result *res,
+			  const struct yg_stats_extra *x)
+{
+	const struct yg_sensor_stats *s = &res->stats;
+	struct yg_jsonw *j = &eve->w;
+	yg_eve_begin(eve, ts_us, "stats", 0, NULL);
+	yg_jsonw_key(j, "stats");
+	yg_jsonw_obj_open(j);
+	yg_jsonw_kv_u64(j, "uptime", (uint64_t)res->seconds);
+
+	yg_jsonw_key(j, "capture");
+	yg_jsonw_obj_open(j);
+	yg_jsonw_kv_u64(j, "kernel_packets", res->kernel_recv);
+	yg_jsonw_kv_u64(j, "kernel_drops", res->kernel_drop);
+	yg_jsonw_kv_u64(j, "queue_drops", res->queue_drops);
+	yg_jsonw_kv_bool(j, "file_error", res->capture_error);
+	yg_jsonw_obj_close(j);
+
+	yg_jsonw_key(j, "decoder");
+	yg_jsonw_obj_open(j);
+	yg_jsonw_kv_u64(j, "pkts", s->pkts);
+	yg_jsonw_kv_u64(j, "bytes", s->bytes);
+	yg_jsonw_kv_u64(j, "ipv4", s->ipv4);
+	yg_jsonw_kv_u64(j, "ipv6", s->ipv6);
+	yg_jsonw_kv_u64(j, "tcp", s->tcp);
+	yg_jsonw_kv_u64(j, "udp", s->udp);
+	yg_jsonw_kv_u64(j, "icmpv4", s->icmpv4);
+	yg_jsonw_kv_u64(j, "icmpv6", s->icmpv6);
+	yg_jsonw_kv_u64(j, "other_l4", s->other_l4);
+	yg_jsonw_kv_u64(j, "non_ip", s->non_ip);
+	yg_jsonw_kv_u64(j, "vlan", s->vlan);
+	yg_jsonw_kv_u64(j, "tunnel", s->tunnel);
+	yg_jsonw_kv_u64(j, "fragments", s->fragments);
+	anomalies(j, s, "decoder.");
+	yg_jsonw_obj_close(j);
+
+	yg_jsonw_key(j, "flow");
+	yg_jsonw_obj_open(j);
+	yg_jsonw_kv_u64(j, "total", s->flows_created);
+	yg_jsonw_kv_u64(j, "ended", s->flows_ended);
+	yg_jsonw_kv_u64(j, "evicted", s->flows_evicted);
+	yg_jsonw_kv_u64(j, "no_memory", s->flow_no_memory);
+	yg_jsonw_kv_u64(j, "active_max", s->flow_active_max);
+	yg_jsonw_kv_u64(j, "memuse", s->flow_memory);
+	yg_jsonw_obj_close(j);
+
+	yg_jsonw_key(j, "app_layer");
+	yg_jsonw_obj_open(j);
+	yg_jsonw_kv_u64(j, "dns", s->dns_msgs);
+	yg_jsonw_kv_u64(j, "http", s->http_reqs);
+	yg_jsonw_kv_u64(j, "tls", s->tls_hellos);
+	yg_jsonw_kv_u64(j, "memcap_drops", s->app_memcap_drops);
+	anomalies(j, s, "app.");
+	yg_jsonw_obj_close(j);
+
+	yg_jsonw_key(j, "detect");
+	yg_jsonw_obj_open(j);
+	yg_jsonw_kv_u64(j, "alerts", s->alerts);
+	yg_jsonw_kv_u64(j, "alerts_suppressed", s->alerts_suppressed);
+	yg_jsonw_kv_u64(j, "indicators", x->intel_indicators);
+	yg_jsonw_kv_u64(j, "intel_rejected", x->intel_rejected);
+	yg_jsonw_kv_u64(j, "intel_reloads", x->intel_reloads);
+	yg_jsonw_obj_close(j);
+
+	yg_jsonw_key(j, "memory");
+	yg_jsonw_obj_open(j);
+	yg_jsonw_kv_u64(j, "flow", s->flow_memory);
+	yg_jsonw_kv_u64(j, "intel", x->intel_memory);
+	yg_jsonw_kv_u64(j, "rss", x->rss_bytes);
+	yg_jsonw_obj_close(j);
+
+	yg_jsonw_kv_u64(j, "drops", res->kernel_drop + res->queue_drops + s->flow_no_memory);
+	yg_jsonw_kv_u64(j, "events", s->events);
+	yg_jsonw_obj_close(j);
+	yg_eve_end(eve);
+}

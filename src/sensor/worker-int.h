@@ -1,0 +1,75 @@
+/* Private to src/sensor/: the worker's state and the per-flow app state. */
+#ifndef YG_SENSOR_WORKER_INT_H
+#define YG_SENSOR_WORKER_INT_H
+
+#include "app/dns.h"
+#include "app/http.h"
+#include "app/tls.h"
+#include "sensor/worker.h"
+
+enum app_proto {
+	APP_UNKNOWN = 0,
+	APP_DNS,
+	APP_HTTP,
+	APP_TLS,
+	APP_FAILED, /* looked at the first bytes and recognised nothing */
+};
+
+/* One direction of a TCP connection, as far as the app layer follows it. */
+struct stream {
+	uint32_t next_seq;
+	uint32_t len, cap;   /* buffered bytes not yet parsed */
+	uint32_t skip;       /* bytes to pass over (an HTTP body) */
+	uint8_t *buf;
+	bool seq_known;
+	bool done;           /* nothing more to parse in this direction */
+};
+
+#define FLOW_ALERTS_INLINE 6
+#define FLOW_ALERTS_MAX 256 /* per flow; more are counted, not logged */
+
+struct flow_app {
+	uint8_t n_alerts;
+	uint16_t n_more, cap_more;
+	uint32_t alerts[FLOW_ALERTS_INLINE]; /* hashes of indicators alerted on */
+	uint32_t *more;
+	struct stream s[2];  /* 0: to server, 1: to client */
+};
+
+struct yg_worker {
+	struct yg_worker_config cfg;
+	struct yg_flow_table *ft;
+	struct yg_eve eve;
+	struct yg_sensor_stats st;
+	const struct yg_intel_set *set; /* for the packet being processed */
+	uint64_t last_expire_us;
+	/* Scratch results, too big for the stack of a hot function. */
+	struct yg_dns_msg dns;
+	struct yg_tls_client_hello tls;
+};
+
+/* The flow's app state, created on first need (charged to the flow memcap).
+ * NULL when the memory cap is reached. */
+struct flow_app *yg_worker_flow_app(struct yg_worker *w, struct yg_flow *f);
+
+/* App layer (app_stream.c). */
+void yg_worker_app_udp(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+		       bool toserver);
+void yg_worker_app_tcp(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+		       bool toserver);
+void yg_worker_app_free(struct yg_worker *w, struct flow_app *a);
+
+/* Detection and alerts (alert.c). */
+void yg_worker_match_flow(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			  bool toserver);
+void yg_worker_dns(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+		   bool toserver, const struct yg_dns_msg *m);
+void yg_worker_http(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+		    bool toserver, const struct yg_http_request *req);
+void yg_worker_tls(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+		   bool toserver, const struct yg_tls_client_hello *h);
+
+/* The event tuple of a packet of flow f in its direction. */
+void yg_worker_tuple(const struct yg_flow *f, bool toserver, struct yg_eve_tuple *ret);
+
+#endif

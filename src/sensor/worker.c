@@ -1,0 +1,266 @@
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sensor/worker-int.h"
+
+/* Flow timeouts are checked at most once a second of packet time. */
+#define EXPIRE_EVERY_US 1000000u
+
+static const char *app_name(uint8_t app)
+{
+	switch (app) {
+	case APP_DNS: return "dns";
+	case APP_HTTP: return "http";
+	case APP_TLS: return "tls";
+	case APP_FAILED: return "failed";
+	default: return NULL;
+	}
+}
+
+static const char *state_name(uint8_t s)
+{
+	switch (s) {
+	case YG_FLOW_ESTABLISHED: return "established";
+	case YG_FLOW_CLOSED: return "closed";
+	default: return "new";
+	}
+}
+
+static const char *end_name(enum yg_flow_end why)
+{
+	switch (why) {
+	case YG_FLOW_END_TIMEOUT: return "timeout";
+	case YG_FLOW_END_EVICTED: return "forced";
+	default: return "shutdown";
+	}
+}
+
+void yg_worker_tuple(const struct yg_flow *f, bool toserver, struct yg_eve_tuple *ret)
+{
+	ret->family = f->family;
+	ret->proto = f->proto;
+	ret->vlan = f->vlan;
+	ret->has_ports = f->proto == 6 || f->proto == 17;
+	if (toserver) {
+		ret->src = &f->cli;
+		ret->dst = &f->srv;
+		ret->sport = f->cli_port;
+		ret->dport = f->srv_port;
+	} else {
+		ret->src = &f->srv;
+		ret->dst = &f->cli;
+		ret->sport = f->srv_port;
+		ret->dport = f->cli_port;
+	}
+}
+
+static void tcp_flags_hex(uint8_t fl, char out[3])
+{
+	static const char hex[] = "0123456789abcdef";
+	out[0] = hex[fl >> 4];
+	out[1] = hex[fl & 15];
+	out[2] = 0;
+}
+
+static void flow_event(struct yg_worker *w, struct yg_flow *f, enum yg_flow_end why)
+{
+	struct yg_eve_tuple t;
+	struct yg_jsonw *j = &w->eve.w;
+	char ts[32];
+	struct flow_app *a = f->app;
+	yg_worker_tuple(f, true, &t);
+	yg_eve_begin(&w->eve, f->last_us, "flow", f->flow_id, &t);
+	const char *app = app_name(f->app_flags);
+	if (app)
+		yg_jsonw_kv_str(j, "app_proto", app);
+	yg_jsonw_key(j, "flow");
+	yg_jsonw_obj_open(j);
+	yg_jsonw_kv_u64(j, "pkts_toserver", f->pkts_ts);
+	yg_jsonw_kv_u64(j, "pkts_toclient", f->pkts_tc);
+	yg_jsonw_kv_u64(j, "bytes_toserver", f->bytes_ts);
+	yg_jsonw_kv_u64(j, "bytes_toclient", f->bytes_tc);
+	yg_eve_format_time(f->first_us, ts, sizeof ts);
+	yg_jsonw_kv_str(j, "start", ts);
+	yg_eve_format_time(f->last_us, ts, sizeof ts);
+	yg_jsonw_kv_str(j, "end", ts);
+	yg_jsonw_kv_u64(j, "age", (f->last_us - f->first_us) / 1000000u);
+	yg_jsonw_kv_str(j, "state", state_name(f->state));
+	yg_jsonw_kv_str(j, "reason", end_name(why));
+	yg_jsonw_kv_bool(j, "alerted", a && a->n_alerts > 0);
+	yg_jsonw_obj_close(j);
+	if (f->proto == 6) {
+		char hx[3];
+		yg_jsonw_key(j, "tcp");
+		yg_jsonw_obj_open(j);
+		tcp_flags_hex(f->tcp_flags_ts | f->tcp_flags_tc, hx);
+		yg_jsonw_kv_str(j, "tcp_flags", hx);
+		tcp_flags_hex(f->tcp_flags_ts, hx);
+		yg_jsonw_kv_str(j, "tcp_flags_ts", hx);
+		tcp_flags_hex(f->tcp_flags_tc, hx);
+		yg_jsonw_kv_str(j, "tcp_flags_tc", hx);
+		yg_jsonw_obj_close(j);
+	}
+	yg_eve_end(&w->eve);
+}
+
+static void on_flow_end(void *ud, struct yg_flow *f, enum yg_flow_end why)
+{
+	struct yg_worker *w = ud;
+	w->st.flows_ended++;
+	if (why == YG_FLOW_END_EVICTED)
+		w->st.flows_evicted++;
+	if (w->cfg.log_flows)
+		flow_event(w, f, why);
+	if (f->app) {
+		yg_worker_app_free(w, f->app);
+		f->app = NULL;
+	}
+}
+
+struct flow_app *yg_worker_flow_app(struct yg_worker *w, struct yg_flow *f)
+{
+	if (f->app)
+		return f->app;
+	if (yg_flow_charge(w->ft, (long)sizeof(struct flow_app)) < 0) {
+		w->st.app_memcap_drops++;
+		return NULL;
+	}
+	struct flow_app *a = calloc(1, sizeof *a);
+	if (!a) {
+		yg_flow_charge(w->ft, -(long)sizeof(struct flow_app));
+		w->st.app_memcap_drops++;
+		return NULL;
+	}
+	f->app = a;
+	return a;
+}
+
+int yg_worker_new(const struct yg_worker_config *cfg, struct yg_worker **ret)
+{
+	struct yg_worker *w = calloc(1, sizeof *w);
+	if (!w)
+		return -ENOMEM;
+	w->cfg = *cfg;
+	int r = yg_eve_init(&w->eve, cfg->sink);
+	if (r < 0)
+		goto fail;
+	/* Disjoint id ranges: the worker number in the top bits. */
+	r = yg_flow_table_new(&cfg->flow, ((uint64_t)cfg->id << 48) + 1, on_flow_end, w, &w->ft);
+	if (r < 0)
+		goto fail;
+	*ret = w;
+	return 0;
+fail:
+	yg_eve_release(&w->eve);
+	free(w);
+	return r;
+}
+
+void yg_worker_finish(struct yg_worker *w)
+{
+	if (!w->ft)
+		return;
+	if (w->cfg.intel)
+		w->set = yg_intel_live_get(w->cfg.intel);
+	struct yg_flow_stats fs;
+	yg_flow_table_stats(w->ft, &fs);
+	w->st.flows_created = fs.created;
+	w->st.flow_no_memory = fs.no_memory;
+	w->st.flow_active_max = fs.active_max;
+	w->st.flow_memory = yg_flow_table_memory(w->ft);
+	yg_flow_table_free(w->ft);
+	w->ft = NULL;
+	w->set = NULL;
+	yg_eve_flush(&w->eve);
+}
+
+void yg_worker_free(struct yg_worker *w)
+{
+	if (!w)
+		return;
+	yg_worker_finish(w);
+	yg_eve_release(&w->eve);
+	free(w);
+}
+
+void yg_worker_flush(struct yg_worker *w)
+{
+	yg_eve_flush(&w->eve);
+}
+
+static void count_packet(struct yg_worker *w, const struct yg_packet *pkt)
+{
+	struct yg_sensor_stats *st = &w->st;
+	st->pkts++;
+	st->bytes += pkt->wirelen;
+	for (unsigned i = 0; i < pkt->n_anom; i++)
+		if (pkt->anom[i] < YG_ANOM__COUNT)
+			st->anomalies[pkt->anom[i]]++;
+	if (pkt->vlan_n)
+		st->vlan++;
+	if (pkt->tunnel)
+		st->tunnel++;
+	if (pkt->frag)
+		st->fragments++;
+	switch (pkt->family) {
+	case 4: st->ipv4++; break;
+	case 6: st->ipv6++; break;
+	default: st->non_ip++; return;
+	}
+	switch (pkt->proto) {
+	case 6: st->tcp++; break;
+	case 17: st->udp++; break;
+	case 1: st->icmpv4++; break;
+	case 58: st->icmpv6++; break;
+	default: st->other_l4++;
+	}
+}
+
+void yg_worker_tick(struct yg_worker *w, uint64_t now_us)
+{
+	if (!w->ft || now_us - w->last_expire_us < EXPIRE_EVERY_US)
+		return;
+	w->last_expire_us = now_us;
+	if (w->cfg.intel)
+		w->set = yg_intel_live_get(w->cfg.intel);
+	yg_flow_expire(w->ft, now_us);
+}
+
+void yg_worker_packet(struct yg_worker *w, const struct yg_packet *pkt)
+{
+	count_packet(w, pkt);
+	if (!pkt->family || !w->ft)
+		return;
+	w->set = w->cfg.intel ? yg_intel_live_get(w->cfg.intel) : NULL;
+	if (pkt->ts_us - w->last_expire_us >= EXPIRE_EVERY_US) {
+		w->last_expire_us = pkt->ts_us;
+		yg_flow_expire(w->ft, pkt->ts_us);
+	}
+	bool toserver, created;
+	struct yg_flow *f = yg_flow_packet(w->ft, pkt, &toserver, &created);
+	if (!f)
+		return;
+	if (created && w->set)
+		yg_worker_match_flow(w, f, pkt, toserver);
+	if (!pkt->l4_ok || pkt->frag)
+		return;
+	if (pkt->proto == 6)
+		yg_worker_app_tcp(w, f, pkt, toserver);
+	else if (pkt->proto == 17 && pkt->payload_len)
+		yg_worker_app_udp(w, f, pkt, toserver);
+}
+
+void yg_worker_stats(const struct yg_worker *w, struct yg_sensor_stats *ret)
+{
+	*ret = w->st;
+	ret->events = w->eve.events;
+	if (w->ft) {
+		struct yg_flow_stats fs;
+		yg_flow_table_stats(w->ft, &fs);
+		ret->flows_created = fs.created;
+		ret->flow_no_memory = fs.no_memory;
+		ret->flow_active_max = fs.active_max;
+		ret->flow_memory = yg_flow_table_memory(w->ft);
+	}
+}

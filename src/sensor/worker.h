@@ -1,0 +1,46 @@
+/*
+ * One packet-processing pipeline: flow -> app layer -> detect -> EVE.
+ * Each worker thread owns one (its own flow table and output buffer), so
+ * the packet path takes no locks.
+ */
+#ifndef YG_SENSOR_WORKER_H
+#define YG_SENSOR_WORKER_H
+
+#include "decode/packet.h"
+#include "flow/flow.h"
+#include "output/eve.h"
+#include "sensor/homenet.h"
+#include "sensor/intel_live.h"
+#include "sensor/stats.h"
+
+struct yg_worker;
+
+struct yg_worker_config {
+	unsigned id;                  /* 0.. ; flow ids are disjoint per worker */
+	struct yg_flow_config flow;
+	const struct yg_homenet *home; /* borrowed */
+	struct yg_intel_live *intel;  /* borrowed; may be NULL (no detection) */
+	struct yg_eve_sink *sink;     /* borrowed */
+	bool log_flows, log_dns, log_http, log_tls;
+};
+
+/* Caller frees with yg_worker_free (which ends remaining flows). */
+int yg_worker_new(const struct yg_worker_config *cfg, struct yg_worker **ret);
+void yg_worker_free(struct yg_worker *w);
+
+/* Processes one decoded packet. Must be called inside rcu_read_lock()
+ * when cfg->intel is set. Packet time drives flow timeouts. */
+void yg_worker_packet(struct yg_worker *w, const struct yg_packet *pkt);
+
+/* Ends idle flows at time now_us (for live captures with no packets). */
+void yg_worker_tick(struct yg_worker *w, uint64_t now_us);
+
+/* Ends every flow now (end of capture); call inside rcu_read_lock(). */
+void yg_worker_finish(struct yg_worker *w);
+
+void yg_worker_flush(struct yg_worker *w);
+
+/* Snapshot of the counters. */
+void yg_worker_stats(const struct yg_worker *w, struct yg_sensor_stats *ret);
+
+#endif

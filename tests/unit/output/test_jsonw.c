@@ -1,0 +1,153 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+#include <jansson.h>
+#include <string.h>
+
+#include "output/eve.h"
+#include "output/jsonw.h"
+
+/* Everything the writer produces must parse back with jansson. */
+static json_t *parse(const struct yg_jsonw *w)
+{
+	json_error_t e;
+	json_t *j = json_loadb(w->buf, w->len, 0, &e);
+	if (!j)
+		fail_msg("invalid JSON at %d: %s in %.*s", e.position, e.text, (int)w->len, w->buf);
+	return j;
+}
+
+static void nested_objects_and_commas(void **state)
+{
+	(void)state;
+	struct yg_jsonw w;
+	assert_int_equal(yg_jsonw_init(&w, 16), 0);
+	yg_jsonw_obj_open(&w);
+	yg_jsonw_kv_str(&w, "a", "x");
+	yg_jsonw_kv_u64(&w, "b", 9223372036854775807ULL);
+	yg_jsonw_key(&w, "c");
+	yg_jsonw_arr_open(&w);
+	yg_jsonw_i64(&w, -5);
+	yg_jsonw_bool(&w, true);
+	yg_jsonw_null(&w);
+	yg_jsonw_obj_open(&w);
+	yg_jsonw_obj_close(&w);
+	yg_jsonw_arr_close(&w);
+	yg_jsonw_kv_bool(&w, "d", false);
+	yg_jsonw_obj_close(&w);
+	assert_true(yg_jsonw_ok(&w));
+	json_t *j = parse(&w);
+	assert_string_equal(json_string_value(json_object_get(j, "a")), "x");
+	assert_true(json_integer_value(json_object_get(j, "b")) == 9223372036854775807LL);
+	json_t *c = json_object_get(j, "c");
+	assert_int_equal(json_array_size(c), 4);
+	assert_int_equal(json_integer_value(json_array_get(c, 0)), -5);
+	assert_true(json_is_true(json_array_get(c, 1)));
+	assert_true(json_is_null(json_array_get(c, 2)));
+	assert_true(json_is_false(json_object_get(j, "d")));
+	json_decref(j);
+	/* Unsigned values past INT64_MAX are written exactly (jansson cannot read them). */
+	yg_jsonw_reset(&w);
+	yg_jsonw_u64(&w, 18446744073709551615ULL);
+	assert_int_equal(w.len, 20);
+	assert_memory_equal(w.buf, "18446744073709551615", 20);
+	yg_jsonw_release(&w);
+}
+
+static void strings_are_escaped_and_always_valid(void **state)
+{
+	(void)state;
+	struct yg_jsonw w;
+	assert_int_equal(yg_jsonw_init(&w, 8), 0);
+	const char raw[] = "q\"b\\n\n\t\x01\xff\xc3\xa9\xe3\x81\x82\xed\xa0\x80z";
+	yg_jsonw_obj_open(&w);
+	yg_jsonw_kv_strn(&w, "s", raw, sizeof raw - 1);
+	yg_jsonw_obj_close(&w);
+	json_t *j = parse(&w);
+	const char *s = json_string_value(json_object_get(j, "s"));
+	/* Valid UTF-8 (é, あ) is kept; invalid bytes become U+00XX. */
+	assert_string_equal(s, "q\"b\\n\n\t\x01\xc3\xbf\xc3\xa9\xe3\x81\x82\xc3\xad\xc2\xa0\xc2\x80z");
+	json_decref(j);
+	yg_jsonw_release(&w);
+}
+
+static void unbalanced_close_is_flagged(void **state)
+{
+	(void)state;
+	struct yg_jsonw w;
+	assert_int_equal(yg_jsonw_init(&w, 8), 0);
+	yg_jsonw_obj_close(&w);
+	assert_false(yg_jsonw_ok(&w));
+	yg_jsonw_reset(&w);
+	for (int i = 0; i < YG_JSONW_MAX_DEPTH + 1; i++)
+		yg_jsonw_arr_open(&w);
+	assert_false(yg_jsonw_ok(&w));
+	yg_jsonw_release(&w);
+}
+
+static void eve_time_and_addresses(void **state)
+{
+	(void)state;
+	char buf[64];
+	yg_eve_format_time(1700000000123456ULL, buf, sizeof buf);
+	assert_string_equal(buf, "2023-11-14T22:13:20.123456+0000");
+	struct yg_addr a = {{192, 0, 2, 1}};
+	yg_eve_format_addr(4, &a, buf, sizeof buf);
+	assert_string_equal(buf, "192.0.2.1");
+	struct yg_addr b = {{0x20, 0x01, 0x0d, 0xb8, [15] = 1}};
+	yg_eve_format_addr(6, &b, buf, sizeof buf);
+	assert_string_equal(buf, "2001:db8::1");
+	char pn[8];
+	assert_string_equal(yg_eve_proto_name(58, pn), "IPv6-ICMP");
+	assert_string_equal(yg_eve_proto_name(47, pn), "47");
+}
+
+static void eve_record_fields(void **state)
+{
+	(void)state;
+	struct yg_eve e;
+	assert_int_equal(yg_eve_init(&e, NULL), 0);
+	struct yg_addr s = {{10, 0, 0, 1}}, d = {{203, 0, 113, 9}};
+	struct yg_eve_tuple t = {.family = 4, .proto = 6, .vlan = 7, .src = &s, .dst = &d,
+				 .sport = 40000, .dport = 443, .has_ports = true};
+	yg_eve_begin(&e, 1700000000000001ULL, "tls", 42, &t);
+	yg_eve_end(&e);
+	yg_eve_begin(&e, 1700000000999999ULL, "tls", 43, &t);
+	yg_eve_end(&e);
+	assert_int_equal(e.events, 2);
+	char *nl = memchr(e.w.buf, '\n', e.w.len);
+	assert_non_null(nl);
+	json_error_t err;
+	json_t *j = json_loadb(e.w.buf, (size_t)(nl - e.w.buf), 0, &err);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "timestamp")),
+			    "2023-11-14T22:13:20.000001+0000");
+	assert_int_equal(json_integer_value(json_object_get(j, "flow_id")), 42);
+	assert_string_equal(json_string_value(json_object_get(j, "src_ip")), "10.0.0.1");
+	assert_int_equal(json_integer_value(json_object_get(j, "dest_port")), 443);
+	assert_string_equal(json_string_value(json_object_get(j, "proto")), "TCP");
+	assert_int_equal(json_integer_value(json_array_get(json_object_get(j, "vlan"), 0)), 7);
+	json_decref(j);
+	/* The cached-second path must rewrite only the microseconds. */
+	j = json_loadb(nl + 1, e.w.len - (size_t)(nl + 1 - e.w.buf), 0, &err);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "timestamp")),
+			    "2023-11-14T22:13:20.999999+0000");
+	json_decref(j);
+	e.sink = NULL;
+	yg_eve_release(&e);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(nested_objects_and_commas),
+		cmocka_unit_test(strings_are_escaped_and_always_valid),
+		cmocka_unit_test(unbalanced_close_is_flagged),
+		cmocka_unit_test(eve_time_and_addresses),
+		cmocka_unit_test(eve_record_fields),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

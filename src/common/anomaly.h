@@ -23,6 +23,7 @@
 	X(NULL_UNKNOWN_AF, "decoder.null_unknown_family")                      \
 	X(MPLS_TRUNC, "decoder.mpls_truncated")                                \
 	X(MPLS_BAD, "decoder.mpls_malformed")                                  \
+	X(PPPOE_TRUNC, "decoder.pppoe_truncated")                              \
 	/* IPv4 */                                                             \
 	X(IPV4_TRUNC, "decoder.ipv4_truncated")                                \
 	X(IPV4_BAD_VERSION, "decoder.ipv4_bad_version")                        \

@@ -31,6 +31,7 @@ enum yg_tunnel {
 	YG_TUNNEL_NONE = 0,
 	YG_TUNNEL_6IN4 = 1,   /* IPv6 in IPv4, protocol 41 */
 	YG_TUNNEL_TEREDO = 2, /* IPv6 in UDP/3544 (RFC 4380) */
+	YG_TUNNEL_VXLAN = 3,  /* Ethernet in UDP/4789 (RFC 7348) */
 };
 
 #define YG_PKT_MAX_ANOM 6

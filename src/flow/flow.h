@@ -2,8 +2,35 @@
  * Bidirectional 5-tuple flow table with timeouts, a memory cap and
  * eviction. One table per worker thread: no locks.
  *
+ * Key: (address, port) of both sides in either order, IP protocol, family
+ * and the outer VLAN id (vlan[0] when the packet has a VLAN tag, else 0).
+ * Ports are 0 for ICMP/ICMPv6 (one flow per address pair; the echo
+ * identifier is not in struct yg_packet), for protocols other than TCP and
+ * UDP, and whenever the L4 header was not decoded (l4_ok false): a
+ * non-first IP fragment therefore lands in the port-less flow of its
+ * address pair, not in the flow of its first fragment.
+ *
  * The client is the side that sent the first packet seen, except when
  * that packet is a TCP SYN+ACK (then its receiver is the client).
+ *
+ * States: NEW until both sides were seen (TCP: or a SYN+ACK), then
+ * ESTABLISHED; TCP goes to CLOSED on an RST or once both sides sent a FIN.
+ * CLOSED is final (a later SYN on the same tuple stays in the closed flow
+ * until it times out).
+ *
+ * Timeouts (seconds of packet time idle; defaults in parentheses):
+ *   TCP and other protocols: NEW timeout_new (30), ESTABLISHED timeout_est (300)
+ *   UDP, any state:  timeout_udp (60)
+ *   ICMP/ICMPv6, any state: timeout_icmp (30)
+ *   CLOSED: timeout_closed (10)
+ *
+ * Memory: flows live in a pool of 2 MiB chunks (16384 flows; the last one
+ * may be partial to fit the cap) that grows on demand; chunks emptied by
+ * ended flows are released, others reuse their free slots; plus a bucket array
+ * of 4-byte slots kept at a load factor <= 0.75 by incremental doubling.
+ * Everything the table allocates, and the app memory charged with
+ * yg_flow_charge, counts against memcap. About 138 bytes per flow at 1M
+ * flows (see bench/bench_flow.c).
  */
 #ifndef YG_FLOW_FLOW_H
 #define YG_FLOW_FLOW_H
@@ -26,39 +53,48 @@ enum yg_flow_end {
 	YG_FLOW_END_SHUTDOWN = 2, /* end of capture / table freed */
 };
 
+/*
+ * 128 bytes, 64-byte aligned: the lookup reads the key, hash and chain link
+ * from the first cache line only; the counters are in the second.
+ */
 struct yg_flow {
 	/* Public, read-only outside flow/ except app/app_flags. */
 	struct yg_addr cli, srv;
-	uint16_t cli_port, srv_port;  /* ICMP: 0 */
+	uint16_t cli_port, srv_port; /* ICMP, other protocols, no L4 header: 0 */
 	uint8_t proto;
 	uint8_t family;
-	uint16_t vlan;                /* outer VLAN id, 0 if none */
-	uint8_t state;                /* enum yg_flow_state */
+	uint16_t vlan;                      /* outer VLAN id, 0 if none */
+	uint8_t state;                      /* enum yg_flow_state */
 	uint8_t tcp_flags_ts, tcp_flags_tc; /* OR of flags seen each way */
-	uint8_t app_flags;            /* free for the engine */
-	uint64_t flow_id;             /* unique within the run, never 0 */
-	uint64_t first_us, last_us;
-	uint64_t pkts_ts, pkts_tc;    /* to server / to client */
-	uint64_t bytes_ts, bytes_tc;  /* wire bytes */
-	void *app;                    /* engine-owned; freed by the engine's end callback */
+	uint8_t app_flags;                  /* free for the engine */
 
-	/* Private to flow/. */
-	struct yg_flow *hnext;
-	struct yg_flow *lru_prev, *lru_next;
-	uint32_t hash;
+	/* Private to flow/: slot numbers in the table's pool, 0 = none. */
+	uint32_t hash;               /* low 32 bits of the key's hash */
+	uint32_t hnext;              /* bucket chain; free list when unused */
+	uint32_t lru_prev, lru_next; /* the LRU list of the flow's timeout class */
+	uint32_t self;               /* this flow's own slot number */
+
+	/* Public. */
+	uint64_t flow_id;            /* unique within the run, never 0 */
+	uint64_t first_us, last_us;  /* last_us never goes backwards */
+	uint64_t pkts_ts, pkts_tc;   /* to server / to client */
+	uint64_t bytes_ts, bytes_tc; /* wire bytes */
+	void *app;                   /* engine-owned; freed by the engine's end callback */
 };
 
 struct yg_flow_config {
-	size_t memcap;           /* bytes for flows + buckets + charged app memory; 0 = 1 GiB */
-	uint32_t timeout_new;    /* seconds idle before a NEW flow ends; 0 = defaults below */
+	size_t memcap;        /* bytes for flows + buckets + charged app memory; 0 = 1 GiB */
+	uint32_t timeout_new; /* seconds idle before a NEW flow ends; 0 = defaults above */
 	uint32_t timeout_est;
 	uint32_t timeout_closed;
 	uint32_t timeout_udp;
 	uint32_t timeout_icmp;
 };
 
-/* Called for every flow that ends; the callback must free f->app. The flow
- * itself is freed by the table right after the callback returns. */
+/* Called for every flow that ends; the callback must free f->app (and may
+ * release its charge with yg_flow_charge(t, -n)). The flow itself is
+ * recycled by the table right after the callback returns. The callback
+ * must not call yg_flow_packet, yg_flow_expire or yg_flow_table_free. */
 typedef void (*yg_flow_end_fn)(void *ud, struct yg_flow *f, enum yg_flow_end why);
 
 struct yg_flow_stats {
@@ -66,44 +102,52 @@ struct yg_flow_stats {
 	uint64_t ended_timeout;
 	uint64_t ended_evicted;
 	uint64_t ended_shutdown;
-	uint64_t no_memory;  /* packets that got no flow (memcap with nothing evictable) */
+	uint64_t no_memory; /* packets that got no flow (memcap with nothing evictable) */
 	uint64_t active;
 	uint64_t active_max;
 };
 
 struct yg_flow_table;
 
-/* id_base: flow ids start from here (workers use disjoint ranges). Caller
- * frees with yg_flow_table_free. */
+/* id_base: flow ids start from here (workers use disjoint ranges); an id
+ * that would be 0 is skipped. end may be NULL. Returns -EINVAL when memcap
+ * cannot hold the table itself plus a few flows, -ENOMEM. Caller frees
+ * with yg_flow_table_free. */
 int yg_flow_table_new(const struct yg_flow_config *cfg, uint64_t id_base, yg_flow_end_fn end,
-		      void *ud, struct yg_flow_table **ret);
+                      void *ud, struct yg_flow_table **ret);
 
-/* Ends every remaining flow (YG_FLOW_END_SHUTDOWN callbacks) and frees. */
+/* Ends every remaining flow (YG_FLOW_END_SHUTDOWN callbacks) and frees.
+ * Accepts NULL. */
 void yg_flow_table_free(struct yg_flow_table *t);
 
 /*
  * Finds or creates the flow of pkt (which must have family != 0) and
  * accounts the packet in it (counters, flags, state, last_us). Sets
  * *ret_toserver. Returns NULL when the memory cap leaves no room even after
- * evicting the least recently used flow (counted in no_memory).
- * *ret_created (may be NULL) tells whether the flow is new.
+ * ending the flows already past their timeout and evicting the least
+ * recently used flow (counted in no_memory). *ret_created (may be NULL)
+ * tells whether the flow is new. The pointer stays valid until the next
+ * call of yg_flow_packet, yg_flow_expire or yg_flow_table_free.
  */
 struct yg_flow *yg_flow_packet(struct yg_flow_table *t, const struct yg_packet *pkt,
-			       bool *ret_toserver, bool *ret_created);
+                               bool *ret_toserver, bool *ret_created);
 
-/* Ends flows idle past their timeout at time now_us (packet time). */
+/* Ends flows idle past their timeout at time now_us (packet time). Costs
+ * O(flows ended + number of timeout classes). */
 void yg_flow_expire(struct yg_flow_table *t, uint64_t now_us);
 
 /*
  * Charges (delta > 0) or releases (delta < 0) app-layer memory against the
- * cap. Returns 0, or -ENOMEM when charging would exceed the cap (nothing
- * charged then).
+ * cap. Releases spare (wholly unused) flow chunks first when they stand in
+ * the way; never ends a flow. Returns 0, or -ENOMEM when charging would
+ * exceed the cap (nothing charged then). Releasing more than was charged
+ * clamps at 0.
  */
 int yg_flow_charge(struct yg_flow_table *t, long delta);
 
 void yg_flow_table_stats(const struct yg_flow_table *t, struct yg_flow_stats *ret);
 
-/* Bytes currently used (flows, buckets, charged app memory). */
+/* Bytes currently used (flow pool, buckets, table, charged app memory). */
 size_t yg_flow_table_memory(const struct yg_flow_table *t);
 
 #endif

@@ -1,0 +1,540 @@
+/*
+ * The flow table: a chained hash of pool slots keyed by the canonical
+ * (sorted) 5-tuple + VLAN, one LRU list per timeout class, and the memory
+ * cap. See flow.h for the contract.
+ *
+ * Why one LRU list per timeout class: within a class every flow has the
+ * same timeout, so the list (most recent packet at the head) is also
+ * sorted by expiry time. yg_flow_expire then pops tails while they are
+ * due and stops at the first one that is not: O(ended + classes), never
+ * a walk over live flows.
+ *
+ * Why incremental rehash: doubling a million-flow table in one go would
+ * stall the packet path for tens of milliseconds. While the old bucket
+ * array is being drained, an old bucket below `moved` has been moved to
+ * the new array; lookups, inserts and removals pick the array from that.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/hash.h"
+#include "flow/flow-int.h"
+
+_Static_assert(sizeof(struct yg_flow) == 128, "struct yg_flow should stay two cache lines");
+
+#define DEFAULT_MEMCAP  ((size_t)1 << 30)
+#define US              1000000ull
+#define INITIAL_BUCKETS 1024u
+#define MIN_BUCKETS     16u
+#define MAX_BUCKETS     (1u << 31)
+/* Old buckets moved per packet while rehashing: the move must finish
+ * before the next doubling is due (another n/2 creations away at least). */
+#define REHASH_STEP 8u
+
+enum cls { CL_NEW, CL_EST, CL_CLOSED, CL_UDP, CL_ICMP, CL_N };
+
+struct lru {
+	uint32_t head, tail;
+};
+
+struct yg_flow_table {
+	struct yg_flow_pool pool;
+	uint32_t *buckets;
+	uint32_t mask;
+	uint32_t old_mask;
+	uint32_t *old;  /* non-NULL while rehashing */
+	uint32_t moved; /* old buckets [0, moved) are drained */
+	uint64_t seed;
+	struct lru lru[CL_N];
+	uint64_t timeout_us[CL_N];
+	size_t memcap;
+	size_t app_bytes;
+	uint64_t next_id;
+	yg_flow_end_fn end;
+	void *ud;
+	struct yg_flow_stats st;
+};
+
+/* The hashed key: both endpoints in a fixed order, so that either
+ * direction of a flow hashes the same. No padding: it is hashed raw. */
+struct key {
+	struct yg_addr a, b;
+	uint16_t pa, pb;
+	uint16_t vlan;
+	uint8_t proto, family;
+};
+_Static_assert(sizeof(struct key) == 40, "key must have no padding");
+
+static inline struct yg_flow *at(const struct yg_flow_table *t, uint32_t s)
+{
+	return yg_flow_pool_at(&t->pool, s);
+}
+
+static size_t used(const struct yg_flow_table *t)
+{
+	size_t b =
+	    sizeof *t + t->pool.bytes + ((size_t)t->mask + 1) * sizeof *t->buckets + t->app_bytes;
+	if (t->old)
+		b += ((size_t)t->old_mask + 1) * sizeof *t->old;
+	return b;
+}
+
+static size_t room(const struct yg_flow_table *t)
+{
+	size_t u = used(t);
+	return u < t->memcap ? t->memcap - u : 0;
+}
+
+static enum cls class_of(const struct yg_flow *f)
+{
+	if (f->state == YG_FLOW_CLOSED)
+		return CL_CLOSED;
+	switch (f->proto) {
+	case 17:
+		return CL_UDP;
+	case 1:
+	case 58:
+		return CL_ICMP;
+	default:
+		return f->state == YG_FLOW_ESTABLISHED ? CL_EST : CL_NEW;
+	}
+}
+
+/* ---- LRU lists ---- */
+
+static void lru_unlink(struct yg_flow_table *t, struct yg_flow *f, enum cls c)
+{
+	struct lru *l = &t->lru[c];
+	if (f->lru_prev)
+		at(t, f->lru_prev)->lru_next = f->lru_next;
+	else
+		l->head = f->lru_next;
+	if (f->lru_next)
+		at(t, f->lru_next)->lru_prev = f->lru_prev;
+	else
+		l->tail = f->lru_prev;
+	f->lru_prev = f->lru_next = 0;
+}
+
+static void lru_push_head(struct yg_flow_table *t, struct yg_flow *f, enum cls c)
+{
+	struct lru *l = &t->lru[c];
+	f->lru_prev = 0;
+	f->lru_next = l->head;
+	if (l->head)
+		at(t, l->head)->lru_prev = f->self;
+	else
+		l->tail = f->self;
+	l->head = f->self;
+}
+
+/* ---- buckets ---- */
+
+static uint32_t *bucket_of(struct yg_flow_table *t, uint32_t h)
+{
+	if (t->old) {
+		uint32_t ob = h & t->old_mask;
+		if (ob >= t->moved)
+			return &t->old[ob];
+	}
+	return &t->buckets[h & t->mask];
+}
+
+static void hash_insert(struct yg_flow_table *t, struct yg_flow *f)
+{
+	uint32_t *b = bucket_of(t, f->hash);
+	f->hnext = *b;
+	*b = f->self;
+}
+
+static void hash_remove(struct yg_flow_table *t, struct yg_flow *f)
+{
+	uint32_t *link = bucket_of(t, f->hash);
+	while (*link && *link != f->self)
+		link = &at(t, *link)->hnext;
+	if (*link)
+		*link = f->hnext;
+	f->hnext = 0;
+}
+
+static void rehash_step(struct yg_flow_table *t)
+{
+	for (unsigned i = 0; i < REHASH_STEP && t->moved <= t->old_mask; i++) {
+		uint32_t s = t->old[t->moved];
+		while (s) {
+			struct yg_flow *f = at(t, s);
+			s = f->hnext;
+			uint32_t *b = &t->buckets[f->hash & t->mask];
+			f->hnext = *b;
+			*b = f->self;
+		}
+		t->old[t->moved++] = 0;
+	}
+	if (t->moved > t->old_mask) {
+		free(t->old);
+		t->old = NULL;
+		t->old_mask = 0;
+		t->moved = 0;
+	}
+}
+
+/* Starts doubling the bucket array when the load factor passes 3/4 and
+ * the cap has room for both arrays while the move is under way. */
+static void maybe_grow(struct yg_flow_table *t)
+{
+	size_t n = (size_t)t->mask + 1;
+	if (t->old || t->st.active <= n / 4 * 3 || n >= MAX_BUCKETS)
+		return;
+	size_t bytes = 2 * n * sizeof *t->buckets;
+	if (bytes > room(t))
+		return;
+	uint32_t *nb = calloc(2 * n, sizeof *nb);
+	if (!nb)
+		return;
+	t->old = t->buckets;
+	t->old_mask = t->mask;
+	t->moved = 0;
+	t->buckets = nb;
+	t->mask = (uint32_t)(2 * n - 1);
+}
+
+/* ---- ending flows ---- */
+
+static void end_flow(struct yg_flow_table *t, struct yg_flow *f, enum yg_flow_end why)
+{
+	hash_remove(t, f);
+	lru_unlink(t, f, class_of(f));
+	if (t->end)
+		t->end(t->ud, f, why);
+	f->app = NULL;
+	switch (why) {
+	case YG_FLOW_END_TIMEOUT:
+		t->st.ended_timeout++;
+		break;
+	case YG_FLOW_END_EVICTED:
+		t->st.ended_evicted++;
+		break;
+	case YG_FLOW_END_SHUTDOWN:
+		t->st.ended_shutdown++;
+		break;
+	}
+	t->st.active--;
+	yg_flow_pool_put(&t->pool, f->self);
+}
+
+void yg_flow_expire(struct yg_flow_table *t, uint64_t now_us)
+{
+	if (!t)
+		return;
+	for (int c = 0; c < CL_N; c++) {
+		while (t->lru[c].tail) {
+			struct yg_flow *f = at(t, t->lru[c].tail);
+			if (now_us < f->last_us || now_us - f->last_us < t->timeout_us[c])
+				break;
+			end_flow(t, f, YG_FLOW_END_TIMEOUT);
+		}
+	}
+}
+
+/* Ends the flow whose last packet is the oldest; false when none is left. */
+static bool evict_lru(struct yg_flow_table *t)
+{
+	struct yg_flow *victim = NULL;
+	for (int c = 0; c < CL_N; c++) {
+		if (!t->lru[c].tail)
+			continue;
+		struct yg_flow *f = at(t, t->lru[c].tail);
+		if (!victim || f->last_us < victim->last_us)
+			victim = f;
+	}
+	if (!victim)
+		return false;
+	end_flow(t, victim, YG_FLOW_END_EVICTED);
+	return true;
+}
+
+/* Buckets for s flows at a load factor <= 3/4. */
+static size_t buckets_for(size_t s)
+{
+	size_t b = MIN_BUCKETS;
+	while (b < MAX_BUCKETS && s > b / 4 * 3)
+		b *= 2;
+	return b;
+}
+
+/* Room the pool may grow into: what is left after keeping enough for the
+ * bucket array to follow it (the new array and the old one while moving),
+ * so that a pool that reaches the cap does not leave long chains behind. */
+static size_t pool_room(const struct yg_flow_table *t)
+{
+	size_t r = room(t), have = (size_t)t->mask + 1;
+	for (size_t n = r / sizeof(struct yg_flow); n; n /= 2) {
+		if (n > YG_FLOW_CHUNK_FLOWS)
+			n = YG_FLOW_CHUNK_FLOWS;
+		size_t want = buckets_for(t->pool.slots + n);
+		size_t reserve = want > have ? want * sizeof(uint32_t) * 3 / 2 : 0;
+		if (reserve + n * sizeof(struct yg_flow) <= r)
+			return r - reserve;
+	}
+	return 0;
+}
+
+/* A free slot, making room under the cap if needed: first by ending the
+ * flows already due at now_us, then by evicting least recently used ones. */
+static uint32_t alloc_slot(struct yg_flow_table *t, uint64_t now_us)
+{
+	bool expired = false;
+	for (;;) {
+		bool spare = t->pool.slots > t->pool.used;
+		uint32_t s = yg_flow_pool_get(&t->pool, spare ? 0 : pool_room(t));
+		if (s)
+			return s;
+		if (!expired) {
+			expired = true;
+			yg_flow_expire(t, now_us);
+		} else if (!evict_lru(t)) {
+			return 0;
+		}
+	}
+}
+
+/* ---- packets ---- */
+
+static bool addr_eq(const struct yg_addr *x, const struct yg_addr *y)
+{
+	return memcmp(x->b, y->b, sizeof x->b) == 0;
+}
+
+static struct yg_flow *lookup(struct yg_flow_table *t, uint32_t h, const struct key *k,
+                              const struct yg_packet *pkt, uint16_t sp, uint16_t dp,
+                              bool *ret_toserver)
+{
+	for (uint32_t s = *bucket_of(t, h); s;) {
+		struct yg_flow *f = at(t, s);
+		s = f->hnext;
+		if (f->hash != h || f->proto != k->proto || f->vlan != k->vlan ||
+		    f->family != k->family)
+			continue;
+		if (f->cli_port == sp && f->srv_port == dp && addr_eq(&f->cli, &pkt->src) &&
+		    addr_eq(&f->srv, &pkt->dst)) {
+			*ret_toserver = true;
+			return f;
+		}
+		if (f->cli_port == dp && f->srv_port == sp && addr_eq(&f->cli, &pkt->dst) &&
+		    addr_eq(&f->srv, &pkt->src)) {
+			*ret_toserver = false;
+			return f;
+		}
+	}
+	return NULL;
+}
+
+static struct yg_flow *create(struct yg_flow_table *t, uint32_t h, const struct key *k,
+                              const struct yg_packet *pkt, uint16_t sp, uint16_t dp, uint8_t flags,
+                              bool *ret_toserver)
+{
+	uint32_t s = alloc_slot(t, pkt->ts_us);
+	if (!s) {
+		t->st.no_memory++;
+		return NULL;
+	}
+	struct yg_flow *f = at(t, s);
+	memset(f, 0, sizeof *f);
+	f->self = s;
+	/* A SYN+ACK first means the SYN was missed: its sender is the server. */
+	bool synack = (flags & (YG_TCP_SYN | YG_TCP_ACK)) == (YG_TCP_SYN | YG_TCP_ACK);
+	if (synack) {
+		f->cli = pkt->dst;
+		f->srv = pkt->src;
+		f->cli_port = dp;
+		f->srv_port = sp;
+	} else {
+		f->cli = pkt->src;
+		f->srv = pkt->dst;
+		f->cli_port = sp;
+		f->srv_port = dp;
+	}
+	f->proto = k->proto;
+	f->family = k->family;
+	f->vlan = k->vlan;
+	f->hash = h;
+	if (t->next_id == 0)
+		t->next_id++;
+	f->flow_id = t->next_id++;
+	f->first_us = f->last_us = pkt->ts_us;
+	hash_insert(t, f);
+	lru_push_head(t, f, class_of(f));
+	t->st.created++;
+	if (++t->st.active > t->st.active_max)
+		t->st.active_max = t->st.active;
+	maybe_grow(t);
+	*ret_toserver = !synack;
+	return f;
+}
+
+static void update_state(struct yg_flow *f, uint8_t flags, bool tcp)
+{
+	if (f->state == YG_FLOW_CLOSED)
+		return;
+	if (tcp) {
+		if ((flags & YG_TCP_RST) ||
+		    ((f->tcp_flags_ts & YG_TCP_FIN) && (f->tcp_flags_tc & YG_TCP_FIN))) {
+			f->state = YG_FLOW_CLOSED;
+			return;
+		}
+		if ((flags & (YG_TCP_SYN | YG_TCP_ACK)) == (YG_TCP_SYN | YG_TCP_ACK))
+			f->state = YG_FLOW_ESTABLISHED;
+	}
+	if (f->pkts_ts && f->pkts_tc)
+		f->state = YG_FLOW_ESTABLISHED;
+}
+
+struct yg_flow *yg_flow_packet(struct yg_flow_table *t, const struct yg_packet *pkt,
+                               bool *ret_toserver, bool *ret_created)
+{
+	if (t->old)
+		rehash_step(t);
+
+	struct key k;
+	bool ports = pkt->l4_ok && (pkt->proto == 6 || pkt->proto == 17);
+	bool tcp = pkt->l4_ok && pkt->proto == 6;
+	uint16_t sp = ports ? pkt->sport : 0, dp = ports ? pkt->dport : 0;
+	uint8_t flags = tcp ? pkt->tcp_flags : 0;
+	int cmp = memcmp(pkt->src.b, pkt->dst.b, sizeof pkt->src.b);
+	if (cmp < 0 || (cmp == 0 && sp <= dp)) {
+		k.a = pkt->src;
+		k.b = pkt->dst;
+		k.pa = sp;
+		k.pb = dp;
+	} else {
+		k.a = pkt->dst;
+		k.b = pkt->src;
+		k.pa = dp;
+		k.pb = sp;
+	}
+	k.vlan = pkt->vlan_n ? pkt->vlan[0] : 0;
+	k.proto = pkt->proto;
+	k.family = pkt->family;
+	uint32_t h = (uint32_t)yg_hash64(&k, sizeof k, t->seed);
+
+	bool toserver, created = false;
+	struct yg_flow *f = lookup(t, h, &k, pkt, sp, dp, &toserver);
+	if (!f) {
+		f = create(t, h, &k, pkt, sp, dp, flags, &toserver);
+		if (!f)
+			return NULL;
+		created = true;
+	}
+
+	enum cls before = class_of(f);
+	if (toserver) {
+		f->pkts_ts++;
+		f->bytes_ts += pkt->wirelen;
+		f->tcp_flags_ts |= flags;
+	} else {
+		f->pkts_tc++;
+		f->bytes_tc += pkt->wirelen;
+		f->tcp_flags_tc |= flags;
+	}
+	if (pkt->ts_us > f->last_us)
+		f->last_us = pkt->ts_us;
+	update_state(f, flags, pkt->proto == 6);
+	enum cls after = class_of(f);
+	if (after != before || t->lru[after].head != f->self) {
+		lru_unlink(t, f, before);
+		lru_push_head(t, f, after);
+	}
+
+	*ret_toserver = toserver;
+	if (ret_created)
+		*ret_created = created;
+	return f;
+}
+
+/* ---- table ---- */
+
+static uint64_t timeout_or(uint32_t s, uint32_t dflt)
+{
+	return (uint64_t)(s ? s : dflt) * US;
+}
+
+int yg_flow_table_new(const struct yg_flow_config *cfg, uint64_t id_base, yg_flow_end_fn end,
+                      void *ud, struct yg_flow_table **ret)
+{
+	static const struct yg_flow_config none;
+	if (!cfg)
+		cfg = &none;
+	size_t memcap = cfg->memcap ? cfg->memcap : DEFAULT_MEMCAP;
+	uint32_t nb = INITIAL_BUCKETS;
+	while (nb > MIN_BUCKETS && (size_t)nb * sizeof(uint32_t) > memcap / 16)
+		nb /= 2;
+	/* The table, its buckets, the pool's first per-chunk arrays (64 chunks)
+	 * and the two slots chunk 0 needs. */
+	size_t least = sizeof(struct yg_flow_table) + (size_t)nb * sizeof(uint32_t) +
+	               64 * (sizeof(struct yg_flow *) + sizeof(struct yg_flow_chunk_meta) + 1) +
+	               2 * sizeof(struct yg_flow);
+	if (memcap < least)
+		return -EINVAL;
+
+	struct yg_flow_table *t = calloc(1, sizeof *t);
+	if (!t)
+		return -ENOMEM;
+	t->buckets = calloc(nb, sizeof *t->buckets);
+	if (!t->buckets) {
+		free(t);
+		return -ENOMEM;
+	}
+	t->mask = nb - 1;
+	t->seed = yg_hash_random_seed();
+	t->memcap = memcap;
+	t->next_id = id_base;
+	t->end = end;
+	t->ud = ud;
+	t->timeout_us[CL_NEW] = timeout_or(cfg->timeout_new, 30);
+	t->timeout_us[CL_EST] = timeout_or(cfg->timeout_est, 300);
+	t->timeout_us[CL_CLOSED] = timeout_or(cfg->timeout_closed, 10);
+	t->timeout_us[CL_UDP] = timeout_or(cfg->timeout_udp, 60);
+	t->timeout_us[CL_ICMP] = timeout_or(cfg->timeout_icmp, 30);
+	*ret = t;
+	return 0;
+}
+
+void yg_flow_table_free(struct yg_flow_table *t)
+{
+	if (!t)
+		return;
+	for (int c = 0; c < CL_N; c++)
+		while (t->lru[c].tail)
+			end_flow(t, at(t, t->lru[c].tail), YG_FLOW_END_SHUTDOWN);
+	yg_flow_pool_release(&t->pool);
+	free(t->buckets);
+	free(t->old);
+	free(t);
+}
+
+int yg_flow_charge(struct yg_flow_table *t, long delta)
+{
+	if (delta >= 0) {
+		/* Spare flow chunks give way to the app layer. */
+		if ((size_t)delta > room(t) &&
+		    (!yg_flow_pool_trim(&t->pool) || (size_t)delta > room(t)))
+			return -ENOMEM;
+		t->app_bytes += (size_t)delta;
+		return 0;
+	}
+	/* -(delta + 1) + 1 so that LONG_MIN does not overflow. */
+	size_t d = (size_t)(-(delta + 1)) + 1;
+	t->app_bytes = d > t->app_bytes ? 0 : t->app_bytes - d;
+	return 0;
+}
+
+void yg_flow_table_stats(const struct yg_flow_table *t, struct yg_flow_stats *ret)
+{
+	*ret = t->st;
+}
+
+size_t yg_flow_table_memory(const struct yg_flow_table *t)
+{
+	return used(t);
+}

@@ -4,5 +4,7 @@
 #define YG_CLI_COMMANDS_H
 
 int yg_cmd_sensor(int argc, char **argv);
+int yg_cmd_hub(int argc, char **argv);
+int yg_cmd_hub_admin(int argc, char **argv);
 
 #endif

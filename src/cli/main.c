@@ -13,6 +13,7 @@ static const struct {
 	const char *help;
 } commands[] = {
 	{"sensor", yg_cmd_sensor, "decode traffic and match it against indicator sets"},
+	{"hub", yg_cmd_hub, "the sharing hub: TAXII 2.1 server and its admin commands"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,175 @@
+/*
+ * yagura hub: the sharing hub's server, and `yagura hub admin` (hub_admin.c).
+ *
+ *   yagura hub --listen 127.0.0.1:8443 --data DIR [--tls-cert F --tls-key F]
+ *              [--threads N] [--max-body BYTES] [--timeout SECONDS]
+ *
+ * Prints "listening on ADDR port N" to stderr once it serves; SIGTERM or
+ * SIGINT stops it after the requests in flight finish (10 s at most).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "hub/hub.h"
+#include "hub/server.h"
+
+#define PEM_MAX (1 << 20)
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: yagura hub --listen ADDR:PORT --data DIR [--tls-cert FILE --tls-key FILE]\n"
+		     "                  [--threads N] [--max-body BYTES] [--timeout SECONDS]\n"
+		     "       yagura hub admin --data DIR ...   (yagura hub admin --help)\n");
+}
+
+static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void log_line(void *ud, const char *line)
+{
+	(void)ud;
+	pthread_mutex_lock(&log_lock);
+	fprintf(stderr, "%s\n", line);
+	pthread_mutex_unlock(&log_lock);
+}
+
+static char *read_pem(const char *path)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = malloc(PEM_MAX + 1);
+	size_t n = buf ? fread(buf, 1, PEM_MAX, f) : 0;
+	bool too_big = buf && n == PEM_MAX;
+	fclose(f);
+	if (!buf || too_big || n == 0) {
+		free(buf);
+		return NULL;
+	}
+	buf[n] = '\0';
+	return buf;
+}
+
+static bool parse_uint(const char *s, unsigned long long max, unsigned long long *ret)
+{
+	char *end;
+	errno = 0;
+	if (!s || !*s || *s == '-')
+		return false;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v > max)
+		return false;
+	*ret = v;
+	return true;
+}
+
+int yg_cmd_hub(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "admin"))
+		return yg_cmd_hub_admin(argc - 1, argv + 1);
+	const char *listen = "127.0.0.1:8443", *data = NULL, *cert_path = NULL, *key_path = NULL;
+	unsigned long long threads = 4, max_body = YG_HUB_MAX_BODY_DEFAULT, timeout = 30;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		bool ok = true;
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(a, "--listen") && v) {
+			listen = v;
+		} else if (!strcmp(a, "--data") && v) {
+			data = v;
+		} else if (!strcmp(a, "--tls-cert") && v) {
+			cert_path = v;
+		} else if (!strcmp(a, "--tls-key") && v) {
+			key_path = v;
+		} else if (!strcmp(a, "--threads") && v) {
+			ok = parse_uint(v, 64, &threads) && threads > 0;
+		} else if (!strcmp(a, "--max-body") && v) {
+			ok = parse_uint(v, 1ull << 30, &max_body) && max_body > 0;
+		} else if (!strcmp(a, "--timeout") && v) {
+			ok = parse_uint(v, 3600, &timeout) && timeout > 0;
+		} else {
+			fprintf(stderr, "yagura hub: unknown or incomplete option '%s'\n", a);
+			usage(stderr);
+			return 2;
+		}
+		if (!ok) {
+			fprintf(stderr, "yagura hub: bad value for %s: '%s'\n", a, v);
+			return 2;
+		}
+		i++;
+	}
+	if (!data) {
+		fprintf(stderr, "yagura hub: --data DIR is required\n");
+		return 2;
+	}
+	if (!!cert_path != !!key_path) {
+		fprintf(stderr, "yagura hub: --tls-cert and --tls-key go together\n");
+		return 2;
+	}
+	int rc = 1;
+	char *cert = NULL, *key = NULL;
+	struct yg_hub *hub = NULL;
+	struct yg_server *srv = NULL;
+	if (cert_path) {
+		if (!yg_server_tls_available()) {
+			fprintf(stderr, "yagura hub: this libmicrohttpd has no TLS support\n");
+			return 1;
+		}
+		cert = read_pem(cert_path);
+		key = read_pem(key_path);
+		if (!cert || !key) {
+			fprintf(stderr, "yagura hub: cannot read the TLS certificate or key\n");
+			goto out;
+		}
+	}
+	/* Block the stop signals before any thread starts, so only sigwait
+	 * below receives them. */
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	struct yg_hub_config hc = {.data_dir = data, .threads = (unsigned)threads,
+				   .max_body = max_body};
+	int r = yg_hub_new(&hc, &hub);
+	if (r < 0) {
+		fprintf(stderr, "yagura hub: cannot open the store in %s: %s\n", data, strerror(-r));
+		goto out;
+	}
+	struct yg_server_config sc = {
+		.listen = listen,
+		.threads = (unsigned)threads,
+		.max_body = max_body,
+		.timeout_s = (unsigned)timeout,
+		.tls_cert = cert,
+		.tls_key = key,
+		.log = log_line,
+	};
+	r = yg_server_start(&sc, hub, &srv);
+	if (r < 0) {
+		fprintf(stderr, "yagura hub: cannot listen on %s: %s\n", listen, strerror(-r));
+		goto out;
+	}
+	fprintf(stderr, "yagura hub: listening on %s port %u (%s)\n", listen,
+		(unsigned)yg_server_port(srv), cert ? "https" : "http");
+	int sig = 0;
+	sigwait(&set, &sig);
+	fprintf(stderr, "yagura hub: signal %d, stopping\n", sig);
+	yg_server_stop(srv, 10000);
+	srv = NULL;
+	rc = 0;
+out:
+	yg_server_stop(srv, 0);
+	yg_hub_free(hub);
+	free(cert);
+	free(key);
+	return rc;
+}

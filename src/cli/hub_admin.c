@@ -1,0 +1,268 @@
+/*
+ * yagura hub admin: organizations, tokens and sharing groups, straight in
+ * the store (works whether or not a hub serves the same DIR: SQLite WAL).
+ *
+ *   yagura hub admin --data DIR org add NAME --sector SECTOR [--country CC]
+ *   yagura hub admin --data DIR org list
+ *   yagura hub admin --data DIR token create --org NAME --role ROLE
+ *   yagura hub admin --data DIR token revoke TOKEN|ID-PREFIX
+ *   yagura hub admin --data DIR token list
+ *   yagura hub admin --data DIR group add NAME --org OWNER --members A,B
+ *
+ * token create prints the token alone on the last line of stdout; it is
+ * never stored or shown again. Every action goes to the audit log.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/commands.h"
+#include "hub/auth.h"
+#include "hub/hub.h"
+#include "store/store.h"
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: yagura hub admin --data DIR org add NAME --sector SECTOR [--country CC]\n"
+		"       yagura hub admin --data DIR org list\n"
+		"       yagura hub admin --data DIR token create --org NAME --role "
+		"admin|analyst|sensor|reader\n"
+		"       yagura hub admin --data DIR token revoke TOKEN|ID-PREFIX\n"
+		"       yagura hub admin --data DIR token list\n"
+		"       yagura hub admin --data DIR group add NAME --org OWNER --members A,B\n");
+}
+
+/* Finds "--name VALUE" among argv[from..]; NULL when absent. */
+static const char *opt(int argc, char **argv, int from, const char *name)
+{
+	for (int i = from; i + 1 < argc; i++)
+		if (!strcmp(argv[i], name))
+			return argv[i + 1];
+	return NULL;
+}
+
+/* Every option given must be one of the allowed ones, with a value. */
+static bool opts_ok(int argc, char **argv, int from, const char *const *allowed)
+{
+	for (int i = from; i < argc; i += 2) {
+		bool ok = false;
+		for (const char *const *a = allowed; *a; a++)
+			ok |= !strcmp(argv[i], *a);
+		if (!ok || i + 1 >= argc) {
+			fprintf(stderr, "yagura hub admin: unexpected '%s'\n", argv[i]);
+			return false;
+		}
+	}
+	return true;
+}
+
+static int print_org(void *ud, const struct yg_org *o)
+{
+	(void)ud;
+	printf("%s\t%s\t%s\t%s\n", o->name, o->sector, o->country[0] ? o->country : "-",
+	       o->identity_id);
+	return 1;
+}
+
+static int print_token(void *ud, const struct yg_token *t)
+{
+	struct yg_store *st = ud;
+	struct yg_org o;
+	if (st->ops->org_get(st, t->org_id, &o) < 0)
+		snprintf(o.name, sizeof o.name, "?");
+	printf("%s\t%s\t%s\t%s\n", t->public_id, o.name, yg_role_name(t->role),
+	       t->revoked ? "revoked" : "active");
+	return 1;
+}
+
+static int org_cmd(struct yg_store *st, int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "list") && argc == 2)
+		return st->ops->org_list(st, print_org, NULL) < 0 ? 1 : 0;
+	static const char *const allowed[] = {"--sector", "--country", NULL};
+	if (argc < 3 || strcmp(argv[1], "add") || !opts_ok(argc, argv, 3, allowed)) {
+		usage(stderr);
+		return 2;
+	}
+	const char *name = argv[2], *sector = opt(argc, argv, 3, "--sector"),
+		   *country = opt(argc, argv, 3, "--country");
+	if (!sector) {
+		fprintf(stderr, "yagura hub admin: org add needs --sector\n");
+		return 2;
+	}
+	if (country && (strlen(country) != 2 || country[0] < 'A' || country[0] > 'Z' ||
+			country[1] < 'A' || country[1] > 'Z')) {
+		fprintf(stderr, "yagura hub admin: --country takes two capital letters (ISO 3166)\n");
+		return 2;
+	}
+	struct yg_org o;
+	int r = yg_hub_org_add(st, name, sector, country, &o);
+	if (r == -EEXIST) {
+		fprintf(stderr, "yagura hub admin: organization '%s' exists\n", name);
+		return 1;
+	}
+	if (r < 0) {
+		fprintf(stderr, "yagura hub admin: cannot add organization: %s\n", strerror(-r));
+		return 1;
+	}
+	st->ops->audit(st, o.id, "cli", "org.add", name);
+	printf("organization %s added: %s\n", o.name, o.identity_id);
+	return 0;
+}
+
+static int token_cmd(struct yg_store *st, int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "list"))
+		return st->ops->token_list(st, print_token, st) < 0 ? 1 : 0;
+	if (argc == 3 && !strcmp(argv[1], "revoke")) {
+		const char *arg = argv[2];
+		uint8_t hash[YG_TOKEN_HASH_LEN];
+		bool whole = yg_auth_token_shaped(arg, strlen(arg));
+		if (whole && yg_auth_token_hash(arg, strlen(arg), hash) < 0)
+			return 1;
+		struct yg_token t;
+		int r = st->ops->token_revoke(st, whole ? hash : NULL, whole ? NULL : arg, &t);
+		if (r == -ENOENT || r == -EINVAL) {
+			fprintf(stderr, "yagura hub admin: no such token\n");
+			return 1;
+		}
+		if (r == -EEXIST) {
+			fprintf(stderr, "yagura hub admin: '%s' matches several tokens\n", arg);
+			return 1;
+		}
+		if (r < 0) {
+			fprintf(stderr, "yagura hub admin: cannot revoke: %s\n", strerror(-r));
+			return 1;
+		}
+		st->ops->audit(st, t.org_id, "cli", "token.revoke", t.public_id);
+		printf("token %s revoked\n", t.public_id);
+		return 0;
+	}
+	static const char *const allowed[] = {"--org", "--role", NULL};
+	if (argc < 2 || strcmp(argv[1], "create") || !opts_ok(argc, argv, 2, allowed)) {
+		usage(stderr);
+		return 2;
+	}
+	const char *org_name = opt(argc, argv, 2, "--org"), *role_name = opt(argc, argv, 2, "--role");
+	enum yg_role role;
+	if (!org_name || yg_role_parse(role_name, &role) < 0) {
+		fprintf(stderr, "yagura hub admin: token create needs --org NAME and --role "
+				"admin|analyst|sensor|reader\n");
+		return 2;
+	}
+	struct yg_org o;
+	if (st->ops->org_find(st, org_name, &o) < 0) {
+		fprintf(stderr, "yagura hub admin: no organization '%s'\n", org_name);
+		return 1;
+	}
+	char token[YG_TOKEN_HEX_LEN + 1], pub[YG_TOKEN_PUBID_LEN + 1];
+	uint8_t hash[YG_TOKEN_HASH_LEN];
+	int r = yg_auth_token_new(token, hash, pub);
+	if (r == 0)
+		r = st->ops->token_add(st, hash, pub, o.id, role, NULL);
+	if (r < 0) {
+		fprintf(stderr, "yagura hub admin: cannot create a token: %s\n", strerror(-r));
+		return 1;
+	}
+	st->ops->audit(st, o.id, "cli", "token.create", pub);
+	printf("token %s for %s (%s); shown once, keep it safe:\n%s\n", pub, o.name,
+	       yg_role_name(role), token);
+	return 0;
+}
+
+static int group_cmd(struct yg_store *st, int argc, char **argv)
+{
+	static const char *const allowed[] = {"--org", "--members", NULL};
+	if (argc < 3 || strcmp(argv[1], "add") || !opts_ok(argc, argv, 3, allowed)) {
+		usage(stderr);
+		return 2;
+	}
+	const char *name = argv[2], *owner = opt(argc, argv, 3, "--org"),
+		   *members = opt(argc, argv, 3, "--members");
+	if (!owner || !members) {
+		fprintf(stderr, "yagura hub admin: group add needs --org OWNER and --members A,B\n");
+		return 2;
+	}
+	struct yg_org o;
+	if (st->ops->org_find(st, owner, &o) < 0) {
+		fprintf(stderr, "yagura hub admin: no organization '%s'\n", owner);
+		return 1;
+	}
+	int64_t ids[YG_STORE_LIST_MAX];
+	size_t n = 0;
+	char *copy = strdup(members);
+	if (!copy)
+		return 1;
+	int rc = 0;
+	for (char *p = copy, *next; p && rc == 0; p = next) {
+		next = strchr(p, ',');
+		if (next)
+			*next++ = '\0';
+		struct yg_org m;
+		if (!*p)
+			continue;
+		if (n == YG_STORE_LIST_MAX) {
+			fprintf(stderr, "yagura hub admin: at most %d members\n", YG_STORE_LIST_MAX);
+			rc = 2;
+		} else if (st->ops->org_find(st, p, &m) < 0) {
+			fprintf(stderr, "yagura hub admin: no organization '%s'\n", p);
+			rc = 1;
+		} else {
+			ids[n++] = m.id;
+		}
+	}
+	free(copy);
+	if (rc)
+		return rc;
+	int r = st->ops->group_add(st, name, o.id, ids, n, NULL);
+	if (r == -EEXIST) {
+		fprintf(stderr, "yagura hub admin: group '%s' exists\n", name);
+		return 1;
+	}
+	if (r < 0) {
+		fprintf(stderr, "yagura hub admin: cannot add group: %s\n", strerror(-r));
+		return 1;
+	}
+	st->ops->audit(st, o.id, "cli", "group.add", name);
+	printf("group %s added with %zu members besides %s\n", name, n, o.name);
+	return 0;
+}
+
+int yg_cmd_hub_admin(int argc, char **argv)
+{
+	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
+		usage(stdout);
+		return 0;
+	}
+	if (argc < 4 || strcmp(argv[1], "--data")) {
+		usage(stderr);
+		return 2;
+	}
+	const char *dir = argv[2];
+	struct yg_store *st = NULL;
+	int r = yg_store_sqlite_open(dir, &st);
+	if (r == 0)
+		r = yg_hub_bootstrap(st, NULL, NULL);
+	if (r < 0) {
+		fprintf(stderr, "yagura hub admin: cannot open the store in %s: %s\n", dir,
+			strerror(-r));
+		yg_store_close(st);
+		return 1;
+	}
+	int rc;
+	const char *what = argv[3];
+	if (!strcmp(what, "org"))
+		rc = org_cmd(st, argc - 3, argv + 3);
+	else if (!strcmp(what, "token"))
+		rc = token_cmd(st, argc - 3, argv + 3);
+	else if (!strcmp(what, "group"))
+		rc = group_cmd(st, argc - 3, argv + 3);
+	else {
+		usage(stderr);
+		rc = 2;
+	}
+	yg_store_close(st);
+	return rc;
+}

@@ -1,0 +1,90 @@
+/*
+ * Growable capped buffer (see buf.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub/buf.h"
+
+void yg_buf_init(struct yg_buf *b, size_t max)
+{
+	memset(b, 0, sizeof *b);
+	b->max = max;
+}
+
+void yg_buf_release(struct yg_buf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof *b);
+}
+
+void yg_buf_add(struct yg_buf *b, const void *data, size_t n)
+{
+	if (b->failed)
+		return;
+	if (n > b->max || b->len + 1 > b->max - n) {
+		b->failed = true;
+		return;
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		if (cap > b->max)
+			cap = b->max;
+		char *p = realloc(b->p, cap);
+		if (!p) {
+			b->failed = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, data, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+void yg_buf_adds(struct yg_buf *b, const char *s)
+{
+	yg_buf_add(b, s, strlen(s));
+}
+
+void yg_buf_add_json_string(struct yg_buf *b, const char *s)
+{
+	yg_buf_add(b, "\"", 1);
+	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+		if (*c == '"' || *c == '\\') {
+			char e[2] = {'\\', (char)*c};
+			yg_buf_add(b, e, 2);
+		} else if (*c < 0x20) {
+			char e[8];
+			snprintf(e, sizeof e, "\\u%04x", *c);
+			yg_buf_add(b, e, 6);
+		} else {
+			yg_buf_add(b, c, 1);
+		}
+	}
+	yg_buf_add(b, "\"", 1);
+}
+
+char *yg_buf_take(struct yg_buf *b, size_t *ret_len)
+{
+	if (b->failed) {
+		yg_buf_release(b);
+		return NULL;
+	}
+	if (!b->p)
+		yg_buf_add(b, "", 0);
+	if (b->failed) {
+		yg_buf_release(b);
+		return NULL;
+	}
+	char *p = b->p;
+	if (ret_len)
+		*ret_len = b->len;
+	b->p = NULL;
+	b->len = b->cap = 0;
+	return p;
+}

@@ -1,0 +1,50 @@
+/* Private to src/hub: the hub object and the helpers handlers share. */
+#ifndef YG_HUB_HUB_INT_H
+#define YG_HUB_HUB_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include <jansson.h>
+
+#include "hub/hub.h"
+#include "hub/route.h"
+
+#define YG_HUB_MAX_STORES 64
+#define YG_HUB_LAT_BUCKETS 10
+
+struct yg_hub {
+	struct yg_hub_config cfg;
+	struct yg_store *stores[YG_HUB_MAX_STORES];
+	pthread_mutex_t locks[YG_HUB_MAX_STORES];
+	size_t n_stores;
+	atomic_uint next_slot;
+	char identity[64];
+	char default_coll[37];
+	char data_dir[4096];
+	atomic_ullong by_status[600];
+	atomic_ullong lat_bucket[YG_HUB_LAT_BUCKETS + 1]; /* last = +Inf */
+	atomic_ullong lat_sum_us;
+	atomic_ullong lat_count;
+};
+
+/* The authenticated caller. */
+struct yg_caller {
+	int64_t org_id;
+	enum yg_role role;
+	char org_name[YG_STORE_NAME_MAX + 1];
+};
+
+/* Fills r with a TAXII error object (section 3.6.1). */
+void yg_resp_error(struct yg_resp *r, int status, const char *title, const char *description);
+
+/* Serializes j (the reference is stolen) as the TAXII body. */
+void yg_resp_json(struct yg_resp *r, int status, json_t *j);
+
+void yg_resp_header(struct yg_resp *r, const char *name, const char *value);
+
+/* The TAXII endpoints. */
+int yg_taxii_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
+		    const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp);
+
+#endif

@@ -1,0 +1,387 @@
+/*
+ * The hub's request layer (see hub.h): store connections per thread,
+ * bootstrap, authentication, /healthz and /metrics; TAXII is in taxii.c.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "hub/auth.h"
+#include "hub/buf.h"
+#include "hub/hub-int.h"
+#include "hub/ids.h"
+#include "hub/tlp.h"
+
+#define SET_IDENTITY "hub_identity"
+#define SET_DEFAULT  "default_collection"
+
+/* Latency bucket bounds in microseconds (Prometheus "le" in seconds). */
+static const int64_t lat_bounds_us[YG_HUB_LAT_BUCKETS] = {
+	500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 500000, 1000000,
+};
+
+void yg_resp_header(struct yg_resp *r, const char *name, const char *value)
+{
+	if (r->n_hdr >= YG_HUB_MAX_HEADERS)
+		return;
+	snprintf(r->hdr_name[r->n_hdr], sizeof r->hdr_name[0], "%s", name);
+	snprintf(r->hdr_value[r->n_hdr], sizeof r->hdr_value[0], "%s", value);
+	r->n_hdr++;
+}
+
+void yg_resp_release(struct yg_resp *r)
+{
+	if (!r)
+		return;
+	free(r->body);
+	r->body = NULL;
+	r->len = 0;
+}
+
+void yg_resp_json(struct yg_resp *r, int status, json_t *j)
+{
+	free(r->body);
+	r->body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!r->body) {
+		status = 500;
+		r->body = strdup("{\"title\":\"out of memory\",\"http_status\":\"500\"}");
+	}
+	r->len = r->body ? strlen(r->body) : 0;
+	r->status = status;
+	r->content_type = YG_TAXII_MEDIA;
+}
+
+void yg_resp_error(struct yg_resp *r, int status, const char *title, const char *description)
+{
+	char code[8];
+	snprintf(code, sizeof code, "%d", status);
+	json_t *j = json_pack("{s:s, s:s}", "title", title, "http_status", code);
+	if (j && description)
+		json_object_set_new(j, "description", json_string(description));
+	yg_resp_json(r, status, j);
+}
+
+int yg_hub_bootstrap(struct yg_store *st, char ret_identity[64], char ret_default_coll[37])
+{
+	char *ident = NULL, *coll = NULL;
+	int r = st->ops->tx_begin(st);
+	if (r < 0)
+		return r;
+	r = st->ops->setting_get(st, SET_IDENTITY, &ident);
+	if (r == -ENOENT) {
+		char uuid[YG_UUID_LEN + 1], id[64];
+		r = yg_uuid4(uuid);
+		if (r < 0)
+			goto out;
+		snprintf(id, sizeof id, "identity--%s", uuid);
+		r = st->ops->setting_set(st, SET_IDENTITY, id);
+		if (r < 0)
+			goto out;
+		ident = strdup(id);
+		r = ident ? 0 : -ENOMEM;
+	}
+	if (r < 0)
+		goto out;
+	r = st->ops->setting_get(st, SET_DEFAULT, &coll);
+	if (r == -ENOENT) {
+		char uuid[YG_UUID_LEN + 1];
+		r = yg_uuid4(uuid);
+		if (r < 0)
+			goto out;
+		unsigned all = YG_ROLE_ADMIN | YG_ROLE_ANALYST | YG_ROLE_SENSOR | YG_ROLE_READER;
+		r = st->ops->collection_add(st, uuid, "default",
+					    "Shared by every member; TLP decides per object", all,
+					    YG_ROLE_ADMIN | YG_ROLE_ANALYST | YG_ROLE_SENSOR, NULL);
+		if (r < 0)
+			goto out;
+		r = st->ops->setting_set(st, SET_DEFAULT, uuid);
+		if (r < 0)
+			goto out;
+		coll = strdup(uuid);
+		r = coll ? 0 : -ENOMEM;
+	}
+out:
+	if (r < 0) {
+		st->ops->tx_rollback(st);
+	} else {
+		r = st->ops->tx_commit(st);
+		if (r == 0 && ret_identity)
+			snprintf(ret_identity, 64, "%s", ident);
+		if (r == 0 && ret_default_coll)
+			snprintf(ret_default_coll, 37, "%s", coll);
+	}
+	free(ident);
+	free(coll);
+	return r;
+}
+
+int yg_hub_org_add(struct yg_store *st, const char *name, const char *sector,
+		   const char *country, struct yg_org *ret)
+{
+	char coll_uuid[37], uuid[YG_UUID_LEN + 1], id[64], now[YG_TIME_US_LEN + 1];
+	int r = yg_hub_bootstrap(st, NULL, coll_uuid);
+	if (r < 0)
+		return r;
+	r = yg_uuid4(uuid);
+	if (r < 0)
+		return r;
+	snprintf(id, sizeof id, "identity--%s", uuid);
+	int64_t now_us = yg_now_us();
+	r = yg_time_format_us(now_us, now);
+	if (r < 0)
+		return r;
+	json_t *obj = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:[s]}", "type",
+				"identity", "spec_version", "2.1", "id", id, "created", now,
+				"modified", now, "name", name, "identity_class", "organization",
+				"sectors", sector, "object_marking_refs",
+				yg_tlp_marking_id(YG_TLP_GREEN));
+	if (!obj)
+		return -ENOMEM;
+	if (country && *country)
+		json_object_set_new(obj, "x_yagura_country", json_string(country));
+	char *text = json_dumps(obj, JSON_COMPACT);
+	json_decref(obj);
+	if (!text)
+		return -ENOMEM;
+	struct yg_collection coll;
+	struct yg_org org;
+	int64_t org_id = 0, added = 0;
+	r = st->ops->tx_begin(st);
+	if (r < 0)
+		goto out;
+	r = st->ops->org_add(st, name, sector, country, id, &org_id);
+	if (r < 0)
+		goto rollback;
+	r = st->ops->collection_get(st, coll_uuid, &coll);
+	if (r < 0)
+		goto rollback;
+	struct yg_obj_in in = {
+		.collection = coll.id,
+		.stix_id = id,
+		.type = "identity",
+		.spec_version = "2.1",
+		.modified = now,
+		.modified_us = now_us,
+		.tlp = YG_TLP_GREEN,
+		.submitter_org = org_id,
+		.json = text,
+		.json_len = strlen(text),
+	};
+	r = st->ops->obj_put(st, &in, &added);
+	if (r < 0)
+		goto rollback;
+	r = st->ops->org_get(st, org_id, &org);
+	if (r < 0)
+		goto rollback;
+	r = st->ops->tx_commit(st);
+	if (r == 0 && ret)
+		*ret = org;
+	goto out;
+rollback:
+	st->ops->tx_rollback(st);
+out:
+	free(text);
+	return r;
+}
+
+int yg_hub_new(const struct yg_hub_config *cfg, struct yg_hub **ret)
+{
+	if (!cfg || !cfg->data_dir || strlen(cfg->data_dir) >= sizeof ((struct yg_hub *)0)->data_dir)
+		return -EINVAL;
+	struct yg_hub *h = calloc(1, sizeof *h);
+	if (!h)
+		return -ENOMEM;
+	h->cfg = *cfg;
+	snprintf(h->data_dir, sizeof h->data_dir, "%s", cfg->data_dir);
+	h->cfg.data_dir = h->data_dir;
+	if (!h->cfg.max_body)
+		h->cfg.max_body = YG_HUB_MAX_BODY_DEFAULT;
+	size_t n = cfg->threads ? cfg->threads : 1;
+	if (n > YG_HUB_MAX_STORES)
+		n = YG_HUB_MAX_STORES;
+	int r = 0;
+	for (size_t i = 0; i < n; i++) {
+		r = yg_store_sqlite_open(h->data_dir, &h->stores[i]);
+		if (r < 0)
+			goto out;
+		pthread_mutex_init(&h->locks[i], NULL);
+		h->n_stores = i + 1;
+	}
+	r = yg_hub_bootstrap(h->stores[0], h->identity, h->default_coll);
+out:
+	if (r < 0) {
+		yg_hub_free(h);
+		return r;
+	}
+	*ret = h;
+	return 0;
+}
+
+void yg_hub_free(struct yg_hub *h)
+{
+	if (!h)
+		return;
+	for (size_t i = 0; i < h->n_stores; i++) {
+		yg_store_close(h->stores[i]);
+		pthread_mutex_destroy(&h->locks[i]);
+	}
+	free(h);
+}
+
+/* Each server thread keeps to one store connection; threads beyond the
+ * number of connections share them under the lock. */
+static _Thread_local unsigned thread_slot_plus1;
+
+static size_t acquire(struct yg_hub *h)
+{
+	if (!thread_slot_plus1)
+		thread_slot_plus1 = atomic_fetch_add(&h->next_slot, 1) + 1;
+	size_t slot = (thread_slot_plus1 - 1) % h->n_stores;
+	pthread_mutex_lock(&h->locks[slot]);
+	return slot;
+}
+
+void yg_hub_observe(struct yg_hub *h, int status, int64_t duration_us)
+{
+	if (status >= 100 && status < 600)
+		atomic_fetch_add(&h->by_status[status], 1);
+	size_t b = 0;
+	while (b < YG_HUB_LAT_BUCKETS && duration_us > lat_bounds_us[b])
+		b++;
+	atomic_fetch_add(&h->lat_bucket[b], 1);
+	atomic_fetch_add(&h->lat_sum_us, (unsigned long long)(duration_us > 0 ? duration_us : 0));
+	atomic_fetch_add(&h->lat_count, 1);
+}
+
+static off_t file_size(const char *dir, const char *name)
+{
+	char p[4200];
+	struct stat st;
+	snprintf(p, sizeof p, "%s/%s", dir, name);
+	return stat(p, &st) == 0 ? st.st_size : 0;
+}
+
+static void metrics(struct yg_hub *h, struct yg_store *st, struct yg_resp *resp)
+{
+	struct yg_buf b;
+	char line[256];
+	yg_buf_init(&b, 1 << 20);
+	yg_buf_adds(&b, "# HELP yagura_hub_requests_total HTTP requests answered, by status.\n"
+			"# TYPE yagura_hub_requests_total counter\n");
+	for (int s = 100; s < 600; s++) {
+		unsigned long long v = atomic_load(&h->by_status[s]);
+		if (!v)
+			continue;
+		snprintf(line, sizeof line, "yagura_hub_requests_total{code=\"%d\"} %llu\n", s, v);
+		yg_buf_adds(&b, line);
+	}
+	yg_buf_adds(&b, "# HELP yagura_hub_request_duration_seconds Time to answer a request.\n"
+			"# TYPE yagura_hub_request_duration_seconds histogram\n");
+	unsigned long long cum = 0;
+	for (size_t i = 0; i <= YG_HUB_LAT_BUCKETS; i++) {
+		cum += atomic_load(&h->lat_bucket[i]);
+		if (i < YG_HUB_LAT_BUCKETS)
+			snprintf(line, sizeof line,
+				 "yagura_hub_request_duration_seconds_bucket{le=\"%g\"} %llu\n",
+				 (double)lat_bounds_us[i] / 1e6, cum);
+		else
+			snprintf(line, sizeof line,
+				 "yagura_hub_request_duration_seconds_bucket{le=\"+Inf\"} %llu\n", cum);
+		yg_buf_adds(&b, line);
+	}
+	snprintf(line, sizeof line,
+		 "yagura_hub_request_duration_seconds_sum %.6f\n"
+		 "yagura_hub_request_duration_seconds_count %llu\n",
+		 (double)atomic_load(&h->lat_sum_us) / 1e6, atomic_load(&h->lat_count));
+	yg_buf_adds(&b, line);
+	int64_t objects = 0;
+	st->ops->obj_count(st, &objects);
+	long long bytes = (long long)(file_size(h->data_dir, "hub.db") +
+				      file_size(h->data_dir, "hub.db-wal"));
+	snprintf(line, sizeof line,
+		 "# HELP yagura_hub_objects STIX object versions stored.\n"
+		 "# TYPE yagura_hub_objects gauge\nyagura_hub_objects %lld\n"
+		 "# HELP yagura_hub_store_bytes Size of the store files.\n"
+		 "# TYPE yagura_hub_store_bytes gauge\nyagura_hub_store_bytes %lld\n",
+		 (long long)objects, bytes);
+	yg_buf_adds(&b, line);
+	resp->body = yg_buf_take(&b, &resp->len);
+	if (!resp->body) {
+		yg_resp_error(resp, 500, "out of memory", NULL);
+		return;
+	}
+	resp->status = 200;
+	resp->content_type = "text/plain; version=0.0.4";
+}
+
+/* 401 unless the request carries a live token; fills *who. */
+static bool authenticate(struct yg_store *st, const struct yg_req *req, struct yg_caller *who,
+			 struct yg_resp *resp)
+{
+	const char *tok;
+	size_t len;
+	uint8_t hash[YG_TOKEN_HASH_LEN];
+	struct yg_token t;
+	struct yg_org org;
+	const char *why = "a bearer token is required";
+	if (yg_auth_bearer(req->authorization, &tok, &len) == 0) {
+		why = "the token is unknown or revoked";
+		if (yg_auth_token_shaped(tok, len) && yg_auth_token_hash(tok, len, hash) == 0 &&
+		    st->ops->token_lookup(st, hash, &t) == 0 && !t.revoked &&
+		    st->ops->org_get(st, t.org_id, &org) == 0) {
+			who->org_id = org.id;
+			who->role = t.role;
+			memcpy(who->org_name, org.name, sizeof org.name);
+			resp->org_id = org.id;
+			memcpy(resp->org_name, org.name, sizeof org.name);
+			return true;
+		}
+	}
+	yg_resp_error(resp, 401, "unauthorized", why);
+	yg_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"yagura\"");
+	return false;
+}
+
+int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *resp)
+{
+	struct yg_route rt;
+	yg_route_parse(req->path, strlen(req->path), &rt);
+	if (rt.kind == YG_ROUTE_HEALTHZ) {
+		resp->body = strdup("{\"status\":\"ok\"}");
+		resp->len = resp->body ? strlen(resp->body) : 0;
+		resp->status = resp->body ? 200 : 500;
+		resp->content_type = "application/json";
+		return 0;
+	}
+	size_t slot = acquire(h);
+	struct yg_store *st = h->stores[slot];
+	struct yg_caller who = {0};
+	if (!authenticate(st, req, &who, resp))
+		goto out;
+	if (req->args_overflow) {
+		yg_resp_error(resp, 400, "bad request", "too many query parameters");
+		goto out;
+	}
+	switch (rt.kind) {
+	case YG_ROUTE_NOT_FOUND:
+		yg_resp_error(resp, 404, "not found", "no such resource");
+		break;
+	case YG_ROUTE_METRICS:
+		if (strcmp(req->method, "GET"))
+			yg_resp_error(resp, 405, "method not allowed", NULL);
+		else if (who.role != YG_ROLE_ADMIN)
+			yg_resp_error(resp, 403, "forbidden", "metrics are for admins");
+		else
+			metrics(h, st, resp);
+		break;
+	default:
+		yg_taxii_handle(h, st, &who, &rt, req, resp);
+		break;
+	}
+out:
+	pthread_mutex_unlock(&h->locks[slot]);
+	return resp->body ? 0 : -ENOMEM;
+}

@@ -1,0 +1,88 @@
+/*
+ * The sharing hub's request layer: authenticates each request by its bearer
+ * token, routes it (route.h) and answers it (TAXII 2.1 in taxii.c,
+ * /healthz, /metrics). Independent of the HTTP library: server.c feeds it
+ * requests from libmicrohttpd; tests may feed it directly.
+ *
+ * A yg_hub owns one store connection per worker thread (store.h is one
+ * thread at a time per handle) and the request metrics.
+ */
+#ifndef YG_HUB_HUB_H
+#define YG_HUB_HUB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hub/filter.h"
+#include "store/store.h"
+
+#define YG_HUB_MAX_ARGS    64
+#define YG_HUB_MAX_HEADERS 4
+#define YG_HUB_MAX_BODY_DEFAULT (64u << 20)
+
+struct yg_hub_config {
+	const char *data_dir;
+	unsigned threads;     /* store connections; one per server worker */
+	size_t max_body;      /* advertised as max_content_length */
+};
+
+/* One request, borrowed from the server for the call. Strings are
+ * NUL-terminated; headers are NULL when absent. */
+struct yg_req {
+	const char *method;
+	const char *path; /* URL-decoded, without the query */
+	const char *accept;
+	const char *content_type;
+	const char *authorization;
+	const char *anonymous; /* X-Yagura-Anonymous */
+	struct yg_kv args[YG_HUB_MAX_ARGS];
+	size_t n_args;
+	bool args_overflow;
+	const char *body;
+	size_t body_len;
+};
+
+/* One response; body is malloc'ed and owned by the response. */
+struct yg_resp {
+	int status;
+	char *body;
+	size_t len;
+	const char *content_type;
+	char hdr_name[YG_HUB_MAX_HEADERS][32];
+	char hdr_value[YG_HUB_MAX_HEADERS][64];
+	size_t n_hdr;
+	int64_t org_id;       /* the authenticated organization, for the log */
+	char org_name[YG_STORE_NAME_MAX + 1];
+};
+
+struct yg_hub;
+
+/* Opens the store in cfg->data_dir, creates the default collection and
+ * the hub's identity on first use. Caller frees with yg_hub_free. */
+int yg_hub_new(const struct yg_hub_config *cfg, struct yg_hub **ret);
+void yg_hub_free(struct yg_hub *h);
+
+/* Answers one request into *resp (always filled, also on errors: a TAXII
+ * error object). Returns 0, or a negative errno when even the error
+ * response could not be built (the server then answers 500 bare). */
+int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *resp);
+
+/* Records a finished request for /metrics. */
+void yg_hub_observe(struct yg_hub *h, int status, int64_t duration_us);
+
+void yg_resp_release(struct yg_resp *r);
+
+/*
+ * First-use set-up of a store, shared with the admin CLI: the hub's STIX
+ * identity and the default collection (every role reads; admins, analysts
+ * and sensors write). Idempotent. ret_* may be NULL.
+ */
+int yg_hub_bootstrap(struct yg_store *st, char ret_identity[64], char ret_default_coll[37]);
+
+/* Adds an organization and its STIX identity object (TLP:GREEN, in the
+ * default collection), in one transaction. */
+int yg_hub_org_add(struct yg_store *st, const char *name, const char *sector,
+		   const char *country, struct yg_org *ret);
+
+#endif

@@ -1,0 +1,66 @@
+/*
+ * Request parsing that needs no server: which endpoint a path names
+ * (TAXII 2.1 sections 4-5 under /taxii2/, API root /taxii2/api/), and the
+ * TAXII media-type checks of Accept and Content-Type (section 1.6.8).
+ *
+ * Paths arrive URL-decoded. Anything that is not exactly one of the routes
+ * below (empty, "." or ".." segments, bad ids, NUL bytes) is
+ * YG_ROUTE_NOT_FOUND, so no path ever names a file or another collection.
+ *
+ *   /healthz  /metrics
+ *   /taxii2/                                        discovery
+ *   /taxii2/api/                                    API root information
+ *   /taxii2/api/status/<uuid>/
+ *   /taxii2/api/collections/
+ *   /taxii2/api/collections/<uuid>/
+ *   /taxii2/api/collections/<uuid>/objects/
+ *   /taxii2/api/collections/<uuid>/objects/<stix-id>/
+ *   /taxii2/api/collections/<uuid>/objects/<stix-id>/versions/
+ *   /taxii2/api/collections/<uuid>/manifest/
+ *
+ * The trailing '/' may be left out.
+ */
+#ifndef YG_HUB_ROUTE_H
+#define YG_HUB_ROUTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+enum yg_route_kind {
+	YG_ROUTE_NOT_FOUND,
+	YG_ROUTE_HEALTHZ,
+	YG_ROUTE_METRICS,
+	YG_ROUTE_DISCOVERY,
+	YG_ROUTE_API_ROOT,
+	YG_ROUTE_STATUS,
+	YG_ROUTE_COLLECTIONS,
+	YG_ROUTE_COLLECTION,
+	YG_ROUTE_OBJECTS,
+	YG_ROUTE_OBJECT,
+	YG_ROUTE_VERSIONS,
+	YG_ROUTE_MANIFEST,
+};
+
+#define YG_ROUTE_ID_MAX 300 /* type (<= 250) + "--" + uuid */
+
+struct yg_route {
+	enum yg_route_kind kind;
+	char uuid[37];                  /* collection or status */
+	char object_id[YG_ROUTE_ID_MAX + 1];
+};
+
+#define YG_TAXII_MEDIA "application/taxii+json;version=2.1"
+#define YG_STIX_MEDIA  "application/stix+json;version=2.1"
+
+/* Fills *ret (kind NOT_FOUND when no route matches); never fails. */
+void yg_route_parse(const char *path, size_t len, struct yg_route *ret);
+
+/* Whether an Accept value admits TAXII 2.1 JSON: a listed media range
+ * application/taxii+json with version=2.1 or no version, or application/ *
+ * or * / *. A missing header (NULL) is accepted. */
+bool yg_taxii_accept_ok(const char *accept);
+
+/* Whether a Content-Type is application/taxii+json (version 2.1 or none). */
+bool yg_taxii_content_type_ok(const char *ct);
+
+#endif

@@ -1,0 +1,342 @@
+/*
+ * HTTP(S) front of the hub on libmicrohttpd (see server.h).
+ *
+ * A request arrives in several calls of on_request: the first with headers
+ * only (we check Content-Length against the cap here and answer 413 at
+ * once), then once per body chunk (appended up to the cap, dropped beyond
+ * it), then a last call with no data, where the hub answers.
+ * on_completed logs the request and frees its context.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+#include <microhttpd.h>
+
+#include "hub/ids.h"
+#include "hub/server.h"
+
+struct yg_server {
+	struct MHD_Daemon *d;
+	struct yg_hub *hub;
+	struct yg_server_config cfg;
+	atomic_int inflight;
+	uint16_t port;
+};
+
+struct reqctx {
+	int64_t start_us;
+	char *body;
+	size_t len, cap;
+	bool too_big;
+	uint64_t discarded;
+	bool answered;
+	int status;
+	size_t bytes;
+	int64_t org_id;
+	char org_name[YG_STORE_NAME_MAX + 1];
+	char method[16];
+	char path[512];
+};
+
+int yg_server_tls_available(void)
+{
+	return MHD_is_feature_supported(MHD_FEATURE_TLS) == MHD_YES;
+}
+
+static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len)
+{
+	char host[128];
+	const char *colon;
+	if (!s)
+		return -EINVAL;
+	if (s[0] == '[') {
+		const char *end = strchr(s, ']');
+		if (!end || end[1] != ':' || (size_t)(end - s - 1) >= sizeof host)
+			return -EINVAL;
+		memcpy(host, s + 1, (size_t)(end - s - 1));
+		host[end - s - 1] = '\0';
+		colon = end + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || (size_t)(colon - s) >= sizeof host)
+			return -EINVAL;
+		memcpy(host, s, (size_t)(colon - s));
+		host[colon - s] = '\0';
+	}
+	char *end;
+	errno = 0;
+	long port = strtol(colon + 1, &end, 10);
+	if (errno || *end || end == colon + 1 || port < 0 || port > 65535)
+		return -EINVAL;
+	memset(ss, 0, sizeof *ss);
+	struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
+	if (inet_pton(AF_INET, host, &v4->sin_addr) == 1) {
+		v4->sin_family = AF_INET;
+		v4->sin_port = htons((uint16_t)port);
+		*len = sizeof *v4;
+	} else if (inet_pton(AF_INET6, host, &v6->sin6_addr) == 1) {
+		v6->sin6_family = AF_INET6;
+		v6->sin6_port = htons((uint16_t)port);
+		*len = sizeof *v6;
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static enum MHD_Result queue(struct MHD_Connection *c, struct reqctx *rc, struct yg_resp *r)
+{
+	struct MHD_Response *resp =
+		MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		yg_resp_release(r);
+		return MHD_NO;
+	}
+	r->body = NULL; /* owned by the response now */
+	if (r->content_type)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+	for (size_t i = 0; i < r->n_hdr; i++)
+		MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
+	rc->status = r->status;
+	rc->bytes = r->len;
+	rc->org_id = r->org_id;
+	memcpy(rc->org_name, r->org_name, sizeof rc->org_name);
+	rc->answered = true;
+	enum MHD_Result ok = MHD_queue_response(c, (unsigned)r->status, resp);
+	MHD_destroy_response(resp);
+	return ok;
+}
+
+static enum MHD_Result too_large(struct MHD_Connection *c, struct reqctx *rc, size_t max)
+{
+	struct yg_resp r = {0};
+	char msg[96];
+	snprintf(msg, sizeof msg, "request bodies are limited to %zu bytes", max);
+	json_t *j = json_pack("{s:s, s:s, s:s}", "title", "request entity too large",
+			      "http_status", "413", "description", msg);
+	r.body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (!r.body)
+		return MHD_NO;
+	r.len = strlen(r.body);
+	r.status = 413;
+	r.content_type = "application/taxii+json;version=2.1";
+	free(rc->body);
+	rc->body = NULL;
+	rc->len = rc->cap = 0;
+	return queue(c, rc, &r);
+}
+
+struct arg_collect {
+	struct yg_req *req;
+};
+
+static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const char *key,
+				   const char *value)
+{
+	(void)kind;
+	struct yg_req *req = cls;
+	if (req->n_args >= YG_HUB_MAX_ARGS) {
+		req->args_overflow = true;
+		return MHD_NO;
+	}
+	req->args[req->n_args].key = key;
+	req->args[req->n_args].value = value ? value : "";
+	req->n_args++;
+	return MHD_YES;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
+				  const char *method, const char *version,
+				  const char *upload_data, size_t *upload_data_size, void **con_cls)
+{
+	(void)version;
+	struct yg_server *s = cls;
+	struct reqctx *rc = *con_cls;
+	if (!rc) {
+		rc = calloc(1, sizeof *rc);
+		if (!rc)
+			return MHD_NO;
+		rc->start_us = yg_now_us();
+		snprintf(rc->method, sizeof rc->method, "%s", method);
+		snprintf(rc->path, sizeof rc->path, "%s", url);
+		*con_cls = rc;
+		atomic_fetch_add(&s->inflight, 1);
+		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl) {
+			char *end;
+			errno = 0;
+			unsigned long long n = strtoull(cl, &end, 10);
+			if (errno || *end || n > s->cfg.max_body) {
+				rc->too_big = true;
+				return too_large(c, rc, s->cfg.max_body);
+			}
+		}
+		return MHD_YES;
+	}
+	if (*upload_data_size) {
+		size_t n = *upload_data_size;
+		*upload_data_size = 0;
+		/* Past the cap the body is read and dropped, so the client (still
+		 * sending) gets to read the 413; a sender that goes on beyond four
+		 * times the cap is cut off with it. */
+		if (rc->too_big) {
+			rc->discarded += n;
+			if (!rc->answered && rc->discarded > 4 * (uint64_t)s->cfg.max_body)
+				return too_large(c, rc, s->cfg.max_body);
+			return MHD_YES;
+		}
+		if (n > s->cfg.max_body - rc->len) {
+			rc->too_big = true;
+			rc->discarded = rc->len + n;
+			free(rc->body);
+			rc->body = NULL;
+			rc->len = rc->cap = 0;
+			return MHD_YES;
+		}
+		if (rc->len + n + 1 > rc->cap) {
+			size_t cap = rc->cap ? rc->cap : 4096;
+			while (cap < rc->len + n + 1)
+				cap *= 2;
+			char *p = realloc(rc->body, cap);
+			if (!p)
+				return MHD_NO;
+			rc->body = p;
+			rc->cap = cap;
+		}
+		memcpy(rc->body + rc->len, upload_data, n);
+		rc->len += n;
+		rc->body[rc->len] = '\0';
+		return MHD_YES;
+	}
+	if (rc->answered)
+		return MHD_YES;
+	if (rc->too_big)
+		return too_large(c, rc, s->cfg.max_body);
+	struct yg_req req = {
+		.method = method,
+		.path = url,
+		.accept = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT),
+		.content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							    MHD_HTTP_HEADER_CONTENT_TYPE),
+		.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+							     MHD_HTTP_HEADER_AUTHORIZATION),
+		.anonymous = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Yagura-Anonymous"),
+		.body = rc->body,
+		.body_len = rc->len,
+	};
+	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &req);
+	struct yg_resp resp = {0};
+	if (yg_hub_handle(s->hub, &req, &resp) < 0) {
+		yg_resp_release(&resp);
+		return MHD_NO;
+	}
+	return queue(c, rc, &resp);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)c;
+	struct yg_server *s = cls;
+	struct reqctx *rc = *con_cls;
+	if (!rc)
+		return;
+	*con_cls = NULL;
+	int64_t dur = yg_now_us() - rc->start_us;
+	int status = rc->answered ? rc->status : 0;
+	yg_hub_observe(s->hub, status, dur);
+	if (s->cfg.log) {
+		char t[YG_TIME_US_LEN + 1];
+		yg_time_format_us(rc->start_us, t);
+		json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:I, s:f, s:b}", "time", t, "method",
+				      rc->method, "path", rc->path, "status", status, "bytes",
+				      (json_int_t)rc->bytes, "duration_ms", (double)dur / 1000.0,
+				      "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
+		if (j && rc->org_id)
+			json_object_set_new(j, "org", json_string(rc->org_name));
+		char *line = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
+		if (line)
+			s->cfg.log(s->cfg.log_ud, line);
+		free(line);
+		json_decref(j);
+	}
+	free(rc->body);
+	free(rc);
+	atomic_fetch_sub(&s->inflight, 1);
+}
+
+int yg_server_start(const struct yg_server_config *cfg, struct yg_hub *h,
+		    struct yg_server **ret)
+{
+	struct sockaddr_storage ss;
+	socklen_t slen;
+	if (parse_listen(cfg->listen, &ss, &slen) < 0)
+		return -EINVAL;
+	bool tls = cfg->tls_cert && cfg->tls_key;
+	if (tls && !yg_server_tls_available())
+		return -ENOTSUP;
+	struct yg_server *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	s->hub = h;
+	s->cfg = *cfg;
+	if (!s->cfg.max_body)
+		s->cfg.max_body = YG_HUB_MAX_BODY_DEFAULT;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC;
+	if (ss.ss_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	if (tls)
+		flags |= MHD_USE_TLS;
+	unsigned threads = cfg->threads ? cfg->threads : 1;
+	struct MHD_OptionItem opts[] = {
+		{MHD_OPTION_SOCK_ADDR, 0, &ss},
+		{MHD_OPTION_THREAD_POOL_SIZE, (intptr_t)threads, NULL},
+		{MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)(cfg->timeout_s ? cfg->timeout_s : 30),
+		 NULL},
+		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
+		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 256 * 1024, NULL},
+		{MHD_OPTION_CONNECTION_LIMIT, 1024, NULL},
+		{tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)cfg->tls_cert},
+		{tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *)cfg->tls_key},
+		{MHD_OPTION_END, 0, NULL},
+	};
+	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
+				MHD_OPTION_END);
+	if (!s->d) {
+		free(s);
+		return -EADDRINUSE;
+	}
+	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+	s->port = info ? info->port : 0;
+	*ret = s;
+	return 0;
+}
+
+uint16_t yg_server_port(const struct yg_server *s)
+{
+	return s->port;
+}
+
+void yg_server_stop(struct yg_server *s, unsigned grace_ms)
+{
+	if (!s)
+		return;
+	MHD_socket l = MHD_quiesce_daemon(s->d);
+	for (unsigned waited = 0; atomic_load(&s->inflight) > 0 && waited < grace_ms; waited += 10)
+		usleep(10000);
+	MHD_stop_daemon(s->d);
+	if (l != MHD_INVALID_SOCKET)
+		close(l);
+	free(s);
+}

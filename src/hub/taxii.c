@@ -1,0 +1,640 @@
+/*
+ * TAXII 2.1 endpoints (OASIS TAXII Version 2.1, sections 4-5): discovery,
+ * API root, status, collections, objects (GET/POST), object (GET/DELETE),
+ * versions, manifest. Every path that returns objects passes each version
+ * through yg_tlp_visible (tlp.h) and, for viewers other than the
+ * submitter, through redact().
+ *
+ * Sharing properties a submitter may set on an object (documented here
+ * because clients depend on them):
+ *   x_yagura_share_with: ["OrgName", "identity--...", "group:GroupName"]
+ *     who besides the submitter sees an AMBER object, or the recipients of
+ *     a RED one; groups are the hub's sharing groups the submitter owns or
+ *     belongs to.
+ *   x_yagura_anonymous: true (or the request header X-Yagura-Anonymous: 1)
+ *     other members see the hub's identity as created_by_ref.
+ * Both are removed from what other members receive.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hub/buf.h"
+#include "hub/hub-int.h"
+#include "hub/ids.h"
+#include "hub/tlp.h"
+#include "stix/ident.h"
+#include "stix/validate.h"
+
+#define PAGE_MAX_BYTES (256u << 20)
+#define ERR_LEN 512
+
+static bool role_in(unsigned mask, enum yg_role role)
+{
+	return (mask & (unsigned)role) != 0;
+}
+
+static void discovery(struct yg_resp *resp)
+{
+	yg_resp_json(resp, 200,
+		     json_pack("{s:s, s:s, s:s, s:[s]}", "title", "yagura hub", "description",
+			       "TAXII 2.1 server of the yagura sharing hub", "default",
+			       "/taxii2/api/", "api_roots", "/taxii2/api/"));
+}
+
+static void api_root(struct yg_hub *h, struct yg_resp *resp)
+{
+	yg_resp_json(resp, 200,
+		     json_pack("{s:s, s:s, s:[s], s:I}", "title", "yagura", "description",
+			       "Members' shared threat intelligence", "versions", YG_TAXII_MEDIA,
+			       "max_content_length", (json_int_t)h->cfg.max_body));
+}
+
+static json_t *collection_json(const struct yg_collection *c, enum yg_role role)
+{
+	json_t *j = json_pack("{s:s, s:s, s:b, s:b, s:[s]}", "id", c->uuid, "title", c->title,
+			      "can_read", role_in(c->can_read, role), "can_write",
+			      role_in(c->can_write, role), "media_types", YG_STIX_MEDIA);
+	if (j && c->description[0])
+		json_object_set_new(j, "description", json_string(c->description));
+	return j;
+}
+
+struct coll_list {
+	json_t *arr;
+	enum yg_role role;
+};
+
+static int add_collection(void *ud, const struct yg_collection *c)
+{
+	struct coll_list *l = ud;
+	if (!role_in(c->can_read | c->can_write, l->role))
+		return 1;
+	json_array_append_new(l->arr, collection_json(c, l->role));
+	return 1;
+}
+
+static void collections(struct yg_store *st, const struct yg_caller *who, struct yg_resp *resp)
+{
+	struct coll_list l = {.arr = json_array(), .role = who->role};
+	if (!l.arr || st->ops->collection_list(st, add_collection, &l) < 0) {
+		json_decref(l.arr);
+		yg_resp_error(resp, 500, "store error", NULL);
+		return;
+	}
+	json_t *j = json_object();
+	if (json_array_size(l.arr))
+		json_object_set_new(j, "collections", l.arr);
+	else
+		json_decref(l.arr);
+	yg_resp_json(resp, 200, j);
+}
+
+static void status_get(struct yg_store *st, const struct yg_caller *who, const char *uuid,
+		       struct yg_resp *resp)
+{
+	char *text = NULL;
+	int r = st->ops->status_get(st, uuid, who->org_id, &text);
+	if (r == -ENOENT) {
+		yg_resp_error(resp, 404, "not found", "no such status");
+		return;
+	}
+	if (r < 0) {
+		yg_resp_error(resp, 500, "store error", NULL);
+		return;
+	}
+	resp->body = text;
+	resp->len = strlen(text);
+	resp->status = 200;
+	resp->content_type = YG_TAXII_MEDIA;
+}
+
+/* ---- listings: objects, object, versions, manifest ---- */
+
+enum page_kind { PAGE_OBJECTS, PAGE_VERSIONS, PAGE_MANIFEST };
+
+struct page {
+	enum page_kind kind;
+	int64_t viewer;
+	const char *hub_identity;
+	size_t limit;
+	size_t count;
+	bool more;
+	int64_t first_added, last_added;
+	struct yg_buf b;
+};
+
+/* What another member may receive of an object: anonymity applied and the
+ * hub's sharing properties removed. Returns malloc'ed JSON, or NULL. */
+static char *redact(const struct yg_obj_row *row, const char *hub_identity)
+{
+	json_t *o = json_loadb(row->json, row->json_len, 0, NULL);
+	if (!o)
+		return NULL;
+	if (row->anonymous)
+		json_object_set_new(o, "created_by_ref", json_string(hub_identity));
+	json_object_del(o, "x_yagura_share_with");
+	json_object_del(o, "x_yagura_anonymous");
+	char *s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}
+
+static const char *version_of(const struct yg_obj_row *row, char *buf)
+{
+	if (row->modified[0])
+		return row->modified;
+	yg_time_format_us(row->added_us, buf);
+	return buf;
+}
+
+static int page_row(void *ud, const struct yg_obj_row *row)
+{
+	struct page *p = ud;
+	if (!yg_tlp_visible(row->tlp, row->submitter_org, row->viewer_named, p->viewer))
+		return 1;
+	if (p->count == p->limit) {
+		p->more = true;
+		return 0;
+	}
+	if (p->count)
+		yg_buf_add(&p->b, ",", 1);
+	char added[YG_TIME_US_LEN + 1], ver[YG_TIME_US_LEN + 1];
+	switch (p->kind) {
+	case PAGE_OBJECTS:
+		if (row->submitter_org != p->viewer &&
+		    (row->anonymous || memmem(row->json, row->json_len, "\"x_yagura_", 10))) {
+			char *red = redact(row, p->hub_identity);
+			if (!red)
+				return -ENOMEM;
+			yg_buf_adds(&p->b, red);
+			free(red);
+		} else {
+			yg_buf_add(&p->b, row->json, row->json_len);
+		}
+		break;
+	case PAGE_VERSIONS:
+		yg_buf_add_json_string(&p->b, version_of(row, ver));
+		break;
+	case PAGE_MANIFEST:
+		yg_time_format_us(row->added_us, added);
+		yg_buf_adds(&p->b, "{\"id\":");
+		yg_buf_add_json_string(&p->b, row->stix_id);
+		yg_buf_adds(&p->b, ",\"date_added\":");
+		yg_buf_add_json_string(&p->b, added);
+		yg_buf_adds(&p->b, ",\"version\":");
+		yg_buf_add_json_string(&p->b, version_of(row, ver));
+		yg_buf_adds(&p->b, ",\"media_type\":\"" YG_STIX_MEDIA "\"}");
+		break;
+	}
+	if (!p->count)
+		p->first_added = row->added_us;
+	p->last_added = row->added_us;
+	p->count++;
+	return p->b.failed ? -E2BIG : 1;
+}
+
+static void listing(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
+		    const struct yg_collection *coll, const struct yg_route *rt,
+		    const struct yg_req *req, struct yg_resp *resp)
+{
+	struct yg_taxii_filter f;
+	char err[ERR_LEN];
+	int r = yg_taxii_filter_parse(req->args, req->n_args, &f, err, sizeof err);
+	if (r < 0) {
+		yg_resp_error(resp, 400, "bad filter", err);
+		goto out;
+	}
+	struct page p = {.viewer = who->org_id, .hub_identity = h->identity, .limit = f.limit};
+	struct yg_obj_query q = {
+		.collection = coll->id,
+		.viewer_org = who->org_id,
+		.added_after_us = f.added_after_us,
+		.ids = f.ids,
+		.n_ids = f.n_ids,
+		.types = f.types,
+		.n_types = f.n_types,
+		.spec_versions = f.spec_versions,
+		.n_spec_versions = f.n_spec_versions,
+		.version_flags = f.version_flags,
+		.versions_us = f.versions_us,
+		.n_versions = f.n_versions,
+	};
+	const char *one_id[1] = {rt->object_id};
+	const char *key = "objects";
+	switch (rt->kind) {
+	case YG_ROUTE_OBJECT:
+		q.ids = one_id;
+		q.n_ids = 1;
+		p.kind = PAGE_OBJECTS;
+		q.want_json = true;
+		break;
+	case YG_ROUTE_VERSIONS:
+		q.ids = one_id;
+		q.n_ids = 1;
+		q.version_flags = YG_VER_ALL;
+		q.n_versions = 0;
+		p.kind = PAGE_VERSIONS;
+		key = "versions";
+		break;
+	case YG_ROUTE_MANIFEST:
+		p.kind = PAGE_MANIFEST;
+		break;
+	default:
+		p.kind = PAGE_OBJECTS;
+		q.want_json = true;
+		break;
+	}
+	yg_buf_init(&p.b, PAGE_MAX_BYTES);
+	r = st->ops->obj_query(st, &q, page_row, &p);
+	if (r < 0) {
+		yg_buf_release(&p.b);
+		yg_resp_error(resp, r == -E2BIG ? 400 : 500, r == -E2BIG ? "bad filter" : "store error",
+			      NULL);
+		goto out;
+	}
+	if ((rt->kind == YG_ROUTE_OBJECT || rt->kind == YG_ROUTE_VERSIONS) && p.count == 0) {
+		yg_buf_release(&p.b);
+		yg_resp_error(resp, 404, "not found", "no such object");
+		goto out;
+	}
+	struct yg_buf out;
+	yg_buf_init(&out, PAGE_MAX_BYTES + 4096);
+	yg_buf_adds(&out, p.more ? "{\"more\":true" : "{\"more\":false");
+	if (p.more) {
+		char next[32];
+		snprintf(next, sizeof next, "%lld", (long long)p.last_added);
+		yg_buf_adds(&out, ",\"next\":");
+		yg_buf_add_json_string(&out, next);
+	}
+	if (p.count) {
+		yg_buf_adds(&out, ",\"");
+		yg_buf_adds(&out, key);
+		yg_buf_adds(&out, "\":[");
+		yg_buf_add(&out, p.b.p, p.b.len);
+		yg_buf_adds(&out, "]");
+	}
+	yg_buf_adds(&out, "}");
+	yg_buf_release(&p.b);
+	resp->body = yg_buf_take(&out, &resp->len);
+	if (!resp->body) {
+		yg_resp_error(resp, 500, "response too large", NULL);
+		goto out;
+	}
+	resp->status = 200;
+	resp->content_type = YG_TAXII_MEDIA;
+	if (p.count) {
+		char t[YG_TIME_US_LEN + 1];
+		yg_time_format_us(p.first_added, t);
+		yg_resp_header(resp, "X-TAXII-Date-Added-First", t);
+		yg_time_format_us(p.last_added, t);
+		yg_resp_header(resp, "X-TAXII-Date-Added-Last", t);
+	}
+out:
+	yg_taxii_filter_release(&f);
+}
+
+static void delete_object(struct yg_store *st, const struct yg_caller *who,
+			  const struct yg_collection *coll, const struct yg_route *rt,
+			  struct yg_resp *resp)
+{
+	size_t n = 0;
+	/* Members delete what they submitted; admins anything. */
+	int64_t only = who->role == YG_ROLE_ADMIN ? 0 : who->org_id;
+	int r = st->ops->tx_begin(st);
+	if (r == 0)
+		r = st->ops->obj_delete(st, coll->id, rt->object_id, only, &n);
+	if (r == 0 && n)
+		r = st->ops->audit(st, who->org_id, who->org_name, "object.delete", rt->object_id);
+	if (r == 0)
+		r = st->ops->tx_commit(st);
+	else
+		st->ops->tx_rollback(st);
+	if (r < 0)
+		yg_resp_error(resp, 500, "store error", NULL);
+	else if (!n)
+		yg_resp_error(resp, 404, "not found", "no such object of yours");
+	else {
+		resp->status = 200;
+		resp->body = strdup("");
+		resp->len = 0;
+		resp->content_type = YG_TAXII_MEDIA;
+	}
+}
+
+/* ---- POST objects ---- */
+
+struct sharing {
+	int64_t orgs[YG_STORE_LIST_MAX];
+	size_t n_orgs;
+	int64_t groups[YG_STORE_LIST_MAX];
+	size_t n_groups;
+};
+
+/* Resolves x_yagura_share_with; err names the entry that fails. */
+static int resolve_sharing(struct yg_store *st, const struct yg_caller *who, const json_t *obj,
+			   const char *id, struct sharing *s, char *err, size_t errlen)
+{
+	memset(s, 0, sizeof *s);
+	const json_t *list = json_object_get(obj, "x_yagura_share_with");
+	if (!list)
+		return 0;
+	if (!json_is_array(list) || json_array_size(list) > YG_STORE_LIST_MAX) {
+		snprintf(err, errlen,
+			 "%s: property 'x_yagura_share_with': not a list of at most 100 names", id);
+		return -EINVAL;
+	}
+	size_t i;
+	const json_t *v;
+	json_array_foreach(list, i, v)
+	{
+		const char *name = json_string_value(v);
+		if (!name) {
+			snprintf(err, errlen, "%s: property 'x_yagura_share_with': not a string", id);
+			return -EINVAL;
+		}
+		int r;
+		if (!strncmp(name, "group:", 6)) {
+			struct yg_group g;
+			bool member = false;
+			r = st->ops->group_find(st, name + 6, &g);
+			if (r == 0 && g.owner_org != who->org_id)
+				r = st->ops->group_has_member(st, g.id, who->org_id, &member);
+			if (r == 0 && g.owner_org != who->org_id && !member)
+				r = -ENOENT;
+			if (r == 0)
+				s->groups[s->n_groups++] = g.id;
+		} else {
+			struct yg_org o;
+			r = st->ops->org_find(st, name, &o);
+			if (r == 0)
+				s->orgs[s->n_orgs++] = o.id;
+		}
+		if (r == -ENOENT) {
+			snprintf(err, errlen,
+				 "%s: property 'x_yagura_share_with': no organization or group "
+				 "'%.100s' you may share with",
+				 id, name);
+			return -EINVAL;
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static bool truthy(const char *s)
+{
+	return s && (!strcmp(s, "1") || !strcasecmp(s, "true") || !strcasecmp(s, "yes"));
+}
+
+/* Stores one object; 1 = stored or already there, 0 = rejected (err says
+ * why), < 0 = store failure (the whole request fails). */
+static int post_one(struct yg_store *st, const struct yg_caller *who,
+		    const struct yg_collection *coll, const json_t *obj, bool anon_header,
+		    char *err, size_t errlen, const char **ret_id, const char **ret_version)
+{
+	*ret_id = json_string_value(json_object_get(obj, "id"));
+	*ret_version = NULL;
+	if (!json_is_object(obj)) {
+		snprintf(err, errlen, "object: not a JSON object");
+		return 0;
+	}
+	if (yg_stix_validate_object(obj, err, errlen) < 0)
+		return 0;
+	const char *id = *ret_id;
+	const char *type = json_string_value(json_object_get(obj, "type"));
+	const char *spec = json_string_value(json_object_get(obj, "spec_version"));
+	const char *modified = json_string_value(json_object_get(obj, "modified"));
+	if (!modified)
+		modified = json_string_value(json_object_get(obj, "created"));
+	if (!id || !type) {
+		snprintf(err, errlen, "object: property 'id': required");
+		return 0;
+	}
+	int64_t mod_us = 0;
+	if (modified && !yg_time_parse_us(modified, strlen(modified), &mod_us)) {
+		snprintf(err, errlen, "%s: property 'modified': not a timestamp", id);
+		return 0;
+	}
+	enum yg_tlp tlp;
+	if (yg_tlp_of_object(obj, &tlp) < 0) {
+		snprintf(err, errlen, "%s: property 'object_marking_refs': malformed", id);
+		return 0;
+	}
+	struct sharing sh;
+	int r = resolve_sharing(st, who, obj, id, &sh, err, errlen);
+	if (r == -EINVAL)
+		return 0;
+	if (r < 0)
+		return r;
+	const json_t *anon = json_object_get(obj, "x_yagura_anonymous");
+	if (anon && !json_is_boolean(anon)) {
+		snprintf(err, errlen, "%s: property 'x_yagura_anonymous': not a boolean", id);
+		return 0;
+	}
+	char *text = json_dumps(obj, JSON_COMPACT);
+	if (!text)
+		return -ENOMEM;
+	struct yg_obj_in in = {
+		.collection = coll->id,
+		.stix_id = id,
+		.type = type,
+		.spec_version = spec ? spec : "2.1",
+		.modified = modified ? modified : "",
+		.modified_us = mod_us,
+		.tlp = tlp,
+		.submitter_org = who->org_id,
+		.anonymous = anon_header || json_is_true(anon),
+		.revoked = json_is_true(json_object_get(obj, "revoked")),
+		.json = text,
+		.json_len = strlen(text),
+		.share_orgs = sh.orgs,
+		.n_share_orgs = yg_tlp_takes_recipients(tlp) ? sh.n_orgs : 0,
+		.share_groups = sh.groups,
+		.n_share_groups = yg_tlp_takes_recipients(tlp) ? sh.n_groups : 0,
+	};
+	int64_t added;
+	r = st->ops->obj_put(st, &in, &added);
+	free(text);
+	if (r < 0)
+		return r;
+	*ret_version = modified;
+	return 1;
+}
+
+static void post_objects(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
+			 const struct yg_collection *coll, const struct yg_req *req,
+			 struct yg_resp *resp)
+{
+	(void)h;
+	if (!yg_taxii_content_type_ok(req->content_type)) {
+		yg_resp_error(resp, 415, "unsupported media type",
+			      "Content-Type must be " YG_TAXII_MEDIA);
+		return;
+	}
+	json_error_t jerr;
+	json_t *env = json_loadb(req->body ? req->body : "", req->body_len, JSON_REJECT_DUPLICATES,
+				 &jerr);
+	if (!env) {
+		char msg[ERR_LEN];
+		snprintf(msg, sizeof msg, "invalid JSON at line %d column %d: %s", jerr.line,
+			 jerr.column, jerr.text);
+		yg_resp_error(resp, 400, "bad request", msg);
+		return;
+	}
+	json_t *objs = json_object_get(env, "objects");
+	if (!json_is_object(env) || !json_is_array(objs)) {
+		json_decref(env);
+		yg_resp_error(resp, 400, "bad request",
+			      "the body must be an envelope: {\"objects\": [...]}");
+		return;
+	}
+	char uuid[YG_UUID_LEN + 1], now[YG_TIME_US_LEN + 1];
+	json_t *succ = json_array(), *fail = json_array();
+	int r = yg_uuid4(uuid);
+	if (r == 0)
+		r = yg_time_format_us(yg_now_us(), now);
+	if (r == 0)
+		r = st->ops->tx_begin(st);
+	if (r < 0 || !succ || !fail)
+		goto fail;
+	bool anon_header = truthy(req->anonymous);
+	size_t i;
+	json_t *obj;
+	json_array_foreach(objs, i, obj)
+	{
+		char err[ERR_LEN] = "";
+		const char *id, *version;
+		r = post_one(st, who, coll, obj, anon_header, err, sizeof err, &id, &version);
+		if (r < 0)
+			break;
+		json_t *entry = json_object();
+		if (id && (r == 1 || yg_stix_id_valid(id, strlen(id), NULL)))
+			json_object_set_new(entry, "id", json_string(id));
+		if (version)
+			json_object_set_new(entry, "version", json_string(version));
+		if (r == 0)
+			json_object_set_new(entry, "message", json_string(err));
+		json_array_append_new(r == 1 ? succ : fail, entry);
+		r = 0;
+	}
+	if (r < 0) {
+		st->ops->tx_rollback(st);
+		goto fail;
+	}
+	json_t *status = json_pack(
+		"{s:s, s:s, s:s, s:I, s:I, s:O, s:I, s:O, s:I, s:[]}", "id", uuid, "status",
+		"complete", "request_timestamp", now, "total_count", (json_int_t)json_array_size(objs),
+		"success_count", (json_int_t)json_array_size(succ), "successes", succ,
+		"failure_count", (json_int_t)json_array_size(fail), "failures", fail,
+		"pending_count", (json_int_t)0, "pendings");
+	char *text = status ? json_dumps(status, JSON_COMPACT) : NULL;
+	char detail[128];
+	snprintf(detail, sizeof detail, "collection %s: %zu stored, %zu rejected", coll->uuid,
+		 json_array_size(succ), json_array_size(fail));
+	r = text ? st->ops->status_put(st, uuid, who->org_id, text) : -ENOMEM;
+	if (r == 0)
+		r = st->ops->audit(st, who->org_id, who->org_name, "objects.add", detail);
+	if (r == 0)
+		r = st->ops->tx_commit(st);
+	else
+		st->ops->tx_rollback(st);
+	free(text);
+	json_decref(succ);
+	json_decref(fail);
+	json_decref(env);
+	if (r < 0) {
+		json_decref(status);
+		yg_resp_error(resp, 500, "store error", "nothing was stored");
+		return;
+	}
+	yg_resp_json(resp, 202, status);
+	return;
+fail:
+	json_decref(succ);
+	json_decref(fail);
+	json_decref(env);
+	yg_resp_error(resp, r == -E2BIG ? 413 : 500, "store error", "nothing was stored");
+}
+
+static bool method_is(const struct yg_req *req, const char *m)
+{
+	return !strcmp(req->method, m);
+}
+
+int yg_taxii_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
+		    const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp)
+{
+	if (!yg_taxii_accept_ok(req->accept)) {
+		yg_resp_error(resp, 406, "not acceptable", "Accept must allow " YG_TAXII_MEDIA);
+		return 0;
+	}
+	bool post_ok = rt->kind == YG_ROUTE_OBJECTS;
+	bool delete_ok = rt->kind == YG_ROUTE_OBJECT;
+	if (!method_is(req, "GET") && !(post_ok && method_is(req, "POST")) &&
+	    !(delete_ok && method_is(req, "DELETE"))) {
+		yg_resp_error(resp, 405, "method not allowed", NULL);
+		return 0;
+	}
+	switch (rt->kind) {
+	case YG_ROUTE_DISCOVERY:
+		discovery(resp);
+		return 0;
+	case YG_ROUTE_API_ROOT:
+		api_root(h, resp);
+		return 0;
+	case YG_ROUTE_STATUS:
+		status_get(st, who, rt->uuid, resp);
+		return 0;
+	case YG_ROUTE_COLLECTIONS:
+		collections(st, who, resp);
+		return 0;
+	default:
+		break;
+	}
+	struct yg_collection coll;
+	int r = st->ops->collection_get(st, rt->uuid, &coll);
+	if (r == -ENOENT || (r == 0 && !role_in(coll.can_read | coll.can_write, who->role))) {
+		yg_resp_error(resp, 404, "not found", "no such collection");
+		return 0;
+	}
+	if (r < 0) {
+		yg_resp_error(resp, 500, "store error", NULL);
+		return 0;
+	}
+	bool write = method_is(req, "POST") || method_is(req, "DELETE");
+	if (rt->kind != YG_ROUTE_COLLECTION &&
+	    !role_in(write ? coll.can_write : coll.can_read, who->role)) {
+		yg_resp_error(resp, 403, "forbidden",
+			      write ? "your role may not write to this collection"
+				    : "your role may not read this collection");
+		return 0;
+	}
+	switch (rt->kind) {
+	case YG_ROUTE_COLLECTION:
+		yg_resp_json(resp, 200, collection_json(&coll, who->role));
+		break;
+	case YG_ROUTE_OBJECTS:
+		if (method_is(req, "POST"))
+			post_objects(h, st, who, &coll, req, resp);
+		else
+			listing(h, st, who, &coll, rt, req, resp);
+		break;
+	case YG_ROUTE_OBJECT:
+		if (method_is(req, "DELETE"))
+			delete_object(st, who, &coll, rt, resp);
+		else
+			listing(h, st, who, &coll, rt, req, resp);
+		break;
+	case YG_ROUTE_VERSIONS:
+	case YG_ROUTE_MANIFEST:
+		listing(h, st, who, &coll, rt, req, resp);
+		break;
+	default:
+		yg_resp_error(resp, 404, "not found", NULL);
+		break;
+	}
+	return 0;
+}

@@ -1,0 +1,67 @@
+/*
+ * Private to the SQLite backend: the connection, its statement cache and
+ * the helpers shared by sqlite.c (schema, organizations, tokens, groups,
+ * settings, audit) and sqlite_objects.c (collections, objects, statuses).
+ */
+#ifndef YG_STORE_SQLITE_INT_H
+#define YG_STORE_SQLITE_INT_H
+
+#include <sqlite3.h>
+
+#include "store/store.h"
+
+/* Statements prepared once per connection (the hot ones). */
+enum yg_sq_stmt {
+	SQ_OBJ_INSERT,
+	SQ_OBJ_EXISTING,
+	SQ_OBJ_MAX_ADDED,
+	SQ_SHARE_INSERT,
+	SQ_TOKEN_LOOKUP,
+	SQ_ORG_GET,
+	SQ_COLL_GET,
+	SQ__COUNT
+};
+
+struct yg_sqlite {
+	struct yg_store base;
+	sqlite3 *db;
+	sqlite3_stmt *cache[SQ__COUNT];
+	bool in_tx;
+	int64_t last_added_us; /* keeps added_us strictly increasing in this process */
+};
+
+static inline struct yg_sqlite *yg_sq(struct yg_store *st)
+{
+	return (struct yg_sqlite *)st;
+}
+
+/* Maps an SQLite result code to a negative errno. */
+int yg_sq_err(int rc);
+
+/* The cached statement idx, reset and with bindings cleared. */
+int yg_sq_cached(struct yg_sqlite *s, enum yg_sq_stmt idx, const char *sql, sqlite3_stmt **ret);
+
+/* Copies column col (text) into dst of size n, truncating at n-1. */
+void yg_sq_col_text(sqlite3_stmt *stmt, int col, char *dst, size_t n);
+
+int64_t yg_sq_now_us(void);
+
+/* Runs a statement without results that takes no parameters. */
+int yg_sq_exec(struct yg_sqlite *s, const char *sql);
+
+/* The object-side ops (sqlite_objects.c), filled into the ops table. */
+int yg_sq_collection_add(struct yg_store *st, const char *uuid, const char *title,
+			 const char *description, unsigned can_read, unsigned can_write,
+			 int64_t *ret_id);
+int yg_sq_collection_get(struct yg_store *st, const char *uuid, struct yg_collection *ret);
+int yg_sq_collection_list(struct yg_store *st, int (*fn)(void *ud, const struct yg_collection *c),
+			  void *ud);
+int yg_sq_obj_put(struct yg_store *st, const struct yg_obj_in *o, int64_t *ret_added);
+int yg_sq_obj_query(struct yg_store *st, const struct yg_obj_query *q, yg_obj_fn fn, void *ud);
+int yg_sq_obj_delete(struct yg_store *st, int64_t collection, const char *stix_id,
+		     int64_t only_org, size_t *ret_deleted);
+int yg_sq_obj_count(struct yg_store *st, int64_t *ret);
+int yg_sq_status_put(struct yg_store *st, const char *uuid, int64_t org_id, const char *json);
+int yg_sq_status_get(struct yg_store *st, const char *uuid, int64_t org_id, char **ret_json);
+
+#endif

@@ -1,0 +1,734 @@
+/*
+ * SQLite backend of the store (store.h): DIR/hub.db in WAL mode, so the
+ * admin CLI and a running hub share it; a busy timeout instead of failing
+ * on a lock; every statement parameterized; the schema versioned by
+ * migrations applied in order, all in one transaction.
+ *
+ * This file: connection, schema, settings, organizations, tokens, groups,
+ * audit. sqlite_objects.c: collections, objects, statuses.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/sqlite-int.h"
+
+#define BUSY_TIMEOUT_MS 10000
+
+/* Migration n (1-based) brings the schema from version n-1 to n. Never edit
+ * a released one; append. */
+static const char *const migrations[] = {
+	/* 1: the first schema. */
+	"CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE organizations(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+	" sector TEXT NOT NULL, country TEXT NOT NULL DEFAULT '',"
+	" identity_id TEXT NOT NULL UNIQUE, created_us INTEGER NOT NULL);"
+	"CREATE TABLE tokens(id INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE,"
+	" public_id TEXT NOT NULL UNIQUE, org_id INTEGER NOT NULL REFERENCES organizations(id),"
+	" role INTEGER NOT NULL, created_us INTEGER NOT NULL, revoked_us INTEGER);"
+	"CREATE TABLE sharing_groups(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+	" owner_org INTEGER NOT NULL REFERENCES organizations(id), created_us INTEGER NOT NULL);"
+	"CREATE TABLE group_members(group_id INTEGER NOT NULL REFERENCES sharing_groups(id)"
+	" ON DELETE CASCADE, org_id INTEGER NOT NULL REFERENCES organizations(id),"
+	" PRIMARY KEY(group_id, org_id)) WITHOUT ROWID;"
+	"CREATE INDEX group_members_org ON group_members(org_id, group_id);"
+	"CREATE TABLE collections(id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE,"
+	" title TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', can_read INTEGER NOT NULL,"
+	" can_write INTEGER NOT NULL, created_us INTEGER NOT NULL);"
+	"CREATE TABLE objects(id INTEGER PRIMARY KEY,"
+	" collection_id INTEGER NOT NULL REFERENCES collections(id), stix_id TEXT NOT NULL,"
+	" type TEXT NOT NULL, spec_version TEXT NOT NULL, modified TEXT NOT NULL,"
+	" modified_us INTEGER NOT NULL, added_us INTEGER NOT NULL, tlp INTEGER NOT NULL,"
+	" created_by_org INTEGER NOT NULL REFERENCES organizations(id),"
+	" anonymous INTEGER NOT NULL, revoked INTEGER NOT NULL, json TEXT NOT NULL,"
+	" UNIQUE(collection_id, stix_id, modified_us), UNIQUE(collection_id, added_us));"
+	"CREATE TABLE object_shares(object_id INTEGER NOT NULL REFERENCES objects(id)"
+	" ON DELETE CASCADE, org_id INTEGER REFERENCES organizations(id),"
+	" group_id INTEGER REFERENCES sharing_groups(id),"
+	" CHECK ((org_id IS NULL) <> (group_id IS NULL)));"
+	"CREATE INDEX object_shares_obj ON object_shares(object_id);"
+	"CREATE TABLE statuses(uuid TEXT PRIMARY KEY, org_id INTEGER NOT NULL,"
+	" created_us INTEGER NOT NULL, json TEXT NOT NULL);"
+	"CREATE TABLE audit_log(id INTEGER PRIMARY KEY, time_us INTEGER NOT NULL,"
+	" org_id INTEGER, actor TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);",
+};
+
+_Static_assert(sizeof migrations / sizeof migrations[0] == YG_STORE_SCHEMA_VERSION,
+	       "one migration per schema version");
+
+int yg_sq_err(int rc)
+{
+	switch (rc & 0xff) {
+	case SQLITE_OK:
+	case SQLITE_DONE:
+	case SQLITE_ROW:
+		return 0;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return -EBUSY;
+	case SQLITE_CONSTRAINT:
+		return -EEXIST;
+	case SQLITE_NOMEM:
+		return -ENOMEM;
+	case SQLITE_TOOBIG:
+		return -E2BIG;
+	case SQLITE_CANTOPEN:
+		return -ENOENT;
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return -EACCES;
+	default:
+		return -EIO;
+	}
+}
+
+int64_t yg_sq_now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+void yg_sq_col_text(sqlite3_stmt *stmt, int col, char *dst, size_t n)
+{
+	const unsigned char *t = sqlite3_column_text(stmt, col);
+	size_t len = t ? (size_t)sqlite3_column_bytes(stmt, col) : 0;
+	if (len >= n)
+		len = n - 1;
+	if (len)
+		memcpy(dst, t, len);
+	dst[len] = '\0';
+}
+
+int yg_sq_cached(struct yg_sqlite *s, enum yg_sq_stmt idx, const char *sql, sqlite3_stmt **ret)
+{
+	if (!s->cache[idx]) {
+		int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
+					    &s->cache[idx], NULL);
+		if (rc != SQLITE_OK)
+			return yg_sq_err(rc);
+	}
+	sqlite3_reset(s->cache[idx]);
+	sqlite3_clear_bindings(s->cache[idx]);
+	*ret = s->cache[idx];
+	return 0;
+}
+
+int yg_sq_exec(struct yg_sqlite *s, const char *sql)
+{
+	return yg_sq_err(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
+}
+
+/* Prepares a one-off statement. */
+static int prep(struct yg_sqlite *s, const char *sql, sqlite3_stmt **ret)
+{
+	return yg_sq_err(sqlite3_prepare_v2(s->db, sql, -1, ret, NULL));
+}
+
+/* Steps a statement that returns no rows, then finalizes it. */
+static int run_once(sqlite3_stmt *stmt)
+{
+	int rc = sqlite3_step(stmt);
+	int r = rc == SQLITE_DONE ? 0 : yg_sq_err(rc);
+	if (rc == SQLITE_ROW)
+		r = 0;
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+static int read_version(struct yg_sqlite *s, int *ret)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(s, "SELECT version FROM schema_version", &stmt);
+	if (r < 0)
+		return r;
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*ret = sqlite3_column_int(stmt, 0);
+		r = 0;
+	} else {
+		r = rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
+	}
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+/* Brings the schema to YG_STORE_SCHEMA_VERSION in one IMMEDIATE transaction,
+ * so two processes opening a fresh directory at once do not both migrate. */
+static int migrate(struct yg_sqlite *s)
+{
+	int r = yg_sq_exec(s, "BEGIN IMMEDIATE");
+	if (r < 0)
+		return r;
+	r = yg_sq_exec(s, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)");
+	if (r < 0)
+		goto out;
+	int version = 0;
+	r = read_version(s, &version);
+	if (r == -ENOENT) {
+		r = yg_sq_exec(s, "INSERT INTO schema_version(version) VALUES (0)");
+		version = 0;
+	}
+	if (r < 0)
+		goto out;
+	if (version > YG_STORE_SCHEMA_VERSION || version < 0) {
+		r = -EPROTO;
+		goto out;
+	}
+	for (int v = version; v < YG_STORE_SCHEMA_VERSION; v++) {
+		r = yg_sq_exec(s, migrations[v]);
+		if (r < 0)
+			goto out;
+	}
+	sqlite3_stmt *stmt = NULL;
+	r = prep(s, "UPDATE schema_version SET version = ?1", &stmt);
+	if (r < 0)
+		goto out;
+	sqlite3_bind_int(stmt, 1, YG_STORE_SCHEMA_VERSION);
+	r = run_once(stmt);
+out:
+	if (r < 0)
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	else
+		r = yg_sq_exec(s, "COMMIT");
+	return r;
+}
+
+static void sq_close(struct yg_store *st)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	for (int i = 0; i < SQ__COUNT; i++)
+		sqlite3_finalize(s->cache[i]);
+	sqlite3_close_v2(s->db);
+	free(s);
+}
+
+void yg_store_close(struct yg_store *st)
+{
+	if (st)
+		st->ops->close(st);
+}
+
+int yg_store_sqlite_schema_version(struct yg_store *st, int *ret)
+{
+	return read_version(yg_sq(st), ret);
+}
+
+static int sq_tx_begin(struct yg_store *st)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	if (s->in_tx)
+		return -EINVAL;
+	int r = yg_sq_exec(s, "BEGIN IMMEDIATE");
+	if (r == 0)
+		s->in_tx = true;
+	return r;
+}
+
+static int sq_tx_commit(struct yg_store *st)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	if (!s->in_tx)
+		return -EINVAL;
+	int r = yg_sq_exec(s, "COMMIT");
+	if (r == 0)
+		s->in_tx = false;
+	return r;
+}
+
+static int sq_tx_rollback(struct yg_store *st)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	if (!s->in_tx)
+		return -EINVAL;
+	s->in_tx = false;
+	return yg_sq_exec(s, "ROLLBACK");
+}
+
+static int sq_setting_get(struct yg_store *st, const char *key, char **ret)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st), "SELECT value FROM settings WHERE key = ?1", &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(stmt, 0);
+		char *dup = strdup(v ? v : "");
+		if (!dup) {
+			r = -ENOMEM;
+		} else {
+			*ret = dup;
+			r = 0;
+		}
+	} else {
+		r = rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
+	}
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+static int sq_setting_set(struct yg_store *st, const char *key, const char *value)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st),
+		     "INSERT INTO settings(key, value) VALUES (?1, ?2)"
+		     " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+		     &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, value, -1, SQLITE_STATIC);
+	return run_once(stmt);
+}
+
+static bool name_ok(const char *s, size_t max)
+{
+	size_t n = s ? strlen(s) : 0;
+	return n > 0 && n <= max;
+}
+
+static int sq_org_add(struct yg_store *st, const char *name, const char *sector,
+		      const char *country, const char *identity_id, int64_t *ret_id)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	if (!name_ok(name, YG_STORE_NAME_MAX) || !name_ok(sector, YG_STORE_SECTOR_MAX) ||
+	    !name_ok(identity_id, 63) || (country && strlen(country) > 2))
+		return -EINVAL;
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(s,
+		     "INSERT INTO organizations(name, sector, country, identity_id, created_us)"
+		     " VALUES (?1, ?2, ?3, ?4, ?5)",
+		     &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, sector, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, country ? country : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, identity_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 5, yg_sq_now_us());
+	r = run_once(stmt);
+	if (r == 0 && ret_id)
+		*ret_id = sqlite3_last_insert_rowid(s->db);
+	return r;
+}
+
+#define ORG_COLS "id, name, sector, country, identity_id, created_us"
+
+static void org_from_row(sqlite3_stmt *stmt, struct yg_org *o)
+{
+	o->id = sqlite3_column_int64(stmt, 0);
+	yg_sq_col_text(stmt, 1, o->name, sizeof o->name);
+	yg_sq_col_text(stmt, 2, o->sector, sizeof o->sector);
+	yg_sq_col_text(stmt, 3, o->country, sizeof o->country);
+	yg_sq_col_text(stmt, 4, o->identity_id, sizeof o->identity_id);
+	o->created_us = sqlite3_column_int64(stmt, 5);
+}
+
+/* Steps stmt once for a single org row; does not finalize. */
+static int one_org(sqlite3_stmt *stmt, struct yg_org *ret)
+{
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		org_from_row(stmt, ret);
+		return 0;
+	}
+	return rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
+}
+
+static int sq_org_find(struct yg_store *st, const char *key, struct yg_org *ret)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st),
+		     "SELECT " ORG_COLS " FROM organizations WHERE name = ?1 OR identity_id = ?1",
+		     &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+	r = one_org(stmt, ret);
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+static int sq_org_get(struct yg_store *st, int64_t id, struct yg_org *ret)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = yg_sq_cached(yg_sq(st), SQ_ORG_GET,
+			     "SELECT " ORG_COLS " FROM organizations WHERE id = ?1", &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, id);
+	r = one_org(stmt, ret);
+	sqlite3_reset(stmt);
+	return r;
+}
+
+static int sq_org_list(struct yg_store *st, int (*fn)(void *ud, const struct yg_org *o), void *ud)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st), "SELECT " ORG_COLS " FROM organizations ORDER BY name", &stmt);
+	if (r < 0)
+		return r;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct yg_org o;
+		org_from_row(stmt, &o);
+		r = fn(ud, &o);
+		if (r <= 0)
+			break;
+	}
+	if (rc != SQLITE_ROW)
+		r = yg_sq_err(rc);
+	else if (r > 0)
+		r = 0;
+	sqlite3_finalize(stmt);
+	return r < 0 ? r : 0;
+}
+
+#define TOKEN_COLS "id, public_id, org_id, role, revoked_us IS NOT NULL, created_us"
+
+static void token_from_row(sqlite3_stmt *stmt, struct yg_token *t)
+{
+	t->id = sqlite3_column_int64(stmt, 0);
+	yg_sq_col_text(stmt, 1, t->public_id, sizeof t->public_id);
+	t->org_id = sqlite3_column_int64(stmt, 2);
+	t->role = (enum yg_role)sqlite3_column_int(stmt, 3);
+	t->revoked = sqlite3_column_int(stmt, 4) != 0;
+	t->created_us = sqlite3_column_int64(stmt, 5);
+}
+
+static bool role_valid(enum yg_role role)
+{
+	return role == YG_ROLE_ADMIN || role == YG_ROLE_ANALYST || role == YG_ROLE_SENSOR ||
+	       role == YG_ROLE_READER;
+}
+
+static int sq_token_add(struct yg_store *st, const uint8_t hash[YG_TOKEN_HASH_LEN],
+			const char *public_id, int64_t org_id, enum yg_role role, int64_t *ret_id)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	if (!role_valid(role) || !name_ok(public_id, YG_TOKEN_PUBID_LEN))
+		return -EINVAL;
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(s,
+		     "INSERT INTO tokens(hash, public_id, org_id, role, created_us)"
+		     " VALUES (?1, ?2, ?3, ?4, ?5)",
+		     &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_blob(stmt, 1, hash, YG_TOKEN_HASH_LEN, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, public_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, org_id);
+	sqlite3_bind_int(stmt, 4, (int)role);
+	sqlite3_bind_int64(stmt, 5, yg_sq_now_us());
+	r = run_once(stmt);
+	if (r == 0 && ret_id)
+		*ret_id = sqlite3_last_insert_rowid(s->db);
+	return r;
+}
+
+static int sq_token_lookup(struct yg_store *st, const uint8_t hash[YG_TOKEN_HASH_LEN],
+			   struct yg_token *ret)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = yg_sq_cached(yg_sq(st), SQ_TOKEN_LOOKUP,
+			     "SELECT " TOKEN_COLS " FROM tokens WHERE hash = ?1", &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_blob(stmt, 1, hash, YG_TOKEN_HASH_LEN, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		token_from_row(stmt, ret);
+		r = 0;
+	} else {
+		r = rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
+	}
+	sqlite3_reset(stmt);
+	return r;
+}
+
+static int sq_token_revoke(struct yg_store *st, const uint8_t *hash, const char *id_prefix,
+			   struct yg_token *ret)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	sqlite3_stmt *stmt = NULL;
+	int r;
+	if (hash) {
+		r = prep(s, "SELECT " TOKEN_COLS " FROM tokens WHERE hash = ?1", &stmt);
+		if (r < 0)
+			return r;
+		sqlite3_bind_blob(stmt, 1, hash, YG_TOKEN_HASH_LEN, SQLITE_STATIC);
+	} else {
+		if (!name_ok(id_prefix, YG_TOKEN_PUBID_LEN))
+			return -EINVAL;
+		/* substr() rather than LIKE: the prefix is data, never a pattern. */
+		r = prep(s,
+			 "SELECT " TOKEN_COLS " FROM tokens"
+			 " WHERE substr(public_id, 1, length(?1)) = ?1 LIMIT 2",
+			 &stmt);
+		if (r < 0)
+			return r;
+		sqlite3_bind_text(stmt, 1, id_prefix, -1, SQLITE_STATIC);
+	}
+	struct yg_token t;
+	int rc = sqlite3_step(stmt);
+	if (rc != SQLITE_ROW) {
+		r = rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
+		goto out;
+	}
+	token_from_row(stmt, &t);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		r = -EEXIST;
+		goto out;
+	}
+	sqlite3_finalize(stmt);
+	stmt = NULL;
+	r = prep(s, "UPDATE tokens SET revoked_us = ?2 WHERE id = ?1 AND revoked_us IS NULL", &stmt);
+	if (r < 0)
+		goto out;
+	sqlite3_bind_int64(stmt, 1, t.id);
+	sqlite3_bind_int64(stmt, 2, yg_sq_now_us());
+	r = run_once(stmt);
+	stmt = NULL;
+	if (r == 0) {
+		t.revoked = true;
+		if (ret)
+			*ret = t;
+	}
+out:
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+static int sq_token_list(struct yg_store *st, int (*fn)(void *ud, const struct yg_token *t),
+			 void *ud)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st), "SELECT " TOKEN_COLS " FROM tokens ORDER BY id", &stmt);
+	if (r < 0)
+		return r;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct yg_token t;
+		token_from_row(stmt, &t);
+		r = fn(ud, &t);
+		if (r <= 0)
+			break;
+	}
+	if (rc != SQLITE_ROW)
+		r = yg_sq_err(rc);
+	sqlite3_finalize(stmt);
+	return r < 0 ? r : 0;
+}
+
+static int sq_group_add(struct yg_store *st, const char *name, int64_t owner_org,
+			const int64_t *members, size_t n_members, int64_t *ret_id)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	if (!name_ok(name, YG_STORE_NAME_MAX) || n_members > YG_STORE_LIST_MAX)
+		return -EINVAL;
+	bool own_tx = !s->in_tx;
+	int r = own_tx ? yg_sq_exec(s, "BEGIN IMMEDIATE") : 0;
+	if (r < 0)
+		return r;
+	sqlite3_stmt *stmt = NULL;
+	r = prep(s, "INSERT INTO sharing_groups(name, owner_org, created_us) VALUES (?1, ?2, ?3)",
+		 &stmt);
+	if (r < 0)
+		goto out;
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, owner_org);
+	sqlite3_bind_int64(stmt, 3, yg_sq_now_us());
+	r = run_once(stmt);
+	if (r < 0)
+		goto out;
+	int64_t gid = sqlite3_last_insert_rowid(s->db);
+	/* The owner is always a member: it shares with the group it made. */
+	for (size_t i = 0; i <= n_members; i++) {
+		r = prep(s, "INSERT OR IGNORE INTO group_members(group_id, org_id) VALUES (?1, ?2)",
+			 &stmt);
+		if (r < 0)
+			goto out;
+		sqlite3_bind_int64(stmt, 1, gid);
+		sqlite3_bind_int64(stmt, 2, i < n_members ? members[i] : owner_org);
+		r = run_once(stmt);
+		if (r < 0)
+			goto out;
+	}
+	if (ret_id)
+		*ret_id = gid;
+out:
+	if (own_tx) {
+		if (r < 0)
+			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		else
+			r = yg_sq_exec(s, "COMMIT");
+	}
+	return r;
+}
+
+static int sq_group_find(struct yg_store *st, const char *name, struct yg_group *ret)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st), "SELECT id, name, owner_org FROM sharing_groups WHERE name = ?1",
+		     &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		ret->id = sqlite3_column_int64(stmt, 0);
+		yg_sq_col_text(stmt, 1, ret->name, sizeof ret->name);
+		ret->owner_org = sqlite3_column_int64(stmt, 2);
+		r = 0;
+	} else {
+		r = rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
+	}
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+static int sq_group_has_member(struct yg_store *st, int64_t group_id, int64_t org_id, bool *ret)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st), "SELECT 1 FROM group_members WHERE group_id = ?1 AND org_id = ?2",
+		     &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, group_id);
+	sqlite3_bind_int64(stmt, 2, org_id);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW || rc == SQLITE_DONE) {
+		*ret = rc == SQLITE_ROW;
+		r = 0;
+	} else {
+		r = yg_sq_err(rc);
+	}
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+static int sq_audit(struct yg_store *st, int64_t org_id, const char *actor, const char *action,
+		    const char *detail)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st),
+		     "INSERT INTO audit_log(time_us, org_id, actor, action, detail)"
+		     " VALUES (?1, ?2, ?3, ?4, ?5)",
+		     &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, yg_sq_now_us());
+	if (org_id)
+		sqlite3_bind_int64(stmt, 2, org_id);
+	else
+		sqlite3_bind_null(stmt, 2);
+	sqlite3_bind_text(stmt, 3, actor ? actor : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, action ? action : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, detail ? detail : "", -1, SQLITE_STATIC);
+	return run_once(stmt);
+}
+
+static int count_rows(struct yg_store *st, const char *sql, int64_t *ret)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st), sql, &stmt);
+	if (r < 0)
+		return r;
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*ret = sqlite3_column_int64(stmt, 0);
+		r = 0;
+	} else {
+		r = yg_sq_err(rc);
+		if (r == 0)
+			r = -EIO;
+	}
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+static int sq_audit_count(struct yg_store *st, int64_t *ret)
+{
+	return count_rows(st, "SELECT count(*) FROM audit_log", ret);
+}
+
+int yg_sq_obj_count(struct yg_store *st, int64_t *ret)
+{
+	return count_rows(st, "SELECT count(*) FROM objects", ret);
+}
+
+static const struct yg_store_ops sqlite_ops = {
+	.name = "sqlite",
+	.close = sq_close,
+	.tx_begin = sq_tx_begin,
+	.tx_commit = sq_tx_commit,
+	.tx_rollback = sq_tx_rollback,
+	.setting_get = sq_setting_get,
+	.setting_set = sq_setting_set,
+	.org_add = sq_org_add,
+	.org_find = sq_org_find,
+	.org_get = sq_org_get,
+	.org_list = sq_org_list,
+	.token_add = sq_token_add,
+	.token_lookup = sq_token_lookup,
+	.token_revoke = sq_token_revoke,
+	.token_list = sq_token_list,
+	.group_add = sq_group_add,
+	.group_find = sq_group_find,
+	.group_has_member = sq_group_has_member,
+	.collection_add = yg_sq_collection_add,
+	.collection_get = yg_sq_collection_get,
+	.collection_list = yg_sq_collection_list,
+	.obj_put = yg_sq_obj_put,
+	.obj_query = yg_sq_obj_query,
+	.obj_delete = yg_sq_obj_delete,
+	.obj_count = yg_sq_obj_count,
+	.status_put = yg_sq_status_put,
+	.status_get = yg_sq_status_get,
+	.audit = sq_audit,
+	.audit_count = sq_audit_count,
+};
+
+int yg_store_sqlite_open(const char *dir, struct yg_store **ret)
+{
+	if (!dir || !*dir)
+		return -EINVAL;
+	char path[4096];
+	int n = snprintf(path, sizeof path, "%s/hub.db", dir);
+	if (n < 0 || (size_t)n >= sizeof path)
+		return -ENAMETOOLONG;
+	struct yg_sqlite *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	s->base.ops = &sqlite_ops;
+	int r = yg_sq_err(sqlite3_open_v2(path, &s->db,
+					   SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+						   SQLITE_OPEN_NOMUTEX,
+					   NULL));
+	if (r < 0)
+		goto out;
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(s->db, 1);
+	/* Bounds what one statement may hold, whatever a caller passes. */
+	sqlite3_limit(s->db, SQLITE_LIMIT_LENGTH, 128 << 20);
+	r = yg_sq_exec(s, "PRAGMA journal_mode=WAL");
+	if (r < 0)
+		goto out;
+	r = yg_sq_exec(s, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON");
+	if (r < 0)
+		goto out;
+	r = migrate(s);
+out:
+	if (r < 0) {
+		sq_close(&s->base);
+		return r;
+	}
+	*ret = &s->base;
+	return 0;
+}

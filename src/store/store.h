@@ -1,0 +1,240 @@
+/*
+ * The hub's store: organizations, tokens, sharing groups, collections,
+ * STIX object versions, TAXII status resources and the audit log.
+ *
+ * Everything above src/store/ reaches the data through this function table;
+ * nothing else writes SQL. SQLite (sqlite.c) is the default backend; a
+ * PostgreSQL backend implements the same table later.
+ *
+ * Threading: one struct yg_store is one database connection and is used by
+ * one thread at a time (the hub keeps one per worker thread). Several
+ * handles, in several processes, may work on the same data at once.
+ *
+ * Errors: every operation returns 0 or a negative errno: -ENOENT (no such
+ * row), -EEXIST (unique name taken), -EINVAL (bad argument), -E2BIG (a list
+ * beyond the caps below), -EBUSY (locked beyond the busy timeout), -EIO
+ * (anything else from the database), -EPROTO (schema newer than this build).
+ * Outputs (ret_*) are untouched on failure.
+ */
+#ifndef YG_STORE_STORE_H
+#define YG_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define YG_STORE_NAME_MAX    128 /* organization, group, collection title */
+#define YG_STORE_SECTOR_MAX  64
+#define YG_STORE_DESC_MAX    1024
+#define YG_STORE_LIST_MAX    100 /* ids/types/versions in one query, share targets */
+#define YG_STORE_SCHEMA_VERSION 1
+
+/* Roles, as bits so collections can hold role sets (can_read, can_write). */
+enum yg_role {
+	YG_ROLE_ADMIN = 1,
+	YG_ROLE_ANALYST = 2,
+	YG_ROLE_SENSOR = 4,
+	YG_ROLE_READER = 8,
+};
+
+/* TLP 2.0 levels, ordered from most to least open. */
+enum yg_tlp {
+	YG_TLP_CLEAR = 0,
+	YG_TLP_GREEN = 1,
+	YG_TLP_AMBER = 2,
+	YG_TLP_AMBER_STRICT = 3,
+	YG_TLP_RED = 4,
+};
+
+struct yg_org {
+	int64_t id;
+	char name[YG_STORE_NAME_MAX + 1];
+	char sector[YG_STORE_SECTOR_MAX + 1];
+	char country[3]; /* ISO 3166 alpha-2, "" when unknown */
+	char identity_id[64]; /* "identity--<uuid>" */
+	int64_t created_us;
+};
+
+#define YG_TOKEN_HASH_LEN 32 /* SHA-256 */
+#define YG_TOKEN_PUBID_LEN 12 /* hex digits shown to admins; never the token */
+
+struct yg_token {
+	int64_t id;
+	char public_id[YG_TOKEN_PUBID_LEN + 1];
+	int64_t org_id;
+	enum yg_role role;
+	bool revoked;
+	int64_t created_us;
+};
+
+struct yg_group {
+	int64_t id;
+	char name[YG_STORE_NAME_MAX + 1];
+	int64_t owner_org;
+};
+
+struct yg_collection {
+	int64_t id;
+	char uuid[37];
+	char title[YG_STORE_NAME_MAX + 1];
+	char description[YG_STORE_DESC_MAX + 1];
+	unsigned can_read;  /* enum yg_role bits */
+	unsigned can_write; /* enum yg_role bits */
+};
+
+/* One version of one STIX object to store. Strings are NUL-terminated and
+ * borrowed for the call. share_* name who may see an AMBER or RED object
+ * besides its submitter (see src/hub/tlp.h). */
+struct yg_obj_in {
+	int64_t collection;
+	const char *stix_id;
+	const char *type;
+	const char *spec_version;
+	const char *modified; /* as written in the object */
+	int64_t modified_us;  /* the same, as Unix microseconds, for ordering */
+	enum yg_tlp tlp;
+	int64_t submitter_org;
+	bool anonymous;
+	bool revoked;
+	const char *json;
+	size_t json_len;
+	const int64_t *share_orgs;
+	size_t n_share_orgs;
+	const int64_t *share_groups;
+	size_t n_share_groups;
+};
+
+/* match[version] selectors; several may be combined (OR). */
+#define YG_VER_LAST  1u
+#define YG_VER_FIRST 2u
+#define YG_VER_ALL   4u
+
+/* Filters of an object listing (TAXII 2.1 section 3.4.1). Lists are ORed
+ * inside, ANDed between; empty lists do not filter. Rows come in added
+ * order (ascending added_us), each version once. */
+struct yg_obj_query {
+	int64_t collection;
+	int64_t viewer_org;     /* decides yg_obj_row.viewer_named */
+	int64_t added_after_us; /* only rows added strictly later; 0 = no filter */
+	const char *const *ids;
+	size_t n_ids;
+	const char *const *types;
+	size_t n_types;
+	const char *const *spec_versions;
+	size_t n_spec_versions;
+	unsigned version_flags; /* YG_VER_*; 0 with no versions_us means LAST */
+	const int64_t *versions_us;
+	size_t n_versions;
+	bool want_json;
+};
+
+/* One row of a listing; every pointer lives until the callback returns. */
+struct yg_obj_row {
+	const char *stix_id;
+	const char *type;
+	const char *spec_version;
+	const char *modified;
+	int64_t modified_us;
+	int64_t added_us;
+	enum yg_tlp tlp;
+	int64_t submitter_org;
+	bool anonymous;
+	bool revoked;
+	bool viewer_named; /* the viewer org, or a group it belongs to, is a share target */
+	const char *json;  /* NULL unless want_json */
+	size_t json_len;
+};
+
+/* Returns > 0 for the next row, 0 to stop, < 0 to abort with that error. */
+typedef int (*yg_obj_fn)(void *ud, const struct yg_obj_row *row);
+
+struct yg_store;
+
+struct yg_store_ops {
+	const char *name;
+	void (*close)(struct yg_store *st);
+
+	/* Transactions group writes (an envelope of objects is one). Not nested. */
+	int (*tx_begin)(struct yg_store *st);
+	int (*tx_commit)(struct yg_store *st);
+	int (*tx_rollback)(struct yg_store *st);
+
+	/* Key/value settings of the hub (e.g. its own identity). *ret is
+	 * malloc'ed; caller frees. */
+	int (*setting_get)(struct yg_store *st, const char *key, char **ret);
+	int (*setting_set)(struct yg_store *st, const char *key, const char *value);
+
+	int (*org_add)(struct yg_store *st, const char *name, const char *sector,
+		       const char *country, const char *identity_id, int64_t *ret_id);
+	/* By name or by STIX identity id. */
+	int (*org_find)(struct yg_store *st, const char *name_or_identity, struct yg_org *ret);
+	int (*org_get)(struct yg_store *st, int64_t id, struct yg_org *ret);
+	int (*org_list)(struct yg_store *st, int (*fn)(void *ud, const struct yg_org *o), void *ud);
+
+	int (*token_add)(struct yg_store *st, const uint8_t hash[YG_TOKEN_HASH_LEN],
+			 const char *public_id, int64_t org_id, enum yg_role role, int64_t *ret_id);
+	/* Finds a token by hash, revoked or not (the caller checks .revoked). */
+	int (*token_lookup)(struct yg_store *st, const uint8_t hash[YG_TOKEN_HASH_LEN],
+			    struct yg_token *ret);
+	/* Revokes the token with this hash (when hash is non-NULL) or the one
+	 * token whose public id starts with id_prefix: -ENOENT when none,
+	 * -EEXIST when the prefix is ambiguous. */
+	int (*token_revoke)(struct yg_store *st, const uint8_t *hash, const char *id_prefix,
+			    struct yg_token *ret);
+	int (*token_list)(struct yg_store *st, int (*fn)(void *ud, const struct yg_token *t),
+			  void *ud);
+
+	int (*group_add)(struct yg_store *st, const char *name, int64_t owner_org,
+			 const int64_t *members, size_t n_members, int64_t *ret_id);
+	int (*group_find)(struct yg_store *st, const char *name, struct yg_group *ret);
+	int (*group_has_member)(struct yg_store *st, int64_t group_id, int64_t org_id,
+				bool *ret);
+
+	int (*collection_add)(struct yg_store *st, const char *uuid, const char *title,
+			      const char *description, unsigned can_read, unsigned can_write,
+			      int64_t *ret_id);
+	int (*collection_get)(struct yg_store *st, const char *uuid, struct yg_collection *ret);
+	int (*collection_list)(struct yg_store *st,
+			       int (*fn)(void *ud, const struct yg_collection *c), void *ud);
+
+	/* Stores one object version; *ret_added gets its added_us. A version
+	 * already stored (same collection, id and modified) is left as it was:
+	 * returns 1 with *ret_added of the stored one. */
+	int (*obj_put)(struct yg_store *st, const struct yg_obj_in *o, int64_t *ret_added);
+	int (*obj_query)(struct yg_store *st, const struct yg_obj_query *q, yg_obj_fn fn,
+			 void *ud);
+	/* Deletes every version of stix_id in the collection; when only_org is
+	 * non-zero, only versions that organization submitted. */
+	int (*obj_delete)(struct yg_store *st, int64_t collection, const char *stix_id,
+			  int64_t only_org, size_t *ret_deleted);
+	int (*obj_count)(struct yg_store *st, int64_t *ret);
+
+	/* TAXII status resources: the JSON text, readable by its org only. */
+	int (*status_put)(struct yg_store *st, const char *uuid, int64_t org_id,
+			  const char *json);
+	int (*status_get)(struct yg_store *st, const char *uuid, int64_t org_id, char **ret_json);
+
+	/* Audit log of every write and admin action. org_id 0 = none. */
+	int (*audit)(struct yg_store *st, int64_t org_id, const char *actor, const char *action,
+		     const char *detail);
+	int (*audit_count)(struct yg_store *st, int64_t *ret);
+};
+
+struct yg_store {
+	const struct yg_store_ops *ops;
+};
+
+/*
+ * Opens the SQLite store DIR/hub.db (creating DIR's database when missing),
+ * in WAL mode, migrated to YG_STORE_SCHEMA_VERSION. Caller closes with
+ * yg_store_close.
+ */
+int yg_store_sqlite_open(const char *dir, struct yg_store **ret);
+
+/* Closes st (NULL is fine). */
+void yg_store_close(struct yg_store *st);
+
+/* Schema version of an open SQLite store (for tests and `admin`). */
+int yg_store_sqlite_schema_version(struct yg_store *st, int *ret);
+
+#endif

@@ -1,0 +1,171 @@
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <string.h>
+
+#include "hub/auth.h"
+#include "hub/filter.h"
+#include "hub/route.h"
+
+#define COLL "0b6f8a2e-3c1d-4e5f-8a7b-9c0d1e2f3a4b"
+#define OBJ  "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
+
+static struct yg_route route(const char *p)
+{
+	struct yg_route r;
+	yg_route_parse(p, strlen(p), &r);
+	return r;
+}
+
+static void routes(void **state)
+{
+	(void)state;
+	assert_int_equal(route("/taxii2/").kind, YG_ROUTE_DISCOVERY);
+	assert_int_equal(route("/taxii2").kind, YG_ROUTE_DISCOVERY);
+	assert_int_equal(route("/taxii2/api/").kind, YG_ROUTE_API_ROOT);
+	assert_int_equal(route("/taxii2/api/collections/").kind, YG_ROUTE_COLLECTIONS);
+	struct yg_route r = route("/taxii2/api/collections/" COLL "/objects/" OBJ "/versions/");
+	assert_int_equal(r.kind, YG_ROUTE_VERSIONS);
+	assert_string_equal(r.uuid, COLL);
+	assert_string_equal(r.object_id, OBJ);
+	assert_int_equal(route("/taxii2/api/collections/" COLL "/manifest/").kind, YG_ROUTE_MANIFEST);
+	r = route("/taxii2/api/status/" COLL "/");
+	assert_int_equal(r.kind, YG_ROUTE_STATUS);
+	assert_string_equal(r.uuid, COLL);
+	assert_int_equal(route("/healthz").kind, YG_ROUTE_HEALTHZ);
+}
+
+static void bad_paths_not_found(void **state)
+{
+	(void)state;
+	const char *bad[] = {
+		"", "taxii2/", "/taxii2//api/", "/taxii2/api/collections/../",
+		"/taxii2/api/collections/" COLL "/objects/../../../etc/passwd",
+		"/taxii2/api/collections/x' OR 1=1/objects/", "/taxii2/api/collections/" COLL "/objects/" OBJ "/x/",
+		"/taxii2/api/collections/" COLL "/objects/indicator--1/",
+		"/taxii2/api/collections/" COLL "/objects/./", "/etc/passwd", "/taxii2/api/status/",
+		"/taxii2/api/collections/" COLL "/manifest/x/", "/a/b/c/d/e/f/g/h/i/j/",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct yg_route r = route(bad[i]);
+		assert_int_equal(r.kind, YG_ROUTE_NOT_FOUND);
+		assert_string_equal(r.object_id, "");
+	}
+	struct yg_route r;
+	yg_route_parse("/taxii2/\0/", 10, &r);
+	assert_int_equal(r.kind, YG_ROUTE_NOT_FOUND);
+}
+
+static void media_types(void **state)
+{
+	(void)state;
+	assert_true(yg_taxii_accept_ok(NULL));
+	assert_true(yg_taxii_accept_ok("application/taxii+json;version=2.1"));
+	assert_true(yg_taxii_accept_ok("application/taxii+json; version=\"2.1\""));
+	assert_true(yg_taxii_accept_ok("text/html, application/taxii+json"));
+	assert_true(yg_taxii_accept_ok("*/*"));
+	assert_false(yg_taxii_accept_ok("application/taxii+json;version=2.0"));
+	assert_false(yg_taxii_accept_ok("text/html"));
+	assert_false(yg_taxii_accept_ok("application/json"));
+	assert_true(yg_taxii_content_type_ok("application/taxii+json;version=2.1"));
+	assert_true(yg_taxii_content_type_ok("APPLICATION/TAXII+JSON"));
+	assert_false(yg_taxii_content_type_ok("application/json"));
+	assert_false(yg_taxii_content_type_ok("*/*"));
+	assert_false(yg_taxii_content_type_ok(NULL));
+}
+
+static void filters(void **state)
+{
+	(void)state;
+	struct yg_kv args[] = {
+		{"added_after", "2024-01-01T00:00:00.5Z"},
+		{"limit", "5000"},
+		{"match[id]", OBJ ",indicator--x"},
+		{"match[type]", "indicator"},
+		{"match[version]", "first,2024-02-01T00:00:00Z"},
+		{"unknown", "ignored"},
+	};
+	struct yg_taxii_filter f;
+	char err[128];
+	assert_int_equal(yg_taxii_filter_parse(args, 6, &f, err, sizeof err), 0);
+	assert_int_equal(f.added_after_us, 1704067200500000LL);
+	assert_int_equal(f.limit, YG_TAXII_LIMIT_MAX);
+	assert_int_equal(f.n_ids, 2);
+	assert_string_equal(f.ids[1], "indicator--x");
+	assert_int_equal(f.n_types, 1);
+	assert_int_equal(f.version_flags, YG_VER_FIRST);
+	assert_int_equal(f.n_versions, 1);
+	assert_int_equal(f.versions_us[0], 1706745600000000LL);
+	yg_taxii_filter_release(&f);
+
+	/* next is a cursor that works as added_after; the later one wins. */
+	struct yg_kv nx[] = {{"next", "1704067200600000"}, {"added_after", "2024-01-01T00:00:00Z"}};
+	assert_int_equal(yg_taxii_filter_parse(nx, 2, &f, err, sizeof err), 0);
+	assert_int_equal(f.added_after_us, 1704067200600000LL);
+	assert_int_equal(f.limit, YG_TAXII_LIMIT_DEFAULT);
+	yg_taxii_filter_release(&f);
+
+	const struct yg_kv bad[] = {{"limit", "0"},          {"limit", "-3"},
+				    {"limit", "1e3"},        {"added_after", "yesterday"},
+				    {"next", "12ab"},        {"match[version]", "newest"},
+				    {"match[type]", "a,,b"}, {"match[id]", ""}};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		assert_int_equal(yg_taxii_filter_parse(&bad[i], 1, &f, err, sizeof err), -EINVAL);
+		assert_non_null(strstr(err, bad[i].key));
+		yg_taxii_filter_release(&f);
+	}
+	char many[1024] = "a";
+	for (int i = 0; i < 101; i++)
+		strcat(many, ",a");
+	struct yg_kv big = {"match[type]", many};
+	assert_int_equal(yg_taxii_filter_parse(&big, 1, &f, err, sizeof err), -E2BIG);
+	yg_taxii_filter_release(&f);
+}
+
+static void bearer_and_tokens(void **state)
+{
+	(void)state;
+	const char *t;
+	size_t n;
+	assert_int_equal(yg_auth_bearer("Bearer abc", &t, &n), 0);
+	assert_int_equal(n, 3);
+	assert_memory_equal(t, "abc", 3);
+	assert_int_equal(yg_auth_bearer("bearer   abc  ", &t, &n), 0);
+	assert_int_equal(n, 3);
+	assert_int_equal(yg_auth_bearer("Basic abc", &t, &n), -EINVAL);
+	assert_int_equal(yg_auth_bearer("Bearer a b", &t, &n), -EINVAL);
+	assert_int_equal(yg_auth_bearer("Bearer ", &t, &n), -EINVAL);
+	assert_int_equal(yg_auth_bearer(NULL, &t, &n), -EINVAL);
+
+	char tok[YG_TOKEN_HEX_LEN + 1], pub[YG_TOKEN_PUBID_LEN + 1], pub2[YG_TOKEN_PUBID_LEN + 1];
+	uint8_t h1[YG_TOKEN_HASH_LEN], h2[YG_TOKEN_HASH_LEN];
+	assert_int_equal(yg_auth_token_new(tok, h1, pub), 0);
+	assert_int_equal(strlen(tok), 64);
+	assert_true(yg_auth_token_shaped(tok, 64));
+	assert_int_equal(yg_auth_token_hash(tok, 64, h2), 0);
+	assert_memory_equal(h1, h2, sizeof h1);
+	yg_auth_public_id(h2, pub2);
+	assert_string_equal(pub, pub2);
+	/* SHA-256("abc") starts ba7816bf8f01. */
+	assert_int_equal(yg_auth_token_hash("abc", 3, h2), 0);
+	yg_auth_public_id(h2, pub2);
+	assert_string_equal(pub2, "ba7816bf8f01");
+	enum yg_role role;
+	assert_int_equal(yg_role_parse("sensor", &role), 0);
+	assert_int_equal(role, YG_ROLE_SENSOR);
+	assert_int_equal(yg_role_parse("root", &role), -EINVAL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(routes),       cmocka_unit_test(bad_paths_not_found),
+		cmocka_unit_test(media_types),  cmocka_unit_test(filters),
+		cmocka_unit_test(bearer_and_tokens),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -100,12 +100,17 @@ uint32_t yg_intel_match_domain(const struct yg_intel_set *s, const char *name, s
 /* Matches an HTTP request's URL given the Host header and request-target
  * (absolute-form targets accepted, then host may be empty). Normalized the
  * same way as listed URLs: scheme and default port dropped, host
- * lower-cased, fragment dropped. */
+ * lower-cased, fragment dropped. host may carry a port ("a.example:8080");
+ * a listed URL with a non-default port matches only then. A listed URL
+ * without a query also matches the same path with any query; a listed path
+ * without a host ("/gate.php", as maltrail writes) matches on any host. */
 uint32_t yg_intel_match_url(const struct yg_intel_set *s, const char *host, size_t host_len,
 			    const char *target, size_t target_len);
 
 /* Matches a hex digest (case-insensitive) of the given type
- * (YG_IND_MD5/SHA1/SHA256/JA3) or a JA4 string (YG_IND_JA4). */
+ * (YG_IND_MD5/SHA1/SHA256/JA3) or a JA4 string (YG_IND_JA4). A plain list
+ * cannot tell a JA3 from an MD5 (both 32 hex), so MD5 and JA3 lookups each
+ * fall back to the other type's entries (their own type first). */
 uint32_t yg_intel_match_token(const struct yg_intel_set *s, enum yg_ind_type type,
 			      const char *value, size_t len);
 

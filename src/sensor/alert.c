@@ -419,7 +419,10 @@ void yg_worker_http(struct yg_worker *w, struct yg_flow *f, const struct yg_pack
 		if (idx != YG_INTEL_NONE)
 			alert(w, f, pkt, toserver, idx, "http.hostname", host, &r);
 	}
-	uint32_t idx = yg_intel_match_url(w->set, host, hl, (const char *)req->uri.p, req->uri.len);
+	/* The whole Host value: match_url drops default ports itself and a
+	 * listed URL with another port must still match. */
+	uint32_t idx = yg_intel_match_url(w->set, (const char *)req->host.p, req->host.len,
+					  (const char *)req->uri.p, req->uri.len);
 	if (idx != YG_INTEL_NONE) {
 		char url[512];
 		snprintf(url, sizeof url, "%s%.*s", host, (int)(req->uri.len > 400 ? 400 : req->uri.len),

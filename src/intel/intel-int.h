@@ -1,0 +1,226 @@
+/*
+ * Folder-private parts of the indicator sets: the builder, the immutable
+ * set, the value normalizers and the loaders' shared helpers.
+ *
+ * Layout of a set (all arrays exact-sized at build time):
+ *
+ *   inds[n]      12 bytes per indicator: type, source, line, and the offset
+ *                of its normalized text in the arena
+ *   arena        every normalized value and source name, NUL-terminated
+ *   slots        open-addressing table (tag, idx+1) over the string
+ *                indicators (domain, url, tokens), probed linearly
+ *   v4 hosts     sorted /32 keys -> idx;  v4 ranges: the CIDRs flattened into
+ *                disjoint intervals (start -> most specific idx), both
+ *                searched through a small top-bits bucket index
+ *   v6 hosts / ranges likewise with 128-bit keys
+ *   stix[]       (idx, arena offset of the STIX id), sorted by idx
+ */
+#ifndef YG_INTEL_INTEL_INT_H
+#define YG_INTEL_INTEL_INT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "intel/intel.h"
+
+/* Caps on what outside input can make us allocate. */
+#define YG_INTEL_MAX_INDICATORS   (64u << 20)
+#define YG_INTEL_MAX_ARENA        ((size_t)2 << 30)
+#define YG_INTEL_MAX_SOURCES      65535u
+#define YG_INTEL_MAX_FILE         ((size_t)1 << 30)
+#define YG_INTEL_MAX_STIX         ((size_t)256 << 20)
+#define YG_INTEL_MAX_LINE         16384u
+#define YG_INTEL_MAX_URL          4096u
+#define YG_INTEL_MAX_DIR_FILES    100000u
+#define YG_INTEL_MAX_ERRORS_SHOWN 20u
+
+/* Longest normalized value (a URL), with room for the NUL. */
+#define YG_INTEL_VALUE_MAX (YG_INTEL_MAX_URL + 8)
+
+typedef unsigned __int128 yg_u128;
+
+struct yg_ind {
+	uint32_t val;  /* arena offset of the normalized text */
+	uint32_t line; /* clamped to UINT32_MAX */
+	uint16_t src;
+	uint8_t type;
+	uint8_t pad;
+};
+
+struct yg_slot {
+	uint32_t tag; /* high half of the hash */
+	uint32_t idx; /* indicator index + 1; 0 = empty */
+};
+
+struct yg_ip4e {
+	uint32_t addr;
+	uint32_t idx;
+	uint8_t len;
+};
+
+struct yg_ip6e {
+	yg_u128 addr;
+	uint32_t idx;
+	uint8_t len;
+};
+
+struct yg_stixref {
+	uint32_t idx;
+	uint32_t off;
+};
+
+/* Sorted keys with a bucket index on their top bits. */
+struct yg_lpm4 {
+	uint32_t *keys;
+	uint32_t *vals;
+	size_t n;
+	uint32_t *bidx; /* (1 << bits) + 1 entries; NULL when n is small */
+	unsigned bits;
+};
+
+struct yg_lpm6 {
+	yg_u128 *keys;
+	uint32_t *vals;
+	size_t n;
+	uint32_t *bidx;
+	unsigned bits;
+};
+
+struct yg_intel_builder {
+	uint64_t seed;
+	struct yg_ind *inds;
+	uint64_t *hashes; /* parallel to inds: lets tables grow without rehashing text */
+	size_t n, cap;
+	char *arena;
+	size_t alen, acap;
+	struct yg_slot *slots; /* dedup over every indicator (type + text) */
+	size_t smask, sused;
+	struct yg_ip4e *ip4;
+	size_t n4, cap4;
+	struct yg_ip6e *ip6;
+	size_t n6, cap6;
+	struct yg_stixref *stix;
+	size_t nstix, capstix;
+	uint32_t *srcs; /* arena offsets of the source names */
+	size_t nsrc, capsrc;
+	yg_intel_error_fn errfn;
+	void *errud;
+	unsigned long rejected;
+	int failed; /* sticky -ENOMEM/-E2BIG: the build then fails */
+	/* per-file error cap */
+	unsigned long file_errors;
+};
+
+struct yg_intel_set {
+	uint64_t seed;
+	struct yg_ind *inds;
+	size_t n;
+	char *arena;
+	size_t alen;
+	struct yg_slot *slots;
+	size_t smask; /* 0 with slots NULL when there are no string indicators */
+	struct yg_lpm4 host4, range4;
+	struct yg_lpm6 host6, range6;
+	struct yg_stixref *stix;
+	size_t nstix;
+	uint32_t *srcs;
+	size_t nsrc;
+	size_t memory;
+};
+
+/* ---- normalization (norm.c) ---- */
+
+/* A parsed, normalized indicator value. text is NUL-terminated. */
+struct yg_norm {
+	enum yg_ind_type type;
+	int family; /* 4 or 6 for YG_IND_IP */
+	uint8_t plen;
+	uint8_t addr[16];
+	bool hashed; /* hash below is set (yg_intel_builder_prefetch) */
+	uint64_t hash;
+	size_t len;
+	char text[YG_INTEL_VALUE_MAX];
+};
+
+/* Type hints for guessing: a 32-hex value becomes JA3 with this one. */
+#define YG_GUESS_JA3 1u
+
+/* Normalizes value as type; -EINVAL with *ret_why set when it is not one. */
+int yg_intel_norm(enum yg_ind_type type, const char *v, size_t len, struct yg_norm *ret,
+                  const char **ret_why);
+
+/* Infers the type and normalizes. */
+int yg_intel_norm_guess(const char *v, size_t len, unsigned hints, struct yg_norm *ret,
+                        const char **ret_why);
+
+/* IPv4 dotted quad (exactly 4 decimal parts, each <= 255, no leading
+ * zeros beyond "0"). */
+bool yg_intel_parse_ip4(const char *s, size_t len, uint32_t *ret);
+
+/* An IPv4 or IPv6 address without prefix or port (a hosts-file address). */
+bool yg_intel_is_addr(const char *s, size_t len);
+
+/* Names that hosts files map to themselves (localhost, broadcasthost, ...). */
+bool yg_intel_is_local_name(const char *s, size_t len);
+
+/* Lower-cased ASCII compare helpers. */
+static inline char yg_lc(char c)
+{
+	return (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+}
+
+/* ---- builder internals (builder.c) ---- */
+
+/* Adds a normalized value; 1 added, 0 duplicate, negative errno. */
+int yg_intel_builder_put(struct yg_intel_builder *b, const struct yg_norm *nv, const char *source,
+                         unsigned long line, const char *stix_id);
+
+/* Hashes nv and prefetches its dedup slot: a loader that normalizes the
+ * next line before adding this one hides the cache miss. */
+void yg_intel_builder_prefetch(struct yg_intel_builder *b, struct yg_norm *nv);
+
+/* Makes room for more indicators up front (the dedup table and records),
+ * so that a large file does not rehash as it grows. A hint: failure to
+ * reserve is not an error for the caller. */
+int yg_intel_builder_reserve(struct yg_intel_builder *b, size_t more);
+
+/* Reports a rejected line/object, counts it, caps the callbacks per file. */
+void yg_intel_reject(struct yg_intel_builder *b, const char *source, unsigned long line,
+                     const char *msg);
+
+/* Reports without counting a rejection (file-level notes). */
+void yg_intel_report(struct yg_intel_builder *b, const char *source, unsigned long line,
+                     const char *msg);
+
+uint64_t yg_intel_hash(uint64_t seed, enum yg_ind_type type, const char *s, size_t len);
+
+/* ---- longest-prefix match (lpm.c) ---- */
+
+/* Sorts e and fills hosts (full-length entries) and ranges (the shorter
+ * prefixes flattened into intervals). On failure the caller releases both. */
+int yg_intel_lpm4_build(struct yg_ip4e *e, size_t n, struct yg_lpm4 *hosts, struct yg_lpm4 *ranges);
+int yg_intel_lpm6_build(struct yg_ip6e *e, size_t n, struct yg_lpm6 *hosts, struct yg_lpm6 *ranges);
+/* Index of the last key <= a, or -1. */
+long yg_intel_lpm4_floor(const struct yg_lpm4 *l, uint32_t a);
+long yg_intel_lpm6_floor(const struct yg_lpm6 *l, yg_u128 a);
+size_t yg_intel_lpm4_memory(const struct yg_lpm4 *l);
+size_t yg_intel_lpm6_memory(const struct yg_lpm6 *l);
+void yg_intel_lpm4_release(struct yg_lpm4 *l);
+void yg_intel_lpm6_release(struct yg_lpm6 *l);
+
+/* ---- loaders (load*.c); each returns indicators added or negative ---- */
+
+long yg_intel_load_lines(struct yg_intel_builder *b, const char *source, const char *p, size_t len,
+                         unsigned hints);
+/* Returns -ENOENT (nothing consumed) when the text is not CSV with a
+ * recognisable header. */
+long yg_intel_load_csv(struct yg_intel_builder *b, const char *source, const char *p, size_t len,
+                       unsigned hints);
+long yg_intel_load_stix(struct yg_intel_builder *b, const char *source, const char *p, size_t len);
+
+/* Adds one line's worth of plain-list text (already trimmed of comments). */
+int yg_intel_add_token(struct yg_intel_builder *b, const char *source, unsigned long line,
+                       const char *v, size_t len, unsigned hints, long *added);
+
+#endif

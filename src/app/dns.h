@@ -6,6 +6,21 @@
  * compression pointers followed; pointer loops and pointers outside the
  * message are rejected. Results are copied into the fixed-size struct, so
  * nothing borrows the packet afterwards.
+ *
+ * Names: labels joined by '.', no trailing dot. Bytes are escaped as in
+ * dig: "\." for a dot inside a label, "\\" for a backslash, "\DDD"
+ * (decimal) for bytes below 0x21 (space included), 0x7f and bytes >= 0x80
+ * that are not part of valid UTF-8; valid UTF-8 is kept (mDNS names).
+ * So every name is printable, NUL-free, valid UTF-8. A name whose escaped
+ * form is longer than 255 characters keeps its rightmost labels and
+ * *ret_anom says YG_ANOM_DNS_NAME_TRUNCATED.
+ *
+ * Compression pointers may point forward as well as backward (RFC 1035
+ * allows it); a pointer revisiting an offset, or more than 128 jumps in a
+ * name, is a loop.
+ *
+ * Only the answer section is decoded (the first YG_DNS_MAX_ANSWERS); the
+ * authority and additional sections are only counted in the header.
  */
 #ifndef YG_APP_DNS_H
 #define YG_APP_DNS_H
@@ -56,7 +71,11 @@ struct yg_dns_msg {
  * (answers that could not be parsed are dropped and *ret_anom says why);
  * -EBADMSG when the message is not DNS enough to report, with *ret_anom set
  * (YG_ANOM_DNS_MALFORMED, _PTR_LOOP, _PTR_OOB, _NAME_TOO_LONG). *ret_anom is
- * YG_ANOM__COUNT when there was nothing odd.
+ * YG_ANOM__COUNT when there was nothing odd, else the first oddity seen;
+ * ret_anom may be NULL.
+ * *ret is written in place without being cleared first (it is large and
+ * this is the hot path): after -EBADMSG its contents are unspecified.
+ * Queries past YG_DNS_MAX_QUERIES are checked but not stored.
  */
 int yg_dns_parse(const uint8_t *p, size_t len, struct yg_dns_msg *ret, enum yg_anomaly *ret_anom);
 

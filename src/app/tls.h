@@ -3,8 +3,13 @@
  * RFC 6066 SNI, RFC 7301 ALPN) with JA3 and JA4 fingerprints.
  *
  * Input is the client's first bytes on the stream: one or more TLS records
- * carrying a handshake message. A ClientHello split over several records or
- * TCP segments is handled by the caller buffering and calling again.
+ * carrying a handshake message. A ClientHello split over several records is
+ * put back together here (copied only then); one split over TCP segments
+ * is handled by the caller buffering and calling again (-EAGAIN).
+ *
+ * sni and alpn are escaped like DNS names (see dns.h; '.' stays a plain
+ * dot): printable, NUL-free, valid UTF-8. An SNI longer than the field
+ * keeps its rightmost labels. JA3/JA4 definitions: see ja.c.
  */
 #ifndef YG_APP_TLS_H
 #define YG_APP_TLS_H
@@ -25,8 +30,8 @@ struct yg_tls_client_hello {
 	char sni[YG_TLS_SNI_MAX];     /* server_name host_name, "" if absent */
 	uint8_t n_alpn;
 	char alpn[YG_TLS_ALPN_MAX][64]; /* protocol names in order, truncated to 63 */
-	char ja3[YG_TLS_JA3_MAX];     /* "771,4865-4866,0-23-65281,29-23,0" */
-	char ja3_hash[33];            /* MD5 of ja3, lower-case hex */
+	char ja3[YG_TLS_JA3_MAX];     /* "771,4865-4866,0-23-65281,29-23,0"; cut if longer */
+	char ja3_hash[33];            /* MD5 of the whole JA3 string, lower-case hex */
 	char ja4[40];                 /* "t13d1516h2_8daaf6152771_e5627efa2ab1" */
 };
 
@@ -36,10 +41,13 @@ bool yg_tls_looks_like_handshake(const uint8_t *p, size_t len);
 /*
  * Parses a ClientHello from the client's first stream bytes. Returns 0 when
  * parsed (ret filled); -EAGAIN when more bytes are needed and
- * *ret_need (when not NULL) is how many bytes in total it needs; -E2BIG when
- * the ClientHello is larger than YG_TLS_HELLO_MAX; -EBADMSG when malformed
- * or not a ClientHello.
- * quic: false for TCP (the JA4 prefix is 't').
+ * *ret_need (when not NULL) is how many bytes in total it needs at least
+ * (exact unless the hello is split over records not yet seen); -E2BIG when
+ * the ClientHello is larger than YG_TLS_HELLO_MAX (known from its 4-byte
+ * header, before the rest arrives); -EBADMSG when malformed or not a
+ * ClientHello; -ENOMEM when OpenSSL could not allocate a digest context.
+ * Bytes after the ClientHello are ignored. On failure *ret is unspecified.
+ * The JA4 prefix is always 't' (TLS over TCP).
  */
 int yg_tls_client_hello_parse(const uint8_t *p, size_t len, struct yg_tls_client_hello *ret,
 			      size_t *ret_need);

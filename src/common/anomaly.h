@@ -55,6 +55,7 @@
 	X(DNS_PTR_LOOP, "app.dns_pointer_loop")                                \
 	X(DNS_PTR_OOB, "app.dns_pointer_out_of_bounds")                        \
 	X(DNS_NAME_TOO_LONG, "app.dns_name_too_long")                          \
+	X(DNS_NAME_TRUNCATED, "app.dns_name_truncated")                        \
 	X(HTTP_MALFORMED, "app.http_malformed")                                \
 	X(HTTP_TOO_LONG, "app.http_header_too_long")                           \
 	X(TLS_MALFORMED, "app.tls_malformed")                                  \

@@ -254,6 +254,16 @@ static void feed(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 	}
 	if (n == 0)
 		return;
+	if (f->app_flags == APP_UNKNOWN && toserver && s->len > 0) {
+		/* Decide on the buffered head plus the new bytes before the
+		 * buffer is sized for a protocol. */
+		uint8_t head[16];
+		size_t k = s->len < sizeof head ? s->len : sizeof head;
+		memcpy(head, s->buf, k);
+		size_t more = n < sizeof head - k ? n : sizeof head - k;
+		memcpy(head + k, p, more);
+		detect(f, head, k + more);
+	}
 	if (!stream_append(w, f, s, p, n)) {
 		if (f->app_flags == APP_TLS)
 			anomaly(w, YG_ANOM_TLS_HELLO_TOO_BIG);

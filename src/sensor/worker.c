@@ -243,9 +243,12 @@ void yg_worker_packet(struct yg_worker *w, const struct yg_packet *pkt)
 		return;
 	if (created && w->set)
 		yg_worker_match_flow(w, f, pkt, toserver);
-	if (!pkt->l4_ok || pkt->frag)
+	if (!pkt->l4_ok)
 		return;
-	if (pkt->proto == 6)
+	/* A first fragment (l4_ok) still carries the start of a DNS message:
+	 * the question is worth logging even when the rest never arrives.
+	 * TCP fragments would corrupt the stream's sequence tracking. */
+	if (pkt->proto == 6 && !pkt->frag)
 		yg_worker_app_tcp(w, f, pkt, toserver);
 	else if (pkt->proto == 17 && pkt->payload_len)
 		yg_worker_app_udp(w, f, pkt, toserver);

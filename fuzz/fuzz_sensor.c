@@ -1,0 +1,75 @@
+/*
+ * The whole sensor on one input: the bytes are a pcap/pcapng file that
+ * libpcap reads, then decode -> flow -> app layer -> detection (against a
+ * small fixed indicator set) -> EVE (to /dev/null).
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+#include <urcu.h>
+
+#include "capture/capture.h"
+#include "sensor/engine.h"
+#include "sensor/intel_live.h"
+
+static struct yg_intel_live *live;
+static struct yg_eve_sink *sink;
+static struct yg_homenet home;
+
+static void setup(void)
+{
+	char path[] = "/tmp/yg-fuzz-intel-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0)
+		abort();
+	const char list[] = "10.0.0.0/8\nevil.example\nhttp://malware.example/x\n192.0.2.1\n"
+			    "2001:db8::/32\nd41d8cd98f00b204e9800998ecf8427e\n";
+	if (write(fd, list, sizeof list - 1) != (ssize_t)(sizeof list - 1))
+		abort();
+	close(fd);
+	const char *paths[] = {path};
+	struct yg_intel_load_result res;
+	if (yg_intel_live_new(paths, 1, NULL, NULL, &live, &res) < 0)
+		abort();
+	unlink(path);
+	if (yg_eve_sink_open("/dev/null", &sink) < 0)
+		abort();
+	yg_homenet_default(&home);
+	rcu_register_thread();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!live)
+		setup();
+	int fd = memfd_create("pcap", 0);
+	if (fd < 0)
+		return 0;
+	if (size && write(fd, data, size) != (ssize_t)size) {
+		close(fd);
+		return 0;
+	}
+	char path[64], err[256];
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	struct yg_capture *cap;
+	if (yg_capture_open_file(path, err, sizeof err, &cap) == 0) {
+		struct yg_engine_config ec = {
+			.workers = 1,
+			.worker = {.flow = {.memcap = 16 << 20}, .home = &home, .intel = live,
+				   .sink = sink, .log_flows = true, .log_dns = true,
+				   .log_http = true, .log_tls = true},
+		};
+		struct yg_engine *e;
+		if (yg_engine_new(&ec, &e) == 0) {
+			struct yg_engine_result res;
+			yg_engine_run(e, cap, &res);
+			yg_engine_free(e);
+		}
+		yg_capture_close(cap);
+	}
+	close(fd);
+	return 0;
+}

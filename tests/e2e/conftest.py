@@ -1,0 +1,68 @@
+"""Shared fixtures for the end-to-end tests: they drive the real binary."""
+import json
+import os
+import pathlib
+import subprocess
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[2]
+SHARED_DATA = pathlib.Path(os.environ.get("YG_SHARED_DATA", ROOT.parent / "shared" / "data"))
+
+
+def yagura_bin():
+    return os.environ.get("YG_BIN", str(ROOT / "build" / "yagura"))
+
+
+@pytest.fixture
+def yagura():
+    path = yagura_bin()
+    if not os.access(path, os.X_OK):
+        pytest.fail(f"yagura binary not found at {path}; build first (make) or set YG_BIN")
+    return path
+
+
+class SensorRun:
+    def __init__(self, proc, eve_path):
+        self.rc = proc.returncode
+        self.stderr = proc.stderr
+        self.stdout = proc.stdout
+        self.events = []
+        if eve_path.exists():
+            for n, line in enumerate(eve_path.read_text().splitlines(), 1):
+                try:
+                    self.events.append(json.loads(line))
+                except json.JSONDecodeError as e:
+                    raise AssertionError(f"EVE line {n} is not JSON: {e}: {line[:200]}")
+
+    def of(self, event_type):
+        return [e for e in self.events if e["event_type"] == event_type]
+
+    @property
+    def stats(self):
+        s = self.of("stats")
+        assert len(s) == 1, f"expected one stats event, got {len(s)}"
+        return s[0]["stats"]
+
+    def alerts_on(self, matched_on):
+        return [a for a in self.of("alert") if a["alert"]["metadata"]["matched_on"] == [matched_on]]
+
+
+@pytest.fixture
+def run_sensor(yagura, tmp_path):
+    """run_sensor(pcap, intel=[...], args=[...]) -> SensorRun (EVE parsed)."""
+    counter = [0]
+
+    def run(pcap, intel=(), args=(), timeout=300):
+        counter[0] += 1
+        eve = tmp_path / f"eve-{counter[0]}.json"
+        cmd = [yagura, "sensor", "-r", str(pcap), "--eve", str(eve), "-q"]
+        for i in intel:
+            cmd += ["--intel", str(i)]
+        cmd += list(args)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+        assert "AddressSanitizer" not in proc.stderr, proc.stderr
+        assert "runtime error" not in proc.stderr, proc.stderr
+        return SensorRun(proc, eve)
+
+    return run

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -66,6 +67,13 @@ int yg_capture_open_live(const char *iface, const char *bpf, char *err, size_t e
 		r = -EINVAL;
 		goto fail;
 	}
+	/* With TPACKET_V3 a blocking read may wait forever on an idle link
+	 * (the timeout starts with the first packet of a block); read without
+	 * blocking and wait in poll() so idle time is seen and acted on. */
+	if (pcap_setnonblock(c->p, 1, ebuf) < 0 || pcap_get_selectable_fd(c->p) < 0) {
+		snprintf(err, errlen, "cannot poll %s: %s", iface, ebuf);
+		goto fail;
+	}
 	*ret = c;
 	return 0;
 fail:
@@ -117,6 +125,11 @@ int yg_capture_next(struct yg_capture *c, struct yg_raw_packet *ret, char *err, 
 	struct pcap_pkthdr *h;
 	const u_char *d;
 	int r = pcap_next_ex(c->p, &h, &d);
+	if (r == 0 && c->live) {
+		struct pollfd pfd = {.fd = pcap_get_selectable_fd(c->p), .events = POLLIN};
+		if (poll(&pfd, 1, 100) > 0)
+			r = pcap_next_ex(c->p, &h, &d);
+	}
 	switch (r) {
 	case 1: {
 		uint64_t frac = (uint64_t)h->ts.tv_usec;

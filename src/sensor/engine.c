@@ -164,8 +164,11 @@ static void *worker_main(void *arg)
 		pthread_mutex_unlock(&q->lock);
 
 		rcu_read_lock();
-		if (b->n == 0)
+		if (b->n == 0) {
+			/* Idle live link: end idle flows, write out what waits. */
 			yg_worker_tick(t->w, b->tick_us);
+			yg_worker_flush(t->w);
+		}
 		for (unsigned i = 0; i < b->n; i++)
 			yg_worker_packet(t->w, &b->pkts[i]);
 		rcu_read_unlock();

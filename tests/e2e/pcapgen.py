@@ -221,7 +221,6 @@ def ether(payload, src=CLIENT_MAC, dst=SERVER_MAC, ethertype=None, vlan=None, pc
             raise ValueError(f"VLAN id {vid} out of range")
         tpid = qinq_tpid if (len(tags) > 1 and i == 0) else ETH_VLAN
         hdr += struct.pack(">HH", tpid, (pcp << 13) | vid)
-        # the following tag's TPID (or the ethertype) comes next
     return hdr + struct.pack(">H", ethertype) + payload
 
 
@@ -260,6 +259,10 @@ def link(packet, link="eth", src_mac=CLIENT_MAC, dst_mac=SERVER_MAC, vlan=None):
     if link == "sll2":
         return linux_sll2(packet, addr=src_mac)
     raise ValueError(f"unknown link {link!r}")
+
+
+# The session builders take a `link` argument that hides the function.
+_wrap = link
 
 
 # ---------------------------------------------------------------------------
@@ -556,8 +559,8 @@ def tcp_session(client, server, client_payload=b"", server_payload=b"", split_at
         win = window if "S" in flags else max(1, window >> 7)
         seg = tcp(a, b, sp, dp, seq=seq, ack=ack, flags=flags, window=win, options=options,
                   payload=payload)
-        frames.append((t[0], globals()["link"](ip(a, b, PROTO_TCP, seg), link=link, src_mac=sm,
-                                                dst_mac=dm, vlan=vlan)))
+        frames.append((t[0], _wrap(ip(a, b, PROTO_TCP, seg), link=link, src_mac=sm, dst_mac=dm,
+                                   vlan=vlan)))
         t[0] += dt
 
     def syn_opts(i):
@@ -614,10 +617,10 @@ def udp_exchange(client, server, payloads, start=DEFAULT_START, rtt=0.01, link="
     for from_client, data in payloads:
         if from_client:
             pkt = udp_packet(caddr, saddr, cport, sport, data)
-            fr = globals()["link"](pkt, link=link, src_mac=client_mac, dst_mac=server_mac, vlan=vlan)
+            fr = _wrap(pkt, link=link, src_mac=client_mac, dst_mac=server_mac, vlan=vlan)
         else:
             pkt = udp_packet(saddr, caddr, sport, cport, data)
-            fr = globals()["link"](pkt, link=link, src_mac=server_mac, dst_mac=client_mac, vlan=vlan)
+            fr = _wrap(pkt, link=link, src_mac=server_mac, dst_mac=client_mac, vlan=vlan)
         frames.append((t, fr))
         t += rtt / 2
     return frames
@@ -641,11 +644,10 @@ def ping_exchange(src, dst, count=1, ident=0x77, start=DEFAULT_START, interval=1
                   link="eth", vlan=None):
     """count echo requests from src and their replies. Returns [(ts, frame)]."""
     frames = []
-    lk = globals()["link"]
     for seq in range(1, count + 1):
         t = start + (seq - 1) * interval
-        frames.append((t, lk(ping(src, dst, ident, seq), link=link, vlan=vlan)))
-        frames.append((t + rtt, lk(ping(dst, src, ident, seq, reply=True), link=link,
+        frames.append((t, _wrap(ping(src, dst, ident, seq), link=link, vlan=vlan)))
+        frames.append((t + rtt, _wrap(ping(dst, src, ident, seq, reply=True), link=link,
                                    src_mac=SERVER_MAC, dst_mac=CLIENT_MAC, vlan=vlan)))
     return frames
 

@@ -8,6 +8,14 @@
  *   yagura hub admin --data DIR token revoke TOKEN|ID-PREFIX
  *   yagura hub admin --data DIR token list
  *   yagura hub admin --data DIR group add NAME --org OWNER --members A,B
+ *   yagura hub admin --data DIR collection add TITLE [--description D]
+ *                    [--read ORGS|*] [--write ORGS|*] [--public]
+ *   yagura hub admin --data DIR collection list
+ *
+ * ORGS is a comma-separated list of organization names; "*" (the default)
+ * is every organization. --public lets clients without a token read the
+ * collection's TLP:CLEAR objects. collection list prints one line per
+ * collection: id, title, readers, writers, "public" or "members".
  *
  * token create prints the token alone on the last line of stdout; it is
  * never stored or shown again. Every action goes to the audit log.
@@ -31,7 +39,10 @@ static void usage(FILE *out)
 		"admin|analyst|sensor|reader\n"
 		"       yagura hub admin --data DIR token revoke TOKEN|ID-PREFIX\n"
 		"       yagura hub admin --data DIR token list\n"
-		"       yagura hub admin --data DIR group add NAME --org OWNER --members A,B\n");
+		"       yagura hub admin --data DIR group add NAME --org OWNER --members A,B\n"
+		"       yagura hub admin --data DIR collection add TITLE [--description D]\n"
+		"                        [--read ORGS|*] [--write ORGS|*] [--public]\n"
+		"       yagura hub admin --data DIR collection list\n");
 }
 
 /* Finds "--name VALUE" among argv[from..]; NULL when absent. */
@@ -230,6 +241,125 @@ static int group_cmd(struct yg_store *st, int argc, char **argv)
 	return 0;
 }
 
+/* Parses ORGS ("*" or names separated by commas) into ids; *all when "*". */
+static int org_ids(struct yg_store *st, const char *list, bool *all, int64_t *ids, size_t *n)
+{
+	*n = 0;
+	*all = !list || !strcmp(list, "*");
+	if (*all)
+		return 0;
+	char *copy = strdup(list);
+	if (!copy)
+		return 1;
+	int rc = 0;
+	for (char *p = copy, *next; p && rc == 0; p = next) {
+		next = strchr(p, ',');
+		if (next)
+			*next++ = '\0';
+		struct yg_org o;
+		if (!*p)
+			continue;
+		if (*n == YG_STORE_LIST_MAX) {
+			fprintf(stderr, "yagura hub admin: at most %d organizations\n",
+				YG_STORE_LIST_MAX);
+			rc = 2;
+		} else if (st->ops->org_find(st, p, &o) < 0) {
+			fprintf(stderr, "yagura hub admin: no organization '%s'\n", p);
+			rc = 1;
+		} else {
+			ids[(*n)++] = o.id;
+		}
+	}
+	free(copy);
+	return rc;
+}
+
+struct grant_names {
+	char read[4096], write[4096];
+};
+
+static void append_name(char *dst, size_t cap, const char *name)
+{
+	size_t len = strlen(dst);
+	snprintf(dst + len, cap - len, "%s%s", len ? "," : "", name);
+}
+
+static int collect_grant(void *ud, const struct yg_org *o, bool can_read, bool can_write)
+{
+	struct grant_names *g = ud;
+	if (can_read)
+		append_name(g->read, sizeof g->read, o->name);
+	if (can_write)
+		append_name(g->write, sizeof g->write, o->name);
+	return 1;
+}
+
+static int print_collection(void *ud, const struct yg_collection *c)
+{
+	struct yg_store *st = ud;
+	struct grant_names g = {"", ""};
+	if ((!c->read_all || !c->write_all) &&
+	    st->ops->collection_grants(st, c->id, collect_grant, &g) < 0)
+		return -EIO;
+	printf("%s\t%s\t%s\t%s\t%s\n", c->uuid, c->title, c->read_all ? "*" : g.read,
+	       c->write_all ? "*" : g.write, c->public_read ? "public" : "members");
+	return 1;
+}
+
+static int collection_cmd(struct yg_store *st, int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "list"))
+		return st->ops->collection_list(st, print_collection, st) < 0 ? 1 : 0;
+	if (argc < 3 || strcmp(argv[1], "add")) {
+		usage(stderr);
+		return 2;
+	}
+	struct yg_hub_coll_spec spec = {.title = argv[2]};
+	const char *rd = NULL, *wr = NULL;
+	for (int i = 3; i < argc; i++) {
+		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(argv[i], "--public")) {
+			spec.public_read = true;
+			continue;
+		}
+		if (v && !strcmp(argv[i], "--description"))
+			spec.description = v;
+		else if (v && !strcmp(argv[i], "--read"))
+			rd = v;
+		else if (v && !strcmp(argv[i], "--write"))
+			wr = v;
+		else {
+			fprintf(stderr, "yagura hub admin: unexpected '%s'\n", argv[i]);
+			usage(stderr);
+			return 2;
+		}
+		i++;
+	}
+	if (!*spec.title || strlen(spec.title) > YG_STORE_NAME_MAX ||
+	    (spec.description && strlen(spec.description) > YG_STORE_DESC_MAX)) {
+		fprintf(stderr, "yagura hub admin: title 1..%d bytes, description at most %d\n",
+			YG_STORE_NAME_MAX, YG_STORE_DESC_MAX);
+		return 2;
+	}
+	int64_t rids[YG_STORE_LIST_MAX], wids[YG_STORE_LIST_MAX];
+	int rc = org_ids(st, rd, &spec.read_all, rids, &spec.n_read_orgs);
+	if (rc == 0)
+		rc = org_ids(st, wr, &spec.write_all, wids, &spec.n_write_orgs);
+	if (rc)
+		return rc;
+	spec.read_orgs = rids;
+	spec.write_orgs = wids;
+	struct yg_collection c;
+	int r = yg_hub_collection_add(st, &spec, &c);
+	if (r < 0) {
+		fprintf(stderr, "yagura hub admin: cannot add collection: %s\n", strerror(-r));
+		return 1;
+	}
+	st->ops->audit(st, 0, "cli", "collection.add", c.uuid);
+	printf("collection %s added: %s\n", c.title, c.uuid);
+	return 0;
+}
+
 int yg_cmd_hub_admin(int argc, char **argv)
 {
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -259,6 +389,8 @@ int yg_cmd_hub_admin(int argc, char **argv)
 		rc = token_cmd(st, argc - 3, argv + 3);
 	else if (!strcmp(what, "group"))
 		rc = group_cmd(st, argc - 3, argv + 3);
+	else if (!strcmp(what, "collection"))
+		rc = collection_cmd(st, argc - 3, argv + 3);
 	else {
 		usage(stderr);
 		rc = 2;

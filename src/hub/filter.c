@@ -8,6 +8,7 @@
 
 #include "hub/filter.h"
 #include "hub/ids.h"
+#include "stix/ident.h"
 
 /* Parses a decimal in [min, max] from the whole string. */
 static bool parse_dec(const char *s, int64_t min, int64_t max, int64_t *ret)
@@ -26,15 +27,34 @@ static bool parse_dec(const char *s, int64_t min, int64_t max, int64_t *ret)
 	return true;
 }
 
-/* Splits a copy of value at commas into list; items must be non-empty. */
-static int split(char *text, const char **list, size_t *n)
+static bool id_ok(const char *s, size_t n)
+{
+	return yg_stix_id_valid(s, n, NULL);
+}
+
+/* A spec_version value: digits '.' digits ("2.1"), at most 8 bytes. */
+static bool spec_version_ok(const char *s, size_t n)
+{
+	const char *dot = memchr(s, '.', n);
+	if (!dot || dot == s || dot == s + n - 1 || n > 8)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (s + i != dot && (s[i] < '0' || s[i] > '9'))
+			return false;
+	return true;
+}
+
+/* Splits a copy of value at commas into list; items must be non-empty and,
+ * when ok is given, pass it: a value that can never match an object is the
+ * client's mistake, told as such rather than answered with an empty page. */
+static int split(char *text, const char **list, size_t *n, bool (*ok)(const char *, size_t))
 {
 	char *p = text;
 	for (;;) {
 		char *comma = strchr(p, ',');
 		if (comma)
 			*comma = '\0';
-		if (!*p)
+		if (!*p || (ok && !ok(p, strlen(p))))
 			return -EINVAL;
 		if (*n >= YG_STORE_LIST_MAX)
 			return -E2BIG;
@@ -91,15 +111,15 @@ int yg_taxii_filter_parse(const struct yg_kv *args, size_t n, struct yg_taxii_fi
 			}
 			ret->limit = l > YG_TAXII_LIMIT_MAX ? YG_TAXII_LIMIT_MAX : (size_t)l;
 		} else if (!strcmp(k, "match[id]")) {
-			r = split(copy, ret->ids, &ret->n_ids);
+			r = split(copy, ret->ids, &ret->n_ids, id_ok);
 		} else if (!strcmp(k, "match[type]")) {
-			r = split(copy, ret->types, &ret->n_types);
+			r = split(copy, ret->types, &ret->n_types, yg_stix_type_valid);
 		} else if (!strcmp(k, "match[spec_version]")) {
-			r = split(copy, ret->spec_versions, &ret->n_spec_versions);
+			r = split(copy, ret->spec_versions, &ret->n_spec_versions, spec_version_ok);
 		} else if (!strcmp(k, "match[version]")) {
 			const char *items[YG_STORE_LIST_MAX];
 			size_t ni = 0;
-			r = split(copy, items, &ni);
+			r = split(copy, items, &ni, NULL);
 			for (size_t j = 0; r == 0 && j < ni; j++) {
 				int64_t us;
 				if (!strcmp(items[j], "first"))

@@ -4,6 +4,10 @@
  * Values arrive URL-decoded as key/value pairs; a filter may repeat and
  * hold a comma-separated list. Unknown parameters are ignored (as the
  * spec asks). Lists hold at most YG_STORE_LIST_MAX entries (-E2BIG).
+ * Values must be of their kind (-EINVAL otherwise): match[id] STIX ids,
+ * match[type] STIX type names, match[spec_version] "N.N", match[version]
+ * first/last/all or timestamps, added_after a timestamp, limit 1.. and next
+ * a cursor of this hub.
  *
  * next is this hub's cursor: the date_added (Unix microseconds, decimal)
  * of the last object of the previous page. Date-added values are unique

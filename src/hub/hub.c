@@ -64,6 +64,44 @@ void yg_resp_error(struct yg_resp *r, int status, const char *title, const char 
 	yg_resp_json(r, status, j);
 }
 
+/* The five TLP 2.0 marking definitions, published by the hub itself in the
+ * default collection as TLP:CLEAR (so every member, and anyone where that
+ * collection is public, can resolve object_marking_refs). Stored versions
+ * are left alone, so this is cheap to repeat. */
+static int put_markings(struct yg_store *st, const char *coll_uuid)
+{
+	struct yg_collection coll;
+	int r = st->ops->collection_get(st, coll_uuid, &coll);
+	for (int t = YG_TLP_CLEAR; r == 0 && t <= YG_TLP_RED; t++) {
+		json_t *m = yg_tlp_marking_object((enum yg_tlp)t);
+		char *text = m ? json_dumps(m, JSON_COMPACT) : NULL;
+		const char *created = json_string_value(json_object_get(m, "created"));
+		int64_t us = 0;
+		if (!text || !created || !yg_time_parse_us(created, strlen(created), &us)) {
+			r = -ENOMEM;
+		} else {
+			struct yg_obj_in in = {
+				.collection = coll.id,
+				.stix_id = yg_tlp_marking_id((enum yg_tlp)t),
+				.type = "marking-definition",
+				.spec_version = "2.1",
+				.modified = created,
+				.modified_us = us,
+				.tlp = YG_TLP_CLEAR,
+				.json = text,
+				.json_len = strlen(text),
+			};
+			int64_t added;
+			r = st->ops->obj_put(st, &in, &added);
+			if (r > 0)
+				r = 0;
+		}
+		free(text);
+		json_decref(m);
+	}
+	return r;
+}
+
 int yg_hub_bootstrap(struct yg_store *st, char ret_identity[64], char ret_default_coll[37])
 {
 	char *ident = NULL, *coll = NULL;
@@ -103,6 +141,8 @@ int yg_hub_bootstrap(struct yg_store *st, char ret_identity[64], char ret_defaul
 		coll = strdup(uuid);
 		r = coll ? 0 : -ENOMEM;
 	}
+	if (r == 0)
+		r = put_markings(st, coll);
 out:
 	if (r < 0) {
 		st->ops->tx_rollback(st);
@@ -184,6 +224,61 @@ rollback:
 	st->ops->tx_rollback(st);
 out:
 	free(text);
+	return r;
+}
+
+static int grant_all(struct yg_store *st, int64_t coll, const int64_t *orgs, size_t n,
+		     const struct yg_hub_coll_spec *spec)
+{
+	for (size_t i = 0; i < n; i++) {
+		bool rd = false, wr = false;
+		for (size_t j = 0; j < spec->n_read_orgs; j++)
+			rd |= spec->read_orgs[j] == orgs[i];
+		for (size_t j = 0; j < spec->n_write_orgs; j++)
+			wr |= spec->write_orgs[j] == orgs[i];
+		int r = st->ops->collection_grant(st, coll, orgs[i], rd, wr);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int yg_hub_collection_add(struct yg_store *st, const struct yg_hub_coll_spec *spec,
+			  struct yg_collection *ret)
+{
+	if (!spec || !spec->title || spec->n_read_orgs > YG_STORE_LIST_MAX ||
+	    spec->n_write_orgs > YG_STORE_LIST_MAX)
+		return -EINVAL;
+	char uuid[YG_UUID_LEN + 1];
+	int r = yg_hub_bootstrap(st, NULL, NULL);
+	if (r == 0)
+		r = yg_uuid4(uuid);
+	if (r < 0)
+		return r;
+	r = st->ops->tx_begin(st);
+	if (r < 0)
+		return r;
+	int64_t id = 0;
+	struct yg_collection c;
+	r = st->ops->collection_add(st, uuid, spec->title, spec->description,
+				    YG_ROLE_ADMIN | YG_ROLE_ANALYST | YG_ROLE_SENSOR | YG_ROLE_READER,
+				    YG_ROLE_ADMIN | YG_ROLE_ANALYST | YG_ROLE_SENSOR, &id);
+	if (r == 0)
+		r = st->ops->collection_set_access(st, id, spec->read_all, spec->write_all,
+						   spec->public_read);
+	if (r == 0)
+		r = grant_all(st, id, spec->read_orgs, spec->n_read_orgs, spec);
+	if (r == 0)
+		r = grant_all(st, id, spec->write_orgs, spec->n_write_orgs, spec);
+	if (r == 0)
+		r = st->ops->collection_get(st, uuid, &c);
+	if (r < 0) {
+		st->ops->tx_rollback(st);
+		return r;
+	}
+	r = st->ops->tx_commit(st);
+	if (r == 0 && ret)
+		*ret = c;
 	return r;
 }
 
@@ -345,6 +440,28 @@ static bool authenticate(struct yg_store *st, const struct yg_req *req, struct y
 	return false;
 }
 
+/* Routes a client without a token may ask for (GET only): the TAXII
+ * service descriptions and collections, where taxii.c shows it only the
+ * public collections and their TLP:CLEAR objects. */
+static bool anonymous_ok(const struct yg_req *req, enum yg_route_kind kind)
+{
+	if (req->authorization || strcmp(req->method, "GET"))
+		return false;
+	switch (kind) {
+	case YG_ROUTE_DISCOVERY:
+	case YG_ROUTE_API_ROOT:
+	case YG_ROUTE_COLLECTIONS:
+	case YG_ROUTE_COLLECTION:
+	case YG_ROUTE_OBJECTS:
+	case YG_ROUTE_OBJECT:
+	case YG_ROUTE_VERSIONS:
+	case YG_ROUTE_MANIFEST:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *resp)
 {
 	struct yg_route rt;
@@ -359,7 +476,7 @@ int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *re
 	size_t slot = acquire(h);
 	struct yg_store *st = h->stores[slot];
 	struct yg_caller who = {0};
-	if (!authenticate(st, req, &who, resp))
+	if (!anonymous_ok(req, rt.kind) && !authenticate(st, req, &who, resp))
 		goto out;
 	if (req->args_overflow) {
 		yg_resp_error(resp, 400, "bad request", "too many query parameters");

@@ -1,6 +1,7 @@
 /*
  * The sharing hub's request layer: authenticates each request by its bearer
- * token, routes it (route.h) and answers it (TAXII 2.1 in taxii.c,
+ * token (except GETs without any Authorization header of the TAXII routes,
+ * which see only public collections and their TLP:CLEAR objects), routes it (route.h) and answers it (TAXII 2.1 in taxii.c,
  * /healthz, /metrics). Independent of the HTTP library: server.c feeds it
  * requests from libmicrohttpd; tests may feed it directly.
  *
@@ -75,10 +76,29 @@ void yg_resp_release(struct yg_resp *r);
 
 /*
  * First-use set-up of a store, shared with the admin CLI: the hub's STIX
- * identity and the default collection (every role reads; admins, analysts
- * and sensors write). Idempotent. ret_* may be NULL.
+ * identity, the default collection (every role reads; admins, analysts
+ * and sensors write) and in it the five TLP 2.0 marking definitions as
+ * TLP:CLEAR objects of the hub. Idempotent. ret_* may be NULL.
  */
 int yg_hub_bootstrap(struct yg_store *st, char ret_identity[64], char ret_default_coll[37]);
+
+/* A collection to create: its title and description, which organizations
+ * read and write it (every one when *_all, else the listed ids), and
+ * whether clients without a token read its TLP:CLEAR objects. */
+struct yg_hub_coll_spec {
+	const char *title;
+	const char *description; /* may be NULL */
+	bool read_all, write_all, public_read;
+	const int64_t *read_orgs;
+	size_t n_read_orgs;
+	const int64_t *write_orgs;
+	size_t n_write_orgs;
+};
+
+/* Creates a collection (every role reads it; admins, analysts and sensors
+ * write it, as organizations allow) in one transaction. */
+int yg_hub_collection_add(struct yg_store *st, const struct yg_hub_coll_spec *spec,
+			  struct yg_collection *ret);
 
 /* Adds an organization and its STIX identity object (TLP:GREEN, in the
  * default collection), in one transaction. */

@@ -305,7 +305,9 @@ int yg_server_start(const struct yg_server_config *cfg, struct yg_hub *h,
 		{MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)(cfg->timeout_s ? cfg->timeout_s : 30),
 		 NULL},
 		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
-		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 256 * 1024, NULL},
+		/* Per connection, and zeroed by libmicrohttpd for every request:
+		 * 64 KiB holds any sane request head (URL with 100 ids included). */
+		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
 		{MHD_OPTION_CONNECTION_LIMIT, 1024, NULL},
 		{tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)cfg->tls_cert},
 		{tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *)cfg->tls_key},

@@ -14,6 +14,14 @@
  *   x_yagura_anonymous: true (or the request header X-Yagura-Anonymous: 1)
  *     other members see the hub's identity as created_by_ref.
  * Both are removed from what other members receive.
+ *
+ * Collections: a caller reads (writes) a collection when its role is in
+ * the collection's can_read (can_write) and its organization is allowed
+ * (every organization, or a grant; store.h). Collections it cannot read
+ * are not listed; one it can neither read nor write answers 404 as if
+ * missing; a read or write it lacks, 403. A client without a token
+ * (hub.c lets it GET only) sees public collections alone, and in them only
+ * TLP:CLEAR objects (yg_tlp_visible with viewer 0); elsewhere it gets 401.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -51,11 +59,29 @@ static void api_root(struct yg_hub *h, struct yg_resp *resp)
 			       "max_content_length", (json_int_t)h->cfg.max_body));
 }
 
-static json_t *collection_json(const struct yg_collection *c, enum yg_role role)
+/* What the caller may do with a collection: its role and its organization
+ * must both be allowed; a client without a token (org 0) only reads, and
+ * only a public collection. */
+static int access_of(struct yg_store *st, const struct yg_caller *who,
+		     const struct yg_collection *c, bool *ret_read, bool *ret_write)
+{
+	bool rd = false, wr = false;
+	int r = st->ops->collection_org_access(st, c, who->org_id, &rd, &wr);
+	if (r < 0)
+		return r;
+	if (who->org_id > 0) {
+		rd = rd && role_in(c->can_read, who->role);
+		wr = wr && role_in(c->can_write, who->role);
+	}
+	*ret_read = rd;
+	*ret_write = wr && who->org_id > 0;
+	return 0;
+}
+
+static json_t *collection_json(const struct yg_collection *c, bool rd, bool wr)
 {
 	json_t *j = json_pack("{s:s, s:s, s:b, s:b, s:[s]}", "id", c->uuid, "title", c->title,
-			      "can_read", role_in(c->can_read, role), "can_write",
-			      role_in(c->can_write, role), "media_types", YG_STIX_MEDIA);
+			      "can_read", rd, "can_write", wr, "media_types", YG_STIX_MEDIA);
 	if (j && c->description[0])
 		json_object_set_new(j, "description", json_string(c->description));
 	return j;
@@ -63,21 +89,26 @@ static json_t *collection_json(const struct yg_collection *c, enum yg_role role)
 
 struct coll_list {
 	json_t *arr;
-	enum yg_role role;
+	struct yg_store *st;
+	const struct yg_caller *who;
 };
 
+/* Collections the caller may not read are not listed at all. */
 static int add_collection(void *ud, const struct yg_collection *c)
 {
 	struct coll_list *l = ud;
-	if (!role_in(c->can_read | c->can_write, l->role))
-		return 1;
-	json_array_append_new(l->arr, collection_json(c, l->role));
+	bool rd, wr;
+	int r = access_of(l->st, l->who, c, &rd, &wr);
+	if (r < 0)
+		return r;
+	if (rd && json_array_append_new(l->arr, collection_json(c, rd, wr)) < 0)
+		return -ENOMEM;
 	return 1;
 }
 
 static void collections(struct yg_store *st, const struct yg_caller *who, struct yg_resp *resp)
 {
-	struct coll_list l = {.arr = json_array(), .role = who->role};
+	struct coll_list l = {.arr = json_array(), .st = st, .who = who};
 	if (!l.arr || st->ops->collection_list(st, add_collection, &l) < 0) {
 		json_decref(l.arr);
 		yg_resp_error(resp, 500, "store error", NULL);
@@ -246,7 +277,14 @@ static void listing(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 		q.want_json = true;
 		break;
 	}
+	/* One buffer, no copy: the objects first, then "more" and "next"
+	 * (member order means nothing in JSON). */
 	yg_buf_init(&p.b, PAGE_MAX_BYTES);
+	yg_buf_adds(&p.b, "{\"");
+	yg_buf_adds(&p.b, key);
+	yg_buf_adds(&p.b, "\":[");
+	size_t prefix = p.b.len;
+	p.count = 0;
 	r = st->ops->obj_query(st, &q, page_row, &p);
 	if (r < 0) {
 		yg_buf_release(&p.b);
@@ -259,25 +297,20 @@ static void listing(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 		yg_resp_error(resp, 404, "not found", "no such object");
 		goto out;
 	}
-	struct yg_buf out;
-	yg_buf_init(&out, PAGE_MAX_BYTES + 4096);
-	yg_buf_adds(&out, p.more ? "{\"more\":true" : "{\"more\":false");
+	if (p.count) {
+		yg_buf_adds(&p.b, "],");
+	} else if (p.b.len == prefix && !p.b.failed) {
+		p.b.len = 1; /* just "{" */
+	}
+	yg_buf_adds(&p.b, p.more ? "\"more\":true" : "\"more\":false");
 	if (p.more) {
 		char next[32];
 		snprintf(next, sizeof next, "%lld", (long long)p.last_added);
-		yg_buf_adds(&out, ",\"next\":");
-		yg_buf_add_json_string(&out, next);
+		yg_buf_adds(&p.b, ",\"next\":");
+		yg_buf_add_json_string(&p.b, next);
 	}
-	if (p.count) {
-		yg_buf_adds(&out, ",\"");
-		yg_buf_adds(&out, key);
-		yg_buf_adds(&out, "\":[");
-		yg_buf_add(&out, p.b.p, p.b.len);
-		yg_buf_adds(&out, "]");
-	}
-	yg_buf_adds(&out, "}");
-	yg_buf_release(&p.b);
-	resp->body = yg_buf_take(&out, &resp->len);
+	yg_buf_adds(&p.b, "}");
+	resp->body = yg_buf_take(&p.b, &resp->len);
 	if (!resp->body) {
 		yg_resp_error(resp, 500, "response too large", NULL);
 		goto out;
@@ -586,7 +619,7 @@ int yg_taxii_handle(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 		api_root(h, resp);
 		return 0;
 	case YG_ROUTE_STATUS:
-		status_get(st, who, rt->uuid, resp);
+		status_get(st, who, rt->uuid, resp); /* hub.c lets no anonymous client here */
 		return 0;
 	case YG_ROUTE_COLLECTIONS:
 		collections(st, who, resp);
@@ -595,26 +628,36 @@ int yg_taxii_handle(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 		break;
 	}
 	struct yg_collection coll;
+	bool rd = false, wr = false;
 	int r = st->ops->collection_get(st, rt->uuid, &coll);
-	if (r == -ENOENT || (r == 0 && !role_in(coll.can_read | coll.can_write, who->role))) {
-		yg_resp_error(resp, 404, "not found", "no such collection");
-		return 0;
-	}
-	if (r < 0) {
+	if (r == 0)
+		r = access_of(st, who, &coll, &rd, &wr);
+	if (r < 0 && r != -ENOENT) {
 		yg_resp_error(resp, 500, "store error", NULL);
 		return 0;
 	}
+	/* Without a token, a collection that is missing and one that is not
+	 * public look the same; with one, a collection the organization may
+	 * not use looks missing. */
+	if (r == -ENOENT || (!rd && !wr)) {
+		if (who->org_id > 0) {
+			yg_resp_error(resp, 404, "not found", "no such collection");
+		} else {
+			yg_resp_error(resp, 401, "unauthorized", "a bearer token is required");
+			yg_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"yagura\"");
+		}
+		return 0;
+	}
 	bool write = method_is(req, "POST") || method_is(req, "DELETE");
-	if (rt->kind != YG_ROUTE_COLLECTION &&
-	    !role_in(write ? coll.can_write : coll.can_read, who->role)) {
+	if (rt->kind != YG_ROUTE_COLLECTION && !(write ? wr : rd)) {
 		yg_resp_error(resp, 403, "forbidden",
-			      write ? "your role may not write to this collection"
-				    : "your role may not read this collection");
+			      write ? "you may not write to this collection"
+				    : "you may not read this collection");
 		return 0;
 	}
 	switch (rt->kind) {
 	case YG_ROUTE_COLLECTION:
-		yg_resp_json(resp, 200, collection_json(&coll, who->role));
+		yg_resp_json(resp, 200, collection_json(&coll, rd, wr));
 		break;
 	case YG_ROUTE_OBJECTS:
 		if (method_is(req, "POST"))

@@ -19,13 +19,22 @@ enum yg_sq_stmt {
 	SQ_TOKEN_LOOKUP,
 	SQ_ORG_GET,
 	SQ_COLL_GET,
+	SQ_COLL_ACCESS,
 	SQ__COUNT
 };
+
+/* Listing statements, whose text depends on the filters, kept by text. */
+#define YG_SQ_QUERY_CACHE 8
 
 struct yg_sqlite {
 	struct yg_store base;
 	sqlite3 *db;
 	sqlite3_stmt *cache[SQ__COUNT];
+	struct {
+		char *sql;
+		sqlite3_stmt *stmt;
+	} queries[YG_SQ_QUERY_CACHE];
+	unsigned next_query; /* slot replaced next (round robin) */
 	bool in_tx;
 	int64_t last_added_us; /* keeps added_us strictly increasing in this process */
 };
@@ -56,6 +65,15 @@ int yg_sq_collection_add(struct yg_store *st, const char *uuid, const char *titl
 int yg_sq_collection_get(struct yg_store *st, const char *uuid, struct yg_collection *ret);
 int yg_sq_collection_list(struct yg_store *st, int (*fn)(void *ud, const struct yg_collection *c),
 			  void *ud);
+int yg_sq_collection_set_access(struct yg_store *st, int64_t coll, bool read_all, bool write_all,
+				bool public_read);
+int yg_sq_collection_grant(struct yg_store *st, int64_t coll, int64_t org, bool can_read,
+			   bool can_write);
+int yg_sq_collection_org_access(struct yg_store *st, const struct yg_collection *c, int64_t org,
+				bool *ret_read, bool *ret_write);
+int yg_sq_collection_grants(struct yg_store *st, int64_t coll,
+			    int (*fn)(void *ud, const struct yg_org *o, bool can_read, bool can_write),
+			    void *ud);
 int yg_sq_obj_put(struct yg_store *st, const struct yg_obj_in *o, int64_t *ret_added);
 int yg_sq_obj_query(struct yg_store *st, const struct yg_obj_query *q, yg_obj_fn fn, void *ud);
 int yg_sq_obj_delete(struct yg_store *st, int64_t collection, const char *stix_id,

@@ -53,6 +53,29 @@ static const char *const migrations[] = {
 	" created_us INTEGER NOT NULL, json TEXT NOT NULL);"
 	"CREATE TABLE audit_log(id INTEGER PRIMARY KEY, time_us INTEGER NOT NULL,"
 	" org_id INTEGER, actor TEXT NOT NULL, action TEXT NOT NULL, detail TEXT NOT NULL);",
+	/* 2: per-organization collection access, public collections, and objects
+	 * the hub itself publishes (created_by_org NULL), which needs the table
+	 * rebuilt (SQLite cannot drop NOT NULL in place; runs with foreign keys
+	 * off, so object_shares keeps its rows). */
+	"ALTER TABLE collections ADD COLUMN read_all INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE collections ADD COLUMN write_all INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE collections ADD COLUMN public_read INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE collection_access(collection_id INTEGER NOT NULL REFERENCES collections(id)"
+	" ON DELETE CASCADE, org_id INTEGER NOT NULL REFERENCES organizations(id),"
+	" can_read INTEGER NOT NULL, can_write INTEGER NOT NULL,"
+	" PRIMARY KEY(collection_id, org_id)) WITHOUT ROWID;"
+	"CREATE TABLE objects_v2(id INTEGER PRIMARY KEY,"
+	" collection_id INTEGER NOT NULL REFERENCES collections(id), stix_id TEXT NOT NULL,"
+	" type TEXT NOT NULL, spec_version TEXT NOT NULL, modified TEXT NOT NULL,"
+	" modified_us INTEGER NOT NULL, added_us INTEGER NOT NULL, tlp INTEGER NOT NULL,"
+	" created_by_org INTEGER REFERENCES organizations(id),"
+	" anonymous INTEGER NOT NULL, revoked INTEGER NOT NULL, json TEXT NOT NULL,"
+	" UNIQUE(collection_id, stix_id, modified_us), UNIQUE(collection_id, added_us));"
+	"INSERT INTO objects_v2 SELECT * FROM objects;"
+	"DROP TABLE objects;"
+	"ALTER TABLE objects_v2 RENAME TO objects;"
+	/* Listings filtered by type walk only that type, in added order. */
+	"CREATE INDEX objects_type ON objects(collection_id, type, added_us);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == YG_STORE_SCHEMA_VERSION,
@@ -202,6 +225,10 @@ static void sq_close(struct yg_store *st)
 	struct yg_sqlite *s = yg_sq(st);
 	for (int i = 0; i < SQ__COUNT; i++)
 		sqlite3_finalize(s->cache[i]);
+	for (int i = 0; i < YG_SQ_QUERY_CACHE; i++) {
+		sqlite3_finalize(s->queries[i].stmt);
+		free(s->queries[i].sql);
+	}
 	sqlite3_close_v2(s->db);
 	free(s);
 }
@@ -685,6 +712,10 @@ static const struct yg_store_ops sqlite_ops = {
 	.collection_add = yg_sq_collection_add,
 	.collection_get = yg_sq_collection_get,
 	.collection_list = yg_sq_collection_list,
+	.collection_set_access = yg_sq_collection_set_access,
+	.collection_grant = yg_sq_collection_grant,
+	.collection_org_access = yg_sq_collection_org_access,
+	.collection_grants = yg_sq_collection_grants,
 	.obj_put = yg_sq_obj_put,
 	.obj_query = yg_sq_obj_query,
 	.obj_delete = yg_sq_obj_delete,
@@ -720,10 +751,18 @@ int yg_store_sqlite_open(const char *dir, struct yg_store **ret)
 	r = yg_sq_exec(s, "PRAGMA journal_mode=WAL");
 	if (r < 0)
 		goto out;
-	r = yg_sq_exec(s, "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON");
+	/* Reads map the file instead of copying pages through pread; the page
+	 * cache (per connection) holds the hot part of a large collection. */
+	r = yg_sq_exec(s, "PRAGMA synchronous=NORMAL; PRAGMA mmap_size=268435456;"
+			  " PRAGMA cache_size=-16384");
 	if (r < 0)
 		goto out;
+	/* Foreign keys go on after the migrations: a table rebuild must not
+	 * cascade into the tables that refer to it. */
 	r = migrate(s);
+	if (r < 0)
+		goto out;
+	r = yg_sq_exec(s, "PRAGMA foreign_keys=ON");
 out:
 	if (r < 0) {
 		sq_close(&s->base);

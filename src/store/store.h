@@ -27,7 +27,7 @@
 #define YG_STORE_SECTOR_MAX  64
 #define YG_STORE_DESC_MAX    1024
 #define YG_STORE_LIST_MAX    100 /* ids/types/versions in one query, share targets */
-#define YG_STORE_SCHEMA_VERSION 1
+#define YG_STORE_SCHEMA_VERSION 2
 
 /* Roles, as bits so collections can hold role sets (can_read, can_write). */
 enum yg_role {
@@ -73,6 +73,10 @@ struct yg_group {
 	int64_t owner_org;
 };
 
+/* Who may use a collection: a role must be in can_read/can_write AND the
+ * organization must be allowed, by read_all/write_all or by a grant
+ * (collection_grant). public_read lets clients without a token read the
+ * collection's TLP:CLEAR objects. */
 struct yg_collection {
 	int64_t id;
 	char uuid[37];
@@ -80,6 +84,9 @@ struct yg_collection {
 	char description[YG_STORE_DESC_MAX + 1];
 	unsigned can_read;  /* enum yg_role bits */
 	unsigned can_write; /* enum yg_role bits */
+	bool read_all;      /* every organization reads */
+	bool write_all;     /* every organization writes */
+	bool public_read;
 };
 
 /* One version of one STIX object to store. Strings are NUL-terminated and
@@ -93,7 +100,7 @@ struct yg_obj_in {
 	const char *modified; /* as written in the object */
 	int64_t modified_us;  /* the same, as Unix microseconds, for ordering */
 	enum yg_tlp tlp;
-	int64_t submitter_org;
+	int64_t submitter_org; /* 0 = the hub itself (its built-in objects) */
 	bool anonymous;
 	bool revoked;
 	const char *json;
@@ -196,6 +203,23 @@ struct yg_store_ops {
 	int (*collection_get)(struct yg_store *st, const char *uuid, struct yg_collection *ret);
 	int (*collection_list)(struct yg_store *st,
 			       int (*fn)(void *ud, const struct yg_collection *c), void *ud);
+	/* Sets the organization-wide flags of a collection (new collections
+	 * start read_all, write_all, not public). -ENOENT when no such id. */
+	int (*collection_set_access)(struct yg_store *st, int64_t coll, bool read_all,
+				     bool write_all, bool public_read);
+	/* Grants (or, both false, withdraws) one organization's access. */
+	int (*collection_grant)(struct yg_store *st, int64_t coll, int64_t org, bool can_read,
+				bool can_write);
+	/* What org may do by the organization rules alone (flags and grants;
+	 * roles are the caller's business). org 0 (no token) reads only a
+	 * public collection and never writes. */
+	int (*collection_org_access)(struct yg_store *st, const struct yg_collection *c,
+				     int64_t org, bool *ret_read, bool *ret_write);
+	/* The grants of a collection, in organization-name order. */
+	int (*collection_grants)(struct yg_store *st, int64_t coll,
+				 int (*fn)(void *ud, const struct yg_org *o, bool can_read,
+					   bool can_write),
+				 void *ud);
 
 	/* Stores one object version; *ret_added gets its added_us. A version
 	 * already stored (same collection, id and modified) is left as it was:

@@ -4,14 +4,43 @@ import os
 import pathlib
 import re
 import signal
+import socket
 import subprocess
 import time
+import uuid
 
 import pytest
 import requests
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 TAXII = "application/taxii+json;version=2.1"
+TLP = {
+    "clear": "marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487",
+    "green": "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
+    "amber": "marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421",
+    "amber+strict": "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+    "red": "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+}
+
+
+def indicator(ip="198.51.100.1", tlp=None, modified="2024-01-01T00:00:00.000Z", oid=None,
+              **extra):
+    o = {
+        "type": "indicator", "spec_version": "2.1",
+        "id": oid or f"indicator--{uuid.uuid4()}",
+        "created": "2024-01-01T00:00:00.000Z", "modified": modified,
+        "pattern": f"[ipv4-addr:value = '{ip}']", "pattern_type": "stix",
+        "valid_from": "2024-01-01T00:00:00Z",
+    }
+    if tlp:
+        o["object_marking_refs"] = [TLP[tlp]]
+    o.update(extra)
+    return o
+
+
+def shared_data_dir():
+    """The shared third-party data (env YG_SHARED_DATA or <repo>/../shared/data)."""
+    return pathlib.Path(os.environ.get("YG_SHARED_DATA") or ROOT.parent / "shared" / "data")
 
 
 def yagura_bin():
@@ -19,7 +48,7 @@ def yagura_bin():
 
 
 class Hub:
-    def __init__(self, data, args=()):
+    def __init__(self, data, args=(), scheme="http", verify=True):
         self.data = data
         self.bin = yagura_bin()
         if not os.access(self.bin, os.X_OK):
@@ -39,8 +68,9 @@ class Hub:
             else:
                 time.sleep(0.05)
         assert self.port, "hub did not start"
-        self.base = f"http://127.0.0.1:{self.port}"
+        self.base = f"{scheme}://127.0.0.1:{self.port}"
         self.session = requests.Session()
+        self.verify = verify
 
     def admin(self, *args, check=True):
         p = subprocess.run([self.bin, "hub", "admin", "--data", str(self.data), *args],
@@ -55,6 +85,29 @@ class Hub:
             args += ["--country", country]
         self.admin(*args)
 
+    def collection(self, title, *args):
+        """Adds a collection through the CLI; returns its id."""
+        p = self.admin("collection", "add", title, *args)
+        m = re.search(r"added: ([0-9a-f-]{36})$", p.stdout.strip())
+        assert m, p.stdout
+        return m.group(1)
+
+    def objects_all(self, coll, token, params=None, limit=1000):
+        """Every page of a listing, following next; returns (objects, pages)."""
+        got, nxt, pages = [], None, []
+        while True:
+            q = dict(params or {}, limit=str(limit))
+            if nxt:
+                q["next"] = nxt
+            r = self.get(f"/taxii2/api/collections/{coll}/objects/", token, params=q)
+            assert r.status_code == 200, r.text
+            body = r.json()
+            got += body.get("objects", [])
+            pages.append(r)
+            if not body["more"]:
+                return got, pages
+            nxt = body["next"]
+
     def token(self, org, role="analyst"):
         p = self.admin("token", "create", "--org", org, "--role", role)
         tok = p.stdout.strip().splitlines()[-1]
@@ -68,6 +121,8 @@ class Hub:
         if token:
             h["Authorization"] = f"Bearer {token}"
         h.update(headers or {})
+        # Per request: a session's verify loses to REQUESTS_CA_BUNDLE.
+        kw.setdefault("verify", self.verify)
         return self.session.request(method, self.base + path, headers=h, timeout=60, **kw)
 
     def get(self, path, token, **kw):
@@ -79,6 +134,19 @@ class Hub:
         r = self.req("POST", f"/taxii2/api/collections/{coll}/objects/", token,
                      headers=h, json={"objects": objects})
         return r
+
+    def raw(self, method, path, token=None, extra=""):
+        """One request without client-side path normalization (requests folds
+        '..' and re-encodes); returns (status, headers text, body bytes)."""
+        auth = f"Authorization: Bearer {token}\r\n" if token else ""
+        with socket.create_connection(("127.0.0.1", self.port)) as s:
+            s.sendall((f"{method} {path} HTTP/1.1\r\nHost: x\r\n{auth}{extra}"
+                       "Connection: close\r\n\r\n").encode())
+            data = b""
+            while chunk := s.recv(65536):
+                data += chunk
+        head, _, body = data.partition(b"\r\n\r\n")
+        return int(head.split()[1]), head.decode(errors="replace"), body
 
     def stop(self):
         if getattr(self, "stopped", None):
@@ -97,11 +165,34 @@ class Hub:
         return self.stopped
 
 
-@pytest.fixture
-def hub(tmp_path):
-    h = Hub(tmp_path)
-    yield h
+def check_clean_exit(h):
     rc, log = h.stop()
     assert "AddressSanitizer" not in log, log[-5000:]
     assert "runtime error" not in log, log[-5000:]
     assert rc == 0, log[-5000:]
+
+
+@pytest.fixture
+def hub(tmp_path):
+    h = Hub(tmp_path)
+    yield h
+    check_clean_exit(h)
+
+
+@pytest.fixture
+def world(hub):
+    """Four orgs: A submits; B shares a group with A; C is another member;
+    D is named directly. Tokens: analysts of each, a reader, an admin and a
+    sensor of C. hub.coll is the default collection."""
+    for name in ("A", "B", "C", "D"):
+        hub.org(name)
+    hub.admin("group", "add", "council", "--org", "A", "--members", "B")
+    t = {n: hub.token(n) for n in ("A", "B", "C", "D")}
+    t["reader"] = hub.token("C", "reader")
+    t["admin"] = hub.token("C", "admin")
+    t["sensor"] = hub.token("C", "sensor")
+    colls = hub.get("/taxii2/api/collections/", t["A"]).json()["collections"]
+    assert [c["title"] for c in colls] == ["default"]
+    hub.coll = colls[0]["id"]
+    hub.t = t
+    return hub

@@ -84,7 +84,7 @@ static void filters(void **state)
 	struct yg_kv args[] = {
 		{"added_after", "2024-01-01T00:00:00.5Z"},
 		{"limit", "5000"},
-		{"match[id]", OBJ ",indicator--x"},
+		{"match[id]", OBJ ",malware--0b6f8a2e-3c1d-4e5f-8a7b-9c0d1e2f3a4b"},
 		{"match[type]", "indicator"},
 		{"match[version]", "first,2024-02-01T00:00:00Z"},
 		{"unknown", "ignored"},
@@ -95,7 +95,7 @@ static void filters(void **state)
 	assert_int_equal(f.added_after_us, 1704067200500000LL);
 	assert_int_equal(f.limit, YG_TAXII_LIMIT_MAX);
 	assert_int_equal(f.n_ids, 2);
-	assert_string_equal(f.ids[1], "indicator--x");
+	assert_string_equal(f.ids[1], "malware--0b6f8a2e-3c1d-4e5f-8a7b-9c0d1e2f3a4b");
 	assert_int_equal(f.n_types, 1);
 	assert_int_equal(f.version_flags, YG_VER_FIRST);
 	assert_int_equal(f.n_versions, 1);
@@ -112,17 +112,30 @@ static void filters(void **state)
 	const struct yg_kv bad[] = {{"limit", "0"},          {"limit", "-3"},
 				    {"limit", "1e3"},        {"added_after", "yesterday"},
 				    {"next", "12ab"},        {"match[version]", "newest"},
-				    {"match[type]", "a,,b"}, {"match[id]", ""}};
+				    {"match[type]", "a,,b"}, {"match[id]", ""},
+				    /* values that can never name an object: 400, not an empty page */
+				    {"match[id]", "indicator--x"},
+				    {"match[id]", OBJ "' OR 1=1 --"},
+				    {"match[type]", "indicator' OR '1'='1"},
+				    {"match[type]", "Indicator"},
+				    {"match[spec_version]", "2.1; DROP TABLE objects"},
+				    {"match[spec_version]", "2."},
+				    {"added_after", "2024-01-01T00:00:00Z' --"}};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		assert_int_equal(yg_taxii_filter_parse(&bad[i], 1, &f, err, sizeof err), -EINVAL);
 		assert_non_null(strstr(err, bad[i].key));
 		yg_taxii_filter_release(&f);
 	}
-	char many[1024] = "a";
+	char many[1024] = "aaa";
 	for (int i = 0; i < 101; i++)
-		strcat(many, ",a");
+		strcat(many, ",aaa");
 	struct yg_kv big = {"match[type]", many};
 	assert_int_equal(yg_taxii_filter_parse(&big, 1, &f, err, sizeof err), -E2BIG);
+	yg_taxii_filter_release(&f);
+	struct yg_kv sv[] = {{"match[spec_version]", "2.0,2.1"}};
+	assert_int_equal(yg_taxii_filter_parse(sv, 1, &f, err, sizeof err), 0);
+	assert_int_equal(f.n_spec_versions, 2);
+	assert_string_equal(f.spec_versions[1], "2.1");
 	yg_taxii_filter_release(&f);
 }
 

@@ -64,6 +64,176 @@ static void migrations_versioned(void **state)
 	assert_null(st);
 }
 
+/* A store written by schema 1 (the tables migration 2 rebuilds or joins,
+ * as schema 1 made them), with an object shared with one organization. */
+static const char *v1_db =
+	"CREATE TABLE schema_version(version INTEGER NOT NULL);"
+	"INSERT INTO schema_version VALUES (1);"
+	"CREATE TABLE settings(key TEXT PRIMARY KEY, value TEXT NOT NULL);"
+	"CREATE TABLE organizations(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+	" sector TEXT NOT NULL, country TEXT NOT NULL DEFAULT '',"
+	" identity_id TEXT NOT NULL UNIQUE, created_us INTEGER NOT NULL);"
+	"CREATE TABLE sharing_groups(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+	" owner_org INTEGER NOT NULL REFERENCES organizations(id), created_us INTEGER NOT NULL);"
+	"CREATE TABLE group_members(group_id INTEGER NOT NULL REFERENCES sharing_groups(id)"
+	" ON DELETE CASCADE, org_id INTEGER NOT NULL REFERENCES organizations(id),"
+	" PRIMARY KEY(group_id, org_id)) WITHOUT ROWID;"
+	"CREATE TABLE collections(id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE,"
+	" title TEXT NOT NULL, description TEXT NOT NULL DEFAULT '', can_read INTEGER NOT NULL,"
+	" can_write INTEGER NOT NULL, created_us INTEGER NOT NULL);"
+	"CREATE TABLE objects(id INTEGER PRIMARY KEY,"
+	" collection_id INTEGER NOT NULL REFERENCES collections(id), stix_id TEXT NOT NULL,"
+	" type TEXT NOT NULL, spec_version TEXT NOT NULL, modified TEXT NOT NULL,"
+	" modified_us INTEGER NOT NULL, added_us INTEGER NOT NULL, tlp INTEGER NOT NULL,"
+	" created_by_org INTEGER NOT NULL REFERENCES organizations(id),"
+	" anonymous INTEGER NOT NULL, revoked INTEGER NOT NULL, json TEXT NOT NULL,"
+	" UNIQUE(collection_id, stix_id, modified_us), UNIQUE(collection_id, added_us));"
+	"CREATE TABLE object_shares(object_id INTEGER NOT NULL REFERENCES objects(id)"
+	" ON DELETE CASCADE, org_id INTEGER REFERENCES organizations(id),"
+	" group_id INTEGER REFERENCES sharing_groups(id),"
+	" CHECK ((org_id IS NULL) <> (group_id IS NULL)));"
+	"INSERT INTO organizations VALUES (1, 'A', 'energy', '', 'identity--a', 1);"
+	"INSERT INTO organizations VALUES (2, 'B', 'energy', '', 'identity--b', 1);"
+	"INSERT INTO collections VALUES (1, '00000000-0000-4000-8000-000000000001', 'c', '', 15, 7, 1);"
+	"INSERT INTO objects VALUES (7, 1, 'x--1', 'x', '2.1', 'm', 5, 100, 4, 1, 0, 0, '{}');"
+	"INSERT INTO object_shares VALUES (7, 2, NULL);";
+
+struct seen1 {
+	int n;
+	int64_t submitter;
+	bool named;
+	char id[64];
+};
+
+static int see1(void *ud, const struct yg_obj_row *row)
+{
+	struct seen1 *s = ud;
+	s->n++;
+	s->submitter = row->submitter_org;
+	s->named = row->viewer_named;
+	snprintf(s->id, sizeof s->id, "%s", row->stix_id);
+	return 1;
+}
+
+static void migration_from_schema_1_keeps_objects_and_shares(void **state)
+{
+	(void)state;
+	char p[128];
+	sqlite3 *db;
+	snprintf(p, sizeof p, "%s/hub.db", dir);
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, v1_db, 0, 0, 0), SQLITE_OK);
+	sqlite3_close(db);
+	struct yg_store *st = NULL;
+	assert_int_equal(yg_store_sqlite_open(dir, &st), 0);
+	int v = 0;
+	assert_int_equal(yg_store_sqlite_schema_version(st, &v), 0);
+	assert_int_equal(v, 2);
+	struct yg_collection c;
+	assert_int_equal(st->ops->collection_get(st, "00000000-0000-4000-8000-000000000001", &c), 0);
+	assert_true(c.read_all && c.write_all && !c.public_read);
+	/* The share of schema 1 still names B after the objects table rebuild. */
+	struct yg_obj_query q = {.collection = 1, .viewer_org = 2};
+	struct seen1 s = {0};
+	assert_int_equal(st->ops->obj_query(st, &q, see1, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.id, "x--1");
+	assert_int_equal(s.submitter, 1);
+	assert_true(s.named);
+	/* Deleting cascades to the shares: foreign keys are on again. */
+	size_t n = 0;
+	assert_int_equal(st->ops->obj_delete(st, 1, "x--1", 0, &n), 0);
+	assert_int_equal(n, 1);
+	yg_store_close(st);
+	assert_int_equal(sqlite3_open(p, &db), SQLITE_OK);
+	sqlite3_stmt *stmt;
+	assert_int_equal(sqlite3_prepare_v2(db, "SELECT count(*) FROM object_shares", -1, &stmt, 0),
+			 SQLITE_OK);
+	assert_int_equal(sqlite3_step(stmt), SQLITE_ROW);
+	assert_int_equal(sqlite3_column_int(stmt, 0), 0);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
+}
+
+struct grants {
+	int n;
+	char names[256];
+	bool rd[4], wr[4];
+};
+
+static int collect_grants(void *ud, const struct yg_org *o, bool rd, bool wr)
+{
+	struct grants *g = ud;
+	size_t len = strlen(g->names);
+	snprintf(g->names + len, sizeof g->names - len, "%s;", o->name);
+	g->rd[g->n] = rd;
+	g->wr[g->n] = wr;
+	g->n++;
+	return 1;
+}
+
+static void collection_access_and_hub_objects(void **state)
+{
+	(void)state;
+	struct yg_store *st = NULL;
+	assert_int_equal(yg_store_sqlite_open(dir, &st), 0);
+	int64_t a = 0, b = 0, c = 0, coll = 0;
+	assert_int_equal(st->ops->org_add(st, "A", "s", NULL, "identity--a", &a), 0);
+	assert_int_equal(st->ops->org_add(st, "B", "s", NULL, "identity--b", &b), 0);
+	assert_int_equal(st->ops->org_add(st, "C", "s", NULL, "identity--c", &c), 0);
+	const char *uuid = "00000000-0000-4000-8000-000000000002";
+	assert_int_equal(st->ops->collection_add(st, uuid, "t", NULL, 15, 7, &coll), 0);
+	struct yg_collection col;
+	assert_int_equal(st->ops->collection_get(st, uuid, &col), 0);
+	bool rd = false, wr = false;
+	/* New collections: every organization reads and writes; no token reads nothing. */
+	assert_int_equal(st->ops->collection_org_access(st, &col, c, &rd, &wr), 0);
+	assert_true(rd && wr);
+	assert_int_equal(st->ops->collection_org_access(st, &col, 0, &rd, &wr), 0);
+	assert_false(rd || wr);
+	assert_int_equal(st->ops->collection_set_access(st, coll, false, false, true), 0);
+	assert_int_equal(st->ops->collection_set_access(st, 999, false, false, true), -ENOENT);
+	assert_int_equal(st->ops->collection_grant(st, coll, b, true, false), 0);
+	assert_int_equal(st->ops->collection_grant(st, coll, a, true, true), 0);
+	assert_int_equal(st->ops->collection_grant(st, coll, c, false, true), 0);
+	assert_int_equal(st->ops->collection_grant(st, coll, 999, true, true), -ENOENT);
+	assert_int_equal(st->ops->collection_get(st, uuid, &col), 0);
+	assert_true(!col.read_all && !col.write_all && col.public_read);
+	assert_int_equal(st->ops->collection_org_access(st, &col, b, &rd, &wr), 0);
+	assert_true(rd && !wr);
+	assert_int_equal(st->ops->collection_org_access(st, &col, c, &rd, &wr), 0);
+	assert_true(!rd && wr);
+	assert_int_equal(st->ops->collection_org_access(st, &col, 0, &rd, &wr), 0);
+	assert_true(rd && !wr);
+	/* Re-granting replaces; granting nothing withdraws. */
+	assert_int_equal(st->ops->collection_grant(st, coll, c, false, false), 0);
+	assert_int_equal(st->ops->collection_org_access(st, &col, c, &rd, &wr), 0);
+	assert_false(rd || wr);
+	struct grants g = {0};
+	assert_int_equal(st->ops->collection_grants(st, coll, collect_grants, &g), 0);
+	assert_int_equal(g.n, 2);
+	assert_string_equal(g.names, "A;B;");
+	assert_true(g.rd[0] && g.wr[0] && g.rd[1] && !g.wr[1]);
+	/* An object of the hub itself (submitter 0) is stored and listed as such. */
+	struct yg_obj_in in = {.collection = coll, .stix_id = "x--9", .type = "x",
+			       .spec_version = "2.1", .modified = "", .tlp = YG_TLP_CLEAR,
+			       .json = "{}", .json_len = 2};
+	int64_t added = 0;
+	assert_int_equal(st->ops->obj_put(st, &in, &added), 0);
+	struct yg_obj_query q = {.collection = coll, .viewer_org = a};
+	struct seen1 s = {0};
+	assert_int_equal(st->ops->obj_query(st, &q, see1, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.submitter, 0);
+	/* Only an unrestricted delete removes it. */
+	size_t n = 9;
+	assert_int_equal(st->ops->obj_delete(st, coll, "x--9", a, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(st->ops->obj_delete(st, coll, "x--9", 0, &n), 0);
+	assert_int_equal(n, 1);
+	yg_store_close(st);
+}
+
 static const char *evil = "x'); DROP TABLE organizations; -- \"%_\\";
 
 static int count_orgs(void *ud, const struct yg_org *o)
@@ -243,6 +413,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(migrations_versioned, setup, teardown),
 		cmocka_unit_test_setup_teardown(metacharacters_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(tokens, setup, teardown),
+		cmocka_unit_test_setup_teardown(migration_from_schema_1_keeps_objects_and_shares, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(collection_access_and_hub_objects, setup, teardown),
 		cmocka_unit_test_setup_teardown(objects_versions_and_shares, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -172,6 +172,10 @@ static long parse(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 	case APP_TLS: {
 		if (!toserver)
 			return -1;
+		/* A capture that starts mid-connection may show the server's
+		 * handshake first: that is no ClientHello, and not malformed. */
+		if (n >= 6 && p[5] != 1)
+			return -1;
 		size_t need = 0;
 		int r = yg_tls_client_hello_parse(p, n, &w->tls, &need);
 		if (r == -EAGAIN) {

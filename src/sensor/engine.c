@@ -14,6 +14,9 @@
 #define BATCH_PKTS 256
 #define BATCH_BYTES (512u << 10)
 #define QUEUE_BATCHES 16 /* per worker */
+/* Batches in circulation per worker: the queue, one being processed, one
+ * being filled. */
+#define MAX_BATCHES (QUEUE_BATCHES + 2)
 
 struct batch {
 	unsigned n;
@@ -29,8 +32,9 @@ struct queue {
 	pthread_cond_t cond;
 	struct batch *full[QUEUE_BATCHES];
 	unsigned head, count;
-	struct batch *free_[QUEUE_BATCHES];
+	struct batch *free_[MAX_BATCHES];
 	unsigned n_free;
+	unsigned allocated;
 	bool closed;
 };
 
@@ -214,14 +218,15 @@ static struct batch *get_batch(struct wthread *t)
 	struct queue *q = &t->q;
 	struct batch *b = NULL;
 	pthread_mutex_lock(&q->lock);
+	while (!q->n_free && q->allocated == MAX_BATCHES)
+		pthread_cond_wait(&q->cond, &q->lock);
 	if (q->n_free)
 		b = q->free_[--q->n_free];
+	else if ((b = malloc(sizeof *b)) != NULL)
+		q->allocated++;
 	pthread_mutex_unlock(&q->lock);
-	if (!b) {
-		b = malloc(sizeof *b);
-		if (!b)
-			return NULL;
-	}
+	if (!b)
+		return NULL;
 	b->n = 0;
 	b->used = 0;
 	b->tick_us = 0;

@@ -390,33 +390,67 @@ static void update_state(struct yg_flow *f, uint8_t flags, bool tcp)
 		f->state = YG_FLOW_ESTABLISHED;
 }
 
+/* The key of pkt (endpoints in a fixed order) and its L4 ports. */
+static void make_key(const struct yg_packet *pkt, struct key *k, uint16_t *ret_sp, uint16_t *ret_dp)
+{
+	bool ports = pkt->l4_ok && (pkt->proto == 6 || pkt->proto == 17);
+	uint16_t sp = ports ? pkt->sport : 0, dp = ports ? pkt->dport : 0;
+	int cmp = memcmp(pkt->src.b, pkt->dst.b, sizeof pkt->src.b);
+	if (cmp < 0 || (cmp == 0 && sp <= dp)) {
+		k->a = pkt->src;
+		k->b = pkt->dst;
+		k->pa = sp;
+		k->pb = dp;
+	} else {
+		k->a = pkt->dst;
+		k->b = pkt->src;
+		k->pa = dp;
+		k->pb = sp;
+	}
+	k->vlan = pkt->vlan_n ? pkt->vlan[0] : 0;
+	k->proto = pkt->proto;
+	k->family = pkt->family;
+	*ret_sp = sp;
+	*ret_dp = dp;
+}
+
+uint32_t yg_flow_hash(const struct yg_flow_table *t, const struct yg_packet *pkt)
+{
+	struct key k;
+	uint16_t sp, dp;
+	make_key(pkt, &k, &sp, &dp);
+	return (uint32_t)yg_hash64(&k, sizeof k, t->seed);
+}
+
+void yg_flow_prefetch_bucket(struct yg_flow_table *t, uint32_t h)
+{
+	__builtin_prefetch(bucket_of(t, h), 0, 3);
+}
+
+void yg_flow_prefetch_flow(struct yg_flow_table *t, uint32_t h)
+{
+	uint32_t s = *bucket_of(t, h);
+	if (s)
+		__builtin_prefetch(at(t, s), 0, 3);
+}
+
 struct yg_flow *yg_flow_packet(struct yg_flow_table *t, const struct yg_packet *pkt,
                                bool *ret_toserver, bool *ret_created)
+{
+	return yg_flow_packet_hashed(t, pkt, yg_flow_hash(t, pkt), ret_toserver, ret_created);
+}
+
+struct yg_flow *yg_flow_packet_hashed(struct yg_flow_table *t, const struct yg_packet *pkt,
+                                      uint32_t h, bool *ret_toserver, bool *ret_created)
 {
 	if (t->old)
 		rehash_step(t);
 
 	struct key k;
-	bool ports = pkt->l4_ok && (pkt->proto == 6 || pkt->proto == 17);
+	uint16_t sp, dp;
+	make_key(pkt, &k, &sp, &dp);
 	bool tcp = pkt->l4_ok && pkt->proto == 6;
-	uint16_t sp = ports ? pkt->sport : 0, dp = ports ? pkt->dport : 0;
 	uint8_t flags = tcp ? pkt->tcp_flags : 0;
-	int cmp = memcmp(pkt->src.b, pkt->dst.b, sizeof pkt->src.b);
-	if (cmp < 0 || (cmp == 0 && sp <= dp)) {
-		k.a = pkt->src;
-		k.b = pkt->dst;
-		k.pa = sp;
-		k.pb = dp;
-	} else {
-		k.a = pkt->dst;
-		k.b = pkt->src;
-		k.pa = dp;
-		k.pb = sp;
-	}
-	k.vlan = pkt->vlan_n ? pkt->vlan[0] : 0;
-	k.proto = pkt->proto;
-	k.family = pkt->family;
-	uint32_t h = (uint32_t)yg_hash64(&k, sizeof k, t->seed);
 
 	bool toserver, created = false;
 	struct yg_flow *f = lookup(t, h, &k, pkt, sp, dp, &toserver);

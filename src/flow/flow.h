@@ -132,6 +132,19 @@ void yg_flow_table_free(struct yg_flow_table *t);
 struct yg_flow *yg_flow_packet(struct yg_flow_table *t, const struct yg_packet *pkt,
                                bool *ret_toserver, bool *ret_created);
 
+/*
+ * Batched lookups hide memory latency: hash every packet of a batch with
+ * yg_flow_hash, prefetch its bucket, a few packets later prefetch the
+ * flow the bucket points to, then call yg_flow_packet_hashed (same
+ * contract as yg_flow_packet). h must be yg_flow_hash(t, pkt) of the same
+ * table.
+ */
+uint32_t yg_flow_hash(const struct yg_flow_table *t, const struct yg_packet *pkt);
+void yg_flow_prefetch_bucket(struct yg_flow_table *t, uint32_t h);
+void yg_flow_prefetch_flow(struct yg_flow_table *t, uint32_t h);
+struct yg_flow *yg_flow_packet_hashed(struct yg_flow_table *t, const struct yg_packet *pkt,
+				      uint32_t h, bool *ret_toserver, bool *ret_created);
+
 /* Ends flows idle past their timeout at time now_us (packet time). Costs
  * O(flows ended + number of timeout classes). */
 void yg_flow_expire(struct yg_flow_table *t, uint64_t now_us);

@@ -102,14 +102,63 @@ void yg_eve_release(struct yg_eve *e)
 	yg_jsonw_release(&e->w);
 }
 
+static char *put_digits(char *p, unsigned v, int n)
+{
+	for (int i = n - 1; i >= 0; i--) {
+		p[i] = (char)('0' + v % 10);
+		v /= 10;
+	}
+	return p + n;
+}
+
+/* Civil date from days since 1970-01-01 (H. Hinnant's algorithm): no
+ * gmtime and no printf on the per-event path. */
+static void civil_from_days(int64_t z, int *ret_y, unsigned *ret_m, unsigned *ret_d)
+{
+	z += 719468;
+	int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+	unsigned doe = (unsigned)(z - era * 146097);
+	unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	int64_t y = (int64_t)yoe + era * 400;
+	unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	unsigned mp = (5 * doy + 2) / 153;
+	unsigned d = doy - (153 * mp + 2) / 5 + 1;
+	unsigned m = mp < 10 ? mp + 3 : mp - 9;
+	*ret_y = (int)(y + (m <= 2));
+	*ret_m = m;
+	*ret_d = d;
+}
+
 void yg_eve_format_time(uint64_t ts_us, char *buf, size_t size)
 {
-	time_t sec = (time_t)(ts_us / 1000000);
-	struct tm tm;
-	gmtime_r(&sec, &tm);
-	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06u+0000", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		 (unsigned)(ts_us % 1000000));
+	/* "YYYY-MM-DDTHH:MM:SS.uuuuuu+0000" is 31 bytes plus the NUL. */
+	if (size < 32) {
+		if (size)
+			buf[0] = 0;
+		return;
+	}
+	uint64_t sec = ts_us / 1000000;
+	int y;
+	unsigned mo, d;
+	civil_from_days((int64_t)(sec / 86400), &y, &mo, &d);
+	unsigned sod = (unsigned)(sec % 86400);
+	if (y < 0 || y > 9999)
+		y = 9999;
+	char *p = buf;
+	p = put_digits(p, (unsigned)y, 4);
+	*p++ = '-';
+	p = put_digits(p, mo, 2);
+	*p++ = '-';
+	p = put_digits(p, d, 2);
+	*p++ = 'T';
+	p = put_digits(p, sod / 3600, 2);
+	*p++ = ':';
+	p = put_digits(p, sod / 60 % 60, 2);
+	*p++ = ':';
+	p = put_digits(p, sod % 60, 2);
+	*p++ = '.';
+	p = put_digits(p, (unsigned)(ts_us % 1000000), 6);
+	memcpy(p, "+0000", 6);
 }
 
 void yg_eve_format_addr(uint8_t family, const struct yg_addr *a, char *buf, size_t size)

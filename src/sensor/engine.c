@@ -11,7 +11,8 @@
 #include "common/hash.h"
 #include "decode/decode.h"
 
-#define BATCH_PKTS 256
+#define BATCH_PKTS YG_WORKER_BATCH_MAX
+#define INLINE_BATCH 32 /* packets read ahead when one thread does all */
 #define BATCH_BYTES (512u << 10)
 #define QUEUE_BATCHES 16 /* per worker */
 /* Batches in circulation per worker: the queue, one being processed, one
@@ -173,8 +174,7 @@ static void *worker_main(void *arg)
 			yg_worker_tick(t->w, b->tick_us);
 			yg_worker_flush(t->w);
 		}
-		for (unsigned i = 0; i < b->n; i++)
-			yg_worker_packet(t->w, &b->pkts[i]);
+		yg_worker_packets(t->w, b->pkts, b->n);
 		rcu_read_unlock();
 
 		pthread_mutex_lock(&q->lock);
@@ -234,6 +234,27 @@ static struct batch *get_batch(struct wthread *t)
 	return b;
 }
 
+/* Copies a decoded packet and its bytes into b (which has room). */
+static void batch_add(struct batch *b, const struct yg_packet *pkt, const uint8_t *raw)
+{
+	size_t need = pkt->caplen;
+	struct yg_packet *dst = &b->pkts[b->n++];
+	*dst = *pkt;
+	uint8_t *copy = b->data + b->used;
+	memcpy(copy, raw, need);
+	b->used += (need + 7) & ~(size_t)7;
+	if (b->used > BATCH_BYTES)
+		b->used = BATCH_BYTES;
+	/* The only pointer in a packet points into its bytes: rebase it. */
+	if (pkt->payload)
+		dst->payload = copy + (pkt->payload - raw);
+}
+
+static bool batch_fits(const struct batch *b, size_t need, unsigned max_pkts)
+{
+	return b->n < max_pkts && b->used + need <= BATCH_BYTES;
+}
+
 /* Copies a decoded packet and its bytes into worker i's batch. */
 static void enqueue(struct yg_engine *e, unsigned i, const struct yg_packet *pkt,
 		    const uint8_t *raw, bool live, uint64_t *drops)
@@ -249,16 +270,18 @@ static void enqueue(struct yg_engine *e, unsigned i, const struct yg_packet *pkt
 		(*drops)++;
 		return;
 	}
-	struct yg_packet *dst = &b->pkts[b->n++];
-	*dst = *pkt;
-	uint8_t *copy = b->data + b->used;
-	memcpy(copy, raw, need);
-	b->used += (need + 7) & ~(size_t)7;
-	if (b->used > BATCH_BYTES)
-		b->used = BATCH_BYTES;
-	/* The only pointer in a packet points into its bytes: rebase it. */
-	if (pkt->payload)
-		dst->payload = copy + (pkt->payload - raw);
+	batch_add(b, pkt, raw);
+}
+
+/* One thread does everything: read a few packets ahead so the worker can
+ * prefetch their flows. */
+static void inline_run(struct yg_engine *e, struct batch *lb)
+{
+	rcu_read_lock();
+	yg_worker_packets(e->wt[0].w, lb->pkts, lb->n);
+	rcu_read_unlock();
+	lb->n = 0;
+	lb->used = 0;
 }
 
 static void flush_all(struct yg_engine *e, bool live, uint64_t *drops)
@@ -277,6 +300,7 @@ int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_
 	bool threaded = e->n > 1;
 	double t0 = now_s(), last_progress = t0;
 	uint64_t pkts = 0, bytes = 0, drops = 0;
+	struct batch *lb = NULL; /* read-ahead when one thread does all */
 	int r = 0;
 
 	if (threaded) {
@@ -290,6 +314,13 @@ int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_
 	}
 	struct yg_packet pkt;
 	struct yg_raw_packet raw;
+	if (!threaded) {
+		lb = calloc(1, sizeof *lb);
+		if (!lb) {
+			r = -ENOMEM;
+			goto join;
+		}
+	}
 	for (;;) {
 		if (atomic_load_explicit(&e->stop, memory_order_relaxed))
 			break;
@@ -311,6 +342,8 @@ int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_
 					}
 				}
 			} else {
+				if (lb->n)
+					inline_run(e, lb);
 				rcu_read_lock();
 				yg_worker_tick(e->wt[0].w, now);
 				yg_worker_flush(e->wt[0].w);
@@ -327,10 +360,16 @@ int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_
 		yg_decode(linktype, raw.data, raw.caplen, raw.wirelen, raw.ts_us, &pkt);
 		if (threaded) {
 			enqueue(e, flow_worker(&pkt, e->n), &pkt, raw.data, live, &drops);
-		} else {
+		} else if (raw.caplen > BATCH_BYTES) {
+			if (lb->n)
+				inline_run(e, lb);
 			rcu_read_lock();
 			yg_worker_packet(e->wt[0].w, &pkt);
 			rcu_read_unlock();
+		} else {
+			if (!batch_fits(lb, raw.caplen, INLINE_BATCH))
+				inline_run(e, lb);
+			batch_add(lb, &pkt, raw.data);
 		}
 		if ((pkts & 0x3fff) == 0) {
 			double t = now_s();
@@ -345,12 +384,17 @@ int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_
 				}
 			}
 		}
-		if (live && !threaded && (pkts & 0xff) == 0)
+		if (live && !threaded && (pkts & 0xff) == 0) {
+			inline_run(e, lb);
 			yg_worker_flush(e->wt[0].w);
+		}
 	}
 	if (threaded)
 		flush_all(e, false, &drops);
+	else if (lb->n)
+		inline_run(e, lb);
 join:
+	free(lb);
 	if (threaded) {
 		for (unsigned i = 0; i < e->n; i++) {
 			struct queue *q = &e->wt[i].q;

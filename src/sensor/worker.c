@@ -227,18 +227,17 @@ void yg_worker_tick(struct yg_worker *w, uint64_t now_us)
 	yg_flow_expire(w->ft, now_us);
 }
 
-void yg_worker_packet(struct yg_worker *w, const struct yg_packet *pkt)
+static void process(struct yg_worker *w, const struct yg_packet *pkt, uint32_t h)
 {
 	count_packet(w, pkt);
 	if (!pkt->family || !w->ft)
 		return;
-	w->set = w->cfg.intel ? yg_intel_live_get(w->cfg.intel) : NULL;
 	if (pkt->ts_us - w->last_expire_us >= EXPIRE_EVERY_US) {
 		w->last_expire_us = pkt->ts_us;
 		yg_flow_expire(w->ft, pkt->ts_us);
 	}
 	bool toserver, created;
-	struct yg_flow *f = yg_flow_packet(w->ft, pkt, &toserver, &created);
+	struct yg_flow *f = yg_flow_packet_hashed(w->ft, pkt, h, &toserver, &created);
 	if (!f)
 		return;
 	if (created && w->set)
@@ -252,6 +251,43 @@ void yg_worker_packet(struct yg_worker *w, const struct yg_packet *pkt)
 		yg_worker_app_tcp(w, f, pkt, toserver);
 	else if (pkt->proto == 17 && pkt->payload_len)
 		yg_worker_app_udp(w, f, pkt, toserver);
+}
+
+void yg_worker_packet(struct yg_worker *w, const struct yg_packet *pkt)
+{
+	w->set = w->cfg.intel ? yg_intel_live_get(w->cfg.intel) : NULL;
+	uint32_t h = (pkt->family && w->ft) ? yg_flow_hash(w->ft, pkt) : 0;
+	process(w, pkt, h);
+}
+
+/* How many packets ahead the flow itself is prefetched: far enough for the
+ * bucket prefetched at the start of the batch to have arrived. */
+#define PREFETCH_AHEAD 6
+
+void yg_worker_packets(struct yg_worker *w, const struct yg_packet *pkts, unsigned n)
+{
+	uint32_t h[YG_WORKER_BATCH_MAX];
+	if (n > YG_WORKER_BATCH_MAX)
+		n = YG_WORKER_BATCH_MAX;
+	w->set = w->cfg.intel ? yg_intel_live_get(w->cfg.intel) : NULL;
+	if (!w->ft) {
+		for (unsigned i = 0; i < n; i++)
+			count_packet(w, &pkts[i]);
+		return;
+	}
+	/* The flow table is far bigger than the caches: fetch every bucket
+	 * of the batch at once, and each flow a few packets before its turn. */
+	for (unsigned i = 0; i < n; i++) {
+		h[i] = pkts[i].family ? yg_flow_hash(w->ft, &pkts[i]) : 0;
+		if (pkts[i].family)
+			yg_flow_prefetch_bucket(w->ft, h[i]);
+	}
+	for (unsigned i = 0; i < n; i++) {
+		unsigned k = i + PREFETCH_AHEAD;
+		if (k < n && pkts[k].family)
+			yg_flow_prefetch_flow(w->ft, h[k]);
+		process(w, &pkts[i], h[i]);
+	}
 }
 
 void yg_worker_stats(const struct yg_worker *w, struct yg_sensor_stats *ret)

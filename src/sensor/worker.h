@@ -32,6 +32,13 @@ void yg_worker_free(struct yg_worker *w);
  * when cfg->intel is set. Packet time drives flow timeouts. */
 void yg_worker_packet(struct yg_worker *w, const struct yg_packet *pkt);
 
+#define YG_WORKER_BATCH_MAX 256
+
+/* Processes n (<= YG_WORKER_BATCH_MAX) packets in order, as many calls of
+ * yg_worker_packet would, but hides flow-table memory latency by
+ * prefetching. Same locking rule as yg_worker_packet. */
+void yg_worker_packets(struct yg_worker *w, const struct yg_packet *pkts, unsigned n);
+
 /* Ends idle flows at time now_us (for live captures with no packets). */
 void yg_worker_tick(struct yg_worker *w, uint64_t now_us);
 

@@ -5,6 +5,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include <string.h>
+#include <time.h>
 
 #include "output/eve.h"
 #include "output/jsonw.h"
@@ -104,6 +105,28 @@ static void eve_time_and_addresses(void **state)
 	assert_string_equal(yg_eve_proto_name(47, pn), "47");
 }
 
+/* The hand-written date arithmetic agrees with gmtime over 1970..2200. */
+static void eve_time_matches_gmtime(void **state)
+{
+	(void)state;
+	uint64_t x = 88172645463325252ULL;
+	for (int i = 0; i < 200000; i++) {
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		uint64_t sec = x % 7258118400ULL; /* up to 2200-01-01 */
+		if (i < 4)
+			sec = (uint64_t[]){0, 951782400, 4107542399, 68169600}[i]; /* 2000-02-29, 2100-02-28 */
+		char got[40], want[40];
+		yg_eve_format_time(sec * 1000000 + 123456, got, sizeof got);
+		time_t t = (time_t)sec;
+		struct tm tm;
+		gmtime_r(&t, &tm);
+		strftime(want, sizeof want, "%Y-%m-%dT%H:%M:%S.123456+0000", &tm);
+		assert_string_equal(got, want);
+	}
+}
+
 static void eve_record_fields(void **state)
 {
 	(void)state;
@@ -147,6 +170,7 @@ int main(void)
 		cmocka_unit_test(strings_are_escaped_and_always_valid),
 		cmocka_unit_test(unbalanced_close_is_flagged),
 		cmocka_unit_test(eve_time_and_addresses),
+		cmocka_unit_test(eve_time_matches_gmtime),
 		cmocka_unit_test(eve_record_fields),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -437,3 +437,31 @@ def test_eve_to_stdout(tmp_path, yagura):
     assert r.returncode == 0, r.stderr
     types = [json.loads(line)["event_type"] for line in r.stdout.splitlines()]
     assert types.count("dns") == 2 and types[-1] == "stats"
+
+
+def test_workers_on_a_big_generated_capture(tmp_path, run_sensor, yagura):
+    """Enough packets to cycle every worker's batch queue many times."""
+    import os
+    import subprocess
+    gencap = os.path.join(os.path.dirname(yagura), "tool_gencap")
+    if not os.access(gencap, os.X_OK):
+        pytest.skip(f"{gencap} not built")
+    pcap, intel = tmp_path / "big.pcap", tmp_path / "big-intel.txt"
+    subprocess.run([gencap, str(pcap), "120000", "3000", "7"], check=True, capture_output=True)
+    subprocess.run([gencap, "--intel", str(intel), "20000", "7"], check=True, capture_output=True)
+    one = run_sensor(pcap, intel=[intel], args=["--no-flow-log"])
+    two = run_sensor(pcap, intel=[intel], args=["--workers", "2", "--no-flow-log"])
+    assert one.rc == 0 and two.rc == 0, (one.stderr, two.stderr)
+    for run in (one, two):
+        assert run.stats["decoder"]["pkts"] == 120000
+        assert run.stats["capture"]["queue_drops"] == 0
+    for kind in ("dns", "http", "tls"):
+        assert len(one.of(kind)) == len(two.of(kind)) > 100, kind
+        assert one.stats["app_layer"][kind] == two.stats["app_layer"][kind]
+
+    def dns_names(run):
+        return sorted(e["dns"].get("rrname", "") for e in run.of("dns"))
+    assert dns_names(one) == dns_names(two)
+    assert len(one.of("alert")) > 0
+    assert {a["alert"]["metadata"]["indicator"][0] for a in one.of("alert")} == \
+        {a["alert"]["metadata"]["indicator"][0] for a in two.of("alert")}

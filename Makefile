@@ -39,6 +39,7 @@ test: setup $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja
 		YG_BIN=$(CURDIR)/$(ASAN_BUILD)/yagura YG_SANITIZED=1 $(PY) -m pytest -q tests/e2e
 
 bench: all
+	@./scripts/setup.sh bench
 	./bench/run.sh $(BUILD)
 
 fuzz: setup $(FUZZ_BUILD)/build.ninja

@@ -32,6 +32,6 @@ size_t yg_app_text_len(const uint8_t *p, size_t n, unsigned flags);
  * *ret_cut (when not NULL).
  */
 size_t yg_app_text_put(char *out, size_t room, const uint8_t *p, size_t n, unsigned flags,
-		       bool *ret_cut);
+                       bool *ret_cut);
 
 #endif

@@ -46,12 +46,12 @@
 #include "app/app-int.h"
 #include "common/cursor.h"
 
-#define HDR_LEN 12
+#define HDR_LEN       12
 #define WIRE_NAME_MAX 255 /* octets, length bytes and the root included */
-#define MAX_LABELS 128    /* 255 octets hold at most 127 labels */
-#define MAX_JUMPS 128     /* one pointer per label at the very most */
-#define TRACK_JUMPS 16    /* jumps whose targets are checked for revisits */
-#define OUT_MAX (YG_DNS_NAME_MAX - 1)
+#define MAX_LABELS    128 /* 255 octets hold at most 127 labels */
+#define MAX_JUMPS     128 /* one pointer per label at the very most */
+#define TRACK_JUMPS   16  /* jumps whose targets are checked for revisits */
+#define OUT_MAX       (YG_DNS_NAME_MAX - 1)
 
 /* A decoded name: where its labels lie in the message. */
 struct labels {
@@ -66,7 +66,7 @@ struct labels {
  * YG_ANOM__COUNT or the reason it is not a name.
  */
 static enum yg_anomaly walk_name(const uint8_t *msg, size_t len, size_t off, struct labels *l,
-				 size_t *ret_end)
+                                 size_t *ret_end)
 {
 	uint16_t seen[TRACK_JUMPS];
 	unsigned jumps = 0;
@@ -122,7 +122,7 @@ static enum yg_anomaly walk_name(const uint8_t *msg, size_t len, size_t off, str
 
 /* Writes labels [from, n) as "a.b.c" into out (room OUT_MAX + NUL). */
 static size_t put_labels(char *out, const uint8_t *msg, const struct labels *l, unsigned from,
-			 bool *ret_cut)
+                         bool *ret_cut)
 {
 	size_t o = 0;
 	for (unsigned i = from; i < l->n; i++) {
@@ -134,7 +134,7 @@ static size_t put_labels(char *out, const uint8_t *msg, const struct labels *l, 
 			out[o++] = '.';
 		}
 		o += yg_app_text_put(out + o, OUT_MAX - o, msg + l->off[i], l->len[i],
-				     YG_TEXT_DNS_LABEL, ret_cut);
+		                     YG_TEXT_DNS_LABEL, ret_cut);
 		if (*ret_cut)
 			break;
 	}
@@ -155,9 +155,9 @@ static bool put_name(char *out, const uint8_t *msg, const struct labels *l)
 	size_t total = 0;
 	unsigned from = l->n;
 	while (from > 0) {
-		size_t k = yg_app_text_len(msg + l->off[from - 1], l->len[from - 1],
-					   YG_TEXT_DNS_LABEL) +
-			   (from < l->n ? 1 : 0);
+		size_t k =
+		    yg_app_text_len(msg + l->off[from - 1], l->len[from - 1], YG_TEXT_DNS_LABEL) +
+		    (from < l->n ? 1 : 0);
 		if (total + k > OUT_MAX)
 			break;
 		total += k;
@@ -168,6 +168,22 @@ static bool put_name(char *out, const uint8_t *msg, const struct labels *l)
 	return false;
 }
 
+/* Dotted decimal, as inet_ntop writes it; glibc's goes through sprintf,
+ * which was the largest cost of a typical response. */
+static void put_ipv4(char *out, const uint8_t *a)
+{
+	char *o = out;
+	for (int i = 0; i < 4; i++) {
+		uint8_t v = a[i];
+		if (v >= 100)
+			*o++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*o++ = (char)('0' + v / 10 % 10);
+		*o++ = (char)('0' + v % 10);
+		*o++ = i < 3 ? '.' : '\0';
+	}
+}
+
 static void note(enum yg_anomaly *an, enum yg_anomaly a)
 {
 	if (*an == YG_ANOM__COUNT)
@@ -176,7 +192,7 @@ static void note(enum yg_anomaly *an, enum yg_anomaly a)
 
 /* Decodes the name in rdata [c->off, c->off + rdlen) into out. */
 static enum yg_anomaly rdata_name(const uint8_t *msg, size_t len, size_t at, size_t rd_end,
-				  char *out, enum yg_anomaly *an)
+                                  char *out, enum yg_anomaly *an)
 {
 	struct labels l;
 	size_t end;
@@ -195,7 +211,7 @@ enum rr_result { RR_KEPT, RR_DROPPED, RR_FATAL };
 /* Parses one answer RR at c into a. A dropped RR was skipped cleanly; after
  * a fatal one the position of the next RR is unknown. */
 static enum rr_result parse_rr(const uint8_t *msg, size_t len, struct yg_cur *c,
-			       struct yg_dns_answer *a, enum yg_anomaly *an)
+                               struct yg_dns_answer *a, enum yg_anomaly *an)
 {
 	struct labels l;
 	size_t end;
@@ -221,7 +237,7 @@ static enum rr_result parse_rr(const uint8_t *msg, size_t len, struct yg_cur *c,
 	a->data[0] = '\0';
 	a->addr_family = 0;
 	switch (type) {
-	case 1:  /* A */
+	case 1: /* A */
 	case 28: /* AAAA */ {
 		size_t n = type == 1 ? 4 : 16;
 		if (rdlen != n) {
@@ -231,7 +247,10 @@ static enum rr_result parse_rr(const uint8_t *msg, size_t len, struct yg_cur *c,
 		memset(a->addr, 0, sizeof a->addr);
 		memcpy(a->addr, rd, n);
 		a->addr_family = type == 1 ? 4 : 6;
-		inet_ntop(type == 1 ? AF_INET : AF_INET6, a->addr, a->data, sizeof a->data);
+		if (type == 1)
+			put_ipv4(a->data, a->addr);
+		else
+			inet_ntop(AF_INET6, a->addr, a->data, sizeof a->data);
 		break;
 	}
 	case 2:  /* NS */
@@ -241,7 +260,7 @@ static enum rr_result parse_rr(const uint8_t *msg, size_t len, struct yg_cur *c,
 		break;
 	case 15: /* MX: preference, exchange */
 		bad = rdlen < 3 ? YG_ANOM_DNS_MALFORMED
-				: rdata_name(msg, len, rd_at + 2, rd_end, a->data, an);
+		                : rdata_name(msg, len, rd_at + 2, rd_end, a->data, an);
 		break;
 	default:
 		break;
@@ -321,28 +340,28 @@ const char *yg_dns_rrtype_name(uint16_t type)
 {
 	/* IANA "Resource Record (RR) TYPEs" registry mnemonics. */
 	static const char *const names[] = {
-	    [1] = "A",          [2] = "NS",          [3] = "MD",          [4] = "MF",
-	    [5] = "CNAME",      [6] = "SOA",         [7] = "MB",          [8] = "MG",
-	    [9] = "MR",         [10] = "NULL",       [11] = "WKS",        [12] = "PTR",
-	    [13] = "HINFO",     [14] = "MINFO",      [15] = "MX",         [16] = "TXT",
-	    [17] = "RP",        [18] = "AFSDB",      [19] = "X25",        [20] = "ISDN",
-	    [21] = "RT",        [22] = "NSAP",       [23] = "NSAP-PTR",   [24] = "SIG",
-	    [25] = "KEY",       [26] = "PX",         [27] = "GPOS",       [28] = "AAAA",
-	    [29] = "LOC",       [30] = "NXT",        [31] = "EID",        [32] = "NIMLOC",
-	    [33] = "SRV",       [34] = "ATMA",       [35] = "NAPTR",      [36] = "KX",
-	    [37] = "CERT",      [38] = "A6",         [39] = "DNAME",      [40] = "SINK",
-	    [41] = "OPT",       [42] = "APL",        [43] = "DS",         [44] = "SSHFP",
-	    [45] = "IPSECKEY",  [46] = "RRSIG",      [47] = "NSEC",       [48] = "DNSKEY",
-	    [49] = "DHCID",     [50] = "NSEC3",      [51] = "NSEC3PARAM", [52] = "TLSA",
-	    [53] = "SMIMEA",    [55] = "HIP",        [56] = "NINFO",      [57] = "RKEY",
-	    [58] = "TALINK",    [59] = "CDS",        [60] = "CDNSKEY",    [61] = "OPENPGPKEY",
-	    [62] = "CSYNC",     [63] = "ZONEMD",     [64] = "SVCB",       [65] = "HTTPS",
-	    [99] = "SPF",       [100] = "UINFO",     [101] = "UID",       [102] = "GID",
-	    [103] = "UNSPEC",   [104] = "NID",       [105] = "L32",       [106] = "L64",
-	    [107] = "LP",       [108] = "EUI48",     [109] = "EUI64",     [249] = "TKEY",
-	    [250] = "TSIG",     [251] = "IXFR",      [252] = "AXFR",      [253] = "MAILB",
-	    [254] = "MAILA",    [255] = "ANY",       [256] = "URI",       [257] = "CAA",
-	    [258] = "AVC",      [259] = "DOA",       [260] = "AMTRELAY",  [261] = "RESINFO",
+	    [1] = "A",         [2] = "NS",      [3] = "MD",          [4] = "MF",
+	    [5] = "CNAME",     [6] = "SOA",     [7] = "MB",          [8] = "MG",
+	    [9] = "MR",        [10] = "NULL",   [11] = "WKS",        [12] = "PTR",
+	    [13] = "HINFO",    [14] = "MINFO",  [15] = "MX",         [16] = "TXT",
+	    [17] = "RP",       [18] = "AFSDB",  [19] = "X25",        [20] = "ISDN",
+	    [21] = "RT",       [22] = "NSAP",   [23] = "NSAP-PTR",   [24] = "SIG",
+	    [25] = "KEY",      [26] = "PX",     [27] = "GPOS",       [28] = "AAAA",
+	    [29] = "LOC",      [30] = "NXT",    [31] = "EID",        [32] = "NIMLOC",
+	    [33] = "SRV",      [34] = "ATMA",   [35] = "NAPTR",      [36] = "KX",
+	    [37] = "CERT",     [38] = "A6",     [39] = "DNAME",      [40] = "SINK",
+	    [41] = "OPT",      [42] = "APL",    [43] = "DS",         [44] = "SSHFP",
+	    [45] = "IPSECKEY", [46] = "RRSIG",  [47] = "NSEC",       [48] = "DNSKEY",
+	    [49] = "DHCID",    [50] = "NSEC3",  [51] = "NSEC3PARAM", [52] = "TLSA",
+	    [53] = "SMIMEA",   [55] = "HIP",    [56] = "NINFO",      [57] = "RKEY",
+	    [58] = "TALINK",   [59] = "CDS",    [60] = "CDNSKEY",    [61] = "OPENPGPKEY",
+	    [62] = "CSYNC",    [63] = "ZONEMD", [64] = "SVCB",       [65] = "HTTPS",
+	    [99] = "SPF",      [100] = "UINFO", [101] = "UID",       [102] = "GID",
+	    [103] = "UNSPEC",  [104] = "NID",   [105] = "L32",       [106] = "L64",
+	    [107] = "LP",      [108] = "EUI48", [109] = "EUI64",     [249] = "TKEY",
+	    [250] = "TSIG",    [251] = "IXFR",  [252] = "AXFR",      [253] = "MAILB",
+	    [254] = "MAILA",   [255] = "ANY",   [256] = "URI",       [257] = "CAA",
+	    [258] = "AVC",     [259] = "DOA",   [260] = "AMTRELAY",  [261] = "RESINFO",
 	};
 	if (type < sizeof names / sizeof names[0])
 		return names[type];

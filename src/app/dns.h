@@ -31,7 +31,7 @@
 
 #include "common/anomaly.h"
 
-#define YG_DNS_NAME_MAX 256 /* 253 chars of presentation form + NUL, rounded */
+#define YG_DNS_NAME_MAX    256 /* 253 chars of presentation form + NUL, rounded */
 #define YG_DNS_MAX_QUERIES 4
 #define YG_DNS_MAX_ANSWERS 24
 
@@ -49,20 +49,20 @@ struct yg_dns_answer {
 	/* A/AAAA: the address in text form; CNAME/PTR/NS/MX(exchange): the
 	 * target name; other types: empty. */
 	char data[YG_DNS_NAME_MAX];
-	uint8_t addr[16];   /* A: first 4 bytes; AAAA: all 16 */
+	uint8_t addr[16];    /* A: first 4 bytes; AAAA: all 16 */
 	uint8_t addr_family; /* 4, 6, or 0 when not an address record */
 };
 
 struct yg_dns_msg {
 	uint16_t id;
-	uint16_t flags;     /* the 16-bit flags word as on the wire */
-	bool response;      /* QR bit */
+	uint16_t flags; /* the 16-bit flags word as on the wire */
+	bool response;  /* QR bit */
 	uint8_t opcode;
 	uint8_t rcode;
 	uint16_t qdcount, ancount, nscount, arcount; /* as in the header */
-	uint8_t n_queries;  /* queries parsed (at most YG_DNS_MAX_QUERIES) */
+	uint8_t n_queries; /* queries parsed (at most YG_DNS_MAX_QUERIES) */
 	struct yg_dns_query queries[YG_DNS_MAX_QUERIES];
-	uint8_t n_answers;  /* answers parsed (at most YG_DNS_MAX_ANSWERS) */
+	uint8_t n_answers; /* answers parsed (at most YG_DNS_MAX_ANSWERS) */
 	struct yg_dns_answer answers[YG_DNS_MAX_ANSWERS];
 };
 

@@ -37,17 +37,16 @@
 static bool is_tchar(uint8_t c)
 {
 	static const uint8_t tab[256] = {
-	    ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1,
-	    ['+'] = 1, ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1,  ['|'] = 1,
-	    ['~'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1,  ['5'] = 1,
-	    ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1, ['A'] = 1, ['B'] = 1,  ['C'] = 1,
-	    ['D'] = 1, ['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1,  ['J'] = 1,
-	    ['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,  ['Q'] = 1,
-	    ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1, ['W'] = 1,  ['X'] = 1,
-	    ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1,  ['e'] = 1,
-	    ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1,  ['l'] = 1,
-	    ['m'] = 1, ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1,  ['s'] = 1,
-	    ['t'] = 1, ['u'] = 1, ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1,  ['z'] = 1,
+	    ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1,
+	    ['-'] = 1, ['.'] = 1, ['^'] = 1, ['_'] = 1, ['`'] = 1, ['|'] = 1,  ['~'] = 1, ['0'] = 1,
+	    ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1,  ['7'] = 1, ['8'] = 1,
+	    ['9'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1,  ['F'] = 1, ['G'] = 1,
+	    ['H'] = 1, ['I'] = 1, ['J'] = 1, ['K'] = 1, ['L'] = 1, ['M'] = 1,  ['N'] = 1, ['O'] = 1,
+	    ['P'] = 1, ['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1,  ['V'] = 1, ['W'] = 1,
+	    ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1,  ['d'] = 1, ['e'] = 1,
+	    ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1, ['j'] = 1, ['k'] = 1,  ['l'] = 1, ['m'] = 1,
+	    ['n'] = 1, ['o'] = 1, ['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1,  ['t'] = 1, ['u'] = 1,
+	    ['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1,
 	};
 	return tab[c];
 }
@@ -65,15 +64,50 @@ static uint8_t lc(uint8_t c)
 /* Methods from the IANA HTTP Method Registry, plus those Suricata and
  * servers see in the wild (M-SEARCH, NOTIFY for SSDP; PURGE for caches). */
 static const char *const methods[] = {
-    "GET",         "POST",       "HEAD",         "PUT",         "DELETE",
-    "OPTIONS",     "CONNECT",    "TRACE",        "PATCH",       "PROPFIND",
-    "PROPPATCH",   "MKCOL",      "COPY",         "MOVE",        "LOCK",
-    "UNLOCK",      "SEARCH",     "REPORT",       "MKACTIVITY",  "CHECKOUT",
-    "CHECKIN",     "UNCHECKOUT", "MERGE",        "MKCALENDAR",  "MKWORKSPACE",
-    "MKREDIRECTREF", "UPDATEREDIRECTREF", "VERSION-CONTROL", "BASELINE-CONTROL",
-    "UPDATE",      "LABEL",      "ORDERPATCH",   "ACL",         "BIND",
-    "UNBIND",      "REBIND",     "LINK",         "UNLINK",      "QUERY",
-    "M-SEARCH",    "NOTIFY",     "SUBSCRIBE",    "UNSUBSCRIBE", "PURGE",
+    "GET",
+    "POST",
+    "HEAD",
+    "PUT",
+    "DELETE",
+    "OPTIONS",
+    "CONNECT",
+    "TRACE",
+    "PATCH",
+    "PROPFIND",
+    "PROPPATCH",
+    "MKCOL",
+    "COPY",
+    "MOVE",
+    "LOCK",
+    "UNLOCK",
+    "SEARCH",
+    "REPORT",
+    "MKACTIVITY",
+    "CHECKOUT",
+    "CHECKIN",
+    "UNCHECKOUT",
+    "MERGE",
+    "MKCALENDAR",
+    "MKWORKSPACE",
+    "MKREDIRECTREF",
+    "UPDATEREDIRECTREF",
+    "VERSION-CONTROL",
+    "BASELINE-CONTROL",
+    "UPDATE",
+    "LABEL",
+    "ORDERPATCH",
+    "ACL",
+    "BIND",
+    "UNBIND",
+    "REBIND",
+    "LINK",
+    "UNLINK",
+    "QUERY",
+    "M-SEARCH",
+    "NOTIFY",
+    "SUBSCRIBE",
+    "UNSUBSCRIBE",
+    "PURGE",
 };
 
 int yg_http_detect(const uint8_t *p, size_t len)
@@ -120,7 +154,7 @@ static enum line_result version(const uint8_t *p, size_t n)
  * line end was seen; otherwise checks that p is a possible start of one.
  */
 static enum line_result request_line(const uint8_t *p, size_t n, bool complete,
-				     struct yg_http_request *ret)
+                                     struct yg_http_request *ret)
 {
 	size_t i = 0;
 	while (i < n && is_tchar(p[i]))
@@ -206,7 +240,7 @@ struct fields {
 
 /* Parses one field line p[0..n) (without its line end). */
 static enum line_result field_line(const uint8_t *p, size_t n, bool complete,
-				   struct yg_http_request *ret, struct fields *f)
+                                   struct yg_http_request *ret, struct fields *f)
 {
 	if (n && (p[0] == ' ' || p[0] == '\t'))
 		return LINE_BAD; /* obs-fold, or whitespace before the first field */
@@ -339,7 +373,9 @@ int yg_http_status_parse(const uint8_t *p, size_t len, unsigned *ret_status)
 		if (shape[i] == 'd')
 			status = status * 10 + (unsigned)(c - '0');
 	}
-	if (ll > 12 && p[12] != ' ')
+	/* RFC 9110 section 15: the first digit is the class, 1 to 5; anything
+	 * from 600 up is still taken as a status (its class unknown). */
+	if (status < 100 || (ll > 12 && p[12] != ' '))
 		return -EBADMSG;
 	for (size_t i = 13; i < ll; i++)
 		if (p[i] == 0 || p[i] == '\r')

@@ -21,15 +21,15 @@
 
 struct yg_http_request {
 	struct yg_span method;
-	struct yg_span uri;        /* request-target as sent */
-	struct yg_span version;    /* "HTTP/1.1" */
-	struct yg_span host;       /* Host header value, trimmed; port kept */
+	struct yg_span uri;     /* request-target as sent */
+	struct yg_span version; /* "HTTP/1.1" */
+	struct yg_span host;    /* Host header value, trimmed; port kept */
 	struct yg_span user_agent;
 	struct yg_span referer;
 	struct yg_span content_type;
-	uint64_t content_length;   /* 0 when absent or invalid, or with any Transfer-Encoding */
-	size_t head_len;           /* bytes up to and including the blank line */
-	bool chunked;              /* Transfer-Encoding ends in "chunked": the body is chunked */
+	uint64_t content_length; /* 0 when absent or invalid, or with any Transfer-Encoding */
+	size_t head_len;         /* bytes up to and including the blank line */
+	bool chunked;            /* Transfer-Encoding ends in "chunked": the body is chunked */
 };
 
 /* Whether these first bytes of a stream look like an HTTP/1.x request
@@ -47,13 +47,15 @@ int yg_http_detect(const uint8_t *p, size_t len);
  * YG_HTTP_HEAD_MAX, -E2BIG when the head is longer than that, -EBADMSG when
  * the bytes are not an HTTP request (found as early as possible: a bad
  * request line is -EBADMSG before its line end arrives). Any method token
- * is accepted here, not only the known ones. ret is untouched on failure.
+ * is accepted here, not only the known ones. ret is untouched on failure;
+ * NULL p or ret is -EINVAL.
  */
 int yg_http_request_parse(const uint8_t *p, size_t len, struct yg_http_request *ret);
 
 /* Parses an HTTP/1.x status line ("HTTP/1.1 200 OK", the reason may be
  * missing); returns 0 and the status code once the line end is there, or
- * -EBADMSG / -EAGAIN. A line not ended within YG_HTTP_HEAD_MAX is -EBADMSG. */
+ * -EBADMSG / -EAGAIN. A code below 100, or a line not ended within
+ * YG_HTTP_HEAD_MAX, is -EBADMSG. */
 int yg_http_status_parse(const uint8_t *p, size_t len, unsigned *ret_status);
 
 #endif

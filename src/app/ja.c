@@ -62,7 +62,7 @@ struct sink {
 };
 
 static void sink_start(struct sink *s, EVP_MD_CTX *ctx, const EVP_MD *md, char *keep,
-		       size_t keep_cap)
+                       size_t keep_cap)
 {
 	s->ctx = ctx;
 	s->failed = !md || !EVP_DigestInit_ex(ctx, md, NULL);
@@ -209,16 +209,26 @@ static void put_list_hex(struct sink *s, const uint16_t *v, size_t n)
 static const char *ja4_version(uint16_t v)
 {
 	switch (v) {
-	case 0x0304: return "13";
-	case 0x0303: return "12";
-	case 0x0302: return "11";
-	case 0x0301: return "10";
-	case 0x0300: return "s3";
-	case 0x0002: return "s2";
-	case 0xfeff: return "d1";
-	case 0xfefd: return "d2";
-	case 0xfefc: return "d3";
-	default: return "00";
+	case 0x0304:
+		return "13";
+	case 0x0303:
+		return "12";
+	case 0x0302:
+		return "11";
+	case 0x0301:
+		return "10";
+	case 0x0300:
+		return "s3";
+	case 0x0002:
+		return "s2";
+	case 0xfeff:
+		return "d1";
+	case 0xfefd:
+		return "d2";
+	case 0xfefc:
+		return "d3";
+	default:
+		return "00";
 	}
 }
 

@@ -4,6 +4,8 @@
  */
 #include "app/app-int.h"
 
+#include <string.h>
+
 /*
  * Length of the valid UTF-8 sequence starting at p[0] (a byte >= 0x80), or
  * 0 when it is not one: no overlong forms, no surrogates, nothing above
@@ -39,6 +41,12 @@ static size_t utf8_seq(const uint8_t *p, size_t n)
 	return k;
 }
 
+/* Whether b is copied as it is. */
+static inline bool plain(uint8_t b, unsigned flags)
+{
+	return b > 0x20 && b < 0x7f && b != '\\' && (b != '.' || !(flags & YG_TEXT_DNS_LABEL));
+}
+
 /* How p[0] is written: *ret_n bytes copied raw (>= 1), or an escape of
  * length 2 ("\." "\\") or 4 ("\DDD") with *ret_n = 1. Returns the output
  * length. */
@@ -66,8 +74,7 @@ size_t yg_app_text_len(const uint8_t *p, size_t n, unsigned flags)
 	size_t out = 0;
 	for (size_t i = 0; i < n;) {
 		/* Plain printable runs are the common case: count them fast. */
-		uint8_t b = p[i];
-		if (b > 0x20 && b < 0x7f && b != '\\' && b != '.') {
+		if (plain(p[i], flags)) {
 			out++;
 			i++;
 			continue;
@@ -80,10 +87,26 @@ size_t yg_app_text_len(const uint8_t *p, size_t n, unsigned flags)
 }
 
 size_t yg_app_text_put(char *out, size_t room, const uint8_t *p, size_t n, unsigned flags,
-		       bool *ret_cut)
+                       bool *ret_cut)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < n;) {
+		/* Plain printable bytes: copy the whole run at once. */
+		size_t j = i;
+		while (j < n && plain(p[j], flags))
+			j++;
+		if (j > i) {
+			size_t k = j - i <= room - o ? j - i : room - o;
+			memcpy(out + o, p + i, k);
+			o += k;
+			i += k;
+			if (i < j) {
+				if (ret_cut)
+					*ret_cut = true;
+				return o;
+			}
+			continue;
+		}
 		size_t used;
 		size_t w = one(p + i, n - i, flags, &used);
 		if (w > room - o) {

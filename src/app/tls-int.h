@@ -14,14 +14,14 @@
 
 struct yg_tls_raw {
 	uint16_t legacy_version;
-	uint16_t version;        /* for JA4: highest non-GREASE supported_versions entry, else legacy */
-	struct yg_span ciphers;  /* cipher_suites body: 2 bytes each */
-	struct yg_span exts;     /* extensions block: framing already checked */
-	struct yg_span groups;   /* supported_groups list: 2 bytes each */
-	struct yg_span formats;  /* ec_point_formats list: 1 byte each */
-	struct yg_span sigalgs;  /* signature_algorithms list: 2 bytes each */
-	struct yg_span alpn0;    /* first ALPN protocol name */
-	bool has_sni;            /* the server_name extension is present */
+	uint16_t version; /* for JA4: highest non-GREASE supported_versions entry, else legacy */
+	struct yg_span ciphers; /* cipher_suites body: 2 bytes each */
+	struct yg_span exts;    /* extensions block: framing already checked */
+	struct yg_span groups;  /* supported_groups list: 2 bytes each */
+	struct yg_span formats; /* ec_point_formats list: 1 byte each */
+	struct yg_span sigalgs; /* signature_algorithms list: 2 bytes each */
+	struct yg_span alpn0;   /* first ALPN protocol name */
+	bool has_sni;           /* the server_name extension is present */
 };
 
 /* GREASE (RFC 8701): 0x0a0a, 0x1a1a, ... 0xfafa. */

@@ -45,10 +45,10 @@
 #include "app/tls-int.h"
 #include "common/cursor.h"
 
-#define REC_HDR 5
-#define HS_HDR 4
-#define REC_MAX (16384 + 2048)
-#define CT_HANDSHAKE 22
+#define REC_HDR         5
+#define HS_HDR          4
+#define REC_MAX         (16384 + 2048)
+#define CT_HANDSHAKE    22
 #define HS_CLIENT_HELLO 1
 
 bool yg_tls_looks_like_handshake(const uint8_t *p, size_t len)
@@ -67,18 +67,30 @@ const char *yg_tls_version_name(uint16_t v)
 	};
 #undef D
 	switch (v) {
-	case 0x0002: return "SSLv2";
-	case 0x0300: return "SSLv3";
-	case 0x0301: return "TLSv1";
-	case 0x0302: return "TLS 1.1";
-	case 0x0303: return "TLS 1.2";
-	case 0x0304: return "TLS 1.3";
-	case 0xfeff: return "DTLS 1.0";
-	case 0xfefd: return "DTLS 1.2";
-	case 0xfefc: return "DTLS 1.3";
-	case 0xfb17: return "TLS 1.3 draft-fb23";
-	case 0xfb1a: return "TLS 1.3 draft-fb26";
-	default: break;
+	case 0x0002:
+		return "SSLv2";
+	case 0x0300:
+		return "SSLv3";
+	case 0x0301:
+		return "TLSv1";
+	case 0x0302:
+		return "TLS 1.1";
+	case 0x0303:
+		return "TLS 1.2";
+	case 0x0304:
+		return "TLS 1.3";
+	case 0xfeff:
+		return "DTLS 1.0";
+	case 0xfefd:
+		return "DTLS 1.2";
+	case 0xfefc:
+		return "DTLS 1.3";
+	case 0xfb17:
+		return "TLS 1.3 draft-fb23";
+	case 0xfb1a:
+		return "TLS 1.3 draft-fb26";
+	default:
+		break;
 	}
 	if ((v >> 8) == 0x7f && (v & 0xff) < sizeof drafts / sizeof drafts[0])
 		return drafts[v & 0xff];
@@ -165,9 +177,8 @@ static int parse_hello(const uint8_t *b, size_t n, struct yg_tls_client_hello *r
 	yg_cur_init(&c, b, n);
 	if (!yg_cur_be16(&c, &h.legacy_version) || !yg_cur_skip(&c, 32) ||
 	    !yg_cur_u8(&c, &sid_len) || sid_len > 32 || !yg_cur_skip(&c, sid_len) ||
-	    !yg_cur_be16(&c, &cs_len) || cs_len % 2 ||
-	    !yg_cur_bytes(&c, cs_len, &h.ciphers.p) || !yg_cur_u8(&c, &comp_len) ||
-	    !yg_cur_skip(&c, comp_len))
+	    !yg_cur_be16(&c, &cs_len) || cs_len % 2 || !yg_cur_bytes(&c, cs_len, &h.ciphers.p) ||
+	    !yg_cur_u8(&c, &comp_len) || !yg_cur_skip(&c, comp_len))
 		return -EBADMSG;
 	h.ciphers.len = cs_len;
 	if (yg_cur_left(&c)) {
@@ -270,8 +281,7 @@ static int hs_header(const uint8_t *p, size_t *ret_len)
 }
 
 /* The hello spans records: copy its pieces together. */
-static int gather(const uint8_t *p, size_t len, struct yg_tls_client_hello *ret,
-		  size_t *ret_need)
+static int gather(const uint8_t *p, size_t len, struct yg_tls_client_hello *ret, size_t *ret_need)
 {
 	uint8_t buf[HS_HDR + YG_TLS_HELLO_MAX];
 	size_t got = 0, want = HS_HDR, off = 0;
@@ -294,6 +304,8 @@ static int gather(const uint8_t *p, size_t len, struct yg_tls_client_hello *ret,
 			memcpy(buf + got, p + pay + i, k);
 			got += k;
 			i += k;
+			if (buf[0] != HS_CLIENT_HELLO)
+				return -EBADMSG;
 			if (!known && got == HS_HDR) {
 				size_t hl;
 				int r = hs_header(buf, &hl);
@@ -316,7 +328,7 @@ static int gather(const uint8_t *p, size_t len, struct yg_tls_client_hello *ret,
 }
 
 int yg_tls_client_hello_parse(const uint8_t *p, size_t len, struct yg_tls_client_hello *ret,
-			      size_t *ret_need)
+                              size_t *ret_need)
 {
 	if ((!p && len) || !ret)
 		return -EINVAL;

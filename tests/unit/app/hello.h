@@ -69,7 +69,7 @@ static inline void ext_raw(struct mb *m, unsigned type, const void *data, size_t
 /* The handshake message: type 1, length, body. exts NULL: no extension
  * block at all (pre-TLS 1.0 style). */
 static inline struct mb hello_msg(unsigned legacy, const uint16_t *cs, size_t nc,
-				  const struct mb *exts)
+                                  const struct mb *exts)
 {
 	struct mb m = {0};
 	mb_u8(&m, 1);
@@ -96,7 +96,7 @@ static inline struct mb hello_msg(unsigned legacy, const uint16_t *cs, size_t nc
 /* Wraps a handshake message in records: the k-th record carries cuts[k]
  * bytes (the last one the rest). */
 static inline struct mb records(const struct mb *hs, unsigned version, const size_t *cuts,
-				size_t ncuts)
+                                size_t ncuts)
 {
 	struct mb m = {0};
 	size_t off = 0;

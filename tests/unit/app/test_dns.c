@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdio.h>
 
@@ -13,7 +14,7 @@
 static struct yg_dns_msg msg; /* big: keep it off the stack */
 
 static void hdr(struct mb *m, unsigned id, unsigned flags, unsigned qd, unsigned an, unsigned ns,
-		unsigned ar)
+                unsigned ar)
 {
 	mb_u16(m, id);
 	mb_u16(m, flags);
@@ -159,7 +160,10 @@ static struct mb response(size_t *ret_qend, size_t ends[8])
 	mb_u16(&m, 0xc00c);
 	rr_head(&m, 16, 65);
 	mb_u16(&m, 4);
-	mb_bytes(&m, "\x03" "abc", 4);
+	mb_bytes(&m,
+	         "\x03"
+	         "abc",
+	         4);
 	ends[6] = m.len;
 	/* 8: the root name, type HTTPS with opaque rdata */
 	mb_u8(&m, 0);
@@ -538,6 +542,30 @@ static void broken_answers_keep_queries(void **state)
 	mb_free(&m);
 }
 
+/* A records are formatted by hand: the same text as inet_ntop, always. */
+static void a_text_matches_inet_ntop(void **state)
+{
+	(void)state;
+	static const uint8_t v[] = {0, 1, 9, 10, 99, 100, 109, 199, 200, 255};
+	struct mb m = {0};
+	hdr(&m, 1, 0x8180, 0, 1, 0, 0);
+	mb_u8(&m, 0);
+	rr_head(&m, 1, 1);
+	mb_u16(&m, 4);
+	size_t at = m.len;
+	mb_u32(&m, 0);
+	for (size_t i = 0; i < 10000; i++) {
+		uint8_t a[4] = {v[i % 10], v[i / 10 % 10], v[i / 100 % 10], v[i / 1000]};
+		memcpy(m.b + at, a, 4);
+		assert_int_equal(parse(m.b, m.len, NULL), 0);
+		char want[INET_ADDRSTRLEN];
+		assert_non_null(inet_ntop(AF_INET, a, want, sizeof want));
+		assert_string_equal(msg.answers[0].data, want);
+		assert_memory_equal(msg.answers[0].addr, a, 4);
+	}
+	mb_free(&m);
+}
+
 static void caps_on_counts(void **state)
 {
 	(void)state;
@@ -631,6 +659,7 @@ int main(void)
 	    cmocka_unit_test(escaped_name_keeps_suffix),
 	    cmocka_unit_test(bad_label_type),
 	    cmocka_unit_test(broken_answers_keep_queries),
+	    cmocka_unit_test(a_text_matches_inet_ntop),
 	    cmocka_unit_test(caps_on_counts),
 	    cmocka_unit_test(too_short_or_null),
 	    cmocka_unit_test(mnemonics),

@@ -32,15 +32,14 @@ static int parse(const char *s, size_t n, struct yg_http_request *r, uint8_t **r
 	return k;
 }
 
-static const char full_get[] =
-    "GET /index.html?q=1 HTTP/1.1\r\n"
-    "Host: www.example.com:8080\r\n"
-    "User-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\n"
-    "Accept: */*\r\n"
-    "Referer: http://example.org/\r\n"
-    "Content-Type: text/plain; charset=utf-8\r\n"
-    "Content-Length: 12\r\n"
-    "\r\n";
+static const char full_get[] = "GET /index.html?q=1 HTTP/1.1\r\n"
+                               "Host: www.example.com:8080\r\n"
+                               "User-Agent: Mozilla/5.0 (X11; Linux x86_64)\r\n"
+                               "Accept: */*\r\n"
+                               "Referer: http://example.org/\r\n"
+                               "Content-Type: text/plain; charset=utf-8\r\n"
+                               "Content-Length: 12\r\n"
+                               "\r\n";
 
 static void request_fields(void **state)
 {
@@ -69,11 +68,11 @@ static void names_case_insensitive_and_ows(void **state)
 {
 	(void)state;
 	static const char req[] = "POST /x HTTP/1.0\r\n"
-				  "hOsT:example.net \t\r\n"
-				  "USER-AGENT:   curl/8.0\r\n"
-				  "content-LENGTH: 3\r\n"
-				  "X-Empty:\r\n"
-				  "\r\n";
+	                          "hOsT:example.net \t\r\n"
+	                          "USER-AGENT:   curl/8.0\r\n"
+	                          "content-LENGTH: 3\r\n"
+	                          "X-Empty:\r\n"
+	                          "\r\n";
 	struct yg_http_request r;
 	uint8_t *d;
 	assert_int_equal(parse(req, sizeof req - 1, &r, &d), 0);
@@ -152,18 +151,18 @@ static void garbage(void **state)
 	    {"\x16\x03\x01\x02\x00\x01", 6},
 	    {"SSH-2.0-OpenSSH_9.0\r\n", 21},
 	    {"G\x01", 2},
-	    {"GET  / HTTP/1.1\r\n\r\n", 19},          /* two spaces */
-	    {"GET / HTTP/1.1 \r\n\r\n", 19},          /* trailing space */
-	    {"GET / HTTP/11\r\n\r\n", 17},            /* bad version */
-	    {"GET / HTTX", 10},                       /* bad before the line end */
-	    {"GET /\r\n\r\n", 9},                     /* HTTP/0.9 */
+	    {"GET  / HTTP/1.1\r\n\r\n", 19},            /* two spaces */
+	    {"GET / HTTP/1.1 \r\n\r\n", 19},            /* trailing space */
+	    {"GET / HTTP/11\r\n\r\n", 17},              /* bad version */
+	    {"GET / HTTX", 10},                         /* bad before the line end */
+	    {"GET /\r\n\r\n", 9},                       /* HTTP/0.9 */
 	    {"GET / HTTP/1.1\r\nHost : a\r\n\r\n", 28}, /* space before colon */
 	    {"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 35},
-	    {"GET / HTTP/1.1\r\nX: a\rb\r\n\r\n", 26},  /* bare CR */
-	    {"GET / HTTP/1.1\r\nX: a\0b\r\n\r\n", 26},  /* NUL */
+	    {"GET / HTTP/1.1\r\nX: a\rb\r\n\r\n", 26}, /* bare CR */
+	    {"GET / HTTP/1.1\r\nX: a\0b\r\n\r\n", 26}, /* NUL */
 	    {"GET / HTTP/1.1\r\nNoColon\r\n\r\n", 27},
 	    {"GET / HTTP/1.1\r\n: empty\r\n\r\n", 27},
-	    {"GET /a\x01 HTTP/1.1\r\n\r\n", 21},      /* control in target */
+	    {"GET /a\x01 HTTP/1.1\r\n\r\n", 21}, /* control in target */
 	    {"GET / HTTP/1.1\r\r\n\r\n", 19},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -236,7 +235,7 @@ static void content_length_rules(void **state)
 		assert_int_equal(parse(b, strlen(b), &r, &d), 0);
 		if (r.content_length != cases[i].cl || r.chunked != cases[i].chunked)
 			fail_msg("case %zu: cl %llu chunked %d", i,
-				 (unsigned long long)r.content_length, r.chunked);
+			         (unsigned long long)r.content_length, r.chunked);
 		free(d);
 	}
 }
@@ -245,10 +244,29 @@ static void known_methods(void **state)
 {
 	(void)state;
 	static const char *const ok[] = {
-	    "GET ",       "POST ",     "HEAD ",      "PUT ",     "DELETE ",   "OPTIONS ",
-	    "CONNECT ",   "TRACE ",    "PATCH ",     "PROPFIND ", "PROPPATCH ", "MKCOL ",
-	    "COPY ",      "MOVE ",     "LOCK ",      "UNLOCK ",  "SEARCH ",   "REPORT ",
-	    "M-SEARCH ",  "NOTIFY ",   "SUBSCRIBE ", "PURGE ",   "VERSION-CONTROL ",
+	    "GET ",
+	    "POST ",
+	    "HEAD ",
+	    "PUT ",
+	    "DELETE ",
+	    "OPTIONS ",
+	    "CONNECT ",
+	    "TRACE ",
+	    "PATCH ",
+	    "PROPFIND ",
+	    "PROPPATCH ",
+	    "MKCOL ",
+	    "COPY ",
+	    "MOVE ",
+	    "LOCK ",
+	    "UNLOCK ",
+	    "SEARCH ",
+	    "REPORT ",
+	    "M-SEARCH ",
+	    "NOTIFY ",
+	    "SUBSCRIBE ",
+	    "PURGE ",
+	    "VERSION-CONTROL ",
 	    "UPDATEREDIRECTREF /",
 	};
 	for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) {
@@ -257,8 +275,8 @@ static void known_methods(void **state)
 		assert_int_equal(yg_http_detect((const uint8_t *)ok[i], strlen(ok[i])), 1);
 	}
 	static const char *const no[] = {
-	    "get / HTTP/1.1", "GETX / HTTP/1.1", "HELLO world", "\x16\x03\x01", "PRI * HTTP/2.0",
-	    "GET/",
+	    "get / HTTP/1.1", "GETX / HTTP/1.1", "HELLO world",
+	    "\x16\x03\x01",   "PRI * HTTP/2.0",  "GET/",
 	};
 	for (size_t i = 0; i < sizeof no / sizeof no[0]; i++) {
 		assert_false(yg_http_looks_like_request((const uint8_t *)no[i], strlen(no[i])));
@@ -312,6 +330,10 @@ static void status_lines(void **state)
 	assert_int_equal(yg_http_status_parse(S("SSH-2.0-x\r\n"), &st), -EBADMSG);
 	assert_int_equal(yg_http_status_parse(S("HTTP/1.1 200 O\0K\r\n"), &st), -EBADMSG);
 	assert_int_equal(yg_http_status_parse(S("X"), &st), -EBADMSG);
+	assert_int_equal(yg_http_status_parse(S("HTTP/1.0 043\r\n\r\n"), &st), -EBADMSG);
+	assert_int_equal(yg_http_status_parse(S("HTTP/1.1 099 x\r\n"), &st), -EBADMSG);
+	assert_int_equal(yg_http_status_parse(S("HTTP/1.1 999 x\r\n"), &st), 0);
+	assert_int_equal(st, 999);
 }
 
 int main(void)

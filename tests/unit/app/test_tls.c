@@ -125,8 +125,8 @@ static void split_over_records(void **state)
 			size_t need = 0;
 			int r = parse(m.b, k, &need);
 			if (r != -EAGAIN || need <= k || need > m.len)
-				fail_msg("cuts %zu, prefix %zu of %zu: r %d need %zu", c, k,
-					 m.len, r, need);
+				fail_msg("cuts %zu, prefix %zu of %zu: r %d need %zu", c, k, m.len,
+				         r, need);
 		}
 		mb_free(&m);
 	}
@@ -147,22 +147,33 @@ static void split_over_records(void **state)
 static void ja4_spec_example(void **state)
 {
 	(void)state;
-	static const uint16_t cs[] = {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9,
-				      0xcca8, 0xc013, 0xc014, 0x009c, 0x009d, 0x002f, 0x0035};
+	static const uint16_t cs[] = {0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f,
+	                              0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013,
+	                              0xc014, 0x009c, 0x009d, 0x002f, 0x0035};
 	static const uint16_t order[] = {0x001b, 0x0000, 0x0033, 0x0010, 0x4469, 0x0017,
-					 0x002d, 0x000d, 0x0005, 0x0023, 0x0012, 0x002b,
-					 0xff01, 0x000b, 0x000a, 0x0015};
+	                                 0x002d, 0x000d, 0x0005, 0x0023, 0x0012, 0x002b,
+	                                 0xff01, 0x000b, 0x000a, 0x0015};
 	static const uint16_t sigs[] = {0x0403, 0x0804, 0x0401, 0x0503,
-					0x0805, 0x0501, 0x0806, 0x0601};
+	                                0x0805, 0x0501, 0x0806, 0x0601};
 	static const uint16_t vers[] = {0x0304, 0x0303};
 	struct mb e = {0};
 	for (size_t i = 0; i < N(order); i++) {
 		switch (order[i]) {
-		case 0x0000: ext_sni(&e, "example.com", 11); break;
-		case 0x0010: ext_alpn(&e, ALPN_H2_H11, sizeof ALPN_H2_H11 - 1); break;
-		case 0x000d: ext_u16_list(&e, 13, sigs, N(sigs)); break;
-		case 0x002b: ext_versions(&e, vers, N(vers)); break;
-		default: ext_raw(&e, order[i], NULL, 0); break;
+		case 0x0000:
+			ext_sni(&e, "example.com", 11);
+			break;
+		case 0x0010:
+			ext_alpn(&e, ALPN_H2_H11, sizeof ALPN_H2_H11 - 1);
+			break;
+		case 0x000d:
+			ext_u16_list(&e, 13, sigs, N(sigs));
+			break;
+		case 0x002b:
+			ext_versions(&e, vers, N(vers));
+			break;
+		default:
+			ext_raw(&e, order[i], NULL, 0);
+			break;
 		}
 	}
 	struct mb hs = hello_msg(0x0303, cs, N(cs), &e);
@@ -209,16 +220,16 @@ static void sni_forms(void **state)
 		const char *wire;
 		const char *want;
 	} cases[] = {
-	    {"xn--r8jz45g.xn--zckzah", "xn--r8jz45g.xn--zckzah"},      /* IDN as sent: A-labels */
+	    {"xn--r8jz45g.xn--zckzah", "xn--r8jz45g.xn--zckzah"}, /* IDN as sent: A-labels */
 	    {"\xe4\xbe\x8b\xe3\x81\x88.jp", "\xe4\xbe\x8b\xe3\x81\x88.jp"}, /* raw UTF-8 kept */
-	    {"a\xff.b", "a\\255.b"},                                    /* not UTF-8 */
+	    {"a\xff.b", "a\\255.b"},                                        /* not UTF-8 */
 	    {"evil.com\x01", "evil.com\\001"},
 	    {"back\\slash", "back\\\\slash"},
 	    {"", ""},
 	};
 	for (size_t i = 0; i < N(cases); i++) {
 		struct mb e = main_exts(cases[i].wire, strlen(cases[i].wire), ALPN_H2_H11,
-					sizeof ALPN_H2_H11 - 1);
+		                        sizeof ALPN_H2_H11 - 1);
 		struct mb hs = hello_msg(0x0303, grease_ciphers, N(grease_ciphers), &e);
 		struct mb m = records(&hs, 0x0301, NULL, 0);
 		assert_int_equal(parse(m.b, m.len, NULL), 0);
@@ -313,7 +324,9 @@ static void huge_cipher_list(void **state)
 	struct mb full = {0};
 	mb_str(&full, "771,");
 	for (size_t i = 0; i < nc; i++) {
-		cs[i] = (uint16_t)(0x1000 + i);
+		cs[i] = (uint16_t)(0x1000 + i); /* 0x1a1a and 0x2a2a among them */
+		if ((cs[i] & 0x0f0f) == 0x0a0a && (cs[i] >> 8) == (cs[i] & 0xff))
+			continue;
 		char b[8];
 		snprintf(b, sizeof b, i ? "-%u" : "%u", cs[i]);
 		mb_str(&full, b);
@@ -382,9 +395,9 @@ static void not_a_client_hello(void **state)
 		size_t off;
 		uint8_t v;
 	} pokes[] = {
-	    {0, 0x17},  /* application data record */
-	    {1, 0x02},  /* record major version */
-	    {5, 0x02},  /* ServerHello */
+	    {0, 0x17}, /* application data record */
+	    {1, 0x02}, /* record major version */
+	    {5, 0x02}, /* ServerHello */
 	};
 	for (size_t i = 0; i < N(pokes); i++) {
 		uint8_t keep = m.b[pokes[i].off];
@@ -449,7 +462,10 @@ static void malformed_bodies(void **state)
 
 	/* a broken server_name body is ignored, the hello still fingerprinted */
 	e = (struct mb){0};
-	ext_raw(&e, 0, "\x00\x09\x00\x00\x05ab", 7);
+	ext_raw(&e, 0,
+	        "\x00\x09\x00\x00\x05"
+	        "ab",
+	        7);
 	static const uint16_t one[] = {0x1301};
 	hs = hello_msg(0x0303, one, 1, &e);
 	m = records(&hs, 0x0301, NULL, 0);
@@ -484,18 +500,12 @@ static void version_names(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(main_fields_and_grease),
-	    cmocka_unit_test(split_everywhere),
-	    cmocka_unit_test(split_over_records),
-	    cmocka_unit_test(ja4_spec_example),
-	    cmocka_unit_test(no_sni_no_extensions),
-	    cmocka_unit_test(sni_forms),
-	    cmocka_unit_test(ja4_alpn_rule),
-	    cmocka_unit_test(grease_only_versions),
-	    cmocka_unit_test(huge_cipher_list),
-	    cmocka_unit_test(oversized_hello),
-	    cmocka_unit_test(not_a_client_hello),
-	    cmocka_unit_test(malformed_bodies),
+	    cmocka_unit_test(main_fields_and_grease), cmocka_unit_test(split_everywhere),
+	    cmocka_unit_test(split_over_records),     cmocka_unit_test(ja4_spec_example),
+	    cmocka_unit_test(no_sni_no_extensions),   cmocka_unit_test(sni_forms),
+	    cmocka_unit_test(ja4_alpn_rule),          cmocka_unit_test(grease_only_versions),
+	    cmocka_unit_test(huge_cipher_list),       cmocka_unit_test(oversized_hello),
+	    cmocka_unit_test(not_a_client_hello),     cmocka_unit_test(malformed_bodies),
 	    cmocka_unit_test(version_names),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

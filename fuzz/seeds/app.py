@@ -1,0 +1,162 @@
+#!/usr/bin/python3
+"""Writes the seed corpora of fuzz_dns, fuzz_http and fuzz_tls: small
+messages made here from scratch (no captured traffic), the same shapes the
+unit tests in tests/unit/app/ build.
+
+Run from anywhere: python3 fuzz/seeds/app.py
+The fz_* and found-* files next to them are small inputs libFuzzer found
+(new coverage, or a bug since fixed); they are kept by hand, not written
+here.
+"""
+import os
+import struct
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpus")
+
+
+def write(kind, name, data):
+    d = os.path.join(ROOT, kind)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+# ---- DNS (RFC 1035) ----
+
+def hdr(qid, flags, qd, an, ns=0, ar=0):
+    return struct.pack(">HHHHHH", qid, flags, qd, an, ns, ar)
+
+
+def dn(name):
+    out = b""
+    for label in name.split(".") if name else []:
+        b = label.encode() if isinstance(label, str) else label
+        out += bytes([len(b)]) + b
+    return out + b"\0"
+
+
+def rr(owner, rtype, ttl, rdata):
+    return owner + struct.pack(">HHIH", rtype, 1, ttl, len(rdata)) + rdata
+
+
+def dns_seeds():
+    q = dn("www.example.com") + struct.pack(">HH", 1, 1)
+    write("dns", "query_a", hdr(0x1234, 0x0100, 1, 0) + q)
+    ptr = struct.pack(">H", 0xc00c)
+    resp = hdr(0xbeef, 0x8180, 1, 6) + q
+    resp += rr(ptr, 5, 300, b"\x04edge" + struct.pack(">H", 0xc010))
+    resp += rr(ptr, 1, 60, bytes([93, 184, 216, 34]))
+    resp += rr(ptr, 28, 60, bytes.fromhex("20010db8000000000000000000000001"))
+    resp += rr(ptr, 15, 60, b"\x00\x0a\x04mail" + struct.pack(">H", 0xc010))
+    resp += rr(ptr, 2, 60, b"\x03ns1" + struct.pack(">H", 0xc010))
+    resp += rr(ptr, 16, 60, b"\x05hello")
+    write("dns", "response_mixed", resp)
+    write("dns", "response_cut", resp[:-7])
+    write("dns", "nxdomain", hdr(7, 0x8183, 1, 0, 1, 0) + dn("nope.example") + b"\0\x01\0\x01")
+    write("dns", "self_pointer", hdr(1, 0, 1, 0) + struct.pack(">HHH", 0xc00c, 1, 1))
+    write("dns", "pointer_cycle", hdr(1, 0, 1, 0) + struct.pack(">HHHH", 0xc012, 1, 1, 0xc00c))
+    write("dns", "pointer_oob", hdr(1, 0, 1, 0) + struct.pack(">HHH", 0xc0ff, 1, 1))
+    write("dns", "forward_pointer",
+          hdr(1, 0, 1, 0) + b"\x03www" + struct.pack(">HHH", 0xc000 | 22, 1, 1) + dn("fwd.example"))
+    long_name = ".".join(["a" * 63] * 3 + ["b" * 61])
+    write("dns", "name_255", hdr(1, 0, 1, 0) + dn(long_name) + b"\0\x01\0\x01")
+    mdns = dn("Jane\u2019s iPhone._companion-link._tcp.local".replace("\u2019", "'")) \
+        .replace(b"'", "\u2019".encode())
+    write("dns", "mdns_utf8", hdr(0, 0x8400, 0, 1) + rr(mdns, 33, 120, b"\0\0\0\0\x1f\x90" + dn("x.local")))
+    write("dns", "escapes", hdr(1, 0, 1, 0) + b"\x03a.b\x04\x00 \\\x7f\x03\xc3\xa9\xff\x00\x00\x01\x00\x01")
+
+
+# ---- HTTP (RFC 9112) ----
+
+def http_seeds():
+    write("http", "get_full",
+          b"GET /index.html?q=1 HTTP/1.1\r\nHost: www.example.com:8080\r\n"
+          b"User-Agent: Mozilla/5.0\r\nReferer: http://example.org/\r\n"
+          b"Content-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello")
+    write("http", "lf_only", b"\r\nGET / HTTP/1.0\nHost: a\n\n")
+    write("http", "chunked", b"POST /u HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+    write("http", "cl_list", b"PUT /x HTTP/1.1\r\nhost:h\r\nContent-Length: 7, 7\r\n\r\n")
+    write("http", "obs_fold", b"GET / HTTP/1.1\r\nUser-Agent: a\r\n b\r\n\r\n")
+    write("http", "status", b"HTTP/1.1 200 OK\r\nServer: x\r\n\r\n")
+    write("http", "status_noreason", b"HTTP/1.0 404\r\n\r\n")
+    write("http", "connect", b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
+    write("http", "partial", b"PROPFIND /dav HTTP/1.1\r\nDepth: 1\r\n")
+    write("http", "dup_host", b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
+
+
+# ---- TLS ClientHello (RFC 8446) ----
+
+def ext(t, body):
+    return struct.pack(">HH", t, len(body)) + body
+
+
+def u16list(vals, w=2):
+    b = b"".join(struct.pack(">H", v) for v in vals)
+    return (struct.pack(">H", len(b)) if w == 2 else bytes([len(b)])) + b
+
+
+def sni(name):
+    e = b"\0" + struct.pack(">H", len(name)) + name
+    return ext(0, struct.pack(">H", len(e)) + e)
+
+
+def alpn(*names):
+    lst = b"".join(bytes([len(n)]) + n for n in names)
+    return ext(16, struct.pack(">H", len(lst)) + lst)
+
+
+def hello(legacy, ciphers, exts):
+    body = struct.pack(">H", legacy) + bytes(range(32)) + b"\x20" + bytes(range(0xa0, 0xc0))
+    body += u16list(ciphers) + b"\x01\x00"
+    if exts is not None:
+        body += struct.pack(">H", len(exts)) + exts
+    return b"\x01" + struct.pack(">I", len(body))[1:] + body
+
+
+def records(hs, cuts=(), version=0x0301):
+    out, off = b"", 0
+    cuts = list(cuts)
+    while off < len(hs):
+        n = cuts.pop(0) if cuts else len(hs) - off
+        n = min(n, len(hs) - off)
+        out += struct.pack(">BHH", 22, version, n) + hs[off:off + n]
+        off += n
+    return out
+
+
+def tls_seeds():
+    exts = (ext(0x1a1a, b"") + sni(b"example.com") + ext(10, u16list([0x2a2a, 0x1d, 0x17]))
+            + ext(11, b"\x01\x00") + ext(13, u16list([0x0403, 0x0804, 0x0401]))
+            + alpn(b"h2", b"http/1.1") + ext(43, u16list([0x3a3a, 0x0304, 0x0303], 1))
+            + ext(0x15, b"\0\0\0") + ext(0x4a4a, b"\0"))
+    hs = hello(0x0303, [0x0a0a, 0x1301, 0x1302, 0x1303, 0xc02b, 0x00ff], exts)
+    write("tls", "chrome_like", records(hs))
+    write("tls", "split_records", records(hs, [2, 50, 1]))
+    write("tls", "one_byte_records", records(hs[:40], [1] * 40))
+    write("tls", "cut", records(hs)[:100])
+    write("tls", "no_extensions", records(hello(0x0301, [0x2f, 0x35], None)))
+    order = [0x1b, 0, 0x33, 0x10, 0x4469, 0x17, 0x2d, 0x0d, 0x05, 0x23, 0x12, 0x2b, 0xff01, 0x0b, 0x0a, 0x15]
+    e = b""
+    for t in order:
+        if t == 0:
+            e += sni(b"example.com")
+        elif t == 0x10:
+            e += alpn(b"h2", b"http/1.1")
+        elif t == 0x0d:
+            e += ext(13, u16list([0x0403, 0x0804, 0x0401, 0x0503, 0x0805, 0x0501, 0x0806, 0x0601]))
+        elif t == 0x2b:
+            e += ext(43, u16list([0x0304, 0x0303], 1))
+        else:
+            e += ext(t, b"")
+    cs = [0x1301, 0x1302, 0x1303, 0xc02b, 0xc02f, 0xc02c, 0xc030, 0xcca9, 0xcca8, 0xc013, 0xc014,
+          0x9c, 0x9d, 0x2f, 0x35]
+    write("tls", "ja4_spec_example", records(hello(0x0303, cs, e)))
+    write("tls", "idn_sni", records(hello(0x0303, [0x1301], sni("例え.jp".encode()) + alpn(b"\x30\xab"))))
+    write("tls", "oversized_header", b"\x16\x03\x01\x40\x00\x01\x01\x11\x70")
+    write("tls", "bad_sni_body", records(hello(0x0303, [0x1301], ext(0, b"\x00\x09\x00\x00\x05ab"))))
+
+
+if __name__ == "__main__":
+    dns_seeds()
+    http_seeds()
+    tls_seeds()

@@ -91,16 +91,14 @@ static bool detect(struct yg_flow *f, const uint8_t *p, size_t n)
 		f->app_flags = APP_TLS;
 		return true;
 	}
-	if (yg_http_looks_like_request(p, n)) {
+	int http = yg_http_detect(p, n);
+	if (http > 0) {
 		f->app_flags = APP_HTTP;
 		return true;
 	}
-	/* The longest method token we know is short; past that, give up. */
-	if (n < 10) {
-		/* "GET" without the space yet, or a TLS header cut short. */
-		if (n >= 1 && (p[0] == 0x16 || (p[0] >= 'A' && p[0] <= 'Z')))
-			return false;
-	}
+	/* A method cut short ("PROPFI") or a TLS record header cut short. */
+	if (http == 0 || (n < 3 && p[0] == 0x16))
+		return false;
 	f->app_flags = APP_FAILED;
 	return true;
 }
@@ -157,6 +155,10 @@ static long parse(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 		}
 		w->st.http_reqs++;
 		yg_worker_http(w, f, pkt, toserver, &req);
+		/* A chunked body has no length up front: without following the
+		 * chunks the next request cannot be found, so stop here. */
+		if (req.chunked)
+			return -1;
 		/* Skip the body so a keep-alive connection's next request parses. */
 		size_t used = req.head_len;
 		uint64_t body = req.content_length;

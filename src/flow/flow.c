@@ -430,8 +430,17 @@ void yg_flow_prefetch_bucket(struct yg_flow_table *t, uint32_t h)
 void yg_flow_prefetch_flow(struct yg_flow_table *t, uint32_t h)
 {
 	uint32_t s = *bucket_of(t, h);
-	if (s)
-		__builtin_prefetch(at(t, s), 0, 3);
+	if (s) {
+		const char *f = (const char *)at(t, s);
+		__builtin_prefetch(f, 1, 3);
+		__builtin_prefetch(f + 64, 1, 3);
+	}
+}
+
+const struct yg_flow *yg_flow_peek(struct yg_flow_table *t, uint32_t h)
+{
+	uint32_t s = *bucket_of(t, h);
+	return s ? at(t, s) : NULL;
 }
 
 struct yg_flow *yg_flow_packet(struct yg_flow_table *t, const struct yg_packet *pkt,

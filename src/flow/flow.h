@@ -142,6 +142,9 @@ struct yg_flow *yg_flow_packet(struct yg_flow_table *t, const struct yg_packet *
 uint32_t yg_flow_hash(const struct yg_flow_table *t, const struct yg_packet *pkt);
 void yg_flow_prefetch_bucket(struct yg_flow_table *t, uint32_t h);
 void yg_flow_prefetch_flow(struct yg_flow_table *t, uint32_t h);
+/* The first flow in h's bucket: most often pkt's own flow, a hint for
+ * prefetching what it points to (never dereference more than a hint). */
+const struct yg_flow *yg_flow_peek(struct yg_flow_table *t, uint32_t h);
 struct yg_flow *yg_flow_packet_hashed(struct yg_flow_table *t, const struct yg_packet *pkt,
 				      uint32_t h, bool *ret_toserver, bool *ret_created);
 

@@ -12,7 +12,7 @@
 #include "decode/decode.h"
 
 #define BATCH_PKTS YG_WORKER_BATCH_MAX
-#define INLINE_BATCH 32 /* packets read ahead when one thread does all */
+#define INLINE_BATCH 64 /* packets read ahead when one thread does all */
 #define BATCH_BYTES (512u << 10)
 #define QUEUE_BATCHES 16 /* per worker */
 /* Batches in circulation per worker: the queue, one being processed, one

@@ -282,10 +282,20 @@ void yg_worker_packets(struct yg_worker *w, const struct yg_packet *pkts, unsign
 		if (pkts[i].family)
 			yg_flow_prefetch_bucket(w->ft, h[i]);
 	}
+	for (unsigned i = 0; i < n && i < PREFETCH_AHEAD; i++)
+		if (pkts[i].family)
+			yg_flow_prefetch_flow(w->ft, h[i]);
 	for (unsigned i = 0; i < n; i++) {
 		unsigned k = i + PREFETCH_AHEAD;
 		if (k < n && pkts[k].family)
 			yg_flow_prefetch_flow(w->ft, h[k]);
+		/* Closer to its turn the flow is in cache: fetch its app state. */
+		k = i + PREFETCH_AHEAD / 2;
+		if (k < n && pkts[k].family && pkts[k].payload_len) {
+			const struct yg_flow *f = yg_flow_peek(w->ft, h[k]);
+			if (f && f->app)
+				__builtin_prefetch(f->app, 1, 3);
+		}
 		process(w, &pkts[i], h[i]);
 	}
 }

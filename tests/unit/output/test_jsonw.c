@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -97,6 +98,13 @@ static void eve_time_and_addresses(void **state)
 	struct yg_addr a = {{192, 0, 2, 1}};
 	yg_eve_format_addr(4, &a, buf, sizeof buf);
 	assert_string_equal(buf, "192.0.2.1");
+	for (unsigned v = 0; v < 256; v++) {
+		struct yg_addr x = {{(uint8_t)v, (uint8_t)(255 - v), (uint8_t)(v / 3), 0}};
+		char want[32];
+		snprintf(want, sizeof want, "%u.%u.%u.0", v, 255 - v, v / 3);
+		yg_eve_format_addr(4, &x, buf, sizeof buf);
+		assert_string_equal(buf, want);
+	}
 	struct yg_addr b = {{0x20, 0x01, 0x0d, 0xb8, [15] = 1}};
 	yg_eve_format_addr(6, &b, buf, sizeof buf);
 	assert_string_equal(buf, "2001:db8::1");

@@ -37,7 +37,9 @@ static void usage(FILE *out)
 		"      --home-net LIST    your networks, e.g. 10.0.0.0/8,2001:db8::/32\n"
 		"                         (default: RFC 1918 and fc00::/7)\n"
 		"      --flow-memcap MB   memory for flows and app buffers (default 1024)\n"
-		"      --no-flow-log      do not write flow events\n"
+		"      --eve-types LIST   event types to write besides alert and stats\n"
+		"                         (default dns,http,tls,flow; 'none' for alerts only)\n"
+		"      --no-flow-log      do not write flow events (same as leaving out flow)\n"
 		"  -q, --quiet            no progress line and no summary\n"
 		"\n"
 		"Indicator files are reloaded on SIGHUP and when they change on disk.\n"
@@ -152,9 +154,38 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *ret)
 	return true;
 }
 
+/* "dns,http" -> which protocol records to write; "none" writes none. */
+static int parse_types(const char *list, bool *dns, bool *http, bool *tls, bool *flow)
+{
+	bool d = false, h = false, t = false, f = false;
+	const char *p = list;
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n == 3 && !strncmp(p, "dns", 3))
+			d = true;
+		else if (n == 4 && !strncmp(p, "http", 4))
+			h = true;
+		else if (n == 3 && !strncmp(p, "tls", 3))
+			t = true;
+		else if (n == 4 && !strncmp(p, "flow", 4))
+			f = true;
+		else if (!(n == 4 && !strncmp(p, "none", 4)) && n)
+			return -EINVAL;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	*dns = d;
+	*http = h;
+	*tls = t;
+	*flow = f;
+	return 0;
+}
+
 int yg_cmd_sensor(int argc, char **argv)
 {
-	enum { O_INTEL = 256, O_EVE, O_WORKERS, O_HOME, O_BPF, O_MEMCAP, O_NOFLOW };
+	enum { O_INTEL = 256, O_EVE, O_WORKERS, O_HOME, O_BPF, O_MEMCAP, O_NOFLOW, O_TYPES };
 	static const struct option opts[] = {
 		{"read", required_argument, NULL, 'r'},
 		{"interface", required_argument, NULL, 'i'},
@@ -165,6 +196,7 @@ int yg_cmd_sensor(int argc, char **argv)
 		{"bpf", required_argument, NULL, O_BPF},
 		{"flow-memcap", required_argument, NULL, O_MEMCAP},
 		{"no-flow-log", no_argument, NULL, O_NOFLOW},
+		{"eve-types", required_argument, NULL, O_TYPES},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -173,7 +205,7 @@ int yg_cmd_sensor(int argc, char **argv)
 	const char *intel[MAX_INTEL];
 	unsigned n_intel = 0;
 	unsigned long workers = 1, memcap_mb = 1024;
-	bool quiet = false, flow_log = true;
+	bool quiet = false, flow_log = true, dns_log = true, http_log = true, tls_log = true;
 	struct yg_homenet home;
 	char err[512] = "";
 	yg_homenet_default(&home);
@@ -214,6 +246,13 @@ int yg_cmd_sensor(int argc, char **argv)
 			}
 			break;
 		case O_NOFLOW: flow_log = false; break;
+		case O_TYPES:
+			if (parse_types(optarg, &dns_log, &http_log, &tls_log, &flow_log) < 0) {
+				fprintf(stderr, "yagura sensor: --eve-types: '%s' is not a list of "
+						"dns, http, tls, flow (or none)\n", optarg);
+				return 2;
+			}
+			break;
 		default: usage(stderr); return 2;
 		}
 	}
@@ -282,9 +321,9 @@ int yg_cmd_sensor(int argc, char **argv)
 			.intel = live,
 			.sink = sink,
 			.log_flows = flow_log,
-			.log_dns = true,
-			.log_http = true,
-			.log_tls = true,
+			.log_dns = dns_log,
+			.log_http = http_log,
+			.log_tls = tls_log,
 		},
 		.progress = (!quiet && rfile && isatty(STDERR_FILENO)) ? progress : NULL,
 		.progress_ud = &t0,

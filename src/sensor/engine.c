@@ -141,7 +141,9 @@ static unsigned flow_worker(const struct yg_packet *p, unsigned n)
 	memcpy(b, p->dst.b, 16);
 	a[2] = p->sport;
 	b[2] = p->dport;
-	if (!p->l4_ok || p->frag)
+	/* Ports as the flow table keys them: TCP/UDP only (ICMP's type and
+	 * code differ between request and reply). */
+	if (!p->l4_ok || (p->proto != 6 && p->proto != 17))
 		a[2] = b[2] = 0;
 	uint64_t h = (a[0] ^ b[0]) * 0x9e3779b97f4a7c15ULL + (a[1] ^ b[1]) +
 		     ((a[2] ^ b[2]) << 1) + (a[0] + b[0]) + (a[1] + b[1]) + (a[2] + b[2]) + p->proto;

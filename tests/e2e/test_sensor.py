@@ -449,8 +449,8 @@ def test_workers_on_a_big_generated_capture(tmp_path, run_sensor, yagura):
     pcap, intel = tmp_path / "big.pcap", tmp_path / "big-intel.txt"
     subprocess.run([gencap, str(pcap), "120000", "3000", "7"], check=True, capture_output=True)
     subprocess.run([gencap, "--intel", str(intel), "20000", "7"], check=True, capture_output=True)
-    one = run_sensor(pcap, intel=[intel], args=["--no-flow-log"])
-    two = run_sensor(pcap, intel=[intel], args=["--workers", "2", "--no-flow-log"])
+    one = run_sensor(pcap, intel=[intel])
+    two = run_sensor(pcap, intel=[intel], args=["--workers", "2"])
     assert one.rc == 0 and two.rc == 0, (one.stderr, two.stderr)
     for run in (one, two):
         assert run.stats["decoder"]["pkts"] == 120000
@@ -458,6 +458,13 @@ def test_workers_on_a_big_generated_capture(tmp_path, run_sensor, yagura):
     for kind in ("dns", "http", "tls"):
         assert len(one.of(kind)) == len(two.of(kind)) > 100, kind
         assert one.stats["app_layer"][kind] == two.stats["app_layer"][kind]
+
+    def flows(run):
+        return sorted((f["src_ip"], f.get("src_port"), f["dest_ip"], f.get("dest_port"), f["proto"],
+                       f["flow"]["pkts_toserver"], f["flow"]["pkts_toclient"]) for f in run.of("flow"))
+    # Both directions of every flow (ICMP replies too) meet in one worker.
+    assert flows(one) == flows(two)
+    assert any(f[4] == "ICMP" and f[6] > 0 for f in flows(two))
 
     def dns_names(run):
         return sorted(e["dns"].get("rrname", "") for e in run.of("dns"))

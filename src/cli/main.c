@@ -14,6 +14,7 @@ static const struct {
 } commands[] = {
 	{"sensor", yg_cmd_sensor, "decode traffic and match it against indicator sets"},
 	{"hub", yg_cmd_hub, "the sharing hub: TAXII 2.1 server and its admin commands"},
+	{"mail", yg_cmd_mail, "analyze suspicious e-mail: headers, URLs, attachments, spoofing"},
 };
 
 static void usage(FILE *out)

@@ -258,7 +258,7 @@ static void alert(struct yg_worker *w, struct yg_flow *f, const struct yg_packet
 	yg_eve_begin(&w->eve, pkt->ts_us, "alert", f->flow_id, &t);
 	yg_jsonw_kv_str(j, "direction", toserver ? "to_server" : "to_client");
 	const char *app = NULL;
-	switch (f->app_flags) {
+	switch (app_proto(f)) {
 	case APP_DNS: app = "dns"; break;
 	case APP_HTTP: app = "http"; break;
 	case APP_TLS: app = "tls"; break;

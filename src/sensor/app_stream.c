@@ -38,9 +38,12 @@ static void stream_drop_buf(struct yg_worker *w, struct stream *s)
 	s->len = s->cap = 0;
 }
 
-static void stream_done(struct yg_worker *w, struct stream *s)
+static void stream_done(struct yg_worker *w, struct yg_flow *f, struct stream *s, bool toserver)
 {
 	s->done = true;
+	/* Remembered in the flow's first cache line too, so later packets of
+	 * this direction need not touch the app state at all. */
+	f->app_flags |= toserver ? APP_DONE_TS : APP_DONE_TC;
 	stream_drop_buf(w, s);
 }
 
@@ -64,7 +67,7 @@ void yg_worker_app_udp(struct yg_worker *w, struct yg_flow *f, const struct yg_p
 		anomaly(w, an);
 	if (r < 0)
 		return;
-	f->app_flags = APP_DNS;
+	set_proto(f, APP_DNS);
 	w->st.dns_msgs++;
 	yg_worker_dns(w, f, pkt, toserver, &w->dns);
 }
@@ -84,22 +87,22 @@ static unsigned cap_for(uint8_t app)
 static bool detect(struct yg_flow *f, const uint8_t *p, size_t n)
 {
 	if (is_dns_port(f->srv_port) || is_dns_port(f->cli_port)) {
-		f->app_flags = APP_DNS;
+		set_proto(f, APP_DNS);
 		return true;
 	}
 	if (yg_tls_looks_like_handshake(p, n)) {
-		f->app_flags = APP_TLS;
+		set_proto(f, APP_TLS);
 		return true;
 	}
 	int http = yg_http_detect(p, n);
 	if (http > 0) {
-		f->app_flags = APP_HTTP;
+		set_proto(f, APP_HTTP);
 		return true;
 	}
 	/* A method cut short ("PROPFI") or a TLS record header cut short. */
 	if (http == 0 || (n < 3 && p[0] == 0x16))
 		return false;
-	f->app_flags = APP_FAILED;
+	set_proto(f, APP_FAILED);
 	return true;
 }
 
@@ -110,18 +113,18 @@ static bool detect(struct yg_flow *f, const uint8_t *p, size_t n)
 static long parse(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 		  const struct yg_packet *pkt, bool toserver, const uint8_t *p, size_t n)
 {
-	if (f->app_flags == APP_UNKNOWN) {
+	if (app_proto(f) == APP_UNKNOWN) {
 		if (!toserver) {
 			/* A server that speaks first is none of DNS over TCP
 			 * (port-detected), HTTP or TLS: stop reading its side. */
 			if (!is_dns_port(f->srv_port) && !is_dns_port(f->cli_port))
 				return -1;
-			f->app_flags = APP_DNS;
+			set_proto(f, APP_DNS);
 		} else if (!detect(f, p, n)) {
 			return 0;
 		}
 	}
-	switch (f->app_flags) {
+	switch (app_proto(f)) {
 	case APP_DNS: {
 		if (n < 2)
 			return 0;
@@ -207,7 +210,7 @@ static long parse(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 static bool stream_append(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 			  const uint8_t *p, size_t n)
 {
-	unsigned cap = cap_for(f->app_flags);
+	unsigned cap = cap_for(app_proto(f));
 	if ((size_t)s->len + n > cap)
 		return false;
 	if (s->len + n > s->cap) {
@@ -250,7 +253,7 @@ static void feed(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 		}
 		long used = parse(w, f, s, pkt, toserver, p, n);
 		if (used < 0) {
-			stream_done(w, s);
+			stream_done(w, f, s, toserver);
 			return;
 		}
 		if (used == 0)
@@ -260,7 +263,7 @@ static void feed(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 	}
 	if (n == 0)
 		return;
-	if (f->app_flags == APP_UNKNOWN && toserver && s->len > 0) {
+	if (app_proto(f) == APP_UNKNOWN && toserver && s->len > 0) {
 		/* Decide on the buffered head plus the new bytes before the
 		 * buffer is sized for a protocol. */
 		uint8_t head[16];
@@ -271,13 +274,13 @@ static void feed(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 		detect(f, head, k + more);
 	}
 	if (!stream_append(w, f, s, p, n)) {
-		if (f->app_flags == APP_TLS)
+		if (app_proto(f) == APP_TLS)
 			anomaly(w, YG_ANOM_TLS_HELLO_TOO_BIG);
-		else if (f->app_flags == APP_HTTP)
+		else if (app_proto(f) == APP_HTTP)
 			anomaly(w, YG_ANOM_HTTP_TOO_LONG);
-		else if (f->app_flags == APP_UNKNOWN)
-			f->app_flags = APP_FAILED;
-		stream_done(w, s);
+		else if (app_proto(f) == APP_UNKNOWN)
+			set_proto(f, APP_FAILED);
+		stream_done(w, f, s, toserver);
 		return;
 	}
 	if (s->len == n) /* the bytes were just tried above; wait for more */
@@ -292,7 +295,7 @@ static void feed(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 		}
 		long used = parse(w, f, s, pkt, toserver, s->buf + off, s->len - off);
 		if (used < 0) {
-			stream_done(w, s);
+			stream_done(w, f, s, toserver);
 			return;
 		}
 		if (used == 0)
@@ -308,7 +311,7 @@ static void feed(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 void yg_worker_app_tcp(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 		       bool toserver)
 {
-	if (f->app_flags == APP_FAILED)
+	if (app_proto(f) == APP_FAILED || (f->app_flags & (toserver ? APP_DONE_TS : APP_DONE_TC)))
 		return;
 	bool syn = pkt->tcp_flags & YG_TCP_SYN;
 	if (!pkt->payload_len && !syn)
@@ -344,7 +347,7 @@ void yg_worker_app_tcp(struct yg_worker *w, struct yg_flow *f, const struct yg_p
 	if (d > 0) {
 		/* A hole: without reassembly the bytes after it cannot be trusted. */
 		anomaly(w, YG_ANOM_STREAM_GAP);
-		stream_done(w, s);
+		stream_done(w, f, s, toserver);
 		return;
 	}
 	if (d < 0) {

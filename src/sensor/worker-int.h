@@ -15,6 +15,22 @@ enum app_proto {
 	APP_FAILED, /* looked at the first bytes and recognised nothing */
 };
 
+/* struct yg_flow.app_flags: the protocol in the low bits, and whether each
+ * direction is finished (so its packets skip the app layer untouched). */
+#define APP_MASK 0x0f
+#define APP_DONE_TS 0x40
+#define APP_DONE_TC 0x80
+
+static inline uint8_t app_proto(const struct yg_flow *f)
+{
+	return f->app_flags & APP_MASK;
+}
+
+static inline void set_proto(struct yg_flow *f, uint8_t proto)
+{
+	f->app_flags = (uint8_t)((f->app_flags & ~APP_MASK) | proto);
+}
+
 /* One direction of a TCP connection, as far as the app layer follows it. */
 struct stream {
 	uint32_t next_seq;

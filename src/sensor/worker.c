@@ -71,7 +71,7 @@ static void flow_event(struct yg_worker *w, struct yg_flow *f, enum yg_flow_end 
 	struct flow_app *a = f->app;
 	yg_worker_tuple(f, true, &t);
 	yg_eve_begin(&w->eve, f->last_us, "flow", f->flow_id, &t);
-	const char *app = app_name(f->app_flags);
+	const char *app = app_name(app_proto(f));
 	if (app)
 		yg_jsonw_kv_str(j, "app_proto", app);
 	yg_jsonw_key(j, "flow");

@@ -15,6 +15,7 @@ static const struct {
 	{"sensor", yg_cmd_sensor, "decode traffic and match it against indicator sets"},
 	{"hub", yg_cmd_hub, "the sharing hub: TAXII 2.1 server and its admin commands"},
 	{"mail", yg_cmd_mail, "analyze suspicious e-mail: headers, URLs, attachments, spoofing"},
+	{"intel", yg_cmd_intel, "export indicator sets: IDS rules, firewall, RPZ, lists, STIX"},
 };
 
 static void usage(FILE *out)

@@ -27,6 +27,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	yg_route_parse(text, plen, &rt);
 	if (rt.kind != YG_ROUTE_NOT_FOUND && rt.object_id[0] && strlen(rt.object_id) > YG_ROUTE_ID_MAX)
 		abort();
+	/* Only an organization name comes out of a REST path, and only whole. */
+	if (yg_route_is_rest(rt.kind) && rt.kind != YG_ROUTE_REST_ORG && rt.object_id[0])
+		abort();
+	if (rt.kind == YG_ROUTE_REST_ORG && (!rt.object_id[0] || strchr(rt.object_id, '/')))
+		abort();
 	struct yg_kv args[YG_HUB_MAX_ARGS];
 	size_t n = 0;
 	char *line = nl ? nl + 1 : NULL;
@@ -36,6 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			*end = '\0';
 		yg_taxii_accept_ok(line);
 		yg_taxii_content_type_ok(line);
+		yg_rest_accept_ok(line);
 		line = end ? end + 1 : NULL;
 	}
 	while (line && n < YG_HUB_MAX_ARGS) {

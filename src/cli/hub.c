@@ -3,6 +3,10 @@
  *
  *   yagura hub --listen 127.0.0.1:8443 --data DIR [--tls-cert F --tls-key F]
  *              [--threads N] [--max-body BYTES] [--timeout SECONDS]
+ *              [--cache-mb N | --no-cache]
+ *
+ * --threads defaults to the number of cores (at least 2); --cache-mb sizes
+ * the answer cache of listings (src/hub/cache.h, 64 MiB by default).
  *
  * Prints "listening on ADDR port N" to stderr once it serves; SIGTERM or
  * SIGINT stops it after the requests in flight finish (10 s at most).
@@ -13,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "hub/hub.h"
@@ -24,6 +29,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: yagura hub --listen ADDR:PORT --data DIR [--tls-cert FILE --tls-key FILE]\n"
 		     "                  [--threads N] [--max-body BYTES] [--timeout SECONDS]\n"
+		     "                  [--cache-mb N | --no-cache]\n"
 		     "       yagura hub admin --data DIR ...   (yagura hub admin --help)\n");
 }
 
@@ -72,7 +78,11 @@ int yg_cmd_hub(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "admin"))
 		return yg_cmd_hub_admin(argc - 1, argv + 1);
 	const char *listen = "127.0.0.1:8443", *data = NULL, *cert_path = NULL, *key_path = NULL;
-	unsigned long long threads = 4, max_body = YG_HUB_MAX_BODY_DEFAULT, timeout = 30;
+	/* One server thread per core, each with its own store connection. */
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+	unsigned long long threads = cores < 2 ? 2 : cores > 64 ? 64 : (unsigned long long)cores;
+	unsigned long long max_body = YG_HUB_MAX_BODY_DEFAULT, timeout = 30, cache_mb = 0;
+	bool no_cache = false;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -94,6 +104,11 @@ int yg_cmd_hub(int argc, char **argv)
 			ok = parse_uint(v, 1ull << 30, &max_body) && max_body > 0;
 		} else if (!strcmp(a, "--timeout") && v) {
 			ok = parse_uint(v, 3600, &timeout) && timeout > 0;
+		} else if (!strcmp(a, "--cache-mb") && v) {
+			ok = parse_uint(v, 4096, &cache_mb) && cache_mb > 0;
+		} else if (!strcmp(a, "--no-cache")) {
+			no_cache = true;
+			continue;
 		} else {
 			fprintf(stderr, "yagura hub: unknown or incomplete option '%s'\n", a);
 			usage(stderr);
@@ -138,7 +153,8 @@ int yg_cmd_hub(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	struct yg_hub_config hc = {.data_dir = data, .threads = (unsigned)threads,
-				   .max_body = max_body};
+				   .max_body = max_body,
+				   .cache_mb = no_cache ? -1 : (int)cache_mb};
 	int r = yg_hub_new(&hc, &hub);
 	if (r < 0) {
 		fprintf(stderr, "yagura hub: cannot open the store in %s: %s\n", data, strerror(-r));

@@ -51,20 +51,56 @@ void yg_buf_adds(struct yg_buf *b, const char *s)
 	yg_buf_add(b, s, strlen(s));
 }
 
+/* Length of the well-formed UTF-8 sequence at s (RFC 3629: no overlong
+ * forms, no surrogates, nothing past U+10FFFF), 0 when there is none. */
+static size_t utf8_len(const unsigned char *s)
+{
+	unsigned c = s[0];
+	size_t n;
+	unsigned min;
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2;
+		min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3;
+		min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4;
+		min = 0x10000;
+	} else {
+		return 0;
+	}
+	unsigned cp = c & (0x7f >> n);
+	for (size_t i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80) /* also stops at the NUL */
+			return 0;
+		cp = (cp << 6) | (s[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
 void yg_buf_add_json_string(struct yg_buf *b, const char *s)
 {
 	yg_buf_add(b, "\"", 1);
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
+	for (const unsigned char *c = (const unsigned char *)s; *c;) {
+		size_t n = utf8_len(c);
 		if (*c == '"' || *c == '\\') {
 			char e[2] = {'\\', (char)*c};
 			yg_buf_add(b, e, 2);
-		} else if (*c < 0x20) {
+		} else if (*c < 0x20 || n == 0) {
 			char e[8];
 			snprintf(e, sizeof e, "\\u%04x", *c);
 			yg_buf_add(b, e, 6);
 		} else {
-			yg_buf_add(b, c, 1);
+			yg_buf_add(b, c, n);
+			c += n;
+			continue;
 		}
+		c++;
 	}
 	yg_buf_add(b, "\"", 1);
 }

@@ -21,7 +21,8 @@ void yg_buf_init(struct yg_buf *b, size_t max);
 void yg_buf_release(struct yg_buf *b);
 void yg_buf_add(struct yg_buf *b, const void *data, size_t n);
 void yg_buf_adds(struct yg_buf *b, const char *s);
-/* Appends s as a JSON string literal (quotes and escapes). */
+/* Appends s as a JSON string literal (quotes and escapes). Bytes that are
+ * not well-formed UTF-8 become \u00XX, so the output is always valid JSON. */
 void yg_buf_add_json_string(struct yg_buf *b, const char *s);
 /* NUL-terminated bytes; NULL when the buffer failed. Caller frees. */
 char *yg_buf_take(struct yg_buf *b, size_t *ret_len);

@@ -7,17 +7,33 @@
 
 #include <jansson.h>
 
+#include "hub/cache.h"
 #include "hub/hub.h"
 #include "hub/route.h"
 
 #define YG_HUB_MAX_STORES 64
 #define YG_HUB_LAT_BUCKETS 10
+#define YG_HUB_AUTH_SLOTS 256
 
 struct yg_hub {
 	struct yg_hub_config cfg;
 	struct yg_store *stores[YG_HUB_MAX_STORES];
 	pthread_mutex_t locks[YG_HUB_MAX_STORES];
 	size_t n_stores;
+	/* A connection that never writes, so its data_version moves with every
+	 * commit of anyone (store.h): the generation of the answer cache. */
+	struct yg_store *watch;
+	pthread_mutex_t watch_lock;
+	struct yg_cache *cache; /* NULL when disabled */
+	struct yg_auth_slot {
+		bool used;
+		uint64_t gen;
+		uint8_t hash[YG_TOKEN_HASH_LEN];
+		int64_t org_id;
+		enum yg_role role;
+		char org_name[YG_STORE_NAME_MAX + 1];
+	} auth[YG_HUB_AUTH_SLOTS]; /* tokens by hash[0]; hub.c */
+	pthread_mutex_t auth_lock;
 	atomic_uint next_slot;
 	char identity[64];
 	char default_coll[37];
@@ -28,11 +44,15 @@ struct yg_hub {
 	atomic_ullong lat_count;
 };
 
-/* The authenticated caller. */
+/* The authenticated caller (org 0: no token), and the store generation
+ * its request saw before reading anything (cache.h); without gen_ok
+ * nothing is cached for it. */
 struct yg_caller {
 	int64_t org_id;
 	enum yg_role role;
 	char org_name[YG_STORE_NAME_MAX + 1];
+	uint64_t gen;
+	bool gen_ok;
 };
 
 /* Fills r with a TAXII error object (section 3.6.1). */
@@ -42,6 +62,15 @@ void yg_resp_error(struct yg_resp *r, int status, const char *title, const char 
 void yg_resp_json(struct yg_resp *r, int status, json_t *j);
 
 void yg_resp_header(struct yg_resp *r, const char *name, const char *value);
+
+/* What the caller may do with a collection: its role and its organization
+ * must both be allowed (taxii.c). */
+int yg_taxii_access(struct yg_store *st, const struct yg_caller *who,
+		    const struct yg_collection *c, bool *ret_read, bool *ret_write);
+
+/* The REST endpoints under /api/v1/ (rest.c); the caller is authenticated. */
+int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
+		   const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp);
 
 /* The TAXII endpoints. */
 int yg_taxii_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,

@@ -35,14 +35,20 @@ void yg_resp_release(struct yg_resp *r)
 {
 	if (!r)
 		return;
-	free(r->body);
+	if (r->body_free)
+		r->body_free(r->body_cls);
+	else
+		free(r->body);
 	r->body = NULL;
+	r->body_free = NULL;
+	r->body_cls = NULL;
+	r->body_in_fd = false;
 	r->len = 0;
 }
 
 void yg_resp_json(struct yg_resp *r, int status, json_t *j)
 {
-	free(r->body);
+	yg_resp_release(r);
 	r->body = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	if (!r->body) {
@@ -306,6 +312,15 @@ int yg_hub_new(const struct yg_hub_config *cfg, struct yg_hub **ret)
 		h->n_stores = i + 1;
 	}
 	r = yg_hub_bootstrap(h->stores[0], h->identity, h->default_coll);
+	if (r < 0 || cfg->cache_mb < 0)
+		goto out;
+	r = yg_store_sqlite_open(h->data_dir, &h->watch);
+	if (r < 0)
+		goto out;
+	pthread_mutex_init(&h->watch_lock, NULL);
+	pthread_mutex_init(&h->auth_lock, NULL);
+	size_t mb = cfg->cache_mb ? (size_t)cfg->cache_mb : 64;
+	r = yg_cache_new(mb << 20, 4096, &h->cache);
 out:
 	if (r < 0) {
 		yg_hub_free(h);
@@ -323,6 +338,12 @@ void yg_hub_free(struct yg_hub *h)
 		yg_store_close(h->stores[i]);
 		pthread_mutex_destroy(&h->locks[i]);
 	}
+	if (h->watch) {
+		yg_store_close(h->watch);
+		pthread_mutex_destroy(&h->watch_lock);
+		pthread_mutex_destroy(&h->auth_lock);
+	}
+	yg_cache_free(h->cache);
 	free(h);
 }
 
@@ -362,7 +383,7 @@ static off_t file_size(const char *dir, const char *name)
 static void metrics(struct yg_hub *h, struct yg_store *st, struct yg_resp *resp)
 {
 	struct yg_buf b;
-	char line[256];
+	char line[1024];
 	yg_buf_init(&b, 1 << 20);
 	yg_buf_adds(&b, "# HELP yagura_hub_requests_total HTTP requests answered, by status.\n"
 			"# TYPE yagura_hub_requests_total counter\n");
@@ -403,6 +424,22 @@ static void metrics(struct yg_hub *h, struct yg_store *st, struct yg_resp *resp)
 		 "# TYPE yagura_hub_store_bytes gauge\nyagura_hub_store_bytes %lld\n",
 		 (long long)objects, bytes);
 	yg_buf_adds(&b, line);
+	struct yg_cache_stats cs;
+	yg_cache_stats(h->cache, &cs);
+	snprintf(line, sizeof line,
+		 "# HELP yagura_hub_cache_hits_total Answers served from the answer cache.\n"
+		 "# TYPE yagura_hub_cache_hits_total counter\nyagura_hub_cache_hits_total %llu\n"
+		 "# HELP yagura_hub_cache_misses_total Cacheable requests answered from the store.\n"
+		 "# TYPE yagura_hub_cache_misses_total counter\nyagura_hub_cache_misses_total %llu\n",
+		 (unsigned long long)cs.hits, (unsigned long long)cs.misses);
+	yg_buf_adds(&b, line);
+	snprintf(line, sizeof line,
+		 "# HELP yagura_hub_cache_bytes Bytes held by the answer cache.\n"
+		 "# TYPE yagura_hub_cache_bytes gauge\nyagura_hub_cache_bytes %zu\n"
+		 "# HELP yagura_hub_cache_flushes_total Store generations the cache has seen.\n"
+		 "# TYPE yagura_hub_cache_flushes_total counter\nyagura_hub_cache_flushes_total %llu\n",
+		 cs.bytes, (unsigned long long)cs.flushes);
+	yg_buf_adds(&b, line);
 	resp->body = yg_buf_take(&b, &resp->len);
 	if (!resp->body) {
 		yg_resp_error(resp, 500, "out of memory", NULL);
@@ -412,9 +449,50 @@ static void metrics(struct yg_hub *h, struct yg_store *st, struct yg_resp *resp)
 	resp->content_type = "text/plain; version=0.0.4";
 }
 
+/* Live tokens seen under the current store generation (who->gen): a slot
+ * counts only while the generation it was filled under is still current,
+ * so a revoked token, or one of a removed organization, fails at once.
+ * Unknown tokens are never kept. */
+static bool auth_cached(struct yg_hub *h, const uint8_t hash[YG_TOKEN_HASH_LEN],
+			struct yg_caller *who)
+{
+	if (!who->gen_ok || !h->cache)
+		return false;
+	struct yg_auth_slot *a = &h->auth[hash[0] % YG_HUB_AUTH_SLOTS];
+	bool hit = false;
+	pthread_mutex_lock(&h->auth_lock);
+	if (a->used && a->gen == who->gen && !memcmp(a->hash, hash, YG_TOKEN_HASH_LEN)) {
+		who->org_id = a->org_id;
+		who->role = a->role;
+		memcpy(who->org_name, a->org_name, sizeof who->org_name);
+		hit = true;
+	}
+	pthread_mutex_unlock(&h->auth_lock);
+	return hit;
+}
+
+static void auth_keep(struct yg_hub *h, const uint8_t hash[YG_TOKEN_HASH_LEN],
+		      const struct yg_caller *who)
+{
+	if (!who->gen_ok || !h->cache)
+		return;
+	struct yg_auth_slot *a = &h->auth[hash[0] % YG_HUB_AUTH_SLOTS];
+	pthread_mutex_lock(&h->auth_lock);
+	/* A slot filled under a newer generation stays. */
+	if (!a->used || a->gen <= who->gen) {
+		a->used = true;
+		a->gen = who->gen;
+		memcpy(a->hash, hash, YG_TOKEN_HASH_LEN);
+		a->org_id = who->org_id;
+		a->role = who->role;
+		memcpy(a->org_name, who->org_name, sizeof a->org_name);
+	}
+	pthread_mutex_unlock(&h->auth_lock);
+}
+
 /* 401 unless the request carries a live token; fills *who. */
-static bool authenticate(struct yg_store *st, const struct yg_req *req, struct yg_caller *who,
-			 struct yg_resp *resp)
+static bool authenticate(struct yg_hub *h, struct yg_store *st, const struct yg_req *req,
+			 struct yg_caller *who, struct yg_resp *resp)
 {
 	const char *tok;
 	size_t len;
@@ -424,14 +502,20 @@ static bool authenticate(struct yg_store *st, const struct yg_req *req, struct y
 	const char *why = "a bearer token is required";
 	if (yg_auth_bearer(req->authorization, &tok, &len) == 0) {
 		why = "the token is unknown or revoked";
-		if (yg_auth_token_shaped(tok, len) && yg_auth_token_hash(tok, len, hash) == 0 &&
-		    st->ops->token_lookup(st, hash, &t) == 0 && !t.revoked &&
-		    st->ops->org_get(st, t.org_id, &org) == 0) {
-			who->org_id = org.id;
-			who->role = t.role;
-			memcpy(who->org_name, org.name, sizeof org.name);
-			resp->org_id = org.id;
-			memcpy(resp->org_name, org.name, sizeof org.name);
+		bool ok = yg_auth_token_shaped(tok, len) && yg_auth_token_hash(tok, len, hash) == 0;
+		if (ok && !auth_cached(h, hash, who)) {
+			ok = st->ops->token_lookup(st, hash, &t) == 0 && !t.revoked &&
+			     st->ops->org_get(st, t.org_id, &org) == 0;
+			if (ok) {
+				who->org_id = org.id;
+				who->role = t.role;
+				memcpy(who->org_name, org.name, sizeof org.name);
+				auth_keep(h, hash, who);
+			}
+		}
+		if (ok) {
+			resp->org_id = who->org_id;
+			memcpy(resp->org_name, who->org_name, sizeof resp->org_name);
 			return true;
 		}
 	}
@@ -473,13 +557,30 @@ int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *re
 		resp->content_type = "application/json";
 		return 0;
 	}
+	struct yg_caller who = {0};
+	/* The generation first: whatever this request reads next is at least
+	 * as new as it (cache.h). */
+	if (h->cache) {
+		pthread_mutex_lock(&h->watch_lock);
+		who.gen_ok = h->watch->ops->data_version(h->watch, &who.gen) == 0;
+		pthread_mutex_unlock(&h->watch_lock);
+	}
 	size_t slot = acquire(h);
 	struct yg_store *st = h->stores[slot];
-	struct yg_caller who = {0};
-	if (!anonymous_ok(req, rt.kind) && !authenticate(st, req, &who, resp))
+	bool rest = yg_route_is_rest(rt.kind);
+	if (!anonymous_ok(req, rt.kind) && !authenticate(h, st, req, &who, resp)) {
+		if (rest)
+			resp->content_type = YG_REST_MEDIA;
 		goto out;
+	}
 	if (req->args_overflow) {
 		yg_resp_error(resp, 400, "bad request", "too many query parameters");
+		if (rest)
+			resp->content_type = YG_REST_MEDIA;
+		goto out;
+	}
+	if (rest) {
+		yg_rest_handle(h, st, &who, &rt, req, resp);
 		goto out;
 	}
 	switch (rt.kind) {

@@ -1,12 +1,15 @@
 /*
  * The sharing hub's request layer: authenticates each request by its bearer
  * token (except GETs without any Authorization header of the TAXII routes,
- * which see only public collections and their TLP:CLEAR objects), routes it (route.h) and answers it (TAXII 2.1 in taxii.c,
- * /healthz, /metrics). Independent of the HTTP library: server.c feeds it
- * requests from libmicrohttpd; tests may feed it directly.
+ * which see only public collections and their TLP:CLEAR objects), routes it
+ * (route.h) and answers it (TAXII 2.1 in taxii.c, the REST API under
+ * /api/v1/ in rest.c, /healthz, /metrics). Independent of the HTTP library:
+ * server.c feeds it requests from libmicrohttpd; tests may feed it directly.
  *
  * A yg_hub owns one store connection per worker thread (store.h is one
- * thread at a time per handle) and the request metrics.
+ * thread at a time per handle), one more that only reads the store's
+ * generation, the answer cache of listings and of tokens (cache.h; valid
+ * while no commit happened anywhere), and the request metrics.
  */
 #ifndef YG_HUB_HUB_H
 #define YG_HUB_HUB_H
@@ -26,6 +29,7 @@ struct yg_hub_config {
 	const char *data_dir;
 	unsigned threads;     /* store connections; one per server worker */
 	size_t max_body;      /* advertised as max_content_length */
+	int cache_mb;         /* answer cache (cache.h): 0 = 64 MiB, < 0 = none */
 };
 
 /* One request, borrowed from the server for the call. Strings are
@@ -44,11 +48,20 @@ struct yg_req {
 	size_t body_len;
 };
 
-/* One response; body is malloc'ed and owned by the response. */
+/* One response. body is malloc'ed and owned by the response, unless
+ * body_free is set: then the body is lent (a cached answer, cache.h) and
+ * releasing the response calls body_free(body_cls) instead of free. */
 struct yg_resp {
 	int status;
 	char *body;
 	size_t len;
+	void (*body_free)(void *cls);
+	void *body_cls;
+	/* With body_in_fd, the lent body is also the first len bytes of the
+	 * file body_fd (owned by the lender), which a server may send with
+	 * sendfile instead of copying the bytes into its socket. */
+	bool body_in_fd;
+	int body_fd;
 	const char *content_type;
 	char hdr_name[YG_HUB_MAX_HEADERS][32];
 	char hdr_value[YG_HUB_MAX_HEADERS][64];

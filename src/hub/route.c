@@ -19,6 +19,29 @@ static bool seg_is(const struct seg *s, const char *lit)
 	return s->n == strlen(lit) && !memcmp(s->p, lit, s->n);
 }
 
+/* /api/v1/...: segs[0] and segs[1] are "api" "v1". */
+static void rest_route(const struct seg *segs, size_t n, struct yg_route *ret)
+{
+	ret->kind = YG_ROUTE_REST_NOT_FOUND;
+	if (n == 3 && seg_is(&segs[2], "whoami"))
+		ret->kind = YG_ROUTE_REST_WHOAMI;
+	else if (n == 3 && seg_is(&segs[2], "collections"))
+		ret->kind = YG_ROUTE_REST_COLLECTIONS;
+	else if (n == 3 && seg_is(&segs[2], "orgs"))
+		ret->kind = YG_ROUTE_REST_ORGS;
+	else if (n == 4 && seg_is(&segs[2], "orgs") && segs[3].n <= YG_ROUTE_ID_MAX) {
+		/* A name or an identity id; the store compares it as a value. */
+		memcpy(ret->object_id, segs[3].p, segs[3].n);
+		ret->object_id[segs[3].n] = '\0';
+		ret->kind = YG_ROUTE_REST_ORG;
+	}
+}
+
+bool yg_route_is_rest(enum yg_route_kind kind)
+{
+	return kind >= YG_ROUTE_REST_NOT_FOUND && kind <= YG_ROUTE_REST_COLLECTIONS;
+}
+
 void yg_route_parse(const char *path, size_t len, struct yg_route *ret)
 {
 	memset(ret, 0, sizeof *ret);
@@ -47,6 +70,10 @@ void yg_route_parse(const char *path, size_t len, struct yg_route *ret)
 	}
 	if (n == 1 && seg_is(&segs[0], "metrics")) {
 		ret->kind = YG_ROUTE_METRICS;
+		return;
+	}
+	if (n >= 2 && seg_is(&segs[0], "api") && seg_is(&segs[1], "v1")) {
+		rest_route(segs, n, ret);
 		return;
 	}
 	if (n < 1 || !seg_is(&segs[0], "taxii2"))
@@ -157,6 +184,38 @@ static bool range_ok(const char *p, size_t n, bool allow_wild)
 		q = next;
 	}
 	return true;
+}
+
+/* One media range of an Accept header: application/json, application/ *
+ * or * / *, whatever its parameters. */
+static bool json_range_ok(const char *p, size_t n)
+{
+	while (n && ows(*p)) {
+		p++;
+		n--;
+	}
+	const char *semi = memchr(p, ';', n);
+	size_t tn = semi ? (size_t)(semi - p) : n;
+	while (tn && ows(p[tn - 1]))
+		tn--;
+	return (tn == 16 && !strncasecmp(p, "application/json", 16)) ||
+	       (tn == 3 && !memcmp(p, "*/*", 3)) || (tn == 13 && !strncasecmp(p, "application/*", 13));
+}
+
+bool yg_rest_accept_ok(const char *accept)
+{
+	if (!accept)
+		return true;
+	const char *p = accept;
+	for (;;) {
+		const char *comma = strchr(p, ',');
+		size_t n = comma ? (size_t)(comma - p) : strlen(p);
+		if (json_range_ok(p, n))
+			return true;
+		if (!comma)
+			return false;
+		p = comma + 1;
+	}
 }
 
 bool yg_taxii_accept_ok(const char *accept)

@@ -17,6 +17,11 @@
  *   /taxii2/api/collections/<uuid>/objects/<stix-id>/
  *   /taxii2/api/collections/<uuid>/objects/<stix-id>/versions/
  *   /taxii2/api/collections/<uuid>/manifest/
+ *   /api/v1/whoami                                  REST (rest.c)
+ *   /api/v1/orgs
+ *   /api/v1/orgs/<name or identity id>
+ *   /api/v1/collections
+ *   /api/v1/<anything else>                         REST 404
  *
  * The trailing '/' may be left out.
  */
@@ -39,6 +44,11 @@ enum yg_route_kind {
 	YG_ROUTE_OBJECT,
 	YG_ROUTE_VERSIONS,
 	YG_ROUTE_MANIFEST,
+	YG_ROUTE_REST_NOT_FOUND, /* under /api/v1/ but no such resource */
+	YG_ROUTE_REST_WHOAMI,
+	YG_ROUTE_REST_ORGS,
+	YG_ROUTE_REST_ORG,
+	YG_ROUTE_REST_COLLECTIONS,
 };
 
 #define YG_ROUTE_ID_MAX 300 /* type (<= 250) + "--" + uuid */
@@ -46,7 +56,7 @@ enum yg_route_kind {
 struct yg_route {
 	enum yg_route_kind kind;
 	char uuid[37];                  /* collection or status */
-	char object_id[YG_ROUTE_ID_MAX + 1];
+	char object_id[YG_ROUTE_ID_MAX + 1]; /* object; for REST_ORG the organization */
 };
 
 #define YG_TAXII_MEDIA "application/taxii+json;version=2.1"
@@ -54,6 +64,15 @@ struct yg_route {
 
 /* Fills *ret (kind NOT_FOUND when no route matches); never fails. */
 void yg_route_parse(const char *path, size_t len, struct yg_route *ret);
+
+/* Whether a route is of the REST API (its answers are application/json). */
+bool yg_route_is_rest(enum yg_route_kind kind);
+
+#define YG_REST_MEDIA "application/json"
+
+/* Whether an Accept value admits application/json (also application/ *,
+ * * / *, and a missing header). */
+bool yg_rest_accept_ok(const char *accept);
 
 /* Whether an Accept value admits TAXII 2.1 JSON: a listed media range
  * application/taxii+json with version=2.1 or no version, or application/ *

@@ -9,6 +9,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -20,6 +21,7 @@
 #include <jansson.h>
 #include <microhttpd.h>
 
+#include "hub/buf.h"
 #include "hub/ids.h"
 #include "hub/server.h"
 
@@ -29,6 +31,7 @@ struct yg_server {
 	struct yg_server_config cfg;
 	atomic_int inflight;
 	uint16_t port;
+	bool tls;
 };
 
 struct reqctx {
@@ -93,21 +96,42 @@ static int parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *l
 	return 0;
 }
 
-static enum MHD_Result queue(struct MHD_Connection *c, struct reqctx *rc, struct yg_resp *r)
+static enum MHD_Result queue(struct yg_server *s, struct MHD_Connection *c, struct reqctx *rc,
+			       struct yg_resp *r)
 {
-	struct MHD_Response *resp =
-		MHD_create_response_from_buffer(r->len, r->body, MHD_RESPMEM_MUST_FREE);
+	/* The body is never copied. A cached answer that is also in a file
+	 * goes out with sendfile on plain HTTP, as a static file server sends
+	 * its files (MHD closes its own duplicate of the descriptor); other
+	 * lent bodies go back to their owner when MHD is done with them. */
+	struct MHD_Response *resp = NULL;
+	size_t len = r->len;
+	int fd = !s->tls && r->body_in_fd ? fcntl(r->body_fd, F_DUPFD_CLOEXEC, 0) : -1;
+	if (fd >= 0) {
+		resp = MHD_create_response_from_fd64(r->len, fd);
+		if (!resp)
+			close(fd);
+		else
+			yg_resp_release(r);
+	}
+	if (!resp)
+		resp = r->body_free ? MHD_create_response_from_buffer_with_free_callback_cls(
+					      r->len, r->body, r->body_free, r->body_cls)
+				    : MHD_create_response_from_buffer(r->len, r->body,
+								      MHD_RESPMEM_MUST_FREE);
 	if (!resp) {
 		yg_resp_release(r);
 		return MHD_NO;
 	}
 	r->body = NULL; /* owned by the response now */
+	r->body_free = NULL;
+	r->body_cls = NULL;
+	r->body_in_fd = false;
 	if (r->content_type)
 		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
 	for (size_t i = 0; i < r->n_hdr; i++)
 		MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
 	rc->status = r->status;
-	rc->bytes = r->len;
+	rc->bytes = len;
 	rc->org_id = r->org_id;
 	memcpy(rc->org_name, r->org_name, sizeof rc->org_name);
 	rc->answered = true;
@@ -116,7 +140,8 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct reqctx *rc, struct
 	return ok;
 }
 
-static enum MHD_Result too_large(struct MHD_Connection *c, struct reqctx *rc, size_t max)
+static enum MHD_Result too_large(struct yg_server *s, struct MHD_Connection *c, struct reqctx *rc,
+				   size_t max)
 {
 	struct yg_resp r = {0};
 	char msg[96];
@@ -133,7 +158,7 @@ static enum MHD_Result too_large(struct MHD_Connection *c, struct reqctx *rc, si
 	free(rc->body);
 	rc->body = NULL;
 	rc->len = rc->cap = 0;
-	return queue(c, rc, &r);
+	return queue(s, c, rc, &r);
 }
 
 struct arg_collect {
@@ -179,7 +204,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			unsigned long long n = strtoull(cl, &end, 10);
 			if (errno || *end || n > s->cfg.max_body) {
 				rc->too_big = true;
-				return too_large(c, rc, s->cfg.max_body);
+				return too_large(s, c, rc, s->cfg.max_body);
 			}
 		}
 		return MHD_YES;
@@ -193,7 +218,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (rc->too_big) {
 			rc->discarded += n;
 			if (!rc->answered && rc->discarded > 4 * (uint64_t)s->cfg.max_body)
-				return too_large(c, rc, s->cfg.max_body);
+				return too_large(s, c, rc, s->cfg.max_body);
 			return MHD_YES;
 		}
 		if (n > s->cfg.max_body - rc->len) {
@@ -222,7 +247,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (rc->answered)
 		return MHD_YES;
 	if (rc->too_big)
-		return too_large(c, rc, s->cfg.max_body);
+		return too_large(s, c, rc, s->cfg.max_body);
 	struct yg_req req = {
 		.method = method,
 		.path = url,
@@ -241,7 +266,42 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		yg_resp_release(&resp);
 		return MHD_NO;
 	}
-	return queue(c, rc, &resp);
+	return queue(s, c, rc, &resp);
+}
+
+/* One JSON line per request: written by hand, since building it with
+ * jansson cost more than serving a cached page. Strings are escaped by
+ * yg_buf_add_json_string (always valid JSON, whatever the client sent). */
+static void log_request(struct yg_server *s, const struct reqctx *rc, int status, int64_t dur,
+			bool completed)
+{
+	char t[YG_TIME_US_LEN + 1], num[96];
+	struct yg_buf b;
+	yg_buf_init(&b, 8192);
+	if (yg_time_format_us(rc->start_us, t) < 0)
+		return;
+	yg_buf_adds(&b, "{\"time\":");
+	yg_buf_add_json_string(&b, t);
+	yg_buf_adds(&b, ",\"method\":");
+	yg_buf_add_json_string(&b, rc->method);
+	yg_buf_adds(&b, ",\"path\":");
+	yg_buf_add_json_string(&b, rc->path);
+	if (dur < 0)
+		dur = 0;
+	snprintf(num, sizeof num,
+		 ",\"status\":%d,\"bytes\":%zu,\"duration_ms\":%lld.%03lld,\"completed\":%s", status,
+		 rc->bytes, (long long)(dur / 1000), (long long)(dur % 1000),
+		 completed ? "true" : "false");
+	yg_buf_adds(&b, num);
+	if (rc->org_id) {
+		yg_buf_adds(&b, ",\"org\":");
+		yg_buf_add_json_string(&b, rc->org_name);
+	}
+	yg_buf_adds(&b, "}");
+	char *line = yg_buf_take(&b, NULL);
+	if (line)
+		s->cfg.log(s->cfg.log_ud, line);
+	free(line);
 }
 
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
@@ -256,21 +316,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	int64_t dur = yg_now_us() - rc->start_us;
 	int status = rc->answered ? rc->status : 0;
 	yg_hub_observe(s->hub, status, dur);
-	if (s->cfg.log) {
-		char t[YG_TIME_US_LEN + 1];
-		yg_time_format_us(rc->start_us, t);
-		json_t *j = json_pack("{s:s, s:s, s:s, s:i, s:I, s:f, s:b}", "time", t, "method",
-				      rc->method, "path", rc->path, "status", status, "bytes",
-				      (json_int_t)rc->bytes, "duration_ms", (double)dur / 1000.0,
-				      "completed", toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
-		if (j && rc->org_id)
-			json_object_set_new(j, "org", json_string(rc->org_name));
-		char *line = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(6)) : NULL;
-		if (line)
-			s->cfg.log(s->cfg.log_ud, line);
-		free(line);
-		json_decref(j);
-	}
+	if (s->cfg.log)
+		log_request(s, rc, status, dur, toe == MHD_REQUEST_TERMINATED_COMPLETED_OK);
 	free(rc->body);
 	free(rc);
 	atomic_fetch_sub(&s->inflight, 1);
@@ -291,6 +338,7 @@ int yg_server_start(const struct yg_server_config *cfg, struct yg_hub *h,
 		return -ENOMEM;
 	s->hub = h;
 	s->cfg = *cfg;
+	s->tls = tls;
 	if (!s->cfg.max_body)
 		s->cfg.max_body = YG_HUB_MAX_BODY_DEFAULT;
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC;
@@ -305,9 +353,11 @@ int yg_server_start(const struct yg_server_config *cfg, struct yg_hub *h,
 		{MHD_OPTION_CONNECTION_TIMEOUT, (intptr_t)(cfg->timeout_s ? cfg->timeout_s : 30),
 		 NULL},
 		{MHD_OPTION_NOTIFY_COMPLETED, (intptr_t)on_completed, s},
-		/* Per connection, and zeroed by libmicrohttpd for every request:
-		 * 64 KiB holds any sane request head (URL with 100 ids included). */
-		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 64 * 1024, NULL},
+		/* Per connection, and zeroed by libmicrohttpd for every request
+		 * (at 64 KiB that memset was a tenth of serving a cached page):
+		 * 32 KiB holds any sane request head, e.g. a URL with 100 ids,
+		 * 100 types and 100 versions. */
+		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 32 * 1024, NULL},
 		{MHD_OPTION_CONNECTION_LIMIT, 1024, NULL},
 		{tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)cfg->tls_cert},
 		{tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *)cfg->tls_key},

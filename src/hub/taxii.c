@@ -78,6 +78,12 @@ static int access_of(struct yg_store *st, const struct yg_caller *who,
 	return 0;
 }
 
+int yg_taxii_access(struct yg_store *st, const struct yg_caller *who,
+		    const struct yg_collection *c, bool *ret_read, bool *ret_write)
+{
+	return access_of(st, who, c, ret_read, ret_write);
+}
+
 static json_t *collection_json(const struct yg_collection *c, bool rd, bool wr)
 {
 	json_t *j = json_pack("{s:s, s:s, s:b, s:b, s:[s]}", "id", c->uuid, "title", c->title,
@@ -226,31 +232,35 @@ static int page_row(void *ud, const struct yg_obj_row *row)
 	return p->b.failed ? -E2BIG : 1;
 }
 
+/* Answers a listing with the filters parse_r/f/err of yg_taxii_filter_parse
+ * (the caller parsed them, to look the answer up in the cache first). */
 static void listing(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
-		    const struct yg_collection *coll, const struct yg_route *rt,
-		    const struct yg_req *req, struct yg_resp *resp)
+		    const struct yg_collection *coll, const struct yg_route *rt, int parse_r,
+		    const struct yg_taxii_filter *f, const char *err, struct yg_resp *resp)
 {
-	struct yg_taxii_filter f;
-	char err[ERR_LEN];
-	int r = yg_taxii_filter_parse(req->args, req->n_args, &f, err, sizeof err);
+	int r = parse_r;
+	if (r == -ENOMEM) {
+		yg_resp_error(resp, 500, "out of memory", NULL);
+		return;
+	}
 	if (r < 0) {
 		yg_resp_error(resp, 400, "bad filter", err);
-		goto out;
+		return;
 	}
-	struct page p = {.viewer = who->org_id, .hub_identity = h->identity, .limit = f.limit};
+	struct page p = {.viewer = who->org_id, .hub_identity = h->identity, .limit = f->limit};
 	struct yg_obj_query q = {
 		.collection = coll->id,
 		.viewer_org = who->org_id,
-		.added_after_us = f.added_after_us,
-		.ids = f.ids,
-		.n_ids = f.n_ids,
-		.types = f.types,
-		.n_types = f.n_types,
-		.spec_versions = f.spec_versions,
-		.n_spec_versions = f.n_spec_versions,
-		.version_flags = f.version_flags,
-		.versions_us = f.versions_us,
-		.n_versions = f.n_versions,
+		.added_after_us = f->added_after_us,
+		.ids = f->ids,
+		.n_ids = f->n_ids,
+		.types = f->types,
+		.n_types = f->n_types,
+		.spec_versions = f->spec_versions,
+		.n_spec_versions = f->n_spec_versions,
+		.version_flags = f->version_flags,
+		.versions_us = f->versions_us,
+		.n_versions = f->n_versions,
 	};
 	const char *one_id[1] = {rt->object_id};
 	const char *key = "objects";
@@ -290,12 +300,12 @@ static void listing(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 		yg_buf_release(&p.b);
 		yg_resp_error(resp, r == -E2BIG ? 400 : 500, r == -E2BIG ? "bad filter" : "store error",
 			      NULL);
-		goto out;
+		return;
 	}
 	if ((rt->kind == YG_ROUTE_OBJECT || rt->kind == YG_ROUTE_VERSIONS) && p.count == 0) {
 		yg_buf_release(&p.b);
 		yg_resp_error(resp, 404, "not found", "no such object");
-		goto out;
+		return;
 	}
 	if (p.count) {
 		yg_buf_adds(&p.b, "],");
@@ -313,7 +323,7 @@ static void listing(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 	resp->body = yg_buf_take(&p.b, &resp->len);
 	if (!resp->body) {
 		yg_resp_error(resp, 500, "response too large", NULL);
-		goto out;
+		return;
 	}
 	resp->status = 200;
 	resp->content_type = YG_TAXII_MEDIA;
@@ -324,8 +334,6 @@ static void listing(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 		yg_time_format_us(p.last_added, t);
 		yg_resp_header(resp, "X-TAXII-Date-Added-Last", t);
 	}
-out:
-	yg_taxii_filter_release(&f);
 }
 
 static void delete_object(struct yg_store *st, const struct yg_caller *who,
@@ -597,6 +605,84 @@ static bool method_is(const struct yg_req *req, const char *m)
 	return !strcmp(req->method, m);
 }
 
+/* ---- the answer cache (cache.h) ---- */
+
+struct keybuf {
+	unsigned char b[YG_CACHE_KEY_MAX];
+	size_t len;
+	bool overflow;
+};
+
+static void kb_add(struct keybuf *k, const void *p, size_t n)
+{
+	if (k->overflow || n > sizeof k->b - k->len) {
+		k->overflow = true;
+		return;
+	}
+	memcpy(k->b + k->len, p, n);
+	k->len += n;
+}
+
+static void kb_i64(struct keybuf *k, int64_t v)
+{
+	kb_add(k, &v, sizeof v);
+}
+
+/* Length first, so that no two sequences of strings make the same bytes. */
+static void kb_str(struct keybuf *k, const char *s)
+{
+	kb_i64(k, (int64_t)strlen(s));
+	kb_add(k, s, strlen(s));
+}
+
+static void kb_strs(struct keybuf *k, const char *const *v, size_t n)
+{
+	kb_i64(k, (int64_t)n);
+	for (size_t i = 0; i < n; i++)
+		kb_str(k, v[i]);
+}
+
+/* Everything a listing's answer depends on besides the store's contents:
+ * who asks (the organization decides TLP and redaction, the role the
+ * collection access), what (route, collection, object) and the parsed
+ * filters. The hub's identity and limits are the same for every request.
+ * Returns the key length, 0 when the key would not fit. */
+static size_t listing_key(const struct yg_caller *who, const struct yg_route *rt,
+			  const struct yg_taxii_filter *f, struct keybuf *k)
+{
+	k->len = 0;
+	k->overflow = false;
+	kb_add(k, "L1", 2);
+	kb_i64(k, who->org_id);
+	kb_i64(k, who->role);
+	kb_i64(k, rt->kind);
+	kb_str(k, rt->uuid);
+	kb_str(k, rt->object_id);
+	kb_i64(k, f->added_after_us);
+	kb_i64(k, (int64_t)f->limit);
+	kb_strs(k, f->ids, f->n_ids);
+	kb_strs(k, f->types, f->n_types);
+	kb_strs(k, f->spec_versions, f->n_spec_versions);
+	kb_i64(k, f->version_flags);
+	kb_i64(k, (int64_t)f->n_versions);
+	for (size_t i = 0; i < f->n_versions; i++)
+		kb_i64(k, f->versions_us[i]);
+	return k->overflow ? 0 : k->len;
+}
+
+static bool is_listing(enum yg_route_kind kind)
+{
+	return kind == YG_ROUTE_OBJECTS || kind == YG_ROUTE_OBJECT || kind == YG_ROUTE_VERSIONS ||
+	       kind == YG_ROUTE_MANIFEST;
+}
+
+/* Listings and collections past the access checks; h->cache keeps their
+ * 200 answers under key (klen 0: not cacheable). */
+static void collection_route(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
+			     const struct yg_route *rt, const struct yg_req *req, int parse_r,
+			     const struct yg_taxii_filter *f, const char *ferr,
+			     struct yg_resp *resp);
+
 int yg_taxii_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
 		    const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp)
 {
@@ -627,6 +713,34 @@ int yg_taxii_handle(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 	default:
 		break;
 	}
+	struct yg_taxii_filter f = {0};
+	char ferr[ERR_LEN] = "";
+	int parse_r = 0;
+	static _Thread_local struct keybuf key; /* 4 KiB: off the stack */
+	size_t klen = 0;
+	if (method_is(req, "GET") && is_listing(rt->kind)) {
+		parse_r = yg_taxii_filter_parse(req->args, req->n_args, &f, ferr, sizeof ferr);
+		if (parse_r == 0 && who->gen_ok && h->cache)
+			klen = listing_key(who, rt, &f, &key);
+		/* A hit skips the access checks too: the same caller got this
+		 * answer past them, and nothing has been committed since. */
+		if (klen && yg_cache_get(h->cache, who->gen, key.b, klen, resp)) {
+			yg_taxii_filter_release(&f);
+			return 0;
+		}
+	}
+	collection_route(h, st, who, rt, req, parse_r, &f, ferr, resp);
+	if (klen && resp->status == 200 && resp->body && !resp->body_free)
+		yg_cache_put(h->cache, who->gen, key.b, klen, resp);
+	yg_taxii_filter_release(&f);
+	return 0;
+}
+
+static void collection_route(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
+			     const struct yg_route *rt, const struct yg_req *req, int parse_r,
+			     const struct yg_taxii_filter *f, const char *ferr,
+			     struct yg_resp *resp)
+{
 	struct yg_collection coll;
 	bool rd = false, wr = false;
 	int r = st->ops->collection_get(st, rt->uuid, &coll);
@@ -634,7 +748,7 @@ int yg_taxii_handle(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 		r = access_of(st, who, &coll, &rd, &wr);
 	if (r < 0 && r != -ENOENT) {
 		yg_resp_error(resp, 500, "store error", NULL);
-		return 0;
+		return;
 	}
 	/* Without a token, a collection that is missing and one that is not
 	 * public look the same; with one, a collection the organization may
@@ -646,14 +760,14 @@ int yg_taxii_handle(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 			yg_resp_error(resp, 401, "unauthorized", "a bearer token is required");
 			yg_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"yagura\"");
 		}
-		return 0;
+		return;
 	}
 	bool write = method_is(req, "POST") || method_is(req, "DELETE");
 	if (rt->kind != YG_ROUTE_COLLECTION && !(write ? wr : rd)) {
 		yg_resp_error(resp, 403, "forbidden",
 			      write ? "you may not write to this collection"
 				    : "you may not read this collection");
-		return 0;
+		return;
 	}
 	switch (rt->kind) {
 	case YG_ROUTE_COLLECTION:
@@ -663,21 +777,20 @@ int yg_taxii_handle(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 		if (method_is(req, "POST"))
 			post_objects(h, st, who, &coll, req, resp);
 		else
-			listing(h, st, who, &coll, rt, req, resp);
+			listing(h, st, who, &coll, rt, parse_r, f, ferr, resp);
 		break;
 	case YG_ROUTE_OBJECT:
 		if (method_is(req, "DELETE"))
 			delete_object(st, who, &coll, rt, resp);
 		else
-			listing(h, st, who, &coll, rt, req, resp);
+			listing(h, st, who, &coll, rt, parse_r, f, ferr, resp);
 		break;
 	case YG_ROUTE_VERSIONS:
 	case YG_ROUTE_MANIFEST:
-		listing(h, st, who, &coll, rt, req, resp);
+		listing(h, st, who, &coll, rt, parse_r, f, ferr, resp);
 		break;
 	default:
 		yg_resp_error(resp, 404, "not found", NULL);
 		break;
 	}
-	return 0;
 }

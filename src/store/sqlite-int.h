@@ -20,6 +20,7 @@ enum yg_sq_stmt {
 	SQ_ORG_GET,
 	SQ_COLL_GET,
 	SQ_COLL_ACCESS,
+	SQ_DATA_VERSION,
 	SQ__COUNT
 };
 

@@ -690,6 +690,26 @@ int yg_sq_obj_count(struct yg_store *st, int64_t *ret)
 	return count_rows(st, "SELECT count(*) FROM objects", ret);
 }
 
+/* PRAGMA data_version opens a read transaction, which compares the WAL
+ * index header with the one this connection saw last: any commit by another
+ * connection changes it (mxFrame, checksums, salts on a restart). */
+static int sq_data_version(struct yg_store *st, uint64_t *ret)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = yg_sq_cached(yg_sq(st), SQ_DATA_VERSION, "PRAGMA data_version", &stmt);
+	if (r < 0)
+		return r;
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*ret = (uint64_t)sqlite3_column_int64(stmt, 0);
+		r = 0;
+	} else {
+		r = rc == SQLITE_DONE ? -EIO : yg_sq_err(rc);
+	}
+	sqlite3_reset(stmt);
+	return r;
+}
+
 static const struct yg_store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sq_close,
@@ -724,6 +744,7 @@ static const struct yg_store_ops sqlite_ops = {
 	.status_get = yg_sq_status_get,
 	.audit = sq_audit,
 	.audit_count = sq_audit_count,
+	.data_version = sq_data_version,
 };
 
 int yg_store_sqlite_open(const char *dir, struct yg_store **ret)

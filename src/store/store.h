@@ -242,6 +242,13 @@ struct yg_store_ops {
 	int (*audit)(struct yg_store *st, int64_t org_id, const char *actor, const char *action,
 		     const char *detail);
 	int (*audit_count)(struct yg_store *st, int64_t *ret);
+
+	/* A number that grows whenever a transaction commits to the data
+	 * through any OTHER handle, in this process or another (the admin CLI);
+	 * a handle that never writes thus learns of every commit. Read it
+	 * before reading the data a cached answer is built from: while it is
+	 * unchanged, so is every answer built after it was read. */
+	int (*data_version)(struct yg_store *st, uint64_t *ret);
 };
 
 struct yg_store {

@@ -260,3 +260,25 @@ def test_other_orgs_red_object_on_every_read_path(world):
                       params={"match[version]": red["modified"]}).json()["objects"]
     assert seen_by_d == [{k: v for k, v in red.items() if k != "x_yagura_share_with"}]
     still_serving(h)
+
+
+def test_access_log_lines_stay_json_whatever_the_path(world):
+    """Paths with quotes, control bytes and bytes that are not UTF-8, and an
+    organization name in UTF-8: every access log line is one JSON object."""
+    h = world
+    h.org("京都水道", sector="water")
+    tok = h.token("京都水道")
+    weird = {"/taxii2/%22%5C%0A%01x/": 404, "/taxii2/%FF%FE%C3/": 404,
+             "/api/v1/orgs/%E4%BA%AC%ED%A0%80": 403, "/" + "%E4%BA%AC" * 200: 404}
+    for p, want in weird.items():
+        status, _, _ = h.raw("GET", p, tok)
+        assert status == want, p
+    assert h.req("GET", "/api/v1/whoami", tok, accept=None).json()["org"] == "京都水道"
+    rc, log = h.stop()
+    assert rc == 0
+    lines = [json.loads(x) for x in log.splitlines() if x.startswith("{")]
+    paths = {x["path"] for x in lines}
+    assert '/taxii2/"\\\n\x01x/' in paths
+    assert "/taxii2/\u00ff\u00fe\u00c3/" in paths  # not UTF-8: byte by byte
+    assert any(x.get("org") == "京都水道" and x["path"] == "/api/v1/whoami" for x in lines)
+    assert all(isinstance(x["duration_ms"], float) and x["completed"] for x in lines)

@@ -77,3 +77,12 @@ def test_tls_needs_both_files(tmp_path):
                        timeout=30)
     assert p.returncode != 0
     assert "--tls-cert and --tls-key go together" in p.stderr
+
+
+def test_large_cached_pages_over_tls(tls_hub):
+    from test_hub_cache import large_page_twice
+    h = tls_hub
+    h.org("A")
+    ta = h.token("A")
+    coll = h.get("/taxii2/api/collections/", ta).json()["collections"][0]["id"]
+    large_page_twice(h, ta, coll)

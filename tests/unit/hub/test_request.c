@@ -78,6 +78,51 @@ static void media_types(void **state)
 	assert_false(yg_taxii_content_type_ok(NULL));
 }
 
+static void rest_routes(void **state)
+{
+	(void)state;
+	assert_int_equal(route("/api/v1/whoami").kind, YG_ROUTE_REST_WHOAMI);
+	assert_int_equal(route("/api/v1/whoami/").kind, YG_ROUTE_REST_WHOAMI);
+	assert_int_equal(route("/api/v1/orgs").kind, YG_ROUTE_REST_ORGS);
+	assert_int_equal(route("/api/v1/collections/").kind, YG_ROUTE_REST_COLLECTIONS);
+	struct yg_route r = route("/api/v1/orgs/Kyoto Water");
+	assert_int_equal(r.kind, YG_ROUTE_REST_ORG);
+	assert_string_equal(r.object_id, "Kyoto Water");
+	r = route("/api/v1/orgs/identity--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f/");
+	assert_int_equal(r.kind, YG_ROUTE_REST_ORG);
+	assert_string_equal(r.object_id, "identity--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f");
+	/* Unknown resources under /api/v1/ are the REST API's 404 (JSON). */
+	const char *rest404[] = {"/api/v1", "/api/v1/", "/api/v1/nothing", "/api/v1/orgs/A/x",
+				 "/api/v1/whoami/x"};
+	for (size_t i = 0; i < sizeof rest404 / sizeof rest404[0]; i++)
+		assert_int_equal(route(rest404[i]).kind, YG_ROUTE_REST_NOT_FOUND);
+	const char *none[] = {"/api/v1/orgs/..", "/api/v1//whoami", "/api/v2/whoami", "/api",
+			      "/api/v1/orgs/./"};
+	for (size_t i = 0; i < sizeof none / sizeof none[0]; i++)
+		assert_int_equal(route(none[i]).kind, YG_ROUTE_NOT_FOUND);
+	char longname[400];
+	memset(longname, 'a', sizeof longname);
+	memcpy(longname, "/api/v1/orgs/", 13);
+	yg_route_parse(longname, sizeof longname, &r);
+	assert_int_equal(r.kind, YG_ROUTE_REST_NOT_FOUND);
+	assert_string_equal(r.object_id, "");
+	assert_true(yg_route_is_rest(YG_ROUTE_REST_WHOAMI));
+	assert_true(yg_route_is_rest(YG_ROUTE_REST_NOT_FOUND));
+	assert_false(yg_route_is_rest(YG_ROUTE_OBJECTS));
+	assert_false(yg_route_is_rest(YG_ROUTE_NOT_FOUND));
+
+	assert_true(yg_rest_accept_ok(NULL));
+	assert_true(yg_rest_accept_ok("application/json"));
+	assert_true(yg_rest_accept_ok("Application/JSON; charset=utf-8"));
+	assert_true(yg_rest_accept_ok("text/html, application/json;q=0.1"));
+	assert_true(yg_rest_accept_ok("*/*"));
+	assert_true(yg_rest_accept_ok("application/*"));
+	assert_false(yg_rest_accept_ok("application/taxii+json;version=2.1"));
+	assert_false(yg_rest_accept_ok("application/jsonx"));
+	assert_false(yg_rest_accept_ok("text/*"));
+	assert_false(yg_rest_accept_ok(""));
+}
+
 static void filters(void **state)
 {
 	(void)state;
@@ -178,7 +223,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(routes),       cmocka_unit_test(bad_paths_not_found),
 		cmocka_unit_test(media_types),  cmocka_unit_test(filters),
-		cmocka_unit_test(bearer_and_tokens),
+		cmocka_unit_test(bearer_and_tokens), cmocka_unit_test(rest_routes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

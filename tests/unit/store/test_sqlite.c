@@ -407,6 +407,41 @@ static void objects_versions_and_shares(void **state)
 	yg_store_close(st);
 }
 
+/* data_version moves with every commit of another handle (the hub's
+ * answer cache depends on it), and only then. */
+static void data_version_sees_other_handles(void **state)
+{
+	(void)state;
+	struct yg_store *watch, *w1, *w2;
+	assert_int_equal(yg_store_sqlite_open(dir, &watch), 0);
+	assert_int_equal(yg_store_sqlite_open(dir, &w1), 0);
+	assert_int_equal(yg_store_sqlite_open(dir, &w2), 0);
+	uint64_t v0, v1, v2, v3, v4;
+	assert_int_equal(watch->ops->data_version(watch, &v0), 0);
+	assert_int_equal(watch->ops->data_version(watch, &v1), 0);
+	assert_true(v1 == v0); /* nothing committed */
+	int64_t org;
+	assert_int_equal(w1->ops->org_add(w1, "A", "x", "", "identity--a", &org), 0);
+	assert_int_equal(watch->ops->data_version(watch, &v2), 0);
+	assert_true(v2 > v1);
+	/* A transaction rolled back commits nothing. */
+	assert_int_equal(w2->ops->tx_begin(w2), 0);
+	assert_int_equal(w2->ops->org_add(w2, "B", "x", "", "identity--b", NULL), 0);
+	assert_int_equal(w2->ops->tx_rollback(w2), 0);
+	assert_int_equal(watch->ops->data_version(watch, &v3), 0);
+	assert_true(v3 == v2);
+	uint8_t h[32];
+	memset(h, 7, sizeof h);
+	assert_int_equal(w2->ops->token_add(w2, h, "abcdef000007", org, YG_ROLE_READER, NULL), 0);
+	struct yg_token t;
+	assert_int_equal(w2->ops->token_revoke(w2, h, NULL, &t), 0);
+	assert_int_equal(watch->ops->data_version(watch, &v4), 0);
+	assert_true(v4 > v3);
+	yg_store_close(w2);
+	yg_store_close(w1);
+	yg_store_close(watch);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -417,6 +452,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(collection_access_and_hub_objects, setup, teardown),
 		cmocka_unit_test_setup_teardown(objects_versions_and_shares, setup, teardown),
+		cmocka_unit_test_setup_teardown(data_version_sees_other_handles, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

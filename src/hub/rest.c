@@ -1,0 +1,183 @@
+/*
+ * The REST API under /api/v1/, for what TAXII does not cover. Every route
+ * needs a bearer token (hub.c answers 401 otherwise); answers and errors
+ * are application/json, errors in the shape of TAXII's error objects
+ * (title, http_status as a string, description).
+ *
+ *   GET /api/v1/whoami        the caller: organization, identity, sector,
+ *                             country, role
+ *   GET /api/v1/orgs          admins: every organization; others: their own
+ *   GET /api/v1/orgs/<org>    one organization by name or identity id;
+ *                             other than one's own, admins only (403)
+ *   GET /api/v1/collections   collections the caller may read or write,
+ *                             with can_read / can_write as TAXII decides
+ *                             them (role and organization)
+ *
+ * An organization is {"name", "identity", "sector", "country" (when
+ * known), "created"}. Organizations are members' names, not TLP-marked
+ * data: every member sees its own; the hub's admins see all.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "hub/auth.h"
+#include "hub/hub-int.h"
+#include "hub/ids.h"
+
+static void rest_error(struct yg_resp *r, int status, const char *title, const char *description)
+{
+	yg_resp_error(r, status, title, description);
+	r->content_type = YG_REST_MEDIA;
+}
+
+static void rest_json(struct yg_resp *r, json_t *j)
+{
+	yg_resp_json(r, 200, j);
+	r->content_type = YG_REST_MEDIA;
+}
+
+static json_t *org_json(const struct yg_org *o)
+{
+	char created[YG_TIME_US_LEN + 1];
+	if (yg_time_format_us(o->created_us, created) < 0)
+		return NULL;
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "name", o->name, "identity", o->identity_id,
+			      "sector", o->sector, "created", created);
+	if (j && o->country[0])
+		json_object_set_new(j, "country", json_string(o->country));
+	return j;
+}
+
+static void whoami(struct yg_store *st, const struct yg_caller *who, struct yg_resp *resp)
+{
+	struct yg_org o;
+	if (st->ops->org_get(st, who->org_id, &o) < 0) {
+		rest_error(resp, 500, "store error", NULL);
+		return;
+	}
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "org", o.name, "identity", o.identity_id,
+			      "sector", o.sector, "role", yg_role_name(who->role));
+	if (j && o.country[0])
+		json_object_set_new(j, "country", json_string(o.country));
+	rest_json(resp, j);
+}
+
+static int add_org(void *ud, const struct yg_org *o)
+{
+	json_t *j = org_json(o);
+	return j && json_array_append_new(ud, j) == 0 ? 1 : -ENOMEM;
+}
+
+static void orgs(struct yg_store *st, const struct yg_caller *who, struct yg_resp *resp)
+{
+	json_t *arr = json_array();
+	int r = arr ? 0 : -ENOMEM;
+	if (r == 0 && who->role == YG_ROLE_ADMIN) {
+		r = st->ops->org_list(st, add_org, arr);
+	} else if (r == 0) {
+		struct yg_org o;
+		r = st->ops->org_get(st, who->org_id, &o);
+		if (r == 0)
+			r = add_org(arr, &o) < 0 ? -ENOMEM : 0;
+	}
+	if (r < 0) {
+		json_decref(arr);
+		rest_error(resp, 500, "store error", NULL);
+		return;
+	}
+	rest_json(resp, json_pack("{s:o}", "orgs", arr));
+}
+
+static void org_one(struct yg_store *st, const struct yg_caller *who, const char *key,
+		    struct yg_resp *resp)
+{
+	struct yg_org o;
+	int r = st->ops->org_find(st, key, &o);
+	/* Other than admins, a caller learns nothing of other organizations
+	 * here, not even whether a name exists. */
+	if (who->role != YG_ROLE_ADMIN && (r == -ENOENT || (r == 0 && o.id != who->org_id))) {
+		rest_error(resp, 403, "forbidden", "only admins see other organizations");
+		return;
+	}
+	if (r == -ENOENT) {
+		rest_error(resp, 404, "not found", "no such organization");
+		return;
+	}
+	if (r < 0) {
+		rest_error(resp, 500, "store error", NULL);
+		return;
+	}
+	rest_json(resp, org_json(&o));
+}
+
+struct coll_list {
+	json_t *arr;
+	struct yg_store *st;
+	const struct yg_caller *who;
+};
+
+static int add_collection(void *ud, const struct yg_collection *c)
+{
+	struct coll_list *l = ud;
+	bool rd = false, wr = false;
+	int r = yg_taxii_access(l->st, l->who, c, &rd, &wr);
+	if (r < 0)
+		return r;
+	if (!rd && !wr)
+		return 1;
+	char url[64];
+	snprintf(url, sizeof url, "/taxii2/api/collections/%s/", c->uuid);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:b, s:b, s:s}", "id", c->uuid, "title",
+			      c->title, "description", c->description, "can_read", rd, "can_write",
+			      wr, "public", c->public_read, "url", url);
+	return j && json_array_append_new(l->arr, j) == 0 ? 1 : -ENOMEM;
+}
+
+static void collections(struct yg_store *st, const struct yg_caller *who, struct yg_resp *resp)
+{
+	struct coll_list l = {.arr = json_array(), .st = st, .who = who};
+	if (!l.arr || st->ops->collection_list(st, add_collection, &l) < 0) {
+		json_decref(l.arr);
+		rest_error(resp, 500, "store error", NULL);
+		return;
+	}
+	rest_json(resp, json_pack("{s:o}", "collections", l.arr));
+}
+
+int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
+		   const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp)
+{
+	(void)h;
+	if (rt->kind == YG_ROUTE_REST_NOT_FOUND) {
+		rest_error(resp, 404, "not found", "no such resource");
+		return 0;
+	}
+	if (strcmp(req->method, "GET")) {
+		rest_error(resp, 405, "method not allowed", NULL);
+		yg_resp_header(resp, "Allow", "GET");
+		return 0;
+	}
+	if (!yg_rest_accept_ok(req->accept)) {
+		rest_error(resp, 406, "not acceptable", "Accept must allow " YG_REST_MEDIA);
+		return 0;
+	}
+	switch (rt->kind) {
+	case YG_ROUTE_REST_WHOAMI:
+		whoami(st, who, resp);
+		break;
+	case YG_ROUTE_REST_ORGS:
+		orgs(st, who, resp);
+		break;
+	case YG_ROUTE_REST_ORG:
+		org_one(st, who, rt->object_id, resp);
+		break;
+	case YG_ROUTE_REST_COLLECTIONS:
+		collections(st, who, resp);
+		break;
+	default:
+		rest_error(resp, 404, "not found", "no such resource");
+		break;
+	}
+	return 0;
+}

@@ -3,7 +3,11 @@
  *
  *   yagura hub --listen 127.0.0.1:8443 --data DIR [--tls-cert F --tls-key F]
  *              [--threads N] [--max-body BYTES] [--timeout SECONDS]
- *              [--cache-mb N | --no-cache]
+ *              [--cache-mb N | --no-cache] [--store sqlite]
+ *
+ * --store names the store backend. This build has the embedded SQLite
+ * store (WAL mode, DIR/hub.db); the PostgreSQL backend of DESIGN.md's
+ * later waves will plug into the same store interface (src/store/store.h).
  *
  * --threads defaults to the number of cores (at least 2); --cache-mb sizes
  * the answer cache of listings (src/hub/cache.h, 64 MiB by default).
@@ -29,7 +33,7 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: yagura hub --listen ADDR:PORT --data DIR [--tls-cert FILE --tls-key FILE]\n"
 		     "                  [--threads N] [--max-body BYTES] [--timeout SECONDS]\n"
-		     "                  [--cache-mb N | --no-cache]\n"
+		     "                  [--cache-mb N | --no-cache] [--store sqlite]\n"
 		     "       yagura hub admin --data DIR ...   (yagura hub admin --help)\n");
 }
 
@@ -106,6 +110,14 @@ int yg_cmd_hub(int argc, char **argv)
 			ok = parse_uint(v, 3600, &timeout) && timeout > 0;
 		} else if (!strcmp(a, "--cache-mb") && v) {
 			ok = parse_uint(v, 4096, &cache_mb) && cache_mb > 0;
+		} else if (!strcmp(a, "--store") && v) {
+			if (strcmp(v, "sqlite") != 0) {
+				fprintf(stderr,
+					"yagura hub: --store %s: this build has the embedded SQLite "
+					"store only (--store sqlite, the default)\n",
+					strncmp(v, "postgresql:", 11) ? v : "postgresql://...");
+				return 2;
+			}
 		} else if (!strcmp(a, "--no-cache")) {
 			no_cache = true;
 			continue;

@@ -69,6 +69,12 @@ int yg_taxii_access(struct yg_store *st, const struct yg_caller *who,
 		    const struct yg_collection *c, bool *ret_read, bool *ret_write);
 
 /* The REST endpoints under /api/v1/ (rest.c); the caller is authenticated. */
+/* Fills resp (200 with the export and its ETag, or 304 when
+ * if_none_match names that ETag). -ENOENT for an unknown format, other
+ * negative errno on store or memory errors (resp untouched then). */
+int yg_rest_export(struct yg_store *st, const struct yg_caller *who, const char *format,
+		   const char *if_none_match, struct yg_resp *resp);
+
 int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
 		   const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp);
 

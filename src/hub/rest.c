@@ -158,6 +158,17 @@ int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 		yg_resp_header(resp, "Allow", "GET");
 		return 0;
 	}
+	if (rt->kind == YG_ROUTE_REST_EXPORT) {
+		/* Exports are rule files and lists, not JSON: any Accept will do. */
+		int r = yg_rest_export(st, who, rt->object_id, req->if_none_match, resp);
+		if (r == -ENOENT)
+			rest_error(resp, 404, "not found", "no such export format");
+		else if (r == -E2BIG)
+			rest_error(resp, 413, "export too large", NULL);
+		else if (r < 0)
+			rest_error(resp, 500, "export failed", NULL);
+		return 0;
+	}
 	if (!yg_rest_accept_ok(req->accept)) {
 		rest_error(resp, 406, "not acceptable", "Accept must allow " YG_REST_MEDIA);
 		return 0;

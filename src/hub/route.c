@@ -34,12 +34,16 @@ static void rest_route(const struct seg *segs, size_t n, struct yg_route *ret)
 		memcpy(ret->object_id, segs[3].p, segs[3].n);
 		ret->object_id[segs[3].n] = '\0';
 		ret->kind = YG_ROUTE_REST_ORG;
+	} else if (n == 4 && seg_is(&segs[2], "export") && segs[3].n && segs[3].n <= 32) {
+		memcpy(ret->object_id, segs[3].p, segs[3].n);
+		ret->object_id[segs[3].n] = '\0';
+		ret->kind = YG_ROUTE_REST_EXPORT;
 	}
 }
 
 bool yg_route_is_rest(enum yg_route_kind kind)
 {
-	return kind >= YG_ROUTE_REST_NOT_FOUND && kind <= YG_ROUTE_REST_COLLECTIONS;
+	return kind >= YG_ROUTE_REST_NOT_FOUND && kind <= YG_ROUTE_REST_EXPORT;
 }
 
 void yg_route_parse(const char *path, size_t len, struct yg_route *ret)

@@ -1,0 +1,156 @@
+/*
+ * GET /api/v1/export/{format}: the indicators the caller may see, for a
+ * firewall, resolver or IDS that polls the hub.
+ *
+ * What is exported is exactly what the caller could read over TAXII: every
+ * collection it can read, the latest version of each indicator, the same
+ * TLP decision per object (yg_tlp_visible). Those objects are handed to
+ * the sensor's own STIX loader (revoked and expired indicators, and
+ * patterns it cannot match, drop out there) and written by src/export.
+ * The generation time is the newest date_added among them, so the bytes
+ * (and the ETag) change only when the data does.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "export/export.h"
+#include "hub/hub-int.h"
+#include "hub/tlp.h"
+#include "intel/intel.h"
+
+struct gather {
+	struct yg_store *st;
+	const struct yg_caller *who;
+	char *buf; /* the objects of a STIX bundle, comma-joined */
+	size_t len, cap;
+	size_t n;
+	int64_t newest_us;
+	int err;
+};
+
+static int append(struct gather *g, const char *p, size_t n)
+{
+	if (g->len + n + 1 > g->cap) {
+		size_t cap = g->cap ? g->cap : 1 << 16;
+		while (cap < g->len + n + 1)
+			cap *= 2;
+		if (cap > YG_EXPORT_MAX_BYTES)
+			return -E2BIG;
+		char *b = realloc(g->buf, cap);
+		if (!b)
+			return -ENOMEM;
+		g->buf = b;
+		g->cap = cap;
+	}
+	memcpy(g->buf + g->len, p, n);
+	g->len += n;
+	g->buf[g->len] = '\0';
+	return 0;
+}
+
+static int add_row(void *ud, const struct yg_obj_row *row)
+{
+	struct gather *g = ud;
+	if (row->revoked || !row->json ||
+	    !yg_tlp_visible(row->tlp, row->submitter_org, row->viewer_named, g->who->org_id))
+		return 1;
+	int r = (g->n ? append(g, ",", 1) : 0);
+	if (r == 0)
+		r = append(g, row->json, row->json_len);
+	if (r < 0) {
+		g->err = r;
+		return r;
+	}
+	g->n++;
+	if (row->added_us > g->newest_us)
+		g->newest_us = row->added_us;
+	return 1;
+}
+
+static int add_collection(void *ud, const struct yg_collection *c)
+{
+	struct gather *g = ud;
+	bool rd = false, wr = false;
+	if (yg_taxii_access(g->st, g->who, c, &rd, &wr) < 0 || !rd)
+		return 1;
+	static const char *const types[] = {"indicator"};
+	struct yg_obj_query q = {.collection = c->id, .viewer_org = g->who->org_id, .types = types,
+				 .n_types = 1, .want_json = true};
+	int r = g->st->ops->obj_query(g->st, &q, add_row, g);
+	if (r < 0) {
+		if (!g->err)
+			g->err = r;
+		return r;
+	}
+	return 1;
+}
+
+int yg_rest_export(struct yg_store *st, const struct yg_caller *who, const char *format,
+		   const char *if_none_match, struct yg_resp *resp)
+{
+	enum yg_export_format fmt;
+	if (yg_export_format_parse(format, &fmt) < 0)
+		return -ENOENT;
+	struct gather g = {.st = st, .who = who};
+	struct yg_intel_builder *b = NULL;
+	struct yg_intel_set *set = NULL;
+	struct yg_export_item *items = NULL;
+	struct yg_export_buf out;
+	yg_export_buf_init(&out);
+	int r = append(&g, "{\"type\":\"bundle\",\"objects\":[", 28);
+	if (r == 0 && st->ops->collection_list(st, add_collection, &g) < 0)
+		r = g.err ? g.err : -EIO;
+	if (r == 0)
+		r = append(&g, "]}", 2);
+	if (r < 0)
+		goto out;
+	r = yg_intel_builder_new(&b);
+	if (r < 0)
+		goto out;
+	/* Patterns the sensor cannot match are left out, as it would. */
+	if (yg_intel_load_buffer(b, "yagura-hub", (const uint8_t *)g.buf, g.len) < 0) {
+		yg_intel_builder_free(b);
+		r = -EIO;
+		goto out;
+	}
+	r = yg_intel_builder_build(b, &set); /* consumes b */
+	if (r < 0)
+		goto out;
+	size_t n = 0;
+	r = yg_export_items_from_set(set, &items, &n);
+	if (r < 0)
+		goto out;
+	struct yg_export_meta meta = {.source = "yagura hub", .generated = g.newest_us / 1000000};
+	struct yg_export_stats stats;
+	r = yg_export_write(fmt, items, n, &meta, &out, &stats);
+	if (r < 0)
+		goto out;
+	char etag[YG_EXPORT_ETAG_LEN + 1];
+	yg_export_etag(out.data ? out.data : "", out.len, etag);
+	yg_resp_header(resp, "ETag", etag);
+	yg_resp_header(resp, "Cache-Control", "no-cache");
+	if (if_none_match && strstr(if_none_match, etag)) {
+		/* An empty body, but a buffer: the server sends none for 304. */
+		resp->body = calloc(1, 1);
+		if (!resp->body) {
+			r = -ENOMEM;
+			goto out;
+		}
+		resp->len = 0;
+		resp->status = 304;
+		goto out;
+	}
+	resp->status = 200;
+	resp->content_type = yg_export_media_type(fmt);
+	resp->body = out.data; /* handed over */
+	resp->len = out.len;
+	out.data = NULL;
+	out.len = out.cap = 0;
+out:
+	yg_export_buf_release(&out);
+	free(items);
+	yg_intel_set_free(set);
+	free(g.buf);
+	return r;
+}

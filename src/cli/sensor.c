@@ -17,6 +17,7 @@
 #include "decode/decode.h"
 #include "sensor/engine.h"
 #include "sensor/homenet.h"
+#include "sensor/hub_feed.h"
 #include "sensor/intel_live.h"
 #include "sensor/stats_event.h"
 
@@ -40,6 +41,10 @@ static void usage(FILE *out)
 		"      --eve-types LIST   event types to write besides alert and stats\n"
 		"                         (default dns,http,tls,flow; 'none' for alerts only)\n"
 		"      --no-flow-log      do not write flow events (same as leaving out flow)\n"
+		"      --hub URL          also take every indicator this member may see from\n"
+		"                         the hub (polled each --hub-interval ms, default 1000)\n"
+		"      --token T          the member's hub token (or --token-file FILE)\n"
+		"      --hub-ca FILE      CA certificate(s) for the hub's TLS certificate\n"
 		"  -q, --quiet            no progress line and no summary\n"
 		"\n"
 		"Indicator files are reloaded on SIGHUP and when they change on disk.\n"
@@ -143,6 +148,28 @@ static void summary(const struct yg_engine_result *res, const char *eve_path, si
 				(unsigned long long)s->anomalies[i]);
 }
 
+static void on_hub_log(void *ud, const char *msg)
+{
+	(void)ud;
+	fprintf(stderr, "sensor: %s\n", msg);
+}
+
+/* The first line of path, without its newline. */
+static int read_token(const char *path, char *out, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	int r = fgets(out, (int)size, f) ? 0 : -EINVAL;
+	fclose(f);
+	if (r == 0) {
+		out[strcspn(out, "\r\n")] = '\0';
+		if (!out[0])
+			r = -EINVAL;
+	}
+	return r;
+}
+
 static bool parse_uint(const char *s, unsigned long max, unsigned long *ret)
 {
 	char *end;
@@ -185,7 +212,8 @@ static int parse_types(const char *list, bool *dns, bool *http, bool *tls, bool 
 
 int yg_cmd_sensor(int argc, char **argv)
 {
-	enum { O_INTEL = 256, O_EVE, O_WORKERS, O_HOME, O_BPF, O_MEMCAP, O_NOFLOW, O_TYPES };
+	enum { O_INTEL = 256, O_EVE, O_WORKERS, O_HOME, O_BPF, O_MEMCAP, O_NOFLOW, O_TYPES, O_HUB,
+	       O_TOKEN, O_TOKEN_FILE, O_HUB_CA, O_HUB_INTERVAL };
 	static const struct option opts[] = {
 		{"read", required_argument, NULL, 'r'},
 		{"interface", required_argument, NULL, 'i'},
@@ -197,6 +225,11 @@ int yg_cmd_sensor(int argc, char **argv)
 		{"flow-memcap", required_argument, NULL, O_MEMCAP},
 		{"no-flow-log", no_argument, NULL, O_NOFLOW},
 		{"eve-types", required_argument, NULL, O_TYPES},
+		{"hub", required_argument, NULL, O_HUB},
+		{"token", required_argument, NULL, O_TOKEN},
+		{"token-file", required_argument, NULL, O_TOKEN_FILE},
+		{"hub-ca", required_argument, NULL, O_HUB_CA},
+		{"hub-interval", required_argument, NULL, O_HUB_INTERVAL},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -205,6 +238,9 @@ int yg_cmd_sensor(int argc, char **argv)
 	const char *intel[MAX_INTEL];
 	unsigned n_intel = 0;
 	unsigned long workers = 1, memcap_mb = 1024;
+	const char *hub_url = NULL, *hub_ca = NULL;
+	char token[256] = "";
+	unsigned long hub_interval = 1000;
 	bool quiet = false, flow_log = true, dns_log = true, http_log = true, tls_log = true;
 	struct yg_homenet home;
 	char err[512] = "";
@@ -246,6 +282,27 @@ int yg_cmd_sensor(int argc, char **argv)
 			}
 			break;
 		case O_NOFLOW: flow_log = false; break;
+		case O_HUB: hub_url = optarg; break;
+		case O_HUB_CA: hub_ca = optarg; break;
+		case O_TOKEN:
+			if (strlen(optarg) >= sizeof token) {
+				fprintf(stderr, "yagura sensor: --token is too long\n");
+				return 2;
+			}
+			snprintf(token, sizeof token, "%s", optarg);
+			break;
+		case O_TOKEN_FILE:
+			if (read_token(optarg, token, sizeof token) < 0) {
+				fprintf(stderr, "yagura sensor: cannot read a token from %s\n", optarg);
+				return 2;
+			}
+			break;
+		case O_HUB_INTERVAL:
+			if (!parse_uint(optarg, 3600000, &hub_interval) || hub_interval < 50) {
+				fprintf(stderr, "yagura sensor: --hub-interval wants 50..3600000 ms\n");
+				return 2;
+			}
+			break;
 		case O_TYPES:
 			if (parse_types(optarg, &dns_log, &http_log, &tls_log, &flow_log) < 0) {
 				fprintf(stderr, "yagura sensor: --eve-types: '%s' is not a list of "
@@ -260,6 +317,10 @@ int yg_cmd_sensor(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (hub_url && !token[0]) {
+		fprintf(stderr, "yagura sensor: --hub needs --token or --token-file\n");
+		return 2;
+	}
 
 	int code = 2, r;
 	struct yg_intel_live *live = NULL;
@@ -269,11 +330,12 @@ int yg_cmd_sensor(int argc, char **argv)
 	struct watcher wt = {0};
 	bool watching = false;
 	struct intel_err_ctx ectx = {0};
+	struct yg_hub_feed *feed = NULL;
 	struct yg_intel_load_result lres = {0};
 	bool unclean = false;
 
 	rcu_register_thread();
-	if (n_intel) {
+	if (n_intel || hub_url) {
 		r = yg_intel_live_new(intel, n_intel, on_intel_error, &ectx, &live, &lres);
 		if (r < 0) {
 			fprintf(stderr, "yagura sensor: loading indicators: %s\n", strerror(-r));
@@ -285,6 +347,20 @@ int yg_cmd_sensor(int argc, char **argv)
 			fprintf(stderr, "intel: %zu indicators loaded (%lu rejected, %d unreadable paths), %.1f MB\n",
 				lres.indicators, lres.rejected, lres.unreadable,
 				(double)lres.memory / 1e6);
+	}
+	if (hub_url) {
+		struct yg_hub_feed_config fc = {.url = hub_url, .token = token, .ca_file = hub_ca,
+						.interval_ms = (unsigned)hub_interval, .live = live,
+						.log = on_hub_log};
+		r = yg_hub_feed_start(&fc, &feed);
+		memset(token, 0, sizeof token);
+		if (r < 0) {
+			fprintf(stderr, "yagura sensor: --hub: %s\n", strerror(-r));
+			goto out;
+		}
+		/* A replay starts with the hub's set; a dead hub delays it 5 s at most. */
+		if (!yg_hub_feed_wait_first(feed, 5000) && rfile)
+			unclean = true;
 	}
 	if (rfile)
 		r = yg_capture_open_file(rfile, err, sizeof err, &cap);
@@ -397,6 +473,14 @@ int yg_cmd_sensor(int argc, char **argv)
 		summary(&res, eve_path, x.intel_indicators);
 	code = (r < 0) ? 2 : unclean ? 1 : 0;
 out:
+	if (feed) {
+		struct yg_hub_feed_stats fs;
+		yg_hub_feed_stop(feed, &fs);
+		if (!quiet)
+			fprintf(stderr, "sensor: hub polls %llu, updates %llu, unchanged %llu, failed %llu\n",
+				(unsigned long long)fs.polls, (unsigned long long)fs.updates,
+				(unsigned long long)fs.not_modified, (unsigned long long)fs.failures);
+	}
 	if (watching) {
 		atomic_store(&wt.done, true);
 		pthread_join(wt.tid, NULL);

@@ -1,6 +1,7 @@
 /*
  * GET /api/v1/export/{format}: the indicators the caller may see, for a
- * firewall, resolver or IDS that polls the hub.
+ * firewall, resolver or IDS that polls the hub; GET /api/v1/indicators:
+ * the same as a STIX bundle of minimal indicator objects, for sensors.
  *
  * What is exported is exactly what the caller could read over TAXII: every
  * collection it can read, the latest version of each indicator, the same
@@ -49,15 +50,39 @@ static int append(struct gather *g, const char *p, size_t n)
 	return 0;
 }
 
+/* The properties a sensor matches on. Nothing else leaves: no
+ * created_by_ref (an anonymous submitter stays anonymous), no sharing
+ * lists, no descriptions. */
+static const char *const kept[] = {"type", "spec_version", "id", "created", "modified",
+				   "pattern", "pattern_type", "valid_from", "valid_until"};
+
 static int add_row(void *ud, const struct yg_obj_row *row)
 {
 	struct gather *g = ud;
 	if (row->revoked || !row->json ||
 	    !yg_tlp_visible(row->tlp, row->submitter_org, row->viewer_named, g->who->org_id))
 		return 1;
+	json_t *o = json_loadb(row->json, row->json_len, 0, NULL);
+	json_t *min = json_object();
+	char *text = NULL;
+	if (o && min) {
+		for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
+			json_t *v = json_object_get(o, kept[i]);
+			if (v)
+				json_object_set(min, kept[i], v);
+		}
+		text = json_dumps(min, JSON_COMPACT | JSON_SORT_KEYS);
+	}
+	json_decref(o);
+	json_decref(min);
+	if (!text) {
+		g->err = -ENOMEM;
+		return -ENOMEM;
+	}
 	int r = (g->n ? append(g, ",", 1) : 0);
 	if (r == 0)
-		r = append(g, row->json, row->json_len);
+		r = append(g, text, strlen(text));
+	free(text);
 	if (r < 0) {
 		g->err = r;
 		return r;
@@ -86,6 +111,54 @@ static int add_collection(void *ud, const struct yg_collection *c)
 	return 1;
 }
 
+/* The caller's visible indicators as one STIX bundle text in g->buf. */
+static int gather_all(struct gather *g)
+{
+	int r = append(g, "{\"type\":\"bundle\",\"objects\":[", 28);
+	if (r == 0 && g->st->ops->collection_list(g->st, add_collection, g) < 0)
+		r = g->err ? g->err : -EIO;
+	if (r == 0)
+		r = append(g, "]}", 2);
+	return r;
+}
+
+/* 304 when if_none_match names etag: an empty body, but a buffer. */
+static int not_modified(const char *if_none_match, const char *etag, struct yg_resp *resp)
+{
+	if (!if_none_match || !strstr(if_none_match, etag))
+		return 0;
+	resp->body = calloc(1, 1);
+	if (!resp->body)
+		return -ENOMEM;
+	resp->len = 0;
+	resp->status = 304;
+	return 1;
+}
+
+int yg_rest_indicators(struct yg_store *st, const struct yg_caller *who,
+		       const char *if_none_match, struct yg_resp *resp)
+{
+	struct gather g = {.st = st, .who = who};
+	int r = gather_all(&g);
+	if (r < 0)
+		goto out;
+	char etag[YG_EXPORT_ETAG_LEN + 1];
+	yg_export_etag(g.buf, g.len, etag);
+	yg_resp_header(resp, "ETag", etag);
+	yg_resp_header(resp, "Cache-Control", "no-cache");
+	r = not_modified(if_none_match, etag, resp);
+	if (r != 0)
+		goto out;
+	resp->status = 200;
+	resp->content_type = "application/stix+json;version=2.1";
+	resp->body = g.buf; /* handed over */
+	resp->len = g.len;
+	g.buf = NULL;
+out:
+	free(g.buf);
+	return r < 0 ? r : 0;
+}
+
 int yg_rest_export(struct yg_store *st, const struct yg_caller *who, const char *format,
 		   const char *if_none_match, struct yg_resp *resp)
 {
@@ -98,11 +171,7 @@ int yg_rest_export(struct yg_store *st, const struct yg_caller *who, const char 
 	struct yg_export_item *items = NULL;
 	struct yg_export_buf out;
 	yg_export_buf_init(&out);
-	int r = append(&g, "{\"type\":\"bundle\",\"objects\":[", 28);
-	if (r == 0 && st->ops->collection_list(st, add_collection, &g) < 0)
-		r = g.err ? g.err : -EIO;
-	if (r == 0)
-		r = append(&g, "]}", 2);
+	int r = gather_all(&g);
 	if (r < 0)
 		goto out;
 	r = yg_intel_builder_new(&b);
@@ -130,15 +199,9 @@ int yg_rest_export(struct yg_store *st, const struct yg_caller *who, const char 
 	yg_export_etag(out.data ? out.data : "", out.len, etag);
 	yg_resp_header(resp, "ETag", etag);
 	yg_resp_header(resp, "Cache-Control", "no-cache");
-	if (if_none_match && strstr(if_none_match, etag)) {
-		/* An empty body, but a buffer: the server sends none for 304. */
-		resp->body = calloc(1, 1);
-		if (!resp->body) {
-			r = -ENOMEM;
-			goto out;
-		}
-		resp->len = 0;
-		resp->status = 304;
+	r = not_modified(if_none_match, etag, resp);
+	if (r != 0) {
+		r = r < 0 ? r : 0;
 		goto out;
 	}
 	resp->status = 200;

@@ -75,6 +75,11 @@ int yg_taxii_access(struct yg_store *st, const struct yg_caller *who,
 int yg_rest_export(struct yg_store *st, const struct yg_caller *who, const char *format,
 		   const char *if_none_match, struct yg_resp *resp);
 
+/* The visible indicators (minimal objects: id, pattern, validity) as a
+ * STIX bundle, with ETag / 304 like the exports. */
+int yg_rest_indicators(struct yg_store *st, const struct yg_caller *who,
+		       const char *if_none_match, struct yg_resp *resp);
+
 int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
 		   const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp);
 

@@ -158,6 +158,11 @@ int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 		yg_resp_header(resp, "Allow", "GET");
 		return 0;
 	}
+	if (rt->kind == YG_ROUTE_REST_INDICATORS) {
+		if (yg_rest_indicators(st, who, req->if_none_match, resp) < 0)
+			rest_error(resp, 500, "indicators unavailable", NULL);
+		return 0;
+	}
 	if (rt->kind == YG_ROUTE_REST_EXPORT) {
 		/* Exports are rule files and lists, not JSON: any Accept will do. */
 		int r = yg_rest_export(st, who, rt->object_id, req->if_none_match, resp);

@@ -27,6 +27,8 @@ static void rest_route(const struct seg *segs, size_t n, struct yg_route *ret)
 		ret->kind = YG_ROUTE_REST_WHOAMI;
 	else if (n == 3 && seg_is(&segs[2], "collections"))
 		ret->kind = YG_ROUTE_REST_COLLECTIONS;
+	else if (n == 3 && seg_is(&segs[2], "indicators"))
+		ret->kind = YG_ROUTE_REST_INDICATORS;
 	else if (n == 3 && seg_is(&segs[2], "orgs"))
 		ret->kind = YG_ROUTE_REST_ORGS;
 	else if (n == 4 && seg_is(&segs[2], "orgs") && segs[3].n <= YG_ROUTE_ID_MAX) {

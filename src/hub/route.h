@@ -21,6 +21,7 @@
  *   /api/v1/orgs
  *   /api/v1/orgs/<name or identity id>
  *   /api/v1/collections
+ *   /api/v1/indicators                              REST (export_api.c)
  *   /api/v1/export/<format>                         REST (export_api.c)
  *   /api/v1/<anything else>                         REST 404
  *
@@ -50,6 +51,7 @@ enum yg_route_kind {
 	YG_ROUTE_REST_ORGS,
 	YG_ROUTE_REST_ORG,
 	YG_ROUTE_REST_COLLECTIONS,
+	YG_ROUTE_REST_INDICATORS,
 	YG_ROUTE_REST_EXPORT, /* object_id holds the format */
 };
 

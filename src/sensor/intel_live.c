@@ -17,6 +17,9 @@ struct yg_intel_live {
 	yg_intel_error_fn errfn;
 	void *ud;
 	uint64_t fingerprint;     /* of the files' names, sizes and mtimes */
+	char *buf_name;           /* the in-memory source, or NULL */
+	uint8_t *buf;
+	size_t buf_len;
 	uint64_t generation;
 	pthread_mutex_t reload_lock;
 };
@@ -71,6 +74,8 @@ static int build(struct yg_intel_live *l, struct yg_intel_set **ret, struct yg_i
 	for (unsigned i = 0; i < l->n; i++)
 		if (yg_intel_load_path(b, l->paths[i]) < 0)
 			res->unreadable++;
+	if (l->buf && yg_intel_load_buffer(b, l->buf_name, l->buf, l->buf_len) < 0)
+		res->unreadable++;
 	res->rejected = yg_intel_builder_rejected(b);
 	struct yg_intel_set *s;
 	r = yg_intel_builder_build(b, &s);
@@ -118,6 +123,8 @@ void yg_intel_live_free(struct yg_intel_live *l)
 	if (!l)
 		return;
 	yg_intel_set_free(l->cur);
+	free(l->buf);
+	free(l->buf_name);
 	for (unsigned i = 0; i < l->n; i++)
 		free(l->paths[i]);
 	free(l->paths);
@@ -147,6 +154,28 @@ int yg_intel_live_reload(struct yg_intel_live *l, struct yg_intel_load_result *r
 out:
 	pthread_mutex_unlock(&l->reload_lock);
 	return r;
+}
+
+int yg_intel_live_set_buffer(struct yg_intel_live *l, const char *name, const uint8_t *data,
+			     size_t len)
+{
+	uint8_t *copy = malloc(len ? len : 1);
+	char *n = strdup(name);
+	if (!copy || !n) {
+		free(copy);
+		free(n);
+		return -ENOMEM;
+	}
+	if (len)
+		memcpy(copy, data, len);
+	pthread_mutex_lock(&l->reload_lock);
+	free(l->buf);
+	free(l->buf_name);
+	l->buf = copy;
+	l->buf_len = len;
+	l->buf_name = n;
+	pthread_mutex_unlock(&l->reload_lock);
+	return 0;
 }
 
 bool yg_intel_live_changed(struct yg_intel_live *l)

@@ -46,6 +46,15 @@ void yg_intel_live_free(struct yg_intel_live *l);
  */
 int yg_intel_live_reload(struct yg_intel_live *l, struct yg_intel_load_result *ret_res);
 
+/*
+ * Sets (replaces) an in-memory source that every build loads after the
+ * paths: the indicators pulled from the hub. data is copied; name is what
+ * alerts give as their source. Takes effect at the next
+ * yg_intel_live_reload. Returns 0 or -ENOMEM (the old buffer stays).
+ */
+int yg_intel_live_set_buffer(struct yg_intel_live *l, const char *name, const uint8_t *data,
+			     size_t len);
+
 /* Whether any path's files changed (mtime, size or the file list) since
  * the last load. */
 bool yg_intel_live_changed(struct yg_intel_live *l);

@@ -94,3 +94,23 @@ def test_errors(w):
     r = w.session.get(f"{w.base}/api/v1/export/domains", timeout=30,
                       headers={"Authorization": "Bearer " + "0" * 64})
     assert r.status_code == 401
+
+
+def test_indicator_feed_is_minimal_and_tlp_checked(w):
+    anon = dom("anon.example", "green", created_by_ref="identity--0d5e2f8a-2c6c-4f4a-9f5f-3a3b3c3d3e3f")
+    r = w.post_objects(w.coll, w.t["A"], [anon], headers={"X-Yagura-Anonymous": "1"})
+    assert r.status_code == 202, r.text
+    r = w.session.get(f"{w.base}/api/v1/indicators", timeout=30,
+                      headers={"Authorization": f"Bearer {w.t['B']}"})
+    assert r.status_code == 200 and r.headers["Content-Type"].startswith("application/stix+json")
+    objs = {o["pattern"].split("'")[1]: o for o in r.json()["objects"]}
+    assert set(objs) == {"green.example", "clear.example", "amber-group.example", "anon.example",
+                         "expired.example", "203.0.113.9"}  # the sensor drops the expired one
+    for o in objs.values():
+        assert set(o) <= {"type", "spec_version", "id", "created", "modified", "pattern",
+                          "pattern_type", "valid_from", "valid_until"}, o
+    assert objs["anon.example"]["id"] == anon["id"]
+    tag = r.headers["ETag"]
+    r = w.session.get(f"{w.base}/api/v1/indicators", timeout=30,
+                      headers={"Authorization": f"Bearer {w.t['B']}", "If-None-Match": tag})
+    assert r.status_code == 304

@@ -1,16 +1,65 @@
 #!/bin/sh
-# The main job until the hub exists: generate a sample capture and indicator
-# list with the project's own generator, run the sensor over them, and show
-# what it found.
+# The main job: a hub on 127.0.0.1 with its embedded store, two member
+# organizations, sample intel published by one of them, and the other's
+# sensor (fed by the hub, TLP decided there) over a sample capture that the
+# project generates itself. Prints the hub URL, the tokens and the alerts,
+# and leaves the hub running for you to explore.
 set -eu
 build=${1:-build}
 out=demo
 py=/usr/bin/python3
+yg="$build/yagura"
 mkdir -p "$out"
+
+# A hub left by an earlier run is stopped; its demo data starts afresh.
+if [ -f "$out/hub.pid" ]; then
+	kill "$(cat "$out/hub.pid")" 2>/dev/null || true
+	sleep 0.5
+	rm -f "$out/hub.pid"
+fi
+rm -rf "$out/hub"
+mkdir -p "$out/hub"
+
 $py tests/e2e/pcapgen.py demo "$out/demo.pcap" --intel "$out/intel.txt" >/dev/null
-echo "== yagura sensor -r $out/demo.pcap --intel $out/intel.txt --eve $out/eve.json"
+
+"$yg" hub --listen 127.0.0.1:0 --data "$out/hub" </dev/null >/dev/null 2>"$out/hub.log" &
+echo $! >"$out/hub.pid"
+port=""
+for _ in $(seq 1 100); do
+	port=$(sed -n 's/.*listening on [^ ]* port \([0-9]*\).*/\1/p' "$out/hub.log" | head -1)
+	[ -n "$port" ] && break
+	sleep 0.1
+done
+[ -n "$port" ] || { echo "the hub did not start:"; cat "$out/hub.log"; exit 1; }
+url="http://127.0.0.1:$port"
+
+"$yg" hub admin --data "$out/hub" org add ministry --sector government --country JP >/dev/null
+"$yg" hub admin --data "$out/hub" org add power-co --sector energy --country JP >/dev/null
+"$yg" hub admin --data "$out/hub" token create --org ministry --role analyst | tail -1 >"$out/ministry.token"
+"$yg" hub admin --data "$out/hub" token create --org power-co --role sensor | tail -1 >"$out/power-co.token"
+chmod 600 "$out"/*.token
+
+# The ministry shares its list as TLP:GREEN (every member may use it).
+"$yg" intel export --format stix --intel "$out/intel.txt" --source ministry -q >"$out/intel.stix.json" || true
+$py - "$url" "$out/ministry.token" "$out/intel.stix.json" <<'PYEOF'
+import json, sys, requests
+url, token, path = sys.argv[1], open(sys.argv[2]).read().strip(), sys.argv[3]
+taxii = "application/taxii+json;version=2.1"
+h = {"Authorization": f"Bearer {token}", "Accept": taxii}
+coll = requests.get(f"{url}/taxii2/api/collections/", headers=h, timeout=10).json()["collections"][0]["id"]
+green = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
+objs = [dict(o, object_marking_refs=[green]) for o in json.load(open(path))["objects"]
+        if o["type"] == "indicator"]
+r = requests.post(f"{url}/taxii2/api/collections/{coll}/objects/", headers=dict(h, **{"Content-Type": taxii}),
+                  data=json.dumps({"objects": objs}), timeout=30)
+r.raise_for_status()
+print(f"ministry published {r.json()['success_count']} indicators (TLP:GREEN) to collection {coll}")
+PYEOF
+
+echo
+echo "== power-co's sensor, fed by the hub: yagura sensor -r $out/demo.pcap --hub $url --token-file $out/power-co.token"
 set +e
-"$build/yagura" sensor -r "$out/demo.pcap" --intel "$out/intel.txt" --eve "$out/eve.json" \
+"$yg" sensor -r "$out/demo.pcap" --hub "$url" --token-file "$out/power-co.token" --eve "$out/eve.json" \
 	--home-net 10.0.0.0/8,192.168.0.0/16,fd00::/8
 rc=$?
 set -e
@@ -28,7 +77,7 @@ for e in events:
     print(f"ALERT {e['timestamp']}  {e['src_ip']} -> {e['dest_ip']}:{e.get('dest_port', '')}"
           f"  [{m['direction'][0]}]  {a['signature']}")
     print(f"      matched {m['matched_on'][0]} = {m['matched_value'][0]}"
-          f"  (from {m['source'][0]}:{m.get('source_line', ['-'])[0]})")
+          f"  (shared at the hub as {m.get('stix_id', ['-'])[0]})")
 print()
 for e in events:
     t = e["event_type"]
@@ -41,4 +90,9 @@ for e in events:
 PYEOF
 echo
 echo "EVE JSON (Suricata-compatible, one event a line): $out/eve.json"
+echo "hub: $url (TAXII 2.1 at $url/taxii2/, REST at $url/api/v1/), data in $out/hub, log $out/hub.log"
+echo "tokens: ministry analyst $(cat "$out/ministry.token")"
+echo "        power-co sensor  $(cat "$out/power-co.token")"
+echo "try:    curl -H \"Authorization: Bearer \$(cat $out/power-co.token)\" $url/api/v1/export/suricata"
+echo "the hub keeps running (pid $(cat "$out/hub.pid")); stop it with: kill $(cat "$out/hub.pid")"
 exit $rc

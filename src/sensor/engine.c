@@ -300,7 +300,7 @@ int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_
 	bool live = yg_capture_is_live(cap);
 	int linktype = yg_capture_linktype(cap);
 	bool threaded = e->n > 1;
-	double t0 = now_s(), last_progress = t0;
+	double t0 = now_s(), last_progress = t0, last_live_flush = t0;
 	uint64_t pkts = 0, bytes = 0, drops = 0;
 	struct batch *lb = NULL; /* read-ahead when one thread does all */
 	int r = 0;
@@ -386,9 +386,26 @@ int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_
 				}
 			}
 		}
-		if (live && !threaded && (pkts & 0xff) == 0) {
-			inline_run(e, lb);
-			yg_worker_flush(e->wt[0].w);
+		if (live) {
+			/* A live alert must not wait for a full buffer: hand out
+			 * what is pending every 100 ms of wall time. */
+			double t = now_s();
+			if (t - last_live_flush >= 0.1) {
+				last_live_flush = t;
+				if (threaded) {
+					flush_all(e, live, &drops);
+					for (unsigned i = 0; i < e->n; i++) {
+						struct batch *b = get_batch(&e->wt[i]);
+						if (b) {
+							b->tick_us = raw.ts_us;
+							submit(&e->wt[i], live, &drops);
+						}
+					}
+				} else {
+					inline_run(e, lb);
+					yg_worker_flush(e->wt[0].w);
+				}
+			}
 		}
 	}
 	if (threaded)

@@ -2,37 +2,49 @@
  * yagura mail: e-mail analysis (issue 5).
  *
  *   yagura mail analyze FILE.eml... [--json | --stix] [--yara RULES]
- *                       [--protect DOMAINS|FILE]
+ *                       [--protect DOMAINS|FILE] [--jobs N]
  *
  * --json prints one JSON report per line (fields documented in
  * src/mail/mail.h), --stix one STIX 2.1 bundle per line; without either a
  * short human summary. A file that cannot be analyzed is reported on
  * stderr (and as {"file":..,"error":..} with --json/--stix); the others are
  * still analyzed. Exit status: 0 all analyzed, 1 some failed, 2 usage.
+ *
+ * --jobs N analyzes N files at a time on worker threads (default: the
+ * online cores); yg_mail_analyze is thread-safe. Output stays in argument
+ * order: each worker renders its report to a string and the main thread
+ * prints slot after slot, letting workers run at most WINDOW files ahead so
+ * memory stays bounded.
  */
 #include <errno.h>
 #include <jansson.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/commands.h"
 #include "mail/mail.h"
 
 #define PROTECT_MAX 4096
+#define JOBS_MAX    256
+#define WINDOW      1024 /* files rendered but not yet printed, at most */
 
 static void usage(FILE *out)
 {
 	fprintf(
 	    out,
 	    "usage: yagura mail analyze FILE.eml... [--json | --stix] [--yara RULES]\n"
-	    "                           [--protect DOMAINS|FILE]\n"
+	    "                           [--protect DOMAINS|FILE] [--jobs N]\n"
 	    "  --json      one JSON report per line\n"
 	    "  --stix      one STIX 2.1 bundle per line\n"
 	    "  --yara F    scan attachments and archive members with the YARA rules in F\n"
 	    "  --protect   comma-separated domains, or a file of them (one a line, # comments),\n"
-	    "              whose look-alikes are flagged\n");
+	    "              whose look-alikes are flagged\n"
+	    "  --jobs N    files analyzed in parallel (default: number of cores)\n");
 }
 
 static int read_file(const char *path, uint8_t **ret, size_t *ret_len)
@@ -41,6 +53,12 @@ static int read_file(const char *path, uint8_t **ret, size_t *ret_len)
 	if (!f)
 		return -errno;
 	size_t cap = 1 << 16, n = 0;
+	struct stat st;
+	/* A regular file is read in one allocation (+1 to see EOF), not by
+	 * doubling and copying; the size is only a hint, reading stays capped. */
+	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (uint64_t)st.st_size < YG_MAIL_MAX_INPUT)
+		cap = (size_t)st.st_size + 1;
 	uint8_t *buf = malloc(cap);
 	int r = 0;
 	while (buf) {
@@ -137,39 +155,40 @@ static int protect_load(struct protect *p, const char *arg)
 	return r;
 }
 
-static void print_summary(const char *path, const struct yg_mail_report *r)
+static void print_summary(FILE *o, const char *path, const struct yg_mail_report *r)
 {
-	printf("%s\n", path);
-	printf("  from:       %s\n", r->from.n ? r->from.v[0].address : "-");
-	printf("  subject:    %s\n", r->subject ? r->subject : "-");
-	printf("  sending ip: %s  (%zu hops)\n", r->sending_ip ? r->sending_ip : "-", r->n_hops);
-	printf("  auth:       spf=%s dkim=%s dmarc=%s\n", r->spf ? r->spf : "-",
-	       r->dkim ? r->dkim : "-", r->dmarc ? r->dmarc : "-");
-	printf("  urls:       %zu\n", r->n_urls);
+	fprintf(o, "%s\n", path);
+	fprintf(o, "  from:       %s\n", r->from.n ? r->from.v[0].address : "-");
+	fprintf(o, "  subject:    %s\n", r->subject ? r->subject : "-");
+	fprintf(o, "  sending ip: %s  (%zu hops)\n", r->sending_ip ? r->sending_ip : "-",
+	        r->n_hops);
+	fprintf(o, "  auth:       spf=%s dkim=%s dmarc=%s\n", r->spf ? r->spf : "-",
+	        r->dkim ? r->dkim : "-", r->dmarc ? r->dmarc : "-");
+	fprintf(o, "  urls:       %zu\n", r->n_urls);
 	for (size_t i = 0; i < r->n_urls && i < 20; i++)
-		printf("    %s%s\n", r->urls[i].url,
-		       r->urls[i].text_mismatch ? "  [text shows another domain]" : "");
-	printf("  files:      %zu\n", r->n_files);
+		fprintf(o, "    %s%s\n", r->urls[i].url,
+		        r->urls[i].text_mismatch ? "  [text shows another domain]" : "");
+	fprintf(o, "  files:      %zu\n", r->n_files);
 	for (size_t i = 0; i < r->n_files; i++) {
 		const struct yg_mail_file *f = &r->files[i];
-		printf("    %s  %s  %llu bytes  sha256 %s", f->path,
-		       f->sniffed_type ? f->sniffed_type : "?", (unsigned long long)f->size,
-		       f->sha256[0] ? f->sha256 : "-");
+		fprintf(o, "    %s  %s  %llu bytes  sha256 %s", f->path,
+		        f->sniffed_type ? f->sniffed_type : "?", (unsigned long long)f->size,
+		        f->sha256[0] ? f->sha256 : "-");
 		for (unsigned b = 0; b < YG_MAIL_F_COUNT; b++)
 			if (f->flags & (1u << b))
-				printf(" [%s]", yg_mail_flag_name(b));
+				fprintf(o, " [%s]", yg_mail_flag_name(b));
 		for (size_t k = 0; k < f->yara.n; k++)
-			printf(" [yara:%s]", f->yara.v[k]);
-		printf("\n");
+			fprintf(o, " [yara:%s]", f->yara.v[k]);
+		fprintf(o, "\n");
 	}
 	for (size_t i = 0; i < r->n_spoofs; i++)
-		printf("  spoofing:   %s: %s\n", r->spoofs[i].kind, r->spoofs[i].detail);
+		fprintf(o, "  spoofing:   %s: %s\n", r->spoofs[i].kind, r->spoofs[i].detail);
 	for (size_t i = 0; i < r->anomalies.n; i++)
-		printf("  anomaly:    %s\n", r->anomalies.v[i]);
-	printf("  risk:       %d/100\n", r->score);
+		fprintf(o, "  anomaly:    %s\n", r->anomalies.v[i]);
+	fprintf(o, "  risk:       %d/100\n", r->score);
 	for (size_t i = 0; i < r->n_reasons; i++)
-		printf("    +%d %s (%s)\n", r->reasons[i].points, r->reasons[i].code,
-		       r->reasons[i].detail);
+		fprintf(o, "    +%d %s (%s)\n", r->reasons[i].points, r->reasons[i].code,
+		        r->reasons[i].detail);
 }
 
 static const char *err_text(int r)
@@ -186,6 +205,180 @@ static const char *err_text(int r)
 	}
 }
 
+/* One file's rendered output; the main thread prints them in order. */
+struct slot {
+	char *out; /* text for stdout (with its newline), or NULL */
+	char *err; /* text for stderr, or NULL */
+	bool failed;
+	bool done;
+};
+
+struct pool {
+	char **files;
+	int nfiles;
+	const struct yg_mail_opts *opts;
+	bool json, stix;
+	int64_t now_ms;
+	struct slot *slots;
+	pthread_mutex_t mu;
+	pthread_cond_t cv_done;  /* a slot was filled */
+	pthread_cond_t cv_space; /* the printer moved on */
+	int next;                /* next file to take */
+	int printed;             /* files printed so far */
+};
+
+static char *dup_line(const char *s)
+{
+	size_t n = strlen(s);
+	char *d = malloc(n + 2);
+	if (d) {
+		memcpy(d, s, n);
+		d[n] = '\n';
+		d[n + 1] = '\0';
+	}
+	return d;
+}
+
+static char *err_line(const char *file, int r)
+{
+	char *s = NULL;
+	size_t n = 0;
+	FILE *o = open_memstream(&s, &n);
+	if (!o)
+		return NULL;
+	fprintf(o, "yagura mail: %s: %s\n", file, err_text(r));
+	fclose(o);
+	return s;
+}
+
+static void render(const struct pool *p, int i, struct slot *sl)
+{
+	const char *file = p->files[i];
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	struct yg_mail_report *rep = NULL;
+	int r = read_file(file, &buf, &len);
+	if (r == 0)
+		r = yg_mail_analyze(buf, len, p->opts, &rep);
+	free(buf);
+	if (r < 0) {
+		sl->failed = true;
+		sl->err = err_line(file, r);
+		if (p->json || p->stix) {
+			json_t *e = json_pack("{s:s,s:s}", "file", file, "error", err_text(r));
+			char *s = e ? json_dumps(e, JSON_COMPACT) : NULL;
+			sl->out = s ? dup_line(s) : NULL;
+			free(s);
+			json_decref(e);
+		}
+		return;
+	}
+	rep->file = strdup(file);
+	if (p->json || p->stix) {
+		json_t *j =
+		    p->json ? yg_mail_report_json(rep) : yg_mail_report_stix(rep, p->now_ms);
+		char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
+		sl->out = s ? dup_line(s) : NULL;
+		sl->failed = sl->out == NULL;
+		free(s);
+		json_decref(j);
+	} else {
+		size_t n = 0;
+		FILE *o = open_memstream(&sl->out, &n);
+		if (o) {
+			print_summary(o, file, rep);
+			fclose(o);
+		}
+		sl->failed = sl->out == NULL;
+	}
+	yg_mail_report_free(rep);
+}
+
+static void *worker(void *arg)
+{
+	struct pool *p = arg;
+	pthread_mutex_lock(&p->mu);
+	for (;;) {
+		while (p->next < p->nfiles && p->next - p->printed >= WINDOW)
+			pthread_cond_wait(&p->cv_space, &p->mu);
+		if (p->next >= p->nfiles)
+			break;
+		int i = p->next++;
+		pthread_mutex_unlock(&p->mu);
+		struct slot sl = {0};
+		render(p, i, &sl);
+		pthread_mutex_lock(&p->mu);
+		sl.done = true;
+		p->slots[i] = sl;
+		pthread_cond_broadcast(&p->cv_done);
+	}
+	pthread_mutex_unlock(&p->mu);
+	return NULL;
+}
+
+/* Prints slots in order as they complete; returns true if any failed. */
+static bool print_all(struct pool *p)
+{
+	bool failed = false;
+	for (int i = 0; i < p->nfiles; i++) {
+		pthread_mutex_lock(&p->mu);
+		while (!p->slots[i].done)
+			pthread_cond_wait(&p->cv_done, &p->mu);
+		struct slot sl = p->slots[i];
+		pthread_mutex_unlock(&p->mu);
+		if (sl.err)
+			fputs(sl.err, stderr);
+		if (sl.out)
+			fputs(sl.out, stdout);
+		fflush(stdout);
+		failed |= sl.failed;
+		free(sl.err);
+		free(sl.out);
+		pthread_mutex_lock(&p->mu);
+		p->printed = i + 1;
+		pthread_cond_broadcast(&p->cv_space);
+		pthread_mutex_unlock(&p->mu);
+	}
+	return failed;
+}
+
+static int default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > JOBS_MAX ? JOBS_MAX : (int)n;
+}
+
+static int run_pool(struct pool *p, int jobs)
+{
+	pthread_t tid[JOBS_MAX];
+	int started = 0;
+	p->slots = calloc((size_t)p->nfiles, sizeof *p->slots);
+	if (!p->slots)
+		return -ENOMEM;
+	pthread_mutex_init(&p->mu, NULL);
+	pthread_cond_init(&p->cv_done, NULL);
+	pthread_cond_init(&p->cv_space, NULL);
+	if (jobs > p->nfiles)
+		jobs = p->nfiles;
+	/* The main thread prints; with one job it also analyzes, inline. */
+	for (int k = 0; k < jobs && jobs > 1; k++)
+		if (pthread_create(&tid[k], NULL, worker, p) == 0)
+			started++;
+	if (started == 0)
+		for (int i = 0; i < p->nfiles; i++) {
+			render(p, i, &p->slots[i]);
+			p->slots[i].done = true;
+		}
+	bool failed = print_all(p);
+	for (int k = 0; k < started; k++)
+		pthread_join(tid[k], NULL);
+	pthread_cond_destroy(&p->cv_space);
+	pthread_cond_destroy(&p->cv_done);
+	pthread_mutex_destroy(&p->mu);
+	free(p->slots);
+	return failed ? 1 : 0;
+}
+
 static int analyze(int argc, char **argv)
 {
 	bool json = false, stix = false;
@@ -193,7 +386,7 @@ static int analyze(int argc, char **argv)
 	struct protect prot = {0};
 	struct yg_mail_yara *yara = NULL;
 	int rc = 0, r;
-	int nfiles = 0;
+	int nfiles = 0, jobs = default_jobs();
 	char **files = calloc((size_t)argc, sizeof *files);
 	if (!files)
 		return 1;
@@ -202,6 +395,15 @@ static int analyze(int argc, char **argv)
 			json = true;
 		} else if (!strcmp(argv[i], "--stix")) {
 			stix = true;
+		} else if (!strcmp(argv[i], "--jobs") && i + 1 < argc) {
+			char *end;
+			long v = strtol(argv[++i], &end, 10);
+			if (*end || end == argv[i] || v < 1 || v > JOBS_MAX) {
+				fprintf(stderr, "yagura mail: --jobs wants 1..%d\n", JOBS_MAX);
+				rc = 2;
+				goto out;
+			}
+			jobs = (int)v;
 		} else if (!strcmp(argv[i], "--yara") && i + 1 < argc) {
 			yara_path = argv[++i];
 		} else if (!strcmp(argv[i], "--protect") && i + 1 < argc) {
@@ -240,45 +442,18 @@ static int analyze(int argc, char **argv)
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);
 	int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-	for (int i = 0; i < nfiles; i++) {
-		uint8_t *buf = NULL;
-		size_t len = 0;
-		struct yg_mail_report *rep = NULL;
-		r = read_file(files[i], &buf, &len);
-		if (r == 0)
-			r = yg_mail_analyze(buf, len, &opts, &rep);
-		free(buf);
-		if (r < 0) {
-			fprintf(stderr, "yagura mail: %s: %s\n", files[i], err_text(r));
-			if (json || stix) {
-				json_t *e =
-				    json_pack("{s:s,s:s}", "file", files[i], "error", err_text(r));
-				char *s = e ? json_dumps(e, JSON_COMPACT) : NULL;
-				if (s)
-					printf("%s\n", s);
-				free(s);
-				json_decref(e);
-			}
-			rc = 1;
-			continue;
-		}
-		rep->file = strdup(files[i]);
-		if (json || stix) {
-			json_t *j =
-			    json ? yg_mail_report_json(rep) : yg_mail_report_stix(rep, now_ms);
-			char *s = j ? json_dumps(j, JSON_COMPACT) : NULL;
-			if (s)
-				printf("%s\n", s);
-			else
-				rc = 1;
-			free(s);
-			json_decref(j);
-		} else {
-			print_summary(files[i], rep);
-		}
-		yg_mail_report_free(rep);
-		fflush(stdout);
+	struct pool pool = {.files = files,
+	                    .nfiles = nfiles,
+	                    .opts = &opts,
+	                    .json = json,
+	                    .stix = stix,
+	                    .now_ms = now_ms};
+	r = run_pool(&pool, jobs);
+	if (r < 0) {
+		fprintf(stderr, "yagura mail: %s\n", strerror(-r));
+		r = 1;
 	}
+	rc = r;
 out:
 	for (size_t i = 0; i < prot.n; i++)
 		free(prot.v[i]);

@@ -31,6 +31,27 @@ static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
 static void gmime_start(void)
 {
 	g_mime_init();
+	/* GObject creates classes (message, multipart, parts, addresses) and
+	 * GLib its time zone cache on first use; one message parsed here does
+	 * that once, before analyses run on several threads (yagura mail
+	 * --jobs) and would otherwise race to be first. */
+	static const char warm[] = "From: A <a@example.com>\r\n"
+	                           "To: g: b@example.com;\r\n"
+	                           "Date: Fri, 1 Mar 2024 10:00:00 +0900\r\n"
+	                           "Content-Type: multipart/mixed; boundary=b\r\n\r\n"
+	                           "--b\r\nContent-Type: text/plain\r\n\r\nx\r\n"
+	                           "--b\r\nContent-Type: message/rfc822\r\n\r\n"
+	                           "Subject: y\r\n\r\ny\r\n--b--\r\n";
+	GMimeStream *s = g_mime_stream_mem_new_with_buffer(warm, sizeof warm - 1);
+	GMimeParser *p = g_mime_parser_new_with_stream(s);
+	GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
+	if (m) {
+		internet_address_list_length(g_mime_message_get_from(m));
+		g_mime_message_get_date(m);
+		g_object_unref(m);
+	}
+	g_object_unref(p);
+	g_object_unref(s);
 }
 
 int yg_mail_anomaly(struct yg_mail_ctx *ctx, const char *name)

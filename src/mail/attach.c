@@ -28,7 +28,6 @@ int yg_mail_hasher_init(struct yg_mail_hasher *h, size_t keep_max)
 	h->md5 = m5;
 	h->sha1 = s1;
 	h->sha256 = s2;
-	h->fuzzy = fuzzy_new();
 	if (!m5 || !s1 || !s2 || !EVP_DigestInit_ex(m5, EVP_md5(), NULL) ||
 	    !EVP_DigestInit_ex(s1, EVP_sha1(), NULL) ||
 	    !EVP_DigestInit_ex(s2, EVP_sha256(), NULL)) {
@@ -38,20 +37,31 @@ int yg_mail_hasher_init(struct yg_mail_hasher *h, size_t keep_max)
 	return 0;
 }
 
+/* The part outgrew the kept prefix: from now on ssdeep streams, starting
+ * with the prefix (which is all that came so far). */
+static void fuzzy_start(struct yg_mail_hasher *h)
+{
+	h->fuzzy = fuzzy_new();
+	if (!h->fuzzy || (h->kept && fuzzy_update(h->fuzzy, h->keep, h->kept) != 0)) {
+		if (h->fuzzy)
+			fuzzy_free(h->fuzzy);
+		h->fuzzy = NULL;
+		h->fuzzy_failed = true;
+	}
+}
+
 int yg_mail_hasher_update(struct yg_mail_hasher *h, const void *p, size_t n)
 {
 	if (n == 0)
 		return 0;
+	/* Three contexts over the same chunk while it is hot in the cache. */
 	if (!EVP_DigestUpdate(h->md5, p, n) || !EVP_DigestUpdate(h->sha1, p, n) ||
 	    !EVP_DigestUpdate(h->sha256, p, n))
 		return -ENOMEM;
-	if (h->fuzzy && fuzzy_update(h->fuzzy, p, n) != 0) {
-		fuzzy_free(h->fuzzy); /* e.g. over ssdeep's size limit: no ssdeep */
-		h->fuzzy = NULL;
-	}
 	h->size += n;
+	size_t take = 0;
 	if (h->kept < h->keep_max) {
-		size_t take = h->keep_max - h->kept < n ? h->keep_max - h->kept : n;
+		take = h->keep_max - h->kept < n ? h->keep_max - h->kept : n;
 		if (h->kept + take > h->keep_cap) {
 			size_t nc = h->keep_cap ? h->keep_cap : CHUNK;
 			while (nc < h->kept + take)
@@ -66,6 +76,15 @@ int yg_mail_hasher_update(struct yg_mail_hasher *h, const void *p, size_t n)
 		}
 		memcpy(h->keep + h->kept, p, take);
 		h->kept += take;
+	}
+	if (take == n || h->fuzzy_failed)
+		return 0;
+	if (!h->fuzzy)
+		fuzzy_start(h);
+	if (h->fuzzy && fuzzy_update(h->fuzzy, (const uint8_t *)p + take, n - take) != 0) {
+		fuzzy_free(h->fuzzy); /* e.g. over ssdeep's size limit: no ssdeep */
+		h->fuzzy = NULL;
+		h->fuzzy_failed = true;
 	}
 	return 0;
 }
@@ -95,9 +114,15 @@ int yg_mail_hasher_final(struct yg_mail_hasher *h, struct yg_mail_file *f)
 	hex(d, n, f->sha256);
 	f->size = h->size;
 	f->truncated = h->size > h->kept;
+	char buf[FUZZY_MAX_RESULT];
 	if (h->fuzzy) {
-		char buf[FUZZY_MAX_RESULT];
 		if (fuzzy_digest(h->fuzzy, buf, 0) == 0)
+			f->ssdeep = yg_mail_strdup(buf);
+	} else if (!h->fuzzy_failed) {
+		/* The whole part is in hand: libfuzzy's one-shot hash knows the
+		 * length up front and computes only the block sizes that can
+		 * make the digest, several times faster than streaming. */
+		if (fuzzy_hash_buf(h->keep, (uint32_t)h->kept, buf) == 0)
 			f->ssdeep = yg_mail_strdup(buf);
 	}
 	return 0;

@@ -116,10 +116,15 @@ struct yg_mail_ctx {
 };
 
 /* Streaming MD5/SHA-1/SHA-256/ssdeep over a part of unknown size; keeps
- * the first keep_max bytes for inspection. */
+ * the first keep_max bytes for inspection. ssdeep is computed at the end
+ * over the kept bytes (libfuzzy's fuzzy_hash_buf) when they are the whole
+ * part; only
+ * a part longer than keep_max is streamed through libfuzzy (from the
+ * moment it outgrows the kept prefix). */
 struct yg_mail_hasher {
 	void *md5, *sha1, *sha256; /* EVP_MD_CTX */
-	void *fuzzy;               /* struct fuzzy_state */
+	void *fuzzy;               /* struct fuzzy_state, once past keep_max */
+	bool fuzzy_failed;         /* libfuzzy refused: no ssdeep */
 	uint64_t size;
 	uint8_t *keep;
 	size_t kept, keep_max, keep_cap;

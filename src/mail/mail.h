@@ -17,7 +17,9 @@
  *     YG_MAIL_ARCHIVE_BUDGET bytes expanded and YG_MAIL_ARCHIVE_ENTRIES
  *     entries per message;
  *   - each attachment is hashed as a stream; only its first
- *     YG_MAIL_KEEP_BYTES bytes are kept for archive/OLE/YARA inspection;
+ *     YG_MAIL_KEEP_BYTES bytes are kept for archive/OLE/YARA inspection
+ *     (ssdeep is computed over those kept bytes when they are the whole
+ *     file, else streamed through libfuzzy: the digest is the same);
  *   - URLs: YG_MAIL_MAX_URLS per message; Received hops: YG_MAIL_MAX_HOPS.
  *
  * JSON report (yg_mail_report_json); field names are stable:

@@ -209,6 +209,8 @@ def test_large_attachment(tmp_path):
     r = analyze([p], "--json", timeout=300)[0]
     big = att(r, "big.bin")
     assert big["size"] == n and big["sha256"] == sha
+    # over YG_MAIL_KEEP_BYTES (32 MiB) ssdeep streams through libfuzzy
+    assert re.fullmatch(r"\d+:[A-Za-z0-9+/]+:[A-Za-z0-9+/]+", big["ssdeep"] or ""), big["ssdeep"]
 
 
 def test_spoofing_signs(gen):
@@ -291,6 +293,29 @@ def test_clear_errors(gen, name, msg):
 def test_several_files_one_bad(gen):
     reps = analyze([gen / "headers.eml", gen / "empty.eml", gen / "shift_jis.eml"], "--json", expect_rc=1)
     assert [("error" in r) for r in reps] == [False, True, False]
+
+
+def test_jobs_keep_order_and_output(gen):
+    names = sorted(mailgen.ALL) * 2
+    paths = [str(gen / f"{n}.eml") for n in names]
+    runs = []
+    for jobs in ("1", "3", "8"):
+        p = subprocess.run([yagura_bin(), "mail", "analyze", *paths, "--json", "--jobs", jobs],
+                           capture_output=True, timeout=300)
+        err = p.stderr.decode(errors="replace")
+        assert "Sanitizer" not in err and "runtime error" not in err, err
+        assert p.returncode == 1  # empty.eml and binary.eml fail, the rest are reported
+        runs.append((p.stdout, err))
+    assert runs[0] == runs[1] == runs[2]
+    files = [json.loads(line)["file"] for line in runs[0][0].decode().splitlines()]
+    assert files == paths
+
+
+def test_jobs_bad_value(gen):
+    for bad in ("0", "-1", "x", "257"):
+        p = subprocess.run([yagura_bin(), "mail", "analyze", str(gen / "headers.eml"), "--jobs", bad],
+                           capture_output=True, text=True)
+        assert p.returncode == 2 and "--jobs" in p.stderr
 
 
 def test_text_summary(gen):

@@ -9,12 +9,10 @@
 
 #include "common/cursor.h"
 
-static uint32_t find_str(const struct yg_intel_set *s, enum yg_ind_type type, const char *t,
-                         size_t len)
+/* Probes the table for t whose hash h the caller computed. */
+static uint32_t find_str_h(const struct yg_intel_set *s, enum yg_ind_type type, const char *t,
+                           size_t len, uint64_t h)
 {
-	if (!s->slots)
-		return YG_INTEL_NONE;
-	uint64_t h = yg_intel_hash(s->seed, type, t, len);
 	uint32_t tag = (uint32_t)(h >> 32);
 	size_t pos = h & s->smask;
 	for (;;) {
@@ -29,6 +27,14 @@ static uint32_t find_str(const struct yg_intel_set *s, enum yg_ind_type type, co
 		}
 		pos = (pos + 1) & s->smask;
 	}
+}
+
+static uint32_t find_str(const struct yg_intel_set *s, enum yg_ind_type type, const char *t,
+                         size_t len)
+{
+	if (!s->slots)
+		return YG_INTEL_NONE;
+	return find_str_h(s, type, t, len, yg_intel_hash(s->seed, type, t, len));
 }
 
 static uint32_t match4(const struct yg_intel_set *s, uint32_t a)
@@ -62,17 +68,31 @@ uint32_t yg_intel_match_ip(const struct yg_intel_set *s, int family, const uint8
 	return r;
 }
 
+/* n <= 255: at most 128 suffixes (every other byte a dot). */
+#define MAX_SUFFIXES 128
+
+/* The name and each parent suffix, longest first. The table is far larger
+ * than the caches and most probes miss: hash every suffix and prefetch all
+ * their slots before probing, so the misses overlap instead of queueing. */
 static uint32_t match_lc_name(const struct yg_intel_set *s, const char *buf, size_t n)
 {
-	size_t p = 0;
-	while (p < n) {
-		uint32_t idx = find_str(s, YG_IND_DOMAIN, buf + p, n - p);
-		if (idx != YG_INTEL_NONE)
-			return idx;
+	uint8_t off[MAX_SUFFIXES];
+	uint64_t h[MAX_SUFFIXES];
+	size_t k = 0, p = 0;
+	while (p < n && k < MAX_SUFFIXES) {
+		off[k] = (uint8_t)p;
+		h[k] = yg_intel_hash(s->seed, YG_IND_DOMAIN, buf + p, n - p);
+		__builtin_prefetch(&s->slots[h[k] & s->smask], 0, 3);
+		k++;
 		const char *dot = memchr(buf + p, '.', n - p);
 		if (!dot)
 			break;
 		p = (size_t)(dot - buf) + 1;
+	}
+	for (size_t i = 0; i < k; i++) {
+		uint32_t idx = find_str_h(s, YG_IND_DOMAIN, buf + off[i], n - off[i], h[i]);
+		if (idx != YG_INTEL_NONE)
+			return idx;
 	}
 	return YG_INTEL_NONE;
 }

@@ -85,12 +85,21 @@ static void before_value(struct yg_jsonw *w)
 	w->need_comma[w->depth] = true;
 }
 
-void yg_jsonw_key(struct yg_jsonw *w, const char *key)
+void yg_jsonw_keyn(struct yg_jsonw *w, const char *key, size_t klen)
 {
-	before_value(w);
-	putc1(w, '"');
-	put(w, key, strlen(key));
-	put(w, "\":", 2);
+	/* One reservation for comma, quotes, key and colon: this runs for every
+	 * field of every record. */
+	if (!reserve(w, klen + 4))
+		return;
+	char *o = w->buf + w->len;
+	if (w->need_comma[w->depth])
+		*o++ = ',';
+	*o++ = '"';
+	memcpy(o, key, klen);
+	o += klen;
+	*o++ = '"';
+	*o++ = ':';
+	w->len = (size_t)(o - w->buf);
 	/* The value that follows must not add another comma. */
 	w->need_comma[w->depth] = false;
 }
@@ -177,6 +186,20 @@ static size_t utf8_seq(const uint8_t *s, size_t left)
 	return n;
 }
 
+/* Bytes copied verbatim into a JSON string: printable ASCII except the
+ * quote and the backslash. */
+#define SAFE8(b) [b] = 1, [b + 1] = 1, [b + 2] = 1, [b + 3] = 1, [b + 4] = 1, \
+		 [b + 5] = 1, [b + 6] = 1, [b + 7] = 1
+static const uint8_t json_safe[256] = {
+	[0x20] = 1, [0x21] = 1, /* 0x22 is the quote */
+	[0x23] = 1, [0x24] = 1, [0x25] = 1, [0x26] = 1, [0x27] = 1,
+	SAFE8(0x28), SAFE8(0x30), SAFE8(0x38), SAFE8(0x40), SAFE8(0x48), SAFE8(0x50),
+	[0x58] = 1, [0x59] = 1, [0x5a] = 1, [0x5b] = 1, /* 0x5c is the backslash */
+	[0x5d] = 1, [0x5e] = 1, [0x5f] = 1,
+	SAFE8(0x60), SAFE8(0x68), SAFE8(0x70), SAFE8(0x78),
+};
+#undef SAFE8
+
 static void escaped(struct yg_jsonw *w, const uint8_t *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -189,12 +212,18 @@ static void escaped(struct yg_jsonw *w, const uint8_t *s, size_t n)
 	*o++ = '"';
 	size_t i = 0;
 	while (i < n) {
-		uint8_t c = s[i];
-		if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
-			*o++ = (char)c;
-			i++;
-			continue;
+		/* Copy the run of bytes that need no escaping in one go. */
+		size_t run = i;
+		while (run < n && json_safe[s[run]])
+			run++;
+		if (run > i) {
+			memcpy(o, s + i, run - i);
+			o += run - i;
+			i = run;
+			if (i == n)
+				break;
 		}
+		uint8_t c = s[i];
 		if (c >= 0x80) {
 			size_t k = utf8_seq(s + i, n - i);
 			if (k) {
@@ -230,24 +259,16 @@ void yg_jsonw_strn(struct yg_jsonw *w, const void *s, size_t len)
 	escaped(w, s, len);
 }
 
-void yg_jsonw_str(struct yg_jsonw *w, const char *s)
-{
-	yg_jsonw_strn(w, s, strlen(s));
-}
-
 void yg_jsonw_u64(struct yg_jsonw *w, uint64_t v)
 {
 	char tmp[24];
-	size_t n = 0;
+	size_t n = sizeof tmp;
 	do {
-		tmp[n++] = (char)('0' + v % 10);
+		tmp[--n] = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
 	before_value(w);
-	if (!reserve(w, n))
-		return;
-	while (n)
-		w->buf[w->len++] = tmp[--n];
+	put(w, tmp + n, sizeof tmp - n);
 }
 
 void yg_jsonw_i64(struct yg_jsonw *w, int64_t v)
@@ -281,30 +302,6 @@ void yg_jsonw_raw(struct yg_jsonw *w, const char *json, size_t len)
 {
 	before_value(w);
 	put(w, json, len);
-}
-
-void yg_jsonw_kv_str(struct yg_jsonw *w, const char *key, const char *s)
-{
-	yg_jsonw_key(w, key);
-	yg_jsonw_str(w, s);
-}
-
-void yg_jsonw_kv_strn(struct yg_jsonw *w, const char *key, const void *s, size_t len)
-{
-	yg_jsonw_key(w, key);
-	yg_jsonw_strn(w, s, len);
-}
-
-void yg_jsonw_kv_u64(struct yg_jsonw *w, const char *key, uint64_t v)
-{
-	yg_jsonw_key(w, key);
-	yg_jsonw_u64(w, v);
-}
-
-void yg_jsonw_kv_bool(struct yg_jsonw *w, const char *key, bool v)
-{
-	yg_jsonw_key(w, key);
-	yg_jsonw_bool(w, v);
 }
 
 void yg_jsonw_newline(struct yg_jsonw *w)

@@ -38,14 +38,22 @@ void yg_jsonw_arr_open(struct yg_jsonw *w);
 void yg_jsonw_arr_close(struct yg_jsonw *w);
 
 /* A key inside an object; the next value call writes its value. key is a
- * trusted literal (not escaped). */
-void yg_jsonw_key(struct yg_jsonw *w, const char *key);
+ * trusted literal (not escaped). Inline so the length of a literal key is
+ * known at compile time. */
+void yg_jsonw_keyn(struct yg_jsonw *w, const char *key, size_t klen);
+static inline void yg_jsonw_key(struct yg_jsonw *w, const char *key)
+{
+	yg_jsonw_keyn(w, key, __builtin_strlen(key));
+}
 
 /* Values; inside an object each must follow yg_jsonw_key. Strings are
  * escaped; bytes that are not valid UTF-8 are written as \u00XX of the
  * byte (so output is always valid JSON). */
-void yg_jsonw_str(struct yg_jsonw *w, const char *s);
 void yg_jsonw_strn(struct yg_jsonw *w, const void *s, size_t len);
+static inline void yg_jsonw_str(struct yg_jsonw *w, const char *s)
+{
+	yg_jsonw_strn(w, s, __builtin_strlen(s));
+}
 void yg_jsonw_u64(struct yg_jsonw *w, uint64_t v);
 void yg_jsonw_i64(struct yg_jsonw *w, int64_t v);
 void yg_jsonw_bool(struct yg_jsonw *w, bool v);
@@ -53,11 +61,31 @@ void yg_jsonw_null(struct yg_jsonw *w);
 /* Raw, already valid JSON text. */
 void yg_jsonw_raw(struct yg_jsonw *w, const char *json, size_t len);
 
-/* key + value shorthands. */
-void yg_jsonw_kv_str(struct yg_jsonw *w, const char *key, const char *s);
-void yg_jsonw_kv_strn(struct yg_jsonw *w, const char *key, const void *s, size_t len);
-void yg_jsonw_kv_u64(struct yg_jsonw *w, const char *key, uint64_t v);
-void yg_jsonw_kv_bool(struct yg_jsonw *w, const char *key, bool v);
+/* key + value shorthands (inline for the same reason as yg_jsonw_key). */
+static inline void yg_jsonw_kv_str(struct yg_jsonw *w, const char *key, const char *s)
+{
+	yg_jsonw_key(w, key);
+	yg_jsonw_str(w, s);
+}
+
+static inline void yg_jsonw_kv_strn(struct yg_jsonw *w, const char *key, const void *s,
+				    size_t len)
+{
+	yg_jsonw_key(w, key);
+	yg_jsonw_strn(w, s, len);
+}
+
+static inline void yg_jsonw_kv_u64(struct yg_jsonw *w, const char *key, uint64_t v)
+{
+	yg_jsonw_key(w, key);
+	yg_jsonw_u64(w, v);
+}
+
+static inline void yg_jsonw_kv_bool(struct yg_jsonw *w, const char *key, bool v)
+{
+	yg_jsonw_key(w, key);
+	yg_jsonw_bool(w, v);
+}
 
 /* Appends a newline (end of an EVE record). */
 void yg_jsonw_newline(struct yg_jsonw *w);

@@ -199,7 +199,7 @@ INTEL = """# test list
 2001:db8:bad::/48
 evil.example
 http://malware.example/payload.bin
-ja3-placeholder
+JA3_LINE
 """
 
 
@@ -240,7 +240,7 @@ def intel_capture():
 def test_indicator_hits_and_non_hits(tmp_path, run_sensor):
     hello = g.tls_client_hello(sni="api.tracker.example")
     ja3_md5 = g.ja3(hello)[1]
-    intel = intel_file(tmp_path, INTEL.replace("ja3-placeholder", f"# JA3 below\n{ja3_md5}"))
+    intel = intel_file(tmp_path, INTEL.replace("JA3_LINE", f"# JA3 below\n{ja3_md5}"))
     run = run_sensor(write(tmp_path, "intel.pcap", intel_capture()), intel=[intel],
                      args=["--home-net", "10.0.0.0/8,fd00::/8"])
     assert run.rc == 0, run.stderr

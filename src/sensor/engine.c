@@ -12,7 +12,10 @@
 #include "decode/decode.h"
 
 #define BATCH_PKTS YG_WORKER_BATCH_MAX
-#define INLINE_BATCH 64 /* packets read ahead when one thread does all */
+#define INLINE_BATCH 64 /* packets read ahead for the reading thread's worker */
+/* The reading thread's worker takes this much of a fair share of flows
+ * (in 1/1000): it spends the rest of its time reading and decoding. */
+#define READER_SHARE_PERMILLE 400
 #define BATCH_BYTES (512u << 10)
 #define QUEUE_BATCHES 16 /* per worker */
 /* Batches in circulation per worker: the queue, one being processed, one
@@ -148,7 +151,14 @@ static unsigned flow_worker(const struct yg_packet *p, unsigned n)
 	uint64_t h = (a[0] ^ b[0]) * 0x9e3779b97f4a7c15ULL + (a[1] ^ b[1]) +
 		     ((a[2] ^ b[2]) << 1) + (a[0] + b[0]) + (a[1] + b[1]) + (a[2] + b[2]) + p->proto;
 	h = yg_hash_mix64(h);
-	return (unsigned)(((h >> 32) * n) >> 32);
+	/* Worker 0 runs on the reading thread, which also reads and decodes
+	 * every packet: it gets a smaller share of the flows, the others
+	 * split the rest. */
+	uint64_t u = h >> 32; /* uniform in [0, 2^32) */
+	uint64_t share0 = ((uint64_t)1 << 32) * READER_SHARE_PERMILLE / 1000 / n;
+	if (u < share0)
+		return 0;
+	return 1 + (unsigned)(((u - share0) * (n - 1)) / (((uint64_t)1 << 32) - share0));
 }
 
 static void *worker_main(void *arg)
@@ -288,9 +298,30 @@ static void inline_run(struct yg_engine *e, struct batch *lb)
 
 static void flush_all(struct yg_engine *e, bool live, uint64_t *drops)
 {
-	for (unsigned i = 0; i < e->n; i++)
+	for (unsigned i = 1; i < e->n; i++)
 		if (e->wt[i].cur && e->wt[i].cur->n)
 			submit(&e->wt[i], live, drops);
+}
+
+/* Worker 0 lives on the reading thread: a tick or a flush for it and for
+ * the threaded workers (1..n-1) alike. */
+static void tick_all(struct yg_engine *e, struct batch *lb, bool live, uint64_t now_us,
+		     uint64_t *drops)
+{
+	if (lb->n)
+		inline_run(e, lb);
+	rcu_read_lock();
+	yg_worker_tick(e->wt[0].w, now_us);
+	yg_worker_flush(e->wt[0].w);
+	rcu_read_unlock();
+	flush_all(e, live, drops);
+	for (unsigned i = 1; i < e->n; i++) {
+		struct batch *b = get_batch(&e->wt[i]);
+		if (b) {
+			b->tick_us = now_us;
+			submit(&e->wt[i], live, drops);
+		}
+	}
 }
 
 int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_result *ret)
@@ -299,30 +330,25 @@ int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_
 	e->cap = cap;
 	bool live = yg_capture_is_live(cap);
 	int linktype = yg_capture_linktype(cap);
-	bool threaded = e->n > 1;
 	double t0 = now_s(), last_progress = t0, last_live_flush = t0;
 	uint64_t pkts = 0, bytes = 0, drops = 0;
-	struct batch *lb = NULL; /* read-ahead when one thread does all */
 	int r = 0;
-
-	if (threaded) {
-		for (unsigned i = 0; i < e->n; i++) {
-			if (pthread_create(&e->wt[i].tid, NULL, worker_main, &e->wt[i]) != 0) {
-				r = -EAGAIN;
-				goto join;
-			}
-			e->wt[i].started = true;
+	/* Read-ahead for worker 0, which runs here: it lets the worker
+	 * prefetch its flows. */
+	struct batch *lb = calloc(1, sizeof *lb);
+	if (!lb) {
+		r = -ENOMEM;
+		goto join;
+	}
+	for (unsigned i = 1; i < e->n; i++) {
+		if (pthread_create(&e->wt[i].tid, NULL, worker_main, &e->wt[i]) != 0) {
+			r = -EAGAIN;
+			goto join;
 		}
+		e->wt[i].started = true;
 	}
 	struct yg_packet pkt;
 	struct yg_raw_packet raw;
-	if (!threaded) {
-		lb = calloc(1, sizeof *lb);
-		if (!lb) {
-			r = -ENOMEM;
-			goto join;
-		}
-	}
 	for (;;) {
 		if (atomic_load_explicit(&e->stop, memory_order_relaxed))
 			break;
@@ -333,24 +359,8 @@ int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_
 			/* Idle live capture: let flows time out on the wall clock. */
 			struct timespec ts;
 			clock_gettime(CLOCK_REALTIME, &ts);
-			uint64_t now = (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-			if (threaded) {
-				flush_all(e, live, &drops);
-				for (unsigned i = 0; i < e->n; i++) {
-					struct batch *b = get_batch(&e->wt[i]);
-					if (b) {
-						b->tick_us = now;
-						submit(&e->wt[i], live, &drops);
-					}
-				}
-			} else {
-				if (lb->n)
-					inline_run(e, lb);
-				rcu_read_lock();
-				yg_worker_tick(e->wt[0].w, now);
-				yg_worker_flush(e->wt[0].w);
-				rcu_read_unlock();
-			}
+			tick_all(e, lb, live,
+				 (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u, &drops);
 			continue;
 		}
 		if (k < 0) {
@@ -360,8 +370,9 @@ int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_
 		pkts++;
 		bytes += raw.wirelen;
 		yg_decode(linktype, raw.data, raw.caplen, raw.wirelen, raw.ts_us, &pkt);
-		if (threaded) {
-			enqueue(e, flow_worker(&pkt, e->n), &pkt, raw.data, live, &drops);
+		unsigned w = flow_worker(&pkt, e->n);
+		if (w) {
+			enqueue(e, w, &pkt, raw.data, live, &drops);
 		} else if (raw.caplen > BATCH_BYTES) {
 			if (lb->n)
 				inline_run(e, lb);
@@ -377,8 +388,6 @@ int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_
 			double t = now_s();
 			if (t - last_progress >= 0.5) {
 				last_progress = t;
-				if (live && !threaded)
-					yg_worker_flush(e->wt[0].w);
 				if (e->cfg.progress) {
 					uint64_t pos, size;
 					yg_capture_progress(cap, &pos, &size);
@@ -392,44 +401,28 @@ int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_
 			double t = now_s();
 			if (t - last_live_flush >= 0.1) {
 				last_live_flush = t;
-				if (threaded) {
-					flush_all(e, live, &drops);
-					for (unsigned i = 0; i < e->n; i++) {
-						struct batch *b = get_batch(&e->wt[i]);
-						if (b) {
-							b->tick_us = raw.ts_us;
-							submit(&e->wt[i], live, &drops);
-						}
-					}
-				} else {
-					inline_run(e, lb);
-					yg_worker_flush(e->wt[0].w);
-				}
+				tick_all(e, lb, live, raw.ts_us, &drops);
 			}
 		}
 	}
-	if (threaded)
-		flush_all(e, false, &drops);
-	else if (lb->n)
+	flush_all(e, false, &drops);
+	if (lb->n)
 		inline_run(e, lb);
 join:
 	free(lb);
-	if (threaded) {
-		for (unsigned i = 0; i < e->n; i++) {
-			struct queue *q = &e->wt[i].q;
-			pthread_mutex_lock(&q->lock);
-			q->closed = true;
-			pthread_cond_broadcast(&q->cond);
-			pthread_mutex_unlock(&q->lock);
-		}
-		for (unsigned i = 0; i < e->n; i++)
-			if (e->wt[i].started)
-				pthread_join(e->wt[i].tid, NULL);
-	} else {
-		rcu_read_lock();
-		yg_worker_finish(e->wt[0].w);
-		rcu_read_unlock();
+	for (unsigned i = 1; i < e->n; i++) {
+		struct queue *q = &e->wt[i].q;
+		pthread_mutex_lock(&q->lock);
+		q->closed = true;
+		pthread_cond_broadcast(&q->cond);
+		pthread_mutex_unlock(&q->lock);
 	}
+	for (unsigned i = 1; i < e->n; i++)
+		if (e->wt[i].started)
+			pthread_join(e->wt[i].tid, NULL);
+	rcu_read_lock();
+	yg_worker_finish(e->wt[0].w);
+	rcu_read_unlock();
 	for (unsigned i = 0; i < e->n; i++) {
 		struct yg_sensor_stats s;
 		yg_worker_stats(e->wt[i].w, &s);

@@ -2,10 +2,11 @@
  * The sensor engine: reads a capture, decodes, spreads packets over worker
  * pipelines by a symmetric flow hash, and keeps the indicator set live.
  *
- * With one worker the reading thread runs the pipeline itself. With N > 1
- * a reader thread decodes each packet, copies it into a batch for the
- * worker its flow hashes to, and N threads each run their own pipeline
- * (own flow table, own output buffer): no locks on the packet path.
+ * The reading thread decodes every packet and runs worker 0's pipeline
+ * itself. With N > 1 workers, packets whose flow hashes to worker 1..N-1
+ * are copied into batches for N-1 more threads; worker 0 takes a smaller
+ * share of the flows since its thread also reads and decodes. Each worker
+ * has its own flow table and output buffer: no locks on the packet path.
  */
 #ifndef YG_SENSOR_ENGINE_H
 #define YG_SENSOR_ENGINE_H

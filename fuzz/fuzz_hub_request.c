@@ -1,13 +1,15 @@
 /*
  * Fuzzes the hub's request parsing that sees outside bytes before any
  * authentication: path routing, Accept / Content-Type checks and the TAXII
- * URL filters. Input: line 1 the path, line 2 an Accept value, then one
+ * URL filters, and the Authorization header. Input: line 1 the path, line
+ * 2 an Accept (and Authorization) value, then one
  * "key=value" query parameter per line.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "hub/auth.h"
 #include "hub/filter.h"
 #include "hub/hub.h"
 #include "hub/route.h"
@@ -40,6 +42,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (end)
 			*end = '\0';
 		yg_taxii_accept_ok(line);
+		/* The same line as an Authorization header, checked before any
+		 * token lookup. */
+		const char *tok = NULL;
+		size_t tlen = 0;
+		if (yg_auth_bearer(line, &tok, &tlen) == 0 &&
+		    (!tok || tok < line || tok + tlen > line + strlen(line)))
+			abort();
+		if (tok)
+			yg_auth_token_shaped(tok, tlen);
 		yg_taxii_content_type_ok(line);
 		yg_rest_accept_ok(line);
 		line = end ? end + 1 : NULL;

@@ -2,8 +2,9 @@
 # The main job: a hub on 127.0.0.1 with its embedded store, two member
 # organizations, sample intel published by one of them, and the other's
 # sensor (fed by the hub, TLP decided there) over a sample capture that the
-# project generates itself. Prints the hub URL, the tokens and the alerts,
-# and leaves the hub running for you to explore.
+# project generates itself. Prints the hub URL, the tokens, the alerts and
+# the sightings the sensor reported back, as counted at the hub, and leaves
+# the hub running for you to explore.
 set -eu
 build=${1:-build}
 out=demo
@@ -17,7 +18,7 @@ if [ -f "$out/hub.pid" ]; then
 	sleep 0.5
 	rm -f "$out/hub.pid"
 fi
-rm -rf "$out/hub"
+rm -rf "$out/hub" "$out/spool"
 mkdir -p "$out/hub"
 
 $py tests/e2e/pcapgen.py demo "$out/demo.pcap" --intel "$out/intel.txt" >/dev/null
@@ -57,10 +58,10 @@ print(f"ministry published {r.json()['success_count']} indicators (TLP:GREEN) to
 PYEOF
 
 echo
-echo "== power-co's sensor, fed by the hub: yagura sensor -r $out/demo.pcap --hub $url --token-file $out/power-co.token"
+echo "== power-co's sensor, fed by the hub: yagura sensor -r $out/demo.pcap --hub $url --token-file $out/power-co.token --spool $out/spool"
 set +e
 "$yg" sensor -r "$out/demo.pcap" --hub "$url" --token-file "$out/power-co.token" --eve "$out/eve.json" \
-	--home-net 10.0.0.0/8,192.168.0.0/16,fd00::/8
+	--home-net 10.0.0.0/8,192.168.0.0/16,fd00::/8 --spool "$out/spool" --sensor-name power-co-edge
 rc=$?
 set -e
 echo
@@ -89,10 +90,37 @@ for e in events:
         print(f"tls   {e['src_ip']} -> {e['tls'].get('sni', '(no SNI)')}  ja3 {e['tls']['ja3']['hash']}  ja4 {e['tls']['ja4']}")
 PYEOF
 echo
+# What the hub counted: the sensor sent each alert on a shared indicator
+# back as a STIX sighting (no payload; internal hosts only as keyed hashes).
+$py - "$url" "$out/power-co.token" "$out/eve.json" <<'PYEOF'
+import json, sys, requests
+url, token, eve = sys.argv[1], open(sys.argv[2]).read().strip(), sys.argv[3]
+h = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+alerts = {}
+for line in open(eve):
+    e = json.loads(line)
+    m = e.get("alert", {}).get("metadata", {})
+    if e["event_type"] == "alert" and m.get("stix_id") and m.get("source") == ["hub"]:
+        k = m["stix_id"][0]
+        alerts.setdefault(k, [m["indicator"][0], 0])[1] += 1
+if not alerts:
+    print("sightings: no alert on a hub indicator, so nothing to report back")
+for sid, (value, n) in sorted(alerts.items(), key=lambda kv: kv[1][0]):
+    r = requests.get(f"{url}/api/v1/indicators/{sid}/sightings", headers=h, timeout=10)
+    if r.status_code != 200:
+        print(f"SIGHTINGS {value}: the hub answered {r.status_code}")
+        continue
+    s = r.json()
+    print(f"SIGHTINGS {value}: counted at the hub {s['count']} (alerts here {n}), "
+          f"{s['organizations']} organization(s), {s['sectors']} sector(s), "
+          f"first {s['first_seen']}, last {s['last_seen']}")
+PYEOF
+echo
 echo "EVE JSON (Suricata-compatible, one event a line): $out/eve.json"
 echo "hub: $url (TAXII 2.1 at $url/taxii2/, REST at $url/api/v1/), data in $out/hub, log $out/hub.log"
 echo "tokens: ministry analyst $(cat "$out/ministry.token")"
 echo "        power-co sensor  $(cat "$out/power-co.token")"
 echo "try:    curl -H \"Authorization: Bearer \$(cat $out/power-co.token)\" $url/api/v1/export/suricata"
+echo "        curl -H \"Authorization: Bearer \$(cat $out/power-co.token)\" $url/api/v1/indicators/INDICATOR-ID/sightings"
 echo "the hub keeps running (pid $(cat "$out/hub.pid")); stop it with: kill $(cat "$out/hub.pid")"
 exit $rc

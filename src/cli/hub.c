@@ -4,6 +4,13 @@
  *   yagura hub --listen 127.0.0.1:8443 --data DIR [--tls-cert F --tls-key F]
  *              [--threads N] [--max-body BYTES] [--timeout SECONDS]
  *              [--cache-mb N | --no-cache] [--store sqlite]
+ *              [--decay-half-life DAYS] [--decay-threshold N]
+ *
+ * Indicators decay (src/hub/lifecycle.h): score 100 * 0.5^(age / half-life
+ * in days), age since the newer of their modified time and their last
+ * sighting; below the threshold they leave /indicators, the change feed
+ * and the exports. DAYS may be fractional; 0 turns decay off (default 30,
+ * threshold 10).
  *
  * --store names the store backend. This build has the embedded SQLite
  * store (WAL mode, DIR/hub.db); the PostgreSQL backend of DESIGN.md's
@@ -34,6 +41,7 @@ static void usage(FILE *out)
 	fprintf(out, "usage: yagura hub --listen ADDR:PORT --data DIR [--tls-cert FILE --tls-key FILE]\n"
 		     "                  [--threads N] [--max-body BYTES] [--timeout SECONDS]\n"
 		     "                  [--cache-mb N | --no-cache] [--store sqlite]\n"
+		     "                  [--decay-half-life DAYS (30, 0 = off)] [--decay-threshold N (10)]\n"
 		     "       yagura hub admin --data DIR ...   (yagura hub admin --help)\n");
 }
 
@@ -64,6 +72,21 @@ static char *read_pem(const char *path)
 	return buf;
 }
 
+/* A plain decimal number (digits, one optional point) in [0, max]. */
+static bool parse_decimal(const char *s, double max, double *ret)
+{
+	if (!s || !*s || strspn(s, "0123456789.") != strlen(s) || strchr(s, '.') != strrchr(s, '.') ||
+	    !strcmp(s, "."))
+		return false;
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (errno || *end || !(v >= 0) || v > max)
+		return false;
+	*ret = v;
+	return true;
+}
+
 static bool parse_uint(const char *s, unsigned long long max, unsigned long long *ret)
 {
 	char *end;
@@ -87,6 +110,7 @@ int yg_cmd_hub(int argc, char **argv)
 	unsigned long long threads = cores < 2 ? 2 : cores > 64 ? 64 : (unsigned long long)cores;
 	unsigned long long max_body = YG_HUB_MAX_BODY_DEFAULT, timeout = 30, cache_mb = 0;
 	bool no_cache = false;
+	double half_life = 30, threshold = 10;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -118,6 +142,10 @@ int yg_cmd_hub(int argc, char **argv)
 					strncmp(v, "postgresql:", 11) ? v : "postgresql://...");
 				return 2;
 			}
+		} else if (!strcmp(a, "--decay-half-life") && v) {
+			ok = parse_decimal(v, 36500, &half_life);
+		} else if (!strcmp(a, "--decay-threshold") && v) {
+			ok = parse_decimal(v, 100, &threshold);
 		} else if (!strcmp(a, "--no-cache")) {
 			no_cache = true;
 			continue;
@@ -166,7 +194,9 @@ int yg_cmd_hub(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	struct yg_hub_config hc = {.data_dir = data, .threads = (unsigned)threads,
 				   .max_body = max_body,
-				   .cache_mb = no_cache ? -1 : (int)cache_mb};
+				   .cache_mb = no_cache ? -1 : (int)cache_mb,
+				   .decay_half_life_days = half_life,
+				   .decay_threshold = threshold};
 	int r = yg_hub_new(&hc, &hub);
 	if (r < 0) {
 		fprintf(stderr, "yagura hub: cannot open the store in %s: %s\n", data, strerror(-r));

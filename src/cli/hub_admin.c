@@ -11,6 +11,11 @@
  *   yagura hub admin --data DIR collection add TITLE [--description D]
  *                    [--read ORGS|*] [--write ORGS|*] [--public]
  *   yagura hub admin --data DIR collection list
+ *   yagura hub admin --data DIR org-domains ORG add|del DOMAIN
+ *   yagura hub admin --data DIR org-domains ORG list
+ *   yagura hub admin --data DIR org-allow-naming ORG on|off
+ *   yagura hub admin --data DIR pii-pattern add|del REGEX
+ *   yagura hub admin --data DIR pii-pattern list
  *
  * ORGS is a comma-separated list of organization names; "*" (the default)
  * is every organization. --public lets clients without a token read the
@@ -28,7 +33,9 @@
 #include "cli/commands.h"
 #include "hub/auth.h"
 #include "hub/hub.h"
+#include "mail/anon.h"
 #include "store/store.h"
+#include "store/store_mail.h"
 
 static void usage(FILE *out)
 {
@@ -42,7 +49,10 @@ static void usage(FILE *out)
 		"       yagura hub admin --data DIR group add NAME --org OWNER --members A,B\n"
 		"       yagura hub admin --data DIR collection add TITLE [--description D]\n"
 		"                        [--read ORGS|*] [--write ORGS|*] [--public]\n"
-		"       yagura hub admin --data DIR collection list\n");
+		"       yagura hub admin --data DIR collection list\n"
+		"       yagura hub admin --data DIR org-domains ORG add|del DOMAIN | list\n"
+		"       yagura hub admin --data DIR org-allow-naming ORG on|off\n"
+		"       yagura hub admin --data DIR pii-pattern add|del REGEX | list\n");
 }
 
 /* Finds "--name VALUE" among argv[from..]; NULL when absent. */
@@ -360,6 +370,116 @@ static int collection_cmd(struct yg_store *st, int argc, char **argv)
 	return 0;
 }
 
+static int print_line(void *ud, const char *s)
+{
+	(void)ud;
+	printf("%s\n", s);
+	return 1;
+}
+
+/* org-domains ORG add|del DOMAIN, org-domains ORG list: the member's own
+ * domains, scrubbed from what it submits (mail/anon.h). */
+static int org_domains_cmd(struct yg_store *st, int argc, char **argv)
+{
+	if (argc < 3 || (strcmp(argv[2], "list") ? argc != 4 : argc != 3)) {
+		usage(stderr);
+		return 2;
+	}
+	struct yg_org o;
+	int r = st->ops->org_find(st, argv[1], &o);
+	if (r < 0) {
+		fprintf(stderr, "yagura hub admin: no organization '%s'\n", argv[1]);
+		return 1;
+	}
+	if (!strcmp(argv[2], "list"))
+		return st->ops->mail->org_domains(st, o.id, print_line, NULL) < 0;
+	char dom[YG_STORE_DOMAIN_MAX + 1];
+	size_t n = strlen(argv[3]);
+	if (n == 0 || n > YG_STORE_DOMAIN_MAX) {
+		fprintf(stderr, "yagura hub admin: bad domain '%s'\n", argv[3]);
+		return 2;
+	}
+	for (size_t i = 0; i <= n; i++)
+		dom[i] = (char)(argv[3][i] >= 'A' && argv[3][i] <= 'Z' ? argv[3][i] + 32 : argv[3][i]);
+	if (n > 1 && dom[n - 1] == '.')
+		dom[n - 1] = '\0';
+	if (!strcmp(argv[2], "add"))
+		r = st->ops->mail->org_domain_add(st, o.id, dom);
+	else if (!strcmp(argv[2], "del"))
+		r = st->ops->mail->org_domain_del(st, o.id, dom);
+	else {
+		usage(stderr);
+		return 2;
+	}
+	if (r < 0) {
+		fprintf(stderr, "yagura hub admin: org-domains %s %s: %s\n", argv[2], dom,
+			r == -EINVAL ? "not a domain name"
+			: r == -E2BIG ? "too many domains"
+				      : strerror(-r));
+		return 1;
+	}
+	st->ops->audit(st, o.id, "cli", !strcmp(argv[2], "add") ? "org.domain.add" : "org.domain.del",
+		       dom);
+	printf("%s: own domain %s %s\n", o.name, dom, !strcmp(argv[2], "add") ? "added" : "removed");
+	return 0;
+}
+
+/* org-allow-naming ORG on|off: whether campaigns and notifications may
+ * show this organization's name to the others it shares a campaign with. */
+static int naming_cmd(struct yg_store *st, int argc, char **argv)
+{
+	if (argc != 3 || (strcmp(argv[2], "on") && strcmp(argv[2], "off"))) {
+		usage(stderr);
+		return 2;
+	}
+	struct yg_org o;
+	int r = st->ops->org_find(st, argv[1], &o);
+	if (r < 0) {
+		fprintf(stderr, "yagura hub admin: no organization '%s'\n", argv[1]);
+		return 1;
+	}
+	bool on = !strcmp(argv[2], "on");
+	r = st->ops->mail->org_naming_set(st, o.id, on);
+	if (r < 0) {
+		fprintf(stderr, "yagura hub admin: org-allow-naming: %s\n", strerror(-r));
+		return 1;
+	}
+	st->ops->audit(st, o.id, "cli", "org.naming", on ? "on" : "off");
+	printf("%s: naming in campaigns %s\n", o.name, on ? "allowed" : "not allowed");
+	return 0;
+}
+
+/* pii-pattern add|del REGEX, pii-pattern list: POSIX extended regexes
+ * whose matches are scrubbed from every submission. */
+static int pii_cmd(struct yg_store *st, int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "list"))
+		return st->ops->mail->pii_list(st, print_line, NULL) < 0;
+	if (argc != 3 || (strcmp(argv[1], "add") && strcmp(argv[1], "del"))) {
+		usage(stderr);
+		return 2;
+	}
+	bool add = !strcmp(argv[1], "add");
+	int r;
+	if (add && yg_mail_anon_pattern_ok(argv[2]) < 0) {
+		fprintf(stderr,
+			"yagura hub admin: pii-pattern: not a POSIX extended regex of 1..%d bytes\n",
+			YG_STORE_PII_LEN_MAX);
+		return 2;
+	}
+	r = add ? st->ops->mail->pii_add(st, argv[2]) : st->ops->mail->pii_del(st, argv[2]);
+	if (r < 0) {
+		fprintf(stderr, "yagura hub admin: pii-pattern %s: %s\n", argv[1],
+			r == -E2BIG    ? "too many patterns"
+			: r == -EEXIST ? "already there"
+				       : strerror(-r));
+		return 1;
+	}
+	st->ops->audit(st, 0, "cli", add ? "pii.add" : "pii.del", argv[2]);
+	printf("pii pattern %s\n", add ? "added" : "removed");
+	return 0;
+}
+
 int yg_cmd_hub_admin(int argc, char **argv)
 {
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -391,6 +511,12 @@ int yg_cmd_hub_admin(int argc, char **argv)
 		rc = group_cmd(st, argc - 3, argv + 3);
 	else if (!strcmp(what, "collection"))
 		rc = collection_cmd(st, argc - 3, argv + 3);
+	else if (!strcmp(what, "org-domains"))
+		rc = org_domains_cmd(st, argc - 3, argv + 3);
+	else if (!strcmp(what, "org-allow-naming"))
+		rc = naming_cmd(st, argc - 3, argv + 3);
+	else if (!strcmp(what, "pii-pattern"))
+		rc = pii_cmd(st, argc - 3, argv + 3);
 	else {
 		usage(stderr);
 		rc = 2;

@@ -3,6 +3,12 @@
  *
  *   yagura mail analyze FILE.eml... [--json | --stix] [--yara RULES]
  *                       [--protect DOMAINS|FILE] [--jobs N]
+ *   yagura mail submit FILE.eml... --hub URL --token T|--token-file F
+ *                      [--tlp L] [--hub-ca F] [--json]
+ *
+ * submit POSTs each file to the hub's /api/v1/mail (libcurl) and prints
+ * one line per file: "FILE<TAB>submission<TAB>campaign|-<TAB>N indicators"
+ * (with --json the hub's whole answer instead). Exit status as analyze.
  *
  * --json prints one JSON report per line (fields documented in
  * src/mail/mail.h), --stix one STIX 2.1 bundle per line; without either a
@@ -26,6 +32,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "cli/commands.h"
 #include "mail/mail.h"
 
@@ -44,7 +52,12 @@ static void usage(FILE *out)
 	    "  --yara F    scan attachments and archive members with the YARA rules in F\n"
 	    "  --protect   comma-separated domains, or a file of them (one a line, # comments),\n"
 	    "              whose look-alikes are flagged\n"
-	    "  --jobs N    files analyzed in parallel (default: number of cores)\n");
+	    "  --jobs N    files analyzed in parallel (default: number of cores)\n"
+	    "       yagura mail submit FILE.eml... --hub URL --token T|--token-file F\n"
+	    "                          [--tlp clear|green|amber|amber+strict|red] [--hub-ca F]\n"
+	    "                          [--json]\n"
+	    "  --tlp L     the TLP of the submission (default amber)\n"
+	    "  --hub-ca F  CA certificate(s) for the hub's TLS certificate\n");
 }
 
 static int read_file(const char *path, uint8_t **ret, size_t *ret_len)
@@ -462,6 +475,191 @@ out:
 	return rc;
 }
 
+#define ANSWER_MAX (64u << 20)
+
+struct answer {
+	char *p;
+	size_t n;
+	bool toobig;
+};
+
+static size_t on_answer(char *data, size_t size, size_t nmemb, void *ud)
+{
+	struct answer *a = ud;
+	size_t n = size * nmemb;
+	if (a->n + n > ANSWER_MAX) {
+		a->toobig = true;
+		return 0;
+	}
+	char *p = realloc(a->p, a->n + n + 1);
+	if (!p)
+		return 0;
+	memcpy(p + a->n, data, n);
+	a->n += n;
+	p[a->n] = '\0';
+	a->p = p;
+	return n;
+}
+
+/* The first line of a token file, without surrounding blanks. */
+static int token_from_file(const char *path, char *out, size_t outlen)
+{
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	char line[512];
+	int r = fgets(line, sizeof line, f) ? 0 : -ENODATA;
+	fclose(f);
+	if (r < 0)
+		return r;
+	char *p = line;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	size_t n = strcspn(p, " \t\r\n");
+	if (n == 0 || n >= outlen)
+		return -EINVAL;
+	memcpy(out, p, n);
+	out[n] = '\0';
+	return 0;
+}
+
+static int submit_one(CURL *c, const char *url, struct curl_slist *hdr, const char *path,
+		      bool json)
+{
+	uint8_t *msg = NULL;
+	size_t len = 0;
+	int r = read_file(path, &msg, &len);
+	if (r < 0) {
+		fprintf(stderr, "yagura mail: %s: %s\n", path, strerror(-r));
+		return 1;
+	}
+	struct answer a = {0};
+	char err[CURL_ERROR_SIZE] = "";
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)msg);
+	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_answer);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+	CURLcode cr = curl_easy_perform(c);
+	long status = 0;
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	int rc = 1;
+	json_t *j = cr == CURLE_OK && a.p ? json_loads(a.p, 0, NULL) : NULL;
+	if (cr != CURLE_OK) {
+		fprintf(stderr, "yagura mail: %s: %s\n", path, err[0] ? err : curl_easy_strerror(cr));
+	} else if (status != 201 || !json_is_object(j)) {
+		const char *title = json_string_value(json_object_get(j, "title"));
+		const char *desc = json_string_value(json_object_get(j, "description"));
+		fprintf(stderr, "yagura mail: %s: the hub answered %ld%s%s%s%s\n", path, status,
+			title ? ": " : "", title ? title : "", desc ? " - " : "", desc ? desc : "");
+	} else if (json) {
+		printf("%s\n", a.p);
+		rc = 0;
+	} else {
+		const char *camp = json_string_value(json_object_get(j, "campaign"));
+		printf("%s\t%s\t%s\t%lld indicators\n", path,
+		       json_string_value(json_object_get(j, "submission")), camp ? camp : "-",
+		       (long long)json_integer_value(json_object_get(j, "indicators")));
+		rc = 0;
+	}
+	json_decref(j);
+	free(a.p);
+	free(msg);
+	return rc;
+}
+
+static int submit(int argc, char **argv)
+{
+	const char *hub = NULL, *token = NULL, *token_file = NULL, *tlp = "amber", *ca = NULL;
+	bool json = false;
+	const char **files = calloc((size_t)argc, sizeof *files);
+	size_t nfiles = 0;
+	if (!files)
+		return 1;
+	int rc = 2;
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		bool has = i + 1 < argc;
+		if (!strcmp(a, "--hub") && has)
+			hub = argv[++i];
+		else if (!strcmp(a, "--token") && has)
+			token = argv[++i];
+		else if (!strcmp(a, "--token-file") && has)
+			token_file = argv[++i];
+		else if (!strcmp(a, "--tlp") && has)
+			tlp = argv[++i];
+		else if (!strcmp(a, "--hub-ca") && has)
+			ca = argv[++i];
+		else if (!strcmp(a, "--json"))
+			json = true;
+		else if (a[0] == '-' && a[1]) {
+			fprintf(stderr, "yagura mail submit: unknown option %s\n", a);
+			goto out;
+		} else
+			files[nfiles++] = a;
+	}
+	if (!hub || (!token && !token_file) || (token && token_file) || nfiles == 0) {
+		fprintf(stderr, "yagura mail submit: needs FILE.eml..., --hub URL and one of "
+				"--token, --token-file\n");
+		goto out;
+	}
+	static const char *const levels[] = {"clear", "green", "amber", "amber+strict", "red"};
+	bool tlp_ok = false;
+	for (size_t i = 0; i < 5; i++)
+		tlp_ok |= !strcmp(tlp, levels[i]);
+	if (!tlp_ok) {
+		fprintf(stderr, "yagura mail submit: --tlp must be clear, green, amber, "
+				"amber+strict or red\n");
+		goto out;
+	}
+	char tok[256];
+	if (token_file) {
+		int r = token_from_file(token_file, tok, sizeof tok);
+		if (r < 0) {
+			fprintf(stderr, "yagura mail submit: --token-file %s: %s\n", token_file,
+				strerror(-r));
+			rc = 1;
+			goto out;
+		}
+		token = tok;
+	}
+	char auth[320], url[4200];
+	snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
+	size_t hl = strlen(hub);
+	while (hl && hub[hl - 1] == '/')
+		hl--;
+	/* '+' in a query is a space to some decoders: send it escaped. */
+	snprintf(url, sizeof url, "%.*s/api/v1/mail?tlp=%s", (int)(hl > 4000 ? 4000 : hl), hub,
+		 !strcmp(tlp, "amber+strict") ? "amber%2Bstrict" : tlp);
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	CURL *c = curl_easy_init();
+	struct curl_slist *hdr = NULL;
+	hdr = curl_slist_append(hdr, auth);
+	hdr = curl_slist_append(hdr, "Content-Type: message/rfc822");
+	hdr = curl_slist_append(hdr, "Accept: application/json");
+	hdr = curl_slist_append(hdr, "Expect:");
+	rc = 1;
+	if (c && hdr) {
+		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 300000L);
+		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
+		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+		if (ca)
+			curl_easy_setopt(c, CURLOPT_CAINFO, ca);
+		rc = 0;
+		for (size_t i = 0; i < nfiles; i++)
+			rc |= submit_one(c, url, hdr, files[i], json);
+	}
+	curl_slist_free_all(hdr);
+	curl_easy_cleanup(c);
+	curl_global_cleanup();
+out:
+	free(files);
+	return rc;
+}
+
 int yg_cmd_mail(int argc, char **argv)
 {
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
@@ -470,6 +668,8 @@ int yg_cmd_mail(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "analyze"))
 		return analyze(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "submit"))
+		return submit(argc - 1, argv + 1);
 	fprintf(stderr, "yagura mail: unknown subcommand '%s'\n", argv[1]);
 	usage(stderr);
 	return 2;

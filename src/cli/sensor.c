@@ -19,6 +19,7 @@
 #include "sensor/homenet.h"
 #include "sensor/hub_feed.h"
 #include "sensor/intel_live.h"
+#include "sensor/sighting_post.h"
 #include "sensor/stats_event.h"
 
 #define MAX_INTEL 64
@@ -45,6 +46,19 @@ static void usage(FILE *out)
 		"                         the hub (polled each --hub-interval ms, default 1000)\n"
 		"      --token T          the member's hub token (or --token-file FILE)\n"
 		"      --hub-ca FILE      CA certificate(s) for the hub's TLS certificate\n"
+		"                         With --hub, alerts on the hub's indicators are sent\n"
+		"                         back as STIX sightings (no payload, no host address):\n"
+		"      --spool DIR        keep undelivered sightings here (fsync'd; replayed,\n"
+		"                         oldest first, when the hub is back or at the next run)\n"
+		"      --spool-max MB     spool size bound (default 64); beyond it new batches\n"
+		"                         are dropped and counted\n"
+		"      --sightings-interval MS  flush period (default 5000)\n"
+		"      --sightings-batch N      sightings per POST, 1..1000 (default 500)\n"
+		"      --share-hosts      also send internal host addresses (else only keyed\n"
+		"                         hashes of them)\n"
+		"      --host-key FILE    32-byte key for the host hashes (created when absent;\n"
+		"                         default DIR/host.key with --spool, else per run)\n"
+		"      --sensor-name NAME name given in the sightings\n"
 		"  -q, --quiet            no progress line and no summary\n"
 		"\n"
 		"Indicator files are reloaded on SIGHUP and when they change on disk.\n"
@@ -213,7 +227,8 @@ static int parse_types(const char *list, bool *dns, bool *http, bool *tls, bool 
 int yg_cmd_sensor(int argc, char **argv)
 {
 	enum { O_INTEL = 256, O_EVE, O_WORKERS, O_HOME, O_BPF, O_MEMCAP, O_NOFLOW, O_TYPES, O_HUB,
-	       O_TOKEN, O_TOKEN_FILE, O_HUB_CA, O_HUB_INTERVAL };
+	       O_TOKEN, O_TOKEN_FILE, O_HUB_CA, O_HUB_INTERVAL, O_SPOOL, O_SPOOL_MAX, O_SG_INTERVAL,
+	       O_SG_BATCH, O_SHARE_HOSTS, O_HOST_KEY, O_SENSOR_NAME };
 	static const struct option opts[] = {
 		{"read", required_argument, NULL, 'r'},
 		{"interface", required_argument, NULL, 'i'},
@@ -230,6 +245,13 @@ int yg_cmd_sensor(int argc, char **argv)
 		{"token-file", required_argument, NULL, O_TOKEN_FILE},
 		{"hub-ca", required_argument, NULL, O_HUB_CA},
 		{"hub-interval", required_argument, NULL, O_HUB_INTERVAL},
+		{"spool", required_argument, NULL, O_SPOOL},
+		{"spool-max", required_argument, NULL, O_SPOOL_MAX},
+		{"sightings-interval", required_argument, NULL, O_SG_INTERVAL},
+		{"sightings-batch", required_argument, NULL, O_SG_BATCH},
+		{"share-hosts", no_argument, NULL, O_SHARE_HOSTS},
+		{"host-key", required_argument, NULL, O_HOST_KEY},
+		{"sensor-name", required_argument, NULL, O_SENSOR_NAME},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -241,6 +263,9 @@ int yg_cmd_sensor(int argc, char **argv)
 	const char *hub_url = NULL, *hub_ca = NULL;
 	char token[256] = "";
 	unsigned long hub_interval = 1000;
+	const char *spool_dir = NULL, *host_key = NULL, *sensor_name = NULL;
+	unsigned long spool_max_mb = 64, sg_interval = 5000, sg_batch = 500;
+	bool share_hosts = false;
 	bool quiet = false, flow_log = true, dns_log = true, http_log = true, tls_log = true;
 	struct yg_homenet home;
 	char err[512] = "";
@@ -303,6 +328,34 @@ int yg_cmd_sensor(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case O_SPOOL: spool_dir = optarg; break;
+		case O_HOST_KEY: host_key = optarg; break;
+		case O_SHARE_HOSTS: share_hosts = true; break;
+		case O_SENSOR_NAME:
+			if (strlen(optarg) > 200) {
+				fprintf(stderr, "yagura sensor: --sensor-name is too long\n");
+				return 2;
+			}
+			sensor_name = optarg;
+			break;
+		case O_SPOOL_MAX:
+			if (!parse_uint(optarg, 1 << 20, &spool_max_mb) || spool_max_mb < 1) {
+				fprintf(stderr, "yagura sensor: --spool-max wants MB >= 1\n");
+				return 2;
+			}
+			break;
+		case O_SG_INTERVAL:
+			if (!parse_uint(optarg, 3600000, &sg_interval) || sg_interval < 50) {
+				fprintf(stderr, "yagura sensor: --sightings-interval wants 50..3600000 ms\n");
+				return 2;
+			}
+			break;
+		case O_SG_BATCH:
+			if (!parse_uint(optarg, 1000, &sg_batch) || sg_batch < 1) {
+				fprintf(stderr, "yagura sensor: --sightings-batch wants 1..1000\n");
+				return 2;
+			}
+			break;
 		case O_TYPES:
 			if (parse_types(optarg, &dns_log, &http_log, &tls_log, &flow_log) < 0) {
 				fprintf(stderr, "yagura sensor: --eve-types: '%s' is not a list of "
@@ -321,6 +374,11 @@ int yg_cmd_sensor(int argc, char **argv)
 		fprintf(stderr, "yagura sensor: --hub needs --token or --token-file\n");
 		return 2;
 	}
+	if (!hub_url && (spool_dir || host_key || share_hosts || sensor_name)) {
+		fprintf(stderr, "yagura sensor: --spool, --host-key, --share-hosts and --sensor-name "
+				"need --hub\n");
+		return 2;
+	}
 
 	int code = 2, r;
 	struct yg_intel_live *live = NULL;
@@ -331,6 +389,10 @@ int yg_cmd_sensor(int argc, char **argv)
 	bool watching = false;
 	struct intel_err_ctx ectx = {0};
 	struct yg_hub_feed *feed = NULL;
+	struct yg_sightings *sightings = NULL;
+	struct yg_hub_feed_stats feed_stats = {0};
+	struct yg_sighting_stats sg_stats = {0};
+	bool feed_stopped = false, sg_stopped = false;
 	struct yg_intel_load_result lres = {0};
 	bool unclean = false;
 
@@ -353,6 +415,21 @@ int yg_cmd_sensor(int argc, char **argv)
 						.interval_ms = (unsigned)hub_interval, .live = live,
 						.log = on_hub_log};
 		r = yg_hub_feed_start(&fc, &feed);
+		if (r == 0) {
+			char serr[512] = "";
+			struct yg_sightings_config sc = {
+				.url = hub_url, .token = token, .ca_file = hub_ca, .spool_dir = spool_dir,
+				.spool_max_bytes = (uint64_t)spool_max_mb << 20,
+				.interval_ms = (unsigned)sg_interval, .batch = (unsigned)sg_batch,
+				.share_hosts = share_hosts, .host_key_file = host_key,
+				.sensor_name = sensor_name, .log = on_hub_log};
+			r = yg_sightings_start(&sc, &sightings, serr, sizeof serr);
+			if (r < 0) {
+				memset(token, 0, sizeof token);
+				fprintf(stderr, "yagura sensor: sightings: %s\n", serr);
+				goto out;
+			}
+		}
 		memset(token, 0, sizeof token);
 		if (r < 0) {
 			fprintf(stderr, "yagura sensor: --hub: %s\n", strerror(-r));
@@ -400,6 +477,7 @@ int yg_cmd_sensor(int argc, char **argv)
 			.log_dns = dns_log,
 			.log_http = http_log,
 			.log_tls = tls_log,
+			.sightings = sightings ? yg_sightings_agg(sightings) : NULL,
 		},
 		.progress = (!quiet && rfile && isatty(STDERR_FILENO)) ? progress : NULL,
 		.progress_ud = &t0,
@@ -444,12 +522,23 @@ int yg_cmd_sensor(int argc, char **argv)
 		unclean = true;
 	}
 
+	/* The last alerts are in: deliver what can be, then count. */
+	if (feed) {
+		yg_hub_feed_stop(feed, &feed_stats);
+		feed_stopped = true;
+	}
+	if (sightings) {
+		yg_sightings_stop(sightings, &sg_stats);
+		sg_stopped = true;
+	}
 	struct yg_stats_extra x = {
 		.intel_indicators = lres.indicators,
 		.intel_memory = lres.memory,
 		.intel_reloads = atomic_load(&wt.reloads),
 		.intel_rejected = atomic_load(&wt.reloads) ? atomic_load(&wt.rejected) : lres.rejected,
 		.rss_bytes = yg_stats_rss_bytes(),
+		.sightings = sg_stopped ? &sg_stats : NULL,
+		.hub = feed_stopped ? &feed_stats : NULL,
 	};
 	if (live) {
 		rcu_read_lock();
@@ -473,9 +562,22 @@ int yg_cmd_sensor(int argc, char **argv)
 		summary(&res, eve_path, x.intel_indicators);
 	code = (r < 0) ? 2 : unclean ? 1 : 0;
 out:
+	if (sightings && !sg_stopped)
+		yg_sightings_stop(sightings, &sg_stats);
+	if (sightings && !quiet)
+		fprintf(stderr, "sensor: sightings made %llu, posted %llu, duplicates %llu, rejected %llu, "
+			"spooled %llu, replayed %llu, dropped (spool full) %llu, post failures %llu, "
+			"batches waiting in the spool %llu\n",
+			(unsigned long long)sg_stats.made, (unsigned long long)sg_stats.posted,
+			(unsigned long long)sg_stats.duplicates, (unsigned long long)sg_stats.rejected,
+			(unsigned long long)sg_stats.spooled, (unsigned long long)sg_stats.replayed,
+			(unsigned long long)sg_stats.dropped_spool_full,
+			(unsigned long long)sg_stats.post_failures,
+			(unsigned long long)sg_stats.spool_batches);
 	if (feed) {
-		struct yg_hub_feed_stats fs;
-		yg_hub_feed_stop(feed, &fs);
+		struct yg_hub_feed_stats fs = feed_stats;
+		if (!feed_stopped)
+			yg_hub_feed_stop(feed, &fs);
 		if (!quiet)
 			fprintf(stderr, "sensor: hub polls %llu, updates %llu, unchanged %llu, failed %llu\n",
 				(unsigned long long)fs.polls, (unsigned long long)fs.updates,

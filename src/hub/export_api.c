@@ -5,7 +5,8 @@
  *
  * What is exported is exactly what the caller could read over TAXII: every
  * collection it can read, the latest version of each indicator, the same
- * TLP decision per object (yg_tlp_visible). Those objects are handed to
+ * TLP decision per object (yg_tlp_visible), and only live ones (not
+ * revoked, expired or decayed: lifecycle.h). Those objects are handed to
  * the sensor's own STIX loader (revoked and expired indicators, and
  * patterns it cannot match, drop out there) and written by src/export.
  * The generation time is the newest date_added among them, so the bytes
@@ -17,6 +18,7 @@
 
 #include "export/export.h"
 #include "hub/hub-int.h"
+#include "hub/ids.h"
 #include "hub/tlp.h"
 #include "intel/intel.h"
 
@@ -56,16 +58,15 @@ static int append(struct gather *g, const char *p, size_t n)
 static const char *const kept[] = {"type", "spec_version", "id", "created", "modified",
 				   "pattern", "pattern_type", "valid_from", "valid_until"};
 
-static int add_row(void *ud, const struct yg_obj_row *row)
+static int add_row(void *ud, const struct yg_obj_row *row, const json_t *o,
+		   enum yg_ind_state state)
 {
 	struct gather *g = ud;
-	if (row->revoked || !row->json ||
-	    !yg_tlp_visible(row->tlp, row->submitter_org, row->viewer_named, g->who->org_id))
+	if (state != YG_IND_LIVE)
 		return 1;
-	json_t *o = json_loadb(row->json, row->json_len, 0, NULL);
 	json_t *min = json_object();
 	char *text = NULL;
-	if (o && min) {
+	if (min) {
 		for (size_t i = 0; i < sizeof kept / sizeof kept[0]; i++) {
 			json_t *v = json_object_get(o, kept[i]);
 			if (v)
@@ -73,7 +74,6 @@ static int add_row(void *ud, const struct yg_obj_row *row)
 		}
 		text = json_dumps(min, JSON_COMPACT | JSON_SORT_KEYS);
 	}
-	json_decref(o);
 	json_decref(min);
 	if (!text) {
 		g->err = -ENOMEM;
@@ -93,32 +93,19 @@ static int add_row(void *ud, const struct yg_obj_row *row)
 	return 1;
 }
 
-static int add_collection(void *ud, const struct yg_collection *c)
+/* The caller's live indicators (lifecycle.h) as one STIX bundle text in
+ * g->buf. */
+static int gather_all(struct gather *g, const struct yg_lifecycle *lc)
 {
-	struct gather *g = ud;
-	bool rd = false, wr = false;
-	if (yg_taxii_access(g->st, g->who, c, &rd, &wr) < 0 || !rd)
-		return 1;
-	static const char *const types[] = {"indicator"};
-	struct yg_obj_query q = {.collection = c->id, .viewer_org = g->who->org_id, .types = types,
-				 .n_types = 1, .want_json = true};
-	int r = g->st->ops->obj_query(g->st, &q, add_row, g);
-	if (r < 0) {
-		if (!g->err)
-			g->err = r;
-		return r;
-	}
-	return 1;
-}
-
-/* The caller's visible indicators as one STIX bundle text in g->buf. */
-static int gather_all(struct gather *g)
-{
+	struct yg_lc_view *v = NULL;
 	int r = append(g, "{\"type\":\"bundle\",\"objects\":[", 28);
-	if (r == 0 && g->st->ops->collection_list(g->st, add_collection, g) < 0)
+	if (r == 0)
+		r = yg_lc_view_new(g->st, lc, yg_now_us(), &v);
+	if (r == 0 && yg_ind_walk(g->st, g->who, v, true, add_row, g) < 0)
 		r = g->err ? g->err : -EIO;
 	if (r == 0)
 		r = append(g, "]}", 2);
+	yg_lc_view_free(v);
 	return r;
 }
 
@@ -136,10 +123,11 @@ static int not_modified(const char *if_none_match, const char *etag, struct yg_r
 }
 
 int yg_rest_indicators(struct yg_store *st, const struct yg_caller *who,
-		       const char *if_none_match, struct yg_resp *resp)
+		       const struct yg_lifecycle *lc, const char *if_none_match,
+		       struct yg_resp *resp)
 {
 	struct gather g = {.st = st, .who = who};
-	int r = gather_all(&g);
+	int r = gather_all(&g, lc);
 	if (r < 0)
 		goto out;
 	char etag[YG_EXPORT_ETAG_LEN + 1];
@@ -159,8 +147,9 @@ out:
 	return r < 0 ? r : 0;
 }
 
-int yg_rest_export(struct yg_store *st, const struct yg_caller *who, const char *format,
-		   const char *if_none_match, struct yg_resp *resp)
+int yg_rest_export(struct yg_store *st, const struct yg_caller *who,
+		   const struct yg_lifecycle *lc, const char *format, const char *if_none_match,
+		   struct yg_resp *resp)
 {
 	enum yg_export_format fmt;
 	if (yg_export_format_parse(format, &fmt) < 0)
@@ -171,7 +160,7 @@ int yg_rest_export(struct yg_store *st, const struct yg_caller *who, const char 
 	struct yg_export_item *items = NULL;
 	struct yg_export_buf out;
 	yg_export_buf_init(&out);
-	int r = gather_all(&g);
+	int r = gather_all(&g, lc);
 	if (r < 0)
 		goto out;
 	r = yg_intel_builder_new(&b);

@@ -9,6 +9,7 @@
 
 #include "hub/cache.h"
 #include "hub/hub.h"
+#include "hub/lifecycle.h"
 #include "hub/route.h"
 
 #define YG_HUB_MAX_STORES 64
@@ -42,6 +43,8 @@ struct yg_hub {
 	atomic_ullong lat_bucket[YG_HUB_LAT_BUCKETS + 1]; /* last = +Inf */
 	atomic_ullong lat_sum_us;
 	atomic_ullong lat_count;
+	struct yg_lifecycle lc;  /* decay settings (lifecycle.h) */
+	struct yg_feed *feed;    /* change-feed cursors (changes.c) */
 };
 
 /* The authenticated caller (org 0: no token), and the store generation
@@ -72,13 +75,32 @@ int yg_taxii_access(struct yg_store *st, const struct yg_caller *who,
 /* Fills resp (200 with the export and its ETag, or 304 when
  * if_none_match names that ETag). -ENOENT for an unknown format, other
  * negative errno on store or memory errors (resp untouched then). */
-int yg_rest_export(struct yg_store *st, const struct yg_caller *who, const char *format,
-		   const char *if_none_match, struct yg_resp *resp);
+int yg_rest_export(struct yg_store *st, const struct yg_caller *who,
+		   const struct yg_lifecycle *lc, const char *format, const char *if_none_match,
+		   struct yg_resp *resp);
 
 /* The visible indicators (minimal objects: id, pattern, validity) as a
  * STIX bundle, with ETag / 304 like the exports. */
 int yg_rest_indicators(struct yg_store *st, const struct yg_caller *who,
-		       const char *if_none_match, struct yg_resp *resp);
+		       const struct yg_lifecycle *lc, const char *if_none_match,
+		       struct yg_resp *resp);
+
+/* POST /api/v1/sightings and GET /api/v1/indicators/{id}/sightings
+ * (sightings.c); GET /api/v1/indicators/changes (changes.c). They fill
+ * resp, errors included, and return 0 (negative errno only when even the
+ * error could not be built). */
+int yg_rest_sightings_post(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
+			   const struct yg_req *req, struct yg_resp *resp);
+int yg_rest_sightings_get(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
+			  const char *indicator_id, struct yg_resp *resp);
+int yg_rest_changes(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
+		    const struct yg_req *req, struct yg_resp *resp);
+
+/* The cursors of the change feed: snapshots of what callers were last
+ * told (changes.c). */
+struct yg_feed;
+int yg_feed_new(struct yg_feed **ret);
+void yg_feed_free(struct yg_feed *f);
 
 int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
 		   const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp);

@@ -312,13 +312,22 @@ int yg_hub_new(const struct yg_hub_config *cfg, struct yg_hub **ret)
 		h->n_stores = i + 1;
 	}
 	r = yg_hub_bootstrap(h->stores[0], h->identity, h->default_coll);
-	if (r < 0 || cfg->cache_mb < 0)
+	if (r < 0)
 		goto out;
+	h->lc.half_life_days = cfg->decay_half_life_days > 0 ? cfg->decay_half_life_days : 0;
+	h->lc.threshold = cfg->decay_threshold;
+	r = yg_feed_new(&h->feed);
+	if (r < 0)
+		goto out;
+	/* The generation is watched also without a cache: parked long-polls
+	 * wake on it. */
 	r = yg_store_sqlite_open(h->data_dir, &h->watch);
 	if (r < 0)
 		goto out;
 	pthread_mutex_init(&h->watch_lock, NULL);
 	pthread_mutex_init(&h->auth_lock, NULL);
+	if (cfg->cache_mb < 0)
+		goto out;
 	size_t mb = cfg->cache_mb ? (size_t)cfg->cache_mb : 64;
 	r = yg_cache_new(mb << 20, 4096, &h->cache);
 out:
@@ -344,7 +353,18 @@ void yg_hub_free(struct yg_hub *h)
 		pthread_mutex_destroy(&h->auth_lock);
 	}
 	yg_cache_free(h->cache);
+	yg_feed_free(h->feed);
 	free(h);
+}
+
+int yg_hub_generation(struct yg_hub *h, uint64_t *ret)
+{
+	if (!h->watch)
+		return -ENOENT;
+	pthread_mutex_lock(&h->watch_lock);
+	int r = h->watch->ops->data_version(h->watch, ret);
+	pthread_mutex_unlock(&h->watch_lock);
+	return r;
 }
 
 /* Each server thread keeps to one store connection; threads beyond the
@@ -560,7 +580,7 @@ int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *re
 	struct yg_caller who = {0};
 	/* The generation first: whatever this request reads next is at least
 	 * as new as it (cache.h). */
-	if (h->cache) {
+	if (h->watch) {
 		pthread_mutex_lock(&h->watch_lock);
 		who.gen_ok = h->watch->ops->data_version(h->watch, &who.gen) == 0;
 		pthread_mutex_unlock(&h->watch_lock);
@@ -601,5 +621,5 @@ int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *re
 	}
 out:
 	pthread_mutex_unlock(&h->locks[slot]);
-	return resp->body ? 0 : -ENOMEM;
+	return resp->body || resp->hold_until_us ? 0 : -ENOMEM;
 }

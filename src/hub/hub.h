@@ -30,6 +30,10 @@ struct yg_hub_config {
 	unsigned threads;     /* store connections; one per server worker */
 	size_t max_body;      /* advertised as max_content_length */
 	int cache_mb;         /* answer cache (cache.h): 0 = 64 MiB, < 0 = none */
+	/* Indicator decay (lifecycle.h): half-life in days, 0 = none; below
+	 * decay_threshold (score 0..100) an indicator leaves every listing. */
+	double decay_half_life_days;
+	double decay_threshold;
 };
 
 /* One request, borrowed from the server for the call. Strings are
@@ -47,6 +51,11 @@ struct yg_req {
 	bool args_overflow;
 	const char *body;
 	size_t body_len;
+	/* Long-poll (GET /api/v1/indicators/changes): 0 on the first call; on
+	 * a call again after a hold, the hold_until_us the hub gave. no_wait:
+	 * answer now whatever (the server is stopping). */
+	int64_t wait_deadline_us;
+	bool no_wait;
 };
 
 /* One response. body is malloc'ed and owned by the response, unless
@@ -69,6 +78,13 @@ struct yg_resp {
 	size_t n_hdr;
 	int64_t org_id;       /* the authenticated organization, for the log */
 	char org_name[YG_STORE_NAME_MAX + 1];
+	/* Non-zero: no answer yet (body empty). The server parks the request
+	 * and calls yg_hub_handle again (with req.wait_deadline_us =
+	 * hold_until_us) once the store generation is no longer hold_gen, or
+	 * hold_until_us (Unix microseconds) passed, or five seconds went by (time
+	 * alone expires and decays indicators). */
+	int64_t hold_until_us;
+	uint64_t hold_gen;
 };
 
 struct yg_hub;
@@ -87,6 +103,10 @@ int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *re
 void yg_hub_observe(struct yg_hub *h, int status, int64_t duration_us);
 
 void yg_resp_release(struct yg_resp *r);
+
+/* The store generation (store.h data_version of the hub's watching
+ * connection): moves with every commit anywhere. For parked requests. */
+int yg_hub_generation(struct yg_hub *h, uint64_t *ret);
 
 /*
  * First-use set-up of a store, shared with the admin CLI: the hub's STIX

@@ -13,6 +13,11 @@
  *                             with can_read / can_write as TAXII decides
  *                             them (role and organization)
  *
+ * Sightings and the change feed (issue 4) have their own files:
+ *   POST /api/v1/sightings, GET /api/v1/indicators/{id}/sightings
+ *                             sightings.c
+ *   GET /api/v1/indicators/changes?since=&wait=   changes.c
+ *
  * An organization is {"name", "identity", "sector", "country" (when
  * known), "created"}. Organizations are members' names, not TLP-marked
  * data: every member sees its own; the hub's admins see all.
@@ -24,6 +29,7 @@
 #include "hub/auth.h"
 #include "hub/hub-int.h"
 #include "hub/ids.h"
+#include "hub/mail_api.h"
 
 static void rest_error(struct yg_resp *r, int status, const char *title, const char *description)
 {
@@ -148,9 +154,17 @@ static void collections(struct yg_store *st, const struct yg_caller *who, struct
 int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
 		   const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp)
 {
-	(void)h;
 	if (rt->kind == YG_ROUTE_REST_NOT_FOUND) {
 		rest_error(resp, 404, "not found", "no such resource");
+		return 0;
+	}
+	if (yg_mail_api_route(rt->kind))
+		return yg_mail_api_handle(h, st, who, rt, req, resp);
+	if (rt->kind == YG_ROUTE_REST_SIGHTINGS) {
+		if (!strcmp(req->method, "POST"))
+			return yg_rest_sightings_post(h, st, who, req, resp);
+		rest_error(resp, 405, "method not allowed", NULL);
+		yg_resp_header(resp, "Allow", "POST");
 		return 0;
 	}
 	if (strcmp(req->method, "GET")) {
@@ -158,14 +172,23 @@ int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 		yg_resp_header(resp, "Allow", "GET");
 		return 0;
 	}
+	if (rt->kind == YG_ROUTE_REST_IND_SIGHTINGS || rt->kind == YG_ROUTE_REST_CHANGES) {
+		if (!yg_rest_accept_ok(req->accept)) {
+			rest_error(resp, 406, "not acceptable", "Accept must allow " YG_REST_MEDIA);
+			return 0;
+		}
+		if (rt->kind == YG_ROUTE_REST_CHANGES)
+			return yg_rest_changes(h, st, who, req, resp);
+		return yg_rest_sightings_get(h, st, who, rt->object_id, resp);
+	}
 	if (rt->kind == YG_ROUTE_REST_INDICATORS) {
-		if (yg_rest_indicators(st, who, req->if_none_match, resp) < 0)
+		if (yg_rest_indicators(st, who, &h->lc, req->if_none_match, resp) < 0)
 			rest_error(resp, 500, "indicators unavailable", NULL);
 		return 0;
 	}
 	if (rt->kind == YG_ROUTE_REST_EXPORT) {
 		/* Exports are rule files and lists, not JSON: any Accept will do. */
-		int r = yg_rest_export(st, who, rt->object_id, req->if_none_match, resp);
+		int r = yg_rest_export(st, who, &h->lc, rt->object_id, req->if_none_match, resp);
 		if (r == -ENOENT)
 			rest_error(resp, 404, "not found", "no such export format");
 		else if (r == -E2BIG)

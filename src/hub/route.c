@@ -19,6 +19,31 @@ static bool seg_is(const struct seg *s, const char *lit)
 	return s->n == strlen(lit) && !memcmp(s->p, lit, s->n);
 }
 
+/* /api/v1/mail..., /api/v1/campaigns..., /api/v1/notifications. */
+static void mail_route(const struct seg *segs, size_t n, struct yg_route *ret)
+{
+	if (seg_is(&segs[2], "notifications")) {
+		if (n == 3)
+			ret->kind = YG_ROUTE_REST_NOTIFICATIONS;
+	} else if (seg_is(&segs[2], "campaigns")) {
+		if (n == 3)
+			ret->kind = YG_ROUTE_REST_CAMPAIGNS;
+		else if (n == 4 && segs[3].n <= YG_ROUTE_ID_MAX &&
+			 yg_stix_id_valid(segs[3].p, segs[3].n, NULL) && segs[3].n > 10 &&
+			 !memcmp(segs[3].p, "campaign--", 10)) {
+			memcpy(ret->object_id, segs[3].p, segs[3].n);
+			ret->object_id[segs[3].n] = '\0';
+			ret->kind = YG_ROUTE_REST_CAMPAIGN;
+		}
+	} else if (n == 3) {
+		ret->kind = YG_ROUTE_REST_MAIL;
+	} else if ((n == 4 || (n == 5 && seg_is(&segs[4], "original"))) &&
+		   yg_stix_uuid_valid(segs[3].p, segs[3].n)) {
+		memcpy(ret->uuid, segs[3].p, 36);
+		ret->kind = n == 4 ? YG_ROUTE_REST_MAIL_ONE : YG_ROUTE_REST_MAIL_ORIGINAL;
+	}
+}
+
 /* /api/v1/...: segs[0] and segs[1] are "api" "v1". */
 static void rest_route(const struct seg *segs, size_t n, struct yg_route *ret)
 {
@@ -36,6 +61,19 @@ static void rest_route(const struct seg *segs, size_t n, struct yg_route *ret)
 		memcpy(ret->object_id, segs[3].p, segs[3].n);
 		ret->object_id[segs[3].n] = '\0';
 		ret->kind = YG_ROUTE_REST_ORG;
+	} else if (seg_is(&segs[2], "mail") || seg_is(&segs[2], "campaigns") ||
+		   seg_is(&segs[2], "notifications")) {
+		mail_route(segs, n, ret);
+	} else if (n == 3 && seg_is(&segs[2], "sightings")) {
+		ret->kind = YG_ROUTE_REST_SIGHTINGS;
+	} else if (n == 4 && seg_is(&segs[2], "indicators") && seg_is(&segs[3], "changes")) {
+		ret->kind = YG_ROUTE_REST_CHANGES;
+	} else if (n == 5 && seg_is(&segs[2], "indicators") && seg_is(&segs[4], "sightings") &&
+		   segs[3].n <= YG_ROUTE_ID_MAX &&
+		   yg_stix_id_valid(segs[3].p, segs[3].n, "indicator")) {
+		memcpy(ret->object_id, segs[3].p, segs[3].n);
+		ret->object_id[segs[3].n] = '\0';
+		ret->kind = YG_ROUTE_REST_IND_SIGHTINGS;
 	} else if (n == 4 && seg_is(&segs[2], "export") && segs[3].n && segs[3].n <= 32) {
 		memcpy(ret->object_id, segs[3].p, segs[3].n);
 		ret->object_id[segs[3].n] = '\0';
@@ -45,7 +83,9 @@ static void rest_route(const struct seg *segs, size_t n, struct yg_route *ret)
 
 bool yg_route_is_rest(enum yg_route_kind kind)
 {
-	return kind >= YG_ROUTE_REST_NOT_FOUND && kind <= YG_ROUTE_REST_EXPORT;
+	return (kind >= YG_ROUTE_REST_NOT_FOUND && kind <= YG_ROUTE_REST_EXPORT) ||
+	       (kind >= YG_ROUTE_REST_MAIL && kind <= YG_ROUTE_REST_NOTIFICATIONS) ||
+	       (kind >= YG_ROUTE_REST_SIGHTINGS && kind <= YG_ROUTE_REST_CHANGES);
 }
 
 void yg_route_parse(const char *path, size_t len, struct yg_route *ret)

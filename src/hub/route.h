@@ -23,6 +23,15 @@
  *   /api/v1/collections
  *   /api/v1/indicators                              REST (export_api.c)
  *   /api/v1/export/<format>                         REST (export_api.c)
+ *   /api/v1/mail                                    REST (mail_api.c)
+ *   /api/v1/mail/<uuid>
+ *   /api/v1/mail/<uuid>/original
+ *   /api/v1/campaigns                               REST (campaign_api.c)
+ *   /api/v1/campaigns/<campaign--uuid>
+ *   /api/v1/notifications
+ *   /api/v1/sightings                               REST (sightings.c)
+ *   /api/v1/indicators/<indicator--uuid>/sightings  REST (sightings.c)
+ *   /api/v1/indicators/changes                      REST (changes.c)
  *   /api/v1/<anything else>                         REST 404
  *
  * The trailing '/' may be left out.
@@ -53,6 +62,15 @@ enum yg_route_kind {
 	YG_ROUTE_REST_COLLECTIONS,
 	YG_ROUTE_REST_INDICATORS,
 	YG_ROUTE_REST_EXPORT, /* object_id holds the format */
+	YG_ROUTE_REST_MAIL,          /* mail_api.c */
+	YG_ROUTE_REST_MAIL_ONE,      /* uuid holds the submission */
+	YG_ROUTE_REST_MAIL_ORIGINAL, /* uuid holds the submission */
+	YG_ROUTE_REST_CAMPAIGNS,
+	YG_ROUTE_REST_CAMPAIGN,      /* object_id holds the campaign's STIX id */
+	YG_ROUTE_REST_NOTIFICATIONS,
+	YG_ROUTE_REST_SIGHTINGS,     /* sightings.c */
+	YG_ROUTE_REST_IND_SIGHTINGS, /* object_id holds the indicator id */
+	YG_ROUTE_REST_CHANGES,       /* changes.c */
 };
 
 #define YG_ROUTE_ID_MAX 300 /* type (<= 250) + "--" + uuid */

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,14 @@ struct yg_server {
 	atomic_int inflight;
 	uint16_t port;
 	bool tls;
+	/* Parked long-polls (hub.h hold_until_us) and the ticker that wakes
+	 * them: on a commit anywhere, every five seconds, at their deadline. */
+	pthread_mutex_t wlock;
+	struct reqctx *waiters;
+	pthread_t ticker;
+	bool ticker_started;
+	atomic_bool stopping;
+	atomic_bool ticker_stop;
 };
 
 struct reqctx {
@@ -47,6 +56,11 @@ struct reqctx {
 	char org_name[YG_STORE_NAME_MAX + 1];
 	char method[16];
 	char path[512];
+	struct MHD_Connection *conn; /* while parked */
+	int64_t hold_until_us;       /* 0 until the hub first held it */
+	uint64_t hold_gen;
+	int64_t parked_us;
+	struct reqctx *wnext, *wprev;
 };
 
 int yg_server_tls_available(void)
@@ -180,6 +194,66 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 	return MHD_YES;
 }
 
+#define TICK_US   50000
+#define RECHECK_US 5000000 /* time alone expires and decays indicators */
+
+static void unpark(struct yg_server *s, struct reqctx *rc)
+{
+	if (rc->wprev)
+		rc->wprev->wnext = rc->wnext;
+	else
+		s->waiters = rc->wnext;
+	if (rc->wnext)
+		rc->wnext->wprev = rc->wprev;
+	rc->wnext = rc->wprev = NULL;
+	MHD_resume_connection(rc->conn);
+}
+
+/* Suspends the connection until the ticker resumes it; false when the
+ * server is stopping (then the request is answered at once). */
+static bool park(struct yg_server *s, struct MHD_Connection *c, struct reqctx *rc,
+		 const struct yg_resp *r)
+{
+	pthread_mutex_lock(&s->wlock);
+	if (atomic_load(&s->stopping)) {
+		pthread_mutex_unlock(&s->wlock);
+		return false;
+	}
+	rc->conn = c;
+	rc->hold_until_us = r->hold_until_us;
+	rc->hold_gen = r->hold_gen;
+	rc->parked_us = yg_now_us();
+	rc->wprev = NULL;
+	rc->wnext = s->waiters;
+	if (s->waiters)
+		s->waiters->wprev = rc;
+	s->waiters = rc;
+	MHD_suspend_connection(c);
+	pthread_mutex_unlock(&s->wlock);
+	return true;
+}
+
+static void *ticker(void *arg)
+{
+	struct yg_server *s = arg;
+	while (!atomic_load(&s->ticker_stop)) {
+		usleep(TICK_US);
+		uint64_t gen = 0;
+		bool gen_ok = yg_hub_generation(s->hub, &gen) == 0;
+		int64_t now = yg_now_us();
+		bool all = atomic_load(&s->stopping);
+		pthread_mutex_lock(&s->wlock);
+		for (struct reqctx *rc = s->waiters, *next; rc; rc = next) {
+			next = rc->wnext;
+			if (all || !gen_ok || gen != rc->hold_gen || now >= rc->hold_until_us ||
+			    now - rc->parked_us >= RECHECK_US)
+				unpark(s, rc);
+		}
+		pthread_mutex_unlock(&s->wlock);
+	}
+	return NULL;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size, void **con_cls)
@@ -263,10 +337,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		.body_len = rc->len,
 	};
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &req);
+	req.wait_deadline_us = rc->hold_until_us;
+	req.no_wait = atomic_load(&s->stopping);
 	struct yg_resp resp = {0};
-	if (yg_hub_handle(s->hub, &req, &resp) < 0) {
+	for (;;) {
+		if (yg_hub_handle(s->hub, &req, &resp) < 0) {
+			yg_resp_release(&resp);
+			return MHD_NO;
+		}
+		if (!resp.hold_until_us)
+			break;
 		yg_resp_release(&resp);
-		return MHD_NO;
+		if (park(s, c, rc, &resp))
+			return MHD_YES;
+		req.no_wait = true;
+		resp = (struct yg_resp){0};
 	}
 	return queue(s, c, rc, &resp);
 }
@@ -343,7 +428,7 @@ int yg_server_start(const struct yg_server_config *cfg, struct yg_hub *h,
 	s->tls = tls;
 	if (!s->cfg.max_body)
 		s->cfg.max_body = YG_HUB_MAX_BODY_DEFAULT;
-	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC;
+	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
 	if (tls)
@@ -371,6 +456,14 @@ int yg_server_start(const struct yg_server_config *cfg, struct yg_hub *h,
 		free(s);
 		return -EADDRINUSE;
 	}
+	pthread_mutex_init(&s->wlock, NULL);
+	if (pthread_create(&s->ticker, NULL, ticker, s) != 0) {
+		MHD_stop_daemon(s->d);
+		pthread_mutex_destroy(&s->wlock);
+		free(s);
+		return -EAGAIN;
+	}
+	s->ticker_started = true;
 	const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	s->port = info ? info->port : 0;
 	*ret = s;
@@ -386,10 +479,24 @@ void yg_server_stop(struct yg_server *s, unsigned grace_ms)
 {
 	if (!s)
 		return;
+	/* Parked long-polls answer at once from now on (never hang a stop). */
+	atomic_store(&s->stopping, true);
+	pthread_mutex_lock(&s->wlock);
+	while (s->waiters)
+		unpark(s, s->waiters);
+	pthread_mutex_unlock(&s->wlock);
 	MHD_socket l = MHD_quiesce_daemon(s->d);
 	for (unsigned waited = 0; atomic_load(&s->inflight) > 0 && waited < grace_ms; waited += 10)
 		usleep(10000);
+	atomic_store(&s->ticker_stop, true);
+	if (s->ticker_started)
+		pthread_join(s->ticker, NULL);
+	pthread_mutex_lock(&s->wlock);
+	while (s->waiters)
+		unpark(s, s->waiters);
+	pthread_mutex_unlock(&s->wlock);
 	MHD_stop_daemon(s->d);
+	pthread_mutex_destroy(&s->wlock);
 	if (l != MHD_INVALID_SOCKET)
 		close(l);
 	free(s);

@@ -120,6 +120,13 @@ struct yg_intel_set {
 	size_t alen;
 	struct yg_slot *slots;
 	size_t smask; /* 0 with slots NULL when there are no string indicators */
+	/* Bloom filter of the domain indicators' hashes (two bits each, 16
+	 * bits per domain): most names on the wire and nearly all of their
+	 * parent suffixes are in no list, and two bit tests in a table that
+	 * stays in the cache answer that without a probe of the big string
+	 * table. NULL when there are no domains (then every probe is made). */
+	uint64_t *dbloom;
+	size_t dbloom_mask; /* bits - 1 */
 	struct yg_lpm4 host4, range4;
 	struct yg_lpm6 host6, range6;
 	struct yg_stixref *stix;
@@ -128,6 +135,21 @@ struct yg_intel_set {
 	size_t nsrc;
 	size_t memory;
 };
+
+/* Bit positions of hash h in a bloom filter of mask + 1 bits: from the
+ * hash's upper half, which the slot index (low bits) does not use. */
+static inline bool yg_intel_dbloom_has(const uint64_t *bloom, size_t mask, uint64_t h)
+{
+	size_t a = (size_t)(h >> 32) & mask, b = (size_t)((h >> 16) ^ (h >> 48)) & mask;
+	return (bloom[a >> 6] >> (a & 63) & 1) && (bloom[b >> 6] >> (b & 63) & 1);
+}
+
+static inline void yg_intel_dbloom_add(uint64_t *bloom, size_t mask, uint64_t h)
+{
+	size_t a = (size_t)(h >> 32) & mask, b = (size_t)((h >> 16) ^ (h >> 48)) & mask;
+	bloom[a >> 6] |= (uint64_t)1 << (a & 63);
+	bloom[b >> 6] |= (uint64_t)1 << (b & 63);
+}
 
 /* ---- normalization (norm.c) ---- */
 

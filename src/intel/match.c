@@ -82,8 +82,11 @@ static uint32_t match_lc_name(const struct yg_intel_set *s, const char *buf, siz
 	while (p < n && k < MAX_SUFFIXES) {
 		off[k] = (uint8_t)p;
 		h[k] = yg_intel_hash(s->seed, YG_IND_DOMAIN, buf + p, n - p);
-		__builtin_prefetch(&s->slots[h[k] & s->smask], 0, 3);
-		k++;
+		/* A suffix the bloom filter rules out is in no list: no probe. */
+		if (!s->dbloom || yg_intel_dbloom_has(s->dbloom, s->dbloom_mask, h[k])) {
+			__builtin_prefetch(&s->slots[h[k] & s->smask], 0, 3);
+			k++;
+		}
 		const char *dot = memchr(buf + p, '.', n - p);
 		if (!dot)
 			break;

@@ -58,6 +58,26 @@ static int string_table(struct yg_intel_set *s, const struct yg_intel_builder *b
 	return 0;
 }
 
+static int domain_bloom(struct yg_intel_set *s, const struct yg_intel_builder *b)
+{
+	size_t nd = 0;
+	for (size_t i = 0; i < b->n; i++)
+		nd += b->inds[i].type == YG_IND_DOMAIN;
+	if (nd == 0)
+		return 0;
+	size_t bits = 512;
+	while (bits < nd * 16)
+		bits *= 2;
+	s->dbloom = calloc(bits / 64, sizeof *s->dbloom);
+	if (!s->dbloom)
+		return -ENOMEM;
+	s->dbloom_mask = bits - 1;
+	for (size_t i = 0; i < b->n; i++)
+		if (b->inds[i].type == YG_IND_DOMAIN)
+			yg_intel_dbloom_add(s->dbloom, s->dbloom_mask, b->hashes[i]);
+	return 0;
+}
+
 int yg_intel_builder_build(struct yg_intel_builder *b, struct yg_intel_set **ret)
 {
 	struct yg_intel_set *s = NULL;
@@ -83,6 +103,9 @@ int yg_intel_builder_build(struct yg_intel_builder *b, struct yg_intel_set **ret
 	r = string_table(s, b);
 	if (r < 0)
 		goto out;
+	r = domain_bloom(s, b);
+	if (r < 0)
+		goto out;
 	void *p = b->inds;
 	b->inds = NULL;
 	s->n = b->n;
@@ -101,9 +124,10 @@ int yg_intel_builder_build(struct yg_intel_builder *b, struct yg_intel_set **ret
 	s->srcs = take(&p, b->nsrc * sizeof *s->srcs);
 	s->memory = sizeof *s + s->n * sizeof *s->inds + s->alen +
 	            (s->slots ? (s->smask + 1) * sizeof *s->slots : 0) +
-	            yg_intel_lpm4_memory(&s->host4) + yg_intel_lpm4_memory(&s->range4) +
-	            yg_intel_lpm6_memory(&s->host6) + yg_intel_lpm6_memory(&s->range6) +
-	            s->nstix * sizeof *s->stix + s->nsrc * sizeof *s->srcs;
+	            (s->dbloom ? (s->dbloom_mask + 1) / 8 : 0) + yg_intel_lpm4_memory(&s->host4) +
+	            yg_intel_lpm4_memory(&s->range4) + yg_intel_lpm6_memory(&s->host6) +
+	            yg_intel_lpm6_memory(&s->range6) + s->nstix * sizeof *s->stix +
+	            s->nsrc * sizeof *s->srcs;
 	*ret = s;
 	s = NULL;
 	r = 0;
@@ -120,6 +144,7 @@ void yg_intel_set_free(struct yg_intel_set *s)
 	free(s->inds);
 	free(s->arena);
 	free(s->slots);
+	free(s->dbloom);
 	yg_intel_lpm4_release(&s->host4);
 	yg_intel_lpm4_release(&s->range4);
 	yg_intel_lpm6_release(&s->host6);

@@ -333,8 +333,12 @@ static int decode_part(struct yg_mail_ctx *ctx, GMimePart *part, struct yg_mail_
 	ssize_t n;
 	while ((n = g_mime_stream_read(raw, buf, READ_CHUNK)) > 0) {
 		if (enc == GMIME_CONTENT_ENCODING_BASE64 && !bad64) {
-			for (ssize_t i = 0; i < n && !bad64; i++)
-				bad64 = !b64ok[(unsigned char)buf[i]];
+			/* No early exit: the branch-free pass is several times
+			 * faster, and a bad byte is rare. */
+			unsigned ok = 1;
+			for (ssize_t i = 0; i < n; i++)
+				ok &= b64ok[(unsigned char)buf[i]];
+			bad64 = !ok;
 		}
 		if (f) {
 			char *out;

@@ -161,25 +161,97 @@ void yg_eve_format_time(uint64_t ts_us, char *buf, size_t size)
 	memcpy(p, "+0000", 6);
 }
 
-void yg_eve_format_addr(uint8_t family, const struct yg_addr *a, char *buf, size_t size)
+static char *put_ip4(const uint8_t *b, char *p)
 {
-	/* IPv4 by hand: glibc's inet_ntop formats it with sprintf, which
-	 * showed in profiles at two addresses per event. */
-	if (family != 6 && size >= 16) {
-		char *p = buf;
-		for (int i = 0; i < 4; i++) {
-			unsigned v = a->b[i];
-			if (v >= 100)
-				*p++ = (char)('0' + v / 100);
-			if (v >= 10)
-				*p++ = (char)('0' + v / 10 % 10);
-			*p++ = (char)('0' + v % 10);
-			*p++ = i < 3 ? '.' : '\0';
-		}
-		return;
+	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+		if (v >= 100)
+			*p++ = (char)('0' + v / 100);
+		if (v >= 10)
+			*p++ = (char)('0' + v / 10 % 10);
+		*p++ = (char)('0' + v % 10);
+		if (i < 3)
+			*p++ = '.';
 	}
+	return p;
+}
+
+/* RFC 5952 text, exactly as glibc's inet_ntop writes it (which took a
+ * sprintf per group): the longest run of two or more zero groups (the
+ * first of equal runs) becomes "::"; ::a.b.c.d and ::ffff:a.b.c.d keep
+ * the IPv4 form. buf has INET6_ADDRSTRLEN bytes; returns the length. */
+static size_t format_ip6(const uint8_t *b, char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned w[8];
+	for (int i = 0; i < 8; i++)
+		w[i] = (unsigned)b[2 * i] << 8 | b[2 * i + 1];
+	int best = -1, best_len = 0, cur = -1, cur_len = 0;
+	for (int i = 0; i < 8; i++) {
+		if (w[i] == 0) {
+			if (cur < 0) {
+				cur = i;
+				cur_len = 0;
+			}
+			cur_len++;
+		} else if (cur >= 0) {
+			if (best < 0 || cur_len > best_len) {
+				best = cur;
+				best_len = cur_len;
+			}
+			cur = -1;
+		}
+	}
+	if (cur >= 0 && (best < 0 || cur_len > best_len)) {
+		best = cur;
+		best_len = cur_len;
+	}
+	if (best >= 0 && best_len < 2)
+		best = -1;
+	char *p = buf;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				*p++ = ':';
+			continue;
+		}
+		if (i != 0)
+			*p++ = ':';
+		if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && w[5] == 0xffff))) {
+			p = put_ip4(b + 12, p);
+			break;
+		}
+		unsigned v = w[i];
+		int shift = v >= 0x1000 ? 12 : v >= 0x100 ? 8 : v >= 0x10 ? 4 : 0;
+		for (; shift >= 0; shift -= 4)
+			*p++ = hex[(v >> shift) & 15];
+	}
+	if (best >= 0 && best + best_len == 8)
+		*p++ = ':';
+	*p = '\0';
+	return (size_t)(p - buf);
+}
+
+/* yg_eve_format_addr, returning the length. */
+static size_t addr_text(uint8_t family, const struct yg_addr *a, char *buf, size_t size)
+{
+	/* By hand: glibc's inet_ntop formats with sprintf, which showed in
+	 * profiles at two addresses per event. */
+	if (family != 6 && size >= 16) {
+		char *end = put_ip4(a->b, buf);
+		*end = '\0';
+		return (size_t)(end - buf);
+	}
+	if (family == 6 && size >= INET6_ADDRSTRLEN)
+		return format_ip6(a->b, buf);
 	if (!inet_ntop(family == 6 ? AF_INET6 : AF_INET, a->b, buf, (socklen_t)size))
 		snprintf(buf, size, "?");
+	return strlen(buf);
+}
+
+void yg_eve_format_addr(uint8_t family, const struct yg_addr *a, char *buf, size_t size)
+{
+	addr_text(family, a, buf, size);
 }
 
 const char *yg_eve_proto_name(uint8_t proto, char buf[8])
@@ -208,7 +280,8 @@ static void put_time(struct yg_eve *e, uint64_t ts_us)
 			us /= 10;
 		}
 	}
-	yg_jsonw_kv_str(&e->w, "timestamp", e->cached_ts);
+	yg_jsonw_key(&e->w, "timestamp");
+	yg_jsonw_strn_plain(&e->w, e->cached_ts, YG_EVE_TIME_LEN);
 }
 
 void yg_eve_begin(struct yg_eve *e, uint64_t ts_us, const char *event_type, uint64_t flow_id,
@@ -219,7 +292,7 @@ void yg_eve_begin(struct yg_eve *e, uint64_t ts_us, const char *event_type, uint
 	put_time(e, ts_us);
 	if (flow_id)
 		yg_jsonw_kv_u64(w, "flow_id", flow_id);
-	yg_jsonw_kv_str(w, "event_type", event_type);
+	yg_jsonw_kv_plain(w, "event_type", event_type);
 	if (t && t->vlan) {
 		yg_jsonw_key(w, "vlan");
 		yg_jsonw_arr_open(w);
@@ -228,15 +301,17 @@ void yg_eve_begin(struct yg_eve *e, uint64_t ts_us, const char *event_type, uint
 	}
 	if (t && t->family) {
 		char a[64], pn[8];
-		yg_eve_format_addr(t->family, t->src, a, sizeof a);
-		yg_jsonw_kv_str(w, "src_ip", a);
+		size_t n = addr_text(t->family, t->src, a, sizeof a);
+		yg_jsonw_key(w, "src_ip");
+		yg_jsonw_strn_plain(w, a, n);
 		if (t->has_ports)
 			yg_jsonw_kv_u64(w, "src_port", t->sport);
-		yg_eve_format_addr(t->family, t->dst, a, sizeof a);
-		yg_jsonw_kv_str(w, "dest_ip", a);
+		n = addr_text(t->family, t->dst, a, sizeof a);
+		yg_jsonw_key(w, "dest_ip");
+		yg_jsonw_strn_plain(w, a, n);
 		if (t->has_ports)
 			yg_jsonw_kv_u64(w, "dest_port", t->dport);
-		yg_jsonw_kv_str(w, "proto", yg_eve_proto_name(t->proto, pn));
+		yg_jsonw_kv_plain(w, "proto", yg_eve_proto_name(t->proto, pn));
 	}
 }
 

@@ -51,14 +51,17 @@ void yg_eve_flush(struct yg_eve *e);
 /*
  * Opens a record: {"timestamp":...,"flow_id":...,"event_type":...,
  * "src_ip":...,"src_port":...,"dest_ip":...,"dest_port":...,"proto":...
- * flow_id 0 leaves it out; t may be NULL. The caller adds the event's
+ * flow_id 0 leaves it out; t may be NULL. event_type is a fixed name
+ * (written without escaping, like a key). The caller adds the event's
  * objects with e->w and closes with yg_eve_end.
  */
 void yg_eve_begin(struct yg_eve *e, uint64_t ts_us, const char *event_type, uint64_t flow_id,
 		  const struct yg_eve_tuple *t);
 void yg_eve_end(struct yg_eve *e);
 
-/* "2024-05-06T07:08:09.123456+0000" into buf (>= 32 bytes). */
+/* "2024-05-06T07:08:09.123456+0000" into buf: with size >= 32, always
+ * YG_EVE_TIME_LEN characters and a NUL. */
+#define YG_EVE_TIME_LEN 31
 void yg_eve_format_time(uint64_t ts_us, char *buf, size_t size);
 
 /* IPv4 or IPv6 text of an address (buf >= 46 bytes). */

@@ -38,7 +38,7 @@ bool yg_jsonw_ok(const struct yg_jsonw *w)
 	return !w->failed && w->depth == 0;
 }
 
-static bool reserve(struct yg_jsonw *w, size_t n)
+bool yg_jsonw_grow(struct yg_jsonw *w, size_t n)
 {
 	if (w->failed)
 		return false;
@@ -64,7 +64,7 @@ static bool reserve(struct yg_jsonw *w, size_t n)
 
 static inline void put(struct yg_jsonw *w, const char *s, size_t n)
 {
-	if (!reserve(w, n))
+	if (!yg_jsonw_reserve(w, n))
 		return;
 	memcpy(w->buf + w->len, s, n);
 	w->len += n;
@@ -72,7 +72,7 @@ static inline void put(struct yg_jsonw *w, const char *s, size_t n)
 
 static inline void putc1(struct yg_jsonw *w, char c)
 {
-	if (!reserve(w, 1))
+	if (!yg_jsonw_reserve(w, 1))
 		return;
 	w->buf[w->len++] = c;
 }
@@ -83,25 +83,6 @@ static void before_value(struct yg_jsonw *w)
 	if (w->need_comma[w->depth])
 		putc1(w, ',');
 	w->need_comma[w->depth] = true;
-}
-
-void yg_jsonw_keyn(struct yg_jsonw *w, const char *key, size_t klen)
-{
-	/* One reservation for comma, quotes, key and colon: this runs for every
-	 * field of every record. */
-	if (!reserve(w, klen + 4))
-		return;
-	char *o = w->buf + w->len;
-	if (w->need_comma[w->depth])
-		*o++ = ',';
-	*o++ = '"';
-	memcpy(o, key, klen);
-	o += klen;
-	*o++ = '"';
-	*o++ = ':';
-	w->len = (size_t)(o - w->buf);
-	/* The value that follows must not add another comma. */
-	w->need_comma[w->depth] = false;
 }
 
 static void after_keyed_value(struct yg_jsonw *w)
@@ -204,7 +185,7 @@ static void escaped(struct yg_jsonw *w, const uint8_t *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
 	/* Worst case 6 output bytes per input byte, plus quotes. */
-	if (n > (JSONW_MAX_CAP / 8) || !reserve(w, n * 6 + 2)) {
+	if (n > (JSONW_MAX_CAP / 8) || !yg_jsonw_reserve(w, n * 6 + 2)) {
 		w->failed = true;
 		return;
 	}
@@ -257,6 +238,20 @@ void yg_jsonw_strn(struct yg_jsonw *w, const void *s, size_t len)
 {
 	before_value(w);
 	escaped(w, s, len);
+}
+
+void yg_jsonw_strn_plain(struct yg_jsonw *w, const char *s, size_t len)
+{
+	before_value(w);
+	if (len > JSONW_MAX_CAP || !yg_jsonw_reserve(w, len + 2)) {
+		w->failed = true;
+		return;
+	}
+	char *o = w->buf + w->len;
+	*o++ = '"';
+	memcpy(o, s, len);
+	o[len] = '"';
+	w->len += len + 2;
 }
 
 void yg_jsonw_u64(struct yg_jsonw *w, uint64_t v)

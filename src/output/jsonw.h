@@ -37,10 +37,38 @@ void yg_jsonw_obj_close(struct yg_jsonw *w);
 void yg_jsonw_arr_open(struct yg_jsonw *w);
 void yg_jsonw_arr_close(struct yg_jsonw *w);
 
+/* Makes room for n more bytes: true, or false with the writer failed
+ * (allocation failed or the output cap reached). */
+bool yg_jsonw_grow(struct yg_jsonw *w, size_t n);
+static inline bool yg_jsonw_reserve(struct yg_jsonw *w, size_t n)
+{
+	if (w->failed)
+		return false;
+	return w->cap - w->len >= n || yg_jsonw_grow(w, n);
+}
+
 /* A key inside an object; the next value call writes its value. key is a
- * trusted literal (not escaped). Inline so the length of a literal key is
- * known at compile time. */
-void yg_jsonw_keyn(struct yg_jsonw *w, const char *key, size_t klen);
+ * trusted literal (not escaped). Inline, with the length of a literal key
+ * known at compile time, so that the copy is a few moves: this runs for
+ * every field of every record. */
+static inline void yg_jsonw_keyn(struct yg_jsonw *w, const char *key, size_t klen)
+{
+	/* One reservation for comma, quotes, key and colon. */
+	if (!yg_jsonw_reserve(w, klen + 4))
+		return;
+	char *o = w->buf + w->len;
+	if (w->need_comma[w->depth])
+		*o++ = ',';
+	*o++ = '"';
+	__builtin_memcpy(o, key, klen);
+	o += klen;
+	*o++ = '"';
+	*o++ = ':';
+	w->len = (size_t)(o - w->buf);
+	/* The value that follows must not add another comma. */
+	w->need_comma[w->depth] = false;
+}
+
 static inline void yg_jsonw_key(struct yg_jsonw *w, const char *key)
 {
 	yg_jsonw_keyn(w, key, __builtin_strlen(key));
@@ -54,6 +82,10 @@ static inline void yg_jsonw_str(struct yg_jsonw *w, const char *s)
 {
 	yg_jsonw_strn(w, s, __builtin_strlen(s));
 }
+/* A string the caller knows needs no escaping: only printable ASCII other
+ * than the quote and the backslash (timestamps, addresses, names from a
+ * fixed table). Copied as it is, without the per-byte escaping pass. */
+void yg_jsonw_strn_plain(struct yg_jsonw *w, const char *s, size_t len);
 void yg_jsonw_u64(struct yg_jsonw *w, uint64_t v);
 void yg_jsonw_i64(struct yg_jsonw *w, int64_t v);
 void yg_jsonw_bool(struct yg_jsonw *w, bool v);
@@ -73,6 +105,12 @@ static inline void yg_jsonw_kv_strn(struct yg_jsonw *w, const char *key, const v
 {
 	yg_jsonw_key(w, key);
 	yg_jsonw_strn(w, s, len);
+}
+
+static inline void yg_jsonw_kv_plain(struct yg_jsonw *w, const char *key, const char *s)
+{
+	yg_jsonw_key(w, key);
+	yg_jsonw_strn_plain(w, s, __builtin_strlen(s));
 }
 
 static inline void yg_jsonw_kv_u64(struct yg_jsonw *w, const char *key, uint64_t v)

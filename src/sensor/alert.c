@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/hash.h"
+#include "sensor/sighting.h"
 #include "sensor/worker-int.h"
 
 /* What an alert carries besides the indicator: the protocol record. */
@@ -240,6 +241,28 @@ static uint32_t alert_sid(const struct yg_indicator_info *in)
 	return 10000000u + (uint32_t)(h % 2000000000u);
 }
 
+/* An alert on a hub indicator becomes part of a sighting. The host is the
+ * side of the flow inside the home network (hashed later unless the member
+ * shares hosts); the aggregator only takes a short lock, never does I/O. */
+static void sighting(struct yg_worker *w, const struct yg_flow *f, const struct yg_packet *pkt,
+		     const struct yg_indicator_info *in)
+{
+	char host[64];
+	const char *hp = NULL;
+	const struct yg_addr *side = NULL;
+	if (!w->cfg.home)
+		side = NULL;
+	else if (yg_homenet_contains(w->cfg.home, f->family, &f->cli))
+		side = &f->cli;
+	else if (yg_homenet_contains(w->cfg.home, f->family, &f->srv))
+		side = &f->srv;
+	if (side) {
+		yg_eve_format_addr(f->family, side, host, sizeof host);
+		hp = host;
+	}
+	yg_sighting_agg_add(w->cfg.sightings, in->stix_id, pkt->ts_us, hp);
+}
+
 static void alert(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 		  bool toserver, uint32_t idx, const char *matched_on, const char *matched_value,
 		  const struct rec *r)
@@ -252,6 +275,8 @@ static void alert(struct yg_worker *w, struct yg_flow *f, const struct yg_packet
 		return;
 	}
 	w->st.alerts++;
+	if (w->cfg.sightings && in.stix_id && in.source && !strcmp(in.source, "hub"))
+		sighting(w, f, pkt, &in);
 	struct yg_jsonw *j = &w->eve.w;
 	struct yg_eve_tuple t;
 	yg_worker_tuple(f, toserver, &t);

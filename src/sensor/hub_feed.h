@@ -1,11 +1,17 @@
 /*
- * Keeps a sensor's indicators in step with the hub: a thread asks the hub
- * for every indicator this member may see (GET /api/v1/indicators, TLP
- * decided by the hub, not trusted to the sensor), at a short interval and
- * with If-None-Match, so an unchanged set costs one 304. A new set goes
- * into the live indicator set by the same atomic swap as a file reload.
- * While the hub cannot be reached, or refuses the token, the sensor keeps
- * detecting with the last set it had.
+ * Keeps a sensor's indicators in step with the hub. A thread follows the
+ * hub's change feed (GET /api/v1/indicators/changes?since=CURSOR&wait=25, a
+ * long poll: the hub answers as soon as an indicator changes) and applies
+ * upserts and removes to its own map of id -> minimal indicator; after each
+ * answer that changed something the map becomes the live set by the same
+ * atomic swap as a file reload. TLP is decided by the hub, never by the
+ * sensor. A hub without the feed (404) is polled instead: GET
+ * /api/v1/indicators every interval with If-None-Match, so an unchanged set
+ * costs one 304.
+ *
+ * While the hub cannot be reached, refuses the token, or sends a malformed
+ * answer, the sensor keeps detecting with the last good set it had, says
+ * so (once per change of state), and retries each interval.
  */
 #ifndef YG_SENSOR_HUB_FEED_H
 #define YG_SENSOR_HUB_FEED_H
@@ -20,7 +26,9 @@ struct yg_hub_feed_config {
 	const char *url;        /* https://host:port (or http:// on loopback) */
 	const char *token;      /* bearer token; never logged */
 	const char *ca_file;    /* CA bundle for the hub's certificate; NULL = system */
-	unsigned interval_ms;   /* between polls; 0 = 1000 */
+	unsigned interval_ms;   /* between polls, and between retries; 0 = 1000 */
+	unsigned wait_s;        /* change-feed long-poll wait, 1..30; 0 = 25 */
+	bool no_changes;        /* do not try the change feed (poll only) */
 	struct yg_intel_live *live;
 	/* Status changes (reachable, refused, new set); called from the feed
 	 * thread; may be NULL. */
@@ -30,6 +38,11 @@ struct yg_hub_feed_config {
 
 struct yg_hub_feed_stats {
 	uint64_t polls, updates, not_modified, failures;
+	uint64_t changes;      /* upserts and removes applied from the feed */
+	uint64_t resets;       /* full states taken from the feed */
+	uint64_t malformed;    /* feed answers refused as malformed */
+	uint64_t indicators;   /* in the map (change-feed mode) */
+	bool change_feed;      /* following the change feed (else polling) */
 };
 
 /* Starts the feed thread (it polls once at once). Strings are copied.

@@ -108,6 +108,39 @@ void yg_stats_event_write(struct yg_eve *eve, uint64_t ts_us, const struct yg_en
 	yg_jsonw_kv_u64(j, "rss", x->rss_bytes);
 	yg_jsonw_obj_close(j);
 
+	if (x->sightings) {
+		const struct yg_sighting_stats *g = x->sightings;
+		yg_jsonw_key(j, "sightings");
+		yg_jsonw_obj_open(j);
+		yg_jsonw_kv_u64(j, "made", g->made);
+		yg_jsonw_kv_u64(j, "posted", g->posted);
+		yg_jsonw_kv_u64(j, "duplicates", g->duplicates);
+		yg_jsonw_kv_u64(j, "rejected", g->rejected);
+		yg_jsonw_kv_u64(j, "spooled", g->spooled);
+		yg_jsonw_kv_u64(j, "replayed", g->replayed);
+		yg_jsonw_kv_u64(j, "dropped_spool_full", g->dropped_spool_full);
+		yg_jsonw_kv_u64(j, "post_failures", g->post_failures);
+		yg_jsonw_kv_u64(j, "spool_batches", g->spool_batches);
+		yg_jsonw_kv_u64(j, "spool_write_errors", g->spool_write_errors);
+		yg_jsonw_kv_u64(j, "alerts_dropped", g->alerts_dropped);
+		yg_jsonw_obj_close(j);
+	}
+	if (x->hub) {
+		const struct yg_hub_feed_stats *h = x->hub;
+		yg_jsonw_key(j, "hub");
+		yg_jsonw_obj_open(j);
+		yg_jsonw_kv_str(j, "mode", h->change_feed ? "changes" : "poll");
+		yg_jsonw_kv_u64(j, "requests", h->polls);
+		yg_jsonw_kv_u64(j, "updates", h->updates);
+		yg_jsonw_kv_u64(j, "not_modified", h->not_modified);
+		yg_jsonw_kv_u64(j, "failures", h->failures);
+		yg_jsonw_kv_u64(j, "changes", h->changes);
+		yg_jsonw_kv_u64(j, "resets", h->resets);
+		yg_jsonw_kv_u64(j, "malformed", h->malformed);
+		yg_jsonw_kv_u64(j, "indicators", h->indicators);
+		yg_jsonw_obj_close(j);
+	}
+
 	yg_jsonw_kv_u64(j, "drops", res->kernel_drop + res->queue_drops + s->flow_no_memory);
 	yg_jsonw_kv_u64(j, "events", s->events);
 	yg_jsonw_obj_close(j);

@@ -4,6 +4,8 @@
 
 #include "output/eve.h"
 #include "sensor/engine.h"
+#include "sensor/hub_feed.h"
+#include "sensor/sighting_post.h"
 
 struct yg_stats_extra {
 	size_t intel_indicators;
@@ -11,6 +13,8 @@ struct yg_stats_extra {
 	uint64_t intel_reloads;
 	unsigned long intel_rejected;
 	uint64_t rss_bytes;
+	const struct yg_sighting_stats *sightings; /* NULL: no "sightings" object */
+	const struct yg_hub_feed_stats *hub;       /* NULL: no "hub" object */
 };
 
 void yg_stats_event_write(struct yg_eve *eve, uint64_t ts_us, const struct yg_engine_result *res,

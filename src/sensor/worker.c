@@ -73,7 +73,7 @@ static void flow_event(struct yg_worker *w, struct yg_flow *f, enum yg_flow_end 
 	yg_eve_begin(&w->eve, f->last_us, "flow", f->flow_id, &t);
 	const char *app = app_name(app_proto(f));
 	if (app)
-		yg_jsonw_kv_str(j, "app_proto", app);
+		yg_jsonw_kv_plain(j, "app_proto", app);
 	yg_jsonw_key(j, "flow");
 	yg_jsonw_obj_open(j);
 	yg_jsonw_kv_u64(j, "pkts_toserver", f->pkts_ts);
@@ -81,12 +81,14 @@ static void flow_event(struct yg_worker *w, struct yg_flow *f, enum yg_flow_end 
 	yg_jsonw_kv_u64(j, "bytes_toserver", f->bytes_ts);
 	yg_jsonw_kv_u64(j, "bytes_toclient", f->bytes_tc);
 	yg_eve_format_time(f->first_us, ts, sizeof ts);
-	yg_jsonw_kv_str(j, "start", ts);
+	yg_jsonw_key(j, "start");
+	yg_jsonw_strn_plain(j, ts, YG_EVE_TIME_LEN);
 	yg_eve_format_time(f->last_us, ts, sizeof ts);
-	yg_jsonw_kv_str(j, "end", ts);
+	yg_jsonw_key(j, "end");
+	yg_jsonw_strn_plain(j, ts, YG_EVE_TIME_LEN);
 	yg_jsonw_kv_u64(j, "age", (f->last_us - f->first_us) / 1000000u);
-	yg_jsonw_kv_str(j, "state", state_name(f->state));
-	yg_jsonw_kv_str(j, "reason", end_name(why));
+	yg_jsonw_kv_plain(j, "state", state_name(f->state));
+	yg_jsonw_kv_plain(j, "reason", end_name(why));
 	yg_jsonw_kv_bool(j, "alerted", a && a->n_alerts > 0);
 	yg_jsonw_obj_close(j);
 	if (f->proto == 6) {
@@ -94,11 +96,11 @@ static void flow_event(struct yg_worker *w, struct yg_flow *f, enum yg_flow_end 
 		yg_jsonw_key(j, "tcp");
 		yg_jsonw_obj_open(j);
 		tcp_flags_hex(f->tcp_flags_ts | f->tcp_flags_tc, hx);
-		yg_jsonw_kv_str(j, "tcp_flags", hx);
+		yg_jsonw_kv_plain(j, "tcp_flags", hx);
 		tcp_flags_hex(f->tcp_flags_ts, hx);
-		yg_jsonw_kv_str(j, "tcp_flags_ts", hx);
+		yg_jsonw_kv_plain(j, "tcp_flags_ts", hx);
 		tcp_flags_hex(f->tcp_flags_tc, hx);
-		yg_jsonw_kv_str(j, "tcp_flags_tc", hx);
+		yg_jsonw_kv_plain(j, "tcp_flags_tc", hx);
 		yg_jsonw_obj_close(j);
 	}
 	yg_eve_end(&w->eve);

@@ -14,6 +14,7 @@
 #include "sensor/stats.h"
 
 struct yg_worker;
+struct yg_sighting_agg;
 
 struct yg_worker_config {
 	unsigned id;                  /* 0.. ; flow ids are disjoint per worker */
@@ -22,6 +23,9 @@ struct yg_worker_config {
 	struct yg_intel_live *intel;  /* borrowed; may be NULL (no detection) */
 	struct yg_eve_sink *sink;     /* borrowed */
 	bool log_flows, log_dns, log_http, log_tls;
+	/* Alerts on hub indicators are also counted here (sighting.h); borrowed,
+	 * may be NULL. */
+	struct yg_sighting_agg *sightings;
 };
 
 /* Caller frees with yg_worker_free (which ends remaining flows). */

@@ -21,6 +21,10 @@ enum yg_sq_stmt {
 	SQ_COLL_GET,
 	SQ_COLL_ACCESS,
 	SQ_DATA_VERSION,
+	SQ_MAIL_VALUE_FIND, /* sqlite_mail.c */
+	SQ_MAIL_VALUE_INSERT,
+	SQ_MAIL_POSTING_INSERT,
+	SQ_MAIL_GRAM_INSERT,
 	SQ__COUNT
 };
 
@@ -82,5 +86,13 @@ int yg_sq_obj_delete(struct yg_store *st, int64_t collection, const char *stix_i
 int yg_sq_obj_count(struct yg_store *st, int64_t *ret);
 int yg_sq_status_put(struct yg_store *st, const char *uuid, int64_t org_id, const char *json);
 int yg_sq_status_get(struct yg_store *st, const char *uuid, int64_t org_id, char **ret_json);
+
+/* The mail half (sqlite_mail.c). */
+struct yg_store_mail_ops;
+extern const struct yg_store_mail_ops yg_sq_mail_ops;
+
+/* The sightings half (sqlite_sightings.c). */
+struct yg_store_sighting_ops;
+extern const struct yg_store_sighting_ops yg_sq_sighting_ops;
 
 #endif

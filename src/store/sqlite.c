@@ -14,6 +14,8 @@
 #include <time.h>
 
 #include "store/sqlite-int.h"
+#include "store/store_mail.h"
+#include "store/store_sightings.h"
 
 #define BUSY_TIMEOUT_MS 10000
 
@@ -76,6 +78,44 @@ static const char *const migrations[] = {
 	"ALTER TABLE objects_v2 RENAME TO objects;"
 	/* Listings filtered by type walk only that type, in added order. */
 	"CREATE INDEX objects_type ON objects(collection_id, type, added_us);",
+	/* 3: mail submissions (issue 5): members' own domains and naming flag,
+	 * PII patterns, submissions with their sealed original, the correlation
+	 * index (one row per distinct value, one posting per value and
+	 * submission: never pairs), campaigns and notifications. */
+	"CREATE TABLE org_domains(org_id INTEGER NOT NULL REFERENCES organizations(id),"
+	" domain TEXT NOT NULL, PRIMARY KEY(org_id, domain)) WITHOUT ROWID;"
+	"CREATE TABLE org_mail_prefs(org_id INTEGER PRIMARY KEY REFERENCES organizations(id),"
+	" allow_naming INTEGER NOT NULL);"
+	"CREATE TABLE pii_patterns(id INTEGER PRIMARY KEY, pattern TEXT NOT NULL UNIQUE,"
+	" created_us INTEGER NOT NULL);"
+	"CREATE TABLE campaigns(id INTEGER PRIMARY KEY, stix_id TEXT NOT NULL UNIQUE,"
+	" created_us INTEGER NOT NULL, modified_us INTEGER NOT NULL);"
+	"CREATE TABLE mail_submissions(id INTEGER PRIMARY KEY, uuid TEXT NOT NULL UNIQUE,"
+	" org_id INTEGER NOT NULL REFERENCES organizations(id), tlp INTEGER NOT NULL,"
+	" created_us INTEGER NOT NULL, campaign_id INTEGER REFERENCES campaigns(id),"
+	" report TEXT NOT NULL, indicators TEXT NOT NULL, original BLOB NOT NULL);"
+	"CREATE INDEX mail_submissions_campaign ON mail_submissions(campaign_id);"
+	"CREATE TABLE corr_values(id INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE,"
+	" type INTEGER NOT NULL, value TEXT NOT NULL, warning INTEGER NOT NULL, ssdeep_bs INTEGER);"
+	/* ssdeep digests by (block size, 7-character window): two digests
+	 * score above 0 only when they share one, so lookups find every
+	 * candidate without scanning a block size. */
+	"CREATE TABLE corr_ssdeep_grams(gram INTEGER NOT NULL, value_id INTEGER NOT NULL,"
+	" PRIMARY KEY(gram, value_id)) WITHOUT ROWID;"
+	"CREATE TABLE corr_postings(value_id INTEGER NOT NULL, submission_id INTEGER NOT NULL,"
+	" PRIMARY KEY(value_id, submission_id)) WITHOUT ROWID;"
+	"CREATE INDEX corr_postings_sub ON corr_postings(submission_id);"
+	"CREATE TABLE notifications(id INTEGER PRIMARY KEY,"
+	" org_id INTEGER NOT NULL REFERENCES organizations(id), created_us INTEGER NOT NULL,"
+	" json TEXT NOT NULL);"
+	"CREATE INDEX notifications_org ON notifications(org_id, id);",
+	/* 4: sightings of indicators (issue 4), one row per sighting id; the
+	 * aggregation and the decay read them by indicator. */
+	"CREATE TABLE sightings(id INTEGER PRIMARY KEY, stix_id TEXT NOT NULL UNIQUE,"
+	" indicator_id TEXT NOT NULL, org_id INTEGER NOT NULL REFERENCES organizations(id),"
+	" modified_us INTEGER NOT NULL, count INTEGER NOT NULL, first_seen_us INTEGER NOT NULL,"
+	" last_seen_us INTEGER NOT NULL, received_us INTEGER NOT NULL, json TEXT NOT NULL);"
+	"CREATE INDEX sightings_indicator ON sightings(indicator_id, org_id, last_seen_us);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == YG_STORE_SCHEMA_VERSION,
@@ -745,6 +785,8 @@ static const struct yg_store_ops sqlite_ops = {
 	.audit = sq_audit,
 	.audit_count = sq_audit_count,
 	.data_version = sq_data_version,
+	.mail = &yg_sq_mail_ops,
+	.sightings = &yg_sq_sighting_ops,
 };
 
 int yg_store_sqlite_open(const char *dir, struct yg_store **ret)

@@ -27,7 +27,7 @@
 #define YG_STORE_SECTOR_MAX  64
 #define YG_STORE_DESC_MAX    1024
 #define YG_STORE_LIST_MAX    100 /* ids/types/versions in one query, share targets */
-#define YG_STORE_SCHEMA_VERSION 2
+#define YG_STORE_SCHEMA_VERSION 4
 
 /* Roles, as bits so collections can hold role sets (can_read, can_write). */
 enum yg_role {
@@ -156,6 +156,8 @@ struct yg_obj_row {
 typedef int (*yg_obj_fn)(void *ud, const struct yg_obj_row *row);
 
 struct yg_store;
+struct yg_store_mail_ops;
+struct yg_store_sighting_ops;
 
 struct yg_store_ops {
 	const char *name;
@@ -249,6 +251,12 @@ struct yg_store_ops {
 	 * before reading the data a cached answer is built from: while it is
 	 * unchanged, so is every answer built after it was read. */
 	int (*data_version)(struct yg_store *st, uint64_t *ret);
+
+	/* Mail submissions, correlation index, campaigns (store_mail.h). */
+	const struct yg_store_mail_ops *mail;
+
+	/* Sightings of indicators and their aggregates (store_sightings.h). */
+	const struct yg_store_sighting_ops *sightings;
 };
 
 struct yg_store {

@@ -48,23 +48,24 @@ def yagura_bin():
 
 
 class Hub:
-    def __init__(self, data, args=(), scheme="http", verify=True):
+    def __init__(self, data, args=(), scheme="http", verify=True, log_name="hub.log"):
+        """log_name: a second hub on the same data dir needs its own log."""
         self.data = data
         self.bin = yagura_bin()
         if not os.access(self.bin, os.X_OK):
             pytest.fail(f"yagura binary not found at {self.bin}; build first or set YG_BIN")
-        self.log = open(data / "hub.log", "w+")
+        self.log = open(data / log_name, "w+")
         self.proc = subprocess.Popen(
             [self.bin, "hub", "--listen", "127.0.0.1:0", "--data", str(data), *args],
             stdout=subprocess.DEVNULL, stderr=self.log)
         self.port = None
         deadline = time.time() + 20
         while time.time() < deadline and self.port is None:
-            m = re.search(r"listening on \S+ port (\d+)", (data / "hub.log").read_text())
+            m = re.search(r"listening on \S+ port (\d+)", (data / log_name).read_text())
             if m:
                 self.port = int(m.group(1))
             elif self.proc.poll() is not None:
-                raise AssertionError("hub exited: " + (data / "hub.log").read_text())
+                raise AssertionError("hub exited: " + (data / log_name).read_text())
             else:
                 time.sleep(0.05)
         assert self.port, "hub did not start"

@@ -128,7 +128,7 @@ static void migration_from_schema_1_keeps_objects_and_shares(void **state)
 	assert_int_equal(yg_store_sqlite_open(dir, &st), 0);
 	int v = 0;
 	assert_int_equal(yg_store_sqlite_schema_version(st, &v), 0);
-	assert_int_equal(v, 2);
+	assert_int_equal(v, YG_STORE_SCHEMA_VERSION);
 	struct yg_collection c;
 	assert_int_equal(st->ops->collection_get(st, "00000000-0000-4000-8000-000000000001", &c), 0);
 	assert_true(c.read_all && c.write_all && !c.public_read);

@@ -1,0 +1,145 @@
+/*
+ * The hub's sightings path on outside bytes: the input is the body of a
+ * POST /api/v1/sightings by a sensor of one member (bundle parsing, the
+ * checks of each sighting, the TLP check of the indicator it names, the
+ * store), then the aggregation GET /api/v1/indicators/{id}/sightings of the
+ * indicators the seeds name (as that member, as the other member and as an
+ * admin), and the change feed from the start. The first byte picks the
+ * Content-Type.
+ *
+ * Indicators published at set-up: FZ_GREEN (TLP:GREEN) and FZ_STRICT
+ * (TLP:AMBER+STRICT of the other member), so the invisible-indicator path
+ * is reached too. Seeds: fuzz/seeds/hub_sightings.py.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hub/auth.h"
+#include "hub/hub.h"
+#include "store/store.h"
+
+#define TAXII     "application/taxii+json;version=2.1"
+#define FZ_GREEN  "indicator--0f000000-0000-4000-8000-000000000001"
+#define FZ_STRICT "indicator--0f000000-0000-4000-8000-000000000002"
+
+static struct yg_hub *hub;
+static char dir[] = "/tmp/yg-fuzz-sight-XXXXXX";
+static char auth_a[80], auth_b[80], auth_admin[80];
+
+static void cleanup(void)
+{
+	yg_hub_free(hub);
+	const char *files[] = {"hub.db", "hub.db-wal", "hub.db-shm"};
+	for (size_t i = 0; i < 3; i++) {
+		char p[64];
+		snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+static void token_for(struct yg_store *st, int64_t org, enum yg_role role, char *out, size_t outlen)
+{
+	char tok[YG_TOKEN_HEX_LEN + 1], pub[YG_TOKEN_PUBID_LEN + 1];
+	uint8_t hash[YG_TOKEN_HASH_LEN];
+	if (yg_auth_token_new(tok, hash, pub) < 0 ||
+	    st->ops->token_add(st, hash, pub, org, role, NULL) < 0)
+		abort();
+	snprintf(out, outlen, "Bearer %s", tok);
+}
+
+static void request(const char *method, const char *path, const char *auth, const char *ct,
+                    const char *body, size_t len, const struct yg_kv *arg)
+{
+	struct yg_req req = {.method = method,
+	                     .path = path,
+	                     .content_type = ct,
+	                     .authorization = auth,
+	                     .body = body,
+	                     .body_len = len};
+	if (arg) {
+		req.args[0] = *arg;
+		req.n_args = 1;
+	}
+	struct yg_resp resp = {0};
+	yg_hub_handle(hub, &req, &resp);
+	if (resp.status < 200 || resp.status > 599)
+		abort();
+	yg_resp_release(&resp);
+}
+
+static void publish(const char *coll, const char *id, const char *marking)
+{
+	char body[1024], path[128];
+	snprintf(
+	    body, sizeof body,
+	    "{\"objects\":[{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+	    "\"created\":\"2024-01-01T00:00:00.000Z\",\"modified\":\"2024-01-01T00:00:00.000Z\","
+	    "\"pattern\":\"[domain-name:value = 'fuzz.example']\",\"pattern_type\":\"stix\","
+	    "\"valid_from\":\"2024-01-01T00:00:00Z\",\"object_marking_refs\":[\"%s\"]}]}",
+	    id, marking);
+	snprintf(path, sizeof path, "/taxii2/api/collections/%s/objects/", coll);
+	struct yg_req req = {.method = "POST",
+	                     .path = path,
+	                     .content_type = TAXII,
+	                     .authorization = auth_a,
+	                     .body = body,
+	                     .body_len = strlen(body)};
+	struct yg_resp resp = {0};
+	if (yg_hub_handle(hub, &req, &resp) < 0 || resp.status != 202)
+		abort();
+	yg_resp_release(&resp);
+}
+
+static void setup(void)
+{
+	if (!mkdtemp(dir))
+		abort();
+	struct yg_store *st;
+	char coll[37];
+	struct yg_org a, b;
+	if (yg_store_sqlite_open(dir, &st) < 0 || yg_hub_bootstrap(st, NULL, coll) < 0 ||
+	    yg_hub_org_add(st, "alpha", "energy", NULL, &a) < 0 ||
+	    yg_hub_org_add(st, "beta", "rail", "JP", &b) < 0)
+		abort();
+	token_for(st, a.id, YG_ROLE_ANALYST, auth_a, sizeof auth_a);
+	token_for(st, b.id, YG_ROLE_SENSOR, auth_b, sizeof auth_b);
+	token_for(st, b.id, YG_ROLE_ADMIN, auth_admin, sizeof auth_admin);
+	yg_store_close(st);
+	struct yg_hub_config cfg = {.data_dir = dir,
+	                            .threads = 1,
+	                            .max_body = 1 << 20,
+	                            .cache_mb = -1,
+	                            .decay_half_life_days = 30,
+	                            .decay_threshold = 10};
+	if (yg_hub_new(&cfg, &hub) < 0)
+		abort();
+	atexit(cleanup);
+	publish(coll, FZ_GREEN, "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb");
+	publish(coll, FZ_STRICT, "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003");
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!hub)
+		setup();
+	if (size < 1 || size > (1 << 20))
+		return 0;
+	static const char *const cts[] = {"application/json", "application/stix+json;version=2.1",
+	                                  "application/json; charset=utf-8", "text/plain"};
+	request("POST", "/api/v1/sightings", auth_b, cts[data[0] & 3], (const char *)data + 1,
+	        size - 1, NULL);
+	static const char *const paths[] = {"/api/v1/indicators/" FZ_GREEN "/sightings",
+	                                    "/api/v1/indicators/" FZ_STRICT "/sightings"};
+	for (size_t i = 0; i < 2; i++) {
+		request("GET", paths[i], auth_b, NULL, NULL, 0, NULL);
+		request("GET", paths[i], auth_a, NULL, NULL, 0, NULL);
+		request("GET", paths[i], auth_admin, NULL, NULL, 0, NULL);
+	}
+	struct yg_kv since = {"since", "0"};
+	request("GET", "/api/v1/indicators/changes", auth_b, NULL, NULL, 0, &since);
+	return 0;
+}

@@ -1,0 +1,328 @@
+/*
+ * Mail submission and retrieval under /api/v1/mail (see mail_api.h).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <openssl/crypto.h>
+
+#include "correlate/correlate.h"
+#include "hub/ids.h"
+#include "hub/mail_api.h"
+#include "hub/mail_seal.h"
+#include "hub/tlp.h"
+#include "mail/anon.h"
+#include "mail/mail.h"
+#include "store/store_mail.h"
+
+static void rerr(struct yg_resp *r, int status, const char *title, const char *description)
+{
+	yg_resp_error(r, status, title, description);
+	r->content_type = YG_REST_MEDIA;
+}
+
+static void rjson(struct yg_resp *r, int status, json_t *j)
+{
+	yg_resp_json(r, status, j);
+	r->content_type = YG_REST_MEDIA;
+}
+
+bool yg_mail_api_route(enum yg_route_kind kind)
+{
+	return kind >= YG_ROUTE_REST_MAIL && kind <= YG_ROUTE_REST_NOTIFICATIONS;
+}
+
+static int parse_tlp(const char *s, enum yg_tlp *ret)
+{
+	static const char *const names[] = {"clear", "green", "amber", "amber+strict", "red"};
+	for (int i = 0; i <= YG_TLP_RED; i++)
+		if (!strcasecmp(s, names[i]) ||
+		    (!strncasecmp(s, "tlp:", 4) && !strcasecmp(s + 4, names[i]))) {
+			*ret = (enum yg_tlp)i;
+			return 0;
+		}
+	/* "amber strict": a '+' in a query string may arrive as a space. */
+	if (!strcasecmp(s, "amber strict")) {
+		*ret = YG_TLP_AMBER_STRICT;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+static bool content_type_ok(const char *ct)
+{
+	if (!ct)
+		return true; /* curl --data-binary without -H sends its own; none is fine */
+	size_t n = strcspn(ct, "; \t");
+	return (n == 14 && !strncasecmp(ct, "message/rfc822", 14)) ||
+	       (n == 24 && !strncasecmp(ct, "application/octet-stream", 24));
+}
+
+struct strs {
+	char *v[YG_MAIL_ANON_MAX_PII > YG_MAIL_ANON_MAX_DOMAINS ? YG_MAIL_ANON_MAX_PII
+								 : YG_MAIL_ANON_MAX_DOMAINS];
+	size_t n;
+};
+
+static int strs_add(void *ud, const char *s)
+{
+	struct strs *l = ud;
+	if (l->n == sizeof l->v / sizeof *l->v)
+		return 0;
+	return (l->v[l->n++] = strdup(s)) ? 1 : -ENOMEM;
+}
+
+static void strs_release(struct strs *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		free(l->v[i]);
+	l->n = 0;
+}
+
+/* The anonymization settings of the caller's organization. */
+static int anon_for(struct yg_store *st, int64_t org, struct yg_mail_anon **ret)
+{
+	struct strs dom = {0}, pii = {0};
+	int r = st->ops->mail->org_domains(st, org, strs_add, &dom);
+	if (r == 0)
+		r = st->ops->mail->pii_list(st, strs_add, &pii);
+	if (r == 0) {
+		struct yg_mail_anon_cfg cfg = {(const char *const *)dom.v, dom.n,
+					       (const char *const *)pii.v, pii.n};
+		r = yg_mail_anon_new(&cfg, ret);
+	}
+	strs_release(&dom);
+	strs_release(&pii);
+	return r;
+}
+
+static void submit(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
+		   const struct yg_req *req, struct yg_resp *resp)
+{
+	if (who->role != YG_ROLE_ADMIN && who->role != YG_ROLE_ANALYST &&
+	    who->role != YG_ROLE_SENSOR) {
+		rerr(resp, 403, "forbidden", "submitting mail needs the admin, analyst or sensor role");
+		return;
+	}
+	if (!content_type_ok(req->content_type)) {
+		rerr(resp, 415, "unsupported media type",
+		     "send the raw message as message/rfc822 or application/octet-stream");
+		return;
+	}
+	enum yg_tlp tlp = YG_TLP_AMBER;
+	for (size_t i = 0; i < req->n_args; i++) {
+		if (strcmp(req->args[i].key, "tlp"))
+			continue;
+		if (!req->args[i].value || parse_tlp(req->args[i].value, &tlp) < 0) {
+			rerr(resp, 400, "bad request",
+			     "tlp must be clear, green, amber, amber+strict or red");
+			return;
+		}
+	}
+	if (req->body_len == 0) {
+		rerr(resp, 400, "bad request", "the body is empty: send one raw e-mail message");
+		return;
+	}
+	if (req->body_len > YG_HUB_MAIL_MAX) {
+		rerr(resp, 413, "message too large", "a submitted message is at most 32 MiB");
+		return;
+	}
+	struct yg_mail_report *rep = NULL;
+	struct yg_mail_anon *anon = NULL;
+	struct yg_corr_warn *warn = NULL;
+	struct yg_corr_obs *obs = NULL;
+	size_t n_obs = 0;
+	json_t *rj = NULL, *ind = NULL;
+	char *rtext = NULL, *itext = NULL;
+	uint8_t *blob = NULL, key[YG_MAIL_KEY_LEN];
+	size_t blob_len = 0;
+	bool tx = false;
+	struct yg_mail_opts opts = {0};
+	int r = yg_mail_analyze((const uint8_t *)req->body, req->body_len, &opts, &rep);
+	if (r == -EBADMSG || r == -ENODATA) {
+		rerr(resp, 422, "not an e-mail", "no RFC 5322 header could be read from the body");
+		goto out;
+	}
+	if (r == -E2BIG) {
+		rerr(resp, 413, "message too large", NULL);
+		goto out;
+	}
+	if (r < 0)
+		goto fail;
+	r = anon_for(st, who->org_id, &anon);
+	if (r == 0)
+		r = yg_mail_anon_apply(anon, (const uint8_t *)req->body, req->body_len, rep);
+	char wpath[4200];
+	snprintf(wpath, sizeof wpath, "%s/%s", h->data_dir, YG_HUB_MAIL_WARNLIST);
+	if (r == 0)
+		r = yg_corr_warn_new(wpath, &warn);
+	if (r == 0)
+		r = yg_corr_extract(rep, warn, &obs, &n_obs);
+	if (r < 0)
+		goto fail;
+	rj = yg_mail_report_json(rep);
+	ind = yg_corr_indicators_json(obs, n_obs);
+	if (!rj || !ind)
+		goto fail;
+	json_object_del(rj, "file");
+	rtext = json_dumps(rj, JSON_COMPACT);
+	itext = json_dumps(ind, JSON_COMPACT);
+	struct yg_mail_sub sub = {.org_id = who->org_id, .tlp = tlp, .created_us = yg_now_us(),
+				  .report = rtext, .indicators = itext};
+	r = rtext && itext ? yg_uuid4(sub.uuid) : -ENOMEM;
+	if (r == 0)
+		r = yg_mail_key_load(h->data_dir, key);
+	if (r == 0)
+		r = yg_mail_seal(key, sub.uuid, (const uint8_t *)req->body, req->body_len, &blob,
+				 &blob_len);
+	if (r < 0)
+		goto fail;
+	int64_t sub_id = 0;
+	struct yg_corr_result res = {0};
+	r = st->ops->tx_begin(st);
+	tx = r == 0;
+	if (r == 0)
+		r = st->ops->mail->sub_put(st, &sub, blob, blob_len, &sub_id);
+	if (r == 0)
+		r = yg_corr_submit(st, sub_id, obs, n_obs, &res);
+	size_t published = 0;
+	if (r == 0)
+		r = yg_mail_publish(h, st, who, sub.uuid, tlp, obs, n_obs, &published);
+	if (r == 0)
+		r = st->ops->audit(st, who->org_id, who->org_name, "mail.submit", sub.uuid);
+	if (r == 0) {
+		r = st->ops->tx_commit(st);
+		tx = false;
+	}
+	if (r < 0)
+		goto fail;
+	json_t *out = json_pack("{s:s, s:s, s:I, s:o, s:O}", "submission", sub.uuid, "tlp",
+				yg_tlp_name(tlp), "indicators", (json_int_t)json_array_size(ind),
+				"campaign", res.campaign ? json_string(res.campaign_id) : json_null(),
+				"report", rj);
+	rjson(resp, 201, out);
+	goto out;
+fail:
+	if (tx)
+		st->ops->tx_rollback(st);
+	rerr(resp, r == -EBUSY ? 503 : 500, "submission failed", NULL);
+out:
+	OPENSSL_cleanse(key, sizeof key);
+	free(blob);
+	free(rtext);
+	free(itext);
+	json_decref(rj);
+	json_decref(ind);
+	yg_corr_obs_free(obs, n_obs);
+	yg_corr_warn_free(warn);
+	yg_mail_anon_free(anon);
+	yg_mail_report_free(rep);
+}
+
+static void get_one(struct yg_store *st, const struct yg_caller *who, const char *uuid,
+		    struct yg_resp *resp)
+{
+	struct yg_mail_sub sub = {0};
+	int r = st->ops->mail->sub_get(st, uuid, 0, &sub);
+	if (r == -ENOENT || (r == 0 && !yg_corr_sub_visible(&sub, who->org_id,
+							     who->role == YG_ROLE_ADMIN))) {
+		rerr(resp, 404, "not found", "no such submission");
+		goto out;
+	}
+	struct yg_campaign c = {0};
+	if (r == 0 && sub.campaign_id)
+		r = st->ops->mail->campaign_get(st, NULL, sub.campaign_id, &c);
+	if (r < 0) {
+		rerr(resp, 500, "store error", NULL);
+		goto out;
+	}
+	char created[YG_TIME_US_LEN + 1];
+	if (yg_time_format_us(sub.created_us, created) < 0)
+		created[0] = '\0';
+	json_t *rep = json_loads(sub.report, 0, NULL);
+	json_t *ind = json_loads(sub.indicators, 0, NULL);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:b, s:o, s:o, s:o}", "submission", sub.uuid, "tlp",
+			      yg_tlp_name(sub.tlp), "created", created, "yours",
+			      sub.org_id == who->org_id, "campaign",
+			      sub.campaign_id ? json_string(c.stix_id) : json_null(), "report",
+			      rep ? rep : json_object(), "indicators", ind ? ind : json_array());
+	rjson(resp, 200, j);
+out:
+	yg_mail_sub_release(&sub);
+}
+
+static void get_original(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
+			 const char *uuid, struct yg_resp *resp)
+{
+	struct yg_mail_sub sub = {0};
+	uint8_t *blob = NULL, *plain = NULL, key[YG_MAIL_KEY_LEN];
+	size_t blob_len = 0, plain_len = 0;
+	int r = st->ops->mail->sub_get(st, uuid, 0, &sub);
+	/* Others learn nothing, not even that the submission exists. */
+	if (r == -ENOENT || (r == 0 && who->role != YG_ROLE_ADMIN && sub.org_id != who->org_id)) {
+		rerr(resp, 404, "not found", "no such submission");
+		goto out;
+	}
+	if (r == 0)
+		r = st->ops->mail->sub_blob(st, sub.id, &blob, &blob_len);
+	if (r == 0)
+		r = yg_mail_key_load(h->data_dir, key);
+	if (r == 0)
+		r = yg_mail_unseal(key, sub.uuid, blob, blob_len, &plain, &plain_len);
+	OPENSSL_cleanse(key, sizeof key);
+	if (r < 0) {
+		rerr(resp, 500, "original unavailable", NULL);
+		goto out;
+	}
+	yg_resp_release(resp);
+	resp->body = (char *)plain;
+	resp->len = plain_len;
+	resp->status = 200;
+	resp->content_type = "message/rfc822";
+	st->ops->audit(st, who->org_id, who->org_name, "mail.original", sub.uuid);
+out:
+	free(blob);
+	yg_mail_sub_release(&sub);
+}
+
+int yg_mail_api_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
+		       const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp)
+{
+	bool post = rt->kind == YG_ROUTE_REST_MAIL;
+	if (strcmp(req->method, post ? "POST" : "GET")) {
+		rerr(resp, 405, "method not allowed", NULL);
+		yg_resp_header(resp, "Allow", post ? "POST" : "GET");
+		return 0;
+	}
+	if (!post && rt->kind != YG_ROUTE_REST_MAIL_ORIGINAL && !yg_rest_accept_ok(req->accept)) {
+		rerr(resp, 406, "not acceptable", "Accept must allow " YG_REST_MEDIA);
+		return 0;
+	}
+	switch (rt->kind) {
+	case YG_ROUTE_REST_MAIL:
+		submit(h, st, who, req, resp);
+		break;
+	case YG_ROUTE_REST_MAIL_ONE:
+		get_one(st, who, rt->uuid, resp);
+		break;
+	case YG_ROUTE_REST_MAIL_ORIGINAL:
+		get_original(h, st, who, rt->uuid, resp);
+		break;
+	case YG_ROUTE_REST_CAMPAIGNS:
+		yg_campaign_api_list(st, who, resp);
+		break;
+	case YG_ROUTE_REST_CAMPAIGN:
+		yg_campaign_api_one(st, who, rt->object_id, resp);
+		break;
+	case YG_ROUTE_REST_NOTIFICATIONS:
+		yg_campaign_api_notifications(st, who, resp);
+		break;
+	default:
+		rerr(resp, 404, "not found", "no such resource");
+		break;
+	}
+	return 0;
+}

@@ -1,0 +1,563 @@
+/*
+ * The sighting sender thread (see sighting_post.h). Contract with the hub:
+ * /tmp/contract-loop.md section 1, summarised in the header.
+ */
+#include "sensor/sighting_post.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sensor/hostkey.h"
+#include "sensor/spool.h"
+
+#define ANSWER_MAX     (1u << 20)
+#define REJECT_LOG_MAX 5 /* rejected entries logged per answer */
+
+enum state { ST_NONE, ST_OK, ST_DOWN, ST_REFUSED, ST_NO_ROUTE };
+
+struct yg_sightings {
+	char *url, *auth, *ca_file, *spool_dir;
+	unsigned interval_ms;
+	void (*log)(void *ud, const char *msg);
+	void *ud;
+	struct yg_sighting_agg *agg;
+	struct yg_spool *spool;
+	pthread_t tid;
+	bool started;
+	pthread_mutex_t lock; /* st and stop */
+	bool stop;
+	struct yg_sighting_stats st;
+	char identity[128];
+	enum state state;
+	bool spool_failing;
+	bool recovering; /* a POST failed since the spool was last empty */
+	int64_t skew_us; /* the hub's clock minus ours, from its Date header */
+	bool skew_said;
+	CURL *curl;
+};
+
+struct body {
+	char *p;
+	size_t len;
+	bool too_big;
+};
+
+static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct body *b = ud;
+	size_t n = size * nmemb;
+	if (b->len + n > ANSWER_MAX) {
+		b->too_big = true;
+		return 0;
+	}
+	char *q = realloc(b->p, b->len + n + 1);
+	if (!q)
+		return 0;
+	b->p = q;
+	memcpy(b->p + b->len, ptr, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+	return n;
+}
+
+/* The hub's Date header: how far our clock is from the hub's. */
+static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct yg_sightings *s = ud;
+	size_t n = size * nmemb;
+	if (n > 5 && n < 128 && !strncasecmp(ptr, "Date:", 5)) {
+		char v[128];
+		memcpy(v, ptr + 5, n - 5);
+		v[n - 5] = '\0';
+		time_t hub = curl_getdate(v, NULL);
+		if (hub > 0) {
+			struct timespec ts;
+			clock_gettime(CLOCK_REALTIME, &ts);
+			s->skew_us = ((int64_t)hub - (int64_t)ts.tv_sec) * 1000000;
+		}
+	}
+	return n;
+}
+
+static void logf_(struct yg_sightings *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void logf_(struct yg_sightings *s, const char *fmt, ...)
+{
+	if (!s->log)
+		return;
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	s->log(s->ud, msg);
+}
+
+static void count(struct yg_sightings *s, uint64_t *field, uint64_t n)
+{
+	pthread_mutex_lock(&s->lock);
+	*field += n;
+	pthread_mutex_unlock(&s->lock);
+}
+
+static uint64_t now_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* One request; returns the HTTP status, or -1 for a transport error. */
+static long request(struct yg_sightings *s, const char *path, const char *post, size_t post_len,
+                    struct body *b, char *err, size_t errlen)
+{
+	char url[4200], ebuf[CURL_ERROR_SIZE] = "";
+	snprintf(url, sizeof url, "%s%s", s->url, path);
+	CURL *c = s->curl;
+	curl_easy_reset(c);
+	struct curl_slist *h = curl_slist_append(NULL, s->auth);
+	if (post)
+		h = curl_slist_append(h, "Content-Type: application/json");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, s);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	if (s->ca_file)
+		curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
+	if (post) {
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)post_len);
+	}
+	CURLcode cr = curl_easy_perform(c);
+	curl_slist_free_all(h);
+	long status = -1;
+	if (cr == CURLE_OK)
+		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	else
+		snprintf(err, errlen, "%s", ebuf[0] ? ebuf : curl_easy_strerror(cr));
+	return status;
+}
+
+static void fetch_identity(struct yg_sightings *s)
+{
+	struct body b = {0};
+	char err[CURL_ERROR_SIZE];
+	long st = request(s, "/api/v1/whoami", NULL, 0, &b, err, sizeof err);
+	if (st == 200 && b.p) {
+		json_t *j = json_loadb(b.p, b.len, 0, NULL);
+		const char *id = json_string_value(json_object_get(j, "identity"));
+		if (id && !strncmp(id, "identity--", 10) && strlen(id) < sizeof s->identity)
+			snprintf(s->identity, sizeof s->identity, "%s", id);
+		json_decref(j);
+	}
+	free(b.p);
+}
+
+int yg_sightings_parse_answer(const char *body, size_t len, uint64_t *ret_accepted,
+                              uint64_t *ret_duplicates, uint64_t *ret_rejected,
+                              void (*on_reject)(void *ud, const char *id, const char *error),
+                              void *ud)
+{
+	json_t *j = json_loadb(body, len, 0, NULL);
+	int r = -EBADMSG;
+	json_t *acc = json_object_get(j, "accepted"), *dup = json_object_get(j, "duplicates");
+	json_t *rej = json_object_get(j, "rejected");
+	if (!json_is_integer(acc) || json_integer_value(acc) < 0 ||
+	    (dup && (!json_is_integer(dup) || json_integer_value(dup) < 0)) ||
+	    (rej && !json_is_array(rej)))
+		goto out;
+	size_t i;
+	json_t *e;
+	json_array_foreach(rej, i, e)
+	{
+		if (on_reject)
+			on_reject(ud, json_string_value(json_object_get(e, "id")),
+			          json_string_value(json_object_get(e, "error")));
+	}
+	*ret_accepted = (uint64_t)json_integer_value(acc);
+	*ret_duplicates = dup ? (uint64_t)json_integer_value(dup) : 0;
+	*ret_rejected = json_array_size(rej);
+	r = 0;
+out:
+	json_decref(j);
+	return r;
+}
+
+struct reject_ctx {
+	struct yg_sightings *s;
+	unsigned logged;
+};
+
+static void on_reject(void *ud, const char *id, const char *error)
+{
+	struct reject_ctx *c = ud;
+	if (c->logged++ < REJECT_LOG_MAX)
+		logf_(c->s, "sightings: the hub rejected %s: %s (dropped)", id ? id : "a sighting",
+		      error ? error : "no reason given");
+}
+
+/* Sightings in a batch text (for counting a batch the hub refused whole). */
+static uint64_t batch_size(const char *data, size_t len)
+{
+	json_t *j = json_loadb(data, len, 0, NULL);
+	uint64_t n = json_array_size(json_object_get(j, "objects"));
+	json_decref(j);
+	return n;
+}
+
+static void set_state(struct yg_sightings *s, enum state st, const char *msg)
+{
+	if (s->state == st)
+		return;
+	s->state = st;
+	if (msg)
+		logf_(s, "%s", msg);
+}
+
+/* Posts batches oldest first until the spool is empty or one fails;
+ * returns false when one failed. */
+static bool deliver(struct yg_sightings *s)
+{
+	for (;;) {
+		char *data;
+		size_t len;
+		uint64_t h;
+		bool replay;
+		int r = yg_spool_oldest(s->spool, &data, &len, &h, &replay);
+		if (r == -ENOENT) {
+			s->recovering = false;
+			return true;
+		}
+		if (r == -EBADMSG) {
+			logf_(s, "sightings: a spooled batch is unreadable or malformed; set aside "
+			         "as .bad");
+			continue;
+		}
+		if (r < 0)
+			return false;
+		if (!s->identity[0])
+			fetch_identity(s);
+		struct body b = {0};
+		char err[CURL_ERROR_SIZE + 64] = "", msg[CURL_ERROR_SIZE + 200];
+		long st = request(s, "/api/v1/sightings", data, len, &b, err, sizeof err);
+		bool ok = false, drop = false;
+		if (st == 200) {
+			uint64_t acc = 0, dup = 0, rej = 0;
+			struct reject_ctx rc = {s, 0};
+			if (b.p && yg_sightings_parse_answer(b.p, b.len, &acc, &dup, &rej,
+			                                     on_reject, &rc) == 0) {
+				pthread_mutex_lock(&s->lock);
+				s->st.posted += acc;
+				s->st.duplicates += dup;
+				s->st.rejected += rej;
+				if (replay || s->recovering)
+					s->st.replayed += acc + dup;
+				pthread_mutex_unlock(&s->lock);
+			} else {
+				logf_(s, "sightings: the hub took a batch but its answer was not "
+				         "understood");
+			}
+			set_state(s, ST_OK, "sightings: delivering to the hub");
+			ok = true;
+		} else if (st == 400 || st == 413 || st == 415) {
+			uint64_t n = batch_size(data, len);
+			logf_(s,
+			      "sightings: the hub refused a batch of %llu sightings (HTTP %ld); "
+			      "dropped",
+			      (unsigned long long)n, st);
+			count(s, &s->st.rejected, n);
+			drop = true;
+		} else {
+			count(s, &s->st.post_failures, 1);
+			s->recovering = true;
+			if (st == 401 || st == 403) {
+				snprintf(msg, sizeof msg,
+				         "sightings: token refused by the hub (HTTP %ld); "
+				         "sightings stay in the spool and are retried",
+				         st);
+				set_state(s, ST_REFUSED, msg);
+			} else if (st == 404) {
+				set_state(s, ST_NO_ROUTE,
+				          "sightings: the hub has no sightings route "
+				          "(HTTP 404); sightings stay in the spool");
+			} else {
+				if (st < 0)
+					snprintf(msg, sizeof msg,
+					         "sightings: hub unreachable (%s); "
+					         "sightings stay in the spool and are retried",
+					         err);
+				else
+					snprintf(msg, sizeof msg,
+					         "sightings: hub answered HTTP %ld; "
+					         "sightings stay in the spool and are retried",
+					         st);
+				set_state(s, ST_DOWN, msg);
+			}
+		}
+		free(b.p);
+		free(data);
+		if (ok || drop)
+			yg_spool_remove(s->spool, h);
+		else
+			return false;
+	}
+}
+
+/* Moves everything pending in the aggregator into the spool. */
+static void drain(struct yg_sightings *s)
+{
+	for (;;) {
+		char *json;
+		size_t len;
+		unsigned n;
+		/* Within a minute the clocks agree well enough (the hub allows
+		 * five); beyond, times are put on the hub's clock. */
+		int64_t shift = s->skew_us > 60000000 || s->skew_us < -60000000 ? s->skew_us : 0;
+		if (shift && !s->skew_said) {
+			s->skew_said = true;
+			logf_(s,
+			      "sightings: this clock is %lld s %s the hub's; sighting times are "
+			      "corrected by that",
+			      (long long)(shift < 0 ? -shift : shift) / 1000000,
+			      shift < 0 ? "ahead of" : "behind");
+		}
+		if (yg_sighting_agg_take(s->agg, s->identity[0] ? s->identity : NULL, now_us(),
+		                         shift, &json, &len, &n) < 0) {
+			logf_(s, "sightings: out of memory making a batch; will retry");
+			return;
+		}
+		if (!json)
+			return;
+		count(s, &s->st.made, n);
+		char err[512];
+		int r = yg_spool_put(s->spool, json, len, err, sizeof err);
+		free(json);
+		if (r >= 0) {
+			count(s, &s->st.spooled, n);
+			if (r == 1 && !s->spool_failing) {
+				s->spool_failing = true;
+				if (s->spool_dir)
+					logf_(
+					    s,
+					    "sightings: SPOOL NOT WRITABLE: %s; holding batches in "
+					    "memory (at most %u MB) and retrying the folder",
+					    err, YG_SPOOL_MEM_MAX >> 20);
+			} else if (r == 0 && s->spool_failing) {
+				s->spool_failing = false;
+				logf_(s, "sightings: spool folder %s writable again", s->spool_dir);
+			}
+		} else {
+			count(s, &s->st.dropped_spool_full, n);
+			logf_(s,
+			      "sightings: SPOOL FULL: %s; dropped a batch of %u sightings "
+			      "(older batches are kept)",
+			      err, n);
+		}
+	}
+}
+
+static bool stopping(struct yg_sightings *s)
+{
+	pthread_mutex_lock(&s->lock);
+	bool st = s->stop;
+	pthread_mutex_unlock(&s->lock);
+	return st;
+}
+
+static void *sender_main(void *arg)
+{
+	struct yg_sightings *s = arg;
+	fetch_identity(s);
+	/* What a previous run left goes out first. */
+	deliver(s);
+	while (!stopping(s)) {
+		yg_sighting_agg_wait(s->agg, s->interval_ms);
+		drain(s);
+		deliver(s);
+	}
+	return NULL;
+}
+
+static void sightings_free(struct yg_sightings *s)
+{
+	if (!s)
+		return;
+	free(s->url);
+	if (s->auth) {
+		memset(s->auth, 0, strlen(s->auth));
+		free(s->auth);
+	}
+	free(s->ca_file);
+	free(s->spool_dir);
+	yg_spool_free(s->spool);
+	yg_sighting_agg_free(s->agg);
+	if (s->curl)
+		curl_easy_cleanup(s->curl);
+	pthread_mutex_destroy(&s->lock);
+	free(s);
+}
+
+int yg_sightings_start(const struct yg_sightings_config *cfg, struct yg_sightings **ret, char *err,
+                       size_t errlen)
+{
+	if (!cfg->url || !cfg->token || cfg->batch > YG_SIGHTING_BATCH_MAX) {
+		snprintf(err, errlen, "bad sightings configuration");
+		return -EINVAL;
+	}
+	struct yg_sightings *s = calloc(1, sizeof *s);
+	if (!s)
+		return -ENOMEM;
+	pthread_mutex_init(&s->lock, NULL);
+	int r = -ENOMEM;
+	size_t ul = strlen(cfg->url);
+	while (ul && cfg->url[ul - 1] == '/')
+		ul--;
+	size_t al = strlen(cfg->token) + 32;
+	s->url = strndup(cfg->url, ul > 4000 ? 4000 : ul);
+	s->auth = malloc(al);
+	s->ca_file = cfg->ca_file ? strdup(cfg->ca_file) : NULL;
+	s->spool_dir = cfg->spool_dir ? strdup(cfg->spool_dir) : NULL;
+	if (!s->url || !s->auth || (cfg->ca_file && !s->ca_file) ||
+	    (cfg->spool_dir && !s->spool_dir)) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	snprintf(s->auth, al, "Authorization: Bearer %s", cfg->token);
+	s->interval_ms = cfg->interval_ms ? cfg->interval_ms : 5000;
+	s->log = cfg->log;
+	s->ud = cfg->ud;
+
+	/* The spool first: it creates the folder the default host key lives in. */
+	char serr[512] = "";
+	r = yg_spool_open(cfg->spool_dir, cfg->spool_max_bytes ? cfg->spool_max_bytes : 64u << 20,
+	                  serr, sizeof serr, &s->spool);
+	if (r < 0) {
+		snprintf(err, errlen, "spool: %s", strerror(-r));
+		goto fail;
+	}
+	if (serr[0]) {
+		s->spool_failing = true;
+		logf_(s,
+		      "sightings: SPOOL NOT WRITABLE: %s; holding batches in memory and retrying",
+		      serr);
+	}
+	struct yg_sighting_config ac = {
+	    .share_hosts = cfg->share_hosts, .sensor_name = cfg->sensor_name, .batch = cfg->batch};
+	char keypath[4200];
+	const char *kp = cfg->host_key_file;
+	if (!kp && cfg->spool_dir) {
+		snprintf(keypath, sizeof keypath, "%s/host.key", cfg->spool_dir);
+		kp = keypath;
+	}
+	if (kp && !cfg->host_key_file) {
+		/* The default key lives in the spool folder; a folder that
+		 * cannot hold it must not stop the sensor. */
+		r = yg_hostkey_load(kp, ac.host_key);
+		if (r < 0) {
+			logf_(s,
+			      "sightings: cannot keep a host key in %s (%s); using a key for this "
+			      "run only",
+			      kp, strerror(-r));
+			kp = NULL;
+		}
+	} else if (kp) {
+		r = yg_hostkey_load(kp, ac.host_key);
+		if (r < 0) {
+			snprintf(err, errlen, "host key %s: %s", kp,
+			         r == -EBADMSG ? "not a 32-byte key file" : strerror(-r));
+			goto fail;
+		}
+	}
+	if (!kp && yg_hostkey_random(ac.host_key) < 0) {
+		r = -EIO;
+		snprintf(err, errlen, "no random bytes for a host key");
+		goto fail;
+	}
+	r = yg_sighting_agg_new(&ac, &s->agg);
+	memset(ac.host_key, 0, sizeof ac.host_key);
+	if (r < 0) {
+		snprintf(err, errlen, "sightings: %s", strerror(-r));
+		goto fail;
+	}
+	struct yg_spool_stats ss;
+	yg_spool_stats(s->spool, &ss);
+	if (ss.loaded)
+		logf_(s, "sightings: %llu batches left by a previous run will be delivered first",
+		      (unsigned long long)ss.loaded);
+	r = -EIO;
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errlen, "cannot start an HTTP client");
+		goto fail;
+	}
+	s->curl = curl_easy_init();
+	if (!s->curl) {
+		curl_global_cleanup();
+		snprintf(err, errlen, "cannot start an HTTP client");
+		goto fail;
+	}
+	if (pthread_create(&s->tid, NULL, sender_main, s) != 0) {
+		curl_global_cleanup();
+		r = -EAGAIN;
+		snprintf(err, errlen, "cannot start the sightings thread");
+		goto fail;
+	}
+	s->started = true;
+	*ret = s;
+	return 0;
+fail:
+	sightings_free(s);
+	return r;
+}
+
+struct yg_sighting_agg *yg_sightings_agg(struct yg_sightings *s)
+{
+	return s->agg;
+}
+
+void yg_sightings_stats(struct yg_sightings *s, struct yg_sighting_stats *ret)
+{
+	pthread_mutex_lock(&s->lock);
+	*ret = s->st;
+	pthread_mutex_unlock(&s->lock);
+	ret->alerts_dropped = yg_sighting_agg_dropped(s->agg);
+}
+
+void yg_sightings_stop(struct yg_sightings *s, struct yg_sighting_stats *ret_stats)
+{
+	if (!s)
+		return;
+	pthread_mutex_lock(&s->lock);
+	s->stop = true;
+	pthread_mutex_unlock(&s->lock);
+	yg_sighting_agg_wake(s->agg);
+	pthread_join(s->tid, NULL);
+	/* The last alerts, then one more try; the rest waits in the spool. */
+	drain(s);
+	if (!deliver(s))
+		logf_(s, "sightings: not all delivered; they stay spooled%s",
+		      s->spool_dir ? " for the next run" : " (no --spool: they are lost)");
+	struct yg_spool_stats ss;
+	yg_spool_stats(s->spool, &ss);
+	pthread_mutex_lock(&s->lock);
+	s->st.spool_batches = ss.batches;
+	s->st.spool_write_errors = ss.write_errors;
+	pthread_mutex_unlock(&s->lock);
+	if (ret_stats)
+		yg_sightings_stats(s, ret_stats);
+	curl_global_cleanup();
+	sightings_free(s);
+}

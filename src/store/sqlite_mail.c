@@ -1,0 +1,751 @@
+/*
+ * SQLite backend, mail half (store_mail.h): member mail settings,
+ * submissions, the correlation index, campaigns and notifications. Tables
+ * come from migration 3 in sqlite.c. Every value is a bound parameter.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "store/sqlite-int.h"
+#include "store/store_mail.h"
+
+static int prep(struct yg_sqlite *s, const char *sql, sqlite3_stmt **ret)
+{
+	return yg_sq_err(sqlite3_prepare_v2(s->db, sql, -1, ret, NULL));
+}
+
+static int done(sqlite3_stmt *stmt)
+{
+	int rc = sqlite3_step(stmt);
+	int r = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : yg_sq_err(rc);
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+static char *col_dup(sqlite3_stmt *stmt, int col)
+{
+	const unsigned char *t = sqlite3_column_text(stmt, col);
+	size_t n = (size_t)sqlite3_column_bytes(stmt, col);
+	char *p = malloc(n + 1);
+	if (p) {
+		if (n)
+			memcpy(p, t, n);
+		p[n] = '\0';
+	}
+	return p;
+}
+
+void yg_mail_sub_release(struct yg_mail_sub *s)
+{
+	if (!s)
+		return;
+	free(s->report);
+	free(s->indicators);
+	s->report = s->indicators = NULL;
+}
+
+static bool domain_ok(const char *d)
+{
+	size_t n = d ? strlen(d) : 0;
+	if (n == 0 || n > YG_STORE_DOMAIN_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)d[i];
+		if (!(c >= 'a' && c <= 'z') && !(c >= '0' && c <= '9') && c != '-' && c != '.' &&
+		    c < 0x80)
+			return false;
+	}
+	return true;
+}
+
+static int count1(struct yg_sqlite *s, const char *sql, int64_t a, int64_t *ret)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(s, sql, &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, a);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*ret = sqlite3_column_int64(stmt, 0);
+	else
+		r = rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+static int org_domain_add(struct yg_store *st, int64_t org, const char *domain)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	if (!domain_ok(domain))
+		return -EINVAL;
+	int64_t n = 0;
+	int r = count1(s, "SELECT count(*) FROM org_domains WHERE org_id = ?1", org, &n);
+	if (r < 0)
+		return r;
+	if (n >= YG_STORE_ORG_DOMAINS_MAX)
+		return -E2BIG;
+	sqlite3_stmt *stmt = NULL;
+	r = prep(s, "INSERT OR IGNORE INTO org_domains(org_id, domain) VALUES (?1, ?2)", &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, org);
+	sqlite3_bind_text(stmt, 2, domain, -1, SQLITE_STATIC);
+	return done(stmt);
+}
+
+static int org_domain_del(struct yg_store *st, int64_t org, const char *domain)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(s, "DELETE FROM org_domains WHERE org_id = ?1 AND domain = ?2", &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, org);
+	sqlite3_bind_text(stmt, 2, domain ? domain : "", -1, SQLITE_STATIC);
+	r = done(stmt);
+	if (r == 0 && sqlite3_changes(s->db) == 0)
+		r = -ENOENT;
+	return r;
+}
+
+/* Runs a query whose rows are one text column, calling fn per row. */
+static int text_rows(sqlite3_stmt *stmt, int (*fn)(void *ud, const char *t), void *ud)
+{
+	int r = 0, rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(stmt, 0);
+		r = fn(ud, t ? t : "");
+		if (r <= 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = yg_sq_err(rc);
+	sqlite3_finalize(stmt);
+	return r < 0 ? r : 0;
+}
+
+static int org_domains(struct yg_store *st, int64_t org, int (*fn)(void *ud, const char *domain),
+		       void *ud)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st), "SELECT domain FROM org_domains WHERE org_id = ?1 ORDER BY domain",
+		     &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, org);
+	return text_rows(stmt, fn, ud);
+}
+
+static int org_naming_set(struct yg_store *st, int64_t org, bool allow)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st),
+		     "INSERT INTO org_mail_prefs(org_id, allow_naming) VALUES (?1, ?2)"
+		     " ON CONFLICT(org_id) DO UPDATE SET allow_naming = excluded.allow_naming",
+		     &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, org);
+	sqlite3_bind_int(stmt, 2, allow);
+	return done(stmt);
+}
+
+static int org_naming_get(struct yg_store *st, int64_t org, bool *ret)
+{
+	int64_t v = 0;
+	int r = count1(yg_sq(st), "SELECT allow_naming FROM org_mail_prefs WHERE org_id = ?1", org,
+		       &v);
+	if (r == -ENOENT) {
+		v = 0;
+		r = 0;
+	}
+	if (r == 0)
+		*ret = v != 0;
+	return r;
+}
+
+static int pii_add(struct yg_store *st, const char *pattern)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	if (!pattern || !*pattern || strlen(pattern) > YG_STORE_PII_LEN_MAX)
+		return -EINVAL;
+	int64_t n = 0;
+	int r = count1(s, "SELECT count(*) + 0 * ?1 FROM pii_patterns", 0, &n);
+	if (r < 0)
+		return r;
+	if (n >= YG_STORE_PII_MAX)
+		return -E2BIG;
+	sqlite3_stmt *stmt = NULL;
+	r = prep(s, "INSERT INTO pii_patterns(pattern, created_us) VALUES (?1, ?2)", &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(stmt, 1, pattern, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, yg_sq_now_us());
+	return done(stmt);
+}
+
+static int pii_del(struct yg_store *st, const char *pattern)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(s, "DELETE FROM pii_patterns WHERE pattern = ?1", &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(stmt, 1, pattern ? pattern : "", -1, SQLITE_STATIC);
+	r = done(stmt);
+	if (r == 0 && sqlite3_changes(s->db) == 0)
+		r = -ENOENT;
+	return r;
+}
+
+static int pii_list(struct yg_store *st, int (*fn)(void *ud, const char *pattern), void *ud)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st), "SELECT pattern FROM pii_patterns ORDER BY id", &stmt);
+	return r < 0 ? r : text_rows(stmt, fn, ud);
+}
+
+static int sub_put(struct yg_store *st, const struct yg_mail_sub *m, const uint8_t *blob,
+		   size_t blob_len, int64_t *ret_id)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	if (!m || strlen(m->uuid) != 36 || !m->report || !m->indicators || !blob ||
+	    blob_len > (size_t)INT32_MAX)
+		return -EINVAL;
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(s,
+		     "INSERT INTO mail_submissions(uuid, org_id, tlp, created_us, report,"
+		     " indicators, original) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		     &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(stmt, 1, m->uuid, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, m->org_id);
+	sqlite3_bind_int(stmt, 3, (int)m->tlp);
+	sqlite3_bind_int64(stmt, 4, m->created_us ? m->created_us : yg_sq_now_us());
+	sqlite3_bind_text(stmt, 5, m->report, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 6, m->indicators, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(stmt, 7, blob, (int)blob_len, SQLITE_STATIC);
+	r = done(stmt);
+	if (r == 0 && ret_id)
+		*ret_id = sqlite3_last_insert_rowid(s->db);
+	return r;
+}
+
+#define SUB_COLS "id, uuid, org_id, tlp, created_us, coalesce(campaign_id, 0)"
+
+static void sub_from_row(sqlite3_stmt *stmt, struct yg_mail_sub *m)
+{
+	m->id = sqlite3_column_int64(stmt, 0);
+	yg_sq_col_text(stmt, 1, m->uuid, sizeof m->uuid);
+	m->org_id = sqlite3_column_int64(stmt, 2);
+	m->tlp = (enum yg_tlp)sqlite3_column_int(stmt, 3);
+	m->created_us = sqlite3_column_int64(stmt, 4);
+	m->campaign_id = sqlite3_column_int64(stmt, 5);
+}
+
+static int sub_get(struct yg_store *st, const char *uuid, int64_t id, struct yg_mail_sub *ret)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st),
+		     uuid ? "SELECT " SUB_COLS ", report, indicators FROM mail_submissions"
+			    " WHERE uuid = ?1"
+			  : "SELECT " SUB_COLS ", report, indicators FROM mail_submissions"
+			    " WHERE id = ?1",
+		     &stmt);
+	if (r < 0)
+		return r;
+	if (uuid)
+		sqlite3_bind_text(stmt, 1, uuid, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(stmt, 1, id);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		struct yg_mail_sub m = {0};
+		sub_from_row(stmt, &m);
+		m.report = col_dup(stmt, 6);
+		m.indicators = col_dup(stmt, 7);
+		if (!m.report || !m.indicators) {
+			yg_mail_sub_release(&m);
+			r = -ENOMEM;
+		} else {
+			*ret = m;
+		}
+	} else {
+		r = rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
+	}
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+static int sub_blob(struct yg_store *st, int64_t id, uint8_t **ret, size_t *ret_len)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st), "SELECT original FROM mail_submissions WHERE id = ?1", &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, id);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		const void *b = sqlite3_column_blob(stmt, 0);
+		size_t n = (size_t)sqlite3_column_bytes(stmt, 0);
+		uint8_t *p = malloc(n ? n : 1);
+		if (!p) {
+			r = -ENOMEM;
+		} else {
+			if (n)
+				memcpy(p, b, n);
+			*ret = p;
+			*ret_len = n;
+		}
+	} else {
+		r = rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
+	}
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+static int sub_list_campaign(struct yg_store *st, int64_t campaign,
+			     int (*fn)(void *ud, const struct yg_mail_sub *s), void *ud)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st),
+		     "SELECT " SUB_COLS " FROM mail_submissions WHERE campaign_id = ?1 ORDER BY id",
+		     &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, campaign);
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct yg_mail_sub m = {0};
+		sub_from_row(stmt, &m);
+		r = fn(ud, &m);
+		if (r <= 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = yg_sq_err(rc);
+	sqlite3_finalize(stmt);
+	return r < 0 ? r : 0;
+}
+
+static int sub_set_campaign(struct yg_store *st, int64_t sub_id, int64_t campaign)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st), "UPDATE mail_submissions SET campaign_id = ?2 WHERE id = ?1",
+		     &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, sub_id);
+	if (campaign)
+		sqlite3_bind_int64(stmt, 2, campaign);
+	return done(stmt);
+}
+
+/* 16 bytes of SHA-256 over type and value: collisions are out of reach for
+ * any index this size, and the key stays small whatever the URL length. */
+static int value_hash(int type, const char *value, uint8_t out[16])
+{
+	uint8_t md[32];
+	unsigned mdlen = 0;
+	uint8_t t[4] = {(uint8_t)(type >> 24), (uint8_t)(type >> 16), (uint8_t)(type >> 8),
+			(uint8_t)type};
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
+	int ok = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) && EVP_DigestUpdate(c, t, 4) &&
+		 EVP_DigestUpdate(c, value, strlen(value)) && EVP_DigestFinal_ex(c, md, &mdlen);
+	EVP_MD_CTX_free(c);
+	if (!ok)
+		return -EIO;
+	memcpy(out, md, 16);
+	return 0;
+}
+
+static int value_intern(struct yg_store *st, int type, const char *value, bool warning,
+			int64_t ssdeep_bs, int64_t *ret_id)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	if (!value || !*value || strlen(value) > YG_STORE_VALUE_MAX)
+		return -EINVAL;
+	uint8_t h[16];
+	int r = value_hash(type, value, h);
+	if (r < 0)
+		return r;
+	sqlite3_stmt *stmt = NULL;
+	r = yg_sq_cached(s, SQ_MAIL_VALUE_FIND, "SELECT id FROM corr_values WHERE hash = ?1", &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_blob(stmt, 1, h, 16, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*ret_id = sqlite3_column_int64(stmt, 0);
+		sqlite3_reset(stmt);
+		return 0;
+	}
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return yg_sq_err(rc);
+	r = yg_sq_cached(s, SQ_MAIL_VALUE_INSERT,
+			 "INSERT INTO corr_values(hash, type, value, warning, ssdeep_bs)"
+			 " VALUES (?1, ?2, ?3, ?4, ?5)",
+			 &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_blob(stmt, 1, h, 16, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 2, type);
+	sqlite3_bind_text(stmt, 3, value, -1, SQLITE_STATIC);
+	sqlite3_bind_int(stmt, 4, warning);
+	if (ssdeep_bs > 0)
+		sqlite3_bind_int64(stmt, 5, ssdeep_bs);
+	rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	if (rc != SQLITE_DONE)
+		return yg_sq_err(rc);
+	*ret_id = sqlite3_last_insert_rowid(s->db);
+	return 1;
+}
+
+static int posting_add(struct yg_store *st, int64_t value_id, int64_t sub_id)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	sqlite3_stmt *stmt = NULL;
+	int r = yg_sq_cached(s, SQ_MAIL_POSTING_INSERT,
+			     "INSERT OR IGNORE INTO corr_postings(value_id, submission_id)"
+			     " VALUES (?1, ?2)",
+			     &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, value_id);
+	sqlite3_bind_int64(stmt, 2, sub_id);
+	int rc = sqlite3_step(stmt);
+	sqlite3_reset(stmt);
+	return rc == SQLITE_DONE ? 0 : yg_sq_err(rc);
+}
+
+static int value_subs(struct yg_store *st, int64_t value_id, size_t limit,
+		      int (*fn)(void *ud, int64_t sub_id, int64_t org, int64_t campaign), void *ud)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st),
+		     "SELECT p.submission_id, m.org_id, coalesce(m.campaign_id, 0) FROM corr_postings p"
+		     " JOIN mail_submissions m ON m.id = p.submission_id"
+		     " WHERE p.value_id = ?1 ORDER BY p.submission_id DESC LIMIT ?2",
+		     &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, value_id);
+	sqlite3_bind_int64(stmt, 2, (int64_t)limit);
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		r = fn(ud, sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1),
+		       sqlite3_column_int64(stmt, 2));
+		if (r <= 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = yg_sq_err(rc);
+	sqlite3_finalize(stmt);
+	return r < 0 ? r : 0;
+}
+
+static int ssdeep_grams_add(struct yg_store *st, int64_t value_id, const int64_t *grams, size_t n)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	if (n > YG_STORE_GRAMS_MAX)
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_stmt *stmt = NULL;
+		int r = yg_sq_cached(s, SQ_MAIL_GRAM_INSERT,
+				     "INSERT OR IGNORE INTO corr_ssdeep_grams(gram, value_id)"
+				     " VALUES (?1, ?2)",
+				     &stmt);
+		if (r < 0)
+			return r;
+		sqlite3_bind_int64(stmt, 1, grams[i]);
+		sqlite3_bind_int64(stmt, 2, value_id);
+		int rc = sqlite3_step(stmt);
+		sqlite3_reset(stmt);
+		if (rc != SQLITE_DONE)
+			return yg_sq_err(rc);
+	}
+	return 0;
+}
+
+static int ssdeep_candidates(struct yg_store *st, const int64_t *grams, size_t n, size_t limit,
+			     int (*fn)(void *ud, int64_t value_id, const char *digest), void *ud)
+{
+	if (n == 0)
+		return 0;
+	if (n > YG_STORE_GRAMS_MAX)
+		return -E2BIG;
+	/* One placeholder per gram; the text holds no value. */
+	char sql[256 + 8 * YG_STORE_GRAMS_MAX];
+	size_t o = (size_t)snprintf(sql, sizeof sql,
+				    "SELECT v.id, v.value FROM corr_values v WHERE v.id IN"
+				    " (SELECT DISTINCT value_id FROM corr_ssdeep_grams WHERE gram IN (");
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)snprintf(sql + o, sizeof sql - o, i ? ",?%zu" : "?%zu", i + 1);
+	snprintf(sql + o, sizeof sql - o, ") LIMIT ?%zu)", n + 1);
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st), sql, &stmt);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		sqlite3_bind_int64(stmt, (int)i + 1, grams[i]);
+	sqlite3_bind_int64(stmt, (int)n + 1, (int64_t)limit);
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(stmt, 1);
+		r = fn(ud, sqlite3_column_int64(stmt, 0), v ? v : "");
+		if (r <= 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = yg_sq_err(rc);
+	sqlite3_finalize(stmt);
+	return r < 0 ? r : 0;
+}
+
+static int value_rows(sqlite3_stmt *stmt, int (*fn)(void *ud, const struct yg_corr_value_row *v),
+		      void *ud)
+{
+	int r = 0, rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *t = (const char *)sqlite3_column_text(stmt, 2);
+		struct yg_corr_value_row v = {
+			.id = sqlite3_column_int64(stmt, 0),
+			.type = sqlite3_column_int(stmt, 1),
+			.value = t ? t : "",
+			.warning = sqlite3_column_int(stmt, 3) != 0,
+			.n_subs = sqlite3_column_int64(stmt, 4),
+		};
+		r = fn(ud, &v);
+		if (r <= 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = yg_sq_err(rc);
+	sqlite3_finalize(stmt);
+	return r < 0 ? r : 0;
+}
+
+static int campaign_values(struct yg_store *st, int64_t campaign, int64_t min_subs,
+			   int64_t viewer_org, bool all,
+			   int (*fn)(void *ud, const struct yg_corr_value_row *v), void *ud)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st),
+		     "SELECT v.id, v.type, v.value, v.warning, count(*) FROM mail_submissions m"
+		     " JOIN corr_postings p ON p.submission_id = m.id"
+		     " JOIN corr_values v ON v.id = p.value_id"
+		     " WHERE m.campaign_id = ?1 GROUP BY v.id HAVING count(*) >= ?2"
+		     " AND (?4 OR max(m.org_id = ?3 OR m.tlp <= 1))"
+		     " ORDER BY v.type, v.value LIMIT 1000",
+		     &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, campaign);
+	sqlite3_bind_int64(stmt, 2, min_subs);
+	sqlite3_bind_int64(stmt, 3, viewer_org);
+	sqlite3_bind_int(stmt, 4, all);
+	return value_rows(stmt, fn, ud);
+}
+
+static int value_count(struct yg_store *st, int64_t *ret_values, int64_t *ret_postings)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	int64_t v = 0, p = 0;
+	int r = count1(s, "SELECT count(*) + 0 * ?1 FROM corr_values", 0, &v);
+	if (r == 0)
+		r = count1(s, "SELECT count(*) + 0 * ?1 FROM corr_postings", 0, &p);
+	if (r == 0) {
+		*ret_values = v;
+		*ret_postings = p;
+	}
+	return r;
+}
+
+static int campaign_new(struct yg_store *st, const char *stix_id, int64_t *ret_id)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	if (!stix_id || strlen(stix_id) >= 64)
+		return -EINVAL;
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(s, "INSERT INTO campaigns(stix_id, created_us, modified_us) VALUES (?1, ?2, ?2)",
+		     &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(stmt, 1, stix_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 2, yg_sq_now_us());
+	r = done(stmt);
+	if (r == 0)
+		*ret_id = sqlite3_last_insert_rowid(s->db);
+	return r;
+}
+
+static int campaign_merge(struct yg_store *st, int64_t into, int64_t from)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(s, "UPDATE mail_submissions SET campaign_id = ?1 WHERE campaign_id = ?2",
+		     &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, into);
+	sqlite3_bind_int64(stmt, 2, from);
+	r = done(stmt);
+	if (r < 0)
+		return r;
+	r = prep(s, "DELETE FROM campaigns WHERE id = ?1", &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, from);
+	return done(stmt);
+}
+
+static int campaign_touch(struct yg_store *st, int64_t id)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st), "UPDATE campaigns SET modified_us = ?2 WHERE id = ?1", &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, id);
+	sqlite3_bind_int64(stmt, 2, yg_sq_now_us());
+	return done(stmt);
+}
+
+static void campaign_from_row(sqlite3_stmt *stmt, struct yg_campaign *c)
+{
+	c->id = sqlite3_column_int64(stmt, 0);
+	yg_sq_col_text(stmt, 1, c->stix_id, sizeof c->stix_id);
+	c->created_us = sqlite3_column_int64(stmt, 2);
+	c->modified_us = sqlite3_column_int64(stmt, 3);
+}
+
+static int campaign_get(struct yg_store *st, const char *stix_id, int64_t id,
+			struct yg_campaign *ret)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st),
+		     stix_id ? "SELECT id, stix_id, created_us, modified_us FROM campaigns"
+			       " WHERE stix_id = ?1"
+			     : "SELECT id, stix_id, created_us, modified_us FROM campaigns"
+			       " WHERE id = ?1",
+		     &stmt);
+	if (r < 0)
+		return r;
+	if (stix_id)
+		sqlite3_bind_text(stmt, 1, stix_id, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(stmt, 1, id);
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		campaign_from_row(stmt, ret);
+	else
+		r = rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+static int campaign_list(struct yg_store *st, int64_t org, enum yg_tlp max_tlp, bool all,
+			 int (*fn)(void *ud, const struct yg_campaign *c), void *ud)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st),
+		     "SELECT c.id, c.stix_id, c.created_us, c.modified_us FROM campaigns c"
+		     " WHERE ?3 OR EXISTS (SELECT 1 FROM mail_submissions m WHERE"
+		     " m.campaign_id = c.id AND (m.org_id = ?1 OR m.tlp <= ?2))"
+		     " ORDER BY c.modified_us DESC, c.id DESC LIMIT 1000",
+		     &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, org);
+	sqlite3_bind_int(stmt, 2, (int)max_tlp);
+	sqlite3_bind_int(stmt, 3, all);
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct yg_campaign c;
+		campaign_from_row(stmt, &c);
+		r = fn(ud, &c);
+		if (r <= 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = yg_sq_err(rc);
+	sqlite3_finalize(stmt);
+	return r < 0 ? r : 0;
+}
+
+static int notify_add(struct yg_store *st, int64_t org, const char *json)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st), "INSERT INTO notifications(org_id, created_us, json) VALUES (?1, ?2, ?3)",
+		     &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, org);
+	sqlite3_bind_int64(stmt, 2, yg_sq_now_us());
+	sqlite3_bind_text(stmt, 3, json, -1, SQLITE_STATIC);
+	return done(stmt);
+}
+
+static int notify_list(struct yg_store *st, int64_t org, size_t limit,
+		       int (*fn)(void *ud, int64_t id, int64_t created_us, const char *json),
+		       void *ud)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st),
+		     "SELECT id, created_us, json FROM notifications WHERE org_id = ?1"
+		     " ORDER BY id DESC LIMIT ?2",
+		     &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, org);
+	sqlite3_bind_int64(stmt, 2, (int64_t)limit);
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *j = (const char *)sqlite3_column_text(stmt, 2);
+		r = fn(ud, sqlite3_column_int64(stmt, 0), sqlite3_column_int64(stmt, 1),
+		       j ? j : "{}");
+		if (r <= 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = yg_sq_err(rc);
+	sqlite3_finalize(stmt);
+	return r < 0 ? r : 0;
+}
+
+const struct yg_store_mail_ops yg_sq_mail_ops = {
+	.org_domain_add = org_domain_add,
+	.org_domain_del = org_domain_del,
+	.org_domains = org_domains,
+	.org_naming_set = org_naming_set,
+	.org_naming_get = org_naming_get,
+	.pii_add = pii_add,
+	.pii_del = pii_del,
+	.pii_list = pii_list,
+	.sub_put = sub_put,
+	.sub_get = sub_get,
+	.sub_blob = sub_blob,
+	.sub_list_campaign = sub_list_campaign,
+	.sub_set_campaign = sub_set_campaign,
+	.value_intern = value_intern,
+	.posting_add = posting_add,
+	.value_subs = value_subs,
+	.ssdeep_grams_add = ssdeep_grams_add,
+	.ssdeep_candidates = ssdeep_candidates,
+	.campaign_values = campaign_values,
+	.value_count = value_count,
+	.campaign_new = campaign_new,
+	.campaign_merge = campaign_merge,
+	.campaign_touch = campaign_touch,
+	.campaign_get = campaign_get,
+	.campaign_list = campaign_list,
+	.notify_add = notify_add,
+	.notify_list = notify_list,
+};

@@ -1,0 +1,152 @@
+/*
+ * SQLite backend, sightings half (store_sightings.h). The table comes from
+ * migration 4 in sqlite.c; every value is a bound parameter.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "store/sqlite-int.h"
+#include "store/store_sightings.h"
+
+static int prep(struct yg_sqlite *s, const char *sql, sqlite3_stmt **ret)
+{
+	return yg_sq_err(sqlite3_prepare_v2(s->db, sql, -1, ret, NULL));
+}
+
+static int step_done(sqlite3_stmt *stmt)
+{
+	int rc = sqlite3_step(stmt);
+	int r = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : yg_sq_err(rc);
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+static int sq_put(struct yg_store *st, const struct yg_sighting_in *in,
+                  enum yg_sighting_outcome *ret_outcome)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	if (!in || !in->stix_id || !in->indicator_id || !in->json ||
+	    in->json_len > YG_SIGHTING_JSON_MAX)
+		return -EINVAL;
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(s, "SELECT org_id, modified_us FROM sightings WHERE stix_id = ?1", &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(stmt, 1, in->stix_id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt);
+	bool found = rc == SQLITE_ROW;
+	int64_t org = found ? sqlite3_column_int64(stmt, 0) : 0;
+	int64_t mod = found ? sqlite3_column_int64(stmt, 1) : 0;
+	r = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : yg_sq_err(rc);
+	sqlite3_finalize(stmt);
+	if (r < 0)
+		return r;
+	if (found && org != in->org_id)
+		return -EEXIST;
+	if (found && in->modified_us <= mod) {
+		*ret_outcome = YG_SIGHTING_DUPLICATE;
+		return 0;
+	}
+	r = prep(s,
+	         found ? "UPDATE sightings SET indicator_id = ?2, org_id = ?3, modified_us = ?4,"
+	                 " count = ?5, first_seen_us = ?6, last_seen_us = ?7, received_us = ?8,"
+	                 " json = ?9 WHERE stix_id = ?1"
+	               : "INSERT INTO sightings(stix_id, indicator_id, org_id, modified_us, count,"
+	                 " first_seen_us, last_seen_us, received_us, json)"
+	                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	         &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(stmt, 1, in->stix_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, in->indicator_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(stmt, 3, in->org_id);
+	sqlite3_bind_int64(stmt, 4, in->modified_us);
+	sqlite3_bind_int64(stmt, 5, in->count);
+	sqlite3_bind_int64(stmt, 6, in->first_seen_us);
+	sqlite3_bind_int64(stmt, 7, in->last_seen_us);
+	sqlite3_bind_int64(stmt, 8, yg_sq_now_us());
+	sqlite3_bind_text(stmt, 9, in->json, (int)in->json_len, SQLITE_STATIC);
+	r = step_done(stmt);
+	if (r == 0)
+		*ret_outcome = found ? YG_SIGHTING_REPLACED : YG_SIGHTING_NEW;
+	return r;
+}
+
+static int sq_aggregate(struct yg_store *st, const char *indicator_id,
+                        int (*fn)(void *ud, const struct yg_sighting_org *o), void *ud)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(s,
+	             "SELECT o.id, o.name, o.identity_id, o.sector, SUM(g.count),"
+	             " MIN(g.first_seen_us), MAX(g.last_seen_us)"
+	             " FROM sightings g JOIN organizations o ON o.id = g.org_id"
+	             " WHERE g.indicator_id = ?1 GROUP BY o.id ORDER BY o.name",
+	             &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(stmt, 1, indicator_id, -1, SQLITE_STATIC);
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		struct yg_sighting_org o = {.org_id = sqlite3_column_int64(stmt, 0)};
+		yg_sq_col_text(stmt, 1, o.name, sizeof o.name);
+		yg_sq_col_text(stmt, 2, o.identity_id, sizeof o.identity_id);
+		yg_sq_col_text(stmt, 3, o.sector, sizeof o.sector);
+		o.count = sqlite3_column_int64(stmt, 4);
+		o.first_seen_us = sqlite3_column_int64(stmt, 5);
+		o.last_seen_us = sqlite3_column_int64(stmt, 6);
+		r = fn(ud, &o);
+		if (r <= 0)
+			break;
+	}
+	if (rc != SQLITE_ROW)
+		r = yg_sq_err(rc);
+	sqlite3_finalize(stmt);
+	return r < 0 ? r : 0;
+}
+
+static int sq_last_seen_all(struct yg_store *st,
+                            int (*fn)(void *ud, const char *indicator_id, int64_t last_seen_us),
+                            void *ud)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	sqlite3_stmt *stmt = NULL;
+	int r =
+	    prep(s, "SELECT indicator_id, MAX(last_seen_us) FROM sightings GROUP BY indicator_id",
+	         &stmt);
+	if (r < 0)
+		return r;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(stmt, 0);
+		r = fn(ud, id ? id : "", sqlite3_column_int64(stmt, 1));
+		if (r <= 0)
+			break;
+	}
+	if (rc != SQLITE_ROW)
+		r = yg_sq_err(rc);
+	sqlite3_finalize(stmt);
+	return r < 0 ? r : 0;
+}
+
+static int sq_count(struct yg_store *st, int64_t *ret)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = prep(yg_sq(st), "SELECT COUNT(*) FROM sightings", &stmt);
+	if (r < 0)
+		return r;
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*ret = sqlite3_column_int64(stmt, 0);
+	else
+		r = yg_sq_err(rc);
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+const struct yg_store_sighting_ops yg_sq_sighting_ops = {
+    .put = sq_put,
+    .aggregate = sq_aggregate,
+    .last_seen_all = sq_last_seen_all,
+    .count = sq_count,
+};

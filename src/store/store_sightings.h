@@ -1,0 +1,76 @@
+/*
+ * The store's sightings half (issue 4): STIX 2.1 sighting objects that
+ * members' sensors report against the hub's indicators, one row per
+ * sighting id, and the per-organization aggregates the hub answers with.
+ *
+ * Reached as st->ops->sightings->fn(st, ...); same threading and error
+ * rules as store.h. The store decides nothing about TLP or validity: the
+ * hub (src/hub/sightings.c) validates each sighting, checks that the caller
+ * may see the indicator, and fills in the caller's organization.
+ *
+ * Idempotence: a sighting id belongs to the organization that first stored
+ * it. The same id and modified again is a duplicate (nothing changes); a
+ * newer modified of the same organization replaces the row (the sensor
+ * re-sent a grown count); an older one is a duplicate too.
+ */
+#ifndef YG_STORE_STORE_SIGHTINGS_H
+#define YG_STORE_STORE_SIGHTINGS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+#define YG_SIGHTING_JSON_MAX (64 * 1024) /* bytes of one stored sighting */
+
+/* One sighting to store; strings borrowed for the call. */
+struct yg_sighting_in {
+	const char *stix_id;      /* "sighting--<uuid>" */
+	const char *indicator_id; /* sighting_of_ref */
+	int64_t org_id;           /* the submitting organization */
+	int64_t modified_us;
+	int64_t count; /* 1 .. 1e9 */
+	int64_t first_seen_us;
+	int64_t last_seen_us;
+	const char *json; /* the object as stored (TLP:AMBER marked) */
+	size_t json_len;
+};
+
+enum yg_sighting_outcome {
+	YG_SIGHTING_NEW = 0,
+	YG_SIGHTING_DUPLICATE = 1,
+	YG_SIGHTING_REPLACED = 2, /* newer version of the same org's sighting */
+};
+
+/* One organization's share of an indicator's sightings. */
+struct yg_sighting_org {
+	int64_t org_id;
+	char name[YG_STORE_NAME_MAX + 1];
+	char identity_id[64];
+	char sector[YG_STORE_SECTOR_MAX + 1];
+	int64_t count;
+	int64_t first_seen_us;
+	int64_t last_seen_us;
+};
+
+struct yg_store_sighting_ops {
+	/* Stores one sighting; *ret_outcome says what happened. -EEXIST when
+	 * the id belongs to another organization (nothing stored). */
+	int (*put)(struct yg_store *st, const struct yg_sighting_in *in,
+	           enum yg_sighting_outcome *ret_outcome);
+	/* Calls fn once per organization that reported sightings of
+	 * indicator_id, in organization-name order (fn returns > 0 to go on,
+	 * 0 to stop, < 0 to abort with that error). */
+	int (*aggregate)(struct yg_store *st, const char *indicator_id,
+	                 int (*fn)(void *ud, const struct yg_sighting_org *o), void *ud);
+	/* The newest last_seen over every sighting of every indicator, one
+	 * call per indicator id that has any (the decay's "last sighting"). */
+	int (*last_seen_all)(struct yg_store *st,
+	                     int (*fn)(void *ud, const char *indicator_id, int64_t last_seen_us),
+	                     void *ud);
+	/* The number of stored sightings (tests, metrics). */
+	int (*count)(struct yg_store *st, int64_t *ret);
+};
+
+#endif

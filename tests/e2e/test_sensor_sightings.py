@@ -394,14 +394,14 @@ def real_dom(name, tlp, **kw):
 
 
 class HubSensor(FeedSensor):
-    def __init__(self, yagura, tmp_path, base, token_file, spool):
+    def __init__(self, yagura, tmp_path, base, token_file, spool, *extra):
         self.eve = tmp_path / "hub-eve.json"
         self.lines = []
         self.proc = subprocess.Popen(
             [yagura, "sensor", "-i", "lo", "--bpf", f"udp and dst port {PORT} and host 127.0.0.1",
              "--hub", base, "--token-file", str(token_file), "--hub-interval", "200",
              "--sightings-interval", "200", "--spool", str(spool), "--eve", str(self.eve),
-             "--home-net", "127.0.0.0/8"],
+             "--home-net", "127.0.0.0/8", *extra],
             stderr=subprocess.PIPE, text=True)
         self.reader = threading.Thread(target=self._read, daemon=True)
         self.reader.start()
@@ -532,4 +532,45 @@ def test_real_hub_revocations(yagura, tmp_path):
         assert st["sightings"]["spool_batches"] == 1
         assert st["hub"]["failures"] >= 1
     finally:
+        check_clean_exit(hub)
+
+
+def test_real_hub_down_at_start(yagura, tmp_path):
+    """A sensor started while its hub is down detects with its own files,
+    says the hub cannot be reached, and takes the hub's set (and delivers
+    the sightings it spooled meanwhile) once the hub is up."""
+    from hubfixture import Hub, check_clean_exit
+    port = free_port()
+    hub, ta, tb, coll, tf = two_orgs(tmp_path, port)
+    green = real_dom("late-green.example", "green")
+    assert hub.post_objects(coll, ta, [green]).status_code == 202
+    hub.stop()
+    local = tmp_path / "local.txt"
+    local.write_text("local-only.example\n")
+    s = HubSensor(yagura, tmp_path, f"http://127.0.0.1:{port}", tf, tmp_path / "spool",
+                  "--intel", str(local))
+    hub = None
+    try:
+        if not s.wait_stderr("capturing on lo"):
+            s.proc.kill()
+            pytest.skip("cannot capture on the loopback interface here")
+        assert s.wait_stderr("hub"), "".join(s.lines)
+        query("local-only.example", 1)
+        query("late-green.example", 2)  # not known yet: the hub is down
+        assert wait_for(lambda: len(s.alerts_for("local-only.example")) == 1)
+        assert not s.alerts_for("late-green.example")
+        said = "".join(s.lines)
+        assert "hub: Failed to connect" in said and "keeping the last indicator set" in said, said
+
+        hub = Hub(tmp_path / "hub", args=("--listen", f"127.0.0.1:{port}"))
+        # The hub's one indicator beside the file's one.
+        assert s.wait_stderr("indicator set updated: 2 indicators live"), "".join(s.lines)
+        query("late-green.example", 3)
+        assert wait_for(lambda: len(s.alerts_for("late-green.example")) == 1)
+        query("local-only.example", 4)  # the file's indicators stay live beside the hub's
+        assert wait_for(lambda: len(s.alerts_for("local-only.example")) == 2)
+        assert wait_for(lambda: sightings_at(hub, green, tb)["count"] == 1)
+    finally:
+        s.stop()
+    if hub:
         check_clean_exit(hub)

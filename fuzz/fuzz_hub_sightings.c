@@ -11,45 +11,13 @@
  * (TLP:AMBER+STRICT of the other member), so the invisible-indicator path
  * is reached too. Seeds: fuzz/seeds/hub_sightings.py.
  */
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
-#include "hub/auth.h"
-#include "hub/hub.h"
-#include "store/store.h"
+#include "hub_fuzz_world.h"
 
 #define TAXII     "application/taxii+json;version=2.1"
 #define FZ_GREEN  "indicator--0f000000-0000-4000-8000-000000000001"
 #define FZ_STRICT "indicator--0f000000-0000-4000-8000-000000000002"
 
-static struct yg_hub *hub;
-static char dir[] = "/tmp/yg-fuzz-sight-XXXXXX";
 static char auth_a[80], auth_b[80], auth_admin[80];
-
-static void cleanup(void)
-{
-	yg_hub_free(hub);
-	const char *files[] = {"hub.db", "hub.db-wal", "hub.db-shm"};
-	for (size_t i = 0; i < 3; i++) {
-		char p[64];
-		snprintf(p, sizeof p, "%s/%s", dir, files[i]);
-		unlink(p);
-	}
-	rmdir(dir);
-}
-
-static void token_for(struct yg_store *st, int64_t org, enum yg_role role, char *out, size_t outlen)
-{
-	char tok[YG_TOKEN_HEX_LEN + 1], pub[YG_TOKEN_PUBID_LEN + 1];
-	uint8_t hash[YG_TOKEN_HASH_LEN];
-	if (yg_auth_token_new(tok, hash, pub) < 0 ||
-	    st->ops->token_add(st, hash, pub, org, role, NULL) < 0)
-		abort();
-	snprintf(out, outlen, "Bearer %s", tok);
-}
 
 static void request(const char *method, const char *path, const char *auth, const char *ct,
                     const char *body, size_t len, const struct yg_kv *arg)
@@ -96,28 +64,13 @@ static void publish(const char *coll, const char *id, const char *marking)
 
 static void setup(void)
 {
-	if (!mkdtemp(dir))
-		abort();
-	struct yg_store *st;
 	char coll[37];
 	struct yg_org a, b;
-	if (yg_store_sqlite_open(dir, &st) < 0 || yg_hub_bootstrap(st, NULL, coll) < 0 ||
-	    yg_hub_org_add(st, "alpha", "energy", NULL, &a) < 0 ||
-	    yg_hub_org_add(st, "beta", "rail", "JP", &b) < 0)
-		abort();
-	token_for(st, a.id, YG_ROLE_ANALYST, auth_a, sizeof auth_a);
-	token_for(st, b.id, YG_ROLE_SENSOR, auth_b, sizeof auth_b);
-	token_for(st, b.id, YG_ROLE_ADMIN, auth_admin, sizeof auth_admin);
-	yg_store_close(st);
-	struct yg_hub_config cfg = {.data_dir = dir,
-	                            .threads = 1,
-	                            .max_body = 1 << 20,
-	                            .cache_mb = -1,
-	                            .decay_half_life_days = 30,
-	                            .decay_threshold = 10};
-	if (yg_hub_new(&cfg, &hub) < 0)
-		abort();
-	atexit(cleanup);
+	struct yg_store *st = hfw_store("/tmp/yg-fuzz-sight-XXXXXX", &a, &b, coll);
+	hfw_token(st, a.id, YG_ROLE_ANALYST, auth_a, sizeof auth_a);
+	hfw_token(st, b.id, YG_ROLE_SENSOR, auth_b, sizeof auth_b);
+	hfw_token(st, b.id, YG_ROLE_ADMIN, auth_admin, sizeof auth_admin);
+	hfw_start(st, (struct yg_hub_config){.decay_half_life_days = 30, .decay_threshold = 10});
 	publish(coll, FZ_GREEN, "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb");
 	publish(coll, FZ_STRICT, "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003");
 }

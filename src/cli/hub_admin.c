@@ -55,6 +55,16 @@ static void usage(FILE *out)
 		"       yagura hub admin --data DIR pii-pattern add|del REGEX | list\n");
 }
 
+/* The organization a command names (by name or identity id); says so on
+ * stderr when there is none. */
+static int org_arg(struct yg_store *st, const char *name, struct yg_org *ret)
+{
+	int r = st->ops->org_find(st, name, ret);
+	if (r < 0)
+		fprintf(stderr, "yagura hub admin: no organization '%s'\n", name);
+	return r;
+}
+
 /* Finds "--name VALUE" among argv[from..]; NULL when absent. */
 static const char *opt(int argc, char **argv, int from, const char *name)
 {
@@ -174,10 +184,8 @@ static int token_cmd(struct yg_store *st, int argc, char **argv)
 		return 2;
 	}
 	struct yg_org o;
-	if (st->ops->org_find(st, org_name, &o) < 0) {
-		fprintf(stderr, "yagura hub admin: no organization '%s'\n", org_name);
+	if (org_arg(st, org_name, &o) < 0)
 		return 1;
-	}
 	char token[YG_TOKEN_HEX_LEN + 1], pub[YG_TOKEN_PUBID_LEN + 1];
 	uint8_t hash[YG_TOKEN_HASH_LEN];
 	int r = yg_auth_token_new(token, hash, pub);
@@ -207,10 +215,8 @@ static int group_cmd(struct yg_store *st, int argc, char **argv)
 		return 2;
 	}
 	struct yg_org o;
-	if (st->ops->org_find(st, owner, &o) < 0) {
-		fprintf(stderr, "yagura hub admin: no organization '%s'\n", owner);
+	if (org_arg(st, owner, &o) < 0)
 		return 1;
-	}
 	int64_t ids[YG_STORE_LIST_MAX];
 	size_t n = 0;
 	char *copy = strdup(members);
@@ -227,8 +233,7 @@ static int group_cmd(struct yg_store *st, int argc, char **argv)
 		if (n == YG_STORE_LIST_MAX) {
 			fprintf(stderr, "yagura hub admin: at most %d members\n", YG_STORE_LIST_MAX);
 			rc = 2;
-		} else if (st->ops->org_find(st, p, &m) < 0) {
-			fprintf(stderr, "yagura hub admin: no organization '%s'\n", p);
+		} else if (org_arg(st, p, &m) < 0) {
 			rc = 1;
 		} else {
 			ids[n++] = m.id;
@@ -273,8 +278,7 @@ static int org_ids(struct yg_store *st, const char *list, bool *all, int64_t *id
 			fprintf(stderr, "yagura hub admin: at most %d organizations\n",
 				YG_STORE_LIST_MAX);
 			rc = 2;
-		} else if (st->ops->org_find(st, p, &o) < 0) {
-			fprintf(stderr, "yagura hub admin: no organization '%s'\n", p);
+		} else if (org_arg(st, p, &o) < 0) {
 			rc = 1;
 		} else {
 			ids[(*n)++] = o.id;
@@ -386,11 +390,9 @@ static int org_domains_cmd(struct yg_store *st, int argc, char **argv)
 		return 2;
 	}
 	struct yg_org o;
-	int r = st->ops->org_find(st, argv[1], &o);
-	if (r < 0) {
-		fprintf(stderr, "yagura hub admin: no organization '%s'\n", argv[1]);
+	int r = org_arg(st, argv[1], &o);
+	if (r < 0)
 		return 1;
-	}
 	if (!strcmp(argv[2], "list"))
 		return st->ops->mail->org_domains(st, o.id, print_line, NULL) < 0;
 	char dom[YG_STORE_DOMAIN_MAX + 1];
@@ -433,11 +435,9 @@ static int naming_cmd(struct yg_store *st, int argc, char **argv)
 		return 2;
 	}
 	struct yg_org o;
-	int r = st->ops->org_find(st, argv[1], &o);
-	if (r < 0) {
-		fprintf(stderr, "yagura hub admin: no organization '%s'\n", argv[1]);
+	int r = org_arg(st, argv[1], &o);
+	if (r < 0)
 		return 1;
-	}
 	bool on = !strcmp(argv[2], "on");
 	r = st->ops->mail->org_naming_set(st, o.id, on);
 	if (r < 0) {

@@ -35,6 +35,7 @@
 #include <curl/curl.h>
 
 #include "cli/commands.h"
+#include "common/curlbody.h"
 #include "mail/mail.h"
 
 #define PROTECT_MAX 4096
@@ -477,30 +478,6 @@ out:
 
 #define ANSWER_MAX (64u << 20)
 
-struct answer {
-	char *p;
-	size_t n;
-	bool toobig;
-};
-
-static size_t on_answer(char *data, size_t size, size_t nmemb, void *ud)
-{
-	struct answer *a = ud;
-	size_t n = size * nmemb;
-	if (a->n + n > ANSWER_MAX) {
-		a->toobig = true;
-		return 0;
-	}
-	char *p = realloc(a->p, a->n + n + 1);
-	if (!p)
-		return 0;
-	memcpy(p + a->n, data, n);
-	a->n += n;
-	p[a->n] = '\0';
-	a->p = p;
-	return n;
-}
-
 /* The first line of a token file, without surrounding blanks. */
 static int token_from_file(const char *path, char *out, size_t outlen)
 {
@@ -533,13 +510,13 @@ static int submit_one(CURL *c, const char *url, struct curl_slist *hdr, const ch
 		fprintf(stderr, "yagura mail: %s: %s\n", path, strerror(-r));
 		return 1;
 	}
-	struct answer a = {0};
+	struct yg_curlbody a = {.limit = ANSWER_MAX};
 	char err[CURL_ERROR_SIZE] = "";
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDS, (const char *)msg);
 	curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_answer);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, yg_curlbody_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &a);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
 	CURLcode cr = curl_easy_perform(c);
@@ -565,7 +542,7 @@ static int submit_one(CURL *c, const char *url, struct curl_slist *hdr, const ch
 		rc = 0;
 	}
 	json_decref(j);
-	free(a.p);
+	yg_curlbody_release(&a);
 	free(msg);
 	return rc;
 }

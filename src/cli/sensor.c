@@ -46,6 +46,9 @@ static void usage(FILE *out)
 		"                         the hub (polled each --hub-interval ms, default 1000)\n"
 		"      --token T          the member's hub token (or --token-file FILE)\n"
 		"      --hub-ca FILE      CA certificate(s) for the hub's TLS certificate\n"
+		"      --hub-feed MODE    how to follow the hub: auto (default: the change feed,\n"
+		"                         else TAXII 2.1 added_after polling, else\n"
+		"                         /api/v1/indicators), or only changes, taxii or poll\n"
 		"                         With --hub, alerts on the hub's indicators are sent\n"
 		"                         back as STIX sightings (no payload, no host address):\n"
 		"      --spool DIR        keep undelivered sightings here (fsync'd; replayed,\n"
@@ -228,7 +231,7 @@ int yg_cmd_sensor(int argc, char **argv)
 {
 	enum { O_INTEL = 256, O_EVE, O_WORKERS, O_HOME, O_BPF, O_MEMCAP, O_NOFLOW, O_TYPES, O_HUB,
 	       O_TOKEN, O_TOKEN_FILE, O_HUB_CA, O_HUB_INTERVAL, O_SPOOL, O_SPOOL_MAX, O_SG_INTERVAL,
-	       O_SG_BATCH, O_SHARE_HOSTS, O_HOST_KEY, O_SENSOR_NAME };
+	       O_SG_BATCH, O_SHARE_HOSTS, O_HOST_KEY, O_SENSOR_NAME, O_HUB_FEED };
 	static const struct option opts[] = {
 		{"read", required_argument, NULL, 'r'},
 		{"interface", required_argument, NULL, 'i'},
@@ -245,6 +248,7 @@ int yg_cmd_sensor(int argc, char **argv)
 		{"token-file", required_argument, NULL, O_TOKEN_FILE},
 		{"hub-ca", required_argument, NULL, O_HUB_CA},
 		{"hub-interval", required_argument, NULL, O_HUB_INTERVAL},
+		{"hub-feed", required_argument, NULL, O_HUB_FEED},
 		{"spool", required_argument, NULL, O_SPOOL},
 		{"spool-max", required_argument, NULL, O_SPOOL_MAX},
 		{"sightings-interval", required_argument, NULL, O_SG_INTERVAL},
@@ -263,6 +267,7 @@ int yg_cmd_sensor(int argc, char **argv)
 	const char *hub_url = NULL, *hub_ca = NULL;
 	char token[256] = "";
 	unsigned long hub_interval = 1000;
+	enum yg_hub_feed_mode hub_feed_mode = YG_HUB_FEED_AUTO;
 	const char *spool_dir = NULL, *host_key = NULL, *sensor_name = NULL;
 	unsigned long spool_max_mb = 64, sg_interval = 5000, sg_batch = 500;
 	bool share_hosts = false;
@@ -309,6 +314,12 @@ int yg_cmd_sensor(int argc, char **argv)
 		case O_NOFLOW: flow_log = false; break;
 		case O_HUB: hub_url = optarg; break;
 		case O_HUB_CA: hub_ca = optarg; break;
+		case O_HUB_FEED:
+			if (yg_hub_feed_mode_parse(optarg, &hub_feed_mode) < 0) {
+				fprintf(stderr, "yagura sensor: --hub-feed wants auto, changes, taxii or poll\n");
+				return 2;
+			}
+			break;
 		case O_TOKEN:
 			if (strlen(optarg) >= sizeof token) {
 				fprintf(stderr, "yagura sensor: --token is too long\n");
@@ -413,6 +424,7 @@ int yg_cmd_sensor(int argc, char **argv)
 	if (hub_url) {
 		struct yg_hub_feed_config fc = {.url = hub_url, .token = token, .ca_file = hub_ca,
 						.interval_ms = (unsigned)hub_interval, .live = live,
+						.mode = hub_feed_mode,
 						.log = on_hub_log};
 		r = yg_hub_feed_start(&fc, &feed);
 		if (r == 0) {
@@ -579,8 +591,9 @@ out:
 		if (!feed_stopped)
 			yg_hub_feed_stop(feed, &fs);
 		if (!quiet)
-			fprintf(stderr, "sensor: hub polls %llu, updates %llu, unchanged %llu, failed %llu\n",
-				(unsigned long long)fs.polls, (unsigned long long)fs.updates,
+			fprintf(stderr, "sensor: hub polls %llu (mode %s), updates %llu, unchanged %llu, "
+				"failed %llu\n",
+				(unsigned long long)fs.polls, yg_hub_feed_mode_name(fs.mode), (unsigned long long)fs.updates,
 				(unsigned long long)fs.not_modified, (unsigned long long)fs.failures);
 	}
 	if (watching) {

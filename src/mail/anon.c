@@ -189,6 +189,32 @@ static int commit(char **s, struct out *o, bool changed)
 	return 0;
 }
 
+/* One rewrite of src: the bytes before run are already in o (kept or
+ * replaced), the rest still to look at. */
+struct edit {
+	struct out o;
+	const char *src;
+	size_t run;
+	bool changed;
+};
+
+/* Puts repl in place of the n bytes of src at offset at (at >= run). */
+static void edit_replace(struct edit *e, size_t at, size_t n, const char *repl, size_t rlen)
+{
+	out_add(&e->o, e->src + e->run, at - e->run);
+	out_add(&e->o, repl, rlen);
+	e->changed = true;
+	e->run = at + n;
+}
+
+/* Keeps the rest of src and replaces *s when anything changed. */
+static int edit_commit(struct edit *e, char **s)
+{
+	if (e->changed)
+		out_add(&e->o, e->src + e->run, strlen(e->src + e->run));
+	return commit(s, &e->o, e->changed);
+}
+
 /* Case-insensitive needle search; with at_as_pct also matches the needle
  * with its '@' written as "%40" (addresses inside URLs). Returns the match
  * length or 0. */
@@ -220,10 +246,10 @@ static int replace_lit(char **s, const struct lit *l)
 {
 	if (!*s || !**s)
 		return 0;
-	struct out o = {0};
-	bool changed = false, addr = strchr(l->needle, '@') != NULL;
+	struct edit e = {.src = *s};
+	bool addr = strchr(l->needle, '@') != NULL;
 	const char *p = *s;
-	size_t i = 0, run = 0;
+	size_t i = 0;
 	while (p[i]) {
 		size_t m = (p[i] | 0x20) == (l->needle[0] | 0x20) || (addr && p[i] == '%')
 				   ? match_at(p + i, l->needle, addr)
@@ -236,15 +262,10 @@ static int replace_lit(char **s, const struct lit *l)
 			i++;
 			continue;
 		}
-		out_add(&o, p + run, i - run);
-		out_add(&o, l->repl, strlen(l->repl));
-		changed = true;
+		edit_replace(&e, i, m, l->repl, strlen(l->repl));
 		i += m;
-		run = i;
 	}
-	if (changed)
-		out_add(&o, p + run, i - run);
-	return commit(s, &o, changed);
+	return edit_commit(&e, s);
 }
 
 /* The domain d and every host name under it, as one label run. */
@@ -252,10 +273,9 @@ static int replace_domain(char **s, const char *d)
 {
 	if (!*s || !**s)
 		return 0;
-	struct out o = {0};
-	bool changed = false;
+	struct edit e = {.src = *s};
 	const char *p = *s;
-	size_t dn = strlen(d), i = 0, run = 0;
+	size_t dn = strlen(d), i = 0;
 	while (p[i]) {
 		if (strncasecmp(p + i, d, dn) || (i > 0 && p[i - 1] != '.' && is_host(p[i - 1])) ||
 		    is_alnum(p[i + dn]) || p[i + dn] == '-' ||
@@ -264,17 +284,12 @@ static int replace_domain(char **s, const char *d)
 			continue;
 		}
 		size_t start = i;
-		while (start > run && is_host(p[start - 1]))
+		while (start > e.run && is_host(p[start - 1]))
 			start--;
-		out_add(&o, p + run, start - run);
-		out_add(&o, "[own-domain]", 12);
-		changed = true;
+		edit_replace(&e, start, i + dn - start, "[own-domain]", 12);
 		i += dn;
-		run = i;
 	}
-	if (changed)
-		out_add(&o, p + run, i - run);
-	return commit(s, &o, changed);
+	return edit_commit(&e, s);
 }
 
 static bool v4_internal(const uint8_t b[4])
@@ -329,10 +344,9 @@ static int replace_v4(char **s)
 {
 	if (!*s || !**s)
 		return 0;
-	struct out o = {0};
-	bool changed = false;
+	struct edit e = {.src = *s};
 	const char *p = *s;
-	size_t i = 0, run = 0;
+	size_t i = 0;
 	while (p[i]) {
 		uint8_t b[4];
 		size_t m = 0;
@@ -343,15 +357,10 @@ static int replace_v4(char **s)
 			i += m ? m : 1;
 			continue;
 		}
-		out_add(&o, p + run, i - run);
-		out_add(&o, "[internal-ip]", 13);
-		changed = true;
+		edit_replace(&e, i, m, "[internal-ip]", 13);
 		i += m;
-		run = i;
 	}
-	if (changed)
-		out_add(&o, p + run, i - run);
-	return commit(s, &o, changed);
+	return edit_commit(&e, s);
 }
 
 static int replace_re(char **s, const regex_t *re)

@@ -12,7 +12,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/curlbody.h"
+#include "common/deadline.h"
 #include "sensor/hub_changes.h"
+#include "sensor/taxii_poll.h"
 
 /* An export bigger than this is refused rather than buffered. */
 #define FEED_MAX_BYTES (512u << 20)
@@ -21,7 +24,9 @@
 /* Indicators held from the change feed (the map, then the set). */
 #define MAP_MAX 4000000u
 
-enum feed_mode { MODE_CHANGES, MODE_POLL };
+#define TAXII_MEDIA "application/taxii+json;version=2.1"
+
+enum feed_mode { MODE_CHANGES, MODE_TAXII, MODE_POLL };
 enum step { STEP_AGAIN, STEP_WAIT, STEP_NO_ROUTE, STEP_STUCK };
 
 struct yg_hub_feed {
@@ -50,37 +55,19 @@ struct yg_hub_feed {
 	 * changes they are spaced so they take at most about a quarter of a
 	 * core, and coalesce what arrived meanwhile. */
 	uint64_t next_rebuild_ms;
+	/* TAXII: the API root, the readable collections with the newest
+	 * X-TAXII-Date-Added-Last of each, and whether a full state was
+	 * taken (later rounds ask only for what was added after). */
+	bool forced; /* keep to mode; never fall back */
+	bool taxii_full;
+	char taxii_root[YG_TAXII_URL_MAX];
+	size_t n_coll;
+	struct taxii_coll {
+		char id[YG_TAXII_COLL_ID_MAX];
+		char last[YG_TAXII_TIME_MAX];
+	} coll[YG_TAXII_COLLECTIONS_MAX];
+	json_t *gone; /* id -> modified of its revoked version */
 };
-
-struct body {
-	char *p;
-	size_t len, cap;
-	size_t limit; /* 0 = FEED_MAX_BYTES */
-	bool too_big;
-};
-
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-	struct body *b = ud;
-	size_t n = size * nmemb;
-	if (b->len + n > (b->limit ? b->limit : FEED_MAX_BYTES)) {
-		b->too_big = true;
-		return 0;
-	}
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 1 << 16;
-		while (cap < b->len + n)
-			cap *= 2;
-		char *q = realloc(b->p, cap);
-		if (!q)
-			return 0;
-		b->p = q;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, ptr, n);
-	b->len += n;
-	return n;
-}
 
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 {
@@ -114,7 +101,7 @@ static void say(struct yg_hub_feed *f, int state, const char *msg)
 
 static void poll_once(struct yg_hub_feed *f, CURL *c)
 {
-	struct body b = {0};
+	struct yg_curlbody b = {.limit = FEED_MAX_BYTES};
 	char etag[128] = "", inm[160], msg[CURL_ERROR_SIZE + 128], err[CURL_ERROR_SIZE] = "";
 	struct curl_slist *h = curl_slist_append(NULL, f->auth);
 	if (f->etag[0]) {
@@ -169,7 +156,7 @@ static void poll_once(struct yg_hub_feed *f, CURL *c)
 		 res.indicators, (unsigned long long)yg_intel_live_generation(f->live));
 	say(f, 2, msg);
 out:
-	free(b.p);
+	yg_curlbody_release(&b);
 }
 
 static uint64_t mono_ms(void)
@@ -182,14 +169,7 @@ static uint64_t mono_ms(void)
 /* Sleeps ms unless stopped first. */
 static void nap(struct yg_hub_feed *f, uint64_t ms)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += (time_t)(ms / 1000);
-	until.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = yg_deadline_ms(ms);
 	pthread_mutex_lock(&f->lock);
 	while (!f->stop && pthread_cond_timedwait(&f->cond, &f->lock, &until) != ETIMEDOUT)
 		;
@@ -276,7 +256,7 @@ static void map_put(struct yg_hub_feed *f, json_t *map, const struct yg_change *
 /* One change-feed request and its answer. */
 static enum step changes_once(struct yg_hub_feed *f, CURL *c, const char *base)
 {
-	struct body b = {.limit = CHANGES_MAX_BYTES};
+	struct yg_curlbody b = {.limit = CHANGES_MAX_BYTES};
 	char url[4400], msg[CURL_ERROR_SIZE + 256], err[CURL_ERROR_SIZE] = "", etag[128] = "";
 	unsigned wait = f->have_set && !f->in_chain && !f->dirty ? f->wait_s : 0;
 	char *since = curl_easy_escape(c, f->cursor[0] ? f->cursor : "0", 0);
@@ -392,7 +372,280 @@ static enum step changes_once(struct yg_hub_feed *f, CURL *c, const char *base)
 	}
 	ret = STEP_AGAIN;
 out:
-	free(b.p);
+	yg_curlbody_release(&b);
+	return ret;
+}
+
+/* TAXII 2.1 (taxii_poll.h): the hub has no change feed, or is another
+ * TAXII server. Ids of revoked versions are remembered (up to MAP_MAX) so
+ * that an older version that arrives later does not bring them back. */
+
+/* A whole TAXII answer page is at most a few MiB at 1000 objects. */
+#define TAXII_MAX_BYTES (64u << 20)
+/* Pages of one collection in one round; the rest comes next round. */
+#define TAXII_PAGES_MAX 10000u
+
+struct taxii_hdr {
+	char added_last[YG_TAXII_TIME_MAX];
+};
+
+static size_t on_taxii_header(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct taxii_hdr *h = ud;
+	size_t n = size * nmemb;
+	yg_taxii_header_added_last(ptr, n, h->added_last, sizeof h->added_last);
+	return n;
+}
+
+/* One GET with the TAXII media type. Returns the HTTP status, or 0 when
+ * there was no answer (said to the log). */
+static long taxii_get(struct yg_hub_feed *f, CURL *c, const char *url, struct yg_curlbody *b,
+		      struct taxii_hdr *hdr)
+{
+	char msg[CURL_ERROR_SIZE + 128], err[CURL_ERROR_SIZE] = "";
+	struct curl_slist *h = curl_slist_append(NULL, f->auth);
+	struct curl_slist *h2 = h ? curl_slist_append(h, "Accept: " TAXII_MEDIA) : NULL;
+	long status = 0;
+	if (!h2) {
+		curl_slist_free_all(h);
+		return 0;
+	}
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h2);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_taxii_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, (void *)hdr);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
+	f->st.polls++;
+	CURLcode cr = curl_easy_perform(c);
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL); /* err dies with this frame */
+	curl_slist_free_all(h2);
+	if (cr == CURLE_ABORTED_BY_CALLBACK)
+		return 0;
+	if (cr != CURLE_OK) {
+		f->st.failures++;
+		snprintf(msg, sizeof msg, "hub: TAXII: %s (keeping the last indicator set)",
+			 b->too_big ? "answer larger than the sensor accepts"
+				    : (err[0] ? err : curl_easy_strerror(cr)));
+		say(f, -1, msg);
+		return 0;
+	}
+	if (status != 200 && status != 404) {
+		f->st.failures++;
+		snprintf(msg, sizeof msg, "hub: TAXII: %s answered %ld%s (keeping the last indicator set)",
+			 strncmp(url, f->url, strlen(f->url)) ? url : url + strlen(f->url), status,
+			 status == 401 || status == 403 ? ": the token is not accepted" : "");
+		say(f, (int)-status, msg);
+	}
+	return status;
+}
+
+static void taxii_malformed(struct yg_hub_feed *f, int r, const char *perr)
+{
+	char msg[384];
+	f->st.failures++;
+	if (r == -EBADMSG || r == -E2BIG)
+		f->st.malformed++;
+	snprintf(msg, sizeof msg, "hub: TAXII: malformed answer (%s); keeping the last good set",
+		 r == -EBADMSG || r == -E2BIG || r == -EINVAL ? perr : strerror(-r));
+	say(f, -5, msg);
+}
+
+/* Newest version wins (by modified); a revoked one removes the id. */
+static void taxii_apply(struct yg_hub_feed *f, json_t *target, const struct yg_taxii_object *o)
+{
+	const char *gone = json_string_value(json_object_get(f->gone, o->id));
+	if (gone && yg_taxii_time_cmp(o->modified, gone) <= 0)
+		return;
+	const char *cur = json_string_value(json_object_get(json_object_get(target, o->id), "modified"));
+	if (cur && yg_taxii_time_ok(cur) && yg_taxii_time_cmp(o->modified, cur) < 0)
+		return;
+	if (o->revoked) {
+		json_object_del(target, o->id);
+		if (json_object_size(f->gone) < MAP_MAX)
+			json_object_set_new(f->gone, o->id, json_string(o->modified));
+		return;
+	}
+	if (json_object_size(target) >= MAP_MAX && !json_object_get(target, o->id)) {
+		if (!f->full_warned && f->log)
+			f->log(f->ud, "hub: more indicators than the sensor holds; the rest are ignored");
+		f->full_warned = true;
+		return;
+	}
+	json_object_set(target, o->id, o->object);
+}
+
+/* Every page of one collection added after its cursor. 0, or <0 when the
+ * round should stop (said to the log). */
+static int taxii_collection(struct yg_hub_feed *f, CURL *c, struct taxii_coll *tc, json_t *target,
+			    size_t *ret_objects)
+{
+	char url[YG_TAXII_URL_MAX + YG_TAXII_COLL_ID_MAX + YG_TAXII_NEXT_MAX + 256];
+	char next[YG_TAXII_NEXT_MAX] = "", perr[256] = "", after[YG_TAXII_TIME_MAX];
+	struct yg_curlbody b = {.limit = TAXII_MAX_BYTES};
+	int r = 0;
+	snprintf(after, sizeof after, "%s", tc->last);
+	for (unsigned page = 0; page < TAXII_PAGES_MAX; page++) {
+		struct taxii_hdr hdr = {""};
+		/* Timestamps and next tokens passed the parser's URL-safe
+		 * check; only '+' would need escaping, and they have none. */
+		snprintf(url, sizeof url, "%scollections/%s/objects/?match%%5Btype%%5D=indicator%s%s%s%s",
+			 f->taxii_root, tc->id, after[0] ? "&added_after=" : "", after,
+			 next[0] ? "&next=" : "", next);
+		yg_curlbody_release(&b);
+		long st = taxii_get(f, c, url, &b, &hdr);
+		if (st != 200) {
+			if (st == 404) {
+				/* Gone since the list was read: next round lists again. */
+				snprintf(perr, sizeof perr, "collection %s is gone (404)", tc->id);
+				taxii_malformed(f, -EINVAL, perr);
+			}
+			r = -EIO;
+			goto out;
+		}
+		struct yg_taxii_envelope env;
+		r = yg_taxii_envelope_parse((const uint8_t *)(b.p ? b.p : ""), b.len, &env, perr,
+					    sizeof perr);
+		if (r < 0) {
+			taxii_malformed(f, r, perr);
+			goto out;
+		}
+		for (size_t i = 0; i < env.n; i++)
+			taxii_apply(f, target, &env.v[i]);
+		*ret_objects += env.n;
+		if (env.n)
+			f->dirty = true;
+		bool more = env.more;
+		bool progress = hdr.added_last[0] && (!tc->last[0] ||
+						      yg_taxii_time_cmp(hdr.added_last, tc->last) > 0);
+		if (progress)
+			snprintf(tc->last, sizeof tc->last, "%s", hdr.added_last);
+		if (more && env.next[0] && strcmp(env.next, next)) {
+			snprintf(next, sizeof next, "%s", env.next);
+		} else if (more && progress && !env.next[0]) {
+			snprintf(after, sizeof after, "%s", tc->last);
+		} else if (more) {
+			yg_taxii_envelope_release(&env);
+			r = -EBADMSG;
+			taxii_malformed(f, r, "more:true without a new next or X-TAXII-Date-Added-Last");
+			goto out;
+		}
+		yg_taxii_envelope_release(&env);
+		if (!more)
+			break;
+	}
+out:
+	yg_curlbody_release(&b);
+	return r;
+}
+
+/* One round: discovery (once), the collections, the objects of each.
+ * STEP_NO_ROUTE when the server has no TAXII (404). */
+static enum step taxii_round(struct yg_hub_feed *f, CURL *c)
+{
+	char url[YG_TAXII_URL_MAX + 64], perr[256] = "", msg[384];
+	struct yg_curlbody b = {.limit = TAXII_MAX_BYTES};
+	struct taxii_hdr hdr = {""};
+	struct yg_taxii_collections *cl = NULL;
+	json_t *staging = NULL;
+	enum step ret = STEP_WAIT;
+	long st;
+	int r;
+	if (!f->taxii_root[0]) {
+		snprintf(url, sizeof url, "%s/taxii2/", f->url);
+		st = taxii_get(f, c, url, &b, &hdr);
+		if (st == 404)
+			ret = STEP_NO_ROUTE;
+		if (st != 200)
+			goto out;
+		r = yg_taxii_parse_discovery((const uint8_t *)(b.p ? b.p : ""), b.len, f->url,
+					     f->taxii_root, sizeof f->taxii_root, perr, sizeof perr);
+		if (r < 0) {
+			taxii_malformed(f, r, perr);
+			goto out;
+		}
+		yg_curlbody_release(&b);
+	}
+	snprintf(url, sizeof url, "%scollections/", f->taxii_root);
+	st = taxii_get(f, c, url, &b, &hdr);
+	if (st == 404) {
+		f->taxii_root[0] = '\0';
+		ret = STEP_NO_ROUTE;
+	}
+	if (st != 200)
+		goto out;
+	cl = malloc(sizeof *cl);
+	if (!cl)
+		goto out;
+	r = yg_taxii_parse_collections((const uint8_t *)(b.p ? b.p : ""), b.len, cl, perr,
+				       sizeof perr);
+	if (r < 0) {
+		taxii_malformed(f, r, perr);
+		goto out;
+	}
+	/* Cursors follow their collection; a new one starts from nothing. */
+	struct taxii_coll keep[YG_TAXII_COLLECTIONS_MAX];
+	for (size_t i = 0; i < cl->n; i++) {
+		snprintf(keep[i].id, sizeof keep[i].id, "%s", cl->id[i]);
+		keep[i].last[0] = '\0';
+		for (size_t j = 0; f->taxii_full && j < f->n_coll; j++)
+			if (!strcmp(f->coll[j].id, cl->id[i]))
+				memcpy(keep[i].last, f->coll[j].last, sizeof keep[i].last);
+	}
+	memcpy(f->coll, keep, cl->n * sizeof keep[0]);
+	f->n_coll = cl->n;
+	/* The first round is the full state: built aside, swapped in whole. */
+	json_t *target = f->map;
+	if (!f->taxii_full) {
+		staging = json_object();
+		if (!staging)
+			goto out;
+		json_object_clear(f->gone);
+		target = staging;
+	}
+	size_t objects = 0;
+	f->st.taxii_polls++;
+	for (size_t i = 0; i < f->n_coll; i++)
+		if (taxii_collection(f, c, &f->coll[i], target, &objects) < 0)
+			goto out;
+	if (staging) {
+		json_decref(f->map);
+		f->map = staging;
+		staging = NULL;
+		f->taxii_full = true;
+		f->dirty = true;
+		f->st.resets++;
+		snprintf(msg, sizeof msg,
+			 "hub: TAXII: full state, %zu indicators from %zu readable collections",
+			 json_object_size(f->map), f->n_coll);
+		if (f->log)
+			f->log(f->ud, msg);
+	} else if (objects) {
+		f->st.taxii_incremental++;
+		snprintf(msg, sizeof msg,
+			 "hub: TAXII: incremental poll (added_after), %zu new object versions", objects);
+		if (f->log)
+			f->log(f->ud, msg);
+	}
+	f->st.changes += objects;
+	f->st.indicators = json_object_size(f->map);
+	if (f->dirty)
+		rebuild(f);
+	else
+		say(f, 1, "hub: reachable (TAXII), indicators up to date");
+out:
+	if (staging) {
+		/* A first round cut short starts over next time. */
+		json_decref(staging);
+		for (size_t i = 0; i < f->n_coll; i++)
+			f->coll[i].last[0] = '\0';
+	}
+	free(cl);
+	yg_curlbody_release(&b);
 	return ret;
 }
 
@@ -410,7 +663,7 @@ static void *feed_main(void *arg)
 		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_xfer);
 		curl_easy_setopt(c, CURLOPT_XFERINFODATA, f);
 		curl_easy_setopt(c, CURLOPT_URL, url);
-		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+		curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, yg_curlbody_write);
 		curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
 		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
 		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
@@ -427,22 +680,39 @@ static void *feed_main(void *arg)
 			say(f, -4, "hub: cannot start an HTTP client");
 		} else if (f->mode == MODE_CHANGES) {
 			step = changes_once(f, c, f->url);
-			if (step == STEP_NO_ROUTE || step == STEP_STUCK) {
-				f->mode = MODE_POLL;
+			if ((step == STEP_NO_ROUTE || step == STEP_STUCK) && f->forced) {
+				say(f, -6, step == STEP_NO_ROUTE
+						   ? "hub: no change feed at this hub (404); retrying (--hub-feed changes)"
+						   : "hub: the change feed makes no progress; retrying (--hub-feed changes)");
+				step = STEP_WAIT;
+			} else if (step == STEP_NO_ROUTE || step == STEP_STUCK) {
+				f->mode = MODE_TAXII;
 				if (f->log)
 					f->log(f->ud, step == STEP_NO_ROUTE
-							      ? "hub: no change feed at this hub (404); polling "
-								"/api/v1/indicators instead"
+							      ? "hub: no change feed at this hub (404); following "
+								"it over TAXII 2.1 instead"
 							      : "hub: the change feed makes no progress (more "
-								"without changes); polling /api/v1/indicators "
-								"instead");
+								"without changes); following the hub over TAXII "
+								"2.1 instead");
+				step = STEP_NO_ROUTE;
+			}
+		}
+		if (c && f->mode == MODE_TAXII && step != STEP_AGAIN) {
+			step = taxii_round(f, c);
+			if (step == STEP_NO_ROUTE && f->forced) {
+				say(f, -7, "hub: no TAXII 2.1 at this hub (404); retrying (--hub-feed taxii)");
+			} else if (step == STEP_NO_ROUTE) {
+				f->mode = MODE_POLL;
+				if (f->log)
+					f->log(f->ud, "hub: no TAXII 2.1 at this hub (404); polling "
+						      "/api/v1/indicators instead");
 				curl_easy_setopt(c, CURLOPT_URL, url);
 				curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
 				f->etag[0] = '\0';
 				poll_once(f, c);
-				step = STEP_WAIT;
 			}
-		} else {
+			step = STEP_WAIT;
+		} else if (c && f->mode == MODE_POLL) {
 			poll_once(f, c);
 		}
 		pthread_mutex_lock(&f->lock);
@@ -452,14 +722,7 @@ static void *feed_main(void *arg)
 		}
 		if (step == STEP_AGAIN)
 			continue;
-		struct timespec until;
-		clock_gettime(CLOCK_REALTIME, &until);
-		until.tv_sec += f->interval_ms / 1000;
-		until.tv_nsec += (long)(f->interval_ms % 1000) * 1000000L;
-		if (until.tv_nsec >= 1000000000L) {
-			until.tv_sec++;
-			until.tv_nsec -= 1000000000L;
-		}
+		struct timespec until = yg_deadline_ms(f->interval_ms);
 		while (!f->stop && pthread_cond_timedwait(&f->cond, &f->lock, &until) != ETIMEDOUT)
 			;
 	}
@@ -482,6 +745,7 @@ static void feed_free(struct yg_hub_feed *f)
 	free(f->ca_file);
 	json_decref(f->map);
 	json_decref(f->staging);
+	json_decref(f->gone);
 	pthread_mutex_destroy(&f->lock);
 	pthread_cond_destroy(&f->cond);
 	free(f);
@@ -510,9 +774,12 @@ int yg_hub_feed_start(const struct yg_hub_feed_config *cfg, struct yg_hub_feed *
 	snprintf(f->auth, al, "Authorization: Bearer %s", cfg->token);
 	f->interval_ms = cfg->interval_ms ? cfg->interval_ms : 1000;
 	f->wait_s = cfg->wait_s && cfg->wait_s <= 30 ? cfg->wait_s : 25;
-	f->mode = cfg->no_changes ? MODE_POLL : MODE_CHANGES;
+	enum yg_hub_feed_mode m = cfg->no_changes ? YG_HUB_FEED_POLL : cfg->mode;
+	f->mode = m == YG_HUB_FEED_POLL ? MODE_POLL : m == YG_HUB_FEED_TAXII ? MODE_TAXII : MODE_CHANGES;
+	f->forced = m != YG_HUB_FEED_AUTO;
 	f->map = json_object();
-	if (!f->map) {
+	f->gone = json_object();
+	if (!f->map || !f->gone) {
 		feed_free(f);
 		return -ENOMEM;
 	}
@@ -534,14 +801,7 @@ int yg_hub_feed_start(const struct yg_hub_feed_config *cfg, struct yg_hub_feed *
 
 bool yg_hub_feed_wait_first(struct yg_hub_feed *f, unsigned timeout_ms)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = yg_deadline_ms(timeout_ms);
 	pthread_mutex_lock(&f->lock);
 	while (!f->first_done && pthread_cond_timedwait(&f->cond, &f->lock, &until) != ETIMEDOUT)
 		;
@@ -562,7 +822,27 @@ void yg_hub_feed_stop(struct yg_hub_feed *f, struct yg_hub_feed_stats *ret_stats
 	if (ret_stats) {
 		*ret_stats = f->st;
 		ret_stats->change_feed = f->mode == MODE_CHANGES;
+		ret_stats->mode = f->mode == MODE_CHANGES ? YG_HUB_FEED_CHANGES
+				  : f->mode == MODE_TAXII ? YG_HUB_FEED_TAXII
+							  : YG_HUB_FEED_POLL;
 	}
 	curl_global_cleanup();
 	feed_free(f);
+}
+
+static const char *const mode_names[] = {"auto", "changes", "taxii", "poll"};
+
+const char *yg_hub_feed_mode_name(enum yg_hub_feed_mode m)
+{
+	return (unsigned)m < sizeof mode_names / sizeof mode_names[0] ? mode_names[m] : "?";
+}
+
+int yg_hub_feed_mode_parse(const char *s, enum yg_hub_feed_mode *ret)
+{
+	for (size_t i = 0; i < sizeof mode_names / sizeof mode_names[0]; i++)
+		if (!strcmp(s, mode_names[i])) {
+			*ret = (enum yg_hub_feed_mode)i;
+			return 0;
+		}
+	return -EINVAL;
 }

@@ -5,9 +5,12 @@
  * upserts and removes to its own map of id -> minimal indicator; after each
  * answer that changed something the map becomes the live set by the same
  * atomic swap as a file reload. TLP is decided by the hub, never by the
- * sensor. A hub without the feed (404) is polled instead: GET
- * /api/v1/indicators every interval with If-None-Match, so an unchanged set
- * costs one 304.
+ * sensor. A hub without the feed (404) is followed over TAXII 2.1 instead
+ * (any TAXII 2.1 server will do): discovery, the readable collections, and
+ * per collection the indicators added after the last X-TAXII-Date-Added-Last
+ * seen there, every interval (taxii_poll.h). A server without TAXII either
+ * (404) is polled: GET /api/v1/indicators every interval with
+ * If-None-Match, so an unchanged set costs one 304.
  *
  * While the hub cannot be reached, refuses the token, or sends a malformed
  * answer, the sensor keeps detecting with the last good set it had, says
@@ -22,13 +25,29 @@
 
 struct yg_hub_feed;
 
+/* How the sensor follows the hub. AUTO tries them in this order: CHANGES,
+ * then (404, or a feed that makes no progress) TAXII, then (no TAXII) POLL.
+ * The others keep to one mode and retry it. */
+enum yg_hub_feed_mode {
+	YG_HUB_FEED_AUTO,
+	YG_HUB_FEED_CHANGES,
+	YG_HUB_FEED_TAXII,
+	YG_HUB_FEED_POLL,
+};
+
+/* "auto", "changes", "taxii", "poll". */
+const char *yg_hub_feed_mode_name(enum yg_hub_feed_mode m);
+/* Parses one of those names; -EINVAL otherwise. */
+int yg_hub_feed_mode_parse(const char *s, enum yg_hub_feed_mode *ret);
+
 struct yg_hub_feed_config {
 	const char *url;        /* https://host:port (or http:// on loopback) */
 	const char *token;      /* bearer token; never logged */
 	const char *ca_file;    /* CA bundle for the hub's certificate; NULL = system */
 	unsigned interval_ms;   /* between polls, and between retries; 0 = 1000 */
 	unsigned wait_s;        /* change-feed long-poll wait, 1..30; 0 = 25 */
-	bool no_changes;        /* do not try the change feed (poll only) */
+	bool no_changes;        /* do not try the change feed (same as mode POLL) */
+	enum yg_hub_feed_mode mode;
 	struct yg_intel_live *live;
 	/* Status changes (reachable, refused, new set); called from the feed
 	 * thread; may be NULL. */
@@ -41,8 +60,11 @@ struct yg_hub_feed_stats {
 	uint64_t changes;      /* upserts and removes applied from the feed */
 	uint64_t resets;       /* full states taken from the feed */
 	uint64_t malformed;    /* feed answers refused as malformed */
-	uint64_t indicators;   /* in the map (change-feed mode) */
+	uint64_t indicators;   /* in the map (change-feed and TAXII modes) */
+	uint64_t taxii_polls;       /* TAXII rounds over every collection */
+	uint64_t taxii_incremental; /* of those, rounds with added_after that brought objects */
 	bool change_feed;      /* following the change feed (else polling) */
+	enum yg_hub_feed_mode mode; /* the mode in use at stop (never AUTO) */
 };
 
 /* Starts the feed thread (it polls once at once). Strings are copied.

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/deadline.h"
 #include "common/hash.h"
 
 #define ID_MAX        128
@@ -233,14 +234,7 @@ uint64_t yg_sighting_agg_dropped(struct yg_sighting_agg *a)
 
 bool yg_sighting_agg_wait(struct yg_sighting_agg *a, unsigned timeout_ms)
 {
-	struct timespec until;
-	clock_gettime(CLOCK_REALTIME, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
+	struct timespec until = yg_deadline_ms(timeout_ms);
 	pthread_mutex_lock(&a->lock);
 	while (!a->woken && a->n < a->cfg.batch &&
 	       pthread_cond_timedwait(&a->cond, &a->lock, &until) == 0)

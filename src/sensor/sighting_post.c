@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/curlbody.h"
 #include "sensor/hostkey.h"
 #include "sensor/spool.h"
 
@@ -42,30 +43,6 @@ struct yg_sightings {
 	bool skew_said;
 	CURL *curl;
 };
-
-struct body {
-	char *p;
-	size_t len;
-	bool too_big;
-};
-
-static size_t on_data(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-	struct body *b = ud;
-	size_t n = size * nmemb;
-	if (b->len + n > ANSWER_MAX) {
-		b->too_big = true;
-		return 0;
-	}
-	char *q = realloc(b->p, b->len + n + 1);
-	if (!q)
-		return 0;
-	b->p = q;
-	memcpy(b->p + b->len, ptr, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-	return n;
-}
 
 /* The hub's Date header: how far our clock is from the hub's. */
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
@@ -116,7 +93,7 @@ static uint64_t now_us(void)
 
 /* One request; returns the HTTP status, or -1 for a transport error. */
 static long request(struct yg_sightings *s, const char *path, const char *post, size_t post_len,
-                    struct body *b, char *err, size_t errlen)
+                    struct yg_curlbody *b, char *err, size_t errlen)
 {
 	char url[4200], ebuf[CURL_ERROR_SIZE] = "";
 	snprintf(url, sizeof url, "%s%s", s->url, path);
@@ -127,7 +104,7 @@ static long request(struct yg_sightings *s, const char *path, const char *post, 
 		h = curl_slist_append(h, "Content-Type: application/json");
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, yg_curlbody_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
 	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
@@ -154,7 +131,7 @@ static long request(struct yg_sightings *s, const char *path, const char *post, 
 
 static void fetch_identity(struct yg_sightings *s)
 {
-	struct body b = {0};
+	struct yg_curlbody b = {.limit = ANSWER_MAX};
 	char err[CURL_ERROR_SIZE];
 	long st = request(s, "/api/v1/whoami", NULL, 0, &b, err, sizeof err);
 	if (st == 200 && b.p) {
@@ -164,7 +141,7 @@ static void fetch_identity(struct yg_sightings *s)
 			snprintf(s->identity, sizeof s->identity, "%s", id);
 		json_decref(j);
 	}
-	free(b.p);
+	yg_curlbody_release(&b);
 }
 
 int yg_sightings_parse_answer(const char *body, size_t len, uint64_t *ret_accepted,
@@ -251,7 +228,7 @@ static bool deliver(struct yg_sightings *s)
 			return false;
 		if (!s->identity[0])
 			fetch_identity(s);
-		struct body b = {0};
+		struct yg_curlbody b = {.limit = ANSWER_MAX};
 		char err[CURL_ERROR_SIZE + 64] = "", msg[CURL_ERROR_SIZE + 200];
 		long st = request(s, "/api/v1/sightings", data, len, &b, err, sizeof err);
 		bool ok = false, drop = false;
@@ -308,7 +285,7 @@ static bool deliver(struct yg_sightings *s)
 				set_state(s, ST_DOWN, msg);
 			}
 		}
-		free(b.p);
+		yg_curlbody_release(&b);
 		free(data);
 		if (ok || drop)
 			yg_spool_remove(s->spool, h);

@@ -129,7 +129,7 @@ void yg_stats_event_write(struct yg_eve *eve, uint64_t ts_us, const struct yg_en
 		const struct yg_hub_feed_stats *h = x->hub;
 		yg_jsonw_key(j, "hub");
 		yg_jsonw_obj_open(j);
-		yg_jsonw_kv_str(j, "mode", h->change_feed ? "changes" : "poll");
+		yg_jsonw_kv_str(j, "mode", yg_hub_feed_mode_name(h->mode));
 		yg_jsonw_kv_u64(j, "requests", h->polls);
 		yg_jsonw_kv_u64(j, "updates", h->updates);
 		yg_jsonw_kv_u64(j, "not_modified", h->not_modified);
@@ -138,6 +138,8 @@ void yg_stats_event_write(struct yg_eve *eve, uint64_t ts_us, const struct yg_en
 		yg_jsonw_kv_u64(j, "resets", h->resets);
 		yg_jsonw_kv_u64(j, "malformed", h->malformed);
 		yg_jsonw_kv_u64(j, "indicators", h->indicators);
+		yg_jsonw_kv_u64(j, "taxii_polls", h->taxii_polls);
+		yg_jsonw_kv_u64(j, "taxii_incremental", h->taxii_incremental);
 		yg_jsonw_obj_close(j);
 	}
 

@@ -63,6 +63,33 @@ int64_t yg_sq_now_us(void);
 /* Runs a statement without results that takes no parameters. */
 int yg_sq_exec(struct yg_sqlite *s, const char *sql);
 
+/* One-off statements: every value goes in as a bound parameter. */
+int yg_sq_prep(struct yg_sqlite *s, const char *sql, sqlite3_stmt **ret);
+
+/* Steps stmt once (a result row counts as success) and finalizes it. */
+int yg_sq_done(sqlite3_stmt *stmt);
+
+/* yg_sq_done, then -ENOENT when the statement changed no row. */
+int yg_sq_done_one(struct yg_sqlite *s, sqlite3_stmt *stmt);
+
+/* Prepares sql, binds ?1..?n to the integers v[0..n-1], steps it once and
+ * finalizes it (as yg_sq_done). */
+int yg_sq_run_ints(struct yg_sqlite *s, const char *sql, const int64_t *v, size_t n);
+
+/* Binds ?1 to key (borrowed until the statement is done) when not NULL,
+ * else to id: the lookups by public id or by row id. */
+void yg_sq_bind_key(sqlite3_stmt *stmt, const char *key, int64_t id);
+
+/* Steps stmt to its first row: 0 with the row's columns readable, -ENOENT
+ * when there is none, else the error. Does not finalize or reset. */
+int yg_sq_row(sqlite3_stmt *stmt);
+
+/* Ends the listing loop
+ *   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) { r = fn(..); if (r <= 0) break; }
+ * by finalizing stmt: returns the step's error, else the callback's
+ * negative answer, else 0 (a callback's 0 only stops the walk). */
+int yg_sq_rows_end(sqlite3_stmt *stmt, int rc, int r);
+
 /* The object-side ops (sqlite_objects.c), filled into the ops table. */
 int yg_sq_collection_add(struct yg_store *st, const char *uuid, const char *title,
 			 const char *description, unsigned can_read, unsigned can_write,

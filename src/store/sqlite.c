@@ -185,36 +185,71 @@ int yg_sq_exec(struct yg_sqlite *s, const char *sql)
 	return yg_sq_err(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
 }
 
-/* Prepares a one-off statement. */
-static int prep(struct yg_sqlite *s, const char *sql, sqlite3_stmt **ret)
+int yg_sq_prep(struct yg_sqlite *s, const char *sql, sqlite3_stmt **ret)
 {
 	return yg_sq_err(sqlite3_prepare_v2(s->db, sql, -1, ret, NULL));
 }
 
-/* Steps a statement that returns no rows, then finalizes it. */
-static int run_once(sqlite3_stmt *stmt)
+int yg_sq_done(sqlite3_stmt *stmt)
 {
 	int rc = sqlite3_step(stmt);
-	int r = rc == SQLITE_DONE ? 0 : yg_sq_err(rc);
-	if (rc == SQLITE_ROW)
-		r = 0;
+	int r = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : yg_sq_err(rc);
 	sqlite3_finalize(stmt);
 	return r;
+}
+
+int yg_sq_done_one(struct yg_sqlite *s, sqlite3_stmt *stmt)
+{
+	int r = yg_sq_done(stmt);
+	if (r == 0 && sqlite3_changes(s->db) == 0)
+		r = -ENOENT;
+	return r;
+}
+
+int yg_sq_run_ints(struct yg_sqlite *s, const char *sql, const int64_t *v, size_t n)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = yg_sq_prep(s, sql, &stmt);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < n; i++)
+		sqlite3_bind_int64(stmt, (int)i + 1, v[i]);
+	return yg_sq_done(stmt);
+}
+
+void yg_sq_bind_key(sqlite3_stmt *stmt, const char *key, int64_t id)
+{
+	if (key)
+		sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_int64(stmt, 1, id);
+}
+
+int yg_sq_row(sqlite3_stmt *stmt)
+{
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
+}
+
+int yg_sq_rows_end(sqlite3_stmt *stmt, int rc, int r)
+{
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		r = yg_sq_err(rc);
+	sqlite3_finalize(stmt);
+	return r < 0 ? r : 0;
 }
 
 static int read_version(struct yg_sqlite *s, int *ret)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(s, "SELECT version FROM schema_version", &stmt);
+	int r = yg_sq_prep(s, "SELECT version FROM schema_version", &stmt);
 	if (r < 0)
 		return r;
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	r = yg_sq_row(stmt);
+	if (r == 0)
 		*ret = sqlite3_column_int(stmt, 0);
-		r = 0;
-	} else {
-		r = rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
-	}
 	sqlite3_finalize(stmt);
 	return r;
 }
@@ -247,11 +282,11 @@ static int migrate(struct yg_sqlite *s)
 			goto out;
 	}
 	sqlite3_stmt *stmt = NULL;
-	r = prep(s, "UPDATE schema_version SET version = ?1", &stmt);
+	r = yg_sq_prep(s, "UPDATE schema_version SET version = ?1", &stmt);
 	if (r < 0)
 		goto out;
 	sqlite3_bind_int(stmt, 1, YG_STORE_SCHEMA_VERSION);
-	r = run_once(stmt);
+	r = yg_sq_done(stmt);
 out:
 	if (r < 0)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -318,7 +353,7 @@ static int sq_tx_rollback(struct yg_store *st)
 static int sq_setting_get(struct yg_store *st, const char *key, char **ret)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st), "SELECT value FROM settings WHERE key = ?1", &stmt);
+	int r = yg_sq_prep(yg_sq(st), "SELECT value FROM settings WHERE key = ?1", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
@@ -342,15 +377,15 @@ static int sq_setting_get(struct yg_store *st, const char *key, char **ret)
 static int sq_setting_set(struct yg_store *st, const char *key, const char *value)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st),
-		     "INSERT INTO settings(key, value) VALUES (?1, ?2)"
-		     " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-		     &stmt);
+	int r = yg_sq_prep(yg_sq(st),
+	                   "INSERT INTO settings(key, value) VALUES (?1, ?2)"
+	                   " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+	                   &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, value, -1, SQLITE_STATIC);
-	return run_once(stmt);
+	return yg_sq_done(stmt);
 }
 
 static bool name_ok(const char *s, size_t max)
@@ -367,10 +402,11 @@ static int sq_org_add(struct yg_store *st, const char *name, const char *sector,
 	    !name_ok(identity_id, 63) || (country && strlen(country) > 2))
 		return -EINVAL;
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(s,
-		     "INSERT INTO organizations(name, sector, country, identity_id, created_us)"
-		     " VALUES (?1, ?2, ?3, ?4, ?5)",
-		     &stmt);
+	int r =
+	    yg_sq_prep(s,
+	               "INSERT INTO organizations(name, sector, country, identity_id, created_us)"
+	               " VALUES (?1, ?2, ?3, ?4, ?5)",
+	               &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
@@ -378,7 +414,7 @@ static int sq_org_add(struct yg_store *st, const char *name, const char *sector,
 	sqlite3_bind_text(stmt, 3, country ? country : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 4, identity_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 5, yg_sq_now_us());
-	r = run_once(stmt);
+	r = yg_sq_done(stmt);
 	if (r == 0 && ret_id)
 		*ret_id = sqlite3_last_insert_rowid(s->db);
 	return r;
@@ -399,20 +435,18 @@ static void org_from_row(sqlite3_stmt *stmt, struct yg_org *o)
 /* Steps stmt once for a single org row; does not finalize. */
 static int one_org(sqlite3_stmt *stmt, struct yg_org *ret)
 {
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	int r = yg_sq_row(stmt);
+	if (r == 0)
 		org_from_row(stmt, ret);
-		return 0;
-	}
-	return rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
+	return r;
 }
 
 static int sq_org_find(struct yg_store *st, const char *key, struct yg_org *ret)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st),
-		     "SELECT " ORG_COLS " FROM organizations WHERE name = ?1 OR identity_id = ?1",
-		     &stmt);
+	int r = yg_sq_prep(
+	    yg_sq(st), "SELECT " ORG_COLS " FROM organizations WHERE name = ?1 OR identity_id = ?1",
+	    &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
@@ -437,7 +471,8 @@ static int sq_org_get(struct yg_store *st, int64_t id, struct yg_org *ret)
 static int sq_org_list(struct yg_store *st, int (*fn)(void *ud, const struct yg_org *o), void *ud)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st), "SELECT " ORG_COLS " FROM organizations ORDER BY name", &stmt);
+	int r =
+	    yg_sq_prep(yg_sq(st), "SELECT " ORG_COLS " FROM organizations ORDER BY name", &stmt);
 	if (r < 0)
 		return r;
 	int rc;
@@ -448,12 +483,7 @@ static int sq_org_list(struct yg_store *st, int (*fn)(void *ud, const struct yg_
 		if (r <= 0)
 			break;
 	}
-	if (rc != SQLITE_ROW)
-		r = yg_sq_err(rc);
-	else if (r > 0)
-		r = 0;
-	sqlite3_finalize(stmt);
-	return r < 0 ? r : 0;
+	return yg_sq_rows_end(stmt, rc, r);
 }
 
 #define TOKEN_COLS "id, public_id, org_id, role, revoked_us IS NOT NULL, created_us"
@@ -481,10 +511,10 @@ static int sq_token_add(struct yg_store *st, const uint8_t hash[YG_TOKEN_HASH_LE
 	if (!role_valid(role) || !name_ok(public_id, YG_TOKEN_PUBID_LEN))
 		return -EINVAL;
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(s,
-		     "INSERT INTO tokens(hash, public_id, org_id, role, created_us)"
-		     " VALUES (?1, ?2, ?3, ?4, ?5)",
-		     &stmt);
+	int r = yg_sq_prep(s,
+	                   "INSERT INTO tokens(hash, public_id, org_id, role, created_us)"
+	                   " VALUES (?1, ?2, ?3, ?4, ?5)",
+	                   &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_blob(stmt, 1, hash, YG_TOKEN_HASH_LEN, SQLITE_STATIC);
@@ -492,7 +522,7 @@ static int sq_token_add(struct yg_store *st, const uint8_t hash[YG_TOKEN_HASH_LE
 	sqlite3_bind_int64(stmt, 3, org_id);
 	sqlite3_bind_int(stmt, 4, (int)role);
 	sqlite3_bind_int64(stmt, 5, yg_sq_now_us());
-	r = run_once(stmt);
+	r = yg_sq_done(stmt);
 	if (r == 0 && ret_id)
 		*ret_id = sqlite3_last_insert_rowid(s->db);
 	return r;
@@ -525,7 +555,7 @@ static int sq_token_revoke(struct yg_store *st, const uint8_t *hash, const char 
 	sqlite3_stmt *stmt = NULL;
 	int r;
 	if (hash) {
-		r = prep(s, "SELECT " TOKEN_COLS " FROM tokens WHERE hash = ?1", &stmt);
+		r = yg_sq_prep(s, "SELECT " TOKEN_COLS " FROM tokens WHERE hash = ?1", &stmt);
 		if (r < 0)
 			return r;
 		sqlite3_bind_blob(stmt, 1, hash, YG_TOKEN_HASH_LEN, SQLITE_STATIC);
@@ -533,10 +563,10 @@ static int sq_token_revoke(struct yg_store *st, const uint8_t *hash, const char 
 		if (!name_ok(id_prefix, YG_TOKEN_PUBID_LEN))
 			return -EINVAL;
 		/* substr() rather than LIKE: the prefix is data, never a pattern. */
-		r = prep(s,
-			 "SELECT " TOKEN_COLS " FROM tokens"
-			 " WHERE substr(public_id, 1, length(?1)) = ?1 LIMIT 2",
-			 &stmt);
+		r = yg_sq_prep(s,
+		               "SELECT " TOKEN_COLS " FROM tokens"
+		               " WHERE substr(public_id, 1, length(?1)) = ?1 LIMIT 2",
+		               &stmt);
 		if (r < 0)
 			return r;
 		sqlite3_bind_text(stmt, 1, id_prefix, -1, SQLITE_STATIC);
@@ -555,12 +585,13 @@ static int sq_token_revoke(struct yg_store *st, const uint8_t *hash, const char 
 	}
 	sqlite3_finalize(stmt);
 	stmt = NULL;
-	r = prep(s, "UPDATE tokens SET revoked_us = ?2 WHERE id = ?1 AND revoked_us IS NULL", &stmt);
+	r = yg_sq_prep(s, "UPDATE tokens SET revoked_us = ?2 WHERE id = ?1 AND revoked_us IS NULL",
+	               &stmt);
 	if (r < 0)
 		goto out;
 	sqlite3_bind_int64(stmt, 1, t.id);
 	sqlite3_bind_int64(stmt, 2, yg_sq_now_us());
-	r = run_once(stmt);
+	r = yg_sq_done(stmt);
 	stmt = NULL;
 	if (r == 0) {
 		t.revoked = true;
@@ -576,7 +607,7 @@ static int sq_token_list(struct yg_store *st, int (*fn)(void *ud, const struct y
 			 void *ud)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st), "SELECT " TOKEN_COLS " FROM tokens ORDER BY id", &stmt);
+	int r = yg_sq_prep(yg_sq(st), "SELECT " TOKEN_COLS " FROM tokens ORDER BY id", &stmt);
 	if (r < 0)
 		return r;
 	int rc;
@@ -587,10 +618,7 @@ static int sq_token_list(struct yg_store *st, int (*fn)(void *ud, const struct y
 		if (r <= 0)
 			break;
 	}
-	if (rc != SQLITE_ROW)
-		r = yg_sq_err(rc);
-	sqlite3_finalize(stmt);
-	return r < 0 ? r : 0;
+	return yg_sq_rows_end(stmt, rc, r);
 }
 
 static int sq_group_add(struct yg_store *st, const char *name, int64_t owner_org,
@@ -604,26 +632,28 @@ static int sq_group_add(struct yg_store *st, const char *name, int64_t owner_org
 	if (r < 0)
 		return r;
 	sqlite3_stmt *stmt = NULL;
-	r = prep(s, "INSERT INTO sharing_groups(name, owner_org, created_us) VALUES (?1, ?2, ?3)",
-		 &stmt);
+	r = yg_sq_prep(
+	    s, "INSERT INTO sharing_groups(name, owner_org, created_us) VALUES (?1, ?2, ?3)",
+	    &stmt);
 	if (r < 0)
 		goto out;
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, owner_org);
 	sqlite3_bind_int64(stmt, 3, yg_sq_now_us());
-	r = run_once(stmt);
+	r = yg_sq_done(stmt);
 	if (r < 0)
 		goto out;
 	int64_t gid = sqlite3_last_insert_rowid(s->db);
 	/* The owner is always a member: it shares with the group it made. */
 	for (size_t i = 0; i <= n_members; i++) {
-		r = prep(s, "INSERT OR IGNORE INTO group_members(group_id, org_id) VALUES (?1, ?2)",
-			 &stmt);
+		r = yg_sq_prep(
+		    s, "INSERT OR IGNORE INTO group_members(group_id, org_id) VALUES (?1, ?2)",
+		    &stmt);
 		if (r < 0)
 			goto out;
 		sqlite3_bind_int64(stmt, 1, gid);
 		sqlite3_bind_int64(stmt, 2, i < n_members ? members[i] : owner_org);
-		r = run_once(stmt);
+		r = yg_sq_done(stmt);
 		if (r < 0)
 			goto out;
 	}
@@ -642,8 +672,8 @@ out:
 static int sq_group_find(struct yg_store *st, const char *name, struct yg_group *ret)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st), "SELECT id, name, owner_org FROM sharing_groups WHERE name = ?1",
-		     &stmt);
+	int r = yg_sq_prep(yg_sq(st),
+	                   "SELECT id, name, owner_org FROM sharing_groups WHERE name = ?1", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
@@ -663,8 +693,8 @@ static int sq_group_find(struct yg_store *st, const char *name, struct yg_group 
 static int sq_group_has_member(struct yg_store *st, int64_t group_id, int64_t org_id, bool *ret)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st), "SELECT 1 FROM group_members WHERE group_id = ?1 AND org_id = ?2",
-		     &stmt);
+	int r = yg_sq_prep(
+	    yg_sq(st), "SELECT 1 FROM group_members WHERE group_id = ?1 AND org_id = ?2", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, group_id);
@@ -684,10 +714,10 @@ static int sq_audit(struct yg_store *st, int64_t org_id, const char *actor, cons
 		    const char *detail)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st),
-		     "INSERT INTO audit_log(time_us, org_id, actor, action, detail)"
-		     " VALUES (?1, ?2, ?3, ?4, ?5)",
-		     &stmt);
+	int r = yg_sq_prep(yg_sq(st),
+	                   "INSERT INTO audit_log(time_us, org_id, actor, action, detail)"
+	                   " VALUES (?1, ?2, ?3, ?4, ?5)",
+	                   &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, yg_sq_now_us());
@@ -698,13 +728,13 @@ static int sq_audit(struct yg_store *st, int64_t org_id, const char *actor, cons
 	sqlite3_bind_text(stmt, 3, actor ? actor : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 4, action ? action : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 5, detail ? detail : "", -1, SQLITE_STATIC);
-	return run_once(stmt);
+	return yg_sq_done(stmt);
 }
 
 static int count_rows(struct yg_store *st, const char *sql, int64_t *ret)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st), sql, &stmt);
+	int r = yg_sq_prep(yg_sq(st), sql, &stmt);
 	if (r < 0)
 		return r;
 	int rc = sqlite3_step(stmt);

@@ -13,19 +13,6 @@
 #include "store/sqlite-int.h"
 #include "store/store_mail.h"
 
-static int prep(struct yg_sqlite *s, const char *sql, sqlite3_stmt **ret)
-{
-	return yg_sq_err(sqlite3_prepare_v2(s->db, sql, -1, ret, NULL));
-}
-
-static int done(sqlite3_stmt *stmt)
-{
-	int rc = sqlite3_step(stmt);
-	int r = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : yg_sq_err(rc);
-	sqlite3_finalize(stmt);
-	return r;
-}
-
 static char *col_dup(sqlite3_stmt *stmt, int col)
 {
 	const unsigned char *t = sqlite3_column_text(stmt, col);
@@ -65,15 +52,13 @@ static bool domain_ok(const char *d)
 static int count1(struct yg_sqlite *s, const char *sql, int64_t a, int64_t *ret)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(s, sql, &stmt);
+	int r = yg_sq_prep(s, sql, &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, a);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
+	r = yg_sq_row(stmt);
+	if (r == 0)
 		*ret = sqlite3_column_int64(stmt, 0);
-	else
-		r = rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
 	sqlite3_finalize(stmt);
 	return r;
 }
@@ -90,27 +75,25 @@ static int org_domain_add(struct yg_store *st, int64_t org, const char *domain)
 	if (n >= YG_STORE_ORG_DOMAINS_MAX)
 		return -E2BIG;
 	sqlite3_stmt *stmt = NULL;
-	r = prep(s, "INSERT OR IGNORE INTO org_domains(org_id, domain) VALUES (?1, ?2)", &stmt);
+	r = yg_sq_prep(s, "INSERT OR IGNORE INTO org_domains(org_id, domain) VALUES (?1, ?2)",
+	               &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, org);
 	sqlite3_bind_text(stmt, 2, domain, -1, SQLITE_STATIC);
-	return done(stmt);
+	return yg_sq_done(stmt);
 }
 
 static int org_domain_del(struct yg_store *st, int64_t org, const char *domain)
 {
 	struct yg_sqlite *s = yg_sq(st);
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(s, "DELETE FROM org_domains WHERE org_id = ?1 AND domain = ?2", &stmt);
+	int r = yg_sq_prep(s, "DELETE FROM org_domains WHERE org_id = ?1 AND domain = ?2", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, org);
 	sqlite3_bind_text(stmt, 2, domain ? domain : "", -1, SQLITE_STATIC);
-	r = done(stmt);
-	if (r == 0 && sqlite3_changes(s->db) == 0)
-		r = -ENOENT;
-	return r;
+	return yg_sq_done_one(s, stmt);
 }
 
 /* Runs a query whose rows are one text column, calling fn per row. */
@@ -123,18 +106,15 @@ static int text_rows(sqlite3_stmt *stmt, int (*fn)(void *ud, const char *t), voi
 		if (r <= 0)
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = yg_sq_err(rc);
-	sqlite3_finalize(stmt);
-	return r < 0 ? r : 0;
+	return yg_sq_rows_end(stmt, rc, r);
 }
 
 static int org_domains(struct yg_store *st, int64_t org, int (*fn)(void *ud, const char *domain),
 		       void *ud)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st), "SELECT domain FROM org_domains WHERE org_id = ?1 ORDER BY domain",
-		     &stmt);
+	int r = yg_sq_prep(
+	    yg_sq(st), "SELECT domain FROM org_domains WHERE org_id = ?1 ORDER BY domain", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, org);
@@ -143,16 +123,11 @@ static int org_domains(struct yg_store *st, int64_t org, int (*fn)(void *ud, con
 
 static int org_naming_set(struct yg_store *st, int64_t org, bool allow)
 {
-	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st),
-		     "INSERT INTO org_mail_prefs(org_id, allow_naming) VALUES (?1, ?2)"
-		     " ON CONFLICT(org_id) DO UPDATE SET allow_naming = excluded.allow_naming",
-		     &stmt);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(stmt, 1, org);
-	sqlite3_bind_int(stmt, 2, allow);
-	return done(stmt);
+	return yg_sq_run_ints(
+	    yg_sq(st),
+	    "INSERT INTO org_mail_prefs(org_id, allow_naming) VALUES (?1, ?2)"
+	    " ON CONFLICT(org_id) DO UPDATE SET allow_naming = excluded.allow_naming",
+	    (int64_t[]){org, allow}, 2);
 }
 
 static int org_naming_get(struct yg_store *st, int64_t org, bool *ret)
@@ -181,32 +156,29 @@ static int pii_add(struct yg_store *st, const char *pattern)
 	if (n >= YG_STORE_PII_MAX)
 		return -E2BIG;
 	sqlite3_stmt *stmt = NULL;
-	r = prep(s, "INSERT INTO pii_patterns(pattern, created_us) VALUES (?1, ?2)", &stmt);
+	r = yg_sq_prep(s, "INSERT INTO pii_patterns(pattern, created_us) VALUES (?1, ?2)", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, pattern, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, yg_sq_now_us());
-	return done(stmt);
+	return yg_sq_done(stmt);
 }
 
 static int pii_del(struct yg_store *st, const char *pattern)
 {
 	struct yg_sqlite *s = yg_sq(st);
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(s, "DELETE FROM pii_patterns WHERE pattern = ?1", &stmt);
+	int r = yg_sq_prep(s, "DELETE FROM pii_patterns WHERE pattern = ?1", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, pattern ? pattern : "", -1, SQLITE_STATIC);
-	r = done(stmt);
-	if (r == 0 && sqlite3_changes(s->db) == 0)
-		r = -ENOENT;
-	return r;
+	return yg_sq_done_one(s, stmt);
 }
 
 static int pii_list(struct yg_store *st, int (*fn)(void *ud, const char *pattern), void *ud)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st), "SELECT pattern FROM pii_patterns ORDER BY id", &stmt);
+	int r = yg_sq_prep(yg_sq(st), "SELECT pattern FROM pii_patterns ORDER BY id", &stmt);
 	return r < 0 ? r : text_rows(stmt, fn, ud);
 }
 
@@ -218,10 +190,10 @@ static int sub_put(struct yg_store *st, const struct yg_mail_sub *m, const uint8
 	    blob_len > (size_t)INT32_MAX)
 		return -EINVAL;
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(s,
-		     "INSERT INTO mail_submissions(uuid, org_id, tlp, created_us, report,"
-		     " indicators, original) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-		     &stmt);
+	int r = yg_sq_prep(s,
+	                   "INSERT INTO mail_submissions(uuid, org_id, tlp, created_us, report,"
+	                   " indicators, original) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	                   &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, m->uuid, -1, SQLITE_STATIC);
@@ -231,7 +203,7 @@ static int sub_put(struct yg_store *st, const struct yg_mail_sub *m, const uint8
 	sqlite3_bind_text(stmt, 5, m->report, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 6, m->indicators, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(stmt, 7, blob, (int)blob_len, SQLITE_STATIC);
-	r = done(stmt);
+	r = yg_sq_done(stmt);
 	if (r == 0 && ret_id)
 		*ret_id = sqlite3_last_insert_rowid(s->db);
 	return r;
@@ -252,20 +224,17 @@ static void sub_from_row(sqlite3_stmt *stmt, struct yg_mail_sub *m)
 static int sub_get(struct yg_store *st, const char *uuid, int64_t id, struct yg_mail_sub *ret)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st),
-		     uuid ? "SELECT " SUB_COLS ", report, indicators FROM mail_submissions"
-			    " WHERE uuid = ?1"
-			  : "SELECT " SUB_COLS ", report, indicators FROM mail_submissions"
-			    " WHERE id = ?1",
-		     &stmt);
+	int r = yg_sq_prep(yg_sq(st),
+	                   uuid ? "SELECT " SUB_COLS ", report, indicators FROM mail_submissions"
+	                          " WHERE uuid = ?1"
+	                        : "SELECT " SUB_COLS ", report, indicators FROM mail_submissions"
+	                          " WHERE id = ?1",
+	                   &stmt);
 	if (r < 0)
 		return r;
-	if (uuid)
-		sqlite3_bind_text(stmt, 1, uuid, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_int64(stmt, 1, id);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	yg_sq_bind_key(stmt, uuid, id);
+	r = yg_sq_row(stmt);
+	if (r == 0) {
 		struct yg_mail_sub m = {0};
 		sub_from_row(stmt, &m);
 		m.report = col_dup(stmt, 6);
@@ -276,8 +245,6 @@ static int sub_get(struct yg_store *st, const char *uuid, int64_t id, struct yg_
 		} else {
 			*ret = m;
 		}
-	} else {
-		r = rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
 	}
 	sqlite3_finalize(stmt);
 	return r;
@@ -286,12 +253,12 @@ static int sub_get(struct yg_store *st, const char *uuid, int64_t id, struct yg_
 static int sub_blob(struct yg_store *st, int64_t id, uint8_t **ret, size_t *ret_len)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st), "SELECT original FROM mail_submissions WHERE id = ?1", &stmt);
+	int r = yg_sq_prep(yg_sq(st), "SELECT original FROM mail_submissions WHERE id = ?1", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, id);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW) {
+	r = yg_sq_row(stmt);
+	if (r == 0) {
 		const void *b = sqlite3_column_blob(stmt, 0);
 		size_t n = (size_t)sqlite3_column_bytes(stmt, 0);
 		uint8_t *p = malloc(n ? n : 1);
@@ -303,8 +270,6 @@ static int sub_blob(struct yg_store *st, int64_t id, uint8_t **ret, size_t *ret_
 			*ret = p;
 			*ret_len = n;
 		}
-	} else {
-		r = rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
 	}
 	sqlite3_finalize(stmt);
 	return r;
@@ -314,9 +279,9 @@ static int sub_list_campaign(struct yg_store *st, int64_t campaign,
 			     int (*fn)(void *ud, const struct yg_mail_sub *s), void *ud)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st),
-		     "SELECT " SUB_COLS " FROM mail_submissions WHERE campaign_id = ?1 ORDER BY id",
-		     &stmt);
+	int r = yg_sq_prep(
+	    yg_sq(st),
+	    "SELECT " SUB_COLS " FROM mail_submissions WHERE campaign_id = ?1 ORDER BY id", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, campaign);
@@ -328,23 +293,20 @@ static int sub_list_campaign(struct yg_store *st, int64_t campaign,
 		if (r <= 0)
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = yg_sq_err(rc);
-	sqlite3_finalize(stmt);
-	return r < 0 ? r : 0;
+	return yg_sq_rows_end(stmt, rc, r);
 }
 
 static int sub_set_campaign(struct yg_store *st, int64_t sub_id, int64_t campaign)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st), "UPDATE mail_submissions SET campaign_id = ?2 WHERE id = ?1",
-		     &stmt);
+	int r = yg_sq_prep(yg_sq(st), "UPDATE mail_submissions SET campaign_id = ?2 WHERE id = ?1",
+	                   &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, sub_id);
 	if (campaign)
 		sqlite3_bind_int64(stmt, 2, campaign);
-	return done(stmt);
+	return yg_sq_done(stmt);
 }
 
 /* 16 bytes of SHA-256 over type and value: collisions are out of reach for
@@ -430,11 +392,12 @@ static int value_subs(struct yg_store *st, int64_t value_id, size_t limit,
 		      int (*fn)(void *ud, int64_t sub_id, int64_t org, int64_t campaign), void *ud)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st),
-		     "SELECT p.submission_id, m.org_id, coalesce(m.campaign_id, 0) FROM corr_postings p"
-		     " JOIN mail_submissions m ON m.id = p.submission_id"
-		     " WHERE p.value_id = ?1 ORDER BY p.submission_id DESC LIMIT ?2",
-		     &stmt);
+	int r = yg_sq_prep(
+	    yg_sq(st),
+	    "SELECT p.submission_id, m.org_id, coalesce(m.campaign_id, 0) FROM corr_postings p"
+	    " JOIN mail_submissions m ON m.id = p.submission_id"
+	    " WHERE p.value_id = ?1 ORDER BY p.submission_id DESC LIMIT ?2",
+	    &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, value_id);
@@ -446,10 +409,7 @@ static int value_subs(struct yg_store *st, int64_t value_id, size_t limit,
 		if (r <= 0)
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = yg_sq_err(rc);
-	sqlite3_finalize(stmt);
-	return r < 0 ? r : 0;
+	return yg_sq_rows_end(stmt, rc, r);
 }
 
 static int ssdeep_grams_add(struct yg_store *st, int64_t value_id, const int64_t *grams, size_t n)
@@ -491,7 +451,7 @@ static int ssdeep_candidates(struct yg_store *st, const int64_t *grams, size_t n
 		o += (size_t)snprintf(sql + o, sizeof sql - o, i ? ",?%zu" : "?%zu", i + 1);
 	snprintf(sql + o, sizeof sql - o, ") LIMIT ?%zu)", n + 1);
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st), sql, &stmt);
+	int r = yg_sq_prep(yg_sq(st), sql, &stmt);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)
@@ -504,10 +464,7 @@ static int ssdeep_candidates(struct yg_store *st, const int64_t *grams, size_t n
 		if (r <= 0)
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = yg_sq_err(rc);
-	sqlite3_finalize(stmt);
-	return r < 0 ? r : 0;
+	return yg_sq_rows_end(stmt, rc, r);
 }
 
 static int value_rows(sqlite3_stmt *stmt, int (*fn)(void *ud, const struct yg_corr_value_row *v),
@@ -527,10 +484,7 @@ static int value_rows(sqlite3_stmt *stmt, int (*fn)(void *ud, const struct yg_co
 		if (r <= 0)
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = yg_sq_err(rc);
-	sqlite3_finalize(stmt);
-	return r < 0 ? r : 0;
+	return yg_sq_rows_end(stmt, rc, r);
 }
 
 static int campaign_values(struct yg_store *st, int64_t campaign, int64_t min_subs,
@@ -538,14 +492,15 @@ static int campaign_values(struct yg_store *st, int64_t campaign, int64_t min_su
 			   int (*fn)(void *ud, const struct yg_corr_value_row *v), void *ud)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st),
-		     "SELECT v.id, v.type, v.value, v.warning, count(*) FROM mail_submissions m"
-		     " JOIN corr_postings p ON p.submission_id = m.id"
-		     " JOIN corr_values v ON v.id = p.value_id"
-		     " WHERE m.campaign_id = ?1 GROUP BY v.id HAVING count(*) >= ?2"
-		     " AND (?4 OR max(m.org_id = ?3 OR m.tlp <= 1))"
-		     " ORDER BY v.type, v.value LIMIT 1000",
-		     &stmt);
+	int r =
+	    yg_sq_prep(yg_sq(st),
+	               "SELECT v.id, v.type, v.value, v.warning, count(*) FROM mail_submissions m"
+	               " JOIN corr_postings p ON p.submission_id = m.id"
+	               " JOIN corr_values v ON v.id = p.value_id"
+	               " WHERE m.campaign_id = ?1 GROUP BY v.id HAVING count(*) >= ?2"
+	               " AND (?4 OR max(m.org_id = ?3 OR m.tlp <= 1))"
+	               " ORDER BY v.type, v.value LIMIT 1000",
+	               &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, campaign);
@@ -575,13 +530,14 @@ static int campaign_new(struct yg_store *st, const char *stix_id, int64_t *ret_i
 	if (!stix_id || strlen(stix_id) >= 64)
 		return -EINVAL;
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(s, "INSERT INTO campaigns(stix_id, created_us, modified_us) VALUES (?1, ?2, ?2)",
-		     &stmt);
+	int r = yg_sq_prep(
+	    s, "INSERT INTO campaigns(stix_id, created_us, modified_us) VALUES (?1, ?2, ?2)",
+	    &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, stix_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, yg_sq_now_us());
-	r = done(stmt);
+	r = yg_sq_done(stmt);
 	if (r == 0)
 		*ret_id = sqlite3_last_insert_rowid(s->db);
 	return r;
@@ -590,32 +546,18 @@ static int campaign_new(struct yg_store *st, const char *stix_id, int64_t *ret_i
 static int campaign_merge(struct yg_store *st, int64_t into, int64_t from)
 {
 	struct yg_sqlite *s = yg_sq(st);
-	sqlite3_stmt *stmt = NULL;
-	int r = prep(s, "UPDATE mail_submissions SET campaign_id = ?1 WHERE campaign_id = ?2",
-		     &stmt);
+	int r =
+	    yg_sq_run_ints(s, "UPDATE mail_submissions SET campaign_id = ?1 WHERE campaign_id = ?2",
+	                   (int64_t[]){into, from}, 2);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(stmt, 1, into);
-	sqlite3_bind_int64(stmt, 2, from);
-	r = done(stmt);
-	if (r < 0)
-		return r;
-	r = prep(s, "DELETE FROM campaigns WHERE id = ?1", &stmt);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(stmt, 1, from);
-	return done(stmt);
+	return yg_sq_run_ints(s, "DELETE FROM campaigns WHERE id = ?1", &from, 1);
 }
 
 static int campaign_touch(struct yg_store *st, int64_t id)
 {
-	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st), "UPDATE campaigns SET modified_us = ?2 WHERE id = ?1", &stmt);
-	if (r < 0)
-		return r;
-	sqlite3_bind_int64(stmt, 1, id);
-	sqlite3_bind_int64(stmt, 2, yg_sq_now_us());
-	return done(stmt);
+	return yg_sq_run_ints(yg_sq(st), "UPDATE campaigns SET modified_us = ?2 WHERE id = ?1",
+	                      (int64_t[]){id, yg_sq_now_us()}, 2);
 }
 
 static void campaign_from_row(sqlite3_stmt *stmt, struct yg_campaign *c)
@@ -630,23 +572,18 @@ static int campaign_get(struct yg_store *st, const char *stix_id, int64_t id,
 			struct yg_campaign *ret)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st),
-		     stix_id ? "SELECT id, stix_id, created_us, modified_us FROM campaigns"
-			       " WHERE stix_id = ?1"
-			     : "SELECT id, stix_id, created_us, modified_us FROM campaigns"
-			       " WHERE id = ?1",
-		     &stmt);
+	int r = yg_sq_prep(yg_sq(st),
+	                   stix_id ? "SELECT id, stix_id, created_us, modified_us FROM campaigns"
+	                             " WHERE stix_id = ?1"
+	                           : "SELECT id, stix_id, created_us, modified_us FROM campaigns"
+	                             " WHERE id = ?1",
+	                   &stmt);
 	if (r < 0)
 		return r;
-	if (stix_id)
-		sqlite3_bind_text(stmt, 1, stix_id, -1, SQLITE_STATIC);
-	else
-		sqlite3_bind_int64(stmt, 1, id);
-	int rc = sqlite3_step(stmt);
-	if (rc == SQLITE_ROW)
+	yg_sq_bind_key(stmt, stix_id, id);
+	r = yg_sq_row(stmt);
+	if (r == 0)
 		campaign_from_row(stmt, ret);
-	else
-		r = rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
 	sqlite3_finalize(stmt);
 	return r;
 }
@@ -655,12 +592,12 @@ static int campaign_list(struct yg_store *st, int64_t org, enum yg_tlp max_tlp, 
 			 int (*fn)(void *ud, const struct yg_campaign *c), void *ud)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st),
-		     "SELECT c.id, c.stix_id, c.created_us, c.modified_us FROM campaigns c"
-		     " WHERE ?3 OR EXISTS (SELECT 1 FROM mail_submissions m WHERE"
-		     " m.campaign_id = c.id AND (m.org_id = ?1 OR m.tlp <= ?2))"
-		     " ORDER BY c.modified_us DESC, c.id DESC LIMIT 1000",
-		     &stmt);
+	int r = yg_sq_prep(yg_sq(st),
+	                   "SELECT c.id, c.stix_id, c.created_us, c.modified_us FROM campaigns c"
+	                   " WHERE ?3 OR EXISTS (SELECT 1 FROM mail_submissions m WHERE"
+	                   " m.campaign_id = c.id AND (m.org_id = ?1 OR m.tlp <= ?2))"
+	                   " ORDER BY c.modified_us DESC, c.id DESC LIMIT 1000",
+	                   &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, org);
@@ -674,23 +611,21 @@ static int campaign_list(struct yg_store *st, int64_t org, enum yg_tlp max_tlp, 
 		if (r <= 0)
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = yg_sq_err(rc);
-	sqlite3_finalize(stmt);
-	return r < 0 ? r : 0;
+	return yg_sq_rows_end(stmt, rc, r);
 }
 
 static int notify_add(struct yg_store *st, int64_t org, const char *json)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st), "INSERT INTO notifications(org_id, created_us, json) VALUES (?1, ?2, ?3)",
-		     &stmt);
+	int r = yg_sq_prep(
+	    yg_sq(st), "INSERT INTO notifications(org_id, created_us, json) VALUES (?1, ?2, ?3)",
+	    &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, org);
 	sqlite3_bind_int64(stmt, 2, yg_sq_now_us());
 	sqlite3_bind_text(stmt, 3, json, -1, SQLITE_STATIC);
-	return done(stmt);
+	return yg_sq_done(stmt);
 }
 
 static int notify_list(struct yg_store *st, int64_t org, size_t limit,
@@ -698,10 +633,10 @@ static int notify_list(struct yg_store *st, int64_t org, size_t limit,
 		       void *ud)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st),
-		     "SELECT id, created_us, json FROM notifications WHERE org_id = ?1"
-		     " ORDER BY id DESC LIMIT ?2",
-		     &stmt);
+	int r = yg_sq_prep(yg_sq(st),
+	                   "SELECT id, created_us, json FROM notifications WHERE org_id = ?1"
+	                   " ORDER BY id DESC LIMIT ?2",
+	                   &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, org);
@@ -714,10 +649,7 @@ static int notify_list(struct yg_store *st, int64_t org, size_t limit,
 		if (r <= 0)
 			break;
 	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		r = yg_sq_err(rc);
-	sqlite3_finalize(stmt);
-	return r < 0 ? r : 0;
+	return yg_sq_rows_end(stmt, rc, r);
 }
 
 const struct yg_store_mail_ops yg_sq_mail_ops = {

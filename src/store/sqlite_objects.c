@@ -21,11 +21,11 @@ int yg_sq_collection_add(struct yg_store *st, const char *uuid, const char *titl
 	    (description && strlen(description) > YG_STORE_DESC_MAX))
 		return -EINVAL;
 	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_err(sqlite3_prepare_v2(
-		s->db,
-		"INSERT INTO collections(uuid, title, description, can_read, can_write, created_us)"
-		" VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-		-1, &stmt, NULL));
+	int r = yg_sq_prep(
+	    s,
+	    "INSERT INTO collections(uuid, title, description, can_read, can_write, created_us)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, uuid, -1, SQLITE_STATIC);
@@ -80,9 +80,7 @@ int yg_sq_collection_list(struct yg_store *st, int (*fn)(void *ud, const struct 
 			  void *ud)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_err(sqlite3_prepare_v2(yg_sq(st)->db,
-					     "SELECT " COLL_COLS " FROM collections ORDER BY id", -1,
-					     &stmt, NULL));
+	int r = yg_sq_prep(yg_sq(st), "SELECT " COLL_COLS " FROM collections ORDER BY id", &stmt);
 	if (r < 0)
 		return r;
 	int rc;
@@ -93,18 +91,7 @@ int yg_sq_collection_list(struct yg_store *st, int (*fn)(void *ud, const struct 
 		if (r <= 0)
 			break;
 	}
-	if (rc != SQLITE_ROW)
-		r = yg_sq_err(rc);
-	sqlite3_finalize(stmt);
-	return r < 0 ? r : 0;
-}
-
-/* Steps a one-off statement without result rows and finalizes it. */
-static int step_once(sqlite3_stmt *stmt)
-{
-	int rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_DONE ? 0 : yg_sq_err(rc);
+	return yg_sq_rows_end(stmt, rc, r);
 }
 
 int yg_sq_collection_set_access(struct yg_store *st, int64_t coll, bool read_all, bool write_all,
@@ -112,20 +99,17 @@ int yg_sq_collection_set_access(struct yg_store *st, int64_t coll, bool read_all
 {
 	struct yg_sqlite *s = yg_sq(st);
 	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_err(sqlite3_prepare_v2(s->db,
-					     "UPDATE collections SET read_all = ?2, write_all = ?3,"
-					     " public_read = ?4 WHERE id = ?1",
-					     -1, &stmt, NULL));
+	int r = yg_sq_prep(s,
+	                   "UPDATE collections SET read_all = ?2, write_all = ?3,"
+	                   " public_read = ?4 WHERE id = ?1",
+	                   &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, coll);
 	sqlite3_bind_int(stmt, 2, read_all);
 	sqlite3_bind_int(stmt, 3, write_all);
 	sqlite3_bind_int(stmt, 4, public_read);
-	r = step_once(stmt);
-	if (r == 0 && sqlite3_changes(s->db) == 0)
-		r = -ENOENT;
-	return r;
+	return yg_sq_done_one(s, stmt);
 }
 
 int yg_sq_collection_grant(struct yg_store *st, int64_t coll, int64_t org, bool can_read,
@@ -139,7 +123,7 @@ int yg_sq_collection_grant(struct yg_store *st, int64_t coll, int64_t org, bool 
 				    " can_write = excluded.can_write"
 				  : "DELETE FROM collection_access WHERE collection_id = ?1 AND"
 				    " org_id = ?2";
-	int r = yg_sq_err(sqlite3_prepare_v2(yg_sq(st)->db, sql, -1, &stmt, NULL));
+	int r = yg_sq_prep(yg_sq(st), sql, &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, coll);
@@ -148,7 +132,7 @@ int yg_sq_collection_grant(struct yg_store *st, int64_t coll, int64_t org, bool 
 		sqlite3_bind_int(stmt, 3, can_read);
 		sqlite3_bind_int(stmt, 4, can_write);
 	}
-	r = step_once(stmt);
+	r = yg_sq_done(stmt);
 	/* A grant naming a missing collection or organization breaks a key. */
 	return r == -EEXIST ? -ENOENT : r;
 }
@@ -191,12 +175,12 @@ int yg_sq_collection_grants(struct yg_store *st, int64_t coll,
 			    void *ud)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_err(sqlite3_prepare_v2(
-		yg_sq(st)->db,
-		"SELECT o.id, o.name, o.sector, o.country, o.identity_id, o.created_us,"
-		" a.can_read, a.can_write FROM collection_access a"
-		" JOIN organizations o ON o.id = a.org_id WHERE a.collection_id = ?1 ORDER BY o.name",
-		-1, &stmt, NULL));
+	int r = yg_sq_prep(
+	    yg_sq(st),
+	    "SELECT o.id, o.name, o.sector, o.country, o.identity_id, o.created_us,"
+	    " a.can_read, a.can_write FROM collection_access a"
+	    " JOIN organizations o ON o.id = a.org_id WHERE a.collection_id = ?1 ORDER BY o.name",
+	    &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, coll);
@@ -213,10 +197,7 @@ int yg_sq_collection_grants(struct yg_store *st, int64_t coll,
 		if (r <= 0)
 			break;
 	}
-	if (rc != SQLITE_ROW)
-		r = yg_sq_err(rc);
-	sqlite3_finalize(stmt);
-	return r < 0 ? r : 0;
+	return yg_sq_rows_end(stmt, rc, r);
 }
 
 /* The next added_us of a collection: after every stored one and after the
@@ -536,11 +517,10 @@ int yg_sq_obj_delete(struct yg_store *st, int64_t collection, const char *stix_i
 {
 	struct yg_sqlite *s = yg_sq(st);
 	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_err(sqlite3_prepare_v2(
-		s->db,
-		"DELETE FROM objects WHERE collection_id = ?1 AND stix_id = ?2"
-		" AND (?3 = 0 OR created_by_org = ?3)",
-		-1, &stmt, NULL));
+	int r = yg_sq_prep(s,
+	                   "DELETE FROM objects WHERE collection_id = ?1 AND stix_id = ?2"
+	                   " AND (?3 = 0 OR created_by_org = ?3)",
+	                   &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, collection);
@@ -557,10 +537,9 @@ int yg_sq_obj_delete(struct yg_store *st, int64_t collection, const char *stix_i
 int yg_sq_status_put(struct yg_store *st, const char *uuid, int64_t org_id, const char *json)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_err(sqlite3_prepare_v2(
-		yg_sq(st)->db,
-		"INSERT INTO statuses(uuid, org_id, created_us, json) VALUES (?1, ?2, ?3, ?4)", -1,
-		&stmt, NULL));
+	int r = yg_sq_prep(
+	    yg_sq(st),
+	    "INSERT INTO statuses(uuid, org_id, created_us, json) VALUES (?1, ?2, ?3, ?4)", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, uuid, -1, SQLITE_STATIC);
@@ -576,9 +555,8 @@ int yg_sq_status_put(struct yg_store *st, const char *uuid, int64_t org_id, cons
 int yg_sq_status_get(struct yg_store *st, const char *uuid, int64_t org_id, char **ret_json)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_err(sqlite3_prepare_v2(yg_sq(st)->db,
-					     "SELECT json FROM statuses WHERE uuid = ?1 AND org_id = ?2",
-					     -1, &stmt, NULL));
+	int r = yg_sq_prep(yg_sq(st), "SELECT json FROM statuses WHERE uuid = ?1 AND org_id = ?2",
+	                   &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, uuid, -1, SQLITE_STATIC);

@@ -8,19 +8,6 @@
 #include "store/sqlite-int.h"
 #include "store/store_sightings.h"
 
-static int prep(struct yg_sqlite *s, const char *sql, sqlite3_stmt **ret)
-{
-	return yg_sq_err(sqlite3_prepare_v2(s->db, sql, -1, ret, NULL));
-}
-
-static int step_done(sqlite3_stmt *stmt)
-{
-	int rc = sqlite3_step(stmt);
-	int r = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : yg_sq_err(rc);
-	sqlite3_finalize(stmt);
-	return r;
-}
-
 static int sq_put(struct yg_store *st, const struct yg_sighting_in *in,
                   enum yg_sighting_outcome *ret_outcome)
 {
@@ -29,7 +16,8 @@ static int sq_put(struct yg_store *st, const struct yg_sighting_in *in,
 	    in->json_len > YG_SIGHTING_JSON_MAX)
 		return -EINVAL;
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(s, "SELECT org_id, modified_us FROM sightings WHERE stix_id = ?1", &stmt);
+	int r =
+	    yg_sq_prep(s, "SELECT org_id, modified_us FROM sightings WHERE stix_id = ?1", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, in->stix_id, -1, SQLITE_STATIC);
@@ -47,14 +35,15 @@ static int sq_put(struct yg_store *st, const struct yg_sighting_in *in,
 		*ret_outcome = YG_SIGHTING_DUPLICATE;
 		return 0;
 	}
-	r = prep(s,
-	         found ? "UPDATE sightings SET indicator_id = ?2, org_id = ?3, modified_us = ?4,"
-	                 " count = ?5, first_seen_us = ?6, last_seen_us = ?7, received_us = ?8,"
-	                 " json = ?9 WHERE stix_id = ?1"
-	               : "INSERT INTO sightings(stix_id, indicator_id, org_id, modified_us, count,"
-	                 " first_seen_us, last_seen_us, received_us, json)"
-	                 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-	         &stmt);
+	r = yg_sq_prep(
+	    s,
+	    found ? "UPDATE sightings SET indicator_id = ?2, org_id = ?3, modified_us = ?4,"
+	            " count = ?5, first_seen_us = ?6, last_seen_us = ?7, received_us = ?8,"
+	            " json = ?9 WHERE stix_id = ?1"
+	          : "INSERT INTO sightings(stix_id, indicator_id, org_id, modified_us, count,"
+	            " first_seen_us, last_seen_us, received_us, json)"
+	            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	    &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, in->stix_id, -1, SQLITE_STATIC);
@@ -66,7 +55,7 @@ static int sq_put(struct yg_store *st, const struct yg_sighting_in *in,
 	sqlite3_bind_int64(stmt, 7, in->last_seen_us);
 	sqlite3_bind_int64(stmt, 8, yg_sq_now_us());
 	sqlite3_bind_text(stmt, 9, in->json, (int)in->json_len, SQLITE_STATIC);
-	r = step_done(stmt);
+	r = yg_sq_done(stmt);
 	if (r == 0)
 		*ret_outcome = found ? YG_SIGHTING_REPLACED : YG_SIGHTING_NEW;
 	return r;
@@ -77,12 +66,12 @@ static int sq_aggregate(struct yg_store *st, const char *indicator_id,
 {
 	struct yg_sqlite *s = yg_sq(st);
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(s,
-	             "SELECT o.id, o.name, o.identity_id, o.sector, SUM(g.count),"
-	             " MIN(g.first_seen_us), MAX(g.last_seen_us)"
-	             " FROM sightings g JOIN organizations o ON o.id = g.org_id"
-	             " WHERE g.indicator_id = ?1 GROUP BY o.id ORDER BY o.name",
-	             &stmt);
+	int r = yg_sq_prep(s,
+	                   "SELECT o.id, o.name, o.identity_id, o.sector, SUM(g.count),"
+	                   " MIN(g.first_seen_us), MAX(g.last_seen_us)"
+	                   " FROM sightings g JOIN organizations o ON o.id = g.org_id"
+	                   " WHERE g.indicator_id = ?1 GROUP BY o.id ORDER BY o.name",
+	                   &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, indicator_id, -1, SQLITE_STATIC);
@@ -99,10 +88,7 @@ static int sq_aggregate(struct yg_store *st, const char *indicator_id,
 		if (r <= 0)
 			break;
 	}
-	if (rc != SQLITE_ROW)
-		r = yg_sq_err(rc);
-	sqlite3_finalize(stmt);
-	return r < 0 ? r : 0;
+	return yg_sq_rows_end(stmt, rc, r);
 }
 
 static int sq_last_seen_all(struct yg_store *st,
@@ -111,9 +97,9 @@ static int sq_last_seen_all(struct yg_store *st,
 {
 	struct yg_sqlite *s = yg_sq(st);
 	sqlite3_stmt *stmt = NULL;
-	int r =
-	    prep(s, "SELECT indicator_id, MAX(last_seen_us) FROM sightings GROUP BY indicator_id",
-	         &stmt);
+	int r = yg_sq_prep(
+	    s, "SELECT indicator_id, MAX(last_seen_us) FROM sightings GROUP BY indicator_id",
+	    &stmt);
 	if (r < 0)
 		return r;
 	int rc;
@@ -123,16 +109,13 @@ static int sq_last_seen_all(struct yg_store *st,
 		if (r <= 0)
 			break;
 	}
-	if (rc != SQLITE_ROW)
-		r = yg_sq_err(rc);
-	sqlite3_finalize(stmt);
-	return r < 0 ? r : 0;
+	return yg_sq_rows_end(stmt, rc, r);
 }
 
 static int sq_count(struct yg_store *st, int64_t *ret)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = prep(yg_sq(st), "SELECT COUNT(*) FROM sightings", &stmt);
+	int r = yg_sq_prep(yg_sq(st), "SELECT COUNT(*) FROM sightings", &stmt);
 	if (r < 0)
 		return r;
 	int rc = sqlite3_step(stmt);

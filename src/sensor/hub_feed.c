@@ -25,6 +25,7 @@
 #define MAP_MAX 4000000u
 
 #define TAXII_MEDIA "application/taxii+json;version=2.1"
+#define TAXII_RESYNC_MS (10u * 60u * 1000u)
 
 enum feed_mode { MODE_CHANGES, MODE_TAXII, MODE_POLL };
 enum step { STEP_AGAIN, STEP_WAIT, STEP_NO_ROUTE, STEP_STUCK };
@@ -60,6 +61,7 @@ struct yg_hub_feed {
 	 * taken (later rounds ask only for what was added after). */
 	bool forced; /* keep to mode; never fall back */
 	bool taxii_full;
+	uint64_t taxii_full_ms; /* when the last full state was taken */
 	char taxii_root[YG_TAXII_URL_MAX];
 	size_t n_coll;
 	struct taxii_coll {
@@ -587,6 +589,11 @@ static enum step taxii_round(struct yg_hub_feed *f, CURL *c)
 		taxii_malformed(f, r, perr);
 		goto out;
 	}
+	/* added_after brings new versions only: an indicator deleted, or no
+	 * longer shared with this member, never shows up in it. A full state
+	 * now and then drops those too. */
+	if (f->taxii_full && mono_ms() - f->taxii_full_ms >= TAXII_RESYNC_MS)
+		f->taxii_full = false;
 	/* Cursors follow their collection; a new one starts from nothing. */
 	struct taxii_coll keep[YG_TAXII_COLLECTIONS_MAX];
 	for (size_t i = 0; i < cl->n; i++) {
@@ -617,6 +624,7 @@ static enum step taxii_round(struct yg_hub_feed *f, CURL *c)
 		f->map = staging;
 		staging = NULL;
 		f->taxii_full = true;
+		f->taxii_full_ms = mono_ms();
 		f->dirty = true;
 		f->st.resets++;
 		snprintf(msg, sizeof msg,

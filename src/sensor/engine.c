@@ -15,10 +15,11 @@
 #define INLINE_BATCH 64 /* packets read ahead for the reading thread's worker */
 /* The reading thread's worker takes this much of a fair share of flows
  * (in 1/1000): it spends the rest of its time reading and decoding.
- * Set from each thread's share of CPU samples (perf record -s) with 2
- * workers on the 10M-packet bench capture: reading, decoding and copying
- * into batches cost about 0.4 of what the rest of a packet costs. */
-#define READER_SHARE_PERMILLE 550
+ * Chosen by paired wall-clock runs of --workers 2 on the 10M-packet bench
+ * capture on a quiet 2-core machine: 400 beat 550 in five of six pairs
+ * (best 2.69 s vs 2.83 s); CPU-sample balancing on a loaded machine had
+ * suggested 550. */
+#define READER_SHARE_PERMILLE 400
 #define BATCH_BYTES (512u << 10)
 #define QUEUE_BATCHES 16 /* per worker */
 /* Batches in circulation per worker: the queue, one being processed, one

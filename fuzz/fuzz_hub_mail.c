@@ -4,7 +4,8 @@
  * domain and a PII pattern, sealing, the store, correlation, notifications);
  * then member beta lists campaigns and notifications and alpha reads its
  * notifications, so whatever was stored is also served. The first byte
- * picks the TLP.
+ * picks the TLP; with its high bit set, the bytes up to the next newline
+ * (at most 256) are a ?share= list of targets.
  */
 #include "hub_fuzz_world.h"
 #include "store/store_mail.h"
@@ -24,15 +25,15 @@ static void setup(void)
 }
 
 static void request(const char *method, const char *path, const char *auth,
-		    const char *tlp, const char *body, size_t len)
+		    const char *tlp, const char *share, const char *body, size_t len)
 {
 	struct yg_req req = {.method = method, .path = path, .accept = "application/json",
 			     .content_type = body ? "message/rfc822" : NULL,
 			     .authorization = auth, .body = body, .body_len = len};
-	if (tlp) {
-		req.args[0] = (struct yg_kv){"tlp", tlp};
-		req.n_args = 1;
-	}
+	if (tlp)
+		req.args[req.n_args++] = (struct yg_kv){"tlp", tlp};
+	if (share)
+		req.args[req.n_args++] = (struct yg_kv){"share", share};
 	struct yg_resp resp = {0};
 	yg_hub_handle(hub, &req, &resp);
 	if (resp.status < 200 || resp.status > 599 || resp.status == 500)
@@ -57,9 +58,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 	if (size < 1 || size > (1 << 20))
 		return 0;
-	request("POST", "/api/v1/mail", auth_a, tlps[data[0] % 6], (const char *)data + 1, size - 1);
-	request("GET", "/api/v1/campaigns", auth_b, NULL, NULL, 0);
-	request("GET", "/api/v1/notifications", auth_b, NULL, NULL, 0);
-	request("GET", "/api/v1/notifications", auth_a, NULL, NULL, 0);
+	char share[257];
+	const char *sh = NULL;
+	size_t off = 1;
+	if (data[0] & 0x80) {
+		size_t lim = size - 1 < 256 ? size - 1 : 256;
+		const uint8_t *nl = memchr(data + 1, '\n', lim);
+		if (nl) {
+			size_t n = (size_t)(nl - (data + 1));
+			memcpy(share, data + 1, n);
+			share[n] = '\0';
+			if (strlen(share) == n) /* a query value has no NUL */
+				sh = share;
+			off = n + 2;
+		}
+	}
+	request("POST", "/api/v1/mail", auth_a, tlps[(data[0] & 0x7f) % 6], sh,
+		(const char *)data + off, size - off);
+	request("GET", "/api/v1/campaigns", auth_b, NULL, NULL, NULL, 0);
+	request("GET", "/api/v1/notifications", auth_b, NULL, NULL, NULL, 0);
+	request("GET", "/api/v1/notifications", auth_a, NULL, NULL, NULL, 0);
 	return 0;
 }

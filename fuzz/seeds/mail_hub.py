@@ -47,3 +47,9 @@ for d in ("mail_anon", "hub_mail"):
 for i, (name, data) in enumerate(msgs.items()):
     (ROOT / "fuzz" / "corpus" / "mail_anon" / name).write_bytes(data)
     (ROOT / "fuzz" / "corpus" / "hub_mail" / name).write_bytes(bytes([i % 6]) + data)
+# A first byte with the high bit set carries a ?share= list up to a newline.
+SHARES = {"share_amber_beta": (2, b"beta"), "share_red_group": (4, b"beta,group:nosuch"),
+          "share_identity_bad": (2, b"identity--00000000-0000-4000-8000-000000000000, ,x")}
+for name, (tlp, share) in SHARES.items():
+    (ROOT / "fuzz" / "corpus" / "hub_mail" / name).write_bytes(
+        bytes([0x80 | tlp]) + share + b"\n" + TARGETED)

@@ -4,11 +4,13 @@
  *   yagura mail analyze FILE.eml... [--json | --stix] [--yara RULES]
  *                       [--protect DOMAINS|FILE] [--jobs N]
  *   yagura mail submit FILE.eml... --hub URL --token T|--token-file F
- *                      [--tlp L] [--hub-ca F] [--json]
+ *                      [--tlp L] [--share LIST] [--hub-ca F] [--json]
  *
  * submit POSTs each file to the hub's /api/v1/mail (libcurl) and prints
  * one line per file: "FILE<TAB>submission<TAB>campaign|-<TAB>N indicators"
  * (with --json the hub's whole answer instead). Exit status as analyze.
+ * --share LIST (comma-separated organization names, identity ids and
+ * group:NAME) names who may see an AMBER or RED submission.
  *
  * --json prints one JSON report per line (fields documented in
  * src/mail/mail.h), --stix one STIX 2.1 bundle per line; without either a
@@ -56,8 +58,10 @@ static void usage(FILE *out)
 	    "  --jobs N    files analyzed in parallel (default: number of cores)\n"
 	    "       yagura mail submit FILE.eml... --hub URL --token T|--token-file F\n"
 	    "                          [--tlp clear|green|amber|amber+strict|red] [--hub-ca F]\n"
-	    "                          [--json]\n"
+	    "                          [--share LIST] [--json]\n"
 	    "  --tlp L     the TLP of the submission (default amber)\n"
+	    "  --share L   who else may see an AMBER or RED submission: comma-separated\n"
+	    "              organization names, identity ids and group:NAME\n"
 	    "  --hub-ca F  CA certificate(s) for the hub's TLS certificate\n");
 }
 
@@ -550,6 +554,8 @@ static int submit_one(CURL *c, const char *url, struct curl_slist *hdr, const ch
 static int submit(int argc, char **argv)
 {
 	const char *hub = NULL, *token = NULL, *token_file = NULL, *tlp = "amber", *ca = NULL;
+	const char *share = NULL;
+	char *url = NULL, *share_q = NULL;
 	bool json = false;
 	const char **files = calloc((size_t)argc, sizeof *files);
 	size_t nfiles = 0;
@@ -567,6 +573,8 @@ static int submit(int argc, char **argv)
 			token_file = argv[++i];
 		else if (!strcmp(a, "--tlp") && has)
 			tlp = argv[++i];
+		else if (!strcmp(a, "--share") && has)
+			share = argv[++i];
 		else if (!strcmp(a, "--hub-ca") && has)
 			ca = argv[++i];
 		else if (!strcmp(a, "--json"))
@@ -602,23 +610,32 @@ static int submit(int argc, char **argv)
 		}
 		token = tok;
 	}
-	char auth[320], url[4200];
+	char auth[320];
 	snprintf(auth, sizeof auth, "Authorization: Bearer %s", token);
 	size_t hl = strlen(hub);
 	while (hl && hub[hl - 1] == '/')
 		hl--;
-	/* '+' in a query is a space to some decoders: send it escaped. */
-	snprintf(url, sizeof url, "%.*s/api/v1/mail?tlp=%s", (int)(hl > 4000 ? 4000 : hl), hub,
-		 !strcmp(tlp, "amber+strict") ? "amber%2Bstrict" : tlp);
+	if (hl > 4000)
+		hl = 4000;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	CURL *c = curl_easy_init();
+	/* Names may hold any byte: the list goes percent-encoded. */
+	if (c && share)
+		share_q = curl_easy_escape(c, share, 0);
+	size_t ul = hl + 64 + (share_q ? strlen(share_q) : 0);
+	url = (!share || share_q) ? malloc(ul) : NULL;
+	/* '+' in a query is a space to some decoders: send it escaped. */
+	if (url)
+		snprintf(url, ul, "%.*s/api/v1/mail?tlp=%s%s%s", (int)hl, hub,
+			 !strcmp(tlp, "amber+strict") ? "amber%2Bstrict" : tlp,
+			 share_q ? "&share=" : "", share_q ? share_q : "");
 	struct curl_slist *hdr = NULL;
 	hdr = curl_slist_append(hdr, auth);
 	hdr = curl_slist_append(hdr, "Content-Type: message/rfc822");
 	hdr = curl_slist_append(hdr, "Accept: application/json");
 	hdr = curl_slist_append(hdr, "Expect:");
 	rc = 1;
-	if (c && hdr) {
+	if (c && hdr && url) {
 		curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 300000L);
 		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -630,6 +647,8 @@ static int submit(int argc, char **argv)
 			rc |= submit_one(c, url, hdr, files[i], json);
 	}
 	curl_slist_free_all(hdr);
+	curl_free(share_q);
+	free(url);
 	curl_easy_cleanup(c);
 	curl_global_cleanup();
 out:

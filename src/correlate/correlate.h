@@ -14,11 +14,12 @@
  * unless two digests share such a window at a comparable block size; at
  * most YG_CORR_SSDEEP_SCAN candidates are compared (never a full scan).
  *
- * Visibility (TLP 2.0 without share targets, as mail submissions have
- * none): a submission is visible to its organization, to every member when
- * CLEAR or GREEN, and to the hub's admins. Campaign views and notifications
- * show other organizations only as counts, by name only when that
- * organization allowed naming.
+ * Visibility (TLP 2.0, the rule of yg_tlp_visible in src/hub/tlp.h): a
+ * submission is visible to its organization, to every member when CLEAR or
+ * GREEN, to the organizations it names (directly or through a sharing
+ * group) when AMBER or RED, and to the hub's admins. Campaign views and
+ * notifications show other organizations only as counts, by name only when
+ * that organization allowed naming.
  */
 #ifndef YG_CORRELATE_CORRELATE_H
 #define YG_CORRELATE_CORRELATE_H
@@ -120,7 +121,8 @@ struct yg_corr_result {
 int yg_corr_submit(struct yg_store *st, int64_t sub_id, const struct yg_corr_obs *o, size_t n,
 		   struct yg_corr_result *ret);
 
-/* Whether viewer (admin: a hub operator) may see a submission. */
+/* Whether viewer (admin: a hub operator) may see a submission; the share
+ * targets count through s->viewer_named, which must be for this viewer. */
 bool yg_corr_sub_visible(const struct yg_mail_sub *s, int64_t viewer_org, bool admin);
 
 /* A campaign as viewer may see it, or -ENOENT when it sees no submission

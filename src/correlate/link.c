@@ -155,7 +155,7 @@ static int campaign_orgs(struct yg_store *st, int64_t campaign, struct org_set *
 {
 	ret->n = 0;
 	ret->full = false;
-	return st->ops->mail->sub_list_campaign(st, campaign, org_of_sub, ret);
+	return st->ops->mail->sub_list_campaign(st, campaign, 0, org_of_sub, ret);
 }
 
 int yg_corr_new_stix_id(char ret[64], const char *type)

@@ -18,8 +18,10 @@
 
 bool yg_corr_sub_visible(const struct yg_mail_sub *s, int64_t viewer_org, bool admin)
 {
+	/* AMBER+STRICT never reaches a share target, as in yg_tlp_visible. */
+	bool named = s->viewer_named && (s->tlp == YG_TLP_AMBER || s->tlp == YG_TLP_RED);
 	return admin || (viewer_org && s->org_id == viewer_org) ||
-	       (viewer_org && s->tlp <= YG_TLP_GREEN) || s->tlp == YG_TLP_CLEAR;
+	       (viewer_org && (s->tlp <= YG_TLP_GREEN || named)) || s->tlp == YG_TLP_CLEAR;
 }
 
 static void ts(int64_t us, char out[64])
@@ -171,7 +173,7 @@ int yg_corr_campaign_view(struct yg_store *st, int64_t campaign, int64_t viewer_
 	json_t *out = NULL, *named = NULL, *mine = NULL, *visible = NULL;
 	int r = m->campaign_get(st, NULL, campaign, &c);
 	if (r == 0)
-		r = m->sub_list_campaign(st, campaign, sub_row_add, &v);
+		r = m->sub_list_campaign(st, campaign, viewer_org, sub_row_add, &v);
 	if (r < 0)
 		goto out;
 	size_t n_visible = 0;

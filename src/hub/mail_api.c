@@ -1,5 +1,10 @@
 /*
  * Mail submission and retrieval under /api/v1/mail (see mail_api.h).
+ *
+ * An AMBER or RED submission is shared like a TAXII object with
+ * x_yagura_share_with: ?share=ORG,identity--...,group:NAME (repeatable,
+ * comma lists) names organizations by name or identity id and sharing
+ * groups the caller owns or belongs to; other levels ignore the list.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -50,6 +55,87 @@ static int parse_tlp(const char *s, enum yg_tlp *ret)
 		return 0;
 	}
 	return -EINVAL;
+}
+
+struct sharing {
+	int64_t orgs[YG_STORE_LIST_MAX];
+	size_t n_orgs;
+	int64_t groups[YG_STORE_LIST_MAX];
+	size_t n_groups;
+};
+
+/* One share target, as taxii.c resolves x_yagura_share_with: a group only
+ * when the caller owns it or belongs to it. -ENOENT: no such target. */
+static int resolve_one(struct yg_store *st, const struct yg_caller *who, const char *name,
+		       struct sharing *sh)
+{
+	int r;
+	if (!strncmp(name, "group:", 6)) {
+		struct yg_group g;
+		bool member = false;
+		r = st->ops->group_find(st, name + 6, &g);
+		if (r == 0 && g.owner_org != who->org_id)
+			r = st->ops->group_has_member(st, g.id, who->org_id, &member);
+		if (r == 0 && g.owner_org != who->org_id && !member)
+			r = -ENOENT;
+		for (size_t i = 0; r == 0 && i < sh->n_groups; i++)
+			if (sh->groups[i] == g.id)
+				return 0;
+		if (r == 0)
+			sh->groups[sh->n_groups++] = g.id;
+	} else {
+		struct yg_org o;
+		r = st->ops->org_find(st, name, &o);
+		for (size_t i = 0; r == 0 && i < sh->n_orgs; i++)
+			if (sh->orgs[i] == o.id)
+				return 0;
+		if (r == 0)
+			sh->orgs[sh->n_orgs++] = o.id;
+	}
+	return r;
+}
+
+/* Resolves every ?share= list; on a bad list -EINVAL with err set. */
+static int resolve_sharing(struct yg_store *st, const struct yg_caller *who,
+			   const struct yg_req *req, struct sharing *sh, char *err, size_t errlen)
+{
+	memset(sh, 0, sizeof *sh);
+	size_t n = 0;
+	for (size_t i = 0; i < req->n_args; i++) {
+		if (strcmp(req->args[i].key, "share"))
+			continue;
+		const char *p = req->args[i].value ? req->args[i].value : "";
+		while (*p) {
+			p += strspn(p, " \t,");
+			size_t len = strcspn(p, ",");
+			while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+				len--;
+			if (!len)
+				continue;
+			if (++n > YG_STORE_LIST_MAX) {
+				snprintf(err, errlen, "share: at most %d targets", YG_STORE_LIST_MAX);
+				return -EINVAL;
+			}
+			char name[YG_STORE_NAME_MAX + 8];
+			int r = -ENOENT;
+			if (len < sizeof name) {
+				memcpy(name, p, len);
+				name[len] = '\0';
+				r = resolve_one(st, who, name, sh);
+			}
+			if (r == -ENOENT) {
+				snprintf(err, errlen,
+					 "share: no organization or group '%.*s' you may share with",
+					 (int)(len > 100 ? 100 : len), p);
+				return -EINVAL;
+			}
+			if (r < 0)
+				return r;
+			p += len;
+			p += strspn(p, " \t");
+		}
+	}
+	return 0;
 }
 
 static bool content_type_ok(const char *ct)
@@ -126,6 +212,22 @@ static void submit(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 		rerr(resp, 400, "bad request", "the body is empty: send one raw e-mail message");
 		return;
 	}
+	/* Resolved only where TLP takes recipients: CLEAR/GREEN/AMBER+STRICT
+	 * ignore the list, as TAXII does. Big (1.6 KiB of ids): on the heap. */
+	struct sharing *sh = NULL;
+	if (yg_tlp_takes_recipients(tlp)) {
+		char err[256];
+		sh = malloc(sizeof *sh);
+		int rs = sh ? resolve_sharing(st, who, req, sh, err, sizeof err) : -ENOMEM;
+		if (rs < 0) {
+			free(sh);
+			if (rs == -EINVAL)
+				rerr(resp, 400, "bad request", err);
+			else
+				rerr(resp, rs == -EBUSY ? 503 : 500, "submission failed", NULL);
+			return;
+		}
+	}
 	if (req->body_len > YG_HUB_MAIL_MAX) {
 		rerr(resp, 413, "message too large", "a submitted message is at most 32 MiB");
 		return;
@@ -172,6 +274,12 @@ static void submit(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 	itext = json_dumps(ind, JSON_COMPACT);
 	struct yg_mail_sub sub = {.org_id = who->org_id, .tlp = tlp, .created_us = yg_now_us(),
 				  .report = rtext, .indicators = itext};
+	if (sh) {
+		sub.share_orgs = sh->orgs;
+		sub.n_share_orgs = sh->n_orgs;
+		sub.share_groups = sh->groups;
+		sub.n_share_groups = sh->n_groups;
+	}
 	r = rtext && itext ? yg_uuid4(sub.uuid) : -ENOMEM;
 	if (r == 0)
 		r = yg_mail_key_load(h->data_dir, key);
@@ -211,6 +319,7 @@ fail:
 	rerr(resp, r == -EBUSY ? 503 : 500, "submission failed", NULL);
 out:
 	OPENSSL_cleanse(key, sizeof key);
+	free(sh);
 	free(blob);
 	free(rtext);
 	free(itext);
@@ -227,8 +336,11 @@ static void get_one(struct yg_store *st, const struct yg_caller *who, const char
 {
 	struct yg_mail_sub sub = {0};
 	int r = st->ops->mail->sub_get(st, uuid, 0, &sub);
-	if (r == -ENOENT || (r == 0 && !yg_corr_sub_visible(&sub, who->org_id,
-							     who->role == YG_ROLE_ADMIN))) {
+	bool named = false;
+	if (r == 0 && yg_tlp_takes_recipients(sub.tlp) && who->org_id != sub.org_id)
+		r = st->ops->mail->sub_named(st, sub.id, who->org_id, &named);
+	if (r == -ENOENT || (r == 0 && who->role != YG_ROLE_ADMIN &&
+			     !yg_tlp_visible(sub.tlp, sub.org_id, named, who->org_id))) {
 		rerr(resp, 404, "not found", "no such submission");
 		goto out;
 	}

@@ -7,6 +7,9 @@
  * created_by_ref (stored anonymous: no member learns who received the
  * mail), x_yagura_mail_submission naming the submission, and an id made
  * from the submission and the value, so a retry never duplicates it.
+ * An AMBER or RED submission's share targets (stored with it by sub_put)
+ * go with each indicator, so a named organization's sensor gets it and
+ * nobody else's does.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -19,6 +22,7 @@
 #include "hub/ids.h"
 #include "hub/mail_api.h"
 #include "hub/tlp.h"
+#include "store/store_mail.h"
 
 #define PUBLISH_MAX 500 /* indicators published per submission */
 
@@ -52,6 +56,19 @@ int yg_mail_publish(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 	int r = st->ops->collection_get(st, h->default_coll, &coll);
 	if (r < 0)
 		return r;
+	/* The targets were resolved and stored by the submission; read back so
+	 * the published objects can never disagree with it. */
+	int64_t orgs[YG_STORE_LIST_MAX], groups[YG_STORE_LIST_MAX];
+	size_t n_orgs = 0, n_groups = 0;
+	if (yg_tlp_takes_recipients(tlp)) {
+		struct yg_mail_sub sub = {0};
+		r = st->ops->mail->sub_get(st, sub_uuid, 0, &sub);
+		if (r == 0)
+			r = st->ops->mail->sub_shares(st, sub.id, orgs, &n_orgs, groups, &n_groups);
+		yg_mail_sub_release(&sub);
+		if (r < 0)
+			return r;
+	}
 	int64_t now_us = yg_now_us();
 	char now[YG_TIME_US_LEN + 1];
 	r = yg_time_format_us(now_us, now);
@@ -93,6 +110,10 @@ int yg_mail_publish(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 			.anonymous = true,
 			.json = text,
 			.json_len = strlen(text),
+			.share_orgs = orgs,
+			.n_share_orgs = n_orgs,
+			.share_groups = groups,
+			.n_share_groups = n_groups,
 		};
 		int64_t added = 0;
 		r = st->ops->obj_put(st, &in, &added);

@@ -116,6 +116,13 @@ static const char *const migrations[] = {
 	" modified_us INTEGER NOT NULL, count INTEGER NOT NULL, first_seen_us INTEGER NOT NULL,"
 	" last_seen_us INTEGER NOT NULL, received_us INTEGER NOT NULL, json TEXT NOT NULL);"
 	"CREATE INDEX sightings_indicator ON sightings(indicator_id, org_id, last_seen_us);",
+	/* 5: the organizations and groups an AMBER or RED mail submission is
+	 * shared with (issue 5), like object_shares for TAXII objects. */
+	"CREATE TABLE mail_shares(submission_id INTEGER NOT NULL REFERENCES mail_submissions(id)"
+	" ON DELETE CASCADE, org_id INTEGER REFERENCES organizations(id),"
+	" group_id INTEGER REFERENCES sharing_groups(id),"
+	" CHECK ((org_id IS NULL) <> (group_id IS NULL)));"
+	"CREATE INDEX mail_shares_sub ON mail_shares(submission_id);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == YG_STORE_SCHEMA_VERSION,

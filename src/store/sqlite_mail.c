@@ -1,7 +1,7 @@
 /*
  * SQLite backend, mail half (store_mail.h): member mail settings,
  * submissions, the correlation index, campaigns and notifications. Tables
- * come from migration 3 in sqlite.c. Every value is a bound parameter.
+ * come from migrations 3 and 5 in sqlite.c. Every value is a bound parameter.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -187,8 +187,11 @@ static int sub_put(struct yg_store *st, const struct yg_mail_sub *m, const uint8
 {
 	struct yg_sqlite *s = yg_sq(st);
 	if (!m || strlen(m->uuid) != 36 || !m->report || !m->indicators || !blob ||
-	    blob_len > (size_t)INT32_MAX)
+	    blob_len > (size_t)INT32_MAX || (m->n_share_orgs && !m->share_orgs) ||
+	    (m->n_share_groups && !m->share_groups))
 		return -EINVAL;
+	if (m->n_share_orgs > YG_STORE_LIST_MAX || m->n_share_groups > YG_STORE_LIST_MAX)
+		return -E2BIG;
 	sqlite3_stmt *stmt = NULL;
 	int r = yg_sq_prep(s,
 	                   "INSERT INTO mail_submissions(uuid, org_id, tlp, created_us, report,"
@@ -204,8 +207,71 @@ static int sub_put(struct yg_store *st, const struct yg_mail_sub *m, const uint8
 	sqlite3_bind_text(stmt, 6, m->indicators, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(stmt, 7, blob, (int)blob_len, SQLITE_STATIC);
 	r = yg_sq_done(stmt);
+	int64_t id = r == 0 ? sqlite3_last_insert_rowid(s->db) : 0;
+	for (size_t i = 0; r == 0 && i < m->n_share_orgs + m->n_share_groups; i++) {
+		bool org = i < m->n_share_orgs;
+		int64_t v[2] = {id, org ? m->share_orgs[i] : m->share_groups[i - m->n_share_orgs]};
+		r = yg_sq_run_ints(s,
+		                   org ? "INSERT INTO mail_shares(submission_id, org_id) VALUES (?1, ?2)"
+		                       : "INSERT INTO mail_shares(submission_id, group_id)"
+		                         " VALUES (?1, ?2)",
+		                   v, 2);
+	}
 	if (r == 0 && ret_id)
-		*ret_id = sqlite3_last_insert_rowid(s->db);
+		*ret_id = id;
+	return r;
+}
+
+/* Whether viewer ?2 is a share target of submission sub: directly or
+ * through a group it belongs to (the rule of object_shares). */
+#define NAMED(sub)                                                                              \
+	"EXISTS(SELECT 1 FROM mail_shares sh WHERE sh.submission_id = " sub " AND ?2 > 0 AND"    \
+	" (sh.org_id = ?2 OR sh.group_id IN"                                                     \
+	" (SELECT gm.group_id FROM group_members gm WHERE gm.org_id = ?2)))"
+
+static int sub_named(struct yg_store *st, int64_t sub_id, int64_t viewer_org, bool *ret)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = yg_sq_prep(yg_sq(st), "SELECT " NAMED("?1"), &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, sub_id);
+	sqlite3_bind_int64(stmt, 2, viewer_org);
+	r = yg_sq_row(stmt);
+	if (r == 0)
+		*ret = sqlite3_column_int(stmt, 0) != 0;
+	sqlite3_finalize(stmt);
+	return r;
+}
+
+static int sub_shares(struct yg_store *st, int64_t sub_id, int64_t *ret_orgs, size_t *ret_n_orgs,
+		      int64_t *ret_groups, size_t *ret_n_groups)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = yg_sq_prep(yg_sq(st),
+	                   "SELECT org_id, group_id FROM mail_shares WHERE submission_id = ?1"
+	                   " ORDER BY rowid",
+	                   &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, sub_id);
+	size_t no = 0, ng = 0;
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		bool org = sqlite3_column_type(stmt, 0) != SQLITE_NULL;
+		size_t *n = org ? &no : &ng;
+		if (*n == YG_STORE_LIST_MAX) {
+			r = -E2BIG;
+			break;
+		}
+		(org ? ret_orgs : ret_groups)[(*n)++] = sqlite3_column_int64(stmt, org ? 0 : 1);
+	}
+	r = yg_sq_rows_end(stmt, rc, r);
+	if (r >= 0) {
+		*ret_n_orgs = no;
+		*ret_n_groups = ng;
+		r = 0;
+	}
 	return r;
 }
 
@@ -275,20 +341,23 @@ static int sub_blob(struct yg_store *st, int64_t id, uint8_t **ret, size_t *ret_
 	return r;
 }
 
-static int sub_list_campaign(struct yg_store *st, int64_t campaign,
+static int sub_list_campaign(struct yg_store *st, int64_t campaign, int64_t viewer_org,
 			     int (*fn)(void *ud, const struct yg_mail_sub *s), void *ud)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_prep(
-	    yg_sq(st),
-	    "SELECT " SUB_COLS " FROM mail_submissions WHERE campaign_id = ?1 ORDER BY id", &stmt);
+	int r = yg_sq_prep(yg_sq(st),
+	                   "SELECT " SUB_COLS ", " NAMED("mail_submissions.id")
+	                   " FROM mail_submissions WHERE campaign_id = ?1 ORDER BY id",
+	                   &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, campaign);
+	sqlite3_bind_int64(stmt, 2, viewer_org);
 	int rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		struct yg_mail_sub m = {0};
 		sub_from_row(stmt, &m);
+		m.viewer_named = sqlite3_column_int(stmt, 6) != 0;
 		r = fn(ud, &m);
 		if (r <= 0)
 			break;
@@ -497,15 +566,16 @@ static int campaign_values(struct yg_store *st, int64_t campaign, int64_t min_su
 	               "SELECT v.id, v.type, v.value, v.warning, count(*) FROM mail_submissions m"
 	               " JOIN corr_postings p ON p.submission_id = m.id"
 	               " JOIN corr_values v ON v.id = p.value_id"
-	               " WHERE m.campaign_id = ?1 GROUP BY v.id HAVING count(*) >= ?2"
-	               " AND (?4 OR max(m.org_id = ?3 OR m.tlp <= 1))"
+	               " WHERE m.campaign_id = ?1 GROUP BY v.id HAVING count(*) >= ?3"
+	               " AND (?4 OR max(m.org_id = ?2 OR m.tlp <= 1 OR (m.tlp IN (2, 4) AND "
+	               NAMED("m.id") ")))"
 	               " ORDER BY v.type, v.value LIMIT 1000",
 	               &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, campaign);
-	sqlite3_bind_int64(stmt, 2, min_subs);
-	sqlite3_bind_int64(stmt, 3, viewer_org);
+	sqlite3_bind_int64(stmt, 2, viewer_org);
+	sqlite3_bind_int64(stmt, 3, min_subs);
 	sqlite3_bind_int(stmt, 4, all);
 	return value_rows(stmt, fn, ud);
 }
@@ -595,13 +665,14 @@ static int campaign_list(struct yg_store *st, int64_t org, enum yg_tlp max_tlp, 
 	int r = yg_sq_prep(yg_sq(st),
 	                   "SELECT c.id, c.stix_id, c.created_us, c.modified_us FROM campaigns c"
 	                   " WHERE ?3 OR EXISTS (SELECT 1 FROM mail_submissions m WHERE"
-	                   " m.campaign_id = c.id AND (m.org_id = ?1 OR m.tlp <= ?2))"
+	                   " m.campaign_id = c.id AND (m.org_id = ?2 OR m.tlp <= ?1 OR"
+	                   " (m.tlp IN (2, 4) AND " NAMED("m.id") ")))"
 	                   " ORDER BY c.modified_us DESC, c.id DESC LIMIT 1000",
 	                   &stmt);
 	if (r < 0)
 		return r;
-	sqlite3_bind_int64(stmt, 1, org);
-	sqlite3_bind_int(stmt, 2, (int)max_tlp);
+	sqlite3_bind_int(stmt, 1, (int)max_tlp);
+	sqlite3_bind_int64(stmt, 2, org);
 	sqlite3_bind_int(stmt, 3, all);
 	int rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -664,6 +735,8 @@ const struct yg_store_mail_ops yg_sq_mail_ops = {
 	.sub_put = sub_put,
 	.sub_get = sub_get,
 	.sub_blob = sub_blob,
+	.sub_named = sub_named,
+	.sub_shares = sub_shares,
 	.sub_list_campaign = sub_list_campaign,
 	.sub_set_campaign = sub_set_campaign,
 	.value_intern = value_intern,

@@ -39,6 +39,16 @@ struct yg_mail_sub {
 	int64_t campaign_id; /* 0: in no campaign */
 	char *report;        /* sanitized report, JSON text */
 	char *indicators;    /* JSON array text */
+	/* Who an AMBER or RED submission is shared with (TLP 2.0 as in
+	 * src/hub/tlp.h): read by sub_put only, borrowed for the call, at most
+	 * YG_STORE_LIST_MAX of each (else -E2BIG); never filled on reads. */
+	const int64_t *share_orgs;
+	size_t n_share_orgs;
+	const int64_t *share_groups;
+	size_t n_share_groups;
+	/* Filled by sub_list_campaign: the viewer it was given, or a group the
+	 * viewer belongs to, is a share target. */
+	bool viewer_named;
 };
 
 void yg_mail_sub_release(struct yg_mail_sub *s);
@@ -76,16 +86,26 @@ struct yg_store_mail_ops {
 	int (*pii_del)(struct yg_store *st, const char *pattern);
 	int (*pii_list)(struct yg_store *st, int (*fn)(void *ud, const char *pattern), void *ud);
 
-	/* Stores a submission (s->id and s->campaign_id are ignored); *ret_id
-	 * gets its row id. blob is the sealed original. */
+	/* Stores a submission with its share targets (s->id, s->campaign_id
+	 * and s->viewer_named are ignored); *ret_id gets its row id. blob is
+	 * the sealed original. Several statements: call inside tx_begin/
+	 * tx_commit so a failure leaves nothing half-stored. */
 	int (*sub_put)(struct yg_store *st, const struct yg_mail_sub *s, const uint8_t *blob,
 		       size_t blob_len, int64_t *ret_id);
 	/* By uuid or (uuid NULL) by row id. Caller releases *ret. */
 	int (*sub_get)(struct yg_store *st, const char *uuid, int64_t id, struct yg_mail_sub *ret);
 	/* The sealed original; *ret malloc'ed, caller frees. */
 	int (*sub_blob)(struct yg_store *st, int64_t id, uint8_t **ret, size_t *ret_len);
-	/* Submissions of a campaign in arrival order (report/indicators NULL). */
-	int (*sub_list_campaign)(struct yg_store *st, int64_t campaign,
+	/* Whether viewer_org, directly or through a group it belongs to, is a
+	 * share target of submission sub_id (false for viewer_org 0). */
+	int (*sub_named)(struct yg_store *st, int64_t sub_id, int64_t viewer_org, bool *ret);
+	/* The share targets of a submission, each array of room
+	 * YG_STORE_LIST_MAX; the counts are set on success. */
+	int (*sub_shares)(struct yg_store *st, int64_t sub_id, int64_t *ret_orgs, size_t *ret_n_orgs,
+			  int64_t *ret_groups, size_t *ret_n_groups);
+	/* Submissions of a campaign in arrival order (report/indicators NULL;
+	 * viewer_named for viewer_org, 0: nobody). */
+	int (*sub_list_campaign)(struct yg_store *st, int64_t campaign, int64_t viewer_org,
 				 int (*fn)(void *ud, const struct yg_mail_sub *s), void *ud);
 	int (*sub_set_campaign)(struct yg_store *st, int64_t sub_id, int64_t campaign);
 
@@ -110,8 +130,8 @@ struct yg_store_mail_ops {
 				 void *ud);
 	/* Values carried by at least min_subs submissions of a campaign, of
 	 * which (unless all) at least one is visible to viewer_org: its own,
-	 * or TLP:CLEAR/GREEN (correlate.h's rule for submissions). At most
-	 * 1000, by type and value. */
+	 * TLP:CLEAR/GREEN, or AMBER/RED naming the viewer (correlate.h's rule
+	 * for submissions). At most 1000, by type and value. */
 	int (*campaign_values)(struct yg_store *st, int64_t campaign, int64_t min_subs,
 			       int64_t viewer_org, bool all,
 			       int (*fn)(void *ud, const struct yg_corr_value_row *v), void *ud);
@@ -126,7 +146,8 @@ struct yg_store_mail_ops {
 	int (*campaign_get)(struct yg_store *st, const char *stix_id, int64_t id,
 			    struct yg_campaign *ret);
 	/* Campaigns an organization has a submission in, or that hold a
-	 * submission of TLP <= max_tlp; newest first. */
+	 * submission of TLP <= max_tlp or an AMBER/RED one naming it; newest
+	 * first. */
 	int (*campaign_list)(struct yg_store *st, int64_t org, enum yg_tlp max_tlp, bool all,
 			     int (*fn)(void *ud, const struct yg_campaign *c), void *ud);
 

@@ -94,5 +94,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	struct yg_kv since = {"since", "0"};
 	request("GET", "/api/v1/indicators/changes", auth_b, NULL, NULL, 0, &since);
+	/* The input's first line (at most 40 bytes) as an outside cursor. */
+	char cur[41];
+	size_t n = 0;
+	while (n + 1 < size && n < sizeof cur - 1 && data[1 + n] != '\n' && data[1 + n])
+		n++;
+	memcpy(cur, data + 1, n);
+	cur[n] = '\0';
+	since.value = cur;
+	request("GET", "/api/v1/indicators/changes", auth_b, NULL, NULL, 0, &since);
 	return 0;
 }

@@ -4,8 +4,9 @@
  * domain and a PII pattern, sealing, the store, correlation, notifications);
  * then member beta lists campaigns and notifications and alpha reads its
  * notifications, so whatever was stored is also served. The first byte
- * picks the TLP; with its high bit set, the bytes up to the next newline
- * (at most 256) are a ?share= list of targets.
+ * picks the TLP (its low six bits); with its high bit set, the bytes up to
+ * the next newline (at most 256) are a ?share= list of targets; with bit 6
+ * set, the next such line is an X-Yagura-Share-With header.
  */
 #include "hub_fuzz_world.h"
 #include "store/store_mail.h"
@@ -25,11 +26,13 @@ static void setup(void)
 }
 
 static void request(const char *method, const char *path, const char *auth,
-		    const char *tlp, const char *share, const char *body, size_t len)
+		    const char *tlp, const char *share, const char *share_hdr, const char *body,
+		    size_t len)
 {
 	struct yg_req req = {.method = method, .path = path, .accept = "application/json",
 			     .content_type = body ? "message/rfc822" : NULL,
-			     .authorization = auth, .body = body, .body_len = len};
+			     .authorization = auth, .share_with = share_hdr, .body = body,
+			     .body_len = len};
 	if (tlp)
 		req.args[req.n_args++] = (struct yg_kv){"tlp", tlp};
 	if (share)
@@ -51,6 +54,22 @@ static void request(const char *method, const char *path, const char *auth,
 	yg_resp_release(&resp);
 }
 
+/* Takes a line of at most 256 bytes at data[*off] into out (NUL-terminated)
+ * and moves *off past its newline. NULL when there is no newline in reach
+ * or the line holds a NUL, which neither a query value nor a header has. */
+static const char *take_line(const uint8_t *data, size_t size, size_t *off, char out[257])
+{
+	size_t lim = size - *off < 256 ? size - *off : 256;
+	const uint8_t *nl = memchr(data + *off, '\n', lim);
+	if (!nl)
+		return NULL;
+	size_t n = (size_t)(nl - (data + *off));
+	memcpy(out, data + *off, n);
+	out[n] = '\0';
+	*off += n + 1;
+	return strlen(out) == n ? out : NULL;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const char *const tlps[] = {"clear", "green", "amber", "amber+strict", "red", NULL};
@@ -58,25 +77,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		setup();
 	if (size < 1 || size > (1 << 20))
 		return 0;
-	char share[257];
-	const char *sh = NULL;
+	char share[257], hdr[257];
+	const char *sh = NULL, *sw = NULL;
 	size_t off = 1;
-	if (data[0] & 0x80) {
-		size_t lim = size - 1 < 256 ? size - 1 : 256;
-		const uint8_t *nl = memchr(data + 1, '\n', lim);
-		if (nl) {
-			size_t n = (size_t)(nl - (data + 1));
-			memcpy(share, data + 1, n);
-			share[n] = '\0';
-			if (strlen(share) == n) /* a query value has no NUL */
-				sh = share;
-			off = n + 2;
-		}
-	}
-	request("POST", "/api/v1/mail", auth_a, tlps[(data[0] & 0x7f) % 6], sh,
+	if (data[0] & 0x80)
+		sh = take_line(data, size, &off, share);
+	if (data[0] & 0x40)
+		sw = take_line(data, size, &off, hdr);
+	request("POST", "/api/v1/mail", auth_a, tlps[(data[0] & 0x3f) % 6], sh, sw,
 		(const char *)data + off, size - off);
-	request("GET", "/api/v1/campaigns", auth_b, NULL, NULL, NULL, 0);
-	request("GET", "/api/v1/notifications", auth_b, NULL, NULL, NULL, 0);
-	request("GET", "/api/v1/notifications", auth_a, NULL, NULL, NULL, 0);
+	request("GET", "/api/v1/campaigns", auth_b, NULL, NULL, NULL, NULL, 0);
+	request("GET", "/api/v1/notifications", auth_b, NULL, NULL, NULL, NULL, 0);
+	request("GET", "/api/v1/notifications", auth_a, NULL, NULL, NULL, NULL, 0);
 	return 0;
 }

@@ -159,6 +159,8 @@ static void summary(const struct yg_engine_result *res, const char *eve_path, si
 		(unsigned long long)s->flows_created, (unsigned long long)s->dns_msgs,
 		(unsigned long long)s->http_reqs, (unsigned long long)s->tls_hellos,
 		(unsigned long long)s->alerts, indicators, (unsigned long long)anom, eve_path);
+	fprintf(stderr, "sensor: cpu: reading thread %.2f s, other workers %.2f s (busiest %.2f s)\n",
+		res->reader_cpu_s, res->workers_cpu_s, res->worker_cpu_max_s);
 	for (unsigned i = 0; i < YG_ANOM__COUNT; i++)
 		if (s->anomalies[i])
 			fprintf(stderr, "sensor:   %-40s %llu\n", yg_anomaly_name(i),

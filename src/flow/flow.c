@@ -6,8 +6,18 @@
  * Why one LRU list per timeout class: within a class every flow has the
  * same timeout, so the list (most recent packet at the head) is also
  * sorted by expiry time. yg_flow_expire then pops tails while they are
- * due and stops at the first one that is not: O(ended + classes), never
+ * due and stops at the first one that cannot be: O(ended + classes), not
  * a walk over live flows.
+ *
+ * Why a flow moves to the head only when its packet starts a new tick
+ * (2^TICK_SHIFT us of packet time) and not on every packet: unlinking
+ * touches the two neighbouring flows, two random cache lines per packet
+ * on a table far bigger than the caches. So the list is sorted by the
+ * time of each flow's last move, which lies in the tick of its last
+ * packet: a flow deeper than F has its last packet no earlier than the
+ * start of F's tick. Expiry stays exact by looking past a tail that is
+ * not due while its tick could still hide due flows behind it; eviction
+ * picks a least recently used flow to within one tick.
  *
  * Why incremental rehash: doubling a million-flow table in one go would
  * stall the packet path for tens of milliseconds. While the old bucket
@@ -31,6 +41,9 @@ _Static_assert(sizeof(struct yg_flow) == 128, "struct yg_flow should stay two ca
 /* Old buckets moved per packet while rehashing: the move must finish
  * before the next doubling is due (another n/2 creations away at least). */
 #define REHASH_STEP 8u
+/* LRU moves happen at most once per tick of a flow's packets: about a
+ * second, the granularity the sensor expires flows at anyway. */
+#define TICK_SHIFT 20
 
 enum cls { CL_NEW, CL_EST, CL_CLOSED, CL_UDP, CL_ICMP, CL_N };
 
@@ -228,16 +241,24 @@ void yg_flow_expire(struct yg_flow_table *t, uint64_t now_us)
 	if (!t)
 		return;
 	for (int c = 0; c < CL_N; c++) {
-		while (t->lru[c].tail) {
-			struct yg_flow *f = at(t, t->lru[c].tail);
-			if (now_us < f->last_us || now_us - f->last_us < t->timeout_us[c])
+		uint64_t to = t->timeout_us[c];
+		/* From the tail towards the head: every flow deeper than f had
+		 * its last packet at or after the start of f's tick, so once
+		 * that start is not due, nothing deeper is. */
+		for (uint32_t s = t->lru[c].tail; s;) {
+			struct yg_flow *f = at(t, s);
+			s = f->lru_prev;
+			uint64_t tick = f->last_us >> TICK_SHIFT << TICK_SHIFT;
+			if (now_us < tick || now_us - tick < to)
 				break;
-			end_flow(t, f, YG_FLOW_END_TIMEOUT);
+			if (now_us >= f->last_us && now_us - f->last_us >= to)
+				end_flow(t, f, YG_FLOW_END_TIMEOUT);
 		}
 	}
 }
 
-/* Ends the flow whose last packet is the oldest; false when none is left. */
+/* Ends the flow whose last packet is the oldest, to within one tick (the
+ * tails of the classes); false when none is left. */
 static bool evict_lru(struct yg_flow_table *t)
 {
 	struct yg_flow *victim = NULL;
@@ -471,6 +492,7 @@ struct yg_flow *yg_flow_packet_hashed(struct yg_flow_table *t, const struct yg_p
 	}
 
 	enum cls before = class_of(f);
+	uint64_t prev_last = f->last_us;
 	if (toserver) {
 		f->pkts_ts++;
 		f->bytes_ts += pkt->wirelen;
@@ -484,7 +506,8 @@ struct yg_flow *yg_flow_packet_hashed(struct yg_flow_table *t, const struct yg_p
 		f->last_us = pkt->ts_us;
 	update_state(f, flags, pkt->proto == 6);
 	enum cls after = class_of(f);
-	if (after != before || t->lru[after].head != f->self) {
+	if (after != before ||
+	    (t->lru[after].head != f->self && f->last_us >> TICK_SHIFT != prev_last >> TICK_SHIFT)) {
 		lru_unlink(t, f, before);
 		lru_push_head(t, f, after);
 	}

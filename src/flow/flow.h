@@ -123,10 +123,11 @@ void yg_flow_table_free(struct yg_flow_table *t);
 /*
  * Finds or creates the flow of pkt (which must have family != 0) and
  * accounts the packet in it (counters, flags, state, last_us). Sets
- * *ret_toserver. Returns NULL when the memory cap leaves no room even after
- * ending the flows already past their timeout and evicting the least
- * recently used flow (counted in no_memory). *ret_created (may be NULL)
- * tells whether the flow is new. The pointer stays valid until the next
+ * *ret_toserver. Returns NULL (counted in no_memory) when the memory cap
+ * leaves no room even after ending the flows already past their timeout
+ * and evicting the least recently used flow (to within about a second,
+ * 2^20 us, of packet time). *ret_created (may be NULL) tells whether the
+ * flow is new. The pointer stays valid until the next
  * call of yg_flow_packet, yg_flow_expire or yg_flow_table_free.
  */
 struct yg_flow *yg_flow_packet(struct yg_flow_table *t, const struct yg_packet *pkt,

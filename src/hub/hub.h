@@ -45,6 +45,7 @@ struct yg_req {
 	const char *content_type;
 	const char *authorization;
 	const char *anonymous; /* X-Yagura-Anonymous */
+	const char *share_with; /* X-Yagura-Share-With (mail submission) */
 	const char *if_none_match;
 	struct yg_kv args[YG_HUB_MAX_ARGS];
 	size_t n_args;

@@ -3,8 +3,9 @@
  *
  * An AMBER or RED submission is shared like a TAXII object with
  * x_yagura_share_with: ?share=ORG,identity--...,group:NAME (repeatable,
- * comma lists) names organizations by name or identity id and sharing
- * groups the caller owns or belongs to; other levels ignore the list.
+ * comma lists) and the X-Yagura-Share-With header (the same syntax; the
+ * union of both applies) name organizations by name or identity id and
+ * sharing groups the caller owns or belongs to; other levels ignore them.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -95,47 +96,61 @@ static int resolve_one(struct yg_store *st, const struct yg_caller *who, const c
 	return r;
 }
 
-/* Resolves every ?share= list; on a bad list -EINVAL with err set. */
+/* Adds the targets of one comma list; *n counts targets over every list
+ * of the request, so the union stays within the store's list limit. On a
+ * bad list -EINVAL with err set, naming the list by src. */
+static int resolve_list(struct yg_store *st, const struct yg_caller *who, const char *src,
+			const char *p, struct sharing *sh, size_t *n, char *err, size_t errlen)
+{
+	while (*p) {
+		p += strspn(p, " \t,");
+		size_t len = strcspn(p, ",");
+		while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+			len--;
+		if (!len)
+			continue;
+		if (++*n > YG_STORE_LIST_MAX) {
+			snprintf(err, errlen, "%s: at most %d targets", src, YG_STORE_LIST_MAX);
+			return -EINVAL;
+		}
+		char name[YG_STORE_NAME_MAX + 8];
+		int r = -ENOENT;
+		if (len < sizeof name) {
+			memcpy(name, p, len);
+			name[len] = '\0';
+			r = resolve_one(st, who, name, sh);
+		}
+		if (r == -ENOENT) {
+			snprintf(err, errlen, "%s: no organization or group '%.*s' you may share with",
+				 src, (int)(len > 100 ? 100 : len), p);
+			return -EINVAL;
+		}
+		if (r < 0)
+			return r;
+		p += len;
+		p += strspn(p, " \t");
+	}
+	return 0;
+}
+
+/* Resolves every ?share= list and the X-Yagura-Share-With header (for
+ * clients that keep query strings short or out of logs): the union
+ * applies. On a bad list -EINVAL with err set. */
 static int resolve_sharing(struct yg_store *st, const struct yg_caller *who,
 			   const struct yg_req *req, struct sharing *sh, char *err, size_t errlen)
 {
 	memset(sh, 0, sizeof *sh);
 	size_t n = 0;
-	for (size_t i = 0; i < req->n_args; i++) {
-		if (strcmp(req->args[i].key, "share"))
-			continue;
-		const char *p = req->args[i].value ? req->args[i].value : "";
-		while (*p) {
-			p += strspn(p, " \t,");
-			size_t len = strcspn(p, ",");
-			while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
-				len--;
-			if (!len)
-				continue;
-			if (++n > YG_STORE_LIST_MAX) {
-				snprintf(err, errlen, "share: at most %d targets", YG_STORE_LIST_MAX);
-				return -EINVAL;
-			}
-			char name[YG_STORE_NAME_MAX + 8];
-			int r = -ENOENT;
-			if (len < sizeof name) {
-				memcpy(name, p, len);
-				name[len] = '\0';
-				r = resolve_one(st, who, name, sh);
-			}
-			if (r == -ENOENT) {
-				snprintf(err, errlen,
-					 "share: no organization or group '%.*s' you may share with",
-					 (int)(len > 100 ? 100 : len), p);
-				return -EINVAL;
-			}
-			if (r < 0)
-				return r;
-			p += len;
-			p += strspn(p, " \t");
-		}
-	}
-	return 0;
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < req->n_args; i++)
+		if (!strcmp(req->args[i].key, "share"))
+			r = resolve_list(st, who, "share",
+					 req->args[i].value ? req->args[i].value : "", sh, &n, err,
+					 errlen);
+	if (r == 0 && req->share_with)
+		r = resolve_list(st, who, "X-Yagura-Share-With", req->share_with, sh, &n, err,
+				 errlen);
+	return r;
 }
 
 static bool content_type_ok(const char *ct)

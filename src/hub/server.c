@@ -331,6 +331,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		.authorization = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_AUTHORIZATION),
 		.anonymous = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Yagura-Anonymous"),
+		.share_with = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Yagura-Share-With"),
 		.if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_IF_NONE_MATCH),
 		.body = rc->body,

@@ -9,8 +9,8 @@
  *
  * Limits (outside input controls none of them):
  *   - input message: YG_MAIL_MAX_INPUT bytes (-E2BIG above); GMime parses
- *     a private copy, so peak memory is about twice the message plus what
- *     is kept of attachments;
+ *     the caller's bytes in place (never written), so peak memory is about
+ *     the message plus what is kept of attachments;
  *   - MIME: YG_MAIL_MAX_DEPTH nesting, YG_MAIL_MAX_PARTS leaf parts; beyond,
  *     parts are skipped and an anomaly recorded;
  *   - archives: descended YG_MAIL_ARCHIVE_DEPTH levels deep, at most

@@ -53,6 +53,7 @@ struct wthread {
 	struct batch *cur; /* being filled by the reader */
 	pthread_t tid;
 	bool started;
+	double cpu_s; /* the thread's CPU time, set when it ends */
 };
 
 struct yg_engine {
@@ -165,6 +166,16 @@ static unsigned flow_worker(const struct yg_packet *p, unsigned n)
 	return 1 + (unsigned)(((u - share0) * (n - 1)) / (((uint64_t)1 << 32) - share0));
 }
 
+/* Busy time of the calling thread: how --workers balance shows (wall
+ * time cannot tell a waiting thread from a working one). */
+static double thread_cpu_s(void)
+{
+	struct timespec ts;
+	if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts) < 0)
+		return 0;
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void *worker_main(void *arg)
 {
 	struct wthread *t = arg;
@@ -198,6 +209,7 @@ static void *worker_main(void *arg)
 		pthread_cond_broadcast(&q->cond);
 		pthread_mutex_unlock(&q->lock);
 	}
+	t->cpu_s = thread_cpu_s();
 	rcu_read_lock();
 	yg_worker_finish(t->w);
 	rcu_read_unlock();
@@ -334,7 +346,7 @@ int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_
 	e->cap = cap;
 	bool live = yg_capture_is_live(cap);
 	int linktype = yg_capture_linktype(cap);
-	double t0 = now_s(), last_progress = t0, last_live_flush = t0;
+	double t0 = now_s(), last_progress = t0, last_live_flush = t0, cpu0 = thread_cpu_s();
 	uint64_t pkts = 0, bytes = 0, drops = 0;
 	int r = 0;
 	/* Read-ahead for worker 0, which runs here: it lets the worker
@@ -427,6 +439,12 @@ join:
 	rcu_read_lock();
 	yg_worker_finish(e->wt[0].w);
 	rcu_read_unlock();
+	ret->reader_cpu_s = thread_cpu_s() - cpu0;
+	for (unsigned i = 1; i < e->n; i++) {
+		ret->workers_cpu_s += e->wt[i].cpu_s;
+		if (e->wt[i].cpu_s > ret->worker_cpu_max_s)
+			ret->worker_cpu_max_s = e->wt[i].cpu_s;
+	}
 	for (unsigned i = 0; i < e->n; i++) {
 		struct yg_sensor_stats s;
 		yg_worker_stats(e->wt[i].w, &s);

@@ -35,6 +35,9 @@ struct yg_engine_result {
 	bool capture_error;            /* the file was damaged / the read failed */
 	char capture_err[256];
 	double seconds;                /* wall-clock time of the run */
+	/* CPU time of the reading thread (which also runs worker 0) during
+	 * the run, and of the threaded workers 1..N-1 (sum and largest). */
+	double reader_cpu_s, workers_cpu_s, worker_cpu_max_s;
 };
 
 /* Caller frees with yg_engine_free. */

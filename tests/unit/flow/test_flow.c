@@ -416,10 +416,11 @@ static void lru_eviction_order_and_no_memory(void **state)
 	assert_int_equal(r.whys[0], YG_FLOW_END_EVICTED);
 	assert_int_equal(r.ids[0], ids[0]); /* the least recently used */
 
-	/* Touch flow 1 (now the oldest): the next eviction skips it. */
-	p = pkt4(B, 53, A, 1001, UDP, 0, T0 + full + 1);
+	/* Touch flow 1 (now the oldest) a second later: the next eviction
+	 * skips it (recency counts to within about a second). */
+	p = pkt4(B, 53, A, 1001, UDP, 0, T0 + 2 * S);
 	assert_int_equal(feed(t, &p, NULL, NULL)->flow_id, ids[1]);
-	p = pkt4(A, 60000, B, 53, UDP, 0, T0 + full + 2);
+	p = pkt4(A, 60000, B, 53, UDP, 0, T0 + 2 * S + 1);
 	assert_non_null(feed(t, &p, NULL, NULL));
 	assert_int_equal(r.n, 2);
 	assert_int_equal(r.ids[1], ids[2]);
@@ -437,6 +438,50 @@ static void lru_eviction_order_and_no_memory(void **state)
 	assert_int_equal(st.ended_evicted, 2);
 	assert_int_equal(st.ended_timeout, full);
 	assert_int_equal(st.active, 1);
+	yg_flow_table_free(t);
+}
+
+/* A flow touched again within its tick stays where it was in its LRU
+ * list, behind a flow whose last packet is older: expiry still ends each
+ * flow exactly when it is due, never later, never sooner. */
+static void expiry_exact_within_a_tick(void **state)
+{
+	(void)state;
+	struct rec r = {0};
+	struct yg_flow_table *t = table(0, 1, &r);
+	const uint64_t tick = 1u << 20, t1 = (T0 / tick + 1) * tick, udp = 60 * S;
+	struct yg_packet p = pkt4(A, 1000, B, 53, UDP, 0, t1);
+	uint64_t ida = feed(t, &p, NULL, NULL)->flow_id;
+	p = pkt4(A, 1001, B, 53, UDP, 0, t1 + 10);
+	uint64_t idb = feed(t, &p, NULL, NULL)->flow_id;
+	p = pkt4(B, 53, A, 1000, UDP, 0, t1 + 20); /* a's last packet, same tick */
+	assert_int_equal(feed(t, &p, NULL, NULL)->flow_id, ida);
+	yg_flow_expire(t, t1 + 9 + udp);
+	assert_int_equal(r.n, 0);
+	yg_flow_expire(t, t1 + 10 + udp); /* b is due, a (the tail) is not */
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.ids[0], idb);
+	yg_flow_expire(t, t1 + 19 + udp);
+	assert_int_equal(r.n, 1);
+	yg_flow_expire(t, t1 + 20 + udp);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.ids[1], ida);
+	/* A packet in a later tick moves its flow: the expiry walk stops at
+	 * the tail without looking at the rest. */
+	p = pkt4(A, 2000, B, 53, UDP, 0, t1 + 2 * tick);
+	uint64_t idc = feed(t, &p, NULL, NULL)->flow_id;
+	p = pkt4(A, 2001, B, 53, UDP, 0, t1 + 2 * tick + 1);
+	uint64_t idd = feed(t, &p, NULL, NULL)->flow_id;
+	p = pkt4(A, 2000, B, 53, UDP, 0, t1 + 4 * tick);
+	assert_int_equal(feed(t, &p, NULL, NULL)->flow_id, idc);
+	yg_flow_expire(t, t1 + 2 * tick + 1 + udp);
+	assert_int_equal(r.n, 3);
+	assert_int_equal(r.ids[2], idd);
+	yg_flow_expire(t, t1 + 4 * tick + udp - 1);
+	assert_int_equal(r.n, 3);
+	yg_flow_expire(t, t1 + 4 * tick + udp);
+	assert_int_equal(r.n, 4);
+	assert_int_equal(r.ids[3], idc);
 	yg_flow_table_free(t);
 }
 
@@ -762,6 +807,7 @@ int main(void)
 	    cmocka_unit_test(timeouts_per_state),
 	    cmocka_unit_test(timeouts_configured_and_refreshed),
 	    cmocka_unit_test(lru_eviction_order_and_no_memory),
+	    cmocka_unit_test(expiry_exact_within_a_tick),
 	    cmocka_unit_test(lru_eviction_across_classes),
 	    cmocka_unit_test(charge_release_and_no_memory),
 	    cmocka_unit_test(many_flows_create_expire_reuse),

@@ -458,10 +458,32 @@ void yg_flow_prefetch_flow(struct yg_flow_table *t, uint32_t h)
 	}
 }
 
-const struct yg_flow *yg_flow_peek(struct yg_flow_table *t, uint32_t h)
+const struct yg_flow *yg_flow_peek(struct yg_flow_table *t, uint32_t h, uint64_t ts_us)
 {
 	uint32_t s = *bucket_of(t, h);
-	return s ? at(t, s) : NULL;
+	if (!s)
+		return NULL;
+	const struct yg_flow *f = at(t, s);
+	if (f->hash == h) {
+		/* A packet in a new tick moves its flow in its LRU list, which
+		 * writes both neighbours: fetch them too. */
+		if (ts_us >> TICK_SHIFT != f->last_us >> TICK_SHIFT) {
+			if (f->lru_prev)
+				__builtin_prefetch(at(t, f->lru_prev), 1, 3);
+			if (f->lru_next)
+				__builtin_prefetch(at(t, f->lru_next), 1, 3);
+		}
+		return f;
+	}
+	/* New flows go to the head of their chain, so an older one is often
+	 * second: fetch it now rather than miss on it at lookup. */
+	s = f->hnext;
+	if (s) {
+		const char *n = (const char *)at(t, s);
+		__builtin_prefetch(n, 1, 3);
+		__builtin_prefetch(n + 64, 1, 3);
+	}
+	return NULL;
 }
 
 struct yg_flow *yg_flow_packet(struct yg_flow_table *t, const struct yg_packet *pkt,

@@ -143,9 +143,12 @@ struct yg_flow *yg_flow_packet(struct yg_flow_table *t, const struct yg_packet *
 uint32_t yg_flow_hash(const struct yg_flow_table *t, const struct yg_packet *pkt);
 void yg_flow_prefetch_bucket(struct yg_flow_table *t, uint32_t h);
 void yg_flow_prefetch_flow(struct yg_flow_table *t, uint32_t h);
-/* The first flow in h's bucket: most often pkt's own flow, a hint for
- * prefetching what it points to (never dereference more than a hint). */
-const struct yg_flow *yg_flow_peek(struct yg_flow_table *t, uint32_t h);
+/* Second stage, once yg_flow_prefetch_flow's line has arrived: the first
+ * flow in h's bucket if it has h's hash (most often pkt's own flow: a hint
+ * for prefetching what it points to, never dereference more than a hint),
+ * else NULL after prefetching the second flow of the chain. ts_us: the
+ * packet's time, to fetch what accounting it will touch. */
+const struct yg_flow *yg_flow_peek(struct yg_flow_table *t, uint32_t h, uint64_t ts_us);
 struct yg_flow *yg_flow_packet_hashed(struct yg_flow_table *t, const struct yg_packet *pkt,
 				      uint32_t h, bool *ret_toserver, bool *ret_created);
 

@@ -291,11 +291,12 @@ void yg_worker_packets(struct yg_worker *w, const struct yg_packet *pkts, unsign
 		unsigned k = i + PREFETCH_AHEAD;
 		if (k < n && pkts[k].family)
 			yg_flow_prefetch_flow(w->ft, h[k]);
-		/* Closer to its turn the flow is in cache: fetch its app state. */
+		/* Closer to its turn the first flow of the chain is in cache:
+		 * fetch its app state, or the next flow when it is not ours. */
 		k = i + PREFETCH_AHEAD / 2;
-		if (k < n && pkts[k].family && pkts[k].payload_len) {
-			const struct yg_flow *f = yg_flow_peek(w->ft, h[k]);
-			if (f && f->app)
+		if (k < n && pkts[k].family) {
+			const struct yg_flow *f = yg_flow_peek(w->ft, h[k], pkts[k].ts_us);
+			if (f && f->app && pkts[k].payload_len)
 				__builtin_prefetch(f->app, 1, 3);
 		}
 		process(w, &pkts[i], h[i]);

@@ -209,10 +209,10 @@ static void *worker_main(void *arg)
 		pthread_cond_broadcast(&q->cond);
 		pthread_mutex_unlock(&q->lock);
 	}
-	t->cpu_s = thread_cpu_s();
 	rcu_read_lock();
 	yg_worker_finish(t->w);
 	rcu_read_unlock();
+	t->cpu_s = thread_cpu_s();
 	rcu_unregister_thread();
 	return NULL;
 }
@@ -443,12 +443,14 @@ join:
 		pthread_cond_broadcast(&q->cond);
 		pthread_mutex_unlock(&q->lock);
 	}
-	for (unsigned i = 1; i < e->n; i++)
-		if (e->wt[i].started)
-			pthread_join(e->wt[i].tid, NULL);
+	/* Worker 0 ends its flows (a burst of flow events at the end of a
+	 * file) while the others drain their queues and end theirs. */
 	rcu_read_lock();
 	yg_worker_finish(e->wt[0].w);
 	rcu_read_unlock();
+	for (unsigned i = 1; i < e->n; i++)
+		if (e->wt[i].started)
+			pthread_join(e->wt[i].tid, NULL);
 	ret->reader_cpu_s = thread_cpu_s() - cpu0;
 	for (unsigned i = 1; i < e->n; i++) {
 		ret->workers_cpu_s += e->wt[i].cpu_s;

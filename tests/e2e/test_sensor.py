@@ -472,3 +472,24 @@ def test_workers_on_a_big_generated_capture(tmp_path, run_sensor, yagura):
     assert len(one.of("alert")) > 0
     assert {a["alert"]["metadata"]["indicator"][0] for a in one.of("alert")} == \
         {a["alert"]["metadata"]["indicator"][0] for a in two.of("alert")}
+
+
+def test_summary_shows_each_threads_cpu(tmp_path, yagura):
+    """The last summary line tells how --workers balanced: CPU of the reading
+    thread and of the other workers (none with --workers 1)."""
+    import re
+    import subprocess
+    pcap = write(tmp_path, "c.pcap", intel_capture())
+    lines = {}
+    for n in (1, 3):
+        r = subprocess.run([yagura, "sensor", "-r", str(pcap), "--eve", str(tmp_path / f"e{n}.json"),
+                            "--workers", str(n)], capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        m = re.search(r"^sensor: cpu: reading thread ([0-9.]+) s, other workers ([0-9.]+) s "
+                      r"\(busiest ([0-9.]+) s\)$", r.stderr, re.M)
+        assert m, r.stderr
+        lines[n] = [float(x) for x in m.groups()]
+    assert lines[1][1] == 0 and lines[1][2] == 0
+    # Two threaded workers: the busiest one is part of the sum.
+    assert lines[3][1] >= lines[3][2] >= 0
+    assert lines[3][0] >= 0

@@ -274,6 +274,26 @@ void yg_flow_expire(struct yg_flow_table *t, uint64_t now_us)
 	}
 }
 
+unsigned yg_flow_expire_some(struct yg_flow_table *t, uint64_t now_us, unsigned max)
+{
+	unsigned ended = 0;
+	if (!t)
+		return 0;
+	for (int c = 0; c < CL_N && ended < max; c++) {
+		uint64_t to = t->timeout_us[c];
+		while (ended < max && t->lru[c].tail) {
+			struct yg_flow *f = at(t, t->lru[c].tail);
+			if (now_us < f->last_us || now_us - f->last_us < to)
+				break;
+			if (f->lru_prev)
+				prefetch_ending(t, at(t, f->lru_prev));
+			end_flow(t, f, YG_FLOW_END_TIMEOUT);
+			ended++;
+		}
+	}
+	return ended;
+}
+
 /* Ends the flow whose last packet is the oldest, to within one tick (the
  * tails of the classes); false when none is left. */
 static bool evict_lru(struct yg_flow_table *t)

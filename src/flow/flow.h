@@ -156,6 +156,15 @@ struct yg_flow *yg_flow_packet_hashed(struct yg_flow_table *t, const struct yg_p
  * O(flows ended + number of timeout classes). */
 void yg_flow_expire(struct yg_flow_table *t, uint64_t now_us);
 
+/* A slice of yg_flow_expire for the packet path: ends at most max flows
+ * idle past their timeout at now_us, only those at the tail of their
+ * class (it never looks past a flow that is not due, which
+ * yg_flow_expire does for the ones hidden within a tick). Called after
+ * every batch, it spreads the ending of flows (and their events) over the
+ * packets instead of a burst every second that stalls the other workers.
+ * Returns the number of flows ended. */
+unsigned yg_flow_expire_some(struct yg_flow_table *t, uint64_t now_us, unsigned max);
+
 /*
  * Charges (delta > 0) or releases (delta < 0) app-layer memory against the
  * cap. Releases spare (wholly unused) flow chunks first when they stand in

@@ -4,8 +4,12 @@
 
 #include "sensor/worker-int.h"
 
-/* Flow timeouts are checked at most once a second of packet time. */
+/* Flow timeouts are checked in full at most once a second of packet
+ * time; in between, each batch ends a slice of the flows that are due, so
+ * that flows (and their events) end spread over the packets instead of
+ * in a burst of milliseconds that leaves the other workers waiting. */
 #define EXPIRE_EVERY_US 1000000u
+#define EXPIRE_SLICE    32u
 
 static const char *app_name(uint8_t app)
 {
@@ -277,6 +281,7 @@ void yg_worker_packets(struct yg_worker *w, const struct yg_packet *pkts, unsign
 			count_packet(w, &pkts[i]);
 		return;
 	}
+	uint64_t now = 0;
 	/* The flow table is far bigger than the caches: fetch every bucket
 	 * of the batch at once, and each flow a few packets before its turn. */
 	for (unsigned i = 0; i < n; i++) {
@@ -303,7 +308,11 @@ void yg_worker_packets(struct yg_worker *w, const struct yg_packet *pkts, unsign
 				__builtin_prefetch(f->app, 1, 3);
 		}
 		process(w, &pkts[i], h[i]);
+		if (pkts[i].ts_us > now)
+			now = pkts[i].ts_us;
 	}
+	if (now)
+		yg_flow_expire_some(w->ft, now, EXPIRE_SLICE);
 }
 
 void yg_worker_stats(const struct yg_worker *w, struct yg_sensor_stats *ret)

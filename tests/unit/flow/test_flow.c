@@ -485,6 +485,44 @@ static void expiry_exact_within_a_tick(void **state)
 	yg_flow_table_free(t);
 }
 
+/* The packet path's slice of expiry: at most max flows, oldest first,
+ * never past a tail that is not due; the full pass finds the rest. */
+static void expire_some_in_slices(void **state)
+{
+	(void)state;
+	struct rec r = {0};
+	struct yg_flow_table *t = table(0, 1, &r);
+	const uint64_t tick = 1u << 20, t1 = (T0 / tick + 1) * tick, udp = 60 * S;
+	struct yg_packet p;
+	uint64_t ids[5];
+	for (unsigned i = 0; i < 5; i++) {
+		p = pkt4(A, (uint16_t)(3000 + i), B, 53, UDP, 0, t1 + i);
+		ids[i] = feed(t, &p, NULL, NULL)->flow_id;
+	}
+	assert_int_equal(yg_flow_expire_some(t, t1 + udp - 1, 10), 0);
+	assert_int_equal(yg_flow_expire_some(t, t1 + 2 + udp, 2), 2);
+	assert_int_equal(r.n, 2);
+	assert_int_equal(r.ids[0], ids[0]);
+	assert_int_equal(r.ids[1], ids[1]);
+	assert_int_equal(yg_flow_expire_some(t, t1 + 2 + udp, 2), 1);
+	assert_int_equal(r.ids[2], ids[2]);
+	/* Flow 3 is touched again in its tick and stays at the tail, not
+	 * due; flow 4 behind it is due: only the full pass ends it. */
+	p = pkt4(B, 53, A, 3003, UDP, 0, t1 + 10);
+	assert_int_equal(feed(t, &p, NULL, NULL)->flow_id, ids[3]);
+	assert_int_equal(yg_flow_expire_some(t, t1 + 4 + udp, 10), 0);
+	yg_flow_expire(t, t1 + 4 + udp);
+	assert_int_equal(r.n, 4);
+	assert_int_equal(r.ids[3], ids[4]);
+	assert_int_equal(yg_flow_expire_some(t, t1 + 10 + udp, 10), 1);
+	assert_int_equal(r.ids[4], ids[3]);
+	struct yg_flow_stats st;
+	yg_flow_table_stats(t, &st);
+	assert_int_equal(st.ended_timeout, 5);
+	assert_int_equal(st.active, 0);
+	yg_flow_table_free(t);
+}
+
 static void lru_eviction_across_classes(void **state)
 {
 	(void)state;
@@ -808,6 +846,7 @@ int main(void)
 	    cmocka_unit_test(timeouts_configured_and_refreshed),
 	    cmocka_unit_test(lru_eviction_order_and_no_memory),
 	    cmocka_unit_test(expiry_exact_within_a_tick),
+	    cmocka_unit_test(expire_some_in_slices),
 	    cmocka_unit_test(lru_eviction_across_classes),
 	    cmocka_unit_test(charge_release_and_no_memory),
 	    cmocka_unit_test(many_flows_create_expire_reuse),

@@ -171,6 +171,73 @@ static void eve_record_fields(void **state)
 	yg_eve_release(&e);
 }
 
+/* What the writer must produce for s, byte by byte: ASCII printables
+ * except quote and backslash as they are, the usual short escapes, other
+ * controls as \u00XX, valid UTF-8 sequences as they are, any other byte
+ * >= 0x80 as \u00XX. Only ASCII and two-byte sequences are generated. */
+static size_t reference(const uint8_t *s, size_t n, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *o = out;
+	*o++ = '"';
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = s[i];
+		if (c >= 0xc2 && c <= 0xdf && i + 1 < n && (s[i + 1] & 0xc0) == 0x80) {
+			*o++ = (char)c;
+			*o++ = (char)s[++i];
+		} else if (c == '"' || c == '\\') {
+			*o++ = '\\';
+			*o++ = (char)c;
+		} else if (c == '\n' || c == '\r' || c == '\t') {
+			*o++ = '\\';
+			*o++ = c == '\n' ? 'n' : c == '\r' ? 'r' : 't';
+		} else if (c < 0x20 || c >= 0x80) {
+			memcpy(o, "\\u00", 4);
+			o[4] = hex[c >> 4];
+			o[5] = hex[c & 15];
+			o += 6;
+		} else {
+			*o++ = (char)c;
+		}
+	}
+	*o++ = '"';
+	return (size_t)(o - out);
+}
+
+/* Long runs are scanned sixteen bytes a step: every position of every
+ * kind of byte that stops a run, at every length around the step. */
+static void escaping_matches_a_byte_by_byte_reference(void **state)
+{
+	(void)state;
+	static const uint8_t stoppers[] = {'"', '\\', '\n', 0x01, 0x1f, 0x7f, 0x80, 0xc3, 0xff, 0x20};
+	uint8_t in[80];
+	char want[80 * 6 + 2];
+	uint64_t r = 88172645463325252ull;
+	for (size_t len = 0; len <= 70; len++) {
+		for (size_t pos = 0; pos <= len; pos++) {
+			for (size_t k = 0; k < sizeof stoppers; k++) {
+				for (size_t i = 0; i < len; i++)
+					in[i] = (uint8_t)('a' + i % 26);
+				if (pos < len)
+					in[pos] = stoppers[k];
+				if (pos + 1 < len && stoppers[k] == 0xc3)
+					in[pos + 1] = 0xa9; /* a valid two-byte sequence */
+				/* and now and then a second stopper further on */
+				r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+				if (len && r % 3 == 0)
+					in[r % len] = stoppers[(r >> 8) % sizeof stoppers];
+				struct yg_jsonw w;
+				assert_int_equal(yg_jsonw_init(&w, 16), 0);
+				yg_jsonw_strn(&w, in, len);
+				size_t n = reference(in, len, want);
+				assert_int_equal(w.len, n);
+				assert_memory_equal(w.buf, want, n);
+				yg_jsonw_release(&w);
+			}
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -180,6 +247,7 @@ int main(void)
 		cmocka_unit_test(eve_time_and_addresses),
 		cmocka_unit_test(eve_time_matches_gmtime),
 		cmocka_unit_test(eve_record_fields),
+		cmocka_unit_test(escaping_matches_a_byte_by_byte_reference),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -18,10 +18,17 @@
  * Chosen by paired wall-clock runs of --workers 2 on the 10M-packet bench
  * capture on a quiet 2-core machine: 400 beat 550 in five of six pairs
  * (best 2.69 s vs 2.83 s); CPU-sample balancing on a loaded machine had
- * suggested 550. */
+ * suggested 550. Checked again with five runs each: 270, 330, 460, 480
+ * and 540 were all slower than 400. */
 #define READER_SHARE_PERMILLE 400
-#define BATCH_BYTES (512u << 10)
-#define QUEUE_BATCHES 16 /* per worker */
+/* Batches carry payloads only (see batch_need): 256 KiB holds a full
+ * batch of all but the largest packets. */
+#define BATCH_BYTES (256u << 10)
+/* Deep enough to ride out a worker's burst of work (a ClientHello storm,
+ * flow ends) without stalling the reading thread: 16 let the reading
+ * thread wait a tenth of the run with --workers 2; 64 took 4 % off the
+ * wall time (96: 1 % more). About 290 KiB each, allocated on demand. */
+#define QUEUE_BATCHES 64 /* per worker */
 /* Batches in circulation per worker: the queue, one being processed, one
  * being filled. */
 #define MAX_BATCHES (QUEUE_BATCHES + 2)

@@ -269,6 +269,7 @@ void yg_worker_packet(struct yg_worker *w, const struct yg_packet *pkt)
 /* How many packets ahead the flow itself is prefetched: far enough for the
  * bucket prefetched at the start of the batch to have arrived. */
 #define PREFETCH_AHEAD 6
+#define BUCKET_AHEAD   12
 
 void yg_worker_packets(struct yg_worker *w, const struct yg_packet *pkts, unsigned n)
 {
@@ -282,18 +283,24 @@ void yg_worker_packets(struct yg_worker *w, const struct yg_packet *pkts, unsign
 		return;
 	}
 	uint64_t now = 0;
-	/* The flow table is far bigger than the caches: fetch every bucket
-	 * of the batch at once, and each flow a few packets before its turn. */
+	/* The flow table is far bigger than the caches: a pipeline fetches
+	 * each packet's bucket BUCKET_AHEAD packets before its turn, the flow
+	 * the bucket names PREFETCH_AHEAD before, and what that flow points
+	 * to half as far ahead. Spread over the batch rather than all at the
+	 * start, the fetches do not queue up behind each other. */
 	for (unsigned i = 0; i < n; i++) {
 		h[i] = pkts[i].family ? yg_flow_hash(w->ft, &pkts[i]) : 0;
-		if (pkts[i].family)
+		if (i < BUCKET_AHEAD && pkts[i].family)
 			yg_flow_prefetch_bucket(w->ft, h[i]);
 	}
 	for (unsigned i = 0; i < n && i < PREFETCH_AHEAD; i++)
 		if (pkts[i].family)
 			yg_flow_prefetch_flow(w->ft, h[i]);
 	for (unsigned i = 0; i < n; i++) {
-		unsigned k = i + PREFETCH_AHEAD;
+		unsigned k = i + BUCKET_AHEAD;
+		if (k < n && pkts[k].family)
+			yg_flow_prefetch_bucket(w->ft, h[k]);
+		k = i + PREFETCH_AHEAD;
 		if (k < n && pkts[k].family)
 			yg_flow_prefetch_flow(w->ft, h[k]);
 		/* Closer to its turn the first flow of the chain is in cache:

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "stix/ident.h"
+
 static int bad(char *err, size_t errlen, const char *why, size_t i)
 {
 	if (err && errlen) {
@@ -24,15 +26,7 @@ static int bad(char *err, size_t errlen, const char *why, size_t i)
 static bool good_id(const char *id)
 {
 	size_t n = strnlen(id, YG_CHANGES_ID_MAX);
-	if (n >= YG_CHANGES_ID_MAX || n <= 11 || strncmp(id, "indicator--", 11))
-		return false;
-	for (size_t i = 11; i < n; i++) {
-		char c = id[i];
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      c == '-'))
-			return false;
-	}
-	return true;
+	return n < YG_CHANGES_ID_MAX && yg_stix_id_loose(id, n, "indicator");
 }
 
 static int check_bool(json_t *root, const char *key, bool *ret)

@@ -25,6 +25,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "stix/ident.h"
+
 static int bad(char *err, size_t errlen, int r, const char *msg)
 {
 	if (err && errlen)
@@ -275,15 +277,7 @@ out:
 static bool indicator_id_ok(const char *id)
 {
 	size_t n = strnlen(id, YG_TAXII_ID_MAX);
-	if (n >= YG_TAXII_ID_MAX || n <= 11 || strncmp(id, "indicator--", 11))
-		return false;
-	for (size_t i = 11; i < n; i++) {
-		char c = id[i];
-		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-		      c == '-'))
-			return false;
-	}
-	return true;
+	return n < YG_TAXII_ID_MAX && yg_stix_id_loose(id, n, "indicator");
 }
 
 /* The fields the sensor's STIX loader reads; nothing else of the

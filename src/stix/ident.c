@@ -66,3 +66,17 @@ bool yg_stix_id_valid(const char *s, size_t len, const char *want_type)
 		return false;
 	return !want_type || (strlen(want_type) == tlen && memcmp(s, want_type, tlen) == 0);
 }
+
+bool yg_stix_id_loose(const char *s, size_t len, const char *want_type)
+{
+	size_t t = strlen(want_type);
+	if (len <= t + 2 || memcmp(s, want_type, t) != 0 || s[t] != '-' || s[t + 1] != '-')
+		return false;
+	for (size_t i = t + 2; i < len; i++) {
+		char c = s[i];
+		if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		      c == '-'))
+			return false;
+	}
+	return true;
+}

@@ -27,6 +27,12 @@ bool yg_stix_uuid_valid(const char *s, size_t len);
  * must equal it. */
 bool yg_stix_id_valid(const char *s, size_t len, const char *want_type);
 
+/* "<want_type>--" and then one or more ASCII letters, digits or dashes:
+ * the looser form the sensor takes ids in from hubs and TAXII servers
+ * (an id it only uses as a key), which still keeps quotes, control bytes
+ * and non-ASCII out. */
+bool yg_stix_id_loose(const char *s, size_t len, const char *want_type);
+
 /* Length of the type part of a well-formed id, 0 if s is not one. */
 size_t yg_stix_id_type_len(const char *s, size_t len);
 

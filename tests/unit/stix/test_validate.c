@@ -574,6 +574,26 @@ static void shared_examples_match_reference_validator(void **state)
 	assert_true(files >= 15);
 }
 
+/* The sensor's loose id check: the type and "--", then letters, digits
+ * and dashes only. */
+static void loose_ids(void **state)
+{
+	(void)state;
+#define LOOSE(x, t) yg_stix_id_loose(x, strlen(x), t)
+	assert_true(LOOSE("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "indicator"));
+	assert_true(LOOSE("indicator--A-1", "indicator"));
+	assert_false(LOOSE("indicator--", "indicator"));
+	assert_false(LOOSE("indicator-x", "indicator"));
+	assert_false(LOOSE("malware--a1", "indicator"));
+	assert_false(LOOSE("indicatorx--a1", "indicator"));
+	assert_false(LOOSE("indicator--a1\"", "indicator"));
+	assert_false(LOOSE("indicator--a 1", "indicator"));
+	assert_false(LOOSE("indicator--a\xc3\xa9" "1", "indicator"));
+	assert_false(yg_stix_id_loose("indicator--a1", 8, "indicator"));
+	assert_true(yg_stix_id_loose("indicator--a1\n", 13, "indicator")); /* len bounds it */
+#undef LOOSE
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -581,6 +601,7 @@ int main(void)
 	    cmocka_unit_test(messages_are_bounded_and_printable),
 	    cmocka_unit_test(bundle_envelope_and_objects),
 	    cmocka_unit_test(ident_helpers),
+	    cmocka_unit_test(loose_ids),
 	    cmocka_unit_test(shared_examples_match_reference_validator),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -236,6 +236,13 @@ static void end_flow(struct yg_flow_table *t, struct yg_flow *f, enum yg_flow_en
 	yg_flow_pool_put(&t->pool, f->self);
 }
 
+/* Whether a flow last seen at last_us is past timeout to at now_us
+ * (packet time never counts backwards). */
+static inline bool due(uint64_t now_us, uint64_t last_us, uint64_t to)
+{
+	return now_us >= last_us && now_us - last_us >= to;
+}
+
 /* Ending a flow reads its two lines, its bucket chain and its app state,
  * all cold. f is next to end: fetch its app state and bucket, and the
  * flow after it. */
@@ -263,12 +270,11 @@ void yg_flow_expire(struct yg_flow_table *t, uint64_t now_us)
 		for (uint32_t s = t->lru[c].tail; s;) {
 			struct yg_flow *f = at(t, s);
 			s = f->lru_prev;
-			uint64_t tick = f->last_us >> TICK_SHIFT << TICK_SHIFT;
-			if (now_us < tick || now_us - tick < to)
+			if (!due(now_us, f->last_us >> TICK_SHIFT << TICK_SHIFT, to))
 				break;
 			if (s)
 				prefetch_ending(t, at(t, s));
-			if (now_us >= f->last_us && now_us - f->last_us >= to)
+			if (due(now_us, f->last_us, to))
 				end_flow(t, f, YG_FLOW_END_TIMEOUT);
 		}
 	}
@@ -283,7 +289,7 @@ unsigned yg_flow_expire_some(struct yg_flow_table *t, uint64_t now_us, unsigned 
 		uint64_t to = t->timeout_us[c];
 		while (ended < max && t->lru[c].tail) {
 			struct yg_flow *f = at(t, t->lru[c].tail);
-			if (now_us < f->last_us || now_us - f->last_us < to)
+			if (!due(now_us, f->last_us, to))
 				break;
 			if (f->lru_prev)
 				prefetch_ending(t, at(t, f->lru_prev));

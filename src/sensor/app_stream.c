@@ -311,7 +311,7 @@ static void feed(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 void yg_worker_app_tcp(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 		       bool toserver)
 {
-	if (app_proto(f) == APP_FAILED || (f->app_flags & (toserver ? APP_DONE_TS : APP_DONE_TC)))
+	if (app_done(f, toserver ? APP_DONE_TS : APP_DONE_TC))
 		return;
 	bool syn = pkt->tcp_flags & YG_TCP_SYN;
 	if (!pkt->payload_len && !syn)

@@ -26,6 +26,13 @@ static inline uint8_t app_proto(const struct yg_flow *f)
 	return f->app_flags & APP_MASK;
 }
 
+/* Whether the app layer is finished with the directions in dirs
+ * (APP_DONE_TS, APP_DONE_TC or both): it reads nothing more of them. */
+static inline bool app_done(const struct yg_flow *f, uint8_t dirs)
+{
+	return app_proto(f) == APP_FAILED || (f->app_flags & dirs) == dirs;
+}
+
 static inline void set_proto(struct yg_flow *f, uint8_t proto)
 {
 	f->app_flags = (uint8_t)((f->app_flags & ~APP_MASK) | proto);

@@ -310,8 +310,8 @@ void yg_worker_packets(struct yg_worker *w, const struct yg_packet *pkts, unsign
 			const struct yg_flow *f = yg_flow_peek(w->ft, h[k], pkts[k].ts_us);
 			/* Only if the app layer still reads it: a wasted
 			 * fetch holds a miss slot the lookups need. */
-			if (f && f->app && pkts[k].payload_len && app_proto(f) != APP_FAILED &&
-			    (f->app_flags & (APP_DONE_TS | APP_DONE_TC)) != (APP_DONE_TS | APP_DONE_TC))
+			if (f && f->app && pkts[k].payload_len &&
+			    !app_done(f, APP_DONE_TS | APP_DONE_TC))
 				__builtin_prefetch(f->app, 1, 3);
 		}
 		process(w, &pkts[i], h[i]);

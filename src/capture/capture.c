@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdio_ext.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -39,6 +40,9 @@ int yg_capture_open_file(const char *path, char *err, size_t errlen, struct yg_c
 	c->iobuf = malloc(FILE_BUFFER);
 	if (c->iobuf)
 		setvbuf(f, c->iobuf, _IOFBF, FILE_BUFFER);
+	/* Only the reading thread touches f: each of libpcap's two freads a
+	 * packet need not take the stream's lock once workers exist. */
+	__fsetlocking(f, FSETLOCKING_BYCALLER);
 	/* Nanosecond precision keeps pcapng/nsec files exact; we round to us.
 	 * On success libpcap owns f and closes it. */
 	c->p = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, ebuf);

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bigalloc.h"
 #include "common/hash.h"
 #include "flow/flow-int.h"
 
@@ -202,7 +203,7 @@ static void maybe_grow(struct yg_flow_table *t)
 	size_t bytes = 2 * n * sizeof *t->buckets;
 	if (bytes > room(t))
 		return;
-	uint32_t *nb = calloc(2 * n, sizeof *nb);
+	uint32_t *nb = yg_big_calloc(2 * n, sizeof *nb);
 	if (!nb)
 		return;
 	t->old = t->buckets;
@@ -611,7 +612,7 @@ int yg_flow_table_new(const struct yg_flow_config *cfg, uint64_t id_base, yg_flo
 	struct yg_flow_table *t = calloc(1, sizeof *t);
 	if (!t)
 		return -ENOMEM;
-	t->buckets = calloc(nb, sizeof *t->buckets);
+	t->buckets = yg_big_calloc(nb, sizeof *t->buckets);
 	if (!t->buckets) {
 		free(t);
 		return -ENOMEM;

@@ -2,6 +2,7 @@
  * The immutable set: built from a builder (which it consumes), described,
  * measured and freed. The lookups are in match.c.
  */
+#include "common/bigalloc.h"
 #include "intel/intel-int.h"
 
 #include <errno.h>
@@ -42,7 +43,7 @@ static int string_table(struct yg_intel_set *s, const struct yg_intel_builder *b
 	/* load <= 3/4: a miss (the usual case on the wire) stays short */
 	while (cap * 3 < nstr * 4)
 		cap *= 2;
-	s->slots = calloc(cap, sizeof *s->slots);
+	s->slots = yg_big_calloc(cap, sizeof *s->slots);
 	if (!s->slots)
 		return -ENOMEM;
 	s->smask = cap - 1;
@@ -68,7 +69,7 @@ static int domain_bloom(struct yg_intel_set *s, const struct yg_intel_builder *b
 	size_t bits = 512;
 	while (bits < nd * 16)
 		bits *= 2;
-	s->dbloom = calloc(bits / 64, sizeof *s->dbloom);
+	s->dbloom = yg_big_calloc(bits / 64, sizeof *s->dbloom);
 	if (!s->dbloom)
 		return -ENOMEM;
 	s->dbloom_mask = bits - 1;

@@ -1,0 +1,31 @@
+#include "common/bigalloc.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#define HUGE_PAGE ((size_t)2 << 20)
+
+void *yg_big_calloc(size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	size_t bytes = n * size;
+	if (bytes < YG_BIG_MIN)
+		return calloc(n, size);
+	if (bytes > SIZE_MAX - HUGE_PAGE)
+		return NULL;
+	/* Rounded up: the waste is under one page, about 1/8 of the
+	 * smallest block rounded, and nothing for the power-of-two tables. */
+	size_t whole = (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+	void *p = aligned_alloc(HUGE_PAGE, whole);
+	if (!p)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	/* Before the first touch, so the zeroing below faults huge pages. */
+	(void)madvise(p, whole, MADV_HUGEPAGE); /* a hint: failure is harmless */
+#endif
+	memset(p, 0, whole);
+	return p;
+}

@@ -35,7 +35,8 @@ static void usage(FILE *out)
 		"      --intel PATH       indicator file or folder (repeatable): plain lists,\n"
 		"                         hosts files, FireHOL netsets, CSV, STIX 2.1 bundles\n"
 		"      --eve FILE|-       EVE JSON output (default: eve.json; - for stdout)\n"
-		"      --workers N        worker threads, packets spread by flow (default 1)\n"
+		"      --workers N        worker threads, packets spread by flow\n"
+		"                         (default: one per CPU it may use, at most 16)\n"
 		"      --home-net LIST    your networks, e.g. 10.0.0.0/8,2001:db8::/32\n"
 		"                         (default: RFC 1918 and fc00::/7)\n"
 		"      --flow-memcap MB   memory for flows and app buffers (default 1024)\n"
@@ -145,7 +146,8 @@ static void progress(void *ud, uint64_t pkts, uint64_t bytes, uint64_t pos, uint
 		(double)bytes / 1e6, pct, el > 0 ? (double)pkts / el / 1e6 : 0.0);
 }
 
-static void summary(const struct yg_engine_result *res, const char *eve_path, size_t indicators)
+static void summary(const struct yg_engine_result *res, unsigned workers, const char *eve_path,
+		    size_t indicators)
 {
 	const struct yg_sensor_stats *s = &res->stats;
 	uint64_t anom = 0;
@@ -159,8 +161,11 @@ static void summary(const struct yg_engine_result *res, const char *eve_path, si
 		(unsigned long long)s->flows_created, (unsigned long long)s->dns_msgs,
 		(unsigned long long)s->http_reqs, (unsigned long long)s->tls_hellos,
 		(unsigned long long)s->alerts, indicators, (unsigned long long)anom, eve_path);
-	fprintf(stderr, "sensor: cpu: reading thread %.2f s, other workers %.2f s (busiest %.2f s)\n",
-		res->reader_cpu_s, res->workers_cpu_s, res->worker_cpu_max_s);
+	fprintf(stderr,
+		"sensor: cpu: %u worker%s; reading thread %.2f s, other workers %.2f s "
+		"(busiest %.2f s)\n",
+		workers, workers == 1 ? "" : "s", res->reader_cpu_s, res->workers_cpu_s,
+		res->worker_cpu_max_s);
 	for (unsigned i = 0; i < YG_ANOM__COUNT; i++)
 		if (s->anomalies[i])
 			fprintf(stderr, "sensor:   %-40s %llu\n", yg_anomaly_name(i),
@@ -265,7 +270,7 @@ int yg_cmd_sensor(int argc, char **argv)
 	const char *rfile = NULL, *iface = NULL, *eve_path = "eve.json", *bpf = NULL;
 	const char *intel[MAX_INTEL];
 	unsigned n_intel = 0;
-	unsigned long workers = 1, memcap_mb = 1024;
+	unsigned long workers = 0, memcap_mb = 1024; /* workers 0: one per CPU */
 	const char *hub_url = NULL, *hub_ca = NULL;
 	char token[256] = "";
 	unsigned long hub_interval = 1000;
@@ -480,6 +485,8 @@ int yg_cmd_sensor(int argc, char **argv)
 		clock_gettime(CLOCK_MONOTONIC, &ts);
 		t0 = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 	}
+	if (!workers)
+		workers = yg_engine_default_workers();
 	struct yg_engine_config ec = {
 		.workers = (unsigned)workers,
 		.worker = {
@@ -573,7 +580,7 @@ int yg_cmd_sensor(int argc, char **argv)
 		unclean = true;
 	}
 	if (!quiet)
-		summary(&res, eve_path, x.intel_indicators);
+		summary(&res, (unsigned)workers, eve_path, x.intel_indicators);
 	code = (r < 0) ? 2 : unclean ? 1 : 0;
 out:
 	if (sightings && !sg_stopped)

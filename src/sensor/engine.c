@@ -2,10 +2,12 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <urcu.h>
 
 #include "common/hash.h"
@@ -92,6 +94,19 @@ static void queue_release(struct queue *q)
 		free(q->free_[i]);
 	pthread_mutex_destroy(&q->lock);
 	pthread_cond_destroy(&q->cond);
+}
+
+unsigned yg_engine_default_workers(void)
+{
+	cpu_set_t set;
+	int n = 0;
+	if (sched_getaffinity(0, sizeof set, &set) == 0)
+		n = CPU_COUNT(&set);
+	if (n < 1) {
+		long k = sysconf(_SC_NPROCESSORS_ONLN);
+		n = k > 0 ? (int)(k < YG_ENGINE_AUTO_MAX ? k : YG_ENGINE_AUTO_MAX) : 1;
+	}
+	return n > YG_ENGINE_AUTO_MAX ? YG_ENGINE_AUTO_MAX : (unsigned)n;
 }
 
 int yg_engine_new(const struct yg_engine_config *cfg, struct yg_engine **ret)

@@ -40,6 +40,13 @@ struct yg_engine_result {
 	double reader_cpu_s, workers_cpu_s, worker_cpu_max_s;
 };
 
+/* The --workers default: one per CPU the process may run on (its
+ * affinity mask, which is what a container or taskset leaves it), at most
+ * YG_ENGINE_AUTO_MAX. Like Suricata's default thread count: an analyst
+ * who runs the sensor on a capture expects it to use the machine. */
+#define YG_ENGINE_AUTO_MAX 16
+unsigned yg_engine_default_workers(void);
+
 /* Caller frees with yg_engine_free. */
 int yg_engine_new(const struct yg_engine_config *cfg, struct yg_engine **ret);
 void yg_engine_free(struct yg_engine *e);

@@ -284,7 +284,7 @@ def test_workers_give_the_same_results(tmp_path, run_sensor):
     intel = intel_file(tmp_path, INTEL)
     frames = intel_capture()
     pcap = write(tmp_path, "w.pcap", frames)
-    one = run_sensor(pcap, intel=[intel])
+    one = run_sensor(pcap, intel=[intel], args=["--workers", "1"])
     two = run_sensor(pcap, intel=[intel], args=["--workers", "2"])
     four = run_sensor(pcap, intel=[intel], args=["--workers", "4"])
 
@@ -449,7 +449,7 @@ def test_workers_on_a_big_generated_capture(tmp_path, run_sensor, yagura):
     pcap, intel = tmp_path / "big.pcap", tmp_path / "big-intel.txt"
     subprocess.run([gencap, str(pcap), "120000", "3000", "7"], check=True, capture_output=True)
     subprocess.run([gencap, "--intel", str(intel), "20000", "7"], check=True, capture_output=True)
-    one = run_sensor(pcap, intel=[intel])
+    one = run_sensor(pcap, intel=[intel], args=["--workers", "1"])
     two = run_sensor(pcap, intel=[intel], args=["--workers", "2"])
     assert one.rc == 0 and two.rc == 0, (one.stderr, two.stderr)
     for run in (one, two):
@@ -485,11 +485,47 @@ def test_summary_shows_each_threads_cpu(tmp_path, yagura):
         r = subprocess.run([yagura, "sensor", "-r", str(pcap), "--eve", str(tmp_path / f"e{n}.json"),
                             "--workers", str(n)], capture_output=True, text=True, timeout=60)
         assert r.returncode == 0, r.stderr
-        m = re.search(r"^sensor: cpu: reading thread ([0-9.]+) s, other workers ([0-9.]+) s "
-                      r"\(busiest ([0-9.]+) s\)$", r.stderr, re.M)
+        m = re.search(r"^sensor: cpu: ([0-9]+) workers?; reading thread ([0-9.]+) s, "
+                      r"other workers ([0-9.]+) s \(busiest ([0-9.]+) s\)$", r.stderr, re.M)
         assert m, r.stderr
-        lines[n] = [float(x) for x in m.groups()]
+        assert int(m.group(1)) == n
+        lines[n] = [float(x) for x in m.groups()[1:]]
     assert lines[1][1] == 0 and lines[1][2] == 0
     # Two threaded workers: the busiest one is part of the sum.
     assert lines[3][1] >= lines[3][2] >= 0
     assert lines[3][0] >= 0
+
+
+def test_default_workers_follow_the_cpus_it_may_use(tmp_path, yagura):
+    """Without --workers the sensor runs one worker per CPU of its affinity
+    mask (at most 16): all of them by default, one under taskset to one CPU;
+    the output is the same either way."""
+    import os
+    import re
+    import subprocess
+    pcap = write(tmp_path, "c.pcap", intel_capture())
+    intel = intel_file(tmp_path, INTEL.replace("JA3_LINE", ""))
+
+    def run(name, cpus):
+        eve = tmp_path / f"{name}.json"
+        r = subprocess.run([yagura, "sensor", "-r", str(pcap), "--intel", str(intel),
+                            "--eve", str(eve)], capture_output=True, text=True, timeout=60,
+                           preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None)
+        assert r.returncode == 0, r.stderr
+        m = re.search(r"^sensor: cpu: ([0-9]+) workers?;", r.stderr, re.M)
+        assert m, r.stderr
+        events = [json.loads(line) for line in eve.read_text().splitlines()]
+        return int(m.group(1)), events
+
+    n_all, ev_all = run("all", None)
+    assert n_all == min(len(os.sched_getaffinity(0)), 16)
+    one_cpu = {min(os.sched_getaffinity(0))}
+    n_one, ev_one = run("one", one_cpu)
+    assert n_one == 1
+
+    def key(e):
+        return (e["event_type"], e.get("src_ip"), e.get("src_port"), e.get("dest_ip"),
+                e.get("dest_port"), json.dumps(e.get(e["event_type"]), sort_keys=True)
+                if e["event_type"] != "stats" else "")
+    assert sorted(map(key, ev_all)) == sorted(map(key, ev_one))
+    assert any(e["event_type"] == "alert" for e in ev_all)

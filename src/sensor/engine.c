@@ -1,5 +1,6 @@
 #include "sensor/engine.h"
 
+#include <emmintrin.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -39,8 +40,10 @@ struct batch {
 	unsigned n;
 	size_t used;
 	uint64_t tick_us; /* n == 0: a clock tick for idle live captures */
-	struct yg_packet pkts[BATCH_PKTS];
-	uint8_t data[BATCH_BYTES];
+	/* Line-aligned for batch_add's streamed stores; a batch comes from
+	 * batch_new. */
+	_Alignas(64) struct yg_packet pkts[BATCH_PKTS];
+	_Alignas(64) uint8_t data[BATCH_BYTES];
 };
 
 /* A bounded queue of batches between the reader and one worker. */
@@ -246,6 +249,7 @@ static int submit(struct wthread *t, bool live, uint64_t *drops)
 	struct queue *q = &t->q;
 	struct batch *b = t->cur;
 	t->cur = NULL;
+	_mm_sfence(); /* batch_add's streamed stores land before the handover */
 	pthread_mutex_lock(&q->lock);
 	while (q->count == QUEUE_BATCHES && !live)
 		pthread_cond_wait(&q->cond, &q->lock);
@@ -261,6 +265,18 @@ static int submit(struct wthread *t, bool live, uint64_t *drops)
 	return 0;
 }
 
+/* An empty batch, line-aligned; the caller frees it with free(). */
+static struct batch *batch_new(void)
+{
+	struct batch *b = aligned_alloc(_Alignof(struct batch), sizeof *b);
+	if (b) {
+		b->n = 0;
+		b->used = 0;
+		b->tick_us = 0;
+	}
+	return b;
+}
+
 static struct batch *get_batch(struct wthread *t)
 {
 	if (t->cur)
@@ -272,7 +288,7 @@ static struct batch *get_batch(struct wthread *t)
 		pthread_cond_wait(&q->cond, &q->lock);
 	if (q->n_free)
 		b = q->free_[--q->n_free];
-	else if ((b = malloc(sizeof *b)) != NULL)
+	else if ((b = batch_new()) != NULL)
 		q->allocated++;
 	pthread_mutex_unlock(&q->lock);
 	if (!b)
@@ -293,19 +309,54 @@ static size_t batch_need(const struct yg_packet *pkt)
 	return pkt->payload ? pkt->payload_len : 0;
 }
 
-/* Copies a decoded packet and its payload into b (which has room). */
-static void batch_add(struct batch *b, const struct yg_packet *pkt)
+/* Copies n bytes to dst (16-byte aligned) with stores that bypass the
+ * cache, rounding n up to 16 with zeros (dst has the room).
+ * Why: a batch for another worker goes to another core, and that core
+ * read this batch's memory last time round. Ordinary stores would each
+ * wait to take their line back from its cache; with --workers 2 they
+ * stalled the reading thread for a quarter of its time (perf showed it
+ * waiting on a full store buffer). Streamed, the run took 2.2 s instead
+ * of 2.4 s (paired runs on the bench capture). */
+static void copy_stream(uint8_t *dst, const uint8_t *src, size_t n)
+{
+	size_t i = 0;
+	for (; i + 16 <= n; i += 16)
+		_mm_stream_si128((__m128i *)(dst + i), _mm_loadu_si128((const __m128i *)(src + i)));
+	if (i < n) {
+		uint8_t tail[16] = {0};
+		memcpy(tail, src + i, n - i);
+		_mm_stream_si128((__m128i *)(dst + i), _mm_loadu_si128((const __m128i *)tail));
+	}
+}
+
+/* Copies a decoded packet and its payload into b (which has room).
+ * away: b goes to another thread, so the copy is streamed (see
+ * copy_stream; submit fences it). Each payload starts on a cache line of
+ * its own, so streamed lines are written whole, never half. */
+static void batch_add(struct batch *b, const struct yg_packet *pkt, bool away)
 {
 	size_t need = batch_need(pkt);
 	struct yg_packet *dst = &b->pkts[b->n++];
-	*dst = *pkt;
+	/* The only pointer in a packet points to its payload: rebase it. */
+	uint8_t *copy = need ? b->data + b->used : NULL;
+	if (away) {
+		struct yg_packet p = *pkt;
+		if (need)
+			p.payload = copy;
+		_Static_assert(sizeof p % 16 == 0, "packets stream whole");
+		copy_stream((uint8_t *)dst, (const uint8_t *)&p, sizeof p);
+	} else {
+		*dst = *pkt;
+		if (need)
+			dst->payload = copy;
+	}
 	if (!need)
 		return;
-	/* The only pointer in a packet points to its payload: rebase it. */
-	uint8_t *copy = b->data + b->used;
-	memcpy(copy, pkt->payload, need);
-	dst->payload = copy;
-	b->used += (need + 7) & ~(size_t)7;
+	if (away)
+		copy_stream(copy, pkt->payload, need);
+	else
+		memcpy(copy, pkt->payload, need);
+	b->used += (need + 63) & ~(size_t)63;
 	if (b->used > BATCH_BYTES)
 		b->used = BATCH_BYTES;
 }
@@ -330,7 +381,7 @@ static void enqueue(struct yg_engine *e, unsigned i, const struct yg_packet *pkt
 		(*drops)++;
 		return;
 	}
-	batch_add(b, pkt);
+	batch_add(b, pkt, true);
 }
 
 /* One thread does everything: read a few packets ahead so the worker can
@@ -383,7 +434,7 @@ int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_
 	int r = 0;
 	/* Read-ahead for worker 0, which runs here: it lets the worker
 	 * prefetch its flows. */
-	struct batch *lb = calloc(1, sizeof *lb);
+	struct batch *lb = batch_new();
 	if (!lb) {
 		r = -ENOMEM;
 		goto join;
@@ -430,7 +481,7 @@ int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_
 		} else {
 			if (!batch_fits(lb, batch_need(&pkt), INLINE_BATCH))
 				inline_run(e, lb);
-			batch_add(lb, &pkt);
+			batch_add(lb, &pkt, false);
 		}
 		if ((pkts & 0x3fff) == 0) {
 			double t = now_s();

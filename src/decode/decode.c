@@ -39,7 +39,10 @@ bool yg_decode_linktype_supported(int linktype)
 bool yg_decode(int linktype, const uint8_t *data, uint32_t caplen, uint32_t wirelen, uint64_t ts_us,
                struct yg_packet *pkt)
 {
-	memset(pkt, 0, sizeof *pkt);
+	/* Copied from a zero packet rather than memset: GCC turns the memset
+	 * into rep stos, which costs more than the rest of a TCP/IPv4 decode. */
+	static const struct yg_packet zero;
+	*pkt = zero;
 	pkt->ts_us = ts_us;
 	pkt->caplen = caplen;
 	pkt->wirelen = wirelen;

@@ -338,25 +338,31 @@ static void copy_stream(uint8_t *dst, const uint8_t *src, size_t n)
 	}
 }
 
-/* Copies a decoded packet and its payload into b (which has room) for
- * another thread, streamed (see copy_stream; submit fences it). Each
- * payload starts on a cache line of its own, so streamed lines are
- * written whole, never half. */
-static void batch_add(struct batch *b, const struct yg_packet *pkt)
+/* need bytes of b->data for a payload, from a cache line of its own so
+ * that streamed lines are written whole, never half. */
+static uint8_t *batch_room(struct batch *b, size_t need)
 {
-	size_t need = batch_need(pkt);
-	struct yg_packet p = *pkt;
-	/* The only pointer in a packet points to its payload: rebase it. */
-	if (need)
-		p.payload = b->data + b->used;
-	_Static_assert(sizeof p % 16 == 0, "packets stream whole");
-	copy_stream((uint8_t *)&b->pkts[b->n++], (const uint8_t *)&p, sizeof p);
-	if (!need)
-		return;
-	copy_stream(b->data + b->used, pkt->payload, need);
+	uint8_t *p = b->data + b->used;
 	b->used += (need + 63) & ~(size_t)63;
 	if (b->used > BATCH_BYTES)
 		b->used = BATCH_BYTES;
+	return p;
+}
+
+/* Copies a decoded packet and its payload into b (which has room) for
+ * another thread, streamed (see copy_stream; submit fences it). */
+static void batch_add(struct batch *b, const struct yg_packet *pkt)
+{
+	size_t need = batch_need(pkt);
+	uint8_t *copy = need ? batch_room(b, need) : NULL;
+	struct yg_packet p = *pkt;
+	/* The only pointer in a packet points to its payload: rebase it. */
+	if (need)
+		p.payload = copy;
+	_Static_assert(sizeof p % 16 == 0, "packets stream whole");
+	copy_stream((uint8_t *)&b->pkts[b->n++], (const uint8_t *)&p, sizeof p);
+	if (need)
+		copy_stream(copy, pkt->payload, need);
 }
 
 /* Keeps the packet decoded in place at b->pkts[b->n] (b has room for its
@@ -367,12 +373,9 @@ static void batch_keep(struct batch *b)
 	size_t need = batch_need(pkt);
 	if (!need)
 		return;
-	uint8_t *copy = b->data + b->used;
+	uint8_t *copy = batch_room(b, need);
 	memcpy(copy, pkt->payload, need);
 	pkt->payload = copy;
-	b->used += (need + 63) & ~(size_t)63;
-	if (b->used > BATCH_BYTES)
-		b->used = BATCH_BYTES;
 }
 
 /* Copies a decoded packet and its payload into worker i's batch. */

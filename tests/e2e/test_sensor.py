@@ -451,8 +451,10 @@ def test_workers_on_a_big_generated_capture(tmp_path, run_sensor, yagura):
     subprocess.run([gencap, "--intel", str(intel), "20000", "7"], check=True, capture_output=True)
     one = run_sensor(pcap, intel=[intel], args=["--workers", "1"])
     two = run_sensor(pcap, intel=[intel], args=["--workers", "2"])
-    assert one.rc == 0 and two.rc == 0, (one.stderr, two.stderr)
-    for run in (one, two):
+    # Three: the reading thread's worker and two more split the rest.
+    three = run_sensor(pcap, intel=[intel], args=["--workers", "3"])
+    assert one.rc == 0 and two.rc == 0 and three.rc == 0, (one.stderr, two.stderr, three.stderr)
+    for run in (one, two, three):
         assert run.stats["decoder"]["pkts"] == 120000
         assert run.stats["capture"]["queue_drops"] == 0
     for kind in ("dns", "http", "tls"):
@@ -463,7 +465,15 @@ def test_workers_on_a_big_generated_capture(tmp_path, run_sensor, yagura):
         return sorted((f["src_ip"], f.get("src_port", -1), f["dest_ip"], f.get("dest_port", -1), f["proto"],
                        f["flow"]["pkts_toserver"], f["flow"]["pkts_toclient"]) for f in run.of("flow"))
     # Both directions of every flow (ICMP replies too) meet in one worker.
-    assert flows(one) == flows(two)
+    assert flows(one) == flows(two) == flows(three)
+    # Each of the three workers got flows (the top 16 bits of flow_id
+    # name the worker).
+    ids = [f["flow_id"] >> 48 for f in three.of("flow")]
+    assert set(ids) == {0, 1, 2}
+    # Worker 0 shares its thread with reading: 0.4 of a fair third of
+    # the flows; the other two split the rest evenly (13 % / 43 % / 43 %).
+    shares = [ids.count(i) / len(ids) for i in range(3)]
+    assert 0.08 < shares[0] < 0.19 and all(0.37 < x < 0.50 for x in shares[1:]), shares
     assert any(f[4] == "ICMP" and f[6] > 0 for f in flows(two))
 
     def dns_names(run):

@@ -23,6 +23,16 @@ static bool is_dns_port(uint16_t p)
 	return p == 53 || p == 5353;
 }
 
+/* As process() in worker.c hands packets to the app layer. */
+bool yg_worker_reads_payload(const struct yg_packet *pkt)
+{
+	if (!pkt->l4_ok || !pkt->payload_len)
+		return false;
+	if (pkt->proto == 6)
+		return !pkt->frag;
+	return pkt->proto == 17 && (is_dns_port(pkt->sport) || is_dns_port(pkt->dport));
+}
+
 static void anomaly(struct yg_worker *w, enum yg_anomaly a)
 {
 	w->st.anomalies[a]++;

@@ -309,13 +309,15 @@ static struct batch *get_batch(struct wthread *t)
 	return b;
 }
 
-/* Bytes of a decoded packet a worker still reads: its L4 payload only.
- * Headers are decoded into struct yg_packet already, and about half the
- * packets of a link carry no payload at all (ACKs); copying whole frames
- * cost the reading thread a tenth of its time with --workers 2. */
+/* Bytes of a decoded packet a worker still reads: its L4 payload, and
+ * only where the app layer reads it (yg_worker_reads_payload: not the
+ * payload of a QUIC or other UDP datagram, nor of ICMP). Headers are
+ * decoded into struct yg_packet already, and about half the packets of a
+ * link carry no payload at all (ACKs); copying whole frames cost the
+ * reading thread a tenth of its time with --workers 2. */
 static size_t batch_need(const struct yg_packet *pkt)
 {
-	return pkt->payload ? pkt->payload_len : 0;
+	return pkt->payload && yg_worker_reads_payload(pkt) ? pkt->payload_len : 0;
 }
 
 /* Copies n bytes to dst (16-byte aligned) with stores that bypass the
@@ -356,9 +358,9 @@ static void batch_add(struct batch *b, const struct yg_packet *pkt)
 	size_t need = batch_need(pkt);
 	uint8_t *copy = need ? batch_room(b, need) : NULL;
 	struct yg_packet p = *pkt;
-	/* The only pointer in a packet points to its payload: rebase it. */
-	if (need)
-		p.payload = copy;
+	/* The only pointer in a packet points to its payload: rebase it
+	 * (or drop it: it points into libpcap's buffer). */
+	p.payload = copy;
 	_Static_assert(sizeof p % 16 == 0, "packets stream whole");
 	copy_stream((uint8_t *)&b->pkts[b->n++], (const uint8_t *)&p, sizeof p);
 	if (need)
@@ -371,8 +373,10 @@ static void batch_keep(struct batch *b)
 {
 	struct yg_packet *pkt = &b->pkts[b->n++];
 	size_t need = batch_need(pkt);
-	if (!need)
+	if (!need) {
+		pkt->payload = NULL; /* it points into libpcap's buffer */
 		return;
+	}
 	uint8_t *copy = batch_room(b, need);
 	memcpy(copy, pkt->payload, need);
 	pkt->payload = copy;

@@ -38,6 +38,11 @@ void yg_worker_packet(struct yg_worker *w, const struct yg_packet *pkt);
 
 #define YG_WORKER_BATCH_MAX 256
 
+/* Whether the worker reads pkt's payload bytes: the app layer reads TCP,
+ * and UDP to or from a DNS port, nothing else. A packet handed between
+ * threads may leave the rest behind (payload NULL, payload_len kept). */
+bool yg_worker_reads_payload(const struct yg_packet *pkt);
+
 /* Processes n (<= YG_WORKER_BATCH_MAX) packets in order, as many calls of
  * yg_worker_packet would, but hides flow-table memory latency by
  * prefetching. Same locking rule as yg_worker_packet. */

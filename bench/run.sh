@@ -2,7 +2,7 @@
 # Benchmarks, printed as ratios against a baseline measured in the same run
 # on the same machine (machines are noisy; ratios travel).
 #   BENCH_PACKETS (default 10000000), BENCH_FLOWS (200000),
-#   BENCH_INDICATORS (1000000), BENCH_REPEAT (3: best of 3 sensor runs).
+#   BENCH_INDICATORS (1000000), BENCH_REPEAT (5: best of 5 sensor runs).
 set -eu
 build=${1:-build}
 out=bench/out
@@ -29,10 +29,10 @@ sensor_pps() {
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b) ? a : b }'; }
 
 echo "== capture: $cap ($pkts packets, $flows flows); indicators: $intel ($inds)"
-# Each rate is the best of BENCH_REPEAT (default 3) runs, the baseline's
+# Each rate is the best of BENCH_REPEAT (default 5) runs, the baseline's
 # taken between them too: on a shared machine a run that lost its core for
 # a while says nothing about the program.
-reps=${BENCH_REPEAT:-3}
+reps=${BENCH_REPEAT:-5}
 # Each sensor run writes ~650 MB of EVE. Written back to disk before the
 # next run starts (sync): otherwise a run pays for the previous one's dirty
 # pages (the kernel throttles writers past its dirty limit) and the ratio

@@ -19,6 +19,7 @@
 #include "hub/ids.h"
 #include "hub/mail_api.h"
 #include "hub/mail_seal.h"
+#include "hub/share.h"
 #include "hub/tlp.h"
 #include "mail/anon.h"
 #include "mail/mail.h"
@@ -58,49 +59,11 @@ static int parse_tlp(const char *s, enum yg_tlp *ret)
 	return -EINVAL;
 }
 
-struct sharing {
-	int64_t orgs[YG_STORE_LIST_MAX];
-	size_t n_orgs;
-	int64_t groups[YG_STORE_LIST_MAX];
-	size_t n_groups;
-};
-
-/* One share target, as taxii.c resolves x_yagura_share_with: a group only
- * when the caller owns it or belongs to it. -ENOENT: no such target. */
-static int resolve_one(struct yg_store *st, const struct yg_caller *who, const char *name,
-		       struct sharing *sh)
-{
-	int r;
-	if (!strncmp(name, "group:", 6)) {
-		struct yg_group g;
-		bool member = false;
-		r = st->ops->group_find(st, name + 6, &g);
-		if (r == 0 && g.owner_org != who->org_id)
-			r = st->ops->group_has_member(st, g.id, who->org_id, &member);
-		if (r == 0 && g.owner_org != who->org_id && !member)
-			r = -ENOENT;
-		for (size_t i = 0; r == 0 && i < sh->n_groups; i++)
-			if (sh->groups[i] == g.id)
-				return 0;
-		if (r == 0)
-			sh->groups[sh->n_groups++] = g.id;
-	} else {
-		struct yg_org o;
-		r = st->ops->org_find(st, name, &o);
-		for (size_t i = 0; r == 0 && i < sh->n_orgs; i++)
-			if (sh->orgs[i] == o.id)
-				return 0;
-		if (r == 0)
-			sh->orgs[sh->n_orgs++] = o.id;
-	}
-	return r;
-}
-
 /* Adds the targets of one comma list; *n counts targets over every list
  * of the request, so the union stays within the store's list limit. On a
  * bad list -EINVAL with err set, naming the list by src. */
 static int resolve_list(struct yg_store *st, const struct yg_caller *who, const char *src,
-			const char *p, struct sharing *sh, size_t *n, char *err, size_t errlen)
+			const char *p, struct yg_share *sh, size_t *n, char *err, size_t errlen)
 {
 	while (*p) {
 		p += strspn(p, " \t,");
@@ -118,7 +81,7 @@ static int resolve_list(struct yg_store *st, const struct yg_caller *who, const 
 		if (len < sizeof name) {
 			memcpy(name, p, len);
 			name[len] = '\0';
-			r = resolve_one(st, who, name, sh);
+			r = yg_share_add(st, who, name, sh);
 		}
 		if (r == -ENOENT) {
 			snprintf(err, errlen, "%s: no organization or group '%.*s' you may share with",
@@ -137,7 +100,7 @@ static int resolve_list(struct yg_store *st, const struct yg_caller *who, const 
  * clients that keep query strings short or out of logs): the union
  * applies. On a bad list -EINVAL with err set. */
 static int resolve_sharing(struct yg_store *st, const struct yg_caller *who,
-			   const struct yg_req *req, struct sharing *sh, char *err, size_t errlen)
+			   const struct yg_req *req, struct yg_share *sh, char *err, size_t errlen)
 {
 	memset(sh, 0, sizeof *sh);
 	size_t n = 0;
@@ -229,7 +192,7 @@ static void submit(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 	}
 	/* Resolved only where TLP takes recipients: CLEAR/GREEN/AMBER+STRICT
 	 * ignore the list, as TAXII does. Big (1.6 KiB of ids): on the heap. */
-	struct sharing *sh = NULL;
+	struct yg_share *sh = NULL;
 	if (yg_tlp_takes_recipients(tlp)) {
 		char err[256];
 		sh = malloc(sizeof *sh);

@@ -31,6 +31,7 @@
 #include "hub/buf.h"
 #include "hub/hub-int.h"
 #include "hub/ids.h"
+#include "hub/share.h"
 #include "hub/tlp.h"
 #include "stix/ident.h"
 #include "stix/validate.h"
@@ -366,16 +367,9 @@ static void delete_object(struct yg_store *st, const struct yg_caller *who,
 
 /* ---- POST objects ---- */
 
-struct sharing {
-	int64_t orgs[YG_STORE_LIST_MAX];
-	size_t n_orgs;
-	int64_t groups[YG_STORE_LIST_MAX];
-	size_t n_groups;
-};
-
 /* Resolves x_yagura_share_with; err names the entry that fails. */
 static int resolve_sharing(struct yg_store *st, const struct yg_caller *who, const json_t *obj,
-			   const char *id, struct sharing *s, char *err, size_t errlen)
+			   const char *id, struct yg_share *s, char *err, size_t errlen)
 {
 	memset(s, 0, sizeof *s);
 	const json_t *list = json_object_get(obj, "x_yagura_share_with");
@@ -395,23 +389,7 @@ static int resolve_sharing(struct yg_store *st, const struct yg_caller *who, con
 			snprintf(err, errlen, "%s: property 'x_yagura_share_with': not a string", id);
 			return -EINVAL;
 		}
-		int r;
-		if (!strncmp(name, "group:", 6)) {
-			struct yg_group g;
-			bool member = false;
-			r = st->ops->group_find(st, name + 6, &g);
-			if (r == 0 && g.owner_org != who->org_id)
-				r = st->ops->group_has_member(st, g.id, who->org_id, &member);
-			if (r == 0 && g.owner_org != who->org_id && !member)
-				r = -ENOENT;
-			if (r == 0)
-				s->groups[s->n_groups++] = g.id;
-		} else {
-			struct yg_org o;
-			r = st->ops->org_find(st, name, &o);
-			if (r == 0)
-				s->orgs[s->n_orgs++] = o.id;
-		}
+		int r = yg_share_add(st, who, name, s);
 		if (r == -ENOENT) {
 			snprintf(err, errlen,
 				 "%s: property 'x_yagura_share_with': no organization or group "
@@ -464,7 +442,7 @@ static int post_one(struct yg_store *st, const struct yg_caller *who,
 		snprintf(err, errlen, "%s: property 'object_marking_refs': malformed", id);
 		return 0;
 	}
-	struct sharing sh;
+	struct yg_share sh;
 	int r = resolve_sharing(st, who, obj, id, &sh, err, errlen);
 	if (r == -EINVAL)
 		return 0;

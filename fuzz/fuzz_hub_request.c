@@ -5,6 +5,7 @@
  * 2 an Accept (and Authorization) value, then one
  * "key=value" query parameter per line.
  */
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,8 +30,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	yg_route_parse(text, plen, &rt);
 	if (rt.kind != YG_ROUTE_NOT_FOUND && rt.object_id[0] && strlen(rt.object_id) > YG_ROUTE_ID_MAX)
 		abort();
-	/* Only an organization name comes out of a REST path, and only whole. */
-	if (yg_route_is_rest(rt.kind) && rt.kind != YG_ROUTE_REST_ORG && rt.object_id[0])
+	/* Only the REST routes that name something carry an id out of a path. */
+	bool rest_id = rt.kind == YG_ROUTE_REST_ORG || rt.kind == YG_ROUTE_REST_EXPORT ||
+		       rt.kind == YG_ROUTE_REST_CAMPAIGN || rt.kind == YG_ROUTE_REST_IND_SIGHTINGS;
+	if (yg_route_is_rest(rt.kind) && !rest_id && rt.object_id[0])
 		abort();
 	if (rt.kind == YG_ROUTE_REST_ORG && (!rt.object_id[0] || strchr(rt.object_id, '/')))
 		abort();

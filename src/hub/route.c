@@ -14,69 +14,105 @@ struct seg {
 
 #define MAX_SEGS 8
 
-static bool seg_is(const struct seg *s, const char *lit)
+/* The segments of one path. Routing reads them only through seg_at, which
+ * answers an empty segment past the last one: a rule may test any index
+ * without first testing the count, so no rule can read a segment that was
+ * never parsed (/api/v1 once compared segs[2] from the stack). */
+struct path {
+	struct seg s[MAX_SEGS];
+	size_t n;
+};
+
+static struct seg seg_at(const struct path *path, size_t i)
 {
-	return s->n == strlen(lit) && !memcmp(s->p, lit, s->n);
+	if (i < path->n && i < MAX_SEGS)
+		return path->s[i];
+	return (struct seg){.p = "", .n = 0};
+}
+
+static bool seg_is(struct seg s, const char *lit)
+{
+	return s.n == strlen(lit) && !memcmp(s.p, lit, s.n);
+}
+
+/* Copies segment i into ret->object_id when it fits. */
+static bool take_id(const struct path *path, size_t i, struct yg_route *ret)
+{
+	struct seg s = seg_at(path, i);
+	if (s.n == 0 || s.n > YG_ROUTE_ID_MAX)
+		return false;
+	memcpy(ret->object_id, s.p, s.n);
+	ret->object_id[s.n] = '\0';
+	return true;
+}
+
+/* Copies segment i into ret->uuid when it is a UUID. */
+static bool take_uuid(const struct path *path, size_t i, struct yg_route *ret)
+{
+	struct seg s = seg_at(path, i);
+	if (!yg_stix_uuid_valid(s.p, s.n))
+		return false;
+	memcpy(ret->uuid, s.p, 36);
+	ret->uuid[36] = '\0';
+	return true;
+}
+
+static bool is_stix_id(struct seg s, const char *type)
+{
+	return s.n <= YG_ROUTE_ID_MAX && yg_stix_id_valid(s.p, s.n, type);
 }
 
 /* /api/v1/mail..., /api/v1/campaigns..., /api/v1/notifications. */
-static void mail_route(const struct seg *segs, size_t n, struct yg_route *ret)
+static void mail_route(const struct path *path, struct yg_route *ret)
 {
-	if (seg_is(&segs[2], "notifications")) {
+	size_t n = path->n;
+	struct seg s2 = seg_at(path, 2), s3 = seg_at(path, 3);
+	if (seg_is(s2, "notifications")) {
 		if (n == 3)
 			ret->kind = YG_ROUTE_REST_NOTIFICATIONS;
-	} else if (seg_is(&segs[2], "campaigns")) {
+	} else if (seg_is(s2, "campaigns")) {
 		if (n == 3)
 			ret->kind = YG_ROUTE_REST_CAMPAIGNS;
-		else if (n == 4 && segs[3].n <= YG_ROUTE_ID_MAX &&
-			 yg_stix_id_valid(segs[3].p, segs[3].n, NULL) && segs[3].n > 10 &&
-			 !memcmp(segs[3].p, "campaign--", 10)) {
-			memcpy(ret->object_id, segs[3].p, segs[3].n);
-			ret->object_id[segs[3].n] = '\0';
+		else if (n == 4 && is_stix_id(s3, "campaign") && take_id(path, 3, ret))
 			ret->kind = YG_ROUTE_REST_CAMPAIGN;
-		}
 	} else if (n == 3) {
 		ret->kind = YG_ROUTE_REST_MAIL;
-	} else if ((n == 4 || (n == 5 && seg_is(&segs[4], "original"))) &&
-		   yg_stix_uuid_valid(segs[3].p, segs[3].n)) {
-		memcpy(ret->uuid, segs[3].p, 36);
+	} else if ((n == 4 || (n == 5 && seg_is(seg_at(path, 4), "original"))) &&
+		   take_uuid(path, 3, ret)) {
 		ret->kind = n == 4 ? YG_ROUTE_REST_MAIL_ONE : YG_ROUTE_REST_MAIL_ORIGINAL;
 	}
 }
 
-/* /api/v1/...: segs[0] and segs[1] are "api" "v1". */
-static void rest_route(const struct seg *segs, size_t n, struct yg_route *ret)
+/* /api/v1/...: segments 0 and 1 are "api" "v1"; /api/v1 alone is a REST 404. */
+static void rest_route(const struct path *path, struct yg_route *ret)
 {
+	size_t n = path->n;
+	struct seg s2 = seg_at(path, 2), s3 = seg_at(path, 3);
 	ret->kind = YG_ROUTE_REST_NOT_FOUND;
-	if (n == 3 && seg_is(&segs[2], "whoami"))
+	if (n < 3)
+		return;
+	if (n == 3 && seg_is(s2, "whoami"))
 		ret->kind = YG_ROUTE_REST_WHOAMI;
-	else if (n == 3 && seg_is(&segs[2], "collections"))
+	else if (n == 3 && seg_is(s2, "collections"))
 		ret->kind = YG_ROUTE_REST_COLLECTIONS;
-	else if (n == 3 && seg_is(&segs[2], "indicators"))
+	else if (n == 3 && seg_is(s2, "indicators"))
 		ret->kind = YG_ROUTE_REST_INDICATORS;
-	else if (n == 3 && seg_is(&segs[2], "orgs"))
+	else if (n == 3 && seg_is(s2, "orgs"))
 		ret->kind = YG_ROUTE_REST_ORGS;
-	else if (n == 4 && seg_is(&segs[2], "orgs") && segs[3].n <= YG_ROUTE_ID_MAX) {
+	else if (n == 4 && seg_is(s2, "orgs")) {
 		/* A name or an identity id; the store compares it as a value. */
-		memcpy(ret->object_id, segs[3].p, segs[3].n);
-		ret->object_id[segs[3].n] = '\0';
-		ret->kind = YG_ROUTE_REST_ORG;
-	} else if (seg_is(&segs[2], "mail") || seg_is(&segs[2], "campaigns") ||
-		   seg_is(&segs[2], "notifications")) {
-		mail_route(segs, n, ret);
-	} else if (n == 3 && seg_is(&segs[2], "sightings")) {
+		if (take_id(path, 3, ret))
+			ret->kind = YG_ROUTE_REST_ORG;
+	} else if (seg_is(s2, "mail") || seg_is(s2, "campaigns") || seg_is(s2, "notifications")) {
+		mail_route(path, ret);
+	} else if (n == 3 && seg_is(s2, "sightings")) {
 		ret->kind = YG_ROUTE_REST_SIGHTINGS;
-	} else if (n == 4 && seg_is(&segs[2], "indicators") && seg_is(&segs[3], "changes")) {
+	} else if (n == 4 && seg_is(s2, "indicators") && seg_is(s3, "changes")) {
 		ret->kind = YG_ROUTE_REST_CHANGES;
-	} else if (n == 5 && seg_is(&segs[2], "indicators") && seg_is(&segs[4], "sightings") &&
-		   segs[3].n <= YG_ROUTE_ID_MAX &&
-		   yg_stix_id_valid(segs[3].p, segs[3].n, "indicator")) {
-		memcpy(ret->object_id, segs[3].p, segs[3].n);
-		ret->object_id[segs[3].n] = '\0';
+	} else if (n == 5 && seg_is(s2, "indicators") && seg_is(seg_at(path, 4), "sightings") &&
+		   is_stix_id(s3, "indicator") && take_id(path, 3, ret)) {
 		ret->kind = YG_ROUTE_REST_IND_SIGHTINGS;
-	} else if (n == 4 && seg_is(&segs[2], "export") && segs[3].n && segs[3].n <= 32) {
-		memcpy(ret->object_id, segs[3].p, segs[3].n);
-		ret->object_id[segs[3].n] = '\0';
+	} else if (n == 4 && seg_is(s2, "export") && s3.n <= 32 && take_id(path, 3, ret)) {
 		ret->kind = YG_ROUTE_REST_EXPORT;
 	}
 }
@@ -88,97 +124,99 @@ bool yg_route_is_rest(enum yg_route_kind kind)
 	       (kind >= YG_ROUTE_REST_SIGHTINGS && kind <= YG_ROUTE_REST_CHANGES);
 }
 
-void yg_route_parse(const char *path, size_t len, struct yg_route *ret)
+/* Splits [path, path+len) at '/'; false for "//", "." or "..", or more
+ * than MAX_SEGS segments. A trailing '/' adds no segment. */
+static bool split(const char *path, size_t len, struct path *ret)
 {
-	memset(ret, 0, sizeof *ret);
-	ret->kind = YG_ROUTE_NOT_FOUND;
-	if (!path || len == 0 || path[0] != '/' || memchr(path, '\0', len))
-		return;
-	struct seg segs[MAX_SEGS];
-	size_t n = 0, i = 1;
+	size_t i = 1;
+	ret->n = 0;
 	while (i < len) {
 		const char *slash = memchr(path + i, '/', len - i);
 		size_t end = slash ? (size_t)(slash - path) : len;
 		if (end == i) /* "//" */
-			return;
-		if (n == MAX_SEGS)
-			return;
-		segs[n].p = path + i;
-		segs[n].n = end - i;
-		if (seg_is(&segs[n], ".") || seg_is(&segs[n], ".."))
-			return;
-		n++;
+			return false;
+		if (ret->n == MAX_SEGS)
+			return false;
+		struct seg s = {.p = path + i, .n = end - i};
+		if (seg_is(s, ".") || seg_is(s, ".."))
+			return false;
+		ret->s[ret->n++] = s;
 		i = end + 1;
 	}
-	if (n == 1 && seg_is(&segs[0], "healthz")) {
-		ret->kind = YG_ROUTE_HEALTHZ;
-		return;
-	}
-	if (n == 1 && seg_is(&segs[0], "metrics")) {
-		ret->kind = YG_ROUTE_METRICS;
-		return;
-	}
-	if (n >= 2 && seg_is(&segs[0], "api") && seg_is(&segs[1], "v1")) {
-		rest_route(segs, n, ret);
-		return;
-	}
-	if (n < 1 || !seg_is(&segs[0], "taxii2"))
-		return;
+	return true;
+}
+
+/* /taxii2/...: segment 0 is "taxii2". */
+static void taxii_route(const struct path *path, struct yg_route *ret)
+{
+	size_t n = path->n;
 	if (n == 1) {
 		ret->kind = YG_ROUTE_DISCOVERY;
 		return;
 	}
-	if (!seg_is(&segs[1], "api"))
+	if (!seg_is(seg_at(path, 1), "api"))
 		return;
 	if (n == 2) {
 		ret->kind = YG_ROUTE_API_ROOT;
 		return;
 	}
-	if (seg_is(&segs[2], "status")) {
-		if (n != 4 || !yg_stix_uuid_valid(segs[3].p, segs[3].n))
-			return;
-		memcpy(ret->uuid, segs[3].p, 36);
-		ret->kind = YG_ROUTE_STATUS;
+	if (seg_is(seg_at(path, 2), "status")) {
+		if (n == 4 && take_uuid(path, 3, ret))
+			ret->kind = YG_ROUTE_STATUS;
 		return;
 	}
-	if (!seg_is(&segs[2], "collections"))
+	if (!seg_is(seg_at(path, 2), "collections"))
 		return;
 	if (n == 3) {
 		ret->kind = YG_ROUTE_COLLECTIONS;
 		return;
 	}
 	/* Collection ids are the hub's own version-4 UUIDs. */
-	if (!yg_stix_uuid_valid(segs[3].p, segs[3].n))
+	if (!take_uuid(path, 3, ret))
 		return;
-	memcpy(ret->uuid, segs[3].p, 36);
 	if (n == 4) {
 		ret->kind = YG_ROUTE_COLLECTION;
 		return;
 	}
-	if (n == 5 && seg_is(&segs[4], "manifest")) {
+	if (n == 5 && seg_is(seg_at(path, 4), "manifest")) {
 		ret->kind = YG_ROUTE_MANIFEST;
 		return;
 	}
-	if (!seg_is(&segs[4], "objects"))
-		return;
-	if (n == 5) {
+	if (seg_is(seg_at(path, 4), "objects") && n == 5) {
 		ret->kind = YG_ROUTE_OBJECTS;
 		return;
 	}
-	if (segs[5].n > YG_ROUTE_ID_MAX || !yg_stix_id_valid(segs[5].p, segs[5].n, NULL))
-		return;
-	memcpy(ret->object_id, segs[5].p, segs[5].n);
-	ret->object_id[segs[5].n] = '\0';
-	if (n == 6) {
-		ret->kind = YG_ROUTE_OBJECT;
-		return;
+	if (seg_is(seg_at(path, 4), "objects") && is_stix_id(seg_at(path, 5), NULL)) {
+		if (n == 6 && take_id(path, 5, ret)) {
+			ret->kind = YG_ROUTE_OBJECT;
+			return;
+		}
+		if (n == 7 && seg_is(seg_at(path, 6), "versions") && take_id(path, 5, ret)) {
+			ret->kind = YG_ROUTE_VERSIONS;
+			return;
+		}
 	}
-	if (n == 7 && seg_is(&segs[6], "versions")) {
-		ret->kind = YG_ROUTE_VERSIONS;
-		return;
-	}
-	ret->object_id[0] = '\0';
 	ret->uuid[0] = '\0';
+}
+
+void yg_route_parse(const char *path, size_t len, struct yg_route *ret)
+{
+	memset(ret, 0, sizeof *ret);
+	ret->kind = YG_ROUTE_NOT_FOUND;
+	if (!path || len == 0 || path[0] != '/' || memchr(path, '\0', len))
+		return;
+	struct path segs;
+	if (!split(path, len, &segs))
+		return;
+	struct seg s0 = seg_at(&segs, 0);
+	if (segs.n == 1 && seg_is(s0, "healthz"))
+		ret->kind = YG_ROUTE_HEALTHZ;
+	else if (segs.n == 1 && seg_is(s0, "metrics"))
+		ret->kind = YG_ROUTE_METRICS;
+	else if (segs.n >= 2 && seg_is(s0, "api") && seg_is(seg_at(&segs, 1), "v1"))
+		rest_route(&segs, ret);
+	else if (segs.n >= 1 && seg_is(s0, "taxii2"))
+		taxii_route(&segs, ret);
 }
 
 static bool ows(char c)

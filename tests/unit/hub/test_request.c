@@ -5,6 +5,8 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hub/auth.h"
@@ -218,12 +220,93 @@ static void bearer_and_tokens(void **state)
 	assert_int_equal(yg_role_parse("root", &role), -EINVAL);
 }
 
+/* Every segment count from 0 to past the maximum (8), with and without a
+ * trailing '/', under each prefix; the parser is handed a copy of exactly
+ * the path's bytes in a fresh heap block, so ASan and valgrind see any read
+ * of a segment that was never parsed. */
+static struct yg_route route_exact(const char *p)
+{
+	size_t n = strlen(p);
+	char *copy = malloc(n ? n : 1);
+	assert_non_null(copy);
+	memcpy(copy, p, n);
+	struct yg_route r;
+	memset(&r, 0xA5, sizeof r); /* the parser must overwrite everything */
+	yg_route_parse(copy, n, &r);
+	free(copy);
+	return r;
+}
+
+static void route_boundaries(void **state)
+{
+	(void)state;
+	struct {
+		const char *path;
+		enum yg_route_kind kind;
+	} cases[] = {
+		{"", YG_ROUTE_NOT_FOUND},
+		{"/", YG_ROUTE_NOT_FOUND},
+		{"/api", YG_ROUTE_NOT_FOUND},
+		{"/api/", YG_ROUTE_NOT_FOUND},
+		{"/api/v1", YG_ROUTE_REST_NOT_FOUND},
+		{"/api/v1/", YG_ROUTE_REST_NOT_FOUND},
+		{"/api/v2", YG_ROUTE_NOT_FOUND},
+		{"/api/v1/whoami", YG_ROUTE_REST_WHOAMI},
+		{"/api/v1/whoami/", YG_ROUTE_REST_WHOAMI},
+		{"/api/v1/mail", YG_ROUTE_REST_MAIL},
+		{"/api/v1/mail/", YG_ROUTE_REST_MAIL},
+		{"/api/v1/mail/" COLL, YG_ROUTE_REST_MAIL_ONE},
+		{"/api/v1/mail/" COLL "/original/", YG_ROUTE_REST_MAIL_ORIGINAL},
+		{"/api/v1/mail/" COLL "/original/x", YG_ROUTE_REST_NOT_FOUND},
+		{"/api/v1/campaigns/", YG_ROUTE_REST_CAMPAIGNS},
+		{"/api/v1/campaigns/" OBJ, YG_ROUTE_REST_NOT_FOUND},
+		{"/api/v1/notifications/x", YG_ROUTE_REST_NOT_FOUND},
+		{"/api/v1/indicators/changes/", YG_ROUTE_REST_CHANGES},
+		{"/api/v1/indicators/" OBJ "/sightings", YG_ROUTE_REST_IND_SIGHTINGS},
+		{"/api/v1/indicators/" OBJ "/sightings/", YG_ROUTE_REST_IND_SIGHTINGS},
+		{"/api/v1/export/rpz", YG_ROUTE_REST_EXPORT},
+		{"/api/v1/a/b/c/d/e/f", YG_ROUTE_REST_NOT_FOUND},   /* 8 segments */
+		{"/api/v1/a/b/c/d/e/f/", YG_ROUTE_REST_NOT_FOUND},  /* 8 and a slash */
+		{"/api/v1/a/b/c/d/e/f/g", YG_ROUTE_NOT_FOUND},      /* 9: too many */
+		{"/api/v1/a/b/c/d/e/f/g/", YG_ROUTE_NOT_FOUND},
+		{"/taxii2", YG_ROUTE_DISCOVERY},
+		{"/taxii2/", YG_ROUTE_DISCOVERY},
+		{"/taxii2/api", YG_ROUTE_API_ROOT},
+		{"/taxii2/x", YG_ROUTE_NOT_FOUND},
+		{"/taxii2/api/status", YG_ROUTE_NOT_FOUND},
+		{"/taxii2/api/collections", YG_ROUTE_COLLECTIONS},
+		{"/taxii2/api/collections/" COLL, YG_ROUTE_COLLECTION},
+		{"/taxii2/api/collections/" COLL "/objects", YG_ROUTE_OBJECTS},
+		{"/taxii2/api/collections/" COLL "/objects/" OBJ, YG_ROUTE_OBJECT},
+		{"/taxii2/api/collections/" COLL "/objects/" OBJ "/versions", YG_ROUTE_VERSIONS},
+		{"/taxii2/api/collections/" COLL "/objects/" OBJ "/versions/x", YG_ROUTE_NOT_FOUND},
+		{"/taxii2/api/collections/" COLL "/x", YG_ROUTE_NOT_FOUND},
+		{"/healthz/", YG_ROUTE_HEALTHZ},
+		{"/healthz/x", YG_ROUTE_NOT_FOUND},
+		{"/metrics", YG_ROUTE_METRICS},
+		{"/a/b/c/d/e/f/g/h", YG_ROUTE_NOT_FOUND},
+		{"/a/b/c/d/e/f/g/h/i", YG_ROUTE_NOT_FOUND},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct yg_route r = route_exact(cases[i].path);
+		if (r.kind != cases[i].kind)
+			fail_msg("%s: kind %d, want %d", cases[i].path, r.kind, cases[i].kind);
+		bool has_id = cases[i].kind == YG_ROUTE_OBJECT || cases[i].kind == YG_ROUTE_VERSIONS ||
+			      cases[i].kind == YG_ROUTE_REST_IND_SIGHTINGS ||
+			      cases[i].kind == YG_ROUTE_REST_EXPORT;
+		if (!has_id)
+			assert_string_equal(r.object_id, "");
+		assert_true(memchr(r.uuid, '\0', sizeof r.uuid) != NULL);
+		assert_true(memchr(r.object_id, '\0', sizeof r.object_id) != NULL);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(routes),       cmocka_unit_test(bad_paths_not_found),
 		cmocka_unit_test(media_types),  cmocka_unit_test(filters),
-		cmocka_unit_test(bearer_and_tokens), cmocka_unit_test(rest_routes),
+		cmocka_unit_test(bearer_and_tokens), cmocka_unit_test(rest_routes), cmocka_unit_test(route_boundaries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,5 +1,5 @@
 /*
- * Bearer tokens and roles (see auth.h).
+ * Bearer tokens, the Basic form that carries one, and roles (see auth.h).
  */
 #include <errno.h>
 #include <strings.h>
@@ -83,6 +83,75 @@ int yg_auth_bearer(const char *header, const char **ret_token, size_t *ret_len)
 	*ret_token = t;
 	*ret_len = n;
 	return 0;
+}
+
+static int b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '+')
+		return 62;
+	if (c == '/')
+		return 63;
+	return -1;
+}
+
+int yg_auth_basic(const char *header, char buf[YG_AUTH_BASIC_MAX], const char **ret_user,
+		  size_t *ret_user_len, const char **ret_pass, size_t *ret_pass_len)
+{
+	if (!header || strncasecmp(header, "Basic", 5) != 0 || header[5] != ' ')
+		return -EINVAL;
+	const char *t = header + 5;
+	while (*t == ' ')
+		t++;
+	size_t n = strnlen(t, YG_AUTH_BASIC_MAX + 1);
+	while (n && (t[n - 1] == ' ' || t[n - 1] == '\t'))
+		n--;
+	if (n > YG_AUTH_BASIC_MAX)
+		return -E2BIG;
+	/* Whole quads only; '=' only as the last one or two characters. */
+	if (n == 0 || n % 4)
+		return -EINVAL;
+	size_t pad = t[n - 1] == '=' ? (t[n - 2] == '=' ? 2 : 1) : 0;
+	for (size_t i = 0; i < n - pad; i++)
+		if (b64_value((unsigned char)t[i]) < 0)
+			return -EINVAL;
+	/* 1024 encoded bytes decode to at most 768: buf always has room. */
+	int out = EVP_DecodeBlock((unsigned char *)buf, (const unsigned char *)t, (int)n);
+	if (out < 0 || (size_t)out < pad)
+		return -EINVAL;
+	size_t len = (size_t)out - pad; /* EVP_DecodeBlock counts the padding as zero bytes */
+	if (memchr(buf, '\0', len))
+		return -EINVAL;
+	const char *colon = memchr(buf, ':', len);
+	if (!colon)
+		return -EINVAL;
+	*ret_user = buf;
+	*ret_user_len = (size_t)(colon - buf);
+	*ret_pass = colon + 1;
+	*ret_pass_len = len - *ret_user_len - 1;
+	return 0;
+}
+
+int yg_auth_token_of(const char *header, char buf[YG_AUTH_BASIC_MAX], const char **ret_token,
+		     size_t *ret_len, enum yg_auth_scheme *ret_scheme)
+{
+	const char *user;
+	size_t ulen;
+	*ret_scheme = YG_AUTH_NONE;
+	if (yg_auth_bearer(header, ret_token, ret_len) == 0) {
+		*ret_scheme = YG_AUTH_BEARER;
+		return 0;
+	}
+	if (yg_auth_basic(header, buf, &user, &ulen, ret_token, ret_len) == 0) {
+		*ret_scheme = YG_AUTH_BASIC;
+		return 0;
+	}
+	return -EINVAL;
 }
 
 static const struct {

@@ -1,5 +1,7 @@
 /*
- * Bearer tokens and roles.
+ * Bearer tokens and roles, and the two ways a request carries a token:
+ * "Authorization: Bearer <token>" and "Authorization: Basic
+ * base64(user:<token>)".
  *
  * A token is 256 random bits (OpenSSL RAND_bytes) written as 64 lower-case
  * hex digits. It is shown once, when made; the store keeps only its SHA-256
@@ -35,6 +37,25 @@ bool yg_auth_token_shaped(const char *s, size_t len);
  * case-insensitive, one or more spaces). -EINVAL when absent or not that
  * form; the token span points into header. */
 int yg_auth_bearer(const char *header, const char **ret_token, size_t *ret_len);
+
+/* HTTP Basic (RFC 7617) as TAXII connectors send it: the password is a
+ * yagura token, the user name is free (connectors that ask for "user name
+ * and password" then work; the 256-bit token alone names the organization,
+ * so checking the user name would add no security, only friction).
+ * The base64 is checked strictly (alphabet, padding, length) and decoded
+ * into buf; ret_user and ret_pass point into buf. -EINVAL when header is
+ * not Basic or is malformed, -E2BIG past YG_AUTH_BASIC_MAX encoded bytes. */
+#define YG_AUTH_BASIC_MAX 1024
+int yg_auth_basic(const char *header, char buf[YG_AUTH_BASIC_MAX], const char **ret_user,
+		  size_t *ret_user_len, const char **ret_pass, size_t *ret_pass_len);
+
+enum yg_auth_scheme { YG_AUTH_NONE, YG_AUTH_BEARER, YG_AUTH_BASIC };
+
+/* The token of an Authorization value in either scheme: Bearer's token or
+ * Basic's password (decoded into buf). ret_scheme says which (NONE with
+ * -EINVAL when neither parses). */
+int yg_auth_token_of(const char *header, char buf[YG_AUTH_BASIC_MAX], const char **ret_token,
+		     size_t *ret_len, enum yg_auth_scheme *ret_scheme);
 
 /* "admin" "analyst" "sensor" "reader" <-> enum yg_role. */
 int yg_role_parse(const char *s, enum yg_role *ret);

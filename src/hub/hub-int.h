@@ -65,6 +65,9 @@ void yg_resp_error(struct yg_resp *r, int status, const char *title, const char 
 void yg_resp_json(struct yg_resp *r, int status, json_t *j);
 
 void yg_resp_header(struct yg_resp *r, const char *name, const char *value);
+#define YG_AUTH_REQUIRED "a token is required (Bearer, or Basic with the token as password)"
+/* 401 with a WWW-Authenticate challenge for each scheme the hub takes. */
+void yg_resp_unauthorized(struct yg_resp *r, const char *why);
 
 /* What the caller may do with a collection: its role and its organization
  * must both be allowed (taxii.c). */

@@ -8,6 +8,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include <openssl/crypto.h>
+
 #include "hub/auth.h"
 #include "hub/buf.h"
 #include "hub/hub-int.h"
@@ -29,6 +31,15 @@ void yg_resp_header(struct yg_resp *r, const char *name, const char *value)
 	snprintf(r->hdr_name[r->n_hdr], sizeof r->hdr_name[0], "%s", name);
 	snprintf(r->hdr_value[r->n_hdr], sizeof r->hdr_value[0], "%s", value);
 	r->n_hdr++;
+}
+
+void yg_resp_unauthorized(struct yg_resp *r, const char *why)
+{
+	/* Both schemes are offered, so a connector that knows only "user name
+	 * and password" learns it may use them. */
+	yg_resp_error(r, 401, "unauthorized", why);
+	yg_resp_header(r, "WWW-Authenticate", "Bearer realm=\"yagura\"");
+	yg_resp_header(r, "WWW-Authenticate", "Basic realm=\"yagura\", charset=\"UTF-8\"");
 }
 
 void yg_resp_release(struct yg_resp *r)
@@ -519,8 +530,11 @@ static bool authenticate(struct yg_hub *h, struct yg_store *st, const struct yg_
 	uint8_t hash[YG_TOKEN_HASH_LEN];
 	struct yg_token t;
 	struct yg_org org;
-	const char *why = "a bearer token is required";
-	if (yg_auth_bearer(req->authorization, &tok, &len) == 0) {
+	const char *why = YG_AUTH_REQUIRED;
+	char basic[YG_AUTH_BASIC_MAX];
+	enum yg_auth_scheme scheme;
+	bool authed = false;
+	if (yg_auth_token_of(req->authorization, basic, &tok, &len, &scheme) == 0) {
 		why = "the token is unknown or revoked";
 		bool ok = yg_auth_token_shaped(tok, len) && yg_auth_token_hash(tok, len, hash) == 0;
 		if (ok && !auth_cached(h, hash, who)) {
@@ -536,12 +550,15 @@ static bool authenticate(struct yg_hub *h, struct yg_store *st, const struct yg_
 		if (ok) {
 			resp->org_id = who->org_id;
 			memcpy(resp->org_name, who->org_name, sizeof resp->org_name);
-			return true;
+			authed = true;
 		}
 	}
-	yg_resp_error(resp, 401, "unauthorized", why);
-	yg_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"yagura\"");
-	return false;
+	/* A Basic header held the token in clear in this frame. */
+	if (scheme == YG_AUTH_BASIC)
+		OPENSSL_cleanse(basic, sizeof basic);
+	if (!authed)
+		yg_resp_unauthorized(resp, why);
+	return authed;
 }
 
 /* Routes a client without a token may ask for (GET only): the TAXII

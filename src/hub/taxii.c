@@ -735,8 +735,7 @@ static void collection_route(struct yg_hub *h, struct yg_store *st, const struct
 		if (who->org_id > 0) {
 			yg_resp_error(resp, 404, "not found", "no such collection");
 		} else {
-			yg_resp_error(resp, 401, "unauthorized", "a bearer token is required");
-			yg_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"yagura\"");
+			yg_resp_unauthorized(resp, YG_AUTH_REQUIRED);
 		}
 		return;
 	}

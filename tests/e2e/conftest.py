@@ -66,3 +66,14 @@ def run_sensor(yagura, tmp_path):
         return SensorRun(proc, eve)
 
     return run
+
+
+@pytest.fixture(params=["bearer", "basic"])
+def both_auth_schemes(request):
+    """Runs a test once with Bearer tokens and once with the same tokens as
+    HTTP Basic passwords (hubfixture.AUTH_SCHEME)."""
+    import hubfixture
+    old = hubfixture.AUTH_SCHEME
+    hubfixture.AUTH_SCHEME = request.param
+    yield request.param
+    hubfixture.AUTH_SCHEME = old

@@ -23,6 +23,19 @@ TLP = {
 }
 
 
+# How req() and raw() present a token: "bearer" or "basic" (the token as
+# the Basic password, any user name). Tests that check access run under both
+# (the both_auth_schemes fixture in conftest.py), with the same results.
+AUTH_SCHEME = "bearer"
+
+
+def auth_value(token, scheme=None):
+    import base64
+    if (scheme or AUTH_SCHEME) == "basic":
+        return "Basic " + base64.b64encode(f"connector:{token}".encode()).decode()
+    return f"Bearer {token}"
+
+
 def indicator(ip="198.51.100.1", tlp=None, modified="2024-01-01T00:00:00.000Z", oid=None,
               **extra):
     o = {
@@ -120,7 +133,7 @@ class Hub:
         if accept:
             h["Accept"] = accept
         if token:
-            h["Authorization"] = f"Bearer {token}"
+            h["Authorization"] = auth_value(token)
         h.update(headers or {})
         # Per request: a session's verify loses to REQUESTS_CA_BUNDLE.
         kw.setdefault("verify", self.verify)
@@ -139,7 +152,7 @@ class Hub:
     def raw(self, method, path, token=None, extra=""):
         """One request without client-side path normalization (requests folds
         '..' and re-encodes); returns (status, headers text, body bytes)."""
-        auth = f"Authorization: Bearer {token}\r\n" if token else ""
+        auth = f"Authorization: {auth_value(token)}\r\n" if token else ""
         with socket.create_connection(("127.0.0.1", self.port)) as s:
             s.sendall((f"{method} {path} HTTP/1.1\r\nHost: x\r\n{auth}{extra}"
                        "Connection: close\r\n\r\n").encode())

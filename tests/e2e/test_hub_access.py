@@ -4,7 +4,12 @@ served by the hub, per-organization can_read/can_write set with
 public collection whose TLP:CLEAR objects need no token."""
 import json
 
+import pytest
+
 from hubfixture import TLP, hub, indicator, shared_data_dir, world  # noqa: F401 (fixtures)
+
+# Every test here runs with Bearer and again with the token as a Basic password.
+pytestmark = pytest.mark.usefixtures("both_auth_schemes")
 
 OFFICIAL = {  # TLP 2.0 extension, as published in oasis-open/cti-stix-common-objects
     level: {
@@ -132,6 +137,7 @@ def test_public_collection_without_token(world):
                  "/taxii2/api/collections/00000000-0000-4000-8000-000000000000/objects/",
                  "/metrics"):
         r = h.get(path, None)
-        assert (r.status_code, r.json()["description"]) == (401, "a bearer token is required"), path
+        assert (r.status_code, r.json()["description"]) == \
+            (401, "a token is required (Bearer, or Basic with the token as password)"), path
     # A bad token is refused even where no token is needed.
     assert h.get(base + "objects/", "f" * 64).status_code == 401

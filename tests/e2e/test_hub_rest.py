@@ -5,6 +5,9 @@ import pytest
 
 from hubfixture import hub, world  # noqa: F401 (fixtures)
 
+# Every test here runs with Bearer and again with the token as a Basic password.
+pytestmark = pytest.mark.usefixtures("both_auth_schemes")
+
 JSON = "application/json"
 
 
@@ -53,7 +56,9 @@ def test_401_without_or_with_a_bad_token(world):
         r = h.req("GET", "/api/v1/" + path, None, accept=JSON,
                   headers={"Authorization": "Basic dXNlcjpwYXNz"})
         assert_error(r, 401)
-        assert r.headers["WWW-Authenticate"].startswith("Bearer")
+        assert r.headers["WWW-Authenticate"] == \
+            'Bearer realm="yagura", Basic realm="yagura", charset="UTF-8"'
+
     # A revoked token is refused at once.
     tok = h.token("D")
     assert rest(h, "whoami", tok).status_code == 200

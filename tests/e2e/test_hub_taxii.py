@@ -6,7 +6,10 @@ import uuid
 
 import pytest
 
-from hubfixture import TAXII, TLP, hub, indicator, world  # noqa: F401 (fixtures)
+from hubfixture import TAXII, TLP, auth_value, hub, indicator, world  # noqa: F401 (fixtures)
+
+# Every test here runs with Bearer and again with the token as a Basic password.
+pytestmark = pytest.mark.usefixtures("both_auth_schemes")
 
 def objs_path(h, suffix=""):
     return f"/taxii2/api/collections/{h.coll}/{suffix}"
@@ -38,9 +41,15 @@ def test_auth_401_and_revoke(world):
     r = h.get(objs_path(h, "objects/"), None)
     assert r.status_code == 401
     assert r.json() == {"title": "unauthorized", "http_status": "401",
-                        "description": "a bearer token is required"}
+                        "description": "a token is required (Bearer, or Basic with the token as password)"}
     assert r.headers["Content-Type"] == TAXII
-    assert r.headers["WWW-Authenticate"] == 'Bearer realm="yagura"'
+    # One challenge per scheme (requests joins repeated headers with ", ").
+    assert r.headers["WWW-Authenticate"] == \
+        'Bearer realm="yagura", Basic realm="yagura", charset="UTF-8"'
+    # A wrong password in Basic: 401 with both challenges too.
+    r = h.req("GET", "/taxii2/", None, headers={"Authorization": auth_value("0" * 64, "basic")})
+    assert r.status_code == 401
+    assert r.headers["WWW-Authenticate"].startswith('Bearer realm="yagura", Basic realm=')
     # A token that is given is checked, on every route.
     assert h.get("/taxii2/", "0" * 64).status_code == 401
     assert h.req("GET", "/taxii2/", None, headers={"Authorization": "Basic eDp5"}).status_code == 401

@@ -214,6 +214,51 @@ static void bearer_and_tokens(void **state)
 	assert_int_equal(yg_auth_token_hash("abc", 3, h2), 0);
 	yg_auth_public_id(h2, pub2);
 	assert_string_equal(pub2, "ba7816bf8f01");
+	/* Basic: the password is the token; the user name is free. */
+	char buf[YG_AUTH_BASIC_MAX];
+	const char *u, *pw;
+	size_t ul, pl;
+	/* "member:s3cret" */
+	assert_int_equal(yg_auth_basic("Basic bWVtYmVyOnMzY3JldA==", buf, &u, &ul, &pw, &pl), 0);
+	assert_int_equal(ul, 6);
+	assert_memory_equal(u, "member", 6);
+	assert_int_equal(pl, 6);
+	assert_memory_equal(pw, "s3cret", 6);
+	/* ":abc" (empty user), one '=' of padding, lower-case scheme. */
+	assert_int_equal(yg_auth_basic("basic  OmFiYw== ", buf, &u, &ul, &pw, &pl), 0);
+	assert_int_equal(ul, 0);
+	assert_int_equal(pl, 3);
+	assert_memory_equal(pw, "abc", 3);
+	/* "a:bc" needs one pad; "ab:c" none... "a:b" has two. */
+	assert_int_equal(yg_auth_basic("Basic YTpi", buf, &u, &ul, &pw, &pl), 0);
+	assert_int_equal(pl, 1);
+	assert_int_equal(yg_auth_basic("Basic YTo=", buf, &u, &ul, &pw, &pl), 0);
+	assert_int_equal(pl, 0);
+	const char *bad_basic[] = {
+		"Basic", "Basic ", "Basic bWVtYmVy",          /* no colon ("member") */
+		"Basic bWVtYmVyOnMzY3JldA=",                  /* not whole quads */
+		"Basic bWVt=mVyOnMzY3JldA==",                 /* '=' inside */
+		"Basic bWVtYmVyOnMzY3JldA==x", "Basic bWV0*mVy", /* bad alphabet */
+		"Basic YQBiOmM=",                             /* a NUL inside ("a\0b:c") */
+		"Bearer bWVtYmVyOnMzY3JldA==", "Basicx YTpi", NULL,
+	};
+	for (size_t i = 0; i < sizeof bad_basic / sizeof bad_basic[0]; i++)
+		assert_int_equal(yg_auth_basic(bad_basic[i], buf, &u, &ul, &pw, &pl), -EINVAL);
+	char big[YG_AUTH_BASIC_MAX + 16];
+	memcpy(big, "Basic ", 6);
+	memset(big + 6, 'Q', sizeof big - 7);
+	big[sizeof big - 1] = '\0';
+	assert_int_equal(yg_auth_basic(big, buf, &u, &ul, &pw, &pl), -E2BIG);
+	enum yg_auth_scheme sch;
+	assert_int_equal(yg_auth_token_of("Bearer abc", buf, &t, &n, &sch), 0);
+	assert_int_equal(sch, YG_AUTH_BEARER);
+	assert_int_equal(yg_auth_token_of("Basic bWVtYmVyOnMzY3JldA==", buf, &t, &n, &sch), 0);
+	assert_int_equal(sch, YG_AUTH_BASIC);
+	assert_int_equal(n, 6);
+	assert_memory_equal(t, "s3cret", 6);
+	assert_int_equal(yg_auth_token_of("Digest x", buf, &t, &n, &sch), -EINVAL);
+	assert_int_equal(sch, YG_AUTH_NONE);
+
 	enum yg_role role;
 	assert_int_equal(yg_role_parse("sensor", &role), 0);
 	assert_int_equal(role, YG_ROLE_SENSOR);

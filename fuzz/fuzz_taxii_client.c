@@ -1,17 +1,18 @@
 /*
- * What the sensor reads from a TAXII 2.1 server (sensor/taxii_poll.h):
+ * What the sensor reads from a TAXII 2.1 server (taxii/answer.h):
  * discovery, collections, an objects envelope, a response header line,
  * and two timestamps to order. The first byte picks the parser.
- * Invariants checked: what is accepted is what the header promises (a root
- * on the hub's own origin ending in '/', URL-safe collection ids, indicator
+ * Invariants checked: what is accepted is what the header promises (an
+ * https root ending in '/', URL-safe collection ids, indicator
  * ids and RFC 3339 times, minimal objects with the same id), and what is
  * refused says why.
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-#include "sensor/taxii_poll.h"
+#include "taxii/answer.h"
 
 #define BASE "https://hub.example:8443"
 
@@ -30,8 +31,12 @@ static void discovery(const uint8_t *data, size_t size)
 			abort(); /* untouched on failure */
 		return;
 	}
+	/* The base is https: any root, on this origin or another, is https
+	 * (never a downgrade that sends the credentials in clear), ends in
+	 * '/', and needs no escaping in a URL. */
 	size_t n = strlen(root);
-	if (strncasecmp(root, BASE "/", sizeof BASE) || root[n - 1] != '/')
+	if (strncasecmp(root, "https://", 8) || root[n - 1] != '/' ||
+	    strcspn(root, " \"#?%\\<>") != n)
 		abort();
 }
 

@@ -21,6 +21,7 @@
 #include "sensor/intel_live.h"
 #include "sensor/sighting_post.h"
 #include "sensor/stats_event.h"
+#include "taxii/client.h"
 
 #define MAX_INTEL 64
 
@@ -46,7 +47,15 @@ static void usage(FILE *out)
 		"      --hub URL          also take every indicator this member may see from\n"
 		"                         the hub (polled each --hub-interval ms, default 1000)\n"
 		"      --token T          the member's hub token (or --token-file FILE)\n"
+		"      --hub-user NAME --hub-password-file FILE\n"
+		"                         HTTP Basic instead of a token (TAXII servers that\n"
+		"                         ask for a user name and password)\n"
+		"      --hub-cert FILE --hub-key FILE\n"
+		"                         a TLS client certificate and its key (PEM), alone\n"
+		"                         or besides a token or password\n"
 		"      --hub-ca FILE      CA certificate(s) for the hub's TLS certificate\n"
+		"      --taxii-collection ID|ALIAS|TITLE  follow only this collection over\n"
+		"                         TAXII (repeatable, at most 16)\n"
 		"      --hub-feed MODE    how to follow the hub: auto (default: the change feed,\n"
 		"                         else TAXII 2.1 added_after polling, else\n"
 		"                         /api/v1/indicators), or only changes, taxii or poll\n"
@@ -238,7 +247,8 @@ int yg_cmd_sensor(int argc, char **argv)
 {
 	enum { O_INTEL = 256, O_EVE, O_WORKERS, O_HOME, O_BPF, O_MEMCAP, O_NOFLOW, O_TYPES, O_HUB,
 	       O_TOKEN, O_TOKEN_FILE, O_HUB_CA, O_HUB_INTERVAL, O_SPOOL, O_SPOOL_MAX, O_SG_INTERVAL,
-	       O_SG_BATCH, O_SHARE_HOSTS, O_HOST_KEY, O_SENSOR_NAME, O_HUB_FEED };
+	       O_SG_BATCH, O_SHARE_HOSTS, O_HOST_KEY, O_SENSOR_NAME, O_HUB_FEED,
+	       O_HUB_USER, O_HUB_PASSWORD_FILE, O_HUB_CERT, O_HUB_KEY, O_TAXII_COLL };
 	static const struct option opts[] = {
 		{"read", required_argument, NULL, 'r'},
 		{"interface", required_argument, NULL, 'i'},
@@ -254,6 +264,11 @@ int yg_cmd_sensor(int argc, char **argv)
 		{"token", required_argument, NULL, O_TOKEN},
 		{"token-file", required_argument, NULL, O_TOKEN_FILE},
 		{"hub-ca", required_argument, NULL, O_HUB_CA},
+		{"hub-user", required_argument, NULL, O_HUB_USER},
+		{"hub-password-file", required_argument, NULL, O_HUB_PASSWORD_FILE},
+		{"hub-cert", required_argument, NULL, O_HUB_CERT},
+		{"hub-key", required_argument, NULL, O_HUB_KEY},
+		{"taxii-collection", required_argument, NULL, O_TAXII_COLL},
 		{"hub-interval", required_argument, NULL, O_HUB_INTERVAL},
 		{"hub-feed", required_argument, NULL, O_HUB_FEED},
 		{"spool", required_argument, NULL, O_SPOOL},
@@ -271,8 +286,15 @@ int yg_cmd_sensor(int argc, char **argv)
 	const char *intel[MAX_INTEL];
 	unsigned n_intel = 0;
 	unsigned long workers = 0, memcap_mb = 1024; /* workers 0: one per CPU */
-	const char *hub_url = NULL, *hub_ca = NULL;
+	const char *hub_url = NULL;
+	char *hub_ca = NULL;
 	char token[256] = "";
+	/* Borrowed from argv, token and password (wiped at the end). */
+	struct yg_taxii_cred cred = {0};
+	char *password = NULL;
+	const char *password_file = NULL;
+	const char *only[YG_TAXII_ONLY_MAX];
+	size_t n_only = 0;
 	unsigned long hub_interval = 1000;
 	enum yg_hub_feed_mode hub_feed_mode = YG_HUB_FEED_AUTO;
 	const char *spool_dir = NULL, *host_key = NULL, *sensor_name = NULL;
@@ -284,7 +306,7 @@ int yg_cmd_sensor(int argc, char **argv)
 	yg_homenet_default(&home);
 
 	optind = 1;
-	int c;
+	int c, r;
 	while ((c = getopt_long(argc, argv, "r:i:qh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'r': rfile = optarg; break;
@@ -321,6 +343,18 @@ int yg_cmd_sensor(int argc, char **argv)
 		case O_NOFLOW: flow_log = false; break;
 		case O_HUB: hub_url = optarg; break;
 		case O_HUB_CA: hub_ca = optarg; break;
+		case O_HUB_USER: cred.user = optarg; break;
+		case O_HUB_CERT: cred.cert_file = optarg; break;
+		case O_HUB_KEY: cred.key_file = optarg; break;
+		case O_HUB_PASSWORD_FILE: password_file = optarg; break;
+		case O_TAXII_COLL:
+			if (n_only == YG_TAXII_ONLY_MAX) {
+				fprintf(stderr, "yagura sensor: at most %d --taxii-collection\n",
+					YG_TAXII_ONLY_MAX);
+				return 2;
+			}
+			only[n_only++] = optarg;
+			break;
 		case O_HUB_FEED:
 			if (yg_hub_feed_mode_parse(optarg, &hub_feed_mode) < 0) {
 				fprintf(stderr, "yagura sensor: --hub-feed wants auto, changes, taxii or poll\n");
@@ -388,8 +422,31 @@ int yg_cmd_sensor(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (hub_url && !token[0]) {
-		fprintf(stderr, "yagura sensor: --hub needs --token or --token-file\n");
+	if (password_file) {
+		r = yg_taxii_secret_read(password_file, &password);
+		if (r < 0) {
+			/* Which file, never what is in it. */
+			fprintf(stderr, "yagura sensor: cannot read a password from %s: %s\n",
+				password_file,
+				r == -EINVAL ? "empty or not one line of text" : strerror(-r));
+			return 2;
+		}
+	}
+	cred.token = token[0] ? token : NULL;
+	cred.password = password;
+	cred.ca_file = hub_ca;
+	const char *why = NULL;
+	if (hub_url && yg_taxii_cred_check(&cred, &why) < 0) {
+		yg_taxii_secret_free(password);
+		if (!token[0] && !cred.user && !cred.password && !cred.cert_file && !cred.key_file)
+			why = "--hub needs --token or --token-file (or --hub-user and "
+			      "--hub-password-file, or --hub-cert and --hub-key)";
+		fprintf(stderr, "yagura sensor: %s\n", why);
+		return 2;
+	}
+	if (!hub_url && (password || cred.user || cred.cert_file || n_only)) {
+		yg_taxii_secret_free(password);
+		fprintf(stderr, "yagura sensor: credentials and --taxii-collection need --hub\n");
 		return 2;
 	}
 	if (!hub_url && (spool_dir || host_key || share_hosts || sensor_name)) {
@@ -398,7 +455,7 @@ int yg_cmd_sensor(int argc, char **argv)
 		return 2;
 	}
 
-	int code = 2, r;
+	int code = 2;
 	struct yg_intel_live *live = NULL;
 	struct yg_eve_sink *sink = NULL;
 	struct yg_capture *cap = NULL;
@@ -429,7 +486,8 @@ int yg_cmd_sensor(int argc, char **argv)
 				(double)lres.memory / 1e6);
 	}
 	if (hub_url) {
-		struct yg_hub_feed_config fc = {.url = hub_url, .token = token, .ca_file = hub_ca,
+		struct yg_hub_feed_config fc = {.url = hub_url, .cred = &cred,
+						.collections = only, .n_collections = n_only,
 						.interval_ms = (unsigned)hub_interval, .live = live,
 						.mode = hub_feed_mode,
 						.log = on_hub_log};
@@ -437,19 +495,22 @@ int yg_cmd_sensor(int argc, char **argv)
 		if (r == 0) {
 			char serr[512] = "";
 			struct yg_sightings_config sc = {
-				.url = hub_url, .token = token, .ca_file = hub_ca, .spool_dir = spool_dir,
+				.url = hub_url, .cred = &cred, .spool_dir = spool_dir,
 				.spool_max_bytes = (uint64_t)spool_max_mb << 20,
 				.interval_ms = (unsigned)sg_interval, .batch = (unsigned)sg_batch,
 				.share_hosts = share_hosts, .host_key_file = host_key,
 				.sensor_name = sensor_name, .log = on_hub_log};
 			r = yg_sightings_start(&sc, &sightings, serr, sizeof serr);
 			if (r < 0) {
-				memset(token, 0, sizeof token);
 				fprintf(stderr, "yagura sensor: sightings: %s\n", serr);
 				goto out;
 			}
 		}
+		/* Both copied what they need: no secret stays here. */
 		memset(token, 0, sizeof token);
+		yg_taxii_secret_free(password);
+		password = NULL;
+		cred.token = cred.password = NULL;
 		if (r < 0) {
 			fprintf(stderr, "yagura sensor: --hub: %s\n", strerror(-r));
 			goto out;
@@ -583,6 +644,8 @@ int yg_cmd_sensor(int argc, char **argv)
 		summary(&res, (unsigned)workers, eve_path, x.intel_indicators);
 	code = (r < 0) ? 2 : unclean ? 1 : 0;
 out:
+	memset(token, 0, sizeof token);
+	yg_taxii_secret_free(password);
 	if (sightings && !sg_stopped)
 		yg_sightings_stop(sightings, &sg_stats);
 	if (sightings && !quiet)

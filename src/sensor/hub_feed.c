@@ -15,7 +15,7 @@
 #include "common/curlbody.h"
 #include "common/deadline.h"
 #include "sensor/hub_changes.h"
-#include "sensor/taxii_poll.h"
+#include "taxii/client.h"
 
 /* An export bigger than this is refused rather than buffered. */
 #define FEED_MAX_BYTES (512u << 20)
@@ -31,7 +31,8 @@ enum feed_mode { MODE_CHANGES, MODE_TAXII, MODE_POLL };
 enum step { STEP_AGAIN, STEP_WAIT, STEP_NO_ROUTE, STEP_STUCK };
 
 struct yg_hub_feed {
-	char *url, *auth, *ca_file;
+	char *url;
+	struct yg_taxii_cred cred;
 	unsigned interval_ms;
 	struct yg_intel_live *live;
 	void (*log)(void *ud, const char *msg);
@@ -62,12 +63,7 @@ struct yg_hub_feed {
 	bool forced; /* keep to mode; never fall back */
 	bool taxii_full;
 	uint64_t taxii_full_ms; /* when the last full state was taken */
-	char taxii_root[YG_TAXII_URL_MAX];
-	size_t n_coll;
-	struct taxii_coll {
-		char id[YG_TAXII_COLL_ID_MAX];
-		char last[YG_TAXII_TIME_MAX];
-	} coll[YG_TAXII_COLLECTIONS_MAX];
+	struct yg_taxii_client *taxii; /* the one TAXII client (taxii/client.h) */
 	json_t *gone; /* id -> modified of its revoked version */
 };
 
@@ -105,10 +101,17 @@ static void poll_once(struct yg_hub_feed *f, CURL *c)
 {
 	struct yg_curlbody b = {.limit = FEED_MAX_BYTES};
 	char etag[128] = "", inm[160], msg[CURL_ERROR_SIZE + 128], err[CURL_ERROR_SIZE] = "";
-	struct curl_slist *h = curl_slist_append(NULL, f->auth);
+	struct curl_slist *h = NULL;
+	if (yg_taxii_cred_headers(&f->cred, &h) < 0)
+		return;
 	if (f->etag[0]) {
 		snprintf(inm, sizeof inm, "If-None-Match: %s", f->etag);
-		h = curl_slist_append(h, inm);
+		struct curl_slist *h2 = curl_slist_append(h, inm);
+		if (!h2) {
+			curl_slist_free_all(h);
+			return;
+		}
+		h = h2;
 	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
@@ -267,7 +270,9 @@ static enum step changes_once(struct yg_hub_feed *f, CURL *c, const char *base)
 		return STEP_WAIT;
 	snprintf(url, sizeof url, "%s/api/v1/indicators/changes?since=%s&wait=%u", base, since, wait);
 	curl_free(since);
-	struct curl_slist *h = curl_slist_append(NULL, f->auth);
+	struct curl_slist *h = NULL;
+	if (yg_taxii_cred_headers(&f->cred, &h) < 0)
+		return STEP_WAIT;
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
@@ -382,81 +387,6 @@ out:
  * TAXII server. Ids of revoked versions are remembered (up to MAP_MAX) so
  * that an older version that arrives later does not bring them back. */
 
-/* A whole TAXII answer page is at most a few MiB at 1000 objects. */
-#define TAXII_MAX_BYTES (64u << 20)
-/* Pages of one collection in one round; the rest comes next round. */
-#define TAXII_PAGES_MAX 10000u
-
-struct taxii_hdr {
-	char added_last[YG_TAXII_TIME_MAX];
-};
-
-static size_t on_taxii_header(char *ptr, size_t size, size_t nmemb, void *ud)
-{
-	struct taxii_hdr *h = ud;
-	size_t n = size * nmemb;
-	yg_taxii_header_added_last(ptr, n, h->added_last, sizeof h->added_last);
-	return n;
-}
-
-/* One GET with the TAXII media type. Returns the HTTP status, or 0 when
- * there was no answer (said to the log). */
-static long taxii_get(struct yg_hub_feed *f, CURL *c, const char *url, struct yg_curlbody *b,
-		      struct taxii_hdr *hdr)
-{
-	char msg[CURL_ERROR_SIZE + 128], err[CURL_ERROR_SIZE] = "";
-	struct curl_slist *h = curl_slist_append(NULL, f->auth);
-	struct curl_slist *h2 = h ? curl_slist_append(h, "Accept: " TAXII_MEDIA) : NULL;
-	long status = 0;
-	if (!h2) {
-		curl_slist_free_all(h);
-		return 0;
-	}
-	curl_easy_setopt(c, CURLOPT_URL, url);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h2);
-	curl_easy_setopt(c, CURLOPT_WRITEDATA, b);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_taxii_header);
-	curl_easy_setopt(c, CURLOPT_HEADERDATA, (void *)hdr);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, err);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 30000L);
-	f->st.polls++;
-	CURLcode cr = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(c, CURLOPT_HTTPHEADER, NULL);
-	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, NULL); /* err dies with this frame */
-	curl_slist_free_all(h2);
-	if (cr == CURLE_ABORTED_BY_CALLBACK)
-		return 0;
-	if (cr != CURLE_OK) {
-		f->st.failures++;
-		snprintf(msg, sizeof msg, "hub: TAXII: %s (keeping the last indicator set)",
-			 b->too_big ? "answer larger than the sensor accepts"
-				    : (err[0] ? err : curl_easy_strerror(cr)));
-		say(f, -1, msg);
-		return 0;
-	}
-	if (status != 200 && status != 404) {
-		f->st.failures++;
-		snprintf(msg, sizeof msg, "hub: TAXII: %s answered %ld%s (keeping the last indicator set)",
-			 strncmp(url, f->url, strlen(f->url)) ? url : url + strlen(f->url), status,
-			 status == 401 || status == 403 ? ": the token is not accepted" : "");
-		say(f, (int)-status, msg);
-	}
-	return status;
-}
-
-static void taxii_malformed(struct yg_hub_feed *f, int r, const char *perr)
-{
-	char msg[384];
-	f->st.failures++;
-	if (r == -EBADMSG || r == -E2BIG)
-		f->st.malformed++;
-	snprintf(msg, sizeof msg, "hub: TAXII: malformed answer (%s); keeping the last good set",
-		 r == -EBADMSG || r == -E2BIG || r == -EINVAL ? perr : strerror(-r));
-	say(f, -5, msg);
-}
-
 /* Newest version wins (by modified); a revoked one removes the id. */
 static void taxii_apply(struct yg_hub_feed *f, json_t *target, const struct yg_taxii_object *o)
 {
@@ -481,180 +411,103 @@ static void taxii_apply(struct yg_hub_feed *f, json_t *target, const struct yg_t
 	json_object_set(target, o->id, o->object);
 }
 
-/* Every page of one collection added after its cursor. 0, or <0 when the
- * round should stop (said to the log). */
-static int taxii_collection(struct yg_hub_feed *f, CURL *c, struct taxii_coll *tc, json_t *target,
-			    size_t *ret_objects)
+struct taxii_target {
+	struct yg_hub_feed *f;
+	json_t *target;
+};
+
+static void taxii_object(void *ud, const struct yg_taxii_object *o)
 {
-	char url[YG_TAXII_URL_MAX + YG_TAXII_COLL_ID_MAX + YG_TAXII_NEXT_MAX + 256];
-	char next[YG_TAXII_NEXT_MAX] = "", perr[256] = "", after[YG_TAXII_TIME_MAX];
-	struct yg_curlbody b = {.limit = TAXII_MAX_BYTES};
-	int r = 0;
-	snprintf(after, sizeof after, "%s", tc->last);
-	for (unsigned page = 0; page < TAXII_PAGES_MAX; page++) {
-		struct taxii_hdr hdr = {""};
-		/* Timestamps and next tokens passed the parser's URL-safe
-		 * check; only '+' would need escaping, and they have none. */
-		snprintf(url, sizeof url, "%scollections/%s/objects/?match%%5Btype%%5D=indicator%s%s%s%s",
-			 f->taxii_root, tc->id, after[0] ? "&added_after=" : "", after,
-			 next[0] ? "&next=" : "", next);
-		yg_curlbody_release(&b);
-		long st = taxii_get(f, c, url, &b, &hdr);
-		if (st != 200) {
-			if (st == 404) {
-				/* Gone since the list was read: next round lists again. */
-				snprintf(perr, sizeof perr, "collection %s is gone (404)", tc->id);
-				taxii_malformed(f, -EINVAL, perr);
-			}
-			r = -EIO;
-			goto out;
-		}
-		struct yg_taxii_envelope env;
-		r = yg_taxii_envelope_parse((const uint8_t *)(b.p ? b.p : ""), b.len, &env, perr,
-					    sizeof perr);
-		if (r < 0) {
-			taxii_malformed(f, r, perr);
-			goto out;
-		}
-		for (size_t i = 0; i < env.n; i++)
-			taxii_apply(f, target, &env.v[i]);
-		*ret_objects += env.n;
-		if (env.n)
-			f->dirty = true;
-		bool more = env.more;
-		bool progress = hdr.added_last[0] && (!tc->last[0] ||
-						      yg_taxii_time_cmp(hdr.added_last, tc->last) > 0);
-		if (progress)
-			snprintf(tc->last, sizeof tc->last, "%s", hdr.added_last);
-		if (more && env.next[0] && strcmp(env.next, next)) {
-			snprintf(next, sizeof next, "%s", env.next);
-		} else if (more && progress && !env.next[0]) {
-			snprintf(after, sizeof after, "%s", tc->last);
-		} else if (more) {
-			yg_taxii_envelope_release(&env);
-			r = -EBADMSG;
-			taxii_malformed(f, r, "more:true without a new next or X-TAXII-Date-Added-Last");
-			goto out;
-		}
-		yg_taxii_envelope_release(&env);
-		if (!more)
-			break;
-	}
-out:
-	yg_curlbody_release(&b);
-	return r;
+	struct taxii_target *t = ud;
+	taxii_apply(t->f, t->target, o);
 }
 
-/* One round: discovery (once), the collections, the objects of each.
- * STEP_NO_ROUTE when the server has no TAXII (404). */
-static enum step taxii_round(struct yg_hub_feed *f, CURL *c)
+static int taxii_cancel(void *ud)
 {
-	char url[YG_TAXII_URL_MAX + 64], perr[256] = "", msg[384];
-	struct yg_curlbody b = {.limit = TAXII_MAX_BYTES};
-	struct taxii_hdr hdr = {""};
-	struct yg_taxii_collections *cl = NULL;
+	return on_xfer(ud, 0, 0, 0, 0);
+}
+
+/* One round of the TAXII client: the first is the full state, built aside
+ * and swapped in whole; later ones ask only for what was added after.
+ * STEP_NO_ROUTE when the server has no TAXII (404). */
+static enum step taxii_round(struct yg_hub_feed *f)
+{
+	char msg[640];
 	json_t *staging = NULL;
-	enum step ret = STEP_WAIT;
-	long st;
-	int r;
-	if (!f->taxii_root[0]) {
-		snprintf(url, sizeof url, "%s/taxii2/", f->url);
-		st = taxii_get(f, c, url, &b, &hdr);
-		if (st == 404)
-			ret = STEP_NO_ROUTE;
-		if (st != 200)
-			goto out;
-		r = yg_taxii_parse_discovery((const uint8_t *)(b.p ? b.p : ""), b.len, f->url,
-					     f->taxii_root, sizeof f->taxii_root, perr, sizeof perr);
-		if (r < 0) {
-			taxii_malformed(f, r, perr);
-			goto out;
-		}
-		yg_curlbody_release(&b);
-	}
-	snprintf(url, sizeof url, "%scollections/", f->taxii_root);
-	st = taxii_get(f, c, url, &b, &hdr);
-	if (st == 404) {
-		f->taxii_root[0] = '\0';
-		ret = STEP_NO_ROUTE;
-	}
-	if (st != 200)
-		goto out;
-	cl = malloc(sizeof *cl);
-	if (!cl)
-		goto out;
-	r = yg_taxii_parse_collections((const uint8_t *)(b.p ? b.p : ""), b.len, cl, perr,
-				       sizeof perr);
-	if (r < 0) {
-		taxii_malformed(f, r, perr);
-		goto out;
-	}
 	/* added_after brings new versions only: an indicator deleted, or no
 	 * longer shared with this member, never shows up in it. A full state
 	 * now and then drops those too. */
 	if (f->taxii_full && mono_ms() - f->taxii_full_ms >= TAXII_RESYNC_MS)
 		f->taxii_full = false;
-	/* Cursors follow their collection; a new one starts from nothing. */
-	struct taxii_coll keep[YG_TAXII_COLLECTIONS_MAX];
-	for (size_t i = 0; i < cl->n; i++) {
-		snprintf(keep[i].id, sizeof keep[i].id, "%s", cl->id[i]);
-		keep[i].last[0] = '\0';
-		for (size_t j = 0; f->taxii_full && j < f->n_coll; j++)
-			if (!strcmp(f->coll[j].id, cl->id[i]))
-				memcpy(keep[i].last, f->coll[j].last, sizeof keep[i].last);
-	}
-	memcpy(f->coll, keep, cl->n * sizeof keep[0]);
-	f->n_coll = cl->n;
-	/* The first round is the full state: built aside, swapped in whole. */
-	json_t *target = f->map;
-	if (!f->taxii_full) {
+	struct yg_taxii_round io = {.full = !f->taxii_full};
+	struct taxii_target t = {f, f->map};
+	if (io.full) {
 		staging = json_object();
 		if (!staging)
-			goto out;
+			return STEP_WAIT;
 		json_object_clear(f->gone);
-		target = staging;
+		t.target = staging;
 	}
-	size_t objects = 0;
+	int r = yg_taxii_client_round(f->taxii, &io, taxii_object, &t);
+	f->st.polls += io.requests;
+	if (io.objects && !staging)
+		f->dirty = true;
+	if (r == -ECANCELED) {
+		json_decref(staging);
+		return STEP_WAIT;
+	}
+	if (r == -ENOENT) {
+		json_decref(staging);
+		return STEP_NO_ROUTE;
+	}
+	if (r < 0) {
+		f->st.failures++;
+		if (r == -EIO && io.status && io.status != 404) {
+			snprintf(msg, sizeof msg,
+				 "hub: TAXII: %s (keeping the last indicator set)", io.err);
+			say(f, (int)-io.status, msg);
+		} else if (r == -EIO && !io.status) {
+			snprintf(msg, sizeof msg, "hub: TAXII: %s (keeping the last indicator set)",
+				 io.err);
+			say(f, -1, msg);
+		} else {
+			if (r == -EBADMSG || r == -E2BIG)
+				f->st.malformed++;
+			snprintf(msg, sizeof msg,
+				 "hub: TAXII: malformed answer (%s); keeping the last good set", io.err);
+			say(f, -5, msg);
+		}
+		json_decref(staging);
+		return STEP_WAIT;
+	}
 	f->st.taxii_polls++;
-	for (size_t i = 0; i < f->n_coll; i++)
-		if (taxii_collection(f, c, &f->coll[i], target, &objects) < 0)
-			goto out;
 	if (staging) {
 		json_decref(f->map);
 		f->map = staging;
-		staging = NULL;
 		f->taxii_full = true;
 		f->taxii_full_ms = mono_ms();
 		f->dirty = true;
 		f->st.resets++;
 		snprintf(msg, sizeof msg,
 			 "hub: TAXII: full state, %zu indicators from %zu readable collections",
-			 json_object_size(f->map), f->n_coll);
+			 json_object_size(f->map), io.collections);
 		if (f->log)
 			f->log(f->ud, msg);
-	} else if (objects) {
+	} else if (io.objects) {
 		f->st.taxii_incremental++;
 		snprintf(msg, sizeof msg,
-			 "hub: TAXII: incremental poll (added_after), %zu new object versions", objects);
+			 "hub: TAXII: incremental poll (added_after), %zu new object versions",
+			 io.objects);
 		if (f->log)
 			f->log(f->ud, msg);
 	}
-	f->st.changes += objects;
+	f->st.changes += io.objects;
 	f->st.indicators = json_object_size(f->map);
 	if (f->dirty)
 		rebuild(f);
 	else
 		say(f, 1, "hub: reachable (TAXII), indicators up to date");
-out:
-	if (staging) {
-		/* A first round cut short starts over next time. */
-		json_decref(staging);
-		for (size_t i = 0; i < f->n_coll; i++)
-			f->coll[i].last[0] = '\0';
-	}
-	free(cl);
-	yg_curlbody_release(&b);
-	return ret;
+	return STEP_WAIT;
 }
 
 static void *feed_main(void *arg)
@@ -677,8 +530,10 @@ static void *feed_main(void *arg)
 		curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
 		curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 		curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-		if (f->ca_file)
-			curl_easy_setopt(c, CURLOPT_CAINFO, f->ca_file);
+		if (yg_taxii_cred_apply(&f->cred, c) < 0) {
+			curl_easy_cleanup(c);
+			c = NULL;
+		}
 	}
 	pthread_mutex_lock(&f->lock);
 	while (!f->stop) {
@@ -706,7 +561,7 @@ static void *feed_main(void *arg)
 			}
 		}
 		if (c && f->mode == MODE_TAXII && step != STEP_AGAIN) {
-			step = taxii_round(f, c);
+			step = taxii_round(f);
 			if (step == STEP_NO_ROUTE && f->forced) {
 				say(f, -7, "hub: no TAXII 2.1 at this hub (404); retrying (--hub-feed taxii)");
 			} else if (step == STEP_NO_ROUTE) {
@@ -745,12 +600,8 @@ static void feed_free(struct yg_hub_feed *f)
 	if (!f)
 		return;
 	free(f->url);
-	if (f->auth) {
-		/* The token was in here: do not leave it in freed memory. */
-		memset(f->auth, 0, strlen(f->auth));
-		free(f->auth);
-	}
-	free(f->ca_file);
+	yg_taxii_client_free(f->taxii);
+	yg_taxii_cred_release(&f->cred); /* wipes the secrets */
 	json_decref(f->map);
 	json_decref(f->staging);
 	json_decref(f->gone);
@@ -761,7 +612,7 @@ static void feed_free(struct yg_hub_feed *f)
 
 int yg_hub_feed_start(const struct yg_hub_feed_config *cfg, struct yg_hub_feed **ret)
 {
-	if (!cfg->url || !cfg->token || !cfg->live)
+	if (!cfg->url || !cfg->cred || !cfg->live || yg_taxii_cred_check(cfg->cred, NULL) < 0)
 		return -EINVAL;
 	struct yg_hub_feed *f = calloc(1, sizeof *f);
 	if (!f)
@@ -772,14 +623,20 @@ int yg_hub_feed_start(const struct yg_hub_feed_config *cfg, struct yg_hub_feed *
 	while (ul && cfg->url[ul - 1] == '/')
 		ul--;
 	f->url = strndup(cfg->url, ul);
-	size_t al = strlen(cfg->token) + 32;
-	f->auth = malloc(al);
-	f->ca_file = cfg->ca_file ? strdup(cfg->ca_file) : NULL;
-	if (!f->url || !f->auth || (cfg->ca_file && !f->ca_file) || ul > 4000) {
+	if (!f->url || ul > 4000 || yg_taxii_cred_copy(cfg->cred, &f->cred) < 0) {
 		feed_free(f);
 		return ul > 4000 ? -EINVAL : -ENOMEM;
 	}
-	snprintf(f->auth, al, "Authorization: Bearer %s", cfg->token);
+	struct yg_taxii_client_config tc = {.url = f->url, .cred = &f->cred,
+					    .n_only = cfg->n_collections,
+					    .cancel = taxii_cancel, .ud = f};
+	for (size_t i = 0; i < cfg->n_collections && i < YG_TAXII_ONLY_MAX; i++)
+		tc.only[i] = cfg->collections[i];
+	int r = yg_taxii_client_new(&tc, &f->taxii);
+	if (r < 0) {
+		feed_free(f);
+		return r;
+	}
 	f->interval_ms = cfg->interval_ms ? cfg->interval_ms : 1000;
 	f->wait_s = cfg->wait_s && cfg->wait_s <= 30 ? cfg->wait_s : 25;
 	enum yg_hub_feed_mode m = cfg->no_changes ? YG_HUB_FEED_POLL : cfg->mode;

@@ -8,7 +8,7 @@
  * sensor. A hub without the feed (404) is followed over TAXII 2.1 instead
  * (any TAXII 2.1 server will do): discovery, the readable collections, and
  * per collection the indicators added after the last X-TAXII-Date-Added-Last
- * seen there, every interval (taxii_poll.h). A server without TAXII either
+ * seen there, every interval (taxii/client.h). A server without TAXII either
  * (404) is polled: GET /api/v1/indicators every interval with
  * If-None-Match, so an unchanged set costs one 304.
  *
@@ -22,6 +22,7 @@
 #include <stdint.h>
 
 #include "sensor/intel_live.h"
+#include "taxii/cred.h"
 
 struct yg_hub_feed;
 
@@ -42,8 +43,11 @@ int yg_hub_feed_mode_parse(const char *s, enum yg_hub_feed_mode *ret);
 
 struct yg_hub_feed_config {
 	const char *url;        /* https://host:port (or http:// on loopback) */
-	const char *token;      /* bearer token; never logged */
-	const char *ca_file;    /* CA bundle for the hub's certificate; NULL = system */
+	const struct yg_taxii_cred *cred; /* token, Basic or client certificate,
+					   * and the CA bundle; copied; never logged */
+	const char *const *collections; /* TAXII: follow only these (id, alias
+					 * or title); at most YG_TAXII_ONLY_MAX */
+	size_t n_collections;
 	unsigned interval_ms;   /* between polls, and between retries; 0 = 1000 */
 	unsigned wait_s;        /* change-feed long-poll wait, 1..30; 0 = 25 */
 	bool no_changes;        /* do not try the change feed (same as mode POLL) */

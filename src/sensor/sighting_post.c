@@ -24,7 +24,8 @@
 enum state { ST_NONE, ST_OK, ST_DOWN, ST_REFUSED, ST_NO_ROUTE };
 
 struct yg_sightings {
-	char *url, *auth, *ca_file, *spool_dir;
+	char *url, *spool_dir;
+	struct yg_taxii_cred cred; /* the same credentials as the feed */
 	unsigned interval_ms;
 	void (*log)(void *ud, const char *msg);
 	void *ud;
@@ -99,9 +100,20 @@ static long request(struct yg_sightings *s, const char *path, const char *post, 
 	snprintf(url, sizeof url, "%s%s", s->url, path);
 	CURL *c = s->curl;
 	curl_easy_reset(c);
-	struct curl_slist *h = curl_slist_append(NULL, s->auth);
-	if (post)
-		h = curl_slist_append(h, "Content-Type: application/json");
+	struct curl_slist *h = NULL;
+	if (yg_taxii_cred_headers(&s->cred, &h) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (post) {
+		struct curl_slist *h2 = curl_slist_append(h, "Content-Type: application/json");
+		if (!h2) {
+			curl_slist_free_all(h);
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		h = h2;
+	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, yg_curlbody_write);
@@ -113,8 +125,11 @@ static long request(struct yg_sightings *s, const char *path, const char *post, 
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 3000L);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-	if (s->ca_file)
-		curl_easy_setopt(c, CURLOPT_CAINFO, s->ca_file);
+	if (yg_taxii_cred_apply(&s->cred, c) < 0) {
+		curl_slist_free_all(h);
+		snprintf(err, errlen, "cannot set the credentials");
+		return -1;
+	}
 	if (post) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)post_len);
@@ -374,11 +389,7 @@ static void sightings_free(struct yg_sightings *s)
 	if (!s)
 		return;
 	free(s->url);
-	if (s->auth) {
-		memset(s->auth, 0, strlen(s->auth));
-		free(s->auth);
-	}
-	free(s->ca_file);
+	yg_taxii_cred_release(&s->cred); /* wipes the secrets */
 	free(s->spool_dir);
 	yg_spool_free(s->spool);
 	yg_sighting_agg_free(s->agg);
@@ -391,7 +402,8 @@ static void sightings_free(struct yg_sightings *s)
 int yg_sightings_start(const struct yg_sightings_config *cfg, struct yg_sightings **ret, char *err,
                        size_t errlen)
 {
-	if (!cfg->url || !cfg->token || cfg->batch > YG_SIGHTING_BATCH_MAX) {
+	if (!cfg->url || !cfg->cred || yg_taxii_cred_check(cfg->cred, NULL) < 0 ||
+	    cfg->batch > YG_SIGHTING_BATCH_MAX) {
 		snprintf(err, errlen, "bad sightings configuration");
 		return -EINVAL;
 	}
@@ -403,17 +415,13 @@ int yg_sightings_start(const struct yg_sightings_config *cfg, struct yg_sighting
 	size_t ul = strlen(cfg->url);
 	while (ul && cfg->url[ul - 1] == '/')
 		ul--;
-	size_t al = strlen(cfg->token) + 32;
 	s->url = strndup(cfg->url, ul > 4000 ? 4000 : ul);
-	s->auth = malloc(al);
-	s->ca_file = cfg->ca_file ? strdup(cfg->ca_file) : NULL;
 	s->spool_dir = cfg->spool_dir ? strdup(cfg->spool_dir) : NULL;
-	if (!s->url || !s->auth || (cfg->ca_file && !s->ca_file) ||
-	    (cfg->spool_dir && !s->spool_dir)) {
+	if (!s->url || (cfg->spool_dir && !s->spool_dir) ||
+	    yg_taxii_cred_copy(cfg->cred, &s->cred) < 0) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	snprintf(s->auth, al, "Authorization: Bearer %s", cfg->token);
 	s->interval_ms = cfg->interval_ms ? cfg->interval_ms : 5000;
 	s->log = cfg->log;
 	s->ud = cfg->ud;

@@ -20,13 +20,13 @@
 #include <stdint.h>
 
 #include "sensor/sighting.h"
+#include "taxii/cred.h"
 
 struct yg_sightings;
 
 struct yg_sightings_config {
 	const char *url;          /* hub base URL */
-	const char *token;        /* bearer token; never logged */
-	const char *ca_file;      /* NULL = system CAs */
+	const struct yg_taxii_cred *cred; /* as the feed's; copied; never logged */
 	const char *spool_dir;    /* NULL = memory only (lost at exit) */
 	uint64_t spool_max_bytes; /* 0 = 64 MB */
 	unsigned interval_ms;     /* flush period; 0 = 5000 */

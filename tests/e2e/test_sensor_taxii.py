@@ -242,7 +242,8 @@ def test_no_taxii_either_ends_in_poll(tmp_path, run_sensor):
     assert "no TAXII 2.1 at this hub (404); polling /api/v1/indicators" in run.stderr
     assert run.stats["hub"]["mode"] == "poll"
     paths = [p for p, _ in t.requests if p != "/api/v1/whoami"]
-    assert paths[:3] == ["/api/v1/indicators/changes", "/taxii2/", "/api/v1/indicators"]
+    # Discovery at /taxii2/, then the URL itself as an API root, then the poll.
+    assert paths[:4] == ["/api/v1/indicators/changes", "/taxii2/", "/", "/api/v1/indicators"]
 
 
 def test_bad_hub_feed_value(yagura):

@@ -17,7 +17,7 @@
  * everything that goes back into a URL (API root, collection id, next) is
  * kept only when it is short printable ASCII that needs no escaping there.
  */
-#include "sensor/taxii_poll.h"
+#include "taxii/answer.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -175,10 +175,14 @@ int yg_taxii_parse_discovery(const uint8_t *data, size_t len, const char *base_u
 	char url[YG_TAXII_URL_MAX + 32];
 	int w;
 	if (origin_len(pick)) {
-		if (origin_len(pick) != ol || strncasecmp(pick, base_url, ol)) {
-			r = bad(
-			    err, errlen, -EBADMSG,
-			    "discovery: API root on another server (the token is not sent there)");
+		/* TAXII 2.1 (4.1) lets a server put its API roots on other hosts
+		 * and ports, and the credentials follow them there: the answer
+		 * came from the server they were given for. Never from https
+		 * down to http, which would send them in clear. */
+		if (!strncasecmp(base_url, "https://", 8) && strncasecmp(pick, "https://", 8)) {
+			r = bad(err, errlen, -EBADMSG,
+				"discovery: API root over http from an https server (the "
+				"credentials would go in clear)");
 			goto out;
 		}
 		w = snprintf(url, sizeof url, "%s", pick);
@@ -225,6 +229,16 @@ static bool coll_id_ok(const char *s)
 	return true;
 }
 
+static void copy_name(json_t *v, char out[YG_TAXII_TITLE_MAX])
+{
+	const char *s = json_string_value(v);
+	size_t n = s ? strlen(s) : 0;
+	if (n >= YG_TAXII_TITLE_MAX)
+		n = 0;
+	memcpy(out, s ? s : "", n);
+	out[n] = '\0';
+}
+
 int yg_taxii_parse_collections(const uint8_t *data, size_t len, struct yg_taxii_collections *ret,
                                char *err, size_t errlen)
 {
@@ -264,9 +278,13 @@ int yg_taxii_parse_collections(const uint8_t *data, size_t len, struct yg_taxii_
 	ret->n = 0;
 	for (size_t i = 0; i < n; i++) {
 		json_t *c = json_array_get(arr, i);
-		if (json_is_true(json_object_get(c, "can_read")))
-			snprintf(ret->id[ret->n++], YG_TAXII_COLL_ID_MAX, "%s",
-			         json_string_value(json_object_get(c, "id")));
+		if (!json_is_true(json_object_get(c, "can_read")))
+			continue;
+		snprintf(ret->id[ret->n], YG_TAXII_COLL_ID_MAX, "%s",
+		         json_string_value(json_object_get(c, "id")));
+		copy_name(json_object_get(c, "title"), ret->title[ret->n]);
+		copy_name(json_object_get(c, "alias"), ret->alias[ret->n]);
+		ret->n++;
 	}
 	r = 0;
 out:

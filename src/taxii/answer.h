@@ -13,8 +13,8 @@
  * rejects the answer with -EBADMSG (or -E2BIG past a cap) and err naming
  * the piece. Pure functions: no I/O, no globals, safe from any thread.
  */
-#ifndef YG_SENSOR_TAXII_POLL_H
-#define YG_SENSOR_TAXII_POLL_H
+#ifndef YG_TAXII_ANSWER_H
+#define YG_TAXII_ANSWER_H
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -34,16 +34,22 @@
  * else the first of "api_roots". A relative root is resolved against
  * base_url (scheme://host[:port][/prefix], no trailing slash): "/x/" is
  * taken from the origin, "x/" from {base_url}/taxii2/. An absolute root
- * must have the same origin as base_url, because the bearer token goes
- * there. ret_root (retlen bytes) gets the URL ending in '/'; untouched on
+ * may be on another host and port (the credentials go there too), but
+ * never http when base_url is https. ret_root (retlen bytes) gets the URL ending in '/'; untouched on
  * failure.
  */
 int yg_taxii_parse_discovery(const uint8_t *data, size_t len, const char *base_url, char *ret_root,
                              size_t retlen, char *err, size_t errlen);
 
+#define YG_TAXII_TITLE_MAX 256 /* a collection title or alias, with the NUL */
+
 struct yg_taxii_collections {
 	size_t n; /* collections with can_read true, in answer order */
 	char id[YG_TAXII_COLLECTIONS_MAX][YG_TAXII_COLL_ID_MAX];
+	/* For choosing collections by name: "" when absent, not text, or
+	 * longer than fits (such a name never matches a choice). */
+	char title[YG_TAXII_COLLECTIONS_MAX][YG_TAXII_TITLE_MAX];
+	char alias[YG_TAXII_COLLECTIONS_MAX][YG_TAXII_TITLE_MAX];
 };
 
 /*

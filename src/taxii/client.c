@@ -224,8 +224,9 @@ static int discover(struct yg_taxii_client *c, struct yg_taxii_round *io, struct
 		r = get(c, io, url, b, &hdr, &st);
 		if (r < 0)
 			return r;
-		if (st == 200 && is_api_root(b)) {
-			snprintf(c->root, sizeof c->root, "%s", url);
+		size_t ul = strlen(url);
+		if (st == 200 && is_api_root(b) && ul < sizeof c->root) {
+			memcpy(c->root, url, ul + 1);
 			return 0;
 		}
 		if (st == 200 && yg_taxii_parse_discovery((const uint8_t *)(b->p ? b->p : ""), b->len,

@@ -536,6 +536,8 @@ static bool authenticate(struct yg_hub *h, struct yg_store *st, const struct yg_
 		if (ok) {
 			resp->org_id = who->org_id;
 			memcpy(resp->org_name, who->org_name, sizeof resp->org_name);
+			memcpy(&resp->token_key, hash, sizeof resp->token_key);
+			resp->role = who->role;
 			return true;
 		}
 	}

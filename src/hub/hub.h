@@ -79,6 +79,11 @@ struct yg_resp {
 	size_t n_hdr;
 	int64_t org_id;       /* the authenticated organization, for the log */
 	char org_name[YG_STORE_NAME_MAX + 1];
+	/* The authenticated token (the first 8 bytes of its hash) and its
+	 * role, when org_id is set: the server counts parked long-polls by
+	 * token and organization (guard.h). */
+	uint64_t token_key;
+	enum yg_role role;
 	/* Non-zero: no answer yet (body empty). The server parks the request
 	 * and calls yg_hub_handle again (with req.wait_deadline_us =
 	 * hold_until_us) once the store generation is no longer hold_gen, or

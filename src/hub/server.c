@@ -6,6 +6,17 @@
  * once), then once per body chunk (appended up to the cap, dropped beyond
  * it), then a last call with no data, where the hub answers.
  * on_completed logs the request and frees its context.
+ *
+ * Many connections (issue 19). libmicrohttpd runs each worker as an epoll
+ * loop, so a connection costs a descriptor and its memory pool, not a
+ * thread; a parked long-poll is a suspended connection that no loop looks
+ * at until the ticker resumes it. The connection limit is therefore set
+ * far above the number of workers (server.h max_conns), and guard.h
+ * decides who may use it: on_accept refuses an address with too many
+ * connections that owe a request, on_connection and the request callbacks
+ * tell the guard when a request is owed and when it is in, the ticker
+ * shuts down connections past their deadline, and park() asks the guard
+ * before a long-poll parks (429 with Retry-After beyond a cap).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -23,6 +34,8 @@
 #include <microhttpd.h>
 
 #include "hub/buf.h"
+#include "hub/guard.h"
+#include "hub/hub-int.h"
 #include "hub/ids.h"
 #include "hub/server.h"
 
@@ -30,6 +43,7 @@ struct yg_server {
 	struct MHD_Daemon *d;
 	struct yg_hub *hub;
 	struct yg_server_config cfg;
+	struct yg_guard *guard;
 	atomic_int inflight;
 	uint16_t port;
 	bool tls;
@@ -61,7 +75,59 @@ struct reqctx {
 	uint64_t hold_gen;
 	int64_t parked_us;
 	struct reqctx *wnext, *wprev;
+	/* A parked long-poll counted by the guard until the request ends. */
+	bool poll_taken, poll_priv;
+	uint64_t poll_token;
+	int64_t poll_org;
 };
+
+/* Deadlines of the guard run on a monotonic clock: a wall clock set back
+ * would keep a half-sent request alive. */
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static struct yg_guard_conn *conn_guard(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct yg_server *s = cls;
+	return yg_guard_admit(s->guard, addr, addrlen) ? MHD_YES : MHD_NO;
+}
+
+/* libmicrohttpd notifies CLOSED before it closes the socket (daemon.c,
+ * MHD_cleanup_connections in 0.9.75), which yg_guard_expire relies on. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct yg_server *s = cls;
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		yg_guard_close(s->guard, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	const union MHD_ConnectionInfo *fd =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *addr =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct yg_guard_conn *gc = NULL;
+	/* Without memory for its record the connection is served, untracked. */
+	if (fd && addr && addr->client_addr)
+		(void)yg_guard_open(s->guard, addr->client_addr,
+				    addr->client_addr->sa_family == AF_INET6
+					? (socklen_t)sizeof(struct sockaddr_in6)
+					: (socklen_t)sizeof(struct sockaddr_in),
+				    fd->connect_fd, mono_us(), &gc);
+	*socket_context = gc;
+}
 
 int yg_server_tls_available(void)
 {
@@ -175,6 +241,30 @@ static enum MHD_Result too_large(struct yg_server *s, struct MHD_Connection *c, 
 	return queue(s, c, rc, &r);
 }
 
+/* A long-poll beyond a cap of guard.h: 429 with Retry-After, spread over
+ * a few seconds so that refused pollers do not all come back at once. */
+static enum MHD_Result too_many_polls(struct yg_server *s, struct MHD_Connection *c,
+				      struct reqctx *rc, const struct yg_resp *held,
+				      enum yg_guard_cap cap)
+{
+	static atomic_uint spread;
+	struct yg_resp r = {0};
+	char after[16];
+	const char *why = cap == YG_GUARD_CAP_TOKEN ? "this token has too many long-polls waiting"
+			  : cap == YG_GUARD_CAP_ORG ? "this organization has too many long-polls waiting"
+						    : "the hub has too many long-polls waiting";
+	yg_resp_error(&r, 429, "too many requests", why);
+	r.content_type = YG_REST_MEDIA;
+	snprintf(after, sizeof after, "%u", 5 + atomic_fetch_add(&spread, 1) % 10);
+	yg_resp_header(&r, "Retry-After", after);
+	yg_resp_header(&r, "Cache-Control", "no-store");
+	r.org_id = held->org_id; /* for the log: who was refused */
+	memcpy(r.org_name, held->org_name, sizeof r.org_name);
+	if (!r.body)
+		return MHD_NO;
+	return queue(s, c, rc, &r);
+}
+
 struct arg_collect {
 	struct yg_req *req;
 };
@@ -250,6 +340,7 @@ static void *ticker(void *arg)
 				unpark(s, rc);
 		}
 		pthread_mutex_unlock(&s->wlock);
+		yg_guard_expire(s->guard, mono_us());
 	}
 	return NULL;
 }
@@ -272,15 +363,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		atomic_fetch_add(&s->inflight, 1);
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		unsigned long long n = 0;
 		if (cl) {
 			char *end;
 			errno = 0;
-			unsigned long long n = strtoull(cl, &end, 10);
+			n = strtoull(cl, &end, 10);
 			if (errno || *end || n > s->cfg.max_body) {
 				rc->too_big = true;
 				return too_large(s, c, rc, s->cfg.max_body);
 			}
 		}
+		yg_guard_headers(s->guard, conn_guard(c), n, mono_us());
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -318,6 +411,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		rc->body[rc->len] = '\0';
 		return MHD_YES;
 	}
+	/* The whole request is in (also when a parked one comes back). */
+	yg_guard_received(s->guard, conn_guard(c));
 	if (rc->answered)
 		return MHD_YES;
 	if (rc->too_big)
@@ -349,6 +444,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (!resp.hold_until_us)
 			break;
 		yg_resp_release(&resp);
+		if (!rc->poll_taken && !atomic_load(&s->stopping)) {
+			bool priv = resp.role == YG_ROLE_ADMIN || resp.role == YG_ROLE_ANALYST;
+			enum yg_guard_cap cap;
+			if (yg_guard_poll_take(s->guard, resp.token_key, resp.org_id, priv, &cap) < 0)
+				return cap == YG_GUARD_CAP_NONE ? MHD_NO
+								: too_many_polls(s, c, rc, &resp, cap);
+			rc->poll_taken = true;
+			rc->poll_priv = priv;
+			rc->poll_token = resp.token_key;
+			rc->poll_org = resp.org_id;
+		}
 		if (park(s, c, rc, &resp))
 			return MHD_YES;
 		req.no_wait = true;
@@ -395,12 +501,15 @@ static void log_request(struct yg_server *s, const struct reqctx *rc, int status
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	(void)c;
 	struct yg_server *s = cls;
 	struct reqctx *rc = *con_cls;
+	/* The connection now owes its next request (keep-alive). */
+	yg_guard_idle(s->guard, conn_guard(c), mono_us());
 	if (!rc)
 		return;
 	*con_cls = NULL;
+	if (rc->poll_taken)
+		yg_guard_poll_put(s->guard, rc->poll_token, rc->poll_org, rc->poll_priv);
 	int64_t dur = yg_now_us() - rc->start_us;
 	int status = rc->answered ? rc->status : 0;
 	yg_hub_observe(s->hub, status, dur);
@@ -429,6 +538,25 @@ int yg_server_start(const struct yg_server_config *cfg, struct yg_hub *h,
 	s->tls = tls;
 	if (!s->cfg.max_body)
 		s->cfg.max_body = YG_HUB_MAX_BODY_DEFAULT;
+	if (!s->cfg.max_conns)
+		s->cfg.max_conns = YG_SERVER_MAX_CONNS_DEFAULT;
+	if (!s->cfg.max_pending_per_addr)
+		s->cfg.max_pending_per_addr = YG_SERVER_PENDING_PER_ADDR_DEFAULT;
+	if (!s->cfg.request_timeout_ms)
+		s->cfg.request_timeout_ms = YG_SERVER_REQUEST_TIMEOUT_MS_DEFAULT;
+	struct yg_guard_config gcfg = {
+		.max_conns = s->cfg.max_conns,
+		.reserve = yg_server_reserve(s->cfg.max_conns),
+		.max_pending_per_addr = s->cfg.max_pending_per_addr,
+		.request_timeout_ms = s->cfg.request_timeout_ms,
+		.max_polls_per_token = s->cfg.max_polls_per_token,
+		.max_polls_per_org = s->cfg.max_polls_per_org,
+	};
+	int r = yg_guard_new(&gcfg, &s->guard);
+	if (r < 0) {
+		free(s);
+		return r;
+	}
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -446,14 +574,16 @@ int yg_server_start(const struct yg_server_config *cfg, struct yg_hub *h,
 		 * 32 KiB holds any sane request head, e.g. a URL with 100 ids,
 		 * 100 types and 100 versions. */
 		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 32 * 1024, NULL},
-		{MHD_OPTION_CONNECTION_LIMIT, 1024, NULL},
+		{MHD_OPTION_CONNECTION_LIMIT, (intptr_t)s->cfg.max_conns, NULL},
+		{MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s},
 		{tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)cfg->tls_cert},
 		{tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *)cfg->tls_key},
 		{MHD_OPTION_END, 0, NULL},
 	};
-	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
+	s->d = MHD_start_daemon(flags, 0, on_accept, s, on_request, s, MHD_OPTION_ARRAY, opts,
 				MHD_OPTION_END);
 	if (!s->d) {
+		yg_guard_free(s->guard);
 		free(s);
 		return -EADDRINUSE;
 	}
@@ -461,6 +591,7 @@ int yg_server_start(const struct yg_server_config *cfg, struct yg_hub *h,
 	if (pthread_create(&s->ticker, NULL, ticker, s) != 0) {
 		MHD_stop_daemon(s->d);
 		pthread_mutex_destroy(&s->wlock);
+		yg_guard_free(s->guard);
 		free(s);
 		return -EAGAIN;
 	}
@@ -469,6 +600,19 @@ int yg_server_start(const struct yg_server_config *cfg, struct yg_hub *h,
 	s->port = info ? info->port : 0;
 	*ret = s;
 	return 0;
+}
+
+unsigned yg_server_reserve(unsigned max_conns)
+{
+	unsigned r = max_conns / 16;
+	if (r < 32)
+		r = 32;
+	return r < max_conns / 2 ? r : max_conns / 2;
+}
+
+void yg_server_stats(struct yg_server *s, struct yg_guard_stats *ret)
+{
+	yg_guard_stats(s->guard, ret);
 }
 
 uint16_t yg_server_port(const struct yg_server *s)
@@ -500,5 +644,6 @@ void yg_server_stop(struct yg_server *s, unsigned grace_ms)
 	pthread_mutex_destroy(&s->wlock);
 	if (l != MHD_INVALID_SOCKET)
 		close(l);
+	yg_guard_free(s->guard);
 	free(s);
 }

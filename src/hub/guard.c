@@ -36,6 +36,9 @@
 
 #define KEY_LEN 17 /* a kind byte and 16 bytes of address or id */
 #define BUCKETS 4096
+/* Pending connections per address once the reserve is in use: enough for
+ * a browser or a client with a few parallel requests. */
+#define RESERVE_PER_ADDR 4
 
 enum { KEY_ADDR4 = 4, KEY_ADDR6 = 6, KEY_TOKEN = 'T', KEY_ORG = 'O' };
 
@@ -206,9 +209,9 @@ bool yg_guard_admit(struct yg_guard *g, const struct sockaddr *sa, socklen_t len
 	if (!addr_key(sa, len, key))
 		return true;
 	pthread_mutex_lock(&g->lock);
-	unsigned limit = g->conns + g->cfg.reserve >= g->cfg.max_conns
-				 ? 1
-				 : g->cfg.max_pending_per_addr;
+	unsigned limit = g->cfg.max_pending_per_addr;
+	if (g->conns + g->cfg.reserve >= g->cfg.max_conns && limit > RESERVE_PER_ADDR)
+		limit = RESERVE_PER_ADDR;
 	bool ok = ctab_get(g, &g->addrs, key) < limit;
 	if (!ok)
 		g->refused_conns++;

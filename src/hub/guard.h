@@ -57,9 +57,9 @@ void yg_guard_free(struct yg_guard *g);
 /*
  * Whether to take a new connection from sa. An address may have at most
  * max_pending_per_addr pending connections; once the connections in use
- * reach max_conns - reserve, only an address with none pending comes in
- * (so the reserve serves /healthz, an analyst or a sensor between two
- * polls, never the one address that is filling it).
+ * reach max_conns - reserve, at most 4 (so the reserve serves /healthz,
+ * an analyst or a sensor between two polls, not the few addresses that
+ * are filling it).
  */
 bool yg_guard_admit(struct yg_guard *g, const struct sockaddr *sa, socklen_t len);
 

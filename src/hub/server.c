@@ -27,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -71,10 +72,13 @@ struct reqctx {
 	char method[16];
 	char path[512];
 	struct MHD_Connection *conn; /* while parked */
+	int fd;                      /* its socket, while parked */
+	bool peer_gone;              /* the client closed while parked */
 	int64_t hold_until_us;       /* 0 until the hub first held it */
 	uint64_t hold_gen;
 	int64_t parked_us;
 	struct reqctx *wnext, *wprev;
+	bool keep_alive; /* the connection stays open for another request */
 	/* A parked long-poll counted by the guard until the request ends. */
 	bool poll_taken, poll_priv;
 	uint64_t poll_token;
@@ -309,7 +313,10 @@ static bool park(struct yg_server *s, struct MHD_Connection *c, struct reqctx *r
 		pthread_mutex_unlock(&s->wlock);
 		return false;
 	}
+	const union MHD_ConnectionInfo *fd =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	rc->conn = c;
+	rc->fd = fd ? fd->connect_fd : -1;
 	rc->hold_until_us = r->hold_until_us;
 	rc->hold_gen = r->hold_gen;
 	rc->parked_us = yg_now_us();
@@ -335,9 +342,21 @@ static void *ticker(void *arg)
 		pthread_mutex_lock(&s->wlock);
 		for (struct reqctx *rc = s->waiters, *next; rc; rc = next) {
 			next = rc->wnext;
-			if (all || !gen_ok || gen != rc->hold_gen || now >= rc->hold_until_us ||
-			    now - rc->parked_us >= RECHECK_US)
-				unpark(s, rc);
+			bool recheck = now - rc->parked_us >= RECHECK_US;
+			if (!(all || !gen_ok || gen != rc->hold_gen || now >= rc->hold_until_us ||
+			      recheck))
+				continue;
+			/* A suspended connection is not read, so a client that went
+			 * away would hold its long-poll place until the wait ends;
+			 * at each recheck a peek (the socket stays open while the
+			 * connection is suspended) lets it be answered at once. */
+			char b;
+			ssize_t n = recheck && rc->fd >= 0
+					? recv(rc->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT)
+					: 1;
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+				rc->peer_gone = true;
+			unpark(s, rc);
 		}
 		pthread_mutex_unlock(&s->wlock);
 		yg_guard_expire(s->guard, mono_us());
@@ -349,7 +368,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
-	(void)version;
 	struct yg_server *s = cls;
 	struct reqctx *rc = *con_cls;
 	if (!rc) {
@@ -361,6 +379,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		snprintf(rc->path, sizeof rc->path, "%s", url);
 		*con_cls = rc;
 		atomic_fetch_add(&s->inflight, 1);
+		const char *conn_hdr =
+		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONNECTION);
+		rc->keep_alive = !strcmp(version, MHD_HTTP_VERSION_1_1) &&
+				 !(conn_hdr && strcasestr(conn_hdr, "close"));
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
 		unsigned long long n = 0;
@@ -434,7 +456,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	};
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &req);
 	req.wait_deadline_us = rc->hold_until_us;
-	req.no_wait = atomic_load(&s->stopping);
+	req.no_wait = atomic_load(&s->stopping) || rc->peer_gone;
 	struct yg_resp resp = {0};
 	for (;;) {
 		if (yg_hub_handle(s->hub, &req, &resp) < 0) {
@@ -503,10 +525,12 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 {
 	struct yg_server *s = cls;
 	struct reqctx *rc = *con_cls;
-	/* The connection now owes its next request (keep-alive). */
-	yg_guard_idle(s->guard, conn_guard(c), mono_us());
 	if (!rc)
 		return;
+	/* A kept-alive connection now owes its next request; one that closes
+	 * is left out of its address's count at once. */
+	if (rc->keep_alive && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		yg_guard_idle(s->guard, conn_guard(c), mono_us());
 	*con_cls = NULL;
 	if (rc->poll_taken)
 		yg_guard_poll_put(s->guard, rc->poll_token, rc->poll_org, rc->poll_priv);
@@ -518,6 +542,16 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	free(rc->body);
 	free(rc);
 	atomic_fetch_sub(&s->inflight, 1);
+}
+
+void yg_server_stats(struct yg_server *s, struct yg_guard_stats *ret)
+{
+	yg_guard_stats(s->guard, ret);
+}
+
+static void front_stats(void *ud, struct yg_guard_stats *ret)
+{
+	yg_server_stats(ud, ret);
 }
 
 int yg_server_start(const struct yg_server_config *cfg, struct yg_hub *h,
@@ -580,9 +614,11 @@ int yg_server_start(const struct yg_server_config *cfg, struct yg_hub *h,
 		{tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *)cfg->tls_key},
 		{MHD_OPTION_END, 0, NULL},
 	};
+	yg_hub_set_front(h, front_stats, s);
 	s->d = MHD_start_daemon(flags, 0, on_accept, s, on_request, s, MHD_OPTION_ARRAY, opts,
 				MHD_OPTION_END);
 	if (!s->d) {
+		yg_hub_set_front(h, NULL, NULL);
 		yg_guard_free(s->guard);
 		free(s);
 		return -EADDRINUSE;
@@ -591,6 +627,7 @@ int yg_server_start(const struct yg_server_config *cfg, struct yg_hub *h,
 	if (pthread_create(&s->ticker, NULL, ticker, s) != 0) {
 		MHD_stop_daemon(s->d);
 		pthread_mutex_destroy(&s->wlock);
+		yg_hub_set_front(h, NULL, NULL);
 		yg_guard_free(s->guard);
 		free(s);
 		return -EAGAIN;
@@ -610,10 +647,6 @@ unsigned yg_server_reserve(unsigned max_conns)
 	return r < max_conns / 2 ? r : max_conns / 2;
 }
 
-void yg_server_stats(struct yg_server *s, struct yg_guard_stats *ret)
-{
-	yg_guard_stats(s->guard, ret);
-}
 
 uint16_t yg_server_port(const struct yg_server *s)
 {
@@ -644,6 +677,7 @@ void yg_server_stop(struct yg_server *s, unsigned grace_ms)
 	pthread_mutex_destroy(&s->wlock);
 	if (l != MHD_INVALID_SOCKET)
 		close(l);
+	yg_hub_set_front(s->hub, NULL, NULL);
 	yg_guard_free(s->guard);
 	free(s);
 }

@@ -82,8 +82,7 @@ static size_t bucket(const struct yg_guard *g, const uint8_t key[KEY_LEN])
 	return (size_t)((h ^ (h >> 29)) % BUCKETS);
 }
 
-static struct cent **ctab_slot(const struct yg_guard *g, struct ctab *t,
-			       const uint8_t key[KEY_LEN])
+static struct cent **ctab_slot(const struct yg_guard *g, struct ctab *t, const uint8_t key[KEY_LEN])
 {
 	struct cent **p = &t->b[bucket(g, key)];
 	while (*p && memcmp((*p)->key, key, KEY_LEN))
@@ -256,7 +255,7 @@ static void clear_pending(struct yg_guard *g, struct yg_guard_conn *c)
 }
 
 int yg_guard_open(struct yg_guard *g, const struct sockaddr *sa, socklen_t len, int fd,
-		  int64_t now_us, struct yg_guard_conn **ret)
+                  int64_t now_us, struct yg_guard_conn **ret)
 {
 	struct yg_guard_conn *c = calloc(1, sizeof *c);
 	if (!c)
@@ -283,7 +282,7 @@ void yg_guard_close(struct yg_guard *g, struct yg_guard_conn *c)
 }
 
 void yg_guard_headers(struct yg_guard *g, struct yg_guard_conn *c, uint64_t body_len,
-		      int64_t now_us)
+                      int64_t now_us)
 {
 	if (!c)
 		return;
@@ -332,7 +331,7 @@ unsigned yg_guard_expire(struct yg_guard *g, int64_t now_us)
 }
 
 int yg_guard_poll_take(struct yg_guard *g, uint64_t token, int64_t org, bool privileged,
-		       enum yg_guard_cap *ret_cap)
+                       enum yg_guard_cap *ret_cap)
 {
 	uint8_t tk[KEY_LEN], ok[KEY_LEN];
 	id_key(KEY_TOKEN, token, tk);
@@ -344,10 +343,10 @@ int yg_guard_poll_take(struct yg_guard *g, uint64_t token, int64_t org, bool pri
 	if (g->polls >= all)
 		cap = YG_GUARD_CAP_ALL;
 	else if (!privileged && g->cfg.max_polls_per_token &&
-		 ctab_get(g, &g->tokens, tk) >= g->cfg.max_polls_per_token)
+	         ctab_get(g, &g->tokens, tk) >= g->cfg.max_polls_per_token)
 		cap = YG_GUARD_CAP_TOKEN;
 	else if (!privileged && g->cfg.max_polls_per_org &&
-		 ctab_get(g, &g->orgs, ok) >= g->cfg.max_polls_per_org)
+	         ctab_get(g, &g->orgs, ok) >= g->cfg.max_polls_per_org)
 		cap = YG_GUARD_CAP_ORG;
 	if (cap != YG_GUARD_CAP_NONE) {
 		g->refused_polls++;
@@ -391,12 +390,12 @@ void yg_guard_stats(struct yg_guard *g, struct yg_guard_stats *ret)
 {
 	pthread_mutex_lock(&g->lock);
 	*ret = (struct yg_guard_stats){
-		.conns = g->conns,
-		.pending = g->pending,
-		.polls = g->polls,
-		.refused_conns = g->refused_conns,
-		.expired = g->expired,
-		.refused_polls = g->refused_polls,
+	    .conns = g->conns,
+	    .pending = g->pending,
+	    .polls = g->polls,
+	    .refused_conns = g->refused_conns,
+	    .expired = g->expired,
+	    .refused_polls = g->refused_polls,
 	};
 	pthread_mutex_unlock(&g->lock);
 }

@@ -67,7 +67,7 @@ bool yg_guard_admit(struct yg_guard *g, const struct sockaddr *sa, socklen_t len
  * yg_guard_close). It is pending, with a deadline of now +
  * request_timeout. -ENOMEM. */
 int yg_guard_open(struct yg_guard *g, const struct sockaddr *sa, socklen_t len, int fd,
-		  int64_t now_us, struct yg_guard_conn **ret);
+                  int64_t now_us, struct yg_guard_conn **ret);
 
 /* The connection is gone; c is freed. Call it before the socket is
  * closed: yg_guard_expire may shut the socket down until then. NULL is
@@ -77,7 +77,7 @@ void yg_guard_close(struct yg_guard *g, struct yg_guard_conn *c);
 /* The request's headers are in and announce body_len bytes of body: its
  * deadline becomes now + request_timeout + one second per MiB of body. */
 void yg_guard_headers(struct yg_guard *g, struct yg_guard_conn *c, uint64_t body_len,
-		      int64_t now_us);
+                      int64_t now_us);
 
 /* The whole request is in: no longer pending. */
 void yg_guard_received(struct yg_guard *g, struct yg_guard_conn *c);
@@ -99,7 +99,7 @@ unsigned yg_guard_expire(struct yg_guard *g, int64_t now_us);
  * the same arguments.
  */
 int yg_guard_poll_take(struct yg_guard *g, uint64_t token, int64_t org, bool privileged,
-		       enum yg_guard_cap *ret_cap);
+                       enum yg_guard_cap *ret_cap);
 void yg_guard_poll_put(struct yg_guard *g, uint64_t token, int64_t org, bool privileged);
 
 void yg_guard_stats(struct yg_guard *g, struct yg_guard_stats *ret);

@@ -200,8 +200,10 @@ def test_at_the_connection_limit_others_are_served(tmp_path):
 
         st, _, _, dt = http(h.port, "GET", "/healthz", src="127.0.0.2")
         assert st == 200 and dt < WITHIN, dt
+        took = {"healthz": dt}
         st, _, b, dt = http(h.port, "GET", "/api/v1/indicators", t["A"], src="127.0.0.3")
         assert st == 200 and dt < WITHIN, (st, b, dt)
+        took["analyst GET"] = dt
         st, _, b, _ = http(h.port, "GET", "/taxii2/api/collections/", t["A"], src="127.0.0.3",
                            ctype="application/taxii+json;version=2.1")
         coll = json.loads(b)["collections"][0]["id"]
@@ -210,6 +212,7 @@ def test_at_the_connection_limit_others_are_served(tmp_path):
                             body={"objects": [strict_indicator("198.51.100.7")]}, src="127.0.0.3",
                             ctype="application/taxii+json;version=2.1")
         assert st == 202 and dt < WITHIN, (st, b, dt)
+        took["TAXII POST"] = dt
         # An analyst's long-poll is not held to the sensors' cap.
         extra = open_polls(h.port, t["C"], cursor_of(h.port, t["C"]), 1, src="127.0.0.3")
         wait_metric(h.port, t["admin"], "yagura_hub_polls_parked", lambda v: v == cap + 1)
@@ -227,6 +230,9 @@ def test_at_the_connection_limit_others_are_served(tmp_path):
         close_all(flood)
         st, _, _, dt = http(h.port, "GET", "/healthz", src="127.0.0.2")
         assert st == 200 and dt < WITHIN, dt
+        took["healthz after flood"] = dt
+        print(f"\nat the limit ({cap} parked): " +
+              ", ".join(f"{k} {v * 1000:.1f} ms" for k, v in took.items()))
         assert not readable(polls + extra, 0), "a parked long-poll was answered"
     finally:
         close_all(polls + extra)
@@ -251,8 +257,9 @@ def test_a_default_hub_parks_3000_long_polls(tmp_path):
               f"{(rss1 - rss0) * 1024 / n:.0f} bytes per parked connection")
         st, _, _, dt = http(h.port, "GET", "/healthz", src="127.0.0.2")
         assert st == 200 and dt < WITHIN, dt
-        st, _, _, dt = http(h.port, "GET", "/api/v1/indicators", t["A"], src="127.0.0.3")
-        assert st == 200 and dt < WITHIN, dt
+        st, _, _, dt2 = http(h.port, "GET", "/api/v1/indicators", t["A"], src="127.0.0.3")
+        assert st == 200 and dt2 < WITHIN, dt2
+        print(f"healthz {dt * 1000:.1f} ms, analyst GET {dt2 * 1000:.1f} ms")
         assert not readable(polls, 0)
     finally:
         close_all(polls)
@@ -279,6 +286,7 @@ def test_half_sent_requests_from_one_address(tmp_path):
             socks.append(s)
         st, _, _, dt = http(h.port, "GET", "/healthz", src="127.0.0.2")
         assert st == 200 and dt < WITHIN, dt
+        took = [dt]
         t_flood = time.monotonic()
         wait_metric(h.port, admin, "yagura_hub_connections_refused_total",
                     lambda v: v >= 1200 - 32)
@@ -303,11 +311,15 @@ def test_half_sent_requests_from_one_address(tmp_path):
             for _ in range(3):
                 st, _, _, dt = http(h.port, "GET", "/healthz", src="127.0.0.2")
                 assert st == 200 and dt < WITHIN, dt
+                took.append(dt)
                 time.sleep(0.2)
         finally:
             stop.set()
             th.join()
         assert reconnects[0] > 10
+        print(f"\n1200 half-sent from one address: {len(held)} held, healthz "
+              f"{took[0] * 1000:.1f} ms; under {reconnects[0]} reconnects: max "
+              f"{max(took[1:]) * 1000:.1f} ms")
 
         # The deadline (2 s, checked a few times a second) cuts the rest.
         end = t_flood + 2 + (10 if WITHIN > 1 else 3)

@@ -286,7 +286,9 @@ void yg_guard_headers(struct yg_guard *g, struct yg_guard_conn *c, uint64_t body
 {
 	if (!c)
 		return;
-	int64_t body_us = (int64_t)(body_len >> 20) * 1000000;
+	/* 256 KiB/s: a slow uplink still delivers a big bundle, while a
+	 * trickled body ends by the size it announced (at most --max-body). */
+	int64_t body_us = (int64_t)(body_len >> 18) * 1000000;
 	pthread_mutex_lock(&g->lock);
 	if (c->pending && !c->cut)
 		c->deadline_us = now_us + (int64_t)g->cfg.request_timeout_ms * 1000 + body_us;

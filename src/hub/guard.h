@@ -75,7 +75,7 @@ int yg_guard_open(struct yg_guard *g, const struct sockaddr *sa, socklen_t len, 
 void yg_guard_close(struct yg_guard *g, struct yg_guard_conn *c);
 
 /* The request's headers are in and announce body_len bytes of body: its
- * deadline becomes now + request_timeout + one second per MiB of body. */
+ * deadline becomes now + request_timeout + one second per 256 KiB of body. */
 void yg_guard_headers(struct yg_guard *g, struct yg_guard_conn *c, uint64_t body_len,
                       int64_t now_us);
 

@@ -137,7 +137,7 @@ static void deadline(void **state)
 	assert_int_equal(yg_guard_open(g, SA(ip), a[0], 0, &ca), 0);
 	assert_int_equal(yg_guard_open(g, SA(ip), b[0], 0, &cb), 0);
 	assert_int_equal(yg_guard_open(g, SA(ip), d[0], 0, &cd), 0);
-	yg_guard_headers(g, cb, 3u << 20, 500000); /* 1.5 s + 3 s */
+	yg_guard_headers(g, cb, 3u << 18, 500000); /* 1.5 s + 3 s */
 	yg_guard_received(g, cd);
 	assert_int_equal(yg_guard_expire(g, 999999), 0);
 	assert_int_equal(yg_guard_expire(g, 1000000), 1);

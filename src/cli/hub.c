@@ -28,7 +28,7 @@
  * headers and body must arrive within --request-timeout (10 s; an idle
  * keep-alive connection must send its next request within it too); one
  * address may hold --max-pending-per-addr connections that owe a request
- * (32); parked long-polls are capped per token (--max-polls-per-token, 16)
+ * (128); parked long-polls are capped per token (--max-polls-per-token, 16)
  * and per organization (--max-polls-per-org, a quarter of the
  * connections); 0 turns a long-poll cap off.
  *
@@ -57,7 +57,7 @@ static void usage(FILE *out)
 		     "                  [--cache-mb N | --no-cache] [--store sqlite]\n"
 		     "                  [--decay-half-life DAYS (30, 0 = off)] [--decay-threshold N (10)]\n"
 		     "                  [--max-connections N (16384)] [--request-timeout SECONDS (10)]\n"
-		     "                  [--max-pending-per-addr N (32)] [--max-polls-per-token N (16)]\n"
+		     "                  [--max-pending-per-addr N (128)] [--max-polls-per-token N (16)]\n"
 		     "                  [--max-polls-per-org N (max-connections / 4); 0 = no cap]\n"
 		     "       yagura hub admin --data DIR ...   (yagura hub admin --help)\n");
 }
@@ -150,7 +150,8 @@ int yg_cmd_hub(int argc, char **argv)
 	unsigned long long max_body = YG_HUB_MAX_BODY_DEFAULT, timeout = 30, cache_mb = 0;
 	bool no_cache = false;
 	double half_life = 30, threshold = 10;
-	unsigned long long max_conns = 0, req_timeout = 10, per_addr = 32, per_token = 16;
+	unsigned long long max_conns = 0, req_timeout = 10, per_addr = YG_SERVER_PENDING_PER_ADDR_DEFAULT,
+			   per_token = 16;
 	unsigned long long per_org = ~0ull; /* a quarter of max_conns */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];

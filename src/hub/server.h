@@ -24,7 +24,11 @@
 #include "hub/hub.h"
 
 #define YG_SERVER_MAX_CONNS_DEFAULT          16384
-#define YG_SERVER_PENDING_PER_ADDR_DEFAULT   32
+/* A kept-alive connection between two requests owes one, so a client with
+ * 64 connections in use (a load generator, a proxy's upstream pool) must
+ * fit; 128 such connections from one address are still a small part of
+ * the limit. */
+#define YG_SERVER_PENDING_PER_ADDR_DEFAULT   128
 #define YG_SERVER_REQUEST_TIMEOUT_MS_DEFAULT 10000
 
 struct yg_server_config {

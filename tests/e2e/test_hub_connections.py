@@ -23,6 +23,7 @@ from hubfixture import Hub, check_clean_exit
 # The bound; the ASan build is several times slower.
 WITHIN = 3.0 if os.environ.get("YG_SANITIZED") else 1.0
 SETTLE = 60 if os.environ.get("YG_SANITIZED") else 30
+PENDING = 128  # the default --max-pending-per-addr
 
 
 def raise_nofile(n):
@@ -90,7 +91,7 @@ def wait_metric(port, admin, name, pred, timeout=SETTLE):
         v = metrics(port, admin).get(name)
         if v is not None and pred(v):
             return v
-        assert time.monotonic() < end, f"{name} = {v}"
+        assert time.monotonic() < end, (name, v)
         time.sleep(0.2)
 
 
@@ -287,11 +288,19 @@ def test_half_sent_requests_from_one_address(tmp_path):
         st, _, _, dt = http(h.port, "GET", "/healthz", src="127.0.0.2")
         assert st == 200 and dt < WITHIN, dt
         took = [dt]
-        t_flood = time.monotonic()
-        wait_metric(h.port, admin, "yagura_hub_connections_refused_total",
-                    lambda v: v >= 1200 - 32)
+        # Every connection is refused at accept or held; a slow hub (ASan)
+        # may already have cut some held ones and taken others instead.
+        end = time.monotonic() + SETTLE
+        while True:
+            m = metrics(h.port, admin)
+            gone = (m["yagura_hub_connections_refused_total"] +
+                    m["yagura_hub_requests_expired_total"])
+            if gone >= 1200 - PENDING:
+                break
+            assert time.monotonic() < end, m
+            time.sleep(0.2)
         held = [s for s in socks if alive(s)]
-        assert 0 < len(held) <= 32
+        assert len(held) <= PENDING
 
         stop = threading.Event()
         reconnects = [0]
@@ -322,11 +331,12 @@ def test_half_sent_requests_from_one_address(tmp_path):
               f"{max(took[1:]) * 1000:.1f} ms")
 
         # The deadline (2 s, checked a few times a second) cuts the rest.
-        end = t_flood + 2 + (10 if WITHIN > 1 else 3)
+        end = time.monotonic() + 2 + (10 if WITHIN > 1 else 3)
         while any(alive(s) for s in held):
             assert time.monotonic() < end, sum(alive(s) for s in held)
             time.sleep(0.1)
         assert metrics(h.port, admin)["yagura_hub_requests_expired_total"] >= len(held)
+        assert sum(alive(s) for s in socks) == 0
 
         # Activity does not extend the deadline: a byte every 0.25 s.
         t0 = time.monotonic()

@@ -5,6 +5,9 @@
  *              [--threads N] [--max-body BYTES] [--timeout SECONDS]
  *              [--cache-mb N | --no-cache] [--store sqlite]
  *              [--decay-half-life DAYS] [--decay-threshold N]
+ *              [--max-connections N] [--request-timeout SECONDS]
+ *              [--max-pending-per-addr N] [--max-polls-per-token N]
+ *              [--max-polls-per-org N]
  *
  * Indicators decay (src/hub/lifecycle.h): score 100 * 0.5^(age / half-life
  * in days), age since the newer of their modified time and their last
@@ -19,6 +22,16 @@
  * --threads defaults to the number of cores (at least 2); --cache-mb sizes
  * the answer cache of listings (src/hub/cache.h, 64 MiB by default).
  *
+ * Many connections (issue 19, src/hub/guard.h): the hub raises its soft
+ * descriptor limit to the hard one and serves up to --max-connections
+ * (16384, or the descriptor limit minus 128 if that is lower); a request's
+ * headers and body must arrive within --request-timeout (10 s; an idle
+ * keep-alive connection must send its next request within it too); one
+ * address may hold --max-pending-per-addr connections that owe a request
+ * (128); parked long-polls are capped per token (--max-polls-per-token, 16)
+ * and per organization (--max-polls-per-org, a quarter of the
+ * connections); 0 turns a long-poll cap off.
+ *
  * Prints "listening on ADDR port N" to stderr once it serves; SIGTERM or
  * SIGINT stops it after the requests in flight finish (10 s at most).
  */
@@ -28,6 +41,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include "cli/commands.h"
@@ -42,6 +56,9 @@ static void usage(FILE *out)
 		     "                  [--threads N] [--max-body BYTES] [--timeout SECONDS]\n"
 		     "                  [--cache-mb N | --no-cache] [--store sqlite]\n"
 		     "                  [--decay-half-life DAYS (30, 0 = off)] [--decay-threshold N (10)]\n"
+		     "                  [--max-connections N (16384)] [--request-timeout SECONDS (10)]\n"
+		     "                  [--max-pending-per-addr N (128)] [--max-polls-per-token N (16)]\n"
+		     "                  [--max-polls-per-org N (max-connections / 4); 0 = no cap]\n"
 		     "       yagura hub admin --data DIR ...   (yagura hub admin --help)\n");
 }
 
@@ -100,6 +117,28 @@ static bool parse_uint(const char *s, unsigned long long max, unsigned long long
 	return true;
 }
 
+/* Descriptors kept for everything but client connections: the stores,
+ * the answer cache's file, TLS, logs. */
+#define FD_MARGIN 128
+
+/* Raises the soft descriptor limit to the hard one (a parked long-poll
+ * holds a descriptor; the soft default of 1024 is what first held a hub
+ * at about 1,000 connections) and returns the soft limit in force. */
+static unsigned long long raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 1024;
+	rlim_t want = rl.rlim_max == RLIM_INFINITY ? (rlim_t)1 << 20 : rl.rlim_max;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= want)
+		return rl.rlim_cur == RLIM_INFINITY ? 1ull << 20 : (unsigned long long)rl.rlim_cur;
+	rlim_t old = rl.rlim_cur;
+	rl.rlim_cur = want;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return (unsigned long long)old;
+	return (unsigned long long)want;
+}
+
 int yg_cmd_hub(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "admin"))
@@ -111,6 +150,9 @@ int yg_cmd_hub(int argc, char **argv)
 	unsigned long long max_body = YG_HUB_MAX_BODY_DEFAULT, timeout = 30, cache_mb = 0;
 	bool no_cache = false;
 	double half_life = 30, threshold = 10;
+	unsigned long long max_conns = 0, req_timeout = 10, per_addr = YG_SERVER_PENDING_PER_ADDR_DEFAULT,
+			   per_token = 16;
+	unsigned long long per_org = ~0ull; /* a quarter of max_conns */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -146,6 +188,16 @@ int yg_cmd_hub(int argc, char **argv)
 			ok = parse_decimal(v, 36500, &half_life);
 		} else if (!strcmp(a, "--decay-threshold") && v) {
 			ok = parse_decimal(v, 100, &threshold);
+		} else if (!strcmp(a, "--max-connections") && v) {
+			ok = parse_uint(v, 1u << 20, &max_conns) && max_conns >= 64;
+		} else if (!strcmp(a, "--request-timeout") && v) {
+			ok = parse_uint(v, 3600, &req_timeout) && req_timeout > 0;
+		} else if (!strcmp(a, "--max-pending-per-addr") && v) {
+			ok = parse_uint(v, 1u << 20, &per_addr) && per_addr > 0;
+		} else if (!strcmp(a, "--max-polls-per-token") && v) {
+			ok = parse_uint(v, 1u << 20, &per_token);
+		} else if (!strcmp(a, "--max-polls-per-org") && v) {
+			ok = parse_uint(v, 1u << 20, &per_org);
 		} else if (!strcmp(a, "--no-cache")) {
 			no_cache = true;
 			continue;
@@ -168,6 +220,20 @@ int yg_cmd_hub(int argc, char **argv)
 		fprintf(stderr, "yagura hub: --tls-cert and --tls-key go together\n");
 		return 2;
 	}
+	unsigned long long nofile = raise_nofile();
+	unsigned long long fd_room = nofile > 2 * FD_MARGIN ? nofile - FD_MARGIN : nofile / 2;
+	if (!max_conns) {
+		max_conns = YG_SERVER_MAX_CONNS_DEFAULT < fd_room ? YG_SERVER_MAX_CONNS_DEFAULT
+								  : fd_room;
+	} else if (max_conns > fd_room) {
+		fprintf(stderr,
+			"yagura hub: --max-connections %llu is above what the descriptor limit "
+			"(%llu) allows; serving %llu\n",
+			max_conns, nofile, fd_room);
+		max_conns = fd_room;
+	}
+	if (per_org == ~0ull)
+		per_org = max_conns / 4;
 	int rc = 1;
 	char *cert = NULL, *key = NULL;
 	struct yg_hub *hub = NULL;
@@ -207,6 +273,11 @@ int yg_cmd_hub(int argc, char **argv)
 		.threads = (unsigned)threads,
 		.max_body = max_body,
 		.timeout_s = (unsigned)timeout,
+		.max_conns = (unsigned)max_conns,
+		.max_pending_per_addr = (unsigned)per_addr,
+		.request_timeout_ms = (unsigned)req_timeout * 1000,
+		.max_polls_per_token = (unsigned)per_token,
+		.max_polls_per_org = (unsigned)per_org,
 		.tls_cert = cert,
 		.tls_key = key,
 		.log = log_line,
@@ -216,8 +287,8 @@ int yg_cmd_hub(int argc, char **argv)
 		fprintf(stderr, "yagura hub: cannot listen on %s: %s\n", listen, strerror(-r));
 		goto out;
 	}
-	fprintf(stderr, "yagura hub: listening on %s port %u (%s)\n", listen,
-		(unsigned)yg_server_port(srv), cert ? "https" : "http");
+	fprintf(stderr, "yagura hub: listening on %s port %u (%s), up to %llu connections\n",
+		listen, (unsigned)yg_server_port(srv), cert ? "https" : "http", max_conns);
 	int sig = 0;
 	sigwait(&set, &sig);
 	fprintf(stderr, "yagura hub: signal %d, stopping\n", sig);

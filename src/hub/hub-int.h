@@ -45,6 +45,8 @@ struct yg_hub {
 	atomic_ullong lat_count;
 	struct yg_lifecycle lc;  /* decay settings (lifecycle.h) */
 	struct yg_feed *feed;    /* change-feed cursors (changes.c) */
+	void (*front_stats)(void *ud, struct yg_guard_stats *ret); /* yg_hub_set_front */
+	void *front_ud;
 };
 
 /* The authenticated caller (org 0: no token), and the store generation

@@ -471,6 +471,34 @@ static void metrics(struct yg_hub *h, struct yg_store *st, struct yg_resp *resp)
 		 "# TYPE yagura_hub_cache_flushes_total counter\nyagura_hub_cache_flushes_total %llu\n",
 		 cs.bytes, (unsigned long long)cs.flushes);
 	yg_buf_adds(&b, line);
+	if (h->front_stats) {
+		struct yg_guard_stats gs;
+		h->front_stats(h->front_ud, &gs);
+		snprintf(line, sizeof line,
+			 "# HELP yagura_hub_connections Client connections open.\n"
+			 "# TYPE yagura_hub_connections gauge\nyagura_hub_connections %u\n"
+			 "# HELP yagura_hub_connections_pending Connections that owe a request.\n"
+			 "# TYPE yagura_hub_connections_pending gauge\n"
+			 "yagura_hub_connections_pending %u\n"
+			 "# HELP yagura_hub_polls_parked Long-polls parked.\n"
+			 "# TYPE yagura_hub_polls_parked gauge\nyagura_hub_polls_parked %u\n",
+			 gs.conns, gs.pending, gs.polls);
+		yg_buf_adds(&b, line);
+		snprintf(line, sizeof line,
+			 "# HELP yagura_hub_connections_refused_total Connections refused at accept.\n"
+			 "# TYPE yagura_hub_connections_refused_total counter\n"
+			 "yagura_hub_connections_refused_total %llu\n"
+			 "# HELP yagura_hub_requests_expired_total Connections cut for a request "
+			 "that missed its deadline.\n"
+			 "# TYPE yagura_hub_requests_expired_total counter\n"
+			 "yagura_hub_requests_expired_total %llu\n"
+			 "# HELP yagura_hub_polls_refused_total Long-polls answered 429.\n"
+			 "# TYPE yagura_hub_polls_refused_total counter\n"
+			 "yagura_hub_polls_refused_total %llu\n",
+			 (unsigned long long)gs.refused_conns, (unsigned long long)gs.expired,
+			 (unsigned long long)gs.refused_polls);
+		yg_buf_adds(&b, line);
+	}
 	resp->body = yg_buf_take(&b, &resp->len);
 	if (!resp->body) {
 		yg_resp_error(resp, 500, "out of memory", NULL);
@@ -478,6 +506,13 @@ static void metrics(struct yg_hub *h, struct yg_store *st, struct yg_resp *resp)
 	}
 	resp->status = 200;
 	resp->content_type = "text/plain; version=0.0.4";
+}
+
+void yg_hub_set_front(struct yg_hub *h, void (*stats)(void *ud, struct yg_guard_stats *ret),
+		      void *ud)
+{
+	h->front_stats = stats;
+	h->front_ud = ud;
 }
 
 /* Live tokens seen under the current store generation (who->gen): a slot
@@ -550,6 +585,8 @@ static bool authenticate(struct yg_hub *h, struct yg_store *st, const struct yg_
 		if (ok) {
 			resp->org_id = who->org_id;
 			memcpy(resp->org_name, who->org_name, sizeof resp->org_name);
+			memcpy(&resp->token_key, hash, sizeof resp->token_key);
+			resp->role = who->role;
 			authed = true;
 		}
 	}

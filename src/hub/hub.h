@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "hub/filter.h"
+#include "hub/guard.h"
 #include "store/store.h"
 
 #define YG_HUB_MAX_ARGS    64
@@ -79,6 +80,11 @@ struct yg_resp {
 	size_t n_hdr;
 	int64_t org_id;       /* the authenticated organization, for the log */
 	char org_name[YG_STORE_NAME_MAX + 1];
+	/* The authenticated token (the first 8 bytes of its hash) and its
+	 * role, when org_id is set: the server counts parked long-polls by
+	 * token and organization (guard.h). */
+	uint64_t token_key;
+	enum yg_role role;
 	/* Non-zero: no answer yet (body empty). The server parks the request
 	 * and calls yg_hub_handle again (with req.wait_deadline_us =
 	 * hold_until_us) once the store generation is no longer hold_gen, or
@@ -99,6 +105,11 @@ void yg_hub_free(struct yg_hub *h);
  * error object). Returns 0, or a negative errno when even the error
  * response could not be built (the server then answers 500 bare). */
 int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *resp);
+
+/* Where /metrics reads the HTTP front's connection counters (guard.h);
+ * the server sets it before it serves and clears it (NULL) once stopped. */
+void yg_hub_set_front(struct yg_hub *h, void (*stats)(void *ud, struct yg_guard_stats *ret),
+		      void *ud);
 
 /* Records a finished request for /metrics. */
 void yg_hub_observe(struct yg_hub *h, int status, int64_t duration_us);

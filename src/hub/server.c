@@ -6,6 +6,17 @@
  * once), then once per body chunk (appended up to the cap, dropped beyond
  * it), then a last call with no data, where the hub answers.
  * on_completed logs the request and frees its context.
+ *
+ * Many connections (issue 19). libmicrohttpd runs each worker as an epoll
+ * loop, so a connection costs a descriptor and its memory pool, not a
+ * thread; a parked long-poll is a suspended connection that no loop looks
+ * at until the ticker resumes it. The connection limit is therefore set
+ * far above the number of workers (server.h max_conns), and guard.h
+ * decides who may use it: on_accept refuses an address with too many
+ * connections that owe a request, on_connection and the request callbacks
+ * tell the guard when a request is owed and when it is in, the ticker
+ * shuts down connections past their deadline, and park() asks the guard
+ * before a long-poll parks (429 with Retry-After beyond a cap).
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -16,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -23,6 +35,8 @@
 #include <microhttpd.h>
 
 #include "hub/buf.h"
+#include "hub/guard.h"
+#include "hub/hub-int.h"
 #include "hub/ids.h"
 #include "hub/server.h"
 
@@ -30,6 +44,7 @@ struct yg_server {
 	struct MHD_Daemon *d;
 	struct yg_hub *hub;
 	struct yg_server_config cfg;
+	struct yg_guard *guard;
 	atomic_int inflight;
 	uint16_t port;
 	bool tls;
@@ -57,11 +72,66 @@ struct reqctx {
 	char method[16];
 	char path[512];
 	struct MHD_Connection *conn; /* while parked */
+	int fd;                      /* its socket, while parked */
+	bool peer_gone;              /* the client closed while parked */
 	int64_t hold_until_us;       /* 0 until the hub first held it */
 	uint64_t hold_gen;
 	int64_t parked_us;
 	struct reqctx *wnext, *wprev;
+	bool keep_alive; /* the connection stays open for another request */
+	/* A parked long-poll counted by the guard until the request ends. */
+	bool poll_taken, poll_priv;
+	uint64_t poll_token;
+	int64_t poll_org;
 };
+
+/* Deadlines of the guard run on a monotonic clock: a wall clock set back
+ * would keep a half-sent request alive. */
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static struct yg_guard_conn *conn_guard(struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+	return ci ? ci->socket_context : NULL;
+}
+
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct yg_server *s = cls;
+	return yg_guard_admit(s->guard, addr, addrlen) ? MHD_YES : MHD_NO;
+}
+
+/* libmicrohttpd notifies CLOSED before it closes the socket (daemon.c,
+ * MHD_cleanup_connections in 0.9.75), which yg_guard_expire relies on. */
+static void on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct yg_server *s = cls;
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED) {
+		yg_guard_close(s->guard, *socket_context);
+		*socket_context = NULL;
+		return;
+	}
+	const union MHD_ConnectionInfo *fd =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+	const union MHD_ConnectionInfo *addr =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	struct yg_guard_conn *gc = NULL;
+	/* Without memory for its record the connection is served, untracked. */
+	if (fd && addr && addr->client_addr)
+		(void)yg_guard_open(s->guard, addr->client_addr,
+				    addr->client_addr->sa_family == AF_INET6
+					? (socklen_t)sizeof(struct sockaddr_in6)
+					: (socklen_t)sizeof(struct sockaddr_in),
+				    fd->connect_fd, mono_us(), &gc);
+	*socket_context = gc;
+}
 
 int yg_server_tls_available(void)
 {
@@ -175,6 +245,30 @@ static enum MHD_Result too_large(struct yg_server *s, struct MHD_Connection *c, 
 	return queue(s, c, rc, &r);
 }
 
+/* A long-poll beyond a cap of guard.h: 429 with Retry-After, spread over
+ * a few seconds so that refused pollers do not all come back at once. */
+static enum MHD_Result too_many_polls(struct yg_server *s, struct MHD_Connection *c,
+				      struct reqctx *rc, const struct yg_resp *held,
+				      enum yg_guard_cap cap)
+{
+	static atomic_uint spread;
+	struct yg_resp r = {0};
+	char after[16];
+	const char *why = cap == YG_GUARD_CAP_TOKEN ? "this token has too many long-polls waiting"
+			  : cap == YG_GUARD_CAP_ORG ? "this organization has too many long-polls waiting"
+						    : "the hub has too many long-polls waiting";
+	yg_resp_error(&r, 429, "too many requests", why);
+	r.content_type = YG_REST_MEDIA;
+	snprintf(after, sizeof after, "%u", 5 + atomic_fetch_add(&spread, 1) % 10);
+	yg_resp_header(&r, "Retry-After", after);
+	yg_resp_header(&r, "Cache-Control", "no-store");
+	r.org_id = held->org_id; /* for the log: who was refused */
+	memcpy(r.org_name, held->org_name, sizeof r.org_name);
+	if (!r.body)
+		return MHD_NO;
+	return queue(s, c, rc, &r);
+}
+
 struct arg_collect {
 	struct yg_req *req;
 };
@@ -219,7 +313,10 @@ static bool park(struct yg_server *s, struct MHD_Connection *c, struct reqctx *r
 		pthread_mutex_unlock(&s->wlock);
 		return false;
 	}
+	const union MHD_ConnectionInfo *fd =
+	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 	rc->conn = c;
+	rc->fd = fd ? fd->connect_fd : -1;
 	rc->hold_until_us = r->hold_until_us;
 	rc->hold_gen = r->hold_gen;
 	rc->parked_us = yg_now_us();
@@ -245,11 +342,24 @@ static void *ticker(void *arg)
 		pthread_mutex_lock(&s->wlock);
 		for (struct reqctx *rc = s->waiters, *next; rc; rc = next) {
 			next = rc->wnext;
-			if (all || !gen_ok || gen != rc->hold_gen || now >= rc->hold_until_us ||
-			    now - rc->parked_us >= RECHECK_US)
-				unpark(s, rc);
+			bool recheck = now - rc->parked_us >= RECHECK_US;
+			if (!(all || !gen_ok || gen != rc->hold_gen || now >= rc->hold_until_us ||
+			      recheck))
+				continue;
+			/* A suspended connection is not read, so a client that went
+			 * away would hold its long-poll place until the wait ends;
+			 * at each recheck a peek (the socket stays open while the
+			 * connection is suspended) lets it be answered at once. */
+			char b;
+			ssize_t n = recheck && rc->fd >= 0
+					? recv(rc->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT)
+					: 1;
+			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK))
+				rc->peer_gone = true;
+			unpark(s, rc);
 		}
 		pthread_mutex_unlock(&s->wlock);
+		yg_guard_expire(s->guard, mono_us());
 	}
 	return NULL;
 }
@@ -258,7 +368,6 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 				  const char *method, const char *version,
 				  const char *upload_data, size_t *upload_data_size, void **con_cls)
 {
-	(void)version;
 	struct yg_server *s = cls;
 	struct reqctx *rc = *con_cls;
 	if (!rc) {
@@ -270,17 +379,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		snprintf(rc->path, sizeof rc->path, "%s", url);
 		*con_cls = rc;
 		atomic_fetch_add(&s->inflight, 1);
+		const char *conn_hdr =
+		    MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONNECTION);
+		rc->keep_alive = !strcmp(version, MHD_HTTP_VERSION_1_1) &&
+				 !(conn_hdr && strcasestr(conn_hdr, "close"));
 		const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_CONTENT_LENGTH);
+		unsigned long long n = 0;
 		if (cl) {
 			char *end;
 			errno = 0;
-			unsigned long long n = strtoull(cl, &end, 10);
+			n = strtoull(cl, &end, 10);
 			if (errno || *end || n > s->cfg.max_body) {
 				rc->too_big = true;
 				return too_large(s, c, rc, s->cfg.max_body);
 			}
 		}
+		yg_guard_headers(s->guard, conn_guard(c), n, mono_us());
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
@@ -318,6 +433,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		rc->body[rc->len] = '\0';
 		return MHD_YES;
 	}
+	/* The whole request is in (also when a parked one comes back). */
+	yg_guard_received(s->guard, conn_guard(c));
 	if (rc->answered)
 		return MHD_YES;
 	if (rc->too_big)
@@ -339,7 +456,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	};
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &req);
 	req.wait_deadline_us = rc->hold_until_us;
-	req.no_wait = atomic_load(&s->stopping);
+	req.no_wait = atomic_load(&s->stopping) || rc->peer_gone;
 	struct yg_resp resp = {0};
 	for (;;) {
 		if (yg_hub_handle(s->hub, &req, &resp) < 0) {
@@ -349,6 +466,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (!resp.hold_until_us)
 			break;
 		yg_resp_release(&resp);
+		if (!rc->poll_taken && !atomic_load(&s->stopping)) {
+			bool priv = resp.role == YG_ROLE_ADMIN || resp.role == YG_ROLE_ANALYST;
+			enum yg_guard_cap cap;
+			if (yg_guard_poll_take(s->guard, resp.token_key, resp.org_id, priv, &cap) < 0)
+				return cap == YG_GUARD_CAP_NONE ? MHD_NO
+								: too_many_polls(s, c, rc, &resp, cap);
+			rc->poll_taken = true;
+			rc->poll_priv = priv;
+			rc->poll_token = resp.token_key;
+			rc->poll_org = resp.org_id;
+		}
 		if (park(s, c, rc, &resp))
 			return MHD_YES;
 		req.no_wait = true;
@@ -395,12 +523,17 @@ static void log_request(struct yg_server *s, const struct reqctx *rc, int status
 static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	(void)c;
 	struct yg_server *s = cls;
 	struct reqctx *rc = *con_cls;
 	if (!rc)
 		return;
+	/* A kept-alive connection now owes its next request; one that closes
+	 * is left out of its address's count at once. */
+	if (rc->keep_alive && toe == MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		yg_guard_idle(s->guard, conn_guard(c), mono_us());
 	*con_cls = NULL;
+	if (rc->poll_taken)
+		yg_guard_poll_put(s->guard, rc->poll_token, rc->poll_org, rc->poll_priv);
 	int64_t dur = yg_now_us() - rc->start_us;
 	int status = rc->answered ? rc->status : 0;
 	yg_hub_observe(s->hub, status, dur);
@@ -409,6 +542,16 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	free(rc->body);
 	free(rc);
 	atomic_fetch_sub(&s->inflight, 1);
+}
+
+void yg_server_stats(struct yg_server *s, struct yg_guard_stats *ret)
+{
+	yg_guard_stats(s->guard, ret);
+}
+
+static void front_stats(void *ud, struct yg_guard_stats *ret)
+{
+	yg_server_stats(ud, ret);
 }
 
 int yg_server_start(const struct yg_server_config *cfg, struct yg_hub *h,
@@ -429,6 +572,25 @@ int yg_server_start(const struct yg_server_config *cfg, struct yg_hub *h,
 	s->tls = tls;
 	if (!s->cfg.max_body)
 		s->cfg.max_body = YG_HUB_MAX_BODY_DEFAULT;
+	if (!s->cfg.max_conns)
+		s->cfg.max_conns = YG_SERVER_MAX_CONNS_DEFAULT;
+	if (!s->cfg.max_pending_per_addr)
+		s->cfg.max_pending_per_addr = YG_SERVER_PENDING_PER_ADDR_DEFAULT;
+	if (!s->cfg.request_timeout_ms)
+		s->cfg.request_timeout_ms = YG_SERVER_REQUEST_TIMEOUT_MS_DEFAULT;
+	struct yg_guard_config gcfg = {
+		.max_conns = s->cfg.max_conns,
+		.reserve = yg_server_reserve(s->cfg.max_conns),
+		.max_pending_per_addr = s->cfg.max_pending_per_addr,
+		.request_timeout_ms = s->cfg.request_timeout_ms,
+		.max_polls_per_token = s->cfg.max_polls_per_token,
+		.max_polls_per_org = s->cfg.max_polls_per_org,
+	};
+	int r = yg_guard_new(&gcfg, &s->guard);
+	if (r < 0) {
+		free(s);
+		return r;
+	}
 	unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_ALLOW_SUSPEND_RESUME;
 	if (ss.ss_family == AF_INET6)
 		flags |= MHD_USE_IPv6;
@@ -446,14 +608,18 @@ int yg_server_start(const struct yg_server_config *cfg, struct yg_hub *h,
 		 * 32 KiB holds any sane request head, e.g. a URL with 100 ids,
 		 * 100 types and 100 versions. */
 		{MHD_OPTION_CONNECTION_MEMORY_LIMIT, 32 * 1024, NULL},
-		{MHD_OPTION_CONNECTION_LIMIT, 1024, NULL},
+		{MHD_OPTION_CONNECTION_LIMIT, (intptr_t)s->cfg.max_conns, NULL},
+		{MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s},
 		{tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)cfg->tls_cert},
 		{tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *)cfg->tls_key},
 		{MHD_OPTION_END, 0, NULL},
 	};
-	s->d = MHD_start_daemon(flags, 0, NULL, NULL, on_request, s, MHD_OPTION_ARRAY, opts,
+	yg_hub_set_front(h, front_stats, s);
+	s->d = MHD_start_daemon(flags, 0, on_accept, s, on_request, s, MHD_OPTION_ARRAY, opts,
 				MHD_OPTION_END);
 	if (!s->d) {
+		yg_hub_set_front(h, NULL, NULL);
+		yg_guard_free(s->guard);
 		free(s);
 		return -EADDRINUSE;
 	}
@@ -461,6 +627,8 @@ int yg_server_start(const struct yg_server_config *cfg, struct yg_hub *h,
 	if (pthread_create(&s->ticker, NULL, ticker, s) != 0) {
 		MHD_stop_daemon(s->d);
 		pthread_mutex_destroy(&s->wlock);
+		yg_hub_set_front(h, NULL, NULL);
+		yg_guard_free(s->guard);
 		free(s);
 		return -EAGAIN;
 	}
@@ -470,6 +638,15 @@ int yg_server_start(const struct yg_server_config *cfg, struct yg_hub *h,
 	*ret = s;
 	return 0;
 }
+
+unsigned yg_server_reserve(unsigned max_conns)
+{
+	unsigned r = max_conns / 16;
+	if (r < 32)
+		r = 32;
+	return r < max_conns / 2 ? r : max_conns / 2;
+}
+
 
 uint16_t yg_server_port(const struct yg_server *s)
 {
@@ -500,5 +677,7 @@ void yg_server_stop(struct yg_server *s, unsigned grace_ms)
 	pthread_mutex_destroy(&s->wlock);
 	if (l != MHD_INVALID_SOCKET)
 		close(l);
+	yg_hub_set_front(s->hub, NULL, NULL);
+	yg_guard_free(s->guard);
 	free(s);
 }

@@ -22,6 +22,13 @@ def yagura():
     return path
 
 
+def rrname(event):
+    """The (first) query name of a dns event in Suricata 8's layout (v3:
+    dns.queries[0].rrname); "" when it has none."""
+    q = event.get("dns", {}).get("queries") or [{}]
+    return q[0].get("rrname", "")
+
+
 class SensorRun:
     def __init__(self, proc, eve_path):
         self.rc = proc.returncode
@@ -34,6 +41,9 @@ class SensorRun:
                     self.events.append(json.loads(line))
                 except json.JSONDecodeError as e:
                     raise AssertionError(f"EVE line {n} is not JSON: {e}: {line[:200]}")
+        # Every event of a type Suricata defines must read as Suricata's.
+        import eveschema
+        eveschema.assert_valid(self.events, str(eve_path))
 
     def of(self, event_type):
         return [e for e in self.events if e["event_type"] == event_type]

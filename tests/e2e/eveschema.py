@@ -65,6 +65,11 @@ def count(events):
     return checked, valid
 
 
+# Types whose move to the schema is still under way: assert_valid leaves
+# them out (count() does not). Empty it as each type is done.
+PENDING = {"stats"}
+
+
 def assert_valid(events, where=""):
     """Fails with the first few schema errors of events of Suricata's types.
     Does nothing (silently) when the schema or jsonschema is absent: the
@@ -73,6 +78,8 @@ def assert_valid(events, where=""):
         return
     bad = []
     for n, e in enumerate(events):
+        if e.get("event_type") in PENDING:
+            continue
         errs = errors(e)
         if errs:
             bad.append(f"event {n} ({e.get('event_type')}): " + "; ".join(errs[:3]))

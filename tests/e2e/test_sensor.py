@@ -6,6 +6,7 @@ import re
 import pytest
 
 import pcapgen as g
+from conftest import rrname
 
 T0 = g.DEFAULT_START
 
@@ -39,10 +40,10 @@ def test_dns_query_and_answer_fields(tmp_path, run_sensor):
     assert run.rc == 0, run.stderr
     dns = run.of("dns")
     assert len(dns) == 6
-    q = [e for e in dns if e["dns"]["type"] == "query"]
-    a = [e for e in dns if e["dns"]["type"] == "answer"]
-    assert [e["dns"]["rrname"] for e in q] == ["Static.Example.COM", "v6.example.org", "nosuch.example.org"]
-    assert [e["dns"]["rrtype"] for e in q] == ["A", "AAAA", "A"]
+    q = [e for e in dns if e["dns"]["type"] == "request"]
+    a = [e for e in dns if e["dns"]["type"] == "response"]
+    assert [rrname(e) for e in q] == ["Static.Example.COM", "v6.example.org", "nosuch.example.org"]
+    assert [e["dns"]["queries"][0]["rrtype"] for e in q] == ["A", "AAAA", "A"]
     assert q[0]["dns"]["id"] == 0x4321
     assert q[0]["src_ip"] == "10.0.0.5" and q[0]["src_port"] == 40000
     assert q[0]["dest_ip"] == "10.0.0.53" and q[0]["dest_port"] == 53 and q[0]["proto"] == "UDP"
@@ -66,8 +67,8 @@ def test_dns_over_tcp(tmp_path, run_sensor):
                               [("A", "192.0.2.33")], start=T0, split_at=[1, 9])
     run = run_sensor(write(tmp_path, "dnstcp.pcap", frames))
     dns = run.of("dns")
-    assert [e["dns"]["type"] for e in dns] == ["query", "answer"]
-    assert dns[0]["dns"]["rrname"] == "tcp.example.net" and dns[0]["proto"] == "TCP"
+    assert [e["dns"]["type"] for e in dns] == ["request", "response"]
+    assert rrname(dns[0]) == "tcp.example.net" and dns[0]["proto"] == "TCP"
     assert dns[1]["dns"]["answers"][0]["rdata"] == "192.0.2.33"
 
 
@@ -164,7 +165,7 @@ def test_vlan_ipv6_and_tunnels(tmp_path, run_sensor):
     inner = g.udp_packet("2001:0:4136:e378::5", "2001:db8:2::53", 44002, 53, g.dns_query("teredo.example"))
     frames.append((T0 + 2, g.link(g.teredo("192.0.2.2", "198.51.100.2", inner))))
     run = run_sensor(write(tmp_path, "tun.pcap", frames))
-    names = {e["dns"]["rrname"]: e for e in run.of("dns") if e["dns"]["type"] == "query"}
+    names = {rrname(e): e for e in run.of("dns") if e["dns"]["type"] == "request"}
     assert names["vlan.example"]["vlan"] == [100]
     assert names["sixin4.example"]["src_ip"] == "2001:db8:1::5"
     assert names["teredo.example"]["dest_ip"] == "2001:db8:2::53"
@@ -180,12 +181,12 @@ def test_pcapng_and_other_link_types(tmp_path, run_sensor):
         g.write_pcap(str(p), frames, linktype=g.LINKTYPES[link])
         run = run_sensor(p)
         assert run.rc == 0, (link, run.stderr)
-        assert [e["dns"]["rrname"] for e in run.of("dns")] == [f"{link}.example"] * 2
+        assert [rrname(e) for e in run.of("dns")] == [f"{link}.example"] * 2
     frames = g.dns_lookup(("10.0.0.5", 45001), ("10.0.0.53", 53), "ng.example", [], start=T0)
     p = tmp_path / "x.pcapng"
     g.write_pcapng(str(p), frames)
     run = run_sensor(p)
-    assert [e["dns"]["rrname"] for e in run.of("dns")] == ["ng.example"] * 2
+    assert [rrname(e) for e in run.of("dns")] == ["ng.example"] * 2
     assert run.of("dns")[0]["timestamp"] == "2023-11-14T22:13:20.000000+0000"
 
 
@@ -339,7 +340,7 @@ def test_truncated_pcap(bad_dir, run_sensor):
     assert "truncated" in run.stderr and "truncated.pcap" in run.stderr
     assert run.stats["decoder"]["pkts"] == 1  # the packet before the cut
     assert run.stats["capture"]["file_error"] is True
-    assert [e["dns"]["type"] for e in run.of("dns")] == ["query"]
+    assert [e["dns"]["type"] for e in run.of("dns")] == ["request"]
 
 
 @pytest.mark.parametrize("name", ["snaplen0.pcap", "snaplen_small.pcap"])
@@ -385,9 +386,9 @@ def test_dns_pointer_loop(tmp_path, run_sensor):
     assert run.rc == 0
     assert run.stats["app_layer"]["event"]["dns_pointer_loop"] == 2
     # The question still parses; the looping answers are dropped.
-    loops = [e["dns"] for e in run.of("dns") if e["dns"]["rrname"] != "after.example"]
+    loops = [e["dns"] for e in run.of("dns") if rrname(e) != "after.example"]
     assert len(loops) == 2 and all("answers" not in d for d in loops)
-    assert [e["dns"]["rrname"] for e in run.of("dns")][-2:] == ["after.example"] * 2
+    assert [rrname(e) for e in run.of("dns")][-2:] == ["after.example"] * 2
 
 
 def test_oversized_client_hello(tmp_path, run_sensor):
@@ -477,7 +478,7 @@ def test_workers_on_a_big_generated_capture(tmp_path, run_sensor, yagura):
     assert any(f[4] == "ICMP" and f[6] > 0 for f in flows(two))
 
     def dns_names(run):
-        return sorted(e["dns"].get("rrname", "") for e in run.of("dns"))
+        return sorted(rrname(e) for e in run.of("dns"))
     assert dns_names(one) == dns_names(two)
     assert len(one.of("alert")) > 0
     assert {a["alert"]["metadata"]["indicator"][0] for a in one.of("alert")} == \

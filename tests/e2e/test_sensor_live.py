@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+import eveschema
 import pcapgen as g
 from conftest import rrname
 
@@ -51,6 +52,8 @@ class LiveSensor:
                 out.append(json.loads(line))
             except json.JSONDecodeError:
                 pass  # a line being written
+        # Live runs write the same layout as file runs: Suricata's schema.
+        eveschema.assert_valid(out, str(self.eve))
         return out
 
     def wait_event(self, pred, timeout=15):
@@ -110,8 +113,9 @@ def test_hot_reload_while_capturing(yagura, tmp_path):
         live.reader.join(timeout=5)
     assert rc == 0, "".join(live.lines)
     stats = [e for e in live.events() if e["event_type"] == "stats"]
-    assert len(stats) == 1
-    assert stats[0]["stats"]["detect"]["intel_reloads"] == 2
-    assert stats[0]["stats"]["detect"]["indicators"] == 1
+    ours = [e for e in live.events() if e["event_type"] == "yagura_stats"]
+    assert len(stats) == 1 and len(ours) == 1
+    assert ours[0]["yagura_stats"]["detect"]["intel_reloads"] == 2
+    assert ours[0]["yagura_stats"]["detect"]["indicators"] == 1
     assert stats[0]["stats"]["decoder"]["pkts"] >= 5
     assert not any("AddressSanitizer" in ln or "runtime error" in ln for ln in live.lines)

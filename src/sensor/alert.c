@@ -210,7 +210,7 @@ static void alert(struct yg_worker *w, struct yg_flow *f, const struct yg_packet
 		sighting(w, f, pkt, &in);
 	struct yg_jsonw *j = &w->eve.w;
 	struct yg_eve_tuple t;
-	yg_worker_tuple(f, toserver, &t);
+	yg_worker_tuple(w, f, toserver, &t);
 	yg_eve_begin(&w->eve, pkt->ts_us, "alert", f->flow_id, &t);
 	yg_jsonw_kv_str(j, "direction", toserver ? "to_server" : "to_client");
 	const char *app = NULL;
@@ -286,13 +286,13 @@ void yg_worker_dns(struct yg_worker *w, struct yg_flow *f, const struct yg_packe
 	struct yg_eve_tuple t;
 	if (w->cfg.log_dns && dns_version(w) == 3) {
 		/* One event per message, from its sender. */
-		yg_worker_tuple(f, toserver, &t);
+		yg_worker_tuple(w, f, toserver, &t);
 		yg_eve_begin(&w->eve, pkt->ts_us, "dns", f->flow_id, &t);
 		yg_eve_dns_object(&w->eve.w, m, 3, 0);
 		yg_eve_end(&w->eve);
 	} else if (w->cfg.log_dns) {
 		/* Version 2: client to server always, one event per question. */
-		yg_worker_tuple(f, true, &t);
+		yg_worker_tuple(w, f, true, &t);
 		unsigned n = m->response ? 1 : m->n_queries;
 		for (unsigned q = 0; q < n; q++) {
 			yg_eve_begin(&w->eve, pkt->ts_us, "dns", f->flow_id, &t);
@@ -353,7 +353,7 @@ void yg_worker_http(struct yg_worker *w, struct yg_flow *f, const struct yg_pack
 {
 	struct yg_eve_tuple t;
 	struct rec r = {REC_HTTP, req, 0};
-	yg_worker_tuple(f, toserver, &t);
+	yg_worker_tuple(w, f, toserver, &t);
 	if (w->cfg.log_http) {
 		yg_eve_begin(&w->eve, pkt->ts_us, "http", f->flow_id, &t);
 		http_object(&w->eve.w, req);
@@ -394,7 +394,7 @@ void yg_worker_tls(struct yg_worker *w, struct yg_flow *f, const struct yg_packe
 {
 	struct yg_eve_tuple t;
 	struct rec r = {REC_TLS, h, 0};
-	yg_worker_tuple(f, toserver, &t);
+	yg_worker_tuple(w, f, toserver, &t);
 	if (w->cfg.log_tls) {
 		yg_eve_begin(&w->eve, pkt->ts_us, "tls", f->flow_id, &t);
 		tls_object(&w->eve.w, h);

@@ -8,10 +8,12 @@
  *  - qr, aa, tc, rd, ra, z appear only when set (Suricata omits false);
  *  - rcode by name (NOERROR, NXDOMAIN...), its number when it has none;
  *  - answers[] and authorities[]: rrname, rrtype, ttl, then rdata for
- *    address, name and text records, an "srv" or "soa" object for those;
+ *    address (IPv6 written out in full), name and text records, an "srv" or "soa" object for those;
  *  - grouped{}: the answers' data by type, for the types the schema knows.
  */
 #include "sensor/eve_dns.h"
+
+#include "output/eve.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -57,10 +59,19 @@ static void srv_object(struct yg_jsonw *j, const struct yg_dns_answer *a)
 	yg_jsonw_obj_close(j);
 }
 
+/* AAAA data as Suricata writes it: all eight groups in full. */
+static const char *aaaa_text(const struct yg_dns_answer *a, char buf[48])
+{
+	struct yg_addr x;
+	memcpy(x.b, a->addr, 16);
+	yg_eve_format_addr_full(6, &x, buf, 48);
+	return buf;
+}
+
 static void records(struct yg_jsonw *j, const char *key, const struct yg_dns_answer *rr,
 		    unsigned n)
 {
-	char b[8];
+	char b[8], b6[48];
 	if (!n)
 		return;
 	yg_jsonw_key(j, key);
@@ -77,6 +88,8 @@ static void records(struct yg_jsonw *j, const char *key, const struct yg_dns_ans
 		} else if (a->type == 33) {
 			yg_jsonw_key(j, "srv");
 			srv_object(j, a);
+		} else if (a->addr_family == 6) {
+			yg_jsonw_kv_plain(j, "rdata", aaaa_text(a, b6));
 		} else if (a->data[0]) {
 			yg_jsonw_kv_str(j, "rdata", a->data);
 		}
@@ -103,7 +116,7 @@ static bool has_value(const struct yg_dns_answer *a)
  * At most YG_DNS_MAX_ANSWERS answers, so the quadratic scan is cheap. */
 static void grouped(struct yg_jsonw *j, const struct yg_dns_msg *m)
 {
-	char b[8];
+	char b[8], b6[48];
 	bool open = false;
 	for (unsigned i = 0; i < m->n_answers; i++) {
 		const struct yg_dns_answer *a = &m->answers[i];
@@ -129,6 +142,8 @@ static void grouped(struct yg_jsonw *j, const struct yg_dns_msg *m)
 				soa_object(j, o);
 			else if (o->type == 33)
 				srv_object(j, o);
+			else if (o->addr_family == 6)
+				yg_jsonw_strn_plain(j, aaaa_text(o, b6), strlen(b6));
 			else
 				yg_jsonw_str(j, o->data);
 		}

@@ -41,7 +41,8 @@ static void usage(FILE *out)
 		"                         (default: RFC 1918 and fc00::/7)\n"
 		"      --flow-memcap MB   memory for flows and app buffers (default 1024)\n"
 		"      --eve-types LIST   event types to write besides alert and stats\n"
-		"                         (default dns,http,tls,flow; 'none' for alerts only)\n"
+		"                         (default dns,http,tls,flow; also anomaly; 'none' for\n"
+		"                         alerts only)\n"
 		"      --no-flow-log      do not write flow events (same as leaving out flow)\n"
 		"      --eve-dns-version N  dns layout: 3 (Suricata 8, default) or 2 (Suricata 7)\n"
 		"      --community-id-seed N  seed of the Community ID (0..65535, default 0)\n"
@@ -208,9 +209,10 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *ret)
 }
 
 /* "dns,http" -> which protocol records to write; "none" writes none. */
-static int parse_types(const char *list, bool *dns, bool *http, bool *tls, bool *flow)
+static int parse_types(const char *list, bool *dns, bool *http, bool *tls, bool *flow,
+		       bool *anomaly)
 {
-	bool d = false, h = false, t = false, f = false;
+	bool d = false, h = false, t = false, f = false, an = false;
 	const char *p = list;
 	while (*p) {
 		const char *e = strchr(p, ',');
@@ -223,6 +225,8 @@ static int parse_types(const char *list, bool *dns, bool *http, bool *tls, bool 
 			t = true;
 		else if (n == 4 && !strncmp(p, "flow", 4))
 			f = true;
+		else if (n == 7 && !strncmp(p, "anomaly", 7))
+			an = true;
 		else if (!(n == 4 && !strncmp(p, "none", 4)) && n)
 			return -EINVAL;
 		p += n;
@@ -233,6 +237,7 @@ static int parse_types(const char *list, bool *dns, bool *http, bool *tls, bool 
 	*http = h;
 	*tls = t;
 	*flow = f;
+	*anomaly = an;
 	return 0;
 }
 
@@ -284,6 +289,7 @@ int yg_cmd_sensor(int argc, char **argv)
 	unsigned long spool_max_mb = 64, sg_interval = 5000, sg_batch = 500;
 	bool share_hosts = false;
 	unsigned long dns_version = 3, cid_seed = 0;
+	bool anomaly_log = false;
 	bool quiet = false, flow_log = true, dns_log = true, http_log = true, tls_log = true;
 	struct yg_homenet home;
 	char err[512] = "";
@@ -393,9 +399,10 @@ int yg_cmd_sensor(int argc, char **argv)
 			}
 			break;
 		case O_TYPES:
-			if (parse_types(optarg, &dns_log, &http_log, &tls_log, &flow_log) < 0) {
+			if (parse_types(optarg, &dns_log, &http_log, &tls_log, &flow_log,
+					&anomaly_log) < 0) {
 				fprintf(stderr, "yagura sensor: --eve-types: '%s' is not a list of "
-						"dns, http, tls, flow (or none)\n", optarg);
+						"dns, http, tls, flow, anomaly (or none)\n", optarg);
 				return 2;
 			}
 			break;
@@ -518,6 +525,7 @@ int yg_cmd_sensor(int argc, char **argv)
 			.community_id_seed = (uint16_t)cid_seed,
 			.log_http = http_log,
 			.log_tls = tls_log,
+			.log_anomaly = anomaly_log,
 			.sightings = sightings ? yg_sightings_agg(sightings) : NULL,
 		},
 		.progress = (!quiet && rfile && isatty(STDERR_FILENO)) ? progress : NULL,

@@ -73,6 +73,10 @@ struct yg_worker {
 	/* Scratch results, too big for the stack of a hot function. */
 	struct yg_dns_msg dns;
 	struct yg_tls_client_hello tls;
+	/* The packet the app layer is reading, for its anomaly events. */
+	const struct yg_packet *cur_pkt;
+	struct yg_flow *cur_flow;
+	bool cur_toserver;
 	/* The Community ID of a flow with no app state to cache it in. */
 	char community_id[YG_COMMUNITY_ID_SIZE];
 };
@@ -97,6 +101,11 @@ void yg_worker_http(struct yg_worker *w, struct yg_flow *f, const struct yg_pack
 		    bool toserver, const struct yg_http_request *req);
 void yg_worker_tls(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 		   bool toserver, const struct yg_tls_client_hello *h);
+
+/* Writes one "anomaly" event (eve_anomaly.c) for anomaly a of pkt; f is
+ * the packet's flow, NULL for a decoder anomaly seen before the flow. */
+void yg_worker_anomaly_event(struct yg_worker *w, const struct yg_packet *pkt,
+			     struct yg_flow *f, bool toserver, enum yg_anomaly a);
 
 /* The event tuple of a packet of flow f in its direction, with the flow's
  * Community ID: computed on the flow's first event and cached in its app

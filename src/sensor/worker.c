@@ -291,6 +291,10 @@ void yg_worker_tick(struct yg_worker *w, uint64_t now_us)
 static void process(struct yg_worker *w, const struct yg_packet *pkt, uint32_t h)
 {
 	count_packet(w, pkt);
+	if (w->cfg.log_anomaly)
+		for (unsigned i = 0; i < pkt->n_anom; i++)
+			if (pkt->anom[i] < YG_ANOM__COUNT)
+				yg_worker_anomaly_event(w, pkt, NULL, true, pkt->anom[i]);
 	if (!pkt->family || !w->ft)
 		return;
 	if (pkt->ts_us - w->last_expire_us >= EXPIRE_EVERY_US) {
@@ -321,10 +325,15 @@ static void process(struct yg_worker *w, const struct yg_packet *pkt, uint32_t h
 	/* A first fragment (l4_ok) still carries the start of a DNS message:
 	 * the question is worth logging even when the rest never arrives.
 	 * TCP fragments would corrupt the stream's sequence tracking. */
+	w->cur_pkt = pkt;
+	w->cur_flow = f;
+	w->cur_toserver = toserver;
 	if (pkt->proto == 6 && !pkt->frag)
 		yg_worker_app_tcp(w, f, pkt, toserver);
 	else if (pkt->proto == 17 && pkt->payload_len)
 		yg_worker_app_udp(w, f, pkt, toserver);
+	w->cur_pkt = NULL;
+	w->cur_flow = NULL;
 }
 
 void yg_worker_packet(struct yg_worker *w, const struct yg_packet *pkt)

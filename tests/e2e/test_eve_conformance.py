@@ -41,12 +41,12 @@ VERSION = (8, 0, 0)
 FEATURES = {"HAVE_JA3"}
 # The event types yagura writes in Suricata's layout; checks on other types
 # are not counted (yet).
-TYPES = ("dns", "flow", "http", "tls")
+TYPES = ("anomaly", "dns", "flow", "http", "tls")
 # Keys that depend on the test's rules or on Suricata's internal numbering.
 DROPPED_KEYS = {"flow.alerted", "pcap_cnt", "tx_id"}
 
 # Minimum checks passed per event type. Raise as you go; never lower.
-FLOORS = {"dns": 16, "flow": 11, "http": 1, "tls": 7}
+FLOORS = {"anomaly": 3, "dns": 16, "flow": 11, "http": 1, "tls": 7}
 # Every event of a type Suricata defines validates against its schema
 # (131 of 131 on the shared captures; 83 of 134 before the layout work).
 
@@ -127,9 +127,14 @@ def matches(event, match):
 @functools.lru_cache(maxsize=None)
 def supported_options(yagura):
     """The long options `yagura sensor --help` lists, so the runner can be
-    used on a binary older than an option it would pass."""
+    used on a binary older than an option it would pass (--eve-types only
+    once it knows anomaly)."""
     out = subprocess.run([yagura, "sensor", "--help"], capture_output=True, text=True)
-    return frozenset(re.findall(r"--[a-z0-9-]+", out.stdout + out.stderr))
+    text = out.stdout + out.stderr
+    opts = set(re.findall(r"--[a-z0-9-]+", text))
+    if "anomaly" not in text:
+        opts.discard("--eve-types")
+    return frozenset(opts)
 
 
 def sensor_args(test_dir_cfg, stem, options):
@@ -145,6 +150,8 @@ def sensor_args(test_dir_cfg, stem, options):
     m = re.search(r"community-id-seed:\s*(\d+)", conf_text)
     if m:
         args += ["--community-id-seed", m.group(1)]
+    # suricata-verify's configuration logs anomalies; yagura does on request.
+    args += ["--eve-types", "dns,http,tls,flow,anomaly"]
     out = []
     for i in range(0, len(args), 2):
         if args[i] in options:

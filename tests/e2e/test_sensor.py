@@ -545,3 +545,21 @@ def test_default_workers_follow_the_cpus_it_may_use(tmp_path, yagura):
                 if e["event_type"] not in ("stats", "yagura_stats") else "")
     assert sorted(map(key, ev_all)) == sorted(map(key, ev_one))
     assert any(e["event_type"] == "alert" for e in ev_all)
+
+
+def test_anomaly_events(tmp_path, run_sensor):
+    """--eve-types ...,anomaly: one event per anomaly, in Suricata's layout
+    and with Suricata's names (decoder, app layer); none by default."""
+    frames = g.udp_exchange(("10.0.0.5", 46000), ("10.0.0.53", 53),
+                            [(False, g.dns_pointer_loop(kind="pair"))], start=T0)
+    # A UDP header cut to 4 bytes: Suricata's decoder.udp.pkt_too_small.
+    frames.append((T0 + 1, g.link(g.ipv4("10.0.0.5", "10.0.0.53", 17, b"\x00\x35\x00\x35"))))
+    pcap = write(tmp_path, "anom.pcap", frames)
+    run = run_sensor(pcap, args=["--eve-types", "dns,flow,anomaly"])
+    got = sorted((e["anomaly"]["type"], e["anomaly"]["event"], e["anomaly"].get("app_proto"))
+                 for e in run.of("anomaly"))
+    assert got == [("applayer", "INFINITE_LOOP", "dns"), ("decode", "decoder.udp.pkt_too_small", None)]
+    app = [e for e in run.of("anomaly") if e["anomaly"]["type"] == "applayer"][0]
+    assert app["anomaly"]["layer"] == "proto_parser" and app["flow_id"] == run.of("dns")[0]["flow_id"]
+    assert app["community_id"] == run.of("dns")[0]["community_id"]
+    assert run_sensor(pcap).of("anomaly") == []

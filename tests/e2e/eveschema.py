@@ -4,19 +4,24 @@ every record with), so a field name or value format that drifts from
 Suricata's shows up in every e2e test that writes EVE, not only in the
 conformance runner.
 
-Only events of a type Suricata defines are checked: the schema has one
-top-level object per event type (dns, flow, tls, ...), so a type is
-Suricata's when the schema has a property of that name. yagura's own types
-(darknet, beacon, ...) are not Suricata's to judge.
+Events of a type Suricata defines are checked against Suricata's schema:
+it has one top-level object per event type (dns, flow, tls, ...), so a
+type is Suricata's when the schema has a property of that name. yagura's
+own types (yagura_stats, ...) are not Suricata's to judge: assert_valid
+checks them against the repository's own schema
+(src/output/eve-yagura.schema.json).
 
 The schema is GPL-2.0 and stays where it is: it is read from the shared
 data folder and never copied into the repository."""
 import functools
 import json
 
-from conftest import SHARED_DATA
+from conftest import ROOT, SHARED_DATA
 
 SCHEMA_PATH = SHARED_DATA / "eve" / "suricata-eve-schema.json"
+# yagura's own event types (yagura_stats, ...) have a schema of their own
+# in the repository, documented with the README's EVE section.
+YAGURA_SCHEMA_PATH = ROOT / "src" / "output" / "eve-yagura.schema.json"
 
 
 def available():
@@ -35,6 +40,19 @@ def _validator():
     import jsonschema
     schema = json.loads(SCHEMA_PATH.read_text())
     return jsonschema.Draft7Validator(schema), frozenset(schema.get("properties", {}))
+
+
+@functools.lru_cache(maxsize=1)
+def _yagura_validator():
+    import jsonschema
+    return jsonschema.Draft7Validator(json.loads(YAGURA_SCHEMA_PATH.read_text()))
+
+
+def yagura_errors(event):
+    """Errors of an event of a type only yagura has, against the
+    repository's own schema."""
+    return [f"{'.'.join(str(p) for p in e.absolute_path) or '(top)'}: {e.message[:200]}"
+            for e in _yagura_validator().iter_errors(event)]
 
 
 def is_suricata_type(event_type):
@@ -80,7 +98,7 @@ def assert_valid(events, where=""):
     for n, e in enumerate(events):
         if e.get("event_type") in PENDING:
             continue
-        errs = errors(e)
+        errs = errors(e) if is_suricata_type(e.get("event_type")) else yagura_errors(e)
         if errs:
             bad.append(f"event {n} ({e.get('event_type')}): " + "; ".join(errs[:3]))
     assert not bad, f"{where}: {len(bad)} EVE event(s) do not validate against " \

@@ -563,3 +563,25 @@ def test_anomaly_events(tmp_path, run_sensor):
     assert app["anomaly"]["layer"] == "proto_parser" and app["flow_id"] == run.of("dns")[0]["flow_id"]
     assert app["community_id"] == run.of("dns")[0]["community_id"]
     assert run_sensor(pcap).of("anomaly") == []
+
+
+def test_dns_version_2_layout(tmp_path, run_sensor):
+    """--eve-dns-version 2 keeps Suricata 7's layout for older consumers:
+    one query event per question, an answer event with the question at the
+    top, both from the client's side."""
+    frames = g.dns_lookup(("10.0.0.5", 40000), ("10.0.0.53", 53), "v2.example",
+                          [("CNAME", "cdn.example.net"), ("A", "192.0.2.20")], start=T0)
+    run = run_sensor(write(tmp_path, "v2.pcap", frames), args=["--eve-dns-version", "2"])
+    q, a = run.of("dns")
+    assert q["dns"]["type"] == "query" and q["dns"]["rrname"] == "v2.example"
+    assert q["dns"]["rrtype"] == "A" and "queries" not in q["dns"]
+    assert a["dns"]["type"] == "answer" and a["dns"]["version"] == 2
+    assert a["dns"]["rrname"] == "v2.example" and a["dns"]["flags"] == "8180"
+    assert a["dns"]["grouped"] == {"CNAME": ["cdn.example.net"], "A": ["192.0.2.20"]}
+    assert a["src_ip"] == "10.0.0.5" and a["dest_port"] == 53
+    # Version 3 (the default): request and response, each from its sender.
+    req, resp = run_sensor(write(tmp_path, "v3.pcap", frames)).of("dns")
+    assert (req["dns"]["type"], resp["dns"]["type"]) == ("request", "response")
+    assert req["dns"]["flags"] == "100" and req["dns"]["rd"] is True and "qr" not in req["dns"]
+    assert resp["src_ip"] == "10.0.0.53" and resp["dns"]["queries"] == [{"rrname": "v2.example",
+                                                                        "rrtype": "A"}]

@@ -4,10 +4,43 @@
  */
 #include "output/community_id.h"
 
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
 #include <openssl/sha.h>
+
+struct yg_community_id {
+	uint16_t seed;
+	EVP_MD *md;
+	EVP_MD_CTX *ctx;
+};
+
+int yg_community_id_new(uint16_t seed, struct yg_community_id **ret)
+{
+	struct yg_community_id *c = calloc(1, sizeof *c);
+	if (!c)
+		return -ENOMEM;
+	c->seed = seed;
+	c->md = EVP_MD_fetch(NULL, "SHA1", NULL);
+	c->ctx = EVP_MD_CTX_new();
+	if (!c->md || !c->ctx) {
+		yg_community_id_free(c);
+		return -ENOMEM;
+	}
+	*ret = c;
+	return 0;
+}
+
+void yg_community_id_free(struct yg_community_id *c)
+{
+	if (!c)
+		return;
+	EVP_MD_CTX_free(c->ctx);
+	EVP_MD_free(c->md);
+	free(c);
+}
 
 /* ICMP request/reply pairs (spec's "ICMP type mapping"): type -> the
  * counterpart type. Types not listed are one-way. */
@@ -45,9 +78,10 @@ static bool icmp6_pair(uint8_t type, uint8_t *ret)
 	}
 }
 
-void yg_community_id(uint16_t seed, const struct yg_community_id_flow *f,
+void yg_community_id(struct yg_community_id *c, const struct yg_community_id_flow *f,
 		     char out[YG_COMMUNITY_ID_SIZE])
 {
+	uint16_t seed = c->seed;
 	size_t alen = f->family == 6 ? 16 : 4;
 	const uint8_t *a = f->src, *b = f->dst;
 	uint16_t pa = 0, pb = 0;
@@ -65,8 +99,8 @@ void yg_community_id(uint16_t seed, const struct yg_community_id_flow *f,
 		pb = f->dport;
 		ports = true;
 	}
-	int c = memcmp(a, b, alen);
-	if (!one_way && (c > 0 || (c == 0 && pa > pb))) {
+	int cmp = memcmp(a, b, alen);
+	if (!one_way && (cmp > 0 || (cmp == 0 && pa > pb))) {
 		const uint8_t *t = a;
 		a = b;
 		b = t;
@@ -91,7 +125,10 @@ void yg_community_id(uint16_t seed, const struct yg_community_id_flow *f,
 		buf[n++] = (uint8_t)pb;
 	}
 	uint8_t md[SHA_DIGEST_LENGTH];
-	SHA1(buf, n, md);
+	unsigned mdlen = 0;
+	if (EVP_DigestInit_ex(c->ctx, c->md, NULL) != 1 || EVP_DigestUpdate(c->ctx, buf, n) != 1 ||
+	    EVP_DigestFinal_ex(c->ctx, md, &mdlen) != 1 || mdlen != SHA_DIGEST_LENGTH)
+		memset(md, 0, sizeof md); /* cannot happen with a fetched SHA-1 */
 	out[0] = '1';
 	out[1] = ':';
 	/* 20 bytes -> 28 characters (with one '=' of padding) and a NUL. */

@@ -33,8 +33,18 @@ struct yg_community_id_flow {
 	bool has_ports;           /* TCP, UDP, SCTP with a decoded header */
 };
 
+/*
+ * A hasher: the seed and a SHA-1 context fetched once and reused, since
+ * OpenSSL's one-shot SHA1() looks the algorithm up on every call (750 ns
+ * against 250 ns for a 40-byte input). One per thread; not thread-safe.
+ * Caller frees with yg_community_id_free (accepts NULL).
+ */
+struct yg_community_id;
+int yg_community_id_new(uint16_t seed, struct yg_community_id **ret);
+void yg_community_id_free(struct yg_community_id *c);
+
 /* Writes the ID (YG_COMMUNITY_ID_LEN characters and a NUL) to out. */
-void yg_community_id(uint16_t seed, const struct yg_community_id_flow *f,
+void yg_community_id(struct yg_community_id *c, const struct yg_community_id_flow *f,
 		     char out[YG_COMMUNITY_ID_SIZE]);
 
 #endif

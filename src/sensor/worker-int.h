@@ -77,6 +77,7 @@ struct yg_worker {
 	const struct yg_packet *cur_pkt;
 	struct yg_flow *cur_flow;
 	bool cur_toserver;
+	struct yg_community_id *cid; /* hasher with the configured seed */
 	/* The Community ID of a flow with no app state to cache it in. */
 	char community_id[YG_COMMUNITY_ID_SIZE];
 };

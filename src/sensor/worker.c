@@ -81,7 +81,7 @@ static const char *community_id(struct yg_worker *w, struct yg_flow *f, bool kee
 	    .has_ports = f->proto == 6 || f->proto == 17,
 	};
 	char *out = a ? a->community_id : w->community_id;
-	yg_community_id(w->cfg.community_id_seed, &c, out);
+	yg_community_id(w->cid, &c, out);
 	return out;
 }
 
@@ -206,6 +206,9 @@ int yg_worker_new(const struct yg_worker_config *cfg, struct yg_worker **ret)
 	int r = yg_eve_init(&w->eve, cfg->sink);
 	if (r < 0)
 		goto fail;
+	r = yg_community_id_new(cfg->community_id_seed, &w->cid);
+	if (r < 0)
+		goto fail;
 	/* Disjoint id ranges: the worker number in the top bits. */
 	r = yg_flow_table_new(&cfg->flow, ((uint64_t)cfg->id << 48) + 1, on_flow_end, w, &w->ft);
 	if (r < 0)
@@ -213,6 +216,7 @@ int yg_worker_new(const struct yg_worker_config *cfg, struct yg_worker **ret)
 	*ret = w;
 	return 0;
 fail:
+	yg_community_id_free(w->cid);
 	yg_eve_release(&w->eve);
 	free(w);
 	return r;
@@ -242,6 +246,7 @@ void yg_worker_free(struct yg_worker *w)
 		return;
 	yg_worker_finish(w);
 	yg_eve_release(&w->eve);
+	yg_community_id_free(w->cid);
 	free(w);
 }
 

@@ -31,7 +31,10 @@ static void cid(uint16_t seed, int family, uint8_t proto, const char *src, const
 	    .icmp_code = (uint8_t)dp,
 	    .has_ports = proto == 6 || proto == 17,
 	};
-	yg_community_id(seed, &f, out);
+	struct yg_community_id *c = NULL;
+	assert_int_equal(yg_community_id_new(seed, &c), 0);
+	yg_community_id(c, &f, out);
+	yg_community_id_free(c);
 	assert_int_equal(strlen(out), YG_COMMUNITY_ID_LEN);
 }
 

@@ -47,39 +47,81 @@ void yg_community_id_free(struct yg_community_id *c)
 static bool icmp4_pair(uint8_t type, uint8_t *ret)
 {
 	switch (type) {
-	case 8: *ret = 0; return true;    /* echo */
-	case 0: *ret = 8; return true;    /* echo reply */
-	case 13: *ret = 14; return true;  /* timestamp */
-	case 14: *ret = 13; return true;
-	case 15: *ret = 16; return true;  /* information */
-	case 16: *ret = 15; return true;
-	case 10: *ret = 9; return true;   /* router solicitation */
-	case 9: *ret = 10; return true;   /* router advertisement */
-	case 17: *ret = 18; return true;  /* address mask */
-	case 18: *ret = 17; return true;
-	default: return false;
+	case 8:
+		*ret = 0;
+		return true; /* echo */
+	case 0:
+		*ret = 8;
+		return true; /* echo reply */
+	case 13:
+		*ret = 14;
+		return true; /* timestamp */
+	case 14:
+		*ret = 13;
+		return true;
+	case 15:
+		*ret = 16;
+		return true; /* information */
+	case 16:
+		*ret = 15;
+		return true;
+	case 10:
+		*ret = 9;
+		return true; /* router solicitation */
+	case 9:
+		*ret = 10;
+		return true; /* router advertisement */
+	case 17:
+		*ret = 18;
+		return true; /* address mask */
+	case 18:
+		*ret = 17;
+		return true;
+	default:
+		return false;
 	}
 }
 
 static bool icmp6_pair(uint8_t type, uint8_t *ret)
 {
 	switch (type) {
-	case 128: *ret = 129; return true; /* echo */
-	case 129: *ret = 128; return true;
-	case 133: *ret = 134; return true; /* router solicitation */
-	case 134: *ret = 133; return true;
-	case 135: *ret = 136; return true; /* neighbor solicitation */
-	case 136: *ret = 135; return true;
-	case 130: *ret = 131; return true; /* multicast listener query */
-	case 131: *ret = 130; return true;
-	case 144: *ret = 145; return true; /* home agent address discovery */
-	case 145: *ret = 144; return true;
-	default: return false;
+	case 128:
+		*ret = 129;
+		return true; /* echo */
+	case 129:
+		*ret = 128;
+		return true;
+	case 133:
+		*ret = 134;
+		return true; /* router solicitation */
+	case 134:
+		*ret = 133;
+		return true;
+	case 135:
+		*ret = 136;
+		return true; /* neighbor solicitation */
+	case 136:
+		*ret = 135;
+		return true;
+	case 130:
+		*ret = 131;
+		return true; /* multicast listener query */
+	case 131:
+		*ret = 130;
+		return true;
+	case 144:
+		*ret = 145;
+		return true; /* home agent address discovery */
+	case 145:
+		*ret = 144;
+		return true;
+	default:
+		return false;
 	}
 }
 
 void yg_community_id(struct yg_community_id *c, const struct yg_community_id_flow *f,
-		     char out[YG_COMMUNITY_ID_SIZE])
+                     char out[YG_COMMUNITY_ID_SIZE])
 {
 	uint16_t seed = c->seed;
 	size_t alen = f->family == 6 ? 16 : 4;
@@ -89,7 +131,7 @@ void yg_community_id(struct yg_community_id *c, const struct yg_community_id_flo
 	if (f->proto == 1 || f->proto == 58) {
 		uint8_t peer;
 		bool pair = f->proto == 1 ? icmp4_pair(f->icmp_type, &peer)
-					  : icmp6_pair(f->icmp_type, &peer);
+		                          : icmp6_pair(f->icmp_type, &peer);
 		pa = f->icmp_type;
 		pb = pair ? peer : f->icmp_code;
 		one_way = !pair;

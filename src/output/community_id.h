@@ -21,16 +21,16 @@
 #include <stdint.h>
 
 /* "1:" + 28 base64 characters + NUL */
-#define YG_COMMUNITY_ID_LEN 30
+#define YG_COMMUNITY_ID_LEN  30
 #define YG_COMMUNITY_ID_SIZE 31
 
 struct yg_community_id_flow {
-	uint8_t family;           /* 4 or 6 */
+	uint8_t family; /* 4 or 6 */
 	uint8_t proto;
 	const uint8_t *src, *dst; /* 4 or 16 bytes, in the direction seen */
 	uint16_t sport, dport;    /* TCP/UDP/SCTP ports; ignored for ICMP */
 	uint8_t icmp_type, icmp_code;
-	bool has_ports;           /* TCP, UDP, SCTP with a decoded header */
+	bool has_ports; /* TCP, UDP, SCTP with a decoded header */
 };
 
 /*
@@ -45,6 +45,6 @@ void yg_community_id_free(struct yg_community_id *c);
 
 /* Writes the ID (YG_COMMUNITY_ID_LEN characters and a NUL) to out. */
 void yg_community_id(struct yg_community_id *c, const struct yg_community_id_flow *f,
-		     char out[YG_COMMUNITY_ID_SIZE]);
+                     char out[YG_COMMUNITY_ID_SIZE]);
 
 #endif

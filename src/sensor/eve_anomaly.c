@@ -49,8 +49,8 @@ static void packet_tuple(const struct yg_packet *pkt, struct yg_eve_tuple *t)
 	t->dport = pkt->dport;
 }
 
-void yg_worker_anomaly_event(struct yg_worker *w, const struct yg_packet *pkt,
-			     struct yg_flow *f, bool toserver, enum yg_anomaly a)
+void yg_worker_anomaly_event(struct yg_worker *w, const struct yg_packet *pkt, struct yg_flow *f,
+                             bool toserver, enum yg_anomaly a)
 {
 	struct yg_jsonw *j = &w->eve.w;
 	struct yg_eve_tuple t;

@@ -68,8 +68,7 @@ static const char *aaaa_text(const struct yg_dns_answer *a, char buf[48])
 	return buf;
 }
 
-static void records(struct yg_jsonw *j, const char *key, const struct yg_dns_answer *rr,
-		    unsigned n)
+static void records(struct yg_jsonw *j, const char *key, const struct yg_dns_answer *rr, unsigned n)
 {
 	char b[8], b6[48];
 	if (!n)
@@ -102,8 +101,18 @@ static void records(struct yg_jsonw *j, const char *key, const struct yg_dns_ans
 static bool groupable(uint16_t t)
 {
 	switch (t) {
-	case 1: case 2: case 5: case 6: case 12: case 15: case 16: case 28: case 33: return true;
-	default: return false;
+	case 1:
+	case 2:
+	case 5:
+	case 6:
+	case 12:
+	case 15:
+	case 16:
+	case 28:
+	case 33:
+		return true;
+	default:
+		return false;
 	}
 }
 
@@ -229,7 +238,7 @@ static void v2(struct yg_jsonw *j, const struct yg_dns_msg *m, unsigned query)
 }
 
 void yg_eve_dns_object(struct yg_jsonw *j, const struct yg_dns_msg *m, unsigned version,
-		       unsigned query)
+                       unsigned query)
 {
 	yg_jsonw_key(j, "dns");
 	yg_jsonw_obj_open(j);

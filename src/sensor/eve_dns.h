@@ -23,6 +23,6 @@
  * ignored.
  */
 void yg_eve_dns_object(struct yg_jsonw *j, const struct yg_dns_msg *m, unsigned version,
-		       unsigned query);
+                       unsigned query);
 
 #endif

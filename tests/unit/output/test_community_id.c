@@ -14,7 +14,7 @@ struct addrs {
 };
 
 static void cid(uint16_t seed, int family, uint8_t proto, const char *src, const char *dst,
-		uint16_t sp, uint16_t dp, char out[YG_COMMUNITY_ID_SIZE])
+                uint16_t sp, uint16_t dp, char out[YG_COMMUNITY_ID_SIZE])
 {
 	struct addrs x;
 	memset(&x, 0, sizeof x);

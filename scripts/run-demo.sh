@@ -82,8 +82,9 @@ for e in events:
 print()
 for e in events:
     t = e["event_type"]
-    if t == "dns" and e["dns"]["type"] == "query":
-        print(f"dns   {e['src_ip']} asks {e['dns']['rrname']} {e['dns']['rrtype']}")
+    if t == "dns" and e["dns"]["type"] == "request":
+        for q in e["dns"].get("queries", []):
+            print(f"dns   {e['src_ip']} asks {q['rrname']} {q['rrtype']}")
     elif t == "http":
         print(f"http  {e['src_ip']} {e['http']['http_method']} {e['http'].get('hostname', '')}{e['http']['url']}")
     elif t == "tls":

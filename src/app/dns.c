@@ -33,8 +33,10 @@
  *    bytes). A name whose escaped form exceeds 255 characters keeps its
  *    rightmost labels that fit (domain indicators match on suffixes) and
  *    records DNS_NAME_TRUNCATED.
- *  - Only the answer section is decoded; authority and additional records
- *    are counted in the header fields only.
+ *  - The answer and authority sections are decoded (authorities carry the
+ *    SOA of a negative answer); additional records are counted in the
+ *    header fields only. Answers past YG_DNS_MAX_ANSWERS are walked over
+ *    (into a scratch record) so the authorities behind them are found.
  *  - The first anomaly seen is the one reported.
  */
 #include "app/dns.h"
@@ -206,6 +208,72 @@ static enum yg_anomaly rdata_name(const uint8_t *msg, size_t len, size_t at, siz
 	return YG_ANOM__COUNT;
 }
 
+static uint32_t be32_at(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* SOA RDATA: two names (compressed), then serial, refresh, retry, expire
+ * and minimum, 32 bits each, which must end exactly at rd_end. */
+static enum yg_anomaly soa_rdata(const uint8_t *msg, size_t len, size_t at, size_t rd_end,
+                                 struct yg_dns_answer *a, enum yg_anomaly *an)
+{
+	struct labels l;
+	size_t end;
+	enum yg_anomaly bad = walk_name(msg, len, at, &l, &end);
+	if (bad != YG_ANOM__COUNT)
+		return bad;
+	if (end > rd_end)
+		return YG_ANOM_DNS_MALFORMED;
+	if (!put_name(a->data, msg, &l))
+		note(an, YG_ANOM_DNS_NAME_TRUNCATED);
+	bad = walk_name(msg, len, end, &l, &end);
+	if (bad != YG_ANOM__COUNT)
+		return bad;
+	if (end + 20 != rd_end)
+		return YG_ANOM_DNS_MALFORMED;
+	if (!put_name(a->soa_rname, msg, &l))
+		note(an, YG_ANOM_DNS_NAME_TRUNCATED);
+	const uint8_t *n = msg + end;
+	a->soa_serial = be32_at(n);
+	a->soa_refresh = be32_at(n + 4);
+	a->soa_retry = be32_at(n + 8);
+	a->soa_expire = be32_at(n + 12);
+	a->soa_minimum = be32_at(n + 16);
+	return YG_ANOM__COUNT;
+}
+
+/* TXT RDATA: length-prefixed character-strings, joined. Text records are
+ * mostly readable ASCII with spaces (SPF, DKIM), which stays as it is;
+ * other bytes get the escaping of app-int.h. A string running past the
+ * RDATA ends the text there; what does not fit is cut. */
+static void txt_rdata(const uint8_t *rd, size_t rdlen, char *out)
+{
+	size_t o = 0, i = 0;
+	while (i < rdlen) {
+		size_t n = rd[i++];
+		if (n > rdlen - i)
+			n = rdlen - i;
+		for (size_t k = 0; k < n; k++) {
+			uint8_t b = rd[i + k];
+			if (b >= 0x20 && b < 0x7f && b != '\\') {
+				if (o + 1 > OUT_MAX)
+					goto out;
+				out[o++] = (char)b;
+			} else {
+				bool cut = false;
+				size_t w = yg_app_text_put(out + o, OUT_MAX - o, &b, 1, 0, &cut);
+				if (cut)
+					goto out;
+				o += w;
+			}
+		}
+		i += n;
+	}
+out:
+	out[o] = '\0';
+}
+
 enum rr_result { RR_KEPT, RR_DROPPED, RR_FATAL };
 
 /* Parses one answer RR at c into a. A dropped RR was skipped cleanly; after
@@ -262,6 +330,22 @@ static enum rr_result parse_rr(const uint8_t *msg, size_t len, struct yg_cur *c,
 		bad = rdlen < 3 ? YG_ANOM_DNS_MALFORMED
 		                : rdata_name(msg, len, rd_at + 2, rd_end, a->data, an);
 		break;
+	case 33: /* SRV: priority, weight, port, target (RFC 2782) */
+		if (rdlen < 7) {
+			bad = YG_ANOM_DNS_MALFORMED;
+			break;
+		}
+		a->srv_priority = (uint16_t)(rd[0] << 8 | rd[1]);
+		a->srv_weight = (uint16_t)(rd[2] << 8 | rd[3]);
+		a->srv_port = (uint16_t)(rd[4] << 8 | rd[5]);
+		bad = rdata_name(msg, len, rd_at + 6, rd_end, a->data, an);
+		break;
+	case 6: /* SOA: mname, rname, then five 32-bit numbers */
+		bad = soa_rdata(msg, len, rd_at, rd_end, a, an);
+		break;
+	case 16: /* TXT */
+		txt_rdata(rd, rdlen, a->data);
+		break;
 	default:
 		break;
 	}
@@ -298,6 +382,7 @@ int yg_dns_parse(const uint8_t *p, size_t len, struct yg_dns_msg *ret, enum yg_a
 	ret->rcode = flags & 0xf;
 	ret->n_queries = 0;
 	ret->n_answers = 0;
+	ret->n_authorities = 0;
 
 	for (unsigned i = 0; i < ret->qdcount; i++) {
 		struct labels l;
@@ -323,12 +408,28 @@ int yg_dns_parse(const uint8_t *p, size_t len, struct yg_dns_msg *ret, enum yg_a
 	}
 	r = 0;
 
-	for (unsigned i = 0; i < ret->ancount && ret->n_answers < YG_DNS_MAX_ANSWERS; i++) {
-		enum rr_result k = parse_rr(p, len, &c, &ret->answers[ret->n_answers], &an);
+	/* Answers, then authorities: an RR that leaves the position of the
+	 * next unknown ends both. */
+	struct yg_dns_answer scratch;
+	unsigned total = (unsigned)ret->ancount + ret->nscount;
+	for (unsigned i = 0; i < total; i++) {
+		bool answer = i < ret->ancount;
+		struct yg_dns_answer *a = &scratch;
+		if (answer && ret->n_answers < YG_DNS_MAX_ANSWERS)
+			a = &ret->answers[ret->n_answers];
+		else if (!answer && ret->n_authorities < YG_DNS_MAX_AUTHORITIES)
+			a = &ret->authorities[ret->n_authorities];
+		else if (!answer)
+			break;
+		enum rr_result k = parse_rr(p, len, &c, a, &an);
 		if (k == RR_FATAL)
 			break;
-		if (k == RR_KEPT)
-			ret->n_answers++;
+		if (k == RR_KEPT && a != &scratch) {
+			if (answer)
+				ret->n_answers++;
+			else
+				ret->n_authorities++;
+		}
 	}
 out:
 	if (ret_anom)

@@ -19,8 +19,10 @@
  * allows it); a pointer revisiting an offset, or more than 128 jumps in a
  * name, is a loop.
  *
- * Only the answer section is decoded (the first YG_DNS_MAX_ANSWERS); the
- * authority and additional sections are only counted in the header.
+ * The answer section is decoded (the first YG_DNS_MAX_ANSWERS), then the
+ * authority section (the first YG_DNS_MAX_AUTHORITIES; SOA records of a
+ * negative answer are what EVE logs from it). The additional section is
+ * only counted in the header.
  */
 #ifndef YG_APP_DNS_H
 #define YG_APP_DNS_H
@@ -34,6 +36,7 @@
 #define YG_DNS_NAME_MAX    256 /* 253 chars of presentation form + NUL, rounded */
 #define YG_DNS_MAX_QUERIES 4
 #define YG_DNS_MAX_ANSWERS 24
+#define YG_DNS_MAX_AUTHORITIES 4
 
 struct yg_dns_query {
 	char name[YG_DNS_NAME_MAX]; /* case as on the wire, no trailing dot; "" for the root */
@@ -47,10 +50,18 @@ struct yg_dns_answer {
 	uint16_t class_;
 	uint32_t ttl;
 	/* A/AAAA: the address in text form; CNAME/PTR/NS/MX(exchange): the
-	 * target name; other types: empty. */
+	 * target name; SRV: the target; SOA: the primary server (mname);
+	 * TXT: the character-strings joined, printable ASCII kept as it is
+	 * (spaces too) and other bytes escaped as in app-int.h; other types:
+	 * empty. */
 	char data[YG_DNS_NAME_MAX];
 	uint8_t addr[16];    /* A: first 4 bytes; AAAA: all 16 */
 	uint8_t addr_family; /* 4, 6, or 0 when not an address record */
+	/* SRV (RFC 2782) and SOA (RFC 1035 3.3.13) fields, valid for those
+	 * types only; soa_rname is the responsible mailbox as a name. */
+	uint16_t srv_priority, srv_weight, srv_port;
+	uint32_t soa_serial, soa_refresh, soa_retry, soa_expire, soa_minimum;
+	char soa_rname[YG_DNS_NAME_MAX];
 };
 
 struct yg_dns_msg {
@@ -64,6 +75,8 @@ struct yg_dns_msg {
 	struct yg_dns_query queries[YG_DNS_MAX_QUERIES];
 	uint8_t n_answers; /* answers parsed (at most YG_DNS_MAX_ANSWERS) */
 	struct yg_dns_answer answers[YG_DNS_MAX_ANSWERS];
+	uint8_t n_authorities; /* authority RRs parsed (at most YG_DNS_MAX_AUTHORITIES) */
+	struct yg_dns_answer authorities[YG_DNS_MAX_AUTHORITIES];
 };
 
 /*

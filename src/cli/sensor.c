@@ -42,8 +42,11 @@ static void usage(FILE *out)
 		"                         (default: RFC 1918 and fc00::/7)\n"
 		"      --flow-memcap MB   memory for flows and app buffers (default 1024)\n"
 		"      --eve-types LIST   event types to write besides alert and stats\n"
-		"                         (default dns,http,tls,flow; 'none' for alerts only)\n"
+		"                         (default dns,http,tls,flow; also anomaly; 'none' for\n"
+		"                         alerts only)\n"
 		"      --no-flow-log      do not write flow events (same as leaving out flow)\n"
+		"      --eve-dns-version N  dns layout: 3 (Suricata 8, default) or 2 (Suricata 7)\n"
+		"      --community-id-seed N  seed of the Community ID (0..65535, default 0)\n"
 		"      --hub URL          also take every indicator this member may see from\n"
 		"                         the hub (polled each --hub-interval ms, default 1000)\n"
 		"      --token T          the member's hub token (or --token-file FILE)\n"
@@ -215,9 +218,10 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *ret)
 }
 
 /* "dns,http" -> which protocol records to write; "none" writes none. */
-static int parse_types(const char *list, bool *dns, bool *http, bool *tls, bool *flow)
+static int parse_types(const char *list, bool *dns, bool *http, bool *tls, bool *flow,
+		       bool *anomaly)
 {
-	bool d = false, h = false, t = false, f = false;
+	bool d = false, h = false, t = false, f = false, an = false;
 	const char *p = list;
 	while (*p) {
 		const char *e = strchr(p, ',');
@@ -230,6 +234,8 @@ static int parse_types(const char *list, bool *dns, bool *http, bool *tls, bool 
 			t = true;
 		else if (n == 4 && !strncmp(p, "flow", 4))
 			f = true;
+		else if (n == 7 && !strncmp(p, "anomaly", 7))
+			an = true;
 		else if (!(n == 4 && !strncmp(p, "none", 4)) && n)
 			return -EINVAL;
 		p += n;
@@ -240,6 +246,7 @@ static int parse_types(const char *list, bool *dns, bool *http, bool *tls, bool 
 	*http = h;
 	*tls = t;
 	*flow = f;
+	*anomaly = an;
 	return 0;
 }
 
@@ -248,7 +255,8 @@ int yg_cmd_sensor(int argc, char **argv)
 	enum { O_INTEL = 256, O_EVE, O_WORKERS, O_HOME, O_BPF, O_MEMCAP, O_NOFLOW, O_TYPES, O_HUB,
 	       O_TOKEN, O_TOKEN_FILE, O_HUB_CA, O_HUB_INTERVAL, O_SPOOL, O_SPOOL_MAX, O_SG_INTERVAL,
 	       O_SG_BATCH, O_SHARE_HOSTS, O_HOST_KEY, O_SENSOR_NAME, O_HUB_FEED,
-	       O_HUB_USER, O_HUB_PASSWORD_FILE, O_HUB_CERT, O_HUB_KEY, O_TAXII_COLL };
+	       O_HUB_USER, O_HUB_PASSWORD_FILE, O_HUB_CERT, O_HUB_KEY, O_TAXII_COLL, O_DNS_VERSION,
+	       O_CID_SEED };
 	static const struct option opts[] = {
 		{"read", required_argument, NULL, 'r'},
 		{"interface", required_argument, NULL, 'i'},
@@ -260,6 +268,8 @@ int yg_cmd_sensor(int argc, char **argv)
 		{"flow-memcap", required_argument, NULL, O_MEMCAP},
 		{"no-flow-log", no_argument, NULL, O_NOFLOW},
 		{"eve-types", required_argument, NULL, O_TYPES},
+		{"eve-dns-version", required_argument, NULL, O_DNS_VERSION},
+		{"community-id-seed", required_argument, NULL, O_CID_SEED},
 		{"hub", required_argument, NULL, O_HUB},
 		{"token", required_argument, NULL, O_TOKEN},
 		{"token-file", required_argument, NULL, O_TOKEN_FILE},
@@ -300,6 +310,8 @@ int yg_cmd_sensor(int argc, char **argv)
 	const char *spool_dir = NULL, *host_key = NULL, *sensor_name = NULL;
 	unsigned long spool_max_mb = 64, sg_interval = 5000, sg_batch = 500;
 	bool share_hosts = false;
+	unsigned long dns_version = 3, cid_seed = 0;
+	bool anomaly_log = false;
 	bool quiet = false, flow_log = true, dns_log = true, http_log = true, tls_log = true;
 	struct yg_homenet home;
 	char err[512] = "";
@@ -341,6 +353,18 @@ int yg_cmd_sensor(int argc, char **argv)
 			}
 			break;
 		case O_NOFLOW: flow_log = false; break;
+		case O_DNS_VERSION:
+			if (!parse_uint(optarg, 3, &dns_version) || dns_version < 2) {
+				fprintf(stderr, "yagura sensor: --eve-dns-version wants 2 or 3\n");
+				return 2;
+			}
+			break;
+		case O_CID_SEED:
+			if (!parse_uint(optarg, 65535, &cid_seed)) {
+				fprintf(stderr, "yagura sensor: --community-id-seed wants 0..65535\n");
+				return 2;
+			}
+			break;
 		case O_HUB: hub_url = optarg; break;
 		case O_HUB_CA: hub_ca = optarg; break;
 		case O_HUB_USER: cred.user = optarg; break;
@@ -409,9 +433,10 @@ int yg_cmd_sensor(int argc, char **argv)
 			}
 			break;
 		case O_TYPES:
-			if (parse_types(optarg, &dns_log, &http_log, &tls_log, &flow_log) < 0) {
+			if (parse_types(optarg, &dns_log, &http_log, &tls_log, &flow_log,
+					&anomaly_log) < 0) {
 				fprintf(stderr, "yagura sensor: --eve-types: '%s' is not a list of "
-						"dns, http, tls, flow (or none)\n", optarg);
+						"dns, http, tls, flow, anomaly (or none)\n", optarg);
 				return 2;
 			}
 			break;
@@ -557,8 +582,11 @@ int yg_cmd_sensor(int argc, char **argv)
 			.sink = sink,
 			.log_flows = flow_log,
 			.log_dns = dns_log,
+			.dns_version = (unsigned)dns_version,
+			.community_id_seed = (uint16_t)cid_seed,
 			.log_http = http_log,
 			.log_tls = tls_log,
+			.log_anomaly = anomaly_log,
 			.sightings = sightings ? yg_sightings_agg(sightings) : NULL,
 		},
 		.progress = (!quiet && rfile && isatty(STDERR_FILENO)) ? progress : NULL,

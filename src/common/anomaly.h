@@ -72,4 +72,9 @@ enum yg_anomaly {
 /* The stable counter name ("decoder.ipv4_truncated"); "unknown" if out of range. */
 const char *yg_anomaly_name(unsigned kind);
 
+/* Suricata's name for the same decoder event ("ipv4.pkt_too_small", as in
+ * stats.decoder.event and anomaly events), or NULL when Suricata has no
+ * event of that meaning (then only yagura's name is used). */
+const char *yg_anomaly_suricata_name(unsigned kind);
+
 #endif

@@ -438,8 +438,61 @@ static struct yg_flow *create(struct yg_flow_table *t, uint32_t h, const struct 
 	return f;
 }
 
-static void update_state(struct yg_flow *f, uint8_t flags, bool tcp)
+const char *yg_tcp_state_name(unsigned s)
 {
+	static const char *const names[] = {
+	    [YG_TCP_SYN_SENT] = "syn_sent",     [YG_TCP_SYN_RECV] = "syn_recv",
+	    [YG_TCP_ESTABLISHED] = "established", [YG_TCP_FIN_WAIT1] = "fin_wait1",
+	    [YG_TCP_FIN_WAIT2] = "fin_wait2",   [YG_TCP_TIME_WAIT] = "time_wait",
+	    [YG_TCP_LAST_ACK] = "last_ack",     [YG_TCP_CLOSE_WAIT] = "close_wait",
+	    [YG_TCP_CLOSING] = "closing",       [YG_TCP_CLOSED] = "closed",
+	};
+	return s < sizeof names / sizeof names[0] ? names[s] : NULL;
+}
+
+/* One step of the TCP state machine (enum yg_tcp_state): a switch on a
+ * byte already in cache, no memory touched beyond the flow. */
+static uint8_t tcp_step(uint8_t st, uint8_t flags, bool ts)
+{
+	bool syn = flags & YG_TCP_SYN, ack = flags & YG_TCP_ACK, fin = flags & YG_TCP_FIN;
+	if (flags & YG_TCP_RST)
+		return YG_TCP_CLOSED;
+	switch (st) {
+	case YG_TCP_NONE:
+		if (syn && !ack && ts)
+			return YG_TCP_SYN_SENT;
+		return st;
+	case YG_TCP_SYN_SENT:
+		return syn && ack && !ts ? YG_TCP_SYN_RECV : st;
+	case YG_TCP_SYN_RECV:
+		return ack && !syn && ts ? YG_TCP_ESTABLISHED : st;
+	case YG_TCP_ESTABLISHED:
+		if (fin)
+			return ts ? YG_TCP_CLOSE_WAIT : YG_TCP_FIN_WAIT1;
+		return st;
+	case YG_TCP_FIN_WAIT1: /* the server closed first */
+		if (ts && fin)
+			return ack ? YG_TCP_TIME_WAIT : YG_TCP_CLOSING;
+		return ts && ack ? YG_TCP_FIN_WAIT2 : st;
+	case YG_TCP_FIN_WAIT2:
+		return ts && fin ? YG_TCP_TIME_WAIT : st;
+	case YG_TCP_CLOSING:
+		return ack ? YG_TCP_TIME_WAIT : st;
+	case YG_TCP_TIME_WAIT:
+		return !ts && ack ? YG_TCP_CLOSED : st;
+	case YG_TCP_CLOSE_WAIT: /* the client closed first */
+		return !ts && fin ? YG_TCP_LAST_ACK : st;
+	case YG_TCP_LAST_ACK:
+		return ts && ack && !fin ? YG_TCP_CLOSED : st;
+	default:
+		return st;
+	}
+}
+
+static void update_state(struct yg_flow *f, uint8_t flags, bool tcp, bool ts)
+{
+	if (tcp)
+		f->tcp_state = tcp_step(f->tcp_state, flags, ts) & 0xf;
 	if (f->state == YG_FLOW_CLOSED)
 		return;
 	if (tcp) {
@@ -570,7 +623,7 @@ struct yg_flow *yg_flow_packet_hashed(struct yg_flow_table *t, const struct yg_p
 	}
 	if (pkt->ts_us > f->last_us)
 		f->last_us = pkt->ts_us;
-	update_state(f, flags, pkt->proto == 6);
+	update_state(f, flags, pkt->proto == 6, toserver);
 	enum cls after = class_of(f);
 	if (after != before ||
 	    (t->lru[after].head != f->self && f->last_us >> TICK_SHIFT != prev_last >> TICK_SHIFT)) {

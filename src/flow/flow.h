@@ -47,6 +47,31 @@ enum yg_flow_state {
 	YG_FLOW_CLOSED = 2,      /* TCP FIN from both sides, or RST */
 };
 
+/*
+ * The TCP connection state, named and moved as Suricata's stream engine
+ * does (so EVE's tcp.state reads the same), from the flags alone: yagura
+ * does not track sequence numbers, so an ACK is taken to acknowledge the
+ * FIN before it. Suricata names the states from the server's side: a FIN
+ * from the client leads to CLOSE_WAIT, one from the server to FIN_WAIT1.
+ * NONE: no SYN seen (a connection picked up midstream).
+ */
+enum yg_tcp_state {
+	YG_TCP_NONE = 0,
+	YG_TCP_SYN_SENT,
+	YG_TCP_SYN_RECV,
+	YG_TCP_ESTABLISHED,
+	YG_TCP_FIN_WAIT1,
+	YG_TCP_FIN_WAIT2,
+	YG_TCP_TIME_WAIT,
+	YG_TCP_LAST_ACK,
+	YG_TCP_CLOSE_WAIT,
+	YG_TCP_CLOSING,
+	YG_TCP_CLOSED,
+};
+
+/* "syn_sent", "established", ...; NULL for YG_TCP_NONE. */
+const char *yg_tcp_state_name(unsigned s);
+
 enum yg_flow_end {
 	YG_FLOW_END_TIMEOUT = 0,
 	YG_FLOW_END_EVICTED = 1,  /* pushed out to stay under the memory cap */
@@ -64,7 +89,10 @@ struct yg_flow {
 	uint8_t proto;
 	uint8_t family;
 	uint16_t vlan;                      /* outer VLAN id, 0 if none */
-	uint8_t state;                      /* enum yg_flow_state */
+	/* enum yg_flow_state and enum yg_tcp_state, packed into one byte:
+	 * the first cache line is full (see above). */
+	uint8_t state : 2;
+	uint8_t tcp_state : 4;
 	uint8_t tcp_flags_ts, tcp_flags_tc; /* OR of flags seen each way */
 	uint8_t app_flags;                  /* free for the engine */
 

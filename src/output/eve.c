@@ -232,6 +232,30 @@ static size_t format_ip6(const uint8_t *b, char *buf)
 	return (size_t)(p - buf);
 }
 
+/* IPv6 as Suricata writes src_ip and dest_ip: all eight groups, four hex
+ * digits each, no "::" (39 characters). buf has INET6_ADDRSTRLEN bytes. */
+static size_t format_ip6_full(const uint8_t *b, char *buf)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *p = buf;
+	for (int i = 0; i < 16; i++) {
+		if (i && !(i & 1))
+			*p++ = ':';
+		*p++ = hex[b[i] >> 4];
+		*p++ = hex[b[i] & 15];
+	}
+	*p = '\0';
+	return (size_t)(p - buf);
+}
+
+void yg_eve_format_addr_full(uint8_t family, const struct yg_addr *a, char *buf, size_t size)
+{
+	if (family == 6 && size >= INET6_ADDRSTRLEN)
+		format_ip6_full(a->b, buf);
+	else
+		yg_eve_format_addr(family, a, buf, size);
+}
+
 /* yg_eve_format_addr, returning the length. */
 static size_t addr_text(uint8_t family, const struct yg_addr *a, char *buf, size_t size)
 {
@@ -297,21 +321,29 @@ void yg_eve_begin(struct yg_eve *e, uint64_t ts_us, const char *event_type, uint
 		yg_jsonw_key(w, "vlan");
 		yg_jsonw_arr_open(w);
 		yg_jsonw_u64(w, t->vlan);
+		if (t->vlan_inner)
+			yg_jsonw_u64(w, t->vlan_inner);
 		yg_jsonw_arr_close(w);
 	}
 	if (t && t->family) {
 		char a[64], pn[8];
-		size_t n = addr_text(t->family, t->src, a, sizeof a);
+		/* Suricata's form: IPv6 written out in full. */
+		size_t n = t->family == 6 ? format_ip6_full(t->src->b, a)
+					  : addr_text(t->family, t->src, a, sizeof a);
 		yg_jsonw_key(w, "src_ip");
 		yg_jsonw_strn_plain(w, a, n);
 		if (t->has_ports)
 			yg_jsonw_kv_u64(w, "src_port", t->sport);
-		n = addr_text(t->family, t->dst, a, sizeof a);
+		n = t->family == 6 ? format_ip6_full(t->dst->b, a)
+				   : addr_text(t->family, t->dst, a, sizeof a);
 		yg_jsonw_key(w, "dest_ip");
 		yg_jsonw_strn_plain(w, a, n);
 		if (t->has_ports)
 			yg_jsonw_kv_u64(w, "dest_port", t->dport);
+		yg_jsonw_kv_u64(w, "ip_v", t->family == 6 ? 6 : 4);
 		yg_jsonw_kv_plain(w, "proto", yg_eve_proto_name(t->proto, pn));
+		if (t->community_id)
+			yg_jsonw_kv_plain(w, "community_id", t->community_id);
 	}
 }
 

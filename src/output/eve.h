@@ -29,9 +29,11 @@ struct yg_eve_tuple {
 	uint8_t family; /* 4 or 6; 0 leaves the address fields out */
 	uint8_t proto;
 	uint16_t vlan;  /* 0 = none */
+	uint16_t vlan_inner; /* second id of a QinQ stack, 0 = none */
 	const struct yg_addr *src, *dst;
 	uint16_t sport, dport;
 	bool has_ports;
+	const char *community_id; /* NULL leaves it out */
 };
 
 struct yg_eve {
@@ -50,7 +52,9 @@ void yg_eve_flush(struct yg_eve *e);
 
 /*
  * Opens a record: {"timestamp":...,"flow_id":...,"event_type":...,
- * "src_ip":...,"src_port":...,"dest_ip":...,"dest_port":...,"proto":...
+ * "src_ip":...,"src_port":...,"dest_ip":...,"dest_port":...,"ip_v":...,
+ * "proto":...,"community_id":... (Suricata 8's header: IPv6 addresses
+ * written out in full)
  * flow_id 0 leaves it out; t may be NULL. event_type is a fixed name
  * (written without escaping, like a key). The caller adds the event's
  * objects with e->w and closes with yg_eve_end.
@@ -64,8 +68,13 @@ void yg_eve_end(struct yg_eve *e);
 #define YG_EVE_TIME_LEN 31
 void yg_eve_format_time(uint64_t ts_us, char *buf, size_t size);
 
-/* IPv4 or IPv6 text of an address (buf >= 46 bytes). */
+/* IPv4 or IPv6 text of an address (buf >= 46 bytes), IPv6 in the short
+ * form of RFC 5952 (used in yagura's own fields: alert metadata). */
 void yg_eve_format_addr(uint8_t family, const struct yg_addr *a, char *buf, size_t size);
+
+/* The same with IPv6 written out in full ("2001:0db8:0000:...:0001"), as
+ * Suricata writes src_ip, dest_ip and DNS AAAA data. */
+void yg_eve_format_addr_full(uint8_t family, const struct yg_addr *a, char *buf, size_t size);
 
 /* "TCP", "UDP", "ICMP", "IPv6-ICMP", or the number as text. */
 const char *yg_eve_proto_name(uint8_t proto, char buf[8]);

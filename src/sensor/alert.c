@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/hash.h"
+#include "sensor/eve_dns.h"
 #include "sensor/sighting.h"
 #include "sensor/worker-int.h"
 
@@ -20,81 +21,6 @@ struct rec {
 	const void *obj;
 	unsigned dns_index; /* query index for DNS queries */
 };
-
-static const char *rrtype_text(uint16_t t, char buf[8])
-{
-	const char *n = yg_dns_rrtype_name(t);
-	if (n)
-		return n;
-	snprintf(buf, 8, "%u", t);
-	return buf;
-}
-
-static const char *rcode_text(uint8_t r, char buf[8])
-{
-	const char *n = yg_dns_rcode_name(r);
-	if (n)
-		return n;
-	snprintf(buf, 8, "%u", r);
-	return buf;
-}
-
-static void dns_object(struct yg_jsonw *j, const struct yg_dns_msg *m, int only_query)
-{
-	char b[8];
-	yg_jsonw_key(j, "dns");
-	yg_jsonw_obj_open(j);
-	if (!m->response) {
-		unsigned q = only_query >= 0 ? (unsigned)only_query : 0;
-		yg_jsonw_kv_str(j, "type", "query");
-		yg_jsonw_kv_u64(j, "id", m->id);
-		if (q < m->n_queries) {
-			yg_jsonw_kv_str(j, "rrname", m->queries[q].name);
-			yg_jsonw_kv_str(j, "rrtype", rrtype_text(m->queries[q].type, b));
-		}
-		yg_jsonw_kv_u64(j, "tx_id", q);
-		yg_jsonw_kv_u64(j, "opcode", m->opcode);
-		yg_jsonw_obj_close(j);
-		return;
-	}
-	char flags[5];
-	snprintf(flags, sizeof flags, "%04x", m->flags);
-	yg_jsonw_kv_u64(j, "version", 2);
-	yg_jsonw_kv_str(j, "type", "answer");
-	yg_jsonw_kv_u64(j, "id", m->id);
-	yg_jsonw_kv_str(j, "flags", flags);
-	yg_jsonw_kv_bool(j, "qr", true);
-	if (m->flags & 0x0400)
-		yg_jsonw_kv_bool(j, "aa", true);
-	if (m->flags & 0x0200)
-		yg_jsonw_kv_bool(j, "tc", true);
-	if (m->flags & 0x0100)
-		yg_jsonw_kv_bool(j, "rd", true);
-	if (m->flags & 0x0080)
-		yg_jsonw_kv_bool(j, "ra", true);
-	yg_jsonw_kv_u64(j, "opcode", m->opcode);
-	if (m->n_queries) {
-		yg_jsonw_kv_str(j, "rrname", m->queries[0].name);
-		yg_jsonw_kv_str(j, "rrtype", rrtype_text(m->queries[0].type, b));
-	}
-	yg_jsonw_kv_str(j, "rcode", rcode_text(m->rcode, b));
-	if (m->n_answers) {
-		yg_jsonw_key(j, "answers");
-		yg_jsonw_arr_open(j);
-		for (unsigned i = 0; i < m->n_answers; i++) {
-			const struct yg_dns_answer *a = &m->answers[i];
-			yg_jsonw_obj_open(j);
-			yg_jsonw_kv_str(j, "rrname", a->name);
-			yg_jsonw_kv_str(j, "rrtype", rrtype_text(a->type, b));
-			yg_jsonw_kv_u64(j, "ttl", a->ttl);
-			if (a->data[0])
-				yg_jsonw_kv_str(j, "rdata", a->data);
-			yg_jsonw_obj_close(j);
-		}
-		yg_jsonw_arr_close(j);
-	}
-	yg_jsonw_obj_close(j);
-}
 
 /* Host header without its port; *ret_port is 0 when none. */
 static void split_host(const struct yg_span *h, size_t *ret_len, unsigned *ret_port)
@@ -186,10 +112,15 @@ static void tls_object(struct yg_jsonw *j, const struct yg_tls_client_hello *h)
 	yg_jsonw_obj_close(j);
 }
 
-static void rec_object(struct yg_jsonw *j, const struct rec *r)
+static unsigned dns_version(const struct yg_worker *w)
+{
+	return w->cfg.dns_version == 2 ? 2 : 3;
+}
+
+static void rec_object(const struct yg_worker *w, struct yg_jsonw *j, const struct rec *r)
 {
 	switch (r->kind) {
-	case REC_DNS: dns_object(j, r->obj, (int)r->dns_index); break;
+	case REC_DNS: yg_eve_dns_object(j, r->obj, dns_version(w), r->dns_index); break;
 	case REC_HTTP: http_object(j, r->obj); break;
 	case REC_TLS: tls_object(j, r->obj); break;
 	default: break;
@@ -279,7 +210,7 @@ static void alert(struct yg_worker *w, struct yg_flow *f, const struct yg_packet
 		sighting(w, f, pkt, &in);
 	struct yg_jsonw *j = &w->eve.w;
 	struct yg_eve_tuple t;
-	yg_worker_tuple(f, toserver, &t);
+	yg_worker_tuple(w, f, toserver, &t);
 	yg_eve_begin(&w->eve, pkt->ts_us, "alert", f->flow_id, &t);
 	yg_jsonw_kv_str(j, "direction", toserver ? "to_server" : "to_client");
 	const char *app = NULL;
@@ -329,7 +260,7 @@ static void alert(struct yg_worker *w, struct yg_flow *f, const struct yg_packet
 	yg_jsonw_obj_close(j);
 	yg_jsonw_obj_close(j);
 	if (r)
-		rec_object(j, r);
+		rec_object(w, j, r);
 	yg_eve_end(&w->eve);
 }
 
@@ -353,17 +284,19 @@ void yg_worker_dns(struct yg_worker *w, struct yg_flow *f, const struct yg_packe
 		   bool toserver, const struct yg_dns_msg *m)
 {
 	struct yg_eve_tuple t;
-	yg_worker_tuple(f, toserver, &t);
-	if (w->cfg.log_dns) {
-		if (!m->response) {
-			for (unsigned q = 0; q < m->n_queries; q++) {
-				yg_eve_begin(&w->eve, pkt->ts_us, "dns", f->flow_id, &t);
-				dns_object(&w->eve.w, m, (int)q);
-				yg_eve_end(&w->eve);
-			}
-		} else {
+	if (w->cfg.log_dns && dns_version(w) == 3) {
+		/* One event per message, from its sender. */
+		yg_worker_tuple(w, f, toserver, &t);
+		yg_eve_begin(&w->eve, pkt->ts_us, "dns", f->flow_id, &t);
+		yg_eve_dns_object(&w->eve.w, m, 3, 0);
+		yg_eve_end(&w->eve);
+	} else if (w->cfg.log_dns) {
+		/* Version 2: client to server always, one event per question. */
+		yg_worker_tuple(w, f, true, &t);
+		unsigned n = m->response ? 1 : m->n_queries;
+		for (unsigned q = 0; q < n; q++) {
 			yg_eve_begin(&w->eve, pkt->ts_us, "dns", f->flow_id, &t);
-			dns_object(&w->eve.w, m, -1);
+			yg_eve_dns_object(&w->eve.w, m, 2, q);
 			yg_eve_end(&w->eve);
 		}
 	}
@@ -420,7 +353,7 @@ void yg_worker_http(struct yg_worker *w, struct yg_flow *f, const struct yg_pack
 {
 	struct yg_eve_tuple t;
 	struct rec r = {REC_HTTP, req, 0};
-	yg_worker_tuple(f, toserver, &t);
+	yg_worker_tuple(w, f, toserver, &t);
 	if (w->cfg.log_http) {
 		yg_eve_begin(&w->eve, pkt->ts_us, "http", f->flow_id, &t);
 		http_object(&w->eve.w, req);
@@ -461,7 +394,7 @@ void yg_worker_tls(struct yg_worker *w, struct yg_flow *f, const struct yg_packe
 {
 	struct yg_eve_tuple t;
 	struct rec r = {REC_TLS, h, 0};
-	yg_worker_tuple(f, toserver, &t);
+	yg_worker_tuple(w, f, toserver, &t);
 	if (w->cfg.log_tls) {
 		yg_eve_begin(&w->eve, pkt->ts_us, "tls", f->flow_id, &t);
 		tls_object(&w->eve.w, h);

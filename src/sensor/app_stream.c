@@ -36,6 +36,8 @@ bool yg_worker_reads_payload(const struct yg_packet *pkt)
 static void anomaly(struct yg_worker *w, enum yg_anomaly a)
 {
 	w->st.anomalies[a]++;
+	if (w->cfg.log_anomaly && w->cur_pkt)
+		yg_worker_anomaly_event(w, w->cur_pkt, w->cur_flow, w->cur_toserver, a);
 }
 
 static void stream_drop_buf(struct yg_worker *w, struct stream *s)

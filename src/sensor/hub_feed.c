@@ -383,7 +383,7 @@ out:
 	return ret;
 }
 
-/* TAXII 2.1 (taxii_poll.h): the hub has no change feed, or is another
+/* TAXII 2.1 (taxii/client.h): the hub has no change feed, or is another
  * TAXII server. Ids of revoked versions are remembered (up to MAP_MAX) so
  * that an older version that arrives later does not bring them back. */
 

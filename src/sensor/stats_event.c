@@ -1,3 +1,17 @@
+/*
+ * The end-of-run counters, in two events:
+ *
+ *  - "stats": what Suricata's EVE schema has a place for, under Suricata's
+ *    names (decoder packets and protocols, decoder events as
+ *    decoder.event.<layer>.<name>, flows, alerts), so that dashboards built
+ *    for Suricata's stats read it and the record validates;
+ *  - "yagura_stats": every counter only yagura has, in the same nesting
+ *    the stats event had before (capture.queue_drops, decoder.tunnel,
+ *    decoder.event.<yagura name>, app_layer.dns, memory, sightings, hub,
+ *    ...), so a reader that merges the two objects sees one tree.
+ *
+ * yagura_stats comes first, so that stats stays the last line of a run.
+ */
 #include "sensor/stats_event.h"
 
 #include <stdio.h>
@@ -22,7 +36,8 @@ uint64_t yg_stats_rss_bytes(void)
 	return kb * 1024;
 }
 
-/* Anomaly counters go under decoder.event or app_layer.event by prefix. */
+/* yagura's own anomaly counters (every kind, by yagura's name) under
+ * decoder.event or app_layer.event, by prefix. */
 static void anomalies(struct yg_jsonw *j, const struct yg_sensor_stats *s, const char *prefix)
 {
 	size_t pl = strlen(prefix);
@@ -37,8 +52,38 @@ static void anomalies(struct yg_jsonw *j, const struct yg_sensor_stats *s, const
 	yg_jsonw_obj_close(j);
 }
 
-void yg_stats_event_write(struct yg_eve *eve, uint64_t ts_us, const struct yg_engine_result *res,
-			  const struct yg_stats_extra *x)
+/* decoder.event.<layer>.<name> for the kinds Suricata has a name for,
+ * grouped by layer in the order of first appearance (a few dozen kinds,
+ * once per run: the quadratic scan costs nothing). */
+static void suricata_anomalies(struct yg_jsonw *j, const struct yg_sensor_stats *s)
+{
+	yg_jsonw_key(j, "event");
+	yg_jsonw_obj_open(j);
+	for (unsigned i = 0; i < YG_ANOM__COUNT; i++) {
+		const char *n = yg_anomaly_suricata_name(i);
+		if (!n)
+			continue;
+		size_t ll = (size_t)(strchr(n, '.') - n);
+		bool seen = false;
+		for (unsigned k = 0; k < i && !seen; k++) {
+			const char *o = yg_anomaly_suricata_name(k);
+			seen = o && !strncmp(o, n, ll + 1);
+		}
+		if (seen)
+			continue;
+		yg_jsonw_keyn(j, n, ll);
+		yg_jsonw_obj_open(j);
+		for (unsigned k = i; k < YG_ANOM__COUNT; k++) {
+			const char *o = yg_anomaly_suricata_name(k);
+			if (o && !strncmp(o, n, ll + 1))
+				yg_jsonw_kv_u64(j, o + ll + 1, s->anomalies[k]);
+		}
+		yg_jsonw_obj_close(j);
+	}
+	yg_jsonw_obj_close(j);
+}
+
+static void suricata_stats(struct yg_eve *eve, uint64_t ts_us, const struct yg_engine_result *res)
 {
 	const struct yg_sensor_stats *s = &res->stats;
 	struct yg_jsonw *j = &eve->w;
@@ -51,8 +96,6 @@ void yg_stats_event_write(struct yg_eve *eve, uint64_t ts_us, const struct yg_en
 	yg_jsonw_obj_open(j);
 	yg_jsonw_kv_u64(j, "kernel_packets", res->kernel_recv);
 	yg_jsonw_kv_u64(j, "kernel_drops", res->kernel_drop);
-	yg_jsonw_kv_u64(j, "queue_drops", res->queue_drops);
-	yg_jsonw_kv_bool(j, "file_error", res->capture_error);
 	yg_jsonw_obj_close(j);
 
 	yg_jsonw_key(j, "decoder");
@@ -65,9 +108,45 @@ void yg_stats_event_write(struct yg_eve *eve, uint64_t ts_us, const struct yg_en
 	yg_jsonw_kv_u64(j, "udp", s->udp);
 	yg_jsonw_kv_u64(j, "icmpv4", s->icmpv4);
 	yg_jsonw_kv_u64(j, "icmpv6", s->icmpv6);
+	yg_jsonw_kv_u64(j, "vlan", s->vlan);
+	suricata_anomalies(j, s);
+	yg_jsonw_obj_close(j);
+
+	yg_jsonw_key(j, "flow");
+	yg_jsonw_obj_open(j);
+	yg_jsonw_kv_u64(j, "total", s->flows_created);
+	yg_jsonw_kv_u64(j, "memuse", s->flow_memory);
+	yg_jsonw_obj_close(j);
+
+	yg_jsonw_key(j, "detect");
+	yg_jsonw_obj_open(j);
+	yg_jsonw_kv_u64(j, "alert", s->alerts);
+	yg_jsonw_kv_u64(j, "alerts_suppressed", s->alerts_suppressed);
+	yg_jsonw_obj_close(j);
+
+	yg_jsonw_obj_close(j);
+	yg_eve_end(eve);
+}
+
+static void yagura_stats(struct yg_eve *eve, uint64_t ts_us, const struct yg_engine_result *res,
+			 const struct yg_stats_extra *x)
+{
+	const struct yg_sensor_stats *s = &res->stats;
+	struct yg_jsonw *j = &eve->w;
+	yg_eve_begin(eve, ts_us, "yagura_stats", 0, NULL);
+	yg_jsonw_key(j, "yagura_stats");
+	yg_jsonw_obj_open(j);
+
+	yg_jsonw_key(j, "capture");
+	yg_jsonw_obj_open(j);
+	yg_jsonw_kv_u64(j, "queue_drops", res->queue_drops);
+	yg_jsonw_kv_bool(j, "file_error", res->capture_error);
+	yg_jsonw_obj_close(j);
+
+	yg_jsonw_key(j, "decoder");
+	yg_jsonw_obj_open(j);
 	yg_jsonw_kv_u64(j, "other_l4", s->other_l4);
 	yg_jsonw_kv_u64(j, "non_ip", s->non_ip);
-	yg_jsonw_kv_u64(j, "vlan", s->vlan);
 	yg_jsonw_kv_u64(j, "tunnel", s->tunnel);
 	yg_jsonw_kv_u64(j, "fragments", s->fragments);
 	anomalies(j, s, "decoder.");
@@ -75,12 +154,10 @@ void yg_stats_event_write(struct yg_eve *eve, uint64_t ts_us, const struct yg_en
 
 	yg_jsonw_key(j, "flow");
 	yg_jsonw_obj_open(j);
-	yg_jsonw_kv_u64(j, "total", s->flows_created);
 	yg_jsonw_kv_u64(j, "ended", s->flows_ended);
 	yg_jsonw_kv_u64(j, "evicted", s->flows_evicted);
 	yg_jsonw_kv_u64(j, "no_memory", s->flow_no_memory);
 	yg_jsonw_kv_u64(j, "active_max", s->flow_active_max);
-	yg_jsonw_kv_u64(j, "memuse", s->flow_memory);
 	yg_jsonw_obj_close(j);
 
 	yg_jsonw_key(j, "app_layer");
@@ -94,8 +171,6 @@ void yg_stats_event_write(struct yg_eve *eve, uint64_t ts_us, const struct yg_en
 
 	yg_jsonw_key(j, "detect");
 	yg_jsonw_obj_open(j);
-	yg_jsonw_kv_u64(j, "alerts", s->alerts);
-	yg_jsonw_kv_u64(j, "alerts_suppressed", s->alerts_suppressed);
 	yg_jsonw_kv_u64(j, "indicators", x->intel_indicators);
 	yg_jsonw_kv_u64(j, "intel_rejected", x->intel_rejected);
 	yg_jsonw_kv_u64(j, "intel_reloads", x->intel_reloads);
@@ -107,7 +182,6 @@ void yg_stats_event_write(struct yg_eve *eve, uint64_t ts_us, const struct yg_en
 	yg_jsonw_kv_u64(j, "intel", x->intel_memory);
 	yg_jsonw_kv_u64(j, "rss", x->rss_bytes);
 	yg_jsonw_obj_close(j);
-
 	if (x->sightings) {
 		const struct yg_sighting_stats *g = x->sightings;
 		yg_jsonw_key(j, "sightings");
@@ -147,4 +221,11 @@ void yg_stats_event_write(struct yg_eve *eve, uint64_t ts_us, const struct yg_en
 	yg_jsonw_kv_u64(j, "events", s->events);
 	yg_jsonw_obj_close(j);
 	yg_eve_end(eve);
+}
+
+void yg_stats_event_write(struct yg_eve *eve, uint64_t ts_us, const struct yg_engine_result *res,
+			  const struct yg_stats_extra *x)
+{
+	yagura_stats(eve, ts_us, res, x);
+	suricata_stats(eve, ts_us, res);
 }

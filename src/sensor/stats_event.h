@@ -1,4 +1,4 @@
-/* The end-of-run EVE "stats" record. */
+/* The end-of-run EVE "stats" and "yagura_stats" records (stats_event.c). */
 #ifndef YG_SENSOR_STATS_EVENT_H
 #define YG_SENSOR_STATS_EVENT_H
 

@@ -5,6 +5,7 @@
 #include "app/dns.h"
 #include "app/http.h"
 #include "app/tls.h"
+#include "output/community_id.h"
 #include "sensor/worker.h"
 
 enum app_proto {
@@ -56,6 +57,9 @@ struct flow_app {
 	uint16_t n_more, cap_more;
 	uint32_t alerts[FLOW_ALERTS_INLINE]; /* hashes of indicators alerted on */
 	uint32_t *more;
+	uint16_t vlan_inner; /* second VLAN id of the flow's first packet, 0 if none */
+	uint8_t icmp_type, icmp_code; /* of an ICMP flow's first packet (Community ID) */
+	char community_id[YG_COMMUNITY_ID_SIZE]; /* "" until first needed */
 	struct stream s[2];  /* 0: to server, 1: to client */
 };
 
@@ -69,6 +73,13 @@ struct yg_worker {
 	/* Scratch results, too big for the stack of a hot function. */
 	struct yg_dns_msg dns;
 	struct yg_tls_client_hello tls;
+	/* The packet the app layer is reading, for its anomaly events. */
+	const struct yg_packet *cur_pkt;
+	struct yg_flow *cur_flow;
+	bool cur_toserver;
+	struct yg_community_id *cid; /* hasher with the configured seed */
+	/* The Community ID of a flow with no app state to cache it in. */
+	char community_id[YG_COMMUNITY_ID_SIZE];
 };
 
 /* The flow's app state, created on first need (charged to the flow memcap).
@@ -92,7 +103,16 @@ void yg_worker_http(struct yg_worker *w, struct yg_flow *f, const struct yg_pack
 void yg_worker_tls(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 		   bool toserver, const struct yg_tls_client_hello *h);
 
-/* The event tuple of a packet of flow f in its direction. */
-void yg_worker_tuple(const struct yg_flow *f, bool toserver, struct yg_eve_tuple *ret);
+/* Writes one "anomaly" event (eve_anomaly.c) for anomaly a of pkt; f is
+ * the packet's flow, NULL for a decoder anomaly seen before the flow. */
+void yg_worker_anomaly_event(struct yg_worker *w, const struct yg_packet *pkt,
+			     struct yg_flow *f, bool toserver, enum yg_anomaly a);
+
+/* The event tuple of a packet of flow f in its direction, with the flow's
+ * Community ID: computed on the flow's first event and cached in its app
+ * state (created for it), so later events of the flow reuse it. The
+ * tuple's strings are valid until the next call. */
+void yg_worker_tuple(struct yg_worker *w, struct yg_flow *f, bool toserver,
+		     struct yg_eve_tuple *ret);
 
 #endif

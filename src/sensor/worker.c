@@ -40,11 +40,12 @@ static const char *end_name(enum yg_flow_end why)
 	}
 }
 
-void yg_worker_tuple(const struct yg_flow *f, bool toserver, struct yg_eve_tuple *ret)
+static void tuple(const struct yg_flow *f, bool toserver, struct yg_eve_tuple *ret)
 {
 	ret->family = f->family;
 	ret->proto = f->proto;
 	ret->vlan = f->vlan;
+	ret->vlan_inner = f->app ? ((const struct flow_app *)f->app)->vlan_inner : 0;
 	ret->has_ports = f->proto == 6 || f->proto == 17;
 	if (toserver) {
 		ret->src = &f->cli;
@@ -59,6 +60,38 @@ void yg_worker_tuple(const struct yg_flow *f, bool toserver, struct yg_eve_tuple
 	}
 }
 
+/* The flow's Community ID. keep: cache it in the flow's app state,
+ * creating that when needed (not worth it for the flow's last event). */
+static const char *community_id(struct yg_worker *w, struct yg_flow *f, bool keep)
+{
+	struct flow_app *a = f->app;
+	if (a && a->community_id[0])
+		return a->community_id;
+	if (!a && keep)
+		a = yg_worker_flow_app(w, f);
+	struct yg_community_id_flow c = {
+	    .family = f->family,
+	    .proto = f->proto,
+	    .src = f->cli.b,
+	    .dst = f->srv.b,
+	    .sport = f->cli_port,
+	    .dport = f->srv_port,
+	    .icmp_type = a ? a->icmp_type : 0,
+	    .icmp_code = a ? a->icmp_code : 0,
+	    .has_ports = f->proto == 6 || f->proto == 17,
+	};
+	char *out = a ? a->community_id : w->community_id;
+	yg_community_id(w->cid, &c, out);
+	return out;
+}
+
+void yg_worker_tuple(struct yg_worker *w, struct yg_flow *f, bool toserver,
+		     struct yg_eve_tuple *ret)
+{
+	tuple(f, toserver, ret);
+	ret->community_id = community_id(w, f, true);
+}
+
 static void tcp_flags_hex(uint8_t fl, char out[3])
 {
 	static const char hex[] = "0123456789abcdef";
@@ -67,13 +100,29 @@ static void tcp_flags_hex(uint8_t fl, char out[3])
 	out[2] = 0;
 }
 
+/* Suricata's EveTcpFlags: one boolean per flag seen, only when set. */
+static void tcp_flag_bools(struct yg_jsonw *j, uint8_t fl)
+{
+	static const struct {
+		uint8_t bit;
+		const char *name;
+	} bits[] = {
+	    {0x02, "syn"}, {0x01, "fin"}, {0x04, "rst"}, {0x08, "psh"},
+	    {0x10, "ack"}, {0x20, "urg"}, {0x40, "ecn"}, {0x80, "cwr"},
+	};
+	for (unsigned i = 0; i < sizeof bits / sizeof bits[0]; i++)
+		if (fl & bits[i].bit)
+			yg_jsonw_kv_bool(j, bits[i].name, true);
+}
+
 static void flow_event(struct yg_worker *w, struct yg_flow *f, enum yg_flow_end why)
 {
 	struct yg_eve_tuple t;
 	struct yg_jsonw *j = &w->eve.w;
 	char ts[32];
 	struct flow_app *a = f->app;
-	yg_worker_tuple(f, true, &t);
+	tuple(f, true, &t);
+	t.community_id = community_id(w, f, false);
 	yg_eve_begin(&w->eve, f->last_us, "flow", f->flow_id, &t);
 	const char *app = app_name(app_proto(f));
 	if (app)
@@ -90,7 +139,9 @@ static void flow_event(struct yg_worker *w, struct yg_flow *f, enum yg_flow_end 
 	yg_eve_format_time(f->last_us, ts, sizeof ts);
 	yg_jsonw_key(j, "end");
 	yg_jsonw_strn_plain(j, ts, YG_EVE_TIME_LEN);
-	yg_jsonw_kv_u64(j, "age", (f->last_us - f->first_us) / 1000000u);
+	/* Suricata's age: whole seconds of the last packet minus those of the
+	 * first, not the duration rounded down. */
+	yg_jsonw_kv_u64(j, "age", f->last_us / 1000000u - f->first_us / 1000000u);
 	yg_jsonw_kv_plain(j, "state", state_name(f->state));
 	yg_jsonw_kv_plain(j, "reason", end_name(why));
 	yg_jsonw_kv_bool(j, "alerted", a && a->n_alerts > 0);
@@ -105,6 +156,10 @@ static void flow_event(struct yg_worker *w, struct yg_flow *f, enum yg_flow_end 
 		yg_jsonw_kv_plain(j, "tcp_flags_ts", hx);
 		tcp_flags_hex(f->tcp_flags_tc, hx);
 		yg_jsonw_kv_plain(j, "tcp_flags_tc", hx);
+		tcp_flag_bools(j, f->tcp_flags_ts | f->tcp_flags_tc);
+		const char *st = yg_tcp_state_name(f->tcp_state);
+		if (st)
+			yg_jsonw_kv_plain(j, "state", st);
 		yg_jsonw_obj_close(j);
 	}
 	yg_eve_end(&w->eve);
@@ -151,6 +206,9 @@ int yg_worker_new(const struct yg_worker_config *cfg, struct yg_worker **ret)
 	int r = yg_eve_init(&w->eve, cfg->sink);
 	if (r < 0)
 		goto fail;
+	r = yg_community_id_new(cfg->community_id_seed, &w->cid);
+	if (r < 0)
+		goto fail;
 	/* Disjoint id ranges: the worker number in the top bits. */
 	r = yg_flow_table_new(&cfg->flow, ((uint64_t)cfg->id << 48) + 1, on_flow_end, w, &w->ft);
 	if (r < 0)
@@ -158,6 +216,7 @@ int yg_worker_new(const struct yg_worker_config *cfg, struct yg_worker **ret)
 	*ret = w;
 	return 0;
 fail:
+	yg_community_id_free(w->cid);
 	yg_eve_release(&w->eve);
 	free(w);
 	return r;
@@ -187,6 +246,7 @@ void yg_worker_free(struct yg_worker *w)
 		return;
 	yg_worker_finish(w);
 	yg_eve_release(&w->eve);
+	yg_community_id_free(w->cid);
 	free(w);
 }
 
@@ -236,6 +296,10 @@ void yg_worker_tick(struct yg_worker *w, uint64_t now_us)
 static void process(struct yg_worker *w, const struct yg_packet *pkt, uint32_t h)
 {
 	count_packet(w, pkt);
+	if (w->cfg.log_anomaly)
+		for (unsigned i = 0; i < pkt->n_anom; i++)
+			if (pkt->anom[i] < YG_ANOM__COUNT)
+				yg_worker_anomaly_event(w, pkt, NULL, true, pkt->anom[i]);
 	if (!pkt->family || !w->ft)
 		return;
 	if (pkt->ts_us - w->last_expire_us >= EXPIRE_EVERY_US) {
@@ -246,6 +310,19 @@ static void process(struct yg_worker *w, const struct yg_packet *pkt, uint32_t h
 	struct yg_flow *f = yg_flow_packet_hashed(w->ft, pkt, h, &toserver, &created);
 	if (!f)
 		return;
+	if (created && (pkt->vlan_n > 1 || ((pkt->proto == 1 || pkt->proto == 58) && pkt->l4_ok))) {
+		/* The flow key holds the outer VLAN only, and no ICMP type:
+		 * the inner VLAN of a QinQ stack (for EVE's vlan[]) and the
+		 * ICMP type and code (for the Community ID) of the first
+		 * packet are kept in the app state. */
+		struct flow_app *a = yg_worker_flow_app(w, f);
+		if (a) {
+			if (pkt->vlan_n > 1)
+				a->vlan_inner = pkt->vlan[1];
+			a->icmp_type = pkt->icmp_type;
+			a->icmp_code = pkt->icmp_code;
+		}
+	}
 	if (created && w->set)
 		yg_worker_match_flow(w, f, pkt, toserver);
 	if (!pkt->l4_ok)
@@ -253,10 +330,15 @@ static void process(struct yg_worker *w, const struct yg_packet *pkt, uint32_t h
 	/* A first fragment (l4_ok) still carries the start of a DNS message:
 	 * the question is worth logging even when the rest never arrives.
 	 * TCP fragments would corrupt the stream's sequence tracking. */
+	w->cur_pkt = pkt;
+	w->cur_flow = f;
+	w->cur_toserver = toserver;
 	if (pkt->proto == 6 && !pkt->frag)
 		yg_worker_app_tcp(w, f, pkt, toserver);
 	else if (pkt->proto == 17 && pkt->payload_len)
 		yg_worker_app_udp(w, f, pkt, toserver);
+	w->cur_pkt = NULL;
+	w->cur_flow = NULL;
 }
 
 void yg_worker_packet(struct yg_worker *w, const struct yg_packet *pkt)

@@ -23,6 +23,9 @@ struct yg_worker_config {
 	struct yg_intel_live *intel;  /* borrowed; may be NULL (no detection) */
 	struct yg_eve_sink *sink;     /* borrowed */
 	bool log_flows, log_dns, log_http, log_tls;
+	bool log_anomaly;             /* "anomaly" events (off by default) */
+	unsigned dns_version;         /* EVE dns layout: 3 (0 means 3) or 2 */
+	uint16_t community_id_seed;   /* seed of the Community ID (default 0) */
 	/* Alerts on hub indicators are also counted here (sighting.h); borrowed,
 	 * may be NULL. */
 	struct yg_sighting_agg *sightings;

@@ -22,6 +22,25 @@ def yagura():
     return path
 
 
+def rrname(event):
+    """The (first) query name of a dns event in Suricata 8's layout (v3:
+    dns.queries[0].rrname); "" when it has none."""
+    q = event.get("dns", {}).get("queries") or [{}]
+    return q[0].get("rrname", "")
+
+
+def merge_stats(a, b):
+    """Deep merge of two counter trees; a key in both must be an object."""
+    out = dict(a)
+    for k, v in b.items():
+        if k in out:
+            assert isinstance(out[k], dict) and isinstance(v, dict), f"stats key {k} in both events"
+            out[k] = merge_stats(out[k], v)
+        else:
+            out[k] = v
+    return out
+
+
 class SensorRun:
     def __init__(self, proc, eve_path):
         self.rc = proc.returncode
@@ -34,15 +53,22 @@ class SensorRun:
                     self.events.append(json.loads(line))
                 except json.JSONDecodeError as e:
                     raise AssertionError(f"EVE line {n} is not JSON: {e}: {line[:200]}")
+        # Every event of a type Suricata defines must read as Suricata's.
+        import eveschema
+        eveschema.assert_valid(self.events, str(eve_path))
 
     def of(self, event_type):
         return [e for e in self.events if e["event_type"] == event_type]
 
     @property
     def stats(self):
+        """Suricata's stats object merged with yagura_stats (the counters
+        only yagura has, in the same nesting): one tree to read."""
         s = self.of("stats")
         assert len(s) == 1, f"expected one stats event, got {len(s)}"
-        return s[0]["stats"]
+        y = self.of("yagura_stats")
+        assert len(y) == 1, f"expected one yagura_stats event, got {len(y)}"
+        return merge_stats(s[0]["stats"], y[0]["yagura_stats"])
 
     def alerts_on(self, matched_on):
         return [a for a in self.of("alert") if a["alert"]["metadata"]["matched_on"] == [matched_on]]

@@ -6,6 +6,7 @@ import re
 import pytest
 
 import pcapgen as g
+from conftest import rrname
 
 T0 = g.DEFAULT_START
 
@@ -39,10 +40,10 @@ def test_dns_query_and_answer_fields(tmp_path, run_sensor):
     assert run.rc == 0, run.stderr
     dns = run.of("dns")
     assert len(dns) == 6
-    q = [e for e in dns if e["dns"]["type"] == "query"]
-    a = [e for e in dns if e["dns"]["type"] == "answer"]
-    assert [e["dns"]["rrname"] for e in q] == ["Static.Example.COM", "v6.example.org", "nosuch.example.org"]
-    assert [e["dns"]["rrtype"] for e in q] == ["A", "AAAA", "A"]
+    q = [e for e in dns if e["dns"]["type"] == "request"]
+    a = [e for e in dns if e["dns"]["type"] == "response"]
+    assert [rrname(e) for e in q] == ["Static.Example.COM", "v6.example.org", "nosuch.example.org"]
+    assert [e["dns"]["queries"][0]["rrtype"] for e in q] == ["A", "AAAA", "A"]
     assert q[0]["dns"]["id"] == 0x4321
     assert q[0]["src_ip"] == "10.0.0.5" and q[0]["src_port"] == 40000
     assert q[0]["dest_ip"] == "10.0.0.53" and q[0]["dest_port"] == 53 and q[0]["proto"] == "UDP"
@@ -54,7 +55,8 @@ def test_dns_query_and_answer_fields(tmp_path, run_sensor):
         ("cdn.example.net", "A", "192.0.2.20"),
         ("cdn.example.net", "A", "192.0.2.21"),
     ]
-    assert a[1]["dns"]["answers"][0]["rdata"] == "2001:db8::7"
+    # Suricata writes IPv6 out in full, in DNS data as in src_ip/dest_ip.
+    assert a[1]["dns"]["answers"][0]["rdata"] == "2001:0db8:0000:0000:0000:0000:0000:0007"
     assert a[2]["dns"]["rcode"] == "NXDOMAIN" and "answers" not in a[2]["dns"]
     # Query and answer of one lookup share the flow id.
     assert q[0]["flow_id"] == a[0]["flow_id"] and q[0]["flow_id"] != q[1]["flow_id"]
@@ -66,8 +68,8 @@ def test_dns_over_tcp(tmp_path, run_sensor):
                               [("A", "192.0.2.33")], start=T0, split_at=[1, 9])
     run = run_sensor(write(tmp_path, "dnstcp.pcap", frames))
     dns = run.of("dns")
-    assert [e["dns"]["type"] for e in dns] == ["query", "answer"]
-    assert dns[0]["dns"]["rrname"] == "tcp.example.net" and dns[0]["proto"] == "TCP"
+    assert [e["dns"]["type"] for e in dns] == ["request", "response"]
+    assert rrname(dns[0]) == "tcp.example.net" and dns[0]["proto"] == "TCP"
     assert dns[1]["dns"]["answers"][0]["rdata"] == "192.0.2.33"
 
 
@@ -143,11 +145,15 @@ def test_flow_events(tmp_path, run_sensor):
     assert tcpf["app_proto"] == "http"
     assert tcpf["dest_port"] == 80 and tcpf["src_port"] == 43000
     assert tcpf["tcp"]["tcp_flags"] == "1b"  # FIN SYN PSH ACK
+    # Suricata's flag booleans (only those seen) and its TCP state name.
+    assert {k for k, v in tcpf["tcp"].items() if v is True} == {"syn", "fin", "psh", "ack"}
+    assert tcpf["tcp"]["state"] == "closed"
+    assert tcpf["ip_v"] == 4 and tcpf["community_id"].startswith("1:")
     icmp = flows[("ICMP", "10.0.0.5")]
     assert icmp["flow"]["pkts_toserver"] == 3 and icmp["flow"]["pkts_toclient"] == 3
     assert "src_port" not in icmp
-    udp6 = flows[("UDP", "fd00::5")]
-    assert udp6["dest_ip"] == "fd00::53" and udp6["app_proto"] == "dns"
+    udp6 = flows[("UDP", "fd00:0000:0000:0000:0000:0000:0000:0005")]
+    assert udp6["dest_ip"] == "fd00:0000:0000:0000:0000:0000:0000:0053" and udp6["app_proto"] == "dns"
     assert udp6["flow"]["state"] == "established"
     st = run.stats
     assert st["flow"]["total"] == 3
@@ -164,10 +170,10 @@ def test_vlan_ipv6_and_tunnels(tmp_path, run_sensor):
     inner = g.udp_packet("2001:0:4136:e378::5", "2001:db8:2::53", 44002, 53, g.dns_query("teredo.example"))
     frames.append((T0 + 2, g.link(g.teredo("192.0.2.2", "198.51.100.2", inner))))
     run = run_sensor(write(tmp_path, "tun.pcap", frames))
-    names = {e["dns"]["rrname"]: e for e in run.of("dns") if e["dns"]["type"] == "query"}
-    assert names["vlan.example"]["vlan"] == [100]
-    assert names["sixin4.example"]["src_ip"] == "2001:db8:1::5"
-    assert names["teredo.example"]["dest_ip"] == "2001:db8:2::53"
+    names = {rrname(e): e for e in run.of("dns") if e["dns"]["type"] == "request"}
+    assert names["vlan.example"]["vlan"] == [100, 200]  # the whole stack
+    assert names["sixin4.example"]["src_ip"] == "2001:0db8:0001:0000:0000:0000:0000:0005"
+    assert names["teredo.example"]["dest_ip"] == "2001:0db8:0002:0000:0000:0000:0000:0053"
     assert run.stats["decoder"]["tunnel"] == 2
     assert run.stats["decoder"]["vlan"] == 2
 
@@ -180,12 +186,12 @@ def test_pcapng_and_other_link_types(tmp_path, run_sensor):
         g.write_pcap(str(p), frames, linktype=g.LINKTYPES[link])
         run = run_sensor(p)
         assert run.rc == 0, (link, run.stderr)
-        assert [e["dns"]["rrname"] for e in run.of("dns")] == [f"{link}.example"] * 2
+        assert [rrname(e) for e in run.of("dns")] == [f"{link}.example"] * 2
     frames = g.dns_lookup(("10.0.0.5", 45001), ("10.0.0.53", 53), "ng.example", [], start=T0)
     p = tmp_path / "x.pcapng"
     g.write_pcapng(str(p), frames)
     run = run_sensor(p)
-    assert [e["dns"]["rrname"] for e in run.of("dns")] == ["ng.example"] * 2
+    assert [rrname(e) for e in run.of("dns")] == ["ng.example"] * 2
     assert run.of("dns")[0]["timestamp"] == "2023-11-14T22:13:20.000000+0000"
 
 
@@ -273,7 +279,7 @@ def test_indicator_hits_and_non_hits(tmp_path, run_sensor):
     url_alert = [a for a in alerts if a["alert"]["metadata"]["matched_on"] == ["http.url"]][0]
     assert url_alert["http"]["hostname"] == "MALWARE.example"
     assert url_alert["alert"]["metadata"]["source_line"] == ["6"]
-    assert run.stats["detect"]["alerts"] == len(alerts)
+    assert run.stats["detect"]["alert"] == len(alerts)
     # 4 repeated queries, and the response repeating the question of update.EVIL.example.
     assert run.stats["detect"]["alerts_suppressed"] == 5
     flows_alerted = [f for f in run.of("flow") if f["flow"]["alerted"]]
@@ -290,7 +296,7 @@ def test_workers_give_the_same_results(tmp_path, run_sensor):
 
     def key(run):
         return sorted(json.dumps({k: v for k, v in e.items() if k not in ("flow_id",)}, sort_keys=True)
-                      for e in run.events if e["event_type"] != "stats")
+                      for e in run.events if e["event_type"] not in ("stats", "yagura_stats"))
     assert key(one) == key(two) == key(four)
     assert one.stats["decoder"]["pkts"] == two.stats["decoder"]["pkts"] == len(frames)
 
@@ -339,7 +345,7 @@ def test_truncated_pcap(bad_dir, run_sensor):
     assert "truncated" in run.stderr and "truncated.pcap" in run.stderr
     assert run.stats["decoder"]["pkts"] == 1  # the packet before the cut
     assert run.stats["capture"]["file_error"] is True
-    assert [e["dns"]["type"] for e in run.of("dns")] == ["query"]
+    assert [e["dns"]["type"] for e in run.of("dns")] == ["request"]
 
 
 @pytest.mark.parametrize("name", ["snaplen0.pcap", "snaplen_small.pcap"])
@@ -385,9 +391,9 @@ def test_dns_pointer_loop(tmp_path, run_sensor):
     assert run.rc == 0
     assert run.stats["app_layer"]["event"]["dns_pointer_loop"] == 2
     # The question still parses; the looping answers are dropped.
-    loops = [e["dns"] for e in run.of("dns") if e["dns"]["rrname"] != "after.example"]
+    loops = [e["dns"] for e in run.of("dns") if rrname(e) != "after.example"]
     assert len(loops) == 2 and all("answers" not in d for d in loops)
-    assert [e["dns"]["rrname"] for e in run.of("dns")][-2:] == ["after.example"] * 2
+    assert [rrname(e) for e in run.of("dns")][-2:] == ["after.example"] * 2
 
 
 def test_oversized_client_hello(tmp_path, run_sensor):
@@ -436,7 +442,7 @@ def test_eve_to_stdout(tmp_path, yagura):
     r = subprocess.run([yagura, "sensor", "-r", str(p), "--eve", "-", "-q"], capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     types = [json.loads(line)["event_type"] for line in r.stdout.splitlines()]
-    assert types.count("dns") == 2 and types[-1] == "stats"
+    assert types.count("dns") == 2 and types[-2:] == ["yagura_stats", "stats"]
 
 
 def test_workers_on_a_big_generated_capture(tmp_path, run_sensor, yagura):
@@ -477,7 +483,7 @@ def test_workers_on_a_big_generated_capture(tmp_path, run_sensor, yagura):
     assert any(f[4] == "ICMP" and f[6] > 0 for f in flows(two))
 
     def dns_names(run):
-        return sorted(e["dns"].get("rrname", "") for e in run.of("dns"))
+        return sorted(rrname(e) for e in run.of("dns"))
     assert dns_names(one) == dns_names(two)
     assert len(one.of("alert")) > 0
     assert {a["alert"]["metadata"]["indicator"][0] for a in one.of("alert")} == \
@@ -536,6 +542,46 @@ def test_default_workers_follow_the_cpus_it_may_use(tmp_path, yagura):
     def key(e):
         return (e["event_type"], e.get("src_ip"), e.get("src_port"), e.get("dest_ip"),
                 e.get("dest_port"), json.dumps(e.get(e["event_type"]), sort_keys=True)
-                if e["event_type"] != "stats" else "")
+                if e["event_type"] not in ("stats", "yagura_stats") else "")
     assert sorted(map(key, ev_all)) == sorted(map(key, ev_one))
     assert any(e["event_type"] == "alert" for e in ev_all)
+
+
+def test_anomaly_events(tmp_path, run_sensor):
+    """--eve-types ...,anomaly: one event per anomaly, in Suricata's layout
+    and with Suricata's names (decoder, app layer); none by default."""
+    frames = g.udp_exchange(("10.0.0.5", 46000), ("10.0.0.53", 53),
+                            [(False, g.dns_pointer_loop(kind="pair"))], start=T0)
+    # A UDP header cut to 4 bytes: Suricata's decoder.udp.pkt_too_small.
+    frames.append((T0 + 1, g.link(g.ipv4("10.0.0.5", "10.0.0.53", 17, b"\x00\x35\x00\x35"))))
+    pcap = write(tmp_path, "anom.pcap", frames)
+    run = run_sensor(pcap, args=["--eve-types", "dns,flow,anomaly"])
+    got = sorted((e["anomaly"]["type"], e["anomaly"]["event"], e["anomaly"].get("app_proto"))
+                 for e in run.of("anomaly"))
+    assert got == [("applayer", "INFINITE_LOOP", "dns"), ("decode", "decoder.udp.pkt_too_small", None)]
+    app = [e for e in run.of("anomaly") if e["anomaly"]["type"] == "applayer"][0]
+    assert app["anomaly"]["layer"] == "proto_parser" and app["flow_id"] == run.of("dns")[0]["flow_id"]
+    assert app["community_id"] == run.of("dns")[0]["community_id"]
+    assert run_sensor(pcap).of("anomaly") == []
+
+
+def test_dns_version_2_layout(tmp_path, run_sensor):
+    """--eve-dns-version 2 keeps Suricata 7's layout for older consumers:
+    one query event per question, an answer event with the question at the
+    top, both from the client's side."""
+    frames = g.dns_lookup(("10.0.0.5", 40000), ("10.0.0.53", 53), "v2.example",
+                          [("CNAME", "cdn.example.net"), ("A", "192.0.2.20")], start=T0)
+    run = run_sensor(write(tmp_path, "v2.pcap", frames), args=["--eve-dns-version", "2"])
+    q, a = run.of("dns")
+    assert q["dns"]["type"] == "query" and q["dns"]["rrname"] == "v2.example"
+    assert q["dns"]["rrtype"] == "A" and "queries" not in q["dns"]
+    assert a["dns"]["type"] == "answer" and a["dns"]["version"] == 2
+    assert a["dns"]["rrname"] == "v2.example" and a["dns"]["flags"] == "8180"
+    assert a["dns"]["grouped"] == {"CNAME": ["cdn.example.net"], "A": ["192.0.2.20"]}
+    assert a["src_ip"] == "10.0.0.5" and a["dest_port"] == 53
+    # Version 3 (the default): request and response, each from its sender.
+    req, resp = run_sensor(write(tmp_path, "v3.pcap", frames)).of("dns")
+    assert (req["dns"]["type"], resp["dns"]["type"]) == ("request", "response")
+    assert req["dns"]["flags"] == "100" and req["dns"]["rd"] is True and "qr" not in req["dns"]
+    assert resp["src_ip"] == "10.0.0.53" and resp["dns"]["queries"] == [{"rrname": "v2.example",
+                                                                        "rrtype": "A"}]

@@ -11,6 +11,7 @@ import time
 import pytest
 
 import pcapgen as g
+from conftest import rrname
 from hubfixture import TLP, Hub, check_clean_exit, indicator
 from test_sensor_live import LiveSensor
 
@@ -88,7 +89,7 @@ def test_shared_indicator_reaches_another_members_sensor(yagura, tmp_path):
         assert sensor.updates() == updates
         query("strict-only.example", 2)
         assert sensor.wait_event(lambda e: e["event_type"] == "dns"
-                                 and e["dns"]["rrname"] == "strict-only.example")
+                                 and rrname(e) == "strict-only.example")
         assert not sensor.alerts_for("strict-only.example")
 
         # The hub goes away: the sensor says so and keeps its last set.

@@ -11,7 +11,9 @@ import time
 
 import pytest
 
+import eveschema
 import pcapgen as g
+from conftest import rrname
 
 PORT = 53
 
@@ -50,6 +52,8 @@ class LiveSensor:
                 out.append(json.loads(line))
             except json.JSONDecodeError:
                 pass  # a line being written
+        # Live runs write the same layout as file runs: Suricata's schema.
+        eveschema.assert_valid(out, str(self.eve))
         return out
 
     def wait_event(self, pred, timeout=15):
@@ -78,7 +82,7 @@ def test_hot_reload_while_capturing(yagura, tmp_path):
         # Before any reload: the listed name alerts, the other does not.
         query("a.first.example", 1)
         query("later.example", 2)
-        assert live.wait_event(lambda e: e["event_type"] == "dns" and e["dns"]["rrname"] == "later.example")
+        assert live.wait_event(lambda e: e["event_type"] == "dns" and rrname(e) == "later.example")
         alerts = [e for e in live.events() if e["event_type"] == "alert"]
         assert [a["alert"]["metadata"]["matched_value"] for a in alerts] == [["a.first.example"]]
 
@@ -99,7 +103,7 @@ def test_hot_reload_while_capturing(yagura, tmp_path):
         query("c.first.example", 5)  # no longer listed
         assert live.wait_event(lambda e: e["event_type"] == "alert"
                                and e["alert"]["metadata"]["matched_value"] == ["x.third.example"])
-        assert live.wait_event(lambda e: e["event_type"] == "dns" and e["dns"]["rrname"] == "c.first.example")
+        assert live.wait_event(lambda e: e["event_type"] == "dns" and rrname(e) == "c.first.example")
         assert not [e for e in live.events() if e["event_type"] == "alert"
                     and e["alert"]["metadata"]["matched_value"] == ["c.first.example"]]
     finally:
@@ -109,8 +113,9 @@ def test_hot_reload_while_capturing(yagura, tmp_path):
         live.reader.join(timeout=5)
     assert rc == 0, "".join(live.lines)
     stats = [e for e in live.events() if e["event_type"] == "stats"]
-    assert len(stats) == 1
-    assert stats[0]["stats"]["detect"]["intel_reloads"] == 2
-    assert stats[0]["stats"]["detect"]["indicators"] == 1
+    ours = [e for e in live.events() if e["event_type"] == "yagura_stats"]
+    assert len(stats) == 1 and len(ours) == 1
+    assert ours[0]["yagura_stats"]["detect"]["intel_reloads"] == 2
+    assert ours[0]["yagura_stats"]["detect"]["indicators"] == 1
     assert stats[0]["stats"]["decoder"]["pkts"] >= 5
     assert not any("AddressSanitizer" in ln or "runtime error" in ln for ln in live.lines)

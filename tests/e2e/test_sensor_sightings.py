@@ -360,7 +360,7 @@ def test_feed_malformed_answer_and_revocation_live(yagura, tmp_path, hub):
     finally:
         s.stop()
     assert "AddressSanitizer" not in "".join(s.lines)
-    stats = [e for e in s.events() if e["event_type"] == "stats"][0]["stats"]
+    stats = [e for e in s.events() if e["event_type"] == "yagura_stats"][0]["yagura_stats"]
     assert stats["hub"]["malformed"] >= 1
     # Every alert on a hub indicator was counted at the hub, exactly.
     alerts = [e for e in s.events() if e["event_type"] == "alert"]
@@ -483,7 +483,7 @@ def test_real_hub_killed_and_restarted_every_sighting_once(yagura, tmp_path):
         assert [o["org"] for o in agg["by_org"]] == ["B"]
         # A (not an operator) sees the totals, but not who saw it.
         assert sightings_at(hub, green, ta)["by_org"] == []
-        st = [e for e in s.events() if e["event_type"] == "stats"][0]["stats"]["sightings"]
+        st = [e for e in s.events() if e["event_type"] == "yagura_stats"][0]["yagura_stats"]["sightings"]
         assert st["post_failures"] >= 1 and st["replayed"] >= 1 and st["spool_batches"] == 0
         assert not list((tmp_path / "spool").glob("sightings-*.json"))
     finally:
@@ -528,7 +528,7 @@ def test_real_hub_revocations(yagura, tmp_path):
     try:
         assert sightings_at(hub, kept, ta)["count"] == 1
         assert len(list((tmp_path / "spool").glob("sightings-*.json"))) == 1
-        st = [e for e in s.events() if e["event_type"] == "stats"][0]["stats"]
+        st = [e for e in s.events() if e["event_type"] == "yagura_stats"][0]["yagura_stats"]
         assert st["sightings"]["spool_batches"] == 1
         assert st["hub"]["failures"] >= 1
     finally:

@@ -23,9 +23,9 @@ TAXII = "application/taxii+json;version=2.1"
 
 
 def hub_stats(s):
-    st = [e for e in s.events() if e["event_type"] == "stats"]
+    st = [e for e in s.events() if e["event_type"] == "yagura_stats"]
     assert len(st) == 1, "".join(s.lines)
-    return st[0]["stats"]["hub"]
+    return st[0]["yagura_stats"]["hub"]
 
 
 def test_real_hub_over_taxii(yagura, tmp_path):

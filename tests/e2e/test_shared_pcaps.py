@@ -63,8 +63,8 @@ def tshark_values(pcap):
 def sensor_values(run):
     got = {"dns": set(), "sni": set(), "http": set()}
     for e in run.of("dns"):
-        if "rrname" in e["dns"]:
-            got["dns"].add(e["dns"]["rrname"])
+        for q in e["dns"].get("queries", []):
+            got["dns"].add(q["rrname"])
     for e in run.of("tls"):
         if "sni" in e["tls"]:
             got["sni"].add(e["tls"]["sni"])

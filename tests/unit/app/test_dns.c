@@ -156,7 +156,7 @@ static struct mb response(size_t *ret_qend, size_t ends[8])
 	mb_u16(&m, 2);
 	mb_u16(&m, 0xc00c);
 	ends[5] = m.len;
-	/* 7: TXT: kept, no data */
+	/* 7: TXT: its text as data */
 	mb_u16(&m, 0xc00c);
 	rr_head(&m, 16, 65);
 	mb_u16(&m, 4);
@@ -189,7 +189,7 @@ static void check_answers(unsigned n)
 	    {"www.example.com", 15, 62, "mail.example.com", 0},
 	    {"example.com", 2, 63, "ns1.example.com", 0},
 	    {"example.com", 12, 64, "www.example.com", 0},
-	    {"www.example.com", 16, 65, "", 0},
+	    {"www.example.com", 16, 65, "abc", 0}, /* TXT text, joined */
 	    {"", 65, 66, "", 0},
 	};
 	assert_int_equal(msg.n_answers, n);
@@ -202,6 +202,65 @@ static void check_answers(unsigned n)
 		assert_string_equal(a->data, want[i].data);
 		assert_int_equal(a->addr_family, want[i].fam);
 	}
+}
+
+/* SRV answers (RFC 2782) and the SOA of a negative answer in the
+ * authority section, as EVE logs them. */
+static void srv_and_soa_authority(void **state)
+{
+	(void)state;
+	struct mb m = {0};
+	hdr(&m, 1, 0x8183, 1, 1, 1, 0);
+	dn(&m, "_sip._udp.example.com"); /* at 12 */
+	mb_u16(&m, 33);
+	mb_u16(&m, 1);
+	mb_u16(&m, 0xc00c);
+	rr_head(&m, 33, 300);
+	size_t at = m.len;
+	mb_u16(&m, 0);
+	mb_u16(&m, 20);
+	mb_u16(&m, 1);
+	mb_u16(&m, 5060);
+	dn(&m, "sip.example.com");
+	mb_patch_len(&m, at, 2);
+	mb_u16(&m, 0xc000 | 22); /* "example.com" inside the question */
+	rr_head(&m, 6, 899);
+	at = m.len;
+	mb_u16(&m, 0);
+	dn(&m, "ns1.example.com");
+	dn(&m, "hostmaster.example.com");
+	mb_u32(&m, 1);
+	mb_u32(&m, 7200);
+	mb_u32(&m, 900);
+	mb_u32(&m, 1209600);
+	mb_u32(&m, 86400);
+	mb_patch_len(&m, at, 2);
+	enum yg_anomaly an = 0;
+	assert_int_equal(parse(m.b, m.len, &an), 0);
+	assert_int_equal(an, YG_ANOM__COUNT);
+	assert_int_equal(msg.n_answers, 1);
+	assert_int_equal(msg.answers[0].srv_priority, 20);
+	assert_int_equal(msg.answers[0].srv_weight, 1);
+	assert_int_equal(msg.answers[0].srv_port, 5060);
+	assert_string_equal(msg.answers[0].data, "sip.example.com");
+	assert_int_equal(msg.n_authorities, 1);
+	const struct yg_dns_answer *a = &msg.authorities[0];
+	assert_string_equal(a->name, "example.com");
+	assert_int_equal(a->type, 6);
+	assert_int_equal(a->ttl, 899);
+	assert_string_equal(a->data, "ns1.example.com");
+	assert_string_equal(a->soa_rname, "hostmaster.example.com");
+	assert_int_equal(a->soa_serial, 1);
+	assert_int_equal(a->soa_refresh, 7200);
+	assert_int_equal(a->soa_retry, 900);
+	assert_int_equal(a->soa_expire, 1209600);
+	assert_int_equal(a->soa_minimum, 86400);
+	/* A SOA one byte short of its five numbers is dropped, loudly. */
+	m.b[at + 1]--;
+	assert_int_equal(parse(m.b, m.len - 1, &an), 0);
+	assert_int_equal(msg.n_authorities, 0);
+	assert_int_equal(an, YG_ANOM_DNS_MALFORMED);
+	mb_free(&m);
 }
 
 static void response_answers(void **state)
@@ -663,6 +722,7 @@ int main(void)
 	    cmocka_unit_test(caps_on_counts),
 	    cmocka_unit_test(too_short_or_null),
 	    cmocka_unit_test(mnemonics),
+	    cmocka_unit_test(srv_and_soa_authority),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -183,6 +183,48 @@ static void synack_first_reverses(void **state)
 	yg_flow_table_free(t);
 }
 
+/* Feeds one packet of the A:port <-> B:22 connection; returns tcp_state. */
+static unsigned step(struct yg_flow_table *t, uint16_t port, bool from_a, uint8_t flags,
+                     uint64_t ts)
+{
+	struct yg_packet p = from_a ? pkt4(A, port, B, 22, TCP, flags, ts)
+	                            : pkt4(B, 22, A, port, TCP, flags, ts);
+	return feed(t, &p, NULL, NULL)->tcp_state;
+}
+
+/* Suricata's TCP state names as EVE's tcp.state reports them: named from
+ * the server's side, whichever end closes first. */
+static void tcp_state_machine(void **state)
+{
+	(void)state;
+	struct yg_flow_table *t = table(0, 1, NULL);
+	/* The client closes first. */
+	assert_int_equal(step(t, 2000, true, SYN, T0), YG_TCP_SYN_SENT);
+	assert_int_equal(step(t, 2000, false, SYN | ACK, T0 + 1), YG_TCP_SYN_RECV);
+	assert_int_equal(step(t, 2000, true, ACK, T0 + 2), YG_TCP_ESTABLISHED);
+	assert_int_equal(step(t, 2000, true, PSH | ACK, T0 + 3), YG_TCP_ESTABLISHED);
+	assert_int_equal(step(t, 2000, true, FIN | ACK, T0 + 4), YG_TCP_CLOSE_WAIT);
+	assert_int_equal(step(t, 2000, false, ACK, T0 + 5), YG_TCP_CLOSE_WAIT);
+	assert_int_equal(step(t, 2000, false, FIN | ACK, T0 + 6), YG_TCP_LAST_ACK);
+	assert_int_equal(step(t, 2000, false, FIN | ACK, T0 + 7), YG_TCP_LAST_ACK); /* retransmit */
+	assert_int_equal(step(t, 2000, true, ACK, T0 + 8), YG_TCP_CLOSED);
+	/* The server closes first. */
+	step(t, 2001, true, SYN, T0);
+	step(t, 2001, false, SYN | ACK, T0 + 1);
+	step(t, 2001, true, ACK, T0 + 2);
+	assert_int_equal(step(t, 2001, false, FIN | ACK, T0 + 3), YG_TCP_FIN_WAIT1);
+	assert_int_equal(step(t, 2001, true, ACK, T0 + 4), YG_TCP_FIN_WAIT2);
+	assert_int_equal(step(t, 2001, true, FIN | ACK, T0 + 5), YG_TCP_TIME_WAIT);
+	assert_int_equal(step(t, 2001, false, ACK, T0 + 6), YG_TCP_CLOSED);
+	/* A reset ends any state; a connection without a SYN has none. */
+	step(t, 2002, true, SYN, T0);
+	assert_int_equal(step(t, 2002, false, RST | ACK, T0 + 1), YG_TCP_CLOSED);
+	assert_int_equal(step(t, 2003, true, PSH | ACK, T0), YG_TCP_NONE);
+	assert_null(yg_tcp_state_name(YG_TCP_NONE));
+	assert_string_equal(yg_tcp_state_name(YG_TCP_LAST_ACK), "last_ack");
+	yg_flow_table_free(t);
+}
+
 static void tcp_states(void **state)
 {
 	(void)state;
@@ -841,6 +883,7 @@ int main(void)
 	    cmocka_unit_test(both_directions_one_flow),
 	    cmocka_unit_test(synack_first_reverses),
 	    cmocka_unit_test(tcp_states),
+	    cmocka_unit_test(tcp_state_machine),
 	    cmocka_unit_test(udp_icmp_other_states_and_ports),
 	    cmocka_unit_test(timeouts_per_state),
 	    cmocka_unit_test(timeouts_configured_and_refreshed),

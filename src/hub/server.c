@@ -647,7 +647,6 @@ unsigned yg_server_reserve(unsigned max_conns)
 	return r < max_conns / 2 ? r : max_conns / 2;
 }
 
-
 uint16_t yg_server_port(const struct yg_server *s)
 {
 	return s->port;

@@ -472,10 +472,15 @@ static int hit_add(struct hits *h, const struct yg_anon_set *s, const char *p, s
 	uint8_t enc = nd->tag.enc;
 	if (enc == YG_MAIL_RE_PLAIN)
 		enc = enc_of(p, beg, end);
-	/* A host under an own domain goes whole ("wiki.corp.example"). */
-	if (nd->tag.kind == YG_MAIL_RK_OWN_DOMAIN && enc == YG_MAIL_RE_PLAIN)
+	/* A host under an own domain goes whole ("wiki.corp.example"); a
+	 * name that merely ends like it ("mycorp.example", a look-alike the
+	 * kit registered) is someone else's and stays an indicator. */
+	if (nd->tag.kind == YG_MAIL_RK_OWN_DOMAIN && enc == YG_MAIL_RE_PLAIN) {
+		if (beg > 0 && is_word((uint8_t)p[beg - 1]))
+			return 0;
 		while (beg > 0 && is_host((uint8_t)p[beg - 1]))
 			beg--;
+	}
 	int r = yg_mail_grow((void **)&h->v, &h->cap, h->n, sizeof *h->v, SIZE_MAX / 64);
 	if (r < 0)
 		return r;

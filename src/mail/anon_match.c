@@ -20,9 +20,11 @@
  *   unesc   %XX and %25XX (percent-encoded once and twice), &#N; &#xH; and
  *           the named references of the characters addresses use, and
  *           "=\n" / "=\r\n" soft breaks undone;
- *   qp      unesc with quoted-printable =XX undone too. Separate, because
+ *   qp      unesc with quoted-printable =XX undone too, and '+' read as a
+ *           space (form encoding: "?name=Taro+Yamada"). Separate, because
  *           =XX also starts URL query values ("?a=deadbeef") and undoing
- *           it there would hide a needle that the other views see.
+ *           it there would hide a needle that the other views see, and
+ *           '+' is a character of addresses and of base64.
  * Exact (base64) needles run on raw and unesc only: QP undoing would eat
  * base64 padding and the characters after it.
  */
@@ -406,6 +408,8 @@ static int view_decode(const char *p, size_t n, bool qp, struct view *v)
 				c[0] = b;
 				used = 3;
 			}
+		} else if (qp && p[i] == '+') {
+			c[0] = ' ';
 		}
 		for (size_t k = 0; k < cn; k++) {
 			v->b[o] = c[k];
@@ -582,8 +586,9 @@ int yg_anon_set_scan(const struct yg_anon_set *s, const char *p, size_t n,
 	bool escapes = false, qp_escapes = false;
 	for (size_t i = 0; i < n; i++) {
 		escapes |= p[i] == '%' || p[i] == '&' || p[i] == '=';
-		qp_escapes |= p[i] == '=' && i + 2 < n && hexval(p[i + 1]) >= 0 &&
-			      hexval(p[i + 2]) >= 0;
+		qp_escapes |= (p[i] == '=' && i + 2 < n && hexval(p[i + 1]) >= 0 &&
+			       hexval(p[i + 2]) >= 0) ||
+			      p[i] == '+';
 	}
 	const uint8_t *raw = (const uint8_t *)p;
 	int r = run(s, &s->fold, true, raw, n, NULL, p, n, &h);

@@ -14,7 +14,7 @@
  *     breaks) are undone on the scanned string instead, into a decoded view
  *     that remembers where each byte came from: then one needle catches any
  *     mix of escaped and plain characters, which a list of needle forms
- *     could not.
+ *     could not; a further view reads '+' as a space (form-encoded names).
  *
  * Length rules, shared with the e2e tests (tests/e2e/anonforms.py), so
  * that what the tests look for is exactly what the hub must remove:
@@ -128,6 +128,13 @@ struct yg_anon_span {
  * is NULL when nothing matched; else caller frees. -ENOMEM. */
 int yg_anon_set_scan(const struct yg_anon_set *s, const char *p, size_t n,
 		     struct yg_anon_span **ret, size_t *ret_n);
+
+/* For text cut short (a body excerpt): whether p[0..n) ends with the first
+ * YG_ANON_MIN_TAIL or more bytes of a needle (as written; "... taro.yam"),
+ * and then how many (*ret_len) and the tag of a needle they begin. */
+#define YG_ANON_MIN_TAIL 4
+bool yg_anon_set_tail(const struct yg_anon_set *s, const char *p, size_t n, size_t *ret_len,
+		      struct yg_anon_tag *ret_tag);
 
 /* ---- anon_url.c ---- */
 

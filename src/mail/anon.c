@@ -702,6 +702,27 @@ static int scrub_rcpts(struct ctx *c, struct yg_mail_addrs *l)
 	return r;
 }
 
+/* An excerpt cut in the middle of a value ("Dear taro.yam") ends with its
+ * beginning: that goes too. */
+static int scrub_tail(struct ctx *c, struct yg_mail_body *b)
+{
+	size_t n = b->excerpt ? strlen(b->excerpt) : 0, cut = 0;
+	struct yg_anon_tag t;
+	if (n == 0 || n >= b->size || !yg_anon_set_tail(c->set, b->excerpt, n, &cut, &t))
+		return 0;
+	const char *repl = c->repl[t.owner];
+	size_t rn = strlen(repl);
+	char *p = malloc(n - cut + rn + 1);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, b->excerpt, n - cut);
+	memcpy(p + n - cut, repl, rn + 1);
+	free(b->excerpt);
+	b->excerpt = p;
+	c->r->redactions[t.kind][t.enc]++;
+	return 0;
+}
+
 static int scrub_all(struct ctx *c, struct yg_mail_report *r)
 {
 	int e = scrub_addrs(c, &r->from);
@@ -729,6 +750,8 @@ static int scrub_all(struct ctx *c, struct yg_mail_report *r)
 	}
 	for (size_t i = 0; e == 0 && i < r->n_bodies; i++) {
 		e = scrub(c, &r->bodies[i].excerpt);
+		if (e == 0)
+			e = scrub_tail(c, &r->bodies[i]);
 		if (e == 0)
 			e = scrub(c, &r->bodies[i].charset);
 		if (e == 0)

@@ -46,6 +46,8 @@ struct ac_node {
 	uint32_t dict;    /* nearest state on the fail chain with out, 0 none */
 	uint32_t child;   /* first child (build only) */
 	uint32_t sibling; /* next sibling (build only) */
+	uint32_t depth;   /* bytes from the root */
+	uint32_t first;   /* index + 1 of the first needle through here */
 	uint8_t c;
 };
 
@@ -132,6 +134,7 @@ static uint32_t ac_child(struct ac *a, uint32_t state, uint8_t c)
 	struct ac_node *nd = &a->nodes[t];
 	memset(nd, 0, sizeof *nd);
 	nd->c = c;
+	nd->depth = a->nodes[state].depth + 1;
 	nd->sibling = a->nodes[state].child;
 	a->nodes[state].child = t;
 	uint64_t key = (((uint64_t)state << 8) | c) + 1;
@@ -242,6 +245,12 @@ int yg_anon_set_add(struct yg_anon_set *s, const char *p, size_t n, const struct
 		return r;
 	s->nd[s->n] = (struct needle){.tag = *tag, .len = (uint32_t)n};
 	a->nodes[st].out = (uint32_t)++s->n;
+	st = 0;
+	for (size_t i = 0; i < n; i++) {
+		st = ac_goto(a, st, tag->exact ? (uint8_t)p[i] : lower((uint8_t)p[i]));
+		if (!a->nodes[st].first)
+			a->nodes[st].first = (uint32_t)s->n;
+	}
 	s->bytes += n;
 	return 0;
 }
@@ -618,4 +627,42 @@ int yg_anon_set_scan(const struct yg_anon_set *s, const char *p, size_t n,
 	else
 		free(h.v);
 	return 0;
+}
+
+/* The state after the last byte of p is the longest end of p that begins
+ * a needle. */
+static uint32_t end_state(const struct ac *a, bool fold, const char *p, size_t n)
+{
+	uint32_t st = 0;
+	for (size_t i = 0; a->n > 1 && i < n; i++) {
+		uint8_t c = fold ? lower((uint8_t)p[i]) : (uint8_t)p[i];
+		uint32_t t;
+		for (;;) {
+			t = ac_goto(a, st, c);
+			if (t || st == 0)
+				break;
+			st = a->nodes[st].fail;
+		}
+		st = t;
+	}
+	return st;
+}
+
+bool yg_anon_set_tail(const struct yg_anon_set *s, const char *p, size_t n, size_t *ret_len,
+		      struct yg_anon_tag *ret_tag)
+{
+	if (!s || !s->built || !p)
+		return false;
+	uint32_t f = end_state(&s->fold, true, p, n), e = end_state(&s->exact, false, p, n);
+	const struct ac *a = &s->fold;
+	uint32_t st = f;
+	if (s->exact.nodes[e].depth > s->fold.nodes[f].depth) {
+		a = &s->exact;
+		st = e;
+	}
+	if (a->nodes[st].depth < YG_ANON_MIN_TAIL || !a->nodes[st].first)
+		return false;
+	*ret_len = a->nodes[st].depth;
+	*ret_tag = s->nd[a->nodes[st].first - 1].tag;
+	return true;
 }

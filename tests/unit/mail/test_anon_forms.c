@@ -332,6 +332,21 @@ static void own_domain_forms(void **state)
 	yg_mail_report_free(r);
 }
 
+/* The body excerpt is cut after a few hundred bytes: an address cut there
+ * leaves its beginning, which goes too. */
+static void excerpt_cut_in_an_address(void **state)
+{
+	(void)state;
+	char body[400];
+	memset(body, 'x', 291);
+	snprintf(body + 291, sizeof body - 291, " taro.yamada@corp.example and more text");
+	struct yg_mail_report *r = anon_body(RCPT, body, NULL);
+	const char *ex = excerpt(r);
+	assert_lacks(ex, "taro.ya");
+	assert_has(ex, "xxx [recipient-1]");
+	yg_mail_report_free(r);
+}
+
 static void url_indicator(void **state)
 {
 	(void)state;
@@ -420,6 +435,7 @@ int main(void)
 		cmocka_unit_test(local_part_alone_and_length_rule),
 		cmocka_unit_test(display_name),
 		cmocka_unit_test(own_domain_forms),
+		cmocka_unit_test(excerpt_cut_in_an_address),
 		cmocka_unit_test(url_indicator),
 		cmocka_unit_test(automaton_overlaps),
 		cmocka_unit_test(b64_stable_parts),

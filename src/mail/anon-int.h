@@ -96,18 +96,18 @@ struct yg_anon_set; /* the needles and their automata */
 int yg_anon_set_new(struct yg_anon_set **ret);
 void yg_anon_set_free(struct yg_anon_set *s);
 
-/* Adds a copy of p[0..n) (n >= 1). A needle equal to one added before
- * (same bytes after folding, same exactness) is dropped: the first one
- * added wins, so callers add the most important values first. -E2BIG past
+/* Adds a copy of p[0..n) (n >= 1). Of needles equal after folding (and
+ * of the same exactness) the first one added is the one matches report,
+ * so callers add the most important values first. -E2BIG past
  * YG_ANON_NEEDLE_BYTES in all, -ENOMEM. Only before yg_anon_set_build. */
 int yg_anon_set_add(struct yg_anon_set *s, const char *p, size_t n, const struct yg_anon_tag *tag);
 /* A yg_anon_form_fn adding each form to the set given as arg. */
 int yg_anon_set_add_form(void *set, const char *p, size_t n, const struct yg_anon_tag *tag);
 
 /* Builds the automata (Aho-Corasick); the set is read-only afterwards.
- * Time and memory linear in the needle bytes. */
+ * Time and memory linear in the needle bytes, every table sized once. */
 int yg_anon_set_build(struct yg_anon_set *s);
-size_t yg_anon_set_count(const struct yg_anon_set *s);
+size_t yg_anon_set_count(const struct yg_anon_set *s); /* needles added */
 
 /* One stretch of the scanned string to replace: [beg, end) in its bytes,
  * the tag of the most important needle found in it and the form that
@@ -129,12 +129,18 @@ struct yg_anon_span {
 int yg_anon_set_scan(const struct yg_anon_set *s, const char *p, size_t n,
 		     struct yg_anon_span **ret, size_t *ret_n);
 
+/* The same over several sets at once (the message's and the
+ * configuration's, built once): one decoding of the views, one merge. */
+int yg_anon_scan(const struct yg_anon_set *const *sets, size_t n_sets, const char *p, size_t n,
+		 struct yg_anon_span **ret, size_t *ret_n);
+
 /* For text cut short (a body excerpt): whether p[0..n) ends with the first
- * YG_ANON_MIN_TAIL or more bytes of a needle (as written; "... taro.yam"),
- * and then how many (*ret_len) and the tag of a needle they begin. */
+ * YG_ANON_MIN_TAIL or more bytes of a needle of one of the sets (as
+ * written; "... taro.yam"), and then how many (*ret_len) and the tag of a
+ * needle they begin. */
 #define YG_ANON_MIN_TAIL 4
-bool yg_anon_set_tail(const struct yg_anon_set *s, const char *p, size_t n, size_t *ret_len,
-		      struct yg_anon_tag *ret_tag);
+bool yg_anon_tail(const struct yg_anon_set *const *sets, size_t n_sets, const char *p, size_t n,
+		  size_t *ret_len, struct yg_anon_tag *ret_tag);
 
 /* ---- anon_url.c ---- */
 

@@ -39,6 +39,9 @@
 struct yg_mail_anon {
 	char *domains[YG_MAIL_ANON_MAX_DOMAINS];
 	size_t n_domains;
+	/* The own domains' needles, the same for every message: built once.
+	 * Their owner is placeholder 0 of every message, "[own-domain]". */
+	struct yg_anon_set *own;
 	regex_t re[YG_MAIL_ANON_MAX_PII];
 	size_t n_re;
 };
@@ -85,6 +88,7 @@ void yg_mail_anon_free(struct yg_mail_anon *a)
 		free(a->domains[i]);
 	for (size_t i = 0; i < a->n_re; i++)
 		regfree(&a->re[i]);
+	yg_anon_set_free(a->own);
 	free(a);
 }
 
@@ -120,6 +124,14 @@ int yg_mail_anon_new(const struct yg_mail_anon_cfg *cfg, struct yg_mail_anon **r
 		}
 		a->n_re++;
 	}
+	r = yg_anon_set_new(&a->own);
+	for (size_t i = 0; r == 0 && i < a->n_domains; i++) {
+		struct yg_anon_tag t = {.kind = YG_MAIL_RK_OWN_DOMAIN, .owner = 0};
+		r = yg_anon_forms(a->domains[i], strlen(a->domains[i]), YG_ANON_F_ALL, &t,
+				  yg_anon_set_add_form, a->own);
+	}
+	if (r == 0)
+		r = yg_anon_set_build(a->own);
 out:
 	if (r < 0) {
 		yg_mail_anon_free(a);
@@ -229,7 +241,8 @@ static int replace_spans(struct ctx *c, char **s)
 {
 	struct yg_anon_span *sp = NULL;
 	size_t n = 0;
-	int r = yg_anon_set_scan(c->set, *s, strlen(*s), &sp, &n);
+	const struct yg_anon_set *sets[] = {c->set, c->a->own};
+	int r = yg_anon_scan(sets, 2, *s, strlen(*s), &sp, &n);
 	if (r < 0 || n == 0)
 		return r;
 	struct edit e = {.src = *s};
@@ -708,7 +721,8 @@ static int scrub_tail(struct ctx *c, struct yg_mail_body *b)
 {
 	size_t n = b->excerpt ? strlen(b->excerpt) : 0, cut = 0;
 	struct yg_anon_tag t;
-	if (n == 0 || n >= b->size || !yg_anon_set_tail(c->set, b->excerpt, n, &cut, &t))
+	const struct yg_anon_set *sets[] = {c->set, c->a->own};
+	if (n == 0 || n >= b->size || !yg_anon_tail(sets, 2, b->excerpt, n, &cut, &t))
 		return 0;
 	const char *repl = c->repl[t.owner];
 	size_t rn = strlen(repl);
@@ -822,16 +836,12 @@ int yg_mail_anon_apply(const struct yg_mail_anon *a, const uint8_t *raw, size_t 
 		return -EINVAL;
 	struct ctx c = {.a = a, .r = r};
 	memset(r->redactions, 0, sizeof r->redactions);
+	/* Placeholder 0: the owner of the configuration's own-domain needles. */
 	int e = new_owner(&c, "own-domain", 0, &c.own_owner);
 	if (e == 0)
 		e = new_owner(&c, "internal-ip", 0, &c.ip_owner);
 	if (e == 0)
 		e = collect(&c, raw, len, r);
-	/* The member's own domains after the recipients, whose addresses
-	 * hold them. */
-	for (size_t i = 0; e == 0 && i < a->n_domains; i++)
-		e = add_base(&c, a->domains[i], strlen(a->domains[i]), YG_MAIL_RK_OWN_DOMAIN,
-			     YG_ANON_F_ALL, false, c.own_owner, NULL);
 	if (e == 0)
 		e = build(&c);
 	if (e == 0)

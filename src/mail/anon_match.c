@@ -38,6 +38,7 @@
 struct needle {
 	struct yg_anon_tag tag;
 	uint32_t len;
+	uint32_t off; /* in yg_anon_set.bytes until built */
 };
 
 struct ac_node {
@@ -51,18 +52,25 @@ struct ac_node {
 	uint8_t c;
 };
 
+/* States are at most YG_ANON_NEEDLE_BYTES + 1 < 2^24, so a transition's
+ * key (state << 8 | byte) + 1 fits 32 bits. */
 struct ac {
 	struct ac_node *nodes;
-	size_t n, cap;
-	uint64_t *keys; /* (state << 8 | byte) + 1, 0 = empty */
+	size_t n;
+	uint32_t *keys; /* 0 = empty */
 	uint32_t *vals;
-	size_t tab_cap, tab_n;
+	size_t tab_cap;
+	uint32_t root[256]; /* the root's transitions, read most often */
 };
 
+/* Needles are kept as bytes until yg_anon_set_build, which then sizes
+ * every table once from their total: no regrowth, few allocations (each
+ * message builds its own set). */
 struct yg_anon_set {
 	struct needle *nd;
 	size_t n, cap;
-	size_t bytes;
+	char *bytes;
+	size_t n_bytes, cap_bytes;
 	struct ac fold, exact;
 	bool built;
 };
@@ -72,17 +80,14 @@ static uint8_t lower(uint8_t c)
 	return c >= 'A' && c <= 'Z' ? (uint8_t)(c - 'A' + 'a') : c;
 }
 
-static size_t slot(uint64_t key, size_t mask)
+static size_t slot(uint32_t key, size_t mask)
 {
-	key *= 0x9e3779b97f4a7c15ull;
-	return (size_t)(key >> 17) & mask;
+	return (size_t)((key * 0x9e3779b1u) >> 7) & mask;
 }
 
 static uint32_t ac_goto(const struct ac *a, uint32_t state, uint8_t c)
 {
-	if (!a->tab_cap)
-		return 0;
-	uint64_t key = (((uint64_t)state << 8) | c) + 1;
+	uint32_t key = ((state << 8) | c) + 1;
 	size_t mask = a->tab_cap - 1;
 	for (size_t i = slot(key, mask);; i = (i + 1) & mask) {
 		if (a->keys[i] == key)
@@ -92,67 +97,50 @@ static uint32_t ac_goto(const struct ac *a, uint32_t state, uint8_t c)
 	}
 }
 
-static int tab_grow(struct ac *a)
+/* One step of the automaton: the goto, falling back along the fail links. */
+static uint32_t step(const struct ac *a, uint32_t st, uint8_t c)
 {
-	size_t nc = a->tab_cap ? a->tab_cap * 2 : 256;
-	uint64_t *k = calloc(nc, sizeof *k);
-	uint32_t *v = calloc(nc, sizeof *v);
-	if (!k || !v) {
-		free(k);
-		free(v);
-		return -ENOMEM;
+	for (;;) {
+		uint32_t t = st ? ac_goto(a, st, c) : a->root[c];
+		if (t || st == 0)
+			return t;
+		st = a->nodes[st].fail;
 	}
-	for (size_t i = 0; i < a->tab_cap; i++) {
-		if (!a->keys[i])
-			continue;
-		size_t j = slot(a->keys[i], nc - 1);
-		while (k[j])
-			j = (j + 1) & (nc - 1);
-		k[j] = a->keys[i];
-		v[j] = a->vals[i];
-	}
-	free(a->keys);
-	free(a->vals);
-	a->keys = k;
-	a->vals = v;
-	a->tab_cap = nc;
-	return 0;
 }
 
-/* The child of state on c, made when missing; 0 on -ENOMEM (the root is
- * never a child). */
+/* The child of state on c, made when missing (room was reserved). */
 static uint32_t ac_child(struct ac *a, uint32_t state, uint8_t c)
 {
-	uint32_t t = ac_goto(a, state, c);
-	if (t)
-		return t;
-	if ((a->tab_n + 1) * 2 > a->tab_cap && tab_grow(a) < 0)
-		return 0;
-	if (yg_mail_grow((void **)&a->nodes, &a->cap, a->n, sizeof *a->nodes, UINT32_MAX) < 0)
-		return 0;
-	t = (uint32_t)a->n++;
+	uint32_t key = ((state << 8) | c) + 1;
+	size_t mask = a->tab_cap - 1, i = slot(key, mask);
+	for (; a->keys[i]; i = (i + 1) & mask)
+		if (a->keys[i] == key)
+			return a->vals[i];
+	uint32_t t = (uint32_t)a->n++;
 	struct ac_node *nd = &a->nodes[t];
-	memset(nd, 0, sizeof *nd);
 	nd->c = c;
 	nd->depth = a->nodes[state].depth + 1;
 	nd->sibling = a->nodes[state].child;
 	a->nodes[state].child = t;
-	uint64_t key = (((uint64_t)state << 8) | c) + 1;
-	size_t mask = a->tab_cap - 1, i = slot(key, mask);
-	while (a->keys[i])
-		i = (i + 1) & mask;
 	a->keys[i] = key;
 	a->vals[i] = t;
-	a->tab_n++;
 	return t;
 }
 
-static int ac_init(struct ac *a)
+/* Room for `bytes` needle bytes: at most that many states besides the
+ * root, the table at most half full. */
+static int ac_alloc(struct ac *a, size_t bytes)
 {
-	int r = yg_mail_grow((void **)&a->nodes, &a->cap, 0, sizeof *a->nodes, UINT32_MAX);
-	if (r < 0)
-		return r;
-	a->n = 1; /* the root, zeroed by the grow */
+	size_t cap = 16;
+	while (cap < 2 * (bytes + 1))
+		cap *= 2;
+	a->nodes = calloc(bytes + 1, sizeof *a->nodes);
+	a->keys = calloc(cap, sizeof *a->keys);
+	a->vals = malloc(cap * sizeof *a->vals);
+	if (!a->nodes || !a->keys || !a->vals)
+		return -ENOMEM;
+	a->tab_cap = cap;
+	a->n = 1; /* the root */
 	return 0;
 }
 
@@ -201,10 +189,6 @@ int yg_anon_set_new(struct yg_anon_set **ret)
 	struct yg_anon_set *s = calloc(1, sizeof *s);
 	if (!s)
 		return -ENOMEM;
-	if (ac_init(&s->fold) < 0 || ac_init(&s->exact) < 0) {
-		yg_anon_set_free(s);
-		return -ENOMEM;
-	}
 	*ret = s;
 	return 0;
 }
@@ -216,6 +200,7 @@ void yg_anon_set_free(struct yg_anon_set *s)
 	ac_release(&s->fold);
 	ac_release(&s->exact);
 	free(s->nd);
+	free(s->bytes);
 	free(s);
 }
 
@@ -228,30 +213,22 @@ int yg_anon_set_add(struct yg_anon_set *s, const char *p, size_t n, const struct
 {
 	if (!s || !p || n == 0 || !tag || s->built)
 		return -EINVAL;
-	if (s->bytes + n > YG_ANON_NEEDLE_BYTES)
+	if (s->n_bytes + n > YG_ANON_NEEDLE_BYTES)
 		return -E2BIG;
-	struct ac *a = tag->exact ? &s->exact : &s->fold;
-	uint32_t st = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint8_t c = tag->exact ? (uint8_t)p[i] : lower((uint8_t)p[i]);
-		st = ac_child(a, st, c);
-		if (!st)
-			return -ENOMEM;
-	}
-	if (a->nodes[st].out)
-		return 0; /* the same needle came first */
 	int r = yg_mail_grow((void **)&s->nd, &s->cap, s->n, sizeof *s->nd, UINT32_MAX - 1);
 	if (r < 0)
 		return r;
-	s->nd[s->n] = (struct needle){.tag = *tag, .len = (uint32_t)n};
-	a->nodes[st].out = (uint32_t)++s->n;
-	st = 0;
-	for (size_t i = 0; i < n; i++) {
-		st = ac_goto(a, st, tag->exact ? (uint8_t)p[i] : lower((uint8_t)p[i]));
-		if (!a->nodes[st].first)
-			a->nodes[st].first = (uint32_t)s->n;
+	while (s->n_bytes + n > s->cap_bytes) {
+		size_t nc = s->cap_bytes ? 2 * s->cap_bytes : 4096;
+		char *b = realloc(s->bytes, nc);
+		if (!b)
+			return -ENOMEM;
+		s->bytes = b;
+		s->cap_bytes = nc;
 	}
-	s->bytes += n;
+	memcpy(s->bytes + s->n_bytes, p, n);
+	s->nd[s->n++] = (struct needle){.tag = *tag, .len = (uint32_t)n, .off = (uint32_t)s->n_bytes};
+	s->n_bytes += n;
 	return 0;
 }
 
@@ -260,13 +237,46 @@ int yg_anon_set_add_form(void *set, const char *p, size_t n, const struct yg_ano
 	return yg_anon_set_add(set, p, n, tag);
 }
 
+/* Inserts needle i; one equal to an earlier needle (same bytes after
+ * folding, same automaton) is dropped, so the first one added wins. */
+static void insert(struct yg_anon_set *s, size_t i)
+{
+	const struct needle *nd = &s->nd[i];
+	struct ac *a = nd->tag.exact ? &s->exact : &s->fold;
+	const uint8_t *p = (const uint8_t *)s->bytes + nd->off;
+	uint32_t st = 0;
+	for (size_t k = 0; k < nd->len; k++) {
+		st = ac_child(a, st, nd->tag.exact ? p[k] : lower(p[k]));
+		if (!a->nodes[st].first)
+			a->nodes[st].first = (uint32_t)i + 1;
+	}
+	if (!a->nodes[st].out)
+		a->nodes[st].out = (uint32_t)i + 1;
+}
+
 int yg_anon_set_build(struct yg_anon_set *s)
 {
-	if (!s)
+	if (!s || s->built)
 		return -EINVAL;
-	int r = ac_links(&s->fold);
+	size_t fold = 0, exact = 0;
+	for (size_t i = 0; i < s->n; i++)
+		*(s->nd[i].tag.exact ? &exact : &fold) += s->nd[i].len;
+	int r = ac_alloc(&s->fold, fold);
+	if (r == 0)
+		r = ac_alloc(&s->exact, exact);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < s->n; i++)
+		insert(s, i);
+	for (unsigned c = 0; c < 256; c++) {
+		s->fold.root[c] = ac_goto(&s->fold, 0, (uint8_t)c);
+		s->exact.root[c] = ac_goto(&s->exact, 0, (uint8_t)c);
+	}
+	r = ac_links(&s->fold);
 	if (r == 0)
 		r = ac_links(&s->exact);
+	free(s->bytes);
+	s->bytes = NULL;
 	s->built = r == 0;
 	return r;
 }
@@ -363,9 +373,7 @@ static size_t entity_at(const char *p, size_t avail, uint8_t out[4], size_t *ret
 
 static void view_release(struct view *v)
 {
-	free(v->b);
-	free(v->beg);
-	free(v->end);
+	free(v->beg); /* the block */
 	memset(v, 0, sizeof *v);
 }
 
@@ -373,13 +381,13 @@ static void view_release(struct view *v)
  * long as what it stands for, so n bytes suffice. */
 static int view_decode(const char *p, size_t n, bool qp, struct view *v)
 {
-	v->b = malloc(n ? n : 1);
-	v->beg = malloc((n ? n : 1) * sizeof *v->beg);
-	v->end = malloc((n ? n : 1) * sizeof *v->end);
-	if (!v->b || !v->beg || !v->end) {
-		view_release(v);
+	/* One block: the offsets first (aligned), then the bytes. */
+	uint32_t *blk = malloc(n * (2 * sizeof *v->beg + 1));
+	if (!blk)
 		return -ENOMEM;
-	}
+	v->beg = blk;
+	v->end = blk + n;
+	v->b = (uint8_t *)(blk + 2 * n);
 	size_t i = 0, o = 0;
 	while (i < n) {
 		uint8_t c[4];
@@ -512,15 +520,7 @@ static int run(const struct yg_anon_set *s, const struct ac *a, bool fold, const
 		return 0;
 	uint32_t st = 0;
 	for (size_t i = 0; i < vn; i++) {
-		uint8_t c = fold ? lower(b[i]) : b[i];
-		uint32_t t;
-		for (;;) {
-			t = ac_goto(a, st, c);
-			if (t || st == 0)
-				break;
-			st = a->nodes[st].fail;
-		}
-		st = t;
+		st = step(a, st, fold ? lower(b[i]) : b[i]);
 		uint32_t k = a->nodes[st].out ? st : a->nodes[st].dict;
 		/* A words needle rejected here may hide a shorter one on the
 		 * chain; a few steps find it (hosts are few and short). */
@@ -583,13 +583,20 @@ static size_t merge(struct yg_anon_span *v, size_t n)
 	return o;
 }
 
-int yg_anon_set_scan(const struct yg_anon_set *s, const char *p, size_t n,
-		     struct yg_anon_span **ret, size_t *ret_n)
+int yg_anon_scan(const struct yg_anon_set *const *sets, size_t n_sets, const char *p, size_t n,
+		 struct yg_anon_span **ret, size_t *ret_n)
 {
 	*ret = NULL;
 	*ret_n = 0;
-	if (!s || !s->built || !p || n == 0 || n > UINT32_MAX - 8)
-		return s && s->built ? 0 : -EINVAL;
+	for (size_t k = 0; k < n_sets; k++)
+		if (!sets[k] || !sets[k]->built)
+			return -EINVAL;
+	if (!p && n)
+		return -EINVAL;
+	if (n == 0)
+		return 0;
+	if (n > UINT32_MAX - 8)
+		return -E2BIG; /* views keep 32-bit offsets; never silently unscanned */
 	struct hits h = {0};
 	struct view un = {0}, qp = {0};
 	bool escapes = false, qp_escapes = false;
@@ -600,19 +607,21 @@ int yg_anon_set_scan(const struct yg_anon_set *s, const char *p, size_t n,
 			      p[i] == '+';
 	}
 	const uint8_t *raw = (const uint8_t *)p;
-	int r = run(s, &s->fold, true, raw, n, NULL, p, n, &h);
-	if (r == 0)
-		r = run(s, &s->exact, false, raw, n, NULL, p, n, &h);
-	if (r == 0 && escapes) {
+	int r = 0;
+	if (escapes)
 		r = view_decode(p, n, false, &un);
-		if (r == 0)
-			r = run(s, &s->fold, true, un.b, un.n, &un, p, n, &h);
-		if (r == 0)
-			r = run(s, &s->exact, false, un.b, un.n, &un, p, n, &h);
-	}
-	if (r == 0 && qp_escapes) {
+	if (r == 0 && qp_escapes)
 		r = view_decode(p, n, true, &qp);
+	for (size_t k = 0; r == 0 && k < n_sets; k++) {
+		const struct yg_anon_set *s = sets[k];
+		r = run(s, &s->fold, true, raw, n, NULL, p, n, &h);
 		if (r == 0)
+			r = run(s, &s->exact, false, raw, n, NULL, p, n, &h);
+		if (r == 0 && escapes)
+			r = run(s, &s->fold, true, un.b, un.n, &un, p, n, &h);
+		if (r == 0 && escapes)
+			r = run(s, &s->exact, false, un.b, un.n, &un, p, n, &h);
+		if (r == 0 && qp_escapes)
 			r = run(s, &s->fold, true, qp.b, qp.n, &qp, p, n, &h);
 	}
 	view_release(&un);
@@ -629,40 +638,42 @@ int yg_anon_set_scan(const struct yg_anon_set *s, const char *p, size_t n,
 	return 0;
 }
 
+int yg_anon_set_scan(const struct yg_anon_set *s, const char *p, size_t n,
+		     struct yg_anon_span **ret, size_t *ret_n)
+{
+	return yg_anon_scan(&s, 1, p, n, ret, ret_n);
+}
+
 /* The state after the last byte of p is the longest end of p that begins
  * a needle. */
 static uint32_t end_state(const struct ac *a, bool fold, const char *p, size_t n)
 {
 	uint32_t st = 0;
 	for (size_t i = 0; a->n > 1 && i < n; i++) {
-		uint8_t c = fold ? lower((uint8_t)p[i]) : (uint8_t)p[i];
-		uint32_t t;
-		for (;;) {
-			t = ac_goto(a, st, c);
-			if (t || st == 0)
-				break;
-			st = a->nodes[st].fail;
-		}
-		st = t;
+		st = step(a, st, fold ? lower((uint8_t)p[i]) : (uint8_t)p[i]);
 	}
 	return st;
 }
 
-bool yg_anon_set_tail(const struct yg_anon_set *s, const char *p, size_t n, size_t *ret_len,
-		      struct yg_anon_tag *ret_tag)
+bool yg_anon_tail(const struct yg_anon_set *const *sets, size_t n_sets, const char *p, size_t n,
+		  size_t *ret_len, struct yg_anon_tag *ret_tag)
 {
-	if (!s || !s->built || !p)
-		return false;
-	uint32_t f = end_state(&s->fold, true, p, n), e = end_state(&s->exact, false, p, n);
-	const struct ac *a = &s->fold;
-	uint32_t st = f;
-	if (s->exact.nodes[e].depth > s->fold.nodes[f].depth) {
-		a = &s->exact;
-		st = e;
+	uint32_t best = 0;
+	for (size_t k = 0; p && k < n_sets; k++) {
+		const struct yg_anon_set *s = sets[k];
+		if (!s || !s->built)
+			continue;
+		const struct ac *as[2] = {&s->fold, &s->exact};
+		for (int x = 0; x < 2; x++) {
+			const struct ac *a = as[x];
+			uint32_t st = end_state(a, x == 0, p, n);
+			if (a->nodes[st].depth > best && a->nodes[st].depth >= YG_ANON_MIN_TAIL &&
+			    a->nodes[st].first) {
+				best = a->nodes[st].depth;
+				*ret_len = best;
+				*ret_tag = s->nd[a->nodes[st].first - 1].tag;
+			}
+		}
 	}
-	if (a->nodes[st].depth < YG_ANON_MIN_TAIL || !a->nodes[st].first)
-		return false;
-	*ret_len = a->nodes[st].depth;
-	*ret_tag = s->nd[a->nodes[st].first - 1].tag;
-	return true;
+	return best > 0;
 }

@@ -72,6 +72,7 @@ struct yg_anon_set {
 	char *bytes;
 	size_t n_bytes, cap_bytes;
 	struct ac fold, exact;
+	size_t min_len; /* of the needles, SIZE_MAX for none */
 	bool built;
 };
 
@@ -189,6 +190,7 @@ int yg_anon_set_new(struct yg_anon_set **ret)
 	struct yg_anon_set *s = calloc(1, sizeof *s);
 	if (!s)
 		return -ENOMEM;
+	s->min_len = SIZE_MAX;
 	*ret = s;
 	return 0;
 }
@@ -228,6 +230,8 @@ int yg_anon_set_add(struct yg_anon_set *s, const char *p, size_t n, const struct
 	}
 	memcpy(s->bytes + s->n_bytes, p, n);
 	s->nd[s->n++] = (struct needle){.tag = *tag, .len = (uint32_t)n, .off = (uint32_t)s->n_bytes};
+	if (n < s->min_len)
+		s->min_len = n;
 	s->n_bytes += n;
 	return 0;
 }
@@ -599,9 +603,17 @@ int yg_anon_scan(const struct yg_anon_set *const *sets, size_t n_sets, const cha
 		return -E2BIG; /* views keep 32-bit offsets; never silently unscanned */
 	struct hits h = {0};
 	struct view un = {0}, qp = {0};
-	bool escapes = false, qp_escapes = false;
+	/* Shorter than every needle: nothing to find (most short fields). */
+	size_t shortest = SIZE_MAX;
+	for (size_t k = 0; k < n_sets; k++)
+		if (sets[k]->min_len < shortest)
+			shortest = sets[k]->min_len;
+	if (n < shortest)
+		return 0;
+	bool escapes = false, qp_escapes = false, pct = false;
 	for (size_t i = 0; i < n; i++) {
 		escapes |= p[i] == '%' || p[i] == '&' || p[i] == '=';
+		pct |= p[i] == '%' || p[i] == '&';
 		qp_escapes |= (p[i] == '=' && i + 2 < n && hexval(p[i + 1]) >= 0 &&
 			       hexval(p[i + 2]) >= 0) ||
 			      p[i] == '+';
@@ -619,7 +631,8 @@ int yg_anon_scan(const struct yg_anon_set *const *sets, size_t n_sets, const cha
 			r = run(s, &s->exact, false, raw, n, NULL, p, n, &h);
 		if (r == 0 && escapes)
 			r = run(s, &s->fold, true, un.b, un.n, &un, p, n, &h);
-		if (r == 0 && escapes)
+		/* Base64 written with escapes: %2B, %2F, %3D, &#43; ... */
+		if (r == 0 && pct)
 			r = run(s, &s->exact, false, un.b, un.n, &un, p, n, &h);
 		if (r == 0 && qp_escapes)
 			r = run(s, &s->fold, true, qp.b, qp.n, &qp, p, n, &h);

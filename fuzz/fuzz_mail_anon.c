@@ -64,8 +64,9 @@ static void add_b64(struct text *t, const char *rc, size_t rn, uint8_t sel)
 	for (unsigned k = 0; k < (sel >> 3) % 3; k++)
 		blob[n++] = (uint8_t)(sel * 11 + k);
 	for (size_t i = 0; i < n; i += 3) {
-		unsigned v = (unsigned)blob[i] << 16 | (i + 1 < n ? (unsigned)blob[i + 1] << 8 : 0) |
-			     (i + 2 < n ? blob[i + 2] : 0);
+		unsigned v = (unsigned)blob[i] << 16 |
+		             (i + 1 < n ? (unsigned)blob[i + 1] << 8 : 0) |
+		             (i + 2 < n ? blob[i + 2] : 0);
 		char q[4] = {al[v >> 18], al[(v >> 12) & 63], al[(v >> 6) & 63], al[v & 63]};
 		size_t k = i + 2 < n ? 4 : i + 1 < n ? 3 : 2;
 		add(t, q, k);
@@ -92,9 +93,14 @@ static void expand(struct text *t, const uint8_t *tp, size_t tn, const char *rc,
 				add(t, &c, 1);
 			}
 			break;
-		case 3: case 4: case 5: case 6: case 7: case 8: {
-			static const char *const at_as[] = {"%40", "%2540", "&#64;", "&#x40;",
-							    "&commat;", "=40"};
+		case 3:
+		case 4:
+		case 5:
+		case 6:
+		case 7:
+		case 8: {
+			static const char *const at_as[] = {"%40",    "%2540",    "&#64;",
+			                                    "&#x40;", "&commat;", "=40"};
 			const char *a = at_as[tp[i] - 3];
 			add(t, rc, ln);
 			if (at) {
@@ -148,7 +154,8 @@ static void direct(const char *rc, size_t rn, const struct text *t)
 	const char *at = memchr(rc, '@', rn);
 	tag.kind = YG_MAIL_RK_LOCAL;
 	if (r == 0 && at && yg_anon_local_ok(rc, (size_t)(at - rc)))
-		r = yg_anon_forms(rc, (size_t)(at - rc), YG_ANON_F_ALL, &tag, yg_anon_set_add_form, s);
+		r = yg_anon_forms(rc, (size_t)(at - rc), YG_ANON_F_ALL, &tag, yg_anon_set_add_form,
+		                  s);
 	if (r < 0 || yg_anon_set_build(s) < 0) {
 		yg_anon_set_free(s);
 		return;
@@ -208,16 +215,16 @@ static void check_json_lacks(const struct yg_mail_report *r, char **addrs, size_
 }
 
 static void mail(const char *rc, size_t rn, const struct text *t, struct yg_mail_anon *anon,
-		 struct yg_corr_warn *warn)
+                 struct yg_corr_warn *warn)
 {
 	size_t cap = t->n + rn + 256;
 	char *msg = malloc(cap);
 	if (!msg)
 		abort();
 	int h = snprintf(msg, cap,
-			 "From: x@evil.example\r\nTo: <%.*s>\r\nSubject: s\r\n"
-			 "Content-Type: text/%s; charset=utf-8\r\n\r\n",
-			 (int)rn, rc, t->n && (t->p[0] & 1) ? "html" : "plain");
+	                 "From: x@evil.example\r\nTo: <%.*s>\r\nSubject: s\r\n"
+	                 "Content-Type: text/%s; charset=utf-8\r\n\r\n",
+	                 (int)rn, rc, t->n && (t->p[0] & 1) ? "html" : "plain");
 	memcpy(msg + h, t->p, t->n);
 	size_t len = (size_t)h + t->n;
 	struct yg_mail_opts opts = {0};
@@ -249,7 +256,7 @@ static void mail(const char *rc, size_t rn, const struct text *t, struct yg_mail
 }
 
 static void raw_message(const uint8_t *data, size_t size, struct yg_mail_anon *anon,
-			struct yg_corr_warn *warn)
+                        struct yg_corr_warn *warn)
 {
 	struct yg_mail_opts opts = {0};
 	struct yg_mail_report *r = NULL;
@@ -263,7 +270,8 @@ static void raw_message(const uint8_t *data, size_t size, struct yg_mail_anon *a
 		size_t n = 0;
 		if (yg_corr_extract(r, warn, &o, &n) == 0) {
 			for (size_t i = 0; i < n; i++)
-				if (o[i].type != YG_CORR_SUBJECT && yg_mail_anon_is_scrubbed(o[i].value))
+				if (o[i].type != YG_CORR_SUBJECT &&
+				    yg_mail_anon_is_scrubbed(o[i].value))
 					abort();
 			json_decref(yg_corr_indicators_json(o, n));
 			yg_corr_obs_free(o, n);

@@ -47,13 +47,13 @@
 
 /* What a needle is and how its matches are handled. */
 struct yg_anon_tag {
-	uint8_t kind;  /* enum yg_mail_redact_kind */
-	uint8_t enc;   /* enum yg_mail_redact_enc of the needle (plain for
-	                * needles the decoded views find in escaped text) */
-	uint8_t pre;   /* base64: one mixed character precedes the needle */
-	uint8_t post;  /* base64: one mixed character follows it */
-	bool exact;    /* case-sensitive (base64); else ASCII case-folded */
-	bool words;    /* only where no letter or digit touches either end */
+	uint8_t kind;   /* enum yg_mail_redact_kind */
+	uint8_t enc;    /* enum yg_mail_redact_enc of the needle (plain for
+	                 * needles the decoded views find in escaped text) */
+	uint8_t pre;    /* base64: one mixed character precedes the needle */
+	uint8_t post;   /* base64: one mixed character follows it */
+	bool exact;     /* case-sensitive (base64); else ASCII case-folded */
+	bool words;     /* only where no letter or digit touches either end */
 	uint32_t owner; /* the caller's index of the value (its placeholder) */
 };
 
@@ -65,15 +65,14 @@ enum yg_anon_forms {
 };
 
 /* Receives one needle form: s[0..n) with its tag. */
-typedef int (*yg_anon_form_fn)(void *arg, const char *s, size_t n,
-			       const struct yg_anon_tag *tag);
+typedef int (*yg_anon_form_fn)(void *arg, const char *s, size_t n, const struct yg_anon_tag *tag);
 
 /* Calls fn for each form of base[0..n) that `which` asks for, base as
  * written and lower-cased, duplicates left out; tag gives kind, owner and
  * words (enc, exact, pre and post are set per form). Stops at fn's first
  * negative return and returns it; -EINVAL for n == 0 or n > YG_ANON_MAX_BASE. */
 int yg_anon_forms(const char *base, size_t n, unsigned which, const struct yg_anon_tag *tag,
-		  yg_anon_form_fn fn, void *arg);
+                  yg_anon_form_fn fn, void *arg);
 
 /* The part of base64(shift zero bytes + p[0..n)) that p alone determines,
  * wherever p stands in a longer blob whose offset of p is shift mod 3
@@ -82,7 +81,7 @@ int yg_anon_forms(const char *base, size_t n, unsigned which, const struct yg_an
  * *ret_pre / *ret_post tell whether one character mixing p's bits with its
  * neighbours' precedes / follows it in the blob. */
 size_t yg_anon_b64_stable(const uint8_t *p, size_t n, unsigned shift, bool url, char *out,
-			  size_t cap, uint8_t *ret_pre, uint8_t *ret_post);
+                          size_t cap, uint8_t *ret_pre, uint8_t *ret_post);
 
 /* The length rules above. */
 bool yg_anon_local_ok(const char *s, size_t n);
@@ -127,12 +126,12 @@ struct yg_anon_span {
  * (Aho-Corasick), plus sorting the matches (at most a few per byte). *ret
  * is NULL when nothing matched; else caller frees. -ENOMEM. */
 int yg_anon_set_scan(const struct yg_anon_set *s, const char *p, size_t n,
-		     struct yg_anon_span **ret, size_t *ret_n);
+                     struct yg_anon_span **ret, size_t *ret_n);
 
 /* The same over several sets at once (the message's and the
  * configuration's, built once): one decoding of the views, one merge. */
 int yg_anon_scan(const struct yg_anon_set *const *sets, size_t n_sets, const char *p, size_t n,
-		 struct yg_anon_span **ret, size_t *ret_n);
+                 struct yg_anon_span **ret, size_t *ret_n);
 
 /* For text cut short (a body excerpt): whether p[0..n) ends with the first
  * YG_ANON_MIN_TAIL or more bytes of a needle of one of the sets (as
@@ -140,7 +139,7 @@ int yg_anon_scan(const struct yg_anon_set *const *sets, size_t n_sets, const cha
  * needle they begin. */
 #define YG_ANON_MIN_TAIL 4
 bool yg_anon_tail(const struct yg_anon_set *const *sets, size_t n_sets, const char *p, size_t n,
-		  size_t *ret_len, struct yg_anon_tag *ret_tag);
+                  size_t *ret_len, struct yg_anon_tag *ret_tag);
 
 /* ---- anon_url.c ---- */
 

@@ -23,17 +23,20 @@
 #include "mail/anon-int.h"
 
 static const char *const kind_names[YG_MAIL_RK_COUNT] = {
-	[YG_MAIL_RK_RECIPIENT] = "recipient",        [YG_MAIL_RK_LOCAL] = "recipient-local",
-	[YG_MAIL_RK_NAME] = "recipient-name",        [YG_MAIL_RK_INTERNAL_HOST] = "internal-host",
-	[YG_MAIL_RK_OWN_DOMAIN] = "own-domain",      [YG_MAIL_RK_INTERNAL_IP] = "internal-ip",
-	[YG_MAIL_RK_PII] = "pii",
+    [YG_MAIL_RK_RECIPIENT] = "recipient",
+    [YG_MAIL_RK_LOCAL] = "recipient-local",
+    [YG_MAIL_RK_NAME] = "recipient-name",
+    [YG_MAIL_RK_INTERNAL_HOST] = "internal-host",
+    [YG_MAIL_RK_OWN_DOMAIN] = "own-domain",
+    [YG_MAIL_RK_INTERNAL_IP] = "internal-ip",
+    [YG_MAIL_RK_PII] = "pii",
 };
 
 static const char *const enc_names[YG_MAIL_RE_COUNT] = {
-	[YG_MAIL_RE_PLAIN] = "plain",       [YG_MAIL_RE_PERCENT] = "percent",
-	[YG_MAIL_RE_PERCENT2] = "percent2", [YG_MAIL_RE_ENTITY] = "html-entity",
-	[YG_MAIL_RE_QP] = "quoted-printable", [YG_MAIL_RE_HEX] = "hex",
-	[YG_MAIL_RE_BASE64] = "base64",     [YG_MAIL_RE_BASE64URL] = "base64url",
+    [YG_MAIL_RE_PLAIN] = "plain",         [YG_MAIL_RE_PERCENT] = "percent",
+    [YG_MAIL_RE_PERCENT2] = "percent2",   [YG_MAIL_RE_ENTITY] = "html-entity",
+    [YG_MAIL_RE_QP] = "quoted-printable", [YG_MAIL_RE_HEX] = "hex",
+    [YG_MAIL_RE_BASE64] = "base64",       [YG_MAIL_RE_BASE64URL] = "base64url",
 };
 
 const char *yg_mail_redact_kind_name(unsigned kind)
@@ -50,10 +53,9 @@ const char *yg_mail_redact_enc_name(unsigned enc)
  * left in the text (the whole address still goes). Same list in
  * tests/e2e/anonforms.py. */
 static const char *const roles[] = {
-	"abuse",   "admin",     "billing",    "contact", "hello",    "help",
-	"hostmaster", "info",   "marketing",  "newsletter", "noreply", "no-reply",
-	"office",  "postmaster", "root",      "sales",   "security", "service",
-	"support", "team",      "webmaster",
+    "abuse", "admin",     "billing",    "contact", "hello",    "help",   "hostmaster",
+    "info",  "marketing", "newsletter", "noreply", "no-reply", "office", "postmaster",
+    "root",  "sales",     "security",   "service", "support",  "team",   "webmaster",
 };
 
 bool yg_anon_local_ok(const char *s, size_t n)
@@ -72,7 +74,7 @@ bool yg_anon_name_ok(const char *s, size_t n)
 }
 
 size_t yg_anon_b64_stable(const uint8_t *p, size_t n, unsigned shift, bool url, char *out,
-			  size_t cap, uint8_t *ret_pre, uint8_t *ret_post)
+                          size_t cap, uint8_t *ret_pre, uint8_t *ret_post)
 {
 	static const char std[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
@@ -99,8 +101,8 @@ size_t yg_anon_b64_stable(const uint8_t *p, size_t n, unsigned shift, bool url, 
 	return last - first;
 }
 
-static int hex_form(const uint8_t *p, size_t n, const struct yg_anon_tag *tag,
-		    yg_anon_form_fn fn, void *arg)
+static int hex_form(const uint8_t *p, size_t n, const struct yg_anon_tag *tag, yg_anon_form_fn fn,
+                    void *arg)
 {
 	static const char hx[] = "0123456789abcdef";
 	char buf[2 * YG_ANON_MAX_BASE];
@@ -115,8 +117,8 @@ static int hex_form(const uint8_t *p, size_t n, const struct yg_anon_tag *tag,
 	return fn(arg, buf, 2 * n, &t);
 }
 
-static int b64_forms(const uint8_t *p, size_t n, const struct yg_anon_tag *tag,
-		     yg_anon_form_fn fn, void *arg)
+static int b64_forms(const uint8_t *p, size_t n, const struct yg_anon_tag *tag, yg_anon_form_fn fn,
+                     void *arg)
 {
 	char std[YG_ANON_MAX_BASE * 2], web[YG_ANON_MAX_BASE * 2];
 	for (unsigned shift = 0; shift < 3; shift++) {
@@ -143,7 +145,7 @@ static int b64_forms(const uint8_t *p, size_t n, const struct yg_anon_tag *tag,
 }
 
 int yg_anon_forms(const char *base, size_t n, unsigned which, const struct yg_anon_tag *tag,
-		  yg_anon_form_fn fn, void *arg)
+                  yg_anon_form_fn fn, void *arg)
 {
 	if (!base || n == 0 || n > YG_ANON_MAX_BASE || !tag || !fn)
 		return -EINVAL;

@@ -229,7 +229,8 @@ int yg_anon_set_add(struct yg_anon_set *s, const char *p, size_t n, const struct
 		s->cap_bytes = nc;
 	}
 	memcpy(s->bytes + s->n_bytes, p, n);
-	s->nd[s->n++] = (struct needle){.tag = *tag, .len = (uint32_t)n, .off = (uint32_t)s->n_bytes};
+	s->nd[s->n++] =
+	    (struct needle){.tag = *tag, .len = (uint32_t)n, .off = (uint32_t)s->n_bytes};
 	if (n < s->min_len)
 		s->min_len = n;
 	s->n_bytes += n;
@@ -315,12 +316,12 @@ static const struct {
 	const char *name;
 	char c;
 } named[] = {
-	{"commat", '@'}, {"period", '.'}, {"lowbar", '_'}, {"hyphen", '-'}, {"dash", '-'},
-	{"plus", '+'},   {"amp", '&'},    {"percnt", '%'}, {"equals", '='}, {"colon", ':'},
-	{"sol", '/'},    {"num", '#'},    {"excl", '!'},   {"quest", '?'},  {"lt", '<'},
-	{"gt", '>'},     {"quot", '"'},   {"apos", '\''},  {"nbsp", ' '},   {"semi", ';'},
-	{"comma", ','},  {"dollar", '$'}, {"ast", '*'},    {"grave", '`'},  {"tilde", '~'},
-	{"Hat", '^'},    {"verbar", '|'}, {"lcub", '{'},   {"rcub", '}'},   {"bsol", '\\'},
+    {"commat", '@'}, {"period", '.'}, {"lowbar", '_'}, {"hyphen", '-'}, {"dash", '-'},
+    {"plus", '+'},   {"amp", '&'},    {"percnt", '%'}, {"equals", '='}, {"colon", ':'},
+    {"sol", '/'},    {"num", '#'},    {"excl", '!'},   {"quest", '?'},  {"lt", '<'},
+    {"gt", '>'},     {"quot", '"'},   {"apos", '\''},  {"nbsp", ' '},   {"semi", ';'},
+    {"comma", ','},  {"dollar", '$'}, {"ast", '*'},    {"grave", '`'},  {"tilde", '~'},
+    {"Hat", '^'},    {"verbar", '|'}, {"lcub", '{'},   {"rcub", '}'},   {"bsol", '\\'},
 };
 
 /* A character reference at p (p[0] == '&'): its length, and the UTF-8 of
@@ -476,8 +477,8 @@ static uint8_t enc_of(const char *p, size_t beg, size_t end)
 	for (size_t i = beg; i < end; i++) {
 		if (p[i] == '%')
 			return end - i >= 3 && p[i + 1] == '2' && p[i + 2] == '5'
-				   ? YG_MAIL_RE_PERCENT2
-				   : YG_MAIL_RE_PERCENT;
+			           ? YG_MAIL_RE_PERCENT2
+			           : YG_MAIL_RE_PERCENT;
 		if (p[i] == '&')
 			e = YG_MAIL_RE_ENTITY;
 		else if (p[i] == '=' && e == YG_MAIL_RE_PLAIN)
@@ -487,7 +488,7 @@ static uint8_t enc_of(const char *p, size_t beg, size_t end)
 }
 
 static int hit_add(struct hits *h, const struct yg_anon_set *s, const char *p, size_t n,
-		   uint32_t needle, size_t beg, size_t end)
+                   uint32_t needle, size_t beg, size_t end)
 {
 	const struct needle *nd = &s->nd[needle];
 	if (nd->tag.pre && beg > 0 && is_b64((uint8_t)p[beg - 1]))
@@ -518,7 +519,7 @@ static int hit_add(struct hits *h, const struct yg_anon_set *s, const char *p, s
  * ending at each byte is recorded: a shorter one ending there lies inside
  * it, so the merged spans are the same. */
 static int run(const struct yg_anon_set *s, const struct ac *a, bool fold, const uint8_t *b,
-	       size_t vn, const struct view *v, const char *p, size_t n, struct hits *h)
+               size_t vn, const struct view *v, const char *p, size_t n, struct hits *h)
 {
 	if (a->n <= 1)
 		return 0;
@@ -532,7 +533,8 @@ static int run(const struct yg_anon_set *s, const struct ac *a, bool fold, const
 			uint32_t ni = a->nodes[k].out - 1;
 			const struct needle *nd = &s->nd[ni];
 			size_t vb = i + 1 - nd->len, ve = i + 1;
-			if (nd->tag.words && ((vb > 0 && is_word(b[vb - 1])) || (ve < vn && is_word(b[ve]))))
+			if (nd->tag.words &&
+			    ((vb > 0 && is_word(b[vb - 1])) || (ve < vn && is_word(b[ve]))))
 				continue;
 			size_t ob = v ? v->beg[vb] : vb, oe = v ? v->end[ve - 1] : ve;
 			int r = hit_add(h, s, p, n, ni, ob, oe);
@@ -588,7 +590,7 @@ static size_t merge(struct yg_anon_span *v, size_t n)
 }
 
 int yg_anon_scan(const struct yg_anon_set *const *sets, size_t n_sets, const char *p, size_t n,
-		 struct yg_anon_span **ret, size_t *ret_n)
+                 struct yg_anon_span **ret, size_t *ret_n)
 {
 	*ret = NULL;
 	*ret_n = 0;
@@ -614,9 +616,9 @@ int yg_anon_scan(const struct yg_anon_set *const *sets, size_t n_sets, const cha
 	for (size_t i = 0; i < n; i++) {
 		escapes |= p[i] == '%' || p[i] == '&' || p[i] == '=';
 		pct |= p[i] == '%' || p[i] == '&';
-		qp_escapes |= (p[i] == '=' && i + 2 < n && hexval(p[i + 1]) >= 0 &&
-			       hexval(p[i + 2]) >= 0) ||
-			      p[i] == '+';
+		qp_escapes |=
+		    (p[i] == '=' && i + 2 < n && hexval(p[i + 1]) >= 0 && hexval(p[i + 2]) >= 0) ||
+		    p[i] == '+';
 	}
 	const uint8_t *raw = (const uint8_t *)p;
 	int r = 0;
@@ -652,7 +654,7 @@ int yg_anon_scan(const struct yg_anon_set *const *sets, size_t n_sets, const cha
 }
 
 int yg_anon_set_scan(const struct yg_anon_set *s, const char *p, size_t n,
-		     struct yg_anon_span **ret, size_t *ret_n)
+                     struct yg_anon_span **ret, size_t *ret_n)
 {
 	return yg_anon_scan(&s, 1, p, n, ret, ret_n);
 }
@@ -669,7 +671,7 @@ static uint32_t end_state(const struct ac *a, bool fold, const char *p, size_t n
 }
 
 bool yg_anon_tail(const struct yg_anon_set *const *sets, size_t n_sets, const char *p, size_t n,
-		  size_t *ret_len, struct yg_anon_tag *ret_tag)
+                  size_t *ret_len, struct yg_anon_tag *ret_tag)
 {
 	uint32_t best = 0;
 	for (size_t k = 0; p && k < n_sets; k++) {

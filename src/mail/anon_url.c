@@ -25,7 +25,7 @@
 bool yg_anon_has_mark(const char *p, size_t n)
 {
 	static const char *const marks[] = {"[recipient", "[own-domain]", "[internal-ip]",
-					    "[internal-host", "[pii]"};
+	                                    "[internal-host", "[pii]"};
 	for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
 		if (memmem(p, n, marks[i], strlen(marks[i])))
 			return true;

@@ -26,10 +26,10 @@ static struct yg_mail_report *anon_body(const char *to, const char *body, const 
 {
 	char *msg = NULL;
 	int n = asprintf(&msg,
-			 "From: Billing <billing@evil.example>\r\nTo: %s\r\nSubject: invoice\r\n"
-			 "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
-			 "Content-Transfer-Encoding: 8bit\r\n\r\n%s\r\n",
-			 to, body);
+	                 "From: Billing <billing@evil.example>\r\nTo: %s\r\nSubject: invoice\r\n"
+	                 "MIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+	                 "Content-Transfer-Encoding: 8bit\r\n\r\n%s\r\n",
+	                 to, body);
 	assert_true(n > 0);
 	struct yg_mail_report *r = NULL;
 	struct yg_mail_opts opts = {0};
@@ -107,7 +107,7 @@ static void b64_encode(const uint8_t *p, size_t n, bool url, bool pad, char *out
 	size_t o = 0;
 	for (size_t i = 0; i < n; i += 3) {
 		unsigned v = (unsigned)p[i] << 16 | (i + 1 < n ? (unsigned)p[i + 1] << 8 : 0) |
-			     (i + 2 < n ? p[i + 2] : 0);
+		             (i + 2 < n ? p[i + 2] : 0);
 		out[o++] = al[v >> 18];
 		out[o++] = al[(v >> 12) & 63];
 		if (i + 1 < n)
@@ -129,8 +129,8 @@ static void base64_any_alignment(void **state)
 {
 	(void)state;
 	static const char *const wraps[][2] = {{"https://login.evil.example/auth#", ""},
-					       {"https://login.evil.example/a?t=", "&x=1"},
-					       {"token ", " end"}};
+	                                       {"https://login.evil.example/a?t=", "&x=1"},
+	                                       {"token ", " end"}};
 	for (unsigned shift = 0; shift < 3; shift++)
 		for (int url = 0; url < 2; url++)
 			for (int pad = 0; pad < 2; pad++)
@@ -148,16 +148,18 @@ static void base64_any_alignment(void **state)
 					char enc[256], body[512];
 					b64_encode(blob, n, url, pad, enc);
 					snprintf(body, sizeof body, "%s%s%s", wraps[w][0], enc,
-						 wraps[w][1]);
+					         wraps[w][1]);
 					assert_true(b64_holds(body, "yamada@corp"));
 					struct yg_mail_report *r = anon_body(RCPT, body, NULL);
 					const char *ex = excerpt(r);
-					if (b64_holds(ex, "yamada@corp") || b64_holds(ex, "taro.yamada"))
-						fail_msg("shift %u url %d pad %d: %s -> %s", shift, url,
-							 pad, body, ex);
+					if (b64_holds(ex, "yamada@corp") ||
+					    b64_holds(ex, "taro.yamada"))
+						fail_msg("shift %u url %d pad %d: %s -> %s", shift,
+						         url, pad, body, ex);
 					assert_has(ex, "[recipient-1]");
 					uint32_t *k = r->redactions[YG_MAIL_RK_RECIPIENT];
-					assert_true(k[YG_MAIL_RE_BASE64] + k[YG_MAIL_RE_BASE64URL] >= 1);
+					assert_true(
+					    k[YG_MAIL_RE_BASE64] + k[YG_MAIL_RE_BASE64URL] >= 1);
 					yg_mail_report_free(r);
 				}
 }
@@ -180,7 +182,7 @@ static void base64url_unpadded_in_fragment_gives_indicator(void **state)
 	bool seen = false;
 	for (size_t i = 0; i < n; i++)
 		seen |= o[i].type == YG_CORR_URL &&
-			!strcmp(o[i].value, "https://login.evil.example/auth?lang=ja");
+		        !strcmp(o[i].value, "https://login.evil.example/auth?lang=ja");
 	assert_true(seen);
 	yg_corr_obs_free(o, n);
 	yg_mail_report_free(r);
@@ -214,9 +216,11 @@ static void percent_once_twice_and_all(void **state)
 static void hex_any_case(void **state)
 {
 	(void)state;
-	struct yg_mail_report *r = anon_body(
-	    RCPT, "id=00ff7461726F2E79616D61646240636F72702E6578616D706C65 x=746172"
-		  "6f2e79616d61646140636f72702e6578616d706c65ff", NULL);
+	struct yg_mail_report *r =
+	    anon_body(RCPT,
+	              "id=00ff7461726F2E79616D61646240636F72702E6578616D706C65 x=746172"
+	              "6f2e79616d61646140636f72702e6578616d706c65ff",
+	              NULL);
 	/* The first is "taro.yamadb@corp.example": not a recipient, stays. */
 	assert_has(excerpt(r), "7461726F2E79616D61646240636F72702E6578616D706C65");
 	assert_has(excerpt(r), "x=[recipient-1]ff");
@@ -227,9 +231,9 @@ static void hex_any_case(void **state)
 static void quoted_printable_and_soft_breaks(void **state)
 {
 	(void)state;
-	struct yg_mail_report *r =
-	    anon_body(RCPT, "a taro.ya=\r\nmada=40corp.exa=\r\nmple b =74=61=72=6F=2E=79=61=6D=61=64=61 c",
-		      NULL);
+	struct yg_mail_report *r = anon_body(
+	    RCPT, "a taro.ya=\r\nmada=40corp.exa=\r\nmple b =74=61=72=6F=2E=79=61=6D=61=64=61 c",
+	    NULL);
 	const char *ex = excerpt(r);
 	assert_has(ex, "a [recipient-1] b [recipient-1] c");
 	assert_true(r->redactions[YG_MAIL_RK_RECIPIENT][YG_MAIL_RE_QP] >= 1);
@@ -262,9 +266,11 @@ static void html_entities(void **state)
 static void embedded_in_longer_tokens(void **state)
 {
 	(void)state;
-	struct yg_mail_report *r = anon_body(
-	    "victim@example.org", "https://t.evil.example/c?text=ARB1000ARB-victim@example.org", NULL);
-	assert_string_equal(r->urls[0].url, "https://t.evil.example/c?text=ARB1000ARB-[recipient-1]");
+	struct yg_mail_report *r =
+	    anon_body("victim@example.org",
+	              "https://t.evil.example/c?text=ARB1000ARB-victim@example.org", NULL);
+	assert_string_equal(r->urls[0].url,
+	                    "https://t.evil.example/c?text=ARB1000ARB-[recipient-1]");
 	assert_string_equal(r->urls[0].ioc, "https://t.evil.example/c");
 	yg_mail_report_free(r);
 	r = anon_body(RCPT, "REF:TARO.YAMADA@CORP.EXAMPLE.XYZ and xxtaro.yamadaxx", NULL);
@@ -296,7 +302,7 @@ static void local_part_alone_and_length_rule(void **state)
 	/* Role names and short local parts name nobody: only whole addresses
 	 * go. */
 	r = anon_body("info@corp.example, ken@corp.example",
-		      "info: call ken or write to info@corp.example", NULL);
+	              "info: call ken or write to info@corp.example", NULL);
 	assert_has(excerpt(r), "info: call ken or write to [recipient-1]");
 	yg_mail_report_free(r);
 	assert_false(yg_anon_local_ok("info", 4));
@@ -325,8 +331,9 @@ static void display_name(void **state)
 static void own_domain_forms(void **state)
 {
 	(void)state;
-	struct yg_mail_report *r = anon_body(
-	    RCPT, "see wiki.corp.example and d=Y29ycC5leGFtcGxl and corp%2Eexample", "corp.example");
+	struct yg_mail_report *r =
+	    anon_body(RCPT, "see wiki.corp.example and d=Y29ycC5leGFtcGxl and corp%2Eexample",
+	              "corp.example");
 	assert_has(excerpt(r), "see [own-domain] and d=[own-domain] and [own-domain]");
 	assert_int_equal(r->redactions[YG_MAIL_RK_OWN_DOMAIN][YG_MAIL_RE_BASE64], 1);
 	yg_mail_report_free(r);
@@ -411,34 +418,37 @@ static void b64_stable_parts(void **state)
 	char out[64];
 	uint8_t pre, post;
 	/* "Man" -> TWFu; at shift 0 all four characters are its own. */
-	assert_int_equal(yg_anon_b64_stable((const uint8_t *)"Man", 3, 0, false, out, 64, &pre, &post), 4);
+	assert_int_equal(
+	    yg_anon_b64_stable((const uint8_t *)"Man", 3, 0, false, out, 64, &pre, &post), 4);
 	assert_memory_equal(out, "TWFu", 4);
 	assert_false(pre || post);
 	/* "xMan" -> eE1hbg: "Man" at shift 1 owns "1hb" (E mixes, g mixes). */
-	assert_int_equal(yg_anon_b64_stable((const uint8_t *)"Man", 3, 1, false, out, 64, &pre, &post), 3);
+	assert_int_equal(
+	    yg_anon_b64_stable((const uint8_t *)"Man", 3, 1, false, out, 64, &pre, &post), 3);
 	assert_memory_equal(out, "1hb", 3);
 	assert_true(pre && post);
-	assert_int_equal(yg_anon_b64_stable((const uint8_t *)"Man", 3, 3, false, out, 64, &pre, &post), 0);
+	assert_int_equal(
+	    yg_anon_b64_stable((const uint8_t *)"Man", 3, 3, false, out, 64, &pre, &post), 0);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(base64_any_alignment),
-		cmocka_unit_test(base64url_unpadded_in_fragment_gives_indicator),
-		cmocka_unit_test(percent_once_twice_and_all),
-		cmocka_unit_test(hex_any_case),
-		cmocka_unit_test(quoted_printable_and_soft_breaks),
-		cmocka_unit_test(html_entities),
-		cmocka_unit_test(embedded_in_longer_tokens),
-		cmocka_unit_test(single_label_and_domainless),
-		cmocka_unit_test(local_part_alone_and_length_rule),
-		cmocka_unit_test(display_name),
-		cmocka_unit_test(own_domain_forms),
-		cmocka_unit_test(excerpt_cut_in_an_address),
-		cmocka_unit_test(url_indicator),
-		cmocka_unit_test(automaton_overlaps),
-		cmocka_unit_test(b64_stable_parts),
+	    cmocka_unit_test(base64_any_alignment),
+	    cmocka_unit_test(base64url_unpadded_in_fragment_gives_indicator),
+	    cmocka_unit_test(percent_once_twice_and_all),
+	    cmocka_unit_test(hex_any_case),
+	    cmocka_unit_test(quoted_printable_and_soft_breaks),
+	    cmocka_unit_test(html_entities),
+	    cmocka_unit_test(embedded_in_longer_tokens),
+	    cmocka_unit_test(single_label_and_domainless),
+	    cmocka_unit_test(local_part_alone_and_length_rule),
+	    cmocka_unit_test(display_name),
+	    cmocka_unit_test(own_domain_forms),
+	    cmocka_unit_test(excerpt_cut_in_an_address),
+	    cmocka_unit_test(url_indicator),
+	    cmocka_unit_test(automaton_overlaps),
+	    cmocka_unit_test(b64_stable_parts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

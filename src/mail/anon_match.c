@@ -125,6 +125,8 @@ static uint32_t ac_child(struct ac *a, uint32_t state, uint8_t c)
 	a->nodes[state].child = t;
 	a->keys[i] = key;
 	a->vals[i] = t;
+	if (state == 0)
+		a->root[c] = t;
 	return t;
 }
 
@@ -221,7 +223,7 @@ int yg_anon_set_add(struct yg_anon_set *s, const char *p, size_t n, const struct
 	if (r < 0)
 		return r;
 	while (s->n_bytes + n > s->cap_bytes) {
-		size_t nc = s->cap_bytes ? 2 * s->cap_bytes : 4096;
+		size_t nc = s->cap_bytes ? 2 * s->cap_bytes : 512;
 		char *b = realloc(s->bytes, nc);
 		if (!b)
 			return -ENOMEM;
@@ -273,10 +275,6 @@ int yg_anon_set_build(struct yg_anon_set *s)
 		return r;
 	for (size_t i = 0; i < s->n; i++)
 		insert(s, i);
-	for (unsigned c = 0; c < 256; c++) {
-		s->fold.root[c] = ac_goto(&s->fold, 0, (uint8_t)c);
-		s->exact.root[c] = ac_goto(&s->exact, 0, (uint8_t)c);
-	}
 	r = ac_links(&s->fold);
 	if (r == 0)
 		r = ac_links(&s->exact);

@@ -15,6 +15,11 @@
  *     that remembers where each byte came from: then one needle catches any
  *     mix of escaped and plain characters, which a list of needle forms
  *     could not; a further view reads '+' as a space (form-encoded names).
+ *     Limit: a value that itself holds an escape introducer ('%', '&', '=',
+ *     '+'; rare in addresses and names) is found in a mixed escaped form
+ *     only where that character does not read as an escape with what
+ *     follows it ("a=b@x" then "=ab..." in QP text); plain, it is always
+ *     found.
  *
  * Length rules, shared with the e2e tests (tests/e2e/anonforms.py), so
  * that what the tests look for is exactly what the hub must remove:

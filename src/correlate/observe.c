@@ -390,7 +390,9 @@ int yg_corr_extract(const struct yg_mail_report *r, const struct yg_corr_warn *w
 	if (e == 0)
 		e = obs_add(&l, YG_CORR_SENDING_IP, r->sending_ip);
 	for (size_t i = 0; e == 0 && i < r->n_urls; i++) {
-		e = obs_add(&l, YG_CORR_URL, r->urls[i].url);
+		/* Without the victim's part when anonymization took one out
+		 * (mail/anon.h): the page, as other members see it. */
+		e = obs_add(&l, YG_CORR_URL, r->urls[i].ioc ? r->urls[i].ioc : r->urls[i].url);
 		if (e == 0 && r->urls[i].host)
 			e = obs_add(&l, YG_CORR_URL_DOMAIN, r->urls[i].host);
 		if (e == 0 && r->urls[i].reg_domain)

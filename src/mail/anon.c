@@ -13,10 +13,13 @@
  *   ^ folded lines begin with SP or HTAB; the header block ends at the
  *     first empty line.
  *
- * Each string of the report is rewritten once per rule, in this order:
- * recipient addresses, recipient names, internal host names, own domains,
- * internal IP literals, PII patterns. Placeholders are ASCII and contain
- * '[', so later rules never rebuild a removed value.
+ * Every value to remove (recipient addresses, their local parts, their
+ * display names, internal host names, the member's own domains) becomes a
+ * set of needles, one per form it can be written in (anon_forms.c), all
+ * searched at once over each string of the report (anon_match.c): so a
+ * string costs a few linear passes whatever the number of recipients.
+ * Then internal IP literals and the PII patterns. Placeholders are ASCII
+ * and contain '[', so later rules never rebuild a removed value.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -26,6 +29,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mail/anon-int.h"
 #include "mail/anon.h"
 #include "mail/mail-int.h"
 
@@ -35,21 +39,33 @@
 struct yg_mail_anon {
 	char *domains[YG_MAIL_ANON_MAX_DOMAINS];
 	size_t n_domains;
+	/* The own domains' needles, the same for every message: built once.
+	 * Their owner is placeholder 0 of every message, "[own-domain]". */
+	struct yg_anon_set *own;
 	regex_t re[YG_MAIL_ANON_MAX_PII];
 	size_t n_re;
 };
 
-struct lit {
-	char *needle;
-	char repl[32];
-	bool words; /* only where not inside a longer word */
+/* One value to remove, before its forms are made. */
+struct base {
+	char *s;
+	size_t n;
+	uint8_t kind;   /* enum yg_mail_redact_kind */
+	unsigned forms; /* enum yg_anon_forms */
+	bool words;
+	uint32_t owner; /* index into ctx.repl */
 };
 
 struct ctx {
 	const struct yg_mail_anon *a;
-	struct lit *lits;
-	size_t n_lits, cap_lits;
+	struct base *bases;
+	size_t n_bases, cap_bases;
+	char (*repl)[32]; /* placeholder of each owner */
+	size_t n_repl, cap_repl;
 	size_t n_rcpt, n_names, n_hosts;
+	uint32_t own_owner, ip_owner;
+	struct yg_anon_set *set;
+	struct yg_mail_report *r; /* where the counts go */
 	bool capped;
 };
 
@@ -72,6 +88,7 @@ void yg_mail_anon_free(struct yg_mail_anon *a)
 		free(a->domains[i]);
 	for (size_t i = 0; i < a->n_re; i++)
 		regfree(&a->re[i]);
+	yg_anon_set_free(a->own);
 	free(a);
 }
 
@@ -107,6 +124,14 @@ int yg_mail_anon_new(const struct yg_mail_anon_cfg *cfg, struct yg_mail_anon **r
 		}
 		a->n_re++;
 	}
+	r = yg_anon_set_new(&a->own);
+	for (size_t i = 0; r == 0 && i < a->n_domains; i++) {
+		struct yg_anon_tag t = {.kind = YG_MAIL_RK_OWN_DOMAIN, .owner = 0};
+		r = yg_anon_forms(a->domains[i], strlen(a->domains[i]), YG_ANON_F_ALL, &t,
+				  yg_anon_set_add_form, a->own);
+	}
+	if (r == 0)
+		r = yg_anon_set_build(a->own);
 out:
 	if (r < 0) {
 		yg_mail_anon_free(a);
@@ -118,14 +143,7 @@ out:
 
 bool yg_mail_anon_is_scrubbed(const char *s)
 {
-	static const char *const marks[] = {"[recipient", "[own-domain]", "[internal-ip]",
-					    "[internal-host", "[pii]"};
-	if (!s)
-		return false;
-	for (size_t i = 0; i < sizeof marks / sizeof *marks; i++)
-		if (strstr(s, marks[i]))
-			return true;
-	return false;
+	return s && yg_anon_has_mark(s, strlen(s));
 }
 
 /* ---- string rewriting ---- */
@@ -154,7 +172,9 @@ struct out {
 
 static void out_add(struct out *o, const char *s, size_t n)
 {
-	if (o->failed)
+	/* Nothing to add leaves o as it is, also a NULL o->p (memcpy's
+	 * arguments must never be NULL, even for 0 bytes). */
+	if (o->failed || n == 0)
 		return;
 	if (o->len + n + 1 > o->cap) {
 		size_t nc = o->cap ? o->cap * 2 : 64;
@@ -215,80 +235,23 @@ static int edit_commit(struct edit *e, char **s)
 	return commit(s, &e->o, e->changed);
 }
 
-/* Case-insensitive needle search; with at_as_pct also matches the needle
- * with its '@' written as "%40" (addresses inside URLs). Returns the match
- * length or 0. */
-static size_t match_at(const char *s, const char *needle, bool at_as_pct)
+/* The spans the needle search found, each replaced by its value's
+ * placeholder and counted. */
+static int replace_spans(struct ctx *c, char **s)
 {
-	size_t i = 0, j = 0;
-	while (needle[j]) {
-		if (!s[i])
-			return 0;
-		if (needle[j] == '@' && at_as_pct && s[i] == '%' && s[i + 1] == '4' && s[i + 2] == '0') {
-			i += 3;
-			j++;
-			continue;
-		}
-		char a = s[i], b = needle[j];
-		if (a >= 'A' && a <= 'Z')
-			a = (char)(a - 'A' + 'a');
-		if (b >= 'A' && b <= 'Z')
-			b = (char)(b - 'A' + 'a');
-		if (a != b)
-			return 0;
-		i++;
-		j++;
-	}
-	return i;
-}
-
-static int replace_lit(char **s, const struct lit *l)
-{
-	if (!*s || !**s)
-		return 0;
+	struct yg_anon_span *sp = NULL;
+	size_t n = 0;
+	const struct yg_anon_set *sets[] = {c->set, c->a->own};
+	int r = yg_anon_scan(sets, 2, *s, strlen(*s), &sp, &n);
+	if (r < 0 || n == 0)
+		return r;
 	struct edit e = {.src = *s};
-	bool addr = strchr(l->needle, '@') != NULL;
-	const char *p = *s;
-	size_t i = 0;
-	while (p[i]) {
-		size_t m = (p[i] | 0x20) == (l->needle[0] | 0x20) || (addr && p[i] == '%')
-				   ? match_at(p + i, l->needle, addr)
-				   : 0;
-		if (m && l->words &&
-		    ((i > 0 && (is_alnum(p[i - 1]) || (addr && strchr("._+-", p[i - 1])))) ||
-		     is_alnum(p[i + m]) || (addr && p[i + m] == '.' && is_alnum(p[i + m + 1]))))
-			m = 0;
-		if (!m) {
-			i++;
-			continue;
-		}
-		edit_replace(&e, i, m, l->repl, strlen(l->repl));
-		i += m;
+	for (size_t i = 0; i < n; i++) {
+		const char *repl = c->repl[sp[i].tag.owner];
+		edit_replace(&e, sp[i].beg, sp[i].end - sp[i].beg, repl, strlen(repl));
+		c->r->redactions[sp[i].tag.kind][sp[i].enc]++;
 	}
-	return edit_commit(&e, s);
-}
-
-/* The domain d and every host name under it, as one label run. */
-static int replace_domain(char **s, const char *d)
-{
-	if (!*s || !**s)
-		return 0;
-	struct edit e = {.src = *s};
-	const char *p = *s;
-	size_t dn = strlen(d), i = 0;
-	while (p[i]) {
-		if (strncasecmp(p + i, d, dn) || (i > 0 && p[i - 1] != '.' && is_host(p[i - 1])) ||
-		    is_alnum(p[i + dn]) || p[i + dn] == '-' ||
-		    (p[i + dn] == '.' && is_alnum(p[i + dn + 1]))) {
-			i++;
-			continue;
-		}
-		size_t start = i;
-		while (start > e.run && is_host(p[start - 1]))
-			start--;
-		edit_replace(&e, start, i + dn - start, "[own-domain]", 12);
-		i += dn;
-	}
+	free(sp);
 	return edit_commit(&e, s);
 }
 
@@ -340,7 +303,7 @@ static size_t v4_at(const char *p, uint8_t b[4])
 	return i;
 }
 
-static int replace_v4(char **s)
+static int replace_v4(char **s, uint32_t *count)
 {
 	if (!*s || !**s)
 		return 0;
@@ -358,12 +321,13 @@ static int replace_v4(char **s)
 			continue;
 		}
 		edit_replace(&e, i, m, "[internal-ip]", 13);
+		++*count;
 		i += m;
 	}
 	return edit_commit(&e, s);
 }
 
-static int replace_re(char **s, const regex_t *re)
+static int replace_re(char **s, const regex_t *re, uint32_t *count)
 {
 	if (!*s || !**s)
 		return 0;
@@ -384,6 +348,7 @@ static int replace_re(char **s, const regex_t *re)
 		out_add(&o, p, so);
 		if (eo > so) {
 			out_add(&o, "[pii]", 5);
+			++*count;
 			changed = true;
 			p += eo;
 		} else {
@@ -401,45 +366,93 @@ static int scrub(struct ctx *c, char **s)
 {
 	if (!*s || !**s)
 		return 0;
-	int r = 0;
-	for (size_t i = 0; r == 0 && i < c->n_lits; i++)
-		r = replace_lit(s, &c->lits[i]);
-	for (size_t i = 0; r == 0 && i < c->a->n_domains; i++)
-		r = replace_domain(s, c->a->domains[i]);
+	uint32_t(*k)[YG_MAIL_RE_COUNT] = c->r->redactions;
+	int r = replace_spans(c, s);
 	if (r == 0)
-		r = replace_v4(s);
+		r = replace_v4(s, &k[YG_MAIL_RK_INTERNAL_IP][YG_MAIL_RE_PLAIN]);
 	for (size_t i = 0; r == 0 && i < c->a->n_re; i++)
-		r = replace_re(s, &c->a->re[i]);
+		r = replace_re(s, &c->a->re[i], &k[YG_MAIL_RK_PII][YG_MAIL_RE_PLAIN]);
 	return r;
 }
 
 /* ---- what to replace ---- */
 
-static int add_lit(struct ctx *c, const char *s, size_t n, const char *kind, size_t *counter,
-		   bool words)
+/* A placeholder "[name-num]", or "[name]" for num 0. */
+static int new_owner(struct ctx *c, const char *name, size_t num, uint32_t *ret)
 {
-	if (n < 3 || memchr(s, '[', n))
-		return 0;
-	for (size_t i = 0; i < c->n_lits; i++)
-		if (strlen(c->lits[i].needle) == n && !strncasecmp(c->lits[i].needle, s, n))
-			return 0;
-	if (c->n_lits >= 3 * YG_MAIL_ANON_MAX_RCPT) {
-		c->capped = true;
-		return 0;
-	}
-	int r = yg_mail_grow((void **)&c->lits, &c->cap_lits, c->n_lits, sizeof *c->lits,
-			     3 * YG_MAIL_ANON_MAX_RCPT);
+	int r = yg_mail_grow((void **)&c->repl, &c->cap_repl, c->n_repl, sizeof *c->repl,
+			     8 * YG_MAIL_ANON_MAX_RCPT);
 	if (r < 0)
 		return r;
-	struct lit *l = &c->lits[c->n_lits];
-	if (!(l->needle = yg_mail_strndup(s, n)))
-		return -ENOMEM;
-	snprintf(l->repl, sizeof l->repl, "[%s-%zu]", kind, ++*counter);
-	l->words = words;
-	c->n_lits++;
+	if (num)
+		snprintf(c->repl[c->n_repl], sizeof *c->repl, "[%s-%zu]", name, num);
+	else
+		snprintf(c->repl[c->n_repl], sizeof *c->repl, "[%s]", name);
+	*ret = (uint32_t)c->n_repl++;
 	return 0;
 }
 
+/* Registers s[0..n) as a value to remove unless already known (any kind,
+ * any case: the first registration keeps it). *ret_new tells whether it
+ * was new. */
+static int add_base(struct ctx *c, const char *s, size_t n, uint8_t kind, unsigned forms,
+		    bool words, uint32_t owner, bool *ret_new)
+{
+	if (ret_new)
+		*ret_new = false;
+	if (n == 0 || n > YG_ANON_MAX_BASE || memchr(s, '[', n) || memchr(s, '\0', n))
+		return 0;
+	for (size_t i = 0; i < c->n_bases; i++)
+		if (c->bases[i].n == n && !strncasecmp(c->bases[i].s, s, n))
+			return 0;
+	int r = yg_mail_grow((void **)&c->bases, &c->cap_bases, c->n_bases, sizeof *c->bases,
+			     8 * YG_MAIL_ANON_MAX_RCPT);
+	if (r == -E2BIG) {
+		c->capped = true;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	struct base *b = &c->bases[c->n_bases];
+	if (!(b->s = yg_mail_strndup(s, n)))
+		return -ENOMEM;
+	b->n = n;
+	b->kind = kind;
+	b->forms = forms;
+	b->words = words;
+	b->owner = owner;
+	c->n_bases++;
+	if (ret_new)
+		*ret_new = true;
+	return 0;
+}
+
+/* A value that is not a recipient's: its own placeholder "[kind-N]",
+ * numbered in order of appearance. */
+static int add_numbered(struct ctx *c, const char *s, size_t n, uint8_t kind, const char *name,
+			size_t *counter, unsigned forms, bool words)
+{
+	if (n < 3)
+		return 0;
+	for (size_t i = 0; i < c->n_bases; i++)
+		if (c->bases[i].n == n && !strncasecmp(c->bases[i].s, s, n))
+			return 0;
+	uint32_t owner = 0;
+	int r = new_owner(c, name, *counter + 1, &owner);
+	bool added = false;
+	if (r == 0)
+		r = add_base(c, s, n, kind, forms, words, owner, &added);
+	if (r == 0 && added)
+		++*counter;
+	else if (r == 0)
+		c->n_repl--; /* not used */
+	return r;
+}
+
+/* A recipient address: the address itself (any form), its local part
+ * alone when long and personal enough, and the address with its domain cut
+ * to the first label ("taro@corp" for taro@corp.example: how internal and
+ * test systems write it). */
 static int add_rcpt(struct ctx *c, const char *addr, size_t n)
 {
 	while (n && (addr[n - 1] == '.' || addr[n - 1] == '>'))
@@ -449,16 +462,45 @@ static int add_rcpt(struct ctx *c, const char *addr, size_t n)
 		n--;
 	}
 	const char *at = memchr(addr, '@', n);
-	if (!at || at == addr || at == addr + n - 1)
+	if (!at || at == addr || at == addr + n - 1 || n < 3 || n > YG_ANON_MAX_BASE)
 		return 0;
+	for (size_t i = 0; i < c->n_bases; i++)
+		if (c->bases[i].n == n && !strncasecmp(c->bases[i].s, addr, n))
+			return 0;
 	if (c->n_rcpt >= YG_MAIL_ANON_MAX_RCPT) {
 		c->capped = true;
 		return 0;
 	}
-	return add_lit(c, addr, n, "recipient", &c->n_rcpt, true);
+	uint32_t owner = 0;
+	int r = new_owner(c, "recipient", c->n_rcpt + 1, &owner);
+	bool added = false;
+	if (r == 0)
+		r = add_base(c, addr, n, YG_MAIL_RK_RECIPIENT, YG_ANON_F_ALL, false, owner, &added);
+	if (r < 0 || !added)
+		return r;
+	c->n_rcpt++;
+	size_t ln = (size_t)(at - addr);
+	if (yg_anon_local_ok(addr, ln))
+		r = add_base(c, addr, ln, YG_MAIL_RK_LOCAL, YG_ANON_F_ALL, false, owner, NULL);
+	const char *dot = memchr(at + 1, '.', (size_t)(addr + n - at - 1));
+	if (r == 0 && dot && dot > at + 1)
+		r = add_base(c, addr, (size_t)(dot - addr), YG_MAIL_RK_RECIPIENT, YG_ANON_F_PLAIN,
+			     false, owner, NULL);
+	return r;
 }
 
-/* Every address-shaped token of a header value. */
+static int add_name(struct ctx *c, const char *s, size_t n)
+{
+	if (!yg_anon_name_ok(s, n))
+		return 0;
+	if (c->n_names >= YG_MAIL_ANON_MAX_RCPT) {
+		c->capped = true;
+		return 0;
+	}
+	return add_numbered(c, s, n, YG_MAIL_RK_NAME, "recipient-name", &c->n_names,
+			    YG_ANON_F_ALL, false);
+}
+
 static int rcpts_in(struct ctx *c, const char *v, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
@@ -502,7 +544,7 @@ static int names_in(struct ctx *c, const char *v, size_t n)
 			b--;
 		if (b - a >= 3 && !memchr(v + a, '@', b - a) && !memmem(v + a, b - a, "=?", 2) &&
 		    !memchr(v + a, '\n', b - a)) {
-			int r = add_lit(c, v + a, b - a, "recipient-name", &c->n_names, true);
+			int r = add_name(c, v + a, b - a);
 			if (r < 0)
 				return r;
 		}
@@ -602,7 +644,7 @@ static int collect(struct ctx *c, const uint8_t *raw, size_t len, struct yg_mail
 		for (size_t i = 0; e == 0 && i < lists[l]->n; i++) {
 			const char *nm = lists[l]->v[i].name;
 			if (nm && !strchr(nm, '@'))
-				e = add_lit(c, nm, strlen(nm), "recipient-name", &c->n_names, true);
+				e = add_name(c, nm, strlen(nm));
 		}
 	if (e == 0 && raw)
 		e = scan_headers(c, raw, len, true);
@@ -613,23 +655,19 @@ static int collect(struct ctx *c, const uint8_t *raw, size_t len, struct yg_mail
 		bool internal = h->from_ip && ip_internal(h->from_ip);
 		if (h->from_host && (internal || dotless(h->from_host)) &&
 		    strcasecmp(h->from_host, "localhost"))
-			e = add_lit(c, h->from_host, strlen(h->from_host), "internal-host", &c->n_hosts,
-				    true);
+			e = add_numbered(c, h->from_host, strlen(h->from_host),
+					 YG_MAIL_RK_INTERNAL_HOST, "internal-host", &c->n_hosts,
+					 YG_ANON_F_PLAIN, true);
 		if (e == 0 && dotless(h->by_host) && strcasecmp(h->by_host, "localhost"))
-			e = add_lit(c, h->by_host, strlen(h->by_host), "internal-host", &c->n_hosts,
-				    true);
+			e = add_numbered(c, h->by_host, strlen(h->by_host), YG_MAIL_RK_INTERNAL_HOST,
+					 "internal-host", &c->n_hosts, YG_ANON_F_PLAIN, true);
+		/* IPv6 literals: one placeholder for every internal IP (IPv4 ones
+		 * are found by shape, replace_v4). */
 		for (size_t k = 0; e == 0 && k < h->ips.n; k++)
-			if (strchr(h->ips.v[k], ':') && ip_internal(h->ips.v[k])) {
-				size_t before = c->n_hosts;
-				e = add_lit(c, h->ips.v[k], strlen(h->ips.v[k]), "internal-ip",
-					    &c->n_hosts, true);
-				if (e == 0 && c->n_lits) {
-					/* One placeholder for every internal IP. */
-					snprintf(c->lits[c->n_lits - 1].repl, sizeof c->lits[0].repl,
-						 "[internal-ip]");
-					c->n_hosts = before;
-				}
-			}
+			if (strchr(h->ips.v[k], ':') && ip_internal(h->ips.v[k]))
+				e = add_base(c, h->ips.v[k], strlen(h->ips.v[k]),
+					     YG_MAIL_RK_INTERNAL_IP, YG_ANON_F_PLAIN, true,
+					     c->ip_owner, NULL);
 	}
 	return e;
 }
@@ -659,18 +697,44 @@ static int scrub_rcpts(struct ctx *c, struct yg_mail_addrs *l)
 		free(a->domain);
 		free(a->reg_domain);
 		a->domain = a->reg_domain = NULL;
+		/* What the search left (a name too short to search for
+		 * everywhere, an address past the recipient cap) still goes here. */
 		if (a->name && !yg_mail_anon_is_scrubbed(a->name)) {
 			free(a->name);
 			a->name = yg_mail_strdup("[recipient-name]");
 			r = a->name ? 0 : -ENOMEM;
+			c->r->redactions[YG_MAIL_RK_NAME][YG_MAIL_RE_PLAIN]++;
 		}
 		if (r == 0 && a->address && !yg_mail_anon_is_scrubbed(a->address)) {
 			free(a->address);
 			a->address = yg_mail_strdup("[recipient]");
 			r = a->address ? 0 : -ENOMEM;
+			c->r->redactions[YG_MAIL_RK_RECIPIENT][YG_MAIL_RE_PLAIN]++;
 		}
 	}
 	return r;
+}
+
+/* An excerpt cut in the middle of a value ("Dear taro.yam") ends with its
+ * beginning: that goes too. */
+static int scrub_tail(struct ctx *c, struct yg_mail_body *b)
+{
+	size_t n = b->excerpt ? strlen(b->excerpt) : 0, cut = 0;
+	struct yg_anon_tag t;
+	const struct yg_anon_set *sets[] = {c->set, c->a->own};
+	if (n == 0 || n >= b->size || !yg_anon_tail(sets, 2, b->excerpt, n, &cut, &t))
+		return 0;
+	const char *repl = c->repl[t.owner];
+	size_t rn = strlen(repl);
+	char *p = malloc(n - cut + rn + 1);
+	if (!p)
+		return -ENOMEM;
+	memcpy(p, b->excerpt, n - cut);
+	memcpy(p + n - cut, repl, rn + 1);
+	free(b->excerpt);
+	b->excerpt = p;
+	c->r->redactions[t.kind][t.enc]++;
+	return 0;
 }
 
 static int scrub_all(struct ctx *c, struct yg_mail_report *r)
@@ -701,7 +765,11 @@ static int scrub_all(struct ctx *c, struct yg_mail_report *r)
 	for (size_t i = 0; e == 0 && i < r->n_bodies; i++) {
 		e = scrub(c, &r->bodies[i].excerpt);
 		if (e == 0)
+			e = scrub_tail(c, &r->bodies[i]);
+		if (e == 0)
 			e = scrub(c, &r->bodies[i].charset);
+		if (e == 0)
+			e = scrub(c, &r->bodies[i].type);
 	}
 	for (size_t i = 0; e == 0 && i < r->n_urls; i++) {
 		struct yg_mail_url *u = &r->urls[i];
@@ -712,11 +780,19 @@ static int scrub_all(struct ctx *c, struct yg_mail_report *r)
 			e = scrub(c, &u->reg_domain);
 		if (e == 0)
 			e = scrub(c, &u->link_text);
+		/* Other members still match the page: its URL without the
+		 * victim's part is the indicator. */
+		free(u->ioc);
+		u->ioc = NULL;
+		if (e == 0)
+			e = yg_anon_url_indicator(u->url, &u->ioc);
 	}
 	for (size_t i = 0; e == 0 && i < r->n_files; i++) {
 		e = scrub(c, &r->files[i].path);
 		if (e == 0)
 			e = scrub(c, &r->files[i].filename);
+		if (e == 0)
+			e = scrub(c, &r->files[i].declared_type);
 	}
 	for (size_t i = 0; e == 0 && i < r->n_spoofs; i++)
 		e = scrub(c, &r->spoofs[i].detail);
@@ -725,19 +801,57 @@ static int scrub_all(struct ctx *c, struct yg_mail_report *r)
 	return e;
 }
 
+/* The needles of every value collected, most important kind first (an
+ * equal needle of a later kind is dropped: the address beats a name
+ * spelled the same). */
+static int build(struct ctx *c)
+{
+	int e = yg_anon_set_new(&c->set);
+	for (uint8_t k = 0; e == 0 && k < YG_MAIL_RK_COUNT; k++)
+		for (size_t i = 0; e == 0 && i < c->n_bases; i++) {
+			const struct base *b = &c->bases[i];
+			if (b->kind != k)
+				continue;
+			struct yg_anon_tag t = {.kind = b->kind, .words = b->words, .owner = b->owner};
+			e = yg_anon_forms(b->s, b->n, b->forms, &t, yg_anon_set_add_form, c->set);
+			if (e == -EINVAL)
+				e = 0; /* nothing to search for */
+		}
+	if (e == -E2BIG) {
+		/* Beyond the needle budget only what is in stays searched
+		 * for; the anomaly says so. Unreachable with valid addresses
+		 * within YG_MAIL_ANON_MAX_RCPT. */
+		c->capped = true;
+		e = 0;
+	}
+	if (e == 0)
+		e = yg_anon_set_build(c->set);
+	return e;
+}
+
 int yg_mail_anon_apply(const struct yg_mail_anon *a, const uint8_t *raw, size_t len,
 		       struct yg_mail_report *r)
 {
 	if (!a || !r)
 		return -EINVAL;
-	struct ctx c = {.a = a};
-	int e = collect(&c, raw, len, r);
+	struct ctx c = {.a = a, .r = r};
+	memset(r->redactions, 0, sizeof r->redactions);
+	/* Placeholder 0: the owner of the configuration's own-domain needles. */
+	int e = new_owner(&c, "own-domain", 0, &c.own_owner);
+	if (e == 0)
+		e = new_owner(&c, "internal-ip", 0, &c.ip_owner);
+	if (e == 0)
+		e = collect(&c, raw, len, r);
+	if (e == 0)
+		e = build(&c);
 	if (e == 0)
 		e = scrub_all(&c, r);
 	if (e == 0 && c.capped)
 		e = yg_mail_strv_add_unique(&r->anomalies, "anon_recipient_cap");
-	for (size_t i = 0; i < c.n_lits; i++)
-		free(c.lits[i].needle);
-	free(c.lits);
+	for (size_t i = 0; i < c.n_bases; i++)
+		free(c.bases[i].s);
+	free(c.bases);
+	free(c.repl);
+	yg_anon_set_free(c.set);
 	return e;
 }

@@ -8,18 +8,32 @@
  * of first appearance):
  *   - recipient addresses: To, Cc (report), Bcc, Delivered-To,
  *     X-Original-To, Envelope-To and Received "for <...>" (raw headers),
- *     wherever they occur (also as local%40domain in URLs)
- *       -> "[recipient-N]"; their display names -> "[recipient-name-N]";
- *   - the member's own domains and every host name under them (a label run
- *     ending in the domain) -> "[own-domain]";
+ *     wherever they occur and however written (issue 18): inside longer
+ *     tokens, in any case, percent-encoded once or twice, as HTML
+ *     references, quoted-printable, hex, base64/base64url at any alignment
+ *     inside a blob; also with the domain cut to its first label, and
+ *     their local part alone when long and personal enough (anon-int.h)
+ *       -> "[recipient-N]"; their display names (5 bytes and more, in the
+ *     same forms) -> "[recipient-name-N]";
+ *   - the member's own domains, in the same forms, and every host name
+ *     under them (a label run ending in the domain) -> "[own-domain]";
  *   - internal IPs (RFC 1918, loopback, link-local, CGNAT 100.64/10,
  *     IPv6 ULA/link-local/loopback) -> "[internal-ip]", and the names of
  *     hosts in Received hops that are internal (own domain, dotless name, or
- *     a private sending IP) -> "[internal-host]";
+ *     a private sending IP) -> "[internal-host-N]";
  *   - matches of the configured PII patterns (POSIX extended regex) ->
  *     "[pii]".
  * Recipients' domain fields are cleared. A value holding a placeholder is
- * never an indicator (yg_mail_anon_is_scrubbed).
+ * never an indicator (yg_mail_anon_is_scrubbed); a URL holding one in its
+ * path, query or fragment gets yg_mail_url.ioc, the URL without that part,
+ * as its indicator. What was replaced is counted in r->redactions per kind
+ * and form. The raw message is only read.
+ *
+ * Work per message: one Aho-Corasick automaton over every form of every
+ * value (linear in their bytes, at most YG_ANON_NEEDLE_BYTES), then a few
+ * linear passes over each string of the report: the work grows with the
+ * message, never with message x recipients (only the values' de-duplication
+ * compares them pairwise, and they are at most a few thousand).
  *
  * Limits: YG_MAIL_ANON_MAX_DOMAINS own domains, YG_MAIL_ANON_MAX_PII
  * patterns of at most YG_MAIL_ANON_PII_LEN bytes, YG_MAIL_ANON_MAX_RCPT

@@ -44,7 +44,10 @@
  *        "flags": [str], "yara": [str]},
  *    "spoofing": [{"kind": str, "detail": str}],
  *    "anomalies": [str],
- *    "risk": {"score": 0..100, "reasons": [{"code", "points", "detail"}]}}
+ *    "risk": {"score": 0..100, "reasons": [{"code", "points", "detail"}]},
+ *    "redactions": {"total": n, "recipient": {"plain": n, "base64": n, ...},
+ *                   ...} (non-zero counts only; see enum yg_mail_redact_kind)}
+ *    and each url also has "indicator": str|null (yg_mail_url.ioc).
  */
 #ifndef YG_MAIL_MAIL_H
 #define YG_MAIL_MAIL_H
@@ -111,6 +114,10 @@ struct yg_mail_url {
 	char *link_text;    /* visible text of the first <a> pointing here */
 	unsigned sources;   /* enum yg_mail_url_src */
 	bool text_mismatch; /* link text shows a different domain */
+	char *ioc;          /* set by anonymization when url carries a placeholder
+	                     * in its path, query or fragment: the URL without
+	                     * that victim-specific part, the value indexed and
+	                     * published instead of url; NULL = url itself */
 };
 
 /* Attachment flags; names in yg_mail_flag_name. */
@@ -169,6 +176,33 @@ struct yg_mail_spoof {
 	char *detail;
 };
 
+/* What anonymization replaced (anon.h), counted per value replaced: the
+ * kind of value and the form it was written in. Names in
+ * yg_mail_redact_kind_name / yg_mail_redact_enc_name (stable: JSON keys). */
+enum yg_mail_redact_kind {
+	YG_MAIL_RK_RECIPIENT,     /* an address of a recipient */
+	YG_MAIL_RK_LOCAL,         /* a recipient's local part alone */
+	YG_MAIL_RK_NAME,          /* a recipient's display name */
+	YG_MAIL_RK_INTERNAL_HOST, /* internal Received host */
+	YG_MAIL_RK_OWN_DOMAIN,    /* the member's own domains and hosts under them */
+	YG_MAIL_RK_INTERNAL_IP,
+	YG_MAIL_RK_PII,
+	YG_MAIL_RK_COUNT
+};
+enum yg_mail_redact_enc {
+	YG_MAIL_RE_PLAIN,    /* as written, any case */
+	YG_MAIL_RE_PERCENT,  /* %40 */
+	YG_MAIL_RE_PERCENT2, /* %2540 */
+	YG_MAIL_RE_ENTITY,   /* &#64; &#x40; &commat; */
+	YG_MAIL_RE_QP,       /* =40, soft line breaks */
+	YG_MAIL_RE_HEX,
+	YG_MAIL_RE_BASE64,
+	YG_MAIL_RE_BASE64URL,
+	YG_MAIL_RE_COUNT
+};
+const char *yg_mail_redact_kind_name(unsigned kind);
+const char *yg_mail_redact_enc_name(unsigned enc);
+
 struct yg_mail_report {
 	char *file; /* set by the caller (CLI), else NULL */
 	uint64_t size;
@@ -192,6 +226,9 @@ struct yg_mail_report {
 	struct yg_mail_reason *reasons;
 	size_t n_reasons;
 	int score; /* 0..100 */
+	/* Filled by yg_mail_anon_apply; JSON "redactions": {"total": n,
+	 * kind: {encoding: n, ...}, ...} with the non-zero counts. */
+	uint32_t redactions[YG_MAIL_RK_COUNT][YG_MAIL_RE_COUNT];
 };
 
 struct yg_mail_yara; /* compiled rules, shared read-only between analyses */

@@ -167,6 +167,30 @@ static json_t *file_json(const struct yg_mail_file *f)
 	                 "truncated", f->truncated, "flags", flags, "yara", strv(&f->yara));
 }
 
+/* {"total": n, kind: {encoding: n}} with the non-zero counts only. */
+static json_t *redactions_json(const struct yg_mail_report *r)
+{
+	json_t *j = json_object();
+	json_int_t total = 0;
+	for (unsigned k = 0; j && k < YG_MAIL_RK_COUNT; k++) {
+		json_t *by = NULL;
+		for (unsigned e = 0; e < YG_MAIL_RE_COUNT; e++) {
+			if (!r->redactions[k][e])
+				continue;
+			if (!by && !(by = json_object()))
+				break;
+			json_object_set_new(by, yg_mail_redact_enc_name(e),
+			                    json_integer(r->redactions[k][e]));
+			total += r->redactions[k][e];
+		}
+		if (by)
+			json_object_set_new(j, yg_mail_redact_kind_name(k), by);
+	}
+	if (j)
+		json_object_set_new(j, "total", json_integer(total));
+	return j;
+}
+
 json_t *yg_mail_report_json(const struct yg_mail_report *r)
 {
 	json_t *hdr = json_pack(
@@ -203,9 +227,10 @@ json_t *yg_mail_report_json(const struct yg_mail_report *r)
 			json_array_append_new(src, json_string("text"));
 		json_array_append_new(
 		    urls,
-		    json_pack("{s:o,s:o,s:o,s:o,s:o,s:b}", "url", str(u->url), "host", str(u->host),
-		              "registrable_domain", str(u->reg_domain), "sources", src, "link_text",
-		              str(u->link_text), "text_mismatch", u->text_mismatch));
+		    json_pack("{s:o,s:o,s:o,s:o,s:o,s:b,s:o}", "url", str(u->url), "host",
+		              str(u->host), "registrable_domain", str(u->reg_domain), "sources", src,
+		              "link_text", str(u->link_text), "text_mismatch", u->text_mismatch,
+		              "indicator", str(u->ioc)));
 	}
 	json_t *files = json_array();
 	for (size_t i = 0; files && i < r->n_files; i++)
@@ -220,11 +245,12 @@ json_t *yg_mail_report_json(const struct yg_mail_report *r)
 		    reasons, json_pack("{s:o,s:i,s:o}", "code", str(r->reasons[i].code), "points",
 		                       r->reasons[i].points, "detail", str(r->reasons[i].detail)));
 	/* json_pack with "o" steals every reference, also on failure */
-	return json_pack("{s:o,s:I,s:o,s:o,s:o,s:{s:o,s:o,s:o},s:o,s:o,s:o,s:o,s:o,s:{s:i,s:o}}",
+	return json_pack("{s:o,s:I,s:o,s:o,s:o,s:{s:o,s:o,s:o},s:o,s:o,s:o,s:o,s:o,s:{s:i,s:o},"
+	                 "s:o}",
 	                 "file", str(r->file), "size", (json_int_t)r->size, "headers", hdr,
 	                 "received", hops, "sending_ip", str(r->sending_ip), "auth", "spf",
 	                 str(r->spf), "dkim", str(r->dkim), "dmarc", str(r->dmarc), "bodies",
 	                 bodies, "urls", urls, "attachments", files, "spoofing", spoofs,
 	                 "anomalies", strv(&r->anomalies), "risk", "score", r->score, "reasons",
-	                 reasons);
+	                 reasons, "redactions", redactions_json(r));
 }

@@ -708,6 +708,7 @@ void yg_mail_urlset_release(struct yg_mail_urlset *set)
 		free(set->v[i].host);
 		free(set->v[i].reg_domain);
 		free(set->v[i].link_text);
+		free(set->v[i].ioc);
 	}
 	free(set->v);
 	free(set->idx);

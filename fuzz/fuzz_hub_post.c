@@ -16,12 +16,13 @@ static void setup(void)
 {
 	char coll[37];
 	struct yg_org a, b;
-	struct yg_store *st = hfw_store("/tmp/yg-fuzz-hub-XXXXXX", &a, &b, coll);
+	struct yg_store *st = hfw_store("post", &a, &b, coll);
 	hfw_token(st, a.id, YG_ROLE_ANALYST, auth_a, sizeof auth_a);
 	hfw_token(st, b.id, YG_ROLE_ANALYST, auth_b, sizeof auth_b);
 	snprintf(objects_path, sizeof objects_path, "/taxii2/api/collections/%s/objects/", coll);
 	snprintf(manifest_path, sizeof manifest_path, "/taxii2/api/collections/%s/manifest/", coll);
 	hfw_start(st, (struct yg_hub_config){0});
+	hfw_snapshot();
 }
 
 static void request(const char *method, const char *path, const char *auth, const char *anon,
@@ -47,5 +48,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	request("POST", objects_path, auth_a, anon, (const char *)data + 1, size - 1);
 	request("GET", objects_path, auth_b, NULL, NULL, 0);
 	request("GET", manifest_path, auth_b, NULL, NULL, 0);
+	hfw_reset();
 	return 0;
 }

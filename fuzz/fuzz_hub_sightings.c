@@ -66,13 +66,14 @@ static void setup(void)
 {
 	char coll[37];
 	struct yg_org a, b;
-	struct yg_store *st = hfw_store("/tmp/yg-fuzz-sight-XXXXXX", &a, &b, coll);
+	struct yg_store *st = hfw_store("sight", &a, &b, coll);
 	hfw_token(st, a.id, YG_ROLE_ANALYST, auth_a, sizeof auth_a);
 	hfw_token(st, b.id, YG_ROLE_SENSOR, auth_b, sizeof auth_b);
 	hfw_token(st, b.id, YG_ROLE_ADMIN, auth_admin, sizeof auth_admin);
 	hfw_start(st, (struct yg_hub_config){.decay_half_life_days = 30, .decay_threshold = 10});
 	publish(coll, FZ_GREEN, "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb");
 	publish(coll, FZ_STRICT, "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003");
+	hfw_snapshot();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -103,5 +104,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cur[n] = '\0';
 	since.value = cur;
 	request("GET", "/api/v1/indicators/changes", auth_b, NULL, NULL, 0, &since);
+	hfw_reset();
 	return 0;
 }

@@ -1,9 +1,9 @@
 /*
  * The hub's write path on outside bytes: the input is the body of a TAXII
  * POST to the default collection (envelope parsing, STIX validation,
- * sharing resolution, TLP, the store), then another member lists the
- * collection and reads the manifest, so whatever was stored is also served
- * through TLP redaction. The first byte picks the submitter's anonymity.
+ * sharing resolution, TLP, the store), then, when it stored anything,
+ * another member lists the collection and reads the manifest, so whatever
+ * was stored is also served through TLP redaction. The first byte picks the submitter's anonymity.
  */
 #include "hub_fuzz_world.h"
 
@@ -46,8 +46,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	const char *anon = (data[0] & 1) ? "1" : NULL;
 	request("POST", objects_path, auth_a, anon, (const char *)data + 1, size - 1);
-	request("GET", objects_path, auth_b, NULL, NULL, 0);
-	request("GET", manifest_path, auth_b, NULL, NULL, 0);
+	/* Most inputs are refused before any write; reading the unchanged
+	 * collection back would only repeat what the first input did. */
+	if (hfw_changed()) {
+		request("GET", objects_path, auth_b, NULL, NULL, 0);
+		request("GET", manifest_path, auth_b, NULL, NULL, 0);
+	}
 	hfw_reset();
 	return 0;
 }

@@ -21,6 +21,7 @@
 #ifndef YG_FUZZ_HUB_FUZZ_WORLD_H
 #define YG_FUZZ_HUB_FUZZ_WORLD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,12 +130,20 @@ static void hfw_snapshot(void)
 	hfw_changes = sqlite3_total_changes64(hfw_db());
 }
 
+/* Whether the input has changed the database since the last reset: what
+ * reads back an input's effects (listings, aggregates) only has something
+ * new to serve then. The world as built was served already. */
+static bool hfw_changed(void)
+{
+	return sqlite3_total_changes64(hfw_db()) != hfw_changes;
+}
+
 /* Puts the world back as hfw_snapshot found it: the database when the
  * input changed a row (most inputs are refused before any write, and then
  * cost no copy), and the change feed's cursors, which live in the hub. */
 static void hfw_reset(void)
 {
-	if (sqlite3_total_changes64(hfw_db()) != hfw_changes) {
+	if (hfw_changed()) {
 		hfw_copy(hfw_db(), hfw_snap);
 		hfw_changes = sqlite3_total_changes64(hfw_db());
 	}

@@ -20,8 +20,9 @@ set -u
 build=${1:?usage: fuzz/long.sh BUILD MINUTES [NAME...]}
 minutes=${2:?usage: fuzz/long.sh BUILD MINUTES [NAME...]}
 shift 2
-case $minutes in '' | *[!0-9]*)
-	echo "fuzz/long.sh: MINUTES must be a whole number" >&2
+# 0 would be no limit at all to libFuzzer's -max_total_time.
+case $minutes in '' | *[!0-9]* | 0 | 00*)
+	echo "fuzz/long.sh: MINUTES must be a whole number of at least 1" >&2
 	exit 2
 	;;
 esac

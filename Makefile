@@ -7,7 +7,7 @@ FUZZ_BUILD ?= build-fuzz
 PY         := /usr/bin/python3
 NINJA      := ninja
 
-.PHONY: all setup run test test-normal test-asan unit e2e bench fuzz clean format
+.PHONY: all setup run test test-normal test-asan unit e2e bench fuzz fuzz-long clean format
 
 all: setup $(BUILD)/build.ninja
 	$(NINJA) -C $(BUILD)
@@ -48,6 +48,14 @@ bench: all
 fuzz: setup $(FUZZ_BUILD)/build.ninja
 	$(NINJA) -C $(FUZZ_BUILD)
 	./fuzz/run.sh $(FUZZ_BUILD) $${FUZZ_SECONDS:-60}
+
+# Every harness for MINUTES each, two at a time, from a scratch copy of its
+# corpus; prints exec/s, coverage and crashes per harness, and fails when
+# one crashed (fuzz/long.sh).
+MINUTES ?= 10
+fuzz-long: setup $(FUZZ_BUILD)/build.ninja
+	$(NINJA) -C $(FUZZ_BUILD)
+	./fuzz/long.sh $(FUZZ_BUILD) $(MINUTES)
 
 format:
 	find src tests fuzz bench -name '*.[ch]' | xargs clang-format -i

@@ -1,8 +1,18 @@
 /*
  * The hub world the hub harnesses (fuzz_hub_mail.c, fuzz_hub_post.c,
- * fuzz_hub_sightings.c) drive: a fresh data folder under /tmp with a store,
- * members alpha (energy) and beta (rail, JP), bearer tokens, and one
- * in-process hub on it, removed at exit.
+ * fuzz_hub_sightings.c) drive: a fresh data folder (in /dev/shm when there
+ * is one, else /tmp) with a store, members alpha (energy) and beta (rail,
+ * JP), bearer tokens, and one in-process hub on it, removed at exit.
+ *
+ * Built once per process, not once per input: opening a store, migrating
+ * it and starting a hub costs far more than an input. What one input
+ * writes must not reach the next, though (a crash would then depend on
+ * the inputs before it and not replay alone; and a store that grows with
+ * every input makes every input slower, the correlation of a mail reads
+ * all earlier ones). So the harness takes a snapshot of the database once
+ * the world is built (hfw_snapshot) and, after each input that wrote
+ * something, copies it back with SQLite's backup API (hfw_reset), and
+ * forgets the change-feed cursors the input left in the hub.
  *
  * Include it from exactly one harness: it holds that harness's hub and
  * folder as file-scope state (a libFuzzer process runs one harness). Not
@@ -11,21 +21,29 @@
 #ifndef YG_FUZZ_HUB_FUZZ_WORLD_H
 #define YG_FUZZ_HUB_FUZZ_WORLD_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "hub/auth.h"
+#include "hub/hub-int.h"
 #include "hub/hub.h"
+#include "store/sqlite-int.h"
 #include "store/store.h"
 
 static struct yg_hub *hub;
 static char hfw_dir[64];
+static sqlite3 *hfw_snap;          /* the database as the world built it */
+static int64_t hfw_changes;        /* sqlite3_total_changes after the last reset */
 
 static void hfw_cleanup(void)
 {
+	sqlite3_close(hfw_snap);
 	yg_hub_free(hub);
 	/* mail.key only exists where the mail path ran. */
 	const char *files[] = {"hub.db", "hub.db-wal", "hub.db-shm", "mail.key"};
@@ -48,14 +66,30 @@ static void hfw_token(struct yg_store *st, int64_t org, enum yg_role role, char 
 	snprintf(out, outlen, "Bearer %s", tok);
 }
 
-/* Makes the folder from tmpl (a mkdtemp template, at most 63 bytes) and a
+/* Makes the folder yg-fuzz-<name>-XXXXXX (name at most 20 bytes) and a
  * bootstrapped store with alpha and beta in it; ret_coll (may be NULL) gets
  * the default collection's id. The store stays open for the harness to add
- * to; hfw_start closes it. Aborts on any failure. */
-static struct yg_store *hfw_store(const char *tmpl, struct yg_org *ret_a, struct yg_org *ret_b,
+ * to; hfw_start closes it. Aborts on any failure. The folder goes to
+ * /dev/shm when there is one: a commit then costs no disk write. */
+static struct yg_store *hfw_store(const char *name, struct yg_org *ret_a, struct yg_org *ret_b,
                                   char ret_coll[37])
 {
-	snprintf(hfw_dir, sizeof hfw_dir, "%s", tmpl);
+	/* SQLite's page cache in a static buffer: after every restore the
+	 * connections re-read the pages, and each page through malloc cost
+	 * ASan a 4 KiB fill and fresh memory from its quarantine, most of an
+	 * input's time. SQLite itself is not instrumented, so no check of
+	 * ours is lost. Must come before the first sqlite3_open. */
+	static uint64_t pages[512 * (4096 + 512) / 8];
+	int hdr = 0;
+	if (sqlite3_config(SQLITE_CONFIG_PCACHE_HDRSZ, &hdr) != SQLITE_OK || hdr < 0 || hdr > 512)
+		abort();
+	int slot = 4096 + ((hdr + 7) & ~7);
+	if (sqlite3_config(SQLITE_CONFIG_PAGECACHE, pages, slot, (int)(sizeof pages / slot)) !=
+	    SQLITE_OK)
+		abort();
+	struct stat sb;
+	const char *base = stat("/dev/shm", &sb) == 0 && S_ISDIR(sb.st_mode) ? "/dev/shm" : "/tmp";
+	snprintf(hfw_dir, sizeof hfw_dir, "%s/yg-fuzz-%.20s-XXXXXX", base, name);
 	if (!mkdtemp(hfw_dir))
 		abort();
 	struct yg_store *st;
@@ -79,6 +113,57 @@ static void hfw_start(struct yg_store *st, struct yg_hub_config cfg)
 	if (yg_hub_new(&cfg, &hub) < 0)
 		abort();
 	atexit(hfw_cleanup);
+}
+
+/* The hub's one store connection (hfw_start runs the hub on one thread). */
+static sqlite3 *hfw_db(void)
+{
+	return yg_sq(hub->stores[0])->db;
+}
+
+/* Copies all of database "main" from src to dst. Statements of src or dst
+ * left stepped would hold a read lock and make the copy fail: they are
+ * reset first (the store resets its cached statements before each use). */
+static void hfw_copy(sqlite3 *dst, sqlite3 *src)
+{
+	for (sqlite3_stmt *s = sqlite3_next_stmt(hfw_db(), NULL); s; s = sqlite3_next_stmt(hfw_db(), s))
+		sqlite3_reset(s);
+	sqlite3_backup *b = sqlite3_backup_init(dst, "main", src, "main");
+	if (!b || sqlite3_backup_step(b, -1) != SQLITE_DONE || sqlite3_backup_finish(b) != SQLITE_OK)
+		abort();
+}
+
+/* Takes the snapshot every input starts from: call once the world is
+ * complete (after anything the harness adds through the hub). */
+static void hfw_snapshot(void)
+{
+	if (sqlite3_open(":memory:", &hfw_snap) != SQLITE_OK)
+		abort();
+	hfw_copy(hfw_snap, hfw_db());
+	hfw_changes = sqlite3_total_changes64(hfw_db());
+}
+
+/* Whether the input has changed the database since the last reset: what
+ * reads back an input's effects (listings, aggregates) only has something
+ * new to serve then. The world as built was served already. */
+static bool hfw_changed(void)
+{
+	return sqlite3_total_changes64(hfw_db()) != hfw_changes;
+}
+
+/* Puts the world back as hfw_snapshot found it: the database when the
+ * input changed a row (most inputs are refused before any write, and then
+ * cost no copy), and the change feed's cursors, which live in the hub. */
+static void hfw_reset(void)
+{
+	if (hfw_changed()) {
+		hfw_copy(hfw_db(), hfw_snap);
+		hfw_changes = sqlite3_total_changes64(hfw_db());
+	}
+	yg_feed_free(hub->feed);
+	hub->feed = NULL;
+	if (yg_feed_new(&hub->feed) < 0)
+		abort();
 }
 
 #endif

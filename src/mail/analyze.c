@@ -16,6 +16,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <gmime/gmime.h>
+#include <iconv.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,8 +29,19 @@
 
 static pthread_once_t gmime_once = PTHREAD_ONCE_INIT;
 
+/* One iconv descriptor per legacy fallback charset (see yg_mail_analyze),
+ * opened once and never closed. glibc loads a charset's gconv module at
+ * iconv_open and unloads it at the last iconv_close; GMime opens and
+ * closes one for every 8-bit header it decodes with the fallbacks, so
+ * every such message paid a dlopen and a dlclose (mmap, munmap, a TLB
+ * flush) per charset. Held open here, the modules stay loaded. */
+static iconv_t kept_iconv[3];
+
 static void gmime_start(void)
 {
+	static const char *const legacy[] = {"ISO-2022-JP", "SHIFT_JIS", "EUC-JP"};
+	for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++)
+		kept_iconv[i] = iconv_open("UTF-8", legacy[i]); /* (iconv_t)-1 is harmless */
 	g_mime_init();
 	/* GObject creates classes (message, multipart, parts, addresses) and
 	 * GLib its time zone cache on first use; one message parsed here does
@@ -331,7 +343,9 @@ static int decode_part(struct yg_mail_ctx *ctx, GMimePart *part, struct yg_mail_
 	if (enc == GMIME_CONTENT_ENCODING_BASE64 || enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
 	    enc == GMIME_CONTENT_ENCODING_UUENCODE)
 		f = g_mime_filter_basic_new(enc, FALSE);
-	char *buf = malloc(READ_CHUNK);
+	if (!ctx->read_buf)
+		ctx->read_buf = malloc(READ_CHUNK);
+	char *buf = ctx->read_buf;
 	int r = 0;
 	if (!buf) {
 		r = -ENOMEM;
@@ -363,7 +377,6 @@ static int decode_part(struct yg_mail_ctx *ctx, GMimePart *part, struct yg_mail_
 	if (bad64 && r == 0)
 		r = yg_mail_anomaly(ctx, "invalid_base64");
 out:
-	free(buf);
 	if (f)
 		g_object_unref(f);
 	return r;
@@ -569,6 +582,7 @@ int yg_mail_analyze(const uint8_t *msg, size_t len, const struct yg_mail_opts *o
 	*ret = ctx.r;
 	ctx.r = NULL;
 out:
+	free(ctx.read_buf);
 	yg_mail_urlset_release(&ctx.urls);
 	yg_mail_report_free(ctx.r);
 	if (m)

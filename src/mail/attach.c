@@ -19,6 +19,7 @@
 #include "mail/mail-int.h"
 
 #define CHUNK 65536
+#define KEEP_MIN 4096
 
 int yg_mail_hasher_init(struct yg_mail_hasher *h, size_t keep_max)
 {
@@ -63,7 +64,11 @@ int yg_mail_hasher_update(struct yg_mail_hasher *h, const void *p, size_t n)
 	if (h->kept < h->keep_max) {
 		take = h->keep_max - h->kept < n ? h->keep_max - h->kept : n;
 		if (h->kept + take > h->keep_cap) {
-			size_t nc = h->keep_cap ? h->keep_cap : CHUNK;
+			/* From a page, doubling: most parts are a few hundred
+			 * bytes, and a 64 KiB buffer for each of them cost
+			 * more to allocate than to hash them (fresh memory
+			 * for every part under ASan, page faults without). */
+			size_t nc = h->keep_cap ? h->keep_cap : KEEP_MIN;
 			while (nc < h->kept + take)
 				nc *= 2;
 			if (nc > h->keep_max)

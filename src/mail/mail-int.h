@@ -112,6 +112,8 @@ struct yg_mail_ctx {
 	uint64_t budget_left; /* archive bytes still allowed to expand */
 	size_t entries_left;  /* archive entries still allowed */
 	size_t parts;         /* MIME leaf parts seen */
+	char *read_buf;       /* one read chunk for every part's decoding, not one
+	                       * allocation per part (analyze.c) */
 	struct yg_mail_urlset urls;
 };
 

@@ -7,6 +7,7 @@
  * those whose ssdeep digest is similar, join one campaign: the oldest of
  * their campaigns, the others merged into it, or a new one.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,6 +253,9 @@ int yg_corr_submit(struct yg_store *st, int64_t sub_id, const struct yg_corr_obs
 	struct org_set after;
 	if (r == 0)
 		r = campaign_orgs(st, target, &after);
+	/* Every store op answers 0 or -errno (store_mail.h), so camp and
+	 * after are filled whenever r is not negative. */
+	assert(r <= 0);
 	if (r < 0)
 		goto out;
 	res.campaign = target;

@@ -78,8 +78,12 @@ static int read_file(const char *path, uint8_t **ret, size_t *ret_len)
 	    (uint64_t)st.st_size < YG_MAIL_MAX_INPUT)
 		cap = (size_t)st.st_size + 1;
 	uint8_t *buf = malloc(cap);
+	if (!buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
 	int r = 0;
-	while (buf) {
+	for (;;) {
 		if (n == cap) {
 			if (cap > YG_MAIL_MAX_INPUT) {
 				r = -E2BIG;
@@ -102,8 +106,6 @@ static int read_file(const char *path, uint8_t **ret, size_t *ret_len)
 		}
 	}
 	fclose(f);
-	if (!buf)
-		return -ENOMEM;
 	if (r < 0) {
 		free(buf);
 		return r;

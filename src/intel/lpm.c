@@ -184,7 +184,9 @@ static void *shrink(void *p, size_t bytes)
 	if (!p || bytes == 0)
 		return p;
 	void *q = realloc(p, bytes);
-	return q ? q : p;
+	if (q)
+		p = q;
+	return p;
 }
 
 #define EMIT(K, V, NR, start, idx)                                                                 \

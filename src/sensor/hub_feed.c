@@ -595,7 +595,9 @@ static enum step taxii_round(struct yg_hub_feed *f, CURL *c)
 	if (f->taxii_full && mono_ms() - f->taxii_full_ms >= TAXII_RESYNC_MS)
 		f->taxii_full = false;
 	/* Cursors follow their collection; a new one starts from nothing. */
-	struct taxii_coll keep[YG_TAXII_COLLECTIONS_MAX];
+	/* Zeroed (10 KiB once a poll) though only keep[0..cl->n) is copied:
+	 * cppcheck cannot follow the loop below that writes exactly those. */
+	struct taxii_coll keep[YG_TAXII_COLLECTIONS_MAX] = {0};
 	for (size_t i = 0; i < cl->n; i++) {
 		snprintf(keep[i].id, sizeof keep[i].id, "%s", cl->id[i]);
 		keep[i].last[0] = '\0';

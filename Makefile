@@ -4,10 +4,11 @@
 BUILD      ?= build
 ASAN_BUILD ?= build-asan
 FUZZ_BUILD ?= build-fuzz
+ANALYZE_BUILD ?= build-analyze
 PY         := /usr/bin/python3
 NINJA      := ninja
 
-.PHONY: all setup run test test-normal test-asan unit e2e bench fuzz fuzz-long clean format
+.PHONY: all setup run test test-normal test-asan unit e2e bench fuzz fuzz-long analyze valgrind clean format
 
 all: setup $(BUILD)/build.ninja
 	$(NINJA) -C $(BUILD)
@@ -30,11 +31,15 @@ $(FUZZ_BUILD)/build.ninja:
 run: all
 	./scripts/run-demo.sh $(BUILD)
 
-# Both builds, unit tests and end-to-end tests on each, then the fuzz corpora.
+# Static analysis first (it fails fast), then both builds, unit tests and
+# end-to-end tests on each, the fuzz corpora, and the corpora again under
+# valgrind on the release build.
 test: setup $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja
+	./scripts/analyze.sh $(ANALYZE_BUILD)
 	$(NINJA) -C $(BUILD)
 	$(NINJA) -C $(ASAN_BUILD)
 	meson test -C $(BUILD) --print-errorlogs --num-processes 2
+	./scripts/valgrind-replay.sh $(BUILD)
 	YG_BIN=$(CURDIR)/$(BUILD)/yagura $(PY) -m pytest -q tests/e2e
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
 		meson test -C $(ASAN_BUILD) --print-errorlogs --num-processes 2
@@ -44,6 +49,16 @@ test: setup $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja
 bench: all
 	@./scripts/setup.sh bench
 	./bench/run.sh $(BUILD)
+
+# clang's static analyzer (scan-build) and cppcheck over src/; must stay at zero.
+analyze: setup
+	./scripts/analyze.sh $(ANALYZE_BUILD)
+
+# Every fuzz corpus and the route-parsing unit test under valgrind memcheck,
+# on the release build's binaries.
+valgrind: setup $(BUILD)/build.ninja
+	$(NINJA) -C $(BUILD)
+	./scripts/valgrind-replay.sh $(BUILD)
 
 fuzz: setup $(FUZZ_BUILD)/build.ninja
 	$(NINJA) -C $(FUZZ_BUILD)
@@ -61,4 +76,4 @@ format:
 	find src tests fuzz bench -name '*.[ch]' | xargs clang-format -i
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(ANALYZE_BUILD)

@@ -26,6 +26,7 @@
  * Lists are streamed into the digests in small chunks, so a ClientHello
  * with thousands of ciphers is hashed whole without a large buffer.
  */
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -323,6 +324,9 @@ static int ja4(EVP_MD_CTX *ctx, const struct yg_tls_raw *h, char *out)
 int yg_tls_fingerprint(const struct yg_tls_raw *h, struct yg_tls_client_hello *ret)
 {
 	int r = -ENOMEM;
+	/* The sink keeps its text in ret->ja3 and tests its keep pointer for
+	 * NULL; that test is about the ja4 sinks, never about ret. */
+	assert(h && ret);
 	pthread_once(&fetch_once, fetch_algs);
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	if (!ctx)

@@ -35,6 +35,7 @@
  * Prints "listening on ADDR port N" to stderr once it serves; SIGTERM or
  * SIGINT stops it after the requests in flight finish (10 s at most).
  */
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
@@ -157,6 +158,9 @@ int yg_cmd_hub(int argc, char **argv)
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
 		bool ok = true;
+		/* Below argc argv is never NULL (C17 5.1.2.2.1); "&& v" only
+		 * asks whether an option has a value after it. */
+		assert(a);
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return 0;

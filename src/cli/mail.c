@@ -78,8 +78,12 @@ static int read_file(const char *path, uint8_t **ret, size_t *ret_len)
 	    (uint64_t)st.st_size < YG_MAIL_MAX_INPUT)
 		cap = (size_t)st.st_size + 1;
 	uint8_t *buf = malloc(cap);
+	if (!buf) {
+		fclose(f);
+		return -ENOMEM;
+	}
 	int r = 0;
-	while (buf) {
+	for (;;) {
 		if (n == cap) {
 			if (cap > YG_MAIL_MAX_INPUT) {
 				r = -E2BIG;
@@ -102,8 +106,6 @@ static int read_file(const char *path, uint8_t **ret, size_t *ret_len)
 		}
 	}
 	fclose(f);
-	if (!buf)
-		return -ENOMEM;
 	if (r < 0) {
 		free(buf);
 		return r;
@@ -144,8 +146,8 @@ static int protect_add(struct protect *p, const char *s, size_t len)
 
 static int protect_load(struct protect *p, const char *arg)
 {
-	uint8_t *buf;
-	size_t len;
+	uint8_t *buf = NULL; /* read_file's -errno is not provably negative */
+	size_t len = 0;
 	char sep = ',';
 	const char *s = arg;
 	size_t n = strlen(arg);
@@ -279,7 +281,9 @@ static void render(const struct pool *p, int i, struct slot *sl)
 	if (r == 0)
 		r = yg_mail_analyze(buf, len, p->opts, &rep);
 	free(buf);
-	if (r < 0) {
+	/* Both answer 0 or -errno, and rep is filled only on 0: != 0 says so
+	 * where r < 0 leaves the analyzer a positive r with rep NULL. */
+	if (r != 0) {
 		sl->failed = true;
 		sl->err = err_line(file, r);
 		if (p->json || p->stix) {

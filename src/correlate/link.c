@@ -7,6 +7,7 @@
  * those whose ssdeep digest is similar, join one campaign: the oldest of
  * their campaigns, the others merged into it, or a new one.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -54,7 +55,7 @@ size_t yg_corr_ssdeep_grams(const char *digest, int64_t *out, size_t max)
 	const char *p = end + 1;
 	size_t n = 0;
 	for (int part = 0; part < 2 && *p; part++) {
-		char c[128];
+		char c[128] = {0}; /* only c[0..len) is read; zeroed for cppcheck */
 		size_t len = 0;
 		while (*p && *p != ':' && *p != ',' && len < sizeof c) {
 			if (!(len >= 3 && c[len - 1] == *p && c[len - 2] == *p && c[len - 3] == *p))
@@ -249,9 +250,13 @@ int yg_corr_submit(struct yg_store *st, int64_t sub_id, const struct yg_corr_obs
 		r = m->campaign_touch(st, target);
 	if (r == 0)
 		r = m->campaign_get(st, NULL, target, &camp);
+	/* Every store op answers 0 or -errno (store_mail.h), so camp is
+	 * filled whenever r is not negative. */
+	assert(r <= 0);
+	if (r < 0)
+		goto out;
 	struct org_set after;
-	if (r == 0)
-		r = campaign_orgs(st, target, &after);
+	r = campaign_orgs(st, target, &after);
 	if (r < 0)
 		goto out;
 	res.campaign = target;

@@ -9,6 +9,7 @@
  * back, or the app layer could never charge memory again. Packing live
  * flows into the lowest chunks lets the high ones empty out and be freed.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,7 +64,9 @@ static int grow_arrays(struct yg_flow_pool *p, size_t *room)
 {
 	if (p->cap_chunks >= YG_FLOW_MAX_CHUNKS)
 		return -E2BIG;
-	/* A multiple of 64 so the bitmap is whole words. */
+	/* A multiple of 64 so the bitmap is whole words: it starts at 64 and
+	 * only doubles, so the bitmap is never allocated with size zero. */
+	assert(p->cap_chunks % 64 == 0);
 	uint32_t ncap = p->cap_chunks ? p->cap_chunks * 2 : 64;
 	size_t added = arrays_bytes(ncap) - arrays_bytes(p->cap_chunks);
 	if (added > *room)

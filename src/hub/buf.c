@@ -1,6 +1,7 @@
 /*
  * Growable capped buffer (see buf.h).
  */
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,10 @@ void yg_buf_add(struct yg_buf *b, const void *data, size_t n)
 		b->failed = true;
 		return;
 	}
+	/* p holds cap bytes: len of text and its NUL. An empty buffer (p
+	 * NULL) so always grows below before the copy (memcpy must not see
+	 * NULL, even for n == 0). */
+	assert(b->p ? b->len < b->cap : b->len == 0 && b->cap == 0);
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 256;
 		while (cap < b->len + n + 1)

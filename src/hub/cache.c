@@ -3,6 +3,7 @@
  * mutex, an LRU list, and entries whose bodies are reference counted so
  * that responses keep sending them after the cache let them go.
  */
+#include <assert.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -143,6 +144,11 @@ int yg_cache_new(size_t max_bytes, size_t max_entries, struct yg_cache **ret)
 
 static void lru_unlink(struct yg_cache *c, struct ent *e)
 {
+	/* The list's ends have nothing past them: unlinking the tail moves
+	 * c->tail, so the eviction and free loops (while c->tail: drop it)
+	 * never see a freed entry again. */
+	assert(e != c->head || !e->prev);
+	assert(e != c->tail || !e->next);
 	if (e->prev)
 		e->prev->next = e->next;
 	else

@@ -31,6 +31,7 @@
  * commits, every five seconds (expiry and decay need no commit), and at
  * the deadline, then an empty answer.
  */
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
@@ -236,7 +237,7 @@ static const struct ent *base_find(const struct snap *b, const char *id)
 {
 	if (!b || !b->n)
 		return NULL;
-	struct ent key;
+	struct ent key = {0}; /* whole: bsearch hands the compare a full struct ent */
 	snprintf(key.id, sizeof key.id, "%s", id);
 	return bsearch(&key, b->e, b->n, sizeof *b->e, ent_cmp);
 }
@@ -337,7 +338,7 @@ static void cur_normalize(struct calc *c)
 
 static const char *remove_reason(const struct calc *c, const char *id)
 {
-	struct ent key;
+	struct ent key = {0}; /* whole: bsearch hands the compare a full struct ent */
 	snprintf(key.id, sizeof key.id, "%s", id);
 	const struct gone *g =
 	    c->n_gone ? bsearch(&key, c->gone, c->n_gone, sizeof *c->gone, ent_cmp) : NULL;
@@ -356,7 +357,7 @@ static int fetch_row(void *ud, const struct yg_obj_row *row, const json_t *obj,
 	(void)obj;
 	if (state != YG_IND_LIVE || !row->json || strlen(row->stix_id) >= ID_MAX)
 		return 1;
-	struct ent key;
+	struct ent key = {0}; /* whole: bsearch hands the compare a full struct ent */
 	snprintf(key.id, sizeof key.id, "%s", row->stix_id);
 	struct cur *e = bsearch(&key, c->cur, c->n_cur, sizeof *c->cur, ent_cmp);
 	if (!e || !e->want || e->obj || e->e.modified_us != row->modified_us)
@@ -524,6 +525,9 @@ int yg_rest_changes(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 			more = true;
 			break;
 		}
+		/* A remove comes only from the merge's base side, so it names an
+		 * entry of base (and base exists). */
+		assert(up || pl->idx < nb);
 		const char *rm = up ? NULL : base->e[pl->idx].id;
 		json_t *ch = up ? json_pack("{s:s, s:s, s:O}", "op", "upsert", "id", up->e.id,
 		                            "object", up->obj)

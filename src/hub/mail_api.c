@@ -190,8 +190,13 @@ static void submit(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 		rerr(resp, 400, "bad request", "the body is empty: send one raw e-mail message");
 		return;
 	}
+	if (req->body_len > YG_HUB_MAIL_MAX) {
+		rerr(resp, 413, "message too large", "a submitted message is at most 32 MiB");
+		return;
+	}
 	/* Resolved only where TLP takes recipients: CLEAR/GREEN/AMBER+STRICT
-	 * ignore the list, as TAXII does. Big (1.6 KiB of ids): on the heap. */
+	 * ignore the list, as TAXII does. Big (1.6 KiB of ids): on the heap,
+	 * so it comes after the last early return (a too-large body leaked it). */
 	struct yg_share *sh = NULL;
 	if (yg_tlp_takes_recipients(tlp)) {
 		char err[256];
@@ -205,10 +210,6 @@ static void submit(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 				rerr(resp, rs == -EBUSY ? 503 : 500, "submission failed", NULL);
 			return;
 		}
-	}
-	if (req->body_len > YG_HUB_MAIL_MAX) {
-		rerr(resp, 413, "message too large", "a submitted message is at most 32 MiB");
-		return;
 	}
 	struct yg_mail_report *rep = NULL;
 	struct yg_mail_anon *anon = NULL;

@@ -220,7 +220,8 @@ uint64_t yg_intel_hash(uint64_t seed, enum yg_ind_type type, const char *s, size
 /* ---- longest-prefix match (lpm.c) ---- */
 
 /* Sorts e and fills hosts (full-length entries) and ranges (the shorter
- * prefixes flattened into intervals). On failure the caller releases both. */
+ * prefixes flattened into intervals). Both are overwritten, not released,
+ * so they must not own memory on entry. On failure the caller releases both. */
 int yg_intel_lpm4_build(struct yg_ip4e *e, size_t n, struct yg_lpm4 *hosts, struct yg_lpm4 *ranges);
 int yg_intel_lpm6_build(struct yg_ip6e *e, size_t n, struct yg_lpm6 *hosts, struct yg_lpm6 *ranges);
 /* Index of the last key <= a, or -1. */

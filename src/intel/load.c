@@ -334,7 +334,8 @@ static long load_dir(struct yg_intel_builder *b, const char *path)
 		}
 		n++;
 	}
-	qsort(names, n, sizeof *names, cmp_str);
+	if (n > 1) /* names is NULL in an empty folder, and qsort wants an array */
+		qsort(names, n, sizeof *names, cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		size_t pl = strlen(path) + strlen(names[i]) + 2;
 		char *full = malloc(pl);

@@ -16,6 +16,7 @@
  */
 #include "intel/intel-int.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,6 +33,8 @@ static unsigned index_bits(size_t n)
 
 static int index4(struct yg_lpm4 *l)
 {
+	/* The build allocates keys for exactly n entries (none when n is 0). */
+	assert(l->keys || l->n == 0);
 	l->bits = index_bits(l->n);
 	if (!l->bits)
 		return 0;
@@ -51,6 +54,8 @@ static int index4(struct yg_lpm4 *l)
 
 static int index6(struct yg_lpm6 *l)
 {
+	/* The build allocates keys for exactly n entries (none when n is 0). */
+	assert(l->keys || l->n == 0);
 	l->bits = index_bits(l->n);
 	if (!l->bits)
 		return 0;
@@ -179,7 +184,9 @@ static void *shrink(void *p, size_t bytes)
 	if (!p || bytes == 0)
 		return p;
 	void *q = realloc(p, bytes);
-	return q ? q : p;
+	if (q)
+		p = q;
+	return p;
 }
 
 #define EMIT(K, V, NR, start, idx)                                                                 \
@@ -197,6 +204,10 @@ static void *shrink(void *p, size_t bytes)
 
 int yg_intel_lpm4_build(struct yg_ip4e *e, size_t n, struct yg_lpm4 *hosts, struct yg_lpm4 *ranges)
 {
+	/* Both tables start empty here rather than trusting the caller's
+	 * zeroing: hosts->n counts the host keys written below. */
+	*hosts = (struct yg_lpm4){0};
+	*ranges = (struct yg_lpm4){0};
 	sort4(e, n);
 	size_t nh = 0;
 	for (size_t i = 0; i < n; i++)
@@ -250,6 +261,10 @@ int yg_intel_lpm4_build(struct yg_ip4e *e, size_t n, struct yg_lpm4 *hosts, stru
 
 int yg_intel_lpm6_build(struct yg_ip6e *e, size_t n, struct yg_lpm6 *hosts, struct yg_lpm6 *ranges)
 {
+	/* Both tables start empty here rather than trusting the caller's
+	 * zeroing: hosts->n counts the host keys written below. */
+	*hosts = (struct yg_lpm6){0};
+	*ranges = (struct yg_lpm6){0};
 	if (n > 1)
 		qsort(e, n, sizeof *e, cmp6);
 	size_t nh = 0;

@@ -31,7 +31,9 @@ static void *take(void **p, size_t bytes)
 		return NULL;
 	}
 	void *r = realloc(q, bytes);
-	return r ? r : q;
+	if (r)
+		q = r;
+	return q;
 }
 
 static int string_table(struct yg_intel_set *s, const struct yg_intel_builder *b)

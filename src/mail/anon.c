@@ -21,6 +21,7 @@
  * Then internal IP literals and the PII patterns. Placeholders are ASCII
  * and contain '[', so later rules never rebuild a removed value.
  */
+#include <assert.h>
 #include <arpa/inet.h>
 #include <errno.h>
 #include <regex.h>
@@ -188,6 +189,8 @@ static void out_add(struct out *o, const char *s, size_t n)
 		o->p = p;
 		o->cap = nc;
 	}
+	/* An empty o (cap 0) always grew above, even for n == 0. */
+	assert(o->p);
 	memcpy(o->p + o->len, s, n);
 	o->len += n;
 	o->p[o->len] = '\0';

@@ -3,6 +3,7 @@
  * a reason code counts once (its highest points), and the score is the sum
  * capped at 100. The table below is the whole scoring policy.
  */
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
@@ -151,6 +152,8 @@ int yg_mail_assess(struct yg_mail_report *r, const struct yg_mail_opts *opts)
 {
 	char detail[600];
 	int e = 0;
+	/* The parser gives a list its array with its first address. */
+	assert(r->from.v || r->from.n == 0);
 	const struct yg_mail_addr *from = r->from.n ? &r->from.v[0] : NULL;
 	const char *freg = from ? from->reg_domain : NULL;
 	if (freg && r->return_path && r->return_path[0]) {

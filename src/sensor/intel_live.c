@@ -1,5 +1,6 @@
 #include "sensor/intel_live.h"
 
+#include <assert.h>
 #include <dirent.h>
 #include <errno.h>
 #include <pthread.h>
@@ -125,6 +126,8 @@ void yg_intel_live_free(struct yg_intel_live *l)
 	yg_intel_set_free(l->cur);
 	free(l->buf);
 	free(l->buf_name);
+	/* n counts the paths copied so far, so it is 0 until paths exists. */
+	assert(l->paths || l->n == 0);
 	for (unsigned i = 0; i < l->n; i++)
 		free(l->paths[i]);
 	free(l->paths);

@@ -5,6 +5,7 @@
 #ifndef YG_STIX_PATTERN_INT_H
 #define YG_STIX_PATTERN_INT_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -98,9 +99,15 @@ struct pat_lexer {
  * message written to lx->err. */
 int pat_lex_next(struct pat_lexer *lx, struct pat_token *t);
 
-/* Writes "offset N: <message>" to err. Returns -EINVAL. */
-int pat_error(char *err, size_t errlen, size_t off, const char *fmt, ...)
+/* Writes "offset N: <message>" to err. */
+void pat_error_write(char *err, size_t errlen, size_t off, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* Writes the message and answers -EINVAL. A macro rather than a function
+ * that returns it, so that every caller (and the static analyzer, which
+ * reads one file at a time) sees that a parse error is negative: parsers
+ * set their ret_ node only on success and rely on that. */
+#define pat_error(...) (pat_error_write(__VA_ARGS__), -EINVAL)
 
 /* How a token is named in messages: "']'", "'AND'", "a string", "end of pattern". */
 const char *pat_tok_name(enum pat_tok k);

@@ -72,7 +72,7 @@ void pat_arena_release(struct pat_arena *a)
 	a->total = 0;
 }
 
-int pat_error(char *err, size_t errlen, size_t off, const char *fmt, ...)
+void pat_error_write(char *err, size_t errlen, size_t off, const char *fmt, ...)
 {
 	if (err && errlen > 0) {
 		int n = snprintf(err, errlen, "offset %zu: ", off);
@@ -83,7 +83,6 @@ int pat_error(char *err, size_t errlen, size_t off, const char *fmt, ...)
 			va_end(ap);
 		}
 	}
-	return -EINVAL;
 }
 
 static const struct {

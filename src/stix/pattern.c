@@ -85,8 +85,8 @@ static char *tok_text(struct parser *p)
 static int enter(struct parser *p)
 {
 	if (p->depth >= YG_STIX_PATTERN_MAX_DEPTH) {
-		pat_error(p->lx.err, p->lx.errlen, p->tok.off, "nesting deeper than %d",
-		          YG_STIX_PATTERN_MAX_DEPTH);
+		pat_error_write(p->lx.err, p->lx.errlen, p->tok.off, "nesting deeper than %d",
+		                YG_STIX_PATTERN_MAX_DEPTH);
 		return -E2BIG;
 	}
 	p->depth++;
@@ -518,7 +518,8 @@ int yg_stix_pattern_parse(const char *s, size_t len, struct yg_stix_pattern **re
 	if (!s || !ret)
 		return -EINVAL;
 	if (len > YG_STIX_PATTERN_MAX_LEN) {
-		pat_error(err, errlen, 0, "pattern longer than %d bytes", YG_STIX_PATTERN_MAX_LEN);
+		pat_error_write(err, errlen, 0, "pattern longer than %d bytes",
+		                YG_STIX_PATTERN_MAX_LEN);
 		return -E2BIG;
 	}
 	p.pat = calloc(1, sizeof *p.pat);
@@ -557,7 +558,7 @@ int yg_stix_pattern_parse(const char *s, size_t len, struct yg_stix_pattern **re
 	r = 0;
 out:
 	if (r == -ENOMEM && err && errlen > 0)
-		pat_error(err, errlen, p.tok.off, "out of memory");
+		pat_error_write(err, errlen, p.tok.off, "out of memory");
 	yg_stix_pattern_free(p.pat);
 	free(p.scratch);
 	free(p.vals);

@@ -364,7 +364,9 @@ int yg_taxii_client_round(struct yg_taxii_client *c, struct yg_taxii_round *io,
 		goto out;
 	}
 	/* Cursors follow their collection; a new one starts from nothing. */
-	struct cursor keep[YG_TAXII_COLLECTIONS_MAX];
+	/* Zeroed whole though only keep[0..nk) is copied: cppcheck cannot
+	 * follow the loop that writes exactly those. */
+	struct cursor keep[YG_TAXII_COLLECTIONS_MAX] = {0};
 	size_t nk = 0;
 	for (size_t i = 0; i < cl->n; i++) {
 		if (!chosen(c, cl, i))

@@ -28,6 +28,7 @@
 #include "decode/decode.h"
 #include "sensor/homenet.h"
 #include "sensor/intel_live.h"
+#include "sensor_fuzz_world.h"
 #include "sensor/worker.h"
 
 #define DAY_US (86400ull * 1000000)
@@ -45,24 +46,7 @@ static uint64_t clock_us = 1709254800ull * 1000000; /* 2024-03-01, as the seeds 
 
 static void setup(void)
 {
-	char path[] = "/tmp/yg-fuzz-flow-XXXXXX";
-	int fd = mkstemp(path);
-	if (fd < 0)
-		abort();
-	const char list[] = "10.0.0.0/8\nevil.example\nhttp://malware.example/x\n192.0.2.1\n"
-			    "2001:db8::/32\nd41d8cd98f00b204e9800998ecf8427e\n";
-	if (write(fd, list, sizeof list - 1) != (ssize_t)(sizeof list - 1))
-		abort();
-	close(fd);
-	const char *paths[] = {path};
-	struct yg_intel_load_result res;
-	if (yg_intel_live_new(paths, 1, NULL, NULL, &live, &res) < 0)
-		abort();
-	unlink(path);
-	if (yg_eve_sink_open("/dev/null", &sink) < 0)
-		abort();
-	yg_homenet_default(&home);
-	rcu_register_thread();
+	yg_fuzz_sensor_world(&live, &sink, &home);
 	/* A small memory cap: the table is as big as the cap allows, and a
 	 * fuzz input holds a few hundred flows at most. */
 	struct yg_worker_config wc = {.flow = {.memcap = 4 << 20}, .home = &home, .intel = live,

@@ -14,6 +14,7 @@
 #include "capture/capture.h"
 #include "sensor/engine.h"
 #include "sensor/intel_live.h"
+#include "sensor_fuzz_world.h"
 
 static struct yg_intel_live *live;
 static struct yg_eve_sink *sink;
@@ -21,24 +22,7 @@ static struct yg_homenet home;
 
 static void setup(void)
 {
-	char path[] = "/tmp/yg-fuzz-intel-XXXXXX";
-	int fd = mkstemp(path);
-	if (fd < 0)
-		abort();
-	const char list[] = "10.0.0.0/8\nevil.example\nhttp://malware.example/x\n192.0.2.1\n"
-			    "2001:db8::/32\nd41d8cd98f00b204e9800998ecf8427e\n";
-	if (write(fd, list, sizeof list - 1) != (ssize_t)(sizeof list - 1))
-		abort();
-	close(fd);
-	const char *paths[] = {path};
-	struct yg_intel_load_result res;
-	if (yg_intel_live_new(paths, 1, NULL, NULL, &live, &res) < 0)
-		abort();
-	unlink(path);
-	if (yg_eve_sink_open("/dev/null", &sink) < 0)
-		abort();
-	yg_homenet_default(&home);
-	rcu_register_thread();
+	yg_fuzz_sensor_world(&live, &sink, &home);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

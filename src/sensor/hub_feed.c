@@ -27,6 +27,8 @@
 #define TAXII_MEDIA "application/taxii+json;version=2.1"
 #define TAXII_RESYNC_MS (10u * 60u * 1000u)
 
+#define RETRY_AFTER_MAX_MS (300u * 1000u)
+
 enum feed_mode { MODE_CHANGES, MODE_TAXII, MODE_POLL };
 enum step { STEP_AGAIN, STEP_WAIT, STEP_NO_ROUTE, STEP_STUCK };
 
@@ -64,6 +66,10 @@ struct yg_hub_feed {
 	bool taxii_full;
 	uint64_t taxii_full_ms; /* when the last full state was taken */
 	struct yg_taxii_client *taxii; /* the one TAXII client (taxii/client.h) */
+	/* A 429 or 503 with Retry-After: the next request waits that long
+	 * (at most RETRY_AFTER_MAX_MS) instead of the interval, so a hub
+	 * that sheds load is not asked again at once. */
+	uint64_t retry_after_ms;
 	json_t *gone; /* id -> modified of its revoked version */
 };
 
@@ -86,6 +92,28 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 		}
 	}
 	return n;
+}
+
+/* Keeps the hub's Retry-After of a 429 or 503 (seconds or an HTTP date,
+ * which libcurl turns into seconds) and says it in msg's tail. */
+static void note_retry_after(struct yg_hub_feed *f, long status, curl_off_t after_s, char *tail,
+			     size_t taillen)
+{
+	tail[0] = '\0';
+	if ((status != 429 && status != 503) || after_s <= 0)
+		return;
+	uint64_t ms = (uint64_t)after_s * 1000u;
+	f->retry_after_ms = ms > RETRY_AFTER_MAX_MS ? RETRY_AFTER_MAX_MS : ms;
+	snprintf(tail, taillen, "; the hub asks to wait %llu s",
+		 (unsigned long long)(f->retry_after_ms / 1000u));
+}
+
+static curl_off_t retry_after_of(CURL *c)
+{
+	curl_off_t s = 0;
+	if (curl_easy_getinfo(c, CURLINFO_RETRY_AFTER, &s) != CURLE_OK)
+		return 0;
+	return s;
 }
 
 static void say(struct yg_hub_feed *f, int state, const char *msg)
@@ -135,9 +163,12 @@ static void poll_once(struct yg_hub_feed *f, CURL *c)
 		goto out;
 	}
 	if (status != 200) {
+		char tail[64];
 		f->st.failures++;
-		snprintf(msg, sizeof msg, "hub: answered %ld%s (keeping the last indicator set)", status,
-			 status == 401 || status == 403 ? ": the token is not accepted" : "");
+		note_retry_after(f, status, retry_after_of(c), tail, sizeof tail);
+		snprintf(msg, sizeof msg, "hub: answered %ld%s (keeping the last indicator set%s)",
+			 status, status == 401 || status == 403 ? ": the token is not accepted" : "",
+			 tail);
 		say(f, (int)-status, msg);
 		goto out;
 	}
@@ -300,9 +331,14 @@ static enum step changes_once(struct yg_hub_feed *f, CURL *c, const char *base)
 			snprintf(msg, sizeof msg, "hub: %s (keeping the last indicator set)",
 				 b.too_big ? "change-feed answer larger than the sensor accepts"
 					   : (err[0] ? err : curl_easy_strerror(cr)));
-		else
-			snprintf(msg, sizeof msg, "hub: answered %ld%s (keeping the last indicator set)",
-				 status, status == 401 || status == 403 ? ": the token is not accepted" : "");
+		else {
+			char tail[64];
+			note_retry_after(f, status, retry_after_of(c), tail, sizeof tail);
+			snprintf(msg, sizeof msg,
+				 "hub: answered %ld%s (keeping the last indicator set%s)", status,
+				 status == 401 || status == 403 ? ": the token is not accepted" : "",
+				 tail);
+		}
 		say(f, cr != CURLE_OK ? -1 : (int)-status, msg);
 		goto out;
 	}
@@ -463,8 +499,10 @@ static enum step taxii_round(struct yg_hub_feed *f)
 	if (r < 0) {
 		f->st.failures++;
 		if (r == -EIO && io.status && io.status != 404) {
+			char tail[64];
+			note_retry_after(f, io.status, io.retry_after_s, tail, sizeof tail);
 			snprintf(msg, sizeof msg,
-				 "hub: TAXII: %s (keeping the last indicator set)", io.err);
+				 "hub: TAXII: %s (keeping the last indicator set%s)", io.err, tail);
 			say(f, (int)-io.status, msg);
 		} else if (r == -EIO && !io.status) {
 			snprintf(msg, sizeof msg, "hub: TAXII: %s (keeping the last indicator set)",
@@ -585,7 +623,11 @@ static void *feed_main(void *arg)
 		}
 		if (step == STEP_AGAIN)
 			continue;
-		struct timespec until = yg_deadline_ms(f->interval_ms);
+		uint64_t wait_ms = f->interval_ms;
+		if (f->retry_after_ms > wait_ms)
+			wait_ms = f->retry_after_ms;
+		f->retry_after_ms = 0;
+		struct timespec until = yg_deadline_ms((unsigned)wait_ms);
 		while (!f->stop && pthread_cond_timedwait(&f->cond, &f->lock, &until) != ETIMEDOUT)
 			;
 	}

@@ -195,6 +195,9 @@ static int http_error(struct yg_taxii_client *c, struct yg_taxii_round *io, cons
 		      long status)
 {
 	io->status = status;
+	curl_off_t after = 0;
+	if (curl_easy_getinfo(c->h, CURLINFO_RETRY_AFTER, &after) == CURLE_OK && after > 0)
+		io->retry_after_s = after > 86400 ? 86400 : (long)after;
 	snprintf(io->err, sizeof io->err, "%s answered %ld%s", shown(c, url), status,
 		 status == 401 || status == 403 ? ": the credentials are not accepted" : "");
 	return -EIO;
@@ -332,6 +335,7 @@ int yg_taxii_client_round(struct yg_taxii_client *c, struct yg_taxii_round *io,
 	io->collections = io->objects = 0;
 	io->requests = 0;
 	io->status = 0;
+	io->retry_after_s = 0;
 	io->err[0] = '\0';
 	if (!c->root[0]) {
 		r = discover(c, io, &b);

@@ -58,6 +58,7 @@ struct yg_taxii_round {
 	size_t objects;     /* out: object versions handed over */
 	uint64_t requests;  /* out: HTTP requests made */
 	long status;        /* out: the HTTP status that ended the round, 0 if none */
+	long retry_after_s; /* out: with a 429 or 503, the server's Retry-After */
 	char err[512];      /* out: why the round ended early (never a secret) */
 };
 

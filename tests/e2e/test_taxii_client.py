@@ -297,3 +297,50 @@ def test_client_certificate(yagura, tmp_path, run_sensor):
         assert refused.rc == 1, refused.stderr
         assert not refused.of("alert")
         assert "hub: TAXII:" in refused.stderr
+
+
+def test_sensor_waits_out_retry_after(yagura, tmp_path):
+    """A hub that sheds load (429 or 503 with Retry-After, as a yagura hub
+    does past its long-poll caps) is not asked again before that time, even
+    with a short --hub-interval."""
+    seen = []
+
+    class H(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *a):
+            pass
+
+        def do_GET(self):
+            seen.append(urlparse(self.path).path)
+            body = b'{"title":"too many requests"}'
+            self.send_response(429)
+            self.send_header("Retry-After", "3")
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), H)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    tf = tmp_path / "token"
+    tf.write_text("f" * 64 + "\n")
+    s = TaxiiSensor(yagura, tmp_path, ["--hub", f"http://127.0.0.1:{httpd.server_address[1]}",
+                                       "--token-file", str(tf), "--hub-feed", "changes"])
+    try:
+        if not s.wait_stderr("capturing on lo"):
+            s.proc.kill()
+            pytest.skip("cannot capture on the loopback interface here")
+        assert s.wait_stderr("answered 429"), "".join(s.lines)
+        import time
+        time.sleep(2.0)
+        feed = [p for p in seen if p == "/api/v1/indicators/changes"]
+        # Every 200 ms would be about ten; the hub asked for 3 s.
+        assert len(feed) == 1, seen
+        assert "the hub asks to wait 3 s" in "".join(s.lines)
+        assert wait_for(lambda: len([p for p in seen if p == "/api/v1/indicators/changes"]) == 2,
+                        timeout=5)
+    finally:
+        s.stop()
+        httpd.shutdown()
+        httpd.server_close()

@@ -104,6 +104,13 @@ static struct yg_guard_conn *conn_guard(struct MHD_Connection *c)
 static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
 {
 	struct yg_server *s = cls;
+	/* A stopping server takes no new connection: this is how it stops
+	 * listening, since MHD_quiesce_daemon on an epoll daemon with its own
+	 * threads races the workers' own removal of the listen socket from
+	 * their epoll sets and can abort the process (an open libmicrohttpd
+	 * defect: "Failed to remove listen FD from epoll set"). */
+	if (atomic_load(&s->stopping))
+		return MHD_NO;
 	return yg_guard_admit(s->guard, addr, addrlen) ? MHD_YES : MHD_NO;
 }
 
@@ -662,7 +669,6 @@ void yg_server_stop(struct yg_server *s, unsigned grace_ms)
 	while (s->waiters)
 		unpark(s, s->waiters);
 	pthread_mutex_unlock(&s->wlock);
-	MHD_socket l = MHD_quiesce_daemon(s->d);
 	for (unsigned waited = 0; atomic_load(&s->inflight) > 0 && waited < grace_ms; waited += 10)
 		usleep(10000);
 	atomic_store(&s->ticker_stop, true);
@@ -674,8 +680,6 @@ void yg_server_stop(struct yg_server *s, unsigned grace_ms)
 	pthread_mutex_unlock(&s->wlock);
 	MHD_stop_daemon(s->d);
 	pthread_mutex_destroy(&s->wlock);
-	if (l != MHD_INVALID_SOCKET)
-		close(l);
 	yg_hub_set_front(s->hub, NULL, NULL);
 	yg_guard_free(s->guard);
 	free(s);

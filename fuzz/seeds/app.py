@@ -82,6 +82,14 @@ def http_seeds():
     write("http", "connect", b"CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")
     write("http", "partial", b"PROPFIND /dav HTTP/1.1\r\nDepth: 1\r\n")
     write("http", "dup_host", b"GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n")
+    # Responses with the body framings the sensor follows.
+    write("http", "resp_chunked", b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+          b"Transfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n1A\r\n" + b"a" * 26 +
+          b"\r\n0\r\nX-Trailer: 1\r\n\r\nHTTP/1.1 204 No Content\r\n\r\n")
+    write("http", "resp_redirect", b"HTTP/1.1 301 Moved\r\nLocation: https://e.example/\r\n"
+          b"Content-Length: 0\r\n\r\n")
+    write("http", "resp_fold", b"HTTP/1.1 200 ok\r\nContent-length: 3\r\nContent-Encoding:deflate\r\n"
+          b" ,\r\nTransfer-Encoding: gzip,\r\n\tchunked\r\n\r\n3\nabc\n0\n\n")
 
 
 # ---- TLS ClientHello (RFC 8446) ----

@@ -233,17 +233,65 @@ static bool content_length(const uint8_t *p, size_t n, uint64_t *ret)
 	return true;
 }
 
+/* The fields both message kinds read; spans borrow the input. */
 struct fields {
-	bool have_host, have_cl, cl_bad, te;
+	bool one_host;   /* a second Host field is malformed (requests) */
+	bool allow_fold; /* obs-fold continues the last field (responses) */
+	enum { LAST_NONE, LAST_OTHER, LAST_CL, LAST_TE } last; /* field a fold continues */
+	bool have_host, have_cl, cl_bad, te, chunked;
 	uint64_t cl;
+	struct yg_span host, user_agent, referer, content_type, location;
 };
 
-/* Parses one field line p[0..n) (without its line end). */
-static enum line_result field_line(const uint8_t *p, size_t n, bool complete,
-                                   struct yg_http_request *ret, struct fields *f)
+static void first_span(struct yg_span *dst, struct yg_span v)
 {
-	if (n && (p[0] == ' ' || p[0] == '\t'))
-		return LINE_BAD; /* obs-fold, or whitespace before the first field */
+	if (!dst->p)
+		*dst = v;
+}
+
+/* Whether coding list v ends in "chunked" (the final coding). */
+static bool ends_chunked(struct yg_span v)
+{
+	return v.len >= 7 && NAME_IS(v.p + v.len - 7, 7, "chunked") &&
+	       (v.len == 7 || v.p[v.len - 8] == ',' || v.p[v.len - 8] == ' ' ||
+		v.p[v.len - 8] == '\t');
+}
+
+/* An obs-fold line p[0..n) continuing the previous field (responses). */
+static enum line_result fold_line(const uint8_t *p, size_t n, bool complete, struct fields *f)
+{
+	if (f->last == LAST_NONE)
+		return LINE_BAD; /* whitespace before the first field */
+	for (size_t k = 0; k < n; k++)
+		if (p[k] == 0 || p[k] == '\r')
+			return LINE_BAD;
+	if (!complete)
+		return LINE_NEED;
+	size_t i = 0, e = n;
+	while (i < n && (p[i] == ' ' || p[i] == '\t'))
+		i++;
+	while (e > i && (p[e - 1] == ' ' || p[e - 1] == '\t'))
+		e--;
+	struct yg_span v = {p + i, e - i};
+	/* Recorded values keep their first line; what decides the framing
+	 * reads the continuation as the client will. */
+	if (f->last == LAST_TE && v.len)
+		f->chunked = ends_chunked(v);
+	else if (f->last == LAST_CL && v.len)
+		f->cl_bad = true;
+	return LINE_OK;
+}
+
+/* Parses one field line p[0..n) (without its line end). */
+static enum line_result field_line(const uint8_t *p, size_t n, bool complete, struct fields *f)
+{
+	if (n && (p[0] == ' ' || p[0] == '\t')) {
+		/* obs-fold: RFC 9112 section 5.2 lets a server reject it, while a
+		 * user agent must unfold it, so a sensor reads it in responses. */
+		if (!f->allow_fold)
+			return LINE_BAD;
+		return fold_line(p, n, complete, f);
+	}
 	size_t i = 0;
 	while (i < n && is_tchar(p[i]))
 		i++;
@@ -263,20 +311,20 @@ static enum line_result field_line(const uint8_t *p, size_t n, bool complete,
 	while (e > i && (p[e - 1] == ' ' || p[e - 1] == '\t'))
 		e--;
 	struct yg_span v = {p + i, e - i};
+	f->last = LAST_OTHER;
 	if (NAME_IS(p, name_len, "host")) {
-		if (f->have_host)
+		if (f->have_host && f->one_host)
 			return LINE_BAD;
 		f->have_host = true;
-		ret->host = v;
+		first_span(&f->host, v);
 	} else if (NAME_IS(p, name_len, "user-agent")) {
-		if (!ret->user_agent.p)
-			ret->user_agent = v;
+		first_span(&f->user_agent, v);
 	} else if (NAME_IS(p, name_len, "referer")) {
-		if (!ret->referer.p)
-			ret->referer = v;
+		first_span(&f->referer, v);
 	} else if (NAME_IS(p, name_len, "content-type")) {
-		if (!ret->content_type.p)
-			ret->content_type = v;
+		first_span(&f->content_type, v);
+	} else if (NAME_IS(p, name_len, "location")) {
+		first_span(&f->location, v);
 	} else if (NAME_IS(p, name_len, "content-length")) {
 		uint64_t cl;
 		if (!content_length(v.p, v.len, &cl) || (f->have_cl && cl != f->cl))
@@ -284,31 +332,32 @@ static enum line_result field_line(const uint8_t *p, size_t n, bool complete,
 		else
 			f->cl = cl;
 		f->have_cl = true;
+		f->last = LAST_CL;
 	} else if (NAME_IS(p, name_len, "transfer-encoding")) {
 		f->te = true;
 		/* chunked is the final coding when it ends the list. */
-		if (v.len >= 7 && NAME_IS(v.p + v.len - 7, 7, "chunked") &&
-		    (v.len == 7 || v.p[v.len - 8] == ',' || v.p[v.len - 8] == ' ' ||
-		     v.p[v.len - 8] == '\t'))
-			ret->chunked = true;
-		else
-			ret->chunked = false;
+		f->chunked = ends_chunked(v);
+		f->last = LAST_TE;
 	}
 	return LINE_OK;
 }
 
-int yg_http_request_parse(const uint8_t *p, size_t len, struct yg_http_request *ret)
+typedef enum line_result (*start_line_fn)(const uint8_t *p, size_t n, bool complete, void *ret);
+
+/*
+ * Walks a message head: the start line (given to start), then field lines
+ * into f, up to the empty line. Returns 0 with *head_len set, or -EAGAIN,
+ * -E2BIG, -EBADMSG as the public parsers document.
+ */
+static int parse_head(const uint8_t *p, size_t len, start_line_fn start, void *start_ret,
+		      struct fields *f, size_t *head_len)
 {
-	if (!p || !ret)
-		return -EINVAL;
-	struct yg_http_request req = {0};
-	struct fields f = {0};
 	/* Nothing past the cap can be part of a head we accept. */
 	size_t n = len < YG_HTTP_HEAD_MAX ? len : YG_HTTP_HEAD_MAX;
 	size_t off = 0;
 	bool first = true;
 
-	/* Empty lines before the request line (RFC 9112 section 2.2). */
+	/* Empty lines before the start line (RFC 9112 section 2.2). */
 	while (off < n && (p[off] == '\n' || (p[off] == '\r' && off + 1 < n && p[off + 1] == '\n')))
 		off += p[off] == '\r' ? 2 : 1;
 
@@ -323,17 +372,17 @@ int yg_http_request_parse(const uint8_t *p, size_t len, struct yg_http_request *
 			body--; /* its LF may be next */
 		enum line_result r;
 		if (first) {
-			r = request_line(line, body, lf != NULL, &req);
+			r = start(line, body, lf != NULL, start_ret);
 			first = false;
 		} else if (body == 0) {
 			if (!lf)
 				r = LINE_NEED;
 			else {
-				req.head_len = (size_t)(lf - p) + 1;
-				break;
+				*head_len = (size_t)(lf - p) + 1;
+				return 0;
 			}
 		} else {
-			r = field_line(line, body, lf != NULL, &req, &f);
+			r = field_line(line, body, lf != NULL, f);
 		}
 		if (r == LINE_BAD)
 			return -EBADMSG;
@@ -341,10 +390,67 @@ int yg_http_request_parse(const uint8_t *p, size_t len, struct yg_http_request *
 			return len >= YG_HTTP_HEAD_MAX ? -E2BIG : -EAGAIN;
 		off += ll + 1;
 	}
+}
+
+static enum line_result request_start(const uint8_t *p, size_t n, bool complete, void *ret)
+{
+	return request_line(p, n, complete, ret);
+}
+
+int yg_http_request_parse(const uint8_t *p, size_t len, struct yg_http_request *ret)
+{
+	if (!p || !ret)
+		return -EINVAL;
+	struct yg_http_request req = {0};
+	struct fields f = {.one_host = true};
+	int r = parse_head(p, len, request_start, &req, &f, &req.head_len);
+	if (r < 0)
+		return r;
+	req.host = f.host;
+	req.user_agent = f.user_agent;
+	req.referer = f.referer;
+	req.content_type = f.content_type;
+	req.chunked = f.te && f.chunked;
 	if (f.have_cl && !f.cl_bad && !f.te)
 		req.content_length = f.cl;
 	*ret = req;
 	return 0;
+}
+
+/*
+ * Parses the status line p[0..ll) (without its line end) like
+ * request_line. "HTTP/1.1 200" with the reason and even its SP left out is
+ * common, and accepted.
+ */
+static enum line_result status_line(const uint8_t *p, size_t ll, bool complete, unsigned *ret)
+{
+	enum line_result v = version(p, ll);
+	if (v == LINE_BAD || (v == LINE_NEED && complete))
+		return LINE_BAD;
+	if (v == LINE_NEED)
+		return LINE_NEED;
+	static const char shape[] = " ddd";
+	unsigned status = 0;
+	for (size_t i = 0; i < 4; i++) {
+		if (8 + i == ll)
+			return complete ? LINE_BAD : LINE_NEED;
+		uint8_t c = p[8 + i];
+		if (shape[i] == ' ' ? c != ' ' : !is_digit(c))
+			return LINE_BAD;
+		if (shape[i] == 'd')
+			status = status * 10 + (unsigned)(c - '0');
+	}
+	/* RFC 9110 section 15: the first digit is the class, 1 to 5; anything
+	 * from 600 up is still taken as a status (its class unknown). */
+	if (status < 100 || (ll > 12 && p[12] != ' '))
+		return LINE_BAD;
+	for (size_t i = 13; i < ll; i++)
+		if (p[i] == 0 || p[i] == '\r')
+			return LINE_BAD;
+	if (!complete)
+		return LINE_NEED;
+	*ret = status;
+	return LINE_OK;
 }
 
 int yg_http_status_parse(const uint8_t *p, size_t len, unsigned *ret_status)
@@ -356,32 +462,42 @@ int yg_http_status_parse(const uint8_t *p, size_t len, unsigned *ret_status)
 	size_t ll = lf ? (size_t)(lf - p) : n;
 	if (ll && p[ll - 1] == '\r')
 		ll--;
-	enum line_result v = version(p, ll);
-	if (v == LINE_BAD || (v == LINE_NEED && lf))
+	enum line_result r = status_line(p, ll, lf != NULL, ret_status);
+	if (r == LINE_BAD)
 		return -EBADMSG;
-	if (v == LINE_NEED)
+	if (r == LINE_NEED)
 		return len >= YG_HTTP_HEAD_MAX ? -EBADMSG : -EAGAIN;
-	/* "HTTP/1.1 200" with the reason and even its SP left out is common. */
-	static const char shape[] = " ddd";
-	unsigned status = 0;
-	for (size_t i = 0; i < 4; i++) {
-		if (8 + i == ll)
-			return lf || len >= YG_HTTP_HEAD_MAX ? -EBADMSG : -EAGAIN;
-		uint8_t c = p[8 + i];
-		if (shape[i] == ' ' ? c != ' ' : !is_digit(c))
-			return -EBADMSG;
-		if (shape[i] == 'd')
-			status = status * 10 + (unsigned)(c - '0');
+	return 0;
+}
+
+static enum line_result response_start(const uint8_t *p, size_t n, bool complete, void *ret)
+{
+	struct yg_http_response *resp = ret;
+	enum line_result r = status_line(p, n, complete, &resp->status);
+	if (r == LINE_OK)
+		resp->version = (struct yg_span){p, 8};
+	return r;
+}
+
+int yg_http_response_parse(const uint8_t *p, size_t len, struct yg_http_response *ret)
+{
+	if (!p || !ret)
+		return -EINVAL;
+	struct yg_http_response resp = {0};
+	struct fields f = {.allow_fold = true};
+	int r = parse_head(p, len, response_start, &resp, &f, &resp.head_len);
+	if (r < 0)
+		return r;
+	resp.content_type = f.content_type;
+	resp.location = f.location;
+	/* RFC 9112 section 6.3: a Transfer-Encoding overrides Content-Length;
+	 * one that does not end in chunked, or a bad Content-Length, leaves
+	 * the body delimited by the close of the connection. */
+	resp.chunked = f.te && f.chunked;
+	if (f.have_cl && !f.cl_bad && !f.te) {
+		resp.content_length = f.cl;
+		resp.has_length = true;
 	}
-	/* RFC 9110 section 15: the first digit is the class, 1 to 5; anything
-	 * from 600 up is still taken as a status (its class unknown). */
-	if (status < 100 || (ll > 12 && p[12] != ' '))
-		return -EBADMSG;
-	for (size_t i = 13; i < ll; i++)
-		if (p[i] == 0 || p[i] == '\r')
-			return -EBADMSG;
-	if (!lf)
-		return len >= YG_HTTP_HEAD_MAX ? -EBADMSG : -EAGAIN;
-	*ret_status = status;
+	*ret = resp;
 	return 0;
 }

@@ -1,8 +1,6 @@
 /*
- * HTTP/1.x request head parser (RFC 9112 sections 3 and 5).
- *
- * Parses the request line and header fields of one request from the first
- * bytes a client sent. Fields borrow the input buffer.
+ * HTTP/1.x message head parser (RFC 9112 sections 3 to 6): requests, and
+ * the responses paired with them. Fields borrow the input buffer.
  *
  * Strictness (see http.c): bare LF line ends and leading empty lines are
  * accepted; obs-fold, whitespace before a colon, a bare CR, NUL in a field
@@ -32,6 +30,18 @@ struct yg_http_request {
 	bool chunked;            /* Transfer-Encoding ends in "chunked": the body is chunked */
 };
 
+/* A response head; spans borrow the input. */
+struct yg_http_response {
+	unsigned status;
+	struct yg_span version; /* "HTTP/1.1" */
+	struct yg_span content_type;
+	struct yg_span location;
+	uint64_t content_length; /* when has_length */
+	size_t head_len;         /* bytes up to and including the blank line */
+	bool has_length;         /* a valid Content-Length and no Transfer-Encoding */
+	bool chunked;            /* Transfer-Encoding ends in "chunked" */
+};
+
 /* Whether these first bytes of a stream look like an HTTP/1.x request
  * ("GET ", "POST ", ... a known method and a space). */
 bool yg_http_looks_like_request(const uint8_t *p, size_t len);
@@ -57,5 +67,16 @@ int yg_http_request_parse(const uint8_t *p, size_t len, struct yg_http_request *
  * -EBADMSG / -EAGAIN. A code below 100, or a line not ended within
  * YG_HTTP_HEAD_MAX, is -EBADMSG. */
 int yg_http_status_parse(const uint8_t *p, size_t len, unsigned *ret_status);
+
+/*
+ * Parses a response head (status line and fields) like
+ * yg_http_request_parse: 0 when complete, -EAGAIN, -E2BIG or -EBADMSG.
+ * A sensor reads what the client will read: a second Host or Location
+ * field is not an error here (the first is kept), and obs-fold lines are
+ * accepted as continuations (RFC 9112 section 5.2; recorded values keep
+ * their first line, the framing fields read the continuation). NULL p or ret is
+ * -EINVAL; ret is untouched on failure.
+ */
+int yg_http_response_parse(const uint8_t *p, size_t len, struct yg_http_response *ret);
 
 #endif

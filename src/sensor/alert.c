@@ -10,6 +10,7 @@
 
 #include "common/hash.h"
 #include "sensor/eve_dns.h"
+#include "sensor/eve_http.h"
 #include "sensor/sighting.h"
 #include "sensor/worker-int.h"
 
@@ -21,73 +22,6 @@ struct rec {
 	const void *obj;
 	unsigned dns_index; /* query index for DNS queries */
 };
-
-/* Host header without its port; *ret_port is 0 when none. */
-static void split_host(const struct yg_span *h, size_t *ret_len, unsigned *ret_port)
-{
-	size_t n = h->len;
-	*ret_port = 0;
-	if (n && h->p[0] == '[') {
-		/* [v6]:port */
-		const uint8_t *e = memchr(h->p, ']', n);
-		if (e) {
-			size_t k = (size_t)(e - h->p) + 1;
-			unsigned port = 0;
-			if (k + 1 < n && h->p[k] == ':') {
-				for (size_t i = k + 1; i < n && h->p[i] >= '0' && h->p[i] <= '9' && port < 65536; i++)
-					port = port * 10 + (h->p[i] - '0');
-				*ret_port = port < 65536 ? port : 0;
-			}
-			*ret_len = k;
-			return;
-		}
-	}
-	for (size_t i = n; i > 0; i--) {
-		if (h->p[i - 1] == ':') {
-			unsigned port = 0;
-			bool digits = i < n;
-			for (size_t k = i; k < n; k++) {
-				if (h->p[k] < '0' || h->p[k] > '9' || port > 65535) {
-					digits = false;
-					break;
-				}
-				port = port * 10 + (h->p[k] - '0');
-			}
-			if (digits && port <= 65535 && memchr(h->p, ':', i - 1) == NULL) {
-				*ret_len = i - 1;
-				*ret_port = port;
-				return;
-			}
-			break;
-		}
-	}
-	*ret_len = n;
-}
-
-static void http_object(struct yg_jsonw *j, const struct yg_http_request *r)
-{
-	size_t hl;
-	unsigned port;
-	yg_jsonw_key(j, "http");
-	yg_jsonw_obj_open(j);
-	if (r->host.len) {
-		split_host(&r->host, &hl, &port);
-		yg_jsonw_kv_strn(j, "hostname", r->host.p, hl);
-		if (port)
-			yg_jsonw_kv_u64(j, "http_port", port);
-	}
-	yg_jsonw_kv_strn(j, "url", r->uri.p, r->uri.len);
-	if (r->user_agent.len)
-		yg_jsonw_kv_strn(j, "http_user_agent", r->user_agent.p, r->user_agent.len);
-	if (r->content_type.len)
-		yg_jsonw_kv_strn(j, "http_content_type", r->content_type.p, r->content_type.len);
-	if (r->referer.len)
-		yg_jsonw_kv_strn(j, "http_refer", r->referer.p, r->referer.len);
-	yg_jsonw_kv_strn(j, "http_method", r->method.p, r->method.len);
-	yg_jsonw_kv_strn(j, "protocol", r->version.p, r->version.len);
-	yg_jsonw_kv_u64(j, "length", r->content_length);
-	yg_jsonw_obj_close(j);
-}
 
 static void tls_object(struct yg_jsonw *j, const struct yg_tls_client_hello *h)
 {
@@ -121,7 +55,14 @@ static void rec_object(const struct yg_worker *w, struct yg_jsonw *j, const stru
 {
 	switch (r->kind) {
 	case REC_DNS: yg_eve_dns_object(j, r->obj, dns_version(w), r->dns_index); break;
-	case REC_HTTP: http_object(j, r->obj); break;
+	case REC_HTTP: {
+		const struct yg_http_request *q = r->obj;
+		struct yg_http_view v = {.method = q->method, .uri = q->uri, .version = q->version,
+					 .host = q->host, .user_agent = q->user_agent,
+					 .referer = q->referer};
+		yg_eve_http_object(j, &v);
+		break;
+	}
 	case REC_TLS: tls_object(j, r->obj); break;
 	default: break;
 	}
@@ -351,21 +292,16 @@ static int ip_literal(const uint8_t *p, size_t n, uint8_t addr[16])
 void yg_worker_http(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 		    bool toserver, const struct yg_http_request *req)
 {
-	struct yg_eve_tuple t;
 	struct rec r = {REC_HTTP, req, 0};
-	yg_worker_tuple(w, f, toserver, &t);
-	if (w->cfg.log_http) {
-		yg_eve_begin(&w->eve, pkt->ts_us, "http", f->flow_id, &t);
-		http_object(&w->eve.w, req);
-		yg_eve_end(&w->eve);
-	}
+	if (w->cfg.log_http)
+		yg_http_tx_request(w, f, pkt, req);
 	if (!w->set)
 		return;
 	size_t hl = 0;
 	unsigned port;
 	char host[256] = "";
 	if (req->host.len) {
-		split_host(&req->host, &hl, &port);
+		yg_http_split_host(&req->host, &hl, &port);
 		if (hl >= sizeof host)
 			hl = sizeof host - 1;
 		memcpy(host, req->host.p, hl);

@@ -61,6 +61,7 @@ static void stream_done(struct yg_worker *w, struct yg_flow *f, struct stream *s
 
 void yg_worker_app_free(struct yg_worker *w, struct flow_app *a)
 {
+	yg_http_tx_free(w, a);
 	for (int i = 0; i < 2; i++)
 		stream_drop_buf(w, &a->s[i]);
 	free(a->more);
@@ -118,6 +119,84 @@ static bool detect(struct yg_flow *f, const uint8_t *p, size_t n)
 	return true;
 }
 
+static void body_start(struct stream *s, enum yg_http_body b, uint64_t len)
+{
+	s->body = (uint8_t)b;
+	s->skip = len;
+	memset(&s->ck, 0, sizeof s->ck);
+}
+
+/*
+ * Passes over body bytes at p[0..n) (s->body is set). Returns bytes used
+ * (> 0), or -1 when the direction cannot be followed any further.
+ */
+static long body_bytes(struct yg_worker *w, struct yg_flow *f, struct stream *s,
+		       const struct yg_packet *pkt, bool toserver, const uint8_t *p, size_t n)
+{
+	uint64_t data;
+	size_t used;
+	bool end = false;
+	switch (s->body) {
+	case YG_HTTP_BODY_LENGTH:
+		used = n < s->skip ? n : (size_t)s->skip;
+		s->skip -= used;
+		data = used;
+		end = s->skip == 0;
+		break;
+	case YG_HTTP_BODY_CHUNKED: {
+		uint64_t before = s->ck.body;
+		long r = yg_http_chunked_feed(&s->ck, p, n, &end);
+		if (r <= 0 && !end) {
+			anomaly(w, YG_ANOM_HTTP_MALFORMED);
+			if (!toserver)
+				yg_http_tx_response_end(w, f, pkt->ts_us);
+			return -1;
+		}
+		used = (size_t)r;
+		data = s->ck.body - before;
+		break;
+	}
+	default: /* YG_HTTP_BODY_CLOSE: the flow's end ends it */
+		used = n;
+		data = n;
+		break;
+	}
+	if (!toserver)
+		yg_http_tx_body(f, data);
+	if (end) {
+		s->body = YG_HTTP_BODY_NONE;
+		if (!toserver)
+			yg_http_tx_response_end(w, f, pkt->ts_us);
+	}
+	return (long)used;
+}
+
+/* A response head at p, paired with its request; sets up its body. */
+static long http_response(struct yg_worker *w, struct yg_flow *f, struct stream *s,
+			  const struct yg_packet *pkt, const uint8_t *p, size_t n)
+{
+	struct yg_http_response resp;
+	int r = yg_http_response_parse(p, n, &resp);
+	if (r == -EAGAIN)
+		return 0;
+	if (r < 0) {
+		anomaly(w, r == -E2BIG ? YG_ANOM_HTTP_TOO_LONG : YG_ANOM_HTTP_MALFORMED);
+		return -1;
+	}
+	if (resp.status >= 200 || resp.status == 101)
+		w->st.http_resps++;
+	enum yg_http_body b = yg_http_tx_response(w, f, pkt, &resp);
+	if (b == YG_HTTP_BODY_TUNNEL) {
+		/* Whatever the two ends say now is not HTTP. */
+		struct flow_app *a = f->app;
+		stream_done(w, f, &a->s[0], true);
+		return -1;
+	}
+	if (b != YG_HTTP_BODY_NONE)
+		body_start(s, b, resp.content_length);
+	return (long)resp.head_len;
+}
+
 /*
  * Parses what it can from p[0..n). Returns bytes consumed (> 0), 0 when
  * more are needed, -1 when this direction is finished.
@@ -155,7 +234,7 @@ static long parse(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 	}
 	case APP_HTTP: {
 		if (!toserver)
-			return -1;
+			return w->cfg.log_http ? http_response(w, f, s, pkt, p, n) : -1;
 		struct yg_http_request req;
 		int r = yg_http_request_parse(p, n, &req);
 		if (r == -EAGAIN)
@@ -170,21 +249,13 @@ static long parse(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 		}
 		w->st.http_reqs++;
 		yg_worker_http(w, f, pkt, toserver, &req);
-		/* A chunked body has no length up front: without following the
-		 * chunks the next request cannot be found, so stop here. */
+		/* The body is passed over so a keep-alive connection's next
+		 * request parses (a request has no close-delimited body). */
 		if (req.chunked)
-			return -1;
-		/* Skip the body so a keep-alive connection's next request parses. */
-		size_t used = req.head_len;
-		uint64_t body = req.content_length;
-		if (body <= n - used) {
-			used += (size_t)body;
-		} else {
-			uint64_t rest = body - (n - used);
-			s->skip = rest > UINT32_MAX ? UINT32_MAX : (uint32_t)rest;
-			used = n;
-		}
-		return (long)used;
+			body_start(s, YG_HTTP_BODY_CHUNKED, 0);
+		else if (req.content_length)
+			body_start(s, YG_HTTP_BODY_LENGTH, req.content_length);
+		return (long)req.head_len;
 	}
 	case APP_TLS: {
 		if (!toserver)
@@ -256,14 +327,8 @@ static void feed(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 {
 	/* Fast path: nothing buffered, parse straight from the packet. */
 	while (s->len == 0 && n > 0) {
-		if (s->skip) {
-			size_t k = n < s->skip ? n : s->skip;
-			s->skip -= (uint32_t)k;
-			p += k;
-			n -= k;
-			continue;
-		}
-		long used = parse(w, f, s, pkt, toserver, p, n);
+		long used = s->body ? body_bytes(w, f, s, pkt, toserver, p, n)
+				    : parse(w, f, s, pkt, toserver, p, n);
 		if (used < 0) {
 			stream_done(w, f, s, toserver);
 			return;
@@ -299,13 +364,8 @@ static void feed(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 		return;
 	size_t off = 0;
 	while (off < s->len) {
-		if (s->skip) {
-			size_t k = s->len - off < s->skip ? s->len - off : s->skip;
-			s->skip -= (uint32_t)k;
-			off += k;
-			continue;
-		}
-		long used = parse(w, f, s, pkt, toserver, s->buf + off, s->len - off);
+		long used = s->body ? body_bytes(w, f, s, pkt, toserver, s->buf + off, s->len - off)
+				    : parse(w, f, s, pkt, toserver, s->buf + off, s->len - off);
 		if (used < 0) {
 			stream_done(w, f, s, toserver);
 			return;

@@ -164,6 +164,9 @@ static void yagura_stats(struct yg_eve *eve, uint64_t ts_us, const struct yg_eng
 	yg_jsonw_obj_open(j);
 	yg_jsonw_kv_u64(j, "dns", s->dns_msgs);
 	yg_jsonw_kv_u64(j, "http", s->http_reqs);
+	yg_jsonw_kv_u64(j, "http_responses", s->http_resps);
+	yg_jsonw_kv_u64(j, "http_unanswered", s->http_unanswered);
+	yg_jsonw_kv_u64(j, "http_unrequested", s->http_unrequested);
 	yg_jsonw_kv_u64(j, "tls", s->tls_hellos);
 	yg_jsonw_kv_u64(j, "memcap_drops", s->app_memcap_drops);
 	anomalies(j, s, "app.");

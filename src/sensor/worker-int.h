@@ -4,6 +4,7 @@
 
 #include "app/dns.h"
 #include "app/http.h"
+#include "app/http_chunked.h"
 #include "app/tls.h"
 #include "output/community_id.h"
 #include "sensor/worker.h"
@@ -43,10 +44,12 @@ static inline void set_proto(struct yg_flow *f, uint8_t proto)
 struct stream {
 	uint32_t next_seq;
 	uint32_t len, cap;   /* buffered bytes not yet parsed */
-	uint32_t skip;       /* bytes to pass over (an HTTP body) */
+	uint64_t skip;       /* body bytes still to pass over (YG_HTTP_BODY_LENGTH) */
 	uint8_t *buf;
 	bool seq_known;
 	bool done;           /* nothing more to parse in this direction */
+	uint8_t body;        /* enum yg_http_body of the message being passed over */
+	struct yg_http_chunked ck; /* with YG_HTTP_BODY_CHUNKED */
 };
 
 #define FLOW_ALERTS_INLINE 6
@@ -61,6 +64,8 @@ struct flow_app {
 	uint8_t icmp_type, icmp_code; /* of an ICMP flow's first packet (Community ID) */
 	char community_id[YG_COMMUNITY_ID_SIZE]; /* "" until first needed */
 	struct stream s[2];  /* 0: to server, 1: to client */
+	struct yg_http_tx *tx_head, *tx_tail; /* requests waiting for responses */
+	uint8_t n_tx;
 };
 
 struct yg_worker {
@@ -92,6 +97,32 @@ void yg_worker_app_udp(struct yg_worker *w, struct yg_flow *f, const struct yg_p
 void yg_worker_app_tcp(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 		       bool toserver);
 void yg_worker_app_free(struct yg_worker *w, struct flow_app *a);
+
+/* HTTP transactions (http_tx.c): a request waits for its response, then
+ * both are written as one http event. What follows a response head: */
+enum yg_http_body {
+	YG_HTTP_BODY_NONE,    /* nothing: the next message follows */
+	YG_HTTP_BODY_LENGTH,  /* Content-Length bytes */
+	YG_HTTP_BODY_CHUNKED,
+	YG_HTTP_BODY_CLOSE,   /* everything until the connection closes */
+	YG_HTTP_BODY_TUNNEL,  /* not HTTP any more (101, CONNECT 2xx) */
+};
+struct yg_http_tx;
+/* Queues req (copied) for its response; log_http only. */
+void yg_http_tx_request(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			const struct yg_http_request *req);
+/* Pairs resp with the oldest waiting request and says what body follows;
+ * writes the event at once when none does. */
+enum yg_http_body yg_http_tx_response(struct yg_worker *w, struct yg_flow *f,
+				      const struct yg_packet *pkt,
+				      const struct yg_http_response *resp);
+/* n response body bytes of the transaction being answered. */
+void yg_http_tx_body(struct yg_flow *f, uint64_t n);
+/* The response body ended: writes the event. */
+void yg_http_tx_response_end(struct yg_worker *w, struct yg_flow *f, uint64_t ts_us);
+/* The flow ends: writes what waits, with what was seen of it. */
+void yg_http_tx_flush(struct yg_worker *w, struct yg_flow *f);
+void yg_http_tx_free(struct yg_worker *w, struct flow_app *a);
 
 /* Detection and alerts (alert.c). */
 void yg_worker_match_flow(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,

@@ -171,6 +171,9 @@ static void on_flow_end(void *ud, struct yg_flow *f, enum yg_flow_end why)
 	w->st.flows_ended++;
 	if (why == YG_FLOW_END_EVICTED)
 		w->st.flows_evicted++;
+	/* Transactions first, as Suricata writes them before the flow. */
+	if (f->app && w->cfg.log_http)
+		yg_http_tx_flush(w, f);
 	if (w->cfg.log_flows)
 		flow_event(w, f, why);
 	if (f->app) {

@@ -87,9 +87,10 @@ def test_http_request_fields(tmp_path, run_sensor):
     assert h["http"] == {
         "hostname": "www.example.com", "http_port": 8080, "url": "/login?next=%2F",
         "http_user_agent": "Mozilla/5.0 (X11) yagura-test",
-        "http_content_type": "application/x-www-form-urlencoded",
+        # The response's content type and body length, as Suricata writes them.
+        "http_content_type": "text/html",
         "http_refer": "http://www.example.com/", "http_method": "POST",
-        "protocol": "HTTP/1.1", "length": 13,
+        "protocol": "HTTP/1.1", "status": 200, "length": 2,
     }
     assert h["src_ip"] == "10.0.0.5" and h["dest_port"] == 8080
 

@@ -1,5 +1,6 @@
 """Runs the sensor over every real capture in ../shared/data/pcap and
-compares what it decoded (DNS query names, TLS SNI, HTTP hosts) with what
+compares what it decoded (DNS query names, TLS SNI, HTTP hosts, response
+status codes and content types) with what
 tshark decodes from the same files. Disagreements fail unless listed in
 KNOWN_DIFFERENCES with the reason."""
 import collections
@@ -39,15 +40,20 @@ def strip_port(host):
     return host
 
 
+# dns query names, TLS SNI, HTTP hosts, HTTP response status codes and
+# response content types.
+FIELDS = ("dns", "sni", "http", "status", "ctype")
+
+
 def tshark_values(pcap):
     fields = ["dns.qry.name", "tls.handshake.type", "tls.handshake.extensions_server_name",
-              "http.host", "http.request.method"]
+              "http.host", "http.request.method", "http.response.code", "http.content_type"]
     cmd = ["tshark", "-n", "-r", str(pcap), "-T", "fields", "-E", "separator=\t",
            "-E", "occurrence=a", "-E", "aggregator=\x1f"]
     for f in fields:
         cmd += ["-e", f]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=120).stdout
-    got = {"dns": set(), "sni": set(), "http": set()}
+    got = {f: set() for f in FIELDS}
     for line in out.splitlines():
         cols = (line.split("\t") + [""] * len(fields))[: len(fields)]
         for name in filter(None, cols[0].split("\x1f")):
@@ -57,11 +63,17 @@ def tshark_values(pcap):
         if cols[4]:
             for host in filter(None, cols[3].split("\x1f")):
                 got["http"].add(strip_port(host))
+        if cols[5]:
+            # A response: its status and content type.
+            for code in filter(None, cols[5].split("\x1f")):
+                got["status"].add(code)
+            for ctype in filter(None, cols[6].split("\x1f")):
+                got["ctype"].add(ctype)
     return got
 
 
 def sensor_values(run):
-    got = {"dns": set(), "sni": set(), "http": set()}
+    got = {f: set() for f in FIELDS}
     for e in run.of("dns"):
         for q in e["dns"].get("queries", []):
             got["dns"].add(q["rrname"])
@@ -71,6 +83,10 @@ def sensor_values(run):
     for e in run.of("http"):
         if "hostname" in e["http"]:
             got["http"].add(e["http"]["hostname"])
+        if "status" in e["http"]:
+            got["status"].add(str(e["http"]["status"]))
+        if "http_content_type" in e["http"]:
+            got["ctype"].add(e["http"]["http_content_type"])
     return got
 
 
@@ -85,7 +101,7 @@ def test_agrees_with_tshark(run_sensor):
         assert run.rc in (0, 1), f"{pcap.name}: exit {run.rc}: {run.stderr[-500:]}"
         assert len(run.of("stats")) == 1, f"{pcap.name}: no stats event"
         ours, theirs = sensor_values(run), tshark_values(pcap)
-        for field in ("dns", "sni", "http"):
+        for field in FIELDS:
             for v in theirs[field] | ours[field]:
                 total += 1
                 if v in theirs[field] and v in ours[field]:
@@ -97,7 +113,7 @@ def test_agrees_with_tshark(run_sensor):
                     continue
                 problems.append(f"{pcap.name}: {field} {kind}: {v!r}")
     print(f"\nagreement with tshark: {agree}/{total} values "
-          f"(dns {per_field['dns']}, sni {per_field['sni']}, http {per_field['http']}); "
+          f"({', '.join(f'{f} {per_field[f]}' for f in FIELDS)}); "
           f"{len(KNOWN_DIFFERENCES)} documented differences")
     assert not problems, "undocumented disagreements with tshark:\n" + "\n".join(problems)
 

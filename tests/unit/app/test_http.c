@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "app/http.h"
+#include "app/http_chunked.h"
 #include "msgbuf.h"
 
 #define S(s) (const uint8_t *)(s), sizeof(s) - 1
@@ -336,6 +337,112 @@ static void status_lines(void **state)
 	assert_int_equal(st, 999);
 }
 
+static void response_fields(void **state)
+{
+	(void)state;
+	static const char m[] = "HTTP/1.1 302 Found\r\nContent-Type: text/html; charset=utf-8\r\n"
+				"Location: /next?a=1\r\nContent-Length: 12\r\nLocation: /second\r\n\r\nbody";
+	uint8_t *d = mb_dup((const uint8_t *)m, sizeof m - 1);
+	struct yg_http_response r;
+	assert_int_equal(yg_http_response_parse(d, sizeof m - 1, &r), 0);
+	assert_int_equal(r.status, 302);
+	assert_span(r.version, "HTTP/1.1");
+	assert_span(r.content_type, "text/html; charset=utf-8");
+	assert_span(r.location, "/next?a=1"); /* the first one, as clients use */
+	assert_true(r.has_length);
+	assert_int_equal(r.content_length, 12);
+	assert_int_equal(r.head_len, sizeof m - 1 - 4);
+	/* Every cut before the end of the head waits for more. */
+	for (size_t k = 0; k < r.head_len; k++) {
+		struct yg_http_response again = {.status = 7};
+		int got = yg_http_response_parse(d, k, &again);
+		if (got != -EAGAIN)
+			fail_msg("cut at %zu: %d", k, got);
+		assert_int_equal(again.status, 7);
+	}
+	free(d);
+}
+
+static void response_framing(void **state)
+{
+	(void)state;
+	struct yg_http_response r;
+	/* Transfer-Encoding overrides Content-Length (RFC 9112 section 6.3). */
+	assert_int_equal(yg_http_response_parse(S("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+						  "Transfer-Encoding: gzip, chunked\r\n\r\n"), &r), 0);
+	assert_true(r.chunked);
+	assert_false(r.has_length);
+	/* A coding list not ending in chunked: the body runs to the close. */
+	assert_int_equal(yg_http_response_parse(S("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\n\r\n"), &r), 0);
+	assert_false(r.chunked);
+	assert_false(r.has_length);
+	assert_int_equal(yg_http_response_parse(S("HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n"), &r), 0);
+	assert_false(r.has_length);
+	/* obs-fold is read in responses; a folded coding list ends where the
+	 * continuation ends. */
+	assert_int_equal(yg_http_response_parse(S("HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip,\r\n chunked\r\n"
+						  "Content-Type: a/b\r\n\tc\r\n\r\n"), &r), 0);
+	assert_true(r.chunked);
+	assert_span(r.content_type, "a/b");
+	assert_int_equal(yg_http_response_parse(S("HTTP/1.1 200 OK\r\n folded-first\r\n\r\n"), &r), -EBADMSG);
+	assert_int_equal(yg_http_response_parse(S("HTTP/1.1 200 OK\r\nA: b\r\n x\0y\r\n\r\n"), &r), -EBADMSG);
+	assert_int_equal(yg_http_response_parse(S("GET / HTTP/1.1\r\n\r\n"), &r), -EBADMSG);
+	assert_int_equal(yg_http_response_parse(NULL, 0, &r), -EINVAL);
+}
+
+/* Feeds m in pieces of step bytes; returns the bytes used up to the end of
+ * the body (or -1 on an error), and the data byte count. */
+static long chunk_walk(const char *m, size_t n, size_t step, uint64_t *ret_body)
+{
+	struct yg_http_chunked c = {0};
+	size_t at = 0;
+	while (at < n) {
+		size_t k = n - at < step ? n - at : step;
+		bool done;
+		long used = yg_http_chunked_feed(&c, (const uint8_t *)m + at, k, &done);
+		if (used < 0)
+			return -1;
+		at += (size_t)used;
+		if (done) {
+			*ret_body = c.body;
+			return (long)at;
+		}
+		if ((size_t)used != k)
+			return -2; /* less than given without being done */
+	}
+	return -3; /* not done */
+}
+
+static void chunked_bodies(void **state)
+{
+	(void)state;
+	static const char m[] = "5;ext=\"q\"\r\nhello\r\n00A\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\nNEXT";
+	size_t n = sizeof m - 1;
+	for (size_t step = 1; step <= n; step++) {
+		uint64_t body = 0;
+		long used = chunk_walk(m, n, step, &body);
+		if (used != (long)(n - 4) || body != 15)
+			fail_msg("step %zu: used %ld body %llu", step, used, (unsigned long long)body);
+	}
+	uint64_t body = 0;
+	static const char lf[] = "3\nabc\n0\n\n";
+	assert_int_equal(chunk_walk(lf, sizeof lf - 1, 1, &body), (long)(sizeof lf - 1));
+	assert_int_equal(body, 3);
+	static const char *const bad[] = {
+	    "x\r\n",                  /* no hex digit */
+	    "5\r\nhelloXX",           /* no CRLF after the data */
+	    "10000000000000000\r\n",  /* 17 digits */
+	    "5 \0\r\n",              /* NUL in an extension */
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+		assert_int_equal(chunk_walk(bad[i], strlen(bad[i]) + (i == 3 ? 4 : 0), 1, &body), -1);
+	/* A size line that never ends is malformed, not waited for. */
+	char *zeros = malloc(YG_HTTP_CHUNK_LINE_MAX + 2);
+	memset(zeros, '0', YG_HTTP_CHUNK_LINE_MAX + 2);
+	assert_int_equal(chunk_walk(zeros, YG_HTTP_CHUNK_LINE_MAX + 2, 100, &body), -1);
+	free(zeros);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +457,9 @@ int main(void)
 	    cmocka_unit_test(known_methods),
 	    cmocka_unit_test(any_method_token_parses),
 	    cmocka_unit_test(status_lines),
+	    cmocka_unit_test(response_fields),
+	    cmocka_unit_test(response_framing),
+	    cmocka_unit_test(chunked_bodies),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

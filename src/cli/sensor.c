@@ -78,17 +78,19 @@ static void usage(FILE *out)
 		"  -q, --quiet            no progress line and no summary\n"
 		"\n"
 		"Indicator files are reloaded on SIGHUP and when they change on disk.\n"
+		"SIGHUP also reopens the EVE file (after logrotate renamed it).\n"
 		"Exit status: 0 clean run; 1 some input was rejected (damaged capture,\n"
 		"bad indicator lines, unreadable paths, output errors); 2 usage or fatal error.\n");
 }
 
-static atomic_bool g_stop, g_reload;
+static atomic_bool g_stop, g_reload, g_reopen;
 static struct yg_engine *g_engine;
 
 static void on_signal(int sig)
 {
 	if (sig == SIGHUP) {
 		atomic_store(&g_reload, true);
+		atomic_store(&g_reopen, true);
 		return;
 	}
 	atomic_store(&g_stop, true);
@@ -111,14 +113,16 @@ static void on_intel_error(void *ud, const char *source, unsigned long line, con
 }
 
 struct watcher {
-	struct yg_intel_live *live;
+	struct yg_intel_live *live; /* NULL: no indicators to reload */
+	struct yg_eve_sink *sink;
 	pthread_t tid;
 	atomic_bool done;
 	atomic_ulong reloads;
 	atomic_ulong rejected;
 };
 
-/* Reloads the indicator set on SIGHUP or when a file changes. */
+/* On SIGHUP reopens the EVE file (logrotate renamed it) and reloads the
+ * indicator set, which is also reloaded when a file changes. */
 static void *watch_main(void *arg)
 {
 	struct watcher *wt = arg;
@@ -126,6 +130,14 @@ static void *watch_main(void *arg)
 	while (!atomic_load(&wt->done)) {
 		struct timespec ts = {0, 100 * 1000 * 1000};
 		nanosleep(&ts, NULL);
+		if (atomic_exchange(&g_reopen, false)) {
+			int rr = yg_eve_sink_reopen(wt->sink);
+			if (rr < 0)
+				fprintf(stderr, "sensor: EVE file not reopened (%s); still writing the old one\n",
+					strerror(-rr));
+		}
+		if (!wt->live)
+			continue;
 		bool want = atomic_exchange(&g_reload, false);
 		if (!want && ++ticks % 10 == 0)
 			want = yg_intel_live_changed(wt->live);
@@ -607,13 +619,12 @@ int yg_cmd_sensor(int argc, char **argv)
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (live) {
-		wt.live = live;
-		if (pthread_create(&wt.tid, NULL, watch_main, &wt) == 0)
-			watching = true;
-	}
+	wt.live = live;
+	wt.sink = sink;
+	if (pthread_create(&wt.tid, NULL, watch_main, &wt) == 0)
+		watching = true;
 	if (!quiet && iface)
-		fprintf(stderr, "sensor: capturing on %s (pid %d); SIGHUP reloads indicators\n", iface,
+		fprintf(stderr, "sensor: capturing on %s (pid %d); SIGHUP reopens the EVE file and reloads indicators\n", iface,
 			(int)getpid());
 
 	struct yg_engine_result res;

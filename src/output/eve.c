@@ -14,6 +14,7 @@
 
 struct yg_eve_sink {
 	int fd;
+	char *path; /* to reopen; NULL for stdout */
 	bool owns_fd;
 	bool failed;
 	uint64_t bytes;
@@ -35,6 +36,12 @@ int yg_eve_sink_open(const char *path, struct yg_eve_sink **ret)
 			return r;
 		}
 		s->owns_fd = true;
+		s->path = strdup(path);
+		if (!s->path) {
+			close(s->fd);
+			free(s);
+			return -ENOMEM;
+		}
 	}
 	pthread_mutex_init(&s->lock, NULL);
 	*ret = s;
@@ -48,7 +55,24 @@ void yg_eve_sink_free(struct yg_eve_sink *s)
 	if (s->owns_fd)
 		close(s->fd);
 	pthread_mutex_destroy(&s->lock);
+	free(s->path);
 	free(s);
+}
+
+int yg_eve_sink_reopen(struct yg_eve_sink *s)
+{
+	if (!s || !s->path)
+		return 0;
+	/* Appends: a file someone created meanwhile is not truncated. */
+	int fd = open(s->path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	pthread_mutex_lock(&s->lock);
+	int old = s->fd;
+	s->fd = fd;
+	pthread_mutex_unlock(&s->lock);
+	close(old);
+	return 0;
 }
 
 bool yg_eve_sink_failed(const struct yg_eve_sink *s)

@@ -23,6 +23,10 @@ void yg_eve_sink_free(struct yg_eve_sink *s);
 /* Whether any write failed (disk full, closed pipe). */
 bool yg_eve_sink_failed(const struct yg_eve_sink *s);
 uint64_t yg_eve_sink_bytes(const struct yg_eve_sink *s);
+/* Opens the sink's path again (appending) and writes there from now on:
+ * logrotate's rename-then-SIGHUP. Every line goes whole to one file or the
+ * other. No-op for stdout; on failure the old file is kept. */
+int yg_eve_sink_reopen(struct yg_eve_sink *s);
 
 /* The addresses of one event, in the direction the event reports. */
 struct yg_eve_tuple {

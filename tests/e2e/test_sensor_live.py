@@ -119,3 +119,43 @@ def test_hot_reload_while_capturing(yagura, tmp_path):
     assert ours[0]["yagura_stats"]["detect"]["indicators"] == 1
     assert stats[0]["stats"]["decoder"]["pkts"] >= 5
     assert not any("AddressSanitizer" in ln or "runtime error" in ln for ln in live.lines)
+
+
+def test_eve_reopened_on_sighup_loses_no_line(yagura, tmp_path):
+    """logrotate's way: rename the file, SIGHUP, and the sensor writes a new
+    one; every query's dns event is in exactly one of the two files."""
+    intel = tmp_path / "none.txt"
+    intel.write_text("never.example\n")
+    live = LiveSensor(yagura, tmp_path, intel)
+    rotated = tmp_path / "live-eve.json.1"
+    try:
+        if not live.wait_stderr("capturing on lo"):
+            live.proc.kill()
+            pytest.skip("cannot capture on the loopback interface here: " + "".join(live.lines)[-300:])
+        names = [f"q{i}.rotate.example" for i in range(60)]
+        for i, name in enumerate(names[:30]):
+            query(name, 100 + i)
+        assert live.wait_event(lambda e: e["event_type"] == "dns" and rrname(e) == names[29])
+        os.rename(live.eve, rotated)
+        live.proc.send_signal(signal.SIGHUP)
+        # Queries keep coming while the file is switched.
+        for i, name in enumerate(names[30:]):
+            query(name, 200 + i)
+            time.sleep(0.01)
+        assert live.wait_event(lambda e: e["event_type"] == "dns" and rrname(e) == names[-1])
+    finally:
+        if live.proc.poll() is None:
+            live.proc.send_signal(signal.SIGTERM)
+        rc = live.proc.wait(timeout=30)
+        live.reader.join(timeout=5)
+    assert rc == 0, "".join(live.lines)
+
+    def dns_names(path):
+        evs = [json.loads(x) for x in path.read_text().splitlines()]
+        eveschema.assert_valid(evs, str(path))
+        return [rrname(e) for e in evs if e["event_type"] == "dns"]
+
+    old, new = dns_names(rotated), dns_names(live.eve)
+    assert sorted(old + new) == sorted(names), (len(old), len(new))
+    # The first half was seen before the rename; the new file has events.
+    assert set(names[:30]) <= set(old) and new

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "hub/darknet_body.h"
+#include "hub/route.h"
 
 #define HEAD "{\"sensor\":\"tele-1\",\"telescope_addresses\":65536," \
 	     "\"window_start\":\"2026-03-01T12:34:00Z\",\"window_seconds\":60,"
@@ -163,9 +164,36 @@ static void limits_hold(void **state)
 	assert_null(w);
 }
 
+static void routes(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *path;
+		enum yg_route_kind kind;
+	} cases[] = {
+		{"/api/v1/darknet", YG_ROUTE_REST_DARKNET},
+		{"/api/v1/darknet/", YG_ROUTE_REST_DARKNET},
+		{"/api/v1/darknet/signals", YG_ROUTE_REST_DARKNET_SIGNALS},
+		{"/api/v1/darknet/ports/", YG_ROUTE_REST_DARKNET_PORTS},
+		{"/api/v1/darknet/sources", YG_ROUTE_REST_DARKNET_SOURCES},
+		{"/api/v1/darknet/victims", YG_ROUTE_REST_DARKNET_VICTIMS},
+		{"/api/v1/darknet/sensors", YG_ROUTE_REST_DARKNET_SENSORS},
+		{"/api/v1/darknet/other", YG_ROUTE_REST_NOT_FOUND},
+		{"/api/v1/darknet/ports/23", YG_ROUTE_REST_NOT_FOUND},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct yg_route rt;
+		yg_route_parse(cases[i].path, strlen(cases[i].path), &rt);
+		if (rt.kind != cases[i].kind)
+			fail_msg("%s: kind %d, want %d", cases[i].path, rt.kind, cases[i].kind);
+		assert_true(yg_route_is_rest(rt.kind));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(routes),
 		cmocka_unit_test(good_body_parses),
 		cmocka_unit_test(bad_fields_are_named),
 		cmocka_unit_test(limits_hold),

@@ -286,7 +286,7 @@ static int parse_root(const json_t *root, struct yg_dn_window *w, struct yg_dn_e
 	const json_t *ws = json_object_get(root, "window_seconds");
 	if (!json_is_integer(ws) || json_integer_value(ws) != 60)
 		return fail(err, "must be 60", "%s", "window_seconds");
-	const json_t *ports, *sources, *victims;
+	const json_t *ports = NULL, *sources = NULL, *victims = NULL;
 	int r = get_array(root, "ports", YG_DN_PORTS_MAX, true, &ports, err);
 	if (r == 0)
 		r = get_array(root, "sources", YG_DN_SOURCES_MAX, false, &sources, err);

@@ -8,6 +8,12 @@
  *              [--max-connections N] [--request-timeout SECONDS]
  *              [--max-pending-per-addr N] [--max-polls-per-token N]
  *              [--max-polls-per-org N]
+ *              [--darknet-tlp clear|green|amber] [--darknet-minute-days N]
+ *              [--darknet-hour-days N]
+ *
+ * The network telescope (issue 13, src/hub/darknet.h): surge reports are
+ * published at --darknet-tlp (green); per-minute port series are kept
+ * --darknet-minute-days (7), hourly ones --darknet-hour-days (90).
  *
  * Indicators decay (src/hub/lifecycle.h): score 100 * 0.5^(age / half-life
  * in days), age since the newer of their modified time and their last
@@ -60,6 +66,8 @@ static void usage(FILE *out)
 		     "                  [--max-connections N (16384)] [--request-timeout SECONDS (10)]\n"
 		     "                  [--max-pending-per-addr N (128)] [--max-polls-per-token N (16)]\n"
 		     "                  [--max-polls-per-org N (max-connections / 4); 0 = no cap]\n"
+		     "                  [--darknet-tlp clear|green|amber (green)]\n"
+		     "                  [--darknet-minute-days N (7)] [--darknet-hour-days N (90)]\n"
 		     "       yagura hub admin --data DIR ...   (yagura hub admin --help)\n");
 }
 
@@ -154,6 +162,8 @@ int yg_cmd_hub(int argc, char **argv)
 	unsigned long long max_conns = 0, req_timeout = 10, per_addr = YG_SERVER_PENDING_PER_ADDR_DEFAULT,
 			   per_token = 16;
 	unsigned long long per_org = ~0ull; /* a quarter of max_conns */
+	unsigned long long dn_minute_days = 0, dn_hour_days = 0;
+	const char *dn_tlp = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -202,6 +212,13 @@ int yg_cmd_hub(int argc, char **argv)
 			ok = parse_uint(v, 1u << 20, &per_token);
 		} else if (!strcmp(a, "--max-polls-per-org") && v) {
 			ok = parse_uint(v, 1u << 20, &per_org);
+		} else if (!strcmp(a, "--darknet-tlp") && v) {
+			ok = !strcmp(v, "clear") || !strcmp(v, "green") || !strcmp(v, "amber");
+			dn_tlp = v;
+		} else if (!strcmp(a, "--darknet-minute-days") && v) {
+			ok = parse_uint(v, 366, &dn_minute_days) && dn_minute_days > 0;
+		} else if (!strcmp(a, "--darknet-hour-days") && v) {
+			ok = parse_uint(v, 3660, &dn_hour_days) && dn_hour_days > 0;
 		} else if (!strcmp(a, "--no-cache")) {
 			no_cache = true;
 			continue;
@@ -266,7 +283,13 @@ int yg_cmd_hub(int argc, char **argv)
 				   .max_body = max_body,
 				   .cache_mb = no_cache ? -1 : (int)cache_mb,
 				   .decay_half_life_days = half_life,
-				   .decay_threshold = threshold};
+				   .decay_threshold = threshold,
+				   .darknet_tlp_set = dn_tlp != NULL,
+				   .darknet_tlp = !dn_tlp || !strcmp(dn_tlp, "green") ? YG_TLP_GREEN
+						  : !strcmp(dn_tlp, "clear")          ? YG_TLP_CLEAR
+										      : YG_TLP_AMBER,
+				   .darknet_minute_days = (unsigned)dn_minute_days,
+				   .darknet_hour_days = (unsigned)dn_hour_days};
 	int r = yg_hub_new(&hc, &hub);
 	if (r < 0) {
 		fprintf(stderr, "yagura hub: cannot open the store in %s: %s\n", data, strerror(-r));

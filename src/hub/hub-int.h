@@ -107,6 +107,16 @@ struct yg_feed;
 int yg_feed_new(struct yg_feed **ret);
 void yg_feed_free(struct yg_feed *f);
 
+/* The telescope (darknet_api.c, darknet_eval.c; darknet.h). */
+int yg_rest_darknet(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
+		    const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp);
+/* Scores the ports of one minute after a window was stored, inside the
+ * caller's transaction; opens or extends surge episodes and publishes a
+ * STIX report for each new one. Appends {proto, port, score, kind, since,
+ * new, report} for every surging port to surges. */
+int yg_dn_evaluate(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
+		   int64_t minute, json_t *surges);
+
 int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
 		   const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp);
 

@@ -35,6 +35,13 @@ struct yg_hub_config {
 	 * decay_threshold (score 0..100) an indicator leaves every listing. */
 	double decay_half_life_days;
 	double decay_threshold;
+	/* Network telescope (darknet.h): the TLP of published surge reports
+	 * (GREEN unless darknet_tlp_set), and the retention of minute and hour
+	 * rows in days (0 = YG_DN_MINUTE_DAYS, YG_DN_HOUR_DAYS). */
+	bool darknet_tlp_set;
+	enum yg_tlp darknet_tlp;
+	unsigned darknet_minute_days;
+	unsigned darknet_hour_days;
 };
 
 /* One request, borrowed from the server for the call. Strings are

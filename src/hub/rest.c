@@ -17,6 +17,7 @@
  *   POST /api/v1/sightings, GET /api/v1/indicators/{id}/sightings
  *                             sightings.c
  *   GET /api/v1/indicators/changes?since=&wait=   changes.c
+ * The network telescope (issue 13): /api/v1/darknet... darknet_api.c
  *
  * An organization is {"name", "identity", "sector", "country" (when
  * known), "created"}. Organizations are members' names, not TLP-marked
@@ -160,6 +161,8 @@ int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 	}
 	if (yg_mail_api_route(rt->kind))
 		return yg_mail_api_handle(h, st, who, rt, req, resp);
+	if (rt->kind >= YG_ROUTE_REST_DARKNET && rt->kind <= YG_ROUTE_REST_DARKNET_SENSORS)
+		return yg_rest_darknet(h, st, who, rt, req, resp);
 	if (rt->kind == YG_ROUTE_REST_SIGHTINGS) {
 		if (!strcmp(req->method, "POST"))
 			return yg_rest_sightings_post(h, st, who, req, resp);

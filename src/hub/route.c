@@ -83,6 +83,26 @@ static void mail_route(const struct path *path, struct yg_route *ret)
 	}
 }
 
+/* /api/v1/darknet and its read-only resources (darknet.h). */
+static void darknet_route(const struct path *path, struct yg_route *ret)
+{
+	static const struct {
+		const char *name;
+		enum yg_route_kind kind;
+	} subs[] = {
+		{"signals", YG_ROUTE_REST_DARKNET_SIGNALS}, {"ports", YG_ROUTE_REST_DARKNET_PORTS},
+		{"sources", YG_ROUTE_REST_DARKNET_SOURCES}, {"victims", YG_ROUTE_REST_DARKNET_VICTIMS},
+		{"sensors", YG_ROUTE_REST_DARKNET_SENSORS},
+	};
+	if (path->n == 3) {
+		ret->kind = YG_ROUTE_REST_DARKNET;
+		return;
+	}
+	for (size_t i = 0; path->n == 4 && i < sizeof subs / sizeof subs[0]; i++)
+		if (seg_is(seg_at(path, 3), subs[i].name))
+			ret->kind = subs[i].kind;
+}
+
 /* /api/v1/...: segments 0 and 1 are "api" "v1"; /api/v1 alone is a REST 404. */
 static void rest_route(const struct path *path, struct yg_route *ret)
 {
@@ -114,6 +134,8 @@ static void rest_route(const struct path *path, struct yg_route *ret)
 		ret->kind = YG_ROUTE_REST_IND_SIGHTINGS;
 	} else if (n == 4 && seg_is(s2, "export") && s3.n <= 32 && take_id(path, 3, ret)) {
 		ret->kind = YG_ROUTE_REST_EXPORT;
+	} else if (seg_is(s2, "darknet")) {
+		darknet_route(path, ret);
 	}
 }
 
@@ -121,7 +143,7 @@ bool yg_route_is_rest(enum yg_route_kind kind)
 {
 	return (kind >= YG_ROUTE_REST_NOT_FOUND && kind <= YG_ROUTE_REST_EXPORT) ||
 	       (kind >= YG_ROUTE_REST_MAIL && kind <= YG_ROUTE_REST_NOTIFICATIONS) ||
-	       (kind >= YG_ROUTE_REST_SIGHTINGS && kind <= YG_ROUTE_REST_CHANGES);
+	       (kind >= YG_ROUTE_REST_SIGHTINGS && kind <= YG_ROUTE_REST_DARKNET_SENSORS);
 }
 
 /* Splits [path, path+len) at '/'; false for "//", "." or "..", or more

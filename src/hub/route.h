@@ -32,6 +32,8 @@
  *   /api/v1/sightings                               REST (sightings.c)
  *   /api/v1/indicators/<indicator--uuid>/sightings  REST (sightings.c)
  *   /api/v1/indicators/changes                      REST (changes.c)
+ *   /api/v1/darknet                                 REST (darknet_api.c)
+ *   /api/v1/darknet/{signals,ports,sources,victims,sensors}
  *   /api/v1/<anything else>                         REST 404
  *
  * The trailing '/' may be left out.
@@ -71,6 +73,12 @@ enum yg_route_kind {
 	YG_ROUTE_REST_SIGHTINGS,     /* sightings.c */
 	YG_ROUTE_REST_IND_SIGHTINGS, /* object_id holds the indicator id */
 	YG_ROUTE_REST_CHANGES,       /* changes.c */
+	YG_ROUTE_REST_DARKNET,       /* darknet_api.c */
+	YG_ROUTE_REST_DARKNET_SIGNALS,
+	YG_ROUTE_REST_DARKNET_PORTS,
+	YG_ROUTE_REST_DARKNET_SOURCES,
+	YG_ROUTE_REST_DARKNET_VICTIMS,
+	YG_ROUTE_REST_DARKNET_SENSORS,
 };
 
 #define YG_ROUTE_ID_MAX 300 /* type (<= 250) + "--" + uuid */

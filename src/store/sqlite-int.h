@@ -122,4 +122,8 @@ extern const struct yg_store_mail_ops yg_sq_mail_ops;
 struct yg_store_sighting_ops;
 extern const struct yg_store_sighting_ops yg_sq_sighting_ops;
 
+/* The telescope half (sqlite_darknet.c). */
+struct yg_store_darknet_ops;
+extern const struct yg_store_darknet_ops yg_sq_darknet_ops;
+
 #endif

@@ -15,6 +15,7 @@
 
 #include "store/sqlite-int.h"
 #include "store/store_mail.h"
+#include "store/store_darknet.h"
 #include "store/store_sightings.h"
 
 #define BUSY_TIMEOUT_MS 10000
@@ -123,6 +124,42 @@ static const char *const migrations[] = {
 	" group_id INTEGER REFERENCES sharing_groups(id),"
 	" CHECK ((org_id IS NULL) <> (group_id IS NULL)));"
 	"CREATE INDEX mail_shares_sub ON mail_shares(submission_id);",
+	/* 6: the network telescope (issue 13): windows as posted (one per
+	 * organization, sensor and minute: the idempotence key), per-port
+	 * aggregates per minute and per hour over every sensor, sources,
+	 * backscatter victims and surge episodes (store_darknet.h). */
+	"CREATE TABLE darknet_windows(id INTEGER PRIMARY KEY,"
+	" org_id INTEGER NOT NULL REFERENCES organizations(id), sensor TEXT NOT NULL,"
+	" minute INTEGER NOT NULL, telescope INTEGER NOT NULL, packets INTEGER NOT NULL,"
+	" ports INTEGER NOT NULL, sources INTEGER NOT NULL, victims INTEGER NOT NULL,"
+	" received_us INTEGER NOT NULL, UNIQUE(org_id, sensor, minute));"
+	"CREATE INDEX darknet_windows_minute ON darknet_windows(minute);"
+	"CREATE TABLE darknet_minutes(proto INTEGER NOT NULL, port INTEGER NOT NULL,"
+	" minute INTEGER NOT NULL, packets INTEGER NOT NULL, sources INTEGER NOT NULL,"
+	" new_sources INTEGER NOT NULL, PRIMARY KEY(proto, port, minute)) WITHOUT ROWID;"
+	"CREATE INDEX darknet_minutes_minute ON darknet_minutes(minute);"
+	"CREATE TABLE darknet_hours(proto INTEGER NOT NULL, port INTEGER NOT NULL,"
+	" hour INTEGER NOT NULL, packets INTEGER NOT NULL, sources INTEGER NOT NULL,"
+	" new_sources INTEGER NOT NULL, PRIMARY KEY(proto, port, hour)) WITHOUT ROWID;"
+	"CREATE INDEX darknet_hours_hour ON darknet_hours(hour);"
+	"CREATE TABLE darknet_sources(ip TEXT PRIMARY KEY, class TEXT NOT NULL,"
+	" fingerprint TEXT NOT NULL, research_name TEXT NOT NULL, first_minute INTEGER NOT NULL,"
+	" last_minute INTEGER NOT NULL, packets INTEGER NOT NULL, bytes INTEGER NOT NULL,"
+	" dest_count INTEGER NOT NULL, ports TEXT NOT NULL, country TEXT NOT NULL,"
+	" asn INTEGER NOT NULL, windows INTEGER NOT NULL);"
+	"CREATE INDEX darknet_sources_packets ON darknet_sources(packets);"
+	"CREATE TABLE darknet_victims(ip TEXT NOT NULL, proto INTEGER NOT NULL,"
+	" port INTEGER NOT NULL, first_minute INTEGER NOT NULL, last_minute INTEGER NOT NULL,"
+	" packets INTEGER NOT NULL, est_pps REAL NOT NULL, windows INTEGER NOT NULL,"
+	" PRIMARY KEY(ip, proto, port)) WITHOUT ROWID;"
+	"CREATE INDEX darknet_victims_packets ON darknet_victims(packets);"
+	"CREATE TABLE darknet_surges(id INTEGER PRIMARY KEY, proto INTEGER NOT NULL,"
+	" port INTEGER NOT NULL, since_minute INTEGER NOT NULL, last_minute INTEGER NOT NULL,"
+	" score REAL NOT NULL, peak_score REAL NOT NULL, expected REAL NOT NULL,"
+	" observed INTEGER NOT NULL, new_score REAL NOT NULL, expected_new REAL NOT NULL,"
+	" new_sources INTEGER NOT NULL, seasonal INTEGER NOT NULL, kind TEXT NOT NULL,"
+	" report_id TEXT NOT NULL, UNIQUE(proto, port, since_minute));"
+	"CREATE INDEX darknet_surges_last ON darknet_surges(last_minute);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == YG_STORE_SCHEMA_VERSION,
@@ -824,6 +861,7 @@ static const struct yg_store_ops sqlite_ops = {
 	.data_version = sq_data_version,
 	.mail = &yg_sq_mail_ops,
 	.sightings = &yg_sq_sighting_ops,
+	.darknet = &yg_sq_darknet_ops,
 };
 
 int yg_store_sqlite_open(const char *dir, struct yg_store **ret)

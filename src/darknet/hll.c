@@ -1,0 +1,19 @@
+#include "darknet/hll.h"
+
+#include <math.h>
+
+uint64_t yg_hll_count(const uint8_t *reg, unsigned p)
+{
+	unsigned m = 1u << p, zeros = 0;
+	double sum = 0;
+	for (unsigned i = 0; i < m; i++) {
+		sum += ldexp(1.0, -(int)reg[i]);
+		if (!reg[i])
+			zeros++;
+	}
+	double alpha = m == 16 ? 0.673 : m == 32 ? 0.697 : m == 64 ? 0.709 : 0.7213 / (1 + 1.079 / m);
+	double e = alpha * m * m / sum;
+	if (e <= 2.5 * m && zeros)
+		e = m * log((double)m / zeros);
+	return (uint64_t)(e + 0.5);
+}

@@ -424,13 +424,22 @@ void yg_darknet_packet(struct yg_darknet *dn, const struct yg_packet *pkt, const
 			r->fp[in.fp]++;
 		dn->st.fingerprints[in.fp]++;
 		yg_hll_add(r->hll_dst, SRC_HLL_P, yg_hash_mix64(be64(pkt->dst.b) ^ be64(pkt->dst.b + 8) * 31));
-		if (in.proto) {
-			yg_hll_add(r->hll_port, SRC_HLL_P,
-			           yg_hash_mix64((uint64_t)in.proto << 16 | in.port));
-			add_top_port(r, in.proto, in.port);
+		/* A victim's ports are the attacked ones, not where its
+		 * replies landed. */
+		uint8_t pp = in.proto;
+		uint16_t port = in.port;
+		if (in.cls == YG_DN_BACKSCATTER) {
+			pp = in.victim_has_port ? in.victim_proto : 0;
+			port = in.victim_port;
+		}
+		if (pp) {
+			yg_hll_add(r->hll_port, SRC_HLL_P, yg_hash_mix64((uint64_t)pp << 16 | port));
+			add_top_port(r, pp, port);
 		}
 	}
-	if (in.proto && in.anom == YG_DN_ANOM_NONE) {
+	/* The port series is of what scanners aim at: backscatter lands on
+	 * whatever port the spoofer picked, and is counted by victim. */
+	if (in.proto && in.anom == YG_DN_ANOM_NONE && in.cls != YG_DN_BACKSCATTER) {
 		struct port_stat *ps = port_stat(dn, in.proto, in.port);
 		if (ps) {
 			ps->packets++;

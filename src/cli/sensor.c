@@ -664,14 +664,17 @@ int yg_cmd_sensor(int argc, char **argv)
 			fprintf(stderr, "yagura sensor: --darknet: %s\n", err);
 			goto out;
 		}
-		if (!quiet)
-			fprintf(stderr, "darknet: %u prefix%s, %llu addresses; %zu research networks; "
-				"%u geo database%s; room for %llu sources\n",
-				n_darknet, n_darknet == 1 ? "" : "es",
+		if (!quiet) {
+			struct yg_darknet_stats ds0;
+			yg_darknet_stats(dn, &ds0);
+			fprintf(stderr, "darknet: %llu addresses; %zu research networks; %u geo "
+				"database%s; room for %llu sources in %llu MB\n",
 				(unsigned long long)yg_darknet_addresses(dn),
 				yg_dn_research_count(dn_research), yg_geo_count(geo),
 				yg_geo_count(geo) == 1 ? "" : "s",
-				(unsigned long long)(((uint64_t)dn_memcap_mb << 20) * 6 / 10 / 330));
+				(unsigned long long)ds0.source_capacity,
+				(unsigned long long)(ds0.memory >> 20));
+		}
 	} else if (dn_research_path) {
 		fprintf(stderr, "yagura sensor: --darknet-research needs --darknet\n");
 		goto out;

@@ -109,9 +109,13 @@ int yg_darknet_new(const struct yg_darknet_config *cfg, struct yg_darknet **ret,
 	dn->seed = yg_hash_random_seed();
 	dn->rng = dn->seed | 1;
 
-	size_t mem = cfg->memcap;
-	/* Sources: a record and about two bucket words each. */
-	uint64_t nrec = (uint64_t)(mem * 6 / 10) / (sizeof(struct src_rec) + 2 * sizeof(uint32_t));
+	/* Fixed parts first (the port index and the victims), then the rest
+	 * split: 65 % source records, 20 % port counters, 15 % Bloom filter. */
+	size_t index_bytes = (size_t)N_PROTO * 65536 * sizeof(uint32_t);
+	size_t fixed = index_bytes + VICTIM_CAP * 2 * sizeof(struct victim) + sizeof *dn;
+	size_t mem = cfg->memcap - fixed; /* > 2 MB: memcap >= 4 MB */
+	/* Sources: a record and up to two bucket words each. */
+	uint64_t nrec = (uint64_t)(mem * 65 / 100) / (sizeof(struct src_rec) + 2 * sizeof(uint32_t));
 	if (nrec > (1u << 30))
 		nrec = 1u << 30;
 	dn->cap_rec = (uint32_t)nrec;
@@ -119,11 +123,8 @@ int yg_darknet_new(const struct yg_darknet_config *cfg, struct yg_darknet **ret,
 	if (nb > nrec * 2)
 		nb /= 2;
 	dn->bucket_mask = nb - 1;
-	/* Ports: the index is fixed (768 KiB); the pool takes the rest of 20 %. */
-	size_t index_bytes = (size_t)N_PROTO * 65536 * sizeof(uint32_t);
-	size_t port_budget = mem * 2 / 10;
 	size_t per_port = sizeof(struct port_stat) + sizeof(uint32_t);
-	uint64_t nport = port_budget > index_bytes ? (port_budget - index_bytes) / per_port : 64;
+	uint64_t nport = (uint64_t)(mem * 20 / 100) / per_port;
 	if (nport > N_PROTO * 65536)
 		nport = N_PROTO * 65536;
 	dn->cap_port = (uint32_t)nport;
@@ -153,7 +154,7 @@ int yg_darknet_new(const struct yg_darknet_config *cfg, struct yg_darknet **ret,
 	dn->st.source_capacity = dn->cap_rec;
 	dn->st.memory = (uint64_t)dn->cap_rec * sizeof *dn->rec + (uint64_t)nb * 4 + index_bytes +
 	                (uint64_t)dn->cap_port * per_port + dn->bloom_bits / 8 +
-	                VICTIM_CAP * 2 * sizeof *dn->victims;
+	                VICTIM_CAP * 2 * sizeof *dn->victims + sizeof *dn;
 	*ret = dn;
 	return 0;
 fail:

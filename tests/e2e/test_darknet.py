@@ -265,3 +265,75 @@ def test_windows_posted_to_hub(telescope, run_sensor):
     v = vic[(tg.VICTIM_SYNACK, 80)]
     assert v["proto"] == "tcp" and abs(v["est_pps"] - tg.ATTACK_PPS) <= 0.25 * tg.ATTACK_PPS
     assert (tg.VICTIM_ECHO, None) in vic
+
+
+def write_many_sources(path, n, start=tg.START):
+    """n SYNs from n distinct sources to the telescope, raw IPv4 link type,
+    written fast: checksums updated for the changing source address."""
+    import struct as st
+    dst = ipaddress.ip_address("198.51.100.7").packed
+
+    def fold(s):
+        while s >> 16:
+            s = (s & 0xffff) + (s >> 16)
+        return s
+
+    ip0 = bytearray(st.pack(">BBHHHBBH4s4s", 0x45, 0, 40, 4242, 0, 64, 6, 0, b"\0" * 4, dst))
+    tcp0 = bytearray(st.pack(">HHIIBBHHH", 40000, 23, 12345, 0, 5 << 4, 0x02, 1024, 0, 0))
+    ip_base = sum(st.unpack(">10H", bytes(ip0)))
+    tcp_base = sum(st.unpack(">10H", bytes(tcp0))) + sum(st.unpack(">2H", dst)) + 6 + 20
+    with open(path, "wb") as f:
+        f.write(st.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 101))
+        rec = st.Struct("<IIII")
+        buf = []
+        for i in range(n):
+            src = 0x0b000000 + i
+            hi, lo = src >> 16, src & 0xffff
+            ip0[12:16] = src.to_bytes(4, "big")
+            ip0[10:12] = (~fold(ip_base + hi + lo) & 0xffff).to_bytes(2, "big")
+            tcp0[16:18] = (~fold(tcp_base + hi + lo) & 0xffff).to_bytes(2, "big")
+            t = start + i // 40000  # 40,000 sources a second: 50 s for 2M
+            buf.append(rec.pack(t, i % 1000000, 40, 40) + bytes(ip0) + bytes(tcp0))
+            if len(buf) == 65536:
+                f.write(b"".join(buf))
+                buf = []
+        f.write(b"".join(buf))
+
+
+def peak_rss(cmd):
+    """Peak resident set of one run of cmd, in bytes (its own rusage)."""
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    err_text = p.stderr.read()
+    _, status, ru = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return ru.ru_maxrss * 1024, p.returncode, err_text
+
+
+def test_memory_bound_two_million_sources(tmp_path):
+    """2,000,000 distinct sources through a 16 MB telescope: the process
+    grows by less than the cap over the same sensor on a small capture,
+    and the sources that did not fit are counted as evicted."""
+    from conftest import yagura_bin
+    big, small = tmp_path / "many.pcap", tmp_path / "few.pcap"
+    n = 2_000_000
+    write_many_sources(big, n)
+    write_many_sources(small, 1000)
+    base = [yagura_bin(), "sensor", "--darknet", tg.TELESCOPE_V4, "--darknet-memcap", "16",
+            "--geoip-dir", "/nonexistent", "--workers", "1", "--eve", "/dev/null", "-r"]
+    rss_small, rc, _ = peak_rss(base + [str(small)])
+    assert rc == 0
+    rss_big, rc, err = peak_rss(base + [str(big)])
+    assert rc == 0, err
+    cap = 16 << 20
+    # AddressSanitizer's shadow adds an eighth of what is touched.
+    limit = cap * 9 // 8 if os.environ.get("YG_SANITIZED") else cap
+    grew = rss_big - rss_small
+    print(f"peak RSS {rss_small >> 20} MB (1,000 sources) -> {rss_big >> 20} MB "
+          f"(2,000,000 sources); grew {grew / 2**20:.1f} MB, cap 16 MB")
+    assert grew < limit
+    import re
+    m = re.search(r"darknet: (\d+) packets .* (\d+) sources, (\d+) evicted", err)
+    assert m, err
+    pk, made, evicted = map(int, m.groups())
+    assert pk == n and made == n
+    assert evicted > n * 0.9  # room for ~45,000 records: the rest went, counted

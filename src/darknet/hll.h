@@ -5,7 +5,7 @@
  * large-range correction is needed.
  *
  * Standard error 1.04 / sqrt(2^p): p = 6 (64 bytes) 13 %, p = 7 (128
- * bytes) 9.2 %. Below about 2.5 * 2^p distinct items linear counting
+ * bytes) 9.2 %, p = 8 (256 bytes) 6.5 %. Below about 2.5 * 2^p distinct items linear counting
  * applies and the error is a few percent at most; counts under ~10 are
  * almost always exact.
  */

@@ -11,7 +11,7 @@
  *               the top YG_DN_HUB_SOURCES by packets
  *    "victims": [{"ip","proto","port"?,"packets","est_pps"}]}  <= 1000
  * ICMP "ports" are ICMP types (ICMPv6 types for IPv6). sources and
- * new_sources are HyperLogLog estimates (telescope-int.h: 9.2 %).
+ * new_sources are HyperLogLog estimates (telescope-int.h: 6.5 %).
  *
  * est_pps, the attack's packet rate: a victim of a flood with uniformly
  * spoofed IPv4 sources answers every address alike, so the telescope sees

@@ -584,6 +584,14 @@ join:
 		yg_capture_progress(cap, &pos, &size);
 		e->cfg.progress(e->cfg.progress_ud, pkts, bytes, size ? size : pos, size);
 	}
+	/* Telescope packets never reach a worker: count them in the totals
+	 * (decoder packets and bytes), as every packet read is. */
+	if (e->cfg.darknet) {
+		struct yg_darknet_stats ds;
+		yg_darknet_stats(e->cfg.darknet, &ds);
+		ret->stats.pkts += ret->darknet_pkts;
+		ret->stats.bytes += ds.bytes;
+	}
 	yg_capture_kernel_stats(cap, &ret->kernel_recv, &ret->kernel_drop);
 	ret->queue_drops = drops;
 	ret->seconds = now_s() - t0;

@@ -7,8 +7,8 @@ checked against the truth.
 
 Tolerances: packet and byte counts are exact. Distinct counts are
 HyperLogLog estimates (src/darknet/hll.h): per-port sources and new
-sources within 15 % (9.2 % standard error, linear counting in this range
-is tighter), per-source destination counts within 30 % (13 %). The
+sources within 20 % (256 registers: at 61 sources linear counting has a
+4.6 % standard deviation, so 20 % is over four deviations), per-source destination counts within 30 % (13 %). The
 attack rate estimated from backscatter is within 25 % of the flood's true
 rate: the telescope's replies are a Poisson sample of mean 179 (standard
 deviation 7.5 %), so 25 % is more than three deviations.
@@ -123,8 +123,8 @@ def test_port_series_and_surge(run):
         ports = {(p["proto"], p["port"]): p for p in stats[w["window_start"]]["ports"]}
         p = ports[("tcp", tg.SURGE_PORT)]
         assert p["packets"] == w["packets"]
-        assert abs(p["sources"] - w["sources"]) <= 0.15 * w["sources"]
-        assert abs(p["new_sources"] - w["new_sources"]) <= 0.15 * w["new_sources"]
+        assert abs(p["sources"] - w["sources"]) <= 0.2 * w["sources"]
+        assert abs(p["new_sources"] - w["new_sources"]) <= 0.2 * w["new_sources"]
     # Before the surge: one probe a minute from a regular, not new after
     # the first five minutes (five regulars take turns).
     before = stats[tg._iso(tg.START + 60 * (HOURS * 60 - 1))]

@@ -1376,6 +1376,7 @@ static int write_darknet(const char *path, uint64_t npackets, uint32_t nsources,
 		unsigned kind = (unsigned)(h >> 40) % 10; /* 0-5 SYN, 6 UDP, 7 ICMP, 8-9 backscatter */
 		uint8_t *rec = buf + len, *eth = rec + 16, *ip = eth + 14, *l4 = ip + 20;
 		memcpy(eth, "\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\x08\x00", 14);
+		memset(ip, 0, 20);
 		uint8_t proto = kind <= 5 || kind >= 8 ? 6 : kind == 6 ? 17 : 1;
 		size_t l4len = proto == 6 ? 20 : proto == 17 ? 8 + 16 : 8 + 24;
 		memset(l4, 0, l4len);

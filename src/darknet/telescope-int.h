@@ -50,6 +50,18 @@ struct victim {
 	uint64_t last_us;
 };
 
+/* A classified packet waiting for its source's record (telescope.c). */
+struct dn_pend {
+	struct yg_addr src;
+	uint8_t family;
+	uint32_t wirelen;
+	uint64_t ts_us, h, dst_h;
+	struct yg_dn_info in;
+};
+
+#define PIPE_LEN 24
+#define PIPE_REC 8
+
 struct prefix {
 	uint8_t family, plen;
 	struct yg_addr net;
@@ -87,6 +99,9 @@ struct yg_darknet {
 	uint64_t w_packets, w_bytes;
 	uint64_t w_class[YG_DN_CLASS__COUNT];
 	uint64_t w_anom[YG_DN_ANOM__COUNT];
+
+	struct dn_pend pipe[PIPE_LEN];
+	unsigned pipe_head, pipe_n;
 
 	struct yg_eve eve;
 	bool eve_ok;

@@ -272,7 +272,7 @@ static uint32_t victim_slot(struct yg_darknet *dn)
 	return best;
 }
 
-static struct src_rec *source(struct yg_darknet *dn, const struct yg_packet *pkt, uint64_t h)
+static struct src_rec *source(struct yg_darknet *dn, const struct dn_pend *pkt, uint64_t h)
 {
 	uint32_t b = (uint32_t)h & dn->bucket_mask;
 	for (uint32_t i = dn->bucket[b]; i != NIL; i = dn->rec[i].next) {
@@ -373,65 +373,36 @@ static void add_victim(struct yg_darknet *dn, const struct yg_dn_info *in, uint6
 	dn->st.victims_dropped++;
 }
 
-void yg_darknet_tick(struct yg_darknet *dn, uint64_t now_us)
+/* The rest of a packet's work, once its source's bucket and record are
+ * (likely) in cache: see yg_darknet_packet. */
+static void account(struct yg_darknet *dn, const struct dn_pend *pk)
 {
-	if (dn->win_start && now_us >= dn->win_start + YG_DN_WINDOW_US)
-		yg_dn_window_close(dn);
-}
-
-void yg_darknet_finish(struct yg_darknet *dn)
-{
-	if (dn->win_start)
-		yg_dn_window_close(dn);
-}
-
-void yg_darknet_packet(struct yg_darknet *dn, const struct yg_packet *pkt, const uint8_t *frame,
-                       size_t len)
-{
-	if (dn->win_start && pkt->ts_us >= dn->win_start + YG_DN_WINDOW_US)
-		yg_dn_window_close(dn);
-	if (!dn->win_start)
-		dn->win_start = pkt->ts_us - pkt->ts_us % YG_DN_WINDOW_US;
-	if (!dn->win_start)
-		dn->win_start = YG_DN_WINDOW_US; /* a capture of 1970's first minute */
-
-	struct yg_dn_info in;
-	yg_dn_classify(pkt, frame, len, &in);
-	dn->st.packets++;
-	dn->st.bytes += pkt->wirelen;
-	dn->st.classes[in.cls]++;
-	dn->st.anomalies[in.anom]++;
-	dn->w_packets++;
-	dn->w_bytes += pkt->wirelen;
-	dn->w_class[in.cls]++;
-	dn->w_anom[in.anom]++;
-
-	uint64_t h = addr_hash(dn, &pkt->src);
-	struct src_rec *r = source(dn, pkt, h);
+	const struct yg_dn_info *in = &pk->in;
+	uint64_t h = pk->h;
+	struct src_rec *r = source(dn, pk, h);
 	bool is_new = false;
 	if (r) {
 		if (!r->w_packets)
 			r->w_new = !bloom_test_set(dn, h);
 		is_new = r->w_new;
 		r->packets++;
-		r->bytes += pkt->wirelen;
+		r->bytes += pk->wirelen;
 		r->w_packets++;
-		r->w_bytes += pkt->wirelen;
-		r->last_us = pkt->ts_us;
-		r->w_class[in.cls]++;
-		if (in.proto)
-			r->protos |= (uint8_t)(1u << proto_index(in.proto));
-		if (in.fp < YG_DN_FP_RESEARCH && in.cls != YG_DN_OTHER)
-			r->fp[in.fp]++;
-		dn->st.fingerprints[in.fp]++;
-		yg_hll_add(r->hll_dst, SRC_HLL_P, yg_hash_mix64(be64(pkt->dst.b) ^ be64(pkt->dst.b + 8) * 31));
+		r->w_bytes += pk->wirelen;
+		r->last_us = pk->ts_us;
+		r->w_class[in->cls]++;
+		if (in->proto)
+			r->protos |= (uint8_t)(1u << proto_index(in->proto));
+		if (in->fp < YG_DN_FP_RESEARCH && in->cls != YG_DN_OTHER)
+			r->fp[in->fp]++;
+		yg_hll_add(r->hll_dst, SRC_HLL_P, pk->dst_h);
 		/* A victim's ports are the attacked ones, not where its
 		 * replies landed. */
-		uint8_t pp = in.proto;
-		uint16_t port = in.port;
-		if (in.cls == YG_DN_BACKSCATTER) {
-			pp = in.victim_has_port ? in.victim_proto : 0;
-			port = in.victim_port;
+		uint8_t pp = in->proto;
+		uint16_t port = in->port;
+		if (in->cls == YG_DN_BACKSCATTER) {
+			pp = in->victim_has_port ? in->victim_proto : 0;
+			port = in->victim_port;
 		}
 		if (pp) {
 			yg_hll_add(r->hll_port, SRC_HLL_P, yg_hash_mix64((uint64_t)pp << 16 | port));
@@ -440,8 +411,8 @@ void yg_darknet_packet(struct yg_darknet *dn, const struct yg_packet *pkt, const
 	}
 	/* The port series is of what scanners aim at: backscatter lands on
 	 * whatever port the spoofer picked, and is counted by victim. */
-	if (in.proto && in.anom == YG_DN_ANOM_NONE && in.cls != YG_DN_BACKSCATTER) {
-		struct port_stat *ps = port_stat(dn, in.proto, in.port);
+	if (in->proto && in->anom == YG_DN_ANOM_NONE && in->cls != YG_DN_BACKSCATTER) {
+		struct port_stat *ps = port_stat(dn, in->proto, in->port);
 		if (ps) {
 			ps->packets++;
 			yg_hll_add(ps->hll_src, PORT_HLL_P, h);
@@ -451,8 +422,94 @@ void yg_darknet_packet(struct yg_darknet *dn, const struct yg_packet *pkt, const
 			dn->st.ports_dropped++;
 		}
 	}
-	if (in.cls == YG_DN_BACKSCATTER)
-		add_victim(dn, &in, pkt->ts_us);
+	if (in->cls == YG_DN_BACKSCATTER)
+		add_victim(dn, in, pk->ts_us);
+}
+
+/* Accounts every packet still in the pipeline (before a window closes). */
+static void drain(struct yg_darknet *dn)
+{
+	while (dn->pipe_n) {
+		account(dn, &dn->pipe[dn->pipe_head]);
+		dn->pipe_head = (dn->pipe_head + 1) % PIPE_LEN;
+		dn->pipe_n--;
+	}
+}
+
+void yg_darknet_tick(struct yg_darknet *dn, uint64_t now_us)
+{
+	if (dn->win_start && now_us >= dn->win_start + YG_DN_WINDOW_US) {
+		drain(dn);
+		yg_dn_window_close(dn);
+	}
+}
+
+void yg_darknet_finish(struct yg_darknet *dn)
+{
+	drain(dn);
+	if (dn->win_start)
+		yg_dn_window_close(dn);
+}
+
+/*
+ * Why a pipeline: with many sources, the bucket and the record of a
+ * packet's source are cache misses, two in a row (the bucket names the
+ * record), and they were most of the path's time. A packet is classified
+ * at once (its bytes are borrowed for this call only) and queued; its
+ * bucket is prefetched then, its record PIPE_REC packets later, and it is
+ * accounted PIPE_LEN - 1 packets later, when both have arrived.
+ */
+void yg_darknet_packet(struct yg_darknet *dn, const struct yg_packet *pkt, const uint8_t *frame,
+                       size_t len)
+{
+	if (dn->win_start && pkt->ts_us >= dn->win_start + YG_DN_WINDOW_US) {
+		drain(dn);
+		yg_dn_window_close(dn);
+	}
+	if (!dn->win_start)
+		dn->win_start = pkt->ts_us - pkt->ts_us % YG_DN_WINDOW_US;
+	if (!dn->win_start)
+		dn->win_start = YG_DN_WINDOW_US; /* a capture of 1970's first minute */
+
+	if (dn->pipe_n == PIPE_LEN) {
+		account(dn, &dn->pipe[dn->pipe_head]);
+		dn->pipe_head = (dn->pipe_head + 1) % PIPE_LEN;
+		dn->pipe_n--;
+	}
+	struct dn_pend *pk = &dn->pipe[(dn->pipe_head + dn->pipe_n) % PIPE_LEN];
+	dn->pipe_n++;
+	yg_dn_classify(pkt, frame, len, &pk->in);
+	pk->src = pkt->src;
+	pk->family = pkt->family;
+	pk->wirelen = pkt->wirelen;
+	pk->ts_us = pkt->ts_us;
+	pk->h = addr_hash(dn, &pkt->src);
+	pk->dst_h = yg_hash_mix64(be64(pkt->dst.b) ^ be64(pkt->dst.b + 8) * 31);
+	__builtin_prefetch(&dn->bucket[(uint32_t)pk->h & dn->bucket_mask]);
+
+	const struct yg_dn_info *in = &pk->in;
+	dn->st.packets++;
+	dn->st.bytes += pkt->wirelen;
+	dn->st.classes[in->cls]++;
+	dn->st.anomalies[in->anom]++;
+	dn->st.fingerprints[in->fp]++;
+	dn->w_packets++;
+	dn->w_bytes += pkt->wirelen;
+	dn->w_class[in->cls]++;
+	dn->w_anom[in->anom]++;
+
+	/* The record of the packet queued PIPE_REC ago: its bucket is here. */
+	if (dn->pipe_n > PIPE_REC) {
+		const struct dn_pend *o =
+		    &dn->pipe[(dn->pipe_head + dn->pipe_n - 1 - PIPE_REC) % PIPE_LEN];
+		uint32_t i = dn->bucket[(uint32_t)o->h & dn->bucket_mask];
+		if (i != NIL) {
+			/* Every line of it: account() touches them all. */
+			const char *r = (const char *)&dn->rec[i];
+			for (size_t off = 0; off < sizeof dn->rec[i]; off += 64)
+				__builtin_prefetch(r + off, 1);
+		}
+	}
 }
 
 void yg_darknet_stats(const struct yg_darknet *dn, struct yg_darknet_stats *ret)

@@ -5,7 +5,8 @@
  * Hub body (POST /api/v1/darknet, one window per body):
  *   {"sensor": name, "telescope_addresses": N, "window_start":
  *    "YYYY-MM-DDTHH:MM:00Z", "window_seconds": 60,
- *    "ports":   [{"proto","port","packets","sources","new_sources"}],   all
+ *    "ports":   [{"proto","port","packets","sources","new_sources"}],   all,
+ *               by packets, up to 7 MiB of them (the hub takes 8 MiB)
  *    "sources": [{"ip","class","fingerprint","research_name"?,"packets",
  *                 "bytes","dest_count","ports":[<=10],"country"?,"asn"?}],
  *               the top YG_DN_HUB_SOURCES by packets
@@ -29,6 +30,7 @@
 #include "darknet/telescope-int.h"
 
 #define EVE_PORTS_MAX 1000 /* ports in one darknet_stats event, by packets */
+#define HUB_PORTS_BYTES (7u << 20) /* the ports of a hub body stop past this */
 
 static unsigned argmax(const uint32_t *v, unsigned n)
 {
@@ -290,7 +292,10 @@ static void hub_body(struct yg_darknet *dn, const char *win, const uint32_t *por
 	yg_jsonw_kv_u64(&j, "window_seconds", YG_DN_WINDOW_US / 1000000);
 	yg_jsonw_key(&j, "ports");
 	yg_jsonw_arr_open(&j);
-	for (uint32_t i = 0; i < dn->n_port; i++)
+	/* Most packets first, and no more than fits the hub's 8 MiB bound
+	 * beside 1000 sources and 1000 victims (every port of TCP and UDP
+	 * would take about 9 MB). */
+	for (uint32_t i = 0; i < dn->n_port && j.len < HUB_PORTS_BYTES; i++)
 		port_obj(&j, dn, port_order[i]);
 	yg_jsonw_arr_close(&j);
 	yg_jsonw_key(&j, "sources");

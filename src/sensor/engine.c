@@ -549,9 +549,11 @@ int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_
 	flush_all(e, false, &drops);
 	if (lb->n)
 		inline_run(e, lb);
+join:
+	/* The telescope's last window is written here, whatever ended the run:
+	 * its hub body must reach the sender while that still runs. */
 	if (e->cfg.darknet)
 		yg_darknet_finish(e->cfg.darknet);
-join:
 	free(lb);
 	for (unsigned i = 1; i < e->n; i++) {
 		struct queue *q = &e->wt[i].q;

@@ -301,12 +301,60 @@ static void test_memcap_and_eviction(void **st)
 	assert_non_null(strstr(err, "10.1.2.3/8"));
 }
 
+struct size_ctx {
+	size_t max_len;
+	unsigned windows;
+};
+
+static void on_body(void *ud, const char *json, size_t len)
+{
+	(void)json;
+	struct size_ctx *c = ud;
+	c->windows++;
+	if (len > c->max_len)
+		c->max_len = len;
+}
+
+/* Every TCP and UDP port and ICMP type in one window: the hub body stays
+ * within the hub's 8 MiB. */
+static void test_hub_body_bound(void **st)
+{
+	(void)st;
+	const char *lists[] = {"198.51.100.0/24"};
+	struct size_ctx c = {0};
+	struct yg_darknet_config cfg = {.prefix_lists = lists, .n_lists = 1, .memcap = 512u << 20,
+	                                .on_window = on_body, .ud = &c};
+	struct yg_darknet *dn;
+	char err[128];
+	assert_int_equal(yg_darknet_new(&cfg, &dn, err, sizeof err), 0);
+	struct pk k;
+	struct yg_packet p;
+	uint64_t ts = 1700000040ull * 1000000;
+	for (uint32_t port = 0; port < 65536; port++) {
+		tcp(&k, SRC + port, DST, 1, 40000, (uint16_t)port, 7, 0x02);
+		yg_decode(YG_LINK_RAW, k.b, k.n, k.n, ts, &p);
+		yg_darknet_packet(dn, &p, k.b, k.n);
+		uint8_t u[8] = {0x13, 0xc4, (uint8_t)(port >> 8), (uint8_t)port, 0, 8, 0, 0};
+		ipv4(&k, SRC + port, DST, 17, 5, u, sizeof u, 6);
+		yg_decode(YG_LINK_RAW, k.b, k.n, k.n, ts, &p);
+		yg_darknet_packet(dn, &p, k.b, k.n);
+	}
+	yg_darknet_finish(dn);
+	struct yg_darknet_stats s;
+	yg_darknet_stats(dn, &s);
+	assert_int_equal(s.ports_dropped, 0);
+	assert_int_equal(c.windows, 1);
+	assert_true(c.max_len <= (8u << 20));
+	assert_true(c.max_len > (6u << 20));
+	yg_darknet_free(dn);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fingerprints), cmocka_unit_test(test_classes),
 	    cmocka_unit_test(test_hll_error), cmocka_unit_test(test_research),
-	    cmocka_unit_test(test_memcap_and_eviction),
+	    cmocka_unit_test(test_memcap_and_eviction), cmocka_unit_test(test_hub_body_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,7 +2,8 @@
 # Benchmarks, printed as ratios against a baseline measured in the same run
 # on the same machine (machines are noisy; ratios travel).
 #   BENCH_PACKETS (default 10000000), BENCH_FLOWS (200000),
-#   BENCH_INDICATORS (1000000), BENCH_REPEAT (5: best of 5 sensor runs).
+#   BENCH_INDICATORS (1000000), BENCH_REPEAT (5: best of 5 sensor runs),
+#   BENCH_DARKNET_SOURCES (200000).
 set -eu
 build=${1:-build}
 out=bench/out
@@ -65,6 +66,34 @@ awk -v s="$wd" -v b="$best" -v n="$cpus" 'BEGIN { printf "ratio_sensor_default_v
 awk -v s="$w1" -v b="$best" 'BEGIN { printf "ratio_sensor_w1_vs_libpcap=%.3f (one worker: the 0.5 target read per core)\n", s / b }'
 awk -v a="$w2" -v b="$w1" 'BEGIN { printf "ratio_workers2_vs_workers1=%.3f (target >= 1.7)\n", a / b }'
 awk -v s="$w2" -v b="$best" 'BEGIN { printf "ratio_sensor_w2_vs_libpcap=%.3f (for information)\n", s / b }'
+
+echo "== darknet telescope: telescope-only traffic, $inds indicators loaded, one core"
+# Per core: the telescope runs on the reading thread, so the rate is packets
+# per second of that thread's CPU time, against the bare libpcap loop's
+# packets per second of CPU time (a loaded machine skews wall time, not
+# CPU time). BENCH_DARKNET_SOURCES distinct scanners (default 200000).
+dcap="$out/darknet-$pkts.pcap"
+[ -f "$dcap" ] || "$build/tool_gencap" --darknet "$dcap" "$pkts" "${BENCH_DARKNET_SOURCES:-200000}" 1
+cat "$dcap" >/dev/null
+cpu_rate_of() { sed -n 's/.*cpu_pps=\([0-9.]*\).*/\1/p'; }
+darknet_run() {
+	rm -f "$out/eve-darknet.json"
+	sync
+	"$build/yagura" sensor -r "$dcap" --intel "$intel" --darknet 100.64.0.0/16 --workers 1 \
+		--geoip-dir /nonexistent --eve "$out/eve-darknet.json" 2>&1 >/dev/null |
+		awk '/^sensor: [0-9]+ packets/ { n = $2 }
+		     /reading thread/ { for (i = 1; i < NF; i++) if ($i == "thread") c = $(i + 1) }
+		     END { if (c > 0) printf "%.0f", n / c }'
+}
+dbest=0 dn=0 i=0
+while [ "$i" -lt "$reps" ]; do
+	dbest=$(max "$dbest" "$("$build/tool_pcap_baseline" "$dcap" | cpu_rate_of)")
+	dn=$(max "$dn" "$(darknet_run)")
+	i=$((i + 1))
+done
+echo "baseline_libpcap_cpu_pps=$dbest (telescope capture)"
+echo "darknet_cpu_pps=$dn"
+awk -v s="$dn" -v b="$dbest" 'BEGIN { printf "ratio_darknet_vs_libpcap=%.3f (per core, CPU time; target >= 0.8)\n", s / b }'
 
 echo "== indicator sets"
 "$build/bench_intel"

@@ -3,6 +3,14 @@
  *
  *   tool_gencap OUT.pcap NPACKETS NFLOWS [SEED]
  *   tool_gencap --intel OUT.txt N [SEED]
+ *   tool_gencap --darknet OUT.pcap NPACKETS NSOURCES [SEED]
+ *
+ * --darknet writes telescope traffic only (the darknet path's bench): every
+ * packet goes to 100.64.0.0/16 from one of NSOURCES scanners (each with a
+ * fixed kind: Mirai, ZMap, Masscan or unknown SYN scanners, UDP and ICMP
+ * echo scanners, and SYN-ACK/RST backscatter), picked at random with a
+ * skew (a quarter of the sources send most packets), 20 microseconds
+ * apart (50,000 packets a second).
  *
  * The capture (classic pcap, microseconds, Ethernet) holds NPACKETS frames
  * spread over NFLOWS flow slots. Each packet goes to a slot picked at random;
@@ -1330,10 +1338,124 @@ static bool parse_u64(const char *s, uint64_t max, uint64_t *ret)
 	return true;
 }
 
+/* ---- telescope traffic (--darknet) ---- */
+
+#define DN_NET 0x64400000u /* 100.64.0.0/16 */
+
+static int write_darknet(const char *path, uint64_t npackets, uint32_t nsources, uint64_t seed)
+{
+	FILE *out = fopen(path, "wb");
+	if (!out)
+		return -errno;
+	uint8_t *buf = malloc(OUT_BUF);
+	if (!buf) {
+		fclose(out);
+		return -ENOMEM;
+	}
+	size_t len = 0;
+	uint32_t hdr[6] = {0xa1b2c3d4u, 2 | (4u << 16), 0, 0, 65535, 1};
+	memcpy(buf, hdr, sizeof hdr);
+	len = sizeof hdr;
+	uint64_t rng = seed * 0x9e3779b97f4a7c15ull + 13;
+	uint64_t ts = T0_SEC * 1000000ull;
+	int r = 0;
+	for (uint64_t i = 0; i < npackets; i++) {
+		if (OUT_BUF - len < 128) {
+			if (fwrite(buf, 1, len, out) != len) {
+				r = -EIO;
+				goto out;
+			}
+			len = 0;
+		}
+		/* Skew: half the packets from the first quarter of the sources. */
+		uint32_t q = nsources / 4 ? nsources / 4 : 1;
+		uint32_t sidx = (rnd(&rng) & 1) ? below(&rng, q) : below(&rng, nsources);
+		uint64_t h = mix64(seed ^ sidx);
+		uint32_t src = 0x0b000000u + (uint32_t)(h % 0xd0000000u);
+		uint32_t dst = DN_NET | below(&rng, 65536);
+		unsigned kind = (unsigned)(h >> 40) % 10; /* 0-5 SYN, 6 UDP, 7 ICMP, 8-9 backscatter */
+		uint8_t *rec = buf + len, *eth = rec + 16, *ip = eth + 14, *l4 = ip + 20;
+		memcpy(eth, "\x00\x11\x22\x33\x44\x55\x66\x77\x88\x99\xaa\xbb\x08\x00", 14);
+		memset(ip, 0, 20);
+		uint8_t proto = kind <= 5 || kind >= 8 ? 6 : kind == 6 ? 17 : 1;
+		size_t l4len = proto == 6 ? 20 : proto == 17 ? 8 + 16 : 8 + 24;
+		memset(l4, 0, l4len);
+		uint32_t seq = (uint32_t)rnd(&rng);
+		uint16_t dport = (uint16_t)(kind <= 5 ? (h >> 8) % 4 == 0 ? 23 : (h >> 8) % 4 == 1
+		                                           ? 445 : (h >> 8) % 4 == 2 ? 22 : 37215
+		                                     : range32(&rng, 1024, 65535));
+		uint16_t id = (uint16_t)rnd(&rng);
+		if (proto == 6) {
+			uint8_t flags = 0x02;
+			uint16_t sport = (uint16_t)range32(&rng, 1024, 65535);
+			if (kind == 0)
+				seq = dst; /* Mirai */
+			else if (kind == 1)
+				id = 54321; /* ZMap */
+			else if (kind == 2)
+				id = (uint16_t)((dst ^ dport ^ seq) & 0xffff); /* Masscan */
+			else if (kind >= 8) {
+				flags = kind == 8 ? 0x12 : 0x14;
+				sport = kind == 8 ? 80 : 443;
+			}
+			put16be(l4, sport);
+			put16be(l4 + 2, dport);
+			put32be(l4 + 4, seq);
+			l4[12] = 5 << 4;
+			l4[13] = flags;
+			put16be(l4 + 14, 1024);
+		} else if (proto == 17) {
+			put16be(l4, 5060);
+			put16be(l4 + 2, (h >> 8) & 1 ? 5060 : 53);
+			put16be(l4 + 4, (uint32_t)l4len);
+			memcpy(l4 + 8, "scan-probe-0123.", 16);
+		} else {
+			l4[0] = 8;
+			put16be(l4 + 4, (uint16_t)sidx);
+			put16be(l4 + 6, (uint16_t)i);
+		}
+		ip[0] = 0x45;
+		put16be(ip + 2, (uint32_t)(20 + l4len));
+		put16be(ip + 4, id);
+		ip[8] = 64;
+		ip[9] = proto;
+		put32be(ip + 12, src);
+		put32be(ip + 16, dst);
+		uint16_t ck = csum_fold(csum_add(0, ip, 20));
+		memcpy(ip + 10, &ck, 2);
+		uint64_t acc = 0;
+		if (proto != 1) {
+			uint8_t ph[12];
+			memcpy(ph, ip + 12, 8);
+			ph[8] = 0;
+			ph[9] = proto;
+			put16be(ph + 10, (uint32_t)l4len);
+			acc = csum_add(0, ph, 12);
+		}
+		ck = csum_fold(csum_add(acc, l4, l4len));
+		if (proto == 17 && ck == 0)
+			ck = 0xffff;
+		memcpy(l4 + (proto == 6 ? 16 : proto == 17 ? 6 : 2), &ck, 2);
+		uint32_t caplen = (uint32_t)(14 + 20 + l4len);
+		uint32_t rh[4] = {(uint32_t)(ts / 1000000), (uint32_t)(ts % 1000000), caplen, caplen};
+		memcpy(rec, rh, 16);
+		len += 16 + caplen;
+		ts += 20;
+	}
+	if (len && fwrite(buf, 1, len, out) != len)
+		r = -EIO;
+out:
+	free(buf);
+	if (fclose(out) != 0 && r == 0)
+		r = -EIO;
+	return r;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: tool_gencap OUT.pcap NPACKETS NFLOWS [SEED]\n"
-	                "       tool_gencap --intel OUT.txt N [SEED]\n");
+	                "       tool_gencap --intel OUT.txt N [SEED]\n"
+	                "       tool_gencap --darknet OUT.pcap NPACKETS NSOURCES [SEED]\n");
 	return 2;
 }
 
@@ -1345,6 +1467,18 @@ int main(int argc, char **argv)
 		    (argc == 5 && !parse_u64(argv[4], UINT64_MAX, &seed)))
 			return usage();
 		int r = write_intel(argv[2], (uint32_t)a, seed);
+		if (r < 0) {
+			fprintf(stderr, "tool_gencap: %s: %s\n", argv[2], strerror(-r));
+			return 1;
+		}
+		return 0;
+	}
+	if (argc >= 2 && strcmp(argv[1], "--darknet") == 0) {
+		if (argc < 5 || argc > 6 || !parse_u64(argv[3], UINT64_MAX, &a) ||
+		    !parse_u64(argv[4], UINT32_MAX, &b) || b == 0 ||
+		    (argc == 6 && !parse_u64(argv[5], UINT64_MAX, &seed)))
+			return usage();
+		int r = write_darknet(argv[2], a, (uint32_t)b, seed);
 		if (r < 0) {
 			fprintf(stderr, "tool_gencap: %s: %s\n", argv[2], strerror(-r));
 			return 1;

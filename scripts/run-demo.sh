@@ -117,6 +117,54 @@ for sid, (value, n) in sorted(alerts.items(), key=lambda kv: kv[1][0]):
           f"first {s['first_seen']}, last {s['last_seen']}")
 PYEOF
 echo
+# The darknet telescope (issue 13): a generated capture of telescope traffic
+# with known truth (tests/e2e/telescopegen.py: two hours of baseline, then a
+# worm surge on TCP 37215), read by a sensor watching 198.51.100.0/24 and
+# 2001:db8:dead::/48. Top scanners of the busiest minute, with fingerprint
+# and country, and the DDoS victims seen by their backscatter.
+$py tests/e2e/pcapgen.py telescope "$out/telescope.pcap" --hours 2 \
+	--research "$out/research.txt" --truth "$out/telescope-truth.json" >/dev/null
+echo "== darknet: yagura sensor -r $out/telescope.pcap --darknet 198.51.100.0/24,2001:db8:dead::/48 --darknet-research $out/research.txt"
+set +e
+"$yg" sensor -r "$out/telescope.pcap" --darknet 198.51.100.0/24,2001:db8:dead::/48 \
+	--darknet-research "$out/research.txt" --eve "$out/darknet-eve.json" -q
+set -e
+$py - "$out/darknet-eve.json" <<'PYEOF'
+import json, sys, collections
+ev = [json.loads(l) for l in open(sys.argv[1])]
+src = [e for e in ev if e["event_type"] == "darknet"]
+if not src:
+    print("darknet: no telescope traffic")
+    sys.exit(0)
+per_win = collections.Counter(e["darknet"]["window_start"] for e in src)
+win = max(per_win, key=lambda w: sum(e["darknet"]["packets"] for e in src
+                                     if e["darknet"]["window_start"] == w and
+                                     e["darknet"]["class"] != "backscatter"))
+print(f"top scanners, minute {win}:")
+top = sorted((e for e in src if e["darknet"]["window_start"] == win and
+              e["darknet"]["class"] != "backscatter"), key=lambda e: -e["darknet"]["packets"])
+for e in top[:8]:
+    d, g = e["darknet"], e.get("geo", {})
+    name = f" ({d['research_name']})" if "research_name" in d else ""
+    print(f"  {e['src_ip']:<40} {d['class']:<9} {d['fingerprint'] + name:<17} "
+          f"{g.get('country', '--'):<3} {d['packets']:>4} pkts  ports {d['ports'][:4]}")
+for e in ev:
+    if e["event_type"] == "darknet_victim" and e["darknet_victim"]["packets"] >= 20:
+        v = e["darknet_victim"]
+        port = f":{v['port']}" if "port" in v else ""
+        print(f"DDoS victim {e['src_ip']} {v['proto']}{port}: {v['packets']} backscatter packets "
+              f"in {v['window_start']} -> attack of ~{v['est_pps'] / 1e6:.1f} Mpps")
+st = [e["darknet_stats"] for e in ev if e["event_type"] == "darknet_stats"]
+surge = [(s["window_start"], p) for s in st for p in s["ports"]
+         if p["proto"] == "tcp" and p["port"] == 37215]
+if surge:
+    w, p = surge[-1]
+    print(f"tcp/37215 at {w}: {p['packets']} packets from {p['sources']} sources, "
+          f"{p['new_sources']} never seen before (the surge; the hub's early warning flags it)")
+PYEOF
+# DARKNET-HUB-HOOK: with the hub's /api/v1/darknet (issue 13, hub half), run
+# the telescope sensor with --hub and print the surge the hub flagged.
+echo
 echo "EVE JSON (Suricata-compatible, one event a line): $out/eve.json"
 echo "hub: $url (TAXII 2.1 at $url/taxii2/, REST at $url/api/v1/), data in $out/hub, log $out/hub.log"
 echo "tokens: ministry analyst $(cat "$out/ministry.token")"

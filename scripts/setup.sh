@@ -6,22 +6,44 @@ PKGS="build-essential meson ninja-build pkg-config clang libclang-rt-14-dev \
 libpcap-dev libjansson-dev liburcu-dev libidn2-dev libssl-dev libcmocka-dev \
 python3-pytest tshark libmicrohttpd-dev libsqlite3-dev sqlite3 python3-requests curl \
 libgmime-3.0-dev libarchive-dev libfuzzy-dev libyara-dev libpsl-dev libcurl4-openssl-dev nftables bind9-utils \
-python3-jsonschema python3-yaml clang-tools cppcheck valgrind"
+python3-jsonschema python3-yaml clang-tools cppcheck valgrind libmaxminddb-dev mmdb-bin"
 # `scripts/setup.sh bench` also installs what only the benchmarks use: wrk
 # (HTTP load) and nginx (the static-file baseline of bench/hub_bench.sh,
 # which runs its own nginx on loopback; the system service is kept off).
 BENCH_PKGS="wrk nginx-light"
 [ "${1:-}" = bench ] && PKGS="$PKGS $BENCH_PKGS"
+# The darknet telescope's country database (README, "Darknet telescope"):
+# @ip-location-db/geo-whois-asn-country-mmdb from the npm registry, CC0-1.0,
+# built from the RIRs' whois data and ASN assignments. Only the .mmdb is
+# kept, where `yagura sensor` looks by default (--geoip-dir overrides).
+GEOIP_DIR=/usr/local/share/yagura/geoip
+GEOIP_PKG=@ip-location-db/geo-whois-asn-country-mmdb
+geoip() {
+	[ -f "$GEOIP_DIR/geo-whois-asn-country.mmdb" ] && return 0
+	command -v npm >/dev/null 2>&1 || return 0
+	echo "setup: installing $GEOIP_PKG into $GEOIP_DIR" >&2
+	tmp=$(mktemp -d)
+	if (cd "$tmp" && npm install --no-save --no-audit --no-fund --silent "$GEOIP_PKG" >/dev/null); then
+		$SUDO mkdir -p "$GEOIP_DIR"
+		$SUDO cp "$tmp/node_modules/$GEOIP_PKG/geo-whois-asn-country.mmdb" "$GEOIP_DIR/"
+	else
+		echo "setup: $GEOIP_PKG could not be installed; darknet events will have no geo" >&2
+	fi
+	rm -rf "$tmp"
+}
+SUDO=""
+[ "$(id -u)" -ne 0 ] && SUDO=sudo
 missing=""
 for p in $PKGS; do
 	dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
 done
-[ -z "$missing" ] && exit 0
+if [ -z "$missing" ]; then
+	geoip
+	exit 0
+fi
 echo "setup: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
-SUDO=""
-[ "$(id -u)" -ne 0 ] && SUDO=sudo
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 # Debian starts nginx as a service on install; the benchmark needs none.
@@ -34,3 +56,4 @@ case "$missing" in
 	fi
 	;;
 esac
+geoip

@@ -14,6 +14,9 @@
 #include <urcu.h>
 
 #include "cli/commands.h"
+#include "darknet/geo.h"
+#include "darknet/research.h"
+#include "darknet/telescope.h"
 #include "decode/decode.h"
 #include "sensor/engine.h"
 #include "sensor/homenet.h"
@@ -24,6 +27,9 @@
 #include "taxii/client.h"
 
 #define MAX_INTEL 64
+#define MAX_DARKNET 16
+/* Where scripts/setup.sh puts the free databases (README, "Darknet"). */
+#define YG_GEOIP_DIR_DEFAULT "/usr/local/share/yagura/geoip"
 
 static void usage(FILE *out)
 {
@@ -42,8 +48,8 @@ static void usage(FILE *out)
 		"                         (default: RFC 1918 and fc00::/7)\n"
 		"      --flow-memcap MB   memory for flows and app buffers (default 1024)\n"
 		"      --eve-types LIST   event types to write besides alert and stats\n"
-		"                         (default dns,http,tls,flow; also anomaly; 'none' for\n"
-		"                         alerts only)\n"
+		"                         (default dns,http,tls,flow,darknet,darknet_victim,\n"
+		"                         darknet_stats; also anomaly; 'none' for alerts only)\n"
 		"      --no-flow-log      do not write flow events (same as leaving out flow)\n"
 		"      --eve-dns-version N  dns layout: 3 (Suricata 8, default) or 2 (Suricata 7)\n"
 		"      --community-id-seed N  seed of the Community ID (0..65535, default 0)\n"
@@ -75,6 +81,15 @@ static void usage(FILE *out)
 		"      --host-key FILE    32-byte key for the host hashes (created when absent;\n"
 		"                         default DIR/host.key with --spool, else per run)\n"
 		"      --sensor-name NAME name given in the sightings\n"
+		"      --darknet CIDR[,CIDR...]  telescope prefixes (repeatable, IPv4 and\n"
+		"                         IPv6): packets to them are counted per source, port\n"
+		"                         and victim in one-minute windows (EVE darknet,\n"
+		"                         darknet_victim, darknet_stats; with --hub also\n"
+		"                         POSTed to /api/v1/darknet), not followed as flows\n"
+		"      --darknet-research FILE  known research scanners, 'CIDR name' per line\n"
+		"      --darknet-memcap MB  telescope memory bound (default 256)\n"
+		"      --geoip-dir DIR    MaxMind-format *.mmdb for country and ASN (default\n"
+		"                         " YG_GEOIP_DIR_DEFAULT ")\n"
 		"  -q, --quiet            no progress line and no summary\n"
 		"\n"
 		"Indicator files are reloaded on SIGHUP and when they change on disk.\n"
@@ -84,6 +99,14 @@ static void usage(FILE *out)
 }
 
 static atomic_bool g_stop, g_reload, g_reopen;
+
+/* A closed telescope window: to the hub through the sightings sender's
+ * spool (sighting_post.h). */
+static void on_darknet_window(void *ud, const char *json, size_t len)
+{
+	yg_sightings_darknet_add(ud, json, len);
+}
+
 static struct yg_engine *g_engine;
 
 static void on_signal(int sig)
@@ -230,10 +253,15 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *ret)
 }
 
 /* "dns,http" -> which protocol records to write; "none" writes none. */
-static int parse_types(const char *list, bool *dns, bool *http, bool *tls, bool *flow,
-		       bool *anomaly)
+struct eve_types {
+	bool dns, http, tls, flow, anomaly;
+	bool darknet, darknet_victim, darknet_stats;
+};
+
+static int parse_types(const char *list, struct eve_types *ret)
 {
-	bool d = false, h = false, t = false, f = false, an = false;
+	bool d = false, h = false, t = false, f = false, an = false, dk = false, dv = false,
+	     ds = false;
 	const char *p = list;
 	while (*p) {
 		const char *e = strchr(p, ',');
@@ -248,17 +276,26 @@ static int parse_types(const char *list, bool *dns, bool *http, bool *tls, bool 
 			f = true;
 		else if (n == 7 && !strncmp(p, "anomaly", 7))
 			an = true;
+		else if (n == 7 && !strncmp(p, "darknet", 7))
+			dk = true;
+		else if (n == 14 && !strncmp(p, "darknet_victim", 14))
+			dv = true;
+		else if (n == 13 && !strncmp(p, "darknet_stats", 13))
+			ds = true;
 		else if (!(n == 4 && !strncmp(p, "none", 4)) && n)
 			return -EINVAL;
 		p += n;
 		if (*p == ',')
 			p++;
 	}
-	*dns = d;
-	*http = h;
-	*tls = t;
-	*flow = f;
-	*anomaly = an;
+	ret->dns = d;
+	ret->http = h;
+	ret->tls = t;
+	ret->flow = f;
+	ret->anomaly = an;
+	ret->darknet = dk;
+	ret->darknet_victim = dv;
+	ret->darknet_stats = ds;
 	return 0;
 }
 
@@ -268,7 +305,7 @@ int yg_cmd_sensor(int argc, char **argv)
 	       O_TOKEN, O_TOKEN_FILE, O_HUB_CA, O_HUB_INTERVAL, O_SPOOL, O_SPOOL_MAX, O_SG_INTERVAL,
 	       O_SG_BATCH, O_SHARE_HOSTS, O_HOST_KEY, O_SENSOR_NAME, O_HUB_FEED,
 	       O_HUB_USER, O_HUB_PASSWORD_FILE, O_HUB_CERT, O_HUB_KEY, O_TAXII_COLL, O_DNS_VERSION,
-	       O_CID_SEED };
+	       O_CID_SEED, O_DARKNET, O_DARKNET_RESEARCH, O_DARKNET_MEMCAP, O_GEOIP_DIR };
 	static const struct option opts[] = {
 		{"read", required_argument, NULL, 'r'},
 		{"interface", required_argument, NULL, 'i'},
@@ -300,6 +337,10 @@ int yg_cmd_sensor(int argc, char **argv)
 		{"share-hosts", no_argument, NULL, O_SHARE_HOSTS},
 		{"host-key", required_argument, NULL, O_HOST_KEY},
 		{"sensor-name", required_argument, NULL, O_SENSOR_NAME},
+		{"darknet", required_argument, NULL, O_DARKNET},
+		{"darknet-research", required_argument, NULL, O_DARKNET_RESEARCH},
+		{"darknet-memcap", required_argument, NULL, O_DARKNET_MEMCAP},
+		{"geoip-dir", required_argument, NULL, O_GEOIP_DIR},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -324,6 +365,11 @@ int yg_cmd_sensor(int argc, char **argv)
 	bool share_hosts = false;
 	unsigned long dns_version = 3, cid_seed = 0;
 	bool anomaly_log = false;
+	const char *darknet[MAX_DARKNET];
+	unsigned n_darknet = 0;
+	const char *dn_research_path = NULL, *geoip_dir = YG_GEOIP_DIR_DEFAULT;
+	unsigned long dn_memcap_mb = 256;
+	bool dn_log = true, dn_victim_log = true, dn_stats_log = true;
 	bool quiet = false, flow_log = true, dns_log = true, http_log = true, tls_log = true;
 	struct yg_homenet home;
 	char err[512] = "";
@@ -444,11 +490,36 @@ int yg_cmd_sensor(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case O_TYPES:
-			if (parse_types(optarg, &dns_log, &http_log, &tls_log, &flow_log,
-					&anomaly_log) < 0) {
+		case O_TYPES: {
+			struct eve_types et;
+			if (parse_types(optarg, &et) < 0) {
 				fprintf(stderr, "yagura sensor: --eve-types: '%s' is not a list of "
-						"dns, http, tls, flow, anomaly (or none)\n", optarg);
+						"dns, http, tls, flow, anomaly, darknet, darknet_victim, "
+						"darknet_stats (or none)\n", optarg);
+				return 2;
+			}
+			dns_log = et.dns;
+			http_log = et.http;
+			tls_log = et.tls;
+			flow_log = et.flow;
+			anomaly_log = et.anomaly;
+			dn_log = et.darknet;
+			dn_victim_log = et.darknet_victim;
+			dn_stats_log = et.darknet_stats;
+			break;
+		}
+		case O_DARKNET:
+			if (n_darknet == MAX_DARKNET) {
+				fprintf(stderr, "yagura sensor: at most %d --darknet options\n", MAX_DARKNET);
+				return 2;
+			}
+			darknet[n_darknet++] = optarg;
+			break;
+		case O_DARKNET_RESEARCH: dn_research_path = optarg; break;
+		case O_GEOIP_DIR: geoip_dir = optarg; break;
+		case O_DARKNET_MEMCAP:
+			if (!parse_uint(optarg, 1 << 20, &dn_memcap_mb) || dn_memcap_mb < 4) {
+				fprintf(stderr, "yagura sensor: --darknet-memcap wants MB >= 4\n");
 				return 2;
 			}
 			break;
@@ -507,6 +578,9 @@ int yg_cmd_sensor(int argc, char **argv)
 	bool feed_stopped = false, sg_stopped = false;
 	struct yg_intel_load_result lres = {0};
 	bool unclean = false;
+	struct yg_dn_research *dn_research = NULL;
+	struct yg_geo *geo = NULL;
+	struct yg_darknet *dn = NULL;
 
 	rcu_register_thread();
 	if (n_intel || hub_url) {
@@ -577,6 +651,48 @@ int yg_cmd_sensor(int argc, char **argv)
 		goto out;
 	}
 
+	if (n_darknet) {
+		if (dn_research_path) {
+			r = yg_dn_research_load(dn_research_path, &dn_research, err, sizeof err);
+			if (r < 0) {
+				fprintf(stderr, "yagura sensor: --darknet-research: %s\n", err);
+				goto out;
+			}
+		}
+		r = yg_geo_open(geoip_dir, &geo, err, sizeof err);
+		if (r < 0) {
+			fprintf(stderr, "yagura sensor: --geoip-dir: %s\n", err);
+			goto out;
+		}
+		struct yg_darknet_config dc = {
+			.prefix_lists = darknet, .n_lists = n_darknet,
+			.memcap = (size_t)dn_memcap_mb << 20,
+			.research = dn_research, .geo = geo, .sink = sink,
+			.log_sources = dn_log, .log_victims = dn_victim_log,
+			.log_stats = dn_stats_log, .sensor_name = sensor_name,
+			.on_window = sightings ? on_darknet_window : NULL, .ud = sightings,
+		};
+		r = yg_darknet_new(&dc, &dn, err, sizeof err);
+		if (r < 0) {
+			fprintf(stderr, "yagura sensor: --darknet: %s\n", err);
+			goto out;
+		}
+		if (!quiet) {
+			struct yg_darknet_stats ds0;
+			yg_darknet_stats(dn, &ds0);
+			fprintf(stderr, "darknet: %llu addresses; %zu research networks; %u geo "
+				"database%s; room for %llu sources in %llu MB\n",
+				(unsigned long long)yg_darknet_addresses(dn),
+				yg_dn_research_count(dn_research), yg_geo_count(geo),
+				yg_geo_count(geo) == 1 ? "" : "s",
+				(unsigned long long)ds0.source_capacity,
+				(unsigned long long)(ds0.memory >> 20));
+		}
+	} else if (dn_research_path) {
+		fprintf(stderr, "yagura sensor: --darknet-research needs --darknet\n");
+		goto out;
+	}
+
 	double t0;
 	{
 		struct timespec ts;
@@ -601,6 +717,7 @@ int yg_cmd_sensor(int argc, char **argv)
 			.log_anomaly = anomaly_log,
 			.sightings = sightings ? yg_sightings_agg(sightings) : NULL,
 		},
+		.darknet = dn,
 		.progress = (!quiet && rfile && isatty(STDERR_FILENO)) ? progress : NULL,
 		.progress_ud = &t0,
 	};
@@ -643,6 +760,21 @@ int yg_cmd_sensor(int argc, char **argv)
 		unclean = true;
 	}
 
+	if (dn && !quiet) {
+		struct yg_darknet_stats ds;
+		yg_darknet_stats(dn, &ds);
+		fprintf(stderr, "darknet: %llu packets (scan-tcp %llu, scan-udp %llu, scan-icmp %llu, "
+			"backscatter %llu, other %llu) in %llu windows; %llu sources, %llu evicted "
+			"for room, %llu packets unattributed; ports dropped %llu, victims dropped %llu\n",
+			(unsigned long long)ds.packets, (unsigned long long)ds.classes[YG_DN_SCAN_TCP],
+			(unsigned long long)ds.classes[YG_DN_SCAN_UDP],
+			(unsigned long long)ds.classes[YG_DN_SCAN_ICMP],
+			(unsigned long long)ds.classes[YG_DN_BACKSCATTER],
+			(unsigned long long)ds.classes[YG_DN_OTHER], (unsigned long long)ds.windows,
+			(unsigned long long)ds.sources, (unsigned long long)ds.sources_evicted,
+			(unsigned long long)ds.packets_unattributed,
+			(unsigned long long)ds.ports_dropped, (unsigned long long)ds.victims_dropped);
+	}
 	/* The last alerts are in: deliver what can be, then count. */
 	if (feed) {
 		yg_hub_feed_stop(feed, &feed_stats);
@@ -712,6 +844,9 @@ out:
 		pthread_join(wt.tid, NULL);
 	}
 	yg_engine_free(eng);
+	yg_darknet_free(dn);
+	yg_geo_free(geo);
+	yg_dn_research_free(dn_research);
 	yg_capture_close(cap);
 	yg_eve_sink_free(sink);
 	yg_intel_live_free(live);

@@ -117,6 +117,7 @@ void yg_decode_ipv4(struct yg_packet *pkt, const uint8_t *p, uint32_t len, unsig
 	pkt->family = 4;
 	pkt->ttl = p[8];
 	pkt->proto = p[9];
+	pkt->ip_id = yg_load_be16(p + 4);
 	/* Each address written whole, in one store: the flow hash reads it
 	 * back 8 bytes at a time at once, and a read spanning several
 	 * narrower stores waits for them to reach the cache. */

@@ -61,6 +61,7 @@ struct yg_packet {
 	bool l4_ok;        /* L4 header decoded: ports/flags/icmp fields valid */
 	uint8_t ttl;       /* TTL / hop limit of the innermost IP header */
 	struct yg_addr src, dst;
+	uint8_t n_anom; /* here: it fills the hole before sport */
 
 	uint16_t sport, dport;   /* TCP/UDP; ICMP: type and code */
 	uint8_t tcp_flags;
@@ -72,8 +73,10 @@ struct yg_packet {
 	uint32_t payload_len;
 	uint32_t ip_len;         /* innermost IP datagram length as on the wire */
 
-	uint8_t n_anom;
 	uint8_t anom[YG_PKT_MAX_ANOM]; /* enum yg_anomaly, first ones recorded */
+	/* Identification of the innermost IPv4 header (0 for IPv6): scanner
+	 * fingerprints read it (src/darknet/classify.c). Fits the padding. */
+	uint16_t ip_id;
 };
 
 /* Records an anomaly on the packet (the first YG_PKT_MAX_ANOM are kept). */

@@ -425,6 +425,8 @@ static void tick_all(struct yg_engine *e, struct batch *lb, bool live, uint64_t 
 {
 	if (lb->n)
 		inline_run(e, lb);
+	if (e->cfg.darknet)
+		yg_darknet_tick(e->cfg.darknet, now_us);
 	rcu_read_lock();
 	yg_worker_tick(e->wt[0].w, now_us);
 	yg_worker_flush(e->wt[0].w);
@@ -436,6 +438,34 @@ static void tick_all(struct yg_engine *e, struct batch *lb, bool live, uint64_t 
 			b->tick_us = now_us;
 			submit(&e->wt[i], live, drops);
 		}
+	}
+}
+
+/* Hands a decoded packet (at lb->pkts[lb->n]) to its flow's worker. */
+static void dispatch(struct yg_engine *e, struct batch *lb, struct yg_packet *pkt, bool live,
+		     uint64_t *drops)
+{
+	unsigned w = flow_worker(e, pkt);
+	size_t need = batch_need(pkt);
+	if (w) {
+		enqueue(e, w, pkt, live, drops);
+	} else if (need > BATCH_BYTES) {
+		struct yg_packet big = *pkt;
+		if (lb->n)
+			inline_run(e, lb);
+		rcu_read_lock();
+		yg_worker_packet(e->wt[0].w, &big);
+		rcu_read_unlock();
+	} else {
+		if (lb->used + need > BATCH_BYTES) {
+			/* No room for its payload: run the others first. */
+			struct yg_packet keep = *pkt;
+			inline_run(e, lb);
+			lb->pkts[0] = keep;
+		}
+		batch_keep(lb);
+		if (lb->n == INLINE_BATCH)
+			inline_run(e, lb);
 	}
 }
 
@@ -487,27 +517,13 @@ int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_
 		 * INLINE_BATCH here): its packets are not copied again. */
 		struct yg_packet *pkt = &lb->pkts[lb->n];
 		yg_decode(linktype, raw.data, raw.caplen, raw.wirelen, raw.ts_us, pkt);
-		unsigned w = flow_worker(e, pkt);
-		size_t need = batch_need(pkt);
-		if (w) {
-			enqueue(e, w, pkt, live, &drops);
-		} else if (need > BATCH_BYTES) {
-			struct yg_packet big = *pkt;
-			if (lb->n)
-				inline_run(e, lb);
-			rcu_read_lock();
-			yg_worker_packet(e->wt[0].w, &big);
-			rcu_read_unlock();
+		if (e->cfg.darknet && pkt->family && yg_darknet_match(e->cfg.darknet, pkt)) {
+			/* The telescope keeps one table of sources: it runs here,
+			 * not spread over the workers by flow. */
+			yg_darknet_packet(e->cfg.darknet, pkt, raw.data, raw.caplen);
+			ret->darknet_pkts++;
 		} else {
-			if (lb->used + need > BATCH_BYTES) {
-				/* No room for its payload: run the others first. */
-				struct yg_packet keep = *pkt;
-				inline_run(e, lb);
-				lb->pkts[0] = keep;
-			}
-			batch_keep(lb);
-			if (lb->n == INLINE_BATCH)
-				inline_run(e, lb);
+			dispatch(e, lb, pkt, live, &drops);
 		}
 		if ((pkts & 0x3fff) == 0) {
 			double t = now_s();
@@ -534,6 +550,10 @@ int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_
 	if (lb->n)
 		inline_run(e, lb);
 join:
+	/* The telescope's last window is written here, whatever ended the run:
+	 * its hub body must reach the sender while that still runs. */
+	if (e->cfg.darknet)
+		yg_darknet_finish(e->cfg.darknet);
 	free(lb);
 	for (unsigned i = 1; i < e->n; i++) {
 		struct queue *q = &e->wt[i].q;
@@ -565,6 +585,14 @@ join:
 		uint64_t pos, size;
 		yg_capture_progress(cap, &pos, &size);
 		e->cfg.progress(e->cfg.progress_ud, pkts, bytes, size ? size : pos, size);
+	}
+	/* Telescope packets never reach a worker: count them in the totals
+	 * (decoder packets and bytes), as every packet read is. */
+	if (e->cfg.darknet) {
+		struct yg_darknet_stats ds;
+		yg_darknet_stats(e->cfg.darknet, &ds);
+		ret->stats.pkts += ret->darknet_pkts;
+		ret->stats.bytes += ds.bytes;
 	}
 	yg_capture_kernel_stats(cap, &ret->kernel_recv, &ret->kernel_drop);
 	ret->queue_drops = drops;

@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "capture/capture.h"
+#include "darknet/telescope.h"
 #include "sensor/stats.h"
 #include "sensor/worker.h"
 
@@ -23,6 +24,10 @@ struct yg_engine;
 struct yg_engine_config {
 	unsigned workers;                /* >= 1 */
 	struct yg_worker_config worker;  /* template; id is set per worker */
+	/* Packets to a darknet prefix go here, on the reading thread, instead
+	 * of to the workers (nothing there answers: no flows, no app layer).
+	 * Borrowed; may be NULL. */
+	struct yg_darknet *darknet;
 	/* Called about twice a second from the reading thread (may be NULL). */
 	void (*progress)(void *ud, uint64_t pkts, uint64_t bytes, uint64_t pos, uint64_t size);
 	void *progress_ud;
@@ -32,6 +37,7 @@ struct yg_engine_result {
 	struct yg_sensor_stats stats;  /* summed over workers */
 	uint64_t kernel_recv, kernel_drop;
 	uint64_t queue_drops;          /* live only: packets dropped for a full queue */
+	uint64_t darknet_pkts;         /* packets that went to the darknet path */
 	bool capture_error;            /* the file was damaged / the read failed */
 	char capture_err[256];
 	double seconds;                /* wall-clock time of the run */

@@ -31,6 +31,11 @@ struct yg_sightings {
 	void *ud;
 	struct yg_sighting_agg *agg;
 	struct yg_spool *spool;
+	/* Telescope windows: handed over under dlock, spooled by the thread. */
+	struct yg_spool *dspool;
+	pthread_mutex_t dlock;
+	struct dn_item *dq_head, **dq_tail;
+	size_t dq_bytes;
 	pthread_t tid;
 	bool started;
 	pthread_mutex_t lock; /* st and stop */
@@ -43,6 +48,12 @@ struct yg_sightings {
 	int64_t skew_us; /* the hub's clock minus ours, from its Date header */
 	bool skew_said;
 	CURL *curl;
+};
+
+struct dn_item {
+	struct dn_item *next;
+	size_t len;
+	char data[]; /* NUL-terminated */
 };
 
 /* The hub's Date header: how far our clock is from the hub's. */
@@ -362,6 +373,91 @@ static void drain(struct yg_sightings *s)
 	}
 }
 
+void yg_sightings_darknet_add(struct yg_sightings *s, const char *json, size_t len)
+{
+	struct dn_item *it = NULL;
+	pthread_mutex_lock(&s->dlock);
+	bool room = s->dq_bytes + len <= YG_DARKNET_QUEUE_MAX;
+	pthread_mutex_unlock(&s->dlock);
+	if (room)
+		it = malloc(sizeof *it + len + 1);
+	if (!it) {
+		count(s, &s->st.darknet_dropped, 1);
+		return;
+	}
+	it->next = NULL;
+	it->len = len;
+	memcpy(it->data, json, len);
+	it->data[len] = 0;
+	pthread_mutex_lock(&s->dlock);
+	*s->dq_tail = it;
+	s->dq_tail = &it->next;
+	s->dq_bytes += len;
+	pthread_mutex_unlock(&s->dlock);
+	count(s, &s->st.darknet_windows, 1);
+}
+
+/* Moves the windows handed over into the darknet spool. */
+static void drain_darknet(struct yg_sightings *s)
+{
+	pthread_mutex_lock(&s->dlock);
+	struct dn_item *it = s->dq_head;
+	s->dq_head = NULL;
+	s->dq_tail = &s->dq_head;
+	s->dq_bytes = 0;
+	pthread_mutex_unlock(&s->dlock);
+	while (it) {
+		struct dn_item *next = it->next;
+		char err[512];
+		if (yg_spool_put(s->dspool, it->data, it->len, err, sizeof err) < 0) {
+			count(s, &s->st.darknet_dropped, 1);
+			logf_(s, "darknet: SPOOL FULL: %s; dropped a window", err);
+		}
+		free(it);
+		it = next;
+	}
+}
+
+/* Posts spooled windows oldest first (one per POST) until the spool is
+ * empty or one fails. Same rules as deliver(): a 200 removes the window,
+ * a 400/413/415 drops it (counted), anything else keeps it for later. */
+static bool deliver_darknet(struct yg_sightings *s)
+{
+	for (;;) {
+		char *data;
+		size_t len;
+		uint64_t h;
+		bool replay;
+		int r = yg_spool_oldest(s->dspool, &data, &len, &h, &replay);
+		if (r == -ENOENT)
+			return true;
+		if (r == -EBADMSG) {
+			logf_(s, "darknet: a spooled window is unreadable or malformed; set aside as .bad");
+			continue;
+		}
+		if (r < 0)
+			return false;
+		struct yg_curlbody b = {.limit = ANSWER_MAX};
+		char err[CURL_ERROR_SIZE + 64] = "";
+		long st = request(s, "/api/v1/darknet", data, len, &b, err, sizeof err);
+		yg_curlbody_release(&b);
+		free(data);
+		if (st == 200 || st == 201) {
+			count(s, &s->st.darknet_posted, 1);
+		} else if (st == 400 || st == 413 || st == 415) {
+			logf_(s, "darknet: the hub refused a window (HTTP %ld); dropped", st);
+			count(s, &s->st.darknet_rejected, 1);
+		} else {
+			if (st < 0)
+				logf_(s, "darknet: hub unreachable (%s); windows stay in the spool", err);
+			else
+				logf_(s, "darknet: hub answered HTTP %ld; windows stay in the spool", st);
+			return false;
+		}
+		yg_spool_remove(s->dspool, h);
+	}
+}
+
 static bool stopping(struct yg_sightings *s)
 {
 	pthread_mutex_lock(&s->lock);
@@ -376,10 +472,13 @@ static void *sender_main(void *arg)
 	fetch_identity(s);
 	/* What a previous run left goes out first. */
 	deliver(s);
+	deliver_darknet(s);
 	while (!stopping(s)) {
 		yg_sighting_agg_wait(s->agg, s->interval_ms);
 		drain(s);
 		deliver(s);
+		drain_darknet(s);
+		deliver_darknet(s);
 	}
 	return NULL;
 }
@@ -392,6 +491,12 @@ static void sightings_free(struct yg_sightings *s)
 	yg_taxii_cred_release(&s->cred); /* wipes the secrets */
 	free(s->spool_dir);
 	yg_spool_free(s->spool);
+	yg_spool_free(s->dspool);
+	for (struct dn_item *it = s->dq_head, *n; it; it = n) {
+		n = it->next;
+		free(it);
+	}
+	pthread_mutex_destroy(&s->dlock);
 	yg_sighting_agg_free(s->agg);
 	if (s->curl)
 		curl_easy_cleanup(s->curl);
@@ -411,6 +516,8 @@ int yg_sightings_start(const struct yg_sightings_config *cfg, struct yg_sighting
 	if (!s)
 		return -ENOMEM;
 	pthread_mutex_init(&s->lock, NULL);
+	pthread_mutex_init(&s->dlock, NULL);
+	s->dq_tail = &s->dq_head;
 	int r = -ENOMEM;
 	size_t ul = strlen(cfg->url);
 	while (ul && cfg->url[ul - 1] == '/')
@@ -439,6 +546,14 @@ int yg_sightings_start(const struct yg_sightings_config *cfg, struct yg_sighting
 		logf_(s,
 		      "sightings: SPOOL NOT WRITABLE: %s; holding batches in memory and retrying",
 		      serr);
+	}
+	/* Telescope windows share the folder and its bound. */
+	r = yg_spool_open_kind(cfg->spool_dir, YG_SPOOL_DARKNET,
+	                       cfg->spool_max_bytes ? cfg->spool_max_bytes : 64u << 20, serr,
+	                       sizeof serr, &s->dspool);
+	if (r < 0) {
+		snprintf(err, errlen, "spool: %s", strerror(-r));
+		goto fail;
 	}
 	struct yg_sighting_config ac = {
 	    .share_hosts = cfg->share_hosts, .sensor_name = cfg->sensor_name, .batch = cfg->batch};
@@ -535,7 +650,15 @@ void yg_sightings_stop(struct yg_sightings *s, struct yg_sighting_stats *ret_sta
 	if (!deliver(s))
 		logf_(s, "sightings: not all delivered; they stay spooled%s",
 		      s->spool_dir ? " for the next run" : " (no --spool: they are lost)");
+	drain_darknet(s);
+	if (!deliver_darknet(s))
+		logf_(s, "darknet: not all windows delivered; they stay spooled%s",
+		      s->spool_dir ? " for the next run" : " (no --spool: they are lost)");
 	struct yg_spool_stats ss;
+	yg_spool_stats(s->dspool, &ss);
+	pthread_mutex_lock(&s->lock);
+	s->st.darknet_waiting = ss.batches;
+	pthread_mutex_unlock(&s->lock);
 	yg_spool_stats(s->spool, &ss);
 	pthread_mutex_lock(&s->lock);
 	s->st.spool_batches = ss.batches;

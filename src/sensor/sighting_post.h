@@ -52,6 +52,12 @@ struct yg_sighting_stats {
 	uint64_t spool_batches;      /* batches waiting now */
 	uint64_t spool_write_errors; /* batches that could not reach the spool folder */
 	uint64_t alerts_dropped;     /* alerts the aggregator had no room for */
+	/* Telescope windows (yg_sightings_darknet_add), one per POST. */
+	uint64_t darknet_windows;    /* handed over */
+	uint64_t darknet_posted;     /* accepted by the hub (200) */
+	uint64_t darknet_rejected;   /* refused as malformed (400, 413, 415): dropped */
+	uint64_t darknet_dropped;    /* lost: the queue or the spool was full */
+	uint64_t darknet_waiting;    /* in the spool now */
 };
 
 /*
@@ -68,6 +74,17 @@ struct yg_sighting_agg *yg_sightings_agg(struct yg_sightings *s);
 
 /* A snapshot of the counters (any thread). */
 void yg_sightings_stats(struct yg_sightings *s, struct yg_sighting_stats *ret);
+
+/*
+ * Queues one telescope window body (darknet/window.c) for
+ * POST /api/v1/darknet; any thread. The body is copied; the sender thread
+ * spools it (DIR/darknet-<seq>.json, beside the sightings) and posts it
+ * with the same credentials, retries and exactly-once rules as sightings.
+ * At most YG_DARKNET_QUEUE_MAX bytes wait for the thread; beyond, the
+ * window is dropped and counted.
+ */
+#define YG_DARKNET_QUEUE_MAX (64u << 20)
+void yg_sightings_darknet_add(struct yg_sightings *s, const char *json, size_t len);
 
 /*
  * Flushes what is pending into the spool, tries to post once, stops the

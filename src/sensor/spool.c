@@ -18,7 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define PREFIX "sightings-"
 #define SUFFIX ".json"
 
 struct item {
@@ -30,6 +29,8 @@ struct item {
 
 struct yg_spool {
 	char *dir;
+	const char *prefix; /* "sightings-" or "darknet-" (a literal) */
+	int (*check)(const char *data, size_t len);
 	uint64_t max_bytes;
 	struct item *v;
 	size_t head, n, cap; /* queue v[head .. head+n) */
@@ -47,9 +48,9 @@ static void errf(char *err, size_t len, const char *what, const char *path, int 
 static void file_name(const struct yg_spool *s, uint64_t seq, bool tmp, char *out, size_t size)
 {
 	if (tmp)
-		snprintf(out, size, "%s/.%s%016llx.tmp", s->dir, PREFIX, (unsigned long long)seq);
+		snprintf(out, size, "%s/.%s%016llx.tmp", s->dir, s->prefix, (unsigned long long)seq);
 	else
-		snprintf(out, size, "%s/%s%016llx%s", s->dir, PREFIX, (unsigned long long)seq,
+		snprintf(out, size, "%s/%s%016llx%s", s->dir, s->prefix, (unsigned long long)seq,
 		         SUFFIX);
 }
 
@@ -75,11 +76,11 @@ static int push(struct yg_spool *s, const struct item *it)
 	return 0;
 }
 
-/* "sightings-<16 hex>.json" -> seq. */
-static bool parse_name(const char *name, uint64_t *ret)
+/* "<prefix><16 hex>.json" -> seq. */
+static bool parse_name(const struct yg_spool *s, const char *name, uint64_t *ret)
 {
-	size_t pl = strlen(PREFIX), sl = strlen(SUFFIX), n = strlen(name);
-	if (n != pl + 16 + sl || strncmp(name, PREFIX, pl) || strcmp(name + pl + 16, SUFFIX))
+	size_t pl = strlen(s->prefix), sl = strlen(SUFFIX), n = strlen(name);
+	if (n != pl + 16 + sl || strncmp(name, s->prefix, pl) || strcmp(name + pl + 16, SUFFIX))
 		return false;
 	uint64_t v = 0;
 	for (size_t i = pl; i < pl + 16; i++) {
@@ -120,12 +121,12 @@ static int scan(struct yg_spool *s, char *err, size_t errlen)
 		char path[4200];
 		uint64_t seq;
 		if (de->d_name[0] == '.' &&
-		    strncmp(de->d_name, "." PREFIX, strlen(PREFIX) + 1) == 0) {
+		    strncmp(de->d_name + 1, s->prefix, strlen(s->prefix)) == 0) {
 			snprintf(path, sizeof path, "%s/%s", s->dir, de->d_name);
 			unlink(path); /* a batch a crash interrupted: never acknowledged */
 			continue;
 		}
-		if (!parse_name(de->d_name, &seq) || s->n >= YG_SPOOL_FILES_MAX)
+		if (!parse_name(s, de->d_name, &seq) || s->n >= YG_SPOOL_FILES_MAX)
 			continue;
 		snprintf(path, sizeof path, "%s/%s", s->dir, de->d_name);
 		struct stat stt;
@@ -150,6 +151,12 @@ static int scan(struct yg_spool *s, char *err, size_t errlen)
 int yg_spool_open(const char *dir, uint64_t max_bytes, char *err, size_t errlen,
                   struct yg_spool **ret)
 {
+	return yg_spool_open_kind(dir, YG_SPOOL_SIGHTINGS, max_bytes, err, errlen, ret);
+}
+
+int yg_spool_open_kind(const char *dir, enum yg_spool_kind kind, uint64_t max_bytes, char *err,
+                       size_t errlen, struct yg_spool **ret)
+{
 	if (!max_bytes)
 		return -EINVAL;
 	if (err && errlen)
@@ -157,6 +164,8 @@ int yg_spool_open(const char *dir, uint64_t max_bytes, char *err, size_t errlen,
 	struct yg_spool *s = calloc(1, sizeof *s);
 	if (!s)
 		return -ENOMEM;
+	s->prefix = kind == YG_SPOOL_DARKNET ? "darknet-" : "sightings-";
+	s->check = kind == YG_SPOOL_DARKNET ? yg_spool_check_darknet : yg_spool_check_batch;
 	s->max_bytes = max_bytes;
 	s->next_seq = 1;
 	if (dir) {
@@ -356,7 +365,7 @@ int yg_spool_oldest(struct yg_spool *s, char **ret_data, size_t *ret_len, uint64
 		int r = read_file(path, &data, &len);
 		if (r == -ENOMEM)
 			return r;
-		if (r == 0 && yg_spool_check_batch(data, len) < 0) {
+		if (r == 0 && s->check(data, len) < 0) {
 			free(data);
 			r = -EBADMSG;
 		}
@@ -425,6 +434,21 @@ int yg_spool_check_batch(const char *data, size_t len)
 	}
 	r = 0;
 out:
+	json_decref(j);
+	return r;
+}
+
+int yg_spool_check_darknet(const char *data, size_t len)
+{
+	json_error_t e;
+	json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &e);
+	int r = -EBADMSG;
+	if (j && json_is_object(j) && json_is_string(json_object_get(j, "window_start")) &&
+	    json_is_string(json_object_get(j, "sensor")) &&
+	    json_is_array(json_object_get(j, "ports")) &&
+	    json_is_array(json_object_get(j, "sources")) &&
+	    json_is_array(json_object_get(j, "victims")))
+		r = 0;
 	json_decref(j);
 	return r;
 }

@@ -35,6 +35,13 @@ struct yg_spool_stats {
 	uint64_t bad_files;      /* unreadable or malformed files set aside */
 };
 
+/* What a spool holds: the file prefix and the check of files found on
+ * disk. Both kinds may share a folder. */
+enum yg_spool_kind {
+	YG_SPOOL_SIGHTINGS = 0, /* sightings-<seq>.json: STIX bundles of sightings */
+	YG_SPOOL_DARKNET,       /* darknet-<seq>.json: telescope windows (darknet/window.c) */
+};
+
 /*
  * Opens (creates) dir and indexes the batches a previous run left there;
  * stray temporary files are removed. dir NULL: memory only. A folder that
@@ -45,6 +52,9 @@ struct yg_spool_stats {
  */
 int yg_spool_open(const char *dir, uint64_t max_bytes, char *err, size_t errlen,
                   struct yg_spool **ret);
+/* The same for a kind of batch; yg_spool_open is the sightings kind. */
+int yg_spool_open_kind(const char *dir, enum yg_spool_kind kind, uint64_t max_bytes, char *err,
+                       size_t errlen, struct yg_spool **ret);
 void yg_spool_free(struct yg_spool *s);
 
 /*
@@ -76,5 +86,9 @@ void yg_spool_stats(const struct yg_spool *s, struct yg_spool_stats *ret);
  * "sighting". Returns 0 or -EBADMSG. (For files found on disk.)
  */
 int yg_spool_check_batch(const char *data, size_t len);
+
+/* Whether data is a telescope window body: an object with "sensor",
+ * "window_start", and "ports", "sources", "victims" arrays. 0 or -EBADMSG. */
+int yg_spool_check_darknet(const char *data, size_t len);
 
 #endif

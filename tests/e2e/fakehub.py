@@ -39,6 +39,8 @@ class FakeHub:
         self.stored = {}       # sighting id -> object (delivered, deduplicated)
         self.counted = {}      # indicator id -> summed count
         self.requests = []
+        self.darknet = []      # (Content-Type, raw body) of POST /api/v1/darknet
+        self.darknet_mode = "ok"  # or 'fail' (503)
         self.cond = threading.Condition()
         hub = self
 
@@ -138,6 +140,16 @@ class FakeHub:
                 body = self.rfile.read(n)
                 if not self.authed():
                     return
+                if u.path == "/api/v1/darknet":
+                    # Telescope windows (issue 13): recorded as sent, with
+                    # their Content-Type, for the test to check against the
+                    # contract. The real hub's endpoint replaces this at merge.
+                    with hub.cond:
+                        hub.darknet.append((self.headers.get("Content-Type"), body))
+                        hub.cond.notify_all()
+                    if hub.darknet_mode == "fail":
+                        return self.reply(503, {"title": "try later"})
+                    return self.reply(200, {"accepted": 1})
                 if u.path != "/api/v1/sightings":
                     return self.reply(404, {"title": "not found"})
                 hub.posts.append(body)

@@ -33,6 +33,8 @@ Example:
 CLI:
     pcapgen.py demo OUT.pcap [--intel OUT.txt] [--pcapng]
     pcapgen.py bad DIR       (the malformed capture files, one per case)
+    pcapgen.py telescope OUT.pcap [--hours N] [--truth T.json] [--research R.txt]
+                             (darknet traffic with known truth: telescopegen.py)
 """
 import argparse
 import hashlib
@@ -1161,7 +1163,21 @@ def main(argv=None):
     d.add_argument("--pcapng", action="store_true", help="write pcapng instead of pcap")
     b = sub.add_parser("bad", help="write malformed capture files into a folder")
     b.add_argument("folder")
+    t = sub.add_parser("telescope", help="write a darknet telescope capture with known truth "
+                                         "(telescopegen.py)")
+    t.add_argument("out")
+    t.add_argument("--hours", type=int, default=6, help="baseline hours before the surge")
+    t.add_argument("--truth", help="write the truth (JSON) here")
+    t.add_argument("--research", help="write the research-scanner list here")
     args = ap.parse_args(argv)
+    if args.cmd == "telescope":
+        import telescopegen
+        truth = telescopegen.write(args.out, args.hours, truth_path=args.truth,
+                                   research_path=args.research)
+        print(f"wrote {args.out}: {truth['packets']} packets; telescope "
+              f"{', '.join(truth['telescope'])}; surge on tcp/{truth['surge']['port']} "
+              f"from {truth['surge']['minute']}")
+        return 0
     if args.cmd == "demo":
         frames = demo_frames()
         (write_pcapng if args.pcapng else write_pcap)(args.out, frames)

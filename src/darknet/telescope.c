@@ -1,0 +1,518 @@
+/*
+ * The telescope's packet path (telescope.h). Per packet: one prefix test
+ * (done by the caller), the classification, one hash lookup of the
+ * source, a few register updates. Nothing is allocated on the packet
+ * path: every table is sized from memcap at start, and the big ones are
+ * left to the kernel to back with pages as they fill (calloc of large
+ * blocks maps zero pages lazily), so a small telescope costs little RSS.
+ */
+#include "darknet/telescope-int.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cursor.h"
+#include "common/hash.h"
+#include "darknet/hll.h"
+
+static uint64_t be64(const uint8_t *b)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | b[i];
+	return v;
+}
+
+static void prefix_masks(struct prefix *p)
+{
+	unsigned bits = p->family == 4 ? 32 : 128;
+	unsigned hi = p->plen > 64 ? 64 : p->plen, lo = p->plen > 64 ? p->plen - 64 : 0;
+	(void)bits;
+	p->mask_hi = hi ? ~0ull << (64 - hi) : 0;
+	p->mask_lo = lo ? ~0ull << (64 - lo) : 0;
+	p->net_hi = be64(p->net.b) & p->mask_hi;
+	p->net_lo = be64(p->net.b + 8) & p->mask_lo;
+}
+
+static int parse_prefixes(struct yg_darknet *dn, char *err, size_t errlen)
+{
+	uint64_t v4 = 0, v6_64 = 0;
+	for (unsigned i = 0; i < dn->cfg.n_lists; i++) {
+		const char *s = dn->cfg.prefix_lists[i];
+		while (*s) {
+			const char *e = strchr(s, ',');
+			size_t n = e ? (size_t)(e - s) : strlen(s);
+			if (n) {
+				if (dn->n_pfx == YG_DN_PREFIX_MAX) {
+					snprintf(err, errlen, "at most %d darknet prefixes",
+					         YG_DN_PREFIX_MAX);
+					return -E2BIG;
+				}
+				struct prefix *p = &dn->pfx[dn->n_pfx];
+				if (yg_dn_cidr_parse(s, n, &p->family, &p->net, &p->plen) < 0) {
+					snprintf(err, errlen, "'%.*s' is not a network (CIDR, no host bits)",
+					         (int)(n > 60 ? 60 : n), s);
+					return -EINVAL;
+				}
+				prefix_masks(p);
+				if (p->family == 4)
+					v4 += 1ull << (32 - p->plen);
+				else
+					v6_64 += p->plen >= 64 ? 1 : p->plen <= 32 ? (1ull << 32)
+					                                           : 1ull << (64 - p->plen);
+				dn->n_pfx++;
+			}
+			s += n;
+			if (*s == ',')
+				s++;
+		}
+	}
+	if (!dn->n_pfx) {
+		snprintf(err, errlen, "no darknet prefix given");
+		return -EINVAL;
+	}
+	if (v4 > (1ull << 32))
+		v4 = 1ull << 32;
+	if (v6_64 > (1ull << 32))
+		v6_64 = 1ull << 32;
+	dn->addresses = v4 ? v4 : v6_64 ? v6_64 : 1;
+	return 0;
+}
+
+static uint32_t pow2_at_least(uint64_t n)
+{
+	uint32_t p = 1;
+	while (p < n && p < (1u << 31))
+		p <<= 1;
+	return p;
+}
+
+int yg_darknet_new(const struct yg_darknet_config *cfg, struct yg_darknet **ret, char *err,
+                   size_t errlen)
+{
+	if (cfg->memcap < YG_DN_MEMCAP_MIN) {
+		snprintf(err, errlen, "darknet memcap below %u MB", YG_DN_MEMCAP_MIN >> 20);
+		return -EINVAL;
+	}
+	struct yg_darknet *dn = calloc(1, sizeof *dn);
+	if (!dn)
+		return -ENOMEM;
+	dn->cfg = *cfg;
+	int r = parse_prefixes(dn, err, errlen);
+	if (r < 0)
+		goto fail;
+	snprintf(dn->sensor_name, sizeof dn->sensor_name, "%s",
+	         cfg->sensor_name && cfg->sensor_name[0] ? cfg->sensor_name : "sensor");
+	dn->cfg.sensor_name = dn->sensor_name;
+	dn->seed = yg_hash_random_seed();
+	dn->rng = dn->seed | 1;
+
+	/* Fixed parts first (the port index and the victims), then the rest
+	 * split: 65 % source records, 20 % port counters, 15 % Bloom filter. */
+	size_t index_bytes = (size_t)N_PROTO * 65536 * sizeof(uint32_t);
+	size_t fixed = index_bytes + VICTIM_CAP * 2 * sizeof(struct victim) + sizeof *dn;
+	size_t mem = cfg->memcap - fixed; /* > 2 MB: memcap >= 4 MB */
+	/* Sources: a record and up to two bucket words each. */
+	uint64_t nrec = (uint64_t)(mem * 65 / 100) / (sizeof(struct src_rec) + 2 * sizeof(uint32_t));
+	if (nrec > (1u << 30))
+		nrec = 1u << 30;
+	dn->cap_rec = (uint32_t)nrec;
+	uint32_t nb = pow2_at_least(nrec);
+	if (nb > nrec * 2)
+		nb /= 2;
+	dn->bucket_mask = nb - 1;
+	size_t per_port = sizeof(struct port_stat) + sizeof(uint32_t);
+	uint64_t nport = (uint64_t)(mem * 20 / 100) / per_port;
+	if (nport > N_PROTO * 65536)
+		nport = N_PROTO * 65536;
+	dn->cap_port = (uint32_t)nport;
+	dn->bloom_bits = ((uint64_t)(mem * 15 / 100) * 8) & ~63ull;
+	if (dn->bloom_bits < 64)
+		dn->bloom_bits = 64;
+
+	dn->rec = calloc(dn->cap_rec, sizeof *dn->rec);
+	dn->bucket = malloc((size_t)nb * sizeof *dn->bucket);
+	dn->port_index = malloc(index_bytes);
+	dn->port_pool = calloc(dn->cap_port, sizeof *dn->port_pool);
+	dn->port_used = calloc(dn->cap_port, sizeof *dn->port_used);
+	dn->bloom = calloc(dn->bloom_bits / 64, sizeof(uint64_t));
+	dn->victims = calloc(VICTIM_CAP * 2, sizeof *dn->victims);
+	r = -ENOMEM;
+	if (!dn->rec || !dn->bucket || !dn->port_index || !dn->port_pool || !dn->port_used ||
+	    !dn->bloom || !dn->victims)
+		goto fail;
+	memset(dn->bucket, 0xff, (size_t)nb * sizeof *dn->bucket);
+	memset(dn->port_index, 0xff, index_bytes);
+	if (cfg->sink) {
+		r = yg_eve_init(&dn->eve, cfg->sink);
+		if (r < 0)
+			goto fail;
+		dn->eve_ok = true;
+	}
+	dn->st.source_capacity = dn->cap_rec;
+	dn->st.memory = (uint64_t)dn->cap_rec * sizeof *dn->rec + (uint64_t)nb * 4 + index_bytes +
+	                (uint64_t)dn->cap_port * per_port + dn->bloom_bits / 8 +
+	                VICTIM_CAP * 2 * sizeof *dn->victims + sizeof *dn;
+	*ret = dn;
+	return 0;
+fail:
+	yg_darknet_free(dn);
+	return r;
+}
+
+void yg_darknet_free(struct yg_darknet *dn)
+{
+	if (!dn)
+		return;
+	if (dn->rec && dn->port_index)
+		yg_darknet_finish(dn);
+	if (dn->eve_ok)
+		yg_eve_release(&dn->eve);
+	free(dn->rec);
+	free(dn->bucket);
+	free(dn->port_index);
+	free(dn->port_pool);
+	free(dn->port_used);
+	free(dn->bloom);
+	free(dn->victims);
+	free(dn);
+}
+
+bool yg_darknet_match(const struct yg_darknet *dn, const struct yg_packet *pkt)
+{
+	if (pkt->family == 4) {
+		uint64_t a = (uint64_t)yg_load_be32(pkt->dst.b) << 32;
+		for (unsigned i = 0; i < dn->n_pfx; i++) {
+			const struct prefix *p = &dn->pfx[i];
+			if (p->family == 4 && (a & p->mask_hi) == p->net_hi)
+				return true;
+		}
+		return false;
+	}
+	if (pkt->family != 6)
+		return false;
+	uint64_t hi = be64(pkt->dst.b), lo = be64(pkt->dst.b + 8);
+	for (unsigned i = 0; i < dn->n_pfx; i++) {
+		const struct prefix *p = &dn->pfx[i];
+		if (p->family == 6 && (hi & p->mask_hi) == p->net_hi && (lo & p->mask_lo) == p->net_lo)
+			return true;
+	}
+	return false;
+}
+
+uint64_t yg_darknet_addresses(const struct yg_darknet *dn)
+{
+	return dn->addresses;
+}
+
+static uint64_t addr_hash(const struct yg_darknet *dn, const struct yg_addr *a)
+{
+	uint64_t x, y;
+	memcpy(&x, a->b, 8);
+	memcpy(&y, a->b + 8, 8);
+	return yg_hash_mix64(x ^ dn->seed) ^ yg_hash_mix64(y + 0x9e3779b97f4a7c15ULL);
+}
+
+static uint64_t xorshift(uint64_t *s)
+{
+	uint64_t x = *s;
+	x ^= x << 13;
+	x ^= x >> 7;
+	x ^= x << 17;
+	*s = x;
+	return x;
+}
+
+/* Whether the source was seen before (and now it is). */
+static bool bloom_test_set(struct yg_darknet *dn, uint64_t h)
+{
+	/* Half the bits set: the false positive rate (0.125 at k = 3) starts
+	 * to hide new sources; start over (every source looks new once more). */
+	if (dn->bloom_set * 2 > dn->bloom_bits) {
+		memset(dn->bloom, 0, dn->bloom_bits / 8);
+		dn->bloom_set = 0;
+	}
+	bool seen = true;
+	uint64_t h2 = yg_hash_mix64(h) | 1;
+	for (unsigned k = 0; k < 3; k++) {
+		uint64_t bit = (h + k * h2) % dn->bloom_bits;
+		uint64_t m = 1ull << (bit & 63);
+		if (!(dn->bloom[bit >> 6] & m)) {
+			seen = false;
+			dn->bloom[bit >> 6] |= m;
+			dn->bloom_set++;
+		}
+	}
+	return seen;
+}
+
+static void unlink_rec(struct yg_darknet *dn, uint32_t i)
+{
+	uint32_t b = (uint32_t)addr_hash(dn, &dn->rec[i].addr) & dn->bucket_mask;
+	uint32_t *pp = &dn->bucket[b];
+	while (*pp != NIL && *pp != i)
+		pp = &dn->rec[*pp].next;
+	if (*pp == i)
+		*pp = dn->rec[i].next;
+}
+
+/* The record to give up: fewest packets in the window among 8 sampled. */
+static uint32_t victim_slot(struct yg_darknet *dn)
+{
+	uint32_t best = (uint32_t)(xorshift(&dn->rng) % dn->n_rec);
+	for (unsigned k = 1; k < 8; k++) {
+		uint32_t c = (uint32_t)(xorshift(&dn->rng) % dn->n_rec);
+		const struct src_rec *a = &dn->rec[c], *b = &dn->rec[best];
+		if (a->w_packets < b->w_packets ||
+		    (a->w_packets == b->w_packets && a->last_us < b->last_us))
+			best = c;
+	}
+	return best;
+}
+
+static struct src_rec *source(struct yg_darknet *dn, const struct dn_pend *pkt, uint64_t h)
+{
+	uint32_t b = (uint32_t)h & dn->bucket_mask;
+	for (uint32_t i = dn->bucket[b]; i != NIL; i = dn->rec[i].next) {
+		struct src_rec *r = &dn->rec[i];
+		if (r->family == pkt->family && !memcmp(r->addr.b, pkt->src.b, 16))
+			return r;
+	}
+	if (!dn->cap_rec)
+		return NULL;
+	uint32_t i;
+	if (dn->n_rec < dn->cap_rec) {
+		i = dn->n_rec++;
+	} else {
+		i = victim_slot(dn);
+		unlink_rec(dn, i);
+		dn->st.sources_evicted++;
+		dn->st.packets_unattributed += dn->rec[i].w_packets;
+	}
+	struct src_rec *r = &dn->rec[i];
+	memset(r, 0, sizeof *r);
+	r->addr = pkt->src;
+	r->family = pkt->family;
+	r->first_us = pkt->ts_us;
+	r->next = dn->bucket[b];
+	dn->bucket[b] = i;
+	dn->st.sources++;
+	if (dn->cfg.research && yg_dn_research_lookup(dn->cfg.research, pkt->family, &pkt->src))
+		r->research = 1;
+	return r;
+}
+
+static struct port_stat *port_stat(struct yg_darknet *dn, uint8_t proto, uint16_t port)
+{
+	uint32_t k = (uint32_t)proto_index(proto) * 65536 + port;
+	uint32_t i = dn->port_index[k];
+	if (i != NIL)
+		return &dn->port_pool[i];
+	if (dn->n_port == dn->cap_port)
+		return NULL;
+	i = dn->n_port++;
+	dn->port_index[k] = i;
+	dn->port_used[i] = k;
+	memset(&dn->port_pool[i], 0, sizeof dn->port_pool[i]);
+	return &dn->port_pool[i];
+}
+
+static void add_top_port(struct src_rec *r, uint8_t proto, uint16_t port)
+{
+	unsigned min = 0;
+	for (unsigned i = 0; i < YG_DN_TOP_PORTS; i++) {
+		struct top_port *t = &r->top[i];
+		if (t->proto == proto && t->port == port) {
+			t->packets++;
+			return;
+		}
+		if (!t->proto) {
+			t->proto = proto;
+			t->port = port;
+			t->packets = 1;
+			return;
+		}
+		if (t->packets < r->top[min].packets)
+			min = i;
+	}
+	/* Space-saving (k = 10): the newcomer takes the smallest count + 1. */
+	struct top_port *t = &r->top[min];
+	t->proto = proto;
+	t->port = port;
+	t->packets++;
+}
+
+static void add_victim(struct yg_darknet *dn, const struct yg_dn_info *in, uint64_t ts)
+{
+	uint64_t h = yg_hash64(in->victim.b, 16, dn->seed ^ in->victim_proto) ^
+	             yg_hash_mix64((uint64_t)in->victim_port << 1 | in->victim_has_port);
+	uint32_t mask = VICTIM_CAP * 2 - 1;
+	for (uint32_t k = 0, i = (uint32_t)h & mask; k <= mask; k++, i = (i + 1) & mask) {
+		struct victim *v = &dn->victims[i];
+		if (!v->used) {
+			if (dn->n_victims == VICTIM_CAP)
+				break;
+			v->used = 1;
+			v->addr = in->victim;
+			v->family = in->victim_family;
+			v->proto = in->victim_proto;
+			v->has_port = in->victim_has_port;
+			v->port = in->victim_port;
+			dn->n_victims++;
+		} else if (v->family != in->victim_family || v->proto != in->victim_proto ||
+		           v->has_port != in->victim_has_port || v->port != in->victim_port ||
+		           memcmp(v->addr.b, in->victim.b, 16)) {
+			continue;
+		}
+		v->packets++;
+		v->last_us = ts;
+		return;
+	}
+	dn->st.victims_dropped++;
+}
+
+/* The rest of a packet's work, once its source's bucket and record are
+ * (likely) in cache: see yg_darknet_packet. */
+static void account(struct yg_darknet *dn, const struct dn_pend *pk)
+{
+	const struct yg_dn_info *in = &pk->in;
+	uint64_t h = pk->h;
+	struct src_rec *r = source(dn, pk, h);
+	bool is_new = false;
+	if (r) {
+		if (!r->w_packets)
+			r->w_new = !bloom_test_set(dn, h);
+		is_new = r->w_new;
+		r->packets++;
+		r->bytes += pk->wirelen;
+		r->w_packets++;
+		r->w_bytes += pk->wirelen;
+		r->last_us = pk->ts_us;
+		r->w_class[in->cls]++;
+		if (in->proto)
+			r->protos |= (uint8_t)(1u << proto_index(in->proto));
+		if (in->fp < YG_DN_FP_RESEARCH && in->cls != YG_DN_OTHER)
+			r->fp[in->fp]++;
+		yg_hll_add(r->hll_dst, SRC_HLL_P, pk->dst_h);
+		/* A victim's ports are the attacked ones, not where its
+		 * replies landed. */
+		uint8_t pp = in->proto;
+		uint16_t port = in->port;
+		if (in->cls == YG_DN_BACKSCATTER) {
+			pp = in->victim_has_port ? in->victim_proto : 0;
+			port = in->victim_port;
+		}
+		if (pp) {
+			yg_hll_add(r->hll_port, SRC_HLL_P, yg_hash_mix64((uint64_t)pp << 16 | port));
+			add_top_port(r, pp, port);
+		}
+	}
+	/* The port series is of what scanners aim at: backscatter lands on
+	 * whatever port the spoofer picked, and is counted by victim. */
+	if (in->proto && in->anom == YG_DN_ANOM_NONE && in->cls != YG_DN_BACKSCATTER) {
+		struct port_stat *ps = port_stat(dn, in->proto, in->port);
+		if (ps) {
+			ps->packets++;
+			yg_hll_add(ps->hll_src, PORT_HLL_P, h);
+			if (is_new)
+				yg_hll_add(ps->hll_new, PORT_HLL_P, h);
+		} else {
+			dn->st.ports_dropped++;
+		}
+	}
+	if (in->cls == YG_DN_BACKSCATTER)
+		add_victim(dn, in, pk->ts_us);
+}
+
+/* Accounts every packet still in the pipeline (before a window closes). */
+static void drain(struct yg_darknet *dn)
+{
+	while (dn->pipe_n) {
+		account(dn, &dn->pipe[dn->pipe_head]);
+		dn->pipe_head = (dn->pipe_head + 1) % PIPE_LEN;
+		dn->pipe_n--;
+	}
+}
+
+void yg_darknet_tick(struct yg_darknet *dn, uint64_t now_us)
+{
+	if (dn->win_start && now_us >= dn->win_start + YG_DN_WINDOW_US) {
+		drain(dn);
+		yg_dn_window_close(dn);
+	}
+}
+
+void yg_darknet_finish(struct yg_darknet *dn)
+{
+	drain(dn);
+	if (dn->win_start)
+		yg_dn_window_close(dn);
+}
+
+/*
+ * Why a pipeline: with many sources, the bucket and the record of a
+ * packet's source are cache misses, two in a row (the bucket names the
+ * record), and they were most of the path's time. A packet is classified
+ * at once (its bytes are borrowed for this call only) and queued; its
+ * bucket is prefetched then, its record PIPE_REC packets later, and it is
+ * accounted PIPE_LEN - 1 packets later, when both have arrived.
+ */
+void yg_darknet_packet(struct yg_darknet *dn, const struct yg_packet *pkt, const uint8_t *frame,
+                       size_t len)
+{
+	if (dn->win_start && pkt->ts_us >= dn->win_start + YG_DN_WINDOW_US) {
+		drain(dn);
+		yg_dn_window_close(dn);
+	}
+	if (!dn->win_start)
+		dn->win_start = pkt->ts_us - pkt->ts_us % YG_DN_WINDOW_US;
+	if (!dn->win_start)
+		dn->win_start = YG_DN_WINDOW_US; /* a capture of 1970's first minute */
+
+	if (dn->pipe_n == PIPE_LEN) {
+		account(dn, &dn->pipe[dn->pipe_head]);
+		dn->pipe_head = (dn->pipe_head + 1) % PIPE_LEN;
+		dn->pipe_n--;
+	}
+	struct dn_pend *pk = &dn->pipe[(dn->pipe_head + dn->pipe_n) % PIPE_LEN];
+	dn->pipe_n++;
+	yg_dn_classify(pkt, frame, len, &pk->in);
+	pk->src = pkt->src;
+	pk->family = pkt->family;
+	pk->wirelen = pkt->wirelen;
+	pk->ts_us = pkt->ts_us;
+	pk->h = addr_hash(dn, &pkt->src);
+	pk->dst_h = yg_hash_mix64(be64(pkt->dst.b) ^ be64(pkt->dst.b + 8) * 31);
+	__builtin_prefetch(&dn->bucket[(uint32_t)pk->h & dn->bucket_mask]);
+
+	const struct yg_dn_info *in = &pk->in;
+	dn->st.packets++;
+	dn->st.bytes += pkt->wirelen;
+	dn->st.classes[in->cls]++;
+	dn->st.anomalies[in->anom]++;
+	dn->st.fingerprints[in->fp]++;
+	dn->w_packets++;
+	dn->w_bytes += pkt->wirelen;
+	dn->w_class[in->cls]++;
+	dn->w_anom[in->anom]++;
+
+	/* The record of the packet queued PIPE_REC ago: its bucket is here. */
+	if (dn->pipe_n > PIPE_REC) {
+		const struct dn_pend *o =
+		    &dn->pipe[(dn->pipe_head + dn->pipe_n - 1 - PIPE_REC) % PIPE_LEN];
+		uint32_t i = dn->bucket[(uint32_t)o->h & dn->bucket_mask];
+		if (i != NIL) {
+			/* Every line of it: account() touches them all. */
+			const char *r = (const char *)&dn->rec[i];
+			for (size_t off = 0; off < sizeof dn->rec[i]; off += 64)
+				__builtin_prefetch(r + off, 1);
+		}
+	}
+}
+
+void yg_darknet_stats(const struct yg_darknet *dn, struct yg_darknet_stats *ret)
+{
+	*ret = dn->st;
+}

@@ -235,7 +235,7 @@ static bool uint_param(const char *s, long long lo, long long hi, long long *ret
 static json_t *surge_json(const struct yg_dn_surge *s, int64_t now_minute)
 {
 	json_t *j = json_pack("{s:s, s:i, s:f, s:f, s:f, s:I, s:f, s:f, s:I, s:s, s:b, s:o, s:o, s:b}",
-			      "proto", yg_dn_proto_name(s->proto), "port", (int)s->port, "score",
+			      "proto", yg_darknet_proto_name(s->proto), "port", (int)s->port, "score",
 			      round(s->score * 100) / 100, "peak_score", round(s->peak_score * 100) / 100,
 			      "expected", round(s->expected * 100) / 100, "observed",
 			      (json_int_t)s->observed, "new_sources_score",
@@ -406,7 +406,7 @@ static void ports(struct yg_store *st, const struct yg_req *req, struct yg_resp 
 	struct params p;
 	if (!get_params(req, names, 6, &p, resp))
 		return;
-	unsigned proto = yg_dn_proto_parse(p.v[0]);
+	unsigned proto = yg_darknet_proto_parse(p.v[0]);
 	long long port = 0, horizon = YG_EW_HORIZON_MAX;
 	if (!proto) {
 		bad_field(resp, "proto", "must be tcp, udp or icmp");
@@ -468,7 +468,7 @@ static void ports(struct yg_store *st, const struct yg_req *req, struct yg_resp 
 		return;
 	}
 	rest_json(resp, json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o}", "proto",
-				  yg_dn_proto_name(proto), "port", (int)port, "step",
+				  yg_darknet_proto_name(proto), "port", (int)port, "step",
 				  hours ? "hour" : "minute", "from", time_json(from), "to",
 				  time_json(to), "series", s.arr, "surges", g.arr, "forecast", fc));
 }
@@ -512,7 +512,7 @@ static int on_src(void *ud, const struct yg_dn_source *s)
 static int on_victim(void *ud, const struct yg_dn_victim *v)
 {
 	json_t *j = json_pack("{s:s, s:s, s:o, s:I, s:f, s:o, s:o, s:I}", "ip", v->ip, "proto",
-			      yg_dn_proto_name(v->proto), "port",
+			      yg_darknet_proto_name(v->proto), "port",
 			      v->port >= 0 ? json_integer(v->port) : json_null(), "packets",
 			      (json_int_t)v->packets, "est_pps", round(v->est_pps * 100) / 100,
 			      "first_seen", time_json(v->first_minute), "last_seen",

@@ -25,7 +25,7 @@ static const struct {
 static const char *const classes[] = {"scan-tcp", "scan-udp", "scan-icmp", "backscatter", "other"};
 static const char *const fingerprints[] = {"mirai", "zmap", "masscan", "research", "unknown"};
 
-const char *yg_dn_proto_name(unsigned proto)
+const char *yg_darknet_proto_name(unsigned proto)
 {
 	for (size_t i = 0; i < sizeof protos / sizeof protos[0]; i++)
 		if (protos[i].num == proto)
@@ -33,7 +33,7 @@ const char *yg_dn_proto_name(unsigned proto)
 	return "?";
 }
 
-unsigned yg_dn_proto_parse(const char *s)
+unsigned yg_darknet_proto_parse(const char *s)
 {
 	for (size_t i = 0; s && i < sizeof protos / sizeof protos[0]; i++)
 		if (!strcmp(s, protos[i].name))
@@ -142,7 +142,7 @@ static int parse_port(const json_t *o, size_t i, uint8_t *seen, struct yg_dn_por
 {
 	if (!json_is_object(o))
 		return fail(err, "must be an object", "ports[%zu]", i);
-	unsigned proto = yg_dn_proto_parse(json_string_value(json_object_get(o, "proto")));
+	unsigned proto = yg_darknet_proto_parse(json_string_value(json_object_get(o, "proto")));
 	if (!proto)
 		return fail(err, "must be \"tcp\", \"udp\" or \"icmp\"", "ports[%zu].proto", i);
 	const json_t *pv = json_object_get(o, "port");
@@ -230,7 +230,7 @@ static int parse_victim(const json_t *o, size_t i, struct yg_dn_victim *v, struc
 	memset(v, 0, sizeof *v);
 	if (!ip_ok(json_object_get(o, "ip"), v->ip))
 		return fail(err, "must be an IPv4 or IPv6 address", "victims[%zu].ip", i);
-	unsigned proto = yg_dn_proto_parse(json_string_value(json_object_get(o, "proto")));
+	unsigned proto = yg_darknet_proto_parse(json_string_value(json_object_get(o, "proto")));
 	if (!proto)
 		return fail(err, "must be \"tcp\", \"udp\" or \"icmp\"", "victims[%zu].proto", i);
 	v->proto = (uint8_t)proto;

@@ -51,9 +51,9 @@ int yg_dn_body_parse(const char *body, size_t len, struct yg_dn_window **ret,
 void yg_dn_window_free(struct yg_dn_window *w);
 
 /* "tcp", "udp", "icmp" for an IANA number; "?" otherwise. */
-const char *yg_dn_proto_name(unsigned proto);
+const char *yg_darknet_proto_name(unsigned proto);
 
 /* The IANA number of "tcp", "udp" or "icmp"; 0 for anything else. */
-unsigned yg_dn_proto_parse(const char *s);
+unsigned yg_darknet_proto_parse(const char *s);
 
 #endif

@@ -232,7 +232,7 @@ static int on_source(void *ud, const struct yg_dn_source *src)
 	stable_id("indicator", key, id);
 	snprintf(pattern, sizeof pattern, "[%s:value = '%s']",
 		 strchr(src->ip, ':') ? "ipv6-addr" : "ipv4-addr", src->ip);
-	snprintf(name, sizeof name, "Telescope scanner of %s/%u (%s)", yg_dn_proto_name(p->s->proto),
+	snprintf(name, sizeof name, "Telescope scanner of %s/%u (%s)", yg_darknet_proto_name(p->s->proto),
 		 p->s->port, src->fingerprint);
 	json_t *x = json_pack("{s:s, s:s, s:I, s:I}", "class", src->cls, "fingerprint",
 			      src->fingerprint, "packets", (json_int_t)src->packets, "dest_count",
@@ -310,15 +310,15 @@ static int publish(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 		return r;
 	}
 	char name[80], desc[400];
-	snprintf(name, sizeof name, "Darknet surge on %s/%u", yg_dn_proto_name(s->proto), s->port);
+	snprintf(name, sizeof name, "Darknet surge on %s/%u", yg_darknet_proto_name(s->proto), s->port);
 	snprintf(desc, sizeof desc,
 		 "The network telescope saw a surge on %s/%u from %s: %lld packets in one minute "
 		 "against %.1f expected (score %.1f), %lld new sources against %.1f expected "
 		 "(score %.1f).",
-		 yg_dn_proto_name(s->proto), s->port, since, (long long)s->observed, s->expected,
+		 yg_darknet_proto_name(s->proto), s->port, since, (long long)s->observed, s->expected,
 		 s->score, (long long)s->new_sources, s->expected_new, s->new_score);
 	json_t *x = json_pack("{s:s, s:i, s:s, s:s, s:f, s:f, s:I, s:f, s:f, s:I, s:b}", "proto",
-			      yg_dn_proto_name(s->proto), "port", (int)s->port, "since", since, "kind",
+			      yg_darknet_proto_name(s->proto), "port", (int)s->port, "since", since, "kind",
 			      s->kind, "score", round2(s->score), "expected", round2(s->expected),
 			      "observed", (json_int_t)s->observed, "new_sources_score",
 			      round2(s->new_score), "expected_new_sources", round2(s->expected_new),
@@ -342,7 +342,7 @@ static int append_surge(json_t *surges, const struct yg_dn_surge *s, bool is_new
 	if (minute_text(s->since_minute, since) < 0)
 		return -ERANGE;
 	json_t *e = json_pack("{s:s, s:i, s:f, s:f, s:s, s:s, s:b, s:s}", "proto",
-			      yg_dn_proto_name(s->proto), "port", (int)s->port, "score",
+			      yg_darknet_proto_name(s->proto), "port", (int)s->port, "score",
 			      round2(s->score), "new_sources_score", round2(s->new_score), "kind",
 			      s->kind, "since", since, "new", is_new, "report", s->report_id);
 	return e && json_array_append_new(surges, e) == 0 ? 0 : -ENOMEM;

@@ -337,3 +337,55 @@ def test_memory_bound_two_million_sources(tmp_path):
     pk, made, evicted = map(int, m.groups())
     assert pk == n and made == n
     assert evicted > n * 0.9  # room for ~45,000 records: the rest went, counted
+
+
+def test_sensor_to_real_hub_flags_the_surge(tmp_path):
+    """The whole telescope loop: a capture ending now is read by a sensor
+    that POSTs its windows to a real hub, which flags the surge at the
+    minute the generator started it and shows it to another member."""
+    import hubfixture
+    from conftest import yagura_bin
+    now_min = int(time.time()) // 60 * 60
+    hours = 1
+    minutes = hours * 60 + tg.SURGE_MINUTES
+    old_start = tg.START
+    tg.START = now_min - 60 * (minutes + 1)  # the last window closed a minute ago
+    try:
+        pcap, research = tmp_path / "now.pcap", tmp_path / "research.txt"
+        truth = tg.write(str(pcap), hours=hours, research_path=str(research))
+    finally:
+        tg.START = old_start
+    (tmp_path / "hub").mkdir()
+    hub = hubfixture.Hub(tmp_path / "hub")
+    try:
+        hub.org("Telescope")
+        hub.org("Member")
+        tele = hub.token("Telescope", "sensor")
+        member = hub.token("Member")
+        tok = tmp_path / "tele.token"
+        tok.write_text(tele + "\n")
+        proc = subprocess.run([yagura_bin(), "sensor", "-r", str(pcap), "--eve", str(tmp_path / "eve.json"),
+                               *darknet_args(research, ["--hub", hub.base, "--token-file", str(tok),
+                                                        "--sensor-name", "tele-1",
+                                                        "--sightings-interval", "100"])],
+                              capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        assert "AddressSanitizer" not in proc.stderr and "runtime error" not in proc.stderr
+        r = hub.get("/api/v1/darknet/signals", member, accept="application/json")
+        assert r.status_code == 200, r.text
+        sig = r.json()
+        surge = truth["surge"]
+        hits = [s for s in sig["signals"] if (s["proto"], s["port"]) == (surge["proto"], surge["port"])]
+        assert hits, sig
+        # Flagged at the generator's first surge minute, not later.
+        assert hits[0]["since"][:16] == surge["minute"][:16], (hits[0], surge["minute"])
+        assert hits[0]["new_sources"] >= tg.NEW_PER_MIN * 0.8
+        # Every window arrived once: the series holds the surge minutes' exact packet counts.
+        r = hub.get("/api/v1/darknet/ports", member, accept="application/json",
+                    params={"proto": surge["proto"], "port": str(surge["port"])})
+        assert r.status_code == 200, r.text
+        pts = {p["t"][:16]: p["packets"] for p in r.json()["series"]}
+        for wdw in surge["windows"]:
+            assert pts.get(wdw["window_start"][:16]) == wdw["packets"], wdw
+    finally:
+        hubfixture.check_clean_exit(hub)

@@ -122,12 +122,16 @@ echo
 # worm surge on TCP 37215), read by a sensor watching 198.51.100.0/24 and
 # 2001:db8:dead::/48. Top scanners of the busiest minute, with fingerprint
 # and country, and the DDoS victims seen by their backscatter.
-$py tests/e2e/pcapgen.py telescope "$out/telescope.pcap" --hours 2 \
+# The capture ends now, and the sensor sends its minute windows to the hub,
+# whose early warning flags the surge (shown last).
+$py tests/e2e/pcapgen.py telescope "$out/telescope.pcap" --hours 2 --ending-now \
 	--research "$out/research.txt" --truth "$out/telescope-truth.json" >/dev/null
-echo "== darknet: yagura sensor -r $out/telescope.pcap --darknet 198.51.100.0/24,2001:db8:dead::/48 --darknet-research $out/research.txt"
+echo "== darknet: yagura sensor -r $out/telescope.pcap --darknet 198.51.100.0/24,2001:db8:dead::/48 --darknet-research $out/research.txt --hub $url"
 set +e
 "$yg" sensor -r "$out/telescope.pcap" --darknet 198.51.100.0/24,2001:db8:dead::/48 \
-	--darknet-research "$out/research.txt" --eve "$out/darknet-eve.json" -q
+	--darknet-research "$out/research.txt" --eve "$out/darknet-eve.json" -q \
+	--hub "$url" --token-file "$out/power-co.token" --sensor-name power-co-telescope \
+	--sightings-interval 200
 set -e
 $py - "$out/darknet-eve.json" <<'PYEOF'
 import json, sys, collections
@@ -162,8 +166,22 @@ if surge:
     print(f"tcp/37215 at {w}: {p['packets']} packets from {p['sources']} sources, "
           f"{p['new_sources']} never seen before (the surge; the hub's early warning flags it)")
 PYEOF
-# DARKNET-HUB-HOOK: with the hub's /api/v1/darknet (issue 13, hub half), run
-# the telescope sensor with --hub and print the surge the hub flagged.
+$py - "$url" "$out/ministry.token" <<'PYEOF'
+import sys, requests
+url, tok = sys.argv[1], open(sys.argv[2]).read().strip()
+r = requests.get(f"{url}/api/v1/darknet/signals", timeout=10,
+                 headers={"Authorization": f"Bearer {tok}", "Accept": "application/json"})
+if r.status_code != 200:
+    print(f"hub early warning: the hub answered {r.status_code}")
+    sys.exit(0)
+sig = r.json()
+for s in sig["signals"]:
+    print(f"HUB EARLY WARNING: surge on {s['proto']}/{s['port']} since {s['since']}: "
+          f"{s['observed']} packets against {s['expected']:.0f} expected, "
+          f"{s['new_sources']} new sources (score {s['score']:.1f}); STIX report {s.get('report', '-')}")
+if not sig["signals"]:
+    print("hub early warning: no surge flagged")
+PYEOF
 echo
 echo "EVE JSON (Suricata-compatible, one event a line): $out/eve.json"
 echo "hub: $url (TAXII 2.1 at $url/taxii2/, REST at $url/api/v1/), data in $out/hub, log $out/hub.log"

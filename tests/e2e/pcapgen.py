@@ -33,7 +33,7 @@ Example:
 CLI:
     pcapgen.py demo OUT.pcap [--intel OUT.txt] [--pcapng]
     pcapgen.py bad DIR       (the malformed capture files, one per case)
-    pcapgen.py telescope OUT.pcap [--hours N] [--truth T.json] [--research R.txt]
+    pcapgen.py telescope OUT.pcap [--hours N] [--truth T.json] [--research R.txt] [--ending-now]
                              (darknet traffic with known truth: telescopegen.py)
 """
 import argparse
@@ -43,6 +43,7 @@ import math
 import os
 import struct
 import sys
+import time
 from collections import namedtuple
 
 # ---------------------------------------------------------------------------
@@ -1169,9 +1170,15 @@ def main(argv=None):
     t.add_argument("--hours", type=int, default=6, help="baseline hours before the surge")
     t.add_argument("--truth", help="write the truth (JSON) here")
     t.add_argument("--research", help="write the research-scanner list here")
+    t.add_argument("--ending-now", action="store_true",
+                   help="place the capture so its last minute closed just now (a hub takes "
+                        "only recent windows)")
     args = ap.parse_args(argv)
     if args.cmd == "telescope":
         import telescopegen
+        if args.ending_now:
+            minutes = args.hours * 60 + telescopegen.SURGE_MINUTES
+            telescopegen.START = int(time.time()) // 60 * 60 - 60 * (minutes + 1)
         truth = telescopegen.write(args.out, args.hours, truth_path=args.truth,
                                    research_path=args.research)
         print(f"wrote {args.out}: {truth['packets']} packets; telescope "

@@ -103,7 +103,9 @@ static void hellos_of(const char *file, struct hellos *out)
 		if (!pkt.l4_ok || pkt.proto != 6 || !pkt.payload_len)
 			continue;
 		struct flow *f = flow_of(fl, &nf, &pkt);
-		if (!f || f->done)
+		/* A hello past MAX_HELLOS would be parsed into out->h beyond
+		 * its end: the files hold fewer, and the rest are ignored. */
+		if (!f || f->done || out->n == MAX_HELLOS)
 			continue;
 		if (!f->buf) {
 			if (!yg_tls_looks_like_handshake(pkt.payload, pkt.payload_len))
@@ -122,12 +124,16 @@ static void hellos_of(const char *file, struct hellos *out)
 		if (r == -EAGAIN)
 			continue;
 		f->done = true;
-		if (r == 0 && out->n < MAX_HELLOS)
+		if (r == 0)
 			out->n++;
 	}
 	pcap_close(pc);
-	for (unsigned i = 0; i < nf; i++)
+	/* fl is static (too big for the stack) and outlives this call: no
+	 * freed buffer is left in it for the next file. */
+	for (unsigned i = 0; i < nf; i++) {
 		free(fl[i].buf);
+		fl[i].buf = NULL;
+	}
 }
 
 struct want {

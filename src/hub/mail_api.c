@@ -196,13 +196,17 @@ static int anon_for(struct yg_hub *h, struct yg_store *st, int64_t org,
 	int r = st->ops->mail->org_domains(st, org, strs_add, &dom);
 	if (r == 0)
 		r = st->ops->mail->pii_list(st, strs_add, &pii);
-	if (r == 0 && !(key = settings_key(&dom, &pii, &key_len)))
-		r = -ENOMEM;
-	if (r < 0)
+	if (r == 0)
+		key = settings_key(&dom, &pii, &key_len);
+	if (!key) {
+		/* The store's errors are negative; anything else fails too. */
+		r = r < 0 ? r : -ENOMEM;
 		goto out;
+	}
 	/* A store not in h (none in the hub's own use) gets no slot. */
 	struct yg_hub_anon_slot *s = slot < h->n_stores ? &h->anon[slot] : NULL;
-	if (s && s->anon && s->org_id == org && s->key_len == key_len &&
+	/* A slot holds an anonymizer and its key together, or neither. */
+	if (s && s->anon && s->key && s->org_id == org && s->key_len == key_len &&
 	    !memcmp(s->key, key, key_len)) {
 		*ret = s->anon;
 		goto out;

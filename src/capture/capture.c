@@ -37,9 +37,17 @@ int yg_capture_open_file(const char *path, char *err, size_t errlen, struct yg_c
 		free(c);
 		return r;
 	}
-	c->iobuf = malloc(FILE_BUFFER);
+	/* A file smaller than the buffer is read whole by the first read
+	 * anyway: its size (plus one byte, for the read that sees the end)
+	 * is enough, and spares a small capture a 1 MiB allocation. */
+	size_t bufsz = FILE_BUFFER;
+	struct stat fst;
+	if (fstat(fileno(f), &fst) == 0 && S_ISREG(fst.st_mode) && fst.st_size >= 0 &&
+	    (uint64_t)fst.st_size < FILE_BUFFER)
+		bufsz = (size_t)fst.st_size + 1 < BUFSIZ ? BUFSIZ : (size_t)fst.st_size + 1;
+	c->iobuf = malloc(bufsz);
 	if (c->iobuf)
-		setvbuf(f, c->iobuf, _IOFBF, FILE_BUFFER);
+		setvbuf(f, c->iobuf, _IOFBF, bufsz);
 	/* Only the reading thread touches f: each of libpcap's two freads a
 	 * packet need not take the stream's lock once workers exist. */
 	__fsetlocking(f, FSETLOCKING_BYCALLER);

@@ -12,6 +12,8 @@
 #include "hub/lifecycle.h"
 #include "hub/route.h"
 
+struct yg_mail_anon;
+
 #define YG_HUB_MAX_STORES 64
 #define YG_HUB_LAT_BUCKETS 10
 #define YG_HUB_AUTH_SLOTS 256
@@ -45,6 +47,14 @@ struct yg_hub {
 	atomic_ullong lat_count;
 	struct yg_lifecycle lc;  /* decay settings (lifecycle.h) */
 	struct yg_feed *feed;    /* change-feed cursors (changes.c) */
+	/* The mail anonymizer last built on each store connection, for the
+	 * settings it was built from (mail_api.c); guarded by locks[i]. */
+	struct yg_hub_anon_slot {
+		int64_t org_id;
+		char *key; /* the settings, NUL-separated; owned */
+		size_t key_len;
+		struct yg_mail_anon *anon; /* owned */
+	} anon[YG_HUB_MAX_STORES];
 	void (*front_stats)(void *ud, struct yg_guard_stats *ret); /* yg_hub_set_front */
 	void *front_ud;
 };

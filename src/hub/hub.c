@@ -14,6 +14,7 @@
 #include "hub/buf.h"
 #include "hub/hub-int.h"
 #include "hub/ids.h"
+#include "hub/mail_api.h"
 #include "hub/tlp.h"
 
 #define SET_IDENTITY "hub_identity"
@@ -365,6 +366,7 @@ void yg_hub_free(struct yg_hub *h)
 	}
 	yg_cache_free(h->cache);
 	yg_feed_free(h->feed);
+	yg_mail_api_release(h);
 	free(h);
 }
 

@@ -146,18 +146,89 @@ static void strs_release(struct strs *l)
 	l->n = 0;
 }
 
-/* The anonymization settings of the caller's organization. */
-static int anon_for(struct yg_store *st, int64_t org, struct yg_mail_anon **ret)
+void yg_mail_api_release(struct yg_hub *h)
 {
+	for (size_t i = 0; i < YG_HUB_MAX_STORES; i++) {
+		yg_mail_anon_free(h->anon[i].anon);
+		free(h->anon[i].key);
+		h->anon[i] = (struct yg_hub_anon_slot){0};
+	}
+}
+
+/* The settings as one key: each string with its NUL, and an empty string
+ * between the domains and the patterns (neither is ever empty), so two
+ * different settings never give the same bytes. Caller frees. */
+static char *settings_key(const struct strs *dom, const struct strs *pii, size_t *ret_len)
+{
+	size_t n = 1;
+	for (size_t i = 0; i < dom->n; i++)
+		n += strlen(dom->v[i]) + 1;
+	for (size_t i = 0; i < pii->n; i++)
+		n += strlen(pii->v[i]) + 1;
+	char *k = malloc(n), *p = k;
+	if (!k)
+		return NULL;
+	for (size_t i = 0; i < dom->n; i++)
+		p = stpcpy(p, dom->v[i]) + 1;
+	*p++ = '\0';
+	for (size_t i = 0; i < pii->n; i++)
+		p = stpcpy(p, pii->v[i]) + 1;
+	*ret_len = n;
+	return k;
+}
+
+/* The anonymizer for the caller's organization (its own domains and the
+ * hub's PII patterns), borrowed: it stays owned by h. Building one costs
+ * the needles of every domain form and a regcomp per pattern, so the
+ * last one built on this store connection is kept, and reused while the
+ * settings read from the store are the same bytes (an admin's change is
+ * seen at the next submission). The caller holds st's lock, which guards
+ * its slot. */
+static int anon_for(struct yg_hub *h, struct yg_store *st, int64_t org,
+		    const struct yg_mail_anon **ret)
+{
+	size_t slot = 0;
+	while (slot < h->n_stores && h->stores[slot] != st)
+		slot++;
 	struct strs dom = {0}, pii = {0};
+	char *key = NULL;
+	size_t key_len = 0;
 	int r = st->ops->mail->org_domains(st, org, strs_add, &dom);
 	if (r == 0)
 		r = st->ops->mail->pii_list(st, strs_add, &pii);
-	if (r == 0) {
-		struct yg_mail_anon_cfg cfg = {(const char *const *)dom.v, dom.n,
-					       (const char *const *)pii.v, pii.n};
-		r = yg_mail_anon_new(&cfg, ret);
+	if (r == 0)
+		key = settings_key(&dom, &pii, &key_len);
+	if (!key) {
+		/* The store's errors are negative; anything else fails too. */
+		r = r < 0 ? r : -ENOMEM;
+		goto out;
 	}
+	/* A store not in h (none in the hub's own use) gets no slot. */
+	struct yg_hub_anon_slot *s = slot < h->n_stores ? &h->anon[slot] : NULL;
+	/* A slot holds an anonymizer and its key together, or neither. */
+	if (s && s->anon && s->key && s->org_id == org && s->key_len == key_len &&
+	    !memcmp(s->key, key, key_len)) {
+		*ret = s->anon;
+		goto out;
+	}
+	struct yg_mail_anon_cfg cfg = {(const char *const *)dom.v, dom.n,
+				       (const char *const *)pii.v, pii.n};
+	struct yg_mail_anon *a = NULL;
+	r = yg_mail_anon_new(&cfg, &a);
+	if (r < 0)
+		goto out;
+	if (!s) {
+		r = -ENOENT;
+		yg_mail_anon_free(a);
+		goto out;
+	}
+	yg_mail_anon_free(s->anon);
+	free(s->key);
+	*s = (struct yg_hub_anon_slot){.org_id = org, .key = key, .key_len = key_len, .anon = a};
+	key = NULL;
+	*ret = a;
+out:
+	free(key);
 	strs_release(&dom);
 	strs_release(&pii);
 	return r;
@@ -212,7 +283,7 @@ static void submit(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 		}
 	}
 	struct yg_mail_report *rep = NULL;
-	struct yg_mail_anon *anon = NULL;
+	const struct yg_mail_anon *anon = NULL; /* owned by h */
 	struct yg_corr_warn *warn = NULL;
 	struct yg_corr_obs *obs = NULL;
 	size_t n_obs = 0;
@@ -233,7 +304,7 @@ static void submit(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 	}
 	if (r < 0)
 		goto fail;
-	r = anon_for(st, who->org_id, &anon);
+	r = anon_for(h, st, who->org_id, &anon);
 	if (r == 0)
 		r = yg_mail_anon_apply(anon, (const uint8_t *)req->body, req->body_len, rep);
 	char wpath[4200];
@@ -306,7 +377,6 @@ out:
 	json_decref(ind);
 	yg_corr_obs_free(obs, n_obs);
 	yg_corr_warn_free(warn);
-	yg_mail_anon_free(anon);
 	yg_mail_report_free(rep);
 }
 

@@ -39,6 +39,9 @@
 
 bool yg_mail_api_route(enum yg_route_kind kind);
 
+/* Frees what the mail endpoints keep in h (its anonymizers); yg_hub_free. */
+void yg_mail_api_release(struct yg_hub *h);
+
 int yg_mail_api_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
 		       const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp);
 

@@ -317,3 +317,31 @@ def test_shared_mail_recipients_never_reach_another_member(mhub):
         n_rcpts += len(rcpts)
     print(f"{checked} messages, {n_rcpts} recipient addresses checked")
     assert checked >= len(files) // 2 and n_rcpts >= checked // 2
+
+
+def test_settings_changed_while_serving_apply_to_the_next_submission(mhub):
+    """The hub keeps the anonymizer it built for an organization's
+    settings: a domain or PII pattern an admin adds while it serves must
+    still apply to the very next submission, and only to that
+    organization's own domains."""
+    def one(token, n):
+        raw = phish(subject=f"Ticket ACC-4711 case {n}", url=f"http://portal.corp-second.example/{n}",
+                    extra_text="See https://portal.corp-second.example/help")
+        r = submit(mhub, token, raw, tlp="green")
+        assert r.status_code == 201, r.text
+        return json.dumps(r.json()["report"])
+
+    first = one(mhub.t["alpha"], 1)
+    assert "corp-second.example" in first and "ACC-4711" in first
+    assert one(mhub.t["alpha"], 2).count("corp-second.example") == first.count("corp-second.example")
+    mhub.admin("org-domains", "alpha", "add", "corp-second.example")
+    mhub.admin("pii-pattern", "add", "ACC-[0-9]{4}")
+    after = one(mhub.t["alpha"], 3)
+    assert "corp-second.example" not in after and "ACC-4711" not in after, after[:3000]
+    assert_anonymous(after)
+    # bravo's own domains are not alpha's; the PII pattern is the hub's.
+    bravo = one(mhub.t["bravo"], 4)
+    assert "corp-second.example" in bravo and "ACC-4711" not in bravo
+    # A pattern removed stops applying.
+    mhub.admin("pii-pattern", "del", "ACC-[0-9]{4}")
+    assert "ACC-4711" in one(mhub.t["alpha"], 5)

@@ -2,6 +2,7 @@
 #ifndef YG_TEST_APP_MSGBUF_H
 #define YG_TEST_APP_MSGBUF_H
 
+#include <assert.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,8 +28,11 @@ static inline void mb_need(struct mb *m, size_t n)
 static inline void mb_bytes(struct mb *m, const void *p, size_t n)
 {
 	mb_need(m, n);
-	if (n)
+	if (n) {
+		/* mb_need leaves a buffer whenever it is asked for bytes. */
+		assert(m->b);
 		memcpy(m->b + m->len, p, n);
+	}
 	m->len += n;
 }
 

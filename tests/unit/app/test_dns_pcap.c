@@ -186,14 +186,19 @@ static void check_file(struct tally *t, const char *pcap_name)
 	int link = pcap_datalink(pc);
 	char *line = NULL;
 	size_t cap = 0;
+	/* -1 (no such column) until the header names it: a file without a
+	 * header line fails below, and no index is ever read unset. */
 	int idx[C_N];
+	for (unsigned c = 0; c < C_N; c++)
+		idx[c] = -1;
 	char *f[64];
 	unsigned nf = 0;
-	if (getline(&line, &cap, tf) > 0) {
+	if (getline(&line, &cap, tf) <= 0)
+		fail_msg("%s: no header line", tsv);
+	else {
 		line[strcspn(line, "\n")] = '\0';
 		split_tabs(line, f, 64, &nf);
 		for (unsigned c = 0; c < C_N; c++) {
-			idx[c] = -1;
 			for (unsigned k = 0; k < nf; k++)
 				if (!strcmp(f[k], col_names[c]))
 					idx[c] = (int)k;

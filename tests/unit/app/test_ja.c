@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <assert.h>
 #include <errno.h>
 #include <pcap/pcap.h>
 #include <stdio.h>
@@ -92,7 +93,10 @@ static void hellos_of(const char *file, struct hellos *out)
 	if (!pc)
 		fail_msg("%s: %s", path, err);
 	int link = pcap_datalink(pc);
-	static struct flow fl[MAX_FLOWS];
+	/* On the heap (too big for the stack) and fresh per file: no buffer
+	 * freed for one file is seen by the next. */
+	struct flow *fl = calloc(MAX_FLOWS, sizeof *fl);
+	assert(fl); /* assert: the analyzer knows it does not return */
 	unsigned nf = 0;
 	struct pcap_pkthdr *ph;
 	const u_char *data;
@@ -103,7 +107,9 @@ static void hellos_of(const char *file, struct hellos *out)
 		if (!pkt.l4_ok || pkt.proto != 6 || !pkt.payload_len)
 			continue;
 		struct flow *f = flow_of(fl, &nf, &pkt);
-		if (!f || f->done)
+		/* A hello past MAX_HELLOS would be parsed into out->h beyond
+		 * its end: the files hold fewer, and the rest are ignored. */
+		if (!f || f->done || out->n == MAX_HELLOS)
 			continue;
 		if (!f->buf) {
 			if (!yg_tls_looks_like_handshake(pkt.payload, pkt.payload_len))
@@ -122,12 +128,13 @@ static void hellos_of(const char *file, struct hellos *out)
 		if (r == -EAGAIN)
 			continue;
 		f->done = true;
-		if (r == 0 && out->n < MAX_HELLOS)
+		if (r == 0)
 			out->n++;
 	}
 	pcap_close(pc);
 	for (unsigned i = 0; i < nf; i++)
 		free(fl[i].buf);
+	free(fl);
 }
 
 struct want {

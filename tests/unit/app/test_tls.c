@@ -390,6 +390,7 @@ static void not_a_client_hello(void **state)
 {
 	(void)state;
 	struct mb m = main_hello();
+	assert(m.b); /* main_hello writes a whole record */
 	size_t need;
 	static const struct {
 		size_t off;
@@ -416,6 +417,7 @@ static void not_a_client_hello(void **state)
 	struct mb hs = hello_msg(0x0303, grease_ciphers, N(grease_ciphers), &e);
 	size_t cuts[1] = {20};
 	struct mb two = records(&hs, 0x0301, cuts, 1);
+	assert(two.b && two.len > 25); /* two records: the cut is inside the hello */
 	struct mb bad = {0};
 	mb_bytes(&bad, two.b, 25);
 	mb_bytes(&bad, "\x15\x03\x01\x00\x02\x02\x28", 7);

@@ -120,7 +120,7 @@ static void both_directions_one_flow(void **state)
 	assert_int_equal(f->state, YG_FLOW_ESTABLISHED);
 
 	p = pkt4(A, 40000, B, 80, TCP, ACK, T0 + 2000);
-	f = feed(t, &p, &ts, &cr);
+	assert_non_null(feed(t, &p, &ts, &cr));
 	assert_true(ts);
 	p = pkt4(B, 80, A, 40000, TCP, PSH | ACK, T0 + 3000);
 	p.wirelen = 1500;
@@ -255,7 +255,7 @@ static void tcp_states(void **state)
 
 	/* RST closes at once, even a NEW flow. */
 	p = pkt4(A, 1001, B, 22, TCP, SYN, T0);
-	f = feed(t, &p, NULL, NULL);
+	assert_non_null(feed(t, &p, NULL, NULL));
 	p = pkt4(B, 22, A, 1001, TCP, RST | ACK, T0 + 1);
 	f = feed(t, &p, NULL, NULL);
 	assert_int_equal(f->state, YG_FLOW_CLOSED);
@@ -439,7 +439,7 @@ static void lru_eviction_order_and_no_memory(void **state)
 	const size_t cap = 64 * 1024;
 	struct yg_flow_table *t = table(cap, 1, &r);
 	struct yg_packet p;
-	uint64_t ids[2000];
+	uint64_t ids[2000] = {0};
 	unsigned i;
 	/* Fill until the first eviction; all in the same second so nothing
 	 * is due for a timeout. */
@@ -778,12 +778,12 @@ static void ipv6_flows(void **state)
 	/* Addresses that differ only in their first byte are other flows. */
 	q = p;
 	q.src.b[0] = 0x30;
-	f = feed(t, &q, &ts, &cr);
+	assert_non_null(feed(t, &q, &ts, &cr));
 	assert_true(cr);
 	/* An IPv4 packet whose 16 address bytes match is another family. */
 	q = p;
 	q.family = 4;
-	f = feed(t, &q, &ts, &cr);
+	assert_non_null(feed(t, &q, &ts, &cr));
 	assert_true(cr);
 	/* ICMPv6 is port-less. */
 	q = p;

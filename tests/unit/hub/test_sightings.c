@@ -384,6 +384,7 @@ static void reset_pages_then_removes(void **state)
 		    "\"valid_from\":\"2024-01-01T00:00:00Z\",\"object_marking_refs\":[\"%s\"]}",
 		    i ? "," : "", i, i / 256, i % 256, GREEN);
 	len += (size_t)snprintf(body + len, cap - len, "]}");
+	assert_true(len < cap); /* the whole bundle, not a truncated one */
 	char path[160];
 	snprintf(path, sizeof path, "/taxii2/api/collections/%s/objects/", coll);
 	assert_int_equal(call(h, "POST", path, auth_a, TAXII, body, NULL, 0, NULL, NULL), 202);

@@ -61,6 +61,7 @@ static void every_file_mostly_accepted(void **state)
 	if (!d) {
 		print_message("skipped: %s not found (set YG_SHARED_DATA)\n", dir);
 		skip();
+		return; /* not reached (skip() leaves the test), but the analyzer cannot know */
 	}
 	struct yg_intel_builder *b;
 	unsigned errs = 0;
@@ -113,6 +114,7 @@ static void folder_at_once(void **state)
 	if (!d) {
 		print_message("skipped: %s not found\n", dir);
 		skip();
+		return; /* not reached (skip() leaves the test), but the analyzer cannot know */
 	}
 	closedir(d);
 	struct yg_intel_builder *b;
@@ -136,6 +138,7 @@ static void oasis_stix_examples(void **state)
 	if (!d) {
 		print_message("skipped: %s not found\n", sdir);
 		skip();
+		return; /* not reached (skip() leaves the test), but the analyzer cannot know */
 	}
 	closedir(d);
 	struct yg_intel_builder *b;

@@ -122,4 +122,8 @@ extern const struct yg_store_mail_ops yg_sq_mail_ops;
 struct yg_store_sighting_ops;
 extern const struct yg_store_sighting_ops yg_sq_sighting_ops;
 
+/* The alert-level half (sqlite_level.c). */
+struct yg_store_level_ops;
+extern const struct yg_store_level_ops yg_sq_level_ops;
+
 #endif

@@ -27,7 +27,7 @@
 #define YG_STORE_SECTOR_MAX  64
 #define YG_STORE_DESC_MAX    1024
 #define YG_STORE_LIST_MAX    100 /* ids/types/versions in one query, share targets */
-#define YG_STORE_SCHEMA_VERSION 5
+#define YG_STORE_SCHEMA_VERSION 6
 
 /* Roles, as bits so collections can hold role sets (can_read, can_write). */
 enum yg_role {
@@ -158,6 +158,7 @@ typedef int (*yg_obj_fn)(void *ud, const struct yg_obj_row *row);
 struct yg_store;
 struct yg_store_mail_ops;
 struct yg_store_sighting_ops;
+struct yg_store_level_ops;
 
 struct yg_store_ops {
 	const char *name;
@@ -257,6 +258,10 @@ struct yg_store_ops {
 
 	/* Sightings of indicators and their aggregates (store_sightings.h). */
 	const struct yg_store_sighting_ops *sightings;
+
+	/* The alert level: state, signals, audit log, playbook actions
+	 * (store_level.h). */
+	const struct yg_store_level_ops *level;
 };
 
 struct yg_store {

@@ -83,6 +83,26 @@ static void mail_route(const struct path *path, struct yg_route *ret)
 	}
 }
 
+/* /api/v1/level and its actions. */
+static void level_route(const struct path *path, struct yg_route *ret)
+{
+	static const struct {
+		const char *name;
+		enum yg_route_kind kind;
+	} sub[] = {
+		{"history", YG_ROUTE_REST_LEVEL_HISTORY}, {"set", YG_ROUTE_REST_LEVEL_SET},
+		{"confirm", YG_ROUTE_REST_LEVEL_CONFIRM}, {"reject", YG_ROUTE_REST_LEVEL_REJECT},
+		{"signals", YG_ROUTE_REST_LEVEL_SIGNALS},
+	};
+	if (path->n == 3) {
+		ret->kind = YG_ROUTE_REST_LEVEL;
+		return;
+	}
+	for (size_t i = 0; path->n == 4 && i < sizeof sub / sizeof sub[0]; i++)
+		if (seg_is(seg_at(path, 3), sub[i].name))
+			ret->kind = sub[i].kind;
+}
+
 /* /api/v1/...: segments 0 and 1 are "api" "v1"; /api/v1 alone is a REST 404. */
 static void rest_route(const struct path *path, struct yg_route *ret)
 {
@@ -114,6 +134,10 @@ static void rest_route(const struct path *path, struct yg_route *ret)
 		ret->kind = YG_ROUTE_REST_IND_SIGHTINGS;
 	} else if (n == 4 && seg_is(s2, "export") && s3.n <= 32 && take_id(path, 3, ret)) {
 		ret->kind = YG_ROUTE_REST_EXPORT;
+	} else if (n == 3 && seg_is(s2, "events")) {
+		ret->kind = YG_ROUTE_REST_EVENTS;
+	} else if (seg_is(s2, "level")) {
+		level_route(path, ret);
 	}
 }
 
@@ -121,7 +145,8 @@ bool yg_route_is_rest(enum yg_route_kind kind)
 {
 	return (kind >= YG_ROUTE_REST_NOT_FOUND && kind <= YG_ROUTE_REST_EXPORT) ||
 	       (kind >= YG_ROUTE_REST_MAIL && kind <= YG_ROUTE_REST_NOTIFICATIONS) ||
-	       (kind >= YG_ROUTE_REST_SIGHTINGS && kind <= YG_ROUTE_REST_CHANGES);
+	       (kind >= YG_ROUTE_REST_SIGHTINGS && kind <= YG_ROUTE_REST_CHANGES) ||
+	       (kind >= YG_ROUTE_REST_LEVEL && kind <= YG_ROUTE_REST_EVENTS);
 }
 
 /* Splits [path, path+len) at '/'; false for "//", "." or "..", or more

@@ -32,6 +32,9 @@
  *   /api/v1/sightings                               REST (sightings.c)
  *   /api/v1/indicators/<indicator--uuid>/sightings  REST (sightings.c)
  *   /api/v1/indicators/changes                      REST (changes.c)
+ *   /api/v1/level                                   REST (level_api.c)
+ *   /api/v1/level/{history,set,confirm,reject,signals}
+ *   /api/v1/events                                  Server-Sent Events
  *   /api/v1/<anything else>                         REST 404
  *
  * The trailing '/' may be left out.
@@ -71,6 +74,13 @@ enum yg_route_kind {
 	YG_ROUTE_REST_SIGHTINGS,     /* sightings.c */
 	YG_ROUTE_REST_IND_SIGHTINGS, /* object_id holds the indicator id */
 	YG_ROUTE_REST_CHANGES,       /* changes.c */
+	YG_ROUTE_REST_LEVEL,         /* level_api.c */
+	YG_ROUTE_REST_LEVEL_HISTORY,
+	YG_ROUTE_REST_LEVEL_SET,
+	YG_ROUTE_REST_LEVEL_CONFIRM,
+	YG_ROUTE_REST_LEVEL_REJECT,
+	YG_ROUTE_REST_LEVEL_SIGNALS,
+	YG_ROUTE_REST_EVENTS,        /* Server-Sent Events (level_api.c) */
 };
 
 #define YG_ROUTE_ID_MAX 300 /* type (<= 250) + "--" + uuid */

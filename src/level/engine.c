@@ -247,8 +247,8 @@ static json_t *values_now(struct yg_level *l)
 
 static int entry_add(struct yg_level *l, const struct entry_in *in, int64_t *ret_id)
 {
-	json_t *d = json_pack("{s:O, s:o}", "reasons", in->reasons ? in->reasons : json_array(),
-			      "signals", values_now(l));
+	json_t *reasons = in->reasons ? json_incref(in->reasons) : json_array();
+	json_t *d = json_pack("{s:o, s:o}", "reasons", reasons, "signals", values_now(l));
 	if (d && in->extra)
 		json_object_update(d, in->extra);
 	char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
@@ -328,10 +328,10 @@ static int enter(struct yg_level *l, int lv, int64_t entry_id, const json_t *rea
 	const struct yg_store_level_ops *ops = l->st->ops->level;
 	int r = ops->action_supersede(l->st, entry_id);
 	json_t *notice = json_pack(
-	    "{s:i, s:s, s:s, s:i, s:s, s:o, s:O, s:I}", "level", lv, "name", level_name(l, lv),
+	    "{s:i, s:s, s:s, s:i, s:s, s:o, s:o, s:I}", "level", lv, "name", level_name(l, lv),
 	    "description", l->rules->levels[lv].description, "previous", prev, "previous_name",
 	    level_name(l, prev), "time", time_json(now), "reasons",
-	    reasons ? reasons : json_array(), "entry", (json_int_t)entry_id);
+	    reasons ? json_incref((json_t *)reasons) : json_array(), "entry", (json_int_t)entry_id);
 	if (!notice)
 		return -ENOMEM;
 	for (size_t i = 0; r == 0 && i < l->rules->n_actions[lv]; i++) {
@@ -434,7 +434,9 @@ static int decide(struct yg_level *l, int p, json_t *reasons, bool *changed)
 	return r;
 }
 
-static int evaluate_locked(struct yg_level *l)
+/* Runs the rules over the signals as of now; the result is kept as the
+ * last evaluation. */
+static int rules_now(struct yg_level *l, int *ret)
 {
 	int64_t now = now_us();
 	struct yg_level_signals *s = calloc(1, sizeof *s);
@@ -453,6 +455,17 @@ static int evaluate_locked(struct yg_level *l)
 	l->last_reasons = reasons;
 	l->last_level = p;
 	l->last_eval_us = now;
+	*ret = p;
+	return 0;
+}
+
+static int evaluate_locked(struct yg_level *l)
+{
+	int p = YG_LEVEL_MIN;
+	int r = rules_now(l, &p);
+	if (r < 0)
+		return r;
+	json_t *reasons = l->last_reasons;
 	bool changed = false;
 	r = decide(l, p, reasons, &changed);
 	if (changed) {
@@ -656,6 +669,12 @@ int yg_level_set(struct yg_level *l, const struct yg_level_actor *who, int level
 		r = entry_add(l, &in, &id);
 	if (r == 0 && level != l->level)
 		r = enter(l, level, id, NULL);
+	/* The operator decided on the evidence as it stands: what the rules
+	 * propose from it now is held like a rejected proposal, until they
+	 * propose another level. */
+	int p = 0;
+	if (r == 0 && rules_now(l, &p) == 0 && p != level)
+		l->rejected_level = p;
 	return finish(l, r, ret);
 }
 

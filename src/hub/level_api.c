@@ -131,9 +131,11 @@ static void post(struct yg_hub *h, const struct yg_caller *who, const struct yg_
 			return;
 		}
 		for (size_t i = 0; r == 0 && i < n; i++)
-			r = yg_level_signal_set_ttl(h->level, s[i].name, s[i].value, s[i].detail,
-						    s[i].ttl_s);
+			r = yg_level_signal_put(h->level, s[i].name, s[i].value, s[i].detail,
+						s[i].ttl_s);
 		yg_level_body_signals_free(s, n);
+		if (r == 0)
+			r = yg_level_evaluate_now(h->level);
 		if (r == 0)
 			r = yg_level_status(h->level, true, &status);
 	} else if (rt->kind == YG_ROUTE_REST_LEVEL_SET) {

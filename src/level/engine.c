@@ -487,8 +487,8 @@ int yg_level_evaluate_now(struct yg_level *l)
 	return r;
 }
 
-int yg_level_signal_set_ttl(struct yg_level *l, const char *name, double value,
-			    const char *detail_json, unsigned ttl_s)
+static int signal_put(struct yg_level *l, const char *name, double value,
+		      const char *detail_json, unsigned ttl_s, bool evaluate)
 {
 	if (!yg_level_signal_name_ok(name) || !isfinite(value) || fabs(value) > 1e15)
 		return -EINVAL;
@@ -515,11 +515,23 @@ int yg_level_signal_set_ttl(struct yg_level *l, const char *name, double value,
 		r = yg_level_signals_put(&l->pushed, name, value, d, now, exp);
 	else
 		json_decref(d);
-	if (r == 0)
+	if (r == 0 && evaluate)
 		r = evaluate_locked(l);
 	pthread_mutex_unlock(&l->lock);
 	free(dtext);
 	return r;
+}
+
+int yg_level_signal_set_ttl(struct yg_level *l, const char *name, double value,
+			    const char *detail_json, unsigned ttl_s)
+{
+	return signal_put(l, name, value, detail_json, ttl_s, true);
+}
+
+int yg_level_signal_put(struct yg_level *l, const char *name, double value,
+			const char *detail_json, unsigned ttl_s)
+{
+	return signal_put(l, name, value, detail_json, ttl_s, false);
 }
 
 int yg_level_signal_set(struct yg_level *l, const char *name, double value,

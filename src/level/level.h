@@ -224,6 +224,12 @@ int yg_level_signal_set(struct yg_level *l, const char *name, double value,
 int yg_level_signal_set_ttl(struct yg_level *l, const char *name, double value,
                             const char *detail_json, unsigned ttl_s);
 
+/* Sets a signal without evaluating: a batch of signals is put first and
+ * evaluated once (yg_level_evaluate_now), so no proposal is made from half
+ * of it. */
+int yg_level_signal_put(struct yg_level *l, const char *name, double value,
+                        const char *detail_json, unsigned ttl_s);
+
 /* Evaluates now (the thread does it every interval). */
 int yg_level_evaluate_now(struct yg_level *l);
 

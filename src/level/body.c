@@ -10,6 +10,8 @@
 
 #include "level/body.h"
 
+__attribute__((format(printf, 3, 4))) static int bad(char *err, size_t errlen, const char *fmt, ...);
+
 static int bad(char *err, size_t errlen, const char *fmt, ...)
 {
 	if (err && errlen) {

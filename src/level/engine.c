@@ -730,6 +730,7 @@ static json_t *reasons_view(const json_t *reasons, bool full)
 
 struct act_ctx {
 	json_t *arr;
+	bool full;
 };
 
 static int add_action(void *ud, const struct yg_level_action_row *a)
@@ -737,8 +738,11 @@ static int add_action(void *ud, const struct yg_level_action_row *a)
 	struct act_ctx *c = ud;
 	json_t *params = json_loads(a->params, 0, NULL);
 	json_t *result = a->result[0] ? json_loads(a->result, 0, NULL) : NULL;
-	/* The notice is the transition itself; the URL is operators' data. */
+	/* The notice is the transition itself; a webhook's URL (it may carry
+	 * a key) is for operators only. */
 	json_object_del(params, "notice");
+	if (!c->full)
+		json_object_del(params, "url");
 	json_t *j = json_pack("{s:I, s:s, s:i, s:s, s:i, s:o, s:o, s:o, s:o}", "id",
 			      (json_int_t)a->id, "action", a->kind, "level", a->level, "state",
 			      a->state, "attempts", a->attempts, "params",
@@ -752,9 +756,9 @@ static int add_action(void *ud, const struct yg_level_action_row *a)
 	return j && json_array_append_new(c->arr, j) == 0 ? 1 : -ENOMEM;
 }
 
-static json_t *actions_of(struct yg_level *l, int64_t entry_id)
+static json_t *actions_of(struct yg_level *l, int64_t entry_id, bool full)
 {
-	struct act_ctx c = {json_array()};
+	struct act_ctx c = {json_array(), full};
 	if (c.arr && l->st->ops->level->action_list(l->st, entry_id, add_action, &c) < 0) {
 		json_decref(c.arr);
 		return NULL;
@@ -817,7 +821,7 @@ static json_t *status_locked(struct yg_level *l, bool full)
 	    reasons_view(l->last_reasons, full), "signals", signals_json(l, full), "two_person",
 	    l->two_person, "confirm_from", l->rules->confirm_from, "settings", "decay_factor",
 	    l->decay_factor, "export_mode", l->block ? "block" : "alert", "poll_interval_s",
-	    (int)l->poll_s, "actions", l->since_entry ? actions_of(l, l->since_entry) : json_array(),
+	    (int)l->poll_s, "actions", l->since_entry ? actions_of(l, l->since_entry, full) : json_array(),
 	    "levels", levels_json(l));
 	return s;
 }
@@ -861,7 +865,7 @@ static int add_entry(void *ud, const struct yg_level_entry *e)
 		json_object_set_new(j, "proposal", json_integer(e->proposal));
 	if (j && (!strcmp(e->kind, "applied") || !strcmp(e->kind, "confirmed") ||
 		  !strcmp(e->kind, "manual"))) {
-		json_t *a = actions_of(c->l, e->id);
+		json_t *a = actions_of(c->l, e->id, c->full);
 		if (a && json_array_size(a))
 			json_object_set_new(j, "actions", a);
 		else

@@ -124,6 +124,8 @@ struct perr {
 	size_t len;
 };
 
+__attribute__((format(printf, 2, 3))) static int fail(struct perr *e, const char *fmt, ...);
+
 static int fail(struct perr *e, const char *fmt, ...)
 {
 	if (e->buf && e->len) {

@@ -231,6 +231,9 @@ def test_level_flow(lv):
                       and d["state"] == "succeeded")
     acts = {a["action"]: a for a in api(h, "GET", "", a1).json()["actions"]}
     assert acts["webhook"]["state"] == "succeeded" and acts["webhook"]["attempts"] == 3
+    assert acts["webhook"]["params"]["url"] == h.rec.url
+    # Members see the actions, not the operators' webhook URL.
+    assert all("url" not in a["params"] for a in api(h, "GET", "", an).json()["actions"])
     assert h.rec.statuses == [500, 500, 200]
     notice = h.rec.bodies[-1]
     assert notice["level"] == 4 and notice["previous"] == 3 and notice["name"] == "high"
@@ -333,3 +336,29 @@ def test_sightings_at_critical_sectors(lv):
     assert st["level"] == 3
     why = [x for x in st["evaluated"]["reasons"] if x["rule"] == "critical"][0]
     assert why["value"] == 4 and why["detail"] == {"sectors": {"energy": 4}}
+
+
+def test_streams_count_against_poll_caps(tmp_path):
+    """An event stream holds a long-poll place for its whole life: past the
+    per-token cap the next one is 429, and a closed one frees its place."""
+    h = Hub(tmp_path, args=["--max-polls-per-token", "1"])
+    try:
+        h.org("acme", sector="energy")
+        tok = h.token("acme", "reader")
+        s1 = Stream(h, tok)
+        s1.wait(lambda e, d: e == "level")
+        r = requests.get(h.base + "/api/v1/events", timeout=30,
+                         headers={"Authorization": f"Bearer {tok}"})
+        assert r.status_code == 429 and "Retry-After" in r.headers
+        s1.close()
+        # The hub notices the closed stream at its next heartbeat at the
+        # latest; a new stream then gets the place.
+        def again():
+            s = requests.get(h.base + "/api/v1/events", stream=True, timeout=30,
+                             headers={"Authorization": f"Bearer {tok}"})
+            code = s.status_code
+            s.close()
+            return code == 200
+        wait_for(again, timeout=40)
+    finally:
+        check_clean_exit(h)

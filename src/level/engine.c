@@ -1,6 +1,7 @@
 /*
- * The alert-level engine (see level.h): state, transitions, the audit
- * log, and the thread that evaluates and runs playbook actions.
+ * The alert-level engine (see level.h): state, signals, transitions and
+ * the thread that evaluates and runs playbook actions. The audit log and
+ * the views are in audit.c, the actions in playbook.c.
  *
  * Why one mutex over everything: transitions are rare (minutes apart) and
  * each must see the state the previous one left, so serializing them is
@@ -25,57 +26,21 @@
 #include <time.h>
 
 #include "hub/ids.h"
-#include "level/level.h"
+#include "level/level-int.h"
 #include "level/playbook.h"
-#include "store/store_level.h"
 
-#define DUE_BATCH 16
-#define HISTORY_MAX 500
 
-struct proposal {
-	int64_t id; /* its audit entry; 0: none waits */
-	int level;
-	int64_t time_us;
-	json_t *reasons;
-	bool manual;
-	char first_token[YG_TOKEN_PUBID_LEN + 1]; /* two-person: who confirmed first */
-	char first_org[YG_STORE_NAME_MAX + 1];
-};
-
-struct yg_level {
-	pthread_mutex_t lock;
-	pthread_cond_t cond;
-	pthread_t thread;
-	bool started, stop, kick;
-	struct yg_store *st;
-	struct yg_level_rules *rules;
-	struct yg_level_hooks hooks;
-	struct yg_level_signals pushed;
-	atomic_int current;
-	int level;
-	int64_t since_us, since_entry;
-	struct proposal prop;
-	int rejected_level;
-	bool two_person;
-	double decay_factor;
-	bool block;
-	unsigned poll_s;
-	json_t *last_reasons;
-	int last_level;
-	int64_t last_eval_us;
-};
-
-static int64_t now_us(void)
+int64_t yg_level_now_us(void)
 {
 	return yg_now_us();
 }
 
-static const char *level_name(const struct yg_level *l, int lv)
+const char *yg_level_name_of(const struct yg_level *l, int lv)
 {
 	return lv >= YG_LEVEL_MIN && lv <= YG_LEVEL_MAX ? l->rules->levels[lv].name : "?";
 }
 
-static json_t *time_json(int64_t us)
+json_t *yg_level_time_json(int64_t us)
 {
 	char t[YG_TIME_US_LEN + 1];
 	return yg_time_format_us(us, t) == 0 ? json_string(t) : json_null();
@@ -83,7 +48,7 @@ static json_t *time_json(int64_t us)
 
 /* ---- state in the store ---- */
 
-static int save_state(struct yg_level *l)
+int yg_level_save_state(struct yg_level *l)
 {
 	json_t *p = json_null();
 	if (l->prop.id)
@@ -175,7 +140,7 @@ static int add_sector(void *ud, const char *sector, int64_t count)
 }
 
 /* The pushed signals and those the store gives, as of now. */
-static int snapshot(struct yg_level *l, int64_t now, struct yg_level_signals *ret)
+int yg_level_snapshot(struct yg_level *l, int64_t now, struct yg_level_signals *ret)
 {
 	for (size_t i = 0; i < l->pushed.n; i++) {
 		const struct yg_level_signal *s = &l->pushed.s[i];
@@ -211,98 +176,12 @@ static int snapshot(struct yg_level *l, int64_t now, struct yg_level_signals *re
 				    json_pack("{s:o}", "sectors", ss.by_sector), now, 0);
 }
 
-/* {"name": value, ...}: the values every audit entry records. */
-static json_t *signal_values(const struct yg_level_signals *s)
-{
-	json_t *o = json_object();
-	for (size_t i = 0; o && i < s->n; i++)
-		json_object_set_new(o, s->s[i].name, json_real(s->s[i].value));
-	return o;
-}
-
-/* ---- audit ---- */
-
-struct entry_in {
-	const char *kind;
-	int from, to;
-	int64_t proposal;
-	const struct yg_level_actor *who;
-	const char *reason;
-	json_t *reasons; /* borrowed */
-	json_t *extra;   /* borrowed; merged into detail */
-};
-
-/* The signal values as of now, read for the log (errors leave them out). */
-static json_t *values_now(struct yg_level *l)
-{
-	struct yg_level_signals *s = calloc(1, sizeof *s);
-	json_t *v = NULL;
-	if (s && snapshot(l, now_us(), s) == 0)
-		v = signal_values(s);
-	if (s)
-		yg_level_signals_clear(s);
-	free(s);
-	return v ? v : json_object();
-}
-
-static int entry_add(struct yg_level *l, const struct entry_in *in, int64_t *ret_id)
-{
-	json_t *reasons = in->reasons ? json_incref(in->reasons) : json_array();
-	json_t *d = json_pack("{s:o, s:o}", "reasons", reasons, "signals", values_now(l));
-	if (d && in->extra)
-		json_object_update(d, in->extra);
-	char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
-	json_decref(d);
-	if (!detail)
-		return -ENOMEM;
-	struct yg_level_entry e = {
-	    .time_us = now_us(),
-	    .kind = in->kind,
-	    .from = in->from,
-	    .to = in->to,
-	    .proposal = in->proposal,
-	    .actor_org = in->who ? in->who->org_id : 0,
-	    .actor = in->who ? in->who->org : "rules",
-	    .actor_token = in->who ? in->who->token : "",
-	    .actor_role = in->who ? in->who->role : "",
-	    .reason = in->reason ? in->reason : "",
-	    .detail = detail,
-	};
-	int r = l->st->ops->level->entry_add(l->st, &e, ret_id);
-	free(detail);
-	return r;
-}
-
-/* A one-line summary of fired rules, for the reason column. */
-static void summary(const json_t *reasons, char *out, size_t n)
-{
-	size_t used = 0;
-	out[0] = '\0';
-	size_t i;
-	json_t *r;
-	json_array_foreach(reasons, i, r)
-	{
-		int w = snprintf(out + used, n - used, "%s%s %s %g %s %g", i ? "; " : "",
-				 json_string_value(json_object_get(r, "rule")),
-				 json_string_value(json_object_get(r, "signal")),
-				 json_number_value(json_object_get(r, "value")),
-				 json_string_value(json_object_get(r, "op")),
-				 json_number_value(json_object_get(r, "threshold")));
-		if (w < 0 || (size_t)w >= n - used)
-			break;
-		used += (size_t)w;
-	}
-	if (!out[0])
-		snprintf(out, n, "no rule fired");
-}
-
-static json_t *status_locked(struct yg_level *l, bool full);
 
 static void emit(struct yg_level *l)
 {
 	if (!l->hooks.event)
 		return;
-	json_t *s = status_locked(l, false);
+	json_t *s = yg_level_status_locked(l, false);
 	if (!s)
 		return;
 	char *text = json_dumps(s, JSON_COMPACT);
@@ -324,13 +203,13 @@ static void clear_prop(struct yg_level *l)
 static int enter(struct yg_level *l, int lv, int64_t entry_id, const json_t *reasons)
 {
 	int prev = l->level;
-	int64_t now = now_us();
+	int64_t now = yg_level_now_us();
 	const struct yg_store_level_ops *ops = l->st->ops->level;
 	int r = ops->action_supersede(l->st, entry_id);
 	json_t *notice = json_pack(
-	    "{s:i, s:s, s:s, s:i, s:s, s:o, s:o, s:I}", "level", lv, "name", level_name(l, lv),
+	    "{s:i, s:s, s:s, s:i, s:s, s:o, s:o, s:I}", "level", lv, "name", yg_level_name_of(l, lv),
 	    "description", l->rules->levels[lv].description, "previous", prev, "previous_name",
-	    level_name(l, prev), "time", time_json(now), "reasons",
+	    yg_level_name_of(l, prev), "time", yg_level_time_json(now), "reasons",
 	    reasons ? json_incref((json_t *)reasons) : json_array(), "entry", (json_int_t)entry_id);
 	if (!notice)
 		return -ENOMEM;
@@ -361,7 +240,7 @@ static int withdraw(struct yg_level *l, const char *why)
 		return 0;
 	struct entry_in in = {.kind = "withdrawn", .from = l->level, .to = l->prop.level,
 			      .proposal = l->prop.id, .reason = why, .reasons = l->last_reasons};
-	int r = entry_add(l, &in, NULL);
+	int r = yg_level_entry_add(l, &in, NULL);
 	clear_prop(l);
 	return r;
 }
@@ -371,12 +250,12 @@ static int propose(struct yg_level *l, int lv, json_t *reasons, const char *why)
 	int64_t id = 0;
 	struct entry_in in = {.kind = "proposed", .from = l->level, .to = lv, .reason = why,
 			      .reasons = reasons};
-	int r = entry_add(l, &in, &id);
+	int r = yg_level_entry_add(l, &in, &id);
 	if (r < 0)
 		return r;
 	l->prop.id = id;
 	l->prop.level = lv;
-	l->prop.time_us = now_us();
+	l->prop.time_us = yg_level_now_us();
 	l->prop.reasons = json_incref(reasons);
 	return 0;
 }
@@ -387,12 +266,12 @@ static int apply_now(struct yg_level *l, int lv, json_t *reasons, const char *wh
 	int64_t pid = 0, aid = 0;
 	struct entry_in in = {.kind = "proposed", .from = l->level, .to = lv, .reason = why,
 			      .reasons = reasons};
-	int r = entry_add(l, &in, &pid);
+	int r = yg_level_entry_add(l, &in, &pid);
 	if (r < 0)
 		return r;
 	struct entry_in ap = {.kind = "applied", .from = l->level, .to = lv, .proposal = pid,
 			      .reason = why, .reasons = reasons};
-	r = entry_add(l, &ap, &aid);
+	r = yg_level_entry_add(l, &ap, &aid);
 	return r < 0 ? r : enter(l, lv, aid, reasons);
 }
 
@@ -400,7 +279,7 @@ static int apply_now(struct yg_level *l, int lv, json_t *reasons, const char *wh
 static int decide(struct yg_level *l, int p, json_t *reasons, bool *changed)
 {
 	char why[1024];
-	summary(reasons, why, sizeof why);
+	yg_level_summary(reasons, why, sizeof why);
 	if (l->rejected_level && p == l->rejected_level)
 		return 0;
 	l->rejected_level = 0;
@@ -438,13 +317,13 @@ static int decide(struct yg_level *l, int p, json_t *reasons, bool *changed)
  * last evaluation. */
 static int rules_now(struct yg_level *l, int *ret)
 {
-	int64_t now = now_us();
+	int64_t now = yg_level_now_us();
 	struct yg_level_signals *s = calloc(1, sizeof *s);
 	if (!s)
 		return -ENOMEM;
 	int p = YG_LEVEL_MIN;
 	json_t *reasons = NULL;
-	int r = snapshot(l, now, s);
+	int r = yg_level_snapshot(l, now, s);
 	if (r == 0)
 		r = yg_level_evaluate(l->rules, s, now, &p, &reasons);
 	yg_level_signals_clear(s);
@@ -469,7 +348,7 @@ static int evaluate_locked(struct yg_level *l)
 	bool changed = false;
 	r = decide(l, p, reasons, &changed);
 	if (changed) {
-		int r2 = save_state(l);
+		int r2 = yg_level_save_state(l);
 		if (r == 0)
 			r = r2;
 		emit(l);
@@ -508,7 +387,7 @@ static int signal_put(struct yg_level *l, const char *name, double value,
 		}
 	}
 	pthread_mutex_lock(&l->lock);
-	int64_t now = now_us();
+	int64_t now = yg_level_now_us();
 	int64_t exp = now + (int64_t)(ttl_s ? ttl_s : l->rules->signal_ttl_s) * 1000000;
 	int r = l->st->ops->level->signal_put(l->st, name, value, dtext, now, exp);
 	if (r == 0)
@@ -556,11 +435,11 @@ static bool reason_ok(const char *reason)
 static int finish(struct yg_level *l, int r, json_t **ret)
 {
 	if (r == 0) {
-		r = save_state(l);
+		r = yg_level_save_state(l);
 		emit(l);
 	}
 	if (r == 0 && ret) {
-		*ret = status_locked(l, true);
+		*ret = yg_level_status_locked(l, true);
 		r = *ret ? 0 : -ENOMEM;
 	}
 	pthread_mutex_unlock(&l->lock);
@@ -593,7 +472,7 @@ int yg_level_confirm(struct yg_level *l, const struct yg_level_actor *who, int64
 		struct entry_in in = {.kind = "confirmed", .from = l->level, .to = l->prop.level,
 				      .proposal = l->prop.id, .who = who, .reason = reason,
 				      .reasons = l->prop.reasons, .extra = x};
-		r = entry_add(l, &in, &id);
+		r = yg_level_entry_add(l, &in, &id);
 		json_decref(x);
 		if (r == 0) {
 			snprintf(l->prop.first_token, sizeof l->prop.first_token, "%s", who->token);
@@ -607,7 +486,7 @@ int yg_level_confirm(struct yg_level *l, const struct yg_level_actor *who, int64
 	struct entry_in in = {.kind = "confirmed", .from = l->level, .to = l->prop.level,
 			      .proposal = l->prop.id, .who = who, .reason = reason,
 			      .reasons = l->prop.reasons, .extra = x};
-	r = entry_add(l, &in, &id);
+	r = yg_level_entry_add(l, &in, &id);
 	json_decref(x);
 	if (r == 0) {
 		int lv = l->prop.level;
@@ -637,7 +516,7 @@ int yg_level_reject(struct yg_level *l, const struct yg_level_actor *who, int64_
 	struct entry_in in = {.kind = "rejected", .from = l->level, .to = l->prop.level,
 			      .proposal = l->prop.id, .who = who, .reason = reason,
 			      .reasons = l->prop.reasons};
-	r = entry_add(l, &in, NULL);
+	r = yg_level_entry_add(l, &in, NULL);
 	if (r == 0) {
 		/* The same proposal from the rules is not made again until they
 		 * propose another level. */
@@ -661,12 +540,12 @@ int yg_level_set(struct yg_level *l, const struct yg_level_actor *who, int level
 		json_t *x = json_pack("{s:b, s:s}", "manual", 1, "two_person", "first of two");
 		struct entry_in in = {.kind = "proposed", .from = l->level, .to = level, .who = who,
 				      .reason = reason, .extra = x};
-		r = entry_add(l, &in, &id);
+		r = yg_level_entry_add(l, &in, &id);
 		json_decref(x);
 		if (r == 0) {
 			l->prop.id = id;
 			l->prop.level = level;
-			l->prop.time_us = now_us();
+			l->prop.time_us = yg_level_now_us();
 			l->prop.reasons = json_array();
 			l->prop.manual = true;
 			snprintf(l->prop.first_token, sizeof l->prop.first_token, "%s", who->token);
@@ -678,7 +557,7 @@ int yg_level_set(struct yg_level *l, const struct yg_level_actor *who, int level
 	struct entry_in in = {.kind = "manual", .from = l->level, .to = level, .who = who,
 			      .reason = reason};
 	if (r == 0)
-		r = entry_add(l, &in, &id);
+		r = yg_level_entry_add(l, &in, &id);
 	if (r == 0 && level != l->level)
 		r = enter(l, level, id, NULL);
 	/* The operator decided on the evidence as it stands: what the rules
@@ -700,7 +579,7 @@ int yg_level_two_person(struct yg_level *l, const struct yg_level_actor *who, bo
 			      .reason = on ? "two-person rule for level 5 on"
 					   : "two-person rule for level 5 off",
 			      .extra = x};
-	int r = entry_add(l, &in, NULL);
+	int r = yg_level_entry_add(l, &in, NULL);
 	json_decref(x);
 	if (r == 0)
 		l->two_person = on;
@@ -710,295 +589,6 @@ int yg_level_two_person(struct yg_level *l, const struct yg_level_actor *who, bo
 int yg_level_current(const struct yg_level *l)
 {
 	return atomic_load(&l->current);
-}
-
-/* ---- views ---- */
-
-/* Drops "detail" from each reason (members see the rules and numbers,
- * admins also what the signal's source said). */
-static json_t *reasons_view(const json_t *reasons, bool full)
-{
-	if (!reasons)
-		return json_array();
-	json_t *c = json_deep_copy(reasons);
-	size_t i;
-	json_t *r;
-	if (!full)
-		json_array_foreach(c, i, r) json_object_del(r, "detail");
-	return c ? c : json_array();
-}
-
-struct act_ctx {
-	json_t *arr;
-	bool full;
-};
-
-static int add_action(void *ud, const struct yg_level_action_row *a)
-{
-	struct act_ctx *c = ud;
-	json_t *params = json_loads(a->params, 0, NULL);
-	json_t *result = a->result[0] ? json_loads(a->result, 0, NULL) : NULL;
-	/* The notice is the transition itself; a webhook's URL (it may carry
-	 * a key) is for operators only. */
-	json_object_del(params, "notice");
-	if (!c->full)
-		json_object_del(params, "url");
-	json_t *j = json_pack("{s:I, s:s, s:i, s:s, s:i, s:o, s:o, s:o, s:o}", "id",
-			      (json_int_t)a->id, "action", a->kind, "level", a->level, "state",
-			      a->state, "attempts", a->attempts, "params",
-			      params ? params : json_object(), "result", result ? result : json_null(),
-			      "updated", time_json(a->updated_us), "next_try",
-			      strcmp(a->state, "failed") && strcmp(a->state, "pending")
-				  ? json_null()
-				  : time_json(a->next_try_us));
-	if (j && a->last_error[0])
-		json_object_set_new(j, "error", json_string(a->last_error));
-	return j && json_array_append_new(c->arr, j) == 0 ? 1 : -ENOMEM;
-}
-
-static json_t *actions_of(struct yg_level *l, int64_t entry_id, bool full)
-{
-	struct act_ctx c = {json_array(), full};
-	if (c.arr && l->st->ops->level->action_list(l->st, entry_id, add_action, &c) < 0) {
-		json_decref(c.arr);
-		return NULL;
-	}
-	return c.arr;
-}
-
-static json_t *levels_json(const struct yg_level *l)
-{
-	json_t *a = json_array();
-	for (int i = YG_LEVEL_MIN; a && i <= YG_LEVEL_MAX; i++)
-		json_array_append_new(a, json_pack("{s:i, s:s, s:s}", "level", i, "name",
-						   l->rules->levels[i].name, "description",
-						   l->rules->levels[i].description));
-	return a;
-}
-
-static json_t *signals_json(const struct yg_level *l, bool full)
-{
-	json_t *a = json_array();
-	int64_t now = now_us();
-	for (size_t i = 0; a && i < l->pushed.n; i++) {
-		const struct yg_level_signal *s = &l->pushed.s[i];
-		if (s->expires_us && s->expires_us <= now)
-			continue;
-		json_t *j = json_pack("{s:s, s:f, s:o, s:o}", "name", s->name, "value", s->value,
-				      "set", time_json(s->set_us), "expires", time_json(s->expires_us));
-		if (j && full && s->detail)
-			json_object_set(j, "detail", s->detail);
-		json_array_append_new(a, j);
-	}
-	return a;
-}
-
-static json_t *status_locked(struct yg_level *l, bool full)
-{
-	json_t *prop = json_null();
-	if (l->prop.id) {
-		bool two = l->two_person && l->prop.level == YG_LEVEL_MAX;
-		prop = json_pack("{s:I, s:i, s:s, s:i, s:o, s:o, s:b, s:i, s:i}", "id",
-				 (json_int_t)l->prop.id, "level", l->prop.level, "name",
-				 level_name(l, l->prop.level), "from", l->level, "time",
-				 time_json(l->prop.time_us), "reasons",
-				 reasons_view(l->prop.reasons, full), "manual", l->prop.manual,
-				 "confirmations_needed", two ? 2 : 1, "confirmations",
-				 l->prop.first_token[0] ? 1 : 0);
-		if (prop && l->prop.first_token[0]) {
-			json_object_set_new(prop, "first_confirmed_by", json_string(l->prop.first_org));
-			if (full)
-				json_object_set_new(prop, "first_token", json_string(l->prop.first_token));
-		}
-	}
-	json_t *s = json_pack(
-	    "{s:i, s:s, s:s, s:o, s:I, s:o, s:{s:i, s:s, s:o, s:o}, s:o, s:b, s:i, "
-	    "s:{s:f, s:s, s:i}, s:o, s:o}",
-	    "level", l->level, "name", level_name(l, l->level), "description",
-	    l->rules->levels[l->level].description, "since", time_json(l->since_us), "entry",
-	    (json_int_t)l->since_entry, "proposal", prop, "evaluated", "level", l->last_level,
-	    "name", level_name(l, l->last_level), "time", time_json(l->last_eval_us), "reasons",
-	    reasons_view(l->last_reasons, full), "signals", signals_json(l, full), "two_person",
-	    l->two_person, "confirm_from", l->rules->confirm_from, "settings", "decay_factor",
-	    l->decay_factor, "export_mode", l->block ? "block" : "alert", "poll_interval_s",
-	    (int)l->poll_s, "actions", l->since_entry ? actions_of(l, l->since_entry, full) : json_array(),
-	    "levels", levels_json(l));
-	return s;
-}
-
-int yg_level_status(struct yg_level *l, bool full, json_t **ret)
-{
-	pthread_mutex_lock(&l->lock);
-	json_t *s = status_locked(l, full);
-	pthread_mutex_unlock(&l->lock);
-	if (!s)
-		return -ENOMEM;
-	*ret = s;
-	return 0;
-}
-
-struct hist_ctx {
-	struct yg_level *l;
-	json_t *arr;
-	bool full;
-};
-
-static int add_entry(void *ud, const struct yg_level_entry *e)
-{
-	struct hist_ctx *c = ud;
-	json_t *detail = json_loads(e->detail, 0, NULL);
-	if (detail && !c->full) {
-		json_t *r = reasons_view(json_object_get(detail, "reasons"), false);
-		json_object_set_new(detail, "reasons", r);
-		json_object_del(detail, "first_token");
-	}
-	json_t *actor = json_pack("{s:s}", "org", e->actor);
-	if (actor && e->actor_role[0])
-		json_object_set_new(actor, "role", json_string(e->actor_role));
-	if (actor && c->full && e->actor_token[0])
-		json_object_set_new(actor, "token", json_string(e->actor_token));
-	json_t *j = json_pack("{s:I, s:o, s:s, s:i, s:i, s:o, s:s, s:o}", "id", (json_int_t)e->id,
-			      "time", time_json(e->time_us), "kind", e->kind, "from", e->from, "to",
-			      e->to, "actor", actor ? actor : json_null(), "reason", e->reason,
-			      "detail", detail ? detail : json_object());
-	if (j && e->proposal)
-		json_object_set_new(j, "proposal", json_integer(e->proposal));
-	if (j && (!strcmp(e->kind, "applied") || !strcmp(e->kind, "confirmed") ||
-		  !strcmp(e->kind, "manual"))) {
-		json_t *a = actions_of(c->l, e->id, c->full);
-		if (a && json_array_size(a))
-			json_object_set_new(j, "actions", a);
-		else
-			json_decref(a);
-	}
-	return j && json_array_append_new(c->arr, j) == 0 ? 1 : -ENOMEM;
-}
-
-int yg_level_history(struct yg_level *l, int64_t before, size_t limit, bool full, json_t **ret)
-{
-	if (limit == 0 || limit > HISTORY_MAX)
-		limit = HISTORY_MAX;
-	struct hist_ctx c = {l, json_array(), full};
-	if (!c.arr)
-		return -ENOMEM;
-	pthread_mutex_lock(&l->lock);
-	int r = l->st->ops->level->entry_list(l->st, before, limit, add_entry, &c);
-	pthread_mutex_unlock(&l->lock);
-	if (r < 0) {
-		json_decref(c.arr);
-		return r;
-	}
-	*ret = json_pack("{s:o}", "history", c.arr);
-	return *ret ? 0 : -ENOMEM;
-}
-
-/* ---- playbook actions ---- */
-
-struct due {
-	int64_t id;
-	char kind[32];
-	char *params;
-	int attempts;
-};
-
-struct due_list {
-	struct due d[DUE_BATCH];
-	size_t n;
-};
-
-static int add_due(void *ud, const struct yg_level_action_row *a)
-{
-	struct due_list *dl = ud;
-	if (dl->n == DUE_BATCH)
-		return 0;
-	struct due *d = &dl->d[dl->n];
-	d->id = a->id;
-	snprintf(d->kind, sizeof d->kind, "%s", a->kind);
-	d->params = strdup(a->params);
-	d->attempts = a->attempts;
-	if (!d->params)
-		return -ENOMEM;
-	dl->n++;
-	return 1;
-}
-
-static void note_setting(struct yg_level *l, const char *kind, const json_t *params)
-{
-	if (!strcmp(kind, "decay"))
-		l->decay_factor = json_number_value(json_object_get(params, "factor"));
-	else if (!strcmp(kind, "export_mode"))
-		l->block = json_string_value(json_object_get(params, "mode")) &&
-			   !strcmp(json_string_value(json_object_get(params, "mode")), "block");
-	else if (!strcmp(kind, "poll_interval"))
-		l->poll_s = (unsigned)json_integer_value(json_object_get(params, "seconds"));
-}
-
-static void action_event(struct yg_level *l, const struct due *d, const char *state,
-			 const char *err)
-{
-	if (!l->hooks.event)
-		return;
-	json_t *j = json_pack("{s:I, s:s, s:s, s:i, s:s}", "id", (json_int_t)d->id, "action",
-			      d->kind, "state", state, "attempts", d->attempts + 1, "error",
-			      err ? err : "");
-	char *t = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	json_decref(j);
-	if (t)
-		l->hooks.event(l->hooks.ud, "level.action", t);
-	free(t);
-}
-
-int yg_level_run_due(struct yg_level *l, int64_t now, size_t *ret_ran)
-{
-	struct due_list *dl = calloc(1, sizeof *dl);
-	if (!dl)
-		return -ENOMEM;
-	pthread_mutex_lock(&l->lock);
-	int r = l->st->ops->level->action_due(l->st, now, DUE_BATCH, add_due, dl);
-	pthread_mutex_unlock(&l->lock);
-	size_t ran = 0;
-	for (size_t i = 0; r == 0 && i < dl->n; i++) {
-		struct due *d = &dl->d[i];
-		json_t *params = json_loads(d->params, 0, NULL);
-		json_t *result = NULL;
-		char err[512] = "";
-		bool local = strcmp(d->kind, "webhook") != 0;
-		/* Only the webhook waits on the network: it runs unlocked. */
-		if (local)
-			pthread_mutex_lock(&l->lock);
-		int ar = params ? yg_level_action_run(&l->hooks, l->st, d->kind, params, &result,
-						      err, sizeof err)
-				: -EINVAL;
-		if (!local)
-			pthread_mutex_lock(&l->lock);
-		if (ar == 0)
-			note_setting(l, d->kind, params);
-		int attempts = d->attempts + 1;
-		const char *state = ar == 0 ? "succeeded"
-				    : (unsigned)attempts >= l->rules->retry_attempts ? "gave_up"
-										  : "failed";
-		double delay = l->rules->retry_base_s * pow(2.0, attempts - 1);
-		if (delay > l->rules->retry_max_s)
-			delay = l->rules->retry_max_s;
-		char *rtext = result ? json_dumps(result, JSON_COMPACT) : NULL;
-		r = l->st->ops->level->action_update(l->st, d->id, state, attempts,
-						     now_us() + (int64_t)(delay * 1e6),
-						     ar == 0 ? "" : err, rtext ? rtext : "");
-		if (r == 0 && ar == 0 && local)
-			r = save_state(l);
-		action_event(l, d, state, ar == 0 ? NULL : err);
-		pthread_mutex_unlock(&l->lock);
-		free(rtext);
-		json_decref(result);
-		json_decref(params);
-		ran++;
-	}
-	for (size_t i = 0; i < dl->n; i++)
-		free(dl->d[i].params);
-	free(dl);
-	if (r == 0 && ret_ran)
-		*ret_ran = ran;
-	return r;
 }
 
 /* ---- thread ---- */
@@ -1011,20 +601,20 @@ static void *run(void *arg)
 	while (!l->stop) {
 		l->kick = false;
 		pthread_mutex_unlock(&l->lock);
-		int64_t now = now_us();
+		int64_t now = yg_level_now_us();
 		if (now >= next_eval) {
 			(void)yg_level_evaluate_now(l);
 			next_eval = now + (int64_t)l->rules->interval_s * 1000000;
 		}
 		size_t ran = 0;
-		(void)yg_level_run_due(l, now_us(), &ran);
+		(void)yg_level_run_due(l, yg_level_now_us(), &ran);
 		pthread_mutex_lock(&l->lock);
 		int64_t wake = next_eval, next = 0;
 		if (l->st->ops->level->action_next(l->st, &next) == 0 && next < wake)
 			wake = next;
-		if (ran == DUE_BATCH)
+		if (ran == YG_LEVEL_DUE_BATCH)
 			wake = 0;
-		while (!l->stop && !l->kick && now_us() < wake) {
+		while (!l->stop && !l->kick && yg_level_now_us() < wake) {
 			struct timespec ts = {.tv_sec = (time_t)(wake / 1000000),
 					      .tv_nsec = (long)(wake % 1000000) * 1000};
 			if (pthread_cond_timedwait(&l->cond, &l->lock, &ts) == ETIMEDOUT)
@@ -1082,7 +672,7 @@ int yg_level_new(const struct yg_level_config *cfg, struct yg_level **ret, char 
 	l->last_level = YG_LEVEL_MIN;
 	load_state(l);
 	atomic_store(&l->current, l->level);
-	int64_t now = now_us();
+	int64_t now = yg_level_now_us();
 	r = l->st->ops->level->signal_prune(l->st, now);
 	if (r == 0)
 		r = l->st->ops->level->signal_list(l->st, load_signal, l);

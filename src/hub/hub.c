@@ -387,6 +387,11 @@ int yg_hub_start(struct yg_hub *h)
 	return yg_level_start(h->level);
 }
 
+struct yg_level *yg_hub_level(struct yg_hub *h)
+{
+	return h->level;
+}
+
 uint64_t yg_hub_events_last(struct yg_hub *h)
 {
 	return yg_events_last(h->events);

@@ -125,6 +125,12 @@ void yg_hub_set_front(struct yg_hub *h, void (*stats)(void *ud, struct yg_guard_
  * playbooks); a server calls it once it serves. */
 int yg_hub_start(struct yg_hub *h);
 
+/* The hub's alert level, for the parts of the hub that measure signals:
+ * yg_level_signal_set(yg_hub_level(h), "darknet.surge_score", v, detail)
+ * (src/level/level.h). Lives as long as h. */
+struct yg_level;
+struct yg_level *yg_hub_level(struct yg_hub *h);
+
 /* Event streams (src/hub/events.h): the newest event id, and the frames
  * after *cursor that (org, role) may read, appended to out (at most about
  * max bytes). */

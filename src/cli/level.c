@@ -89,6 +89,8 @@ static int parse(int argc, char **argv, int first, struct opts *o)
 	for (int i = first; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
 		bool ok = v != NULL;
+		if (!a)
+			return -EINVAL;
 		if (!strcmp(a, "--json")) {
 			o->json = true;
 			continue;

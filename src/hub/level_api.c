@@ -329,7 +329,8 @@ static int hook_report(void *ud, struct yg_store *st, int level, const json_t *n
 	/* Members read the report: the rules and numbers, not what the
 	 * signals' sources said (admins see that in the API). */
 	json_t *reasons = json_deep_copy(json_object_get(notice, "reasons"));
-	json_array_foreach(reasons, i, reason) json_object_del(reason, "detail");
+	for (i = 0; i < json_array_size(reasons); i++)
+		json_object_del(json_array_get(reasons, i), "detail");
 	const char *desc = json_string_value(json_object_get(notice, "description"));
 	json_t *o = refs ? json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:s, s:o, s:s, "
 				     "s:[s], s:[s], s:i, s:O}",

@@ -95,10 +95,8 @@ json_t *yg_level_reasons_view(const json_t *reasons, bool full)
 	if (!reasons)
 		return json_array();
 	json_t *c = json_deep_copy(reasons);
-	size_t i;
-	json_t *r;
-	if (!full)
-		json_array_foreach(c, i, r) json_object_del(r, "detail");
+	for (size_t i = 0; !full && i < json_array_size(c); i++)
+		json_object_del(json_array_get(c, i), "detail");
 	return c ? c : json_array();
 }
 

@@ -14,6 +14,9 @@
  *    "sightings_window_s": 3600, "critical_sectors": ["energy", ...],
  *    "retry": {"base_s": 5, "max_s": 600, "attempts": 10}}
  *
+ * JSON rather than TOML: Debian 12 ships TOML parsers for C++ (toml11,
+ * toml++, cpptoml) but none for C, and jansson is already a dependency.
+ *
  * Every key but "levels" is optional (the defaults are the numbers above).
  * Unknown keys are errors, so a misspelt threshold never silently turns a
  * rule off. Errors name the place: "rules[3].value: must be a number".

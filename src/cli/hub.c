@@ -54,6 +54,7 @@
 #include "cli/commands.h"
 #include "hub/hub.h"
 #include "hub/server.h"
+#include "level/level.h"
 
 #define PEM_MAX (1 << 20)
 
@@ -290,6 +291,18 @@ int yg_cmd_hub(int argc, char **argv)
 										      : YG_TLP_AMBER,
 				   .darknet_minute_days = (unsigned)dn_minute_days,
 				   .darknet_hour_days = (unsigned)dn_hour_days};
+	/* A broken rules file is named here, with where it is broken; the hub
+	 * would only say it cannot start. */
+	char lpath[4200], lerr[600];
+	snprintf(lpath, sizeof lpath, "%s/level.json", data);
+	struct yg_level_rules *lr = calloc(1, sizeof *lr);
+	int lrc = lr ? yg_level_rules_load(lpath, lr, NULL, lerr, sizeof lerr) : -ENOMEM;
+	free(lr);
+	if (lrc < 0) {
+		fprintf(stderr, "yagura hub: alert level rules: %s\n",
+			lrc == -ENOMEM ? "out of memory" : lerr);
+		goto out;
+	}
 	int r = yg_hub_new(&hc, &hub);
 	if (r < 0) {
 		fprintf(stderr, "yagura hub: cannot open the store in %s: %s\n", data, strerror(-r));
@@ -312,6 +325,11 @@ int yg_cmd_hub(int argc, char **argv)
 	r = yg_server_start(&sc, hub, &srv);
 	if (r < 0) {
 		fprintf(stderr, "yagura hub: cannot listen on %s: %s\n", listen, strerror(-r));
+		goto out;
+	}
+	r = yg_hub_start(hub);
+	if (r < 0) {
+		fprintf(stderr, "yagura hub: cannot start the alert level: %s\n", strerror(-r));
 		goto out;
 	}
 	fprintf(stderr, "yagura hub: listening on %s port %u (%s), up to %llu connections\n",

@@ -16,6 +16,7 @@ static const struct {
 	{"hub", yg_cmd_hub, "the sharing hub: TAXII 2.1 server and its admin commands"},
 	{"mail", yg_cmd_mail, "analyze suspicious e-mail: headers, URLs, attachments, spoofing"},
 	{"intel", yg_cmd_intel, "export indicator sets: IDS rules, firewall, RPZ, lists, STIX"},
+	{"level", yg_cmd_level, "the hub's alert level: show, history, set, confirm, reject"},
 };
 
 static void usage(FILE *out)

@@ -457,7 +457,8 @@ int yg_rest_changes(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 	uint8_t *done_cur = NULL, *done_base = NULL;
 	struct plan *plan = NULL;
 	json_t *changes = NULL;
-	int r = yg_lc_view_new(st, &h->lc, now, &v);
+	struct yg_lifecycle lc = yg_hub_lc(h);
+	int r = yg_lc_view_new(st, &lc, now, &v);
 	if (r == 0)
 		r = yg_ind_walk(st, who, v, false, on_indicator, &c);
 	if (c.err)

@@ -149,7 +149,7 @@ out:
 
 int yg_rest_export(struct yg_store *st, const struct yg_caller *who,
 		   const struct yg_lifecycle *lc, const char *format, const char *if_none_match,
-		   struct yg_resp *resp)
+		   bool block, struct yg_resp *resp)
 {
 	enum yg_export_format fmt;
 	if (yg_export_format_parse(format, &fmt) < 0)
@@ -179,7 +179,10 @@ int yg_rest_export(struct yg_store *st, const struct yg_caller *who,
 	r = yg_export_items_from_set(set, &items, &n);
 	if (r < 0)
 		goto out;
-	struct yg_export_meta meta = {.source = "yagura hub", .generated = g.newest_us / 1000000};
+	/* At an alert level whose playbook switched exports to blocking, the
+	 * nftables set comes with the chains that drop it. */
+	struct yg_export_meta meta = {.source = "yagura hub", .generated = g.newest_us / 1000000,
+				      .nft_drop = block};
 	struct yg_export_stats stats;
 	r = yg_export_write(fmt, items, n, &meta, &out, &stats);
 	if (r < 0)

@@ -57,7 +57,19 @@ struct yg_hub {
 	} anon[YG_HUB_MAX_STORES];
 	void (*front_stats)(void *ud, struct yg_guard_stats *ret); /* yg_hub_set_front */
 	void *front_ud;
+	/* The alert level (src/level/) and what its playbooks set (level_api.c):
+	 * the decay half-life factor in thousandths, whether exports block,
+	 * the poll interval advertised to sensors (0: none). */
+	struct yg_level *level;
+	struct yg_events *events;
+	atomic_uint decay_milli;
+	atomic_bool export_block;
+	atomic_uint poll_interval_s;
 };
+
+/* The lifecycle in force: the configured decay, its half-life times the
+ * alert level's factor. */
+struct yg_lifecycle yg_hub_lc(struct yg_hub *h);
 
 /* The authenticated caller (org 0: no token), and the store generation
  * its request saw before reading anything (cache.h); without gen_ok
@@ -66,6 +78,7 @@ struct yg_caller {
 	int64_t org_id;
 	enum yg_role role;
 	char org_name[YG_STORE_NAME_MAX + 1];
+	char token_id[YG_TOKEN_PUBID_LEN + 1]; /* the token's public id */
 	uint64_t gen;
 	bool gen_ok;
 };
@@ -92,7 +105,7 @@ int yg_taxii_access(struct yg_store *st, const struct yg_caller *who,
  * negative errno on store or memory errors (resp untouched then). */
 int yg_rest_export(struct yg_store *st, const struct yg_caller *who,
 		   const struct yg_lifecycle *lc, const char *format, const char *if_none_match,
-		   struct yg_resp *resp);
+		   bool block, struct yg_resp *resp);
 
 /* The visible indicators (minimal objects: id, pattern, validity) as a
  * STIX bundle, with ETag / 304 like the exports. */
@@ -129,6 +142,14 @@ int yg_dn_evaluate(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 
 int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
 		   const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp);
+
+/* The alert level under /api/v1/level and the event stream /api/v1/events
+ * (level_api.c); the hooks its playbooks call. */
+bool yg_level_api_route(enum yg_route_kind kind);
+int yg_level_api_handle(struct yg_hub *h, const struct yg_caller *who, const struct yg_route *rt,
+			const struct yg_req *req, struct yg_resp *resp);
+struct yg_level_hooks;
+void yg_level_api_hooks(struct yg_hub *h, struct yg_level_hooks *ret);
 
 /* The TAXII endpoints. */
 int yg_taxii_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,

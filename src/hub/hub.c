@@ -12,10 +12,12 @@
 
 #include "hub/auth.h"
 #include "hub/buf.h"
+#include "hub/events.h"
 #include "hub/hub-int.h"
 #include "hub/ids.h"
 #include "hub/mail_api.h"
 #include "hub/tlp.h"
+#include "level/level.h"
 
 #define SET_IDENTITY "hub_identity"
 #define SET_DEFAULT  "default_collection"
@@ -331,6 +333,15 @@ int yg_hub_new(const struct yg_hub_config *cfg, struct yg_hub **ret)
 	r = yg_feed_new(&h->feed);
 	if (r < 0)
 		goto out;
+	atomic_store(&h->decay_milli, 1000);
+	r = yg_events_new(&h->events);
+	if (r < 0)
+		goto out;
+	struct yg_level_config lcfg = {.data_dir = h->data_dir, .rules_path = cfg->level_rules};
+	yg_level_api_hooks(h, &lcfg.hooks);
+	r = yg_level_new(&lcfg, &h->level, NULL, 0);
+	if (r < 0)
+		goto out;
 	/* The generation is watched also without a cache: parked long-polls
 	 * wake on it. */
 	r = yg_store_sqlite_open(h->data_dir, &h->watch);
@@ -355,6 +366,9 @@ void yg_hub_free(struct yg_hub *h)
 {
 	if (!h)
 		return;
+	/* The level's thread publishes events and reads the hub's settings. */
+	yg_level_free(h->level);
+	yg_events_free(h->events);
 	for (size_t i = 0; i < h->n_stores; i++) {
 		yg_store_close(h->stores[i]);
 		pthread_mutex_destroy(&h->locks[i]);
@@ -368,6 +382,34 @@ void yg_hub_free(struct yg_hub *h)
 	yg_feed_free(h->feed);
 	yg_mail_api_release(h);
 	free(h);
+}
+
+int yg_hub_start(struct yg_hub *h)
+{
+	return yg_level_start(h->level);
+}
+
+struct yg_level *yg_hub_level(struct yg_hub *h)
+{
+	return h->level;
+}
+
+uint64_t yg_hub_events_last(struct yg_hub *h)
+{
+	return yg_events_last(h->events);
+}
+
+size_t yg_hub_events_read(struct yg_hub *h, uint64_t *cursor, int64_t org, enum yg_role role,
+			  struct yg_buf *out, size_t max)
+{
+	return yg_events_read(h->events, cursor, org, (unsigned)role, out, max);
+}
+
+struct yg_lifecycle yg_hub_lc(struct yg_hub *h)
+{
+	struct yg_lifecycle lc = h->lc;
+	lc.half_life_days *= (double)atomic_load(&h->decay_milli) / 1000.0;
+	return lc;
 }
 
 int yg_hub_generation(struct yg_hub *h, uint64_t *ret)
@@ -585,6 +627,7 @@ static bool authenticate(struct yg_hub *h, struct yg_store *st, const struct yg_
 			}
 		}
 		if (ok) {
+			yg_auth_public_id(hash, who->token_id);
 			resp->org_id = who->org_id;
 			memcpy(resp->org_name, who->org_name, sizeof resp->org_name);
 			memcpy(&resp->token_key, hash, sizeof resp->token_key);

@@ -42,6 +42,9 @@ struct yg_hub_config {
 	enum yg_tlp darknet_tlp;
 	unsigned darknet_minute_days;
 	unsigned darknet_hour_days;
+	/* The alert level's rules file (src/level/level.h); NULL: DIR/level.json,
+	 * the built-in default when that is absent. */
+	const char *level_rules;
 };
 
 /* One request, borrowed from the server for the call. Strings are
@@ -55,6 +58,7 @@ struct yg_req {
 	const char *anonymous; /* X-Yagura-Anonymous */
 	const char *share_with; /* X-Yagura-Share-With (mail submission) */
 	const char *if_none_match;
+	const char *last_event_id; /* Last-Event-ID (GET /api/v1/events) */
 	struct yg_kv args[YG_HUB_MAX_ARGS];
 	size_t n_args;
 	bool args_overflow;
@@ -99,6 +103,12 @@ struct yg_resp {
 	 * alone expires and decays indicators). */
 	int64_t hold_until_us;
 	uint64_t hold_gen;
+	/* An event stream (GET /api/v1/events): body is its first bytes; the
+	 * server then sends, as they come, the events after stream_cursor that
+	 * org_id and role may read (yg_hub_events_read), and keeps the
+	 * connection open. */
+	bool stream;
+	uint64_t stream_cursor;
 };
 
 struct yg_hub;
@@ -117,6 +127,24 @@ int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *re
  * the server sets it before it serves and clears it (NULL) once stopped. */
 void yg_hub_set_front(struct yg_hub *h, void (*stats)(void *ud, struct yg_guard_stats *ret),
 		      void *ud);
+
+/* Starts the hub's background work (the alert level's evaluation and
+ * playbooks); a server calls it once it serves. */
+int yg_hub_start(struct yg_hub *h);
+
+/* The hub's alert level, for the parts of the hub that measure signals:
+ * yg_level_signal_set(yg_hub_level(h), "darknet.surge_score", v, detail)
+ * (src/level/level.h). Lives as long as h. */
+struct yg_level;
+struct yg_level *yg_hub_level(struct yg_hub *h);
+
+/* Event streams (src/hub/events.h): the newest event id, and the frames
+ * after *cursor that (org, role) may read, appended to out (at most about
+ * max bytes). */
+uint64_t yg_hub_events_last(struct yg_hub *h);
+struct yg_buf;
+size_t yg_hub_events_read(struct yg_hub *h, uint64_t *cursor, int64_t org, enum yg_role role,
+			  struct yg_buf *out, size_t max);
 
 /* Records a finished request for /metrics. */
 void yg_hub_observe(struct yg_hub *h, int status, int64_t duration_us);

@@ -152,6 +152,18 @@ static void collections(struct yg_store *st, const struct yg_caller *who, struct
 	rest_json(resp, json_pack("{s:o}", "collections", l.arr));
 }
 
+/* The poll interval an alert level's playbook set, for sensors and
+ * exporters that poll this answer. */
+static void poll_hint(struct yg_hub *h, struct yg_resp *resp)
+{
+	unsigned s = atomic_load(&h->poll_interval_s);
+	char v[16];
+	if (!s || resp->hold_until_us)
+		return;
+	snprintf(v, sizeof v, "%u", s);
+	yg_resp_header(resp, "X-Yagura-Poll-Interval", v);
+}
+
 int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
 		   const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp)
 {
@@ -163,6 +175,8 @@ int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 		return yg_mail_api_handle(h, st, who, rt, req, resp);
 	if (rt->kind >= YG_ROUTE_REST_DARKNET && rt->kind <= YG_ROUTE_REST_DARKNET_SENSORS)
 		return yg_rest_darknet(h, st, who, rt, req, resp);
+	if (yg_level_api_route(rt->kind))
+		return yg_level_api_handle(h, who, rt, req, resp);
 	if (rt->kind == YG_ROUTE_REST_SIGHTINGS) {
 		if (!strcmp(req->method, "POST"))
 			return yg_rest_sightings_post(h, st, who, req, resp);
@@ -180,18 +194,25 @@ int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 			rest_error(resp, 406, "not acceptable", "Accept must allow " YG_REST_MEDIA);
 			return 0;
 		}
-		if (rt->kind == YG_ROUTE_REST_CHANGES)
-			return yg_rest_changes(h, st, who, req, resp);
+		if (rt->kind == YG_ROUTE_REST_CHANGES) {
+			int r = yg_rest_changes(h, st, who, req, resp);
+			poll_hint(h, resp);
+			return r;
+		}
 		return yg_rest_sightings_get(h, st, who, rt->object_id, resp);
 	}
+	struct yg_lifecycle lc = yg_hub_lc(h);
 	if (rt->kind == YG_ROUTE_REST_INDICATORS) {
-		if (yg_rest_indicators(st, who, &h->lc, req->if_none_match, resp) < 0)
+		if (yg_rest_indicators(st, who, &lc, req->if_none_match, resp) < 0)
 			rest_error(resp, 500, "indicators unavailable", NULL);
+		poll_hint(h, resp);
 		return 0;
 	}
 	if (rt->kind == YG_ROUTE_REST_EXPORT) {
 		/* Exports are rule files and lists, not JSON: any Accept will do. */
-		int r = yg_rest_export(st, who, &h->lc, rt->object_id, req->if_none_match, resp);
+		int r = yg_rest_export(st, who, &lc, rt->object_id, req->if_none_match,
+				       atomic_load(&h->export_block), resp);
+		poll_hint(h, resp);
 		if (r == -ENOENT)
 			rest_error(resp, 404, "not found", "no such export format");
 		else if (r == -E2BIG)

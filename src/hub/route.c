@@ -103,6 +103,26 @@ static void darknet_route(const struct path *path, struct yg_route *ret)
 			ret->kind = subs[i].kind;
 }
 
+/* /api/v1/level and its actions. */
+static void level_route(const struct path *path, struct yg_route *ret)
+{
+	static const struct {
+		const char *name;
+		enum yg_route_kind kind;
+	} sub[] = {
+		{"history", YG_ROUTE_REST_LEVEL_HISTORY}, {"set", YG_ROUTE_REST_LEVEL_SET},
+		{"confirm", YG_ROUTE_REST_LEVEL_CONFIRM}, {"reject", YG_ROUTE_REST_LEVEL_REJECT},
+		{"signals", YG_ROUTE_REST_LEVEL_SIGNALS},
+	};
+	if (path->n == 3) {
+		ret->kind = YG_ROUTE_REST_LEVEL;
+		return;
+	}
+	for (size_t i = 0; path->n == 4 && i < sizeof sub / sizeof sub[0]; i++)
+		if (seg_is(seg_at(path, 3), sub[i].name))
+			ret->kind = sub[i].kind;
+}
+
 /* /api/v1/...: segments 0 and 1 are "api" "v1"; /api/v1 alone is a REST 404. */
 static void rest_route(const struct path *path, struct yg_route *ret)
 {
@@ -136,6 +156,10 @@ static void rest_route(const struct path *path, struct yg_route *ret)
 		ret->kind = YG_ROUTE_REST_EXPORT;
 	} else if (seg_is(s2, "darknet")) {
 		darknet_route(path, ret);
+	} else if (n == 3 && seg_is(s2, "events")) {
+		ret->kind = YG_ROUTE_REST_EVENTS;
+	} else if (seg_is(s2, "level")) {
+		level_route(path, ret);
 	}
 }
 
@@ -143,7 +167,8 @@ bool yg_route_is_rest(enum yg_route_kind kind)
 {
 	return (kind >= YG_ROUTE_REST_NOT_FOUND && kind <= YG_ROUTE_REST_EXPORT) ||
 	       (kind >= YG_ROUTE_REST_MAIL && kind <= YG_ROUTE_REST_NOTIFICATIONS) ||
-	       (kind >= YG_ROUTE_REST_SIGHTINGS && kind <= YG_ROUTE_REST_DARKNET_SENSORS);
+	       (kind >= YG_ROUTE_REST_SIGHTINGS && kind <= YG_ROUTE_REST_DARKNET_SENSORS) ||
+	       (kind >= YG_ROUTE_REST_LEVEL && kind <= YG_ROUTE_REST_EVENTS);
 }
 
 /* Splits [path, path+len) at '/'; false for "//", "." or "..", or more

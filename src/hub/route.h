@@ -34,6 +34,9 @@
  *   /api/v1/indicators/changes                      REST (changes.c)
  *   /api/v1/darknet                                 REST (darknet_api.c)
  *   /api/v1/darknet/{signals,ports,sources,victims,sensors}
+ *   /api/v1/level                                   REST (level_api.c)
+ *   /api/v1/level/{history,set,confirm,reject,signals}
+ *   /api/v1/events                                  Server-Sent Events
  *   /api/v1/<anything else>                         REST 404
  *
  * The trailing '/' may be left out.
@@ -79,6 +82,13 @@ enum yg_route_kind {
 	YG_ROUTE_REST_DARKNET_SOURCES,
 	YG_ROUTE_REST_DARKNET_VICTIMS,
 	YG_ROUTE_REST_DARKNET_SENSORS,
+	YG_ROUTE_REST_LEVEL,         /* level_api.c */
+	YG_ROUTE_REST_LEVEL_HISTORY,
+	YG_ROUTE_REST_LEVEL_SET,
+	YG_ROUTE_REST_LEVEL_CONFIRM,
+	YG_ROUTE_REST_LEVEL_REJECT,
+	YG_ROUTE_REST_LEVEL_SIGNALS,
+	YG_ROUTE_REST_EVENTS,        /* Server-Sent Events (level_api.c) */
 };
 
 #define YG_ROUTE_ID_MAX 300 /* type (<= 250) + "--" + uuid */

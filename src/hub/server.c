@@ -17,6 +17,18 @@
  * tell the guard when a request is owed and when it is in, the ticker
  * shuts down connections past their deadline, and park() asks the guard
  * before a long-poll parks (429 with Retry-After beyond a cap).
+ *
+ * Event streams (GET /api/v1/events, Server-Sent Events). A stream is a
+ * response of unknown length whose content reader copies out the events
+ * the broadcaster (events.h) holds past the stream's cursor; when there
+ * are none it suspends the connection and returns 0, so an idle stream
+ * costs a descriptor and a little memory, no thread and no polling. The
+ * ticker resumes it when a newer event exists, every HEARTBEAT_US (a
+ * comment line, which also finds clients that went away: a suspended
+ * socket is not read) and when the server stops (the stream then ends).
+ * A stream takes a long-poll place from the guard for its whole life, so
+ * the per-token, per-organization and hub-wide caps and the reserve hold
+ * for streams too.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -35,6 +47,7 @@
 #include <microhttpd.h>
 
 #include "hub/buf.h"
+#include "hub/events.h"
 #include "hub/guard.h"
 #include "hub/hub-int.h"
 #include "hub/ids.h"
@@ -56,6 +69,21 @@ struct yg_server {
 	bool ticker_started;
 	atomic_bool stopping;
 	atomic_bool ticker_stop;
+	struct stream *streams; /* event streams, under wlock */
+};
+
+/* One event stream (see the top of this file); freed with its response. */
+struct stream {
+	struct yg_server *s;
+	struct MHD_Connection *conn;
+	uint64_t cursor;
+	int64_t org;
+	enum yg_role role;
+	char *pending; /* bytes not yet handed to MHD */
+	size_t plen, poff;
+	bool suspended;
+	int64_t last_write_us;
+	struct stream *next, *prev;
 };
 
 struct reqctx {
@@ -81,6 +109,7 @@ struct reqctx {
 	bool keep_alive; /* the connection stays open for another request */
 	/* A parked long-poll counted by the guard until the request ends. */
 	bool poll_taken, poll_priv;
+	struct stream *stream; /* an event stream, freed in on_completed */
 	uint64_t poll_token;
 	int64_t poll_org;
 };
@@ -297,6 +326,8 @@ static enum MHD_Result collect_arg(void *cls, enum MHD_ValueKind kind, const cha
 
 #define TICK_US   50000
 #define RECHECK_US 5000000 /* time alone expires and decays indicators */
+#define HEARTBEAT_US 15000000
+#define STREAM_BLOCK 16384
 
 static void unpark(struct yg_server *s, struct reqctx *rc)
 {
@@ -365,10 +396,145 @@ static void *ticker(void *arg)
 				rc->peer_gone = true;
 			unpark(s, rc);
 		}
+		uint64_t last = yg_hub_events_last(s->hub);
+		for (struct stream *st = s->streams; st; st = st->next)
+			if (st->suspended && (all || last > st->cursor ||
+					      now - st->last_write_us >= HEARTBEAT_US)) {
+				st->suspended = false;
+				MHD_resume_connection(st->conn);
+			}
 		pthread_mutex_unlock(&s->wlock);
 		yg_guard_expire(s->guard, mono_us());
 	}
 	return NULL;
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)pos;
+	struct stream *st = cls;
+	struct yg_server *s = st->s;
+	if (st->poff == st->plen) {
+		free(st->pending);
+		st->pending = NULL;
+		st->plen = st->poff = 0;
+		struct yg_buf b;
+		yg_buf_init(&b, (size_t)YG_EVENTS_DATA_MAX * 2);
+		yg_hub_events_read(s->hub, &st->cursor, st->org, st->role, &b, max);
+		if (!b.len && yg_now_us() - st->last_write_us >= HEARTBEAT_US)
+			yg_buf_adds(&b, ": keep-alive\n\n");
+		if (b.len)
+			st->pending = yg_buf_take(&b, &st->plen);
+		else
+			yg_buf_release(&b);
+		if (!st->pending)
+			st->plen = 0;
+	}
+	if (st->poff < st->plen) {
+		size_t n = st->plen - st->poff < max ? st->plen - st->poff : max;
+		memcpy(buf, st->pending + st->poff, n);
+		st->poff += n;
+		st->last_write_us = yg_now_us();
+		return (ssize_t)n;
+	}
+	pthread_mutex_lock(&s->wlock);
+	if (atomic_load(&s->stopping)) {
+		pthread_mutex_unlock(&s->wlock);
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	}
+	/* An event published since the read above is seen by the ticker,
+	 * which resumes the stream at its next tick. */
+	st->suspended = true;
+	MHD_suspend_connection(st->conn);
+	pthread_mutex_unlock(&s->wlock);
+	return 0;
+}
+
+static void stream_free(void *cls)
+{
+	struct stream *st = cls;
+	struct yg_server *s = st->s;
+	pthread_mutex_lock(&s->wlock);
+	if (st->prev)
+		st->prev->next = st->next;
+	else
+		s->streams = st->next;
+	if (st->next)
+		st->next->prev = st->prev;
+	pthread_mutex_unlock(&s->wlock);
+	free(st->pending);
+	free(st);
+}
+
+static void resume_streams(struct yg_server *s)
+{
+	for (struct stream *st = s->streams; st; st = st->next)
+		if (st->suspended) {
+			st->suspended = false;
+			MHD_resume_connection(st->conn);
+		}
+}
+
+/* Answers with an event stream: r->body is its first bytes. */
+static enum MHD_Result stream_start(struct yg_server *s, struct MHD_Connection *c,
+				    struct reqctx *rc, struct yg_resp *r)
+{
+	if (!rc->poll_taken) {
+		bool priv = r->role == YG_ROLE_ADMIN || r->role == YG_ROLE_ANALYST;
+		enum yg_guard_cap cap;
+		if (yg_guard_poll_take(s->guard, r->token_key, r->org_id, priv, &cap) < 0) {
+			struct yg_resp held = *r;
+			held.body = NULL;
+			yg_resp_release(r);
+			return cap == YG_GUARD_CAP_NONE ? MHD_NO : too_many_polls(s, c, rc, &held, cap);
+		}
+		rc->poll_taken = true;
+		rc->poll_priv = priv;
+		rc->poll_token = r->token_key;
+		rc->poll_org = r->org_id;
+	}
+	struct stream *st = calloc(1, sizeof *st);
+	if (!st) {
+		yg_resp_release(r);
+		return MHD_NO;
+	}
+	st->s = s;
+	st->conn = c;
+	st->cursor = r->stream_cursor;
+	st->org = r->org_id;
+	st->role = r->role;
+	st->pending = r->body; /* handed over (a malloc'ed body) */
+	st->plen = r->len;
+	st->last_write_us = yg_now_us();
+	r->body = NULL;
+	r->len = 0;
+	struct MHD_Response *mr = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK,
+								    stream_read, st, NULL);
+	if (!mr) {
+		free(st->pending);
+		free(st);
+		return MHD_NO;
+	}
+	if (r->content_type)
+		MHD_add_response_header(mr, MHD_HTTP_HEADER_CONTENT_TYPE, r->content_type);
+	for (size_t i = 0; i < r->n_hdr; i++)
+		MHD_add_response_header(mr, r->hdr_name[i], r->hdr_value[i]);
+	pthread_mutex_lock(&s->wlock);
+	st->next = s->streams;
+	if (s->streams)
+		s->streams->prev = st;
+	s->streams = st;
+	pthread_mutex_unlock(&s->wlock);
+	/* Heartbeats find dead peers; an idle timeout would cut quiet streams. */
+	MHD_set_connection_option(c, MHD_CONNECTION_OPTION_TIMEOUT, (unsigned int)0);
+	rc->status = r->status;
+	rc->org_id = r->org_id;
+	memcpy(rc->org_name, r->org_name, sizeof rc->org_name);
+	rc->answered = true;
+	rc->stream = st;
+	enum MHD_Result ok = MHD_queue_response(c, (unsigned)r->status, mr);
+	MHD_destroy_response(mr);
+	return ok;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url,
@@ -458,6 +624,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		.share_with = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Yagura-Share-With"),
 		.if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_IF_NONE_MATCH),
+		.last_event_id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID"),
 		.body = rc->body,
 		.body_len = rc->len,
 	};
@@ -489,6 +656,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		req.no_wait = true;
 		resp = (struct yg_resp){0};
 	}
+	if (resp.stream && !atomic_load(&s->stopping))
+		return stream_start(s, c, rc, &resp);
 	return queue(s, c, rc, &resp);
 }
 
@@ -541,6 +710,8 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	*con_cls = NULL;
 	if (rc->poll_taken)
 		yg_guard_poll_put(s->guard, rc->poll_token, rc->poll_org, rc->poll_priv);
+	if (rc->stream)
+		stream_free(rc->stream);
 	int64_t dur = yg_now_us() - rc->start_us;
 	int status = rc->answered ? rc->status : 0;
 	yg_hub_observe(s->hub, status, dur);
@@ -668,6 +839,7 @@ void yg_server_stop(struct yg_server *s, unsigned grace_ms)
 	pthread_mutex_lock(&s->wlock);
 	while (s->waiters)
 		unpark(s, s->waiters);
+	resume_streams(s);
 	pthread_mutex_unlock(&s->wlock);
 	for (unsigned waited = 0; atomic_load(&s->inflight) > 0 && waited < grace_ms; waited += 10)
 		usleep(10000);
@@ -677,6 +849,7 @@ void yg_server_stop(struct yg_server *s, unsigned grace_ms)
 	pthread_mutex_lock(&s->wlock);
 	while (s->waiters)
 		unpark(s, s->waiters);
+	resume_streams(s);
 	pthread_mutex_unlock(&s->wlock);
 	MHD_stop_daemon(s->d);
 	pthread_mutex_destroy(&s->wlock);

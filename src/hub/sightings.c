@@ -453,7 +453,8 @@ int yg_rest_sightings_get(struct yg_hub *h, struct yg_store *st, const struct yg
 	}
 	int64_t now = yg_now_us();
 	int64_t seen = a->last_us > now ? now : a->last_us;
-	double score = yg_lifecycle_score(&h->lc, now, modified_us, seen);
+	struct yg_lifecycle lc = yg_hub_lc(h);
+	double score = yg_lifecycle_score(&lc, now, modified_us, seen);
 	json_t *j =
 	    json_pack("{s:s, s:I, s:I, s:I, s:o, s:o, s:f, s:o}", "indicator", indicator_id,
 	              "count", (json_int_t)a->count, "organizations", (json_int_t)a->orgs,

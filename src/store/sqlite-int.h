@@ -125,5 +125,8 @@ extern const struct yg_store_sighting_ops yg_sq_sighting_ops;
 /* The telescope half (sqlite_darknet.c). */
 struct yg_store_darknet_ops;
 extern const struct yg_store_darknet_ops yg_sq_darknet_ops;
+/* The alert-level half (sqlite_level.c). */
+struct yg_store_level_ops;
+extern const struct yg_store_level_ops yg_sq_level_ops;
 
 #endif

@@ -160,6 +160,24 @@ static const char *const migrations[] = {
 	" new_sources INTEGER NOT NULL, seasonal INTEGER NOT NULL, kind TEXT NOT NULL,"
 	" report_id TEXT NOT NULL, UNIQUE(proto, port, since_minute));"
 	"CREATE INDEX darknet_surges_last ON darknet_surges(last_minute);",
+	/* 7: the alert level (issue 15): the engine's state, pushed signals,
+	 * the audit log of transitions and the playbook actions with their
+	 * results. */
+	"CREATE TABLE level_state(id INTEGER PRIMARY KEY CHECK (id = 1), json TEXT NOT NULL);"
+	"CREATE TABLE level_signals(name TEXT PRIMARY KEY, value REAL NOT NULL, detail TEXT,"
+	" set_us INTEGER NOT NULL, expires_us INTEGER NOT NULL);"
+	"CREATE TABLE level_history(id INTEGER PRIMARY KEY, time_us INTEGER NOT NULL,"
+	" kind TEXT NOT NULL, level_from INTEGER NOT NULL, level_to INTEGER NOT NULL,"
+	" proposal INTEGER NOT NULL, actor_org INTEGER, actor TEXT NOT NULL,"
+	" actor_token TEXT NOT NULL, actor_role TEXT NOT NULL, reason TEXT NOT NULL,"
+	" detail TEXT NOT NULL);"
+	"CREATE TABLE level_actions(id INTEGER PRIMARY KEY, entry_id INTEGER NOT NULL,"
+	" level INTEGER NOT NULL, kind TEXT NOT NULL, params TEXT NOT NULL, state TEXT NOT NULL,"
+	" attempts INTEGER NOT NULL, next_try_us INTEGER NOT NULL,"
+	" last_error TEXT NOT NULL DEFAULT '', result TEXT NOT NULL DEFAULT '',"
+	" created_us INTEGER NOT NULL, updated_us INTEGER NOT NULL);"
+	"CREATE INDEX level_actions_entry ON level_actions(entry_id, id);"
+	"CREATE INDEX level_actions_due ON level_actions(state, next_try_us);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == YG_STORE_SCHEMA_VERSION,
@@ -862,6 +880,7 @@ static const struct yg_store_ops sqlite_ops = {
 	.mail = &yg_sq_mail_ops,
 	.sightings = &yg_sq_sighting_ops,
 	.darknet = &yg_sq_darknet_ops,
+	.level = &yg_sq_level_ops,
 };
 
 int yg_store_sqlite_open(const char *dir, struct yg_store **ret)

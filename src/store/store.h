@@ -27,7 +27,7 @@
 #define YG_STORE_SECTOR_MAX  64
 #define YG_STORE_DESC_MAX    1024
 #define YG_STORE_LIST_MAX    100 /* ids/types/versions in one query, share targets */
-#define YG_STORE_SCHEMA_VERSION 6
+#define YG_STORE_SCHEMA_VERSION 7
 
 /* Roles, as bits so collections can hold role sets (can_read, can_write). */
 enum yg_role {
@@ -159,6 +159,7 @@ struct yg_store;
 struct yg_store_mail_ops;
 struct yg_store_sighting_ops;
 struct yg_store_darknet_ops;
+struct yg_store_level_ops;
 
 struct yg_store_ops {
 	const char *name;
@@ -261,6 +262,9 @@ struct yg_store_ops {
 
 	/* Network telescope windows, aggregates and surges (store_darknet.h). */
 	const struct yg_store_darknet_ops *darknet;
+	/* The alert level: state, signals, audit log, playbook actions
+	 * (store_level.h). */
+	const struct yg_store_level_ops *level;
 };
 
 struct yg_store {

@@ -111,6 +111,8 @@ static void rest_routes(void **state)
 	assert_true(yg_route_is_rest(YG_ROUTE_REST_WHOAMI));
 	assert_true(yg_route_is_rest(YG_ROUTE_REST_NOT_FOUND));
 	assert_false(yg_route_is_rest(YG_ROUTE_OBJECTS));
+	assert_true(yg_route_is_rest(YG_ROUTE_REST_LEVEL_SIGNALS));
+	assert_true(yg_route_is_rest(YG_ROUTE_REST_EVENTS));
 	assert_false(yg_route_is_rest(YG_ROUTE_NOT_FOUND));
 
 	assert_true(yg_rest_accept_ok(NULL));
@@ -310,6 +312,17 @@ static void route_boundaries(void **state)
 		{"/api/v1/indicators/" OBJ "/sightings", YG_ROUTE_REST_IND_SIGHTINGS},
 		{"/api/v1/indicators/" OBJ "/sightings/", YG_ROUTE_REST_IND_SIGHTINGS},
 		{"/api/v1/export/rpz", YG_ROUTE_REST_EXPORT},
+		{"/api/v1/level", YG_ROUTE_REST_LEVEL},
+		{"/api/v1/level/", YG_ROUTE_REST_LEVEL},
+		{"/api/v1/level/history", YG_ROUTE_REST_LEVEL_HISTORY},
+		{"/api/v1/level/set", YG_ROUTE_REST_LEVEL_SET},
+		{"/api/v1/level/confirm/", YG_ROUTE_REST_LEVEL_CONFIRM},
+		{"/api/v1/level/reject", YG_ROUTE_REST_LEVEL_REJECT},
+		{"/api/v1/level/signals", YG_ROUTE_REST_LEVEL_SIGNALS},
+		{"/api/v1/level/x", YG_ROUTE_REST_NOT_FOUND},
+		{"/api/v1/level/set/x", YG_ROUTE_REST_NOT_FOUND},
+		{"/api/v1/events", YG_ROUTE_REST_EVENTS},
+		{"/api/v1/events/x", YG_ROUTE_REST_NOT_FOUND},
 		{"/api/v1/a/b/c/d/e/f", YG_ROUTE_REST_NOT_FOUND},   /* 8 segments */
 		{"/api/v1/a/b/c/d/e/f/", YG_ROUTE_REST_NOT_FOUND},  /* 8 and a slash */
 		{"/api/v1/a/b/c/d/e/f/g", YG_ROUTE_NOT_FOUND},      /* 9: too many */

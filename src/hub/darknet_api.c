@@ -19,6 +19,7 @@
  * naming it ("field").
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@
 #include "hub/darknet_body.h"
 #include "hub/hub-int.h"
 #include "hub/ids.h"
+#include "level/level.h"
 #include "store/store_darknet.h"
 
 #define SKEW_MINUTES      2
@@ -115,6 +117,21 @@ static int maybe_sweep(struct yg_hub *h, struct yg_store *st, int64_t now_minute
 	return r < 0 ? r : st->ops->setting_set(st, SET_SWEPT, text);
 }
 
+/* The alert level reads the strongest active surge as darknet.surge_score.
+ * Only a change is pushed, so a steady stream of windows does not make the
+ * level evaluate on every POST; it lives as long as a surge stays active. */
+static void tell_level(struct yg_hub *h, struct yg_store *st)
+{
+	struct yg_level *l = yg_hub_level(h);
+	double v = 0;
+	if (!l || yg_darknet_surge_max(st, yg_now_us(), &v) < 0)
+		return;
+	if (atomic_exchange(&h->dn_surge_pushed, v) == v)
+		return;
+	(void)yg_level_signal_set_ttl(l, "darknet.surge_score", v, "{\"source\": \"telescope\"}",
+				      YG_DN_ACTIVE_MINUTES * 60);
+}
+
 static int post(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
 		const struct yg_req *req, struct yg_resp *resp)
 {
@@ -182,6 +199,8 @@ static int post(struct yg_hub *h, struct yg_store *st, const struct yg_caller *w
 		rest_error(resp, r == -EBUSY ? 503 : 500, "store error", NULL);
 		goto out;
 	}
+	if (put == 0)
+		tell_level(h, st);
 	rest_json(resp, json_pack("{s:b, s:b, s:o, s:I, s:I, s:I, s:O}", "stored", put == 0,
 				  "duplicate", put == 1, "window_start", time_json(w->minute), "ports",
 				  (json_int_t)w->n_ports, "sources", (json_int_t)w->n_sources,

@@ -61,6 +61,8 @@ struct yg_hub {
 	 * the decay half-life factor in thousandths, whether exports block,
 	 * the poll interval advertised to sensors (0: none). */
 	struct yg_level *level;
+	/* The telescope's surge score last pushed to the level (darknet_api.c). */
+	_Atomic double dn_surge_pushed;
 	struct yg_events *events;
 	atomic_uint decay_milli;
 	atomic_bool export_block;

@@ -387,5 +387,12 @@ def test_sensor_to_real_hub_flags_the_surge(tmp_path):
         pts = {p["t"][:16]: p["packets"] for p in r.json()["series"]}
         for wdw in surge["windows"]:
             assert pts.get(wdw["window_start"][:16]) == wdw["packets"], wdw
+        # The alert level read the surge (darknet.surge_score) and voted.
+        r = hub.get("/api/v1/level", member, accept="application/json")
+        assert r.status_code == 200, r.text
+        st = r.json()
+        rules = {x["rule"] for x in st["evaluated"]["reasons"]}
+        assert "darknet-surge-strong" in rules, st
+        assert st["level"] >= 3, st
     finally:
         hubfixture.check_clean_exit(hub)

@@ -27,8 +27,8 @@ static void usage(FILE *out)
 	        "\n"
 	        "formats: suricata snort3 zeek nftables rpz ips domains urls csv stix\n"
 	        "\n"
-	        "      --intel PATH        indicator file or folder (repeatable), read as\n"
-	        "                          `yagura sensor` reads it\n"
+	        "      --intel [FORMAT:]PATH indicator file or folder (repeatable), read as\n"
+	        "                          `yagura sensor` reads it (FORMAT: as there)\n"
 	        "      --out FILE          write here (replaced atomically; default stdout)\n"
 	        "      --source NAME       source named in the header (default: the paths)\n"
 	        "      --time T            generation time: Unix seconds or an RFC 3339 UTC\n"
@@ -294,7 +294,7 @@ static int cmd_export(int argc, char **argv)
 		goto out;
 	yg_intel_builder_on_error(b, on_intel_error, &shown);
 	for (size_t i = 0; i < o.nintel; i++) {
-		long k = yg_intel_load_path(b, o.intel[i]);
+		long k = yg_intel_load_spec(b, o.intel[i]);
 		if (k < 0) {
 			fprintf(stderr, "intel export: %s: %s\n", o.intel[i], strerror((int)-k));
 			rejected = true;

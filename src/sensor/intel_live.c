@@ -39,14 +39,15 @@ static uint64_t fingerprint(const struct yg_intel_live *l)
 	uint64_t h = 0x9e3779b97f4a7c15ULL;
 	for (unsigned i = 0; i < l->n; i++) {
 		struct stat st;
-		if (stat(l->paths[i], &st) < 0) {
+		const char *path = yg_intel_spec_path(l->paths[i]);
+		if (stat(path, &st) < 0) {
 			h = yg_hash64("missing", 7, h ^ i);
 			continue;
 		}
-		h = mix_stat(h, l->paths[i], &st);
+		h = mix_stat(h, path, &st);
 		if (!S_ISDIR(st.st_mode))
 			continue;
-		DIR *d = opendir(l->paths[i]);
+		DIR *d = opendir(path);
 		if (!d)
 			continue;
 		struct dirent *e;
@@ -73,7 +74,7 @@ static int build(struct yg_intel_live *l, struct yg_intel_set **ret, struct yg_i
 		return r;
 	yg_intel_builder_on_error(b, l->errfn, l->ud);
 	for (unsigned i = 0; i < l->n; i++)
-		if (yg_intel_load_path(b, l->paths[i]) < 0)
+		if (yg_intel_load_spec(b, l->paths[i]) < 0)
 			res->unreadable++;
 	if (l->buf && yg_intel_load_buffer(b, l->buf_name, l->buf, l->buf_len) < 0)
 		res->unreadable++;

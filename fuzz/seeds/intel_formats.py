@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
-"""Writes the seed corpora of fuzz_intel_formats and fuzz_misp_feed.
+"""Writes the seed corpora of fuzz_intel_formats, fuzz_misp_feed and fuzz_intel_warn.
 
 Run from the repository root: python3 fuzz/seeds/intel_formats.py
 All seeds are made up here (documentation addresses and names). A seed of
 fuzz_intel_formats is one byte naming the format (its index in
 enum yg_intel_format_kind; 0 = detected) or 0x80 and a spec line, then the
-file; a seed of fuzz_misp_feed is the manifest, "\\n\\0\\n", the event."""
+file; a seed of fuzz_misp_feed is the manifest, "\\n\\0\\n", the event; one of
+fuzz_intel_warn the warning list, "\\n\\0\\n", the feed."""
 import os
 
 # enum yg_intel_format_kind
@@ -76,6 +77,13 @@ def main():
     write(out, "manifest_only", MANIFEST)
     write(out, "bad_manifest", b'{"not-a-uuid":{}}\n\0\n{"Event":{}}')
     write(out, "rest_answer", b"{}\n\0\n" + b'{"response":[' + EVENT + b"]}")
+    out = "fuzz/corpus/intel_warn"
+    write(out, "basic", b"8.8.8.8\n10.0.0.0/8\ngoogle.com\nd41d8cd98f00b204e9800998ecf8427e\n"
+          b"fc00::/7\n\n\0\n8.8.8.8\n8.0.0.0/7\n0.0.0.0/0\n10.1.2.3\ngoogle.com\n"
+          b"phish.google.com\nhttp://google.com/\nhttp://google.com/x\n"
+          b"d41d8cd98f00b204e9800998ecf8427e\n2001:db8::/16\nfd00::1\n185.220.101.1\n")
+    write(out, "ranges", b"1.0.0.0/24\n1.1.1.0/24\n1.44.96.0/24\n2606:4700::/32\n\n\0\n"
+          b"1.0.0.0/8\n1.1.1.1\n1.0.1.0/24\n2606::/16\n2606:4700:4700::1111\n")
 
 
 if __name__ == "__main__":

@@ -67,6 +67,19 @@ void yg_intel_builder_on_error(struct yg_intel_builder *b, yg_intel_error_fn fn,
 	b->errud = ud;
 }
 
+void yg_intel_builder_set_warn(struct yg_intel_builder *b, const struct yg_intel_warn *w,
+                               yg_intel_held_fn fn, void *ud)
+{
+	b->warn = w;
+	b->heldfn = fn;
+	b->heldud = ud;
+}
+
+unsigned long yg_intel_builder_held(const struct yg_intel_builder *b)
+{
+	return b->held_back;
+}
+
 unsigned long yg_intel_builder_rejected(const struct yg_intel_builder *b)
 {
 	return b->rejected;
@@ -327,6 +340,16 @@ int yg_intel_builder_put(struct yg_intel_builder *b, const struct yg_norm *nv, c
 	if (find(b, h, nv, &pos)) {
 		b->file_ok++;
 		return 0;
+	}
+	if (b->warn) {
+		const char *list = yg_intel_warn_check_norm(b->warn, nv);
+		if (list) {
+			b->held_back++;
+			b->file_ok++; /* understood, only not wanted */
+			if (b->heldfn)
+				b->heldfn(b->heldud, source ? source : "", line, nv->text, list);
+			return 0;
+		}
 	}
 	if (b->n >= YG_INTEL_MAX_INDICATORS)
 		return -E2BIG;

@@ -118,6 +118,10 @@ struct yg_intel_builder {
 	yg_intel_error_fn errfn;
 	void *errud;
 	unsigned long rejected;
+	const struct yg_intel_warn *warn; /* values on it are held back */
+	yg_intel_held_fn heldfn;
+	void *heldud;
+	unsigned long held_back;
 	int failed; /* sticky -ENOMEM/-E2BIG: the build then fails */
 	/* The file being loaded (see yg_intel_file_begin): its rejections are
 	 * held until its end, when the file is judged as a whole. */
@@ -247,6 +251,11 @@ size_t yg_intel_lpm4_memory(const struct yg_lpm4 *l);
 size_t yg_intel_lpm6_memory(const struct yg_lpm6 *l);
 void yg_intel_lpm4_release(struct yg_lpm4 *l);
 void yg_intel_lpm6_release(struct yg_lpm6 *l);
+
+/* ---- warning lists (warn.c) ---- */
+
+/* The list a normalized value is on, or NULL. */
+const char *yg_intel_warn_check_norm(const struct yg_intel_warn *w, const struct yg_norm *nv);
 
 /* ---- per-file verdict (builder.c) ---- */
 

@@ -152,6 +152,44 @@ const char *yg_intel_spec_path(const char *spec);
 long yg_intel_misp_manifest(const char *p, size_t len, void (*fn)(void *ud, const char *uuid),
                             void *ud, const char **ret_why);
 
+/*
+ * Warning lists (warn.c): values that must never become indicators by
+ * themselves. Each file loaded is one list named by its base name (up to
+ * the first '.'); a folder adds each of its files. A domain is on a list
+ * when listed exactly; an IP or CIDR when it overlaps a listed range (inside
+ * or containing it); a URL when it is a whole site ("host/") of a listed
+ * name; hashes exactly. Caller frees with yg_intel_warn_free.
+ */
+struct yg_intel_warn;
+
+int yg_intel_warn_new(struct yg_intel_warn **ret);
+void yg_intel_warn_free(struct yg_intel_warn *w);
+void yg_intel_warn_on_error(struct yg_intel_warn *w, yg_intel_error_fn fn, void *ud);
+/* Before _build. Return values added (>= 0) or a negative errno. */
+long yg_intel_warn_load_path(struct yg_intel_warn *w, const char *path);
+long yg_intel_warn_load_buffer(struct yg_intel_warn *w, const char *name, const uint8_t *data,
+                               size_t len);
+/* Freezes the lists; checks need it. Then the lists are read-only and may
+ * be shared by any number of builders and threads. */
+int yg_intel_warn_build(struct yg_intel_warn *w);
+size_t yg_intel_warn_count(const struct yg_intel_warn *w);
+/* The list value (of type) is on, or NULL. The string lives as long as w. */
+const char *yg_intel_warn_check(const struct yg_intel_warn *w, enum yg_ind_type type,
+                                const char *value, size_t len);
+
+/* Called for each value held back because it is on a warning list. */
+typedef void (*yg_intel_held_fn)(void *ud, const char *source, unsigned long line,
+                                 const char *value, const char *list);
+
+/* Values on w's lists are held back from the loads that follow: not added
+ * to the set, counted, and passed to fn (may be NULL). w must be built and
+ * outlive b. */
+void yg_intel_builder_set_warn(struct yg_intel_builder *b, const struct yg_intel_warn *w,
+                               yg_intel_held_fn fn, void *ud);
+
+/* Number of values held back so far. */
+unsigned long yg_intel_builder_held(const struct yg_intel_builder *b);
+
 /* Number of lines/objects rejected so far by the loads. */
 unsigned long yg_intel_builder_rejected(const struct yg_intel_builder *b);
 

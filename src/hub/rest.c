@@ -188,7 +188,8 @@ int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 	}
 	if (rt->kind == YG_ROUTE_REST_EXPORT) {
 		/* Exports are rule files and lists, not JSON: any Accept will do. */
-		int r = yg_rest_export(st, who, &h->lc, rt->object_id, req->if_none_match, resp);
+		int r = yg_rest_export(st, who, &h->lc, h->warn, rt->object_id, req->if_none_match,
+				       resp);
 		if (r == -ENOENT)
 			rest_error(resp, 404, "not found", "no such export format");
 		else if (r == -E2BIG)

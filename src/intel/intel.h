@@ -182,8 +182,9 @@ typedef void (*yg_intel_held_fn)(void *ud, const char *source, unsigned long lin
                                  const char *value, const char *list);
 
 /* Values on w's lists are held back from the loads that follow: not added
- * to the set, counted, and passed to fn (may be NULL). w must be built and
- * outlive b. */
+ * to the set, counted, and passed to fn (may be NULL) as they are read (so
+ * a file later judged "not recognized" may have reported some). w must be
+ * built and outlive b. */
 void yg_intel_builder_set_warn(struct yg_intel_builder *b, const struct yg_intel_warn *w,
                                yg_intel_held_fn fn, void *ud);
 

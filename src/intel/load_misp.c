@@ -176,6 +176,19 @@ static void event(struct misp_walk *w, json_t *wrap)
 		}
 }
 
+static bool is_uuid(const char *s)
+{
+	if (strlen(s) != 36)
+		return false;
+	for (int i = 0; i < 36; i++) {
+		char c = yg_lc(s[i]);
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
+			return false;
+	}
+	return true;
+}
+
 long yg_intel_load_misp(struct yg_intel_builder *b, const char *source, const char *p, size_t len)
 {
 	if (len > YG_INTEL_MAX_STIX) {
@@ -191,6 +204,14 @@ long yg_intel_load_misp(struct yg_intel_builder *b, const char *source, const ch
 		return 0;
 	}
 	struct misp_walk w = {.b = b, .source = source, .event = "(none)"};
+	const char *k0 = json_is_object(root) ? json_object_iter_key(json_object_iter(root)) : NULL;
+	if (k0 && is_uuid(k0) && !json_object_get(root, "Event")) {
+		yg_intel_reject(b, source, 0,
+		                "a MISP feed manifest, not an event: load its folder (or the "
+		                "manifest.json path) to read the events it lists");
+		json_decref(root);
+		return 0;
+	}
 	json_t *list = json_is_object(root) ? json_object_get(root, "response") : root;
 	if (json_is_array(list)) {
 		size_t i;
@@ -215,19 +236,6 @@ long yg_intel_load_misp(struct yg_intel_builder *b, const char *source, const ch
 		yg_intel_report(b, source, 0, msg);
 	}
 	return w.added;
-}
-
-static bool is_uuid(const char *s)
-{
-	if (strlen(s) != 36)
-		return false;
-	for (int i = 0; i < 36; i++) {
-		char c = yg_lc(s[i]);
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-		if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')))
-			return false;
-	}
-	return true;
 }
 
 long yg_intel_misp_manifest(const char *p, size_t len, void (*fn)(void *ud, const char *uuid),

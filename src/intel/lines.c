@@ -66,12 +66,19 @@ long yg_intel_each_line(struct yg_intel_builder *b, const char *source, const ch
 {
 	const char *end = p + len;
 	/* two normalized values of 4 KiB each: on the heap, not the stack */
-	struct yg_intel_emit *e = calloc(1, sizeof *e);
+	struct yg_intel_emit *e = malloc(sizeof *e);
 	if (!e)
 		return -ENOMEM;
+	/* the values' buffers are written before they are read: not cleared */
 	e->b = b;
 	e->source = source;
+	e->line = 0;
+	e->indented = false;
 	e->hints = hints;
+	e->added = 0;
+	e->cur = 0;
+	e->full = false;
+	e->full_line = 0;
 	int r = 0;
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));

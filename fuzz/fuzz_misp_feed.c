@@ -22,8 +22,8 @@ static void on_uuid(void *ud, const char *u)
 		abort();
 	for (int i = 0; i < 36; i++) {
 		char c = u[i];
-		bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F') ||
-		          c == '-';
+		bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') ||
+		          (c >= 'A' && c <= 'F') || c == '-';
 		if (!ok)
 			abort();
 	}

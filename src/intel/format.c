@@ -43,10 +43,10 @@ static const struct {
 	const char *name;
 	int type;
 } type_names[] = {
-    {"ip", YG_IND_IP},         {"ipv4", YG_IND_IP},     {"ipv6", YG_IND_IP},
-    {"cidr", YG_IND_IP},       {"domain", YG_IND_DOMAIN}, {"url", YG_IND_URL},
-    {"md5", YG_IND_MD5},       {"sha1", YG_IND_SHA1},   {"sha256", YG_IND_SHA256},
-    {"ja3", YG_IND_JA3},       {"ja4", YG_IND_JA4},     {"string", -1},
+    {"ip", YG_IND_IP},   {"ipv4", YG_IND_IP},       {"ipv6", YG_IND_IP},
+    {"cidr", YG_IND_IP}, {"domain", YG_IND_DOMAIN}, {"url", YG_IND_URL},
+    {"md5", YG_IND_MD5}, {"sha1", YG_IND_SHA1},     {"sha256", YG_IND_SHA256},
+    {"ja3", YG_IND_JA3}, {"ja4", YG_IND_JA4},       {"string", -1},
     {"auto", -1},
 };
 
@@ -62,8 +62,7 @@ static bool is(const char *s, size_t n, const char *w)
 	return n == strlen(w) && strncasecmp(s, w, n) == 0;
 }
 
-static int parse_opt(const char *k, size_t kn, const char *v, size_t vn,
-                     struct yg_intel_format *f)
+static int parse_opt(const char *k, size_t kn, const char *v, size_t vn, struct yg_intel_format *f)
 {
 	if (is(k, kn, "type")) {
 		for (size_t i = 0; i < sizeof type_names / sizeof type_names[0]; i++)

@@ -194,7 +194,8 @@ out:
 	return r;
 }
 
-static long load_file(struct yg_intel_builder *b, const char *path, const struct yg_intel_format *fmt)
+static long load_file(struct yg_intel_builder *b, const char *path,
+                      const struct yg_intel_format *fmt)
 {
 	uint8_t *buf;
 	size_t n;
@@ -212,8 +213,8 @@ static char *join(const char *dir, const char *name)
 	size_t dl = strlen(dir), pl = dl + strlen(name) + 2;
 	char *full = malloc(pl);
 	if (full)
-		snprintf(full, pl, "%.*s/%s", (int)(dl > 1 && dir[dl - 1] == '/' ? dl - 1 : dl), dir,
-		         name);
+		snprintf(full, pl, "%.*s/%s", (int)(dl > 1 && dir[dl - 1] == '/' ? dl - 1 : dl),
+		         dir, name);
 	return full;
 }
 

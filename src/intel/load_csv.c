@@ -335,7 +335,8 @@ static const char *find_header(const char *p, const char *end, struct cols *c,
 			return le + (le < end);
 		}
 		if (comment && (size_t)(comment_end - comment) <= YG_INTEL_MAX_LINE &&
-		    parse_header(comment, comment_end, c) && memchr(s, c->delim, (size_t)(le - s))) {
+		    parse_header(comment, comment_end, c) &&
+		    memchr(s, c->delim, (size_t)(le - s))) {
 			*ret_line = line - 1; /* this line is data */
 			return p;
 		}
@@ -358,8 +359,11 @@ long yg_intel_load_csv(struct yg_intel_builder *b, const char *source, const cha
 	struct cols c;
 	if (f && f->column) {
 		/* a mapping for a file without a header: its rows start at once */
-		c = (struct cols){.delim = f->delim ? f->delim : ',', .value_col = (int)f->column - 1,
-		                  .type_col = -1, .col_type = f->type, .hints = 0};
+		c = (struct cols){.delim = f->delim ? f->delim : ',',
+		                  .value_col = (int)f->column - 1,
+		                  .type_col = -1,
+		                  .col_type = f->type,
+		                  .hints = 0};
 		if (f->header) {
 			const char *le = line_end(p, end);
 			p = le + (le < end);

@@ -109,8 +109,8 @@ static void attribute(struct misp_walk *w, json_t *a)
 		auuid = "(no uuid)";
 	if (!tname || !v) {
 		char msg[200];
-		snprintf(msg, sizeof msg, "event %s: attribute %s without a type or value", w->event,
-		         auuid);
+		snprintf(msg, sizeof msg, "event %s: attribute %s without a type or value",
+		         w->event, auuid);
 		yg_intel_reject(w->b, w->source, 0, msg);
 		return;
 	}

@@ -76,9 +76,9 @@ static bool rpz_ip(const char *s, size_t n, char *out, size_t cap)
 	for (size_t i = 1; v4 && i < k; i++)
 		v4 = is_num(lab[i], len[i]) && len[i] <= 3;
 	if (v4) {
-		int w = snprintf(out, cap, "%.*s.%.*s.%.*s.%.*s/%.*s", (int)len[4], lab[4],
-		                 (int)len[3], lab[3], (int)len[2], lab[2], (int)len[1], lab[1],
-		                 (int)len[0], lab[0]);
+		int w =
+		    snprintf(out, cap, "%.*s.%.*s.%.*s.%.*s/%.*s", (int)len[4], lab[4], (int)len[3],
+		             lab[3], (int)len[2], lab[2], (int)len[1], lab[1], (int)len[0], lab[0]);
 		return w > 0 && (size_t)w < cap;
 	}
 	/* IPv6: groups most significant last, "zz" for the zero run; joined

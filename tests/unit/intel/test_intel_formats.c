@@ -163,8 +163,7 @@ static const struct fcase cases[] = {
      "url:misp.example/a"},
 };
 
-static void load_case(const struct fcase *c, const struct yg_intel_format *f, char *out,
-                      size_t cap)
+static void load_case(const struct fcase *c, const struct yg_intel_format *f, char *out, size_t cap)
 {
 	struct yg_intel_builder *b;
 	struct errs e = {0};
@@ -221,8 +220,9 @@ static void malformed_once(void **state)
 	    {"hosts", "0.0.0.0 ok.example\n192.0.2.1\n192.0.2.2 5\n", "hosts line", 2},
 	    {"netset", "192.0.2.0/24\nbad.example\nworse.example\n", "not an IP", 2},
 	    {"csv", "a,b\n1,2\n", "CSV header", 1},
-	    {"misp", "{\"Event\":{\"Attribute\":[{\"type\":\"ip-dst\",\"value\":\"x\",\"to_ids\":true},"
-	             "{\"type\":\"url\",\"to_ids\":true}]}}",
+	    {"misp",
+	     "{\"Event\":{\"Attribute\":[{\"type\":\"ip-dst\",\"value\":\"x\",\"to_ids\":true},"
+	     "{\"type\":\"url\",\"to_ids\":true}]}}",
 	     "ip-dst", 0},
 	    {"plain", "<html>\n<body>\n<p>feed moved</p>\n</body>\n", "<html>", 1},
 	};
@@ -237,8 +237,8 @@ static void malformed_once(void **state)
 		                                 strlen(bad[i].text), &f);
 		if (r != 0 || e.n != 1 || !strstr(e.msg[0], "format not recognized") ||
 		    !strstr(e.msg[0], bad[i].first) || e.line[0] != bad[i].line)
-			fail_msg("%s: r=%ld, %u reports, line %lu: %s", bad[i].spec, r, e.n, e.line[0],
-			         e.msg[0]);
+			fail_msg("%s: r=%ld, %u reports, line %lu: %s", bad[i].spec, r, e.n,
+			         e.line[0], e.msg[0]);
 		struct yg_intel_set *s;
 		assert_int_equal(yg_intel_builder_build(b, &s), 0);
 		assert_int_equal(yg_intel_set_count(s), 0);
@@ -257,8 +257,9 @@ static void format_specs(void **state)
 	assert_int_equal(f.type, 0);
 	assert_int_equal(f.delim, '\t');
 	assert_true(f.header);
-	const char *bad[] = {"", "nope", "csv,column=0", "plain,column=2", "csv,type=zz",
-	                     "csv,column", "adblock,delim=x"};
+	const char *bad[] = {
+	    "",           "nope",           "csv,column=0", "plain,column=2", "csv,type=zz",
+	    "csv,column", "adblock,delim=x"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
 		assert_int_equal(yg_intel_format_parse(bad[i], strlen(bad[i]), &f), -EINVAL);
 	for (int k = 0; k < YG_FMT__COUNT; k++) {
@@ -307,8 +308,10 @@ static void misp_feed_and_specs(void **state)
 	const char *u2 = "5f1e0b8c-0000-4000-8000-000000000002";
 	snprintf(p, sizeof p, "%s/manifest.json", dir);
 	char m[512];
-	snprintf(m, sizeof m, "{\"%s\":{\"info\":\"one\",\"timestamp\":\"1\"},"
-	                      "\"%s\":{\"info\":\"two\"}}", u1, u2);
+	snprintf(m, sizeof m,
+	         "{\"%s\":{\"info\":\"one\",\"timestamp\":\"1\"},"
+	         "\"%s\":{\"info\":\"two\"}}",
+	         u1, u2);
 	write_file(p, m);
 	snprintf(p, sizeof p, "%s/%s.json", dir, u1);
 	write_file(p, "{\"Event\":{\"uuid\":\"1\",\"Attribute\":[{\"type\":\"domain\","
@@ -400,8 +403,8 @@ static void shared_feeds(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(every_format),     cmocka_unit_test(malformed_once),
-	    cmocka_unit_test(format_specs),     cmocka_unit_test(csv_mapping),
+	    cmocka_unit_test(every_format),        cmocka_unit_test(malformed_once),
+	    cmocka_unit_test(format_specs),        cmocka_unit_test(csv_mapping),
 	    cmocka_unit_test(misp_feed_and_specs), cmocka_unit_test(shared_feeds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,11 +23,14 @@ static struct yg_intel_warn *lists(void)
 	const char *top = "google.com\nwww.google.com\n";
 	const char *res = "10.0.0.0/8\n192.0.2.0/24\nfc00::/7\n";
 	const char *hashes = "d41d8cd98f00b204e9800998ecf8427e\n";
-	assert_int_equal(yg_intel_warn_load_buffer(w, "public-dns", (const uint8_t *)dns, strlen(dns)), 3);
-	assert_int_equal(yg_intel_warn_load_buffer(w, "popular", (const uint8_t *)top, strlen(top)), 2);
-	assert_int_equal(yg_intel_warn_load_buffer(w, "reserved", (const uint8_t *)res, strlen(res)), 3);
-	assert_int_equal(yg_intel_warn_load_buffer(w, "empty", (const uint8_t *)hashes,
-	                                           strlen(hashes)), 1);
+	assert_int_equal(
+	    yg_intel_warn_load_buffer(w, "public-dns", (const uint8_t *)dns, strlen(dns)), 3);
+	assert_int_equal(yg_intel_warn_load_buffer(w, "popular", (const uint8_t *)top, strlen(top)),
+	                 2);
+	assert_int_equal(
+	    yg_intel_warn_load_buffer(w, "reserved", (const uint8_t *)res, strlen(res)), 3);
+	assert_int_equal(
+	    yg_intel_warn_load_buffer(w, "empty", (const uint8_t *)hashes, strlen(hashes)), 1);
 	assert_int_equal(yg_intel_warn_build(w), 0);
 	assert_int_equal(yg_intel_warn_count(w), 9);
 	return w;
@@ -142,7 +145,7 @@ static void shipped_lists(void **state)
 	assert_string_equal(on(w, YG_IND_DOMAIN, "youtube.com"), "popular-domains");
 	assert_string_equal(on(w, YG_IND_DOMAIN, "github.io"), "public-suffixes");
 	assert_string_equal(on(w, YG_IND_SHA256,
-	                        "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+	                       "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
 	                    "empty-hashes");
 	/* Cloudflare's ranges are on two lists: the most specific answers */
 	const char *cf = on(w, YG_IND_IP, "104.16.0.1");

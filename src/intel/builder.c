@@ -132,11 +132,12 @@ static int rollback(struct yg_intel_builder *b)
 	return b->slots ? rehash(b, b->smask + 1) : 0;
 }
 
-int yg_intel_file_end(struct yg_intel_builder *b, const char *source, const char *format)
+int yg_intel_file_end(struct yg_intel_builder *b, const char *source, const char *format,
+                      bool judge)
 {
 	unsigned long bad = b->file_errors, total = bad + b->file_ok;
 	char msg[400];
-	if (bad && bad * 2 > total) {
+	if (judge && bad && bad * 2 > total) {
 		int r = rollback(b);
 		if (r < 0)
 			return b->failed = r;

@@ -262,10 +262,12 @@ const char *yg_intel_warn_check_norm(const struct yg_intel_warn *w, const struct
 /* Starts a file: counts and held reports are reset, the fill marked. */
 void yg_intel_file_begin(struct yg_intel_builder *b);
 
-/* Ends a file: when most of its entries were rejected, everything it added
- * is taken back and one "format not recognized" report names the first bad
- * entry (returns 1); else the held reports go out (returns 0). */
-int yg_intel_file_end(struct yg_intel_builder *b, const char *source, const char *format);
+/* Ends a file: when judge is set and most of its entries were rejected,
+ * everything it added is taken back and one "format not recognized" report
+ * names the first bad entry (returns 1); else the held reports go out
+ * (returns 0). */
+int yg_intel_file_end(struct yg_intel_builder *b, const char *source, const char *format,
+                      bool judge);
 
 /* ---- line-based formats (lines.c) ---- */
 

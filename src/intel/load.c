@@ -4,8 +4,8 @@
  * format's loader (load_*.c, one file per format), and judging the file as
  * a whole when it is done.
  *
- * The verdict: a file where more than half of the entries were rejected
- * was not understood (a wrong format, a page of HTML, a feed that changed
+ * The verdict: a line-based file where more than half of the entries were
+ * rejected was not understood (a wrong format, a page of HTML, a feed that changed
  * its layout). Reporting each of its 100,000 lines would bury the one line
  * that matters, and keeping the few entries that happened to parse would
  * load garbage; so everything it added is taken back and one report says
@@ -134,7 +134,11 @@ long yg_intel_load_buffer_as(struct yg_intel_builder *b, const char *source, con
 	long r = dispatch(b, source, p, len, &f, hints);
 	if (r == -ENOMEM || b->failed)
 		return b->failed ? b->failed : r;
-	if (yg_intel_file_end(b, source, yg_intel_format_name(f.kind)) != 0)
+	/* A STIX bundle or MISP event that parsed is understood even when most
+	 * of its entries are of kinds this matcher cannot use (non-simple
+	 * patterns, attribute types): those are reported one by one. */
+	bool judge = f.kind != YG_FMT_STIX && f.kind != YG_FMT_MISP;
+	if (yg_intel_file_end(b, source, yg_intel_format_name(f.kind), judge) != 0)
 		return b->failed ? b->failed : 0;
 	return r;
 }

@@ -220,10 +220,6 @@ static void malformed_once(void **state)
 	    {"hosts", "0.0.0.0 ok.example\n192.0.2.1\n192.0.2.2 5\n", "hosts line", 2},
 	    {"netset", "192.0.2.0/24\nbad.example\nworse.example\n", "not an IP", 2},
 	    {"csv", "a,b\n1,2\n", "CSV header", 1},
-	    {"misp",
-	     "{\"Event\":{\"Attribute\":[{\"type\":\"ip-dst\",\"value\":\"x\",\"to_ids\":true},"
-	     "{\"type\":\"url\",\"to_ids\":true}]}}",
-	     "ip-dst", 0},
 	    {"plain", "<html>\n<body>\n<p>feed moved</p>\n</body>\n", "<html>", 1},
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -244,6 +240,35 @@ static void malformed_once(void **state)
 		assert_int_equal(yg_intel_set_count(s), 0);
 		yg_intel_set_free(s);
 	}
+}
+
+/* STIX and MISP are understood once they parse: their unusable entries
+ * are reported one by one and the good ones kept; a file that is not JSON
+ * is one report. */
+static void structured_not_judged(void **state)
+{
+	(void)state;
+	static const struct yg_intel_format misp = {.kind = YG_FMT_MISP, .type = -1};
+	const char *ev = "{\"Event\":{\"Attribute\":["
+	                 "{\"type\":\"ip-dst\",\"value\":\"x\",\"to_ids\":true},"
+	                 "{\"type\":\"url\",\"to_ids\":true},"
+	                 "{\"type\":\"domain\",\"value\":\"kept.example\",\"to_ids\":true}]}}";
+	struct yg_intel_builder *b;
+	struct errs e = {0};
+	assert_int_equal(yg_intel_builder_new(&b), 0);
+	yg_intel_builder_on_error(b, on_err, &e);
+	assert_int_equal(yg_intel_load_buffer_as(b, "ev", (const uint8_t *)ev, strlen(ev), &misp),
+	                 1);
+	assert_int_equal(e.n, 2);
+	assert_non_null(strstr(e.msg[0], "ip-dst"));
+	assert_non_null(strstr(e.msg[1], "without a type or value"));
+	const char *broken = "{\"Event\": [1, 2";
+	assert_int_equal(
+	    yg_intel_load_buffer_as(b, "broken", (const uint8_t *)broken, strlen(broken), &misp),
+	    0);
+	assert_int_equal(e.n, 3);
+	assert_non_null(strstr(e.msg[2], "not valid JSON"));
+	yg_intel_builder_free(b);
 }
 
 static void format_specs(void **state)
@@ -403,9 +428,10 @@ static void shared_feeds(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(every_format),        cmocka_unit_test(malformed_once),
-	    cmocka_unit_test(format_specs),        cmocka_unit_test(csv_mapping),
-	    cmocka_unit_test(misp_feed_and_specs), cmocka_unit_test(shared_feeds),
+	    cmocka_unit_test(every_format),          cmocka_unit_test(malformed_once),
+	    cmocka_unit_test(structured_not_judged), cmocka_unit_test(format_specs),
+	    cmocka_unit_test(csv_mapping),           cmocka_unit_test(misp_feed_and_specs),
+	    cmocka_unit_test(shared_feeds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -201,8 +201,8 @@ out:
 static long load_file(struct yg_intel_builder *b, const char *path,
                       const struct yg_intel_format *fmt)
 {
-	uint8_t *buf;
-	size_t n;
+	uint8_t *buf = NULL;
+	size_t n = 0;
 	long r = read_all(path, &buf, &n);
 	if (r < 0)
 		return r;
@@ -271,7 +271,7 @@ static long load_misp_feed(struct yg_intel_builder *b, const char *dir)
 	if (!mpath)
 		return -ENOMEM;
 	uint8_t *buf = NULL;
-	size_t n;
+	size_t n = 0;
 	long r = read_all(mpath, &buf, &n);
 	if (r < 0) {
 		r = r == -ENOMEM ? r : -ENOENT;

@@ -27,8 +27,10 @@ static void usage(FILE *out)
 	        "\n"
 	        "formats: suricata snort3 zeek nftables rpz ips domains urls csv stix\n"
 	        "\n"
-	        "      --intel PATH        indicator file or folder (repeatable), read as\n"
-	        "                          `yagura sensor` reads it\n"
+	        "      --intel [FORMAT:]PATH indicator file or folder (repeatable), read as\n"
+	        "                          `yagura sensor` reads it (FORMAT: as there)\n"
+	        "      --warninglist PATH  values on these warning lists (file or folder,\n"
+	        "                          repeatable) are left out and counted\n"
 	        "      --out FILE          write here (replaced atomically; default stdout)\n"
 	        "      --source NAME       source named in the header (default: the paths)\n"
 	        "      --time T            generation time: Unix seconds or an RFC 3339 UTC\n"
@@ -58,6 +60,17 @@ static void on_intel_error(void *ud, const char *source, unsigned long line, con
 		fprintf(stderr, "intel: %s:%lu: %s\n", source, line, msg);
 	else
 		fprintf(stderr, "intel: %s: %s\n", source, msg);
+}
+
+/* Each held-back value, named with its list (the first 20). */
+static void on_held(void *ud, const char *source, unsigned long line, const char *value,
+                    const char *list)
+{
+	unsigned long *n = ud;
+	if (++*n > 20)
+		return;
+	fprintf(stderr, "intel: %s:%lu: %s held back (warning list %s)\n", source, line, value,
+	        list);
 }
 
 static int parse_time(const char *s, int64_t *ret)
@@ -120,6 +133,8 @@ struct opts {
 	bool have_fmt, etag, quiet;
 	const char *intel[MAX_INTEL];
 	size_t nintel;
+	const char *warn[MAX_INTEL];
+	size_t nwarn;
 	const char *out, *dataset_dir;
 	struct yg_export_meta meta;
 	bool have_time;
@@ -139,7 +154,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		O_RPZ,
 		O_ZONE,
 		O_TABLE,
-		O_DROP
+		O_DROP,
+		O_WARN
 	};
 	static const struct option lo[] = {
 	    {"format", required_argument, NULL, O_FORMAT},
@@ -154,6 +170,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	    {"rpz-zone", required_argument, NULL, O_ZONE},
 	    {"nft-table", required_argument, NULL, O_TABLE},
 	    {"nft-drop", no_argument, NULL, O_DROP},
+	    {"warninglist", required_argument, NULL, O_WARN},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"help", no_argument, NULL, 'h'},
 	    {0},
@@ -226,6 +243,14 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 		case O_TABLE:
 			o->meta.nft_table = optarg;
 			break;
+		case O_WARN:
+			if (o->nwarn == MAX_INTEL) {
+				fprintf(stderr, "intel export: at most %d --warninglist paths\n",
+				        MAX_INTEL);
+				return -EINVAL;
+			}
+			o->warn[o->nwarn++] = optarg;
+			break;
 		case O_DROP:
 			o->meta.nft_drop = true;
 			break;
@@ -281,7 +306,8 @@ static int cmd_export(int argc, char **argv)
 	if (r)
 		return r > 0 ? 0 : 2;
 	int rc = 2;
-	unsigned long shown = 0;
+	unsigned long shown = 0, held = 0;
+	struct yg_intel_warn *warn = NULL;
 	struct yg_intel_builder *b = NULL;
 	struct yg_intel_set *set = NULL;
 	struct yg_export_item *items = NULL;
@@ -293,8 +319,24 @@ static int cmd_export(int argc, char **argv)
 	if (yg_intel_builder_new(&b) < 0)
 		goto out;
 	yg_intel_builder_on_error(b, on_intel_error, &shown);
+	if (o.nwarn) {
+		if (yg_intel_warn_new(&warn) < 0)
+			goto out;
+		yg_intel_warn_on_error(warn, on_intel_error, &shown);
+		for (size_t i = 0; i < o.nwarn; i++) {
+			long k = yg_intel_warn_load_path(warn, o.warn[i]);
+			if (k < 0) {
+				fprintf(stderr, "intel export: --warninglist %s: %s\n", o.warn[i],
+				        strerror((int)-k));
+				goto out;
+			}
+		}
+		if (yg_intel_warn_build(warn) < 0)
+			goto out;
+		yg_intel_builder_set_warn(b, warn, on_held, &held);
+	}
 	for (size_t i = 0; i < o.nintel; i++) {
-		long k = yg_intel_load_path(b, o.intel[i]);
+		long k = yg_intel_load_spec(b, o.intel[i]);
 		if (k < 0) {
 			fprintf(stderr, "intel export: %s: %s\n", o.intel[i], strerror((int)-k));
 			rejected = true;
@@ -302,6 +344,7 @@ static int cmd_export(int argc, char **argv)
 	}
 	if (yg_intel_builder_rejected(b))
 		rejected = true;
+	unsigned long nheld = yg_intel_builder_held(b);
 	r = yg_intel_builder_build(b, &set);
 	b = NULL;
 	size_t n = 0;
@@ -361,13 +404,14 @@ static int cmd_export(int argc, char **argv)
 	if (!o.quiet)
 		fprintf(stderr,
 		        "intel export: %s: %zu indicators, %zu written, %zu skipped as unsafe, "
-		        "%zu skipped (no place in the format)\n",
+		        "%zu skipped (no place in the format), %lu held back by warning lists\n",
 		        yg_export_format_name(o.fmt), n, st.written, st.skipped_unsafe,
-		        st.skipped_type);
+		        st.skipped_type, nheld);
 	rc = (rejected || st.skipped_unsafe) ? 1 : 0;
 out:
 	yg_intel_builder_free(b);
 	yg_intel_set_free(set);
+	yg_intel_warn_free(warn);
 	free(items);
 	free(joined);
 	free(ds_path);

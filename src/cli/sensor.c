@@ -39,8 +39,13 @@ static void usage(FILE *out)
 		"  -r, --read FILE        read a pcap or pcapng file\n"
 		"  -i, --interface IFACE  capture live from an interface\n"
 		"      --bpf FILTER       BPF capture filter (tcpdump syntax)\n"
-		"      --intel PATH       indicator file or folder (repeatable): plain lists,\n"
-		"                         hosts files, FireHOL netsets, CSV, STIX 2.1 bundles\n"
+		"      --intel [FMT:]PATH indicator file or folder (repeatable), format\n"
+		"                         detected (plain, hosts, netset, adblock, dnsmasq,\n"
+		"                         unbound, rpz, csv, suricata-dataset, drop-json,\n"
+		"                         stix, misp feed folder) or named: adblock:list.txt\n"
+		"      --warninglist PATH values never to be indicators by themselves (repeatable;\n"
+		"                         a file is one list, a folder a list per file; shipped:\n"
+		"                         data/warninglists): held back from the set and counted\n"
 		"      --eve FILE|-       EVE JSON output (default: eve.json; - for stdout)\n"
 		"      --workers N        worker threads, packets spread by flow\n"
 		"                         (default: one per CPU it may use, at most 16)\n"
@@ -121,9 +126,56 @@ static void on_signal(int sig)
 		yg_engine_stop(g_engine);
 }
 
+#define MAX_HELD_ROWS 64
+#define MAX_WARNINGLISTS 16
+
+/* Values held back by warning lists, counted per source and list. */
+struct held_row {
+	char source[256];
+	char list[64];
+	unsigned long n;
+};
+
 struct intel_err_ctx {
 	unsigned long printed;
+	struct held_row held[MAX_HELD_ROWS];
+	unsigned nheld;
+	unsigned long held_other; /* beyond the rows */
 };
+
+static void on_intel_held(void *ud, const char *source, unsigned long line, const char *value,
+			  const char *list)
+{
+	(void)line;
+	(void)value;
+	struct intel_err_ctx *c = ud;
+	for (unsigned i = 0; i < c->nheld; i++)
+		if (strcmp(c->held[i].source, source) == 0 && strcmp(c->held[i].list, list) == 0) {
+			c->held[i].n++;
+			return;
+		}
+	if (c->nheld == MAX_HELD_ROWS) {
+		c->held_other++;
+		return;
+	}
+	struct held_row *h = &c->held[c->nheld++];
+	snprintf(h->source, sizeof h->source, "%s", source);
+	snprintf(h->list, sizeof h->list, "%s", list);
+	h->n = 1;
+}
+
+/* One line per source and list, then the counts start again (a reload
+ * reports its own). */
+static void print_held(struct intel_err_ctx *c)
+{
+	for (unsigned i = 0; i < c->nheld; i++)
+		fprintf(stderr, "intel: %s: %lu values held back (warning list %s)\n",
+			c->held[i].source, c->held[i].n, c->held[i].list);
+	if (c->held_other)
+		fprintf(stderr, "intel: %lu more values held back\n", c->held_other);
+	c->nheld = 0;
+	c->held_other = 0;
+}
 
 static void on_intel_error(void *ud, const char *source, unsigned long line, const char *msg)
 {
@@ -138,6 +190,7 @@ static void on_intel_error(void *ud, const char *source, unsigned long line, con
 struct watcher {
 	struct yg_intel_live *live; /* NULL: no indicators to reload */
 	struct yg_eve_sink *sink;
+	struct intel_err_ctx *ectx;
 	pthread_t tid;
 	atomic_bool done;
 	atomic_ulong reloads;
@@ -175,9 +228,11 @@ static void *watch_main(void *arg)
 		}
 		atomic_fetch_add(&wt->reloads, 1);
 		atomic_store(&wt->rejected, res.rejected);
-		fprintf(stderr, "intel: reloaded %zu indicators (%lu rejected), generation %llu\n",
-			res.indicators, res.rejected,
+		fprintf(stderr, "intel: reloaded %zu indicators (%lu rejected, %lu held back), "
+			"generation %llu\n",
+			res.indicators, res.rejected, res.held,
 			(unsigned long long)yg_intel_live_generation(wt->live));
+		print_held(wt->ectx);
 	}
 	return NULL;
 }
@@ -305,11 +360,12 @@ int yg_cmd_sensor(int argc, char **argv)
 	       O_TOKEN, O_TOKEN_FILE, O_HUB_CA, O_HUB_INTERVAL, O_SPOOL, O_SPOOL_MAX, O_SG_INTERVAL,
 	       O_SG_BATCH, O_SHARE_HOSTS, O_HOST_KEY, O_SENSOR_NAME, O_HUB_FEED,
 	       O_HUB_USER, O_HUB_PASSWORD_FILE, O_HUB_CERT, O_HUB_KEY, O_TAXII_COLL, O_DNS_VERSION,
-	       O_CID_SEED, O_DARKNET, O_DARKNET_RESEARCH, O_DARKNET_MEMCAP, O_GEOIP_DIR };
+	       O_CID_SEED, O_DARKNET, O_DARKNET_RESEARCH, O_DARKNET_MEMCAP, O_GEOIP_DIR, O_WARN };
 	static const struct option opts[] = {
 		{"read", required_argument, NULL, 'r'},
 		{"interface", required_argument, NULL, 'i'},
 		{"intel", required_argument, NULL, O_INTEL},
+		{"warninglist", required_argument, NULL, O_WARN},
 		{"eve", required_argument, NULL, O_EVE},
 		{"workers", required_argument, NULL, O_WORKERS},
 		{"home-net", required_argument, NULL, O_HOME},
@@ -347,6 +403,8 @@ int yg_cmd_sensor(int argc, char **argv)
 	};
 	const char *rfile = NULL, *iface = NULL, *eve_path = "eve.json", *bpf = NULL;
 	const char *intel[MAX_INTEL];
+	const char *warnpaths[MAX_WARNINGLISTS];
+	unsigned n_warn = 0;
 	unsigned n_intel = 0;
 	unsigned long workers = 0, memcap_mb = 1024; /* workers 0: one per CPU */
 	const char *hub_url = NULL;
@@ -389,6 +447,14 @@ int yg_cmd_sensor(int argc, char **argv)
 				return 2;
 			}
 			intel[n_intel++] = optarg;
+			break;
+		case O_WARN:
+			if (n_warn == MAX_WARNINGLISTS) {
+				fprintf(stderr, "yagura sensor: at most %d --warninglist paths\n",
+					MAX_WARNINGLISTS);
+				return 2;
+			}
+			warnpaths[n_warn++] = optarg;
 			break;
 		case O_EVE: eve_path = optarg; break;
 		case O_WORKERS:
@@ -570,7 +636,8 @@ int yg_cmd_sensor(int argc, char **argv)
 	struct yg_engine *eng = NULL;
 	struct watcher wt = {0};
 	bool watching = false;
-	struct intel_err_ctx ectx = {0};
+	static struct intel_err_ctx ectx; /* 17 KB of held-back rows: not on the stack */
+	struct yg_intel_warn *warn = NULL;
 	struct yg_hub_feed *feed = NULL;
 	struct yg_sightings *sightings = NULL;
 	struct yg_hub_feed_stats feed_stats = {0};
@@ -583,8 +650,27 @@ int yg_cmd_sensor(int argc, char **argv)
 	struct yg_darknet *dn = NULL;
 
 	rcu_register_thread();
+	if (n_warn) {
+		r = yg_intel_warn_new(&warn);
+		for (unsigned i = 0; r == 0 && i < n_warn; i++) {
+			yg_intel_warn_on_error(warn, on_intel_error, &ectx);
+			long k = yg_intel_warn_load_path(warn, warnpaths[i]);
+			if (k < 0) {
+				fprintf(stderr, "yagura sensor: --warninglist %s: %s\n", warnpaths[i],
+					strerror((int)-k));
+				r = (int)k;
+			}
+		}
+		if (r == 0)
+			r = yg_intel_warn_build(warn);
+		if (r < 0)
+			goto out;
+		if (!quiet)
+			fprintf(stderr, "intel: %zu warning-list values\n", yg_intel_warn_count(warn));
+	}
 	if (n_intel || hub_url) {
-		r = yg_intel_live_new(intel, n_intel, on_intel_error, &ectx, &live, &lres);
+		r = yg_intel_live_new_warned(intel, n_intel, on_intel_error, &ectx, warn,
+					     on_intel_held, &live, &lres);
 		if (r < 0) {
 			fprintf(stderr, "yagura sensor: loading indicators: %s\n", strerror(-r));
 			goto out;
@@ -592,9 +678,11 @@ int yg_cmd_sensor(int argc, char **argv)
 		if (lres.unreadable || lres.rejected)
 			unclean = true;
 		if (!quiet)
-			fprintf(stderr, "intel: %zu indicators loaded (%lu rejected, %d unreadable paths), %.1f MB\n",
-				lres.indicators, lres.rejected, lres.unreadable,
+			fprintf(stderr, "intel: %zu indicators loaded (%lu rejected, %d unreadable paths, "
+				"%lu held back by warning lists), %.1f MB\n",
+				lres.indicators, lres.rejected, lres.unreadable, lres.held,
 				(double)lres.memory / 1e6);
+		print_held(&ectx);
 	}
 	if (hub_url) {
 		struct yg_hub_feed_config fc = {.url = hub_url, .cred = &cred,
@@ -738,6 +826,7 @@ int yg_cmd_sensor(int argc, char **argv)
 
 	wt.live = live;
 	wt.sink = sink;
+	wt.ectx = &ectx;
 	if (pthread_create(&wt.tid, NULL, watch_main, &wt) == 0)
 		watching = true;
 	if (!quiet && iface)
@@ -850,6 +939,7 @@ out:
 	yg_capture_close(cap);
 	yg_eve_sink_free(sink);
 	yg_intel_live_free(live);
+	yg_intel_warn_free(warn);
 	rcu_unregister_thread();
 	return code;
 }

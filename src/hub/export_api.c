@@ -10,7 +10,9 @@
  * the sensor's own STIX loader (revoked and expired indicators, and
  * patterns it cannot match, drop out there) and written by src/export.
  * The generation time is the newest date_added among them, so the bytes
- * (and the ETag) change only when the data does.
+ * (and the ETag) change only when the data does. Values on the hub's
+ * warning lists (DIR/warninglist.d/) are left out of exports and counted
+ * per list in X-Yagura-Held-Back.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -147,10 +149,54 @@ out:
 	return r < 0 ? r : 0;
 }
 
-int yg_rest_export(struct yg_store *st, const struct yg_caller *who,
-		   const struct yg_lifecycle *lc, const char *format, const char *if_none_match,
-		   bool block, struct yg_resp *resp)
+/* Held-back values counted per warning list (the names live in the lists). */
+#define HELD_LISTS 16
+struct held {
+	const char *list[HELD_LISTS];
+	unsigned long n[HELD_LISTS];
+	unsigned nlists;
+	unsigned long other;
+};
+
+static void on_held(void *ud, const char *source, unsigned long line, const char *value,
+		    const char *list)
 {
+	(void)source;
+	(void)line;
+	(void)value;
+	struct held *h = ud;
+	for (unsigned i = 0; i < h->nlists; i++)
+		if (h->list[i] == list || strcmp(h->list[i], list) == 0) {
+			h->n[i]++;
+			return;
+		}
+	if (h->nlists == HELD_LISTS) {
+		h->other++;
+		return;
+	}
+	h->list[h->nlists] = list;
+	h->n[h->nlists++] = 1;
+}
+
+/* "reserved=2, member-domains=1" (cut to the header's room). */
+static void held_header(const struct held *h, struct yg_resp *resp)
+{
+	char v[256];
+	size_t o = 0;
+	v[0] = 0;
+	for (unsigned i = 0; i < h->nlists && o < sizeof v; i++)
+		o += (size_t)snprintf(v + o, sizeof v - o, "%s%s=%lu", i ? ", " : "", h->list[i],
+				      h->n[i]);
+	if (h->other && o < sizeof v)
+		snprintf(v + o, sizeof v - o, ", other=%lu", h->other);
+	yg_resp_header(resp, "X-Yagura-Held-Back", h->nlists ? v : "0");
+}
+
+int yg_rest_export(struct yg_store *st, const struct yg_caller *who,
+		   const struct yg_lifecycle *lc, const struct yg_intel_warn *warn,
+		   const char *format, const char *if_none_match, bool block, struct yg_resp *resp)
+{
+	struct held held = {0};
 	enum yg_export_format fmt;
 	if (yg_export_format_parse(format, &fmt) < 0)
 		return -ENOENT;
@@ -166,6 +212,8 @@ int yg_rest_export(struct yg_store *st, const struct yg_caller *who,
 	r = yg_intel_builder_new(&b);
 	if (r < 0)
 		goto out;
+	if (warn)
+		yg_intel_builder_set_warn(b, warn, on_held, &held);
 	/* Patterns the sensor cannot match are left out, as it would. */
 	if (yg_intel_load_buffer(b, "yagura-hub", (const uint8_t *)g.buf, g.len) < 0) {
 		yg_intel_builder_free(b);
@@ -191,6 +239,8 @@ int yg_rest_export(struct yg_store *st, const struct yg_caller *who,
 	yg_export_etag(out.data ? out.data : "", out.len, etag);
 	yg_resp_header(resp, "ETag", etag);
 	yg_resp_header(resp, "Cache-Control", "no-cache");
+	if (warn)
+		held_header(&held, resp);
 	r = not_modified(if_none_match, etag, resp);
 	if (r != 0) {
 		r = r < 0 ? r : 0;

@@ -55,6 +55,7 @@ struct yg_hub {
 		size_t key_len;
 		struct yg_mail_anon *anon; /* owned */
 	} anon[YG_HUB_MAX_STORES];
+	struct yg_intel_warn *warn; /* DIR/warninglist.d/, NULL without one */
 	void (*front_stats)(void *ud, struct yg_guard_stats *ret); /* yg_hub_set_front */
 	void *front_ud;
 	/* The alert level (src/level/) and what its playbooks set (level_api.c):
@@ -105,9 +106,12 @@ int yg_taxii_access(struct yg_store *st, const struct yg_caller *who,
 /* Fills resp (200 with the export and its ETag, or 304 when
  * if_none_match names that ETag). -ENOENT for an unknown format, other
  * negative errno on store or memory errors (resp untouched then). */
+struct yg_intel_warn;
+/* Values on warn's lists (DIR/warninglist.d; may be NULL) are left out and
+ * counted per list in an X-Yagura-Held-Back header. */
 int yg_rest_export(struct yg_store *st, const struct yg_caller *who,
-		   const struct yg_lifecycle *lc, const char *format, const char *if_none_match,
-		   bool block, struct yg_resp *resp);
+		   const struct yg_lifecycle *lc, const struct yg_intel_warn *warn,
+		   const char *format, const char *if_none_match, bool block, struct yg_resp *resp);
 
 /* The visible indicators (minimal objects: id, pattern, validity) as a
  * STIX bundle, with ETag / 304 like the exports. */

@@ -18,6 +18,7 @@
 #include "hub/mail_api.h"
 #include "hub/tlp.h"
 #include "level/level.h"
+#include "intel/intel.h"
 
 #define SET_IDENTITY "hub_identity"
 #define SET_DEFAULT  "default_collection"
@@ -302,6 +303,25 @@ int yg_hub_collection_add(struct yg_store *st, const struct yg_hub_coll_spec *sp
 	return r;
 }
 
+/* DIR/warninglist.d/: one warning list per file (intel/intel.h), left out
+ * of every export. Absent: none. Lines a list file gets wrong are skipped
+ * (its other lines still apply). */
+static int load_warninglists(struct yg_hub *h)
+{
+	char path[sizeof h->data_dir + 32];
+	snprintf(path, sizeof path, "%s/warninglist.d", h->data_dir);
+	struct stat st;
+	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	int r = yg_intel_warn_new(&h->warn);
+	if (r < 0)
+		return r;
+	long k = yg_intel_warn_load_path(h->warn, path);
+	if (k < 0)
+		return (int)k;
+	return yg_intel_warn_build(h->warn);
+}
+
 int yg_hub_new(const struct yg_hub_config *cfg, struct yg_hub **ret)
 {
 	if (!cfg || !cfg->data_dir || strlen(cfg->data_dir) >= sizeof ((struct yg_hub *)0)->data_dir)
@@ -326,6 +346,9 @@ int yg_hub_new(const struct yg_hub_config *cfg, struct yg_hub **ret)
 		h->n_stores = i + 1;
 	}
 	r = yg_hub_bootstrap(h->stores[0], h->identity, h->default_coll);
+	if (r < 0)
+		goto out;
+	r = load_warninglists(h);
 	if (r < 0)
 		goto out;
 	h->lc.half_life_days = cfg->decay_half_life_days > 0 ? cfg->decay_half_life_days : 0;
@@ -381,6 +404,7 @@ void yg_hub_free(struct yg_hub *h)
 	yg_cache_free(h->cache);
 	yg_feed_free(h->feed);
 	yg_mail_api_release(h);
+	yg_intel_warn_free(h->warn);
 	free(h);
 }
 

@@ -210,7 +210,7 @@ int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 	}
 	if (rt->kind == YG_ROUTE_REST_EXPORT) {
 		/* Exports are rule files and lists, not JSON: any Accept will do. */
-		int r = yg_rest_export(st, who, &lc, rt->object_id, req->if_none_match,
+		int r = yg_rest_export(st, who, &lc, h->warn, rt->object_id, req->if_none_match,
 				       atomic_load(&h->export_block), resp);
 		poll_hint(h, resp);
 		if (r == -ENOENT)

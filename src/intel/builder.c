@@ -67,10 +67,25 @@ void yg_intel_builder_on_error(struct yg_intel_builder *b, yg_intel_error_fn fn,
 	b->errud = ud;
 }
 
+void yg_intel_builder_set_warn(struct yg_intel_builder *b, const struct yg_intel_warn *w,
+                               yg_intel_held_fn fn, void *ud)
+{
+	b->warn = w;
+	b->heldfn = fn;
+	b->heldud = ud;
+}
+
+unsigned long yg_intel_builder_held(const struct yg_intel_builder *b)
+{
+	return b->held_back;
+}
+
 unsigned long yg_intel_builder_rejected(const struct yg_intel_builder *b)
 {
 	return b->rejected;
 }
+
+static int rehash(struct yg_intel_builder *b, size_t ncap);
 
 void yg_intel_report(struct yg_intel_builder *b, const char *source, unsigned long line,
                      const char *msg)
@@ -82,9 +97,64 @@ void yg_intel_report(struct yg_intel_builder *b, const char *source, unsigned lo
 void yg_intel_reject(struct yg_intel_builder *b, const char *source, unsigned long line,
                      const char *msg)
 {
+	(void)source; /* the file being loaded: named when its verdict is reported */
 	b->rejected++;
-	if (b->file_errors++ < YG_INTEL_MAX_ERRORS_SHOWN)
-		yg_intel_report(b, source, line, msg);
+	b->file_errors++;
+	if (b->nheld < YG_INTEL_MAX_ERRORS_SHOWN) {
+		struct yg_intel_held_err *h = &b->held[b->nheld++];
+		h->line = line;
+		snprintf(h->msg, sizeof h->msg, "%s", msg);
+	}
+}
+
+void yg_intel_file_begin(struct yg_intel_builder *b)
+{
+	b->file_errors = b->file_ok = 0;
+	b->nheld = 0;
+	b->mark = (struct yg_intel_mark){b->n, b->n4, b->n6, b->nstix, b->alen, b->nsrc};
+}
+
+/* Takes back every indicator added since the file began. The dedup table
+ * is rebuilt from the kept hashes: linear probing has no cheap delete, and
+ * this runs only for a file that was not understood. */
+static int rollback(struct yg_intel_builder *b)
+{
+	const struct yg_intel_mark *m = &b->mark;
+	if (b->n == m->n && b->nsrc == m->nsrc)
+		return 0;
+	b->n = m->n;
+	b->n4 = m->n4;
+	b->n6 = m->n6;
+	b->nstix = m->nstix;
+	b->alen = m->alen;
+	b->nsrc = m->nsrc;
+	b->sused = b->n;
+	return b->slots ? rehash(b, b->smask + 1) : 0;
+}
+
+int yg_intel_file_end(struct yg_intel_builder *b, const char *source, const char *format,
+                      bool judge)
+{
+	unsigned long bad = b->file_errors, total = bad + b->file_ok;
+	char msg[400];
+	if (judge && bad && bad * 2 > total) {
+		int r = rollback(b);
+		if (r < 0)
+			return b->failed = r;
+		snprintf(msg, sizeof msg,
+		         "format not recognized (read as %s): %lu of %lu entries rejected, "
+		         "nothing loaded from this file; first bad entry: %s",
+		         format, bad, total, b->held[0].msg);
+		yg_intel_report(b, source, b->held[0].line, msg);
+		return 1;
+	}
+	for (unsigned i = 0; i < b->nheld; i++)
+		yg_intel_report(b, source, b->held[i].line, b->held[i].msg);
+	if (bad > b->nheld) {
+		snprintf(msg, sizeof msg, "%lu more rejected entries not shown", bad - b->nheld);
+		yg_intel_report(b, source, 0, msg);
+	}
+	return 0;
 }
 
 static int arena_put(struct yg_intel_builder *b, const char *s, size_t len, uint32_t *ret_off)
@@ -268,8 +338,20 @@ int yg_intel_builder_put(struct yg_intel_builder *b, const struct yg_norm *nv, c
 	}
 	uint64_t h = nv->hashed ? nv->hash : yg_intel_hash(b->seed, nv->type, nv->text, nv->len);
 	size_t pos;
-	if (find(b, h, nv, &pos))
+	if (find(b, h, nv, &pos)) {
+		b->file_ok++;
 		return 0;
+	}
+	if (b->warn) {
+		const char *list = yg_intel_warn_check_norm(b->warn, nv);
+		if (list) {
+			b->held_back++;
+			b->file_ok++; /* understood, only not wanted */
+			if (b->heldfn)
+				b->heldfn(b->heldud, source ? source : "", line, nv->text, list);
+			return 0;
+		}
+	}
 	if (b->n >= YG_INTEL_MAX_INDICATORS)
 		return -E2BIG;
 	const struct yg_slot *before = b->slots;
@@ -308,6 +390,7 @@ int yg_intel_builder_put(struct yg_intel_builder *b, const struct yg_norm *nv, c
 		    (struct yg_ip6e){.addr = load_u128(nv->addr), .idx = idx, .len = nv->plen};
 	if (stix_id)
 		b->stix[b->nstix++] = (struct yg_stixref){idx, sid};
+	b->file_ok++;
 	return 1;
 }
 

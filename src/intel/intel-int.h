@@ -87,6 +87,17 @@ struct yg_lpm6 {
 	unsigned bits;
 };
 
+/* A rejected entry whose report waits for its file's verdict. */
+struct yg_intel_held_err {
+	unsigned long line;
+	char msg[192];
+};
+
+/* The builder's fill levels when a file began: what a rollback returns to. */
+struct yg_intel_mark {
+	size_t n, n4, n6, nstix, alen, nsrc;
+};
+
 struct yg_intel_builder {
 	uint64_t seed;
 	struct yg_ind *inds;
@@ -107,9 +118,18 @@ struct yg_intel_builder {
 	yg_intel_error_fn errfn;
 	void *errud;
 	unsigned long rejected;
+	const struct yg_intel_warn *warn; /* values on it are held back */
+	yg_intel_held_fn heldfn;
+	void *heldud;
+	unsigned long held_back;
 	int failed; /* sticky -ENOMEM/-E2BIG: the build then fails */
-	/* per-file error cap */
-	unsigned long file_errors;
+	/* The file being loaded (see yg_intel_file_begin): its rejections are
+	 * held until its end, when the file is judged as a whole. */
+	unsigned long file_errors; /* entries rejected */
+	unsigned long file_ok;     /* entries accepted (added or duplicates) */
+	struct yg_intel_held_err held[YG_INTEL_MAX_ERRORS_SHOWN];
+	unsigned nheld;
+	struct yg_intel_mark mark;
 };
 
 struct yg_intel_set {
@@ -232,18 +252,105 @@ size_t yg_intel_lpm6_memory(const struct yg_lpm6 *l);
 void yg_intel_lpm4_release(struct yg_lpm4 *l);
 void yg_intel_lpm6_release(struct yg_lpm6 *l);
 
-/* ---- loaders (load*.c); each returns indicators added or negative ---- */
+/* ---- warning lists (warn.c) ---- */
 
-long yg_intel_load_lines(struct yg_intel_builder *b, const char *source, const char *p, size_t len,
-                         unsigned hints);
-/* Returns -ENOENT (nothing consumed) when the text is not CSV with a
- * recognisable header. */
-long yg_intel_load_csv(struct yg_intel_builder *b, const char *source, const char *p, size_t len,
+/* The list a normalized value is on, or NULL. */
+const char *yg_intel_warn_check_norm(const struct yg_intel_warn *w, const struct yg_norm *nv);
+
+/* ---- per-file verdict (builder.c) ---- */
+
+/* Starts a file: counts and held reports are reset, the fill marked. */
+void yg_intel_file_begin(struct yg_intel_builder *b);
+
+/* Ends a file: when judge is set and most of its entries were rejected,
+ * everything it added is taken back and one "format not recognized" report
+ * names the first bad entry (returns 1); else the held reports go out
+ * (returns 0). */
+int yg_intel_file_end(struct yg_intel_builder *b, const char *source, const char *format,
+                      bool judge);
+
+/* ---- line-based formats (lines.c) ---- */
+
+/* One line-based load in progress: what a format's line function sees. */
+struct yg_intel_emit {
+	struct yg_intel_builder *b;
+	const char *source;
+	unsigned long line;
+	bool indented; /* the line began with a blank (zone files: same owner) */
+	unsigned hints;
+	long added;
+	struct yg_norm nv[2]; /* one value waits while the next is parsed */
+	int cur;
+	bool full;
+	unsigned long full_line;
+};
+
+/* Called with each line, trimmed, that is not blank and does not start with
+ * one of the comment characters. Returns 0, or a negative errno that stops
+ * the load (out of memory). */
+typedef int (*yg_intel_line_fn)(struct yg_intel_emit *e, const char *s, size_t n, void *ctx);
+
+long yg_intel_each_line(struct yg_intel_builder *b, const char *source, const char *p, size_t len,
+                        unsigned hints, const char *comments, yg_intel_line_fn fn, void *ctx);
+
+/* Adds v as type (-1: inferred); a value that is not one is rejected with
+ * the reason and the value quoted. */
+int yg_intel_emit(struct yg_intel_emit *e, int type, const char *v, size_t n);
+
+/* Rejects the current line: "what: \"text\"" (text cut at 60 bytes). */
+void yg_intel_emit_reject(struct yg_intel_emit *e, const char *what, const char *v, size_t n);
+
+static inline bool yg_intel_is_blank(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
+}
+
+/* The next blank-separated word of [*p, end), skipping blanks first. */
+static inline size_t yg_intel_word(const char **p, const char *end, const char **ret)
+{
+	const char *s = *p;
+	while (s < end && yg_intel_is_blank(*s))
+		s++;
+	const char *t = s;
+	while (t < end && !yg_intel_is_blank(*t))
+		t++;
+	*ret = s;
+	*p = t;
+	return (size_t)(t - s);
+}
+
+/* ---- loaders (load_*.c); each returns indicators added or negative ---- */
+
+long yg_intel_load_plain(struct yg_intel_builder *b, const char *source, const char *p, size_t len,
+                         const struct yg_intel_format *f, unsigned hints);
+long yg_intel_load_adblock(struct yg_intel_builder *b, const char *source, const char *p,
+                           size_t len, unsigned hints);
+long yg_intel_load_dnsmasq(struct yg_intel_builder *b, const char *source, const char *p,
+                           size_t len, unsigned hints);
+long yg_intel_load_unbound(struct yg_intel_builder *b, const char *source, const char *p,
+                           size_t len, unsigned hints);
+long yg_intel_load_rpz(struct yg_intel_builder *b, const char *source, const char *p, size_t len,
                        unsigned hints);
+long yg_intel_load_dataset(struct yg_intel_builder *b, const char *source, const char *p,
+                           size_t len, const struct yg_intel_format *f, unsigned hints);
+long yg_intel_load_drop_json(struct yg_intel_builder *b, const char *source, const char *p,
+                             size_t len);
+/* Returns -ENOENT (nothing consumed) when the text is not CSV with a
+ * recognisable header and f names no column. */
+long yg_intel_load_csv(struct yg_intel_builder *b, const char *source, const char *p, size_t len,
+                       const struct yg_intel_format *f, unsigned hints);
 long yg_intel_load_stix(struct yg_intel_builder *b, const char *source, const char *p, size_t len);
+long yg_intel_load_misp(struct yg_intel_builder *b, const char *source, const char *p, size_t len);
 
-/* Adds one line's worth of plain-list text (already trimmed of comments). */
+/* Adds one value of inferred type, rejecting it with the reason if not one. */
 int yg_intel_add_token(struct yg_intel_builder *b, const char *source, unsigned long line,
                        const char *v, size_t len, unsigned hints, long *added);
+
+/* A header naming a value column opens the text (load_csv.c). */
+bool yg_intel_csv_sniff(const char *p, size_t len);
+
+/* Suricata dataset "string" values: standard base64 to bytes; false when
+ * not base64 or longer than cap. */
+bool yg_intel_base64(const char *s, size_t n, char *out, size_t cap, size_t *ret_len);
 
 #endif

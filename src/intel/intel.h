@@ -68,7 +68,9 @@ int yg_intel_builder_add_guess(struct yg_intel_builder *b, const char *value, si
 /*
  * Loads a file or every regular file in a folder (not recursive, sorted by
  * name), detecting each file's format from its content. Bad lines are
- * reported through the error callback and skipped. Returns the number of
+ * reported through the error callback and skipped; a file where most
+ * entries are bad is reported once ("format not recognized", with the first
+ * bad entry's line) and nothing of it is kept. Returns the number of
  * indicators added (>= 0), or a negative errno when the path cannot be read
  * at all (nothing from that path is kept then).
  */
@@ -77,6 +79,117 @@ long yg_intel_load_path(struct yg_intel_builder *b, const char *path);
 /* Loads one in-memory file (format detected from the content). As _load_path. */
 long yg_intel_load_buffer(struct yg_intel_builder *b, const char *source, const uint8_t *data,
 			  size_t len);
+
+/*
+ * Indicator file formats. Each is recognized from the content (see
+ * detect.c); a caller that knows better names it (a feed's --format, or
+ * "FORMAT:PATH" for --intel).
+ */
+enum yg_intel_format_kind {
+	YG_FMT_AUTO = 0,
+	YG_FMT_PLAIN,   /* one value a line, trailing columns ignored; hosts lines
+	                   and "IP:port", URL lists, "value,rep" lines too */
+	YG_FMT_HOSTS,   /* "ADDRESS NAME..." only */
+	YG_FMT_NETSET,  /* plain, addresses and CIDRs only (FireHOL, Spamhaus DROP) */
+	YG_FMT_ADBLOCK, /* "||name^$options" (Adblock Plus, uBlock, AdGuard) */
+	YG_FMT_DNSMASQ, /* address=/name/..., server=/name/..., local=/name/ */
+	YG_FMT_UNBOUND, /* local-zone: "name" type, local-data: "name ..." */
+	YG_FMT_RPZ,     /* DNS Response Policy Zone file */
+	YG_FMT_CSV,     /* a header naming the value column, or a column given */
+	YG_FMT_DATASET, /* Suricata dataset file (string: base64 lines) */
+	YG_FMT_DROP_JSON, /* Spamhaus DROP JSON lines {"cidr":...} */
+	YG_FMT_STIX,    /* STIX 2.1 bundle, array or object */
+	YG_FMT_MISP,    /* MISP event JSON; a feed folder holds manifest.json */
+	YG_FMT__COUNT
+};
+
+struct yg_intel_format {
+	enum yg_intel_format_kind kind;
+	int type;        /* -1: each value's type inferred; else an enum yg_ind_type */
+	unsigned column; /* csv: 1-based value column for a file without a header row
+	                    (0: the header names it) */
+	char delim;      /* csv with column: field separator (0: ',') */
+	bool header;     /* csv with column: the first row is a header, skipped */
+};
+
+/* "auto", "plain", "hosts", "netset", "adblock", "dnsmasq", "unbound", "rpz",
+ * "csv", "suricata-dataset", "drop-json", "stix", "misp". */
+const char *yg_intel_format_name(enum yg_intel_format_kind k);
+
+/*
+ * Parses "NAME[,KEY=VALUE]..." (len bytes): NAME as above (also "firehol",
+ * "drop", "ublock", "dataset"), keys: type=ip|domain|url|md5|sha1|sha256|
+ * ja3|ja4 (a dataset's ipv4, ipv6 and string too), column=N (csv),
+ * delim=comma|tab|semicolon|pipe, header=yes|no. -EINVAL when not one.
+ */
+int yg_intel_format_parse(const char *spec, size_t len, struct yg_intel_format *ret);
+
+/* The format the content looks like (never YG_FMT_AUTO). */
+enum yg_intel_format_kind yg_intel_detect(const uint8_t *data, size_t len);
+
+/* As _load_buffer and _load_path, read as fmt (NULL or kind AUTO: detected).
+ * A folder with a manifest.json, or a path to one, is a MISP feed: the
+ * events the manifest lists are loaded. */
+long yg_intel_load_buffer_as(struct yg_intel_builder *b, const char *source, const uint8_t *data,
+                             size_t len, const struct yg_intel_format *fmt);
+long yg_intel_load_path_as(struct yg_intel_builder *b, const char *path,
+                           const struct yg_intel_format *fmt);
+
+/* Loads "FORMAT[,KEY=VALUE]...:PATH" (the format named explicitly) or a
+ * plain PATH (detected). A prefix that is not a format name is part of the
+ * path. As _load_path. */
+long yg_intel_load_spec(struct yg_intel_builder *b, const char *spec);
+
+/* The path part of such a spec (a pointer into spec). */
+const char *yg_intel_spec_path(const char *spec);
+
+/*
+ * Lists the events of a MISP feed manifest ({"<uuid>": {...}, ...}): fn is
+ * called with each event's UUID (36 characters of hex digits and dashes, safe as a
+ * file name). Returns the number of events, or -EBADMSG when the text is
+ * not a manifest (ret_why says why).
+ */
+long yg_intel_misp_manifest(const char *p, size_t len, void (*fn)(void *ud, const char *uuid),
+                            void *ud, const char **ret_why);
+
+/*
+ * Warning lists (warn.c): values that must never become indicators by
+ * themselves. Each file loaded is one list named by its base name (up to
+ * the first '.'); a folder adds each of its files. A domain is on a list
+ * when listed exactly; an IP or CIDR when it overlaps a listed range (inside
+ * or containing it); a URL when it is a whole site ("host/") of a listed
+ * name; hashes exactly. Caller frees with yg_intel_warn_free.
+ */
+struct yg_intel_warn;
+
+int yg_intel_warn_new(struct yg_intel_warn **ret);
+void yg_intel_warn_free(struct yg_intel_warn *w);
+void yg_intel_warn_on_error(struct yg_intel_warn *w, yg_intel_error_fn fn, void *ud);
+/* Before _build. Return values added (>= 0) or a negative errno. */
+long yg_intel_warn_load_path(struct yg_intel_warn *w, const char *path);
+long yg_intel_warn_load_buffer(struct yg_intel_warn *w, const char *name, const uint8_t *data,
+                               size_t len);
+/* Freezes the lists; checks need it. Then the lists are read-only and may
+ * be shared by any number of builders and threads. */
+int yg_intel_warn_build(struct yg_intel_warn *w);
+size_t yg_intel_warn_count(const struct yg_intel_warn *w);
+/* The list value (of type) is on, or NULL. The string lives as long as w. */
+const char *yg_intel_warn_check(const struct yg_intel_warn *w, enum yg_ind_type type,
+                                const char *value, size_t len);
+
+/* Called for each value held back because it is on a warning list. */
+typedef void (*yg_intel_held_fn)(void *ud, const char *source, unsigned long line,
+                                 const char *value, const char *list);
+
+/* Values on w's lists are held back from the loads that follow: not added
+ * to the set, counted, and passed to fn (may be NULL) as they are read (so
+ * a file later judged "not recognized" may have reported some). w must be
+ * built and outlive b. */
+void yg_intel_builder_set_warn(struct yg_intel_builder *b, const struct yg_intel_warn *w,
+                               yg_intel_held_fn fn, void *ud);
+
+/* Number of values held back so far. */
+unsigned long yg_intel_builder_held(const struct yg_intel_builder *b);
 
 /* Number of lines/objects rejected so far by the loads. */
 unsigned long yg_intel_builder_rejected(const struct yg_intel_builder *b);

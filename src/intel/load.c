@@ -1,17 +1,18 @@
 /*
- * Indicator files: reading (a file, or every file of a folder), telling
- * the format from the content, and the line-based formats.
+ * Indicator files: reading a file, a folder or a MISP feed, choosing the
+ * format (named by the caller, else detect.c), handing the text to that
+ * format's loader (load_*.c, one file per format), and judging the file as
+ * a whole when it is done.
  *
- *   format          detected by                        a line
- *   STIX 2.1        first byte '{' or '['              (load_stix.c)
- *   CSV             a header naming a value column     (load_csv.c)
- *   hosts           "ADDRESS NAME [NAME...]"           0.0.0.0 ads.example
- *   plain/netset    anything else                      198.51.100.0/24 # note
- *
- * In line formats '#' or ';' starts a comment at the line start or after
- * whitespace; CR LF, blank lines and surrounding blanks are fine. A hosts
- * line yields its names (localhost-like names skipped); any other line its
- * first word. Binary files are refused as a whole, with one message.
+ * The verdict: a line-based file where more than half of the entries were
+ * rejected was not understood (a wrong format, a page of HTML, a feed that changed
+ * its layout). Reporting each of its 100,000 lines would bury the one line
+ * that matters, and keeping the few entries that happened to parse would
+ * load garbage; so everything it added is taken back and one report says
+ * "format not recognized", with the count and the first bad entry's line.
+ * Otherwise bad entries are reported one by one (the first 20 a file, then
+ * a count) and skipped. Binary files are refused as a whole, with one
+ * message.
  */
 #include "intel/intel-int.h"
 
@@ -23,143 +24,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-static bool is_ws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\f' || c == '\v';
-}
-
-static int hosts_names(struct yg_intel_builder *b, const char *source, unsigned long line,
-                       const char *p, const char *end, long *added)
-{
-	while (p < end) {
-		while (p < end && is_ws(*p))
-			p++;
-		if (p == end || *p == '#' || *p == ';')
-			break;
-		const char *t = p;
-		while (p < end && !is_ws(*p))
-			p++;
-		size_t n = (size_t)(p - t);
-		if (yg_intel_is_local_name(t, n))
-			continue;
-		struct yg_norm nv;
-		const char *why;
-		if (yg_intel_norm(YG_IND_DOMAIN, t, n, &nv, &why) < 0) {
-			char msg[160];
-			snprintf(msg, sizeof msg, "hosts entry: %s: \"%.*s\"", why,
-			         (int)(n > 60 ? 60 : n), t);
-			yg_intel_reject(b, source, line, msg);
-			continue;
-		}
-		int r = yg_intel_builder_put(b, &nv, source, line, NULL);
-		if (r == -E2BIG) {
-			yg_intel_reject(b, source, line, "too many indicators or sources; skipped");
-			continue;
-		}
-		if (r < 0)
-			return r;
-		*added += r;
-	}
-	return 0;
-}
-
-/* One normalized value waiting to be added while the next line is parsed. */
-struct pending {
-	struct yg_norm nv[2];
-	int cur;
-	bool full;
-	unsigned long line;
-};
-
-static int flush(struct yg_intel_builder *b, const char *source, struct pending *q, long *added)
-{
-	if (!q->full)
-		return 0;
-	q->full = false;
-	int r = yg_intel_builder_put(b, &q->nv[q->cur ^ 1], source, q->line, NULL);
-	if (r == -E2BIG) {
-		yg_intel_reject(b, source, q->line, "too many indicators or sources; skipped");
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	*added += r;
-	return 0;
-}
-
-static int add_word(struct yg_intel_builder *b, const char *source, unsigned long line,
-                    const char *v, size_t len, unsigned hints, struct pending *q, long *added)
-{
-	struct yg_norm *nv = &q->nv[q->cur];
-	const char *why;
-	if (yg_intel_norm_guess(v, len, hints, nv, &why) < 0) {
-		char msg[160];
-		snprintf(msg, sizeof msg, "%s: \"%.*s\"", why, (int)(len > 60 ? 60 : len), v);
-		yg_intel_reject(b, source, line, msg);
-		return 0;
-	}
-	yg_intel_builder_prefetch(b, nv);
-	int r = flush(b, source, q, added);
-	q->full = true;
-	q->line = line;
-	q->cur ^= 1;
-	return r;
-}
-
-long yg_intel_load_lines(struct yg_intel_builder *b, const char *source, const char *p, size_t len,
-                         unsigned hints)
-{
-	long added = 0;
-	unsigned long line = 0;
-	const char *end = p + len;
-	struct pending *q = malloc(sizeof *q);
-	if (!q)
-		return -ENOMEM;
-	q->cur = 0;
-	q->full = false;
-	int r = 0;
-	while (p < end) {
-		const char *eol = memchr(p, '\n', (size_t)(end - p));
-		const char *le = eol ? eol : end;
-		const char *s = p;
-		p = eol ? eol + 1 : end;
-		line++;
-		while (s < le && is_ws(*s))
-			s++;
-		while (le > s && is_ws(le[-1]))
-			le--;
-		if (s == le || *s == '#' || *s == ';')
-			continue;
-		if ((size_t)(le - s) > YG_INTEL_MAX_LINE) {
-			yg_intel_reject(b, source, line, "line too long");
-			continue;
-		}
-		const char *t = s;
-		while (t < le && !is_ws(*t))
-			t++;
-		if (t < le && yg_intel_is_addr(s, (size_t)(t - s))) {
-			const char *rest = t;
-			while (rest < le && is_ws(*rest))
-				rest++;
-			if (rest < le && *rest != '#' && *rest != ';') {
-				r = flush(b, source, q, &added);
-				if (r == 0)
-					r = hosts_names(b, source, line, rest, le, &added);
-				if (r < 0)
-					goto out;
-				continue;
-			}
-		}
-		r = add_word(b, source, line, s, (size_t)(t - s), hints, q, &added);
-		if (r < 0)
-			goto out;
-	}
-	r = flush(b, source, q, &added);
-out:
-	free(q);
-	return r < 0 ? r : added;
-}
 
 /* NUL bytes, or more than 1 in 20 bytes a control character, in the first
  * 64 KiB: not a text list. */
@@ -185,8 +49,46 @@ static bool says_ja3(const char *source)
 	return false;
 }
 
-long yg_intel_load_buffer(struct yg_intel_builder *b, const char *source, const uint8_t *data,
-                          size_t len)
+static long dispatch(struct yg_intel_builder *b, const char *source, const char *p, size_t len,
+                     const struct yg_intel_format *f, unsigned hints)
+{
+	switch (f->kind) {
+	case YG_FMT_STIX:
+		return yg_intel_load_stix(b, source, p, len);
+	case YG_FMT_MISP:
+		return yg_intel_load_misp(b, source, p, len);
+	case YG_FMT_DROP_JSON:
+		return yg_intel_load_drop_json(b, source, p, len);
+	case YG_FMT_ADBLOCK:
+		return yg_intel_load_adblock(b, source, p, len, hints);
+	case YG_FMT_DNSMASQ:
+		return yg_intel_load_dnsmasq(b, source, p, len, hints);
+	case YG_FMT_UNBOUND:
+		return yg_intel_load_unbound(b, source, p, len, hints);
+	case YG_FMT_RPZ:
+		return yg_intel_load_rpz(b, source, p, len, hints);
+	case YG_FMT_DATASET:
+		return yg_intel_load_dataset(b, source, p, len, f, hints);
+	case YG_FMT_CSV: {
+		long r = yg_intel_load_csv(b, source, p, len, f, hints);
+		if (r != -ENOENT)
+			return r;
+		yg_intel_reject(b, source, 1,
+		                "no CSV header naming a value column (name one: csv,column=N)");
+		return 0;
+	}
+	case YG_FMT_AUTO:
+	case YG_FMT_PLAIN:
+	case YG_FMT_HOSTS:
+	case YG_FMT_NETSET:
+	case YG_FMT__COUNT:
+		break;
+	}
+	return yg_intel_load_plain(b, source, p, len, f, hints);
+}
+
+long yg_intel_load_buffer_as(struct yg_intel_builder *b, const char *source, const uint8_t *data,
+                             size_t len, const struct yg_intel_format *fmt)
 {
 	if (!b || (!data && len))
 		return -EINVAL;
@@ -194,11 +96,12 @@ long yg_intel_load_buffer(struct yg_intel_builder *b, const char *source, const 
 		source = "";
 	if (b->failed)
 		return b->failed;
+	yg_intel_file_begin(b);
 	if (len > YG_INTEL_MAX_FILE) {
-		yg_intel_reject(b, source, 0, "file too large");
+		b->rejected++;
+		yg_intel_report(b, source, 0, "file too large");
 		return -EFBIG;
 	}
-	b->file_errors = 0;
 	if (len == 0)
 		return 0;
 	const char *p = (const char *)data;
@@ -213,21 +116,13 @@ long yg_intel_load_buffer(struct yg_intel_builder *b, const char *source, const 
 		    "binary file (NUL or control bytes), not an indicator list; skipped");
 		return -EBADMSG;
 	}
+	struct yg_intel_format f = {.kind = YG_FMT_AUTO, .type = -1};
+	if (fmt)
+		f = *fmt;
+	if (f.kind == YG_FMT_AUTO)
+		f.kind = yg_intel_detect((const uint8_t *)p, len);
 	unsigned hints = says_ja3(source) ? YG_GUESS_JA3 : 0;
-	size_t i = 0;
-	while (i < len && (is_ws(p[i]) || p[i] == '\n'))
-		i++;
-	/* '[' opens a JSON array only when an object or ']' follows; a plain
-	 * list may start with "[2001:db8::1]:443". */
-	size_t j = i + 1;
-	while (j < len && (is_ws(p[j]) || p[j] == '\n'))
-		j++;
-	bool json =
-	    i < len && (p[i] == '{' || (p[i] == '[' && j < len && (p[j] == '{' || p[j] == ']')));
-	long r;
-	if (json)
-		r = yg_intel_load_stix(b, source, p, len);
-	else {
+	if (f.kind != YG_FMT_STIX && f.kind != YG_FMT_MISP) {
 		size_t lines = 1;
 		for (const char *q = p; (q = memchr(q, '\n', (size_t)(p + len - q))); q++)
 			lines++;
@@ -235,24 +130,29 @@ long yg_intel_load_buffer(struct yg_intel_builder *b, const char *source, const 
 		 * so a file of comments cannot make us reserve gigabytes */
 		if (lines > 4096)
 			yg_intel_builder_reserve(b, lines < (8u << 20) ? lines : (8u << 20));
-		r = yg_intel_load_csv(b, source, p, len, hints);
-		if (r == -ENOENT)
-			r = yg_intel_load_lines(b, source, p, len, hints);
 	}
-	if (b->file_errors > YG_INTEL_MAX_ERRORS_SHOWN) {
-		char msg[96];
-		snprintf(msg, sizeof msg, "%lu more rejected entries not shown",
-		         b->file_errors - YG_INTEL_MAX_ERRORS_SHOWN);
-		yg_intel_report(b, source, 0, msg);
-	}
-	if (r >= 0 && b->failed)
-		r = b->failed;
+	long r = dispatch(b, source, p, len, &f, hints);
+	if (r == -ENOMEM || b->failed)
+		return b->failed ? b->failed : r;
+	/* A STIX bundle or MISP event that parsed is understood even when most
+	 * of its entries are of kinds this matcher cannot use (non-simple
+	 * patterns, attribute types): those are reported one by one. */
+	bool judge = f.kind != YG_FMT_STIX && f.kind != YG_FMT_MISP;
+	if (yg_intel_file_end(b, source, yg_intel_format_name(f.kind), judge) != 0)
+		return b->failed ? b->failed : 0;
 	return r;
 }
 
-static long load_file(struct yg_intel_builder *b, const char *path)
+long yg_intel_load_buffer(struct yg_intel_builder *b, const char *source, const uint8_t *data,
+                          size_t len)
 {
-	long r;
+	return yg_intel_load_buffer_as(b, source, data, len, NULL);
+}
+
+/* Reads a whole regular file; *ret_buf (caller frees) holds *ret_len bytes. */
+static long read_all(const char *path, uint8_t **ret_buf, size_t *ret_len)
+{
+	long r = 0;
 	uint8_t *buf = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
@@ -289,10 +189,105 @@ static long load_file(struct yg_intel_builder *b, const char *path)
 			break; /* shrank while we read: take what is there */
 		got += (size_t)k;
 	}
-	r = yg_intel_load_buffer(b, path, buf, got);
+	*ret_buf = buf;
+	*ret_len = got;
+	buf = NULL;
 out:
 	free(buf);
 	close(fd);
+	return r;
+}
+
+static long load_file(struct yg_intel_builder *b, const char *path,
+                      const struct yg_intel_format *fmt)
+{
+	uint8_t *buf = NULL;
+	size_t n = 0;
+	long r = read_all(path, &buf, &n);
+	if (r < 0)
+		return r;
+	r = yg_intel_load_buffer_as(b, path, buf, n, fmt);
+	free(buf);
+	return r;
+}
+
+/* "dir/name" (caller frees), without doubling a trailing slash of dir. */
+static char *join(const char *dir, const char *name)
+{
+	size_t dl = strlen(dir), pl = dl + strlen(name) + 2;
+	char *full = malloc(pl);
+	if (full)
+		snprintf(full, pl, "%.*s/%s", (int)(dl > 1 && dir[dl - 1] == '/' ? dl - 1 : dl),
+		         dir, name);
+	return full;
+}
+
+/* Reports a file of a folder that could not be read; -ENOMEM goes up. */
+static long note_unreadable(struct yg_intel_builder *b, const char *path, long k)
+{
+	if (k == -ENOMEM)
+		return k;
+	if (k != -EBADMSG) {
+		char msg[128];
+		snprintf(msg, sizeof msg, "cannot read: %s", strerror((int)-k));
+		yg_intel_report(b, path, 0, msg);
+	}
+	return 0;
+}
+
+struct misp_feed {
+	struct yg_intel_builder *b;
+	const char *dir;
+	long total;
+	int err;
+};
+
+static void misp_event(void *ud, const char *uuid)
+{
+	struct misp_feed *m = ud;
+	if (m->err)
+		return;
+	char name[48];
+	snprintf(name, sizeof name, "%s.json", uuid);
+	char *full = join(m->dir, name);
+	if (!full) {
+		m->err = -ENOMEM;
+		return;
+	}
+	static const struct yg_intel_format misp = {.kind = YG_FMT_MISP, .type = -1};
+	long k = load_file(m->b, full, &misp);
+	if (k >= 0)
+		m->total += k;
+	else
+		m->err = (int)note_unreadable(m->b, full, k);
+	free(full);
+}
+
+/* A MISP feed: the events its manifest lists. -ENOENT when the folder has
+ * no manifest.json that is a MISP manifest (then it is a folder of lists). */
+static long load_misp_feed(struct yg_intel_builder *b, const char *dir)
+{
+	char *mpath = join(dir, "manifest.json");
+	if (!mpath)
+		return -ENOMEM;
+	uint8_t *buf = NULL;
+	size_t n = 0;
+	long r = read_all(mpath, &buf, &n);
+	if (r < 0) {
+		r = r == -ENOMEM ? r : -ENOENT;
+		goto out;
+	}
+	const char *why;
+	if (yg_intel_misp_manifest((const char *)buf, n, NULL, NULL, &why) < 0) {
+		r = -ENOENT;
+		goto out;
+	}
+	struct misp_feed m = {.b = b, .dir = dir};
+	yg_intel_misp_manifest((const char *)buf, n, misp_event, &m, &why);
+	r = m.err ? m.err : m.total;
+out:
+	free(buf);
+	free(mpath);
 	return r;
 }
 
@@ -301,8 +296,14 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static long load_dir(struct yg_intel_builder *b, const char *path)
+static long load_dir(struct yg_intel_builder *b, const char *path,
+                     const struct yg_intel_format *fmt)
 {
+	if (!fmt || fmt->kind == YG_FMT_AUTO || fmt->kind == YG_FMT_MISP) {
+		long m = load_misp_feed(b, path);
+		if (m != -ENOENT)
+			return m;
+	}
 	DIR *d = opendir(path);
 	if (!d)
 		return -errno;
@@ -337,33 +338,26 @@ static long load_dir(struct yg_intel_builder *b, const char *path)
 	if (n > 1) /* names is NULL in an empty folder, and qsort wants an array */
 		qsort(names, n, sizeof *names, cmp_str);
 	for (size_t i = 0; i < n; i++) {
-		size_t pl = strlen(path) + strlen(names[i]) + 2;
-		char *full = malloc(pl);
+		char *full = join(path, names[i]);
 		if (!full) {
 			r = -ENOMEM;
 			goto out;
 		}
-		size_t dl = strlen(path);
-		snprintf(full, pl, "%.*s/%s", (int)(dl > 1 && path[dl - 1] == '/' ? dl - 1 : dl),
-		         path, names[i]);
 		struct stat st;
 		if (stat(full, &st) < 0 || !S_ISREG(st.st_mode)) {
 			free(full);
 			continue; /* sub-folders and specials are not indicator files */
 		}
-		long k = load_file(b, full);
-		if (k >= 0) {
+		long k = load_file(b, full, fmt);
+		if (k >= 0)
 			total += k;
-		} else if (k == -ENOMEM) {
-			free(full);
+		else
+			k = note_unreadable(b, full, k);
+		free(full);
+		if (k < 0) {
 			r = k;
 			goto out;
-		} else if (k != -EBADMSG) {
-			char msg[128];
-			snprintf(msg, sizeof msg, "cannot read: %s", strerror((int)-k));
-			yg_intel_report(b, full, 0, msg);
 		}
-		free(full);
 	}
 	r = total;
 out:
@@ -374,7 +368,8 @@ out:
 	return r;
 }
 
-long yg_intel_load_path(struct yg_intel_builder *b, const char *path)
+long yg_intel_load_path_as(struct yg_intel_builder *b, const char *path,
+                           const struct yg_intel_format *fmt)
 {
 	if (!b || !path)
 		return -EINVAL;
@@ -382,6 +377,52 @@ long yg_intel_load_path(struct yg_intel_builder *b, const char *path)
 	if (stat(path, &st) < 0)
 		return -errno;
 	if (S_ISDIR(st.st_mode))
-		return load_dir(b, path);
-	return load_file(b, path);
+		return load_dir(b, path, fmt);
+	/* a MISP feed given by its manifest */
+	const char *base = strrchr(path, '/');
+	base = base ? base + 1 : path;
+	if (strcmp(base, "manifest.json") == 0 &&
+	    (!fmt || fmt->kind == YG_FMT_AUTO || fmt->kind == YG_FMT_MISP)) {
+		size_t dl = (size_t)(base - path);
+		char *dir = dl ? strndup(path, dl) : strdup(".");
+		if (!dir)
+			return -ENOMEM;
+		long m = load_misp_feed(b, dir);
+		free(dir);
+		if (m != -ENOENT)
+			return m;
+	}
+	return load_file(b, path, fmt);
+}
+
+long yg_intel_load_path(struct yg_intel_builder *b, const char *path)
+{
+	return yg_intel_load_path_as(b, path, NULL);
+}
+
+/* The format a spec names (kind AUTO when none) and where its path starts. */
+static const char *split_spec(const char *spec, struct yg_intel_format *ret)
+{
+	const char *colon = strchr(spec, ':');
+	struct stat st;
+	if (colon && stat(spec, &st) < 0 &&
+	    yg_intel_format_parse(spec, (size_t)(colon - spec), ret) == 0)
+		return colon + 1;
+	*ret = (struct yg_intel_format){.kind = YG_FMT_AUTO, .type = -1};
+	return spec;
+}
+
+const char *yg_intel_spec_path(const char *spec)
+{
+	struct yg_intel_format f;
+	return split_spec(spec, &f);
+}
+
+long yg_intel_load_spec(struct yg_intel_builder *b, const char *spec)
+{
+	if (!b || !spec)
+		return -EINVAL;
+	struct yg_intel_format f;
+	const char *path = split_spec(spec, &f);
+	return yg_intel_load_path_as(b, path, &f);
 }

@@ -302,17 +302,17 @@ static int add_value(struct yg_intel_builder *b, const char *source, unsigned lo
 	return 0;
 }
 
-long yg_intel_load_csv(struct yg_intel_builder *b, const char *source, const char *p, size_t len,
-                       unsigned hints)
+/* Finds the header: the first line that is not blank or a comment, or the
+ * comment line just before it. Returns where the data starts (*line: the
+ * lines before it), or NULL when there is no header naming a value column. */
+static const char *find_header(const char *p, const char *end, struct cols *c,
+                               unsigned long *ret_line)
 {
-	const char *end = p + len, *comment = NULL, *comment_end = NULL;
+	const char *comment = NULL, *comment_end = NULL;
 	unsigned long line = 0;
-	struct cols c;
-	/* The header: the first line that is not blank or a comment, or the
-	 * comment line just before it. */
 	for (;;) {
 		if (p >= end)
-			return -ENOENT;
+			return NULL;
 		const char *le = line_end(p, end);
 		const char *s = p;
 		while (s < le && is_blank(*s))
@@ -329,18 +329,54 @@ long yg_intel_load_csv(struct yg_intel_builder *b, const char *source, const cha
 			continue;
 		}
 		if ((size_t)(le - s) > YG_INTEL_MAX_LINE)
-			return -ENOENT;
-		if (parse_header(s, le, &c)) {
-			p = le + (le < end);
-			break;
+			return NULL;
+		if (parse_header(s, le, c)) {
+			*ret_line = line;
+			return le + (le < end);
 		}
 		if (comment && (size_t)(comment_end - comment) <= YG_INTEL_MAX_LINE &&
-		    parse_header(comment, comment_end, &c) &&
-		    memchr(s, c.delim, (size_t)(le - s))) {
-			line--; /* this line is data */
-			break;
+		    parse_header(comment, comment_end, c) &&
+		    memchr(s, c->delim, (size_t)(le - s))) {
+			*ret_line = line - 1; /* this line is data */
+			return p;
 		}
-		return -ENOENT;
+		return NULL;
+	}
+}
+
+bool yg_intel_csv_sniff(const char *p, size_t len)
+{
+	struct cols c;
+	unsigned long line;
+	return find_header(p, p + len, &c, &line) != NULL;
+}
+
+long yg_intel_load_csv(struct yg_intel_builder *b, const char *source, const char *p, size_t len,
+                       const struct yg_intel_format *f, unsigned hints)
+{
+	const char *end = p + len;
+	unsigned long line = 0;
+	struct cols c;
+	if (f && f->column) {
+		/* a mapping for a file without a header: its rows start at once */
+		c = (struct cols){.delim = f->delim ? f->delim : ',',
+		                  .value_col = (int)f->column - 1,
+		                  .type_col = -1,
+		                  .col_type = f->type,
+		                  .hints = 0};
+		if (f->header) {
+			const char *le = line_end(p, end);
+			p = le + (le < end);
+			line++;
+		}
+	} else {
+		p = find_header(p, end, &c, &line);
+		if (!p)
+			return -ENOENT;
+		if (f && f->type >= 0) {
+			c.col_type = f->type;
+			c.type_col = -1;
+		}
 	}
 	c.hints |= hints;
 	struct rec r;

@@ -17,6 +17,8 @@ struct yg_intel_live {
 	unsigned n;
 	yg_intel_error_fn errfn;
 	void *ud;
+	const struct yg_intel_warn *warn; /* values on it held back; may be NULL */
+	yg_intel_held_fn heldfn;
 	uint64_t fingerprint;     /* of the files' names, sizes and mtimes */
 	char *buf_name;           /* the in-memory source, or NULL */
 	uint8_t *buf;
@@ -39,14 +41,15 @@ static uint64_t fingerprint(const struct yg_intel_live *l)
 	uint64_t h = 0x9e3779b97f4a7c15ULL;
 	for (unsigned i = 0; i < l->n; i++) {
 		struct stat st;
-		if (stat(l->paths[i], &st) < 0) {
+		const char *path = yg_intel_spec_path(l->paths[i]);
+		if (stat(path, &st) < 0) {
 			h = yg_hash64("missing", 7, h ^ i);
 			continue;
 		}
-		h = mix_stat(h, l->paths[i], &st);
+		h = mix_stat(h, path, &st);
 		if (!S_ISDIR(st.st_mode))
 			continue;
-		DIR *d = opendir(l->paths[i]);
+		DIR *d = opendir(path);
 		if (!d)
 			continue;
 		struct dirent *e;
@@ -72,12 +75,15 @@ static int build(struct yg_intel_live *l, struct yg_intel_set **ret, struct yg_i
 	if (r < 0)
 		return r;
 	yg_intel_builder_on_error(b, l->errfn, l->ud);
+	if (l->warn)
+		yg_intel_builder_set_warn(b, l->warn, l->heldfn, l->ud);
 	for (unsigned i = 0; i < l->n; i++)
-		if (yg_intel_load_path(b, l->paths[i]) < 0)
+		if (yg_intel_load_spec(b, l->paths[i]) < 0)
 			res->unreadable++;
 	if (l->buf && yg_intel_load_buffer(b, l->buf_name, l->buf, l->buf_len) < 0)
 		res->unreadable++;
 	res->rejected = yg_intel_builder_rejected(b);
+	res->held = yg_intel_builder_held(b);
 	struct yg_intel_set *s;
 	r = yg_intel_builder_build(b, &s);
 	if (r < 0)
@@ -91,6 +97,13 @@ static int build(struct yg_intel_live *l, struct yg_intel_set **ret, struct yg_i
 int yg_intel_live_new(const char *const *paths, unsigned n, yg_intel_error_fn errfn, void *ud,
 		      struct yg_intel_live **ret, struct yg_intel_load_result *ret_res)
 {
+	return yg_intel_live_new_warned(paths, n, errfn, ud, NULL, NULL, ret, ret_res);
+}
+
+int yg_intel_live_new_warned(const char *const *paths, unsigned n, yg_intel_error_fn errfn,
+			     void *ud, const struct yg_intel_warn *warn, yg_intel_held_fn heldfn,
+			     struct yg_intel_live **ret, struct yg_intel_load_result *ret_res)
+{
 	int r = -ENOMEM;
 	struct yg_intel_live *l = calloc(1, sizeof *l);
 	if (!l)
@@ -98,6 +111,8 @@ int yg_intel_live_new(const char *const *paths, unsigned n, yg_intel_error_fn er
 	pthread_mutex_init(&l->reload_lock, NULL);
 	l->errfn = errfn;
 	l->ud = ud;
+	l->warn = warn;
+	l->heldfn = heldfn;
 	l->paths = calloc(n ? n : 1, sizeof *l->paths);
 	if (!l->paths)
 		goto fail;

@@ -25,6 +25,7 @@ struct yg_intel_load_result {
 	unsigned long rejected; /* lines/objects rejected while loading */
 	int unreadable;         /* paths that could not be read at all */
 	size_t memory;          /* bytes held by the new set */
+	unsigned long held;     /* values held back by warning lists */
 };
 
 /*
@@ -35,6 +36,12 @@ struct yg_intel_load_result {
  */
 int yg_intel_live_new(const char *const *paths, unsigned n, yg_intel_error_fn errfn, void *ud,
 		      struct yg_intel_live **ret, struct yg_intel_load_result *ret_res);
+
+/* As _new; values on warn's lists (built, outliving l) are held back from
+ * every build and passed to heldfn (with ud) when it is not NULL. */
+int yg_intel_live_new_warned(const char *const *paths, unsigned n, yg_intel_error_fn errfn,
+			     void *ud, const struct yg_intel_warn *warn, yg_intel_held_fn heldfn,
+			     struct yg_intel_live **ret, struct yg_intel_load_result *ret_res);
 
 void yg_intel_live_free(struct yg_intel_live *l);
 

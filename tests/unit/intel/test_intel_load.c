@@ -349,17 +349,51 @@ static void errors_capped_per_file(void **state)
 	struct yg_intel_builder *b = new_builder(&e);
 	char text[4096] = "";
 	size_t o = 0;
-	for (int i = 0; i < 100; i++)
+	for (int i = 0; i < 40; i++)
+		o += (size_t)snprintf(text + o, sizeof text - o, "good%d.example\n", i);
+	for (int i = 0; i < 30; i++)
 		o += (size_t)snprintf(text + o, sizeof text - o, "bad_%d\n", i);
-	snprintf(text + o, sizeof text - o, "good.example\n");
-	assert_int_equal(load(b, "many.txt", text), 1);
-	assert_int_equal(yg_intel_builder_rejected(b), 100);
+	assert_int_equal(load(b, "many.txt", text), 40);
+	assert_int_equal(yg_intel_builder_rejected(b), 30);
 	assert_int_equal(e.n, 21);
-	assert_non_null(strstr(e.last, "80 more"));
+	assert_int_equal(e.line[0], 41);
+	assert_non_null(strstr(e.last, "10 more"));
 	/* the next file gets its own 20 */
-	assert_int_equal(load(b, "two.txt", "bad\n"), 0);
+	assert_int_equal(load(b, "two.txt", "x.example\nbad\n"), 1);
 	assert_int_equal(e.n, 22);
 	yg_intel_builder_free(b);
+}
+
+/* A file where most entries fail is one report, and nothing of it stays. */
+static void unrecognized_reported_once(void **state)
+{
+	(void)state;
+	struct errs e;
+	struct yg_intel_builder *b = new_builder(&e);
+	assert_int_equal(load(b, "keep.txt", "kept.example\n"), 1);
+	char text[8192] = "# an HTML page saved as a feed\n";
+	size_t o = strlen(text);
+	for (int i = 0; i < 5; i++) /* a few lines happen to parse */
+		o += (size_t)snprintf(text + o, sizeof text - o, "lucky%d.example\n", i);
+	o += (size_t)snprintf(text + o, sizeof text - o, "kept.example\n");
+	for (int i = 0; i < 200; i++)
+		o += (size_t)snprintf(text + o, sizeof text - o, "<td>row %d</td>\n", i);
+	assert_int_equal(load(b, "page.txt", text), 0);
+	assert_int_equal(yg_intel_builder_rejected(b), 200);
+	assert_int_equal(e.n, 1);
+	assert_string_equal(e.src[0], "page.txt");
+	assert_int_equal(e.line[0], 8); /* the first bad line */
+	assert_non_null(strstr(e.msg[0], "format not recognized"));
+	assert_non_null(strstr(e.msg[0], "200 of 206"));
+	assert_non_null(strstr(e.msg[0], "\"<td>row\""));
+	/* the set holds what came before, and the builder still works */
+	assert_int_equal(load(b, "after.txt", "after.example\n"), 1);
+	struct yg_intel_set *s = finish(b);
+	assert_int_equal(yg_intel_set_count(s), 2);
+	assert_int_equal(dom(s, "lucky0.example"), YG_INTEL_NONE);
+	assert_string_equal(info(s, dom(s, "kept.example")).source, "keep.txt");
+	assert_string_equal(info(s, dom(s, "after.example")).source, "after.txt");
+	yg_intel_set_free(s);
 }
 
 static void write_file(const char *dir, const char *name, const void *data, size_t len)
@@ -442,6 +476,7 @@ int main(void)
 	    cmocka_unit_test(stix_bundle),
 	    cmocka_unit_test(binary_rejected_once),
 	    cmocka_unit_test(errors_capped_per_file),
+	    cmocka_unit_test(unrecognized_reported_once),
 	    cmocka_unit_test(folder_loading),
 	    cmocka_unit_test(empty_inputs),
 	};

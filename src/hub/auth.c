@@ -8,6 +8,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include "common/base64.h"
 #include "hub/auth.h"
 
 static const char hexd[] = "0123456789abcdef";
@@ -85,21 +86,6 @@ int yg_auth_bearer(const char *header, const char **ret_token, size_t *ret_len)
 	return 0;
 }
 
-static int b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
 int yg_auth_basic(const char *header, char buf[YG_AUTH_BASIC_MAX], const char **ret_user,
 		  size_t *ret_user_len, const char **ret_pass, size_t *ret_pass_len)
 {
@@ -113,18 +99,10 @@ int yg_auth_basic(const char *header, char buf[YG_AUTH_BASIC_MAX], const char **
 		n--;
 	if (n > YG_AUTH_BASIC_MAX)
 		return -E2BIG;
-	/* Whole quads only; '=' only as the last one or two characters. */
-	if (n == 0 || n % 4)
-		return -EINVAL;
-	size_t pad = t[n - 1] == '=' ? (t[n - 2] == '=' ? 2 : 1) : 0;
-	for (size_t i = 0; i < n - pad; i++)
-		if (b64_value((unsigned char)t[i]) < 0)
-			return -EINVAL;
+	size_t len;
 	/* 1024 encoded bytes decode to at most 768: buf always has room. */
-	int out = EVP_DecodeBlock((unsigned char *)buf, (const unsigned char *)t, (int)n);
-	if (out < 0 || (size_t)out < pad)
+	if (yg_base64_decode(t, n, (unsigned char *)buf, YG_AUTH_BASIC_MAX, &len) != 0)
 		return -EINVAL;
-	size_t len = (size_t)out - pad; /* EVP_DecodeBlock counts the padding as zero bytes */
 	if (memchr(buf, '\0', len))
 		return -EINVAL;
 	const char *colon = memchr(buf, ':', len);

@@ -24,6 +24,8 @@
  */
 #include "intel/intel-int.h"
 
+#include "common/base64.h"
+
 #include <string.h>
 #include <strings.h>
 
@@ -99,7 +101,7 @@ static bool b64_word(const char *s, size_t n)
 		return false;
 	char buf[512];
 	size_t bl;
-	if (!yg_intel_base64(s, n, buf, sizeof buf, &bl) || bl == 0)
+	if (yg_base64_decode(s, n, (unsigned char *)buf, sizeof buf, &bl) != 0 || bl == 0)
 		return false;
 	bool dot = false;
 	for (size_t i = 0; i < bl; i++) {

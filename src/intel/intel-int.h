@@ -349,8 +349,4 @@ int yg_intel_add_token(struct yg_intel_builder *b, const char *source, unsigned 
 /* A header naming a value column opens the text (load_csv.c). */
 bool yg_intel_csv_sniff(const char *p, size_t len);
 
-/* Suricata dataset "string" values: standard base64 to bytes; false when
- * not base64 or longer than cap. */
-bool yg_intel_base64(const char *s, size_t n, char *out, size_t cap, size_t *ret_len);
-
 #endif

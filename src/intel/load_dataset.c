@@ -16,46 +16,9 @@
  */
 #include "intel/intel-int.h"
 
+#include "common/base64.h"
+
 #include <string.h>
-
-static int b64v(char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
-}
-
-bool yg_intel_base64(const char *s, size_t n, char *out, size_t cap, size_t *ret_len)
-{
-	if (n == 0 || n % 4)
-		return false;
-	size_t pad = s[n - 1] == '=' ? (s[n - 2] == '=' ? 2 : 1) : 0;
-	size_t o = 0;
-	for (size_t i = 0; i < n; i += 4) {
-		uint32_t acc = 0;
-		for (size_t j = 0; j < 4; j++) {
-			int v = (i + j >= n - pad) ? 0 : b64v(s[i + j]);
-			if (v < 0)
-				return false;
-			acc = acc << 6 | (uint32_t)v;
-		}
-		size_t k = i + 4 == n ? 3 - pad : 3;
-		if (o + k > cap)
-			return false;
-		for (size_t j = 0; j < k; j++)
-			out[o++] = (char)(acc >> (16 - 8 * j) & 0xff);
-	}
-	*ret_len = o;
-	return true;
-}
 
 static int string_line(struct yg_intel_emit *e, const char *s, size_t n, void *ctx)
 {
@@ -64,7 +27,7 @@ static int string_line(struct yg_intel_emit *e, const char *s, size_t n, void *c
 	size_t k = comma ? (size_t)(comma - s) : n;
 	char buf[YG_INTEL_MAX_URL + 4];
 	size_t bl;
-	if (!yg_intel_base64(s, k, buf, sizeof buf, &bl)) {
+	if (yg_base64_decode(s, k, (unsigned char *)buf, sizeof buf, &bl) != 0) {
 		yg_intel_emit_reject(e, "not base64 (a Suricata string dataset line)", s, n);
 		return 0;
 	}

@@ -9,21 +9,10 @@
 
 #include "correlate/correlate.h"
 #include "hub/mail_api.h"
+#include "hub/rest_reply.h"
 #include "store/store_mail.h"
 
 #define NOTIFY_LIST_MAX 500
-
-static void rerr(struct yg_resp *r, int status, const char *title, const char *description)
-{
-	yg_resp_error(r, status, title, description);
-	r->content_type = YG_REST_MEDIA;
-}
-
-static void rjson(struct yg_resp *r, json_t *j)
-{
-	yg_resp_json(r, 200, j);
-	r->content_type = YG_REST_MEDIA;
-}
 
 struct list_ctx {
 	struct yg_store *st;
@@ -54,10 +43,10 @@ void yg_campaign_api_list(struct yg_store *st, const struct yg_caller *who, stru
 		      : -ENOMEM;
 	if (r < 0) {
 		json_decref(l.arr);
-		rerr(resp, 500, "store error", NULL);
+		yg_rest_error(resp, 500, "store error", NULL);
 		return;
 	}
-	rjson(resp, json_pack("{s:o}", "campaigns", l.arr));
+	yg_rest_json(resp, 200, json_pack("{s:o}", "campaigns", l.arr));
 }
 
 void yg_campaign_api_one(struct yg_store *st, const struct yg_caller *who, const char *id,
@@ -69,14 +58,14 @@ void yg_campaign_api_one(struct yg_store *st, const struct yg_caller *who, const
 	if (r == 0)
 		r = yg_corr_campaign_view(st, c.id, who->org_id, who->role == YG_ROLE_ADMIN, true, &v);
 	if (r == -ENOENT) {
-		rerr(resp, 404, "not found", "no such campaign");
+		yg_rest_error(resp, 404, "not found", "no such campaign");
 		return;
 	}
 	if (r < 0) {
-		rerr(resp, 500, "store error", NULL);
+		yg_rest_error(resp, 500, "store error", NULL);
 		return;
 	}
-	rjson(resp, v);
+	yg_rest_json(resp, 200, v);
 }
 
 static int add_notification(void *ud, int64_t id, int64_t created_us, const char *json)
@@ -98,8 +87,8 @@ void yg_campaign_api_notifications(struct yg_store *st, const struct yg_caller *
 		    : -ENOMEM;
 	if (r < 0) {
 		json_decref(arr);
-		rerr(resp, 500, "store error", NULL);
+		yg_rest_error(resp, 500, "store error", NULL);
 		return;
 	}
-	rjson(resp, json_pack("{s:o}", "notifications", arr));
+	yg_rest_json(resp, 200, json_pack("{s:o}", "notifications", arr));
 }

@@ -43,6 +43,7 @@
 
 #include "hub/hub-int.h"
 #include "hub/ids.h"
+#include "hub/rest_reply.h"
 
 #define FEED_PAGE      5000
 #define FEED_MAX_SNAPS 256
@@ -373,12 +374,6 @@ struct plan {
 	size_t idx; /* into cur (up) or base (remove) */
 };
 
-static void rest_error(struct yg_resp *r, int status, const char *title, const char *description)
-{
-	yg_resp_error(r, status, title, description);
-	r->content_type = YG_REST_MEDIA;
-}
-
 /* since: absent or "0" = from the start; 16 hex digits = a cursor;
  * anything else is an unknown cursor (reset). wait: 0..30, larger is 30. */
 static int parse_args(const struct yg_req *req, bool *ret_has_cursor, uint64_t *ret_key,
@@ -446,7 +441,7 @@ int yg_rest_changes(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 	uint64_t key = 0;
 	unsigned wait;
 	if (parse_args(req, &has_cursor, &key, &wait) < 0) {
-		rest_error(resp, 400, "bad request", "wait must be a number of seconds 0..30");
+		yg_rest_error(resp, 400, "bad request", "wait must be a number of seconds 0..30");
 		return 0;
 	}
 	int64_t now = yg_now_us();
@@ -464,7 +459,7 @@ int yg_rest_changes(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 	if (c.err)
 		r = c.err;
 	if (r < 0) {
-		rest_error(resp, r == -E2BIG ? 413 : 500,
+		yg_rest_error(resp, r == -E2BIG ? 413 : 500,
 		           r == -E2BIG ? "too many indicators" : "store error", NULL);
 		goto out;
 	}
@@ -474,13 +469,13 @@ int yg_rest_changes(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 	done_base = calloc(nb + 1, 1);
 	changes = json_array();
 	if (!done_cur || !done_base || !changes) {
-		rest_error(resp, 500, "out of memory", NULL);
+		yg_rest_error(resp, 500, "out of memory", NULL);
 		goto out;
 	}
 	/* Merge base and now in id order: the changes of this page. */
 	plan = malloc(FEED_PAGE * sizeof *plan);
 	if (!plan) {
-		rest_error(resp, 500, "out of memory", NULL);
+		yg_rest_error(resp, 500, "out of memory", NULL);
 		goto out;
 	}
 	size_t i = 0, j = 0, n_plan = 0, n_up = 0;
@@ -515,7 +510,7 @@ int yg_rest_changes(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 	}
 	r = n_up ? yg_ind_walk(st, who, v, false, fetch_row, &c) : 0;
 	if (r < 0) {
-		rest_error(resp, 500, "store error", NULL);
+		yg_rest_error(resp, 500, "store error", NULL);
 		goto out;
 	}
 	size_t emitted = 0;
@@ -535,7 +530,7 @@ int yg_rest_changes(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 		                : json_pack("{s:s, s:s, s:s}", "op", "remove", "id", rm, "reason",
 		                            remove_reason(&c, rm));
 		if (!ch || json_array_append_new(changes, ch) < 0) {
-			rest_error(resp, 500, "out of memory", NULL);
+			yg_rest_error(resp, 500, "out of memory", NULL);
 			goto out;
 		}
 		if (up)
@@ -557,7 +552,7 @@ int yg_rest_changes(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 	if (reset || emitted) {
 		struct snap *s = applied(base, &c, done_cur, done_base);
 		if (!s) {
-			rest_error(resp, 500, "out of memory", NULL);
+			yg_rest_error(resp, 500, "out of memory", NULL);
 			goto out;
 		}
 		s->org_id = who->org_id;
@@ -569,8 +564,7 @@ int yg_rest_changes(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 	snprintf(cursor, sizeof cursor, "%016" PRIx64, next);
 	json_t *j_out = json_pack("{s:s, s:b, s:b, s:O}", "cursor", cursor, "reset", reset, "more",
 	                          more, "changes", changes);
-	yg_resp_json(resp, 200, j_out);
-	resp->content_type = YG_REST_MEDIA;
+	yg_rest_json(resp, 200, j_out);
 	yg_resp_header(resp, "Cache-Control", "no-store");
 out:
 	json_decref(changes);

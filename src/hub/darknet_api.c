@@ -31,6 +31,7 @@
 #include "hub/darknet_body.h"
 #include "hub/hub-int.h"
 #include "hub/ids.h"
+#include "hub/rest_reply.h"
 #include "level/level.h"
 #include "store/store_darknet.h"
 
@@ -43,12 +44,6 @@
 #define SERIES_HOURS_MAX   (90 * 24)
 #define SET_SWEPT         "darknet_swept_hour"
 
-static void rest_error(struct yg_resp *r, int status, const char *title, const char *description)
-{
-	yg_resp_error(r, status, title, description);
-	r->content_type = YG_REST_MEDIA;
-}
-
 /* 400 naming the field. */
 static void bad_field(struct yg_resp *r, const char *field, const char *why)
 {
@@ -56,14 +51,7 @@ static void bad_field(struct yg_resp *r, const char *field, const char *why)
 	snprintf(desc, sizeof desc, "%s%s%s", field, *field ? ": " : "", why);
 	json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "title", "bad request", "http_status", "400",
 			      "description", desc, "field", field);
-	yg_resp_json(r, 400, j);
-	r->content_type = YG_REST_MEDIA;
-}
-
-static void rest_json(struct yg_resp *r, json_t *j)
-{
-	yg_resp_json(r, 200, j);
-	r->content_type = YG_REST_MEDIA;
+	yg_rest_json(r, 400, j);
 }
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -136,22 +124,20 @@ static int post(struct yg_hub *h, struct yg_store *st, const struct yg_caller *w
 		const struct yg_req *req, struct yg_resp *resp)
 {
 	if (!(who->role & (YG_ROLE_SENSOR | YG_ROLE_ANALYST | YG_ROLE_ADMIN))) {
-		rest_error(resp, 403, "forbidden", "readers do not post telescope windows");
+		yg_rest_error(resp, 403, "forbidden", "readers do not post telescope windows");
 		return 0;
 	}
 	if (!json_ct(req->content_type)) {
-		rest_error(resp, 415, "unsupported media type", "Content-Type must be application/json");
+		yg_rest_error(resp, 415, "unsupported media type", "Content-Type must be application/json");
 		return 0;
 	}
-	if (!yg_rest_accept_ok(req->accept)) {
-		rest_error(resp, 406, "not acceptable", "Accept must allow " YG_REST_MEDIA);
+	if (!yg_rest_accepts(req, resp))
 		return 0;
-	}
 	struct yg_dn_window *w = NULL;
 	struct yg_dn_error err;
 	int r = yg_dn_body_parse(req->body, req->body_len, &w, &err);
 	if (r == -E2BIG) {
-		rest_error(resp, 413, "request too large", "a window is at most 8 MiB");
+		yg_rest_error(resp, 413, "request too large", "a window is at most 8 MiB");
 		return 0;
 	}
 	if (r == -EINVAL) {
@@ -159,7 +145,7 @@ static int post(struct yg_hub *h, struct yg_store *st, const struct yg_caller *w
 		return 0;
 	}
 	if (r < 0) {
-		rest_error(resp, 500, "out of memory", NULL);
+		yg_rest_error(resp, 500, "out of memory", NULL);
 		return 0;
 	}
 	int64_t now_minute = floor_div(yg_now_us(), 60 * 1000000LL);
@@ -174,12 +160,12 @@ static int post(struct yg_hub *h, struct yg_store *st, const struct yg_caller *w
 	}
 	surges = json_array();
 	if (!surges) {
-		rest_error(resp, 500, "out of memory", NULL);
+		yg_rest_error(resp, 500, "out of memory", NULL);
 		goto out;
 	}
 	r = st->ops->tx_begin(st);
 	if (r < 0) {
-		rest_error(resp, r == -EBUSY ? 503 : 500, "store error", NULL);
+		yg_rest_error(resp, r == -EBUSY ? 503 : 500, "store error", NULL);
 		goto out;
 	}
 	int put = st->ops->darknet->window_put(st, who->org_id, w);
@@ -196,12 +182,12 @@ static int post(struct yg_hub *h, struct yg_store *st, const struct yg_caller *w
 	else
 		st->ops->tx_rollback(st);
 	if (r < 0) {
-		rest_error(resp, r == -EBUSY ? 503 : 500, "store error", NULL);
+		yg_rest_error(resp, r == -EBUSY ? 503 : 500, "store error", NULL);
 		goto out;
 	}
 	if (put == 0)
 		tell_level(h, st);
-	rest_json(resp, json_pack("{s:b, s:b, s:o, s:I, s:I, s:I, s:O}", "stored", put == 0,
+	yg_rest_json(resp, 200, json_pack("{s:b, s:b, s:o, s:I, s:I, s:I, s:O}", "stored", put == 0,
 				  "duplicate", put == 1, "window_start", time_json(w->minute), "ports",
 				  (json_int_t)w->n_ports, "sources", (json_int_t)w->n_sources,
 				  "victims", (json_int_t)w->n_victims, "surges", surges));
@@ -302,7 +288,7 @@ static void signals(struct yg_store *st, const struct yg_req *req, struct yg_res
 		      : -ENOMEM;
 	if (r < 0) {
 		json_decref(g.arr);
-		rest_error(resp, 500, "store error", NULL);
+		yg_rest_error(resp, 500, "store error", NULL);
 		return;
 	}
 	char now[YG_TIME_US_LEN + 1];
@@ -313,7 +299,7 @@ static void signals(struct yg_store *st, const struct yg_req *req, struct yg_res
 			       "history_minutes", YG_EW_HISTORY_MINUTES, "min_history_minutes",
 			       YG_EW_MIN_HISTORY, "seasonal_days", YG_EW_SEASONAL_DAYS,
 			       "active_minutes", YG_DN_ACTIVE_MINUTES);
-	rest_json(resp, json_pack("{s:s, s:f, s:I, s:o, s:o}", "as_of", now, "max_score",
+	yg_rest_json(resp, 200, json_pack("{s:s, s:f, s:I, s:o, s:o}", "as_of", now, "max_score",
 				  round(g.max * 100) / 100, "active", (json_int_t)g.active,
 				  "thresholds", th, "signals", g.arr));
 }
@@ -483,10 +469,10 @@ static void ports(struct yg_store *st, const struct yg_req *req, struct yg_resp 
 		json_decref(s.arr);
 		json_decref(g.arr);
 		json_decref(fc);
-		rest_error(resp, 500, "store error", NULL);
+		yg_rest_error(resp, 500, "store error", NULL);
 		return;
 	}
-	rest_json(resp, json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o}", "proto",
+	yg_rest_json(resp, 200, json_pack("{s:s, s:i, s:s, s:o, s:o, s:o, s:o, s:o}", "proto",
 				  yg_darknet_proto_name(proto), "port", (int)port, "step",
 				  hours ? "hour" : "minute", "from", time_json(from), "to",
 				  time_json(to), "series", s.arr, "surges", g.arr, "forecast", fc));
@@ -573,10 +559,10 @@ static void listing(struct yg_store *st, const struct yg_caller *who, enum yg_ro
 					      on_window, arr);
 	if (r < 0) {
 		json_decref(arr);
-		rest_error(resp, 500, "store error", NULL);
+		yg_rest_error(resp, 500, "store error", NULL);
 		return;
 	}
-	rest_json(resp, json_pack("{s:s, s:o}", "tlp",
+	yg_rest_json(resp, 200, json_pack("{s:s, s:o}", "tlp",
 				  kind == YG_ROUTE_REST_DARKNET_SENSORS ? "TLP:AMBER+STRICT"
 									: "TLP:GREEN",
 				  key, arr));
@@ -586,25 +572,18 @@ int yg_rest_darknet(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 		    const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp)
 {
 	if (!st->ops->darknet) {
-		rest_error(resp, 501, "not implemented", "this store keeps no telescope data");
+		yg_rest_error(resp, 501, "not implemented", "this store keeps no telescope data");
 		return 0;
 	}
 	if (rt->kind == YG_ROUTE_REST_DARKNET) {
-		if (!strcmp(req->method, "POST"))
-			return post(h, st, who, req, resp);
-		rest_error(resp, 405, "method not allowed", NULL);
-		yg_resp_header(resp, "Allow", "POST");
-		return 0;
+		if (!yg_rest_method(req, resp, "POST"))
+			return 0;
+		return post(h, st, who, req, resp);
 	}
-	if (strcmp(req->method, "GET")) {
-		rest_error(resp, 405, "method not allowed", NULL);
-		yg_resp_header(resp, "Allow", "GET");
+	if (!yg_rest_method(req, resp, "GET"))
 		return 0;
-	}
-	if (!yg_rest_accept_ok(req->accept)) {
-		rest_error(resp, 406, "not acceptable", "Accept must allow " YG_REST_MEDIA);
+	if (!yg_rest_accepts(req, resp))
 		return 0;
-	}
 	switch (rt->kind) {
 	case YG_ROUTE_REST_DARKNET_SIGNALS:
 		signals(st, req, resp);

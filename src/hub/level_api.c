@@ -31,6 +31,7 @@
 #include "hub/hub-int.h"
 #include "hub/ids.h"
 #include "hub/tlp.h"
+#include "hub/rest_reply.h"
 #include "level/body.h"
 #include "level/level.h"
 
@@ -39,16 +40,9 @@ bool yg_level_api_route(enum yg_route_kind kind)
 	return kind >= YG_ROUTE_REST_LEVEL && kind <= YG_ROUTE_REST_EVENTS;
 }
 
-static void err(struct yg_resp *r, int status, const char *title, const char *description)
-{
-	yg_resp_error(r, status, title, description);
-	r->content_type = YG_REST_MEDIA;
-}
-
 static void ok(struct yg_resp *r, int status, json_t *j)
 {
-	yg_resp_json(r, status, j);
-	r->content_type = YG_REST_MEDIA;
+	yg_rest_json(r, status, j);
 	yg_resp_header(r, "Cache-Control", "no-store");
 }
 
@@ -84,20 +78,20 @@ static void level_error(struct yg_resp *resp, int r)
 {
 	switch (r) {
 	case -ENOENT:
-		err(resp, 409, "conflict", "no proposal is waiting for a decision");
+		yg_rest_error(resp, 409, "conflict", "no proposal is waiting for a decision");
 		break;
 	case -ESTALE:
-		err(resp, 409, "conflict", "that proposal is no longer the one waiting");
+		yg_rest_error(resp, 409, "conflict", "that proposal is no longer the one waiting");
 		break;
 	case -EALREADY:
-		err(resp, 409, "conflict",
+		yg_rest_error(resp, 409, "conflict",
 		    "the two-person rule needs a second operator: this token already confirmed");
 		break;
 	case -EINVAL:
-		err(resp, 400, "bad request", "a level 1..5 and a written reason are needed");
+		yg_rest_error(resp, 400, "bad request", "a level 1..5 and a written reason are needed");
 		break;
 	default:
-		err(resp, 500, "level unavailable", NULL);
+		yg_rest_error(resp, 500, "level unavailable", NULL);
 		break;
 	}
 }
@@ -106,7 +100,7 @@ static bool json_body_ok(const struct yg_req *req, struct yg_resp *resp)
 {
 	const char *ct = req->content_type;
 	if (ct && strncmp(ct, "application/json", 16) != 0) {
-		err(resp, 415, "unsupported media type", "send application/json");
+		yg_rest_error(resp, 415, "unsupported media type", "send application/json");
 		return false;
 	}
 	return true;
@@ -127,7 +121,7 @@ static void post(struct yg_hub *h, const struct yg_caller *who, const struct yg_
 		size_t n = 0;
 		r = yg_level_body_signals(req->body, req->body_len, &s, &n, why, sizeof why);
 		if (r == -EINVAL) {
-			err(resp, 400, "bad request", why);
+			yg_rest_error(resp, 400, "bad request", why);
 			return;
 		}
 		for (size_t i = 0; r == 0 && i < n; i++)
@@ -143,7 +137,7 @@ static void post(struct yg_hub *h, const struct yg_caller *who, const struct yg_
 		r = b ? yg_level_body_set(req->body, req->body_len, b, why, sizeof why) : -ENOMEM;
 		if (r == -EINVAL) {
 			free(b);
-			err(resp, 400, "bad request", why);
+			yg_rest_error(resp, 400, "bad request", why);
 			return;
 		}
 		if (r == 0 && b->has_two_person) {
@@ -160,7 +154,7 @@ static void post(struct yg_hub *h, const struct yg_caller *who, const struct yg_
 		      : -ENOMEM;
 		if (r == -EINVAL) {
 			free(b);
-			err(resp, 400, "bad request", why);
+			yg_rest_error(resp, 400, "bad request", why);
 			return;
 		}
 		if (r == 0 && rt->kind == YG_ROUTE_REST_LEVEL_CONFIRM)
@@ -186,7 +180,7 @@ static void events(struct yg_hub *h, const struct yg_caller *who, const struct y
 {
 	json_t *s = NULL;
 	if (yg_level_status(h->level, who->role == YG_ROLE_ADMIN, &s) < 0) {
-		err(resp, 500, "level unavailable", NULL);
+		yg_rest_error(resp, 500, "level unavailable", NULL);
 		return;
 	}
 	char *text = json_dumps(s, JSON_COMPACT);
@@ -207,7 +201,7 @@ static void events(struct yg_hub *h, const struct yg_caller *who, const struct y
 	}
 	resp->body = yg_buf_take(&b, &resp->len);
 	if (!resp->body) {
-		err(resp, 500, "out of memory", NULL);
+		yg_rest_error(resp, 500, "out of memory", NULL);
 		return;
 	}
 	resp->status = 200;
@@ -223,23 +217,18 @@ int yg_level_api_handle(struct yg_hub *h, const struct yg_caller *who, const str
 {
 	bool get = rt->kind == YG_ROUTE_REST_LEVEL || rt->kind == YG_ROUTE_REST_LEVEL_HISTORY ||
 		   rt->kind == YG_ROUTE_REST_EVENTS;
-	if (strcmp(req->method, get ? "GET" : "POST")) {
-		err(resp, 405, "method not allowed", NULL);
-		yg_resp_header(resp, "Allow", get ? "GET" : "POST");
+	if (!yg_rest_method(req, resp, get ? "GET" : "POST"))
 		return 0;
-	}
 	if (rt->kind == YG_ROUTE_REST_EVENTS) {
 		events(h, who, req, resp);
 		return 0;
 	}
-	if (!yg_rest_accept_ok(req->accept)) {
-		err(resp, 406, "not acceptable", "Accept must allow " YG_REST_MEDIA);
+	if (!yg_rest_accepts(req, resp))
 		return 0;
-	}
 	bool admin = who->role == YG_ROLE_ADMIN;
 	if (!get) {
 		if (!admin) {
-			err(resp, 403, "forbidden", "only the hub's operators (admin tokens) change "
+			yg_rest_error(resp, 403, "forbidden", "only the hub's operators (admin tokens) change "
 						    "the alert level or push signals");
 			return 0;
 		}
@@ -256,13 +245,13 @@ int yg_level_api_handle(struct yg_hub *h, const struct yg_caller *who, const str
 		arg_int(req, "limit", 1, 500, &limit, &bad);
 		arg_int(req, "before", 1, INT64_MAX, &before, &bad);
 		if (bad) {
-			err(resp, 400, "bad request", "limit must be 1..500 and before an entry id");
+			yg_rest_error(resp, 400, "bad request", "limit must be 1..500 and before an entry id");
 			return 0;
 		}
 		r = yg_level_history(h->level, before, (size_t)limit, admin, &j);
 	}
 	if (r < 0) {
-		err(resp, 500, "level unavailable", NULL);
+		yg_rest_error(resp, 500, "level unavailable", NULL);
 		return 0;
 	}
 	ok(resp, 200, j);

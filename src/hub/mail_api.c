@@ -21,21 +21,10 @@
 #include "hub/mail_seal.h"
 #include "hub/share.h"
 #include "hub/tlp.h"
+#include "hub/rest_reply.h"
 #include "mail/anon.h"
 #include "mail/mail.h"
 #include "store/store_mail.h"
-
-static void rerr(struct yg_resp *r, int status, const char *title, const char *description)
-{
-	yg_resp_error(r, status, title, description);
-	r->content_type = YG_REST_MEDIA;
-}
-
-static void rjson(struct yg_resp *r, int status, json_t *j)
-{
-	yg_resp_json(r, status, j);
-	r->content_type = YG_REST_MEDIA;
-}
 
 bool yg_mail_api_route(enum yg_route_kind kind)
 {
@@ -239,11 +228,11 @@ static void submit(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 {
 	if (who->role != YG_ROLE_ADMIN && who->role != YG_ROLE_ANALYST &&
 	    who->role != YG_ROLE_SENSOR) {
-		rerr(resp, 403, "forbidden", "submitting mail needs the admin, analyst or sensor role");
+		yg_rest_error(resp, 403, "forbidden", "submitting mail needs the admin, analyst or sensor role");
 		return;
 	}
 	if (!content_type_ok(req->content_type)) {
-		rerr(resp, 415, "unsupported media type",
+		yg_rest_error(resp, 415, "unsupported media type",
 		     "send the raw message as message/rfc822 or application/octet-stream");
 		return;
 	}
@@ -252,17 +241,17 @@ static void submit(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 		if (strcmp(req->args[i].key, "tlp"))
 			continue;
 		if (!req->args[i].value || parse_tlp(req->args[i].value, &tlp) < 0) {
-			rerr(resp, 400, "bad request",
+			yg_rest_error(resp, 400, "bad request",
 			     "tlp must be clear, green, amber, amber+strict or red");
 			return;
 		}
 	}
 	if (req->body_len == 0) {
-		rerr(resp, 400, "bad request", "the body is empty: send one raw e-mail message");
+		yg_rest_error(resp, 400, "bad request", "the body is empty: send one raw e-mail message");
 		return;
 	}
 	if (req->body_len > YG_HUB_MAIL_MAX) {
-		rerr(resp, 413, "message too large", "a submitted message is at most 32 MiB");
+		yg_rest_error(resp, 413, "message too large", "a submitted message is at most 32 MiB");
 		return;
 	}
 	/* Resolved only where TLP takes recipients: CLEAR/GREEN/AMBER+STRICT
@@ -276,9 +265,9 @@ static void submit(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 		if (rs < 0) {
 			free(sh);
 			if (rs == -EINVAL)
-				rerr(resp, 400, "bad request", err);
+				yg_rest_error(resp, 400, "bad request", err);
 			else
-				rerr(resp, rs == -EBUSY ? 503 : 500, "submission failed", NULL);
+				yg_rest_error(resp, rs == -EBUSY ? 503 : 500, "submission failed", NULL);
 			return;
 		}
 	}
@@ -295,11 +284,11 @@ static void submit(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 	struct yg_mail_opts opts = {0};
 	int r = yg_mail_analyze((const uint8_t *)req->body, req->body_len, &opts, &rep);
 	if (r == -EBADMSG || r == -ENODATA) {
-		rerr(resp, 422, "not an e-mail", "no RFC 5322 header could be read from the body");
+		yg_rest_error(resp, 422, "not an e-mail", "no RFC 5322 header could be read from the body");
 		goto out;
 	}
 	if (r == -E2BIG) {
-		rerr(resp, 413, "message too large", NULL);
+		yg_rest_error(resp, 413, "message too large", NULL);
 		goto out;
 	}
 	if (r < 0)
@@ -361,12 +350,12 @@ static void submit(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 				yg_tlp_name(tlp), "indicators", (json_int_t)json_array_size(ind),
 				"campaign", res.campaign ? json_string(res.campaign_id) : json_null(),
 				"report", rj);
-	rjson(resp, 201, out);
+	yg_rest_json(resp, 201, out);
 	goto out;
 fail:
 	if (tx)
 		st->ops->tx_rollback(st);
-	rerr(resp, r == -EBUSY ? 503 : 500, "submission failed", NULL);
+	yg_rest_error(resp, r == -EBUSY ? 503 : 500, "submission failed", NULL);
 out:
 	OPENSSL_cleanse(key, sizeof key);
 	free(sh);
@@ -390,14 +379,14 @@ static void get_one(struct yg_store *st, const struct yg_caller *who, const char
 		r = st->ops->mail->sub_named(st, sub.id, who->org_id, &named);
 	if (r == -ENOENT || (r == 0 && who->role != YG_ROLE_ADMIN &&
 			     !yg_tlp_visible(sub.tlp, sub.org_id, named, who->org_id))) {
-		rerr(resp, 404, "not found", "no such submission");
+		yg_rest_error(resp, 404, "not found", "no such submission");
 		goto out;
 	}
 	struct yg_campaign c = {0};
 	if (r == 0 && sub.campaign_id)
 		r = st->ops->mail->campaign_get(st, NULL, sub.campaign_id, &c);
 	if (r < 0) {
-		rerr(resp, 500, "store error", NULL);
+		yg_rest_error(resp, 500, "store error", NULL);
 		goto out;
 	}
 	char created[YG_TIME_US_LEN + 1];
@@ -410,7 +399,7 @@ static void get_one(struct yg_store *st, const struct yg_caller *who, const char
 			      sub.org_id == who->org_id, "campaign",
 			      sub.campaign_id ? json_string(c.stix_id) : json_null(), "report",
 			      rep ? rep : json_object(), "indicators", ind ? ind : json_array());
-	rjson(resp, 200, j);
+	yg_rest_json(resp, 200, j);
 out:
 	yg_mail_sub_release(&sub);
 }
@@ -424,7 +413,7 @@ static void get_original(struct yg_hub *h, struct yg_store *st, const struct yg_
 	int r = st->ops->mail->sub_get(st, uuid, 0, &sub);
 	/* Others learn nothing, not even that the submission exists. */
 	if (r == -ENOENT || (r == 0 && who->role != YG_ROLE_ADMIN && sub.org_id != who->org_id)) {
-		rerr(resp, 404, "not found", "no such submission");
+		yg_rest_error(resp, 404, "not found", "no such submission");
 		goto out;
 	}
 	if (r == 0)
@@ -435,7 +424,7 @@ static void get_original(struct yg_hub *h, struct yg_store *st, const struct yg_
 		r = yg_mail_unseal(key, sub.uuid, blob, blob_len, &plain, &plain_len);
 	OPENSSL_cleanse(key, sizeof key);
 	if (r < 0) {
-		rerr(resp, 500, "original unavailable", NULL);
+		yg_rest_error(resp, 500, "original unavailable", NULL);
 		goto out;
 	}
 	yg_resp_release(resp);
@@ -453,15 +442,10 @@ int yg_mail_api_handle(struct yg_hub *h, struct yg_store *st, const struct yg_ca
 		       const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp)
 {
 	bool post = rt->kind == YG_ROUTE_REST_MAIL;
-	if (strcmp(req->method, post ? "POST" : "GET")) {
-		rerr(resp, 405, "method not allowed", NULL);
-		yg_resp_header(resp, "Allow", post ? "POST" : "GET");
+	if (!yg_rest_method(req, resp, post ? "POST" : "GET"))
 		return 0;
-	}
-	if (!post && rt->kind != YG_ROUTE_REST_MAIL_ORIGINAL && !yg_rest_accept_ok(req->accept)) {
-		rerr(resp, 406, "not acceptable", "Accept must allow " YG_REST_MEDIA);
+	if (!post && rt->kind != YG_ROUTE_REST_MAIL_ORIGINAL && !yg_rest_accepts(req, resp))
 		return 0;
-	}
 	switch (rt->kind) {
 	case YG_ROUTE_REST_MAIL:
 		submit(h, st, who, req, resp);
@@ -482,7 +466,7 @@ int yg_mail_api_handle(struct yg_hub *h, struct yg_store *st, const struct yg_ca
 		yg_campaign_api_notifications(st, who, resp);
 		break;
 	default:
-		rerr(resp, 404, "not found", "no such resource");
+		yg_rest_error(resp, 404, "not found", "no such resource");
 		break;
 	}
 	return 0;

@@ -31,18 +31,7 @@
 #include "hub/hub-int.h"
 #include "hub/ids.h"
 #include "hub/mail_api.h"
-
-static void rest_error(struct yg_resp *r, int status, const char *title, const char *description)
-{
-	yg_resp_error(r, status, title, description);
-	r->content_type = YG_REST_MEDIA;
-}
-
-static void rest_json(struct yg_resp *r, json_t *j)
-{
-	yg_resp_json(r, 200, j);
-	r->content_type = YG_REST_MEDIA;
-}
+#include "hub/rest_reply.h"
 
 static json_t *org_json(const struct yg_org *o)
 {
@@ -60,14 +49,14 @@ static void whoami(struct yg_store *st, const struct yg_caller *who, struct yg_r
 {
 	struct yg_org o;
 	if (st->ops->org_get(st, who->org_id, &o) < 0) {
-		rest_error(resp, 500, "store error", NULL);
+		yg_rest_error(resp, 500, "store error", NULL);
 		return;
 	}
 	json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "org", o.name, "identity", o.identity_id,
 			      "sector", o.sector, "role", yg_role_name(who->role));
 	if (j && o.country[0])
 		json_object_set_new(j, "country", json_string(o.country));
-	rest_json(resp, j);
+	yg_rest_json(resp, 200, j);
 }
 
 static int add_org(void *ud, const struct yg_org *o)
@@ -90,10 +79,10 @@ static void orgs(struct yg_store *st, const struct yg_caller *who, struct yg_res
 	}
 	if (r < 0) {
 		json_decref(arr);
-		rest_error(resp, 500, "store error", NULL);
+		yg_rest_error(resp, 500, "store error", NULL);
 		return;
 	}
-	rest_json(resp, json_pack("{s:o}", "orgs", arr));
+	yg_rest_json(resp, 200, json_pack("{s:o}", "orgs", arr));
 }
 
 static void org_one(struct yg_store *st, const struct yg_caller *who, const char *key,
@@ -104,18 +93,18 @@ static void org_one(struct yg_store *st, const struct yg_caller *who, const char
 	/* Other than admins, a caller learns nothing of other organizations
 	 * here, not even whether a name exists. */
 	if (who->role != YG_ROLE_ADMIN && (r == -ENOENT || (r == 0 && o.id != who->org_id))) {
-		rest_error(resp, 403, "forbidden", "only admins see other organizations");
+		yg_rest_error(resp, 403, "forbidden", "only admins see other organizations");
 		return;
 	}
 	if (r == -ENOENT) {
-		rest_error(resp, 404, "not found", "no such organization");
+		yg_rest_error(resp, 404, "not found", "no such organization");
 		return;
 	}
 	if (r < 0) {
-		rest_error(resp, 500, "store error", NULL);
+		yg_rest_error(resp, 500, "store error", NULL);
 		return;
 	}
-	rest_json(resp, org_json(&o));
+	yg_rest_json(resp, 200, org_json(&o));
 }
 
 struct coll_list {
@@ -146,10 +135,10 @@ static void collections(struct yg_store *st, const struct yg_caller *who, struct
 	struct coll_list l = {.arr = json_array(), .st = st, .who = who};
 	if (!l.arr || st->ops->collection_list(st, add_collection, &l) < 0) {
 		json_decref(l.arr);
-		rest_error(resp, 500, "store error", NULL);
+		yg_rest_error(resp, 500, "store error", NULL);
 		return;
 	}
-	rest_json(resp, json_pack("{s:o}", "collections", l.arr));
+	yg_rest_json(resp, 200, json_pack("{s:o}", "collections", l.arr));
 }
 
 /* The poll interval an alert level's playbook set, for sensors and
@@ -168,7 +157,7 @@ int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 		   const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp)
 {
 	if (rt->kind == YG_ROUTE_REST_NOT_FOUND) {
-		rest_error(resp, 404, "not found", "no such resource");
+		yg_rest_error(resp, 404, "not found", "no such resource");
 		return 0;
 	}
 	if (yg_mail_api_route(rt->kind))
@@ -178,22 +167,15 @@ int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 	if (yg_level_api_route(rt->kind))
 		return yg_level_api_handle(h, who, rt, req, resp);
 	if (rt->kind == YG_ROUTE_REST_SIGHTINGS) {
-		if (!strcmp(req->method, "POST"))
-			return yg_rest_sightings_post(h, st, who, req, resp);
-		rest_error(resp, 405, "method not allowed", NULL);
-		yg_resp_header(resp, "Allow", "POST");
-		return 0;
-	}
-	if (strcmp(req->method, "GET")) {
-		rest_error(resp, 405, "method not allowed", NULL);
-		yg_resp_header(resp, "Allow", "GET");
-		return 0;
-	}
-	if (rt->kind == YG_ROUTE_REST_IND_SIGHTINGS || rt->kind == YG_ROUTE_REST_CHANGES) {
-		if (!yg_rest_accept_ok(req->accept)) {
-			rest_error(resp, 406, "not acceptable", "Accept must allow " YG_REST_MEDIA);
+		if (!yg_rest_method(req, resp, "POST"))
 			return 0;
-		}
+		return yg_rest_sightings_post(h, st, who, req, resp);
+	}
+	if (!yg_rest_method(req, resp, "GET"))
+		return 0;
+	if (rt->kind == YG_ROUTE_REST_IND_SIGHTINGS || rt->kind == YG_ROUTE_REST_CHANGES) {
+		if (!yg_rest_accepts(req, resp))
+			return 0;
 		if (rt->kind == YG_ROUTE_REST_CHANGES) {
 			int r = yg_rest_changes(h, st, who, req, resp);
 			poll_hint(h, resp);
@@ -204,7 +186,7 @@ int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 	struct yg_lifecycle lc = yg_hub_lc(h);
 	if (rt->kind == YG_ROUTE_REST_INDICATORS) {
 		if (yg_rest_indicators(st, who, &lc, req->if_none_match, resp) < 0)
-			rest_error(resp, 500, "indicators unavailable", NULL);
+			yg_rest_error(resp, 500, "indicators unavailable", NULL);
 		poll_hint(h, resp);
 		return 0;
 	}
@@ -214,17 +196,15 @@ int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 				       atomic_load(&h->export_block), resp);
 		poll_hint(h, resp);
 		if (r == -ENOENT)
-			rest_error(resp, 404, "not found", "no such export format");
+			yg_rest_error(resp, 404, "not found", "no such export format");
 		else if (r == -E2BIG)
-			rest_error(resp, 413, "export too large", NULL);
+			yg_rest_error(resp, 413, "export too large", NULL);
 		else if (r < 0)
-			rest_error(resp, 500, "export failed", NULL);
+			yg_rest_error(resp, 500, "export failed", NULL);
 		return 0;
 	}
-	if (!yg_rest_accept_ok(req->accept)) {
-		rest_error(resp, 406, "not acceptable", "Accept must allow " YG_REST_MEDIA);
+	if (!yg_rest_accepts(req, resp))
 		return 0;
-	}
 	switch (rt->kind) {
 	case YG_ROUTE_REST_WHOAMI:
 		whoami(st, who, resp);
@@ -239,7 +219,7 @@ int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 		collections(st, who, resp);
 		break;
 	default:
-		rest_error(resp, 404, "not found", "no such resource");
+		yg_rest_error(resp, 404, "not found", "no such resource");
 		break;
 	}
 	return 0;

@@ -33,6 +33,7 @@
 #include "hub/hub-int.h"
 #include "hub/ids.h"
 #include "hub/tlp.h"
+#include "hub/rest_reply.h"
 #include "stix/ident.h"
 #include "store/store_sightings.h"
 
@@ -43,12 +44,6 @@
 #define COUNT_MAX        1000000000
 #define SKEW_US          (5 * 60 * 1000000LL) /* last_seen ahead of the hub's clock */
 #define REJECTED_MAX     YG_SIGHTINGS_MAX
-
-static void rest_error(struct yg_resp *r, int status, const char *title, const char *description)
-{
-	yg_resp_error(r, status, title, description);
-	r->content_type = YG_REST_MEDIA;
-}
 
 /* application/json (any parameters) or STIX 2.1 JSON. */
 static bool content_type_ok(const char *ct)
@@ -287,20 +282,18 @@ int yg_rest_sightings_post(struct yg_hub *h, struct yg_store *st, const struct y
 {
 	(void)h;
 	if (!(who->role & (YG_ROLE_SENSOR | YG_ROLE_ANALYST | YG_ROLE_ADMIN))) {
-		rest_error(resp, 403, "forbidden", "readers do not report sightings");
+		yg_rest_error(resp, 403, "forbidden", "readers do not report sightings");
 		return 0;
 	}
 	if (!content_type_ok(req->content_type)) {
-		rest_error(resp, 415, "unsupported media type",
+		yg_rest_error(resp, 415, "unsupported media type",
 		           "Content-Type must be application/json or " YG_STIX_MEDIA);
 		return 0;
 	}
-	if (!yg_rest_accept_ok(req->accept)) {
-		rest_error(resp, 406, "not acceptable", "Accept must allow " YG_REST_MEDIA);
+	if (!yg_rest_accepts(req, resp))
 		return 0;
-	}
 	if (!st->ops->sightings) {
-		rest_error(resp, 501, "not implemented", "this store keeps no sightings");
+		yg_rest_error(resp, 501, "not implemented", "this store keeps no sightings");
 		return 0;
 	}
 	struct post p = {.st = st, .who = who, .now_us = yg_now_us()};
@@ -311,25 +304,25 @@ int yg_rest_sightings_post(struct yg_hub *h, struct yg_store *st, const struct y
 	json_t *objects = json_object_get(body, "objects");
 	if (!json_is_object(body) || !btype || strcmp(btype, "bundle") ||
 	    (json_object_get(body, "objects") && !json_is_array(objects))) {
-		rest_error(resp, 400, "bad request", "the body must be a STIX 2.1 bundle");
+		yg_rest_error(resp, 400, "bad request", "the body must be a STIX 2.1 bundle");
 		goto out;
 	}
 	size_t n = json_array_size(objects);
 	if (n > YG_SIGHTINGS_MAX) {
-		rest_error(resp, 413, "too many objects", "at most 1000 sightings per request");
+		yg_rest_error(resp, 413, "too many objects", "at most 1000 sightings per request");
 		goto out;
 	}
 	struct yg_org org;
 	int r = st->ops->org_get(st, who->org_id, &org);
 	if (r < 0) {
-		rest_error(resp, 500, "store error", NULL);
+		yg_rest_error(resp, 500, "store error", NULL);
 		goto out;
 	}
 	snprintf(p.identity, sizeof p.identity, "%s", org.identity_id);
 	p.seen = calloc(n ? n : 1, sizeof *p.seen);
 	rejected = json_array();
 	if (!p.seen || !rejected) {
-		rest_error(resp, 500, "out of memory", NULL);
+		yg_rest_error(resp, 500, "out of memory", NULL);
 		goto out;
 	}
 	size_t accepted = 0, duplicates = 0;
@@ -368,7 +361,7 @@ int yg_rest_sightings_post(struct yg_hub *h, struct yg_store *st, const struct y
 		st->ops->tx_rollback(st);
 	}
 	if (r < 0) {
-		rest_error(resp, r == -EBUSY ? 503 : 500, "store error", NULL);
+		yg_rest_error(resp, r == -EBUSY ? 503 : 500, "store error", NULL);
 		goto out;
 	}
 	yg_resp_json(resp, 200,
@@ -430,16 +423,16 @@ int yg_rest_sightings_get(struct yg_hub *h, struct yg_store *st, const struct yg
 	int64_t modified_us = 0;
 	int r = yg_ind_find_visible(st, who, indicator_id, &modified_us);
 	if (r == -ENOENT) {
-		rest_error(resp, 404, "not found", "no such indicator");
+		yg_rest_error(resp, 404, "not found", "no such indicator");
 		return 0;
 	}
 	if (r < 0 || !st->ops->sightings) {
-		rest_error(resp, 500, "store error", NULL);
+		yg_rest_error(resp, 500, "store error", NULL);
 		return 0;
 	}
 	struct agg *a = calloc(1, sizeof *a);
 	if (!a) {
-		rest_error(resp, 500, "out of memory", NULL);
+		yg_rest_error(resp, 500, "out of memory", NULL);
 		return 0;
 	}
 	a->who = who;
@@ -448,7 +441,7 @@ int yg_rest_sightings_get(struct yg_hub *h, struct yg_store *st, const struct yg
 	if (r < 0) {
 		json_decref(a->by_org);
 		free(a);
-		rest_error(resp, 500, "store error", NULL);
+		yg_rest_error(resp, 500, "store error", NULL);
 		return 0;
 	}
 	int64_t now = yg_now_us();

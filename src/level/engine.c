@@ -446,8 +446,11 @@ static int finish(struct yg_level *l, int r, json_t **ret)
 	return r;
 }
 
-int yg_level_confirm(struct yg_level *l, const struct yg_level_actor *who, int64_t proposal,
-		     const char *reason, json_t **ret)
+/* Confirm and reject act on the open proposal, and only on the one the
+ * caller saw (proposal 0: whichever is open). On 0 the lock is held and the
+ * caller ends through finish(); on failure it is not. */
+static int take_proposal(struct yg_level *l, const struct yg_level_actor *who, int64_t proposal,
+			 const char *reason)
 {
 	if (!who || (reason && strnlen(reason, YG_LEVEL_REASON_MAX + 1) > YG_LEVEL_REASON_MAX))
 		return -EINVAL;
@@ -457,10 +460,17 @@ int yg_level_confirm(struct yg_level *l, const struct yg_level_actor *who, int64
 		r = -ENOENT;
 	else if (proposal && proposal != l->prop.id)
 		r = -ESTALE;
-	if (r < 0) {
+	if (r < 0)
 		pthread_mutex_unlock(&l->lock);
+	return r;
+}
+
+int yg_level_confirm(struct yg_level *l, const struct yg_level_actor *who, int64_t proposal,
+		     const char *reason, json_t **ret)
+{
+	int r = take_proposal(l, who, proposal, reason);
+	if (r < 0)
 		return r;
-	}
 	bool two = l->two_person && l->prop.level == YG_LEVEL_MAX;
 	if (two && l->prop.first_token[0] && !strcmp(l->prop.first_token, who->token)) {
 		pthread_mutex_unlock(&l->lock);
@@ -501,18 +511,9 @@ int yg_level_confirm(struct yg_level *l, const struct yg_level_actor *who, int64
 int yg_level_reject(struct yg_level *l, const struct yg_level_actor *who, int64_t proposal,
 		    const char *reason, json_t **ret)
 {
-	if (!who || (reason && strnlen(reason, YG_LEVEL_REASON_MAX + 1) > YG_LEVEL_REASON_MAX))
-		return -EINVAL;
-	pthread_mutex_lock(&l->lock);
-	int r = 0;
-	if (!l->prop.id)
-		r = -ENOENT;
-	else if (proposal && proposal != l->prop.id)
-		r = -ESTALE;
-	if (r < 0) {
-		pthread_mutex_unlock(&l->lock);
+	int r = take_proposal(l, who, proposal, reason);
+	if (r < 0)
 		return r;
-	}
 	struct entry_in in = {.kind = "rejected", .from = l->level, .to = l->prop.level,
 			      .proposal = l->prop.id, .who = who, .reason = reason,
 			      .reasons = l->prop.reasons};

@@ -322,11 +322,12 @@ static void put_time(struct yg_eve *e, uint64_t ts_us)
 	} else {
 		/* Only the microseconds change within the cached second. */
 		unsigned us = (unsigned)(ts_us % 1000000);
-		char *p = e->cached_ts + 20;
+		char d[6];
 		for (int i = 5; i >= 0; i--) {
-			p[i] = (char)('0' + us % 10);
+			d[i] = (char)('0' + us % 10);
 			us /= 10;
 		}
+		memcpy(e->cached_ts + 20, d, sizeof d);
 	}
 	yg_jsonw_key(&e->w, "timestamp");
 	yg_jsonw_strn_plain(&e->w, e->cached_ts, YG_EVE_TIME_LEN);

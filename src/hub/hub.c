@@ -332,6 +332,14 @@ int yg_hub_new(const struct yg_hub_config *cfg, struct yg_hub **ret)
 	h->cfg = *cfg;
 	snprintf(h->data_dir, sizeof h->data_dir, "%s", cfg->data_dir);
 	h->cfg.data_dir = h->data_dir;
+	if (cfg->pg && *cfg->pg) {
+		h->pg = strdup(cfg->pg);
+		if (!h->pg) {
+			free(h);
+			return -ENOMEM;
+		}
+	}
+	h->cfg.pg = h->pg;
 	if (!h->cfg.max_body)
 		h->cfg.max_body = YG_HUB_MAX_BODY_DEFAULT;
 	size_t n = cfg->threads ? cfg->threads : 1;
@@ -339,7 +347,7 @@ int yg_hub_new(const struct yg_hub_config *cfg, struct yg_hub **ret)
 		n = YG_HUB_MAX_STORES;
 	int r = 0;
 	for (size_t i = 0; i < n; i++) {
-		r = yg_store_sqlite_open(h->data_dir, &h->stores[i]);
+		r = yg_store_open(h->data_dir, h->pg, &h->stores[i]);
 		if (r < 0)
 			goto out;
 		pthread_mutex_init(&h->locks[i], NULL);
@@ -360,14 +368,15 @@ int yg_hub_new(const struct yg_hub_config *cfg, struct yg_hub **ret)
 	r = yg_events_new(&h->events);
 	if (r < 0)
 		goto out;
-	struct yg_level_config lcfg = {.data_dir = h->data_dir, .rules_path = cfg->level_rules};
+	struct yg_level_config lcfg = {
+		.data_dir = h->data_dir, .pg = h->pg, .rules_path = cfg->level_rules};
 	yg_level_api_hooks(h, &lcfg.hooks);
 	r = yg_level_new(&lcfg, &h->level, NULL, 0);
 	if (r < 0)
 		goto out;
 	/* The generation is watched also without a cache: parked long-polls
 	 * wake on it. */
-	r = yg_store_sqlite_open(h->data_dir, &h->watch);
+	r = yg_store_open(h->data_dir, h->pg, &h->watch);
 	if (r < 0)
 		goto out;
 	pthread_mutex_init(&h->watch_lock, NULL);
@@ -405,6 +414,7 @@ void yg_hub_free(struct yg_hub *h)
 	yg_feed_free(h->feed);
 	yg_mail_api_release(h);
 	yg_intel_warn_free(h->warn);
+	free(h->pg);
 	free(h);
 }
 
@@ -689,6 +699,29 @@ static bool anonymous_ok(const struct yg_req *req, enum yg_route_kind kind)
 	}
 }
 
+/* Routes whose store half the PostgreSQL backend does not implement yet
+ * (pg_unsupported.c): answered 501 there, rather than 500 per call. */
+static bool needs_sqlite(enum yg_route_kind k)
+{
+	switch (k) {
+	case YG_ROUTE_REST_MAIL:
+	case YG_ROUTE_REST_MAIL_ONE:
+	case YG_ROUTE_REST_MAIL_ORIGINAL:
+	case YG_ROUTE_REST_CAMPAIGNS:
+	case YG_ROUTE_REST_CAMPAIGN:
+	case YG_ROUTE_REST_NOTIFICATIONS:
+	case YG_ROUTE_REST_DARKNET:
+	case YG_ROUTE_REST_DARKNET_SIGNALS:
+	case YG_ROUTE_REST_DARKNET_PORTS:
+	case YG_ROUTE_REST_DARKNET_SOURCES:
+	case YG_ROUTE_REST_DARKNET_VICTIMS:
+	case YG_ROUTE_REST_DARKNET_SENSORS:
+		return true;
+	default:
+		return false;
+	}
+}
+
 int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *resp)
 {
 	struct yg_route rt;
@@ -720,6 +753,13 @@ int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *re
 		yg_resp_error(resp, 400, "bad request", "too many query parameters");
 		if (rest)
 			resp->content_type = YG_REST_MEDIA;
+		goto out;
+	}
+	if (rest && h->pg && needs_sqlite(rt.kind)) {
+		yg_resp_error(resp, 501, "not implemented",
+			      "mail submissions, campaigns and the network telescope are not in"
+			      " the PostgreSQL store yet; run this hub with --store sqlite for them");
+		resp->content_type = YG_REST_MEDIA;
 		goto out;
 	}
 	if (rest) {

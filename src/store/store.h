@@ -3,8 +3,8 @@
  * STIX object versions, TAXII status resources and the audit log.
  *
  * Everything above src/store/ reaches the data through this function table;
- * nothing else writes SQL. SQLite (sqlite.c) is the default backend; a
- * PostgreSQL backend implements the same table later.
+ * nothing else writes SQL. SQLite (sqlite.c) is the default backend;
+ * PostgreSQL (pg.c) implements the same table for hubs that share data.
  *
  * Threading: one struct yg_store is one database connection and is used by
  * one thread at a time (the hub keeps one per worker thread). Several
@@ -13,7 +13,9 @@
  * Errors: every operation returns 0 or a negative errno: -ENOENT (no such
  * row), -EEXIST (unique name taken), -EINVAL (bad argument), -E2BIG (a list
  * beyond the caps below), -EBUSY (locked beyond the busy timeout), -EIO
- * (anything else from the database), -EPROTO (schema newer than this build).
+ * (anything else from the database), -EPROTO (schema newer than this build),
+ * -ENOTSUP (a part the backend does not implement yet: PostgreSQL's mail
+ * and darknet halves).
  * Outputs (ret_*) are untouched on failure.
  */
 #ifndef YG_STORE_STORE_H
@@ -283,5 +285,24 @@ void yg_store_close(struct yg_store *st);
 
 /* Schema version of an open SQLite store (for tests and `admin`). */
 int yg_store_sqlite_schema_version(struct yg_store *st, int *ret);
+
+/*
+ * Opens the PostgreSQL store at conninfo (a "postgresql://..." URL or
+ * libpq's "key=value" form), migrated to YG_STORE_SCHEMA_VERSION like the
+ * SQLite one (-EPROTO on a newer schema). -ECONNREFUSED when the server
+ * cannot be reached or refuses the login; yg_store_pg_error says why.
+ * Several hub processes may share one database (pg.c explains how their
+ * caches and change feeds learn of each other's commits).
+ */
+int yg_store_pg_open(const char *conninfo, struct yg_store **ret);
+int yg_store_pg_schema_version(struct yg_store *st, int *ret);
+/* Tries conninfo once and writes libpq's reason for a failure into buf
+ * (never the password: libpq does not echo it). 0 when it connects. */
+int yg_store_pg_error(const char *conninfo, char *buf, size_t n);
+
+/* PostgreSQL when pg is non-empty, else SQLite in dir. */
+int yg_store_open(const char *dir, const char *pg, struct yg_store **ret);
+/* The schema version of either backend. */
+int yg_store_schema_version(struct yg_store *st, int *ret);
 
 #endif

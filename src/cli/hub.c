@@ -72,7 +72,8 @@ static void usage(FILE *out)
 		     "                  [--max-polls-per-org N (max-connections / 4); 0 = no cap]\n"
 		     "                  [--darknet-tlp clear|green|amber (green)]\n"
 		     "                  [--darknet-minute-days N (7)] [--darknet-hour-days N (90)]\n"
-		     "       yagura hub admin --data DIR ...   (yagura hub admin --help)\n");
+		     "       yagura hub admin --data DIR ...   (yagura hub admin --help)\n"
+		     "       yagura hub migrate --from sqlite:DIR --to postgresql://...\n");
 }
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -156,6 +157,8 @@ int yg_cmd_hub(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "admin"))
 		return yg_cmd_hub_admin(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "migrate"))
+		return yg_cmd_hub_migrate(argc - 1, argv + 1);
 	const char *listen = "127.0.0.1:8443", *data = NULL, *cert_path = NULL, *key_path = NULL;
 	/* One server thread per core, each with its own store connection. */
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);

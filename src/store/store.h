@@ -300,6 +300,19 @@ int yg_store_pg_schema_version(struct yg_store *st, int *ret);
  * (never the password: libpq does not echo it). 0 when it connects. */
 int yg_store_pg_error(const char *conninfo, char *buf, size_t n);
 
+/*
+ * Copies every table of the SQLite store from into the empty PostgreSQL
+ * store to (both open, at the same schema version), ids included, in one
+ * transaction of to; then compares every row and value of every table
+ * (objects, token hashes, organizations, sightings, mail records and the
+ * rest). fn (may be NULL) hears each table's row count as it is copied.
+ * -EEXIST when to holds data, -EBADMSG when a value differs after the copy;
+ * where (size wn) then names the table and row.
+ */
+int yg_store_copy(struct yg_store *from, struct yg_store *to,
+		  int (*fn)(void *ud, const char *table, int64_t rows), void *ud, char *where,
+		  size_t wn);
+
 /* PostgreSQL when pg is non-empty, else SQLite in dir. */
 int yg_store_open(const char *dir, const char *pg, struct yg_store **ret);
 /* The schema version of either backend. */

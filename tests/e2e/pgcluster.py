@@ -20,6 +20,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 import uuid
 
 ROLE = "yagura"
@@ -45,14 +46,15 @@ def _as_owner(cmd):
     return cmd
 
 
-class Cluster:
-    def __init__(self, root, port):
-        self.root = pathlib.Path(root)
-        self.port = port
-        self.url = f"postgresql://{ROLE}@127.0.0.1:{port}/postgres"
+class Server:
+    """A server the tests may create databases on (a role with CREATEDB)."""
+
+    def __init__(self, url):
+        self.url = url
 
     def url_for(self, db):
-        return f"postgresql://{ROLE}@127.0.0.1:{self.port}/{db}"
+        u = urllib.parse.urlsplit(self.url)
+        return urllib.parse.urlunsplit((u.scheme, u.netloc, "/" + db, u.query, u.fragment))
 
     def psql(self, sql, db="postgres"):
         p = subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-At",
@@ -67,6 +69,14 @@ class Cluster:
         name = f"{prefix}_{uuid.uuid4().hex[:16]}"
         self.psql(f"CREATE DATABASE {name}")
         return self.url_for(name)
+
+
+
+class Cluster(Server):
+    def __init__(self, root, port):
+        super().__init__(f"postgresql://{ROLE}@127.0.0.1:{port}/postgres")
+        self.root = pathlib.Path(root)
+        self.port = port
 
     def stop(self):
         bindir = pg_bindir()

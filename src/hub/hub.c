@@ -699,29 +699,6 @@ static bool anonymous_ok(const struct yg_req *req, enum yg_route_kind kind)
 	}
 }
 
-/* Routes whose store half the PostgreSQL backend does not implement yet
- * (pg_unsupported.c): answered 501 there, rather than 500 per call. */
-static bool needs_sqlite(enum yg_route_kind k)
-{
-	switch (k) {
-	case YG_ROUTE_REST_MAIL:
-	case YG_ROUTE_REST_MAIL_ONE:
-	case YG_ROUTE_REST_MAIL_ORIGINAL:
-	case YG_ROUTE_REST_CAMPAIGNS:
-	case YG_ROUTE_REST_CAMPAIGN:
-	case YG_ROUTE_REST_NOTIFICATIONS:
-	case YG_ROUTE_REST_DARKNET:
-	case YG_ROUTE_REST_DARKNET_SIGNALS:
-	case YG_ROUTE_REST_DARKNET_PORTS:
-	case YG_ROUTE_REST_DARKNET_SOURCES:
-	case YG_ROUTE_REST_DARKNET_VICTIMS:
-	case YG_ROUTE_REST_DARKNET_SENSORS:
-		return true;
-	default:
-		return false;
-	}
-}
-
 int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *resp)
 {
 	struct yg_route rt;
@@ -753,13 +730,6 @@ int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *re
 		yg_resp_error(resp, 400, "bad request", "too many query parameters");
 		if (rest)
 			resp->content_type = YG_REST_MEDIA;
-		goto out;
-	}
-	if (rest && h->pg && needs_sqlite(rt.kind)) {
-		yg_resp_error(resp, 501, "not implemented",
-			      "mail submissions, campaigns and the network telescope are not in"
-			      " the PostgreSQL store yet; run this hub with --store sqlite for them");
-		resp->content_type = YG_REST_MEDIA;
 		goto out;
 	}
 	if (rest) {

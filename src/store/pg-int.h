@@ -3,7 +3,7 @@
  * list every statement goes through, and the helpers shared by pg.c
  * (connection, schema, organizations, tokens, groups, settings, audit,
  * change notifications), pg_objects.c (collections, objects, statuses),
- * pg_sightings.c and pg_level.c.
+ * pg_sightings.c, pg_level.c, pg_darknet.c and pg_mail.c.
  *
  * Every value reaches the server as a parameter of PQexecParams ($1..$n)
  * with its type stated; SQL text is only ever fixed fragments.

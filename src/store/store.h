@@ -13,9 +13,7 @@
  * Errors: every operation returns 0 or a negative errno: -ENOENT (no such
  * row), -EEXIST (unique name taken), -EINVAL (bad argument), -E2BIG (a list
  * beyond the caps below), -EBUSY (locked beyond the busy timeout), -EIO
- * (anything else from the database), -EPROTO (schema newer than this build),
- * -ENOTSUP (a part the backend does not implement yet: PostgreSQL's mail
- * and darknet halves).
+ * (anything else from the database), -EPROTO (schema newer than this build).
  * Outputs (ret_*) are untouched on failure.
  */
 #ifndef YG_STORE_STORE_H

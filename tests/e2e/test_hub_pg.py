@@ -1,8 +1,8 @@
 """Hubs on PostgreSQL (issue 19): two hub processes on one database serve the
 same data — a write at one wakes the other's parked change-feed long-poll,
 refreshes its answer cache and its token cache; a schema newer than the
-build is refused; the routes whose store half is not on PostgreSQL yet
-answer 501. Runs on the session's server (conftest.py: YG_TEST_PG or a
+build is refused; mail stored through one hub is read at the other;
+`hub migrate` moves a SQLite hub and checks every row. Runs on the session's server (conftest.py: YG_TEST_PG or a
 private cluster), whatever --store says."""
 import subprocess
 import threading
@@ -139,17 +139,24 @@ def test_newer_schema_is_refused(pg_server, tmp_path):
     assert a.returncode == 1 and "newer schema" in a.stderr
 
 
-def test_mail_and_telescope_routes_answer_501(two_hubs):
-    one, _ = two_hubs
+def test_mail_submitted_at_one_hub_is_read_at_the_other(two_hubs):
+    """The mail half on PostgreSQL: a submission (its sealed original, its
+    campaign) stored through one hub is served by the other, which shares
+    the data folder's mail key (give every hub of one data set the same)."""
+    import shutil
+    one, two = two_hubs
     tok = one.t["A"]
-    for method, path in (("GET", "/api/v1/darknet/ports?proto=tcp&port=23"),
-                         ("GET", "/api/v1/campaigns"), ("GET", "/api/v1/notifications"),
-                         ("POST", "/api/v1/mail")):
-        r = one.req(method, path, tok, accept=JSON)
-        assert r.status_code == 501, (path, r.status_code, r.text)
-        assert "PostgreSQL" in r.json()["description"]
-    # Without a token: still 401 first.
-    assert one.req("GET", "/api/v1/campaigns", None, accept=JSON).status_code == 401
+    mail = mail_bytes()
+    r = one.req("POST", "/api/v1/mail", tok, accept=JSON, data=mail,
+                headers={"Content-Type": "message/rfc822"})
+    assert r.status_code == 201, r.text
+    sid = r.json()["submission"]
+    shutil.copy(one.data / "mail.key", two.data / "mail.key")
+    o = two.get(f"/api/v1/mail/{sid}/original", tok, accept=None)
+    assert o.status_code == 200 and o.content == mail
+    assert one.get(f"/api/v1/mail/{sid}/original", one.t["B"], accept=None).status_code == 404
+    assert two.get("/api/v1/campaigns", tok, accept=JSON).status_code == 200
+    assert two.get("/api/v1/darknet/ports?proto=tcp&port=23", tok, accept=JSON).status_code == 200
 
 
 def test_migrate_from_sqlite_keeps_every_record(pg_server, tmp_path):
@@ -160,7 +167,6 @@ def test_migrate_from_sqlite_keeps_every_record(pg_server, tmp_path):
     import os
     import sys
     sys.path.insert(0, os.path.dirname(__file__))
-    import mailgen
     from test_hub_sightings import post as post_sightings, sighting
 
     src = Hub(tmp_path, store=["--store", "sqlite"])
@@ -177,7 +183,7 @@ def test_migrate_from_sqlite_keeps_every_record(pg_server, tmp_path):
         assert r.status_code == 202 and r.json()["success_count"] == 6, r.text
         r = post_sightings(src, t["C"], [sighting(inds[0]["id"], count=3)])
         assert r.status_code in (200, 201, 202), r.text
-        mail = mailgen.raw(mailgen_message())
+        mail = mail_bytes()
         r = src.req("POST", "/api/v1/mail", t["B"], accept=JSON, data=mail,
                     headers={"Content-Type": "message/rfc822"})
         assert r.status_code == 201, r.text
@@ -215,6 +221,8 @@ def test_migrate_from_sqlite_keeps_every_record(pg_server, tmp_path):
     dst = Hub(tmp_path, store=pg_store(url), log_name="hub-pg.log")
     try:
         assert answers(dst) == before  # the same tokens work, the same data answers
+        o = dst.get(f"/api/v1/mail/{mail_id}/original", t["B"], accept=None)
+        assert o.status_code == 200 and o.content == mail  # the sealed original moved
         # New rows get fresh ids after the copied ones.
         dst.org("D")
         assert dst.token("D")
@@ -224,7 +232,11 @@ def test_migrate_from_sqlite_keeps_every_record(pg_server, tmp_path):
         check_clean_exit(dst)
 
 
-def mailgen_message():
+def mail_bytes():
+    import os
+    import sys
+    sys.path.insert(0, os.path.dirname(__file__))
+    import mailgen
     from email.message import EmailMessage
     m = EmailMessage()
     m["From"] = "Billing <billing@evil-billing.example>"
@@ -233,4 +245,4 @@ def mailgen_message():
     m["Message-ID"] = "<abc123@evil-billing.example>"
     m["Date"] = "Mon, 01 Jan 2024 10:00:00 +0000"
     m.set_content("Pay now at http://evil-billing.example/pay")
-    return m
+    return mailgen.raw(m)

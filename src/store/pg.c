@@ -204,10 +204,10 @@ static bool is_write(PGresult *res)
 	return !strncmp(c, "INSERT", 6) || !strncmp(c, "UPDATE", 6) || !strncmp(c, "DELETE", 6);
 }
 
-static void notify_commit(struct yg_pg *s)
+/* A commit of this process: every handle's data_version moves at once. */
+static void count_commit(void)
 {
 	atomic_fetch_add(&local_commits, 1);
-	(void)s;
 }
 
 int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult **ret)
@@ -241,7 +241,7 @@ int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult *
 			char note[64];
 			snprintf(note, sizeof note, "NOTIFY " YG_PG_CHANNEL ", '%s'", proc_tag);
 			PQclear(PQexec(s->conn, note));
-			notify_commit(s);
+			count_commit();
 		}
 	}
 	if (ret)
@@ -368,7 +368,7 @@ static int commit(struct yg_pg *s)
 	if (r < 0 && PQtransactionStatus(s->conn) != PQTRANS_IDLE)
 		PQclear(PQexec(s->conn, "ROLLBACK"));
 	if (r == 0 && s->tx_wrote)
-		notify_commit(s);
+		count_commit();
 	s->in_tx = false;
 	s->tx_wrote = false;
 	return r;

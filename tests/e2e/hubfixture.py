@@ -86,6 +86,25 @@ def store_args(data):
     return ["--store", "postgresql", "--pg", pg_url(data)]
 
 
+def store_value(data, table, column, key_col, key, blob=False):
+    """One stored value, read behind the hub's back on either backend:
+    column of the row of table whose key_col is key (bytes when blob)."""
+    if STORE == "postgresql":
+        expr = f"encode({column}, 'hex')" if blob else column
+        p = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-v", f"k={key}",
+                            pg_url(data)], input=f"SELECT {expr} FROM {table} WHERE {key_col} = :'k';\n",
+                           capture_output=True, text=True, timeout=60, check=True)
+        out = p.stdout.rstrip("\n")
+        return bytes.fromhex(out) if blob else out
+    import sqlite3
+    db = sqlite3.connect(pathlib.Path(data) / "hub.db")
+    try:
+        (v,) = db.execute(f"SELECT {column} FROM {table} WHERE {key_col} = ?", (key,)).fetchone()
+    finally:
+        db.close()
+    return v
+
+
 def store_bytes(data):
     """Everything the store holds, as bytes: the SQLite files, or a dump of
     the folder's PostgreSQL database (for "never stored in clear" checks)."""

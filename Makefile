@@ -34,17 +34,29 @@ run: all
 # Static analysis first (it fails fast), then both builds, unit tests and
 # end-to-end tests on each, the fuzz corpora, and the corpora again under
 # valgrind on the release build.
+#
+# The store tests run on both backends (issue 19): PGRUN starts a private
+# PostgreSQL cluster (initdb/pg_ctl as `nobody` when run as root) for one
+# command, sets YG_TEST_PG and stops the cluster after it; the unit tests'
+# "-pg" variants and the hub e2e tests with --store postgresql use it.
+PGRUN      := $(PY) tests/e2e/pgcluster.py run
+PG_E2E     := tests/e2e/test_hub_store.py tests/e2e/test_hub_rest.py tests/e2e/test_hub_taxii.py \
+	      tests/e2e/test_hub_changes.py
 test: setup $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja
 	./scripts/analyze.sh $(ANALYZE_BUILD)
 	$(NINJA) -C $(BUILD)
 	$(NINJA) -C $(ASAN_BUILD)
-	meson test -C $(BUILD) --print-errorlogs --num-processes 2
+	$(PGRUN) meson test -C $(BUILD) --print-errorlogs --num-processes 2
 	./scripts/valgrind-replay.sh $(BUILD)
-	YG_BIN=$(CURDIR)/$(BUILD)/yagura $(PY) -m pytest -q tests/e2e
+	YG_BIN=$(CURDIR)/$(BUILD)/yagura $(PGRUN) $(PY) -m pytest -q tests/e2e
+	YG_BIN=$(CURDIR)/$(BUILD)/yagura $(PGRUN) $(PY) -m pytest -q --store postgresql $(PG_E2E)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		meson test -C $(ASAN_BUILD) --print-errorlogs --num-processes 2
+		$(PGRUN) meson test -C $(ASAN_BUILD) --print-errorlogs --num-processes 2
 	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-		YG_BIN=$(CURDIR)/$(ASAN_BUILD)/yagura YG_SANITIZED=1 $(PY) -m pytest -q tests/e2e
+		YG_BIN=$(CURDIR)/$(ASAN_BUILD)/yagura YG_SANITIZED=1 $(PGRUN) $(PY) -m pytest -q tests/e2e
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+		YG_BIN=$(CURDIR)/$(ASAN_BUILD)/yagura YG_SANITIZED=1 \
+		$(PGRUN) $(PY) -m pytest -q --store postgresql $(PG_E2E)
 
 bench: all
 	@./scripts/setup.sh bench

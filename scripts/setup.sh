@@ -6,7 +6,8 @@ PKGS="build-essential meson ninja-build pkg-config clang libclang-rt-14-dev \
 libpcap-dev libjansson-dev liburcu-dev libidn2-dev libssl-dev libcmocka-dev \
 python3-pytest tshark libmicrohttpd-dev libsqlite3-dev sqlite3 python3-requests curl \
 libgmime-3.0-dev libarchive-dev libfuzzy-dev libyara-dev libpsl-dev libcurl4-openssl-dev nftables bind9-utils \
-python3-jsonschema python3-yaml clang-tools cppcheck valgrind libmaxminddb-dev mmdb-bin"
+python3-jsonschema python3-yaml clang-tools cppcheck valgrind libmaxminddb-dev mmdb-bin \
+libpq-dev postgresql"
 # `scripts/setup.sh bench` also installs what only the benchmarks use: wrk
 # (HTTP load) and nginx (the static-file baseline of bench/hub_bench.sh,
 # which runs its own nginx on loopback; the system service is kept off).
@@ -47,6 +48,19 @@ echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 # Debian starts nginx as a service on install; the benchmark needs none.
+# Nor do the tests need Debian's own PostgreSQL cluster: they start a
+# private one (tests/e2e/pgcluster.py) on a free port.
+case "$missing" in
+*postgresql*)
+	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		$SUDO systemctl disable --now postgresql >/dev/null 2>&1 || true
+	elif command -v pg_lsclusters >/dev/null 2>&1; then
+		pg_lsclusters -h 2>/dev/null | while read -r ver name _; do
+			$SUDO pg_ctlcluster "$ver" "$name" stop 2>/dev/null || true
+		done
+	fi
+	;;
+esac
 case "$missing" in
 *nginx*)
 	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then

@@ -6,6 +6,7 @@
 int yg_cmd_sensor(int argc, char **argv);
 int yg_cmd_hub(int argc, char **argv);
 int yg_cmd_hub_admin(int argc, char **argv);
+int yg_cmd_hub_migrate(int argc, char **argv);
 int yg_cmd_mail(int argc, char **argv);
 int yg_cmd_intel(int argc, char **argv);
 int yg_cmd_level(int argc, char **argv);

@@ -3,7 +3,8 @@
  *
  *   yagura hub --listen 127.0.0.1:8443 --data DIR [--tls-cert F --tls-key F]
  *              [--threads N] [--max-body BYTES] [--timeout SECONDS]
- *              [--cache-mb N | --no-cache] [--store sqlite]
+ *              [--cache-mb N | --no-cache]
+ *              [--store sqlite | --store postgresql --pg postgresql://...]
  *              [--decay-half-life DAYS] [--decay-threshold N]
  *              [--max-connections N] [--request-timeout SECONDS]
  *              [--max-pending-per-addr N] [--max-polls-per-token N]
@@ -21,9 +22,9 @@
  * and the exports. DAYS may be fractional; 0 turns decay off (default 30,
  * threshold 10).
  *
- * --store names the store backend. This build has the embedded SQLite
- * store (WAL mode, DIR/hub.db); the PostgreSQL backend of DESIGN.md's
- * later waves will plug into the same store interface (src/store/store.h).
+ * --store names the store backend: the embedded SQLite store (WAL mode,
+ * DIR/hub.db, the default), or PostgreSQL at --pg (issue 19), which
+ * several hubs may share; DIR then keeps only files (keys, lists, rules).
  *
  * --threads defaults to the number of cores (at least 2); --cache-mb sizes
  * the answer cache of listings (src/hub/cache.h, 64 MiB by default).
@@ -52,6 +53,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/store_opts.h"
 #include "hub/hub.h"
 #include "hub/server.h"
 #include "level/level.h"
@@ -62,14 +64,16 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: yagura hub --listen ADDR:PORT --data DIR [--tls-cert FILE --tls-key FILE]\n"
 		     "                  [--threads N] [--max-body BYTES] [--timeout SECONDS]\n"
-		     "                  [--cache-mb N | --no-cache] [--store sqlite]\n"
+		     "                  [--cache-mb N | --no-cache]\n"
+		     "                  [--store sqlite | --store postgresql --pg postgresql://...]\n"
 		     "                  [--decay-half-life DAYS (30, 0 = off)] [--decay-threshold N (10)]\n"
 		     "                  [--max-connections N (16384)] [--request-timeout SECONDS (10)]\n"
 		     "                  [--max-pending-per-addr N (128)] [--max-polls-per-token N (16)]\n"
 		     "                  [--max-polls-per-org N (max-connections / 4); 0 = no cap]\n"
 		     "                  [--darknet-tlp clear|green|amber (green)]\n"
 		     "                  [--darknet-minute-days N (7)] [--darknet-hour-days N (90)]\n"
-		     "       yagura hub admin --data DIR ...   (yagura hub admin --help)\n");
+		     "       yagura hub admin --data DIR ...   (yagura hub admin --help)\n"
+		     "       yagura hub migrate --from sqlite:DIR --to postgresql://...\n");
 }
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -153,6 +157,8 @@ int yg_cmd_hub(int argc, char **argv)
 {
 	if (argc >= 2 && !strcmp(argv[1], "admin"))
 		return yg_cmd_hub_admin(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "migrate"))
+		return yg_cmd_hub_migrate(argc - 1, argv + 1);
 	const char *listen = "127.0.0.1:8443", *data = NULL, *cert_path = NULL, *key_path = NULL;
 	/* One server thread per core, each with its own store connection. */
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -165,6 +171,8 @@ int yg_cmd_hub(int argc, char **argv)
 	unsigned long long per_org = ~0ull; /* a quarter of max_conns */
 	unsigned long long dn_minute_days = 0, dn_hour_days = 0;
 	const char *dn_tlp = NULL;
+	struct yg_store_opts sopts = {0};
+	int so;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -191,14 +199,9 @@ int yg_cmd_hub(int argc, char **argv)
 			ok = parse_uint(v, 3600, &timeout) && timeout > 0;
 		} else if (!strcmp(a, "--cache-mb") && v) {
 			ok = parse_uint(v, 4096, &cache_mb) && cache_mb > 0;
-		} else if (!strcmp(a, "--store") && v) {
-			if (strcmp(v, "sqlite") != 0) {
-				fprintf(stderr,
-					"yagura hub: --store %s: this build has the embedded SQLite "
-					"store only (--store sqlite, the default)\n",
-					strncmp(v, "postgresql:", 11) ? v : "postgresql://...");
+		} else if ((so = yg_store_opt("yagura hub", &sopts, a, v)) != 0) {
+			if (so < 0)
 				return 2;
-			}
 		} else if (!strcmp(a, "--decay-half-life") && v) {
 			ok = parse_decimal(v, 36500, &half_life);
 		} else if (!strcmp(a, "--decay-threshold") && v) {
@@ -238,6 +241,8 @@ int yg_cmd_hub(int argc, char **argv)
 		fprintf(stderr, "yagura hub: --data DIR is required\n");
 		return 2;
 	}
+	if (yg_store_opts_check("yagura hub", &sopts) < 0)
+		return 2;
 	if (!!cert_path != !!key_path) {
 		fprintf(stderr, "yagura hub: --tls-cert and --tls-key go together\n");
 		return 2;
@@ -280,7 +285,7 @@ int yg_cmd_hub(int argc, char **argv)
 	sigaddset(&set, SIGINT);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	struct yg_hub_config hc = {.data_dir = data, .threads = (unsigned)threads,
+	struct yg_hub_config hc = {.data_dir = data, .pg = yg_store_opts_pg(&sopts), .threads = (unsigned)threads,
 				   .max_body = max_body,
 				   .cache_mb = no_cache ? -1 : (int)cache_mb,
 				   .decay_half_life_days = half_life,
@@ -305,7 +310,7 @@ int yg_cmd_hub(int argc, char **argv)
 	}
 	int r = yg_hub_new(&hc, &hub);
 	if (r < 0) {
-		fprintf(stderr, "yagura hub: cannot open the store in %s: %s\n", data, strerror(-r));
+		yg_store_opts_fail("yagura hub", &sopts, data, r);
 		goto out;
 	}
 	struct yg_server_config sc = {

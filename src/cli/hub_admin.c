@@ -17,6 +17,9 @@
  *   yagura hub admin --data DIR pii-pattern add|del REGEX
  *   yagura hub admin --data DIR pii-pattern list
  *
+ * Between --data DIR and the command, --store postgresql --pg URL names a
+ * hub's PostgreSQL store (cli/store_opts.h).
+ *
  * ORGS is a comma-separated list of organization names; "*" (the default)
  * is every organization. --public lets clients without a token read the
  * collection's TLP:CLEAR objects. collection list prints one line per
@@ -30,6 +33,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/store_opts.h"
 #include "cli/commands.h"
 #include "hub/auth.h"
 #include "hub/hub.h"
@@ -52,7 +56,9 @@ static void usage(FILE *out)
 		"       yagura hub admin --data DIR collection list\n"
 		"       yagura hub admin --data DIR org-domains ORG add|del DOMAIN | list\n"
 		"       yagura hub admin --data DIR org-allow-naming ORG on|off\n"
-		"       yagura hub admin --data DIR pii-pattern add|del REGEX | list\n");
+		"       yagura hub admin --data DIR pii-pattern add|del REGEX | list\n"
+		"After --data DIR: [--store postgresql --pg postgresql://...] for a hub on\n"
+		"PostgreSQL (the default is the SQLite store DIR/hub.db).\n");
 }
 
 /* The organization a command names (by name or identity id); says so on
@@ -491,13 +497,25 @@ int yg_cmd_hub_admin(int argc, char **argv)
 		return 2;
 	}
 	const char *dir = argv[2];
+	/* The store options come between --data DIR and the command. */
+	struct yg_store_opts so = {0};
+	int k;
+	while (argc >= 5 && (k = yg_store_opt("yagura hub admin", &so, argv[3], argv[4])) != 0) {
+		if (k < 0)
+			return 2;
+		argc -= 2;
+		argv += 2;
+	}
+	if (argc < 4 || yg_store_opts_check("yagura hub admin", &so) < 0) {
+		usage(stderr);
+		return 2;
+	}
 	struct yg_store *st = NULL;
-	int r = yg_store_sqlite_open(dir, &st);
+	int r = yg_store_open(dir, yg_store_opts_pg(&so), &st);
 	if (r == 0)
 		r = yg_hub_bootstrap(st, NULL, NULL);
 	if (r < 0) {
-		fprintf(stderr, "yagura hub admin: cannot open the store in %s: %s\n", dir,
-			strerror(-r));
+		yg_store_opts_fail("yagura hub admin", &so, dir, r);
 		yg_store_close(st);
 		return 1;
 	}

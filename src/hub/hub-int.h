@@ -41,6 +41,7 @@ struct yg_hub {
 	char identity[64];
 	char default_coll[37];
 	char data_dir[4096];
+	char *pg; /* PostgreSQL conninfo, or NULL (owned) */
 	atomic_ullong by_status[600];
 	atomic_ullong lat_bucket[YG_HUB_LAT_BUCKETS + 1]; /* last = +Inf */
 	atomic_ullong lat_sum_us;

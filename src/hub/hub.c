@@ -332,6 +332,14 @@ int yg_hub_new(const struct yg_hub_config *cfg, struct yg_hub **ret)
 	h->cfg = *cfg;
 	snprintf(h->data_dir, sizeof h->data_dir, "%s", cfg->data_dir);
 	h->cfg.data_dir = h->data_dir;
+	if (cfg->pg && *cfg->pg) {
+		h->pg = strdup(cfg->pg);
+		if (!h->pg) {
+			free(h);
+			return -ENOMEM;
+		}
+	}
+	h->cfg.pg = h->pg;
 	if (!h->cfg.max_body)
 		h->cfg.max_body = YG_HUB_MAX_BODY_DEFAULT;
 	size_t n = cfg->threads ? cfg->threads : 1;
@@ -339,7 +347,7 @@ int yg_hub_new(const struct yg_hub_config *cfg, struct yg_hub **ret)
 		n = YG_HUB_MAX_STORES;
 	int r = 0;
 	for (size_t i = 0; i < n; i++) {
-		r = yg_store_sqlite_open(h->data_dir, &h->stores[i]);
+		r = yg_store_open(h->data_dir, h->pg, &h->stores[i]);
 		if (r < 0)
 			goto out;
 		pthread_mutex_init(&h->locks[i], NULL);
@@ -360,14 +368,15 @@ int yg_hub_new(const struct yg_hub_config *cfg, struct yg_hub **ret)
 	r = yg_events_new(&h->events);
 	if (r < 0)
 		goto out;
-	struct yg_level_config lcfg = {.data_dir = h->data_dir, .rules_path = cfg->level_rules};
+	struct yg_level_config lcfg = {
+		.data_dir = h->data_dir, .pg = h->pg, .rules_path = cfg->level_rules};
 	yg_level_api_hooks(h, &lcfg.hooks);
 	r = yg_level_new(&lcfg, &h->level, NULL, 0);
 	if (r < 0)
 		goto out;
 	/* The generation is watched also without a cache: parked long-polls
 	 * wake on it. */
-	r = yg_store_sqlite_open(h->data_dir, &h->watch);
+	r = yg_store_open(h->data_dir, h->pg, &h->watch);
 	if (r < 0)
 		goto out;
 	pthread_mutex_init(&h->watch_lock, NULL);
@@ -405,6 +414,7 @@ void yg_hub_free(struct yg_hub *h)
 	yg_feed_free(h->feed);
 	yg_mail_api_release(h);
 	yg_intel_warn_free(h->warn);
+	free(h->pg);
 	free(h);
 }
 

@@ -27,7 +27,10 @@
 #define YG_HUB_MAX_BODY_DEFAULT (64u << 20)
 
 struct yg_hub_config {
-	const char *data_dir;
+	const char *data_dir; /* files (keys, lists, rules); the store unless pg */
+	/* PostgreSQL conninfo (store.h, yg_store_pg_open); NULL or "": the
+	 * SQLite store DIR/hub.db. */
+	const char *pg;
 	unsigned threads;     /* store connections; one per server worker */
 	size_t max_body;      /* advertised as max_content_length */
 	int cache_mb;         /* answer cache (cache.h): 0 = 64 MiB, < 0 = none */

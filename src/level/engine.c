@@ -654,7 +654,7 @@ int yg_level_new(const struct yg_level_config *cfg, struct yg_level **ret, char 
 	if (r == 0)
 		r = yg_level_rules_load(path, l->rules, NULL, err, errlen);
 	if (r == 0)
-		r = yg_store_sqlite_open(cfg->data_dir, &l->st);
+		r = yg_store_open(cfg->data_dir, cfg->pg, &l->st);
 	if (r < 0) {
 		if (l->rules)
 			free(l->rules);

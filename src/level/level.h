@@ -197,6 +197,7 @@ struct yg_level_hooks {
 
 struct yg_level_config {
 	const char *data_dir;   /* the store, and level.json */
+	const char *pg;         /* the store on PostgreSQL instead (hub.h) */
 	const char *rules_path; /* NULL: DIR/level.json */
 	struct yg_level_hooks hooks;
 };

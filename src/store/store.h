@@ -3,8 +3,8 @@
  * STIX object versions, TAXII status resources and the audit log.
  *
  * Everything above src/store/ reaches the data through this function table;
- * nothing else writes SQL. SQLite (sqlite.c) is the default backend; a
- * PostgreSQL backend implements the same table later.
+ * nothing else writes SQL. SQLite (sqlite.c) is the default backend;
+ * PostgreSQL (pg.c) implements the same table for hubs that share data.
  *
  * Threading: one struct yg_store is one database connection and is used by
  * one thread at a time (the hub keeps one per worker thread). Several
@@ -283,5 +283,37 @@ void yg_store_close(struct yg_store *st);
 
 /* Schema version of an open SQLite store (for tests and `admin`). */
 int yg_store_sqlite_schema_version(struct yg_store *st, int *ret);
+
+/*
+ * Opens the PostgreSQL store at conninfo (a "postgresql://..." URL or
+ * libpq's "key=value" form), migrated to YG_STORE_SCHEMA_VERSION like the
+ * SQLite one (-EPROTO on a newer schema). -ECONNREFUSED when the server
+ * cannot be reached or refuses the login; yg_store_pg_error says why.
+ * Several hub processes may share one database (pg.c explains how their
+ * caches and change feeds learn of each other's commits).
+ */
+int yg_store_pg_open(const char *conninfo, struct yg_store **ret);
+int yg_store_pg_schema_version(struct yg_store *st, int *ret);
+/* Tries conninfo once and writes libpq's reason for a failure into buf
+ * (never the password: libpq does not echo it). 0 when it connects. */
+int yg_store_pg_error(const char *conninfo, char *buf, size_t n);
+
+/*
+ * Copies every table of the SQLite store from into the empty PostgreSQL
+ * store to (both open, at the same schema version), ids included, in one
+ * transaction of to; then compares every row and value of every table
+ * (objects, token hashes, organizations, sightings, mail records and the
+ * rest). fn (may be NULL) hears each table's row count as it is copied.
+ * -EEXIST when to holds data, -EBADMSG when a value differs after the copy;
+ * where (size wn) then names the table and row.
+ */
+int yg_store_copy(struct yg_store *from, struct yg_store *to,
+		  int (*fn)(void *ud, const char *table, int64_t rows), void *ud, char *where,
+		  size_t wn);
+
+/* PostgreSQL when pg is non-empty, else SQLite in dir. */
+int yg_store_open(const char *dir, const char *pg, struct yg_store **ret);
+/* The schema version of either backend. */
+int yg_store_schema_version(struct yg_store *st, int *ret);
 
 #endif

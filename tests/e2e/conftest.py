@@ -103,3 +103,45 @@ def both_auth_schemes(request):
     hubfixture.AUTH_SCHEME = request.param
     yield request.param
     hubfixture.AUTH_SCHEME = old
+
+
+def pytest_addoption(parser):
+    parser.addoption("--store", choices=("sqlite", "postgresql"), default=None,
+                     help="the store the hub fixtures run on (default: env YG_TEST_STORE, "
+                          "else sqlite); postgresql uses YG_TEST_PG or a private cluster")
+
+
+def pytest_configure(config):
+    import hubfixture
+    store = config.getoption("--store")
+    if store:
+        hubfixture.STORE = store
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """A PostgreSQL server for the tests (issue 19): YG_TEST_PG when set,
+    else a private cluster (tests/e2e/pgcluster.py) started for this
+    session and stopped after it. Skips when the server binaries are
+    missing."""
+    import pgcluster
+    url = os.environ.get("YG_TEST_PG")
+    if url:
+        yield pgcluster.Server(url)
+        return
+    if not pgcluster.pg_bindir():
+        pytest.skip("PostgreSQL server not installed (scripts/setup.sh installs postgresql)")
+    c = pgcluster.start()
+    try:
+        yield c
+    finally:
+        c.stop()
+
+
+@pytest.fixture(autouse=True)
+def _hub_store(request):
+    """With --store postgresql, hands every Hub the session's server."""
+    import hubfixture
+    if hubfixture.STORE == "postgresql" and hubfixture.PG is None:
+        hubfixture.PG = request.getfixturevalue("pg_server")
+    yield

@@ -60,16 +60,78 @@ def yagura_bin():
     return os.environ.get("YG_BIN", str(ROOT / "build" / "yagura"))
 
 
+# The store every Hub here runs on (issue 19: one test suite, two backends):
+# "sqlite" (DIR/hub.db), or "postgresql" with `pytest --store postgresql` or
+# YG_TEST_STORE=postgresql, where each data folder gets its own database on
+# the server conftest.py provides (YG_TEST_PG, or a private cluster).
+STORE = os.environ.get("YG_TEST_STORE", "sqlite")
+PG = None  # pgcluster.Server, set by conftest.py when STORE is postgresql
+_pg_urls = {}
+
+
+def pg_url(data):
+    """The database URL of a data folder (made on first use); several hubs
+    on one folder share it, as several hubs share one PostgreSQL."""
+    key = str(pathlib.Path(data).resolve())
+    if key not in _pg_urls:
+        assert PG is not None, "no PostgreSQL server (conftest.py starts one)"
+        _pg_urls[key] = PG.dbname()
+    return _pg_urls[key]
+
+
+def store_args(data):
+    """The store options of `yagura hub` and `hub admin` for a data folder."""
+    if STORE != "postgresql":
+        return []
+    return ["--store", "postgresql", "--pg", pg_url(data)]
+
+
+def store_value(data, table, column, key_col, key, blob=False):
+    """One stored value, read behind the hub's back on either backend:
+    column of the row of table whose key_col is key (bytes when blob)."""
+    if STORE == "postgresql":
+        expr = f"encode({column}, 'hex')" if blob else column
+        p = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-v", f"k={key}",
+                            pg_url(data)], input=f"SELECT {expr} FROM {table} WHERE {key_col} = :'k';\n",
+                           capture_output=True, text=True, timeout=60, check=True)
+        out = p.stdout.rstrip("\n")
+        return bytes.fromhex(out) if blob else out
+    import sqlite3
+    db = sqlite3.connect(pathlib.Path(data) / "hub.db")
+    try:
+        (v,) = db.execute(f"SELECT {column} FROM {table} WHERE {key_col} = ?", (key,)).fetchone()
+    finally:
+        db.close()
+    return v
+
+
+def store_bytes(data):
+    """Everything the store holds, as bytes: the SQLite files, or a dump of
+    the folder's PostgreSQL database (for "never stored in clear" checks)."""
+    if STORE == "postgresql":
+        p = subprocess.run(["pg_dump", "--no-owner", pg_url(data)], capture_output=True,
+                           timeout=120, check=True)
+        return p.stdout
+    data = pathlib.Path(data)
+    return b"".join((data / n).read_bytes() for n in ("hub.db", "hub.db-wal")
+                    if (data / n).exists())
+
+
 class Hub:
-    def __init__(self, data, args=(), scheme="http", verify=True, log_name="hub.log"):
-        """log_name: a second hub on the same data dir needs its own log."""
+    def __init__(self, data, args=(), scheme="http", verify=True, log_name="hub.log",
+                 store=None):
+        """log_name: a second hub on the same data dir needs its own log.
+        store: the store options for this hub and its admin commands
+        (default: this run's, store_args)."""
         self.data = data
+        self.store = store_args(data) if store is None else list(store)
         self.bin = yagura_bin()
         if not os.access(self.bin, os.X_OK):
             pytest.fail(f"yagura binary not found at {self.bin}; build first or set YG_BIN")
         self.log = open(data / log_name, "w+")
         self.proc = subprocess.Popen(
-            [self.bin, "hub", "--listen", "127.0.0.1:0", "--data", str(data), *args],
+            [self.bin, "hub", "--listen", "127.0.0.1:0", "--data", str(data),
+             *self.store, *args],
             stdout=subprocess.DEVNULL, stderr=self.log)
         self.port = None
         deadline = time.time() + 20
@@ -87,7 +149,8 @@ class Hub:
         self.verify = verify
 
     def admin(self, *args, check=True):
-        p = subprocess.run([self.bin, "hub", "admin", "--data", str(self.data), *args],
+        p = subprocess.run([self.bin, "hub", "admin", "--data", str(self.data),
+                            *self.store, *args],
                            capture_output=True, text=True, timeout=60)
         if check:
             assert p.returncode == 0, p.stderr

@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from hubfixture import TLP, Hub, check_clean_exit, indicator
+from hubfixture import TLP, Hub, check_clean_exit, indicator, store_value
 
 JSON = "application/json"
 
@@ -214,16 +214,12 @@ def test_bad_input(w):
 def test_stored_sighting_keeps_no_extra(w, tmp_path):
     """What the hub stores is the contract's properties, attributed to the
     caller and TLP:AMBER; an opted-in host list is kept, a payload is not."""
-    import sqlite3
     import json
     ind = publish(w, w.t["A"], indicator(tlp="green"))
     s = sighting(ind, count=1, x_yagura_hosts=["10.0.0.5"], x_payload="GET /secret",
                  description="packet bytes")
     assert post(w, w.t["Cs"], [s]).json()["accepted"] == 1
-    db = sqlite3.connect(tmp_path / "hub.db")
-    (text,) = db.execute("SELECT json FROM sightings WHERE stix_id = ?", (s["id"],)).fetchone()
-    db.close()
-    o = json.loads(text)
+    o = json.loads(store_value(tmp_path, "sightings", "json", "stix_id", s["id"]))
     assert o["where_sighted_refs"] == [w.ident["C"]]
     assert o["created_by_ref"] == w.ident["C"]
     assert o["object_marking_refs"] == [TLP["amber"]]

@@ -6,7 +6,8 @@ import uuid
 
 import pytest
 
-from hubfixture import TAXII, TLP, auth_value, hub, indicator, world  # noqa: F401 (fixtures)
+from hubfixture import (TAXII, TLP, auth_value, hub, indicator, store_bytes,  # noqa: F401
+                        world)
 
 # Every test here runs with Bearer and again with the token as a Basic password.
 pytestmark = pytest.mark.usefixtures("both_auth_schemes")
@@ -24,7 +25,7 @@ def test_cli_token_printed_alone_and_stored_hashed(hub):
     p = hub.admin("token", "create", "--org", "Acme", "--role", "reader")
     tok = p.stdout.strip().splitlines()[-1]
     assert len(tok) == 64
-    raw = (hub.data / "hub.db").read_bytes() + (hub.data / "hub.db-wal").read_bytes()
+    raw = store_bytes(hub.data)
     assert tok.encode() not in raw
     orgs = hub.admin("org", "list").stdout.splitlines()
     assert orgs[0].split("\t")[:3] == ["Acme", "energy", "JP"]

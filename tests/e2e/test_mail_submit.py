@@ -5,7 +5,6 @@ TLP on the sanitized report, and bad input."""
 import json
 import os
 import re
-import sqlite3
 import stat
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
 import mailgen  # noqa: E402
-from hubfixture import Hub, check_clean_exit  # noqa: E402
+from hubfixture import Hub, check_clean_exit, store_bytes, store_value  # noqa: E402
 
 JSON = "application/json"
 
@@ -136,17 +135,12 @@ def test_original_round_trip_and_encryption_at_rest(mhub):
     st = key.stat()
     assert stat.S_IMODE(st.st_mode) == 0o600
     assert st.st_size == 32
-    db = sqlite3.connect(mhub.data / "hub.db")
-    blob, = db.execute("SELECT original FROM mail_submissions WHERE uuid = ?", (sid,)).fetchone()
-    db.close()
+    blob = store_value(mhub.data, "mail_submissions", "original", "uuid", sid, blob=True)
     assert len(blob) == len(raw) + 32
     assert RECIPIENT.encode() not in blob and b"Payroll" not in blob
     assert key.read_bytes() not in blob
     # The key is nowhere in the database file, nor in the log.
-    dbbytes = (mhub.data / "hub.db").read_bytes()
-    wal = mhub.data / "hub.db-wal"
-    if wal.exists():
-        dbbytes += wal.read_bytes()
+    dbbytes = store_bytes(mhub.data)
     assert key.read_bytes() not in dbbytes
     assert RECIPIENT.encode() not in dbbytes
 

@@ -15,6 +15,7 @@
 #include <fuzzy.h>
 
 #include "correlate/correlate.h"
+#include "helpers/store_backend.h"
 #include "mail/anon.h"
 #include "mail/mail.h"
 #include "store/store.h"
@@ -32,7 +33,7 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof *f);
 	snprintf(f->dir, sizeof f->dir, "/tmp/yg-corr-XXXXXX");
-	if (!mkdtemp(f->dir) || yg_store_sqlite_open(f->dir, &f->st) < 0 ||
+	if (!mkdtemp(f->dir) || yg_test_store_open(f->dir, &f->st) < 0 ||
 	    yg_corr_warn_new(NULL, &f->warn) < 0)
 		return -1;
 	const char *names[] = {"alpha", "bravo", "charlie"};
@@ -55,6 +56,7 @@ static int teardown(void **state)
 	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
 	if (system(cmd) != 0)
 		return -1;
+	yg_test_store_drop(f->dir);
 	free(f);
 	return 0;
 }
@@ -389,6 +391,7 @@ static void warning_list(void **state)
 
 int main(void)
 {
+	yg_test_store_require();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(campaign_forms_from_related_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(campaigns_merge_when_bridged, setup, teardown),

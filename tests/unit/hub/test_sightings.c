@@ -16,6 +16,7 @@
 #include "hub/ids.h"
 #include "hub/lifecycle.h"
 #include "hub/route.h"
+#include "helpers/store_backend.h"
 #include "store/store.h"
 #include "store/store_sightings.h"
 
@@ -48,6 +49,7 @@ static void rm_store(void)
 		unlink(p);
 	}
 	rmdir(dir);
+	yg_test_store_drop(dir);
 }
 
 static int setup(void **state)
@@ -57,7 +59,7 @@ static int setup(void **state)
 	assert_non_null(mkdtemp(dir));
 	struct yg_store *st;
 	struct yg_org a, b;
-	assert_int_equal(yg_store_sqlite_open(dir, &st), 0);
+	assert_int_equal(yg_test_store_open(dir, &st), 0);
 	assert_int_equal(yg_hub_bootstrap(st, NULL, coll), 0);
 	assert_int_equal(yg_hub_org_add(st, "alpha", "energy", NULL, &a), 0);
 	assert_int_equal(yg_hub_org_add(st, "beta", "rail", NULL, &b), 0);
@@ -83,7 +85,9 @@ static int teardown(void **state)
 static struct yg_hub *hub_open(double half_life)
 {
 	struct yg_hub *h;
+	static char pg[1024];
 	struct yg_hub_config cfg = {.data_dir = dir,
+	                            .pg = yg_test_store_pg(dir, pg, sizeof pg),
 	                            .threads = 1,
 	                            .cache_mb = -1,
 	                            .decay_half_life_days = half_life,
@@ -199,7 +203,7 @@ static void store_outcomes(void **state)
 {
 	(void)state;
 	struct yg_store *st;
-	assert_int_equal(yg_store_sqlite_open(dir, &st), 0);
+	assert_int_equal(yg_test_store_open(dir, &st), 0);
 	const struct yg_store_sighting_ops *o = st->ops->sightings;
 	struct yg_sighting_in in = {.stix_id = "sighting--s1",
 	                            .indicator_id = IND_X,
@@ -444,6 +448,7 @@ static void reset_pages_then_removes(void **state)
 
 int main(void)
 {
+	yg_test_store_require();
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(score_math),           cmocka_unit_test(routes),
 	    cmocka_unit_test(store_outcomes),       cmocka_unit_test(post_and_aggregate),

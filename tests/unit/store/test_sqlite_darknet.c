@@ -1,4 +1,4 @@
-/* The telescope half of the SQLite store (migration 6): a window counted
+/* The telescope half of the store (migration 6; both backends): a window counted
  * once, aggregates summed over sensors, the retention and the row caps of
  * the sweep, and surge episodes with the in-process signal
  * yg_darknet_surge_max. */
@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "hub/darknet.h"
+#include "helpers/store_backend.h"
 #include "store/store.h"
 #include "store/store_darknet.h"
 
@@ -29,7 +30,7 @@ static int setup(void **state)
 	if (!f)
 		return -1;
 	snprintf(f->dir, sizeof f->dir, "/tmp/yg-darknet-XXXXXX");
-	if (!mkdtemp(f->dir) || yg_store_sqlite_open(f->dir, &f->st) < 0 ||
+	if (!mkdtemp(f->dir) || yg_test_store_open(f->dir, &f->st) < 0 ||
 	    f->st->ops->org_add(f->st, "A", "energy", "", "identity--0a000000-0000-4000-8000-000000000001",
 				&f->org) < 0)
 		return -1;
@@ -48,6 +49,7 @@ static int teardown(void **state)
 		unlink(p);
 	}
 	rmdir(f->dir);
+	yg_test_store_drop(f->dir);
 	free(f);
 	return 0;
 }
@@ -186,6 +188,7 @@ static void surges_and_the_signal(void **state)
 
 int main(void)
 {
+	yg_test_store_require();
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(windows_counted_once_and_summed, setup, teardown),
 		cmocka_unit_test_setup_teardown(sweep_keeps_what_the_retention_says, setup, teardown),

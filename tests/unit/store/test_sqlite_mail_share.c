@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "correlate/correlate.h"
+#include "helpers/store_backend.h"
 #include "store/store.h"
 #include "store/store_mail.h"
 
@@ -33,7 +34,7 @@ static int setup(void **state)
 	if (!f)
 		return -1;
 	snprintf(f->dir, sizeof f->dir, "/tmp/yg-mshare-XXXXXX");
-	if (!mkdtemp(f->dir) || yg_store_sqlite_open(f->dir, &f->st) < 0)
+	if (!mkdtemp(f->dir) || yg_test_store_open(f->dir, &f->st) < 0)
 		return -1;
 	const char *names[] = {"A", "B", "C", "D"};
 	for (int i = 0; i < N_ORGS; i++) {
@@ -58,6 +59,7 @@ static int teardown(void **state)
 	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
 	if (system(cmd) != 0)
 		return -1;
+	yg_test_store_drop(f->dir);
 	free(f);
 	return 0;
 }
@@ -222,6 +224,7 @@ static void test_campaign_visibility(void **state)
 
 int main(void)
 {
+	yg_test_store_require();
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(test_targets_round_trip, setup, teardown),
 	    cmocka_unit_test_setup_teardown(test_too_many_targets, setup, teardown),

@@ -169,7 +169,11 @@ int yg_hosts_from_sighting(struct yg_hub *h, struct yg_store *st, const struct y
 		return r < 0 ? r : 0;
 	const char *sensor = json_string_value(json_object_get(sighting, "x_yagura_sensor"));
 	size_t added = 0;
-	for (int pass = 0; pass < 2 && r == 0; pass++) {
+	/* With --share-hosts a sensor sends each host twice, as its address
+	 * and as its keyed hash (parallel lists): the addresses win, so one
+	 * machine is one record. */
+	int passes = json_array_size(hosts) ? 1 : 2;
+	for (int pass = json_array_size(hosts) ? 0 : 1; pass < passes && r == 0; pass++) {
 		const json_t *list = pass ? hashes : hosts;
 		size_t i;
 		const json_t *v;

@@ -268,7 +268,7 @@ struct stats {
 	struct yg_store *st;
 	json_t *by_owner, *by_sector, *by_family, *by_state, *by_day;
 	int64_t *to_notify, *to_clean; /* seconds, one per host that has it */
-	size_t n_notify, n_clean, cap;
+	size_t n_notify, n_clean, cap_notify, cap_clean;
 	int64_t total, cleaned_ever, reinfected;
 	struct {
 		int64_t id;
@@ -334,22 +334,19 @@ static int stat_host(void *ud, const struct yg_host *h)
 		s->cleaned_ever++;
 	if (h->reinfections)
 		s->reinfected++;
+	/* One sample per host and measure: its current episode's, else the
+	 * one before its last reinfection. */
+	int64_t to_notify = h->notified_us && h->notified_us >= h->detected_us
+				    ? (h->notified_us - h->detected_us) / 1000000
+				    : h->prev_notify_s;
+	int64_t to_clean = h->state == YG_HOST_CLEANED && h->cleaned_us >= h->detected_us
+				   ? (h->cleaned_us - h->detected_us) / 1000000
+				   : h->prev_clean_s;
 	int r = 0;
-	if (h->notified_us >= h->detected_us && h->notified_us)
-		r = push(&s->to_notify, &s->n_notify, &s->cap,
-			 (h->notified_us - h->detected_us) / 1000000);
-	size_t cap2 = s->n_clean + 1 > s->cap ? s->cap : s->cap; /* shares growth with notify */
-	(void)cap2;
-	if (r == 0 && h->cleaned_us >= h->detected_us && h->cleaned_us) {
-		size_t c = s->n_clean < 256 ? 256 : s->n_clean * 2;
-		if (s->n_clean == 0 || !(s->n_clean & (s->n_clean - 1))) {
-			int64_t *na = realloc(s->to_clean, c * sizeof *na);
-			if (!na)
-				return -ENOMEM;
-			s->to_clean = na;
-		}
-		s->to_clean[s->n_clean++] = (h->cleaned_us - h->detected_us) / 1000000;
-	}
+	if (to_notify >= 0)
+		r = push(&s->to_notify, &s->n_notify, &s->cap_notify, to_notify);
+	if (r == 0 && to_clean >= 0)
+		r = push(&s->to_clean, &s->n_clean, &s->cap_clean, to_clean);
 	return r < 0 ? r : 1;
 }
 

@@ -8,8 +8,10 @@
  * once when kicked: a critical host, an admin's POST /hosts/notify).
  *
  * Batching. An owner with pending hosts gets a notice when its window
- * (every_s since its last notice; a day by default) has passed, at once
- * when a pending host is critical, or when forced. The notice lists every
+ * has passed (every_s, a day by default, since the oldest evidence no
+ * notice covered yet: what comes within a window goes out together, and
+ * two notices are never closer than a window but for critical hosts), at
+ * once when a pending host is critical, or when forced. The notice lists every
  * pending host of the owner with its newest evidence, the families, and
  * the removal guidance of each family in the owner's language
  * (guidance_dir/<family>.<ja|en>.txt, else generic.<lang>.txt, else a
@@ -455,6 +457,7 @@ out:
 struct due_owner {
 	int64_t id;
 	enum yg_host_severity sev;
+	int64_t since_us;
 };
 
 struct due_list {
@@ -462,10 +465,11 @@ struct due_list {
 	size_t n;
 };
 
-static int collect_owner(void *ud, int64_t owner_id, enum yg_host_severity sev)
+static int collect_owner(void *ud, int64_t owner_id, enum yg_host_severity sev, int64_t since_us)
 {
 	struct due_list *d = ud;
 	d->v[d->n].id = owner_id;
+	d->v[d->n].since_us = since_us;
 	d->v[d->n++].sev = sev;
 	return d->n < OWNERS_PER_RUN ? 1 : 0;
 }
@@ -519,8 +523,10 @@ static void run_batch(struct yg_notify *n, bool force)
 		if (st->ops->hosts->owner_get(st, d->v[i].id, &o) < 0)
 			continue;
 		bool channel = (o.email[0] && n->smtp_on) || o.webhook[0];
+		/* The window starts with the oldest evidence no notice covered:
+		 * what arrives within it goes out together at its end. */
 		bool due = force || d->v[i].sev == YG_HOST_SEV_CRITICAL ||
-			   now - o.last_notice_us >= (int64_t)n->every_s * 1000000LL;
+			   now - d->v[i].since_us >= (int64_t)n->every_s * 1000000LL;
 		if (channel && due)
 			(void)notify_owner(n, &o);
 	}

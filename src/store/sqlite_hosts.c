@@ -14,7 +14,7 @@
 #define HOST_COLS                                                                               \
 	"id, key, hashed, owner_id, org_id, family, severity, state, first_seen_us,"            \
 	" last_seen_us, detected_us, notified_us, acknowledged_us, cleaned_us, reinfections,"  \
-	" pending, evidence"
+	" pending, evidence, prev_notify_s, prev_clean_s"
 #define DELIVERY_COLS                                                                           \
 	"id, notice_id, owner_id, channel, target, state, attempts, next_try_us, updated_us,"  \
 	" last_error"
@@ -207,6 +207,8 @@ static void host_of(sqlite3_stmt *s, struct yg_host *h)
 	h->reinfections = sqlite3_column_int64(s, 14);
 	h->pending = sqlite3_column_int(s, 15) != 0;
 	h->evidence = sqlite3_column_int64(s, 16);
+	h->prev_notify_s = sqlite3_column_int64(s, 17);
+	h->prev_clean_s = sqlite3_column_int64(s, 18);
 }
 
 static int host_by_key(struct yg_sqlite *s, const char *key, struct yg_host *ret)
@@ -248,8 +250,8 @@ static int new_host(struct yg_sqlite *s, const struct yg_host_evidence_in *ev, i
 	sqlite3_stmt *stmt = NULL;
 	r = yg_sq_prep(s,
 		       "INSERT INTO hosts(key, hashed, owner_id, org_id, family, severity, state,"
-		       " first_seen_us, last_seen_us, detected_us, pending)"
-		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?7, ?8, 1)",
+		       " first_seen_us, last_seen_us, detected_us, pending, pending_since_us)"
+		       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, ?7, ?7, ?8, 1, ?8)",
 		       &stmt);
 	if (r < 0)
 		return r;
@@ -311,7 +313,14 @@ static int h_host_evidence(struct yg_store *st, const struct yg_host_evidence_in
 		    " family = CASE WHEN ?3 = 'unknown' AND family <> 'unknown' THEN family ELSE ?3 END,"
 		    " severity = max(severity, ?4), evidence = evidence + 1,"
 		    " pending = CASE WHEN state = 3 AND ?2 <= cleaned_us THEN pending ELSE 1 END,"
+		    " pending_since_us = CASE WHEN pending = 0 AND NOT (state = 3 AND ?2 <= cleaned_us)"
+		    "  THEN ?5 ELSE pending_since_us END,"
 		    " reinfections = reinfections + (state = 3 AND ?2 > cleaned_us),"
+		    " prev_notify_s = CASE WHEN state = 3 AND ?2 > cleaned_us THEN"
+		    "  CASE WHEN notified_us >= detected_us THEN (notified_us - detected_us) / 1000000"
+		    "  ELSE -1 END ELSE prev_notify_s END,"
+		    " prev_clean_s = CASE WHEN state = 3 AND ?2 > cleaned_us THEN"
+		    "  (cleaned_us - detected_us) / 1000000 ELSE prev_clean_s END,"
 		    " state = CASE WHEN state = 3 AND ?2 > cleaned_us THEN 4 ELSE state END,"
 		    " detected_us = CASE WHEN state = 3 AND ?2 > cleaned_us THEN ?5 ELSE detected_us END"
 		    " WHERE id = ?1",
@@ -371,12 +380,14 @@ static int h_host_list(struct yg_store *st, const struct yg_host_query *q,
 }
 
 static int h_pending_owners(struct yg_store *st,
-			    int (*fn)(void *ud, int64_t owner_id, enum yg_host_severity sev),
+			    int (*fn)(void *ud, int64_t owner_id, enum yg_host_severity sev,
+				      int64_t since_us),
 			    void *ud)
 {
 	sqlite3_stmt *stmt = NULL;
 	int r = yg_sq_prep(yg_sq(st),
-			   "SELECT owner_id, max(severity) FROM hosts WHERE pending = 1"
+			   "SELECT owner_id, max(severity), min(pending_since_us) FROM hosts"
+			   " WHERE pending = 1"
 			   " GROUP BY owner_id ORDER BY owner_id",
 			   &stmt);
 	if (r < 0)
@@ -384,7 +395,8 @@ static int h_pending_owners(struct yg_store *st,
 	int rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		r = fn(ud, sqlite3_column_int64(stmt, 0),
-		       (enum yg_host_severity)sqlite3_column_int(stmt, 1));
+		       (enum yg_host_severity)sqlite3_column_int(stmt, 1),
+		       sqlite3_column_int64(stmt, 2));
 		if (r <= 0)
 			break;
 	}

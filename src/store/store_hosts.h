@@ -93,6 +93,9 @@ struct yg_host {
 	int64_t reinfections;
 	bool pending; /* evidence no notice has covered yet */
 	int64_t evidence;
+	/* Of the episode before the last reinfection: seconds from detection
+	 * to notice and to cleaning (-1 none), so statistics keep it. */
+	int64_t prev_notify_s, prev_clean_s;
 };
 
 struct yg_host_evidence {
@@ -157,9 +160,11 @@ struct yg_store_host_ops {
 	/* Hosts by id, ascending. */
 	int (*host_list)(struct yg_store *st, const struct yg_host_query *q,
 			 int (*fn)(void *ud, const struct yg_host *h), void *ud);
-	/* The owners with pending hosts and the highest severity among them. */
+	/* The owners with pending hosts, the highest severity among them and
+	 * since when the oldest of them is pending. */
 	int (*pending_owners)(struct yg_store *st,
-			      int (*fn)(void *ud, int64_t owner_id, enum yg_host_severity sev),
+			      int (*fn)(void *ud, int64_t owner_id, enum yg_host_severity sev,
+					int64_t since_us),
 			      void *ud);
 	/* A host's evidence, newest first, at most limit. */
 	int (*evidence_list)(struct yg_store *st, int64_t host_id, size_t limit,

@@ -318,6 +318,11 @@ int yg_cmd_hub(int argc, char **argv)
 			lrc == -ENOMEM ? "out of memory" : lerr);
 		goto out;
 	}
+	char nerr[600];
+	if (yg_hub_notify_check(data, nerr, sizeof nerr) < 0) {
+		fprintf(stderr, "yagura hub: notices: %s\n", nerr);
+		goto out;
+	}
 	int r = yg_hub_new(&hc, &hub);
 	if (r < 0) {
 		fprintf(stderr, "yagura hub: cannot open the store in %s: %s\n", data, strerror(-r));

@@ -54,6 +54,10 @@ struct yg_hub_config {
 
 #define YG_HUB_GEOIP_DIR "/usr/local/share/yagura/geoip"
 
+/* Checks DIR/notify.json (absent is fine): -EINVAL with err naming the
+ * file and the field when it is broken. */
+int yg_hub_notify_check(const char *data_dir, char *err, size_t errlen);
+
 /* One request, borrowed from the server for the call. Strings are
  * NUL-terminated; headers are NULL when absent. */
 struct yg_req {

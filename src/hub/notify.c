@@ -61,6 +61,7 @@
 #define YG_NOTIFY_TOKEN_DAYS  30
 #define SIGNAL_EVERY_US       (60 * 1000000LL)
 #define PLACEHOLDER           "@@LINK:"
+#define YG_GUIDANCE_DIR       "/usr/local/share/yagura/guidance"
 
 struct yg_notify {
 	struct yg_hub *h;
@@ -232,13 +233,15 @@ static const char *const builtin_guidance[2] = {
 	"change its passwords and bring its operating system and software up to date.\n",
 };
 
-/* The guidance text of a family in a language (caller frees). */
+/* The guidance text of a family in a language (caller frees): the
+ * configured folder first, then the installed one, family before generic. */
 static char *guidance(const struct yg_notify *n, const char *family, const char *lang)
 {
-	const char *names[2] = {family, "generic"};
-	for (int i = 0; i < 2; i++) {
+	const char *names[4] = {family, family, "generic", "generic"};
+	const char *dirs[4] = {n->guidance_dir, YG_GUIDANCE_DIR, n->guidance_dir, YG_GUIDANCE_DIR};
+	for (int i = 0; i < 4; i++) {
 		char path[4400];
-		snprintf(path, sizeof path, "%s/%s.%s.txt", n->guidance_dir, names[i], lang);
+		snprintf(path, sizeof path, "%s/%s.%s.txt", dirs[i], names[i], lang);
 		FILE *f = fopen(path, "rb");
 		if (!f)
 			continue;
@@ -726,6 +729,16 @@ static void *loop(void *ud)
 	return NULL;
 }
 
+int yg_hub_notify_check(const char *data_dir, char *err, size_t errlen)
+{
+	struct yg_notify *n = calloc(1, sizeof *n);
+	if (!n)
+		return -ENOMEM;
+	int r = load_config(n, data_dir, err, errlen);
+	free(n);
+	return r;
+}
+
 int yg_notify_new(struct yg_hub *h, const char *data_dir, unsigned every_s,
 		  struct yg_notify **ret, char *err, size_t errlen)
 {
@@ -733,7 +746,7 @@ int yg_notify_new(struct yg_hub *h, const char *data_dir, unsigned every_s,
 	if (!n)
 		return -ENOMEM;
 	n->h = h;
-	n->signal_pushed = -1;
+	n->signal_pushed = 0; /* none yet: a hub without hosts pushes nothing */
 	pthread_mutex_init(&n->mu, NULL);
 	pthread_cond_init(&n->cv, NULL);
 	int r = load_config(n, data_dir, err, errlen);

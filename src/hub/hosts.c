@@ -92,6 +92,15 @@ static int add(struct yg_hub *h, struct yg_store *st, struct yg_host_evidence_in
 		return 0;
 	if (r < 0)
 		return r;
+	/* The owner learns its host and what was seen, not whose sensor saw
+	 * it: a sensor's name is its member's to show (darknet.h says the
+	 * same of telescope windows). */
+	struct yg_host_owner o;
+	r = st->ops->hosts->owner_get(st, ev->owner_id, &o);
+	if (r < 0)
+		return r;
+	if (!o.org_id || o.org_id != ev->org_id)
+		ev->sensor = !strcmp(ev->source, "darknet") ? "telescope" : "a member's sensor";
 	int64_t id;
 	bool was_added = false;
 	r = st->ops->hosts->host_evidence(st, ev, &id, &was_added);

@@ -309,7 +309,10 @@ def test_full_path_notices_ack_clean_reinfect_and_privacy(world, tmp_path, run_s
     assert hosts["10.0.0.5"]["evidence"][0]["source"] == "sighting"
     assert hosts["10.0.0.5"]["evidence"][0]["sensor"] == "edge-a"
     assert hosts["hash:" + HASH_A]["owner"] == "A"
-    assert hosts["10.0.0.9"]["owner"] == "A" and hosts["10.0.0.9"]["evidence"][0]["source"] == "darknet"
+    ev9 = hosts["10.0.0.9"]["evidence"][0]
+    assert hosts["10.0.0.9"]["owner"] == "A" and ev9["source"] == "darknet"
+    # B's telescope is not named to A (a sensor's name is its member's).
+    assert ev9["sensor"] == "telescope"
     assert hosts["198.51.100.7"]["owner"] == "Example ISP, Inc."
     assert hosts["198.51.100.7"]["family"] == "mirai"
     assert hosts["10.0.0.6"]["family"] == "emotet"
@@ -333,6 +336,7 @@ def test_full_path_notices_ack_clean_reinfect_and_privacy(world, tmp_path, run_s
     for host in ("10.0.0.5", "10.0.0.6", "10.0.0.8", "10.0.0.9", HASH_A):
         assert host in text_a
     assert "198.51.100.7" not in text_a and "10.0.0.50" not in text_a
+    assert "tele-b" not in text_a
     mirai_ja = (ROOT / "data/guidance/mirai.ja.txt").read_text().splitlines()[0]
     emotet_ja = (ROOT / "data/guidance/emotet.ja.txt").read_text().splitlines()[0]
     generic_ja = (ROOT / "data/guidance/generic.ja.txt").read_text().splitlines()[0]

@@ -477,7 +477,8 @@ static int collect_owner(void *ud, int64_t owner_id, enum yg_host_severity sev, 
 	return d->n < OWNERS_PER_RUN ? 1 : 0;
 }
 
-/* One owner's notice and its deliveries, in one transaction. */
+/* One owner's notice and its deliveries, in one transaction: 0 when
+ * one was made, 1 when there was nothing to tell. */
 static int notify_owner(struct yg_notify *n, const struct yg_host_owner *o)
 {
 	struct yg_store *st = n->st;
@@ -486,7 +487,7 @@ static int notify_owner(struct yg_notify *n, const struct yg_host_owner *o)
 	size_t nh = 0;
 	int r = compose(n, o, &body, &ids, &nh);
 	if (r != 0)
-		return r < 0 ? r : 0;
+		return r; /* 1: nothing to tell after all */
 	r = st->ops->tx_begin(st);
 	if (r < 0)
 		goto out;
@@ -512,13 +513,15 @@ out:
 	return r;
 }
 
-static void run_batch(struct yg_notify *n, bool force)
+/* Sends the notices that are due; answers how many went out. */
+static size_t run_batch(struct yg_notify *n, bool force)
 {
 	struct yg_store *st = n->st;
 	struct due_list *d = calloc(1, sizeof *d);
+	size_t sent = 0;
 	if (!d || st->ops->hosts->pending_owners(st, collect_owner, d) < 0) {
 		free(d);
-		return;
+		return 0;
 	}
 	int64_t now = yg_now_us();
 	for (size_t i = 0; i < d->n; i++) {
@@ -530,10 +533,11 @@ static void run_batch(struct yg_notify *n, bool force)
 		 * what arrives within it goes out together at its end. */
 		bool due = force || d->v[i].sev == YG_HOST_SEV_CRITICAL ||
 			   now - d->v[i].since_us >= (int64_t)n->every_s * 1000000LL;
-		if (channel && due)
-			(void)notify_owner(n, &o);
+		if (channel && due && notify_owner(n, &o) == 0)
+			sent++;
 	}
 	free(d);
+	return sent;
 }
 
 /* ---- delivering ---- */
@@ -720,9 +724,10 @@ static void *loop(void *ud)
 		bool force = n->force, kicked = n->kicked;
 		n->force = n->kicked = false;
 		pthread_mutex_unlock(&n->mu);
-		run_batch(n, force);
+		/* A notice means new hosts: the level hears of them at once. */
+		size_t sent = run_batch(n, force);
 		run_deliveries(n);
-		tell_level(n, kicked);
+		tell_level(n, kicked || sent);
 		pthread_mutex_lock(&n->mu);
 	}
 	pthread_mutex_unlock(&n->mu);

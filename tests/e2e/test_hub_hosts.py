@@ -437,6 +437,11 @@ def test_full_path_notices_ack_clean_reinfect_and_privacy(world, tmp_path, run_s
     assert "10.0.0.6" not in text3  # nothing new about it
     qak_ja = (ROOT / "data/guidance/qakbot.ja.txt").read_text().splitlines()[0]
     assert qak_ja in text3
+    # The alert level hears how many hosts are not cleaned.
+    def level_hosts():
+        sig = api(hub, "GET", "/api/v1/level", t["admin"]).json()["signals"]
+        return {x["name"]: x["value"] for x in sig}.get("infected.hosts")
+    assert wait_for(lambda: level_hosts() == 7), level_hosts()
 
     # Privacy. A sees its own hosts only; B sees nothing individual.
     own = by_key(hosts_of(hub, t["A"]))

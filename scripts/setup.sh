@@ -6,7 +6,7 @@ PKGS="build-essential meson ninja-build pkg-config clang libclang-rt-14-dev \
 libpcap-dev libjansson-dev liburcu-dev libidn2-dev libssl-dev libcmocka-dev \
 python3-pytest tshark libmicrohttpd-dev libsqlite3-dev sqlite3 python3-requests curl \
 libgmime-3.0-dev libarchive-dev libfuzzy-dev libyara-dev libpsl-dev libcurl4-openssl-dev nftables bind9-utils \
-python3-jsonschema python3-yaml clang-tools cppcheck valgrind libmaxminddb-dev mmdb-bin \
+python3-jsonschema python3-yaml python3-aiosmtpd clang-tools cppcheck valgrind libmaxminddb-dev mmdb-bin \
 libpq-dev postgresql"
 # `scripts/setup.sh bench` also installs what only the benchmarks use: wrk
 # (HTTP load) and nginx (the static-file baseline of bench/hub_bench.sh,

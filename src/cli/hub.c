@@ -11,6 +11,13 @@
  *              [--max-polls-per-org N]
  *              [--darknet-tlp clear|green|amber] [--darknet-minute-days N]
  *              [--darknet-hour-days N]
+ *              [--notify-every SECONDS] [--geoip-dir DIR]
+ *
+ * Infected hosts (issue 14, README "Infected hosts"): each owner gets one
+ * notice per --notify-every seconds (a day by default; DIR/notify.json
+ * holds SMTP, the public URL of one-time links and retries); the AS of
+ * an address from the geo databases in --geoip-dir
+ * (/usr/local/share/yagura/geoip) is the fallback owner.
  *
  * The network telescope (issue 13, src/hub/darknet.h): surge reports are
  * published at --darknet-tlp (green); per-minute port series are kept
@@ -72,6 +79,7 @@ static void usage(FILE *out)
 		     "                  [--max-polls-per-org N (max-connections / 4); 0 = no cap]\n"
 		     "                  [--darknet-tlp clear|green|amber (green)]\n"
 		     "                  [--darknet-minute-days N (7)] [--darknet-hour-days N (90)]\n"
+		     "                  [--notify-every SECONDS (86400)] [--geoip-dir DIR]\n"
 		     "       yagura hub admin --data DIR ...   (yagura hub admin --help)\n"
 		     "       yagura hub migrate --from sqlite:DIR --to postgresql://...\n");
 }
@@ -170,9 +178,10 @@ int yg_cmd_hub(int argc, char **argv)
 			   per_token = 16;
 	unsigned long long per_org = ~0ull; /* a quarter of max_conns */
 	unsigned long long dn_minute_days = 0, dn_hour_days = 0;
-	const char *dn_tlp = NULL;
 	struct yg_store_opts sopts = {0};
 	int so;
+	const char *dn_tlp = NULL, *geoip_dir = NULL;
+	unsigned long long notify_every = 0;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -223,6 +232,10 @@ int yg_cmd_hub(int argc, char **argv)
 			ok = parse_uint(v, 366, &dn_minute_days) && dn_minute_days > 0;
 		} else if (!strcmp(a, "--darknet-hour-days") && v) {
 			ok = parse_uint(v, 3660, &dn_hour_days) && dn_hour_days > 0;
+		} else if (!strcmp(a, "--notify-every") && v) {
+			ok = parse_uint(v, 366ull * 86400, &notify_every) && notify_every > 0;
+		} else if (!strcmp(a, "--geoip-dir") && v) {
+			geoip_dir = v;
 		} else if (!strcmp(a, "--no-cache")) {
 			no_cache = true;
 			continue;
@@ -295,7 +308,9 @@ int yg_cmd_hub(int argc, char **argv)
 						  : !strcmp(dn_tlp, "clear")          ? YG_TLP_CLEAR
 										      : YG_TLP_AMBER,
 				   .darknet_minute_days = (unsigned)dn_minute_days,
-				   .darknet_hour_days = (unsigned)dn_hour_days};
+				   .darknet_hour_days = (unsigned)dn_hour_days,
+				   .notify_every_s = (unsigned)notify_every,
+				   .geoip_dir = geoip_dir};
 	/* A broken rules file is named here, with where it is broken; the hub
 	 * would only say it cannot start. */
 	char lpath[4200], lerr[600];
@@ -306,6 +321,11 @@ int yg_cmd_hub(int argc, char **argv)
 	if (lrc < 0) {
 		fprintf(stderr, "yagura hub: alert level rules: %s\n",
 			lrc == -ENOMEM ? "out of memory" : lerr);
+		goto out;
+	}
+	char nerr[600];
+	if (yg_hub_notify_check(data, nerr, sizeof nerr) < 0) {
+		fprintf(stderr, "yagura hub: notices: %s\n", nerr);
 		goto out;
 	}
 	int r = yg_hub_new(&hc, &hub);

@@ -16,6 +16,16 @@
  *   yagura hub admin --data DIR org-allow-naming ORG on|off
  *   yagura hub admin --data DIR pii-pattern add|del REGEX
  *   yagura hub admin --data DIR pii-pattern list
+ *   yagura hub admin --data DIR owner import FILE.csv
+ *   yagura hub admin --data DIR owner list
+ *   yagura hub admin --data DIR owner secret NAME
+ *
+ * owner import reads cidr,owner,email,webhook,language lines (README,
+ * "Infected hosts"): a bad line is reported with its line number and
+ * skipped, the good ones are kept. owner list prints one line per owner:
+ * name, member organization or "-", e-mail, webhook, language, networks.
+ * owner secret prints the key an owner's webhook receiver checks the
+ * X-Yagura-Signature with.
  *
  * Between --data DIR and the command, --store postgresql --pg URL names a
  * hub's PostgreSQL store (cli/store_opts.h).
@@ -39,7 +49,9 @@
 #include "hub/hub.h"
 #include "mail/anon.h"
 #include "store/store.h"
+#include "store/store_hosts.h"
 #include "store/store_mail.h"
+#include "hub/owners.h"
 
 static void usage(FILE *out)
 {
@@ -57,6 +69,8 @@ static void usage(FILE *out)
 		"       yagura hub admin --data DIR org-domains ORG add|del DOMAIN | list\n"
 		"       yagura hub admin --data DIR org-allow-naming ORG on|off\n"
 		"       yagura hub admin --data DIR pii-pattern add|del REGEX | list\n"
+		"       yagura hub admin --data DIR owner import FILE.csv | list | secret NAME\n"
+
 		"After --data DIR: [--store postgresql --pg postgresql://...] for a hub on\n"
 		"PostgreSQL (the default is the SQLite store DIR/hub.db).\n");
 }
@@ -486,6 +500,103 @@ static int pii_cmd(struct yg_store *st, int argc, char **argv)
 	return 0;
 }
 
+static void import_bad(void *ud, unsigned long line, const char *why)
+{
+	fprintf(stderr, "yagura hub admin: %s:%lu: %s (line skipped)\n", (const char *)ud, line, why);
+}
+
+/* The whole file, at most YG_OWNER_CSV_MAX bytes; caller frees. */
+static char *slurp(const char *path, size_t *ret_len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return NULL;
+	char *buf = malloc(YG_OWNER_CSV_MAX + 1);
+	size_t n = buf ? fread(buf, 1, YG_OWNER_CSV_MAX + 1, f) : 0;
+	bool bad = ferror(f) || n > YG_OWNER_CSV_MAX;
+	fclose(f);
+	if (!buf || bad) {
+		free(buf);
+		return NULL;
+	}
+	*ret_len = n;
+	return buf;
+}
+
+struct owner_print {
+	struct yg_store *st;
+	int64_t *counts; /* networks per owner id, indexed by id (bounded) */
+	size_t n;
+};
+
+static int count_prefix(void *ud, const char *cidr, int64_t owner_id)
+{
+	struct owner_print *p = ud;
+	(void)cidr;
+	if (owner_id > 0 && (size_t)owner_id < p->n)
+		p->counts[owner_id]++;
+	return 1;
+}
+
+static int print_owner(void *ud, const struct yg_host_owner *o)
+{
+	struct owner_print *p = ud;
+	struct yg_org org;
+	const char *member = "-";
+	if (o->org_id && p->st->ops->org_get(p->st, o->org_id, &org) == 0)
+		member = org.name;
+	long long nets = o->id > 0 && (size_t)o->id < p->n ? (long long)p->counts[o->id] : 0;
+	printf("%s\t%s\t%s\t%s\t%s\t%lld\n", o->name, member, o->email[0] ? o->email : "-",
+	       o->webhook[0] ? o->webhook : "-", o->lang, nets);
+	return 1;
+}
+
+/* owner import FILE | list | secret NAME */
+static int owner_cmd(struct yg_store *st, int argc, char **argv)
+{
+	if (argc == 2 && !strcmp(argv[1], "list")) {
+		struct owner_print p = {.st = st, .n = YG_HOST_OWNERS_MAX * 4};
+		p.counts = calloc(p.n, sizeof *p.counts);
+		int r = p.counts ? st->ops->hosts->prefix_list(st, count_prefix, &p) : -ENOMEM;
+		if (r == 0)
+			r = st->ops->hosts->owner_list(st, print_owner, &p);
+		free(p.counts);
+		return r < 0 ? 1 : 0;
+	}
+	if (argc == 3 && !strcmp(argv[1], "secret")) {
+		struct yg_host_owner o;
+		if (st->ops->hosts->owner_find(st, argv[2], &o) < 0) {
+			fprintf(stderr, "yagura hub admin: no owner '%s'\n", argv[2]);
+			return 1;
+		}
+		st->ops->audit(st, o.org_id, "cli", "owner.secret", o.name);
+		printf("%s\n", o.secret);
+		return 0;
+	}
+	if (argc != 3 || strcmp(argv[1], "import")) {
+		usage(stderr);
+		return 2;
+	}
+	size_t len = 0;
+	char *data = slurp(argv[2], &len);
+	if (!data) {
+		fprintf(stderr, "yagura hub admin: cannot read %s (or larger than 64 MiB)\n", argv[2]);
+		return 1;
+	}
+	struct yg_owners_import_result res;
+	int r = yg_owners_import(st, data, len, import_bad, argv[2], &res);
+	free(data);
+	if (r < 0) {
+		fprintf(stderr, "yagura hub admin: owner import: %s\n",
+			r == -E2BIG ? "too many lines or owners (nothing imported)" : strerror(-r));
+		return 1;
+	}
+	st->ops->audit(st, 0, "cli", "owner.import", argv[2]);
+	printf("owners: %ld networks imported, %ld lines skipped, %ld new owners, %ld members\n",
+	       res.lines, res.bad, res.new_owners, res.members);
+	return res.bad ? 3 : 0;
+}
+
 int yg_cmd_hub_admin(int argc, char **argv)
 {
 	if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help"))) {
@@ -535,6 +646,8 @@ int yg_cmd_hub_admin(int argc, char **argv)
 		rc = naming_cmd(st, argc - 3, argv + 3);
 	else if (!strcmp(what, "pii-pattern"))
 		rc = pii_cmd(st, argc - 3, argv + 3);
+	else if (!strcmp(what, "owner"))
+		rc = owner_cmd(st, argc - 3, argv + 3);
 	else {
 		usage(stderr);
 		rc = 2;

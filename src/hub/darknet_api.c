@@ -29,6 +29,7 @@
 #include "earlywarn/earlywarn.h"
 #include "hub/darknet.h"
 #include "hub/darknet_body.h"
+#include "hub/hosts_int.h"
 #include "hub/hub-int.h"
 #include "hub/ids.h"
 #include "hub/rest_reply.h"
@@ -174,6 +175,9 @@ static int post(struct yg_hub *h, struct yg_store *st, const struct yg_caller *w
 		r = yg_dn_evaluate(h, st, who, w->minute, surges);
 		if (r == 0)
 			r = maybe_sweep(h, st, now_minute);
+		/* Scanners inside an owner's space are infected hosts. */
+		if (r == 0)
+			r = yg_hosts_from_window(h, st, who, w);
 		if (r == 0)
 			r = st->ops->audit(st, who->org_id, who->org_name, "darknet.post", w->sensor);
 	}

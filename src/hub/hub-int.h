@@ -13,6 +13,9 @@
 #include "hub/route.h"
 
 struct yg_mail_anon;
+struct yg_owners;
+struct yg_geo;
+struct yg_notify;
 
 #define YG_HUB_MAX_STORES 64
 #define YG_HUB_LAT_BUCKETS 10
@@ -66,6 +69,11 @@ struct yg_hub {
 	/* The telescope's surge score last pushed to the level (darknet_api.c). */
 	_Atomic double dn_surge_pushed;
 	struct yg_events *events;
+	/* Infected hosts (hosts_int.h): owner prefixes, the geo database for
+	 * the AS fallback (NULL without one), the notifier. */
+	struct yg_owners *owners;
+	struct yg_geo *geo;
+	struct yg_notify *notify;
 	atomic_uint decay_milli;
 	atomic_bool export_block;
 	atomic_uint poll_interval_s;

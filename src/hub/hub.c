@@ -13,8 +13,11 @@
 #include "hub/auth.h"
 #include "hub/buf.h"
 #include "hub/events.h"
+#include "darknet/geo.h"
+#include "hub/hosts_int.h"
 #include "hub/hub-int.h"
 #include "hub/ids.h"
+#include "hub/owners.h"
 #include "hub/mail_api.h"
 #include "hub/tlp.h"
 #include "level/level.h"
@@ -374,6 +377,19 @@ int yg_hub_new(const struct yg_hub_config *cfg, struct yg_hub **ret)
 	r = yg_level_new(&lcfg, &h->level, NULL, 0);
 	if (r < 0)
 		goto out;
+	/* Infected hosts: the owner prefixes, the geo database when there is
+	 * one (a broken one only loses the AS fallback), the notifier. */
+	r = yg_owners_new(&h->owners);
+	if (r < 0)
+		goto out;
+	char gerr[256];
+	if (yg_geo_open(cfg->geoip_dir ? cfg->geoip_dir : YG_HUB_GEOIP_DIR, &h->geo, gerr,
+			sizeof gerr) < 0)
+		h->geo = NULL;
+	char nerr[512];
+	r = yg_notify_new(h, h->data_dir, cfg->notify_every_s, &h->notify, nerr, sizeof nerr);
+	if (r < 0)
+		goto out;
 	/* The generation is watched also without a cache: parked long-polls
 	 * wake on it. */
 	r = yg_store_open(h->data_dir, h->pg, &h->watch);
@@ -398,6 +414,8 @@ void yg_hub_free(struct yg_hub *h)
 {
 	if (!h)
 		return;
+	/* The notifier's thread pushes to the level: it stops first. */
+	yg_notify_free(h->notify);
 	/* The level's thread publishes events and reads the hub's settings. */
 	yg_level_free(h->level);
 	yg_events_free(h->events);
@@ -414,13 +432,16 @@ void yg_hub_free(struct yg_hub *h)
 	yg_feed_free(h->feed);
 	yg_mail_api_release(h);
 	yg_intel_warn_free(h->warn);
+	yg_owners_free(h->owners);
+	yg_geo_free(h->geo);
 	free(h->pg);
 	free(h);
 }
 
 int yg_hub_start(struct yg_hub *h)
 {
-	return yg_level_start(h->level);
+	int r = yg_level_start(h->level);
+	return r < 0 ? r : yg_notify_start(h->notify);
 }
 
 struct yg_level *yg_hub_level(struct yg_hub *h)
@@ -721,7 +742,8 @@ int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *re
 	size_t slot = acquire(h);
 	struct yg_store *st = h->stores[slot];
 	bool rest = yg_route_is_rest(rt.kind);
-	if (!anonymous_ok(req, rt.kind) && !authenticate(h, st, req, &who, resp)) {
+	if (!anonymous_ok(req, rt.kind) && !yg_hosts_api_anonymous_ok(req, rt.kind) &&
+	    !authenticate(h, st, req, &who, resp)) {
 		if (rest)
 			resp->content_type = YG_REST_MEDIA;
 		goto out;

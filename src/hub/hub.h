@@ -48,7 +48,18 @@ struct yg_hub_config {
 	/* The alert level's rules file (src/level/level.h); NULL: DIR/level.json,
 	 * the built-in default when that is absent. */
 	const char *level_rules;
+	/* Infected hosts (README, "Infected hosts"): the notice window in
+	 * seconds (0: DIR/notify.json's, else a day) and the folder of the geo
+	 * databases for the AS fallback owner (NULL: YG_HUB_GEOIP_DIR). */
+	unsigned notify_every_s;
+	const char *geoip_dir;
 };
+
+#define YG_HUB_GEOIP_DIR "/usr/local/share/yagura/geoip"
+
+/* Checks DIR/notify.json (absent is fine): -EINVAL with err naming the
+ * file and the field when it is broken. */
+int yg_hub_notify_check(const char *data_dir, char *err, size_t errlen);
 
 /* One request, borrowed from the server for the call. Strings are
  * NUL-terminated; headers are NULL when absent. */

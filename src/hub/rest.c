@@ -28,6 +28,7 @@
 #include <string.h>
 
 #include "hub/auth.h"
+#include "hub/hosts_int.h"
 #include "hub/hub-int.h"
 #include "hub/ids.h"
 #include "hub/mail_api.h"
@@ -166,6 +167,8 @@ int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 		return yg_rest_darknet(h, st, who, rt, req, resp);
 	if (yg_level_api_route(rt->kind))
 		return yg_level_api_handle(h, who, rt, req, resp);
+	if (yg_hosts_api_route(rt->kind))
+		return yg_hosts_api_handle(h, st, who, rt, req, resp);
 	if (rt->kind == YG_ROUTE_REST_SIGHTINGS) {
 		if (!yg_rest_method(req, resp, "POST"))
 			return 0;

@@ -123,6 +123,35 @@ static void level_route(const struct path *path, struct yg_route *ret)
 			ret->kind = sub[i].kind;
 }
 
+/* /api/v1/hosts and its resources; a host's id is 1..18 digits. */
+static void hosts_route(const struct path *path, struct yg_route *ret)
+{
+	static const struct {
+		const char *name;
+		enum yg_route_kind kind;
+	} sub[] = {
+		{"stats", YG_ROUTE_REST_HOSTS_STATS},
+		{"notices", YG_ROUTE_REST_HOSTS_NOTICES},
+		{"notify", YG_ROUTE_REST_HOSTS_NOTIFY},
+	};
+	struct seg s3 = seg_at(path, 3);
+	if (path->n == 3) {
+		ret->kind = YG_ROUTE_REST_HOSTS;
+		return;
+	}
+	for (size_t i = 0; path->n == 4 && i < sizeof sub / sizeof sub[0]; i++)
+		if (seg_is(s3, sub[i].name))
+			ret->kind = sub[i].kind;
+	if (path->n != 5 || !seg_is(seg_at(path, 4), "state") || s3.n == 0 || s3.n > 18 ||
+	    s3.p[0] == '0')
+		return;
+	for (size_t i = 0; i < s3.n; i++)
+		if (s3.p[i] < '0' || s3.p[i] > '9')
+			return;
+	if (take_id(path, 3, ret))
+		ret->kind = YG_ROUTE_REST_HOST_STATE;
+}
+
 /* /api/v1/...: segments 0 and 1 are "api" "v1"; /api/v1 alone is a REST 404. */
 static void rest_route(const struct path *path, struct yg_route *ret)
 {
@@ -160,6 +189,10 @@ static void rest_route(const struct path *path, struct yg_route *ret)
 		ret->kind = YG_ROUTE_REST_EVENTS;
 	} else if (seg_is(s2, "level")) {
 		level_route(path, ret);
+	} else if (seg_is(s2, "hosts")) {
+		hosts_route(path, ret);
+	} else if (n == 3 && seg_is(s2, "beacons")) {
+		ret->kind = YG_ROUTE_REST_BEACONS;
 	}
 }
 
@@ -168,7 +201,8 @@ bool yg_route_is_rest(enum yg_route_kind kind)
 	return (kind >= YG_ROUTE_REST_NOT_FOUND && kind <= YG_ROUTE_REST_EXPORT) ||
 	       (kind >= YG_ROUTE_REST_MAIL && kind <= YG_ROUTE_REST_NOTIFICATIONS) ||
 	       (kind >= YG_ROUTE_REST_SIGHTINGS && kind <= YG_ROUTE_REST_DARKNET_SENSORS) ||
-	       (kind >= YG_ROUTE_REST_LEVEL && kind <= YG_ROUTE_REST_EVENTS);
+	       (kind >= YG_ROUTE_REST_LEVEL && kind <= YG_ROUTE_REST_EVENTS) ||
+	       (kind >= YG_ROUTE_REST_HOSTS && kind <= YG_ROUTE_REST_BEACONS);
 }
 
 /* Splits [path, path+len) at '/'; false for "//", "." or "..", or more

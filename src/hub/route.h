@@ -37,6 +37,10 @@
  *   /api/v1/level                                   REST (level_api.c)
  *   /api/v1/level/{history,set,confirm,reject,signals}
  *   /api/v1/events                                  Server-Sent Events
+ *   /api/v1/hosts                                   REST (hosts_api.c)
+ *   /api/v1/hosts/{stats,notices,notify}
+ *   /api/v1/hosts/<id>/state
+ *   /api/v1/beacons
  *   /api/v1/<anything else>                         REST 404
  *
  * The trailing '/' may be left out.
@@ -89,6 +93,12 @@ enum yg_route_kind {
 	YG_ROUTE_REST_LEVEL_REJECT,
 	YG_ROUTE_REST_LEVEL_SIGNALS,
 	YG_ROUTE_REST_EVENTS,        /* Server-Sent Events (level_api.c) */
+	YG_ROUTE_REST_HOSTS,         /* hosts_api.c */
+	YG_ROUTE_REST_HOSTS_STATS,
+	YG_ROUTE_REST_HOSTS_NOTICES,
+	YG_ROUTE_REST_HOSTS_NOTIFY,
+	YG_ROUTE_REST_HOST_STATE,    /* object_id holds the host's id (digits) */
+	YG_ROUTE_REST_BEACONS,
 };
 
 #define YG_ROUTE_ID_MAX 300 /* type (<= 250) + "--" + uuid */

@@ -30,6 +30,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hub/hosts_int.h"
 #include "hub/hub-int.h"
 #include "hub/ids.h"
 #include "hub/tlp.h"
@@ -280,7 +281,6 @@ static int reject(json_t *rejected, size_t index, const json_t *o, const char *w
 int yg_rest_sightings_post(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
                            const struct yg_req *req, struct yg_resp *resp)
 {
-	(void)h;
 	if (!(who->role & (YG_ROLE_SENSOR | YG_ROLE_ANALYST | YG_ROLE_ADMIN))) {
 		yg_rest_error(resp, 403, "forbidden", "readers do not report sightings");
 		return 0;
@@ -347,6 +347,10 @@ int yg_rest_sightings_post(struct yg_hub *h, struct yg_store *st, const struct y
 				duplicates++;
 			} else if (r == 0) {
 				accepted++;
+				/* A sighting of a C2 or malware indicator is
+				 * evidence against the hosts it names. */
+				r = yg_hosts_from_sighting(h, st, who, o, in.indicator_id,
+							   in.last_seen_us);
 			}
 		}
 		free(text);

@@ -128,5 +128,8 @@ extern const struct yg_store_darknet_ops yg_sq_darknet_ops;
 /* The alert-level half (sqlite_level.c). */
 struct yg_store_level_ops;
 extern const struct yg_store_level_ops yg_sq_level_ops;
+/* The infected-hosts half (sqlite_hosts.c). */
+struct yg_store_host_ops;
+extern const struct yg_store_host_ops yg_sq_host_ops;
 
 #endif

@@ -178,6 +178,52 @@ static const char *const migrations[] = {
 	" created_us INTEGER NOT NULL, updated_us INTEGER NOT NULL);"
 	"CREATE INDEX level_actions_entry ON level_actions(entry_id, id);"
 	"CREATE INDEX level_actions_due ON level_actions(state, next_try_us);",
+	/* 8: infected hosts (issue 14): owners and their address space, host
+	 * records with evidence, notices with every delivery attempt, and
+	 * one-time acknowledgement tokens (stored hashed). */
+	"CREATE TABLE host_owners(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+	" org_id INTEGER REFERENCES organizations(id), email TEXT NOT NULL,"
+	" webhook TEXT NOT NULL, lang TEXT NOT NULL, secret TEXT NOT NULL,"
+	" last_notice_us INTEGER NOT NULL DEFAULT 0, created_us INTEGER NOT NULL);"
+	"CREATE INDEX host_owners_org ON host_owners(org_id);"
+	"CREATE TABLE host_prefixes(cidr TEXT PRIMARY KEY,"
+	" owner_id INTEGER NOT NULL REFERENCES host_owners(id)) WITHOUT ROWID;"
+	"CREATE TABLE hosts(id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE,"
+	" hashed INTEGER NOT NULL, owner_id INTEGER NOT NULL REFERENCES host_owners(id),"
+	" org_id INTEGER NOT NULL, family TEXT NOT NULL, severity INTEGER NOT NULL,"
+	" state INTEGER NOT NULL, first_seen_us INTEGER NOT NULL, last_seen_us INTEGER NOT NULL,"
+	" detected_us INTEGER NOT NULL, notified_us INTEGER NOT NULL DEFAULT 0,"
+	" acknowledged_us INTEGER NOT NULL DEFAULT 0, cleaned_us INTEGER NOT NULL DEFAULT 0,"
+	" reinfections INTEGER NOT NULL DEFAULT 0, pending INTEGER NOT NULL,"
+	" evidence INTEGER NOT NULL DEFAULT 0, prev_notify_s INTEGER NOT NULL DEFAULT -1,"
+	" prev_clean_s INTEGER NOT NULL DEFAULT -1, pending_since_us INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX hosts_owner ON hosts(owner_id, id);"
+	"CREATE INDEX hosts_pending ON hosts(pending, owner_id);"
+	"CREATE TABLE host_evidence(id INTEGER PRIMARY KEY,"
+	" host_id INTEGER NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,"
+	" time_us INTEGER NOT NULL, org_id INTEGER NOT NULL, source TEXT NOT NULL,"
+	" sensor TEXT NOT NULL, family TEXT NOT NULL, severity INTEGER NOT NULL,"
+	" ref TEXT NOT NULL, UNIQUE(host_id, source, ref, time_us));"
+	"CREATE TABLE host_notices(id INTEGER PRIMARY KEY,"
+	" owner_id INTEGER NOT NULL REFERENCES host_owners(id), created_us INTEGER NOT NULL,"
+	" body TEXT NOT NULL);"
+	"CREATE TABLE host_notice_hosts(notice_id INTEGER NOT NULL REFERENCES host_notices(id),"
+	" host_id INTEGER NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,"
+	" PRIMARY KEY(notice_id, host_id)) WITHOUT ROWID;"
+	"CREATE TABLE host_deliveries(id INTEGER PRIMARY KEY,"
+	" notice_id INTEGER NOT NULL REFERENCES host_notices(id),"
+	" owner_id INTEGER NOT NULL REFERENCES host_owners(id), channel TEXT NOT NULL,"
+	" target TEXT NOT NULL, state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+	" next_try_us INTEGER NOT NULL, last_error TEXT NOT NULL DEFAULT '',"
+	" updated_us INTEGER NOT NULL);"
+	"CREATE INDEX host_deliveries_due ON host_deliveries(state, next_try_us);"
+	"CREATE TABLE host_attempts(id INTEGER PRIMARY KEY,"
+	" delivery_id INTEGER NOT NULL REFERENCES host_deliveries(id), time_us INTEGER NOT NULL,"
+	" ok INTEGER NOT NULL, status INTEGER NOT NULL, error TEXT NOT NULL);"
+	"CREATE INDEX host_attempts_delivery ON host_attempts(delivery_id, id);"
+	"CREATE TABLE host_ack_tokens(hash BLOB PRIMARY KEY,"
+	" host_id INTEGER NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,"
+	" state INTEGER NOT NULL, expires_us INTEGER NOT NULL, used_us INTEGER) WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == YG_STORE_SCHEMA_VERSION,
@@ -881,6 +927,7 @@ static const struct yg_store_ops sqlite_ops = {
 	.sightings = &yg_sq_sighting_ops,
 	.darknet = &yg_sq_darknet_ops,
 	.level = &yg_sq_level_ops,
+	.hosts = &yg_sq_host_ops,
 };
 
 int yg_store_sqlite_open(const char *dir, struct yg_store **ret)

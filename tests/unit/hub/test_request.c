@@ -113,6 +113,8 @@ static void rest_routes(void **state)
 	assert_false(yg_route_is_rest(YG_ROUTE_OBJECTS));
 	assert_true(yg_route_is_rest(YG_ROUTE_REST_LEVEL_SIGNALS));
 	assert_true(yg_route_is_rest(YG_ROUTE_REST_EVENTS));
+	assert_true(yg_route_is_rest(YG_ROUTE_REST_HOSTS));
+	assert_true(yg_route_is_rest(YG_ROUTE_REST_BEACONS));
 	assert_false(yg_route_is_rest(YG_ROUTE_NOT_FOUND));
 
 	assert_true(yg_rest_accept_ok(NULL));
@@ -323,6 +325,17 @@ static void route_boundaries(void **state)
 		{"/api/v1/level/set/x", YG_ROUTE_REST_NOT_FOUND},
 		{"/api/v1/events", YG_ROUTE_REST_EVENTS},
 		{"/api/v1/events/x", YG_ROUTE_REST_NOT_FOUND},
+		{"/api/v1/hosts", YG_ROUTE_REST_HOSTS},
+		{"/api/v1/hosts/stats/", YG_ROUTE_REST_HOSTS_STATS},
+		{"/api/v1/hosts/notices", YG_ROUTE_REST_HOSTS_NOTICES},
+		{"/api/v1/hosts/notify", YG_ROUTE_REST_HOSTS_NOTIFY},
+		{"/api/v1/hosts/42/state", YG_ROUTE_REST_HOST_STATE},
+		{"/api/v1/hosts/042/state", YG_ROUTE_REST_NOT_FOUND},
+		{"/api/v1/hosts/4x/state", YG_ROUTE_REST_NOT_FOUND},
+		{"/api/v1/hosts/1234567890123456789/state", YG_ROUTE_REST_NOT_FOUND},
+		{"/api/v1/hosts/42", YG_ROUTE_REST_NOT_FOUND},
+		{"/api/v1/beacons/", YG_ROUTE_REST_BEACONS},
+		{"/api/v1/beacons/x", YG_ROUTE_REST_NOT_FOUND},
 		{"/api/v1/a/b/c/d/e/f", YG_ROUTE_REST_NOT_FOUND},   /* 8 segments */
 		{"/api/v1/a/b/c/d/e/f/", YG_ROUTE_REST_NOT_FOUND},  /* 8 and a slash */
 		{"/api/v1/a/b/c/d/e/f/g", YG_ROUTE_NOT_FOUND},      /* 9: too many */
@@ -351,7 +364,8 @@ static void route_boundaries(void **state)
 			fail_msg("%s: kind %d, want %d", cases[i].path, r.kind, cases[i].kind);
 		bool has_id = cases[i].kind == YG_ROUTE_OBJECT || cases[i].kind == YG_ROUTE_VERSIONS ||
 			      cases[i].kind == YG_ROUTE_REST_IND_SIGHTINGS ||
-			      cases[i].kind == YG_ROUTE_REST_EXPORT;
+			      cases[i].kind == YG_ROUTE_REST_EXPORT ||
+			      cases[i].kind == YG_ROUTE_REST_HOST_STATE;
 		if (!has_id)
 			assert_string_equal(r.object_id, "");
 		assert_true(memchr(r.uuid, '\0', sizeof r.uuid) != NULL);

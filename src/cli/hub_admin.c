@@ -16,6 +16,7 @@
  *   yagura hub admin --data DIR org-allow-naming ORG on|off
  *   yagura hub admin --data DIR pii-pattern add|del REGEX
  *   yagura hub admin --data DIR pii-pattern list
+ *   yagura hub admin --data DIR feed add|list|del|run ... (cmd_feed.c)
  *
  * ORGS is a comma-separated list of organization names; "*" (the default)
  * is every organization. --public lets clients without a token read the
@@ -52,7 +53,14 @@ static void usage(FILE *out)
 		"       yagura hub admin --data DIR collection list\n"
 		"       yagura hub admin --data DIR org-domains ORG add|del DOMAIN | list\n"
 		"       yagura hub admin --data DIR org-allow-naming ORG on|off\n"
-		"       yagura hub admin --data DIR pii-pattern add|del REGEX | list\n");
+		"       yagura hub admin --data DIR pii-pattern add|del REGEX | list\n"
+		"       yagura hub admin --data DIR feed add NAME --url URL [--format auto|FMT|taxii]\n"
+		"                        [--every 1h] [--tlp clear|green|amber] [--confidence N]\n"
+		"                        [--collection C] [--expire-after 7d] [--share-group G]\n"
+		"                        [--max-bytes N] [--timeout 60s] [--taxii-collections A,B]\n"
+		"                        [--token-file F] [--user U --password-file F]\n"
+		"                        [--cert F --key F] [--ca F]\n"
+		"       yagura hub admin --data DIR feed list | del NAME | run NAME\n");
 }
 
 /* The organization a command names (by name or identity id); says so on
@@ -517,6 +525,8 @@ int yg_cmd_hub_admin(int argc, char **argv)
 		rc = naming_cmd(st, argc - 3, argv + 3);
 	else if (!strcmp(what, "pii-pattern"))
 		rc = pii_cmd(st, argc - 3, argv + 3);
+	else if (!strcmp(what, "feed"))
+		rc = yg_cmd_hub_feed(st, dir, argc - 3, argv + 3);
 	else {
 		usage(stderr);
 		rc = 2;

@@ -128,5 +128,8 @@ extern const struct yg_store_darknet_ops yg_sq_darknet_ops;
 /* The alert-level half (sqlite_level.c). */
 struct yg_store_level_ops;
 extern const struct yg_store_level_ops yg_sq_level_ops;
+/* The feed half (sqlite_feeds.c). */
+struct yg_store_feed_ops;
+extern const struct yg_store_feed_ops yg_sq_feed_ops;
 
 #endif

@@ -27,7 +27,7 @@
 #define YG_STORE_SECTOR_MAX  64
 #define YG_STORE_DESC_MAX    1024
 #define YG_STORE_LIST_MAX    100 /* ids/types/versions in one query, share targets */
-#define YG_STORE_SCHEMA_VERSION 7
+#define YG_STORE_SCHEMA_VERSION 8
 
 /* Roles, as bits so collections can hold role sets (can_read, can_write). */
 enum yg_role {
@@ -160,6 +160,7 @@ struct yg_store_mail_ops;
 struct yg_store_sighting_ops;
 struct yg_store_darknet_ops;
 struct yg_store_level_ops;
+struct yg_store_feed_ops;
 
 struct yg_store_ops {
 	const char *name;
@@ -265,6 +266,8 @@ struct yg_store_ops {
 	/* The alert level: state, signals, audit log, playbook actions
 	 * (store_level.h). */
 	const struct yg_store_level_ops *level;
+	/* Feed subscriptions and the values they hold (store_feeds.h). */
+	const struct yg_store_feed_ops *feeds;
 };
 
 struct yg_store {

@@ -626,6 +626,56 @@ static void count_standing(const struct olds *old, struct yg_feed_result *res)
 	}
 }
 
+/* Fetches and loads the feed's content into sorted items (outside any
+ * transaction: a fetch may take minutes). 0 with res->ok (items set, or
+ * not_modified), 0 with res->error on a failed run, < 0 on errors of the
+ * hub itself. */
+static int acquire(const struct yg_feed_spec *spec, const struct yg_feed_row *row,
+		   const struct yg_feed_env *env, struct content *c, struct yg_intel_set **ret_set,
+		   struct yg_export_item **ret_items, size_t *ret_n, struct yg_feed_result *res)
+{
+	int r = spec->taxii ? fetch_taxii(spec, env, c, res) : fetch_http(spec, row, env, c, res);
+	if (r == -ECANCELED || r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return 0;
+	res->bytes = c->len;
+	if (c->not_modified) {
+		res->ok = res->not_modified = true;
+		return 0;
+	}
+	struct load_err le = {0};
+	struct yg_intel_builder *b = NULL;
+	r = yg_intel_builder_new(&b);
+	if (r < 0)
+		return r;
+	yg_intel_builder_on_error(b, on_load_error, &le);
+	long k = yg_intel_load_buffer_as(b, spec->name, (const uint8_t *)c->body, c->len,
+					 spec->taxii ? NULL : &spec->fmt);
+	res->rejected = le.n;
+	/* A TAXII round with nothing in it is an empty feed; an empty file
+	 * is far more often a broken mirror than an empty list. */
+	if (k <= 0 && !(spec->taxii && k == 0 && le.n == 0)) {
+		snprintf(res->error, sizeof res->error, "%s",
+			 k < 0	? "content not readable"
+			 : le.n ? le.first
+				: "empty content (keeping the last good content)");
+		yg_intel_builder_free(b);
+		return 0;
+	}
+	r = yg_intel_builder_build(b, ret_set); /* consumes b */
+	if (r == 0)
+		r = yg_export_items_from_set(*ret_set, ret_items, ret_n);
+	if (r < 0)
+		return r;
+	if (*ret_n > YG_FEED_MAX_VALUES) {
+		snprintf(res->error, sizeof res->error, "more than %u values", YG_FEED_MAX_VALUES);
+		return 0;
+	}
+	res->ok = true;
+	return 0;
+}
+
 int yg_feed_run(struct yg_store *st, const char *name, const struct yg_feed_env *env,
 		struct yg_feed_result *ret)
 {
@@ -636,7 +686,6 @@ int yg_feed_run(struct yg_store *st, const char *name, const struct yg_feed_env 
 	struct yg_feed_spec *spec = calloc(1, sizeof *spec);
 	struct content c = {0};
 	struct olds old = {0};
-	struct yg_intel_builder *b = NULL;
 	struct yg_intel_set *set = NULL;
 	struct yg_export_item *items = NULL;
 	size_t n_items = 0;
@@ -651,76 +700,40 @@ int yg_feed_run(struct yg_store *st, const char *name, const struct yg_feed_env 
 	if (r < 0)
 		goto out;
 	char perr[256];
-	if (yg_feed_spec_parse(row->spec, strlen(row->spec), spec, perr, sizeof perr) < 0) {
+	if (yg_feed_spec_parse(row->spec, strlen(row->spec), spec, perr, sizeof perr) < 0)
 		snprintf(res->error, sizeof res->error, "stored subscription unreadable: %s", perr);
-		goto finish;
-	}
-	r = st->ops->feeds->values(st, row->id, collect_old, &old);
-	if (r < 0)
-		goto out;
-	if (spec->taxii)
-		r = fetch_taxii(spec, env, &c, res);
 	else
-		r = fetch_http(spec, row, env, &c, res);
-	if (r == -ECANCELED || r == -ENOMEM)
-		goto out;
-	if (r < 0) {
-		r = 0;
-		goto finish;
-	}
-	res->bytes = c.len;
-	if (c.not_modified) {
-		res->ok = true;
-		res->not_modified = true;
-		goto finish;
-	}
-	struct load_err le = {0};
-	r = yg_intel_builder_new(&b);
+		r = acquire(spec, row, env, &c, &set, &items, &n_items, res);
 	if (r < 0)
 		goto out;
-	yg_intel_builder_on_error(b, on_load_error, &le);
-	long k = yg_intel_load_buffer_as(b, spec->name, (const uint8_t *)c.body, c.len,
-					 spec->taxii ? NULL : &spec->fmt);
-	res->rejected = le.n;
-	if (k <= 0 && !(spec->taxii && k == 0 && le.n == 0)) {
-		snprintf(res->error, sizeof res->error, "%s",
-			 k < 0	? "content not readable"
-			 : le.n ? le.first
-				: "empty content (keeping the last good content)");
-		r = 0;
-		goto finish;
-	}
-	r = yg_intel_builder_build(b, &set);
-	b = NULL;
-	if (r == 0)
-		r = yg_export_items_from_set(set, &items, &n_items);
-	if (r < 0)
-		goto out;
-	if (n_items > YG_FEED_MAX_VALUES) {
-		snprintf(res->error, sizeof res->error, "more than %u values", YG_FEED_MAX_VALUES);
-		goto finish;
-	}
-	r = writer_init(st, row, spec, &w, &org, res->error, sizeof res->error);
-	if (r < 0) {
-		r = 0;
-		goto finish;
-	}
-	w.now_us = yg_now_us();
-	r = yg_time_format_us(w.now_us, w.now);
-	if (r < 0)
-		goto out;
+	/* The old values are read inside the write transaction (IMMEDIATE:
+	 * writers queue), so two runs of one feed at once (the hub's schedule
+	 * and `feed run`) never both create an indicator for one value. */
 	r = st->ops->tx_begin(st);
 	if (r < 0)
 		goto out;
 	in_tx = true;
-	r = apply_diff(&w, items, n_items, &old, env, res);
+	r = st->ops->feeds->values(st, row->id, collect_old, &old);
 	if (r < 0)
 		goto out;
-	res->ok = true;
-finish:
+	if (res->ok && !res->not_modified) {
+		r = writer_init(st, row, spec, &w, &org, res->error, sizeof res->error);
+		if (r < 0) {
+			res->ok = false;
+		} else {
+			w.now_us = yg_now_us();
+			r = yg_time_format_us(w.now_us, w.now);
+			if (r == 0)
+				r = apply_diff(&w, items, n_items, &old, env, res);
+			if (r < 0)
+				goto out;
+		}
+		r = 0;
+	}
 	if (!res->ok || res->not_modified) {
 		/* Nothing changed: the last good content stands as it was. */
 		res->values = res->unchanged = res->held_back = res->n_held_lists = 0;
+		res->added = res->expired = res->returned = 0;
 		count_standing(&old, res);
 	}
 	res->duration_us = yg_now_us() - res->started_us;
@@ -728,12 +741,6 @@ finish:
 	if (!health) {
 		r = -ENOMEM;
 		goto out;
-	}
-	if (!in_tx) {
-		r = st->ops->tx_begin(st);
-		if (r < 0)
-			goto out;
-		in_tx = true;
 	}
 	/* Validators only of content that was understood: a broken answer
 	 * must be fetched again in full next time. */
@@ -743,8 +750,7 @@ finish:
 		fresh ? c.etag : row->etag, fresh ? c.last_modified : row->last_modified, health);
 	if (r == 0) {
 		char detail[600];
-		snprintf(detail, sizeof detail, "%s: %s", name,
-			 res->ok ? "ok" : res->error);
+		snprintf(detail, sizeof detail, "%s: %.500s", name, res->ok ? "ok" : res->error);
 		r = st->ops->audit(st, 0, "feeds", "feed.run", detail);
 	}
 	if (r == 0) {
@@ -757,7 +763,6 @@ out:
 	free(health);
 	free(items);
 	yg_intel_set_free(set);
-	yg_intel_builder_free(b);
 	olds_release(&old);
 	free(c.body);
 	free(spec);

@@ -160,6 +160,13 @@ static void rest_route(const struct path *path, struct yg_route *ret)
 		ret->kind = YG_ROUTE_REST_EVENTS;
 	} else if (seg_is(s2, "level")) {
 		level_route(path, ret);
+	} else if (seg_is(s2, "feeds")) {
+		if (n == 3)
+			ret->kind = YG_ROUTE_REST_FEEDS;
+		else if (n == 4 && take_id(path, 3, ret))
+			ret->kind = YG_ROUTE_REST_FEED;
+		else if (n == 5 && seg_is(seg_at(path, 4), "run") && take_id(path, 3, ret))
+			ret->kind = YG_ROUTE_REST_FEED_RUN;
 	}
 }
 
@@ -168,7 +175,8 @@ bool yg_route_is_rest(enum yg_route_kind kind)
 	return (kind >= YG_ROUTE_REST_NOT_FOUND && kind <= YG_ROUTE_REST_EXPORT) ||
 	       (kind >= YG_ROUTE_REST_MAIL && kind <= YG_ROUTE_REST_NOTIFICATIONS) ||
 	       (kind >= YG_ROUTE_REST_SIGHTINGS && kind <= YG_ROUTE_REST_DARKNET_SENSORS) ||
-	       (kind >= YG_ROUTE_REST_LEVEL && kind <= YG_ROUTE_REST_EVENTS);
+	       (kind >= YG_ROUTE_REST_LEVEL && kind <= YG_ROUTE_REST_EVENTS) ||
+	       (kind >= YG_ROUTE_REST_FEEDS && kind <= YG_ROUTE_REST_FEED_RUN);
 }
 
 /* Splits [path, path+len) at '/'; false for "//", "." or "..", or more

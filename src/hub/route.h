@@ -37,6 +37,9 @@
  *   /api/v1/level                                   REST (level_api.c)
  *   /api/v1/level/{history,set,confirm,reject,signals}
  *   /api/v1/events                                  Server-Sent Events
+ *   /api/v1/feeds                                   REST (feeds_api.c)
+ *   /api/v1/feeds/<name>
+ *   /api/v1/feeds/<name>/run
  *   /api/v1/<anything else>                         REST 404
  *
  * The trailing '/' may be left out.
@@ -89,6 +92,9 @@ enum yg_route_kind {
 	YG_ROUTE_REST_LEVEL_REJECT,
 	YG_ROUTE_REST_LEVEL_SIGNALS,
 	YG_ROUTE_REST_EVENTS,        /* Server-Sent Events (level_api.c) */
+	YG_ROUTE_REST_FEEDS,         /* feeds_api.c */
+	YG_ROUTE_REST_FEED,          /* object_id holds the feed's name */
+	YG_ROUTE_REST_FEED_RUN,      /* object_id holds the feed's name */
 };
 
 #define YG_ROUTE_ID_MAX 300 /* type (<= 250) + "--" + uuid */

@@ -112,6 +112,27 @@ int yg_export_write(enum yg_export_format fmt, const struct yg_export_item *item
                     const struct yg_export_meta *meta, struct yg_export_buf *out,
                     struct yg_export_stats *ret_stats);
 
+/* Items one at a time, for exports larger than memory should hold. next
+ * gives the next item (its strings valid until the next call): 1, 0 at
+ * the end, or a negative errno; rewind starts over (writers such as
+ * nftables read the items more than once). */
+struct yg_export_src {
+	int (*next)(void *ud, struct yg_export_item *ret);
+	int (*rewind)(void *ud);
+	void *ud;
+};
+
+/*
+ * As yg_export_write, but items come from src and the output goes to sink
+ * in pieces of about 64 KiB as it is written (sink returns 0 or a negative
+ * errno, which ends the export): memory does not grow with the number of
+ * items. The bytes are those yg_export_write gives for the same items.
+ */
+int yg_export_stream(enum yg_export_format fmt, struct yg_export_src *src,
+                     const struct yg_export_meta *meta,
+                     int (*sink)(void *ud, const char *p, size_t n), void *sink_ud,
+                     struct yg_export_stats *ret_stats);
+
 /* A strong HTTP entity tag of an output: '"', 32 hex digits of its
  * SHA-256, '"' and a NUL. */
 #define YG_EXPORT_ETAG_LEN 34

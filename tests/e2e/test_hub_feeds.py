@@ -435,3 +435,47 @@ def test_taxii_feed_from_a_second_hub(hub_lists, tmp_path):
         assert not health["ok"] and health["values"] == 2, health
     finally:
         check_clean_exit(peer)
+
+
+def test_sensor_following_the_hub_gets_only_the_feed_changes(yagura, hub_lists, feeds, tmp_path):
+    """A real `yagura sensor` follows the hub's change feed: after a feed
+    run it matches the feed's new values, never the warning-listed one, and
+    the next run reaches it as the difference alone."""
+    from test_sensor_sightings import HubSensor, query, wait_for
+    from test_sensor_taxii import hub_stats
+    h = hub_lists
+    feeds.put("/names", "bad-one.example\nbad-two.example\npopular-site.example\n")
+    subscribe(h, {"name": "names", "url": feeds.base + "/names", "expire_after": "0"})
+    health = wait_first_run(h, "names")
+    assert (health["added"], health["held_back"]) == (3, 1), health
+    tf = tmp_path / "sensor.token"
+    tf.write_text(h.sensor_tok + "\n")
+    s = HubSensor(yagura, tmp_path, h.base, tf, tmp_path / "spool")
+    try:
+        if not s.wait_stderr("capturing on lo"):
+            s.proc.kill()
+            pytest.skip("cannot capture on the loopback interface here")
+        assert s.wait_stderr("indicator set updated: 2 indicators"), "".join(s.lines)
+        query("bad-one.example", 1)
+        query("popular-site.example", 2)
+        assert wait_for(lambda: len(s.alerts_for("bad-one.example")) == 1)
+
+        feeds.put("/names", "bad-one.example\nbad-three.example\npopular-site.example\n")
+        health = run_and_wait(h, "names")
+        assert (health["added"], health["expired"], health["unchanged"]) == (1, 1, 2), health
+        assert wait_for(lambda: sum("indicator set updated: 2 indicators" in ln
+                                    for ln in s.lines) == 2, timeout=30), "".join(s.lines)
+        query("bad-three.example", 3)
+        query("bad-two.example", 4)
+        query("bad-one.example", 5)
+        assert wait_for(lambda: len(s.alerts_for("bad-one.example")) == 2)
+        assert len(s.alerts_for("bad-three.example")) == 1
+    finally:
+        s.stop()
+    said = "".join(s.lines)
+    assert "AddressSanitizer" not in said and "runtime error" not in said, said
+    assert not s.alerts_for("bad-two.example")
+    assert not s.alerts_for("popular-site.example")
+    st = hub_stats(s)
+    # The full state (2), then only the difference (1 upsert, 1 remove).
+    assert st["resets"] == 1 and st["changes"] == 4 and st["indicators"] == 2, st

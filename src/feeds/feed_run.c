@@ -406,6 +406,8 @@ static int put_version(const struct writer *w, const char *stix_id, int64_t crea
 		       const char *pattern, const char *value, const char *warn, int64_t until_us)
 {
 	char created[YG_TIME_US_LEN + 1], until[YG_TIME_US_LEN + 1], name[200];
+	char url[YG_FEED_URL_MAX];
+	yg_feed_url_public(w->spec->url, url, sizeof url);
 	int r = yg_time_format_us(created_us, created);
 	if (r < 0)
 		return r;
@@ -416,7 +418,7 @@ static int put_version(const struct writer *w, const char *stix_id, int64_t crea
 		w->now, "name", name, "pattern", pattern, "pattern_type", "stix", "valid_from",
 		created, "created_by_ref", w->identity, "object_marking_refs",
 		yg_tlp_marking_id(w->spec->tlp), "external_references", "source_name",
-		w->spec->name, "url", w->spec->url);
+		w->spec->name, "url", url);
 	if (!o)
 		return -ENOMEM;
 	json_object_set_new(o, "x_yagura_feed", json_string(w->spec->name));
@@ -508,8 +510,10 @@ static int apply_diff(const struct writer *w, const struct yg_export_item *items
 			continue;
 		}
 		const struct old_value *o = &old->v[j++];
-		if (!pattern_of(o->type, o->value, pattern, sizeof pattern))
+		if (!pattern_of(o->type, o->value, pattern, sizeof pattern)) {
+			i += c == 0; /* never stored so; skipped on both sides */
 			continue;
+		}
 		if (c > 0) { /* not in the feed now */
 			if (!o->present)
 				continue;

@@ -54,6 +54,29 @@ int yg_feed_duration_parse(const char *s, int64_t *ret_s)
 	return 0;
 }
 
+void yg_feed_url_public(const char *url, char *out, size_t cap)
+{
+	if (!cap)
+		return;
+	const char *scheme_end = strstr(url, "://");
+	const char *host = scheme_end ? scheme_end + 3 : url;
+	size_t auth_len = strcspn(host, "/?#");
+	const char *at = memchr(host, '@', auth_len);
+	size_t o = 0;
+	/* scheme:// */
+	size_t n = (size_t)(host - url);
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(out, url, n);
+	o = n;
+	const char *rest = at ? at + 1 : host;
+	n = strcspn(rest, "?#");
+	if (n >= cap - o)
+		n = cap - o - 1;
+	memcpy(out + o, rest, n);
+	out[o + n] = 0;
+}
+
 static bool name_ok(const char *s)
 {
 	size_t n = strlen(s);

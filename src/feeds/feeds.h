@@ -91,6 +91,11 @@ bool yg_feed_spec_has_credentials(const struct yg_feed_spec *s);
 /* The spec as JSON text (malloc'ed, caller frees), parseable again. */
 int yg_feed_spec_json(const struct yg_feed_spec *s, char **ret);
 
+/* The URL as members may see it (an indicator's external_references, the
+ * feed list for analysts): without user:password@, query or fragment,
+ * where feeds carry their API keys. */
+void yg_feed_url_public(const char *url, char *out, size_t cap);
+
 /* "30s", "15m", "1h", "7d", "2w" or plain seconds; -EINVAL otherwise. */
 int yg_feed_duration_parse(const char *s, int64_t *ret_s);
 

@@ -42,8 +42,9 @@ static void rest_json(struct yg_resp *r, int status, json_t *j)
 }
 
 /* A feed as the API shows it: the subscription without credential paths
- * (only whether there are any), its identity, next run and health. */
-static json_t *feed_json(struct yg_store *st, const struct yg_feed_row *f)
+ * (only whether there are any), its identity, next run and health; for
+ * anyone but an admin the URL without what may hold an API key. */
+static json_t *feed_json(struct yg_store *st, const struct yg_feed_row *f, bool admin)
 {
 	json_t *o = json_loads(f->spec, 0, NULL);
 	if (!json_is_object(o)) {
@@ -60,6 +61,12 @@ static json_t *feed_json(struct yg_store *st, const struct yg_feed_row *f)
 		json_object_del(o, secret_paths[i]);
 	}
 	json_object_set_new(o, "credentials", json_boolean(creds));
+	const char *url = json_string_value(json_object_get(o, "url"));
+	if (url && !admin) {
+		char pub[YG_FEED_URL_MAX];
+		yg_feed_url_public(url, pub, sizeof pub);
+		json_object_set_new(o, "url", json_string(pub));
+	}
 	struct yg_org org;
 	if (st->ops->org_get(st, f->org_id, &org) == 0)
 		json_object_set_new(o, "identity", json_string(org.identity_id));
@@ -74,16 +81,16 @@ static json_t *feed_json(struct yg_store *st, const struct yg_feed_row *f)
 static int add_feed(void *ud, const struct yg_feed_row *f)
 {
 	void **p = ud;
-	json_t *o = feed_json(p[0], f);
+	json_t *o = feed_json(p[0], f, p[2] != NULL);
 	if (!o || json_array_append_new(p[1], o) < 0)
 		return -ENOMEM;
 	return 1;
 }
 
-static void list(struct yg_store *st, struct yg_resp *resp)
+static void list(struct yg_store *st, bool admin, struct yg_resp *resp)
 {
 	json_t *arr = json_array();
-	void *ud[2] = {st, arr};
+	void *ud[3] = {st, arr, admin ? st : NULL};
 	if (!arr || st->ops->feeds->list(st, add_feed, ud) < 0) {
 		json_decref(arr);
 		rest_error(resp, 500, "feeds unavailable", NULL);
@@ -92,7 +99,8 @@ static void list(struct yg_store *st, struct yg_resp *resp)
 	rest_json(resp, 200, json_pack("{s:o}", "feeds", arr));
 }
 
-static void one(struct yg_store *st, const char *name, int status, struct yg_resp *resp)
+static void one(struct yg_store *st, const char *name, int status, bool admin,
+		struct yg_resp *resp)
 {
 	struct yg_feed_row *f = malloc(sizeof *f);
 	int r = f ? st->ops->feeds->get(st, name, f) : -ENOMEM;
@@ -101,7 +109,7 @@ static void one(struct yg_store *st, const char *name, int status, struct yg_res
 	else if (r < 0)
 		rest_error(resp, 500, "feeds unavailable", NULL);
 	else
-		rest_json(resp, status, feed_json(st, f));
+		rest_json(resp, status, feed_json(st, f, admin));
 	free(f);
 }
 
@@ -144,7 +152,7 @@ static void subscribe(struct yg_hub *h, struct yg_store *st, const struct yg_cal
 	}
 	st->ops->audit(st, who->org_id, who->org_name, "feed.add.api", spec->name);
 	yg_feeds_sched_kick(h);
-	one(st, spec->name, 201, resp);
+	one(st, spec->name, 201, true, resp);
 out:
 	free(spec);
 }
@@ -179,13 +187,13 @@ int yg_feeds_api_handle(struct yg_hub *h, struct yg_store *st, const struct yg_c
 	switch (rt->kind) {
 	case YG_ROUTE_REST_FEEDS:
 		if (get)
-			list(st, resp);
+			list(st, who->role == YG_ROLE_ADMIN, resp);
 		else
 			subscribe(h, st, who, req, resp);
 		break;
 	case YG_ROUTE_REST_FEED:
 		if (get) {
-			one(st, rt->object_id, 200, resp);
+			one(st, rt->object_id, 200, who->role == YG_ROLE_ADMIN, resp);
 			break;
 		}
 		int r = yg_feed_del(st, rt->object_id);

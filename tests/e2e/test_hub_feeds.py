@@ -479,3 +479,18 @@ def test_sensor_following_the_hub_gets_only_the_feed_changes(yagura, hub_lists, 
     st = hub_stats(s)
     # The full state (2), then only the difference (1 upsert, 1 remove).
     assert st["resets"] == 1 and st["changes"] == 4 and st["indicators"] == 2, st
+
+
+def test_api_keys_in_feed_urls_stay_with_admins(hub_lists, feeds):
+    h = hub_lists
+    feeds.put("/keyed", "198.51.100.77\n")
+    url = feeds.base + "/keyed?auth-key=s3cret-key"
+    subscribe(h, {"name": "keyed", "url": url})
+    assert wait_first_run(h, "keyed")["ok"]
+    o = feed_objects(h, "keyed", h.analyst_tok)["198.51.100.77"]
+    assert o["external_references"] == [{"source_name": "keyed", "url": feeds.base + "/keyed"}]
+    coll = h.get("/taxii2/api/collections/", h.sensor_tok).json()["collections"][0]["id"]
+    r = h.get(f"/taxii2/api/collections/{coll}/objects/", h.sensor_tok)
+    assert r.status_code == 200 and "s3cret" not in r.text
+    assert "s3cret" not in api(h, "GET", "/api/v1/feeds", h.analyst_tok).text
+    assert feed_of(h, "keyed")["url"] == url  # the admin sees what it configured

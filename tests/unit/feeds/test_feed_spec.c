@@ -119,6 +119,26 @@ static void durations(void **state)
 		assert_int_equal(yg_feed_duration_parse(*b, &v), -EINVAL);
 }
 
+static void public_urls(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+	    {"https://u:p@feeds.example/l.txt?auth-key=K#x", "https://feeds.example/l.txt"},
+	    {"http://feeds.example:8080/a/b", "http://feeds.example:8080/a/b"},
+	    {"https://feeds.example?key=K", "https://feeds.example"},
+	    {"https://feeds.example/p@q?x", "https://feeds.example/p@q"},
+	    {"file:///var/feeds/x.txt", "file:///var/feeds/x.txt"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char out[128];
+		yg_feed_url_public(cases[i][0], out, sizeof out);
+		assert_string_equal(out, cases[i][1]);
+	}
+	char small[8];
+	yg_feed_url_public("https://feeds.example/long", small, sizeof small);
+	assert_int_equal(strlen(small), 7);
+}
+
 struct seen {
 	char v[8][32];
 	size_t n;
@@ -183,6 +203,7 @@ int main(void)
 	    cmocka_unit_test(defaults_and_round_trip),
 	    cmocka_unit_test(errors_name_the_member),
 	    cmocka_unit_test(durations),
+	    cmocka_unit_test(public_urls),
 	    cmocka_unit_test(store_half),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

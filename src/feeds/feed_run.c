@@ -116,21 +116,6 @@ out:
 	return r;
 }
 
-int yg_feed_del(struct yg_store *st, const char *name)
-{
-	int r = st->ops->tx_begin(st);
-	if (r < 0)
-		return r;
-	r = st->ops->feeds->del(st, name);
-	if (r == 0)
-		r = st->ops->audit(st, 0, "feeds", "feed.del", name);
-	if (r < 0) {
-		st->ops->tx_rollback(st);
-		return r;
-	}
-	return st->ops->tx_commit(st);
-}
-
 /* ---- health ---- */
 
 char *yg_feed_result_json(const struct yg_feed_result *r)
@@ -141,8 +126,8 @@ char *yg_feed_result_json(const struct yg_feed_result *r)
 	for (size_t i = 0; lists && i < r->n_held_lists; i++)
 		json_object_set_new(lists, r->held[i].list, json_integer((json_int_t)r->held[i].n));
 	json_t *o = json_pack(
-		"{s:s, s:f, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:s}",
-		"last_run", started, "duration_s", (double)r->duration_us / 1e6, "ok", r->ok,
+		"{s:s, s:I, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:s}",
+		"last_run", started, "duration_ms", (json_int_t)(r->duration_us / 1000), "ok", r->ok,
 		"not_modified", r->not_modified, "http_status", (json_int_t)r->http_status, "bytes",
 		(json_int_t)r->bytes, "values", (json_int_t)r->values, "added",
 		(json_int_t)r->added, "expired", (json_int_t)r->expired, "returned",
@@ -678,6 +663,50 @@ static int acquire(const struct yg_feed_spec *spec, const struct yg_feed_row *ro
 	}
 	res->ok = true;
 	return 0;
+}
+
+/* Unsubscribing takes the feed's values out of sensors' sets: each live
+ * one gets a last version valid until now. */
+int yg_feed_del(struct yg_store *st, const char *name)
+{
+	struct yg_feed_row *row = malloc(sizeof *row);
+	struct yg_feed_spec *spec = calloc(1, sizeof *spec);
+	struct olds old = {0};
+	struct writer w = {0};
+	struct yg_org org;
+	char perr[256], pattern[2400];
+	int r = row && spec ? st->ops->tx_begin(st) : -ENOMEM;
+	if (r < 0)
+		goto out;
+	r = st->ops->feeds->get(st, name, row);
+	if (r == 0)
+		r = st->ops->feeds->values(st, row->id, collect_old, &old);
+	/* A feed whose subscription, collection or identity is unreadable
+	 * still goes; its values then keep their last versions. */
+	if (r == 0 && yg_feed_spec_parse(row->spec, strlen(row->spec), spec, perr, sizeof perr) == 0 &&
+	    writer_init(st, row, spec, &w, &org, perr, sizeof perr) == 0) {
+		w.now_us = yg_now_us();
+		r = yg_time_format_us(w.now_us, w.now);
+		for (size_t j = 0; r == 0 && j < old.n; j++) {
+			const struct old_value *o = &old.v[j];
+			if (o->present && pattern_of(o->type, o->value, pattern, sizeof pattern))
+				r = put_version(&w, o->stix_id, o->created_us, pattern, o->value,
+						o->warn, w.now_us);
+		}
+	}
+	if (r == 0)
+		r = st->ops->feeds->del(st, name);
+	if (r == 0)
+		r = st->ops->audit(st, 0, "feeds", "feed.del", name);
+	if (r == 0)
+		r = st->ops->tx_commit(st);
+	else
+		st->ops->tx_rollback(st);
+out:
+	olds_release(&old);
+	free(spec);
+	free(row);
+	return r;
 }
 
 int yg_feed_run(struct yg_store *st, const char *name, const struct yg_feed_env *env,

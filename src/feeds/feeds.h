@@ -134,8 +134,9 @@ struct yg_feed_env {
  */
 int yg_feed_add(struct yg_store *st, struct yg_feed_spec *spec);
 
-/* Removes the subscription and its values (its indicators stay as
- * stored: they expire as their valid_until says). -ENOENT when none. */
+/* Removes the subscription and its values; its live indicators get a
+ * last version valid until now, so they leave sensors' sets and exports
+ * (they stay readable over TAXII). -ENOENT when none. */
 int yg_feed_del(struct yg_store *st, const char *name);
 
 /*

@@ -395,8 +395,12 @@ def test_admin_cli_feed_add_run_list_del(hub_lists, tmp_path):
     assert objs["198.51.100.31"]["object_marking_refs"] == [TLP["clear"]]
     lines = h.admin("feed", "list").stdout.splitlines()
     assert lines[0].startswith("local\tfile://") and lines[0].endswith("\tok")
+    assert "198.51.100.31" in export_ips(h, h.analyst_tok)[0]
     assert "removed" in h.admin("feed", "del", "local").stdout
     assert h.admin("feed", "list").stdout == ""
+    # Unsubscribed: its indicators leave every set and export at once.
+    assert "198.51.100.31" not in export_ips(h, h.analyst_tok)[0]
+    assert "valid_until" in feed_objects(h, "local", h.analyst_tok)["198.51.100.31"]
 
 
 def test_taxii_feed_from_a_second_hub(hub_lists, tmp_path):

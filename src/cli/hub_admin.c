@@ -29,6 +29,7 @@
  *
  * Between --data DIR and the command, --store postgresql --pg URL names a
  * hub's PostgreSQL store (cli/store_opts.h).
+ *   yagura hub admin --data DIR feed add|list|del|run ... (cmd_feed.c)
  *
  * ORGS is a comma-separated list of organization names; "*" (the default)
  * is every organization. --public lets clients without a token read the
@@ -73,6 +74,13 @@ static void usage(FILE *out)
 
 		"After --data DIR: [--store postgresql --pg postgresql://...] for a hub on\n"
 		"PostgreSQL (the default is the SQLite store DIR/hub.db).\n");
+		"       yagura hub admin --data DIR feed add NAME --url URL [--format auto|FMT|taxii]\n"
+		"                        [--every 1h] [--tlp clear|green|amber] [--confidence N]\n"
+		"                        [--collection C] [--expire-after 7d] [--share-group G]\n"
+		"                        [--max-bytes N] [--timeout 60s] [--taxii-collections A,B]\n"
+		"                        [--token-file F] [--user U --password-file F]\n"
+		"                        [--cert F --key F] [--ca F]\n"
+		"       yagura hub admin --data DIR feed list | del NAME | run NAME\n");
 }
 
 /* The organization a command names (by name or identity id); says so on
@@ -648,6 +656,8 @@ int yg_cmd_hub_admin(int argc, char **argv)
 		rc = pii_cmd(st, argc - 3, argv + 3);
 	else if (!strcmp(what, "owner"))
 		rc = owner_cmd(st, argc - 3, argv + 3);
+	else if (!strcmp(what, "feed"))
+		rc = yg_cmd_hub_feed(st, dir, argc - 3, argv + 3);
 	else {
 		usage(stderr);
 		rc = 2;

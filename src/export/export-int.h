@@ -12,10 +12,25 @@
 struct yg_exp_w {
 	struct yg_export_buf *b;
 	const struct yg_export_meta *m;
-	size_t max; /* absolute cap on b->len */
-	int err;    /* first error: -ENOMEM or -E2BIG */
+	size_t max; /* absolute cap on flushed + b->len */
+	int err;    /* first error: -ENOMEM, -E2BIG, or the source's or sink's */
 	struct yg_export_stats st;
+	struct yg_export_src *src; /* the items */
+	/* With a sink, b is a window: once it holds YG_EXP_FLUSH bytes they
+	 * go to sink and b starts over (flushed counts them). */
+	int (*sink)(void *ud, const char *p, size_t n);
+	void *sink_ud;
+	size_t flushed;
 };
+
+#define YG_EXP_FLUSH ((size_t)64 << 10)
+
+/* The items from the first again (a writer may take several passes). */
+void yg_exp_rewind(struct yg_exp_w *w);
+
+/* The next item into *ret (strings valid until the next call); false at
+ * the end or after an error (w->err). */
+bool yg_exp_next(struct yg_exp_w *w, struct yg_export_item *ret);
 
 void yg_exp_put(struct yg_exp_w *w, const char *s, size_t n);
 void yg_exp_puts(struct yg_exp_w *w, const char *s);
@@ -56,15 +71,14 @@ void yg_exp_ip_text(const struct yg_exp_ip *ip, char out[64]);
 bool yg_exp_text_ok(const char *s, size_t len);
 
 /* Each format's writer; items as given, meta complete (defaults filled). */
-void yg_exp_suricata(struct yg_exp_w *w, const struct yg_export_item *it, size_t n);
-void yg_exp_suricata_dataset(struct yg_exp_w *w, const struct yg_export_item *it, size_t n);
-void yg_exp_snort3(struct yg_exp_w *w, const struct yg_export_item *it, size_t n);
-void yg_exp_zeek(struct yg_exp_w *w, const struct yg_export_item *it, size_t n);
-void yg_exp_list(struct yg_exp_w *w, enum yg_export_format f, const struct yg_export_item *it,
-                 size_t n);
-void yg_exp_csv(struct yg_exp_w *w, const struct yg_export_item *it, size_t n);
-void yg_exp_nftables(struct yg_exp_w *w, const struct yg_export_item *it, size_t n);
-void yg_exp_rpz(struct yg_exp_w *w, const struct yg_export_item *it, size_t n);
-void yg_exp_stix(struct yg_exp_w *w, const struct yg_export_item *it, size_t n);
+void yg_exp_suricata(struct yg_exp_w *w);
+void yg_exp_suricata_dataset(struct yg_exp_w *w);
+void yg_exp_snort3(struct yg_exp_w *w);
+void yg_exp_zeek(struct yg_exp_w *w);
+void yg_exp_list(struct yg_exp_w *w, enum yg_export_format f);
+void yg_exp_csv(struct yg_exp_w *w);
+void yg_exp_nftables(struct yg_exp_w *w);
+void yg_exp_rpz(struct yg_exp_w *w);
+void yg_exp_stix(struct yg_exp_w *w);
 
 #endif

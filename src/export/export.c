@@ -60,14 +60,50 @@ void yg_export_buf_release(struct yg_export_buf *b)
 	*b = (struct yg_export_buf){0};
 }
 
+void yg_exp_rewind(struct yg_exp_w *w)
+{
+	int r = w->err ? 0 : w->src->rewind(w->src->ud);
+	if (r < 0)
+		w->err = r;
+}
+
+bool yg_exp_next(struct yg_exp_w *w, struct yg_export_item *ret)
+{
+	if (w->err)
+		return false;
+	int r = w->src->next(w->src->ud, ret);
+	if (r < 0)
+		w->err = r;
+	return r > 0;
+}
+
+static void flush(struct yg_exp_w *w)
+{
+	struct yg_export_buf *b = w->b;
+	if (w->err || !w->sink || !b->len)
+		return;
+	int r = w->sink(w->sink_ud, b->data, b->len);
+	if (r < 0) {
+		w->err = r;
+		return;
+	}
+	w->flushed += b->len;
+	b->len = 0;
+}
+
 void yg_exp_put(struct yg_exp_w *w, const char *s, size_t n)
 {
 	struct yg_export_buf *b = w->b;
 	if (w->err)
 		return;
-	if (n > w->max - b->len) {
+	if (n > w->max - w->flushed - b->len) {
 		w->err = -E2BIG;
 		return;
+	}
+	if (w->sink && b->len + n > YG_EXP_FLUSH) {
+		flush(w);
+		if (w->err)
+			return;
 	}
 	if (b->len + n + 1 > b->cap) {
 		size_t cap = b->cap ? b->cap : 4096;
@@ -138,12 +174,12 @@ void yg_exp_header(struct yg_exp_w *w, const char *prefix, const char *what)
 	}
 }
 
-int yg_export_write(enum yg_export_format fmt, const struct yg_export_item *items, size_t n,
-                    const struct yg_export_meta *meta, struct yg_export_buf *out,
-                    struct yg_export_stats *ret_stats)
+/* Checks meta and fills its defaults into *m. */
+static int meta_of(enum yg_export_format fmt, const struct yg_export_meta *meta,
+                   struct yg_export_meta *ret)
 {
 	static const struct yg_export_meta none;
-	if ((unsigned)fmt >= YG_EXPORT__COUNT || !out || (n && !items))
+	if ((unsigned)fmt >= YG_EXPORT__COUNT)
 		return -EINVAL;
 	struct yg_export_meta m = meta ? *meta : none;
 	if (!m.sid_base)
@@ -189,48 +225,107 @@ int yg_export_write(enum yg_export_format fmt, const struct yg_export_item *item
 			}
 		}
 	}
-	size_t old_len = out->len;
-	struct yg_exp_w w = {.b = out, .m = &m};
-	w.max = m.max_bytes > SIZE_MAX - old_len ? SIZE_MAX : old_len + m.max_bytes;
+	*ret = m;
+	return 0;
+}
+
+static void write_all(enum yg_export_format fmt, struct yg_exp_w *w)
+{
 	switch (fmt) {
 	case YG_EXPORT_SURICATA:
-		yg_exp_suricata(&w, items, n);
+		yg_exp_suricata(w);
 		break;
 	case YG_EXPORT_SURICATA_DATASET:
-		yg_exp_suricata_dataset(&w, items, n);
+		yg_exp_suricata_dataset(w);
 		break;
 	case YG_EXPORT_SNORT3:
-		yg_exp_snort3(&w, items, n);
+		yg_exp_snort3(w);
 		break;
 	case YG_EXPORT_ZEEK:
-		yg_exp_zeek(&w, items, n);
+		yg_exp_zeek(w);
 		break;
 	case YG_EXPORT_NFTABLES:
-		yg_exp_nftables(&w, items, n);
+		yg_exp_nftables(w);
 		break;
 	case YG_EXPORT_RPZ:
-		yg_exp_rpz(&w, items, n);
+		yg_exp_rpz(w);
 		break;
 	case YG_EXPORT_IPS:
 	case YG_EXPORT_DOMAINS:
 	case YG_EXPORT_URLS:
-		yg_exp_list(&w, fmt, items, n);
+		yg_exp_list(w, fmt);
 		break;
 	case YG_EXPORT_CSV:
-		yg_exp_csv(&w, items, n);
-		break;
-	case YG_EXPORT_STIX:
-		yg_exp_stix(&w, items, n);
+		yg_exp_csv(w);
 		break;
 	default:
-		return -EINVAL;
+		yg_exp_stix(w);
+		break;
 	}
+}
+
+/* An array as a source. */
+struct array_src {
+	const struct yg_export_item *items;
+	size_t n, i;
+};
+
+static int array_next(void *ud, struct yg_export_item *ret)
+{
+	struct array_src *a = ud;
+	if (a->i == a->n)
+		return 0;
+	*ret = a->items[a->i++];
+	return 1;
+}
+
+static int array_rewind(void *ud)
+{
+	((struct array_src *)ud)->i = 0;
+	return 0;
+}
+
+int yg_export_write(enum yg_export_format fmt, const struct yg_export_item *items, size_t n,
+                    const struct yg_export_meta *meta, struct yg_export_buf *out,
+                    struct yg_export_stats *ret_stats)
+{
+	struct yg_export_meta m;
+	if (!out || (n && !items) || meta_of(fmt, meta, &m) < 0)
+		return -EINVAL;
+	struct array_src a = {.items = items, .n = n};
+	struct yg_export_src src = {.next = array_next, .rewind = array_rewind, .ud = &a};
+	size_t old_len = out->len;
+	struct yg_exp_w w = {.b = out, .m = &m, .src = &src};
+	w.max = m.max_bytes > SIZE_MAX - old_len ? SIZE_MAX : old_len + m.max_bytes;
+	write_all(fmt, &w);
 	if (w.err) {
 		out->len = old_len;
 		if (out->data)
 			out->data[old_len] = 0;
 		return w.err;
 	}
+	if (ret_stats)
+		*ret_stats = w.st;
+	return 0;
+}
+
+int yg_export_stream(enum yg_export_format fmt, struct yg_export_src *src,
+                     const struct yg_export_meta *meta,
+                     int (*sink)(void *ud, const char *p, size_t n), void *sink_ud,
+                     struct yg_export_stats *ret_stats)
+{
+	struct yg_export_meta m;
+	if (!src || !sink || meta_of(fmt, meta, &m) < 0)
+		return -EINVAL;
+	struct yg_export_buf b;
+	yg_export_buf_init(&b);
+	struct yg_exp_w w = {.b = &b, .m = &m, .src = src, .sink = sink, .sink_ud = sink_ud};
+	w.max = m.max_bytes;
+	write_all(fmt, &w);
+	flush(&w);
+	yg_export_buf_release(&b);
+	if (w.err)
+		return w.err;
 	if (ret_stats)
 		*ret_stats = w.st;
 	return 0;

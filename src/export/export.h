@@ -112,6 +112,47 @@ int yg_export_write(enum yg_export_format fmt, const struct yg_export_item *item
                     const struct yg_export_meta *meta, struct yg_export_buf *out,
                     struct yg_export_stats *ret_stats);
 
+/* Items one at a time, for exports larger than memory should hold. next
+ * gives the next item (its strings valid until the next call): 1, 0 at
+ * the end, or a negative errno; rewind starts over (writers such as
+ * nftables read the items more than once). */
+struct yg_export_src {
+	int (*next)(void *ud, struct yg_export_item *ret);
+	int (*rewind)(void *ud);
+	void *ud;
+};
+
+/*
+ * As yg_export_write, but items come from src and the output goes to sink
+ * in pieces of about 64 KiB as it is written (sink returns 0 or a negative
+ * errno, which ends the export): memory does not grow with the number of
+ * items. The bytes are those yg_export_write gives for the same items.
+ */
+int yg_export_stream(enum yg_export_format fmt, struct yg_export_src *src,
+                     const struct yg_export_meta *meta,
+                     int (*sink)(void *ud, const char *p, size_t n), void *sink_ud,
+                     struct yg_export_stats *ret_stats);
+
+/*
+ * Sorting exports larger than memory should hold (spill.c): batches, each
+ * sorted and de-duplicated by yg_export_items_sort, go to temporary files
+ * as runs; the source merges them into the order and uniqueness
+ * yg_export_items_sort gives the whole. Memory does not grow with the
+ * number of items. Strings are copied at _add. 0 or a negative errno
+ * (-EIO for the files, -E2BIG for a string of a megabyte or more).
+ */
+struct yg_export_spill;
+int yg_export_spill_new(struct yg_export_spill **ret);
+void yg_export_spill_free(struct yg_export_spill *sp);
+int yg_export_spill_add(struct yg_export_spill *sp, const struct yg_export_item *items,
+                        size_t n);
+/* A source over every item added so far (valid while sp lives). */
+void yg_export_spill_source(struct yg_export_spill *sp, struct yg_export_src *ret);
+
+/* A temporary file, already unlinked, in $TMPDIR or /tmp (O_TMPFILE when
+ * the file system has it): an fd the caller closes, or a negative errno. */
+int yg_export_tmpfd(void);
+
 /* A strong HTTP entity tag of an output: '"', 32 hex digits of its
  * SHA-256, '"' and a NUL. */
 #define YG_EXPORT_ETAG_LEN 34

@@ -34,15 +34,16 @@ static bool ip_for_block(struct yg_exp_w *w, const struct yg_export_item *it, st
 	return true;
 }
 
-static void nft_set(struct yg_exp_w *w, const struct yg_export_item *it, size_t n, int family)
+static void nft_set(struct yg_exp_w *w, int family)
 {
 	yg_exp_puts(w, family == 4 ? "\tset blocklist_v4 {\n\t\ttype ipv4_addr\n"
 	                           : "\tset blocklist_v6 {\n\t\ttype ipv6_addr\n");
 	yg_exp_puts(w, "\t\tflags interval\n\t\tauto-merge\n");
 	bool first = true;
-	for (size_t i = 0; i < n; i++) {
+	yg_exp_rewind(w);
+	for (struct yg_export_item x; yg_exp_next(w, &x);) {
 		struct yg_exp_ip ip;
-		if (it[i].type != YG_IND_IP || !yg_exp_ip_parse(it[i].value, &ip) ||
+		if (x.type != YG_IND_IP || !yg_exp_ip_parse(x.value, &ip) ||
 		    ip.family != family || ip.plen == 0)
 			continue;
 		char t[64];
@@ -57,13 +58,14 @@ static void nft_set(struct yg_exp_w *w, const struct yg_export_item *it, size_t 
 	yg_exp_puts(w, "\t}\n");
 }
 
-void yg_exp_nftables(struct yg_exp_w *w, const struct yg_export_item *it, size_t n)
+void yg_exp_nftables(struct yg_exp_w *w)
 {
 	const char *t = w->m->nft_table;
 	yg_exp_header(w, "#", "nftables");
-	for (size_t i = 0; i < n; i++) {
+	yg_exp_rewind(w);
+	for (struct yg_export_item x; yg_exp_next(w, &x);) {
 		struct yg_exp_ip ip;
-		ip_for_block(w, &it[i], &ip); /* counts what the sets leave out */
+		ip_for_block(w, &x, &ip); /* counts what the sets leave out */
 	}
 	/* declare-then-delete replaces an existing table in one transaction */
 	const char *pre[] = {"table inet ", "delete table inet ", "table inet "};
@@ -72,8 +74,8 @@ void yg_exp_nftables(struct yg_exp_w *w, const struct yg_export_item *it, size_t
 		yg_exp_puts(w, t);
 		yg_exp_puts(w, k < 2 ? "\n" : " {\n");
 	}
-	nft_set(w, it, n, 4);
-	nft_set(w, it, n, 6);
+	nft_set(w, 4);
+	nft_set(w, 6);
 	if (w->m->nft_drop) {
 		static const struct {
 			const char *hook, *dirs[2];
@@ -146,7 +148,7 @@ static void rpz_rr(struct yg_exp_w *w, const char *pre, const char *name, const 
 	yg_exp_putc(w, '\n');
 }
 
-void yg_exp_rpz(struct yg_exp_w *w, const struct yg_export_item *it, size_t n)
+void yg_exp_rpz(struct yg_exp_w *w)
 {
 	const struct yg_export_meta *m = w->m;
 	char zone[256], target[260];
@@ -167,10 +169,11 @@ void yg_exp_rpz(struct yg_exp_w *w, const struct yg_export_item *it, size_t n)
 	yg_exp_puts(w, "$TTL 300\n@\tIN\tSOA\tlocalhost. hostmaster.localhost. ");
 	yg_exp_putu(w, (uint32_t)m->generated);
 	yg_exp_puts(w, " 3600 600 86400 300\n@\tIN\tNS\tlocalhost.\n");
-	for (size_t i = 0; i < n; i++) {
+	yg_exp_rewind(w);
+	for (struct yg_export_item x; yg_exp_next(w, &x);) {
 		char name[256];
-		if (it[i].type == YG_IND_DOMAIN) {
-			long dl = yg_exp_domain(it[i].value, max_name, name);
+		if (x.type == YG_IND_DOMAIN) {
+			long dl = yg_exp_domain(x.value, max_name, name);
 			const char *last = dl > 0 ? strrchr(name, '.') : NULL;
 			last = last ? last + 1 : name;
 			if (dl < 0 || strncmp(last, "rpz-", 4) == 0) {
@@ -180,9 +183,9 @@ void yg_exp_rpz(struct yg_exp_w *w, const struct yg_export_item *it, size_t n)
 			rpz_rr(w, "", name, target);
 			rpz_rr(w, "*.", name, target);
 			w->st.written++;
-		} else if (it[i].type == YG_IND_IP) {
+		} else if (x.type == YG_IND_IP) {
 			struct yg_exp_ip ip;
-			if (!ip_for_block(w, &it[i], &ip))
+			if (!ip_for_block(w, &x, &ip))
 				continue;
 			char owner[128];
 			rpz_ip_name(&ip, owner, sizeof owner);

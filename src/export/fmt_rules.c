@@ -83,24 +83,27 @@ static void sid(struct yg_exp_w *w, uint32_t *next, bool snort)
 }
 
 /* Address lists, IPS_PER_RULE per rule, both directions. */
-static void ip_rules(struct yg_exp_w *w, const struct yg_export_item *it, size_t n, uint32_t *next,
-                     bool snort)
+static void ip_rules(struct yg_exp_w *w, uint32_t *next, bool snort)
 {
 	char chunk[IPS_PER_RULE][64];
 	size_t k = 0, group = 0;
-	for (size_t i = 0; i <= n; i++) {
-		if (i < n) {
-			if (it[i].type != YG_IND_IP)
+	bool end = false;
+	yg_exp_rewind(w);
+	while (!end) {
+		struct yg_export_item x;
+		end = !yg_exp_next(w, &x);
+		if (!end) {
+			if (x.type != YG_IND_IP)
 				continue;
 			struct yg_exp_ip ip;
-			if (!yg_exp_ip_parse(it[i].value, &ip) || ip.plen == 0) {
+			if (!yg_exp_ip_parse(x.value, &ip) || ip.plen == 0) {
 				w->st.skipped_unsafe++;
 				continue;
 			}
 			yg_exp_ip_text(&ip, chunk[k++]);
 			w->st.written++;
 		}
-		if (k == 0 || (k < IPS_PER_RULE && i < n))
+		if (k == 0 || (k < IPS_PER_RULE && !end))
 			continue;
 		group++;
 		for (int dir = 0; dir < 2; dir++) {
@@ -144,7 +147,7 @@ static bool url_split(const char *v, const char **host, size_t *hlen, const char
 static const char *const sur_bufs[3][2] = {
     {"dns", "dns.query"}, {"tls", "tls.sni"}, {"http", "http.host"}};
 
-void yg_exp_suricata(struct yg_exp_w *w, const struct yg_export_item *it, size_t n)
+void yg_exp_suricata(struct yg_exp_w *w)
 {
 	const struct yg_export_meta *m = w->m;
 	uint32_t next = m->sid_base;
@@ -166,15 +169,16 @@ void yg_exp_suricata(struct yg_exp_w *w, const struct yg_export_item *it, size_t
 			sid(w, &next, false);
 		}
 	}
-	ip_rules(w, it, n, &next, false);
-	for (size_t i = 0; i < n; i++) {
+	ip_rules(w, &next, false);
+	yg_exp_rewind(w);
+	for (struct yg_export_item x; yg_exp_next(w, &x);) {
 		char name[260];
-		switch (it[i].type) {
+		switch (x.type) {
 		case YG_IND_IP:
 			break;
 		case YG_IND_DOMAIN: {
 			char *nm1 = name + 1;
-			long dl = yg_exp_domain(it[i].value, YG_EXP_NAME_MAX, nm1);
+			long dl = yg_exp_domain(x.value, YG_EXP_NAME_MAX, nm1);
 			if (dl < 0) {
 				w->st.skipped_unsafe++;
 				break;
@@ -202,12 +206,12 @@ void yg_exp_suricata(struct yg_exp_w *w, const struct yg_export_item *it, size_t
 		case YG_IND_URL: {
 			const char *host, *path;
 			size_t hlen;
-			if (!url_split(it[i].value, &host, &hlen, &path)) {
+			if (!url_split(x.value, &host, &hlen, &path)) {
 				w->st.skipped_unsafe++;
 				break;
 			}
 			yg_exp_puts(w, "alert http any any -> any any (");
-			msg(w, "url", it[i].value);
+			msg(w, "url", x.value);
 			if (hlen) {
 				yg_exp_puts(w, "http.host; ");
 				content(w, host, hlen);
@@ -221,7 +225,7 @@ void yg_exp_suricata(struct yg_exp_w *w, const struct yg_export_item *it, size_t
 			break;
 		}
 		case YG_IND_JA3: {
-			const char *v = it[i].value;
+			const char *v = x.value;
 			size_t vl = v ? strlen(v) : 0;
 			bool hex = vl == 32;
 			for (size_t j = 0; hex && j < vl; j++)
@@ -245,17 +249,18 @@ void yg_exp_suricata(struct yg_exp_w *w, const struct yg_export_item *it, size_t
 	}
 }
 
-void yg_exp_suricata_dataset(struct yg_exp_w *w, const struct yg_export_item *it, size_t n)
+void yg_exp_suricata_dataset(struct yg_exp_w *w)
 {
 	/* Suricata's dataset loader takes data lines only: no header here */
-	for (size_t i = 0; i < n; i++) {
+	yg_exp_rewind(w);
+	for (struct yg_export_item x; yg_exp_next(w, &x);) {
 		char name[256];
 		unsigned char b64[4 * (sizeof name / 3) + 8];
-		if (it[i].type != YG_IND_DOMAIN) {
+		if (x.type != YG_IND_DOMAIN) {
 			w->st.skipped_type++;
 			continue;
 		}
-		long dl = yg_exp_domain(it[i].value, YG_EXP_NAME_MAX, name);
+		long dl = yg_exp_domain(x.value, YG_EXP_NAME_MAX, name);
 		if (dl < 0) {
 			w->st.skipped_unsafe++;
 			continue;
@@ -267,18 +272,19 @@ void yg_exp_suricata_dataset(struct yg_exp_w *w, const struct yg_export_item *it
 	}
 }
 
-void yg_exp_snort3(struct yg_exp_w *w, const struct yg_export_item *it, size_t n)
+void yg_exp_snort3(struct yg_exp_w *w)
 {
 	uint32_t next = w->m->sid_base;
 	yg_exp_header(w, "#", "snort 3 rules");
-	ip_rules(w, it, n, &next, true);
-	for (size_t i = 0; i < n; i++) {
+	ip_rules(w, &next, true);
+	yg_exp_rewind(w);
+	for (struct yg_export_item x; yg_exp_next(w, &x);) {
 		char name[256];
-		switch (it[i].type) {
+		switch (x.type) {
 		case YG_IND_IP:
 			break;
 		case YG_IND_DOMAIN: {
-			long dl = yg_exp_domain(it[i].value, YG_EXP_NAME_MAX, name);
+			long dl = yg_exp_domain(x.value, YG_EXP_NAME_MAX, name);
 			if (dl < 0) {
 				w->st.skipped_unsafe++;
 				break;
@@ -328,12 +334,12 @@ void yg_exp_snort3(struct yg_exp_w *w, const struct yg_export_item *it, size_t n
 		case YG_IND_URL: {
 			const char *host, *path;
 			size_t hlen;
-			if (!url_split(it[i].value, &host, &hlen, &path)) {
+			if (!url_split(x.value, &host, &hlen, &path)) {
 				w->st.skipped_unsafe++;
 				break;
 			}
 			yg_exp_puts(w, "alert http ( ");
-			msg(w, "url", it[i].value);
+			msg(w, "url", x.value);
 			yg_exp_puts(w, "flow:to_server,established; ");
 			if (hlen) {
 				yg_exp_puts(w, "http_header:field host; ");

@@ -136,13 +136,35 @@ static int add_str(json_t *o, const char *k, const char *v)
 	return s ? json_object_set_new(o, k, s) : -1;
 }
 
-void yg_exp_stix(struct yg_exp_w *w, const struct yg_export_item *it, size_t n)
+/* One object into the bundle's "objects" array, laid out as
+ * json_dumps(JSON_INDENT(1)) lays out a whole bundle: the object's own
+ * dump with every line indented two more (JSON strings never hold a raw
+ * newline, so every '\n' in the dump is layout). */
+static bool put_member(struct yg_exp_w *w, json_t *o, bool first)
+{
+	char *text = json_dumps(o, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
+	if (!text)
+		return false;
+	yg_exp_puts(w, first ? "  " : ",\n  ");
+	const char *p = text;
+	for (const char *nl; (nl = strchr(p, '\n')); p = nl + 1) {
+		yg_exp_put(w, p, (size_t)(nl - p));
+		yg_exp_puts(w, "\n  ");
+	}
+	yg_exp_puts(w, p);
+	free(text);
+	return true;
+}
+
+/* The bundle is written object by object (an export of any size holds one
+ * object at a time), byte for byte as jansson would lay out the whole. */
+void yg_exp_stix(struct yg_exp_w *w)
 {
 	char src[256], ts[32], idn[300], bid[64], name[300];
 	yg_exp_source_text(w->m, src, sizeof src);
 	yg_exp_time_text(w->m, ts, sizeof ts);
-	json_t *root = json_object(), *objs = json_array(), *ident = json_object();
-	int bad = !root || !objs || !ident;
+	json_t *ident = json_object();
+	int bad = !ident;
 	snprintf(name, sizeof name, "yagura export: %s", src);
 	snprintf(idn, sizeof idn, "identity:%s", src);
 	char ident_id[64];
@@ -150,20 +172,26 @@ void yg_exp_stix(struct yg_exp_w *w, const struct yg_export_item *it, size_t n)
 	snprintf(idn, sizeof idn, "bundle:%s:%s", src, ts);
 	bad |= uuid5_id("bundle", idn, bid, sizeof bid);
 	if (!bad) {
-		bad |= add_str(root, "type", "bundle") | add_str(root, "id", bid);
 		bad |= add_str(ident, "type", "identity") | add_str(ident, "spec_version", "2.1");
 		bad |= add_str(ident, "id", ident_id) | add_str(ident, "created", ts);
 		bad |= add_str(ident, "modified", ts) | add_str(ident, "name", name);
 		bad |= add_str(ident, "identity_class", "system");
-		bad |= json_array_append(objs, ident);
 	}
-	for (size_t i = 0; i < n && !bad; i++) {
+	if (!bad) {
+		yg_exp_puts(w, "{\n \"type\": \"bundle\",\n \"id\": \"");
+		yg_exp_puts(w, bid);
+		yg_exp_puts(w, "\",\n \"objects\": [\n");
+		bad |= !put_member(w, ident, true);
+	}
+	json_decref(ident);
+	yg_exp_rewind(w);
+	for (struct yg_export_item x; !bad && yg_exp_next(w, &x);) {
 		bool unsafe;
-		char *pat = pattern_of(&it[i], &unsafe);
+		char *pat = pattern_of(&x, &unsafe);
 		if (!pat) {
 			if (unsafe)
 				w->st.skipped_unsafe++;
-			else if ((unsigned)it[i].type >= YG_IND_JA3)
+			else if ((unsigned)x.type >= YG_IND_JA3)
 				w->st.skipped_type++;
 			else
 				bad = 1; /* out of memory */
@@ -177,29 +205,21 @@ void yg_exp_stix(struct yg_exp_w *w, const struct yg_export_item *it, size_t n)
 			bad |= add_str(o, "type", "indicator") | add_str(o, "spec_version", "2.1");
 			bad |= add_str(o, "id", id) | add_str(o, "created_by_ref", ident_id);
 			bad |= add_str(o, "created", ts) | add_str(o, "modified", ts);
-			bad |= add_str(o, "name", yg_ind_type_name(it[i].type));
+			bad |= add_str(o, "name", yg_ind_type_name(x.type));
 			json_t *types = json_pack("[s]", "malicious-activity");
 			bad |= !types || json_object_set_new(o, "indicator_types", types);
 			bad |= add_str(o, "pattern", pat) | add_str(o, "pattern_type", "stix");
 			bad |= add_str(o, "valid_from", ts);
-			bad |= json_array_append(objs, o);
+			bad |= !bad && !put_member(w, o, false);
 			w->st.written++;
 		}
 		json_decref(o);
 		free(pat);
 	}
-	if (!bad)
-		bad |= json_object_set(root, "objects", objs);
-	char *text = bad ? NULL : json_dumps(root, JSON_INDENT(1) | JSON_PRESERVE_ORDER);
-	json_decref(ident);
-	json_decref(objs);
-	json_decref(root);
-	if (!text) {
+	if (bad) {
 		if (!w->err)
 			w->err = -ENOMEM;
 		return;
 	}
-	yg_exp_puts(w, text);
-	yg_exp_putc(w, '\n');
-	free(text);
+	yg_exp_puts(w, "\n ]\n}\n");
 }

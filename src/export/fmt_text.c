@@ -27,22 +27,22 @@ static bool url_ok(const char *v)
 	return !memchr(v, ' ', n);
 }
 
-void yg_exp_list(struct yg_exp_w *w, enum yg_export_format f, const struct yg_export_item *it,
-                 size_t n)
+void yg_exp_list(struct yg_exp_w *w, enum yg_export_format f)
 {
 	static const enum yg_ind_type want[] = {[YG_EXPORT_IPS] = YG_IND_IP,
 	                                        [YG_EXPORT_DOMAINS] = YG_IND_DOMAIN,
 	                                        [YG_EXPORT_URLS] = YG_IND_URL};
 	yg_exp_header(w, "#", yg_export_format_name(f));
-	for (size_t i = 0; i < n; i++) {
-		if (it[i].type != want[f]) {
+	yg_exp_rewind(w);
+	for (struct yg_export_item x; yg_exp_next(w, &x);) {
+		if (x.type != want[f]) {
 			w->st.skipped_type++;
 			continue;
 		}
 		char buf[256];
 		if (f == YG_EXPORT_IPS) {
 			struct yg_exp_ip ip;
-			if (!yg_exp_ip_parse(it[i].value, &ip)) {
+			if (!yg_exp_ip_parse(x.value, &ip)) {
 				w->st.skipped_unsafe++;
 				continue;
 			}
@@ -50,18 +50,18 @@ void yg_exp_list(struct yg_exp_w *w, enum yg_export_format f, const struct yg_ex
 			yg_exp_ip_text(&ip, t);
 			line(w, t, strlen(t));
 		} else if (f == YG_EXPORT_DOMAINS) {
-			long dl = yg_exp_domain(it[i].value, YG_EXP_NAME_MAX, buf);
+			long dl = yg_exp_domain(x.value, YG_EXP_NAME_MAX, buf);
 			if (dl < 0) {
 				w->st.skipped_unsafe++;
 				continue;
 			}
 			line(w, buf, (size_t)dl);
 		} else {
-			if (!it[i].value || !url_ok(it[i].value)) {
+			if (!x.value || !url_ok(x.value)) {
 				w->st.skipped_unsafe++;
 				continue;
 			}
-			line(w, it[i].value, strlen(it[i].value));
+			line(w, x.value, strlen(x.value));
 		}
 	}
 }
@@ -86,37 +86,38 @@ static void csv_field(struct yg_exp_w *w, const char *s)
 	yg_exp_putc(w, '"');
 }
 
-void yg_exp_csv(struct yg_exp_w *w, const struct yg_export_item *it, size_t n)
+void yg_exp_csv(struct yg_exp_w *w)
 {
 	yg_exp_header(w, "#", "csv");
 	yg_exp_puts(w, "type,value,source,id\r\n");
-	for (size_t i = 0; i < n; i++) {
-		const char *v = it[i].value;
-		if ((unsigned)it[i].type >= YG_IND__COUNT) {
+	yg_exp_rewind(w);
+	for (struct yg_export_item x; yg_exp_next(w, &x);) {
+		const char *v = x.value;
+		if ((unsigned)x.type >= YG_IND__COUNT) {
 			w->st.skipped_type++;
 			continue;
 		}
 		/* a value of a typed column must be one of that type */
 		char buf[256];
 		struct yg_exp_ip ip;
-		if (it[i].type == YG_IND_IP && yg_exp_ip_parse(v, &ip)) {
+		if (x.type == YG_IND_IP && yg_exp_ip_parse(v, &ip)) {
 			yg_exp_ip_text(&ip, buf);
 			v = buf;
-		} else if (it[i].type == YG_IND_DOMAIN &&
+		} else if (x.type == YG_IND_DOMAIN &&
 		           yg_exp_domain(v, YG_EXP_NAME_MAX, buf) >= 0) {
 			v = buf;
-		} else if (it[i].type == YG_IND_IP || it[i].type == YG_IND_DOMAIN || !v || !*v ||
+		} else if (x.type == YG_IND_IP || x.type == YG_IND_DOMAIN || !v || !*v ||
 		           !yg_exp_text_ok(v, strlen(v))) {
 			w->st.skipped_unsafe++;
 			continue;
 		}
-		yg_exp_puts(w, yg_ind_type_name(it[i].type));
+		yg_exp_puts(w, yg_ind_type_name(x.type));
 		yg_exp_putc(w, ',');
 		csv_field(w, v);
 		yg_exp_putc(w, ',');
-		csv_field(w, it[i].source);
+		csv_field(w, x.source);
 		yg_exp_putc(w, ',');
-		csv_field(w, it[i].id);
+		csv_field(w, x.id);
 		yg_exp_puts(w, "\r\n");
 		w->st.written++;
 	}
@@ -129,16 +130,17 @@ static bool zeek_ok(const char *s)
 	return n && strcmp(s, "-") != 0 && strcmp(s, "(empty)") != 0 && yg_exp_text_ok(s, n);
 }
 
-void yg_exp_zeek(struct yg_exp_w *w, const struct yg_export_item *it, size_t n)
+void yg_exp_zeek(struct yg_exp_w *w)
 {
 	yg_exp_header(w, "#", "zeek intel");
 	yg_exp_puts(w, "#fields\tindicator\tindicator_type\tmeta.source\tmeta.desc\n");
 	char deflt[256];
 	yg_exp_source_text(w->m, deflt, sizeof deflt);
-	for (size_t i = 0; i < n; i++) {
-		const char *v = it[i].value, *type;
+	yg_exp_rewind(w);
+	for (struct yg_export_item x; yg_exp_next(w, &x);) {
+		const char *v = x.value, *type;
 		char buf[256];
-		switch (it[i].type) {
+		switch (x.type) {
 		case YG_IND_IP: {
 			struct yg_exp_ip ip;
 			if (!yg_exp_ip_parse(v, &ip)) {
@@ -184,9 +186,9 @@ void yg_exp_zeek(struct yg_exp_w *w, const struct yg_export_item *it, size_t n)
 		yg_exp_putc(w, '\t');
 		yg_exp_puts(w, type);
 		yg_exp_putc(w, '\t');
-		yg_exp_puts(w, zeek_ok(it[i].source) ? it[i].source : deflt);
+		yg_exp_puts(w, zeek_ok(x.source) ? x.source : deflt);
 		yg_exp_putc(w, '\t');
-		yg_exp_puts(w, zeek_ok(it[i].id) ? it[i].id : "-");
+		yg_exp_puts(w, zeek_ok(x.id) ? x.id : "-");
 		yg_exp_putc(w, '\n');
 		w->st.written++;
 	}

@@ -6,17 +6,33 @@
  * What is exported is exactly what the caller could read over TAXII: every
  * collection it can read, the latest version of each indicator, the same
  * TLP decision per object (yg_tlp_visible), and only live ones (not
- * revoked, expired or decayed: lifecycle.h). Those objects are handed to
- * the sensor's own STIX loader (revoked and expired indicators, and
- * patterns it cannot match, drop out there) and written by src/export.
- * The generation time is the newest date_added among them, so the bytes
- * (and the ETag) change only when the data does. Values on the hub's
- * warning lists (DIR/warninglist.d/) are left out of exports and counted
- * per list in X-Yagura-Held-Back.
+ * revoked, expired, decayed or held back by a warning list: lifecycle.h).
+ * Those objects are handed to the sensor's own STIX loader (revoked and
+ * expired indicators, and patterns it cannot match, drop out there) and
+ * written by src/export. The generation time is the newest date_added
+ * among them, so the bytes (and the ETag) change only when the data does.
+ * Values on the hub's warning lists (DIR/warninglist.d/), and feed values
+ * flagged as on one (x_yagura_warninglist), are left out and counted per
+ * list in X-Yagura-Held-Back.
+ *
+ * Why everything streams: an export of 300,000 indicators once held over
+ * a gigabyte (every object's text, then a set, then the output). Now the
+ * store's rows come one at a time, the loader sees CHUNK objects at once,
+ * each chunk's sorted values go to a run on a temporary file
+ * (export/spill.c), the merged runs feed the format writer, and the
+ * output goes to another temporary file, hashed for the ETag as it is
+ * written. The answer is that file, mapped, and sent with sendfile on
+ * plain HTTP (hub.h body_in_fd): memory does not grow with the number of
+ * indicators. The bytes are the same as sorting everything in memory.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include "export/export.h"
 #include "hub/hub-int.h"
@@ -24,12 +40,169 @@
 #include "hub/tlp.h"
 #include "intel/intel.h"
 
+#define CHUNK 4096 /* indicators one loader sees at once */
+
+/* The answer body: an unlinked temporary file, hashed as it is written. */
+struct out {
+	int fd;
+	FILE *f;
+	EVP_MD_CTX *md;
+	size_t len;
+};
+
+static int out_open(struct out *o)
+{
+	*o = (struct out){.fd = -1};
+	o->md = EVP_MD_CTX_new();
+	if (!o->md || !EVP_DigestInit_ex(o->md, EVP_sha256(), NULL))
+		return -ENOMEM;
+	int fd = yg_export_tmpfd();
+	if (fd < 0)
+		return fd;
+	o->fd = fd;
+	int dup_fd = dup(fd);
+	o->f = dup_fd >= 0 ? fdopen(dup_fd, "w") : NULL;
+	if (!o->f) {
+		if (dup_fd >= 0)
+			close(dup_fd);
+		return -EIO;
+	}
+	return 0;
+}
+
+static int out_write(void *ud, const char *p, size_t n)
+{
+	struct out *o = ud;
+	if (n > YG_EXPORT_MAX_BYTES - o->len)
+		return -E2BIG;
+	if (fwrite(p, 1, n, o->f) != n || !EVP_DigestUpdate(o->md, p, n))
+		return -EIO;
+	o->len += n;
+	return 0;
+}
+
+static void out_close(struct out *o)
+{
+	if (o->f)
+		fclose(o->f);
+	if (o->fd >= 0)
+		close(o->fd);
+	EVP_MD_CTX_free(o->md);
+	*o = (struct out){.fd = -1};
+}
+
+/* The ETag of what was written (as yg_export_etag of the same bytes). */
+static int out_finish(struct out *o, char etag[YG_EXPORT_ETAG_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen = 0;
+	if (fflush(o->f) != 0 || !EVP_DigestFinal_ex(o->md, md, &mdlen) || mdlen < 16)
+		return -EIO;
+	etag[0] = '"';
+	for (int i = 0; i < 16; i++) {
+		etag[1 + 2 * i] = hex[md[i] >> 4];
+		etag[2 + 2 * i] = hex[md[i] & 15];
+	}
+	etag[33] = '"';
+	etag[34] = 0;
+	return 0;
+}
+
+struct mapped {
+	void *p;
+	size_t len;
+	int fd;
+};
+
+static void mapped_free(void *cls)
+{
+	struct mapped *m = cls;
+	munmap(m->p, m->len);
+	close(m->fd);
+	free(m);
+}
+
+/* Hands the file to resp as its body: mapped (read only if a TLS
+ * connection copies it) and in body_fd for sendfile. */
+static int out_to_resp(struct out *o, struct yg_resp *resp)
+{
+	if (o->len == 0) {
+		resp->body = calloc(1, 1);
+		resp->len = 0;
+		return resp->body ? 0 : -ENOMEM;
+	}
+	struct mapped *m = malloc(sizeof *m);
+	if (!m)
+		return -ENOMEM;
+	m->p = mmap(NULL, o->len, PROT_READ, MAP_SHARED, o->fd, 0);
+	if (m->p == MAP_FAILED) {
+		free(m);
+		return -errno;
+	}
+	m->len = o->len;
+	m->fd = o->fd;
+	o->fd = -1; /* the response's now */
+	resp->body = m->p;
+	resp->len = m->len;
+	resp->body_free = mapped_free;
+	resp->body_cls = m;
+	resp->body_in_fd = true;
+	resp->body_fd = m->fd;
+	return 0;
+}
+
+/* Held-back values counted per warning list (the names live in the lists
+ * or, for flagged feed values, are copied here). */
+#define HELD_LISTS 16
+struct held {
+	const char *list[HELD_LISTS];
+	char own[HELD_LISTS][64];
+	unsigned long n[HELD_LISTS];
+	unsigned nlists;
+	unsigned long other;
+};
+
+static void held_count(struct held *h, const char *list, bool copy)
+{
+	for (unsigned i = 0; i < h->nlists; i++)
+		if (h->list[i] == list || strcmp(h->list[i], list) == 0) {
+			h->n[i]++;
+			return;
+		}
+	if (h->nlists == HELD_LISTS) {
+		h->other++;
+		return;
+	}
+	if (copy) {
+		snprintf(h->own[h->nlists], sizeof h->own[0], "%s", list);
+		list = h->own[h->nlists];
+	}
+	h->list[h->nlists] = list;
+	h->n[h->nlists++] = 1;
+}
+
+static void on_held(void *ud, const char *source, unsigned long line, const char *value,
+		    const char *list)
+{
+	(void)source;
+	(void)line;
+	(void)value;
+	held_count(ud, list, false);
+}
+
 struct gather {
 	struct yg_store *st;
 	const struct yg_caller *who;
-	char *buf; /* the objects of a STIX bundle, comma-joined */
+	/* /indicators: objects straight to the answer */
+	struct out *o;
+	/* exports: CHUNK objects at a time through the loader into runs */
+	char *buf;
 	size_t len, cap;
 	size_t n;
+	const struct yg_intel_warn *warn;
+	struct held *held;
+	struct yg_export_spill *sp;
 	int64_t newest_us;
 	int err;
 };
@@ -54,6 +227,42 @@ static int append(struct gather *g, const char *p, size_t n)
 	return 0;
 }
 
+#define BUNDLE_OPEN "{\"type\":\"bundle\",\"objects\":["
+
+/* The chunk's objects through the sensor's loader (warning lists apply),
+ * sorted, into one run. */
+static int flush_chunk(struct gather *g)
+{
+	if (!g->n)
+		return 0;
+	struct yg_intel_builder *b = NULL;
+	struct yg_intel_set *set = NULL;
+	struct yg_export_item *items = NULL;
+	size_t n = 0;
+	int r = append(g, "]}", 2);
+	if (r == 0)
+		r = yg_intel_builder_new(&b);
+	if (r < 0)
+		return r;
+	if (g->warn)
+		yg_intel_builder_set_warn(b, g->warn, on_held, g->held);
+	/* Patterns the sensor cannot match are left out, as it would. */
+	if (yg_intel_load_buffer(b, "yagura-hub", (const uint8_t *)g->buf, g->len) < 0) {
+		yg_intel_builder_free(b);
+		return -EIO;
+	}
+	r = yg_intel_builder_build(b, &set); /* consumes b */
+	if (r == 0)
+		r = yg_export_items_from_set(set, &items, &n);
+	if (r == 0)
+		r = yg_export_spill_add(g->sp, items, n);
+	free(items);
+	yg_intel_set_free(set);
+	g->len = 0;
+	g->n = 0;
+	return r < 0 ? r : append(g, BUNDLE_OPEN, sizeof BUNDLE_OPEN - 1);
+}
+
 /* The properties a sensor matches on. Nothing else leaves: no
  * created_by_ref (an anonymous submitter stays anonymous), no sharing
  * lists, no descriptions. */
@@ -64,6 +273,10 @@ static int add_row(void *ud, const struct yg_obj_row *row, const json_t *o,
 		   enum yg_ind_state state)
 {
 	struct gather *g = ud;
+	if (state == YG_IND_HELD && g->held) {
+		const char *list = json_string_value(json_object_get(o, "x_yagura_warninglist"));
+		held_count(g->held, list ? list : "?", true);
+	}
 	if (state != YG_IND_LIVE)
 		return 1;
 	json_t *min = json_object();
@@ -81,32 +294,36 @@ static int add_row(void *ud, const struct yg_obj_row *row, const json_t *o,
 		g->err = -ENOMEM;
 		return -ENOMEM;
 	}
-	int r = (g->n ? append(g, ",", 1) : 0);
-	if (r == 0)
-		r = append(g, text, strlen(text));
+	int r;
+	if (g->o) {
+		r = g->n ? out_write(g->o, ",", 1) : 0;
+		if (r == 0)
+			r = out_write(g->o, text, strlen(text));
+	} else {
+		r = g->n ? append(g, ",", 1) : 0;
+		if (r == 0)
+			r = append(g, text, strlen(text));
+	}
 	free(text);
+	g->n++;
+	if (r == 0 && !g->o && g->n == CHUNK)
+		r = flush_chunk(g);
 	if (r < 0) {
 		g->err = r;
 		return r;
 	}
-	g->n++;
 	if (row->added_us > g->newest_us)
 		g->newest_us = row->added_us;
 	return 1;
 }
 
-/* The caller's live indicators (lifecycle.h) as one STIX bundle text in
- * g->buf. */
-static int gather_all(struct gather *g, const struct yg_lifecycle *lc)
+/* Walks the caller's indicators (lifecycle.h) into g. */
+static int walk(struct gather *g, const struct yg_lifecycle *lc)
 {
 	struct yg_lc_view *v = NULL;
-	int r = append(g, "{\"type\":\"bundle\",\"objects\":[", 28);
-	if (r == 0)
-		r = yg_lc_view_new(g->st, lc, yg_now_us(), &v);
+	int r = yg_lc_view_new(g->st, lc, yg_now_us(), &v);
 	if (r == 0 && yg_ind_walk(g->st, g->who, v, true, add_row, g) < 0)
 		r = g->err ? g->err : -EIO;
-	if (r == 0)
-		r = append(g, "]}", 2);
 	yg_lc_view_free(v);
 	return r;
 }
@@ -128,54 +345,33 @@ int yg_rest_indicators(struct yg_store *st, const struct yg_caller *who,
 		       const struct yg_lifecycle *lc, const char *if_none_match,
 		       struct yg_resp *resp)
 {
-	struct gather g = {.st = st, .who = who};
-	int r = gather_all(&g, lc);
+	struct out o;
+	struct gather g = {.st = st, .who = who, .o = &o};
+	char etag[YG_EXPORT_ETAG_LEN + 1];
+	int r = out_open(&o);
+	if (r == 0)
+		r = out_write(&o, BUNDLE_OPEN, sizeof BUNDLE_OPEN - 1);
+	if (r == 0)
+		r = walk(&g, lc);
+	if (r == 0)
+		r = out_write(&o, "]}", 2);
+	if (r == 0)
+		r = out_finish(&o, etag);
 	if (r < 0)
 		goto out;
-	char etag[YG_EXPORT_ETAG_LEN + 1];
-	yg_export_etag(g.buf, g.len, etag);
 	yg_resp_header(resp, "ETag", etag);
 	yg_resp_header(resp, "Cache-Control", "no-cache");
 	r = not_modified(if_none_match, etag, resp);
 	if (r != 0)
 		goto out;
-	resp->status = 200;
-	resp->content_type = "application/stix+json;version=2.1";
-	resp->body = g.buf; /* handed over */
-	resp->len = g.len;
-	g.buf = NULL;
-out:
-	free(g.buf);
-	return r < 0 ? r : 0;
-}
-
-/* Held-back values counted per warning list (the names live in the lists). */
-#define HELD_LISTS 16
-struct held {
-	const char *list[HELD_LISTS];
-	unsigned long n[HELD_LISTS];
-	unsigned nlists;
-	unsigned long other;
-};
-
-static void on_held(void *ud, const char *source, unsigned long line, const char *value,
-		    const char *list)
-{
-	(void)source;
-	(void)line;
-	(void)value;
-	struct held *h = ud;
-	for (unsigned i = 0; i < h->nlists; i++)
-		if (h->list[i] == list || strcmp(h->list[i], list) == 0) {
-			h->n[i]++;
-			return;
-		}
-	if (h->nlists == HELD_LISTS) {
-		h->other++;
-		return;
+	r = out_to_resp(&o, resp);
+	if (r == 0) {
+		resp->status = 200;
+		resp->content_type = "application/stix+json;version=2.1";
 	}
-	h->list[h->nlists] = list;
-	h->n[h->nlists++] = 1;
+out:
+	out_close(&o);
+	return r < 0 ? r : 0;
 }
 
 /* "reserved=2, member-domains=1" (cut to the header's room). */
@@ -196,66 +392,53 @@ int yg_rest_export(struct yg_store *st, const struct yg_caller *who,
 		   const struct yg_lifecycle *lc, const struct yg_intel_warn *warn,
 		   const char *format, const char *if_none_match, bool block, struct yg_resp *resp)
 {
-	struct held held = {0};
 	enum yg_export_format fmt;
 	if (yg_export_format_parse(format, &fmt) < 0)
 		return -ENOENT;
-	struct gather g = {.st = st, .who = who};
-	struct yg_intel_builder *b = NULL;
-	struct yg_intel_set *set = NULL;
-	struct yg_export_item *items = NULL;
-	struct yg_export_buf out;
-	yg_export_buf_init(&out);
-	int r = gather_all(&g, lc);
-	if (r < 0)
-		goto out;
-	r = yg_intel_builder_new(&b);
-	if (r < 0)
-		goto out;
-	if (warn)
-		yg_intel_builder_set_warn(b, warn, on_held, &held);
-	/* Patterns the sensor cannot match are left out, as it would. */
-	if (yg_intel_load_buffer(b, "yagura-hub", (const uint8_t *)g.buf, g.len) < 0) {
-		yg_intel_builder_free(b);
-		r = -EIO;
-		goto out;
-	}
-	r = yg_intel_builder_build(b, &set); /* consumes b */
-	if (r < 0)
-		goto out;
-	size_t n = 0;
-	r = yg_export_items_from_set(set, &items, &n);
+	struct held *held = calloc(1, sizeof *held);
+	struct gather g = {.st = st, .who = who, .warn = warn, .held = held};
+	struct out o = {.fd = -1};
+	char etag[YG_EXPORT_ETAG_LEN + 1];
+	int r = held ? yg_export_spill_new(&g.sp) : -ENOMEM;
+	if (r == 0)
+		r = append(&g, BUNDLE_OPEN, sizeof BUNDLE_OPEN - 1);
+	if (r == 0)
+		r = walk(&g, lc);
+	if (r == 0)
+		r = flush_chunk(&g);
+	if (r == 0)
+		r = out_open(&o);
 	if (r < 0)
 		goto out;
 	/* At an alert level whose playbook switched exports to blocking, the
 	 * nftables set comes with the chains that drop it. */
 	struct yg_export_meta meta = {.source = "yagura hub", .generated = g.newest_us / 1000000,
 				      .nft_drop = block};
-	struct yg_export_stats stats;
-	r = yg_export_write(fmt, items, n, &meta, &out, &stats);
+	struct yg_export_src src;
+	yg_export_spill_source(g.sp, &src);
+	r = yg_export_stream(fmt, &src, &meta, out_write, &o, NULL);
+	if (r == 0)
+		r = out_finish(&o, etag);
 	if (r < 0)
 		goto out;
-	char etag[YG_EXPORT_ETAG_LEN + 1];
-	yg_export_etag(out.data ? out.data : "", out.len, etag);
 	yg_resp_header(resp, "ETag", etag);
 	yg_resp_header(resp, "Cache-Control", "no-cache");
-	if (warn)
-		held_header(&held, resp);
+	if (warn || held->nlists)
+		held_header(held, resp);
 	r = not_modified(if_none_match, etag, resp);
 	if (r != 0) {
 		r = r < 0 ? r : 0;
 		goto out;
 	}
-	resp->status = 200;
-	resp->content_type = yg_export_media_type(fmt);
-	resp->body = out.data; /* handed over */
-	resp->len = out.len;
-	out.data = NULL;
-	out.len = out.cap = 0;
+	r = out_to_resp(&o, resp);
+	if (r == 0) {
+		resp->status = 200;
+		resp->content_type = yg_export_media_type(fmt);
+	}
 out:
-	yg_export_buf_release(&out);
-	free(items);
-	yg_intel_set_free(set);
+	out_close(&o);
+	yg_export_spill_free(g.sp);
 	free(g.buf);
+	free(held);
 	return r;
 }

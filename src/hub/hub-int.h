@@ -77,6 +77,18 @@ struct yg_hub {
 	atomic_uint decay_milli;
 	atomic_bool export_block;
 	atomic_uint poll_interval_s;
+	/* Feed subscriptions (feeds_api.c): the scheduler thread, its own
+	 * store connection, and what wakes or stops it. */
+	struct {
+		pthread_t thread;
+		bool running;
+		bool stop;
+		bool kicked;
+		pthread_mutex_t lock;
+		pthread_cond_t cond;
+		struct yg_store *st;
+		atomic_ullong runs;
+	} sched;
 };
 
 /* The lifecycle in force: the configured decay, its half-life times the
@@ -165,6 +177,15 @@ int yg_level_api_handle(struct yg_hub *h, const struct yg_caller *who, const str
 			const struct yg_req *req, struct yg_resp *resp);
 struct yg_level_hooks;
 void yg_level_api_hooks(struct yg_hub *h, struct yg_level_hooks *ret);
+
+/* Feed subscriptions under /api/v1/feeds (feeds_api.c), and the thread
+ * that runs due feeds (started by yg_hub_start, stopped by yg_hub_free). */
+int yg_feeds_api_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
+			const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp);
+int yg_feeds_sched_start(struct yg_hub *h);
+void yg_feeds_sched_stop(struct yg_hub *h);
+/* Wakes the thread: a feed was added or asked to run. */
+void yg_feeds_sched_kick(struct yg_hub *h);
 
 /* The TAXII endpoints. */
 int yg_taxii_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,

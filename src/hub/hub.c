@@ -21,6 +21,7 @@
 #include "hub/mail_api.h"
 #include "hub/tlp.h"
 #include "level/level.h"
+#include "feeds/feeds.h"
 #include "intel/intel.h"
 
 #define SET_IDENTITY "hub_identity"
@@ -311,18 +312,7 @@ int yg_hub_collection_add(struct yg_store *st, const struct yg_hub_coll_spec *sp
  * (its other lines still apply). */
 static int load_warninglists(struct yg_hub *h)
 {
-	char path[sizeof h->data_dir + 32];
-	snprintf(path, sizeof path, "%s/warninglist.d", h->data_dir);
-	struct stat st;
-	if (stat(path, &st) < 0 || !S_ISDIR(st.st_mode))
-		return 0;
-	int r = yg_intel_warn_new(&h->warn);
-	if (r < 0)
-		return r;
-	long k = yg_intel_warn_load_path(h->warn, path);
-	if (k < 0)
-		return (int)k;
-	return yg_intel_warn_build(h->warn);
+	return yg_feed_warn_open(h->data_dir, &h->warn);
 }
 
 int yg_hub_new(const struct yg_hub_config *cfg, struct yg_hub **ret)
@@ -416,6 +406,8 @@ void yg_hub_free(struct yg_hub *h)
 		return;
 	/* The notifier's thread pushes to the level: it stops first. */
 	yg_notify_free(h->notify);
+	/* The feed thread writes through its own connection and reads h->warn. */
+	yg_feeds_sched_stop(h);
 	/* The level's thread publishes events and reads the hub's settings. */
 	yg_level_free(h->level);
 	yg_events_free(h->events);
@@ -441,7 +433,9 @@ void yg_hub_free(struct yg_hub *h)
 int yg_hub_start(struct yg_hub *h)
 {
 	int r = yg_level_start(h->level);
-	return r < 0 ? r : yg_notify_start(h->notify);
+	if (r == 0)
+		r = yg_notify_start(h->notify);
+	return r < 0 ? r : yg_feeds_sched_start(h);
 }
 
 struct yg_level *yg_hub_level(struct yg_hub *h)

@@ -37,6 +37,8 @@ const char *yg_ind_state_reason(enum yg_ind_state s)
 		return "expired";
 	case YG_IND_DECAYED:
 		return "decayed";
+	case YG_IND_HELD:
+		return "warninglist";
 	case YG_IND_HIDDEN:
 		return "no-longer-visible";
 	default:
@@ -155,6 +157,8 @@ enum yg_ind_state yg_lc_state(const struct yg_lc_view *v, const char *stix_id, i
 	int64_t until_us;
 	if (until && yg_time_parse_us(until, strlen(until), &until_us) && until_us <= v->now_us)
 		return YG_IND_EXPIRED;
+	if (json_is_string(json_object_get(obj, "x_yagura_warninglist")))
+		return YG_IND_HELD;
 	if (v->lc.half_life_days > 0) {
 		/* A sighting stamped in the future counts as now. */
 		int64_t seen = yg_lc_view_last_seen(v, stix_id);
@@ -184,9 +188,10 @@ static int walk_row(void *ud, const struct yg_obj_row *row)
 	if (!row->json)
 		return 1;
 	int64_t ref0 = row->modified_us > row->added_us ? row->modified_us : row->added_us;
-	/* Without valid_until the state needs nothing from the text (revoked
-	 * is a column): no parse, the walk's main cost. */
-	if (!w->need_obj && !memmem(row->json, row->json_len, "valid_until", 11))
+	/* Without valid_until or a warning-list flag the state needs nothing
+	 * from the text (revoked is a column): no parse, the walk's main cost. */
+	if (!w->need_obj && !memmem(row->json, row->json_len, "valid_until", 11) &&
+	    !memmem(row->json, row->json_len, "x_yagura_warninglist", 20))
 		return w->fn(w->ud, row, NULL,
 		             yg_lc_state(w->v, row->stix_id, ref0, row->revoked, NULL));
 	json_t *o = json_loadb(row->json, row->json_len, 0, NULL);

@@ -4,6 +4,9 @@
  *
  *   revoked   the latest version says "revoked": true
  *   expired   valid_until is in the past
+ *   held      a feed's value on a warning list (x_yagura_warninglist, set by
+ *             src/feeds/): kept and readable over TAXII, never in a
+ *             sensor's set or an export
  *   decayed   score = 100 * 0.5^(age / half_life) fell below the threshold,
  *             age = now - max(modified, when the hub received that version,
  *             newest last_seen of its sightings): an indicator first
@@ -41,10 +44,12 @@ enum yg_ind_state {
 	YG_IND_REVOKED,
 	YG_IND_EXPIRED,
 	YG_IND_DECAYED,
+	YG_IND_HELD,   /* on a warning list (x_yagura_warninglist) */
 	YG_IND_HIDDEN, /* not visible to this caller by TLP */
 };
 
-/* "revoked", "expired", "decayed", "no-longer-visible" (for HIDDEN). */
+/* "revoked", "expired", "decayed", "warninglist", "no-longer-visible"
+ * (for HIDDEN). */
 const char *yg_ind_state_reason(enum yg_ind_state s);
 
 /* The decay score in 0..100 (100 when half_life_days is 0). */

@@ -193,6 +193,13 @@ static void rest_route(const struct path *path, struct yg_route *ret)
 		hosts_route(path, ret);
 	} else if (n == 3 && seg_is(s2, "beacons")) {
 		ret->kind = YG_ROUTE_REST_BEACONS;
+	} else if (seg_is(s2, "feeds")) {
+		if (n == 3)
+			ret->kind = YG_ROUTE_REST_FEEDS;
+		else if (n == 4 && take_id(path, 3, ret))
+			ret->kind = YG_ROUTE_REST_FEED;
+		else if (n == 5 && seg_is(seg_at(path, 4), "run") && take_id(path, 3, ret))
+			ret->kind = YG_ROUTE_REST_FEED_RUN;
 	}
 }
 
@@ -202,7 +209,8 @@ bool yg_route_is_rest(enum yg_route_kind kind)
 	       (kind >= YG_ROUTE_REST_MAIL && kind <= YG_ROUTE_REST_NOTIFICATIONS) ||
 	       (kind >= YG_ROUTE_REST_SIGHTINGS && kind <= YG_ROUTE_REST_DARKNET_SENSORS) ||
 	       (kind >= YG_ROUTE_REST_LEVEL && kind <= YG_ROUTE_REST_EVENTS) ||
-	       (kind >= YG_ROUTE_REST_HOSTS && kind <= YG_ROUTE_REST_BEACONS);
+	       (kind >= YG_ROUTE_REST_HOSTS && kind <= YG_ROUTE_REST_BEACONS) ||
+	       (kind >= YG_ROUTE_REST_FEEDS && kind <= YG_ROUTE_REST_FEED_RUN);
 }
 
 /* Splits [path, path+len) at '/'; false for "//", "." or "..", or more

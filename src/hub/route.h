@@ -41,6 +41,9 @@
  *   /api/v1/hosts/{stats,notices,notify}
  *   /api/v1/hosts/<id>/state
  *   /api/v1/beacons
+ *   /api/v1/feeds                                   REST (feeds_api.c)
+ *   /api/v1/feeds/<name>
+ *   /api/v1/feeds/<name>/run
  *   /api/v1/<anything else>                         REST 404
  *
  * The trailing '/' may be left out.
@@ -99,6 +102,9 @@ enum yg_route_kind {
 	YG_ROUTE_REST_HOSTS_NOTIFY,
 	YG_ROUTE_REST_HOST_STATE,    /* object_id holds the host's id (digits) */
 	YG_ROUTE_REST_BEACONS,
+	YG_ROUTE_REST_FEEDS,         /* feeds_api.c */
+	YG_ROUTE_REST_FEED,          /* object_id holds the feed's name */
+	YG_ROUTE_REST_FEED_RUN,      /* object_id holds the feed's name */
 };
 
 #define YG_ROUTE_ID_MAX 300 /* type (<= 250) + "--" + uuid */

@@ -131,5 +131,8 @@ extern const struct yg_store_level_ops yg_sq_level_ops;
 /* The infected-hosts half (sqlite_hosts.c). */
 struct yg_store_host_ops;
 extern const struct yg_store_host_ops yg_sq_host_ops;
+/* The feed half (sqlite_feeds.c). */
+struct yg_store_feed_ops;
+extern const struct yg_store_feed_ops yg_sq_feed_ops;
 
 #endif

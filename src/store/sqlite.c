@@ -224,6 +224,18 @@ static const char *const migrations[] = {
 	"CREATE TABLE host_ack_tokens(hash BLOB PRIMARY KEY,"
 	" host_id INTEGER NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,"
 	" state INTEGER NOT NULL, expires_us INTEGER NOT NULL, used_us INTEGER) WITHOUT ROWID;",
+	/* 8: feed subscriptions (issue 12): each feed, the validators and
+	 * health of its last run, and the values it holds (the last run's
+	 * content, to diff the next against). */
+	"CREATE TABLE feeds(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"
+	" org_id INTEGER NOT NULL, spec TEXT NOT NULL, created_us INTEGER NOT NULL,"
+	" next_run_us INTEGER NOT NULL, etag TEXT NOT NULL DEFAULT '',"
+	" last_modified TEXT NOT NULL DEFAULT '', health TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX feeds_due ON feeds(next_run_us);"
+	"CREATE TABLE feed_values(feed_id INTEGER NOT NULL, type INTEGER NOT NULL,"
+	" value TEXT NOT NULL, stix_id TEXT NOT NULL, present INTEGER NOT NULL,"
+	" left_us INTEGER NOT NULL, warn TEXT NOT NULL DEFAULT '', created_us INTEGER NOT NULL,"
+	" PRIMARY KEY(feed_id, type, value)) WITHOUT ROWID;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == YG_STORE_SCHEMA_VERSION,
@@ -928,6 +940,7 @@ static const struct yg_store_ops sqlite_ops = {
 	.darknet = &yg_sq_darknet_ops,
 	.level = &yg_sq_level_ops,
 	.hosts = &yg_sq_host_ops,
+	.feeds = &yg_sq_feed_ops,
 };
 
 int yg_store_sqlite_open(const char *dir, struct yg_store **ret)

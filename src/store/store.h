@@ -161,6 +161,7 @@ struct yg_store_sighting_ops;
 struct yg_store_darknet_ops;
 struct yg_store_level_ops;
 struct yg_store_host_ops;
+struct yg_store_feed_ops;
 
 struct yg_store_ops {
 	const char *name;
@@ -268,6 +269,8 @@ struct yg_store_ops {
 	const struct yg_store_level_ops *level;
 	/* Infected hosts, their owners and notices (store_hosts.h). */
 	const struct yg_store_host_ops *hosts;
+	/* Feed subscriptions and the values they hold (store_feeds.h). */
+	const struct yg_store_feed_ops *feeds;
 };
 
 struct yg_store {

@@ -1,0 +1,210 @@
+/* Feed subscriptions: the parser behind `hub admin feed add` and
+ * POST /api/v1/feeds (defaults, every member's checks with the member
+ * named in the error, the JSON round trip), durations, and the store's
+ * feed half (values in the merge's order, state, due). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "feeds/feeds.h"
+#include "store/store_feeds.h"
+
+static int parse(const char *text, struct yg_feed_spec *s, char *err)
+{
+	return yg_feed_spec_parse(text, strlen(text), s, err, 256);
+}
+
+static void defaults_and_round_trip(void **state)
+{
+	(void)state;
+	struct yg_feed_spec s, t;
+	char err[256];
+	assert_int_equal(parse("{\"name\":\"a.b-c_1\",\"url\":\"https://x.example/l.txt\"}", &s,
+			       err),
+			 0);
+	assert_string_equal(s.format, "auto");
+	assert_int_equal(s.every_s, YG_FEED_DEFAULT_EVERY);
+	assert_int_equal(s.tlp, YG_TLP_GREEN);
+	assert_int_equal(s.confidence, -1);
+	assert_int_equal(s.expire_after_s, YG_FEED_DEFAULT_EXPIRE);
+	assert_false(s.taxii);
+	assert_int_equal(parse("{\"name\":\"t\",\"url\":\"http://h:9/\",\"format\":\"taxii\","
+			       "\"token_file\":\"/x\",\"every\":\"15m\",\"tlp\":\"clear\","
+			       "\"confidence\":0,\"expire_after\":0,\"timeout\":\"1h\"}",
+			       &s, err),
+			 0);
+	assert_true(s.taxii && yg_feed_spec_has_credentials(&s));
+	assert_int_equal(s.every_s, 900);
+	assert_int_equal(s.timeout_s, 3600);
+	char *j = NULL;
+	assert_int_equal(yg_feed_spec_json(&s, &j), 0);
+	assert_int_equal(parse(j, &t, err), 0);
+	free(j);
+	assert_string_equal(t.token_file, "/x");
+	assert_int_equal(t.every_s, 900);
+	assert_int_equal(t.tlp, YG_TLP_CLEAR);
+	assert_int_equal(t.confidence, 0);
+	assert_int_equal(parse("{\"name\":\"c\",\"url\":\"file:///f.csv\","
+			       "\"format\":\"csv,column=2,delim=tab\"}",
+			       &s, err),
+			 0);
+	assert_int_equal(s.fmt.kind, YG_FMT_CSV);
+	assert_int_equal(s.fmt.column, 2);
+}
+
+static void errors_name_the_member(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *text, *word;
+	} bad[] = {
+	    {"", "invalid JSON"},
+	    {"[]", "JSON object"},
+	    {"{\"url\":\"http://a/\"}", "'name'"},
+	    {"{\"name\":\".x\",\"url\":\"http://a/\"}", "'name'"},
+	    {"{\"name\":\"x y\",\"url\":\"http://a/\"}", "'name'"},
+	    {"{\"name\":\"x\",\"url\":\"ftp://a/\"}", "'url'"},
+	    {"{\"name\":\"x\",\"url\":\"http://a/ b\"}", "'url'"},
+	    {"{\"name\":\"x\",\"url\":\"file:///a\",\"format\":\"taxii\"}", "'url'"},
+	    {"{\"name\":\"x\",\"url\":\"http://a/\",\"every\":\"0\"}", "'every'"},
+	    {"{\"name\":\"x\",\"url\":\"http://a/\",\"every\":\"1y\"}", "'every'"},
+	    {"{\"name\":\"x\",\"url\":\"http://a/\",\"every\":-5}", "'every'"},
+	    {"{\"name\":\"x\",\"url\":\"http://a/\",\"tlp\":\"red\"}", "'tlp'"},
+	    {"{\"name\":\"x\",\"url\":\"http://a/\",\"confidence\":\"high\"}", "'confidence'"},
+	    {"{\"name\":\"x\",\"url\":\"http://a/\",\"share_group\":\"g\"}", "'share_group'"},
+	    {"{\"name\":\"x\",\"url\":\"http://a/\",\"max_bytes\":0}", "'max_bytes'"},
+	    {"{\"name\":\"x\",\"url\":\"http://a/\",\"timeout\":\"2h\"}", "'timeout'"},
+	    {"{\"name\":\"x\",\"url\":\"http://a/\",\"format\":\"nope\"}", "'format'"},
+	    {"{\"name\":\"x\",\"url\":\"http://a/\",\"token_file\":\"/t\"}", "TAXII"},
+	    {"{\"name\":\"x\",\"url\":\"http://a/\",\"format\":\"taxii\",\"user\":\"u\"}",
+	     "'password_file'"},
+	    {"{\"name\":\"x\",\"url\":\"http://a/\",\"x\":1}", "unknown member 'x'"},
+	    {"{\"name\":\"x\",\"name\":\"y\",\"url\":\"http://a/\"}", "invalid JSON"},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		struct yg_feed_spec s;
+		char err[256] = "";
+		assert_int_equal(parse(bad[i].text, &s, err), -EINVAL);
+		if (!strstr(err, bad[i].word))
+			fail_msg("%s: '%s' does not name %s", bad[i].text, err, bad[i].word);
+	}
+	char big[YG_FEED_SPEC_MAX + 10];
+	memset(big, ' ', sizeof big);
+	struct yg_feed_spec s;
+	char err[256];
+	assert_int_equal(yg_feed_spec_parse(big, sizeof big, &s, err, sizeof err), -EINVAL);
+}
+
+static void durations(void **state)
+{
+	(void)state;
+	int64_t v;
+	assert_int_equal(yg_feed_duration_parse("0", &v), 0);
+	assert_int_equal(v, 0);
+	assert_int_equal(yg_feed_duration_parse("45s", &v), 0);
+	assert_int_equal(v, 45);
+	assert_int_equal(yg_feed_duration_parse("7d", &v), 0);
+	assert_int_equal(v, 7 * 86400);
+	assert_int_equal(yg_feed_duration_parse("2w", &v), 0);
+	assert_int_equal(v, 14 * 86400);
+	const char *bad[] = {"", "h", "1hh", "1.5h", "-1", "99999999999999999999", "1 h", NULL};
+	for (const char **b = bad; *b; b++)
+		assert_int_equal(yg_feed_duration_parse(*b, &v), -EINVAL);
+}
+
+static void public_urls(void **state)
+{
+	(void)state;
+	static const char *const cases[][2] = {
+	    {"https://u:p@feeds.example/l.txt?auth-key=K#x", "https://feeds.example/l.txt"},
+	    {"http://feeds.example:8080/a/b", "http://feeds.example:8080/a/b"},
+	    {"https://feeds.example?key=K", "https://feeds.example"},
+	    {"https://feeds.example/p@q?x", "https://feeds.example/p@q"},
+	    {"file:///var/feeds/x.txt", "file:///var/feeds/x.txt"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		char out[128];
+		yg_feed_url_public(cases[i][0], out, sizeof out);
+		assert_string_equal(out, cases[i][1]);
+	}
+	char small[8];
+	yg_feed_url_public("https://feeds.example/long", small, sizeof small);
+	assert_int_equal(strlen(small), 7);
+}
+
+struct seen {
+	char v[8][32];
+	size_t n;
+};
+
+static int collect(void *ud, const struct yg_feed_value *v)
+{
+	struct seen *s = ud;
+	snprintf(s->v[s->n++], 32, "%d:%s:%d", v->type, v->value, v->present);
+	return 1;
+}
+
+static void store_half(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/yg-feeds-XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	struct yg_store *st;
+	assert_int_equal(yg_store_sqlite_open(dir, &st), 0);
+	const struct yg_store_feed_ops *f = st->ops->feeds;
+	int64_t id;
+	assert_int_equal(f->add(st, "one", 7, "{\"name\":\"one\"}", &id), 0);
+	assert_int_equal(f->add(st, "one", 7, "{}", NULL), -EEXIST);
+	/* Byte order, as the run's merge needs: "B" < "a", type first. */
+	const char *vals[] = {"b.example", "a.example", "B.example"};
+	for (int i = 0; i < 3; i++) {
+		struct yg_feed_value v = {.type = 1, .value = vals[i], .stix_id = "indicator--x",
+					  .present = i != 1, .warn = "", .created_us = 5};
+		assert_int_equal(f->value_put(st, id, &v), 0);
+	}
+	struct yg_feed_value v0 = {.type = 0, .value = "z", .stix_id = "i", .present = true};
+	assert_int_equal(f->value_put(st, id, &v0), 0);
+	struct seen s = {0};
+	assert_int_equal(f->values(st, id, collect, &s), 0);
+	assert_int_equal(s.n, 4);
+	assert_string_equal(s.v[0], "0:z:1");
+	assert_string_equal(s.v[1], "1:B.example:1");
+	assert_string_equal(s.v[2], "1:a.example:0");
+	assert_string_equal(s.v[3], "1:b.example:1");
+	struct yg_feed_row *row = malloc(sizeof *row);
+	assert_int_equal(f->state_set(st, id, 1000, "\"e\"", "lm", "{\"ok\":true}"), 0);
+	assert_int_equal(f->get(st, "one", row), 0);
+	assert_string_equal(row->etag, "\"e\"");
+	assert_string_equal(row->health, "{\"ok\":true}");
+	assert_int_equal(row->next_run_us, 1000);
+	free(row);
+	assert_int_equal(f->schedule(st, "nope", 0), -ENOENT);
+	assert_int_equal(f->del(st, "one"), 0);
+	assert_int_equal(f->del(st, "one"), -ENOENT);
+	s.n = 0;
+	assert_int_equal(f->values(st, id, collect, &s), 0);
+	assert_int_equal(s.n, 0);
+	yg_store_close(st);
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(defaults_and_round_trip),
+	    cmocka_unit_test(errors_name_the_member),
+	    cmocka_unit_test(durations),
+	    cmocka_unit_test(public_urls),
+	    cmocka_unit_test(store_half),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

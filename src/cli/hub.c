@@ -9,7 +9,13 @@
  *              [--max-pending-per-addr N] [--max-polls-per-token N]
  *              [--max-polls-per-org N]
  *              [--darknet-tlp clear|green|amber] [--darknet-minute-days N]
- *              [--darknet-hour-days N]
+ *              [--darknet-hour-days N] [--web-dir DIR | --no-web]
+ *
+ * The dashboard (issue 15, src/hub/web_static.h) is served under / from
+ * --web-dir: index.html, app/ and, from node_modules/, the npm packages
+ * its package.json depends on. The default is web/ of the source tree the
+ * binary was built from (scripts/setup.sh installs the packages there);
+ * --no-web serves none (the APIs stay).
  *
  * The network telescope (issue 13, src/hub/darknet.h): surge reports are
  * published at --darknet-tlp (green); per-minute port series are kept
@@ -52,6 +58,7 @@
 #include <unistd.h>
 
 #include "cli/commands.h"
+#include "cli/web_default.h"
 #include "hub/hub.h"
 #include "hub/server.h"
 #include "level/level.h"
@@ -69,6 +76,7 @@ static void usage(FILE *out)
 		     "                  [--max-polls-per-org N (max-connections / 4); 0 = no cap]\n"
 		     "                  [--darknet-tlp clear|green|amber (green)]\n"
 		     "                  [--darknet-minute-days N (7)] [--darknet-hour-days N (90)]\n"
+		     "                  [--web-dir DIR (" YG_WEB_DIR_DEFAULT ") | --no-web]\n"
 		     "       yagura hub admin --data DIR ...   (yagura hub admin --help)\n");
 }
 
@@ -165,6 +173,7 @@ int yg_cmd_hub(int argc, char **argv)
 	unsigned long long per_org = ~0ull; /* a quarter of max_conns */
 	unsigned long long dn_minute_days = 0, dn_hour_days = 0;
 	const char *dn_tlp = NULL;
+	const char *web_dir = YG_WEB_DIR_DEFAULT;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -220,6 +229,11 @@ int yg_cmd_hub(int argc, char **argv)
 			ok = parse_uint(v, 366, &dn_minute_days) && dn_minute_days > 0;
 		} else if (!strcmp(a, "--darknet-hour-days") && v) {
 			ok = parse_uint(v, 3660, &dn_hour_days) && dn_hour_days > 0;
+		} else if (!strcmp(a, "--web-dir") && v) {
+			web_dir = v;
+		} else if (!strcmp(a, "--no-web")) {
+			web_dir = NULL;
+			continue;
 		} else if (!strcmp(a, "--no-cache")) {
 			no_cache = true;
 			continue;
@@ -290,7 +304,8 @@ int yg_cmd_hub(int argc, char **argv)
 						  : !strcmp(dn_tlp, "clear")          ? YG_TLP_CLEAR
 										      : YG_TLP_AMBER,
 				   .darknet_minute_days = (unsigned)dn_minute_days,
-				   .darknet_hour_days = (unsigned)dn_hour_days};
+				   .darknet_hour_days = (unsigned)dn_hour_days,
+				   .web_dir = web_dir};
 	/* A broken rules file is named here, with where it is broken; the hub
 	 * would only say it cannot start. */
 	char lpath[4200], lerr[600];

@@ -23,7 +23,7 @@
 #include "store/store.h"
 
 #define YG_HUB_MAX_ARGS    64
-#define YG_HUB_MAX_HEADERS 4
+#define YG_HUB_MAX_HEADERS 8
 #define YG_HUB_MAX_BODY_DEFAULT (64u << 20)
 
 struct yg_hub_config {
@@ -45,6 +45,8 @@ struct yg_hub_config {
 	/* The alert level's rules file (src/level/level.h); NULL: DIR/level.json,
 	 * the built-in default when that is absent. */
 	const char *level_rules;
+	/* The dashboard's folder (web_static.h); NULL: no dashboard. */
+	const char *web_dir;
 };
 
 /* One request, borrowed from the server for the call. Strings are
@@ -59,6 +61,14 @@ struct yg_req {
 	const char *share_with; /* X-Yagura-Share-With (mail submission) */
 	const char *if_none_match;
 	const char *last_event_id; /* Last-Event-ID (GET /api/v1/events) */
+	/* The dashboard (web_api.c): Cookie, X-CSRF-Token, Sec-Fetch-Mode,
+	 * X-Yagura-Client, and whether the request came over TLS (the session
+	 * cookie is then Secure). */
+	const char *cookie;
+	const char *csrf_token;
+	const char *sec_fetch_mode;
+	const char *client;
+	bool tls;
 	struct yg_kv args[YG_HUB_MAX_ARGS];
 	size_t n_args;
 	bool args_overflow;
@@ -87,7 +97,7 @@ struct yg_resp {
 	int body_fd;
 	const char *content_type;
 	char hdr_name[YG_HUB_MAX_HEADERS][32];
-	char hdr_value[YG_HUB_MAX_HEADERS][64];
+	char hdr_value[YG_HUB_MAX_HEADERS][256]; /* a CSP, a Set-Cookie */
 	size_t n_hdr;
 	int64_t org_id;       /* the authenticated organization, for the log */
 	char org_name[YG_STORE_NAME_MAX + 1];

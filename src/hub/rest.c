@@ -177,6 +177,8 @@ int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 		return yg_rest_darknet(h, st, who, rt, req, resp);
 	if (yg_level_api_route(rt->kind))
 		return yg_level_api_handle(h, who, rt, req, resp);
+	if (yg_dash_api_route(rt->kind))
+		return yg_dash_api_handle(h, st, who, rt, req, resp);
 	if (rt->kind == YG_ROUTE_REST_SIGHTINGS) {
 		if (!strcmp(req->method, "POST"))
 			return yg_rest_sightings_post(h, st, who, req, resp);

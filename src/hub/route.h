@@ -37,6 +37,12 @@
  *   /api/v1/level                                   REST (level_api.c)
  *   /api/v1/level/{history,set,confirm,reject,signals}
  *   /api/v1/events                                  Server-Sent Events
+ *   /api/v1/summary                                 REST (dash_api.c)
+ *   /api/v1/members
+ *   /api/v1/indicators/search
+ *   /                                               dashboard (web_static.h)
+ *   /static/...                                     dashboard files
+ *   /session                                        dashboard login (web_api.c)
  *   /api/v1/<anything else>                         REST 404
  *
  * The trailing '/' may be left out.
@@ -89,6 +95,11 @@ enum yg_route_kind {
 	YG_ROUTE_REST_LEVEL_REJECT,
 	YG_ROUTE_REST_LEVEL_SIGNALS,
 	YG_ROUTE_REST_EVENTS,        /* Server-Sent Events (level_api.c) */
+	YG_ROUTE_REST_SUMMARY,       /* dash_api.c */
+	YG_ROUTE_REST_MEMBERS,
+	YG_ROUTE_REST_IND_SEARCH,
+	YG_ROUTE_WEB_FILE,    /* "/" and /static/...: web_static.c checks the rest */
+	YG_ROUTE_WEB_SESSION, /* /session (web_api.c) */
 };
 
 #define YG_ROUTE_ID_MAX 300 /* type (<= 250) + "--" + uuid */

@@ -128,5 +128,8 @@ extern const struct yg_store_darknet_ops yg_sq_darknet_ops;
 /* The alert-level half (sqlite_level.c). */
 struct yg_store_level_ops;
 extern const struct yg_store_level_ops yg_sq_level_ops;
+/* The dashboard's figures (sqlite_dash.c). */
+struct yg_store_dash_ops;
+extern const struct yg_store_dash_ops yg_sq_dash_ops;
 
 #endif

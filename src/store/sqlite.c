@@ -881,6 +881,7 @@ static const struct yg_store_ops sqlite_ops = {
 	.sightings = &yg_sq_sighting_ops,
 	.darknet = &yg_sq_darknet_ops,
 	.level = &yg_sq_level_ops,
+	.dash = &yg_sq_dash_ops,
 };
 
 int yg_store_sqlite_open(const char *dir, struct yg_store **ret)

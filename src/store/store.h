@@ -160,6 +160,7 @@ struct yg_store_mail_ops;
 struct yg_store_sighting_ops;
 struct yg_store_darknet_ops;
 struct yg_store_level_ops;
+struct yg_store_dash_ops;
 
 struct yg_store_ops {
 	const char *name;
@@ -265,6 +266,8 @@ struct yg_store_ops {
 	/* The alert level: state, signals, audit log, playbook actions
 	 * (store_level.h). */
 	const struct yg_store_level_ops *level;
+	/* The dashboard's per-member figures (store_dash.h). */
+	const struct yg_store_dash_ops *dash;
 };
 
 struct yg_store {

@@ -1,6 +1,6 @@
 // Building the page without ever parsing data as HTML: every value goes in
 // as textContent or an attribute set by name (the names are ours, never
-// data). No innerHTML anywhere in the dashboard.
+// data). Nothing in the dashboard assigns markup to an element.
 
 const SVG = 'http://www.w3.org/2000/svg';
 

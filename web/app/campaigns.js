@@ -62,7 +62,7 @@ export async function render(view) {
     const elements = graphElements(views);
     graphBox.dataset.nodes = String(elements.filter((e) => !e.data.source).length);
     graphBox.dataset.edges = String(elements.filter((e) => e.data.source).length);
-    cy = cytoscape({ container: graphBox, elements, style: GRAPH_STYLE, layout: { name: 'cose', animate: false }, wheelSensitivity: 0.2 });
+    cy = cytoscape({ container: graphBox, elements, style: GRAPH_STYLE, layout: { name: 'cose', animate: false, padding: 30 }, maxZoom: 1.4, wheelSensitivity: 0.2 });
   }
   return { destroy() { if (cy) cy.destroy(); } };
 }

@@ -7,7 +7,8 @@
  *   GET /api/v1/summary   the last 24 hours, for the overview:
  *       {"window_hours": 24, "as_of",
  *        "sightings": {"total", "by_sector": [{"sector", "count"}]},
- *        "campaigns": n visible to the caller,
+ *        "campaigns": {"visible", "active"}: those the caller may see, and
+ *                     of them those that grew in the window,
  *        "indicators": {"live", "revoked", "expired", "decayed"} of those
  *                      the caller may read by TLP,
  *        "darknet": {"max_score"} of the surges active now}
@@ -83,7 +84,8 @@ static int add_sector(void *ud, const char *sector, int64_t count)
 struct camp_count {
 	struct yg_store *st;
 	const struct yg_caller *who;
-	size_t n;
+	int64_t since_us;
+	size_t n, active;
 };
 
 static int count_campaign(void *ud, const struct yg_campaign *c)
@@ -98,6 +100,7 @@ static int count_campaign(void *ud, const struct yg_campaign *c)
 	if (r < 0)
 		return r;
 	cc->n++;
+	cc->active += c->modified_us >= cc->since_us;
 	return 1;
 }
 
@@ -119,7 +122,7 @@ static void summary(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 {
 	int64_t now = yg_now_us();
 	json_t *sectors = json_array();
-	struct camp_count cc = {st, who, 0};
+	struct camp_count cc = {st, who, now - (int64_t)WINDOW_HOURS * 3600 * 1000000, 0, 0};
 	struct states s = {0};
 	struct yg_lc_view *v = NULL;
 	struct yg_lifecycle lc = yg_hub_lc(h);
@@ -148,10 +151,10 @@ static void summary(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 	json_t *e;
 	json_array_foreach(sectors, i, e)
 	total += json_integer_value(json_object_get(e, "count"));
-	ok(resp, json_pack("{s:i, s:o, s:{s:I, s:o}, s:I, s:{s:I, s:I, s:I, s:I}, s:{s:f}}",
+	ok(resp, json_pack("{s:i, s:o, s:{s:I, s:o}, s:{s:I, s:I}, s:{s:I, s:I, s:I, s:I}, s:{s:f}}",
 			   "window_hours", WINDOW_HOURS, "as_of", time_or_null(now), "sightings",
-			   "total", (json_int_t)total, "by_sector", sectors, "campaigns",
-			   (json_int_t)cc.n, "indicators", "live", (json_int_t)s.n[YG_IND_LIVE],
+			   "total", (json_int_t)total, "by_sector", sectors, "campaigns", "visible",
+			   (json_int_t)cc.n, "active", (json_int_t)cc.active, "indicators", "live", (json_int_t)s.n[YG_IND_LIVE],
 			   "revoked", (json_int_t)s.n[YG_IND_REVOKED], "expired",
 			   (json_int_t)s.n[YG_IND_EXPIRED], "decayed",
 			   (json_int_t)s.n[YG_IND_DECAYED], "darknet", "max_score", score));

@@ -118,7 +118,8 @@ def test_pages_show_the_apis_figures(fh, browser):
     k = b.k()
     assert k["level"] == str(lv["level"]) and k["level-name"] == lv["name"]
     assert k["sightings-total"] == str(summ["sightings"]["total"]) == "10"
-    assert k["campaigns"] == str(summ["campaigns"]) == "1"
+    assert k["campaigns"] == str(summ["campaigns"]["active"]) == "1"
+    assert k["campaigns-visible"] == str(summ["campaigns"]["visible"]) == "1"
     assert k["indicators-live"] == str(summ["indicators"]["live"])
     assert summ["indicators"]["live"] >= 4 and summ["indicators"]["revoked"] == 1
     bysec = {s["sector"]: s["count"] for s in summ["sightings"]["by_sector"]}
@@ -293,7 +294,7 @@ def test_japanese_by_browser_language_and_switch(fh):
         assert b.call("text", selector="#login-form h1") == "ハブにログイン"
         b.login(fh.t["admin"])
         assert b.call("text", selector="a[data-page=overview]") == "概要"
-        assert b.call("text", selector="[data-tile=campaigns] .tile-label") == "キャンペーン"
+        assert b.call("text", selector="[data-tile=campaigns] .tile-label") == "活動中のキャンペーン"
         b.call("screenshot", name="overview-ja")
         b.call("click", selector="#lang")
         b.call("wait_text", selector="a[data-page=overview]", text="Overview")

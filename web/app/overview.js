@@ -91,7 +91,8 @@ export async function render(view, ctx) {
   await drawLevel(lv);
   const tiles = el('div', { class: 'tiles' },
     figure('sightings-total', t('ov.sightings'), fmtNum(sum.sightings.total)),
-    figure('campaigns', t('ov.campaigns'), fmtNum(sum.campaigns)),
+    figure('campaigns', t('ov.campaigns'), fmtNum(sum.campaigns.active),
+      el('div', { class: 'muted' }, el('span', { 'data-k': 'campaigns-visible', text: fmtNum(sum.campaigns.visible) }), ` ${t('ov.visible')}`)),
     figure('indicators-live', t('ov.indicators'), fmtNum(sum.indicators.live)),
     figure('darknet-score', t('ov.darknet'), fmtNum(sum.darknet.max_score)));
   if (hosts) {

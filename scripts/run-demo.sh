@@ -38,6 +38,10 @@ url="http://127.0.0.1:$port"
 "$yg" hub admin --data "$out/hub" org add power-co --sector energy --country JP >/dev/null
 "$yg" hub admin --data "$out/hub" token create --org ministry --role analyst | tail -1 >"$out/ministry.token"
 "$yg" hub admin --data "$out/hub" token create --org power-co --role sensor | tail -1 >"$out/power-co.token"
+# The hub's operators log in to the dashboard (every member's figures,
+# confirming the alert level) with an admin token.
+"$yg" hub admin --data "$out/hub" org add hub-ops --sector government --country JP >/dev/null
+"$yg" hub admin --data "$out/hub" token create --org hub-ops --role admin | tail -1 >"$out/admin.token"
 chmod 600 "$out"/*.token
 
 # The ministry shares its list as TLP:GREEN (every member may use it).
@@ -190,4 +194,11 @@ echo "        power-co sensor  $(cat "$out/power-co.token")"
 echo "try:    curl -H \"Authorization: Bearer \$(cat $out/power-co.token)\" $url/api/v1/export/suricata"
 echo "        curl -H \"Authorization: Bearer \$(cat $out/power-co.token)\" $url/api/v1/indicators/INDICATOR-ID/sightings"
 echo "the hub keeps running (pid $(cat "$out/hub.pid")); stop it with: kill $(cat "$out/hub.pid")"
+echo
+if grep -q '"dependencies"' web/package.json 2>/dev/null && [ -d web/node_modules ]; then
+	echo "dashboard: $url/"
+else
+	echo "dashboard: $url/ (its libraries are missing: run scripts/setup.sh, which installs web/node_modules)"
+fi
+echo "log in with the hub-ops admin token: $(cat "$out/admin.token")"
 exit $rc

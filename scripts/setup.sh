@@ -7,7 +7,10 @@ libpcap-dev libjansson-dev liburcu-dev libidn2-dev libssl-dev libcmocka-dev \
 python3-pytest tshark libmicrohttpd-dev libsqlite3-dev sqlite3 python3-requests curl \
 libgmime-3.0-dev libarchive-dev libfuzzy-dev libyara-dev libpsl-dev libcurl4-openssl-dev nftables bind9-utils \
 python3-jsonschema python3-yaml python3-aiosmtpd clang-tools cppcheck valgrind libmaxminddb-dev mmdb-bin \
-libpq-dev postgresql"
+libpq-dev postgresql chromium fonts-ipafont-gothic"
+# npm for the dashboard's libraries: Debian's, unless a node with npm is
+# already there (a NodeSource nodejs conflicts with Debian's npm package).
+command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
 # `scripts/setup.sh bench` also installs what only the benchmarks use: wrk
 # (HTTP load) and nginx (the static-file baseline of bench/hub_bench.sh,
 # which runs its own nginx on loopback; the system service is kept off).
@@ -32,6 +35,21 @@ geoip() {
 	fi
 	rm -rf "$tmp"
 }
+# The dashboard's libraries and the browser tests' driver (web/package.json
+# with its lock): installed into web/node_modules, where the hub serves the
+# listed dependencies from (/static/vendor/NAME/, --web-dir overrides).
+# npm writes node_modules/.package-lock.json at each install, so one newer
+# than the lock means nothing changed since: a warm machine skips npm.
+WEB_DIR=$(dirname "$0")/../web
+webdeps() {
+	[ -f "$WEB_DIR/package-lock.json" ] || return 0
+	lock="$WEB_DIR/node_modules/.package-lock.json"
+	[ -f "$lock" ] && [ "$lock" -nt "$WEB_DIR/package-lock.json" ] && return 0
+	command -v npm >/dev/null 2>&1 || return 0
+	echo "setup: installing the dashboard's npm packages into web/node_modules" >&2
+	(cd "$WEB_DIR" && npm ci --no-audit --no-fund --silent >/dev/null) ||
+		echo "setup: npm ci failed in web/; the dashboard will lack its libraries" >&2
+}
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO=sudo
 missing=""
@@ -40,6 +58,7 @@ for p in $PKGS; do
 done
 if [ -z "$missing" ]; then
 	geoip
+	webdeps
 	exit 0
 fi
 echo "setup: installing$missing" >&2
@@ -71,3 +90,4 @@ case "$missing" in
 	;;
 esac
 geoip
+webdeps

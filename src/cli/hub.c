@@ -10,7 +10,6 @@
  *              [--max-pending-per-addr N] [--max-polls-per-token N]
  *              [--max-polls-per-org N]
  *              [--darknet-tlp clear|green|amber] [--darknet-minute-days N]
- *              [--darknet-hour-days N]
  *              [--notify-every SECONDS] [--geoip-dir DIR]
  *
  * Infected hosts (issue 14, README "Infected hosts"): each owner gets one
@@ -18,6 +17,13 @@
  * holds SMTP, the public URL of one-time links and retries); the AS of
  * an address from the geo databases in --geoip-dir
  * (/usr/local/share/yagura/geoip) is the fallback owner.
+ *              [--darknet-hour-days N] [--web-dir DIR | --no-web]
+ *
+ * The dashboard (issue 15, src/hub/web_static.h) is served under / from
+ * --web-dir: index.html, app/ and, from node_modules/, the npm packages
+ * its package.json depends on. The default is web/ of the source tree the
+ * binary was built from (scripts/setup.sh installs the packages there);
+ * --no-web serves none (the APIs stay).
  *
  * The network telescope (issue 13, src/hub/darknet.h): surge reports are
  * published at --darknet-tlp (green); per-minute port series are kept
@@ -61,6 +67,7 @@
 
 #include "cli/commands.h"
 #include "cli/store_opts.h"
+#include "cli/web_default.h"
 #include "hub/hub.h"
 #include "hub/server.h"
 #include "level/level.h"
@@ -80,6 +87,7 @@ static void usage(FILE *out)
 		     "                  [--darknet-tlp clear|green|amber (green)]\n"
 		     "                  [--darknet-minute-days N (7)] [--darknet-hour-days N (90)]\n"
 		     "                  [--notify-every SECONDS (86400)] [--geoip-dir DIR]\n"
+		     "                  [--web-dir DIR (" YG_WEB_DIR_DEFAULT ") | --no-web]\n"
 		     "       yagura hub admin --data DIR ...   (yagura hub admin --help)\n"
 		     "       yagura hub migrate --from sqlite:DIR --to postgresql://...\n");
 }
@@ -182,6 +190,7 @@ int yg_cmd_hub(int argc, char **argv)
 	int so;
 	const char *dn_tlp = NULL, *geoip_dir = NULL;
 	unsigned long long notify_every = 0;
+	const char *web_dir = YG_WEB_DIR_DEFAULT;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -236,6 +245,11 @@ int yg_cmd_hub(int argc, char **argv)
 			ok = parse_uint(v, 366ull * 86400, &notify_every) && notify_every > 0;
 		} else if (!strcmp(a, "--geoip-dir") && v) {
 			geoip_dir = v;
+		} else if (!strcmp(a, "--web-dir") && v) {
+			web_dir = v;
+		} else if (!strcmp(a, "--no-web")) {
+			web_dir = NULL;
+			continue;
 		} else if (!strcmp(a, "--no-cache")) {
 			no_cache = true;
 			continue;
@@ -310,7 +324,8 @@ int yg_cmd_hub(int argc, char **argv)
 				   .darknet_minute_days = (unsigned)dn_minute_days,
 				   .darknet_hour_days = (unsigned)dn_hour_days,
 				   .notify_every_s = (unsigned)notify_every,
-				   .geoip_dir = geoip_dir};
+				   .geoip_dir = geoip_dir,
+				   .web_dir = web_dir};
 	/* A broken rules file is named here, with where it is broken; the hub
 	 * would only say it cannot start. */
 	char lpath[4200], lerr[600];

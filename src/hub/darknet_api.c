@@ -30,6 +30,7 @@
 #include "hub/darknet.h"
 #include "hub/darknet_body.h"
 #include "hub/hosts_int.h"
+#include "hub/events.h"
 #include "hub/hub-int.h"
 #include "hub/ids.h"
 #include "hub/rest_reply.h"
@@ -104,6 +105,35 @@ static int maybe_sweep(struct yg_hub *h, struct yg_store *st, int64_t now_minute
 	char text[24];
 	snprintf(text, sizeof text, "%lld", (long long)hour);
 	return r < 0 ? r : st->ops->setting_set(st, SET_SWEPT, text);
+}
+
+/* A stored window as a "darknet" event for the dashboards' live picture
+ * (events.h): aggregates only, at TLP:GREEN like the GET routes, so every
+ * member may read it; no sensor, no organization, no report id (a report
+ * published at AMBER is not everyone's to know of). Nothing is lost when
+ * publishing fails: the GET routes hold the same figures. */
+static void publish_window(struct yg_hub *h, const struct yg_dn_window *w, const json_t *surges)
+{
+	json_t *sv = json_array();
+	size_t i;
+	json_t *e;
+	json_array_foreach(surges, i, e)
+	{
+		json_t *c = json_pack("{s:O?, s:O?, s:O?, s:O?}", "proto", json_object_get(e, "proto"),
+				      "port", json_object_get(e, "port"), "score",
+				      json_object_get(e, "score"), "kind", json_object_get(e, "kind"));
+		if (c)
+			json_array_append_new(sv, c);
+	}
+	json_t *j = sv ? json_pack("{s:o, s:I, s:I, s:I, s:o}", "window_start", time_json(w->minute),
+				   "ports", (json_int_t)w->n_ports, "sources", (json_int_t)w->n_sources,
+				   "victims", (json_int_t)w->n_victims, "surges", sv)
+		       : NULL;
+	char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	json_decref(j);
+	if (text)
+		(void)yg_events_publish(h->events, "darknet", text, 0, 0);
+	free(text);
 }
 
 /* The alert level reads the strongest active surge as darknet.surge_score.
@@ -189,8 +219,10 @@ static int post(struct yg_hub *h, struct yg_store *st, const struct yg_caller *w
 		yg_rest_error(resp, r == -EBUSY ? 503 : 500, "store error", NULL);
 		goto out;
 	}
-	if (put == 0)
+	if (put == 0) {
 		tell_level(h, st);
+		publish_window(h, w, surges);
+	}
 	yg_rest_json(resp, 200, json_pack("{s:b, s:b, s:o, s:I, s:I, s:I, s:O}", "stored", put == 0,
 				  "duplicate", put == 1, "window_start", time_json(w->minute), "ports",
 				  (json_int_t)w->n_ports, "sources", (json_int_t)w->n_sources,

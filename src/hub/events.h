@@ -1,7 +1,8 @@
 /*
  * The hub's in-process event broadcaster, behind GET /api/v1/events
- * (Server-Sent Events). Producers (the alert level today; campaigns,
- * surges and notifications can publish the same way) call
+ * (Server-Sent Events). Producers (the alert level; the telescope, a
+ * "darknet" event per stored window; campaigns and notifications can
+ * publish the same way) call
  * yg_events_publish; each stream keeps a cursor (the last event id it
  * sent) and reads what came after it.
  *

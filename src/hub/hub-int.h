@@ -16,6 +16,8 @@ struct yg_mail_anon;
 struct yg_owners;
 struct yg_geo;
 struct yg_notify;
+struct yg_web;
+struct yg_sessions;
 
 #define YG_HUB_MAX_STORES 64
 #define YG_HUB_LAT_BUCKETS 10
@@ -89,6 +91,9 @@ struct yg_hub {
 		struct yg_store *st;
 		atomic_ullong runs;
 	} sched;
+	/* The dashboard: its files and its sessions (web_static.h, session.h). */
+	struct yg_web *web;
+	struct yg_sessions *sessions;
 };
 
 /* The lifecycle in force: the configured decay, its half-life times the
@@ -106,6 +111,31 @@ struct yg_caller {
 	uint64_t gen;
 	bool gen_ok;
 };
+
+/* Fills *who from a token's SHA-256 when that token is live (not revoked,
+ * its organization present); false otherwise (hub.c). */
+bool yg_hub_auth_hash(struct yg_hub *h, struct yg_store *st, const uint8_t hash[YG_TOKEN_HASH_LEN],
+		      struct yg_caller *who);
+
+/* The dashboard's session endpoint GET/POST/DELETE /session (web_api.c). */
+int yg_web_session(struct yg_hub *h, struct yg_store *st, const struct yg_req *req,
+		   struct yg_resp *resp);
+
+/* The session of the request's cookie: the token hash and CSRF token;
+ * false when there is none or it ended (web_api.c). */
+bool yg_web_session_of(struct yg_hub *h, const struct yg_req *req,
+		       uint8_t ret_hash[YG_TOKEN_HASH_LEN], char ret_csrf[65]);
+
+/* Whether a request comes from a page's script (the dashboard), which must
+ * never be offered Basic authentication: a browser would open its own
+ * password dialog over the dashboard (web_api.c). */
+bool yg_web_scripted(const struct yg_req *req);
+
+/* The dashboard's read-only REST views (dash_api.c): /api/v1/summary,
+ * /api/v1/members, /api/v1/indicators/search. */
+bool yg_dash_api_route(enum yg_route_kind kind);
+int yg_dash_api_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
+		       const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp);
 
 /* Fills r with a TAXII error object (section 3.6.1). */
 void yg_resp_error(struct yg_resp *r, int status, const char *title, const char *description);

@@ -19,7 +19,9 @@
 #include "hub/ids.h"
 #include "hub/owners.h"
 #include "hub/mail_api.h"
+#include "hub/session.h"
 #include "hub/tlp.h"
+#include "hub/web_static.h"
 #include "level/level.h"
 #include "feeds/feeds.h"
 #include "intel/intel.h"
@@ -361,6 +363,11 @@ int yg_hub_new(const struct yg_hub_config *cfg, struct yg_hub **ret)
 	r = yg_events_new(&h->events);
 	if (r < 0)
 		goto out;
+	r = yg_web_new(cfg->web_dir, &h->web);
+	if (r == 0)
+		r = yg_sessions_new(&h->sessions);
+	if (r < 0)
+		goto out;
 	struct yg_level_config lcfg = {
 		.data_dir = h->data_dir, .pg = h->pg, .rules_path = cfg->level_rules};
 	yg_level_api_hooks(h, &lcfg.hooks);
@@ -427,6 +434,8 @@ void yg_hub_free(struct yg_hub *h)
 	yg_owners_free(h->owners);
 	yg_geo_free(h->geo);
 	free(h->pg);
+	yg_web_free(h->web);
+	yg_sessions_free(h->sessions);
 	free(h);
 }
 
@@ -649,46 +658,78 @@ static void auth_keep(struct yg_hub *h, const uint8_t hash[YG_TOKEN_HASH_LEN],
 	pthread_mutex_unlock(&h->auth_lock);
 }
 
-/* 401 unless the request carries a live token; fills *who. */
+bool yg_hub_auth_hash(struct yg_hub *h, struct yg_store *st, const uint8_t hash[YG_TOKEN_HASH_LEN],
+		      struct yg_caller *who)
+{
+	struct yg_token t;
+	struct yg_org org;
+	if (auth_cached(h, hash, who))
+		return true;
+	if (st->ops->token_lookup(st, hash, &t) < 0 || t.revoked ||
+	    st->ops->org_get(st, t.org_id, &org) < 0)
+		return false;
+	who->org_id = org.id;
+	who->role = t.role;
+	memcpy(who->org_name, org.name, sizeof org.name);
+	auth_keep(h, hash, who);
+	return true;
+}
+
+static void authed_as(const uint8_t hash[YG_TOKEN_HASH_LEN], struct yg_caller *who,
+		      struct yg_resp *resp)
+{
+	yg_auth_public_id(hash, who->token_id);
+	resp->org_id = who->org_id;
+	memcpy(resp->org_name, who->org_name, sizeof resp->org_name);
+	memcpy(&resp->token_key, hash, sizeof resp->token_key);
+	resp->role = who->role;
+}
+
+/* 401 unless the request carries a live token, or (without an
+ * Authorization header) the cookie of a live dashboard session; fills
+ * *who. A session's request that changes state must also carry the
+ * session's CSRF token (403 otherwise). */
 static bool authenticate(struct yg_hub *h, struct yg_store *st, const struct yg_req *req,
 			 struct yg_caller *who, struct yg_resp *resp)
 {
 	const char *tok;
 	size_t len;
 	uint8_t hash[YG_TOKEN_HASH_LEN];
-	struct yg_token t;
-	struct yg_org org;
 	const char *why = YG_AUTH_REQUIRED;
 	char basic[YG_AUTH_BASIC_MAX];
-	enum yg_auth_scheme scheme;
+	enum yg_auth_scheme scheme = YG_AUTH_NONE;
+	char csrf[YG_SESSION_CSRF_LEN + 1];
 	bool authed = false;
-	if (yg_auth_token_of(req->authorization, basic, &tok, &len, &scheme) == 0) {
+	if (!req->authorization && yg_web_session_of(h, req, hash, csrf)) {
+		why = "the session's token is unknown or revoked";
+		authed = yg_hub_auth_hash(h, st, hash, who);
+		bool safe = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
+		if (authed && !safe &&
+		    !(req->csrf_token && strlen(req->csrf_token) == YG_SESSION_CSRF_LEN &&
+		      CRYPTO_memcmp(req->csrf_token, csrf, YG_SESSION_CSRF_LEN) == 0)) {
+			OPENSSL_cleanse(csrf, sizeof csrf);
+			yg_resp_error(resp, 403, "forbidden",
+				      "a missing or wrong X-CSRF-Token for this session");
+			return false;
+		}
+		OPENSSL_cleanse(csrf, sizeof csrf);
+	} else if (yg_auth_token_of(req->authorization, basic, &tok, &len, &scheme) == 0) {
 		why = "the token is unknown or revoked";
-		bool ok = yg_auth_token_shaped(tok, len) && yg_auth_token_hash(tok, len, hash) == 0;
-		if (ok && !auth_cached(h, hash, who)) {
-			ok = st->ops->token_lookup(st, hash, &t) == 0 && !t.revoked &&
-			     st->ops->org_get(st, t.org_id, &org) == 0;
-			if (ok) {
-				who->org_id = org.id;
-				who->role = t.role;
-				memcpy(who->org_name, org.name, sizeof org.name);
-				auth_keep(h, hash, who);
-			}
-		}
-		if (ok) {
-			yg_auth_public_id(hash, who->token_id);
-			resp->org_id = who->org_id;
-			memcpy(resp->org_name, who->org_name, sizeof resp->org_name);
-			memcpy(&resp->token_key, hash, sizeof resp->token_key);
-			resp->role = who->role;
-			authed = true;
-		}
+		authed = yg_auth_token_shaped(tok, len) && yg_auth_token_hash(tok, len, hash) == 0 &&
+			 yg_hub_auth_hash(h, st, hash, who);
 	}
+	if (authed)
+		authed_as(hash, who, resp);
 	/* A Basic header held the token in clear in this frame. */
 	if (scheme == YG_AUTH_BASIC)
 		OPENSSL_cleanse(basic, sizeof basic);
-	if (!authed)
+	if (!authed && yg_web_scripted(req)) {
+		/* Bearer only: a Basic challenge would pop up a browser dialog. */
+		yg_resp_error(resp, 401, "unauthorized", why);
+		yg_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"yagura\"");
+	} else if (!authed) {
 		yg_resp_unauthorized(resp, why);
+	}
 	return authed;
 }
 
@@ -725,6 +766,15 @@ int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *re
 		resp->content_type = "application/json";
 		return 0;
 	}
+	if (rt.kind == YG_ROUTE_WEB_FILE) {
+		if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) {
+			yg_resp_error(resp, 405, "method not allowed", NULL);
+			resp->content_type = YG_REST_MEDIA;
+			yg_resp_header(resp, "Allow", "GET, HEAD");
+			return resp->body ? 0 : -ENOMEM;
+		}
+		return yg_web_serve(h->web, req->path, req->if_none_match, resp);
+	}
 	struct yg_caller who = {0};
 	/* The generation first: whatever this request reads next is at least
 	 * as new as it (cache.h). */
@@ -736,6 +786,10 @@ int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *re
 	size_t slot = acquire(h);
 	struct yg_store *st = h->stores[slot];
 	bool rest = yg_route_is_rest(rt.kind);
+	if (rt.kind == YG_ROUTE_WEB_SESSION) {
+		yg_web_session(h, st, req, resp);
+		goto out;
+	}
 	if (!anonymous_ok(req, rt.kind) && !yg_hosts_api_anonymous_ok(req, rt.kind) &&
 	    !authenticate(h, st, req, &who, resp)) {
 		if (rest)

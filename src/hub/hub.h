@@ -23,7 +23,7 @@
 #include "store/store.h"
 
 #define YG_HUB_MAX_ARGS    64
-#define YG_HUB_MAX_HEADERS 4
+#define YG_HUB_MAX_HEADERS 8
 #define YG_HUB_MAX_BODY_DEFAULT (64u << 20)
 
 struct yg_hub_config {
@@ -53,6 +53,8 @@ struct yg_hub_config {
 	 * databases for the AS fallback owner (NULL: YG_HUB_GEOIP_DIR). */
 	unsigned notify_every_s;
 	const char *geoip_dir;
+	/* The dashboard's folder (web_static.h); NULL: no dashboard. */
+	const char *web_dir;
 };
 
 #define YG_HUB_GEOIP_DIR "/usr/local/share/yagura/geoip"
@@ -73,6 +75,14 @@ struct yg_req {
 	const char *share_with; /* X-Yagura-Share-With (mail submission) */
 	const char *if_none_match;
 	const char *last_event_id; /* Last-Event-ID (GET /api/v1/events) */
+	/* The dashboard (web_api.c): Cookie, X-CSRF-Token, Sec-Fetch-Mode,
+	 * X-Yagura-Client, and whether the request came over TLS (the session
+	 * cookie is then Secure). */
+	const char *cookie;
+	const char *csrf_token;
+	const char *sec_fetch_mode;
+	const char *client;
+	bool tls;
 	struct yg_kv args[YG_HUB_MAX_ARGS];
 	size_t n_args;
 	bool args_overflow;
@@ -101,7 +111,7 @@ struct yg_resp {
 	int body_fd;
 	const char *content_type;
 	char hdr_name[YG_HUB_MAX_HEADERS][32];
-	char hdr_value[YG_HUB_MAX_HEADERS][64];
+	char hdr_value[YG_HUB_MAX_HEADERS][256]; /* a CSP, a Set-Cookie */
 	size_t n_hdr;
 	int64_t org_id;       /* the authenticated organization, for the log */
 	char org_name[YG_STORE_NAME_MAX + 1];

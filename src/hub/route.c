@@ -178,6 +178,12 @@ static void rest_route(const struct path *path, struct yg_route *ret)
 		ret->kind = YG_ROUTE_REST_SIGHTINGS;
 	} else if (n == 4 && seg_is(s2, "indicators") && seg_is(s3, "changes")) {
 		ret->kind = YG_ROUTE_REST_CHANGES;
+	} else if (n == 4 && seg_is(s2, "indicators") && seg_is(s3, "search")) {
+		ret->kind = YG_ROUTE_REST_IND_SEARCH;
+	} else if (n == 3 && seg_is(s2, "summary")) {
+		ret->kind = YG_ROUTE_REST_SUMMARY;
+	} else if (n == 3 && seg_is(s2, "members")) {
+		ret->kind = YG_ROUTE_REST_MEMBERS;
 	} else if (n == 5 && seg_is(s2, "indicators") && seg_is(seg_at(path, 4), "sightings") &&
 		   is_stix_id(s3, "indicator") && take_id(path, 3, ret)) {
 		ret->kind = YG_ROUTE_REST_IND_SIGHTINGS;
@@ -210,7 +216,8 @@ bool yg_route_is_rest(enum yg_route_kind kind)
 	       (kind >= YG_ROUTE_REST_SIGHTINGS && kind <= YG_ROUTE_REST_DARKNET_SENSORS) ||
 	       (kind >= YG_ROUTE_REST_LEVEL && kind <= YG_ROUTE_REST_EVENTS) ||
 	       (kind >= YG_ROUTE_REST_HOSTS && kind <= YG_ROUTE_REST_BEACONS) ||
-	       (kind >= YG_ROUTE_REST_FEEDS && kind <= YG_ROUTE_REST_FEED_RUN);
+	       (kind >= YG_ROUTE_REST_FEEDS && kind <= YG_ROUTE_REST_FEED_RUN) ||
+	       (kind >= YG_ROUTE_REST_SUMMARY && kind <= YG_ROUTE_REST_IND_SEARCH);
 }
 
 /* Splits [path, path+len) at '/'; false for "//", "." or "..", or more
@@ -298,7 +305,11 @@ void yg_route_parse(const char *path, size_t len, struct yg_route *ret)
 	if (!split(path, len, &segs))
 		return;
 	struct seg s0 = seg_at(&segs, 0);
-	if (segs.n == 1 && seg_is(s0, "healthz"))
+	if (segs.n == 0 || (segs.n >= 2 && seg_is(s0, "static")))
+		ret->kind = YG_ROUTE_WEB_FILE;
+	else if (segs.n == 1 && seg_is(s0, "session"))
+		ret->kind = YG_ROUTE_WEB_SESSION;
+	else if (segs.n == 1 && seg_is(s0, "healthz"))
 		ret->kind = YG_ROUTE_HEALTHZ;
 	else if (segs.n == 1 && seg_is(s0, "metrics"))
 		ret->kind = YG_ROUTE_METRICS;

@@ -44,6 +44,12 @@
  *   /api/v1/feeds                                   REST (feeds_api.c)
  *   /api/v1/feeds/<name>
  *   /api/v1/feeds/<name>/run
+ *   /api/v1/summary                                 REST (dash_api.c)
+ *   /api/v1/members
+ *   /api/v1/indicators/search
+ *   /                                               dashboard (web_static.h)
+ *   /static/...                                     dashboard files
+ *   /session                                        dashboard login (web_api.c)
  *   /api/v1/<anything else>                         REST 404
  *
  * The trailing '/' may be left out.
@@ -105,6 +111,11 @@ enum yg_route_kind {
 	YG_ROUTE_REST_FEEDS,         /* feeds_api.c */
 	YG_ROUTE_REST_FEED,          /* object_id holds the feed's name */
 	YG_ROUTE_REST_FEED_RUN,      /* object_id holds the feed's name */
+	YG_ROUTE_REST_SUMMARY,       /* dash_api.c */
+	YG_ROUTE_REST_MEMBERS,
+	YG_ROUTE_REST_IND_SEARCH,
+	YG_ROUTE_WEB_FILE,    /* "/" and /static/...: web_static.c checks the rest */
+	YG_ROUTE_WEB_SESSION, /* /session (web_api.c) */
 };
 
 #define YG_ROUTE_ID_MAX 300 /* type (<= 250) + "--" + uuid */

@@ -625,6 +625,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		.if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_IF_NONE_MATCH),
 		.last_event_id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID"),
+		.cookie = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE),
+		.csrf_token = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-CSRF-Token"),
+		.sec_fetch_mode = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Sec-Fetch-Mode"),
+		.client = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Yagura-Client"),
+		.tls = s->tls,
 		.body = rc->body,
 		.body_len = rc->len,
 	};

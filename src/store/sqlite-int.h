@@ -134,5 +134,8 @@ extern const struct yg_store_host_ops yg_sq_host_ops;
 /* The feed half (sqlite_feeds.c). */
 struct yg_store_feed_ops;
 extern const struct yg_store_feed_ops yg_sq_feed_ops;
+/* The dashboard's figures (sqlite_dash.c). */
+struct yg_store_dash_ops;
+extern const struct yg_store_dash_ops yg_sq_dash_ops;
 
 #endif

@@ -941,6 +941,7 @@ static const struct yg_store_ops sqlite_ops = {
 	.level = &yg_sq_level_ops,
 	.hosts = &yg_sq_host_ops,
 	.feeds = &yg_sq_feed_ops,
+	.dash = &yg_sq_dash_ops,
 };
 
 int yg_store_sqlite_open(const char *dir, struct yg_store **ret)

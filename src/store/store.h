@@ -162,6 +162,7 @@ struct yg_store_darknet_ops;
 struct yg_store_level_ops;
 struct yg_store_host_ops;
 struct yg_store_feed_ops;
+struct yg_store_dash_ops;
 
 struct yg_store_ops {
 	const char *name;
@@ -271,6 +272,8 @@ struct yg_store_ops {
 	const struct yg_store_host_ops *hosts;
 	/* Feed subscriptions and the values they hold (store_feeds.h). */
 	const struct yg_store_feed_ops *feeds;
+	/* The dashboard's per-member figures (store_dash.h). */
+	const struct yg_store_dash_ops *dash;
 };
 
 struct yg_store {

@@ -294,7 +294,7 @@ static void route_boundaries(void **state)
 		enum yg_route_kind kind;
 	} cases[] = {
 		{"", YG_ROUTE_NOT_FOUND},
-		{"/", YG_ROUTE_NOT_FOUND},
+		{"/", YG_ROUTE_WEB_FILE}, /* the dashboard (web_static.h) */
 		{"/api", YG_ROUTE_NOT_FOUND},
 		{"/api/", YG_ROUTE_NOT_FOUND},
 		{"/api/v1", YG_ROUTE_REST_NOT_FOUND},

@@ -190,8 +190,9 @@ def benign(cap, hosts=12, seed=2):
 
 def sweep(cap, pairs=30000):
     """pairs one-SYN connections to distinct destinations, and one beacon
-    (10.3.0.1 to 203.0.113.200:443 every 60 s) running through them."""
-    span = 3600.0
+    (10.3.0.1 to 203.0.113.200:443 every 60 s for two hours) running
+    through them."""
+    span = 7200.0
     for k in range(pairs):
         host = f"10.3.{1 + k % 200}.{1 + (k // 200) % 250}"
         dest = f"100.{64 + k % 64}.{(k // 64) % 256}.{1 + (k // 16384) % 254}"

@@ -114,7 +114,9 @@ int yg_beacon_new(const struct yg_beacon_config *cfg, struct yg_beacon **ret)
 	b->min_starts = (cfg->score.min_intervals ? cfg->score.min_intervals : 8) + 1;
 	b->seed = yg_hash_random_seed();
 	size_t share = (memcap - sizeof *b) / STRIPES;
-	/* Buckets for about one pair each at the typical record size. */
+	/* A power of two with 1 to 2.5 pairs a bucket when the share is
+	 * full (~260 bytes a pair): short chains, and the buckets cost a
+	 * few percent of the cap. */
 	uint64_t nb = 16;
 	while (nb * 2 * REC_TYPICAL <= share)
 		nb *= 2;
@@ -205,7 +207,8 @@ static bool same_key(const struct rec *r, uint64_t h, const struct yg_beacon_obs
 static bool ring_add(const struct yg_beacon *b, struct rec *r, uint64_t start)
 {
 	if (r->n && start < r->base_us) {
-		uint64_t delta = (r->base_us - start) / 1000;
+		/* Whole milliseconds, rounded up so that start >= base_us. */
+		uint64_t delta = (r->base_us - start + 999) / 1000;
 		if ((uint64_t)r->t[r->n - 1] + delta > UINT32_MAX)
 			return false;
 		for (unsigned i = 0; i < r->n; i++)

@@ -2,19 +2,21 @@
 #include "detect/beacon_score.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return x < y ? -1 : x > y ? 1 : 0;
-}
-
-/* Median of v[0..n-1] (n >= 1); reorders v. */
+/* Median of v[0..n-1] (n >= 1); reorders v. An insertion sort: the
+ * table scores 31 intervals at a time, often nearly sorted already, where
+ * qsort's indirect calls cost several times more (this runs on a packet
+ * worker for a good share of ended flows). */
 static double median(double *v, size_t n)
 {
-	qsort(v, n, sizeof *v, cmp_double);
+	for (size_t i = 1; i < n; i++) {
+		double x = v[i];
+		size_t j = i;
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 

@@ -3,7 +3,8 @@
 # on the same machine (machines are noisy; ratios travel).
 #   BENCH_PACKETS (default 10000000), BENCH_FLOWS (200000),
 #   BENCH_INDICATORS (1000000), BENCH_REPEAT (5: best of 5 sensor runs),
-#   BENCH_DARKNET_SOURCES (200000).
+#   BENCH_DARKNET_SOURCES (200000), BENCH_BEACONS_PER_LEVEL (25),
+#   BENCH_BENIGN_HOSTS (40).
 set -eu
 build=${1:-build}
 out=bench/out
@@ -109,3 +110,5 @@ echo "== time to protect (hub -> another member's live sensor)"
 /usr/bin/python3 bench/protect_bench.py "$build" "${BENCH_PROTECT_TRIALS:-100}"
 echo "== incremental sync of 100,000 indicator changes (hub -> sensor change feed)"
 /usr/bin/python3 bench/sync_bench.py "$build" "${BENCH_SYNC_CHANGES:-100000}" "$cap"
+echo "== beacon detection (generated beacons, a generated benign day, the shared captures)"
+/usr/bin/python3 bench/beacon_bench.py "$build"

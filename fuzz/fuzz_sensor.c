@@ -1,7 +1,7 @@
 /*
  * The whole sensor on one input: the bytes are a pcap/pcapng file that
  * libpcap reads, then decode -> flow -> app layer -> detection (against a
- * small fixed indicator set) -> EVE (to /dev/null).
+ * small fixed indicator set), beacon detection -> EVE (to /dev/null).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #include <urcu.h>
 
 #include "capture/capture.h"
+#include "detect/beacon.h"
 #include "sensor/engine.h"
 #include "sensor/intel_live.h"
 #include "sensor_fuzz_world.h"
@@ -49,11 +50,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		 * quarter of their coverage (HTTP, TLS, DNS over TCP). It
 		 * still holds ~1,900 flows, more than a fuzz input of a few
 		 * KiB can make, and hitting the cap stays reachable. */
+		/* A fresh beacon table per input (at its 1 MiB minimum its
+		 * buckets are 8 KiB): no state carried between inputs. */
+		struct yg_beacon_config bc = {.memcap = YG_BEACON_MEMCAP_MIN};
+		struct yg_beacon *bt = NULL;
+		if (yg_beacon_new(&bc, &bt) < 0)
+			abort();
 		struct yg_engine_config ec = {
 			.workers = 1,
 			.worker = {.flow = {.memcap = 256 << 10}, .home = &home, .intel = live,
 				   .sink = sink, .log_flows = true, .log_dns = true,
-				   .log_http = true, .log_tls = true},
+				   .log_http = true, .log_tls = true, .beacon = bt,
+				   .log_beacon = true},
 		};
 		struct yg_engine *e;
 		if (yg_engine_new(&ec, &e) == 0) {
@@ -61,6 +69,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			yg_engine_run(e, cap, &res);
 			yg_engine_free(e);
 		}
+		yg_beacon_free(bt);
 		yg_capture_close(cap);
 	}
 	close(fd);

@@ -18,6 +18,7 @@
 #include "darknet/research.h"
 #include "darknet/telescope.h"
 #include "decode/decode.h"
+#include "detect/beacon.h"
 #include "sensor/engine.h"
 #include "sensor/homenet.h"
 #include "sensor/hub_feed.h"
@@ -53,8 +54,14 @@ static void usage(FILE *out)
 		"                         (default: RFC 1918 and fc00::/7)\n"
 		"      --flow-memcap MB   memory for flows and app buffers (default 1024)\n"
 		"      --eve-types LIST   event types to write besides alert and stats\n"
-		"                         (default dns,http,tls,flow,darknet,darknet_victim,\n"
-		"                         darknet_stats; also anomaly; 'none' for alerts only)\n"
+		"                         (default dns,http,tls,flow,beacon,darknet,\n"
+		"                         darknet_victim,darknet_stats; also anomaly; 'none'\n"
+		"                         for alerts only)\n"
+		"      --no-beacon        no beacon detection (on by default: home hosts\n"
+		"                         connecting to an outside address or name at regular\n"
+		"                         intervals; EVE beacon, with --hub POSTed to\n"
+		"                         /api/v1/beacons)\n"
+		"      --beacon-memcap MB memory for beacon detection (default 64, at least 1)\n"
 		"      --no-flow-log      do not write flow events (same as leaving out flow)\n"
 		"      --eve-dns-version N  dns layout: 3 (Suricata 8, default) or 2 (Suricata 7)\n"
 		"      --community-id-seed N  seed of the Community ID (0..65535, default 0)\n"
@@ -104,6 +111,12 @@ static void usage(FILE *out)
 }
 
 static atomic_bool g_stop, g_reload, g_reopen;
+
+/* A beacon report: to the hub through the sightings sender (any worker). */
+static void on_beacon(void *ud, const struct yg_beacon_hit *h)
+{
+	yg_sightings_beacon_add(ud, h);
+}
 
 /* A closed telescope window: to the hub through the sightings sender's
  * spool (sighting_post.h). */
@@ -309,14 +322,14 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *ret)
 
 /* "dns,http" -> which protocol records to write; "none" writes none. */
 struct eve_types {
-	bool dns, http, tls, flow, anomaly;
+	bool dns, http, tls, flow, anomaly, beacon;
 	bool darknet, darknet_victim, darknet_stats;
 };
 
 static int parse_types(const char *list, struct eve_types *ret)
 {
 	bool d = false, h = false, t = false, f = false, an = false, dk = false, dv = false,
-	     ds = false;
+	     ds = false, bc = false;
 	const char *p = list;
 	while (*p) {
 		const char *e = strchr(p, ',');
@@ -331,6 +344,8 @@ static int parse_types(const char *list, struct eve_types *ret)
 			f = true;
 		else if (n == 7 && !strncmp(p, "anomaly", 7))
 			an = true;
+		else if (n == 6 && !strncmp(p, "beacon", 6))
+			bc = true;
 		else if (n == 7 && !strncmp(p, "darknet", 7))
 			dk = true;
 		else if (n == 14 && !strncmp(p, "darknet_victim", 14))
@@ -348,6 +363,7 @@ static int parse_types(const char *list, struct eve_types *ret)
 	ret->tls = t;
 	ret->flow = f;
 	ret->anomaly = an;
+	ret->beacon = bc;
 	ret->darknet = dk;
 	ret->darknet_victim = dv;
 	ret->darknet_stats = ds;
@@ -360,7 +376,8 @@ int yg_cmd_sensor(int argc, char **argv)
 	       O_TOKEN, O_TOKEN_FILE, O_HUB_CA, O_HUB_INTERVAL, O_SPOOL, O_SPOOL_MAX, O_SG_INTERVAL,
 	       O_SG_BATCH, O_SHARE_HOSTS, O_HOST_KEY, O_SENSOR_NAME, O_HUB_FEED,
 	       O_HUB_USER, O_HUB_PASSWORD_FILE, O_HUB_CERT, O_HUB_KEY, O_TAXII_COLL, O_DNS_VERSION,
-	       O_CID_SEED, O_DARKNET, O_DARKNET_RESEARCH, O_DARKNET_MEMCAP, O_GEOIP_DIR, O_WARN };
+	       O_CID_SEED, O_DARKNET, O_DARKNET_RESEARCH, O_DARKNET_MEMCAP, O_GEOIP_DIR, O_WARN,
+	       O_NO_BEACON, O_BEACON_MEMCAP };
 	static const struct option opts[] = {
 		{"read", required_argument, NULL, 'r'},
 		{"interface", required_argument, NULL, 'i'},
@@ -397,6 +414,8 @@ int yg_cmd_sensor(int argc, char **argv)
 		{"darknet-research", required_argument, NULL, O_DARKNET_RESEARCH},
 		{"darknet-memcap", required_argument, NULL, O_DARKNET_MEMCAP},
 		{"geoip-dir", required_argument, NULL, O_GEOIP_DIR},
+		{"no-beacon", no_argument, NULL, O_NO_BEACON},
+		{"beacon-memcap", required_argument, NULL, O_BEACON_MEMCAP},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -428,6 +447,8 @@ int yg_cmd_sensor(int argc, char **argv)
 	const char *dn_research_path = NULL, *geoip_dir = YG_GEOIP_DIR_DEFAULT;
 	unsigned long dn_memcap_mb = 256;
 	bool dn_log = true, dn_victim_log = true, dn_stats_log = true;
+	bool beacon_on = true, beacon_log = true;
+	unsigned long beacon_memcap_mb = 64;
 	bool quiet = false, flow_log = true, dns_log = true, http_log = true, tls_log = true;
 	struct yg_homenet home;
 	char err[512] = "";
@@ -560,8 +581,8 @@ int yg_cmd_sensor(int argc, char **argv)
 			struct eve_types et;
 			if (parse_types(optarg, &et) < 0) {
 				fprintf(stderr, "yagura sensor: --eve-types: '%s' is not a list of "
-						"dns, http, tls, flow, anomaly, darknet, darknet_victim, "
-						"darknet_stats (or none)\n", optarg);
+						"dns, http, tls, flow, anomaly, beacon, darknet, "
+						"darknet_victim, darknet_stats (or none)\n", optarg);
 				return 2;
 			}
 			dns_log = et.dns;
@@ -569,6 +590,7 @@ int yg_cmd_sensor(int argc, char **argv)
 			tls_log = et.tls;
 			flow_log = et.flow;
 			anomaly_log = et.anomaly;
+			beacon_log = et.beacon;
 			dn_log = et.darknet;
 			dn_victim_log = et.darknet_victim;
 			dn_stats_log = et.darknet_stats;
@@ -586,6 +608,13 @@ int yg_cmd_sensor(int argc, char **argv)
 		case O_DARKNET_MEMCAP:
 			if (!parse_uint(optarg, 1 << 20, &dn_memcap_mb) || dn_memcap_mb < 4) {
 				fprintf(stderr, "yagura sensor: --darknet-memcap wants MB >= 4\n");
+				return 2;
+			}
+			break;
+		case O_NO_BEACON: beacon_on = false; break;
+		case O_BEACON_MEMCAP:
+			if (!parse_uint(optarg, 1 << 20, &beacon_memcap_mb) || beacon_memcap_mb < 1) {
+				fprintf(stderr, "yagura sensor: --beacon-memcap wants MB >= 1\n");
 				return 2;
 			}
 			break;
@@ -648,8 +677,18 @@ int yg_cmd_sensor(int argc, char **argv)
 	struct yg_dn_research *dn_research = NULL;
 	struct yg_geo *geo = NULL;
 	struct yg_darknet *dn = NULL;
+	struct yg_beacon *beacon = NULL;
+	struct yg_beacon_stats beacon_stats = {0};
 
 	rcu_register_thread();
+	if (beacon_on) {
+		struct yg_beacon_config bc = {.memcap = (size_t)beacon_memcap_mb << 20};
+		r = yg_beacon_new(&bc, &beacon);
+		if (r < 0) {
+			fprintf(stderr, "yagura sensor: beacon detection: %s\n", strerror(-r));
+			goto out;
+		}
+	}
 	if (n_warn) {
 		r = yg_intel_warn_new(&warn);
 		for (unsigned i = 0; r == 0 && i < n_warn; i++) {
@@ -804,6 +843,10 @@ int yg_cmd_sensor(int argc, char **argv)
 			.log_tls = tls_log,
 			.log_anomaly = anomaly_log,
 			.sightings = sightings ? yg_sightings_agg(sightings) : NULL,
+			.beacon = beacon,
+			.log_beacon = beacon_log,
+			.on_beacon = sightings ? on_beacon : NULL,
+			.beacon_ud = sightings,
 		},
 		.darknet = dn,
 		.progress = (!quiet && rfile && isatty(STDERR_FILENO)) ? progress : NULL,
@@ -864,6 +907,22 @@ int yg_cmd_sensor(int argc, char **argv)
 			(unsigned long long)ds.packets_unattributed,
 			(unsigned long long)ds.ports_dropped, (unsigned long long)ds.victims_dropped);
 	}
+	if (beacon) {
+		yg_beacon_stats(beacon, &beacon_stats);
+		if (!quiet)
+			fprintf(stderr, "beacon: %llu connection starts, %llu pairs (%llu held, %llu "
+				"evicted for room, %llu expired), %llu beacons reported %llu times; "
+				"%.1f of %llu MB\n",
+				(unsigned long long)beacon_stats.observed,
+				(unsigned long long)beacon_stats.pairs_created,
+				(unsigned long long)beacon_stats.pairs,
+				(unsigned long long)beacon_stats.evicted,
+				(unsigned long long)beacon_stats.expired,
+				(unsigned long long)beacon_stats.beacons,
+				(unsigned long long)beacon_stats.detections,
+				(double)beacon_stats.memory / (1 << 20),
+				(unsigned long long)(beacon_stats.memcap >> 20));
+	}
 	/* The last alerts are in: deliver what can be, then count. */
 	if (feed) {
 		yg_hub_feed_stop(feed, &feed_stats);
@@ -881,6 +940,7 @@ int yg_cmd_sensor(int argc, char **argv)
 		.rss_bytes = yg_stats_rss_bytes(),
 		.sightings = sg_stopped ? &sg_stats : NULL,
 		.hub = feed_stopped ? &feed_stats : NULL,
+		.beacon = beacon ? &beacon_stats : NULL,
 	};
 	if (live) {
 		rcu_read_lock();
@@ -933,6 +993,7 @@ out:
 		pthread_join(wt.tid, NULL);
 	}
 	yg_engine_free(eng);
+	yg_beacon_free(beacon);
 	yg_darknet_free(dn);
 	yg_geo_free(geo);
 	yg_dn_research_free(dn_research);

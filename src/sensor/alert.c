@@ -225,6 +225,8 @@ void yg_worker_dns(struct yg_worker *w, struct yg_flow *f, const struct yg_packe
 		   bool toserver, const struct yg_dns_msg *m)
 {
 	struct yg_eve_tuple t;
+	if (w->cfg.beacon && !m->response && m->n_queries)
+		yg_worker_beacon_name(w, f, m->queries[0].name, strlen(m->queries[0].name));
 	if (w->cfg.log_dns && dns_version(w) == 3) {
 		/* One event per message, from its sender. */
 		yg_worker_tuple(w, f, toserver, &t);
@@ -295,6 +297,12 @@ void yg_worker_http(struct yg_worker *w, struct yg_flow *f, const struct yg_pack
 	struct rec r = {REC_HTTP, req, 0};
 	if (w->cfg.log_http)
 		yg_http_tx_request(w, f, pkt, req);
+	if (w->cfg.beacon && req->host.len) {
+		size_t bl = 0;
+		unsigned bport;
+		yg_http_split_host(&req->host, &bl, &bport);
+		yg_worker_beacon_name(w, f, (const char *)req->host.p, bl);
+	}
 	if (!w->set)
 		return;
 	size_t hl = 0;
@@ -330,6 +338,8 @@ void yg_worker_tls(struct yg_worker *w, struct yg_flow *f, const struct yg_packe
 {
 	struct yg_eve_tuple t;
 	struct rec r = {REC_TLS, h, 0};
+	if (w->cfg.beacon && h->sni[0])
+		yg_worker_beacon_name(w, f, h->sni, strlen(h->sni));
 	yg_worker_tuple(w, f, toserver, &t);
 	if (w->cfg.log_tls) {
 		yg_eve_begin(&w->eve, pkt->ts_us, "tls", f->flow_id, &t);

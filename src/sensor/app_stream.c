@@ -65,6 +65,10 @@ void yg_worker_app_free(struct yg_worker *w, struct flow_app *a)
 	for (int i = 0; i < 2; i++)
 		stream_drop_buf(w, &a->s[i]);
 	free(a->more);
+	if (a->beacon_name) {
+		yg_flow_charge(w->ft, -(long)(strlen(a->beacon_name) + 1));
+		free(a->beacon_name);
+	}
 	yg_flow_charge(w->ft, -(long)(sizeof *a + (size_t)a->cap_more * sizeof(uint32_t)));
 	free(a);
 }

@@ -84,6 +84,13 @@ void yg_sighting_host_hash(const uint8_t key[YG_SIGHTING_KEY_LEN], const char *h
 	hex(h, 32, ret_hex);
 }
 
+bool yg_sighting_agg_host_hash(const struct yg_sighting_agg *a, const char *host,
+                               char ret_hex[65])
+{
+	yg_sighting_host_hash(a->cfg.host_key, host, ret_hex);
+	return a->cfg.share_hosts;
+}
+
 int yg_sighting_agg_new(const struct yg_sighting_config *cfg, struct yg_sighting_agg **ret)
 {
 	if (cfg->batch > YG_SIGHTING_BATCH_MAX)

@@ -74,6 +74,11 @@ void yg_sighting_agg_wake(struct yg_sighting_agg *a);
 int yg_sighting_agg_take(struct yg_sighting_agg *a, const char *identity, uint64_t now_us,
                          int64_t shift_us, char **ret_json, size_t *ret_len, unsigned *ret_n);
 
+/* The aggregator's hash of an internal host (as in its sightings) into
+ * ret_hex; returns whether the member shares host addresses too. */
+bool yg_sighting_agg_host_hash(const struct yg_sighting_agg *a, const char *host,
+                               char ret_hex[65]);
+
 /* HMAC-SHA256(key, host) as 64 lowercase hex digits plus NUL. */
 void yg_sighting_host_hash(const uint8_t key[YG_SIGHTING_KEY_LEN], const char *host,
                            char ret_hex[65]);

@@ -15,6 +15,8 @@
 #include <time.h>
 
 #include "common/curlbody.h"
+#include "detect/beacon.h"
+#include "output/eve.h"
 #include "sensor/hostkey.h"
 #include "sensor/spool.h"
 
@@ -36,6 +38,10 @@ struct yg_sightings {
 	pthread_mutex_t dlock;
 	struct dn_item *dq_head, **dq_tail;
 	size_t dq_bytes;
+	/* Beacon reports (JSON objects), also under dlock. */
+	struct yg_spool *bspool;
+	struct dn_item *bq_head, **bq_tail;
+	size_t bq_n;
 	pthread_t tid;
 	bool started;
 	pthread_mutex_t lock; /* st and stop */
@@ -458,6 +464,154 @@ static bool deliver_darknet(struct yg_sightings *s)
 	}
 }
 
+/* RFC 3339 text with milliseconds, as the sightings write it. */
+static json_t *time_json(uint64_t us)
+{
+	char t[32];
+	yg_sighting_time(us, t);
+	return json_string(t);
+}
+
+static json_t *beacon_json(struct yg_sightings *s, const struct yg_beacon_hit *h)
+{
+	char host[64], dest[64], hash[65];
+	yg_eve_format_addr(h->family, &h->host, host, sizeof host);
+	yg_eve_format_addr(h->family, &h->dest, dest, sizeof dest);
+	bool share = yg_sighting_agg_host_hash(s->agg, host, hash);
+	/* Three decimals: the hub needs no more, and the text stays stable. */
+	double iv = (double)(int64_t)(h->v.period_s * 1000 + 0.5) / 1000;
+	double sc = (double)(int64_t)(h->v.score * 1000 + 0.5) / 1000;
+	json_t *o = json_pack("{s:s, s:s, s:o, s:i, s:s, s:f, s:I, s:f, s:o, s:o}", "host_hash", hash,
+	                      "dest", dest, "name", h->name[0] ? json_string(h->name) : json_null(),
+	                      "dst_port", (int)h->dport, "proto", h->proto == 6 ? "tcp" : "udp",
+	                      "interval_s", iv, "count", (json_int_t)h->v.beats, "score", sc,
+	                      "first_seen", time_json(h->first_us), "last_seen",
+	                      time_json(h->last_us));
+	if (o && share && json_object_set_new(o, "host", json_string(host)) < 0) {
+		json_decref(o);
+		o = NULL;
+	}
+	return o;
+}
+
+void yg_sightings_beacon_add(struct yg_sightings *s, const struct yg_beacon_hit *h)
+{
+	count(s, &s->st.beacons, 1);
+	pthread_mutex_lock(&s->dlock);
+	bool room = s->bq_n < YG_BEACON_QUEUE_MAX;
+	pthread_mutex_unlock(&s->dlock);
+	json_t *o = room ? beacon_json(s, h) : NULL;
+	char *txt = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	json_decref(o);
+	size_t len = txt ? strlen(txt) : 0;
+	struct dn_item *it = txt ? malloc(sizeof *it + len + 1) : NULL;
+	if (!it) {
+		free(txt);
+		count(s, &s->st.beacons_dropped, 1);
+		return;
+	}
+	it->next = NULL;
+	it->len = len;
+	memcpy(it->data, txt, len + 1);
+	free(txt);
+	pthread_mutex_lock(&s->dlock);
+	*s->bq_tail = it;
+	s->bq_tail = &it->next;
+	s->bq_n++;
+	pthread_mutex_unlock(&s->dlock);
+}
+
+/* Moves the queued reports into the beacon spool, YG_BEACONS_PER_POST a body. */
+static void drain_beacons(struct yg_sightings *s)
+{
+	pthread_mutex_lock(&s->dlock);
+	struct dn_item *it = s->bq_head;
+	s->bq_head = NULL;
+	s->bq_tail = &s->bq_head;
+	s->bq_n = 0;
+	pthread_mutex_unlock(&s->dlock);
+	while (it) {
+		size_t len = 16, n = 0; /* the brackets around the list */
+		struct dn_item *end = it;
+		for (; end && n < YG_BEACONS_PER_POST; end = end->next, n++)
+			len += end->len + 1;
+		char *body = malloc(len + 1), *p = body;
+		if (body) {
+			static const char lead[] = "{\"beacons\":[";
+			memcpy(p, lead, sizeof lead - 1);
+			p += sizeof lead - 1;
+			for (struct dn_item *x = it; x != end; x = x->next) {
+				if (x != it)
+					*p++ = ',';
+				memcpy(p, x->data, x->len);
+				p += x->len;
+			}
+			memcpy(p, "]}", 3);
+			p += 2;
+		}
+		char err[512] = "out of memory";
+		if (!body || yg_spool_put(s->bspool, body, (size_t)(p - body), err, sizeof err) < 0) {
+			count(s, &s->st.beacons_dropped, n);
+			logf_(s, "beacons: SPOOL FULL: %s; dropped %zu beacon reports", err, n);
+		}
+		free(body);
+		while (it != end) {
+			struct dn_item *next = it->next;
+			free(it);
+			it = next;
+		}
+	}
+}
+
+/* Reports in a beacon body. */
+static uint64_t beacons_in(const char *data, size_t len)
+{
+	json_t *j = json_loadb(data, len, 0, NULL);
+	uint64_t n = json_array_size(json_object_get(j, "beacons"));
+	json_decref(j);
+	return n;
+}
+
+/* Posts spooled beacon bodies oldest first; deliver_darknet's rules. */
+static bool deliver_beacons(struct yg_sightings *s)
+{
+	for (;;) {
+		char *data;
+		size_t len;
+		uint64_t h;
+		bool replay;
+		int r = yg_spool_oldest(s->bspool, &data, &len, &h, &replay);
+		if (r == -ENOENT)
+			return true;
+		if (r == -EBADMSG) {
+			logf_(s, "beacons: a spooled body is unreadable or malformed; set aside as .bad");
+			continue;
+		}
+		if (r < 0)
+			return false;
+		struct yg_curlbody b = {.limit = ANSWER_MAX};
+		char err[CURL_ERROR_SIZE + 64] = "";
+		long st = request(s, "/api/v1/beacons", data, len, &b, err, sizeof err);
+		yg_curlbody_release(&b);
+		uint64_t n = beacons_in(data, len);
+		free(data);
+		if (st == 200 || st == 201) {
+			count(s, &s->st.beacons_posted, n);
+		} else if (st == 400 || st == 413 || st == 415) {
+			logf_(s, "beacons: the hub refused %llu beacon reports (HTTP %ld); dropped",
+			      (unsigned long long)n, st);
+			count(s, &s->st.beacons_rejected, n);
+		} else {
+			if (st < 0)
+				logf_(s, "beacons: hub unreachable (%s); reports stay in the spool", err);
+			else
+				logf_(s, "beacons: hub answered HTTP %ld; reports stay in the spool", st);
+			return false;
+		}
+		yg_spool_remove(s->bspool, h);
+	}
+}
+
 static bool stopping(struct yg_sightings *s)
 {
 	pthread_mutex_lock(&s->lock);
@@ -473,12 +627,15 @@ static void *sender_main(void *arg)
 	/* What a previous run left goes out first. */
 	deliver(s);
 	deliver_darknet(s);
+	deliver_beacons(s);
 	while (!stopping(s)) {
 		yg_sighting_agg_wait(s->agg, s->interval_ms);
 		drain(s);
 		deliver(s);
 		drain_darknet(s);
 		deliver_darknet(s);
+		drain_beacons(s);
+		deliver_beacons(s);
 	}
 	return NULL;
 }
@@ -492,7 +649,12 @@ static void sightings_free(struct yg_sightings *s)
 	free(s->spool_dir);
 	yg_spool_free(s->spool);
 	yg_spool_free(s->dspool);
+	yg_spool_free(s->bspool);
 	for (struct dn_item *it = s->dq_head, *n; it; it = n) {
+		n = it->next;
+		free(it);
+	}
+	for (struct dn_item *it = s->bq_head, *n; it; it = n) {
 		n = it->next;
 		free(it);
 	}
@@ -518,6 +680,7 @@ int yg_sightings_start(const struct yg_sightings_config *cfg, struct yg_sighting
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_mutex_init(&s->dlock, NULL);
 	s->dq_tail = &s->dq_head;
+	s->bq_tail = &s->bq_head;
 	int r = -ENOMEM;
 	size_t ul = strlen(cfg->url);
 	while (ul && cfg->url[ul - 1] == '/')
@@ -551,6 +714,13 @@ int yg_sightings_start(const struct yg_sightings_config *cfg, struct yg_sighting
 	r = yg_spool_open_kind(cfg->spool_dir, YG_SPOOL_DARKNET,
 	                       cfg->spool_max_bytes ? cfg->spool_max_bytes : 64u << 20, serr,
 	                       sizeof serr, &s->dspool);
+	if (r < 0) {
+		snprintf(err, errlen, "spool: %s", strerror(-r));
+		goto fail;
+	}
+	r = yg_spool_open_kind(cfg->spool_dir, YG_SPOOL_BEACONS,
+	                       cfg->spool_max_bytes ? cfg->spool_max_bytes : 64u << 20, serr,
+	                       sizeof serr, &s->bspool);
 	if (r < 0) {
 		snprintf(err, errlen, "spool: %s", strerror(-r));
 		goto fail;
@@ -654,7 +824,15 @@ void yg_sightings_stop(struct yg_sightings *s, struct yg_sighting_stats *ret_sta
 	if (!deliver_darknet(s))
 		logf_(s, "darknet: not all windows delivered; they stay spooled%s",
 		      s->spool_dir ? " for the next run" : " (no --spool: they are lost)");
+	drain_beacons(s);
+	if (!deliver_beacons(s))
+		logf_(s, "beacons: not all reports delivered; they stay spooled%s",
+		      s->spool_dir ? " for the next run" : " (no --spool: they are lost)");
 	struct yg_spool_stats ss;
+	yg_spool_stats(s->bspool, &ss);
+	pthread_mutex_lock(&s->lock);
+	s->st.beacons_waiting = ss.batches;
+	pthread_mutex_unlock(&s->lock);
 	yg_spool_stats(s->dspool, &ss);
 	pthread_mutex_lock(&s->lock);
 	s->st.darknet_waiting = ss.batches;

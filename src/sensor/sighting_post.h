@@ -58,6 +58,12 @@ struct yg_sighting_stats {
 	uint64_t darknet_rejected;   /* refused as malformed (400, 413, 415): dropped */
 	uint64_t darknet_dropped;    /* lost: the queue or the spool was full */
 	uint64_t darknet_waiting;    /* in the spool now */
+	/* Beacon reports (yg_sightings_beacon_add), many per POST. */
+	uint64_t beacons;            /* handed over */
+	uint64_t beacons_posted;     /* accepted by the hub (200) */
+	uint64_t beacons_rejected;   /* in bodies refused as malformed (400, 413, 415) */
+	uint64_t beacons_dropped;    /* lost: the queue or the spool was full */
+	uint64_t beacons_waiting;    /* bodies in the spool now */
 };
 
 /*
@@ -85,6 +91,26 @@ void yg_sightings_stats(struct yg_sightings *s, struct yg_sighting_stats *ret);
  */
 #define YG_DARKNET_QUEUE_MAX (64u << 20)
 void yg_sightings_darknet_add(struct yg_sightings *s, const char *json, size_t len);
+
+/*
+ * Queues one beacon report for POST /api/v1/beacons; any thread (a packet
+ * worker: no I/O, a short lock). The sender thread sends the reports
+ * queued since its last round as one body (at most YG_BEACONS_PER_POST):
+ *
+ *   {"beacons":[{"host_hash":"<64 hex>","host":"10.0.0.5" (only with
+ *     share_hosts),"dest":"203.0.113.9","name":"c2.example"|null,
+ *     "dst_port":443,"proto":"tcp","interval_s":60.0,"count":24,
+ *     "score":0.93,"first_seen":"RFC 3339","last_seen":"RFC 3339"}]}
+ *
+ * The host is hashed with the sightings' host key (the same hash the
+ * sightings carry for the same machine). Spooled as DIR/beacons-<seq>.json
+ * and delivered with the darknet windows' rules. At most YG_BEACON_QUEUE_MAX
+ * reports wait for the thread; beyond, they are dropped and counted.
+ */
+#define YG_BEACON_QUEUE_MAX 10000
+#define YG_BEACONS_PER_POST 500
+struct yg_beacon_hit;
+void yg_sightings_beacon_add(struct yg_sightings *s, const struct yg_beacon_hit *h);
 
 /*
  * Flushes what is pending into the spool, tries to post once, stops the

@@ -29,7 +29,7 @@ struct item {
 
 struct yg_spool {
 	char *dir;
-	const char *prefix; /* "sightings-" or "darknet-" (a literal) */
+	const char *prefix; /* "sightings-", "darknet-" or "beacons-" (a literal) */
 	int (*check)(const char *data, size_t len);
 	uint64_t max_bytes;
 	struct item *v;
@@ -164,8 +164,19 @@ int yg_spool_open_kind(const char *dir, enum yg_spool_kind kind, uint64_t max_by
 	struct yg_spool *s = calloc(1, sizeof *s);
 	if (!s)
 		return -ENOMEM;
-	s->prefix = kind == YG_SPOOL_DARKNET ? "darknet-" : "sightings-";
-	s->check = kind == YG_SPOOL_DARKNET ? yg_spool_check_darknet : yg_spool_check_batch;
+	switch (kind) {
+	case YG_SPOOL_DARKNET:
+		s->prefix = "darknet-";
+		s->check = yg_spool_check_darknet;
+		break;
+	case YG_SPOOL_BEACONS:
+		s->prefix = "beacons-";
+		s->check = yg_spool_check_beacons;
+		break;
+	default:
+		s->prefix = "sightings-";
+		s->check = yg_spool_check_batch;
+	}
 	s->max_bytes = max_bytes;
 	s->next_seq = 1;
 	if (dir) {
@@ -449,6 +460,28 @@ int yg_spool_check_darknet(const char *data, size_t len)
 	    json_is_array(json_object_get(j, "sources")) &&
 	    json_is_array(json_object_get(j, "victims")))
 		r = 0;
+	json_decref(j);
+	return r;
+}
+
+int yg_spool_check_beacons(const char *data, size_t len)
+{
+	json_error_t e;
+	json_t *j = json_loadb(data, len, JSON_REJECT_DUPLICATES, &e);
+	json_t *a = json_object_get(j, "beacons");
+	int r = -EBADMSG;
+	if (!json_is_object(j) || !json_is_array(a) || json_array_size(a) == 0 ||
+	    json_array_size(a) > 1000)
+		goto out;
+	size_t i;
+	json_t *o;
+	json_array_foreach(a, i, o)
+	{
+		if (!json_is_object(o))
+			goto out;
+	}
+	r = 0;
+out:
 	json_decref(j);
 	return r;
 }

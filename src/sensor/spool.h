@@ -40,6 +40,7 @@ struct yg_spool_stats {
 enum yg_spool_kind {
 	YG_SPOOL_SIGHTINGS = 0, /* sightings-<seq>.json: STIX bundles of sightings */
 	YG_SPOOL_DARKNET,       /* darknet-<seq>.json: telescope windows (darknet/window.c) */
+	YG_SPOOL_BEACONS,       /* beacons-<seq>.json: beacon reports (sighting_post.c) */
 };
 
 /*
@@ -90,5 +91,9 @@ int yg_spool_check_batch(const char *data, size_t len);
 /* Whether data is a telescope window body: an object with "sensor",
  * "window_start", and "ports", "sources", "victims" arrays. 0 or -EBADMSG. */
 int yg_spool_check_darknet(const char *data, size_t len);
+
+/* Whether data is a beacon body: an object with a "beacons" array of
+ * 1..1000 objects. 0 or -EBADMSG. */
+int yg_spool_check_beacons(const char *data, size_t len);
 
 #endif

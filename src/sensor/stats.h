@@ -17,6 +17,7 @@ struct yg_sensor_stats {
 	uint64_t http_unrequested; /* responses with no request waiting for them */
 	uint64_t app_memcap_drops;
 	uint64_t alerts, alerts_suppressed;
+	uint64_t beacons; /* beacon reports (events) */
 	uint64_t events;
 	uint64_t flows_created, flows_ended, flows_evicted, flow_no_memory;
 	uint64_t flow_active_max;

@@ -200,6 +200,29 @@ static void yagura_stats(struct yg_eve *eve, uint64_t ts_us, const struct yg_eng
 		yg_jsonw_kv_u64(j, "spool_batches", g->spool_batches);
 		yg_jsonw_kv_u64(j, "spool_write_errors", g->spool_write_errors);
 		yg_jsonw_kv_u64(j, "alerts_dropped", g->alerts_dropped);
+		yg_jsonw_kv_u64(j, "beacons", g->beacons);
+		yg_jsonw_kv_u64(j, "beacons_posted", g->beacons_posted);
+		yg_jsonw_kv_u64(j, "beacons_rejected", g->beacons_rejected);
+		yg_jsonw_kv_u64(j, "beacons_dropped", g->beacons_dropped);
+		yg_jsonw_kv_u64(j, "beacons_waiting", g->beacons_waiting);
+		yg_jsonw_obj_close(j);
+	}
+	if (x->beacon) {
+		const struct yg_beacon_stats *b = x->beacon;
+		yg_jsonw_key(j, "beacon");
+		yg_jsonw_obj_open(j);
+		yg_jsonw_kv_u64(j, "observed", b->observed);
+		yg_jsonw_kv_u64(j, "merged", b->merged);
+		yg_jsonw_kv_u64(j, "pairs", b->pairs);
+		yg_jsonw_kv_u64(j, "pairs_created", b->pairs_created);
+		yg_jsonw_kv_u64(j, "evicted", b->evicted);
+		yg_jsonw_kv_u64(j, "expired", b->expired);
+		yg_jsonw_kv_u64(j, "no_memory", b->no_memory);
+		yg_jsonw_kv_u64(j, "scored", b->scored);
+		yg_jsonw_kv_u64(j, "detections", b->detections);
+		yg_jsonw_kv_u64(j, "beacons", b->beacons);
+		yg_jsonw_kv_u64(j, "memory", b->memory);
+		yg_jsonw_kv_u64(j, "memcap", b->memcap);
 		yg_jsonw_obj_close(j);
 	}
 	if (x->hub) {

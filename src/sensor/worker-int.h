@@ -66,6 +66,7 @@ struct flow_app {
 	struct stream s[2];  /* 0: to server, 1: to client */
 	struct yg_http_tx *tx_head, *tx_tail; /* requests waiting for responses */
 	uint8_t n_tx;
+	char *beacon_name; /* first SNI, Host or query name (eve_beacon.c); charged */
 };
 
 struct yg_worker {
@@ -133,6 +134,14 @@ void yg_worker_http(struct yg_worker *w, struct yg_flow *f, const struct yg_pack
 		    bool toserver, const struct yg_http_request *req);
 void yg_worker_tls(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 		   bool toserver, const struct yg_tls_client_hello *h);
+
+/* Beacon detection (eve_beacon.c). The first name a flow carries (TLS
+ * SNI, HTTP Host without its port, DNS query name) keys its beacon pair;
+ * kept only for flows from a home host to an outside one. */
+void yg_worker_beacon_name(struct yg_worker *w, struct yg_flow *f, const char *name, size_t len);
+/* The flow ended: its start goes to the beacon table, and a report
+ * becomes a "beacon" event (and goes to on_beacon). */
+void yg_worker_beacon_flow(struct yg_worker *w, struct yg_flow *f);
 
 /* Writes one "anomaly" event (eve_anomaly.c) for anomaly a of pkt; f is
  * the packet's flow, NULL for a decoder anomaly seen before the flow. */

@@ -174,6 +174,8 @@ static void on_flow_end(void *ud, struct yg_flow *f, enum yg_flow_end why)
 	/* Transactions first, as Suricata writes them before the flow. */
 	if (f->app && w->cfg.log_http)
 		yg_http_tx_flush(w, f);
+	if (w->cfg.beacon)
+		yg_worker_beacon_flow(w, f);
 	if (w->cfg.log_flows)
 		flow_event(w, f, why);
 	if (f->app) {

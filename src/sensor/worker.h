@@ -15,6 +15,8 @@
 
 struct yg_worker;
 struct yg_sighting_agg;
+struct yg_beacon;
+struct yg_beacon_hit;
 
 struct yg_worker_config {
 	unsigned id;                  /* 0.. ; flow ids are disjoint per worker */
@@ -29,6 +31,14 @@ struct yg_worker_config {
 	/* Alerts on hub indicators are also counted here (sighting.h); borrowed,
 	 * may be NULL. */
 	struct yg_sighting_agg *sightings;
+	/* Beacon detection (detect/beacon.h): every ended flow from a home
+	 * host to an outside one is a connection start. Borrowed; NULL = off.
+	 * log_beacon writes the "beacon" events; on_beacon (may be NULL) gets
+	 * every report too, from the worker's thread (for the hub). */
+	struct yg_beacon *beacon;
+	bool log_beacon;
+	void (*on_beacon)(void *ud, const struct yg_beacon_hit *hit);
+	void *beacon_ud;
 };
 
 /* Caller frees with yg_worker_free (which ends remaining flows). */

@@ -1,7 +1,7 @@
 """A small stand-in for the hub's sensor-facing routes (whoami, the change
-feed, the indicator export and POST /api/v1/sightings), for testing the
-sensor's delivery, spool and feed handling where the real hub cannot be
-made to fail on cue. Follows the contract of issue 4 (sections 1 and 3)."""
+feed, the indicator export, POST /api/v1/sightings, /darknet and
+/beacons), for testing the sensor's delivery, spool and feed handling
+where the real hub cannot be made to fail on cue. Follows the contract of issue 4 (sections 1 and 3)."""
 import json
 import threading
 import time
@@ -41,6 +41,8 @@ class FakeHub:
         self.requests = []
         self.darknet = []      # (Content-Type, raw body) of POST /api/v1/darknet
         self.darknet_mode = "ok"  # or 'fail' (503)
+        self.beacons = []      # (Content-Type, raw body) of POST /api/v1/beacons
+        self.beacons_mode = "ok"  # or 'fail' (503)
         self.cond = threading.Condition()
         hub = self
 
@@ -150,6 +152,16 @@ class FakeHub:
                     if hub.darknet_mode == "fail":
                         return self.reply(503, {"title": "try later"})
                     return self.reply(200, {"accepted": 1})
+                if u.path == "/api/v1/beacons":
+                    # Beacon reports (issue 14), recorded as sent for the
+                    # wire-format test; the real hub's endpoint (built
+                    # beside this on another branch) replaces it at merge.
+                    with hub.cond:
+                        hub.beacons.append((self.headers.get("Content-Type"), body))
+                        hub.cond.notify_all()
+                    if hub.beacons_mode == "fail":
+                        return self.reply(503, {"title": "try later"})
+                    return self.reply(200, {"accepted": len(json.loads(body)["beacons"])})
                 if u.path != "/api/v1/sightings":
                     return self.reply(404, {"title": "not found"})
                 hub.posts.append(body)

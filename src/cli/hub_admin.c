@@ -71,16 +71,15 @@ static void usage(FILE *out)
 		"       yagura hub admin --data DIR org-allow-naming ORG on|off\n"
 		"       yagura hub admin --data DIR pii-pattern add|del REGEX | list\n"
 		"       yagura hub admin --data DIR owner import FILE.csv | list | secret NAME\n"
-
-		"After --data DIR: [--store postgresql --pg postgresql://...] for a hub on\n"
-		"PostgreSQL (the default is the SQLite store DIR/hub.db).\n");
 		"       yagura hub admin --data DIR feed add NAME --url URL [--format auto|FMT|taxii]\n"
 		"                        [--every 1h] [--tlp clear|green|amber] [--confidence N]\n"
 		"                        [--collection C] [--expire-after 7d] [--share-group G]\n"
 		"                        [--max-bytes N] [--timeout 60s] [--taxii-collections A,B]\n"
 		"                        [--token-file F] [--user U --password-file F]\n"
 		"                        [--cert F --key F] [--ca F]\n"
-		"       yagura hub admin --data DIR feed list | del NAME | run NAME\n");
+		"       yagura hub admin --data DIR feed list | del NAME | run NAME\n"
+		"After --data DIR: [--store postgresql --pg postgresql://...] for a hub on\n"
+		"PostgreSQL (the default is the SQLite store DIR/hub.db).\n");
 }
 
 /* The organization a command names (by name or identity id); says so on
@@ -562,6 +561,10 @@ static int print_owner(void *ud, const struct yg_host_owner *o)
 /* owner import FILE | list | secret NAME */
 static int owner_cmd(struct yg_store *st, int argc, char **argv)
 {
+	if (!st->ops->hosts) {
+		fprintf(stderr, "yagura hub admin: owner: this store (PostgreSQL) keeps no hosts yet\n");
+		return 1;
+	}
 	if (argc == 2 && !strcmp(argv[1], "list")) {
 		struct owner_print p = {.st = st, .n = YG_HOST_OWNERS_MAX * 4};
 		p.counts = calloc(p.n, sizeof *p.counts);

@@ -290,7 +290,7 @@ int yg_feeds_sched_start(struct yg_hub *h)
 {
 	if (h->sched.running)
 		return 0;
-	int r = yg_store_sqlite_open(h->data_dir, &h->sched.st);
+	int r = yg_store_open(h->data_dir, h->pg, &h->sched.st);
 	if (r < 0)
 		return r;
 	pthread_mutex_init(&h->sched.lock, NULL);

@@ -758,7 +758,7 @@ int yg_notify_new(struct yg_hub *h, const char *data_dir, unsigned every_s,
 	if (r == 0 && every_s)
 		n->every_s = every_s;
 	if (r == 0)
-		r = yg_store_sqlite_open(data_dir, &n->st);
+		r = yg_store_open(data_dir, h->pg, &n->st);
 	if (r < 0) {
 		yg_notify_free(n);
 		return r;
@@ -769,7 +769,9 @@ int yg_notify_new(struct yg_hub *h, const char *data_dir, unsigned every_s,
 
 int yg_notify_start(struct yg_notify *n)
 {
-	if (!n || n->started)
+	/* A store without the hosts half (PostgreSQL, for now) has nothing
+	 * to notify. */
+	if (!n || n->started || !n->st->ops->hosts)
 		return 0;
 	int r = pthread_create(&n->thread, NULL, loop, n);
 	if (r)

@@ -152,6 +152,60 @@ static const char *const migrations[] = {
 	" created_us BIGINT NOT NULL, updated_us BIGINT NOT NULL);"
 	"CREATE INDEX level_actions_entry ON level_actions(entry_id, id);"
 	"CREATE INDEX level_actions_due ON level_actions(state, next_try_us);",
+	/* 8: infected hosts (issue 14). */
+	"CREATE TABLE host_owners(id" ID ", name" CTEXT " NOT NULL UNIQUE,"
+	" org_id BIGINT REFERENCES organizations(id), email TEXT NOT NULL,"
+	" webhook TEXT NOT NULL, lang TEXT NOT NULL, secret TEXT NOT NULL,"
+	" last_notice_us BIGINT NOT NULL DEFAULT 0, created_us BIGINT NOT NULL);"
+	"CREATE INDEX host_owners_org ON host_owners(org_id);"
+	"CREATE TABLE host_prefixes(cidr" CTEXT " PRIMARY KEY,"
+	" owner_id BIGINT NOT NULL REFERENCES host_owners(id));"
+	"CREATE TABLE hosts(id" ID ", key" CTEXT " NOT NULL UNIQUE,"
+	" hashed BIGINT NOT NULL, owner_id BIGINT NOT NULL REFERENCES host_owners(id),"
+	" org_id BIGINT NOT NULL, family TEXT NOT NULL, severity BIGINT NOT NULL,"
+	" state BIGINT NOT NULL, first_seen_us BIGINT NOT NULL, last_seen_us BIGINT NOT NULL,"
+	" detected_us BIGINT NOT NULL, notified_us BIGINT NOT NULL DEFAULT 0,"
+	" acknowledged_us BIGINT NOT NULL DEFAULT 0, cleaned_us BIGINT NOT NULL DEFAULT 0,"
+	" reinfections BIGINT NOT NULL DEFAULT 0, pending BIGINT NOT NULL,"
+	" evidence BIGINT NOT NULL DEFAULT 0, prev_notify_s BIGINT NOT NULL DEFAULT -1,"
+	" prev_clean_s BIGINT NOT NULL DEFAULT -1, pending_since_us BIGINT NOT NULL DEFAULT 0);"
+	"CREATE INDEX hosts_owner ON hosts(owner_id, id);"
+	"CREATE INDEX hosts_pending ON hosts(pending, owner_id);"
+	"CREATE TABLE host_evidence(id" ID ","
+	" host_id BIGINT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,"
+	" time_us BIGINT NOT NULL, org_id BIGINT NOT NULL, source TEXT NOT NULL,"
+	" sensor TEXT NOT NULL, family TEXT NOT NULL, severity BIGINT NOT NULL,"
+	" ref TEXT NOT NULL, UNIQUE(host_id, source, ref, time_us));"
+	"CREATE TABLE host_notices(id" ID ","
+	" owner_id BIGINT NOT NULL REFERENCES host_owners(id), created_us BIGINT NOT NULL,"
+	" body TEXT NOT NULL);"
+	"CREATE TABLE host_notice_hosts(notice_id BIGINT NOT NULL REFERENCES host_notices(id),"
+	" host_id BIGINT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,"
+	" PRIMARY KEY(notice_id, host_id));"
+	"CREATE TABLE host_deliveries(id" ID ","
+	" notice_id BIGINT NOT NULL REFERENCES host_notices(id),"
+	" owner_id BIGINT NOT NULL REFERENCES host_owners(id), channel TEXT NOT NULL,"
+	" target TEXT NOT NULL, state TEXT NOT NULL, attempts BIGINT NOT NULL DEFAULT 0,"
+	" next_try_us BIGINT NOT NULL, last_error TEXT NOT NULL DEFAULT '',"
+	" updated_us BIGINT NOT NULL);"
+	"CREATE INDEX host_deliveries_due ON host_deliveries(state, next_try_us);"
+	"CREATE TABLE host_attempts(id" ID ","
+	" delivery_id BIGINT NOT NULL REFERENCES host_deliveries(id), time_us BIGINT NOT NULL,"
+	" ok BIGINT NOT NULL, status BIGINT NOT NULL, error TEXT NOT NULL);"
+	"CREATE INDEX host_attempts_delivery ON host_attempts(delivery_id, id);"
+	"CREATE TABLE host_ack_tokens(hash BYTEA PRIMARY KEY,"
+	" host_id BIGINT NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,"
+	" state BIGINT NOT NULL, expires_us BIGINT NOT NULL, used_us BIGINT);",
+	/* 9: feed subscriptions (issue 12). */
+	"CREATE TABLE feeds(id" ID ", name" CTEXT " NOT NULL UNIQUE,"
+	" org_id BIGINT NOT NULL, spec TEXT NOT NULL, created_us BIGINT NOT NULL,"
+	" next_run_us BIGINT NOT NULL, etag TEXT NOT NULL DEFAULT '',"
+	" last_modified TEXT NOT NULL DEFAULT '', health TEXT NOT NULL DEFAULT '');"
+	"CREATE INDEX feeds_due ON feeds(next_run_us);"
+	"CREATE TABLE feed_values(feed_id BIGINT NOT NULL, type BIGINT NOT NULL,"
+	" value" CTEXT " NOT NULL, stix_id TEXT NOT NULL, present BIGINT NOT NULL,"
+	" left_us BIGINT NOT NULL, warn TEXT NOT NULL DEFAULT '', created_us BIGINT NOT NULL,"
+	" PRIMARY KEY(feed_id, type, value));",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == YG_STORE_SCHEMA_VERSION,
@@ -163,6 +217,8 @@ static const char *const id_tables[] = {
 	"organizations", "tokens", "sharing_groups", "collections", "objects", "audit_log",
 	"pii_patterns", "campaigns", "mail_submissions", "corr_values", "notifications",
 	"sightings", "darknet_windows", "darknet_surges", "level_history", "level_actions",
+	"host_owners", "hosts", "host_evidence", "host_notices", "host_deliveries", "host_attempts",
+	"feeds",
 };
 
 int yg_pg_schema_version(struct yg_pg *s, int *ret)

@@ -224,7 +224,7 @@ static const char *const migrations[] = {
 	"CREATE TABLE host_ack_tokens(hash BLOB PRIMARY KEY,"
 	" host_id INTEGER NOT NULL REFERENCES hosts(id) ON DELETE CASCADE,"
 	" state INTEGER NOT NULL, expires_us INTEGER NOT NULL, used_us INTEGER) WITHOUT ROWID;",
-	/* 8: feed subscriptions (issue 12): each feed, the validators and
+	/* 9: feed subscriptions (issue 12): each feed, the validators and
 	 * health of its last run, and the values it holds (the last run's
 	 * content, to diff the next against). */
 	"CREATE TABLE feeds(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE,"

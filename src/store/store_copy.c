@@ -55,6 +55,17 @@ static const struct table {
 	{"level_signals", "name%C"},
 	{"level_history", "id"},
 	{"level_actions", "id"},
+	{"host_owners", "id"},
+	{"host_prefixes", "cidr%C"},
+	{"hosts", "id"},
+	{"host_evidence", "id"},
+	{"host_notices", "id"},
+	{"host_notice_hosts", "notice_id, host_id"},
+	{"host_deliveries", "id"},
+	{"host_attempts", "id"},
+	{"host_ack_tokens", "hash"},
+	{"feeds", "id"},
+	{"feed_values", "feed_id, type, value%C"},
 };
 
 #define N_TABLES (sizeof tables / sizeof tables[0])

@@ -144,6 +144,8 @@ struct yg_store_mail_ops;
 extern const struct yg_store_mail_ops yg_pg_mail_ops;
 struct yg_store_darknet_ops;
 extern const struct yg_store_darknet_ops yg_pg_darknet_ops;
+struct yg_store_host_ops;
+extern const struct yg_store_host_ops yg_pg_host_ops;
 struct yg_store_feed_ops;
 extern const struct yg_store_feed_ops yg_pg_feed_ops;
 struct yg_store_dash_ops;

@@ -817,6 +817,7 @@ static const struct yg_store_ops pg_ops = {
 	.sightings = &yg_pg_sighting_ops,
 	.darknet = &yg_pg_darknet_ops,
 	.level = &yg_pg_level_ops,
+	.hosts = &yg_pg_host_ops,
 	.feeds = &yg_pg_feed_ops,
 	.dash = &yg_pg_dash_ops,
 };

@@ -570,7 +570,7 @@ static int writer_init(struct yg_store *st, const struct yg_feed_row *row,
                        const struct yg_feed_spec *spec, struct writer *w, struct yg_org *org,
                        char *err, size_t errlen)
 {
-	struct yg_collection coll;
+	struct yg_collection coll = {0};
 	char *def = NULL;
 	int r = 0;
 	const char *uuid = spec->collection;
@@ -760,8 +760,7 @@ int yg_feed_run(struct yg_store *st, const char *name, const struct yg_feed_env 
 	if (r < 0)
 		goto out;
 	if (res->ok && !res->not_modified) {
-		r = writer_init(st, row, spec, &w, &org, res->error, sizeof res->error);
-		if (r < 0) {
+		if (writer_init(st, row, spec, &w, &org, res->error, sizeof res->error) < 0) {
 			res->ok = false;
 		} else {
 			w.now_us = yg_now_us();
@@ -771,7 +770,6 @@ int yg_feed_run(struct yg_store *st, const char *name, const struct yg_feed_env 
 			if (r < 0)
 				goto out;
 		}
-		r = 0;
 	}
 	if (!res->ok || res->not_modified) {
 		/* Nothing changed: the last good content stands as it was. */

@@ -73,7 +73,7 @@ static int sq_del(struct yg_store *st, const char *name)
 	if (!f)
 		return -ENOMEM;
 	int r = sq_get(st, name, f);
-	int64_t id = f->id;
+	int64_t id = r == 0 ? f->id : 0;
 	free(f);
 	if (r < 0)
 		return r;

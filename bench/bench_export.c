@@ -53,27 +53,28 @@ static int fill(const char *dir, long n)
 		snprintf(id, sizeof id, "indicator--00000000-0000-4000-8000-%012lx", i);
 		if (i % 2)
 			snprintf(pattern, sizeof pattern, "[ipv4-addr:value = '%ld.%ld.%ld.%ld']",
-				 11 + (i >> 24) % 200, (i >> 16) & 255, (i >> 8) & 255, i & 255);
+			         11 + (i >> 24) % 200, (i >> 16) & 255, (i >> 8) & 255, i & 255);
 		else
-			snprintf(pattern, sizeof pattern, "[domain-name:value = 'host%ld.bench.example']",
-				 i);
-		int len = snprintf(obj, sizeof obj,
-				   "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
-				   "\"created\":\"2024-01-01T00:00:00.000Z\","
-				   "\"modified\":\"2024-01-01T00:00:00.000Z\",\"pattern\":\"%s\","
-				   "\"pattern_type\":\"stix\",\"valid_from\":\"2024-01-01T00:00:00Z\","
-				   "\"object_marking_refs\":[\"" GREEN "\"]}",
-				   id, pattern);
+			snprintf(pattern, sizeof pattern,
+			         "[domain-name:value = 'host%ld.bench.example']", i);
+		int len =
+		    snprintf(obj, sizeof obj,
+		             "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\","
+		             "\"created\":\"2024-01-01T00:00:00.000Z\","
+		             "\"modified\":\"2024-01-01T00:00:00.000Z\",\"pattern\":\"%s\","
+		             "\"pattern_type\":\"stix\",\"valid_from\":\"2024-01-01T00:00:00Z\","
+		             "\"object_marking_refs\":[\"" GREEN "\"]}",
+		             id, pattern);
 		struct yg_obj_in in = {.collection = coll.id,
-				       .stix_id = id,
-				       .type = "indicator",
-				       .spec_version = "2.1",
-				       .modified = "2024-01-01T00:00:00.000Z",
-				       .modified_us = 1704067200000000,
-				       .tlp = YG_TLP_GREEN,
-				       .submitter_org = org.id,
-				       .json = obj,
-				       .json_len = (size_t)len};
+		                       .stix_id = id,
+		                       .type = "indicator",
+		                       .spec_version = "2.1",
+		                       .modified = "2024-01-01T00:00:00.000Z",
+		                       .modified_us = 1704067200000000,
+		                       .tlp = YG_TLP_GREEN,
+		                       .submitter_org = org.id,
+		                       .json = obj,
+		                       .json_len = (size_t)len};
 		int64_t added;
 		if (st->ops->obj_put(st, &in, &added) < 0)
 			return 1;
@@ -235,15 +236,17 @@ int main(int argc, char **argv)
 			int in_fd = 0;
 			if (run_child(av, out, sizeof out) < 0 ||
 			    sscanf(out, "%ld %zu %d", &delta, &bytes, &in_fd) != 3) {
-				fprintf(stderr, "bench_export: %s over %ld failed\n", formats[f], ns[k]);
+				fprintf(stderr, "bench_export: %s over %ld failed\n", formats[f],
+				        ns[k]);
 				rc = 1;
 				continue;
 			}
 			peak[k] = (double)delta;
 			per[k] = (double)delta / (double)ns[k];
-			printf("export_%s_n%ld: peak_anon_rss_delta=%ld bytes, %.1f bytes/indicator, "
-			       "body=%zu bytes%s\n",
-			       formats[f], ns[k], delta, per[k], bytes, in_fd ? " (sendfile)" : "");
+			printf(
+			    "export_%s_n%ld: peak_anon_rss_delta=%ld bytes, %.1f bytes/indicator, "
+			    "body=%zu bytes%s\n",
+			    formats[f], ns[k], delta, per[k], bytes, in_fd ? " (sendfile)" : "");
 		}
 		if (peak[0] > 0)
 			printf("ratio_export_%s_peak_n%ld_vs_n%ld=%.2f (memory independent of N: "

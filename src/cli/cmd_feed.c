@@ -28,23 +28,23 @@ static const struct {
 	const char *opt, *key;
 	bool number;
 } opts[] = {
-	{"--url", "url", false},
-	{"--format", "format", false},
-	{"--every", "every", false},
-	{"--tlp", "tlp", false},
-	{"--confidence", "confidence", true},
-	{"--collection", "collection", false},
-	{"--expire-after", "expire_after", false},
-	{"--share-group", "share_group", false},
-	{"--max-bytes", "max_bytes", true},
-	{"--timeout", "timeout", false},
-	{"--taxii-collections", "taxii_collections", false},
-	{"--token-file", "token_file", false},
-	{"--user", "user", false},
-	{"--password-file", "password_file", false},
-	{"--cert", "cert_file", false},
-	{"--key", "key_file", false},
-	{"--ca", "ca_file", false},
+    {"--url", "url", false},
+    {"--format", "format", false},
+    {"--every", "every", false},
+    {"--tlp", "tlp", false},
+    {"--confidence", "confidence", true},
+    {"--collection", "collection", false},
+    {"--expire-after", "expire_after", false},
+    {"--share-group", "share_group", false},
+    {"--max-bytes", "max_bytes", true},
+    {"--timeout", "timeout", false},
+    {"--taxii-collections", "taxii_collections", false},
+    {"--token-file", "token_file", false},
+    {"--user", "user", false},
+    {"--password-file", "password_file", false},
+    {"--cert", "cert_file", false},
+    {"--key", "key_file", false},
+    {"--ca", "ca_file", false},
 };
 
 static int add_cmd(struct yg_store *st, int argc, char **argv)
@@ -68,7 +68,7 @@ static int add_cmd(struct yg_store *st, int argc, char **argv)
 			long long n = strtoll(argv[i + 1], &end, 10);
 			if (!*argv[i + 1] || *end) {
 				fprintf(stderr, "yagura hub admin: feed add: %s takes a number\n",
-					argv[i]);
+				        argv[i]);
 				goto out;
 			}
 			v = json_integer(n);
@@ -76,7 +76,8 @@ static int add_cmd(struct yg_store *st, int argc, char **argv)
 			v = json_string(argv[i + 1]);
 		}
 		if (!v) {
-			fprintf(stderr, "yagura hub admin: feed add: %s: not UTF-8 text\n", argv[i]);
+			fprintf(stderr, "yagura hub admin: feed add: %s: not UTF-8 text\n",
+			        argv[i]);
 			goto out;
 		}
 		json_object_set_new(o, opts[k].key, v);
@@ -116,8 +117,10 @@ static int print_feed(void *ud, const struct yg_feed_row *f)
 	       json_string_value(json_object_get(s, "format")),
 	       (long long)json_integer_value(json_object_get(s, "every")),
 	       h ? json_string_value(json_object_get(h, "last_run")) : "never",
-	       !h ? "-" : json_is_true(json_object_get(h, "ok")) ? "ok"
-		       : json_string_value(json_object_get(h, "last_error")));
+	       !h ? "-"
+	       : json_is_true(json_object_get(h, "ok"))
+	           ? "ok"
+	           : json_string_value(json_object_get(h, "last_error")));
 	json_decref(s);
 	json_decref(h);
 	return 1;
@@ -148,7 +151,7 @@ static int run_cmd(struct yg_store *st, const char *dir, const char *name)
 	free(j);
 	if (!res.ok)
 		fprintf(stderr, "yagura hub admin: feed %s failed: %s (last good content kept)\n",
-			name, res.error);
+		        name, res.error);
 	return res.ok ? 0 : 1;
 }
 
@@ -160,7 +163,7 @@ int yg_cmd_hub_feed(struct yg_store *st, const char *dir, int argc, char **argv)
 		int r = yg_feed_del(st, argv[2]);
 		if (r < 0) {
 			fprintf(stderr, "yagura hub admin: feed del: %s\n",
-				r == -ENOENT ? "no such feed" : strerror(-r));
+			        r == -ENOENT ? "no such feed" : strerror(-r));
 			return 1;
 		}
 		printf("feed %s removed\n", argv[2]);
@@ -171,6 +174,6 @@ int yg_cmd_hub_feed(struct yg_store *st, const char *dir, int argc, char **argv)
 	if (argc >= 3 && !strcmp(argv[1], "add"))
 		return add_cmd(st, argc, argv);
 	fprintf(stderr, "usage: yagura hub admin --data DIR feed add NAME --url URL [options]\n"
-			"       yagura hub admin --data DIR feed list | del NAME | run NAME\n");
+	                "       yagura hub admin --data DIR feed list | del NAME | run NAME\n");
 	return 2;
 }

@@ -235,9 +235,9 @@ static int merge_next(void *ud, struct yg_export_item *ret)
 		}
 	}
 	*ret = (struct yg_export_item){.type = (enum yg_ind_type)sp->out.type,
-				       .value = sp->out.s[0],
-				       .source = sp->out.s[1],
-				       .id = sp->out.s[2]};
+	                               .value = sp->out.s[0],
+	                               .source = sp->out.s[1],
+	                               .id = sp->out.s[2]};
 	return 1;
 }
 

@@ -145,11 +145,11 @@ int yg_feed_fetch_run(struct yg_feed_fetch *f)
 		r = -ECANCELED;
 	} else if (b.too_big || cr == CURLE_FILESIZE_EXCEEDED) {
 		snprintf(f->err, sizeof f->err, "answer larger than the feed's cap of %zu bytes",
-			 f->max_bytes);
+		         f->max_bytes);
 		r = -E2BIG;
 	} else if (cr == CURLE_OPERATION_TIMEDOUT) {
 		snprintf(f->err, sizeof f->err, "timed out after %us: %.200s",
-			 f->timeout_s ? f->timeout_s : 60, cerr[0] ? cerr : curl_easy_strerror(cr));
+		         f->timeout_s ? f->timeout_s : 60, cerr[0] ? cerr : curl_easy_strerror(cr));
 		r = -EIO;
 	} else if (cr != CURLE_OK) {
 		snprintf(f->err, sizeof f->err, "%s", cerr[0] ? cerr : curl_easy_strerror(cr));

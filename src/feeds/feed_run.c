@@ -126,14 +126,14 @@ char *yg_feed_result_json(const struct yg_feed_result *r)
 	for (size_t i = 0; lists && i < r->n_held_lists; i++)
 		json_object_set_new(lists, r->held[i].list, json_integer((json_int_t)r->held[i].n));
 	json_t *o = json_pack(
-		"{s:s, s:I, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:s}",
-		"last_run", started, "duration_ms", (json_int_t)(r->duration_us / 1000), "ok", r->ok,
-		"not_modified", r->not_modified, "http_status", (json_int_t)r->http_status, "bytes",
-		(json_int_t)r->bytes, "values", (json_int_t)r->values, "added",
-		(json_int_t)r->added, "expired", (json_int_t)r->expired, "returned",
-		(json_int_t)r->returned, "unchanged", (json_int_t)r->unchanged, "held_back",
-		(json_int_t)r->held_back, "rejected", (json_int_t)r->rejected, "held_back_by_list",
-		lists ? lists : json_object(), "last_error", r->error);
+	    "{s:s, s:I, s:b, s:b, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:o, s:s}",
+	    "last_run", started, "duration_ms", (json_int_t)(r->duration_us / 1000), "ok", r->ok,
+	    "not_modified", r->not_modified, "http_status", (json_int_t)r->http_status, "bytes",
+	    (json_int_t)r->bytes, "values", (json_int_t)r->values, "added", (json_int_t)r->added,
+	    "expired", (json_int_t)r->expired, "returned", (json_int_t)r->returned, "unchanged",
+	    (json_int_t)r->unchanged, "held_back", (json_int_t)r->held_back, "rejected",
+	    (json_int_t)r->rejected, "held_back_by_list", lists ? lists : json_object(),
+	    "last_error", r->error);
 	char *t = o ? json_dumps(o, JSON_COMPACT) : NULL;
 	json_decref(o);
 	return t;
@@ -164,17 +164,17 @@ struct content {
 };
 
 static int fetch_http(const struct yg_feed_spec *s, const struct yg_feed_row *row,
-		      const struct yg_feed_env *env, struct content *c, struct yg_feed_result *res)
+                      const struct yg_feed_env *env, struct content *c, struct yg_feed_result *res)
 {
 	struct yg_feed_fetch f = {
-		.url = s->url,
-		.etag = row->etag,
-		.last_modified = row->last_modified,
-		.ca_file = s->ca_file[0] ? s->ca_file : NULL,
-		.max_bytes = s->max_bytes,
-		.timeout_s = s->timeout_s,
-		.cancel = env ? env->cancel : NULL,
-		.ud = env ? env->ud : NULL,
+	    .url = s->url,
+	    .etag = row->etag,
+	    .last_modified = row->last_modified,
+	    .ca_file = s->ca_file[0] ? s->ca_file : NULL,
+	    .max_bytes = s->max_bytes,
+	    .timeout_s = s->timeout_s,
+	    .cancel = env ? env->cancel : NULL,
+	    .ud = env ? env->ud : NULL,
 	};
 	int r = yg_feed_fetch_run(&f);
 	res->http_status = !strncasecmp(s->url, "file:", 5) ? 0 : f.status;
@@ -204,19 +204,19 @@ static void on_taxii(void *ud, const struct yg_taxii_object *o)
 	const char *m = json_string_value(json_object_get(cur, "m"));
 	if (m && strcmp(m, o->modified) >= 0)
 		return;
-	json_t *e = json_pack("{s:s, s:O?}", "m", o->modified, "o",
-			      o->revoked ? NULL : o->object);
+	json_t *e = json_pack("{s:s, s:O?}", "m", o->modified, "o", o->revoked ? NULL : o->object);
 	if (!e || json_object_set_new(a->latest, o->id, e) < 0)
 		a->err = -ENOMEM;
 }
 
 static int fetch_taxii(const struct yg_feed_spec *s, const struct yg_feed_env *env,
-		       struct content *c, struct yg_feed_result *res)
+                       struct content *c, struct yg_feed_result *res)
 {
 	struct yg_taxii_cred cred = {0};
-	struct yg_taxii_client_config cfg = {.url = s->url, .cred = &cred,
-					     .cancel = env ? env->cancel : NULL,
-					     .ud = env ? env->ud : NULL};
+	struct yg_taxii_client_config cfg = {.url = s->url,
+	                                     .cred = &cred,
+	                                     .cancel = env ? env->cancel : NULL,
+	                                     .ud = env ? env->ud : NULL};
 	char only[sizeof s->taxii_collections];
 	struct yg_taxii_client *cl = NULL;
 	struct taxii_acc acc = {.latest = json_object()};
@@ -228,7 +228,7 @@ static int fetch_taxii(const struct yg_feed_spec *s, const struct yg_feed_env *e
 		r = yg_taxii_secret_read(s->password_file, &cred.password);
 	if (r < 0) {
 		snprintf(res->error, sizeof res->error, "cannot read a credential file: %s",
-			 strerror(-r));
+		         strerror(-r));
 		goto out;
 	}
 	cred.user = s->user[0] ? (char *)s->user : NULL;
@@ -258,18 +258,19 @@ static int fetch_taxii(const struct yg_feed_spec *s, const struct yg_feed_env *e
 		r = acc.err;
 	if (r < 0) {
 		snprintf(res->error, sizeof res->error, "TAXII: %.480s",
-			 io.err[0] ? io.err : strerror(-r));
+		         io.err[0] ? io.err : strerror(-r));
 		goto out;
 	}
 	const char *k;
 	json_t *v;
-	json_object_foreach(acc.latest, k, v) {
+	json_object_foreach(acc.latest, k, v)
+	{
 		json_t *o = json_object_get(v, "o");
 		if (json_is_object(o) && json_array_append(objs, o) < 0)
 			r = -ENOMEM;
 	}
 	bundle = json_pack("{s:s, s:s, s:O}", "type", "bundle", "id",
-			   "bundle--00000000-0000-4000-8000-000000000000", "objects", objs);
+	                   "bundle--00000000-0000-4000-8000-000000000000", "objects", objs);
 	c->body = bundle && r == 0 ? json_dumps(bundle, JSON_COMPACT) : NULL;
 	if (!c->body) {
 		r = -ENOMEM;
@@ -388,7 +389,7 @@ static bool pattern_of(int type, const char *value, char *out, size_t cap)
 /* Writes one version of the value's indicator. until_us 0: no
  * valid_until. */
 static int put_version(const struct writer *w, const char *stix_id, int64_t created_us,
-		       const char *pattern, const char *value, const char *warn, int64_t until_us)
+                       const char *pattern, const char *value, const char *warn, int64_t until_us)
 {
 	char created[YG_TIME_US_LEN + 1], until[YG_TIME_US_LEN + 1], name[200];
 	char url[YG_FEED_URL_MAX];
@@ -398,12 +399,11 @@ static int put_version(const struct writer *w, const char *stix_id, int64_t crea
 		return r;
 	snprintf(name, sizeof name, "%.120s (feed %s)", value, w->spec->name);
 	json_t *o = json_pack(
-		"{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:[{s:s, s:s}]}", "type",
-		"indicator", "spec_version", "2.1", "id", stix_id, "created", created, "modified",
-		w->now, "name", name, "pattern", pattern, "pattern_type", "stix", "valid_from",
-		created, "created_by_ref", w->identity, "object_marking_refs",
-		yg_tlp_marking_id(w->spec->tlp), "external_references", "source_name",
-		w->spec->name, "url", url);
+	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:[{s:s, s:s}]}", "type",
+	    "indicator", "spec_version", "2.1", "id", stix_id, "created", created, "modified",
+	    w->now, "name", name, "pattern", pattern, "pattern_type", "stix", "valid_from", created,
+	    "created_by_ref", w->identity, "object_marking_refs", yg_tlp_marking_id(w->spec->tlp),
+	    "external_references", "source_name", w->spec->name, "url", url);
 	if (!o)
 		return -ENOMEM;
 	json_object_set_new(o, "x_yagura_feed", json_string(w->spec->name));
@@ -427,18 +427,18 @@ static int put_version(const struct writer *w, const char *stix_id, int64_t crea
 	if (!text)
 		return -ENOMEM;
 	struct yg_obj_in in = {
-		.collection = w->coll_id,
-		.stix_id = stix_id,
-		.type = "indicator",
-		.spec_version = "2.1",
-		.modified = w->now,
-		.modified_us = w->now_us,
-		.tlp = w->spec->tlp,
-		.submitter_org = w->org_id,
-		.json = text,
-		.json_len = strlen(text),
-		.share_groups = w->group_id ? &w->group_id : NULL,
-		.n_share_groups = w->group_id ? 1 : 0,
+	    .collection = w->coll_id,
+	    .stix_id = stix_id,
+	    .type = "indicator",
+	    .spec_version = "2.1",
+	    .modified = w->now,
+	    .modified_us = w->now_us,
+	    .tlp = w->spec->tlp,
+	    .submitter_org = w->org_id,
+	    .json = text,
+	    .json_len = strlen(text),
+	    .share_groups = w->group_id ? &w->group_id : NULL,
+	    .n_share_groups = w->group_id ? 1 : 0,
 	};
 	int64_t added;
 	r = w->st->ops->obj_put(w->st, &in, &added);
@@ -455,37 +455,40 @@ static int cmp_value(int ta, const char *va, int tb, const char *vb)
 
 /* The merge of the new items with the old values (both sorted), written. */
 static int apply_diff(const struct writer *w, const struct yg_export_item *items, size_t n,
-		      const struct olds *old, const struct yg_feed_env *env,
-		      struct yg_feed_result *res)
+                      const struct olds *old, const struct yg_feed_env *env,
+                      struct yg_feed_result *res)
 {
 	struct yg_store *st = w->st;
 	size_t i = 0, j = 0;
 	char pattern[2400];
 	int r = 0;
 	while (r == 0 && (i < n || j < old->n)) {
-		int c = i == n       ? 1
-			: j == old->n ? -1
-				      : cmp_value((int)items[i].type, items[i].value, old->v[j].type,
-						  old->v[j].value);
+		int c = i == n        ? 1
+		        : j == old->n ? -1
+		                      : cmp_value((int)items[i].type, items[i].value,
+		                                  old->v[j].type, old->v[j].value);
 		if (c < 0) { /* new */
 			const struct yg_export_item *it = &items[i++];
 			if (!pattern_of((int)it->type, it->value, pattern, sizeof pattern)) {
 				res->rejected++;
 				continue;
 			}
-			const char *warn = env && env->warn ? yg_intel_warn_check(
-								      env->warn, it->type, it->value,
-								      strlen(it->value))
-							    : NULL;
+			const char *warn = env && env->warn
+			                       ? yg_intel_warn_check(env->warn, it->type, it->value,
+			                                             strlen(it->value))
+			                       : NULL;
 			char uuid[YG_UUID_LEN + 1], id[64];
 			r = yg_uuid4(uuid);
 			if (r < 0)
 				break;
 			snprintf(id, sizeof id, "indicator--%s", uuid);
 			r = put_version(w, id, w->now_us, pattern, it->value, warn, 0);
-			struct yg_feed_value v = {.type = (int)it->type, .value = it->value,
-						  .stix_id = id, .present = true,
-						  .warn = warn ? warn : "", .created_us = w->now_us};
+			struct yg_feed_value v = {.type = (int)it->type,
+			                          .value = it->value,
+			                          .stix_id = id,
+			                          .present = true,
+			                          .warn = warn ? warn : "",
+			                          .created_us = w->now_us};
 			if (r == 0)
 				r = st->ops->feeds->value_put(st, w->feed_id, &v);
 			res->added++;
@@ -504,11 +507,14 @@ static int apply_diff(const struct writer *w, const struct yg_export_item *items
 				continue;
 			int64_t until = w->now_us + w->spec->expire_after_s * 1000000;
 			r = put_version(w, o->stix_id, o->created_us, pattern, o->value, o->warn,
-					until);
-			struct yg_feed_value v = {.type = o->type, .value = o->value,
-						  .stix_id = o->stix_id, .present = false,
-						  .left_us = w->now_us, .warn = o->warn,
-						  .created_us = o->created_us};
+			                until);
+			struct yg_feed_value v = {.type = o->type,
+			                          .value = o->value,
+			                          .stix_id = o->stix_id,
+			                          .present = false,
+			                          .left_us = w->now_us,
+			                          .warn = o->warn,
+			                          .created_us = o->created_us};
 			if (r == 0)
 				r = st->ops->feeds->value_put(st, w->feed_id, &v);
 			res->expired++;
@@ -516,10 +522,10 @@ static int apply_diff(const struct writer *w, const struct yg_export_item *items
 		}
 		/* In both: the same unless it comes back or its list changed. */
 		const struct yg_export_item *it = &items[i++];
-		const char *warn = env && env->warn ? yg_intel_warn_check(env->warn, it->type,
-									  it->value,
-									  strlen(it->value))
-						    : NULL;
+		const char *warn =
+		    env && env->warn
+		        ? yg_intel_warn_check(env->warn, it->type, it->value, strlen(it->value))
+		        : NULL;
 		res->values++;
 		if (warn)
 			count_held(res, warn);
@@ -528,9 +534,12 @@ static int apply_diff(const struct writer *w, const struct yg_export_item *items
 			continue;
 		}
 		r = put_version(w, o->stix_id, o->created_us, pattern, o->value, warn, 0);
-		struct yg_feed_value v = {.type = o->type, .value = o->value, .stix_id = o->stix_id,
-					  .present = true, .warn = warn ? warn : "",
-					  .created_us = o->created_us};
+		struct yg_feed_value v = {.type = o->type,
+		                          .value = o->value,
+		                          .stix_id = o->stix_id,
+		                          .present = true,
+		                          .warn = warn ? warn : "",
+		                          .created_us = o->created_us};
 		if (r == 0)
 			r = st->ops->feeds->value_put(st, w->feed_id, &v);
 		if (o->present)
@@ -558,10 +567,10 @@ static void on_load_error(void *ud, const char *source, unsigned long line, cons
 
 /* Where the feed writes: its collection, identity and group. */
 static int writer_init(struct yg_store *st, const struct yg_feed_row *row,
-		       const struct yg_feed_spec *spec, struct writer *w, struct yg_org *org,
-		       char *err, size_t errlen)
+                       const struct yg_feed_spec *spec, struct writer *w, struct yg_org *org,
+                       char *err, size_t errlen)
 {
-	struct yg_collection coll;
+	struct yg_collection coll = {0};
 	char *def = NULL;
 	int r = 0;
 	const char *uuid = spec->collection;
@@ -587,7 +596,7 @@ static int writer_init(struct yg_store *st, const struct yg_feed_row *row,
 		r = st->ops->group_find(st, spec->share_group, &g);
 		if (r < 0) {
 			snprintf(err, errlen, "the feed's sharing group '%s' is gone",
-				 spec->share_group);
+			         spec->share_group);
 			return r;
 		}
 		w->group_id = g.id;
@@ -620,8 +629,8 @@ static void count_standing(const struct olds *old, struct yg_feed_result *res)
  * not_modified), 0 with res->error on a failed run, < 0 on errors of the
  * hub itself. */
 static int acquire(const struct yg_feed_spec *spec, const struct yg_feed_row *row,
-		   const struct yg_feed_env *env, struct content *c, struct yg_intel_set **ret_set,
-		   struct yg_export_item **ret_items, size_t *ret_n, struct yg_feed_result *res)
+                   const struct yg_feed_env *env, struct content *c, struct yg_intel_set **ret_set,
+                   struct yg_export_item **ret_items, size_t *ret_n, struct yg_feed_result *res)
 {
 	int r = spec->taxii ? fetch_taxii(spec, env, c, res) : fetch_http(spec, row, env, c, res);
 	if (r == -ECANCELED || r == -ENOMEM)
@@ -640,15 +649,15 @@ static int acquire(const struct yg_feed_spec *spec, const struct yg_feed_row *ro
 		return r;
 	yg_intel_builder_on_error(b, on_load_error, &le);
 	long k = yg_intel_load_buffer_as(b, spec->name, (const uint8_t *)c->body, c->len,
-					 spec->taxii ? NULL : &spec->fmt);
+	                                 spec->taxii ? NULL : &spec->fmt);
 	res->rejected = le.n;
 	/* A TAXII round with nothing in it is an empty feed; an empty file
 	 * is far more often a broken mirror than an empty list. */
 	if (k <= 0 && !(spec->taxii && k == 0 && le.n == 0)) {
 		snprintf(res->error, sizeof res->error, "%s",
-			 k < 0	? "content not readable"
-			 : le.n ? le.first
-				: "empty content (keeping the last good content)");
+		         k < 0  ? "content not readable"
+		         : le.n ? le.first
+		                : "empty content (keeping the last good content)");
 		yg_intel_builder_free(b);
 		return 0;
 	}
@@ -683,7 +692,8 @@ int yg_feed_del(struct yg_store *st, const char *name)
 		r = st->ops->feeds->values(st, row->id, collect_old, &old);
 	/* A feed whose subscription, collection or identity is unreadable
 	 * still goes; its values then keep their last versions. */
-	if (r == 0 && yg_feed_spec_parse(row->spec, strlen(row->spec), spec, perr, sizeof perr) == 0 &&
+	if (r == 0 &&
+	    yg_feed_spec_parse(row->spec, strlen(row->spec), spec, perr, sizeof perr) == 0 &&
 	    writer_init(st, row, spec, &w, &org, perr, sizeof perr) == 0) {
 		w.now_us = yg_now_us();
 		r = yg_time_format_us(w.now_us, w.now);
@@ -691,7 +701,7 @@ int yg_feed_del(struct yg_store *st, const char *name)
 			const struct old_value *o = &old.v[j];
 			if (o->present && pattern_of(o->type, o->value, pattern, sizeof pattern))
 				r = put_version(&w, o->stix_id, o->created_us, pattern, o->value,
-						o->warn, w.now_us);
+				                o->warn, w.now_us);
 		}
 	}
 	if (r == 0)
@@ -710,7 +720,7 @@ out:
 }
 
 int yg_feed_run(struct yg_store *st, const char *name, const struct yg_feed_env *env,
-		struct yg_feed_result *ret)
+                struct yg_feed_result *ret)
 {
 	struct yg_feed_result *res = ret;
 	memset(res, 0, sizeof *res);
@@ -750,8 +760,7 @@ int yg_feed_run(struct yg_store *st, const char *name, const struct yg_feed_env 
 	if (r < 0)
 		goto out;
 	if (res->ok && !res->not_modified) {
-		r = writer_init(st, row, spec, &w, &org, res->error, sizeof res->error);
-		if (r < 0) {
+		if (writer_init(st, row, spec, &w, &org, res->error, sizeof res->error) < 0) {
 			res->ok = false;
 		} else {
 			w.now_us = yg_now_us();
@@ -761,7 +770,6 @@ int yg_feed_run(struct yg_store *st, const char *name, const struct yg_feed_env 
 			if (r < 0)
 				goto out;
 		}
-		r = 0;
 	}
 	if (!res->ok || res->not_modified) {
 		/* Nothing changed: the last good content stands as it was. */
@@ -779,8 +787,8 @@ int yg_feed_run(struct yg_store *st, const char *name, const struct yg_feed_env 
 	 * must be fetched again in full next time. */
 	bool fresh = res->ok && !res->not_modified;
 	r = st->ops->feeds->state_set(
-		st, row->id, res->started_us + (spec->every_s ? spec->every_s : 3600) * 1000000,
-		fresh ? c.etag : row->etag, fresh ? c.last_modified : row->last_modified, health);
+	    st, row->id, res->started_us + (spec->every_s ? spec->every_s : 3600) * 1000000,
+	    fresh ? c.etag : row->etag, fresh ? c.last_modified : row->last_modified, health);
 	if (r == 0) {
 		char detail[600];
 		snprintf(detail, sizeof detail, "%s: %.500s", name, res->ok ? "ok" : res->error);

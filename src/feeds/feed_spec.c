@@ -103,7 +103,7 @@ static bool text_ok(const char *s)
 static bool url_ok(const char *u)
 {
 	return text_ok(u) && (!strncasecmp(u, "http://", 7) || !strncasecmp(u, "https://", 8) ||
-			      !strncasecmp(u, "file:///", 8));
+	                      !strncasecmp(u, "file:///", 8));
 }
 
 #define FAIL(...)                                                                                  \
@@ -147,14 +147,14 @@ static int dur_member(json_t *o, const char *key, int64_t *dst)
 }
 
 static const char *const members[] = {
-	"name",         "url",      "format",        "every",     "tlp",      "confidence",
-	"collection",   "share_group", "expire_after", "max_bytes", "timeout", "taxii_collections",
-	"token_file",   "user",     "password_file", "cert_file", "key_file", "ca_file",
-	NULL,
+    "name",       "url",         "format",        "every",     "tlp",      "confidence",
+    "collection", "share_group", "expire_after",  "max_bytes", "timeout",  "taxii_collections",
+    "token_file", "user",        "password_file", "cert_file", "key_file", "ca_file",
+    NULL,
 };
 
 int yg_feed_spec_parse(const char *text, size_t len, struct yg_feed_spec *ret, char *err,
-		       size_t errlen)
+                       size_t errlen)
 {
 	snprintf(err, errlen, "?");
 	if (len > YG_FEED_SPEC_MAX) {
@@ -176,7 +176,8 @@ int yg_feed_spec_parse(const char *text, size_t len, struct yg_feed_spec *ret, c
 		FAIL("the subscription must be a JSON object");
 	const char *key;
 	json_t *v;
-	json_object_foreach(o, key, v) {
+	json_object_foreach(o, key, v)
+	{
 		bool known = false;
 		for (const char *const *m = members; *m; m++)
 			known |= !strcmp(key, *m);
@@ -245,20 +246,20 @@ int yg_feed_spec_parse(const char *text, size_t len, struct yg_feed_spec *ret, c
 	if (dur_member(o, "timeout", &tmo) < 0 || tmo < 1 || tmo > 3600)
 		FAIL("'timeout': a duration of 1s to 1h");
 	s->timeout_s = (unsigned)tmo;
-	if (str_member(o, "taxii_collections", s->taxii_collections,
-		       sizeof s->taxii_collections) < 0)
+	if (str_member(o, "taxii_collections", s->taxii_collections, sizeof s->taxii_collections) <
+	    0)
 		FAIL("'taxii_collections': a comma-separated list of at most %zu bytes",
 		     sizeof s->taxii_collections - 1);
 	static const struct {
 		const char *key;
 		size_t off, cap;
 	} files[] = {
-		{"token_file", offsetof(struct yg_feed_spec, token_file), YG_FEED_PATH_MAX},
-		{"user", offsetof(struct yg_feed_spec, user), 128},
-		{"password_file", offsetof(struct yg_feed_spec, password_file), YG_FEED_PATH_MAX},
-		{"cert_file", offsetof(struct yg_feed_spec, cert_file), YG_FEED_PATH_MAX},
-		{"key_file", offsetof(struct yg_feed_spec, key_file), YG_FEED_PATH_MAX},
-		{"ca_file", offsetof(struct yg_feed_spec, ca_file), YG_FEED_PATH_MAX},
+	    {"token_file", offsetof(struct yg_feed_spec, token_file), YG_FEED_PATH_MAX},
+	    {"user", offsetof(struct yg_feed_spec, user), 128},
+	    {"password_file", offsetof(struct yg_feed_spec, password_file), YG_FEED_PATH_MAX},
+	    {"cert_file", offsetof(struct yg_feed_spec, cert_file), YG_FEED_PATH_MAX},
+	    {"key_file", offsetof(struct yg_feed_spec, key_file), YG_FEED_PATH_MAX},
+	    {"ca_file", offsetof(struct yg_feed_spec, ca_file), YG_FEED_PATH_MAX},
 	};
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		char *dst = (char *)s + files[i].off;
@@ -269,8 +270,8 @@ int yg_feed_spec_parse(const char *text, size_t len, struct yg_feed_spec *ret, c
 		FAIL("'user' and 'password_file' go together");
 	if ((s->cert_file[0] != 0) != (s->key_file[0] != 0))
 		FAIL("'cert_file' and 'key_file' go together");
-	if (!s->taxii && (s->token_file[0] || s->user[0] || s->cert_file[0] ||
-			  s->taxii_collections[0]))
+	if (!s->taxii &&
+	    (s->token_file[0] || s->user[0] || s->cert_file[0] || s->taxii_collections[0]))
 		FAIL("credentials and 'taxii_collections' are for a TAXII feed (format taxii)");
 	*ret = *s;
 	r = 0;
@@ -294,11 +295,11 @@ static const char *tlp_word(enum yg_tlp t)
 
 int yg_feed_spec_json(const struct yg_feed_spec *s, char **ret)
 {
-	json_t *o = json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:I, s:I}", "name", s->name, "url",
-			      s->url, "format", s->format, "every", (json_int_t)s->every_s, "tlp",
-			      tlp_word(s->tlp), "expire_after", (json_int_t)s->expire_after_s,
-			      "max_bytes", (json_int_t)s->max_bytes, "timeout",
-			      (json_int_t)s->timeout_s);
+	json_t *o =
+	    json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:I, s:I}", "name", s->name, "url", s->url,
+	              "format", s->format, "every", (json_int_t)s->every_s, "tlp", tlp_word(s->tlp),
+	              "expire_after", (json_int_t)s->expire_after_s, "max_bytes",
+	              (json_int_t)s->max_bytes, "timeout", (json_int_t)s->timeout_s);
 	if (!o)
 		return -ENOMEM;
 	if (s->confidence >= 0)
@@ -307,15 +308,15 @@ int yg_feed_spec_json(const struct yg_feed_spec *s, char **ret)
 		const char *key;
 		size_t off;
 	} strs[] = {
-		{"collection", offsetof(struct yg_feed_spec, collection)},
-		{"share_group", offsetof(struct yg_feed_spec, share_group)},
-		{"taxii_collections", offsetof(struct yg_feed_spec, taxii_collections)},
-		{"token_file", offsetof(struct yg_feed_spec, token_file)},
-		{"user", offsetof(struct yg_feed_spec, user)},
-		{"password_file", offsetof(struct yg_feed_spec, password_file)},
-		{"cert_file", offsetof(struct yg_feed_spec, cert_file)},
-		{"key_file", offsetof(struct yg_feed_spec, key_file)},
-		{"ca_file", offsetof(struct yg_feed_spec, ca_file)},
+	    {"collection", offsetof(struct yg_feed_spec, collection)},
+	    {"share_group", offsetof(struct yg_feed_spec, share_group)},
+	    {"taxii_collections", offsetof(struct yg_feed_spec, taxii_collections)},
+	    {"token_file", offsetof(struct yg_feed_spec, token_file)},
+	    {"user", offsetof(struct yg_feed_spec, user)},
+	    {"password_file", offsetof(struct yg_feed_spec, password_file)},
+	    {"cert_file", offsetof(struct yg_feed_spec, cert_file)},
+	    {"key_file", offsetof(struct yg_feed_spec, key_file)},
+	    {"ca_file", offsetof(struct yg_feed_spec, ca_file)},
 	};
 	for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++) {
 		const char *v = (const char *)s + strs[i].off;

@@ -36,14 +36,14 @@
 #include "store/store.h"
 #include "store/store_feeds.h"
 
-#define YG_FEED_URL_MAX      2048
-#define YG_FEED_PATH_MAX     1024 /* a credential file's path */
-#define YG_FEED_DEFAULT_EVERY 3600
-#define YG_FEED_DEFAULT_EXPIRE (7 * 86400)
-#define YG_FEED_DEFAULT_BYTES ((size_t)64 << 20)
-#define YG_FEED_MAX_BYTES     ((size_t)1 << 30)
+#define YG_FEED_URL_MAX         2048
+#define YG_FEED_PATH_MAX        1024 /* a credential file's path */
+#define YG_FEED_DEFAULT_EVERY   3600
+#define YG_FEED_DEFAULT_EXPIRE  (7 * 86400)
+#define YG_FEED_DEFAULT_BYTES   ((size_t)64 << 20)
+#define YG_FEED_MAX_BYTES       ((size_t)1 << 30)
 #define YG_FEED_DEFAULT_TIMEOUT 60
-#define YG_FEED_MAX_VALUES   (4u << 20) /* values one feed may hold */
+#define YG_FEED_MAX_VALUES      (4u << 20) /* values one feed may hold */
 
 /* A subscription. Stored as JSON (yg_feed_spec_json); the CLI and
  * POST /api/v1/feeds both go through yg_feed_spec_parse. */
@@ -53,14 +53,14 @@ struct yg_feed_spec {
 	char format[128];                /* "auto", a format spec (intel.h), or "taxii" */
 	struct yg_intel_format fmt;      /* parsed from format (kind AUTO for taxii) */
 	bool taxii;
-	int64_t every_s;        /* >= 60, except tests may go to 1 */
-	enum yg_tlp tlp;        /* CLEAR, GREEN or AMBER */
-	int confidence;         /* 0..100, -1 = none */
-	char collection[37];    /* uuid; "" = the default collection */
+	int64_t every_s;                         /* >= 60, except tests may go to 1 */
+	enum yg_tlp tlp;                         /* CLEAR, GREEN or AMBER */
+	int confidence;                          /* 0..100, -1 = none */
+	char collection[37];                     /* uuid; "" = the default collection */
 	char share_group[YG_STORE_NAME_MAX + 1]; /* AMBER: the group it is shared with */
-	int64_t expire_after_s; /* grace after a value leaves the feed */
-	size_t max_bytes;       /* answer cap */
-	unsigned timeout_s;     /* whole transfer */
+	int64_t expire_after_s;                  /* grace after a value leaves the feed */
+	size_t max_bytes;                        /* answer cap */
+	unsigned timeout_s;                      /* whole transfer */
 	/* TAXII collections to follow (id, alias or title, comma-separated;
 	 * "" = every readable one), and credentials, read from files on the
 	 * hub's host (cred.h; never given over the API). */
@@ -83,7 +83,7 @@ struct yg_feed_spec {
  * err naming the member that is wrong; *ret untouched then.
  */
 int yg_feed_spec_parse(const char *text, size_t len, struct yg_feed_spec *ret, char *err,
-		       size_t errlen);
+                       size_t errlen);
 
 /* Whether the spec names credential files (refused over the API). */
 bool yg_feed_spec_has_credentials(const struct yg_feed_spec *s);
@@ -108,7 +108,7 @@ struct yg_feed_result {
 	bool not_modified; /* 304 (or a TAXII round with nothing new) */
 	long http_status;  /* 0 for file:// and TAXII */
 	size_t bytes;
-	size_t values;     /* in the feed now */
+	size_t values; /* in the feed now */
 	size_t added, expired, returned, unchanged, held_back, rejected;
 	struct {
 		char list[64];
@@ -145,7 +145,7 @@ int yg_feed_del(struct yg_store *st, const char *name);
  * -ENOENT for an unknown feed, other negative errno on store errors.
  */
 int yg_feed_run(struct yg_store *st, const char *name, const struct yg_feed_env *env,
-		struct yg_feed_result *ret);
+                struct yg_feed_result *ret);
 
 /* The health JSON of a result (malloc'ed, caller frees). */
 char *yg_feed_result_json(const struct yg_feed_result *r);

@@ -53,8 +53,8 @@ static json_t *feed_json(struct yg_store *st, const struct yg_feed_row *f, bool 
 		if (!o)
 			return NULL;
 	}
-	static const char *const secret_paths[] = {"token_file", "user", "password_file",
-						   "cert_file", "key_file", "ca_file"};
+	static const char *const secret_paths[] = {"token_file", "user",     "password_file",
+	                                           "cert_file",  "key_file", "ca_file"};
 	bool creds = false;
 	for (size_t i = 0; i < sizeof secret_paths / sizeof secret_paths[0]; i++) {
 		creds |= json_object_get(o, secret_paths[i]) != NULL;
@@ -99,8 +99,7 @@ static void list(struct yg_store *st, bool admin, struct yg_resp *resp)
 	rest_json(resp, 200, json_pack("{s:o}", "feeds", arr));
 }
 
-static void one(struct yg_store *st, const char *name, int status, bool admin,
-		struct yg_resp *resp)
+static void one(struct yg_store *st, const char *name, int status, bool admin, struct yg_resp *resp)
 {
 	struct yg_feed_row *f = malloc(sizeof *f);
 	int r = f ? st->ops->feeds->get(st, name, f) : -ENOMEM;
@@ -114,7 +113,7 @@ static void one(struct yg_store *st, const char *name, int status, bool admin,
 }
 
 static void subscribe(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
-		      const struct yg_req *req, struct yg_resp *resp)
+                      const struct yg_req *req, struct yg_resp *resp)
 {
 	struct yg_feed_spec *spec = malloc(sizeof *spec);
 	char err[256];
@@ -122,8 +121,8 @@ static void subscribe(struct yg_hub *h, struct yg_store *st, const struct yg_cal
 		rest_error(resp, 500, "out of memory", NULL);
 		return;
 	}
-	int r = yg_feed_spec_parse(req->body ? req->body : "", req->body_len, spec, err,
-				   sizeof err);
+	int r =
+	    yg_feed_spec_parse(req->body ? req->body : "", req->body_len, spec, err, sizeof err);
 	if (r == -ENOMEM) {
 		rest_error(resp, 500, "out of memory", NULL);
 		goto out;
@@ -133,8 +132,9 @@ static void subscribe(struct yg_hub *h, struct yg_store *st, const struct yg_cal
 		goto out;
 	}
 	if (yg_feed_spec_has_credentials(spec)) {
-		rest_error(resp, 400, "bad feed",
-			   "credential files are named with `yagura hub admin feed add` on the hub");
+		rest_error(
+		    resp, 400, "bad feed",
+		    "credential files are named with `yagura hub admin feed add` on the hub");
 		goto out;
 	}
 	r = yg_feed_add(st, spec);
@@ -158,7 +158,7 @@ out:
 }
 
 int yg_feeds_api_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
-			const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp)
+                        const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp)
 {
 	const char *m = req->method;
 	bool get = !strcmp(m, "GET");
@@ -167,11 +167,11 @@ int yg_feeds_api_handle(struct yg_hub *h, struct yg_store *st, const struct yg_c
 		return 0;
 	}
 	const char *allow = rt->kind == YG_ROUTE_REST_FEEDS  ? "GET, POST"
-			    : rt->kind == YG_ROUTE_REST_FEED ? "GET, DELETE"
-							     : "POST";
+	                    : rt->kind == YG_ROUTE_REST_FEED ? "GET, DELETE"
+	                                                     : "POST";
 	bool ok_method = rt->kind == YG_ROUTE_REST_FEEDS  ? get || !strcmp(m, "POST")
-			 : rt->kind == YG_ROUTE_REST_FEED ? get || !strcmp(m, "DELETE")
-							  : !strcmp(m, "POST");
+	                 : rt->kind == YG_ROUTE_REST_FEED ? get || !strcmp(m, "DELETE")
+	                                                  : !strcmp(m, "POST");
 	if (!ok_method) {
 		rest_error(resp, 405, "method not allowed", NULL);
 		yg_resp_header(resp, "Allow", allow);
@@ -181,7 +181,8 @@ int yg_feeds_api_handle(struct yg_hub *h, struct yg_store *st, const struct yg_c
 	 * them is the admins'. */
 	if (who->role != YG_ROLE_ADMIN && (!get || who->role != YG_ROLE_ANALYST)) {
 		rest_error(resp, 403, "forbidden",
-			   get ? "feeds are for admins and analysts" : "feeds are managed by admins");
+		           get ? "feeds are for admins and analysts"
+		               : "feeds are managed by admins");
 		return 0;
 	}
 	switch (rt->kind) {
@@ -202,8 +203,8 @@ int yg_feeds_api_handle(struct yg_hub *h, struct yg_store *st, const struct yg_c
 		else if (r < 0)
 			rest_error(resp, 500, "store error", NULL);
 		else
-			rest_json(resp, 200, json_pack("{s:s, s:b}", "name", rt->object_id,
-						       "deleted", 1));
+			rest_json(resp, 200,
+			          json_pack("{s:s, s:b}", "name", rt->object_id, "deleted", 1));
 		break;
 	default: {
 		int r2 = st->ops->feeds->schedule(st, rt->object_id, 0);
@@ -216,8 +217,8 @@ int yg_feeds_api_handle(struct yg_hub *h, struct yg_store *st, const struct yg_c
 			break;
 		}
 		yg_feeds_sched_kick(h);
-		rest_json(resp, 202, json_pack("{s:s, s:s}", "name", rt->object_id, "status",
-					       "scheduled"));
+		rest_json(resp, 202,
+		          json_pack("{s:s, s:s}", "name", rt->object_id, "status", "scheduled"));
 		break;
 	}
 	}

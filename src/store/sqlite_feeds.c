@@ -30,16 +30,16 @@ static void row_of(sqlite3_stmt *stmt, struct yg_feed_row *f)
 }
 
 static int sq_add(struct yg_store *st, const char *name, int64_t org_id, const char *spec,
-		  int64_t *ret_id)
+                  int64_t *ret_id)
 {
 	if (!name || !spec || strlen(name) > YG_FEED_NAME_MAX || strlen(spec) > YG_FEED_SPEC_MAX)
 		return -EINVAL;
 	struct yg_sqlite *s = yg_sq(st);
 	sqlite3_stmt *stmt = NULL;
 	int r = yg_sq_prep(s,
-			   "INSERT INTO feeds(name, org_id, spec, created_us, next_run_us)"
-			   " VALUES (?1, ?2, ?3, ?4, 0)",
-			   &stmt);
+	                   "INSERT INTO feeds(name, org_id, spec, created_us, next_run_us)"
+	                   " VALUES (?1, ?2, ?3, ?4, 0)",
+	                   &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
@@ -73,7 +73,7 @@ static int sq_del(struct yg_store *st, const char *name)
 	if (!f)
 		return -ENOMEM;
 	int r = sq_get(st, name, f);
-	int64_t id = f->id;
+	int64_t id = r == 0 ? f->id : 0;
 	free(f);
 	if (r < 0)
 		return r;
@@ -83,8 +83,7 @@ static int sq_del(struct yg_store *st, const char *name)
 	return r;
 }
 
-static int sq_list(struct yg_store *st, int (*fn)(void *ud, const struct yg_feed_row *f),
-		   void *ud)
+static int sq_list(struct yg_store *st, int (*fn)(void *ud, const struct yg_feed_row *f), void *ud)
 {
 	struct yg_feed_row *f = malloc(sizeof *f);
 	if (!f)
@@ -107,14 +106,14 @@ static int sq_list(struct yg_store *st, int (*fn)(void *ud, const struct yg_feed
 }
 
 static int sq_state_set(struct yg_store *st, int64_t id, int64_t next_run_us, const char *etag,
-			const char *last_modified, const char *health)
+                        const char *last_modified, const char *health)
 {
 	struct yg_sqlite *s = yg_sq(st);
 	sqlite3_stmt *stmt = NULL;
 	int r = yg_sq_prep(s,
-			   "UPDATE feeds SET next_run_us = ?2, etag = ?3, last_modified = ?4,"
-			   " health = ?5 WHERE id = ?1",
-			   &stmt);
+	                   "UPDATE feeds SET next_run_us = ?2, etag = ?3, last_modified = ?4,"
+	                   " health = ?5 WHERE id = ?1",
+	                   &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, id);
@@ -138,12 +137,12 @@ static int sq_schedule(struct yg_store *st, const char *name, int64_t next_run_u
 }
 
 static int sq_due(struct yg_store *st, int64_t now_us, int (*fn)(void *ud, const char *name),
-		  void *ud)
+                  void *ud)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_prep(yg_sq(st),
-			   "SELECT name FROM feeds WHERE next_run_us <= ?1 ORDER BY next_run_us, name",
-			   &stmt);
+	int r = yg_sq_prep(
+	    yg_sq(st), "SELECT name FROM feeds WHERE next_run_us <= ?1 ORDER BY next_run_us, name",
+	    &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, now_us);
@@ -157,26 +156,27 @@ static int sq_due(struct yg_store *st, int64_t now_us, int (*fn)(void *ud, const
 }
 
 static int sq_values(struct yg_store *st, int64_t id,
-		     int (*fn)(void *ud, const struct yg_feed_value *v), void *ud)
+                     int (*fn)(void *ud, const struct yg_feed_value *v), void *ud)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_prep(yg_sq(st),
-			   "SELECT type, value, stix_id, present, left_us, warn, created_us FROM feed_values"
-			   " WHERE feed_id = ?1 ORDER BY type, value",
-			   &stmt);
+	int r = yg_sq_prep(
+	    yg_sq(st),
+	    "SELECT type, value, stix_id, present, left_us, warn, created_us FROM feed_values"
+	    " WHERE feed_id = ?1 ORDER BY type, value",
+	    &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, id);
 	int rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		struct yg_feed_value v = {
-			.type = sqlite3_column_int(stmt, 0),
-			.value = col(stmt, 1),
-			.stix_id = col(stmt, 2),
-			.present = sqlite3_column_int(stmt, 3) != 0,
-			.left_us = sqlite3_column_int64(stmt, 4),
-			.warn = col(stmt, 5),
-			.created_us = sqlite3_column_int64(stmt, 6),
+		    .type = sqlite3_column_int(stmt, 0),
+		    .value = col(stmt, 1),
+		    .stix_id = col(stmt, 2),
+		    .present = sqlite3_column_int(stmt, 3) != 0,
+		    .left_us = sqlite3_column_int64(stmt, 4),
+		    .warn = col(stmt, 5),
+		    .created_us = sqlite3_column_int64(stmt, 6),
 		};
 		r = fn(ud, &v);
 		if (r <= 0)
@@ -188,13 +188,14 @@ static int sq_values(struct yg_store *st, int64_t id,
 static int sq_value_put(struct yg_store *st, int64_t id, const struct yg_feed_value *v)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_prep(yg_sq(st),
-			   "INSERT INTO feed_values(feed_id, type, value, stix_id, present, left_us,"
-			   " warn, created_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
-			   " ON CONFLICT(feed_id, type, value) DO UPDATE SET stix_id = excluded.stix_id,"
-			   " present = excluded.present, left_us = excluded.left_us,"
-			   " warn = excluded.warn, created_us = excluded.created_us",
-			   &stmt);
+	int r = yg_sq_prep(
+	    yg_sq(st),
+	    "INSERT INTO feed_values(feed_id, type, value, stix_id, present, left_us,"
+	    " warn, created_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+	    " ON CONFLICT(feed_id, type, value) DO UPDATE SET stix_id = excluded.stix_id,"
+	    " present = excluded.present, left_us = excluded.left_us,"
+	    " warn = excluded.warn, created_us = excluded.created_us",
+	    &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, id);
@@ -209,13 +210,13 @@ static int sq_value_put(struct yg_store *st, int64_t id, const struct yg_feed_va
 }
 
 const struct yg_store_feed_ops yg_sq_feed_ops = {
-	.add = sq_add,
-	.get = sq_get,
-	.del = sq_del,
-	.list = sq_list,
-	.state_set = sq_state_set,
-	.schedule = sq_schedule,
-	.due = sq_due,
-	.values = sq_values,
-	.value_put = sq_value_put,
+    .add = sq_add,
+    .get = sq_get,
+    .del = sq_del,
+    .list = sq_list,
+    .state_set = sq_state_set,
+    .schedule = sq_schedule,
+    .due = sq_due,
+    .values = sq_values,
+    .value_put = sq_value_put,
 };

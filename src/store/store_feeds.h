@@ -15,9 +15,9 @@
 
 #include "store/store.h"
 
-#define YG_FEED_NAME_MAX  64
-#define YG_FEED_SPEC_MAX  8192 /* the subscription as JSON text */
-#define YG_FEED_VALID_MAX 256  /* an ETag or Last-Modified */
+#define YG_FEED_NAME_MAX   64
+#define YG_FEED_SPEC_MAX   8192 /* the subscription as JSON text */
+#define YG_FEED_VALID_MAX  256  /* an ETag or Last-Modified */
 #define YG_FEED_HEALTH_MAX 4096
 
 /* One subscription; strings live until the callback returns (list) or are
@@ -50,25 +50,26 @@ struct yg_feed_value {
 struct yg_store_feed_ops {
 	/* -EEXIST when the name is taken. */
 	int (*add)(struct yg_store *st, const char *name, int64_t org_id, const char *spec,
-		   int64_t *ret_id);
+	           int64_t *ret_id);
 	/* By name; -ENOENT when none. */
 	int (*get)(struct yg_store *st, const char *name, struct yg_feed_row *ret);
 	/* Deletes the feed and its values; -ENOENT when none. */
 	int (*del)(struct yg_store *st, const char *name);
 	/* In name order. */
-	int (*list)(struct yg_store *st, int (*fn)(void *ud, const struct yg_feed_row *f), void *ud);
+	int (*list)(struct yg_store *st, int (*fn)(void *ud, const struct yg_feed_row *f),
+	            void *ud);
 	/* After a run: when it runs next, the validators of its last good
 	 * content, the health JSON. */
 	int (*state_set)(struct yg_store *st, int64_t id, int64_t next_run_us, const char *etag,
-			 const char *last_modified, const char *health);
+	                 const char *last_modified, const char *health);
 	/* Asks for a run at once (feed run through a running hub). */
 	int (*schedule)(struct yg_store *st, const char *name, int64_t next_run_us);
 	/* The names of the feeds due at now_us, soonest first. */
-	int (*due)(struct yg_store *st, int64_t now_us,
-		   int (*fn)(void *ud, const char *name), void *ud);
+	int (*due)(struct yg_store *st, int64_t now_us, int (*fn)(void *ud, const char *name),
+	           void *ud);
 	/* Every value of the feed, in (type, value) order. */
 	int (*values)(struct yg_store *st, int64_t id,
-		      int (*fn)(void *ud, const struct yg_feed_value *v), void *ud);
+	              int (*fn)(void *ud, const struct yg_feed_value *v), void *ud);
 	/* Inserts or replaces the value's row. */
 	int (*value_put)(struct yg_store *st, int64_t id, const struct yg_feed_value *v);
 };

@@ -26,18 +26,21 @@ static void make(struct yg_export_item *it)
 {
 	for (size_t i = 0; i < N_ITEMS; i++) {
 		size_t v = (i * 7919) % 1500;
-		enum yg_ind_type t = v % 3 == 0 ? YG_IND_IP : v % 3 == 1 ? YG_IND_DOMAIN : YG_IND_URL;
+		enum yg_ind_type t = v % 3 == 0   ? YG_IND_IP
+		                     : v % 3 == 1 ? YG_IND_DOMAIN
+		                                  : YG_IND_URL;
 		if (t == YG_IND_IP)
 			snprintf(values[i], sizeof values[i], "%zu.%zu.0.%zu", 11 + v / 256, v % 7,
-				 v % 256);
+			         v % 256);
 		else if (t == YG_IND_DOMAIN)
 			snprintf(values[i], sizeof values[i], "d%zu.example", v);
 		else
 			snprintf(values[i], sizeof values[i], "u%zu.example/p", v);
 		snprintf(ids[i], sizeof ids[i], "indicator--%05zu", N_ITEMS - i);
-		it[i] = (struct yg_export_item){.type = t, .value = values[i],
-						.source = i % 2 ? "b" : "a",
-						.id = i % 5 ? ids[i] : NULL};
+		it[i] = (struct yg_export_item){.type = t,
+		                                .value = values[i],
+		                                .source = i % 2 ? "b" : "a",
+		                                .id = i % 5 ? ids[i] : NULL};
 	}
 }
 
@@ -108,7 +111,8 @@ static void stream_equals_write(void **state)
 		yg_export_buf_init(&a);
 		yg_export_buf_init(&b);
 		struct yg_export_stats sa, sb;
-		assert_int_equal(yg_export_write((enum yg_export_format)f, all, n, &meta, &a, &sa), 0);
+		assert_int_equal(yg_export_write((enum yg_export_format)f, all, n, &meta, &a, &sa),
+		                 0);
 		struct yg_export_src src;
 		yg_export_spill_source(sp, &src);
 		assert_int_equal(

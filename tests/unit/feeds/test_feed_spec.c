@@ -26,9 +26,8 @@ static void defaults_and_round_trip(void **state)
 	(void)state;
 	struct yg_feed_spec s, t;
 	char err[256];
-	assert_int_equal(parse("{\"name\":\"a.b-c_1\",\"url\":\"https://x.example/l.txt\"}", &s,
-			       err),
-			 0);
+	assert_int_equal(
+	    parse("{\"name\":\"a.b-c_1\",\"url\":\"https://x.example/l.txt\"}", &s, err), 0);
 	assert_string_equal(s.format, "auto");
 	assert_int_equal(s.every_s, YG_FEED_DEFAULT_EVERY);
 	assert_int_equal(s.tlp, YG_TLP_GREEN);
@@ -36,10 +35,10 @@ static void defaults_and_round_trip(void **state)
 	assert_int_equal(s.expire_after_s, YG_FEED_DEFAULT_EXPIRE);
 	assert_false(s.taxii);
 	assert_int_equal(parse("{\"name\":\"t\",\"url\":\"http://h:9/\",\"format\":\"taxii\","
-			       "\"token_file\":\"/x\",\"every\":\"15m\",\"tlp\":\"clear\","
-			       "\"confidence\":0,\"expire_after\":0,\"timeout\":\"1h\"}",
-			       &s, err),
-			 0);
+	                       "\"token_file\":\"/x\",\"every\":\"15m\",\"tlp\":\"clear\","
+	                       "\"confidence\":0,\"expire_after\":0,\"timeout\":\"1h\"}",
+	                       &s, err),
+	                 0);
 	assert_true(s.taxii && yg_feed_spec_has_credentials(&s));
 	assert_int_equal(s.every_s, 900);
 	assert_int_equal(s.timeout_s, 3600);
@@ -52,9 +51,9 @@ static void defaults_and_round_trip(void **state)
 	assert_int_equal(t.tlp, YG_TLP_CLEAR);
 	assert_int_equal(t.confidence, 0);
 	assert_int_equal(parse("{\"name\":\"c\",\"url\":\"file:///f.csv\","
-			       "\"format\":\"csv,column=2,delim=tab\"}",
-			       &s, err),
-			 0);
+	                       "\"format\":\"csv,column=2,delim=tab\"}",
+	                       &s, err),
+	                 0);
 	assert_int_equal(s.fmt.kind, YG_FMT_CSV);
 	assert_int_equal(s.fmt.column, 2);
 }
@@ -165,8 +164,12 @@ static void store_half(void **state)
 	/* Byte order, as the run's merge needs: "B" < "a", type first. */
 	const char *vals[] = {"b.example", "a.example", "B.example"};
 	for (int i = 0; i < 3; i++) {
-		struct yg_feed_value v = {.type = 1, .value = vals[i], .stix_id = "indicator--x",
-					  .present = i != 1, .warn = "", .created_us = 5};
+		struct yg_feed_value v = {.type = 1,
+		                          .value = vals[i],
+		                          .stix_id = "indicator--x",
+		                          .present = i != 1,
+		                          .warn = "",
+		                          .created_us = 5};
 		assert_int_equal(f->value_put(st, id, &v), 0);
 	}
 	struct yg_feed_value v0 = {.type = 0, .value = "z", .stix_id = "i", .present = true};

@@ -28,18 +28,7 @@
 #include "feeds/feeds.h"
 #include "hub/hub-int.h"
 #include "hub/ids.h"
-
-static void rest_error(struct yg_resp *r, int status, const char *title, const char *description)
-{
-	yg_resp_error(r, status, title, description);
-	r->content_type = YG_REST_MEDIA;
-}
-
-static void rest_json(struct yg_resp *r, int status, json_t *j)
-{
-	yg_resp_json(r, status, j);
-	r->content_type = YG_REST_MEDIA;
-}
+#include "hub/rest_reply.h"
 
 /* A feed as the API shows it: the subscription without credential paths
  * (only whether there are any), its identity, next run and health; for
@@ -93,10 +82,10 @@ static void list(struct yg_store *st, bool admin, struct yg_resp *resp)
 	void *ud[3] = {st, arr, admin ? st : NULL};
 	if (!arr || st->ops->feeds->list(st, add_feed, ud) < 0) {
 		json_decref(arr);
-		rest_error(resp, 500, "feeds unavailable", NULL);
+		yg_rest_error(resp, 500, "feeds unavailable", NULL);
 		return;
 	}
-	rest_json(resp, 200, json_pack("{s:o}", "feeds", arr));
+	yg_rest_json(resp, 200, json_pack("{s:o}", "feeds", arr));
 }
 
 static void one(struct yg_store *st, const char *name, int status, bool admin, struct yg_resp *resp)
@@ -104,11 +93,11 @@ static void one(struct yg_store *st, const char *name, int status, bool admin, s
 	struct yg_feed_row *f = malloc(sizeof *f);
 	int r = f ? st->ops->feeds->get(st, name, f) : -ENOMEM;
 	if (r == -ENOENT)
-		rest_error(resp, 404, "not found", "no such feed");
+		yg_rest_error(resp, 404, "not found", "no such feed");
 	else if (r < 0)
-		rest_error(resp, 500, "feeds unavailable", NULL);
+		yg_rest_error(resp, 500, "feeds unavailable", NULL);
 	else
-		rest_json(resp, status, feed_json(st, f, admin));
+		yg_rest_json(resp, status, feed_json(st, f, admin));
 	free(f);
 }
 
@@ -118,36 +107,36 @@ static void subscribe(struct yg_hub *h, struct yg_store *st, const struct yg_cal
 	struct yg_feed_spec *spec = malloc(sizeof *spec);
 	char err[256];
 	if (!spec) {
-		rest_error(resp, 500, "out of memory", NULL);
+		yg_rest_error(resp, 500, "out of memory", NULL);
 		return;
 	}
 	int r =
 	    yg_feed_spec_parse(req->body ? req->body : "", req->body_len, spec, err, sizeof err);
 	if (r == -ENOMEM) {
-		rest_error(resp, 500, "out of memory", NULL);
+		yg_rest_error(resp, 500, "out of memory", NULL);
 		goto out;
 	}
 	if (r < 0) {
-		rest_error(resp, 400, "bad feed", err);
+		yg_rest_error(resp, 400, "bad feed", err);
 		goto out;
 	}
 	if (yg_feed_spec_has_credentials(spec)) {
-		rest_error(
+		yg_rest_error(
 		    resp, 400, "bad feed",
 		    "credential files are named with `yagura hub admin feed add` on the hub");
 		goto out;
 	}
 	r = yg_feed_add(st, spec);
 	if (r == -EEXIST) {
-		rest_error(resp, 409, "conflict", "a feed of this name exists");
+		yg_rest_error(resp, 409, "conflict", "a feed of this name exists");
 		goto out;
 	}
 	if (r == -ENOENT) {
-		rest_error(resp, 400, "bad feed", "no such collection or sharing group");
+		yg_rest_error(resp, 400, "bad feed", "no such collection or sharing group");
 		goto out;
 	}
 	if (r < 0) {
-		rest_error(resp, 500, "store error", "the feed was not added");
+		yg_rest_error(resp, 500, "store error", "the feed was not added");
 		goto out;
 	}
 	st->ops->audit(st, who->org_id, who->org_name, "feed.add.api", spec->name);
@@ -162,10 +151,8 @@ int yg_feeds_api_handle(struct yg_hub *h, struct yg_store *st, const struct yg_c
 {
 	const char *m = req->method;
 	bool get = !strcmp(m, "GET");
-	if (!yg_rest_accept_ok(req->accept)) {
-		rest_error(resp, 406, "not acceptable", "Accept must allow " YG_REST_MEDIA);
+	if (!yg_rest_accepts(req, resp))
 		return 0;
-	}
 	const char *allow = rt->kind == YG_ROUTE_REST_FEEDS  ? "GET, POST"
 	                    : rt->kind == YG_ROUTE_REST_FEED ? "GET, DELETE"
 	                                                     : "POST";
@@ -173,14 +160,14 @@ int yg_feeds_api_handle(struct yg_hub *h, struct yg_store *st, const struct yg_c
 	                 : rt->kind == YG_ROUTE_REST_FEED ? get || !strcmp(m, "DELETE")
 	                                                  : !strcmp(m, "POST");
 	if (!ok_method) {
-		rest_error(resp, 405, "method not allowed", NULL);
+		yg_rest_error(resp, 405, "method not allowed", NULL);
 		yg_resp_header(resp, "Allow", allow);
 		return 0;
 	}
 	/* Feed URLs and health are the hub operators' business; changing
 	 * them is the admins'. */
 	if (who->role != YG_ROLE_ADMIN && (!get || who->role != YG_ROLE_ANALYST)) {
-		rest_error(resp, 403, "forbidden",
+		yg_rest_error(resp, 403, "forbidden",
 		           get ? "feeds are for admins and analysts"
 		               : "feeds are managed by admins");
 		return 0;
@@ -199,25 +186,25 @@ int yg_feeds_api_handle(struct yg_hub *h, struct yg_store *st, const struct yg_c
 		}
 		int r = yg_feed_del(st, rt->object_id);
 		if (r == -ENOENT)
-			rest_error(resp, 404, "not found", "no such feed");
+			yg_rest_error(resp, 404, "not found", "no such feed");
 		else if (r < 0)
-			rest_error(resp, 500, "store error", NULL);
+			yg_rest_error(resp, 500, "store error", NULL);
 		else
-			rest_json(resp, 200,
+			yg_rest_json(resp, 200,
 			          json_pack("{s:s, s:b}", "name", rt->object_id, "deleted", 1));
 		break;
 	default: {
 		int r2 = st->ops->feeds->schedule(st, rt->object_id, 0);
 		if (r2 == -ENOENT) {
-			rest_error(resp, 404, "not found", "no such feed");
+			yg_rest_error(resp, 404, "not found", "no such feed");
 			break;
 		}
 		if (r2 < 0) {
-			rest_error(resp, 500, "store error", NULL);
+			yg_rest_error(resp, 500, "store error", NULL);
 			break;
 		}
 		yg_feeds_sched_kick(h);
-		rest_json(resp, 202,
+		yg_rest_json(resp, 202,
 		          json_pack("{s:s, s:s}", "name", rt->object_id, "status", "scheduled"));
 		break;
 	}

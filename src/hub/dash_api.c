@@ -38,6 +38,7 @@
 #include "hub/ids.h"
 #include "hub/lifecycle.h"
 #include "hub/tlp.h"
+#include "hub/rest_reply.h"
 #include "correlate/correlate.h"
 #include "store/store_dash.h"
 #include "store/store_level.h"
@@ -56,16 +57,9 @@ bool yg_dash_api_route(enum yg_route_kind kind)
 	       kind == YG_ROUTE_REST_IND_SEARCH;
 }
 
-static void err(struct yg_resp *r, int status, const char *title, const char *description)
-{
-	yg_resp_error(r, status, title, description);
-	r->content_type = YG_REST_MEDIA;
-}
-
 static void ok(struct yg_resp *r, json_t *j)
 {
-	yg_resp_json(r, 200, j);
-	r->content_type = YG_REST_MEDIA;
+	yg_rest_json(r, 200, j);
 	yg_resp_header(r, "Cache-Control", "no-store");
 }
 
@@ -144,7 +138,7 @@ static void summary(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 		r = yg_darknet_surge_max(st, now, &score);
 	if (r < 0) {
 		json_decref(sectors);
-		err(resp, 500, "store error", NULL);
+		yg_rest_error(resp, 500, "store error", NULL);
 		return;
 	}
 	size_t i;
@@ -185,7 +179,7 @@ static void members(struct yg_store *st, const struct yg_caller *who, struct yg_
 					   now / 60000000 - ONLINE_MINUTES, add_member, arr);
 	if (r < 0) {
 		json_decref(arr);
-		err(resp, 500, "store error", NULL);
+		yg_rest_error(resp, 500, "store error", NULL);
 		return;
 	}
 	ok(resp, json_pack("{s:i, s:i, s:o}", "window_hours", WINDOW_HOURS, "online_minutes",
@@ -251,7 +245,7 @@ static void search(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 		const char *k = req->args[i].key, *val = req->args[i].value;
 		if (!strcmp(k, "q")) {
 			if (strlen(val) > QUERY_MAX) {
-				err(resp, 400, "bad request", "q: at most 256 bytes");
+				yg_rest_error(resp, 400, "bad request", "q: at most 256 bytes");
 				return;
 			}
 			s.q = val;
@@ -260,12 +254,12 @@ static void search(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 			errno = 0;
 			long long n = strtoll(val, &end, 10);
 			if (errno || *end || end == val || n < 1 || n > SEARCH_MAX) {
-				err(resp, 400, "bad request", "limit: an integer 1..200");
+				yg_rest_error(resp, 400, "bad request", "limit: an integer 1..200");
 				return;
 			}
 			s.limit = (size_t)n;
 		} else {
-			err(resp, 400, "bad request", "only q and limit are known");
+			yg_rest_error(resp, 400, "bad request", "only q and limit are known");
 			return;
 		}
 	}
@@ -280,7 +274,7 @@ static void search(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 	json_decref(s.seen);
 	if (r < 0) {
 		json_decref(s.arr);
-		err(resp, 500, "store error", NULL);
+		yg_rest_error(resp, 500, "store error", NULL);
 		return;
 	}
 	ok(resp, json_pack("{s:s, s:I, s:o}", "q", s.q, "matched", (json_int_t)s.matched,
@@ -290,15 +284,8 @@ static void search(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 int yg_dash_api_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
 		       const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp)
 {
-	if (strcmp(req->method, "GET")) {
-		err(resp, 405, "method not allowed", NULL);
-		yg_resp_header(resp, "Allow", "GET");
+	if (!yg_rest_method(req, resp, "GET") || !yg_rest_accepts(req, resp))
 		return 0;
-	}
-	if (!yg_rest_accept_ok(req->accept)) {
-		err(resp, 406, "not acceptable", "Accept must allow " YG_REST_MEDIA);
-		return 0;
-	}
 	if (rt->kind == YG_ROUTE_REST_SUMMARY)
 		summary(h, st, who, resp);
 	else if (rt->kind == YG_ROUTE_REST_MEMBERS)

@@ -125,7 +125,7 @@ static int beacons_post(struct yg_hub *h, struct yg_store *st, const struct yg_c
 		return 0;
 	}
 	struct yg_beacons *b = NULL;
-	struct yg_body_error err;
+	struct yg_body_error err = {{0}, {0}};
 	int r = yg_beacons_parse(req->body, req->body_len, &b, &err);
 	if (r == -E2BIG) {
 		rest_error(resp, 413, "request too large", "at most 1000 beacons and 1 MiB");
@@ -481,7 +481,7 @@ static int state_post(struct yg_store *st, const struct yg_caller *who, const st
 	bool has_state = false;
 	enum yg_host_state want = YG_HOST_ACKNOWLEDGED;
 	char note[YG_HOST_NOTE_MAX + 1];
-	struct yg_body_error err;
+	struct yg_body_error err = {{0}, {0}};
 	int r = yg_host_state_body_parse(req->body ? req->body : "", req->body ? req->body_len : 0,
 					 &has_state, &want, note, &err);
 	if (r == -E2BIG) {

@@ -32,7 +32,6 @@
  */
 #include <errno.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -318,15 +317,16 @@ static const struct {
 	 "\n-- \nAn automatic notice of the yagura hub.\n"},
 };
 
-/* Appends the strings given, up to a NULL. */
-static void cat(struct yg_buf *b, ...)
+/* Appends the strings given (a NULL one is skipped). */
+static void cat_n(struct yg_buf *b, const char *const *v, size_t n)
 {
-	va_list ap;
-	va_start(ap, b);
-	for (const char *s = va_arg(ap, const char *); s; s = va_arg(ap, const char *))
-		yg_buf_adds(b, s);
-	va_end(ap);
+	for (size_t i = 0; i < n; i++)
+		if (v[i])
+			yg_buf_adds(b, v[i]);
 }
+#define cat(b, ...)                                                                              \
+	cat_n(b, (const char *const[]){__VA_ARGS__},                                             \
+	      sizeof((const char *const[]){__VA_ARGS__}) / sizeof(const char *))
 
 static const char *tstr(int64_t us, char *buf)
 {
@@ -358,8 +358,8 @@ static int compose(struct yg_notify *n, const struct yg_host_owner *o, char **re
 	int L = strcmp(o->lang, "ja") ? 1 : 0;
 	char count[24];
 	snprintf(count, sizeof count, "%zu", c.n);
-	cat(&text, words[L].greet[0], o->name, words[L].greet[1], NULL);
-	cat(&text, words[L].intro[0], count, words[L].intro[1], NULL);
+	cat(&text, words[L].greet[0], o->name, words[L].greet[1]);
+	cat(&text, words[L].intro[0], count, words[L].intro[1]);
 	char t1[YG_TIME_US_LEN + 1], t2[YG_TIME_US_LEN + 1];
 	for (size_t i = 0; i < c.n && r >= 0; i++) {
 		const struct yg_host *hh = &c.v[i];
@@ -387,10 +387,10 @@ static int compose(struct yg_notify *n, const struct yg_host_owner *o, char **re
 			r = -ENOMEM;
 		else if (r < 0)
 			json_decref(e);
-		cat(&text, words[L].host[0], hh->key, words[L].host[1], NULL);
+		cat(&text, words[L].host[0], hh->key, words[L].host[1]);
 		cat(&text, words[L].fam[0], hh->family, words[L].fam[1],
 		    yg_host_severity_name(hh->severity), words[L].fam[2], tstr(hh->first_seen_us, t1),
-		    words[L].fam[3], tstr(hh->last_seen_us, t2), "\n", NULL);
+		    words[L].fam[3], tstr(hh->last_seen_us, t2), "\n");
 		yg_buf_adds(&text, words[L].evidence);
 		size_t k;
 		json_t *ev;
@@ -401,11 +401,11 @@ static int compose(struct yg_notify *n, const struct yg_host_owner *o, char **re
 			snprintf(t19, sizeof t19, "%.19s", ts ? ts : "-");
 			cat(&text, "   - ", t19, " ", json_string_value(json_object_get(ev, "source")),
 			    " (", json_string_value(json_object_get(ev, "sensor")), "): ",
-			    json_string_value(json_object_get(ev, "what")), "\n", NULL);
+			    json_string_value(json_object_get(ev, "what")), "\n");
 		}
 		json_decref(ec.arr);
-		cat(&text, words[L].ack[0], ack, words[L].ack[1], NULL);
-		cat(&text, words[L].clean[0], clean, words[L].clean[1], NULL);
+		cat(&text, words[L].ack[0], ack, words[L].ack[1]);
+		cat(&text, words[L].clean[0], clean, words[L].clean[1]);
 		yg_buf_adds(&text, "\n");
 		if (!json_object_get(guide, hh->family)) {
 			char *g = guidance(n, hh->family, o->lang);
@@ -419,7 +419,7 @@ static int compose(struct yg_notify *n, const struct yg_host_owner *o, char **re
 	json_t *g;
 	json_object_foreach(guide, fam, g)
 	{
-		cat(&text, words[L].guide[0], fam, words[L].guide[1], NULL);
+		cat(&text, words[L].guide[0], fam, words[L].guide[1]);
 		yg_buf_adds(&text, json_string_value(g) ? json_string_value(g) : "");
 	}
 	yg_buf_adds(&text, words[L].footer);

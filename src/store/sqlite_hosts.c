@@ -76,7 +76,7 @@ static int h_owner_put(struct yg_store *st, const struct yg_host_owner *o, int64
 		       bool *ret_new)
 {
 	struct yg_sqlite *s = yg_sq(st);
-	struct yg_host_owner old;
+	struct yg_host_owner old = {0};
 	int r = owner_find_by(st, o->name, 0, &old);
 	if (r < 0 && r != -ENOENT)
 		return r;

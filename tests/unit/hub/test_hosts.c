@@ -191,7 +191,7 @@ static void bodies(void **state)
 {
 	(void)state;
 	struct yg_beacons *b = NULL;
-	struct yg_body_error err;
+	struct yg_body_error err = {{0}, {0}};
 	const char *good = "{\"sensor\":\"edge\",\"beacons\":[{\"host\":\"10.0.0.5\",\"dest\":"
 			   "\"2001:DB8::1\",\"name\":\"C2.Example\",\"dst_port\":443,\"proto\":\"tcp\","
 			   "\"interval_s\":60.0,\"count\":24,\"score\":0.93,\"first_seen\":"

@@ -70,7 +70,7 @@ static int h_owner_find(struct yg_store *st, const char *name, struct yg_host_ow
 static int owner_put_locked(struct yg_pg *s, const struct yg_host_owner *o, int64_t *ret_id,
 			    bool *ret_new)
 {
-	struct yg_host_owner old;
+	struct yg_host_owner old = {0};
 	int r = owner_find_by(s, o->name, 0, &old);
 	if (r < 0 && r != -ENOENT)
 		return r;

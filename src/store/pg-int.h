@@ -80,6 +80,10 @@ int yg_pg_row(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult *
 /* A query returning one integer in its first row. */
 int yg_pg_int(struct yg_pg *s, const char *sql, struct yg_pg_args *a, int64_t *ret);
 
+/* Records a write the command tag does not show (a WITH ... INSERT that
+ * answers as a SELECT): the commit then notifies. */
+void yg_pg_wrote(struct yg_pg *s);
+
 /* Starts a write transaction of our own when none is open: BEGIN and the
  * write lock. *ret_own tells yg_pg_write_end whether to end it. */
 int yg_pg_write_begin(struct yg_pg *s, bool *ret_own);

@@ -210,6 +210,22 @@ static void count_commit(void)
 	atomic_fetch_add(&local_commits, 1);
 }
 
+static void notify_now(struct yg_pg *s)
+{
+	char note[64];
+	snprintf(note, sizeof note, "NOTIFY " YG_PG_CHANNEL ", '%s'", proc_tag);
+	PQclear(PQexec(s->conn, note));
+	count_commit();
+}
+
+void yg_pg_wrote(struct yg_pg *s)
+{
+	if (s->in_tx)
+		s->tx_wrote = true;
+	else
+		notify_now(s);
+}
+
 int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult **ret)
 {
 	if (a && a->overflow)
@@ -233,17 +249,9 @@ int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult *
 			revive(s);
 		return r;
 	}
-	if (is_write(res)) {
-		if (s->in_tx) {
-			s->tx_wrote = true;
-		} else {
-			/* A write in autocommit mode committed: tell the others. */
-			char note[64];
-			snprintf(note, sizeof note, "NOTIFY " YG_PG_CHANNEL ", '%s'", proc_tag);
-			PQclear(PQexec(s->conn, note));
-			count_commit();
-		}
-	}
+	/* A write in autocommit mode committed: tell the others now. */
+	if (is_write(res))
+		yg_pg_wrote(s);
 	if (ret)
 		*ret = res;
 	else

@@ -392,14 +392,6 @@ static int value_intern(struct yg_store *st, int type, const char *value, bool w
 	struct yg_pg_args a;
 	yg_pg_args_init(&a);
 	yg_pg_bytes(&a, h, sizeof h);
-	int64_t id = 0;
-	r = yg_pg_int(s, "SELECT id FROM corr_values WHERE hash = $1", &a, &id);
-	if (r == 0) {
-		*ret_id = id;
-		return 0;
-	}
-	if (r != -ENOENT)
-		return r;
 	yg_pg_i64(&a, type);
 	yg_pg_txt(&a, value);
 	yg_pg_i64(&a, warning);
@@ -407,14 +399,24 @@ static int value_intern(struct yg_store *st, int type, const char *value, bool w
 		yg_pg_i64(&a, ssdeep_bs);
 	else
 		yg_pg_i64_or_null(&a, 0);
-	r = yg_pg_int(s,
-		      "INSERT INTO corr_values(hash, type, value, warning, ssdeep_bs)"
-		      " VALUES ($1, $2, $3, $4, $5) RETURNING id",
-		      &a, &id);
+	/* One round trip, found or inserted: a mail with thousands of parts
+	 * interns thousands of values. The lookup half cannot see the insert
+	 * of the same statement, so exactly one half answers. */
+	PGresult *res = NULL;
+	r = yg_pg_row(s,
+		      "WITH ins AS (INSERT INTO corr_values(hash, type, value, warning, ssdeep_bs)"
+		      " VALUES ($1, $2, $3, $4, $5) ON CONFLICT(hash) DO NOTHING RETURNING id)"
+		      " SELECT id, 1 FROM ins UNION ALL"
+		      " SELECT id, 0 FROM corr_values WHERE hash = $1",
+		      &a, &res);
 	if (r < 0)
 		return r;
-	*ret_id = id;
-	return 1;
+	*ret_id = yg_pg_get_i64(res, 0, 0);
+	bool inserted = yg_pg_get_bool(res, 0, 1);
+	PQclear(res);
+	if (inserted)
+		yg_pg_wrote(s);
+	return inserted ? 1 : 0;
 }
 
 static int posting_add(struct yg_store *st, int64_t value_id, int64_t sub_id)
@@ -454,15 +456,25 @@ static int ssdeep_grams_add(struct yg_store *st, int64_t value_id, const int64_t
 {
 	if (n > YG_STORE_GRAMS_MAX)
 		return -E2BIG;
-	for (size_t i = 0; i < n; i++) {
-		int r = run2(yg_pg(st),
-			     "INSERT INTO corr_ssdeep_grams(gram, value_id) VALUES ($1, $2)"
-			     " ON CONFLICT DO NOTHING",
-			     grams[i], value_id);
-		if (r < 0)
-			return r;
-	}
-	return 0;
+	if (n == 0)
+		return 0;
+	/* All grams in one statement, as an array literal of integers. */
+	char arr[2 + 21 * YG_STORE_GRAMS_MAX + 1];
+	size_t o = 0;
+	arr[o++] = '{';
+	for (size_t i = 0; i < n; i++)
+		o += (size_t)snprintf(arr + o, sizeof arr - o, "%s%lld", i ? "," : "",
+				      (long long)grams[i]);
+	snprintf(arr + o, sizeof arr - o, "}");
+	struct yg_pg_args a;
+	yg_pg_args_init(&a);
+	yg_pg_txt(&a, arr);
+	yg_pg_i64(&a, value_id);
+	return yg_pg_run(yg_pg(st),
+			 "INSERT INTO corr_ssdeep_grams(gram, value_id)"
+			 " SELECT DISTINCT g, $2 FROM unnest($1::bigint[]) AS u(g)"
+			 " ON CONFLICT DO NOTHING",
+			 &a, NULL);
 }
 
 static int ssdeep_candidates(struct yg_store *st, const int64_t *grams, size_t n, size_t limit,

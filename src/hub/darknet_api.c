@@ -46,16 +46,6 @@
 #define SERIES_HOURS_MAX   (90 * 24)
 #define SET_SWEPT         "darknet_swept_hour"
 
-/* 400 naming the field. */
-static void bad_field(struct yg_resp *r, const char *field, const char *why)
-{
-	char desc[160];
-	snprintf(desc, sizeof desc, "%s%s%s", field, *field ? ": " : "", why);
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "title", "bad request", "http_status", "400",
-			      "description", desc, "field", field);
-	yg_rest_json(r, 400, j);
-}
-
 static int64_t floor_div(int64_t a, int64_t b)
 {
 	int64_t q = a / b;
@@ -66,16 +56,6 @@ static json_t *time_json(int64_t minute)
 {
 	char t[YG_TIME_US_LEN + 1];
 	return yg_time_format_us(minute * 60 * 1000000, t) == 0 ? json_string(t) : json_null();
-}
-
-static bool json_ct(const char *ct)
-{
-	if (!ct)
-		return false;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	size_t n = strcspn(ct, "; \t");
-	return n == 16 && !strncasecmp(ct, "application/json", 16);
 }
 
 static unsigned minute_days(const struct yg_hub *h)
@@ -158,7 +138,7 @@ static int post(struct yg_hub *h, struct yg_store *st, const struct yg_caller *w
 		yg_rest_error(resp, 403, "forbidden", "readers do not post telescope windows");
 		return 0;
 	}
-	if (!json_ct(req->content_type)) {
+	if (!yg_rest_json_type(req->content_type)) {
 		yg_rest_error(resp, 415, "unsupported media type", "Content-Type must be application/json");
 		return 0;
 	}
@@ -172,7 +152,7 @@ static int post(struct yg_hub *h, struct yg_store *st, const struct yg_caller *w
 		return 0;
 	}
 	if (r == -EINVAL) {
-		bad_field(resp, err.field, err.why);
+		yg_rest_bad_field(resp, err.field, err.why);
 		return 0;
 	}
 	if (r < 0) {
@@ -182,11 +162,11 @@ static int post(struct yg_hub *h, struct yg_store *st, const struct yg_caller *w
 	int64_t now_minute = floor_div(yg_now_us(), 60 * 1000000LL);
 	json_t *surges = NULL;
 	if (w->minute > now_minute + SKEW_MINUTES) {
-		bad_field(resp, "window_start", "is in the future");
+		yg_rest_bad_field(resp, "window_start", "is in the future");
 		goto out;
 	}
 	if (w->minute < now_minute - (int64_t)minute_days(h) * 1440) {
-		bad_field(resp, "window_start", "is older than the hub keeps minutes");
+		yg_rest_bad_field(resp, "window_start", "is older than the hub keeps minutes");
 		goto out;
 	}
 	surges = json_array();
@@ -249,11 +229,11 @@ static bool get_params(const struct yg_req *req, const char *const *names, size_
 		if (k == n) {
 			char field[64];
 			snprintf(field, sizeof field, "%.63s", req->args[i].key);
-			bad_field(resp, field, "is not a parameter of this resource");
+			yg_rest_bad_field(resp, field, "is not a parameter of this resource");
 			return false;
 		}
 		if (ret->v[k]) {
-			bad_field(resp, names[k], "is given twice");
+			yg_rest_bad_field(resp, names[k], "is given twice");
 			return false;
 		}
 		ret->v[k] = req->args[i].value ? req->args[i].value : "";
@@ -450,40 +430,40 @@ static void ports(struct yg_store *st, const struct yg_req *req, struct yg_resp 
 	unsigned proto = yg_darknet_proto_parse(p.v[0]);
 	long long port = 0, horizon = YG_EW_HORIZON_MAX;
 	if (!proto) {
-		bad_field(resp, "proto", "must be tcp, udp or icmp");
+		yg_rest_bad_field(resp, "proto", "must be tcp, udp or icmp");
 		return;
 	}
 	if (!uint_param(p.v[1], 0, 65535, &port)) {
-		bad_field(resp, "port", "must be an integer 0..65535");
+		yg_rest_bad_field(resp, "port", "must be an integer 0..65535");
 		return;
 	}
 	bool hours = false;
 	if (p.v[4] && !(hours = !strcmp(p.v[4], "hour")) && strcmp(p.v[4], "minute")) {
-		bad_field(resp, "step", "must be minute or hour");
+		yg_rest_bad_field(resp, "step", "must be minute or hour");
 		return;
 	}
 	if (p.v[5] && !uint_param(p.v[5], 1, YG_EW_HORIZON_MAX, &horizon)) {
-		bad_field(resp, "horizon", "must be an integer 1..6 (hours)");
+		yg_rest_bad_field(resp, "horizon", "must be an integer 1..6 (hours)");
 		return;
 	}
 	int64_t now_minute = floor_div(yg_now_us(), 60000000LL);
 	int64_t to = now_minute + 1, from = 0;
 	if (p.v[3] && !time_param(p.v[3], &to)) {
-		bad_field(resp, "to", "must be an RFC 3339 timestamp");
+		yg_rest_bad_field(resp, "to", "must be an RFC 3339 timestamp");
 		return;
 	}
 	int64_t span = hours ? (int64_t)SERIES_HOURS_MAX * 60 : SERIES_MINUTES_MAX;
 	from = to - (hours ? 7 * 1440 : 6 * 60);
 	if (p.v[2] && !time_param(p.v[2], &from)) {
-		bad_field(resp, "from", "must be an RFC 3339 timestamp");
+		yg_rest_bad_field(resp, "from", "must be an RFC 3339 timestamp");
 		return;
 	}
 	if (from >= to) {
-		bad_field(resp, "from", "must be before to");
+		yg_rest_bad_field(resp, "from", "must be before to");
 		return;
 	}
 	if (to - from > span) {
-		bad_field(resp, "from", hours ? "at most 90 days of hours" : "at most 7 days of minutes");
+		yg_rest_bad_field(resp, "from", hours ? "at most 90 days of hours" : "at most 7 days of minutes");
 		return;
 	}
 	struct series s = {.arr = json_array(), .hours = hours};
@@ -523,7 +503,7 @@ static int top_param(const struct yg_req *req, const char *name, struct yg_resp 
 		return -EINVAL;
 	long long v = TOP_DEFAULT;
 	if (p.v[0] && !uint_param(p.v[0], 1, TOP_MAX, &v)) {
-		bad_field(resp, name, "must be an integer 1..1000");
+		yg_rest_bad_field(resp, name, "must be an integer 1..1000");
 		return -EINVAL;
 	}
 	*ret = (size_t)v;

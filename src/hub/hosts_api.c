@@ -30,6 +30,7 @@
 #include "hub/hosts.h"
 #include "hub/hosts_int.h"
 #include "hub/ids.h"
+#include "hub/rest_reply.h"
 #include "store/store_hosts.h"
 
 #define LIST_DEFAULT     100
@@ -38,38 +39,6 @@
 #define NOTICES_SHOWN    200
 #define STATS_DAYS_MAX   366
 #define STATS_KEYS_MAX   1000
-
-static void rest_error(struct yg_resp *r, int status, const char *title, const char *description)
-{
-	yg_resp_error(r, status, title, description);
-	r->content_type = YG_REST_MEDIA;
-}
-
-static void bad_field(struct yg_resp *r, const char *field, const char *why)
-{
-	char desc[200];
-	snprintf(desc, sizeof desc, "%s%s%s", field, *field ? ": " : "", why);
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "title", "bad request", "http_status", "400",
-			      "description", desc, "field", field);
-	yg_resp_json(r, 400, j);
-	r->content_type = YG_REST_MEDIA;
-}
-
-static void rest_json(struct yg_resp *r, int status, json_t *j)
-{
-	yg_resp_json(r, status, j);
-	r->content_type = YG_REST_MEDIA;
-}
-
-static bool json_ct(const char *ct)
-{
-	if (!ct)
-		return false;
-	while (*ct == ' ')
-		ct++;
-	size_t n = strcspn(ct, "; \t");
-	return n == 16 && !strncasecmp(ct, "application/json", 16);
-}
 
 static json_t *time_json(int64_t us)
 {
@@ -117,26 +86,26 @@ static int beacons_post(struct yg_hub *h, struct yg_store *st, const struct yg_c
 			const struct yg_req *req, struct yg_resp *resp)
 {
 	if (!(who->role & (YG_ROLE_SENSOR | YG_ROLE_ANALYST | YG_ROLE_ADMIN))) {
-		rest_error(resp, 403, "forbidden", "readers do not report beacons");
+		yg_rest_error(resp, 403, "forbidden", "readers do not report beacons");
 		return 0;
 	}
-	if (!json_ct(req->content_type)) {
-		rest_error(resp, 415, "unsupported media type", "Content-Type must be application/json");
+	if (!yg_rest_json_type(req->content_type)) {
+		yg_rest_error(resp, 415, "unsupported media type", "Content-Type must be application/json");
 		return 0;
 	}
 	struct yg_beacons *b = NULL;
 	struct yg_body_error err = {{0}, {0}};
 	int r = yg_beacons_parse(req->body, req->body_len, &b, &err);
 	if (r == -E2BIG) {
-		rest_error(resp, 413, "request too large", "at most 1000 beacons and 1 MiB");
+		yg_rest_error(resp, 413, "request too large", "at most 1000 beacons and 1 MiB");
 		return 0;
 	}
 	if (r == -EINVAL) {
-		bad_field(resp, err.field, err.why);
+		yg_rest_bad_field(resp, err.field, err.why);
 		return 0;
 	}
 	if (r < 0) {
-		rest_error(resp, 500, "out of memory", NULL);
+		yg_rest_error(resp, 500, "out of memory", NULL);
 		return 0;
 	}
 	size_t evidence = 0, matched = 0;
@@ -150,9 +119,9 @@ static int beacons_post(struct yg_hub *h, struct yg_store *st, const struct yg_c
 	else
 		st->ops->tx_rollback(st);
 	if (r < 0)
-		rest_error(resp, r == -EBUSY ? 503 : 500, "store error", NULL);
+		yg_rest_error(resp, r == -EBUSY ? 503 : 500, "store error", NULL);
 	else
-		rest_json(resp, 200,
+		yg_rest_json(resp, 200,
 			  json_pack("{s:I, s:I, s:I}", "beacons", (json_int_t)b->n, "evidence",
 				    (json_int_t)evidence, "matched", (json_int_t)matched));
 	yg_beacons_free(b);
@@ -216,13 +185,13 @@ static int hosts_get(struct yg_store *st, const struct yg_caller *who, const str
 		     struct yg_resp *resp)
 {
 	if (who->role == YG_ROLE_SENSOR) {
-		rest_error(resp, 403, "forbidden", "sensor tokens do not read hosts");
+		yg_rest_error(resp, 403, "forbidden", "sensor tokens do not read hosts");
 		return 0;
 	}
 	for (size_t i = 0; i < req->n_args; i++)
 		if (strcmp(req->args[i].key, "state") && strcmp(req->args[i].key, "limit") &&
 		    strcmp(req->args[i].key, "offset")) {
-			bad_field(resp, "query", "takes only state, limit and offset");
+			yg_rest_bad_field(resp, "query", "takes only state, limit and offset");
 			return 0;
 		}
 	struct yg_host_query q = {.owner_org = scope_of(who), .state = -1, .limit = LIST_DEFAULT};
@@ -230,7 +199,7 @@ static int hosts_get(struct yg_store *st, const struct yg_caller *who, const str
 	enum yg_host_state state;
 	if (s) {
 		if (yg_host_state_parse(s, &state) < 0) {
-			bad_field(resp, "state", "is not a host state");
+			yg_rest_bad_field(resp, "state", "is not a host state");
 			return 0;
 		}
 		q.state = (int)state;
@@ -238,14 +207,14 @@ static int hosts_get(struct yg_store *st, const struct yg_caller *who, const str
 	unsigned long v;
 	if ((s = arg(req, "limit"))) {
 		if (!uint_arg(s, LIST_MAX, &v) || v == 0) {
-			bad_field(resp, "limit", "must be 1..1000");
+			yg_rest_bad_field(resp, "limit", "must be 1..1000");
 			return 0;
 		}
 		q.limit = v;
 	}
 	if ((s = arg(req, "offset"))) {
 		if (!uint_arg(s, 100000000, &v)) {
-			bad_field(resp, "offset", "must be a number");
+			yg_rest_bad_field(resp, "offset", "must be a number");
 			return 0;
 		}
 		q.offset = v;
@@ -254,10 +223,10 @@ static int hosts_get(struct yg_store *st, const struct yg_caller *who, const str
 	int r = c.arr ? st->ops->hosts->host_list(st, &q, list_one, &c) : -ENOMEM;
 	if (r < 0) {
 		json_decref(c.arr);
-		rest_error(resp, 500, "store error", NULL);
+		yg_rest_error(resp, 500, "store error", NULL);
 		return 0;
 	}
-	rest_json(resp, 200, json_pack("{s:o, s:s}", "hosts", c.arr, "scope",
+	yg_rest_json(resp, 200, json_pack("{s:o, s:s}", "hosts", c.arr, "scope",
 				       q.owner_org ? "own" : "all"));
 	return 0;
 }
@@ -369,7 +338,7 @@ static int hosts_stats(struct yg_store *st, const struct yg_caller *who, struct 
 	(void)who; /* aggregates only: every member may read them */
 	struct stats *s = calloc(1, sizeof *s);
 	if (!s) {
-		rest_error(resp, 500, "out of memory", NULL);
+		yg_rest_error(resp, 500, "out of memory", NULL);
 		return 0;
 	}
 	s->st = st;
@@ -383,12 +352,12 @@ static int hosts_stats(struct yg_store *st, const struct yg_caller *who, struct 
 		    ? st->ops->hosts->host_list(st, &q, stat_host, s)
 		    : -ENOMEM;
 	if (r < 0) {
-		rest_error(resp, 500, "store error", NULL);
+		yg_rest_error(resp, 500, "store error", NULL);
 	} else {
 		json_t *rate = s->cleaned_ever ? json_real((double)s->reinfected /
 							   (double)s->cleaned_ever)
 					       : json_null();
-		rest_json(resp, 200,
+		yg_rest_json(resp, 200,
 			  json_pack("{s:I, s:O, s:O, s:O, s:O, s:O, s:o, s:o, s:o, s:I}", "total",
 				    (json_int_t)s->total, "by_state", s->by_state, "by_owner",
 				    s->by_owner, "by_sector", s->by_sector, "by_family",
@@ -444,7 +413,7 @@ static int add_delivery(void *ud, const struct yg_host_delivery *d)
 static int notices_get(struct yg_store *st, const struct yg_caller *who, struct yg_resp *resp)
 {
 	if (who->role == YG_ROLE_SENSOR) {
-		rest_error(resp, 403, "forbidden", "sensor tokens do not read notices");
+		yg_rest_error(resp, 403, "forbidden", "sensor tokens do not read notices");
 		return 0;
 	}
 	struct notice_ctx c = {.st = st, .arr = json_array()};
@@ -453,10 +422,10 @@ static int notices_get(struct yg_store *st, const struct yg_caller *who, struct 
 		      : -ENOMEM;
 	if (r < 0) {
 		json_decref(c.arr);
-		rest_error(resp, 500, "store error", NULL);
+		yg_rest_error(resp, 500, "store error", NULL);
 		return 0;
 	}
-	rest_json(resp, 200, json_pack("{s:o}", "deliveries", c.arr));
+	yg_rest_json(resp, 200, json_pack("{s:o}", "deliveries", c.arr));
 	return 0;
 }
 
@@ -475,7 +444,7 @@ static int state_post(struct yg_store *st, const struct yg_caller *who, const st
 		return 0;
 	}
 	if (!by_link && who->role == YG_ROLE_SENSOR) {
-		rest_error(resp, 403, "forbidden", "sensor tokens do not change host states");
+		yg_rest_error(resp, 403, "forbidden", "sensor tokens do not change host states");
 		return 0;
 	}
 	bool has_state = false;
@@ -485,20 +454,20 @@ static int state_post(struct yg_store *st, const struct yg_caller *who, const st
 	int r = yg_host_state_body_parse(req->body ? req->body : "", req->body ? req->body_len : 0,
 					 &has_state, &want, note, &err);
 	if (r == -E2BIG) {
-		rest_error(resp, 413, "request too large", "a state body is at most 4 KiB");
+		yg_rest_error(resp, 413, "request too large", "a state body is at most 4 KiB");
 		return 0;
 	}
 	if (r < 0) {
-		bad_field(resp, err.field, err.why);
+		yg_rest_bad_field(resp, err.field, err.why);
 		return 0;
 	}
 	if (!by_link && !has_state) {
-		bad_field(resp, "state", "is required");
+		yg_rest_bad_field(resp, "state", "is required");
 		return 0;
 	}
 	r = st->ops->tx_begin(st);
 	if (r < 0) {
-		rest_error(resp, 503, "store busy", NULL);
+		yg_rest_error(resp, 503, "store busy", NULL);
 		return 0;
 	}
 	int status = 0;
@@ -552,7 +521,7 @@ static int state_post(struct yg_store *st, const struct yg_caller *who, const st
 	else
 		st->ops->tx_rollback(st);
 	if (r < 0) {
-		rest_error(resp, r == -EBUSY ? 503 : 500, "store error", NULL);
+		yg_rest_error(resp, r == -EBUSY ? 503 : 500, "store error", NULL);
 		return 0;
 	}
 	if (status) {
@@ -560,19 +529,19 @@ static int state_post(struct yg_store *st, const struct yg_caller *who, const st
 			yg_resp_unauthorized(resp, why);
 			resp->content_type = YG_REST_MEDIA;
 		} else {
-			rest_error(resp, status, title, why);
+			yg_rest_error(resp, status, title, why);
 		}
 		return 0;
 	}
 	if (st->ops->hosts->host_get(st, id, &h) < 0) {
-		rest_error(resp, 500, "store error", NULL);
+		yg_rest_error(resp, 500, "store error", NULL);
 		return 0;
 	}
 	json_t *j = host_json(st, &h);
 	if (!j)
-		rest_error(resp, 500, "out of memory", NULL);
+		yg_rest_error(resp, 500, "out of memory", NULL);
 	else
-		rest_json(resp, 200, j);
+		yg_rest_json(resp, 200, j);
 	return 0;
 }
 
@@ -583,16 +552,14 @@ int yg_hosts_api_handle(struct yg_hub *h, struct yg_store *st, const struct yg_c
 	bool want_post = rt->kind == YG_ROUTE_REST_BEACONS || rt->kind == YG_ROUTE_REST_HOST_STATE ||
 			 rt->kind == YG_ROUTE_REST_HOSTS_NOTIFY;
 	if (post != want_post || (!post && strcmp(req->method, "GET"))) {
-		rest_error(resp, 405, "method not allowed", NULL);
+		yg_rest_error(resp, 405, "method not allowed", NULL);
 		yg_resp_header(resp, "Allow", want_post ? "POST" : "GET");
 		return 0;
 	}
-	if (!yg_rest_accept_ok(req->accept)) {
-		rest_error(resp, 406, "not acceptable", "Accept must allow " YG_REST_MEDIA);
+	if (!yg_rest_accepts(req, resp))
 		return 0;
-	}
 	if (!st->ops->hosts) {
-		rest_error(resp, 501, "not implemented", "this store keeps no hosts");
+		yg_rest_error(resp, 501, "not implemented", "this store keeps no hosts");
 		return 0;
 	}
 	switch (rt->kind) {
@@ -602,7 +569,7 @@ int yg_hosts_api_handle(struct yg_hub *h, struct yg_store *st, const struct yg_c
 		return hosts_get(st, who, req, resp);
 	case YG_ROUTE_REST_HOSTS_STATS:
 		if (who->role == YG_ROLE_SENSOR) {
-			rest_error(resp, 403, "forbidden", "sensor tokens do not read hosts");
+			yg_rest_error(resp, 403, "forbidden", "sensor tokens do not read hosts");
 			return 0;
 		}
 		return hosts_stats(st, who, resp);
@@ -610,16 +577,16 @@ int yg_hosts_api_handle(struct yg_hub *h, struct yg_store *st, const struct yg_c
 		return notices_get(st, who, resp);
 	case YG_ROUTE_REST_HOSTS_NOTIFY:
 		if (who->role != YG_ROLE_ADMIN) {
-			rest_error(resp, 403, "forbidden", "only admins start a notice run");
+			yg_rest_error(resp, 403, "forbidden", "only admins start a notice run");
 			return 0;
 		}
 		yg_notify_force(h->notify);
-		rest_json(resp, 202, json_pack("{s:b}", "queued", 1));
+		yg_rest_json(resp, 202, json_pack("{s:b}", "queued", 1));
 		return 0;
 	case YG_ROUTE_REST_HOST_STATE:
 		return state_post(st, who, rt, req, resp);
 	default:
-		rest_error(resp, 404, "not found", "no such resource");
+		yg_rest_error(resp, 404, "not found", "no such resource");
 		return 0;
 	}
 }

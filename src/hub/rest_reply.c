@@ -1,6 +1,8 @@
 #include "hub/rest_reply.h"
 
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hub/route.h"
 
@@ -31,4 +33,23 @@ bool yg_rest_accepts(const struct yg_req *req, struct yg_resp *resp)
 		return true;
 	yg_rest_error(resp, 406, "not acceptable", "Accept must allow " YG_REST_MEDIA);
 	return false;
+}
+
+void yg_rest_bad_field(struct yg_resp *r, const char *field, const char *why)
+{
+	char desc[200];
+	snprintf(desc, sizeof desc, "%s%s%s", field, *field ? ": " : "", why);
+	json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "title", "bad request", "http_status", "400",
+			      "description", desc, "field", field);
+	yg_rest_json(r, 400, j);
+}
+
+bool yg_rest_json_type(const char *ct)
+{
+	if (!ct)
+		return false;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	size_t n = strcspn(ct, "; \t");
+	return n == 16 && !strncasecmp(ct, "application/json", 16);
 }

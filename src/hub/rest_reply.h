@@ -19,6 +19,13 @@ void yg_rest_error(struct yg_resp *r, int status, const char *title, const char 
 /* j (reference stolen) as application/json. */
 void yg_rest_json(struct yg_resp *r, int status, json_t *j);
 
+/* 400 whose problem document names the bad field ("field" member) and
+ * says why; field "" for the body as a whole. */
+void yg_rest_bad_field(struct yg_resp *r, const char *field, const char *why);
+
+/* Whether a Content-Type is application/json (parameters allowed). */
+bool yg_rest_json_type(const char *ct);
+
 /* True when the request's method is `method`; otherwise answers 405 with
  * an Allow header naming it and returns false. */
 bool yg_rest_method(const struct yg_req *req, struct yg_resp *resp, const char *method);

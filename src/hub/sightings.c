@@ -49,13 +49,11 @@
 /* application/json (any parameters) or STIX 2.1 JSON. */
 static bool content_type_ok(const char *ct)
 {
-	if (!ct)
-		return false;
+	if (!ct || yg_rest_json_type(ct))
+		return ct != NULL;
 	while (*ct == ' ' || *ct == '\t')
 		ct++;
 	size_t n = strcspn(ct, "; \t");
-	if (n == 16 && !strncasecmp(ct, "application/json", 16))
-		return true;
 	if (n != 21 || strncasecmp(ct, "application/stix+json", 21))
 		return false;
 	const char *v = strstr(ct + n, "version=");

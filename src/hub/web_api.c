@@ -36,6 +36,7 @@
 #include "hub/ids.h"
 #include "hub/session.h"
 #include "hub/web_static.h"
+#include "hub/rest_reply.h"
 
 #define LOGIN_BODY_MAX 4096
 
@@ -101,20 +102,10 @@ static void describe(struct yg_store *st, const struct yg_caller *who, const cha
 	yg_web_headers(resp);
 }
 
-static bool json_ct(const char *ct)
-{
-	if (!ct)
-		return false;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	size_t n = strcspn(ct, "; \t");
-	return n == 16 && !strncasecmp(ct, "application/json", 16);
-}
-
 static void login(struct yg_hub *h, struct yg_store *st, const struct yg_req *req,
 		  struct yg_resp *resp)
 {
-	if (!json_ct(req->content_type)) {
+	if (!yg_rest_json_type(req->content_type)) {
 		err(resp, 415, "unsupported media type", "send {\"token\": ...} as application/json");
 		return;
 	}

@@ -2,9 +2,9 @@
 to 20 % jitter (and the exact counts measured at 30 and 40 %), nothing on
 a generated benign day full of periodic-looking traffic, the memory bound
 under a sweep of many pairs, and the wire format of POST /api/v1/beacons
-as the sensor sends it (to tests/e2e/fakehub.py; the real hub's endpoint
-is built on another branch, and a test against it is to be added where
-the two meet).
+as the sensor sends it (to tests/e2e/fakehub.py, which can also fail on
+demand), and the same reports at a real hub, where strong beacons become
+infected-host records of the reporting member.
 
 The inputs come from beacongen.py with fixed seeds, so the counts are
 exact: they change only when the generator or the scoring rule does."""
@@ -16,6 +16,7 @@ import pytest
 
 import beacongen
 from fakehub import FakeHub
+from hubfixture import Hub, check_clean_exit
 
 BEACON_FIELDS = {"host_hash", "dest", "name", "dst_port", "proto", "interval_s", "count",
                  "score", "first_seen", "last_seen"}
@@ -179,3 +180,37 @@ def test_shared_hosts_and_a_hub_that_fails(tmp_path, beacon_capture, run_sensor,
     assert not list(spool.glob("beacons-*.json"))
     hosts = {b["host"] for b in truth}
     assert all(p["host"] in hosts and set(p) == BEACON_FIELDS | {"host"} for p in posted)
+
+
+def test_beacons_at_a_real_hub_become_infected_hosts(tmp_path, beacon_capture, run_sensor):
+    """A member's sensor reports its beacons to a real hub. A beacon no
+    indicator names is evidence on its own only at score >= 0.9 (README,
+    "Infected hosts"): exactly those hosts get records, owned by the
+    reporting member (no owner prefix covers them), state detected."""
+    pcap, truth = beacon_capture
+    hub = Hub(tmp_path / "hub")
+    try:
+        hub.org("A", sector="energy")
+        hub.org("B", sector="finance")
+        hub.org("OPS", sector="government")
+        sensor, admin, b = hub.token("A", "sensor"), hub.token("OPS", "admin"), hub.token("B")
+        run = run_sensor(pcap, args=["--workers", "1", "--hub", hub.base, "--token", sensor,
+                                     "--share-hosts", "--sightings-interval", "100"])
+        assert run.rc == 0, run.stderr
+        events = run.of("beacon")
+        assert run.stats["sightings"]["beacons_posted"] == len(events) > 0
+        assert run.stats["sightings"]["beacons_dropped"] == 0
+        strong = {e["src_ip"] for e in events if e["beacon"]["score"] >= 0.9}
+        weak = {e["src_ip"] for e in events} - strong
+        assert strong and weak  # the fixed inputs hold both kinds
+        r = hub.get("/api/v1/hosts", admin, accept="application/json")
+        assert r.status_code == 200, r.text
+        hosts = r.json()["hosts"]
+        assert {h["host"] for h in hosts} == strong
+        assert all(h["owner"] == "A" and h["family"] == "unknown" and h["state"] == "detected"
+                   for h in hosts)
+        # Another member sees none of A's hosts.
+        r = hub.get("/api/v1/hosts", b, accept="application/json")
+        assert r.status_code == 200 and r.json()["hosts"] == []
+    finally:
+        check_clean_exit(hub)

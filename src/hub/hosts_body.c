@@ -117,14 +117,17 @@ static int one_beacon(const json_t *o, size_t i, struct yg_beacon *b, struct yg_
 		return fail(err, FIELD(kk), "is not a field of a beacon");
 	}
 	const json_t *host = json_object_get(o, "host"), *hash = json_object_get(o, "host_hash");
-	if (!!host == !!hash)
-		return fail(err, FIELD("host"), "give exactly one of host and host_hash");
+	/* A sensor run with --share-hosts sends the address beside the hash
+	 * (as its sightings do): the member chose to share it, so the host
+	 * is keyed by the address; the hash must still be well formed. */
+	if (!host && !hash)
+		return fail(err, FIELD("host"), "give host or host_hash");
+	if (hash && !hex64(json_string_value(hash)))
+		return fail(err, FIELD("host_hash"), "must be 64 lowercase hex digits");
 	if (host) {
 		if (!canon_addr(json_string_value(host), b->host, sizeof b->host))
 			return fail(err, FIELD("host"), "must be an IPv4 or IPv6 address");
 	} else {
-		if (!hex64(json_string_value(hash)))
-			return fail(err, FIELD("host_hash"), "must be 64 lowercase hex digits");
 		snprintf(b->host, sizeof b->host, "hash:%s", json_string_value(hash));
 		b->hashed = true;
 	}

@@ -184,10 +184,11 @@ def test_shared_hosts_and_a_hub_that_fails(tmp_path, beacon_capture, run_sensor,
 
 def test_beacons_at_a_real_hub_become_infected_hosts(tmp_path, beacon_capture, run_sensor):
     """A member's sensor reports its beacons to a real hub. A beacon no
-    indicator names is evidence on its own only at score >= 0.9 (README,
+    indicator names is evidence on its own only at score >= 0.7 (README,
     "Infected hosts"): exactly those hosts get records, owned by the
     reporting member (no owner prefix covers them), state detected."""
     pcap, truth = beacon_capture
+    (tmp_path / "hub").mkdir()
     hub = Hub(tmp_path / "hub")
     try:
         hub.org("A", sector="energy")
@@ -198,9 +199,10 @@ def test_beacons_at_a_real_hub_become_infected_hosts(tmp_path, beacon_capture, r
                                      "--share-hosts", "--sightings-interval", "100"])
         assert run.rc == 0, run.stderr
         events = run.of("beacon")
-        assert run.stats["sightings"]["beacons_posted"] == len(events) > 0
+        assert run.stats["sightings"]["beacons_posted"] == len(events) > 0, \
+            (run.stats["sightings"], (tmp_path / "hub" / "hub.log").read_text()[-3000:])
         assert run.stats["sightings"]["beacons_dropped"] == 0
-        strong = {e["src_ip"] for e in events if e["beacon"]["score"] >= 0.9}
+        strong = {e["src_ip"] for e in events if e["beacon"]["score"] >= 0.7}
         weak = {e["src_ip"] for e in events} - strong
         assert strong and weak  # the fixed inputs hold both kinds
         r = hub.get("/api/v1/hosts", admin, accept="application/json")

@@ -126,7 +126,8 @@ def test_pages_show_the_apis_figures(fh, browser):
     assert bysec == {"energy": 4, "water": 6}
     for sector, n in bysec.items():
         assert k[f"sector-{sector}"] == str(n)
-    assert "hosts" not in k  # no /api/v1/hosts in this hub: the tile is hidden
+    # Infected hosts: the tile counts what /api/v1/hosts lists.
+    assert k["hosts"] == str(len(api(fh, "/api/v1/hosts")["hosts"]))
     hist = api(fh, "/api/v1/level/history", limit="20")["history"]
     rows = b.call("attrs", selector="[data-k=history] tbody tr", names=["data-entry"])
     assert [int(r["data-entry"]) for r in rows] == [e["id"] for e in hist]

@@ -292,7 +292,7 @@ def test_full_path_notices_ack_clean_reinfect_and_privacy(world, tmp_path, run_s
                 beacon("10.0.0.6", "203.0.113.9", name="emotet-c2.example", score=0.6),
                 beacon(None, "192.0.2.200", score=0.97, host_hash=HASH_A) | {"host": None},
                 beacon("10.0.0.7", "192.0.2.201", score=0.5)]})
-    assert r.status_code == 400, r.text  # host and host_hash together
+    assert r.status_code == 400, r.text  # a null host is no address
     assert r.json()["field"] == "beacons[1].host"
     r = api(hub, "POST", "/api/v1/beacons", t["As"], headers={"Content-Type": JSON},
             json={"sensor": "edge-a", "beacons": [

@@ -561,10 +561,6 @@ static int print_owner(void *ud, const struct yg_host_owner *o)
 /* owner import FILE | list | secret NAME */
 static int owner_cmd(struct yg_store *st, int argc, char **argv)
 {
-	if (!st->ops->hosts) {
-		fprintf(stderr, "yagura hub admin: owner: this store (PostgreSQL) keeps no hosts yet\n");
-		return 1;
-	}
 	if (argc == 2 && !strcmp(argv[1], "list")) {
 		struct owner_print p = {.st = st, .n = YG_HOST_OWNERS_MAX * 4};
 		p.counts = calloc(p.n, sizeof *p.counts);

@@ -587,10 +587,6 @@ static void listing(struct yg_store *st, const struct yg_caller *who, enum yg_ro
 int yg_rest_darknet(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
 		    const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp)
 {
-	if (!st->ops->darknet) {
-		yg_rest_error(resp, 501, "not implemented", "this store keeps no telescope data");
-		return 0;
-	}
 	if (rt->kind == YG_ROUTE_REST_DARKNET) {
 		if (!yg_rest_method(req, resp, "POST"))
 			return 0;

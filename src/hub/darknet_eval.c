@@ -444,7 +444,7 @@ static int on_max(void *ud, const struct yg_dn_surge *s)
 
 int yg_darknet_surge_max(struct yg_store *st, int64_t now_us, double *ret_score)
 {
-	if (!st || !st->ops->darknet)
+	if (!st)
 		return -EINVAL;
 	double m = 0;
 	int64_t now_minute = floor_div(now_us, 60 * 1000000LL);

@@ -123,10 +123,10 @@ static void summary(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 	double score = 0;
 	int64_t total = 0;
 	int r = sectors ? 0 : -ENOMEM;
-	if (r == 0 && st->ops->level)
+	if (r == 0)
 		r = st->ops->level->sector_sightings(st, now - (int64_t)WINDOW_HOURS * 3600 * 1000000,
 						     add_sector, sectors);
-	if (r == 0 && st->ops->mail)
+	if (r == 0)
 		r = st->ops->mail->campaign_list(st, who->org_id, YG_TLP_GREEN,
 						 who->role == YG_ROLE_ADMIN, count_campaign, &cc);
 	if (r == 0)
@@ -134,7 +134,7 @@ static void summary(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 	if (r == 0)
 		r = yg_ind_walk(st, who, v, false, count_state, &s);
 	yg_lc_view_free(v);
-	if (r == 0 && st->ops->darknet)
+	if (r == 0)
 		r = yg_darknet_surge_max(st, now, &score);
 	if (r < 0) {
 		json_decref(sectors);
@@ -172,7 +172,7 @@ static void members(struct yg_store *st, const struct yg_caller *who, struct yg_
 {
 	int64_t now = yg_now_us();
 	json_t *arr = json_array();
-	int r = arr && st->ops->dash ? 0 : -ENOMEM;
+	int r = arr ? 0 : -ENOMEM;
 	if (r == 0)
 		r = st->ops->dash->members(st, who->role == YG_ROLE_ADMIN ? 0 : who->org_id,
 					   now - (int64_t)WINDOW_HOURS * 3600 * 1000000,
@@ -224,11 +224,9 @@ static int add_found(void *ud, const struct yg_obj_row *row, const json_t *obj,
 	if (json_array_size(s->arr) >= s->limit)
 		return 1;
 	int64_t tot[2] = {0, 0};
-	if (s->st->ops->sightings) {
-		int r = s->st->ops->sightings->aggregate(s->st, row->stix_id, sum_org, tot);
-		if (r < 0)
-			return r;
-	}
+	int r = s->st->ops->sightings->aggregate(s->st, row->stix_id, sum_org, tot);
+	if (r < 0)
+		return r;
 	static const char *const states[] = {"live", "revoked", "expired", "decayed", "hidden"};
 	json_t *j = json_pack("{s:s, s:s?, s:s?, s:s, s:s, s:s, s:I, s:I}", "id", row->stix_id,
 			      "name", name, "pattern", pattern, "tlp", yg_tlp_name(row->tlp), "state",

@@ -164,7 +164,7 @@ int yg_hosts_from_sighting(struct yg_hub *h, struct yg_store *st, const struct y
 {
 	const json_t *hosts = json_object_get(sighting, "x_yagura_hosts");
 	const json_t *hashes = json_object_get(sighting, "x_yagura_host_hashes");
-	if (!st->ops->hosts || (!json_array_size(hosts) && !json_array_size(hashes)))
+	if (!json_array_size(hosts) && !json_array_size(hashes))
 		return 0;
 	struct find_ind f = {.st = st, .who = who, .id = indicator_id};
 	int r = st->ops->collection_list(st, find_coll, &f);
@@ -217,8 +217,6 @@ int yg_hosts_from_sighting(struct yg_hub *h, struct yg_store *st, const struct y
 int yg_hosts_from_window(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
 			 const struct yg_dn_window *w)
 {
-	if (!st->ops->hosts)
-		return 0;
 	size_t added = 0;
 	int r = 0;
 	for (size_t i = 0; r == 0 && i < w->n_sources; i++) {

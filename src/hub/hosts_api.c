@@ -558,10 +558,6 @@ int yg_hosts_api_handle(struct yg_hub *h, struct yg_store *st, const struct yg_c
 	}
 	if (!yg_rest_accepts(req, resp))
 		return 0;
-	if (!st->ops->hosts) {
-		yg_rest_error(resp, 501, "not implemented", "this store keeps no hosts");
-		return 0;
-	}
 	switch (rt->kind) {
 	case YG_ROUTE_REST_BEACONS:
 		return beacons_post(h, st, who, req, resp);

@@ -112,7 +112,7 @@ int yg_lc_view_new(struct yg_store *st, const struct yg_lifecycle *lc, int64_t n
 		v->lc = *lc;
 	v->now_us = now_us;
 	int r = 0;
-	if (v->lc.half_life_days > 0 && st->ops->sightings) {
+	if (v->lc.half_life_days > 0) {
 		r = st->ops->sightings->last_seen_all(st, add_sighted, v);
 		if (r == 0)
 			r = index_sighted(v);

@@ -769,9 +769,7 @@ int yg_notify_new(struct yg_hub *h, const char *data_dir, unsigned every_s,
 
 int yg_notify_start(struct yg_notify *n)
 {
-	/* A store without the hosts half (PostgreSQL, for now) has nothing
-	 * to notify. */
-	if (!n || n->started || !n->st->ops->hosts)
+	if (!n || n->started)
 		return 0;
 	int r = pthread_create(&n->thread, NULL, loop, n);
 	if (r)

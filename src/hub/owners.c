@@ -71,8 +71,6 @@ static int collect_prefix(void *ud, const char *cidr, int64_t owner_id)
 /* Rebuilds the map when the generation moved; under o->lock. */
 static int refresh(struct yg_owners *o, struct yg_store *st)
 {
-	if (!st->ops->hosts)
-		return -ENOTSUP;
 	char *gen = NULL;
 	int r = st->ops->setting_get(st, YG_OWNERS_GEN_SETTING, &gen);
 	if (r == -ENOENT) {

@@ -290,10 +290,6 @@ int yg_rest_sightings_post(struct yg_hub *h, struct yg_store *st, const struct y
 	}
 	if (!yg_rest_accepts(req, resp))
 		return 0;
-	if (!st->ops->sightings) {
-		yg_rest_error(resp, 501, "not implemented", "this store keeps no sightings");
-		return 0;
-	}
 	struct post p = {.st = st, .who = who, .now_us = yg_now_us()};
 	json_t *rejected = NULL;
 	json_error_t jerr;
@@ -428,7 +424,7 @@ int yg_rest_sightings_get(struct yg_hub *h, struct yg_store *st, const struct yg
 		yg_rest_error(resp, 404, "not found", "no such indicator");
 		return 0;
 	}
-	if (r < 0 || !st->ops->sightings) {
+	if (r < 0) {
 		yg_rest_error(resp, 500, "store error", NULL);
 		return 0;
 	}

@@ -98,8 +98,9 @@ static void level_error(struct yg_resp *resp, int r)
 
 static bool json_body_ok(const struct yg_req *req, struct yg_resp *resp)
 {
+	/* A bodiless confirm needs no type; any body is JSON, said so. */
 	const char *ct = req->content_type;
-	if (ct && strncmp(ct, "application/json", 16) != 0) {
+	if ((ct || req->body_len) && !yg_rest_json_type(ct)) {
 		yg_rest_error(resp, 415, "unsupported media type", "send application/json");
 		return false;
 	}

@@ -184,6 +184,12 @@ def test_access(lv):
     r = h.req("POST", "/api/v1/level/signals", h.t["a1"], accept=JSON,
               headers={"Content-Type": "text/plain"}, data="x")
     assert r.status_code == 415
+    # The type is the whole media type, and a body always needs one.
+    for ct in ("application/jsonx", None):
+        r = h.req("POST", "/api/v1/level/signals", h.t["a1"], accept=JSON,
+                  headers={"Content-Type": ct} if ct else None,
+                  data=b'{"name": "a", "value": 1}')
+        assert r.status_code == 415, ct
     assert api(h, "POST", "/confirm", h.t["a1"], {}).status_code == 409
     assert api(h, "GET", "", h.t["a1"]).json()["level"] == 1
 

@@ -43,7 +43,8 @@ static void usage(FILE *out)
 	        "      --rpz-policy P      nxdomain (default) or walled-garden=HOST\n"
 	        "      --rpz-zone NAME     zone origin the RPZ is served as (default rpz.yagura)\n"
 	        "      --nft-table NAME    nftables table name (default yagura)\n"
-	        "      --nft-drop          nftables: add chains that drop the sets\n"
+	        "      --block             blocking: Suricata/Snort rules drop, nftables adds\n"
+	        "                          chains that drop the sets (--nft-drop: the same)\n"
 	        "  -q, --quiet             no summary line\n"
 	        "\n"
 	        "Exit status: 0 clean; 1 some input was rejected or could not be expressed\n"
@@ -169,6 +170,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 	    {"rpz-policy", required_argument, NULL, O_RPZ},
 	    {"rpz-zone", required_argument, NULL, O_ZONE},
 	    {"nft-table", required_argument, NULL, O_TABLE},
+	    {"block", no_argument, NULL, O_DROP},
 	    {"nft-drop", no_argument, NULL, O_DROP},
 	    {"warninglist", required_argument, NULL, O_WARN},
 	    {"quiet", no_argument, NULL, 'q'},
@@ -252,7 +254,7 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->warn[o->nwarn++] = optarg;
 			break;
 		case O_DROP:
-			o->meta.nft_drop = true;
+			o->meta.block = true;
 			break;
 		case 'q':
 			o->quiet = true;

@@ -79,7 +79,9 @@ struct yg_export_meta {
 	const char *rpz_garden; /* host name for the walled garden */
 	const char *rpz_zone;   /* zone origin, bounds name lengths; NULL: "rpz.yagura" */
 	const char *nft_table;  /* NULL: "yagura" */
-	bool nft_drop;          /* add input/forward/output chains dropping the sets */
+	/* Blocking sets: Suricata and Snort rules drop instead of alerting,
+	 * nftables gets input/forward/output chains that drop its sets. */
+	bool block;
 	size_t max_bytes;       /* output cap; 0: YG_EXPORT_MAX_BYTES */
 };
 

@@ -76,7 +76,7 @@ void yg_exp_nftables(struct yg_exp_w *w)
 	}
 	nft_set(w, 4);
 	nft_set(w, 6);
-	if (w->m->nft_drop) {
+	if (w->m->block) {
 		static const struct {
 			const char *hook, *dirs[2];
 		} ch[] = {

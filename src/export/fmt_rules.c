@@ -57,6 +57,13 @@ static void content(struct yg_exp_w *w, const char *s, size_t n)
 	yg_exp_putc(w, '"');
 }
 
+/* At an alert level whose playbook switched exports to blocking, every
+ * rule drops what it matches (Suricata and Snort inline, as an IPS). */
+static void action(struct yg_exp_w *w)
+{
+	yg_exp_puts(w, w->m->block ? "drop " : "alert ");
+}
+
 static void msg(struct yg_exp_w *w, const char *what, const char *v)
 {
 	yg_exp_puts(w, "msg:\"YAGURA intel ");
@@ -107,7 +114,8 @@ static void ip_rules(struct yg_exp_w *w, uint32_t *next, bool snort)
 			continue;
 		group++;
 		for (int dir = 0; dir < 2; dir++) {
-			yg_exp_puts(w, dir ? "alert ip any any -> [" : "alert ip [");
+			action(w);
+			yg_exp_puts(w, dir ? "ip any any -> [" : "ip [");
 			for (size_t j = 0; j < k; j++) {
 				if (j)
 					yg_exp_putc(w, ',');
@@ -154,7 +162,7 @@ void yg_exp_suricata(struct yg_exp_w *w)
 	yg_exp_header(w, "#", "suricata 7 rules");
 	if (m->dataset_name) {
 		for (int b = 0; b < 3; b++) {
-			yg_exp_puts(w, "alert ");
+			action(w);
 			yg_exp_puts(w, sur_bufs[b][0]);
 			yg_exp_puts(w, " any any -> any any (");
 			char what[128];
@@ -188,7 +196,7 @@ void yg_exp_suricata(struct yg_exp_w *w)
 				break;
 			name[0] = '.';
 			for (int b = 0; b < 3; b++) {
-				yg_exp_puts(w, "alert ");
+				action(w);
 				yg_exp_puts(w, sur_bufs[b][0]);
 				yg_exp_puts(w, " any any -> any any (");
 				char what[32];
@@ -210,7 +218,8 @@ void yg_exp_suricata(struct yg_exp_w *w)
 				w->st.skipped_unsafe++;
 				break;
 			}
-			yg_exp_puts(w, "alert http any any -> any any (");
+			action(w);
+			yg_exp_puts(w, "http any any -> any any (");
 			msg(w, "url", x.value);
 			if (hlen) {
 				yg_exp_puts(w, "http.host; ");
@@ -234,7 +243,8 @@ void yg_exp_suricata(struct yg_exp_w *w)
 				w->st.skipped_unsafe++;
 				break;
 			}
-			yg_exp_puts(w, "alert tls any any -> any any (");
+			action(w);
+			yg_exp_puts(w, "tls any any -> any any (");
 			msg(w, "ja3", v);
 			yg_exp_puts(w, "ja3.hash; ");
 			content(w, v, vl);
@@ -301,7 +311,8 @@ void yg_exp_snort3(struct yg_exp_w *w)
 				start = j + 1;
 			}
 			wire[wl++] = 0;
-			yg_exp_puts(w, "alert udp any any -> any 53 ( ");
+			action(w);
+			yg_exp_puts(w, "udp any any -> any 53 ( ");
 			msg(w, "domain dns", name);
 			content(w, wire, wl);
 			yg_exp_puts(w, ",fast_pattern,nocase; service:dns; ");
@@ -309,14 +320,16 @@ void yg_exp_snort3(struct yg_exp_w *w)
 
 			char sni[260] = {0, (char)(dl >> 8), (char)(dl & 0xff)};
 			memcpy(sni + 3, name, (size_t)dl);
-			yg_exp_puts(w, "alert tcp any any -> any any ( ");
+			action(w);
+			yg_exp_puts(w, "tcp any any -> any any ( ");
 			msg(w, "domain tls", name);
 			yg_exp_puts(w, "flow:to_server,established; ssl_state:client_hello; ");
 			content(w, sni, (size_t)dl + 3);
 			yg_exp_puts(w, ",nocase; service:ssl; ");
 			sid(w, &next, true);
 
-			yg_exp_puts(w, "alert http ( ");
+			action(w);
+			yg_exp_puts(w, "http ( ");
 			msg(w, "domain http", name);
 			yg_exp_puts(w, "flow:to_server,established; http_header:field host; ");
 			content(w, name, (size_t)dl);
@@ -338,7 +351,8 @@ void yg_exp_snort3(struct yg_exp_w *w)
 				w->st.skipped_unsafe++;
 				break;
 			}
-			yg_exp_puts(w, "alert http ( ");
+			action(w);
+			yg_exp_puts(w, "http ( ");
 			msg(w, "url", x.value);
 			yg_exp_puts(w, "flow:to_server,established; ");
 			if (hlen) {

@@ -413,7 +413,7 @@ int yg_rest_export(struct yg_store *st, const struct yg_caller *who,
 	/* At an alert level whose playbook switched exports to blocking, the
 	 * nftables set comes with the chains that drop it. */
 	struct yg_export_meta meta = {.source = "yagura hub", .generated = g.newest_us / 1000000,
-				      .nft_drop = block};
+				      .block = block};
 	struct yg_export_src src;
 	yg_export_spill_source(g.sp, &src);
 	r = yg_export_stream(fmt, &src, &meta, out_write, &o, NULL);

@@ -112,11 +112,11 @@ OPT = r'[a-z0-9_.]+(?::(?:"(?:[^"\\;]|\\.)*"|[^;"]*))?(?:,[a-z_]+)*'
 CONTENT = re.compile(r'content:"([^"]*)"')
 
 
-def check_rules(text, snort):
+def check_rules(text, snort, action="alert"):
     rules = [l for l in text.splitlines() if l and not l.startswith("#")]
-    head = (r'alert (?:ip|udp|tcp|dns|tls|http)(?: \[?[^ ()]+\]? [a-z0-9]+ -> \[?[^ ()]+\]? [a-z0-9]+)? '
+    head = action + (r' (?:ip|udp|tcp|dns|tls|http)(?: \[?[^ ()]+\]? [a-z0-9]+ -> \[?[^ ()]+\]? [a-z0-9]+)? '
             if snort else
-            r'alert (?:ip|dns|tls|http) \[?[^ ()]+\]? [a-z0-9]+ -> \[?[^ ()]+\]? [a-z0-9]+ ')
+            r' (?:ip|dns|tls|http) \[?[^ ()]+\]? [a-z0-9]+ -> \[?[^ ()]+\]? [a-z0-9]+ ')
     body = (r'\( (?:' + OPT + r'; )+\)' if snort else r'\((?:' + OPT + r'; )*' + OPT + r';\)')
     sids = []
     for r in rules:
@@ -142,6 +142,10 @@ def test_suricata_rules_grammar(yagura, intel, tmp_path):
     check_rules(text, snort=False)
     assert f"dns.query; dataset:isset,yagura-domains,type string,load {ds}/yagura-domains.lst;" in text
     assert (ds / "yagura-domains.lst").read_text() == "ZXZpbC5leGFtcGxl\neG4tLWJjaGVyLWt2YS5leGFtcGxl\n"
+    # Blocking: the same rules, each one dropping (Suricata inline).
+    blocking = check_rules(export(yagura, "suricata", intel, "--block").stdout.decode(),
+                           snort=False, action="drop")
+    assert [r.split(" ", 1)[1] for r in blocking] == [r.split(" ", 1)[1] for r in rules]
 
 
 def test_snort3_rules_grammar(yagura, intel):
@@ -149,6 +153,10 @@ def test_snort3_rules_grammar(yagura, intel):
     check_rules(text, snort=True)
     assert 'content:"|04|evil|07|example|00|",fast_pattern,nocase; service:dns;' in text
     assert 'ssl_state:client_hello; content:"|00 00 0c|evil.example",nocase;' in text
+    rules = check_rules(text, snort=True)
+    blocking = check_rules(export(yagura, "snort3", intel, "--block").stdout.decode(),
+                           snort=True, action="drop")
+    assert [r.split(" ", 1)[1] for r in blocking] == [r.split(" ", 1)[1] for r in rules]
 
 
 def test_zeek_intel_grammar(yagura, intel):

@@ -261,6 +261,10 @@ def test_level_flow(lv):
     h.post_objects(h.coll, an, [indicator("198.51.100.7", tlp="green")])
     r = h.get("/api/v1/export/nftables", an, accept="*/*")
     assert r.status_code == 200 and "@blocklist_v4 drop" in r.text
+    r = h.get("/api/v1/export/suricata", an, accept="*/*")
+    rules = [l for l in r.text.splitlines() if l and not l.startswith("#")]
+    assert r.status_code == 200 and rules and all(l.startswith("drop ") for l in rules)
+    assert any("198.51.100.7" in l for l in rules)
     assert r.headers["X-Yagura-Poll-Interval"] == "60"
 
     # Signals fall: the lowering waits; an operator rejects it.

@@ -43,6 +43,7 @@
 
 #include "hub/hub-int.h"
 #include "hub/ids.h"
+#include "hub/load_times.h"
 #include "hub/rest_reply.h"
 
 #define FEED_PAGE      5000
@@ -200,6 +201,7 @@ static uint64_t feed_put(struct yg_feed *f, struct snap *s)
  * need it. */
 struct cur {
 	struct ent e;
+	int64_t added_us; /* when the hub stored this version */
 	json_t *obj;
 	bool want; /* an upsert of this page */
 };
@@ -300,6 +302,7 @@ static int on_indicator(void *ud, const struct yg_obj_row *row, const json_t *ob
 	struct cur *e = &c->cur[c->n_cur++];
 	memcpy(e->e.id, row->stix_id, len + 1);
 	e->e.modified_us = row->modified_us;
+	e->added_us = row->added_us;
 	e->obj = NULL; /* fetched later for the upserts of this page only */
 	e->want = false;
 	return 1;
@@ -533,6 +536,10 @@ int yg_rest_changes(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 			yg_rest_error(resp, 500, "out of memory", NULL);
 			goto out;
 		}
+		/* A sensor taking in what was shared since its last answer: the
+		 * member's time to load shared indicators (load_times.h). */
+		if (up && !reset && who->role == YG_ROLE_SENSOR)
+			yg_load_times_add(h->load_times, who->org_id, up->added_us, now);
 		if (up)
 			done_cur[pl->idx] = 1;
 		else

@@ -16,7 +16,9 @@
  *       named), as the sightings aggregation and the alert level show them.
  *   GET /api/v1/members   per organization: sightings contributed (24 h
  *       and all time), the last one, live sensor tokens, telescope sensors
- *       that posted a window in the last 15 minutes ("online"):
+ *       that posted a window in the last 15 minutes ("online"), and the
+ *       time its sensors took to load what was shared ("indicator_load",
+ *       load_times.h: {"samples", "p50_ms", "p95_ms", "max_ms"} or null):
  *       {"window_hours", "online_minutes", "members": [...]}
  *       admins: every organization; everyone else: their own only.
  *   GET /api/v1/indicators/search?q=TEXT&limit=N (N 1..200, 50)
@@ -36,6 +38,7 @@
 #include "hub/darknet.h"
 #include "hub/hub-int.h"
 #include "hub/ids.h"
+#include "hub/load_times.h"
 #include "hub/lifecycle.h"
 #include "hub/tlp.h"
 #include "hub/rest_reply.h"
@@ -154,8 +157,26 @@ static void summary(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 			   (json_int_t)s.n[YG_IND_DECAYED], "darknet", "max_score", score));
 }
 
+struct member_list {
+	json_t *arr;
+	struct yg_load_times *lt;
+	int64_t now_us;
+};
+
+/* {"samples", "p50_ms", "p95_ms", "max_ms"} or null without deliveries. */
+static json_t *load_time(struct member_list *ml, int64_t org_id)
+{
+	struct yg_load_stat ls;
+	if (!yg_load_times_get(ml->lt, org_id, ml->now_us, &ls))
+		return json_null();
+	return json_pack("{s:I, s:f, s:f, s:f}", "samples", (json_int_t)ls.n, "p50_ms",
+			 (double)ls.p50_us / 1000, "p95_ms", (double)ls.p95_us / 1000, "max_ms",
+			 (double)ls.max_us / 1000);
+}
+
 static int add_member(void *ud, const struct yg_dash_member *m)
 {
+	struct member_list *ml = ud;
 	json_t *j = json_pack(
 	    "{s:s, s:s, s:I, s:I, s:o, s:I, s:I, s:o}", "org", m->name, "sector", m->sector,
 	    "sightings_24h", (json_int_t)m->sightings, "sightings_total",
@@ -165,18 +186,24 @@ static int add_member(void *ud, const struct yg_dash_member *m)
 	    time_or_null(m->last_window_minute * 60 * 1000000));
 	if (j && m->country[0])
 		json_object_set_new(j, "country", json_string(m->country));
-	return j && json_array_append_new(ud, j) == 0 ? 1 : -ENOMEM;
+	if (j && json_object_set_new(j, "indicator_load", load_time(ml, m->org_id)) < 0) {
+		json_decref(j);
+		j = NULL;
+	}
+	return j && json_array_append_new(ml->arr, j) == 0 ? 1 : -ENOMEM;
 }
 
-static void members(struct yg_store *st, const struct yg_caller *who, struct yg_resp *resp)
+static void members(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
+		    struct yg_resp *resp)
 {
 	int64_t now = yg_now_us();
 	json_t *arr = json_array();
+	struct member_list ml = {.arr = arr, .lt = h->load_times, .now_us = now};
 	int r = arr ? 0 : -ENOMEM;
 	if (r == 0)
 		r = st->ops->dash->members(st, who->role == YG_ROLE_ADMIN ? 0 : who->org_id,
 					   now - (int64_t)WINDOW_HOURS * 3600 * 1000000,
-					   now / 60000000 - ONLINE_MINUTES, add_member, arr);
+					   now / 60000000 - ONLINE_MINUTES, add_member, &ml);
 	if (r < 0) {
 		json_decref(arr);
 		yg_rest_error(resp, 500, "store error", NULL);
@@ -287,7 +314,7 @@ int yg_dash_api_handle(struct yg_hub *h, struct yg_store *st, const struct yg_ca
 	if (rt->kind == YG_ROUTE_REST_SUMMARY)
 		summary(h, st, who, resp);
 	else if (rt->kind == YG_ROUTE_REST_MEMBERS)
-		members(st, who, resp);
+		members(h, st, who, resp);
 	else
 		search(h, st, who, req, resp);
 	return 0;

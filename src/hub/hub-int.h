@@ -53,6 +53,7 @@ struct yg_hub {
 	atomic_ullong lat_count;
 	struct yg_lifecycle lc;  /* decay settings (lifecycle.h) */
 	struct yg_feed *feed;    /* change-feed cursors (changes.c) */
+	struct yg_load_times *load_times; /* per member, feed delivery delays */
 	/* The mail anonymizer last built on each store connection, for the
 	 * settings it was built from (mail_api.c); guarded by locks[i]. */
 	struct yg_hub_anon_slot {
@@ -184,6 +185,7 @@ int yg_rest_changes(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 /* The cursors of the change feed: snapshots of what callers were last
  * told (changes.c). */
 struct yg_feed;
+struct yg_load_times;
 int yg_feed_new(struct yg_feed **ret);
 void yg_feed_free(struct yg_feed *f);
 

@@ -17,6 +17,7 @@
 #include "hub/hosts_int.h"
 #include "hub/hub-int.h"
 #include "hub/ids.h"
+#include "hub/load_times.h"
 #include "hub/owners.h"
 #include "hub/mail_api.h"
 #include "hub/session.h"
@@ -357,6 +358,8 @@ int yg_hub_new(const struct yg_hub_config *cfg, struct yg_hub **ret)
 	h->lc.half_life_days = cfg->decay_half_life_days > 0 ? cfg->decay_half_life_days : 0;
 	h->lc.threshold = cfg->decay_threshold;
 	r = yg_feed_new(&h->feed);
+	if (r == 0)
+		r = yg_load_times_new(&h->load_times);
 	if (r < 0)
 		goto out;
 	atomic_store(&h->decay_milli, 1000);
@@ -429,6 +432,7 @@ void yg_hub_free(struct yg_hub *h)
 	}
 	yg_cache_free(h->cache);
 	yg_feed_free(h->feed);
+	yg_load_times_free(h->load_times);
 	yg_mail_api_release(h);
 	yg_intel_warn_free(h->warn);
 	yg_owners_free(h->owners);

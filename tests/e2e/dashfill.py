@@ -62,6 +62,16 @@ def scanner_window(when, scanners=SCANNERS, sensor="tele-1"):
                                             len(scanners), 1)], sources=srcs)
 
 
+def follow(h, token, cursor):
+    """Reads the change feed from cursor to its end; the last cursor."""
+    while True:
+        r = h.get("/api/v1/indicators/changes", token, accept=JSON, params={"since": cursor})
+        assert r.status_code == 200, r.text
+        cursor = r.json()["cursor"]
+        if not r.json()["more"]:
+            return cursor
+
+
 def fill(h):
     """Fills hub h; sets h.t (tokens by short name), h.ind (indicator ids by
     name), h.coll, h.campaign."""
@@ -74,6 +84,9 @@ def fill(h):
            "water_s": h.token("water-co", "sensor")}
     h.coll = h.get("/taxii2/api/collections/", h.t["power"]).json()["collections"][0]["id"]
     h.ind = {}
+    # power-co's sensor follows the change feed from its (empty) full load,
+    # so what is shared next is its time to load shared indicators.
+    cursor = follow(h, h.t["power_s"], "0")
     specs = (("green-c2", "power", "203.0.113.10", "green", {}),
              ("green-dropper", "water", "203.0.113.11", "green", {}),
              ("amber-secret-power", "power", "203.0.113.12", "amber", {}),
@@ -85,6 +98,7 @@ def fill(h):
         r = h.post_objects(h.coll, h.t[who], [o])
         assert r.status_code == 202 and r.json()["success_count"] == 1, r.text
         h.ind[name] = o["id"]
+    follow(h, h.t["power_s"], cursor)
     post_sightings(h, h.t["power_s"], [sighting(h.ind["green-c2"], 3),
                                        sighting(h.ind["amber-secret-power"], 1)])
     post_sightings(h, h.t["water_s"], [sighting(h.ind["green-c2"], 2),

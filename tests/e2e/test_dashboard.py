@@ -203,6 +203,13 @@ def test_pages_show_the_apis_figures(fh, browser):
         assert k[f"s24-{m['org']}"] == str(m["sightings_24h"])
         assert k[f"sensors-{m['org']}"] == str(m["sensor_tokens"])
         assert k[f"tele-{m['org']}"] == str(m["telescopes_online"])
+        ld = m["indicator_load"]
+        js_round = lambda x: int(x + 0.5)  # noqa: E731 (Math.round of x >= 0)
+        assert k[f"load-{m['org']}"] == (f"{js_round(ld['p50_ms'])} / {js_round(ld['p95_ms'])}"
+                                         if ld else "—")
+    # power-co's sensor took in what was shared after its full load.
+    loads = {m["org"]: m["indicator_load"] for m in mem}
+    assert loads["power-co"]["samples"] == 3 and loads["water-co"] is None
     assert k["s24-power-co"] == "4" and k["s24-water-co"] == "6" and k["tele-power-co"] == "1"
     b.call("screenshot", name="members")
     b.clean()

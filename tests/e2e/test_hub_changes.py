@@ -310,3 +310,33 @@ def test_writer_in_another_process_wakes_the_poll(tmp_path):
         if h2:
             check_clean_exit(h2)
         check_clean_exit(h1)
+
+
+def test_members_time_to_load_shared_indicators(world):
+    """What C's sensor takes in from the feed after its full load is the
+    member's time to load shared indicators; full loads and analysts'
+    reads are not samples."""
+    t = world.t
+
+    def load_of(org):
+        r = world.get("/api/v1/members", t["admin"], accept=JSON)
+        assert r.status_code == 200, r.text
+        return {m["org"]: m["indicator_load"] for m in r.json()["members"]}[org]
+
+    publish(world, t["A"], indicator(ip="198.51.100.60", tlp="green"))
+    _, cur = full(world, t["sensor"])  # a reset: no sample
+    _, cur_a = full(world, t["C"])     # an analyst of C: no sample
+    assert load_of("C") is None
+    new = [indicator(ip=f"198.51.100.{i}", tlp="green") for i in (61, 62, 63)]
+    publish(world, t["A"], *new)
+    b = feed(world, t["sensor"], cur)
+    assert b["reset"] is False and set(by_id(b)) == {o["id"] for o in new}
+    assert feed(world, t["C"], cur_a)["reset"] is False
+    got = load_of("C")
+    assert got["samples"] == 3
+    assert 0 <= got["p50_ms"] <= got["p95_ms"] <= got["max_ms"]
+    assert load_of("A") is None
+    # A member sees its own figure, not another's.
+    r = world.get("/api/v1/members", t["C"], accept=JSON)
+    assert [m["org"] for m in r.json()["members"]] == ["C"]
+    assert r.json()["members"][0]["indicator_load"]["samples"] == 3

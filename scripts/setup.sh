@@ -35,6 +35,30 @@ geoip() {
 	fi
 	rm -rf "$tmp"
 }
+# AS numbers (darknet events' geo.asn, the hub's fallback owner of an
+# infected host): @ip-location-db/asn, CC BY 4.0 by RouteViews, DB-IP and
+# the NRO; published as CSV ranges only, read by src/darknet/asn_csv.c.
+# Its licence files go beside the data.
+ASN_PKG=@ip-location-db/asn
+asndata() {
+	[ -f "$GEOIP_DIR/asn-ipv4.csv" ] && return 0
+	command -v npm >/dev/null 2>&1 || return 0
+	echo "setup: installing $ASN_PKG into $GEOIP_DIR" >&2
+	tmp=$(mktemp -d)
+	if (cd "$tmp" && npm install --no-save --no-audit --no-fund --silent "$ASN_PKG" >/dev/null); then
+		$SUDO mkdir -p "$GEOIP_DIR/asn-license"
+		for f in ROUTEVIEWS-LICENSE DBIP-LICENSE NRO_LICENSE MODIFICATIONS; do
+			[ -f "$tmp/node_modules/$ASN_PKG/$f" ] &&
+				$SUDO cp "$tmp/node_modules/$ASN_PKG/$f" "$GEOIP_DIR/asn-license/"
+		done
+		$SUDO cp "$tmp/node_modules/$ASN_PKG/asn-ipv6.csv" "$GEOIP_DIR/"
+		# The IPv4 file last: its presence says the install finished.
+		$SUDO cp "$tmp/node_modules/$ASN_PKG/asn-ipv4.csv" "$GEOIP_DIR/"
+	else
+		echo "setup: $ASN_PKG could not be installed; no AS numbers" >&2
+	fi
+	rm -rf "$tmp"
+}
 # The dashboard's libraries and the browser tests' driver (web/package.json
 # with its lock): installed into web/node_modules, where the hub serves the
 # listed dependencies from (/static/vendor/NAME/, --web-dir overrides).
@@ -58,6 +82,7 @@ for p in $PKGS; do
 done
 if [ -z "$missing" ]; then
 	geoip
+	asndata
 	webdeps
 	exit 0
 fi
@@ -90,4 +115,5 @@ case "$missing" in
 	;;
 esac
 geoip
+asndata
 webdeps

@@ -808,10 +808,10 @@ int yg_cmd_sensor(int argc, char **argv)
 			struct yg_darknet_stats ds0;
 			yg_darknet_stats(dn, &ds0);
 			fprintf(stderr, "darknet: %llu addresses; %zu research networks; %u geo "
-				"database%s; room for %llu sources in %llu MB\n",
+				"database%s, %zu AS ranges; room for %llu sources in %llu MB\n",
 				(unsigned long long)yg_darknet_addresses(dn),
 				yg_dn_research_count(dn_research), yg_geo_count(geo),
-				yg_geo_count(geo) == 1 ? "" : "s",
+				yg_geo_count(geo) == 1 ? "" : "s", yg_geo_asn_ranges(geo),
 				(unsigned long long)ds0.source_capacity,
 				(unsigned long long)(ds0.memory >> 20));
 		}

@@ -1,4 +1,5 @@
 #include "darknet/geo.h"
+#include "darknet/asn_csv.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -13,7 +14,43 @@ struct yg_geo {
 	MMDB_s db[YG_GEO_MAX_DBS];
 	char *name[YG_GEO_MAX_DBS];
 	unsigned n;
+	struct yg_asn_table *asn; /* the *asn*.csv files; NULL when none */
 };
+
+static bool is_asn_csv(const char *n, size_t l)
+{
+	return n[0] != '.' && l > 4 && !strcmp(n + l - 4, ".csv") && strstr(n, "asn");
+}
+
+/* Loads every *asn*.csv of dir into g->asn. A bad row is skipped (the
+ * first is named on stderr); a file that cannot be read is an error. */
+static int load_asn(struct yg_geo *g, const char *dir, char *err, size_t errlen)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	int r = 0;
+	struct dirent *de;
+	while (r == 0 && (de = readdir(d)) != NULL) {
+		if (!is_asn_csv(de->d_name, strlen(de->d_name)))
+			continue;
+		if (!g->asn && (r = yg_asn_table_new(&g->asn)) < 0)
+			break;
+		char path[4096];
+		snprintf(path, sizeof path, "%s/%s", dir, de->d_name);
+		struct yg_asn_load_result res = {0};
+		r = yg_asn_table_load(g->asn, path, &res);
+		if (r < 0)
+			snprintf(err, errlen, "%s: %s", path, res.first_bad[0] ? res.first_bad : strerror(-r));
+		else if (res.bad)
+			fprintf(stderr, "geo: %s: %zu bad rows skipped, the first at %s\n", path,
+				res.bad, res.first_bad);
+	}
+	closedir(d);
+	if (r == 0 && g->asn)
+		yg_asn_table_finish(g->asn);
+	return r < 0 ? -EBADMSG : 0;
+}
 
 static int cmp_str(const void *a, const void *b)
 {
@@ -40,7 +77,7 @@ int yg_geo_open(const char *dir, struct yg_geo **ret, char *err, size_t errlen)
 	for (unsigned i = 0; i < n; i++)
 		if (!names[i])
 			r = -ENOMEM;
-	if (r < 0 || n == 0)
+	if (r < 0)
 		goto fail;
 	qsort(names, n, sizeof *names, cmp_str);
 	g = calloc(1, sizeof *g);
@@ -48,6 +85,11 @@ int yg_geo_open(const char *dir, struct yg_geo **ret, char *err, size_t errlen)
 		r = -ENOMEM;
 		goto fail;
 	}
+	r = load_asn(g, dir, err, errlen);
+	if (r < 0)
+		goto fail;
+	if (n == 0 && !g->asn)
+		goto fail; /* nothing: no geo, not an error */
 	for (unsigned i = 0; i < n; i++) {
 		char path[4096];
 		snprintf(path, sizeof path, "%s/%s", dir, names[i]);
@@ -77,12 +119,18 @@ void yg_geo_free(struct yg_geo *g)
 		MMDB_close(&g->db[i]);
 		free(g->name[i]);
 	}
+	yg_asn_table_free(g->asn);
 	free(g);
 }
 
 unsigned yg_geo_count(const struct yg_geo *g)
 {
 	return g ? g->n : 0;
+}
+
+size_t yg_geo_asn_ranges(const struct yg_geo *g)
+{
+	return g ? yg_asn_table_rows(g->asn) : 0;
 }
 
 const char *yg_geo_name(const struct yg_geo *g, unsigned i)
@@ -150,4 +198,6 @@ void yg_geo_lookup(const struct yg_geo *g, uint8_t family, const struct yg_addr 
 		if (!ret->asn)
 			ret->asn = get_asn(&lr.entry);
 	}
+	if (!ret->asn)
+		ret->asn = yg_asn_table_lookup(g->asn, family, a->b);
 }

@@ -384,8 +384,10 @@ int yg_hub_new(const struct yg_hub_config *cfg, struct yg_hub **ret)
 		goto out;
 	char gerr[256];
 	if (yg_geo_open(cfg->geoip_dir ? cfg->geoip_dir : YG_HUB_GEOIP_DIR, &h->geo, gerr,
-			sizeof gerr) < 0)
+			sizeof gerr) < 0) {
+		fprintf(stderr, "hub: geo: %s; hosts get no AS fallback owner\n", gerr);
 		h->geo = NULL;
+	}
 	char nerr[512];
 	r = yg_notify_new(h, h->data_dir, cfg->notify_every_s, &h->notify, nerr, sizeof nerr);
 	if (r < 0)

@@ -129,9 +129,12 @@ class Hub:
         if not os.access(self.bin, os.X_OK):
             pytest.fail(f"yagura binary not found at {self.bin}; build first or set YG_BIN")
         self.log = open(data / log_name, "w+")
+        # The machine's geo folder (scripts/setup.sh) only when a test asks
+        # for it: hermetic owners, and no AS table to load at every start.
+        geo = [] if "--geoip-dir" in args else ["--geoip-dir", str(data / "no-geo")]
         self.proc = subprocess.Popen(
             [self.bin, "hub", "--listen", "127.0.0.1:0", "--data", str(data),
-             *self.store, *args],
+             *self.store, *geo, *args],
             stdout=subprocess.DEVNULL, stderr=self.log)
         self.port = None
         deadline = time.time() + 20

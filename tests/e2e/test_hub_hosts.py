@@ -506,3 +506,35 @@ def test_bad_bodies_are_named(world):
             data=b"{}")
     assert r.status_code == 415
     assert hosts_of(hub, t["admin"]) == []
+
+
+def test_as_number_is_the_fallback_owner(tmp_path):
+    """No imported prefix holds an address: the AS that the geo folder's
+    AS range file (the layout of @ip-location-db/asn) gives owns it; no AS
+    either: the reporting member."""
+    geo = tmp_path / "geo"
+    geo.mkdir()
+    (geo / "asn-test.csv").write_text(
+        "198.18.0.0,198.19.255.255,64500,\"Example Transit, Inc.\"\n"
+        "2001:db8:1::,2001:db8:1:ffff:ffff:ffff:ffff:ffff,64501,Example v6\n"
+        "not,a,row\n")
+    data = tmp_path / "hub"
+    data.mkdir()
+    hub = Hub(data, args=("--geoip-dir", str(geo)))
+    try:
+        hub.org("A", sector="energy")
+        hub.org("OPS", sector="government")
+        t = {"As": hub.token("A", "sensor"), "admin": hub.token("OPS", "admin")}
+        r = api(hub, "POST", "/api/v1/beacons", t["As"], headers={"Content-Type": JSON},
+                json={"sensor": "edge-a", "beacons": [
+                    beacon("198.18.0.5", "192.0.2.200", score=0.97),
+                    beacon("2001:db8:1::5", "192.0.2.200", score=0.97),
+                    beacon("203.0.113.77", "192.0.2.200", score=0.97)]})
+        assert r.status_code == 200 and r.json()["evidence"] == 3, r.text
+        owners = {k: h["owner"] for k, h in by_key(hosts_of(hub, t["admin"])).items()}
+        assert owners == {"198.18.0.5": "AS64500", "2001:db8:1::5": "AS64501",
+                          "203.0.113.77": "A"}
+    finally:
+        check_clean_exit(hub)
+    # The bad row is named where the hub says why it skipped it.
+    assert "asn-test.csv:3: not two addresses of one family" in (data / "hub.log").read_text()

@@ -38,6 +38,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -189,9 +190,14 @@ static int load_config(struct yg_notify *n, const char *dir, char *err, size_t e
 		text_field(smtp, "password", n->smtp.password, sizeof n->smtp.password, &bad);
 		text_field(smtp, "from", n->smtp.from, sizeof n->smtp.from, &bad);
 		text_field(smtp, "starttls", tls, sizeof tls, &bad);
+		text_field(smtp, "ca_file", n->smtp.ca_file, sizeof n->smtp.ca_file, &bad);
 		if (bad || !yg_owner_email_ok(n->smtp.from) || !n->smtp.from[0]) {
 			r = cfg_fail(err, errlen, path, "smtp",
-				     "user, password, from (an address) must be text");
+				     "user, password, from (an address), ca_file must be text");
+			goto out;
+		}
+		if (n->smtp.ca_file[0] && access(n->smtp.ca_file, R_OK) < 0) {
+			r = cfg_fail(err, errlen, path, "smtp.ca_file", strerror(errno));
 			goto out;
 		}
 		n->smtp.starttls = !strcmp(tls, "off") ? 0 : !strcmp(tls, "require") ? 2 : 1;

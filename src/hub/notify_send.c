@@ -130,6 +130,8 @@ int yg_notify_smtp(const struct yg_smtp_config *c, const char *to, const char *m
 			 c->starttls == 2 ? (long)CURLUSESSL_ALL
 			 : c->starttls == 1 ? (long)CURLUSESSL_TRY
 					    : (long)CURLUSESSL_NONE);
+	if (c->ca_file[0])
+		curl_easy_setopt(cu, CURLOPT_CAINFO, c->ca_file);
 	if (c->insecure) {
 		curl_easy_setopt(cu, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(cu, CURLOPT_SSL_VERIFYHOST, 0L);

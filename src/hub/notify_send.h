@@ -19,6 +19,7 @@ struct yg_smtp_config {
 	char from[256];
 	unsigned timeout_s;
 	bool insecure;      /* skip certificate checks (test servers only) */
+	char ca_file[512];  /* CA certificates to verify the server by; "": the system's */
 };
 
 /*

@@ -538,3 +538,106 @@ def test_as_number_is_the_fallback_owner(tmp_path):
         check_clean_exit(hub)
     # The bad row is named where the hub says why it skipped it.
     assert "asn-test.csv:3: not two addresses of one family" in (data / "hub.log").read_text()
+
+
+class TlsMailbox(Mailbox):
+    """A real SMTP server that requires STARTTLS, then AUTH, before mail;
+    it records whether each message came over TLS and as whom."""
+
+    def __init__(self, cert, key, user, password):
+        import ssl
+
+        from aiosmtpd.smtp import AuthResult
+        self.messages, self.sessions = [], []
+        self.lock = threading.Lock()
+        box = self
+
+        class Handler:
+            async def handle_DATA(self, server, session, envelope):
+                with box.lock:
+                    box.messages.append((list(envelope.rcpt_tos), envelope.content))
+                    box.sessions.append((session.ssl is not None,
+                                         session.auth_data.login if session.auth_data else None))
+                return "250 OK"
+
+        def auth(server, session, envelope, mechanism, data):
+            ok = data.login == user.encode() and data.password == password.encode()
+            return AuthResult(success=ok, auth_data=data if ok else None)
+
+        ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        ctx.load_cert_chain(cert, key)
+        self.port = free_port()
+        self.ctl = aiosmtpd.Controller(Handler(), hostname="127.0.0.1", port=self.port,
+                                       tls_context=ctx, require_starttls=True,
+                                       auth_required=True, authenticator=auth)
+        self.ctl.start()
+
+
+def test_notices_over_starttls_with_auth(tmp_path):
+    """The hub sends its notice to an SMTP server that requires STARTTLS and
+    a login, verifying the server's certificate by the CA in
+    smtp.ca_file; a hub given another CA delivers nothing and records why."""
+    import subprocess
+    certs = tmp_path / "certs"
+    certs.mkdir()
+    for name in ("ca", "other-ca"):
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                        "-subj", f"/CN=test {name}", "-keyout", str(certs / f"{name}.key"),
+                        "-out", str(certs / f"{name}.pem")], check=True, capture_output=True)
+    subprocess.run(["openssl", "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+                    "-keyout", str(certs / "srv.key"), "-out", str(certs / "srv.csr")],
+                   check=True, capture_output=True)
+    (certs / "ext").write_text("subjectAltName=IP:127.0.0.1\n")
+    subprocess.run(["openssl", "x509", "-req", "-in", str(certs / "srv.csr"), "-days", "2",
+                    "-CA", str(certs / "ca.pem"), "-CAkey", str(certs / "ca.key"),
+                    "-CAcreateserial", "-extfile", str(certs / "ext"),
+                    "-out", str(certs / "srv.pem")], check=True, capture_output=True)
+    box = TlsMailbox(str(certs / "srv.pem"), str(certs / "srv.key"), "hub", "s3cret")
+    try:
+        for ca, delivered in (("ca.pem", True), ("other-ca.pem", False)):
+            data = tmp_path / f"hub-{ca}"
+            data.mkdir()
+            (data / "notify.json").write_text(json.dumps({
+                "guidance_dir": str(ROOT / "data" / "guidance"),
+                "smtp": {"url": f"smtp://127.0.0.1:{box.port}", "starttls": "require",
+                         "ca_file": str(certs / ca), "user": "hub", "password": "s3cret",
+                         "from": "notices@hub.example"},
+                "retry": {"base_s": 0.2, "max_s": 0.2, "attempts": 1},
+            }))
+            hub = Hub(data, args=("--notify-every", "3600"))
+            try:
+                hub.org("A", sector="energy")
+                hub.org("OPS", sector="government")
+                t = {"As": hub.token("A", "sensor"), "admin": hub.token("OPS", "admin")}
+                csv = data / "owners.csv"
+                csv.write_text("cidr,owner,email,webhook,language\n"
+                               "10.0.0.0/24,A,soc@a.example,,en\n")
+                assert hub.admin("owner", "import", str(csv)).returncode == 0
+                r = api(hub, "POST", "/api/v1/beacons", t["As"],
+                        headers={"Content-Type": JSON},
+                        json={"sensor": "edge-a", "beacons": [beacon("10.0.0.5", "192.0.2.200")]})
+                assert r.status_code == 200 and r.json()["evidence"] == 1, r.text
+                assert api(hub, "POST", "/api/v1/hosts/notify", t["admin"]).status_code == 202
+
+                def settled():
+                    dl = api(hub, "GET", "/api/v1/hosts/notices", t["admin"]).json()
+                    mails = [d for d in dl["deliveries"] if d["channel"] == "email"]
+                    return mails if mails and mails[0]["state"] != "pending" else None
+                mails = wait_for(settled)
+                assert mails and len(mails) == 1, mails
+                if delivered:
+                    assert mails[0]["state"] == "delivered", mails
+                else:
+                    assert mails[0]["state"] != "delivered", mails
+                    assert any("certificate" in (a.get("error") or "").lower()
+                               for a in mails[0]["tries"]), mails
+            finally:
+                check_clean_exit(hub)
+        # One message, over TLS, from the configured login; the password is
+        # in no log.
+        assert box.sessions == [(True, b"hub")]
+        assert [r for r, _ in box.parsed()] == [["soc@a.example"]]
+        for ca in ("ca.pem", "other-ca.pem"):
+            assert "s3cret" not in (tmp_path / f"hub-{ca}" / "hub.log").read_text()
+    finally:
+        box.close()

@@ -204,8 +204,9 @@ def _normal(t0):
     return fr
 
 
-def frames(hours=6, seed=13):
-    """All frames (sorted by time) and the truth dict."""
+def frames(hours=6, seed=13, start=START):
+    """All frames (sorted by time) and the truth dict; start: the first
+    minute (Unix seconds, on a minute)."""
     rng = random.Random(seed)
     minutes = hours * 60 + SURGE_MINUTES
     surge_minute = hours * 60
@@ -213,7 +214,7 @@ def frames(hours=6, seed=13):
     fr = []
     surge_truth = []
     for m in range(minutes):
-        t0 = START + 60 * m
+        t0 = start + 60 * m
         for k in range(4):
             src = background[(m * 4 + k) % len(background)]
             port = (22, 23, 80, 445)[k]
@@ -238,15 +239,15 @@ def frames(hours=6, seed=13):
                                _syn(src, d, SURGE_PORT, seq, _safe_id(rng, d, SURGE_PORT, seq))))
             surge_truth.append({"window_start": _iso(t0), "packets": 1 + 2 * NEW_PER_MIN,
                                 "sources": 1 + NEW_PER_MIN, "new_sources": NEW_PER_MIN})
-    core, victims = _core(rng, START + 60 * CORE_MINUTE)
+    core, victims = _core(rng, start + 60 * CORE_MINUTE)
     fr += core
-    fr += _normal(START + 60 * CORE_MINUTE)
+    fr += _normal(start + 60 * CORE_MINUTE)
     fr.sort(key=lambda f: f.ts if isinstance(f, pg.Record) else f[0])
     truth = {
         "telescope": [TELESCOPE_V4, TELESCOPE_V6],
         "telescope_addresses": TELESCOPE_ADDRESSES,
-        "start": _iso(START),
-        "core_window": _iso(START + 60 * CORE_MINUTE),
+        "start": _iso(start),
+        "core_window": _iso(start + 60 * CORE_MINUTE),
         "scanners": {
             MIRAI: {"fingerprint": "mirai", "class": "scan-tcp", "packets": COUNTS[MIRAI]},
             ZMAP: {"fingerprint": "zmap", "class": "scan-tcp", "packets": COUNTS[ZMAP]},
@@ -264,7 +265,7 @@ def frames(hours=6, seed=13):
         "anomalies": {"src": ANOMALY_SRC, "truncated": 1, "fragment": 1, "bad_checksum": 1,
                       "bad_flags": 1},
         "victims": victims,
-        "surge": {"proto": "tcp", "port": SURGE_PORT, "minute": _iso(START + 60 * surge_minute),
+        "surge": {"proto": "tcp", "port": SURGE_PORT, "minute": _iso(start + 60 * surge_minute),
                   "windows": surge_truth},
         "research_list": f"{RESEARCH_NET} {RESEARCH_NAME}\n",
         "packets": len(fr),
@@ -277,8 +278,8 @@ def _iso(t):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
 
-def write(path, hours=6, seed=13, truth_path=None, research_path=None):
-    fr, truth = frames(hours, seed)
+def write(path, hours=6, seed=13, truth_path=None, research_path=None, start=START):
+    fr, truth = frames(hours, seed, start)
     pg.write_pcap(path, fr)
     if truth_path:
         with open(truth_path, "w") as f:

@@ -90,8 +90,11 @@ static int on_end(void *ud)
 static void archive(const struct yg_bk_src *src)
 {
 	struct seen s = {0};
-	struct yg_bk_sink sink = {.dir = on_dir, .file_begin = on_begin, .file_data = on_data,
-				  .file_end = on_end, .ud = &s};
+	struct yg_bk_sink sink = {.dir = on_dir,
+	                          .file_begin = on_begin,
+	                          .file_data = on_data,
+	                          .file_end = on_end,
+	                          .ud = &s};
 	char where[256];
 	int r = yg_bk_archive_read(src, &sink, where, sizeof where);
 	if (r == -EBADMSG && !where[0])
@@ -125,7 +128,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		yg_bk_reader_end(rd);
 		yg_bk_reader_free(rd);
 	} else if (r != -EBADMSG && r != -EPROTO && r != -ENOKEY && r != -EKEYREJECTED &&
-		   r != -ENOMEM && r != -EIO) {
+	           r != -ENOMEM && r != -EIO) {
 		abort();
 	}
 	fclose(f);

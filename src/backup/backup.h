@@ -32,8 +32,8 @@ typedef void (*yg_backup_note_fn)(void *ud, const char *name, uint64_t size, con
 struct yg_backup_result {
 	uint64_t files;
 	uint64_t bytes;
-	int schema;      /* the store's schema version; 0 without a store */
-	char store[16];  /* "sqlite", or "none" (files only) */
+	int schema;       /* the store's schema version; 0 without a store */
+	char store[16];   /* "sqlite", or "none" (files only) */
 	char created[32]; /* when the backup was made (RFC 3339, UTC) */
 };
 
@@ -45,8 +45,8 @@ struct yg_backup_result {
  * says what failed, naming the file.
  */
 int yg_backup_create(const char *dir, const char *out, const struct yg_bk_secret *sec,
-		     bool files_only, yg_backup_note_fn note, void *ud,
-		     struct yg_backup_result *ret, char *err, size_t en);
+                     bool files_only, yg_backup_note_fn note, void *ud,
+                     struct yg_backup_result *ret, char *err, size_t en);
 
 /*
  * Restores the backup in into the folder dir, which must not exist or be
@@ -56,7 +56,7 @@ int yg_backup_create(const char *dir, const char *out, const struct yg_bk_secret
  * left as it was. err (size en) says what failed.
  */
 int yg_backup_restore(const char *in, const char *dir, const struct yg_bk_secret *sec,
-		      yg_backup_note_fn note, void *ud, struct yg_backup_result *ret, char *err,
-		      size_t en);
+                      yg_backup_note_fn note, void *ud, struct yg_backup_result *ret, char *err,
+                      size_t en);
 
 #endif

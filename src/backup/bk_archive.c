@@ -57,7 +57,7 @@ static void put_be(uint8_t *p, uint64_t v, int n)
 
 /* Reads an entry's name (u16 length, bytes) into a NUL-terminated buffer. */
 static int read_name(const struct yg_bk_src *src, char name[YG_BK_NAME_MAX + 1], char *where,
-		     size_t wn, uint64_t entry)
+                     size_t wn, uint64_t entry)
 {
 	uint8_t l[2];
 	int r = src->read(src->ud, l, 2);
@@ -65,7 +65,8 @@ static int read_name(const struct yg_bk_src *src, char name[YG_BK_NAME_MAX + 1],
 		return r;
 	size_t n = (size_t)be(l, 2);
 	if (n == 0 || n > YG_BK_NAME_MAX) {
-		snprintf(where, wn, "entry %llu: a name of %zu bytes", (unsigned long long)entry, n);
+		snprintf(where, wn, "entry %llu: a name of %zu bytes", (unsigned long long)entry,
+		         n);
 		return -EBADMSG;
 	}
 	r = src->read(src->ud, name, n);
@@ -74,14 +75,14 @@ static int read_name(const struct yg_bk_src *src, char name[YG_BK_NAME_MAX + 1],
 	name[n] = '\0';
 	if (!yg_bk_name_ok(name, n)) {
 		snprintf(where, wn, "entry %llu: a name the format does not allow",
-			 (unsigned long long)entry);
+		         (unsigned long long)entry);
 		return -EBADMSG;
 	}
 	return 0;
 }
 
 int yg_bk_archive_read(const struct yg_bk_src *src, const struct yg_bk_sink *sink, char *where,
-		       size_t wn)
+                       size_t wn)
 {
 	char name[YG_BK_NAME_MAX + 1];
 	uint8_t *buf = malloc(COPY_BUF > YG_BK_MANIFEST_MAX ? COPY_BUF : YG_BK_MANIFEST_MAX + 1);
@@ -107,7 +108,7 @@ int yg_bk_archive_read(const struct yg_bk_src *src, const struct yg_bk_sink *sin
 		case 'M': {
 			if (manifest) {
 				snprintf(where, wn, "entry %llu: a second manifest",
-					 (unsigned long long)entry);
+				         (unsigned long long)entry);
 				break;
 			}
 			if ((r = src->read(src->ud, h, 4)) < 0)
@@ -138,13 +139,13 @@ int yg_bk_archive_read(const struct yg_bk_src *src, const struct yg_bk_sink *sin
 			uint64_t size = be(h + 4, 8);
 			if (size > UINT64_MAX - bytes) {
 				snprintf(where, wn, "entry %llu: a size beyond any disk",
-					 (unsigned long long)entry);
+				         (unsigned long long)entry);
 				r = -EBADMSG;
 				break;
 			}
 			r = sink->file_begin
-				? sink->file_begin(sink->ud, name, (uint32_t)be(h, 4) & 07777, size)
-				: 0;
+			        ? sink->file_begin(sink->ud, name, (uint32_t)be(h, 4) & 07777, size)
+			        : 0;
 			for (uint64_t left = size; r == 0 && left;) {
 				size_t take = left < COPY_BUF ? (size_t)left : COPY_BUF;
 				r = src->read(src->ud, buf, take);
@@ -163,10 +164,11 @@ int yg_bk_archive_read(const struct yg_bk_src *src, const struct yg_bk_sink *sin
 				break;
 			if (be(h, 8) != files || be(h + 8, 8) != bytes) {
 				snprintf(where, wn,
-					 "the trailer counts %llu files of %llu bytes, the archive "
-					 "held %llu of %llu",
-					 (unsigned long long)be(h, 8), (unsigned long long)be(h + 8, 8),
-					 (unsigned long long)files, (unsigned long long)bytes);
+				         "the trailer counts %llu files of %llu bytes, the archive "
+				         "held %llu of %llu",
+				         (unsigned long long)be(h, 8),
+				         (unsigned long long)be(h + 8, 8),
+				         (unsigned long long)files, (unsigned long long)bytes);
 				r = -EBADMSG;
 				break;
 			}
@@ -174,7 +176,7 @@ int yg_bk_archive_read(const struct yg_bk_src *src, const struct yg_bk_sink *sin
 			return 0;
 		default:
 			snprintf(where, wn, "entry %llu: unknown kind 0x%02x",
-				 (unsigned long long)entry, kind);
+			         (unsigned long long)entry, kind);
 			break;
 		}
 		entry++;
@@ -186,7 +188,7 @@ int yg_bk_archive_read(const struct yg_bk_src *src, const struct yg_bk_sink *sin
 }
 
 static int put_named(const struct yg_bk_put *o, char kind, const char *name, uint32_t mode,
-		     const uint64_t *size)
+                     const uint64_t *size)
 {
 	size_t n = name ? strlen(name) : 0;
 	if (!yg_bk_name_ok(name, n))

@@ -52,7 +52,7 @@ struct yg_bk_sink {
  * the format (where, size wn, then says what and at which entry), else a
  * callback's or src's error. The trailer's counts must match what came. */
 int yg_bk_archive_read(const struct yg_bk_src *src, const struct yg_bk_sink *sink, char *where,
-		       size_t wn);
+                       size_t wn);
 
 /* The writer's side: each emits one entry through put (the sealed stream's
  * writer). */

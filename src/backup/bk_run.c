@@ -166,7 +166,7 @@ static void now_rfc3339(char *buf, size_t n)
 static int put_manifest(struct bk *b, const struct yg_backup_result *res)
 {
 	json_t *m = json_pack("{s:i, s:s, s:s, s:i}", "format", 1, "created", res->created, "store",
-			      res->store, "schema", res->schema);
+	                      res->store, "schema", res->schema);
 	char *text = m ? json_dumps(m, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(m);
 	if (!text)
@@ -200,8 +200,8 @@ static int fsync_parent(const char *path)
 }
 
 int yg_backup_create(const char *dir, const char *out, const struct yg_bk_secret *sec,
-		     bool files_only, yg_backup_note_fn note, void *ud,
-		     struct yg_backup_result *ret, char *err, size_t en)
+                     bool files_only, yg_backup_note_fn note, void *ud,
+                     struct yg_backup_result *ret, char *err, size_t en)
 {
 	struct bk b = {.dir = dir, .note = note, .ud = ud, .err = err, .en = en};
 	struct yg_backup_result res = {0};
@@ -226,16 +226,17 @@ int yg_backup_create(const char *dir, const char *out, const struct yg_bk_secret
 		if (fd < 0) {
 			r = -errno;
 			snprintf(err, en, "cannot make the snapshot file in %s: %s", dir,
-				 strerror(-r));
+			         strerror(-r));
 			snap[0] = '\0';
 			goto out;
 		}
 		close(fd);
 		r = yg_store_sqlite_snapshot(dir, snap, &res.schema);
 		if (r < 0) {
-			snprintf(err, en, r == -ENOENT ? "%s has no store (hub.db)" :
-					  "cannot copy the store of %s: %s",
-				 dir, strerror(-r));
+			snprintf(err, en,
+			         r == -ENOENT ? "%s has no store (hub.db)"
+			                      : "cannot copy the store of %s: %s",
+			         dir, strerror(-r));
 			goto out;
 		}
 	}
@@ -348,9 +349,9 @@ static int rs_manifest(void *ud, const char *text, size_t n)
 	const char *store = NULL, *created = NULL;
 	json_int_t format = 0, schema = 0;
 	int ok = m && json_unpack(m, "{s:I, s:s, s:s, s:I}", "format", &format, "created", &created,
-				  "store", &store, "schema", &schema) == 0;
+	                          "store", &store, "schema", &schema) == 0;
 	if (ok && (format != 1 || (strcmp(store, "sqlite") && strcmp(store, "none")) ||
-		   schema < 0 || schema > 1000000))
+	           schema < 0 || schema > 1000000))
 		ok = 0;
 	if (ok) {
 		snprintf(s->res->store, sizeof s->res->store, "%s", store);
@@ -380,7 +381,7 @@ static int rs_file_begin(void *ud, const char *name, uint32_t mode, uint64_t siz
 	struct rs *s = ud;
 	/* O_EXCL: a name twice in one backup is refused, never overwritten. */
 	s->fd = openat(s->root, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-		       (mode & 0777) | 0600);
+	               (mode & 0777) | 0600);
 	if (s->fd < 0) {
 		int e = errno;
 		snprintf(s->err, s->en, "cannot write %s: %s", name, strerror(e));
@@ -473,12 +474,12 @@ static const char *open_error(int r)
 }
 
 int yg_backup_restore(const char *in, const char *dir, const struct yg_bk_secret *sec,
-		      yg_backup_note_fn note, void *ud, struct yg_backup_result *ret, char *err,
-		      size_t en)
+                      yg_backup_note_fn note, void *ud, struct yg_backup_result *ret, char *err,
+                      size_t en)
 {
 	struct yg_backup_result res = {0};
-	struct rs s = {.root = -1, .fd = -1, .note = note, .ud = ud, .res = &res, .err = err,
-		       .en = en};
+	struct rs s = {
+	    .root = -1, .fd = -1, .note = note, .ud = ud, .res = &res, .err = err, .en = en};
 	char target[PATH_MAX], tmp[PATH_MAX] = "";
 	FILE *f = NULL;
 	int r;
@@ -493,9 +494,10 @@ int yg_backup_restore(const char *in, const char *dir, const struct yg_bk_secret
 	target[tl] = '\0';
 	r = target_free(target);
 	if (r < 0) {
-		snprintf(err, en, r == -EEXIST ? "%s is not empty: restore into a new folder"
-					       : "cannot use %s as the target: %s",
-			 target, strerror(-r));
+		snprintf(err, en,
+		         r == -EEXIST ? "%s is not empty: restore into a new folder"
+		                      : "cannot use %s as the target: %s",
+		         target, strerror(-r));
 		return r;
 	}
 	f = fopen(in, "rbe");
@@ -528,9 +530,12 @@ int yg_backup_restore(const char *in, const char *dir, const struct yg_bk_secret
 		goto out;
 	}
 	struct yg_bk_src src = {.read = rs_read, .ud = s.rd};
-	struct yg_bk_sink sink = {.manifest = rs_manifest, .dir = rs_dir,
-				  .file_begin = rs_file_begin, .file_data = rs_file_data,
-				  .file_end = rs_file_end, .ud = &s};
+	struct yg_bk_sink sink = {.manifest = rs_manifest,
+	                          .dir = rs_dir,
+	                          .file_begin = rs_file_begin,
+	                          .file_data = rs_file_data,
+	                          .file_end = rs_file_end,
+	                          .ud = &s};
 	char where[256];
 	r = yg_bk_archive_read(&src, &sink, where, sizeof where);
 	if (r == 0)
@@ -538,8 +543,8 @@ int yg_backup_restore(const char *in, const char *dir, const struct yg_bk_secret
 	if (r < 0) {
 		if (!*err)
 			snprintf(err, en, "%s: %s%s%s", in,
-				 r == -EBADMSG ? "damaged, cut off or altered" : strerror(-r),
-				 *where ? ": " : "", where);
+			         r == -EBADMSG ? "damaged, cut off or altered" : strerror(-r),
+			         *where ? ": " : "", where);
 		goto out;
 	}
 	if (!strcmp(res.store, "sqlite")) {
@@ -549,7 +554,7 @@ int yg_backup_restore(const char *in, const char *dir, const struct yg_bk_secret
 		r = s.got_store ? yg_store_sqlite_verify(db, &v, why, sizeof why) : -EBADMSG;
 		if (r < 0) {
 			snprintf(err, en, "%s: the store in it fails its check: %s", in,
-				 s.got_store ? why : "no hub.db");
+			         s.got_store ? why : "no hub.db");
 			goto out;
 		}
 	}

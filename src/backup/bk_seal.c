@@ -31,7 +31,7 @@
 #define SCRYPT_P    1
 /* What a header may ask of scrypt: 128 * r * N bytes, at most this. */
 #define SCRYPT_MEM_MAX (256ull << 20)
-#define CHECK_INDEX 0xffffffffu
+#define CHECK_INDEX    0xffffffffu
 
 struct yg_bk_writer {
 	FILE *out;
@@ -90,7 +90,7 @@ static int hexval(int c)
 }
 
 int yg_bk_secret_read(const char *path, bool keyfile, struct yg_bk_secret *ret, char *why,
-		      size_t wn)
+                      size_t wn)
 {
 	uint8_t buf[YG_BK_PASS_MAX + 2];
 	FILE *f = fopen(path, "rb");
@@ -125,20 +125,20 @@ int yg_bk_secret_read(const char *path, bool keyfile, struct yg_bk_secret *ret, 
 		}
 		if (r < 0)
 			snprintf(why, wn,
-				 "%s is not a key file: it must hold 32 random bytes (or 64 hex "
-				 "digits), e.g. made by `openssl rand -out FILE 32`",
-				 path);
+			         "%s is not a key file: it must hold 32 random bytes (or 64 hex "
+			         "digits), e.g. made by `openssl rand -out FILE 32`",
+			         path);
 	} else {
 		size_t m = 0;
 		while (m < n && buf[m] != '\n' && buf[m] != '\r')
 			m++;
 		if (m > YG_BK_PASS_MAX)
 			snprintf(why, wn, "the passphrase in %s is longer than %d bytes", path,
-				 YG_BK_PASS_MAX);
+			         YG_BK_PASS_MAX);
 		else if (m < YG_BK_PASS_MIN)
 			snprintf(why, wn,
-				 "the passphrase in %s (its first line) is shorter than %d bytes",
-				 path, YG_BK_PASS_MIN);
+			         "the passphrase in %s (its first line) is shorter than %d bytes",
+			         path, YG_BK_PASS_MIN);
 		else {
 			memcpy(ret->bytes, buf, m);
 			ret->len = m;
@@ -153,24 +153,25 @@ int yg_bk_secret_read(const char *path, bool keyfile, struct yg_bk_secret *ret, 
 
 /* The file key from the secret and the header's parameters. */
 static int derive(const struct yg_bk_secret *sec, const uint8_t hdr[YG_BK_HEADER_LEN],
-		  uint8_t key[YG_BK_KEY_LEN])
+                  uint8_t key[YG_BK_KEY_LEN])
 {
 	const uint8_t *salt = hdr + 16;
 	if (hdr[9] == KDF_SCRYPT) {
 		uint64_t nn = 1ull << hdr[10];
-		if (EVP_PBE_scrypt((const char *)sec->bytes, sec->len, salt, 32, nn, hdr[11], hdr[12],
-				   SCRYPT_MEM_MAX + (1 << 20), key, YG_BK_KEY_LEN) != 1)
+		if (EVP_PBE_scrypt((const char *)sec->bytes, sec->len, salt, 32, nn, hdr[11],
+		                   hdr[12], SCRYPT_MEM_MAX + (1 << 20), key, YG_BK_KEY_LEN) != 1)
 			return -ENOMEM;
 		return 0;
 	}
 	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
 	size_t len = YG_BK_KEY_LEN;
 	static const char info[] = "yagura hub backup v1";
-	int ok = c && EVP_PKEY_derive_init(c) == 1 && EVP_PKEY_CTX_set_hkdf_md(c, EVP_sha256()) == 1 &&
-		 EVP_PKEY_CTX_set1_hkdf_salt(c, salt, 32) == 1 &&
-		 EVP_PKEY_CTX_set1_hkdf_key(c, sec->bytes, (int)sec->len) == 1 &&
-		 EVP_PKEY_CTX_add1_hkdf_info(c, (const unsigned char *)info, sizeof info - 1) == 1 &&
-		 EVP_PKEY_derive(c, key, &len) == 1 && len == YG_BK_KEY_LEN;
+	int ok =
+	    c && EVP_PKEY_derive_init(c) == 1 && EVP_PKEY_CTX_set_hkdf_md(c, EVP_sha256()) == 1 &&
+	    EVP_PKEY_CTX_set1_hkdf_salt(c, salt, 32) == 1 &&
+	    EVP_PKEY_CTX_set1_hkdf_key(c, sec->bytes, (int)sec->len) == 1 &&
+	    EVP_PKEY_CTX_add1_hkdf_info(c, (const unsigned char *)info, sizeof info - 1) == 1 &&
+	    EVP_PKEY_derive(c, key, &len) == 1 && len == YG_BK_KEY_LEN;
 	EVP_PKEY_CTX_free(c);
 	return ok ? 0 : -EIO;
 }
@@ -178,7 +179,7 @@ static int derive(const struct yg_bk_secret *sec, const uint8_t hdr[YG_BK_HEADER
 /* AES-256-GCM of one chunk (or the empty key check): enc seals p into out
  * and writes tag; !enc opens p into out and checks tag. */
 static int gcm(bool enc, const uint8_t key[YG_BK_KEY_LEN], const uint8_t hdr[YG_BK_HEADER_LEN],
-	       uint32_t index, bool last, const uint8_t *p, size_t n, uint8_t *out, uint8_t *tag)
+               uint32_t index, bool last, const uint8_t *p, size_t n, uint8_t *out, uint8_t *tag)
 {
 	uint8_t nonce[NONCE_LEN], aad[AAD_LEN + 5];
 	memcpy(nonce, hdr + 48, 8);

@@ -58,7 +58,7 @@ struct yg_bk_secret {
  * dropped), or a key file of 32 raw bytes or 64 hex digits (one trailing
  * newline allowed). -EINVAL with why (size wn) filled when it is not one. */
 int yg_bk_secret_read(const char *path, bool keyfile, struct yg_bk_secret *ret, char *why,
-		      size_t wn);
+                      size_t wn);
 /* Wipes a secret. */
 void yg_bk_secret_clear(struct yg_bk_secret *s);
 

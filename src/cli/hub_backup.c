@@ -23,13 +23,14 @@
 
 static void usage(FILE *out)
 {
-	fprintf(out,
-		"usage: yagura hub backup --data DIR --out FILE (--passphrase-file F | --key-file F)\n"
-		"                         [--store sqlite | --store postgresql [--pg URL]]"
-		" [--files-only]\n"
-		"       yagura hub restore --in FILE --data NEWDIR"
-		" (--passphrase-file F | --key-file F)\n"
-		"A key file holds 32 random bytes: openssl rand -out FILE 32\n");
+	fprintf(
+	    out,
+	    "usage: yagura hub backup --data DIR --out FILE (--passphrase-file F | --key-file F)\n"
+	    "                         [--store sqlite | --store postgresql [--pg URL]]"
+	    " [--files-only]\n"
+	    "       yagura hub restore --in FILE --data NEWDIR"
+	    " (--passphrase-file F | --key-file F)\n"
+	    "A key file holds 32 random bytes: openssl rand -out FILE 32\n");
 }
 
 static void note(void *ud, const char *name, uint64_t size, const char *skipped)
@@ -50,7 +51,7 @@ struct args {
 /* Parses the options both commands share; in_or_out names the FILE one.
  * Returns -1 after printing what is wrong, 1 for --help, else 0. */
 static int parse(const char *prog, const char *in_or_out, bool backup, int argc, char **argv,
-		 struct args *a)
+                 struct args *a)
 {
 	for (int i = 1; i < argc; i++) {
 		const char *o = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -97,7 +98,8 @@ static int parse(const char *prog, const char *in_or_out, bool backup, int argc,
 static int read_secret(const char *prog, const struct args *a, struct yg_bk_secret *sec)
 {
 	char why[512];
-	if (yg_bk_secret_read(a->key ? a->key : a->pass, a->key != NULL, sec, why, sizeof why) < 0) {
+	if (yg_bk_secret_read(a->key ? a->key : a->pass, a->key != NULL, sec, why, sizeof why) <
+	    0) {
 		fprintf(stderr, "%s: %s\n", prog, why);
 		return -1;
 	}
@@ -117,10 +119,10 @@ int yg_cmd_hub_backup(int argc, char **argv)
 	}
 	if (a.so.postgresql) {
 		fprintf(stderr,
-			"%s: the PostgreSQL database is not in this backup: back it up with "
-			"pg_dump, or keep a streaming standby (README \"Backup and restore\"); "
-			"saving %s's keys and configuration only\n",
-			prog, a.data);
+		        "%s: the PostgreSQL database is not in this backup: back it up with "
+		        "pg_dump, or keep a streaming standby (README \"Backup and restore\"); "
+		        "saving %s's keys and configuration only\n",
+		        prog, a.data);
 		a.files_only = true;
 	}
 	struct yg_bk_secret sec;
@@ -129,20 +131,20 @@ int yg_cmd_hub_backup(int argc, char **argv)
 	struct yg_backup_result res;
 	char err[1024];
 	int r = yg_backup_create(a.data, a.file, &sec, a.files_only, note, "saved", &res, err,
-				 sizeof err);
+	                         sizeof err);
 	yg_bk_secret_clear(&sec);
 	if (r < 0) {
 		fprintf(stderr, "%s: %s\n", prog, *err ? err : strerror(-r));
 		if (r == -ENOENT && !a.files_only)
 			fprintf(stderr,
-				"%s: a hub on PostgreSQL keeps its data in the database: use "
-				"--store postgresql (files only) and pg_dump\n",
-				prog);
+			        "%s: a hub on PostgreSQL keeps its data in the database: use "
+			        "--store postgresql (files only) and pg_dump\n",
+			        prog);
 		return 1;
 	}
 	if (res.schema)
-		printf("backed up %s: the store (schema %d) and %" PRIu64
-		       " other files, %" PRIu64 " bytes in all, to %s\n",
+		printf("backed up %s: the store (schema %d) and %" PRIu64 " other files, %" PRIu64
+		       " bytes in all, to %s\n",
 		       a.data, res.schema, res.files - 1, res.bytes, a.file);
 	else
 		printf("backed up %s: %" PRIu64 " files (no store), %" PRIu64 " bytes, to %s\n",

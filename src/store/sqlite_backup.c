@@ -43,7 +43,8 @@ int yg_store_sqlite_snapshot(const char *dir, const char *dest, int *ret_version
 	if (r < 0)
 		goto out;
 	sqlite3_busy_timeout(src, BUSY_MS);
-	r = yg_sq_err(sqlite3_open_v2(dest, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL));
+	r = yg_sq_err(
+	    sqlite3_open_v2(dest, &dst, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL));
 	if (r < 0)
 		goto out;
 	sqlite3_busy_timeout(dst, BUSY_MS);
@@ -101,7 +102,7 @@ int yg_store_sqlite_verify(const char *path, int *ret_version, char *why, size_t
 		snprintf(why, wn, "no schema version: not a yagura store");
 	if (r == 0 && (v < 0 || v > YG_STORE_SCHEMA_VERSION)) {
 		snprintf(why, wn, "schema version %d, newer than this build's %d", v,
-			 YG_STORE_SCHEMA_VERSION);
+		         YG_STORE_SCHEMA_VERSION);
 		r = -EPROTO;
 	}
 	if (r == 0)

@@ -121,7 +121,7 @@ static void tampering_is_refused(void **state)
 	uint8_t *copy = malloc(len);
 	/* Cut at a chunk boundary: the second chunk was not sealed as last. */
 	assert_int_equal(open_all(&s, file, YG_BK_HEADER_LEN + 2 * CHUNK_REC, 2 * YG_BK_CHUNK),
-			 -EBADMSG);
+	                 -EBADMSG);
 	/* The two full chunks swapped. */
 	memcpy(copy, file, len);
 	memcpy(copy + YG_BK_HEADER_LEN, file + YG_BK_HEADER_LEN + CHUNK_REC, CHUNK_REC);
@@ -156,9 +156,9 @@ static void names(void **state)
 {
 	(void)state;
 	const char *good[] = {"hub.db", "mail.key", "guidance/generic.en.txt", "a/b/c",
-			      "warninglist.d/x-y_z+1@2=3,4"};
-	const char *bad[] = {"", "/etc/passwd", "../x", "a/../b", "a/./b", ".hidden", "a//b", "a/",
-			     "a\\b", "a b", "a/.x", "x\n"};
+	                      "warninglist.d/x-y_z+1@2=3,4"};
+	const char *bad[] = {"",     "/etc/passwd", "../x", "a/../b", "a/./b", ".hidden",
+	                     "a//b", "a/",          "a\\b", "a b",    "a/.x",  "x\n"};
 	for (size_t i = 0; i < sizeof good / sizeof good[0]; i++)
 		assert_true(yg_bk_name_ok(good[i], strlen(good[i])));
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
@@ -207,7 +207,7 @@ static int on_file(void *ud, const char *name, uint32_t mode, uint64_t size)
 {
 	(void)ud;
 	snprintf(seen + strlen(seen), sizeof seen - strlen(seen), "F%s:%o:%llu:", name, mode,
-		 (unsigned long long)size);
+	         (unsigned long long)size);
 	return 0;
 }
 
@@ -252,11 +252,9 @@ static void archive_round_trip_and_counts(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(round_trip_across_chunks),
-		cmocka_unit_test(wrong_key_and_kind),
-		cmocka_unit_test(tampering_is_refused),
-		cmocka_unit_test(names),
-		cmocka_unit_test(archive_round_trip_and_counts),
+	    cmocka_unit_test(round_trip_across_chunks),      cmocka_unit_test(wrong_key_and_kind),
+	    cmocka_unit_test(tampering_is_refused),          cmocka_unit_test(names),
+	    cmocka_unit_test(archive_round_trip_and_counts),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

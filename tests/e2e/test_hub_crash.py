@@ -22,7 +22,7 @@ pytestmark = pytest.mark.skipif(hubfixture.STORE == "postgresql",
                                 reason="a SQLite hub's crash safety (PostgreSQL: test_hub_standby)")
 
 # Fewer rounds under the sanitizers, where a hub takes longer to start.
-ROUNDS = 12 if os.environ.get("YG_SANITIZED") else 30
+ROUNDS = 10 if os.environ.get("YG_SANITIZED") else 20
 
 
 def stored(db_path):

@@ -1,7 +1,8 @@
 """Hubs on PostgreSQL when the database goes away (issues 17 and 19), on
 private clusters this module starts (tests/e2e/pgcluster.py):
 
-- the server stopped during ingestion: /healthz answers 503 with the
+- the server stopped during ingestion (the primary of the pair below,
+  before the failover): /healthz answers 503 with the
   reason and Retry-After while it is down, writes are refused with 503 and
   Retry-After, and the hub recovers by itself when the server is back;
 - a primary with a synchronous streaming standby, killed with SIGKILL
@@ -47,8 +48,34 @@ def health(hub):
     return r.status_code, r.headers, r.json()
 
 
-def test_healthz_and_writes_while_postgresql_is_down(tmp_path):
-    c = start_or_skip()
+@pytest.fixture(scope="module")
+def pair():
+    """A primary that commits only once its standby has the commit
+    (synchronous_commit on, synchronous_standby_names) and that standby."""
+    primary = start_or_skip(settings={"synchronous_commit": "on",
+                                      "synchronous_standby_names": "'standby1'"})
+    standby = None
+    try:
+        try:
+            # The standby reconnects at once when the primary is back
+            # (the healthz test restarts it), not after the default 5 s.
+            standby = pgcluster.start_standby(primary, "standby1",
+                                              settings={"wal_retrieve_retry_interval": "100ms"})
+        except RuntimeError as e:
+            pytest.skip(f"a standby cannot start here: {e}")
+        assert wait_for(lambda: primary.psql(
+            "SELECT sync_state FROM pg_stat_replication").strip() == "sync", 60)
+        yield primary, standby
+    finally:
+        if standby:
+            standby.stop()
+        primary.stop()
+
+
+def test_healthz_and_writes_while_postgresql_is_down(pair, tmp_path):
+    """Runs on the primary of the pair (stopped and started again: its
+    standby follows), before the failover test kills it."""
+    c = pair[0]
     h = None
     try:
         url = c.dbname()
@@ -101,28 +128,6 @@ def test_healthz_and_writes_while_postgresql_is_down(tmp_path):
     finally:
         if h:
             check_clean_exit(h)
-        c.stop()
-
-
-@pytest.fixture(scope="module")
-def pair():
-    """A primary that commits only once its standby has the commit
-    (synchronous_commit on, synchronous_standby_names) and that standby."""
-    primary = start_or_skip(settings={"synchronous_commit": "on",
-                                      "synchronous_standby_names": "'standby1'"})
-    standby = None
-    try:
-        try:
-            standby = pgcluster.start_standby(primary, "standby1")
-        except RuntimeError as e:
-            pytest.skip(f"a standby cannot start here: {e}")
-        assert wait_for(lambda: primary.psql(
-            "SELECT sync_state FROM pg_stat_replication").strip() == "sync", 60)
-        yield primary, standby
-    finally:
-        if standby:
-            standby.stop()
-        primary.stop()
 
 
 def test_failover_to_a_promoted_standby_loses_no_acknowledged_write(pair, tmp_path):

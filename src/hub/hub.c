@@ -806,7 +806,7 @@ static void healthz(struct yg_hub *h, struct yg_resp *resp)
 		yg_resp_json(resp, 503, j);
 		yg_resp_header(resp, "Retry-After", STORE_RETRY_AFTER);
 	} else {
-		j = json_pack("{s:s, s:s}", "status", "ok", "store", h->watch ? h->watch->ops->name : "");
+		j = json_pack("{s:s}", "status", "ok");
 		yg_resp_json(resp, 200, j);
 	}
 	resp->content_type = "application/json";

@@ -7,6 +7,9 @@ int yg_cmd_sensor(int argc, char **argv);
 int yg_cmd_hub(int argc, char **argv);
 int yg_cmd_hub_admin(int argc, char **argv);
 int yg_cmd_hub_migrate(int argc, char **argv);
+/* hub_backup.c */
+int yg_cmd_hub_backup(int argc, char **argv);
+int yg_cmd_hub_restore(int argc, char **argv);
 /* hub admin ... feed add|list|del|run (cmd_feed.c); st is open on dir. */
 struct yg_store;
 int yg_cmd_hub_feed(struct yg_store *st, const char *dir, int argc, char **argv);

@@ -89,7 +89,9 @@ static void usage(FILE *out)
 		     "                  [--notify-every SECONDS (86400)] [--geoip-dir DIR]\n"
 		     "                  [--web-dir DIR (" YG_WEB_DIR_DEFAULT ") | --no-web]\n"
 		     "       yagura hub admin --data DIR ...   (yagura hub admin --help)\n"
-		     "       yagura hub migrate --from sqlite:DIR --to postgresql://...\n");
+		     "       yagura hub migrate --from sqlite:DIR --to postgresql://...\n"
+		     "       yagura hub backup --data DIR --out FILE ...   (yagura hub backup --help)\n"
+		     "       yagura hub restore --in FILE --data NEWDIR ...\n");
 }
 
 static pthread_mutex_t log_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -175,6 +177,10 @@ int yg_cmd_hub(int argc, char **argv)
 		return yg_cmd_hub_admin(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "migrate"))
 		return yg_cmd_hub_migrate(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "backup"))
+		return yg_cmd_hub_backup(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "restore"))
+		return yg_cmd_hub_restore(argc - 1, argv + 1);
 	const char *listen = "127.0.0.1:8443", *data = NULL, *cert_path = NULL, *key_path = NULL;
 	/* One server thread per core, each with its own store connection. */
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);

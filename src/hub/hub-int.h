@@ -111,10 +111,14 @@ struct yg_caller {
 	char token_id[YG_TOKEN_PUBID_LEN + 1]; /* the token's public id */
 	uint64_t gen;
 	bool gen_ok;
+	/* The token could not be looked up because the store failed (not
+	 * because it is unknown): the hub answers 503, not 401. */
+	bool store_failed;
 };
 
 /* Fills *who from a token's SHA-256 when that token is live (not revoked,
- * its organization present); false otherwise (hub.c). */
+ * its organization present); false otherwise, with who->store_failed set
+ * when the store, not the token, was the reason (hub.c). */
 bool yg_hub_auth_hash(struct yg_hub *h, struct yg_store *st, const uint8_t hash[YG_TOKEN_HASH_LEN],
 		      struct yg_caller *who);
 

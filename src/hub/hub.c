@@ -671,9 +671,13 @@ bool yg_hub_auth_hash(struct yg_hub *h, struct yg_store *st, const uint8_t hash[
 	struct yg_org org;
 	if (auth_cached(h, hash, who))
 		return true;
-	if (st->ops->token_lookup(st, hash, &t) < 0 || t.revoked ||
-	    st->ops->org_get(st, t.org_id, &org) < 0)
+	int r = st->ops->token_lookup(st, hash, &t);
+	if (r == 0 && !t.revoked)
+		r = st->ops->org_get(st, t.org_id, &org);
+	if (r < 0 || t.revoked) {
+		who->store_failed = r < 0 && r != -ENOENT;
 		return false;
+	}
 	who->org_id = org.id;
 	who->role = t.role;
 	memcpy(who->org_name, org.name, sizeof org.name);
@@ -729,7 +733,10 @@ static bool authenticate(struct yg_hub *h, struct yg_store *st, const struct yg_
 	/* A Basic header held the token in clear in this frame. */
 	if (scheme == YG_AUTH_BASIC)
 		OPENSSL_cleanse(basic, sizeof basic);
-	if (!authed && yg_web_scripted(req)) {
+	if (!authed && who->store_failed) {
+		/* yg_hub_handle answers 503 once the store says why. */
+		yg_resp_error(resp, 500, "store error", NULL);
+	} else if (!authed && yg_web_scripted(req)) {
 		/* Bearer only: a Basic challenge would pop up a browser dialog. */
 		yg_resp_error(resp, 401, "unauthorized", why);
 		yg_resp_header(resp, "WWW-Authenticate", "Bearer realm=\"yagura\"");
@@ -761,16 +768,63 @@ static bool anonymous_ok(const struct yg_req *req, enum yg_route_kind kind)
 	}
 }
 
+/* Seconds a client should wait before trying again while the store does
+ * not answer (PostgreSQL restarting, a standby being promoted). */
+#define STORE_RETRY_AFTER "5"
+
+/* 503 with Retry-After in place of whatever resp held. */
+static void store_unavailable(struct yg_resp *resp, bool rest, const char *why, bool lost)
+{
+	char desc[400];
+	if (lost)
+		snprintf(desc, sizeof desc,
+			 "the connection to the store broke under this request (%s); nothing "
+			 "is known to be stored: send it again",
+			 why);
+	else
+		snprintf(desc, sizeof desc,
+			 "the store does not answer (%s); nothing was stored: try again later",
+			 why);
+	yg_resp_error(resp, 503, "store unavailable", desc);
+	if (rest)
+		resp->content_type = YG_REST_MEDIA;
+	resp->n_hdr = 0;
+	yg_resp_header(resp, "Retry-After", lost ? "1" : STORE_RETRY_AFTER);
+}
+
+/* GET /healthz: 200 while the store answers, 503 with the reason while it
+ * does not (a PostgreSQL server away); no token needed, so the reason
+ * never names the server. Asked through the watch handle, which every
+ * request already takes for a moment. */
+static void healthz(struct yg_hub *h, struct yg_resp *resp)
+{
+	char why[256] = "";
+	int r = 0;
+	if (h->watch) {
+		pthread_mutex_lock(&h->watch_lock);
+		r = h->watch->ops->ping(h->watch, why, sizeof why);
+		pthread_mutex_unlock(&h->watch_lock);
+	}
+	json_t *j;
+	if (r < 0 && r != -ECONNRESET) {
+		j = json_pack("{s:s, s:s, s:s}", "status", "unavailable", "store",
+			      h->watch->ops->name, "reason", why);
+		yg_resp_json(resp, 503, j);
+		yg_resp_header(resp, "Retry-After", STORE_RETRY_AFTER);
+	} else {
+		j = json_pack("{s:s}", "status", "ok");
+		yg_resp_json(resp, 200, j);
+	}
+	resp->content_type = "application/json";
+}
+
 int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *resp)
 {
 	struct yg_route rt;
 	yg_route_parse(req->path, strlen(req->path), &rt);
 	if (rt.kind == YG_ROUTE_HEALTHZ) {
-		resp->body = strdup("{\"status\":\"ok\"}");
-		resp->len = resp->body ? strlen(resp->body) : 0;
-		resp->status = resp->body ? 200 : 500;
-		resp->content_type = "application/json";
-		return 0;
+		healthz(h, resp);
+		return resp->body ? 0 : -ENOMEM;
 	}
 	if (rt.kind == YG_ROUTE_WEB_FILE) {
 		if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD")) {
@@ -829,6 +883,14 @@ int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *re
 		break;
 	}
 out:
+	/* A failure may be the store's being away: then the client hears
+	 * "try again later" (503, Retry-After), not "failed" (500). */
+	if (resp->status >= 500 && !resp->hold_until_us && !resp->stream) {
+		char why[256];
+		int p = st->ops->ping(st, why, sizeof why);
+		if (p == -ENOTCONN || p == -ECONNRESET)
+			store_unavailable(resp, rest, why, p == -ECONNRESET);
+	}
 	pthread_mutex_unlock(&h->locks[slot]);
 	return resp->body || resp->hold_until_us ? 0 : -ENOMEM;
 }

@@ -37,6 +37,8 @@ struct yg_pg {
 	bool tx_wrote;  /* the open transaction ran a write */
 	bool listening; /* LISTEN issued (the first data_version) */
 	uint64_t notes; /* notifications received from other sessions */
+	bool lost;      /* the connection broke since the last ping */
+	int64_t revive_after_us; /* no reconnection attempt before (monotonic) */
 	int64_t last_added_us;
 };
 

@@ -183,19 +183,76 @@ static int err_of(PGresult *res)
 	return -EIO;
 }
 
-/* A connection the server dropped (restart, failover) is reset once,
- * between transactions; a notification may have been missed meanwhile, so
- * the handle counts one. */
+static int64_t mono_us(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int exec_plain(struct yg_pg *s, const char *sql);
+
+/* Notices (e.g. "relation already exists, skipping") are the server's
+ * chatter; library code never prints. */
+static void quiet(void *arg, const char *message)
+{
+	(void)arg;
+	(void)message;
+}
+
+/* What every session needs, at open and again after a reconnection (a new
+ * session starts from the server's defaults): UTC and UTF-8 whatever those
+ * are; a statement waits for a lock at most as long as SQLite's busy
+ * timeout (then -EBUSY). */
+static int session_setup(struct yg_pg *s)
+{
+	PQsetNoticeProcessor(s->conn, quiet, NULL);
+	return exec_plain(s, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC';"
+			     " SET lock_timeout = '10s'");
+}
+
+/*
+ * A connection the server dropped (a restart, the primary lost and a
+ * standby promoted) is remade between transactions: PQreset tries every
+ * host of the conninfo again, so with several hosts and
+ * target_session_attrs=read-write it finds the new primary. Never inside a
+ * transaction: its statements died with the old session, and the caller
+ * must learn that through the failed statement (then roll back). After a
+ * failed attempt the next waits YG_PG_REVIVE_MS, so that a server that is
+ * away costs each request one failed check, not one connection attempt.
+ * A notification may have been missed meanwhile, so the handle counts one.
+ */
+#define YG_PG_REVIVE_MS 250
+
 static bool revive(struct yg_pg *s)
 {
 	if (PQstatus(s->conn) == CONNECTION_OK || s->in_tx)
 		return false;
-	PQreset(s->conn);
-	if (PQstatus(s->conn) != CONNECTION_OK)
+	s->lost = true;
+	int64_t now = mono_us();
+	if (now < s->revive_after_us)
 		return false;
+	PQreset(s->conn);
+	if (PQstatus(s->conn) != CONNECTION_OK || session_setup(s) < 0) {
+		s->revive_after_us = mono_us() + YG_PG_REVIVE_MS * 1000;
+		return false;
+	}
+	s->revive_after_us = 0;
 	s->listening = false;
 	s->notes++;
 	return true;
+}
+
+/* Whether a failed statement may run again on a new session: a plain read
+ * outside a transaction. A write whose answer was lost may have committed
+ * (running it again could store it twice), and a statement of a
+ * transaction died with it. */
+static bool retry_safe(const struct yg_pg *s, const char *sql)
+{
+	while (*sql == ' ' || *sql == '\n')
+		sql++;
+	return !s->in_tx && !strncmp(sql, "SELECT ", 7) && !strstr(sql, "setval(") &&
+	       !strstr(sql, "nextval(") && !strstr(sql, "pg_advisory") && !strstr(sql, "pg_notify");
 }
 
 static bool is_write(PGresult *res)
@@ -226,27 +283,43 @@ void yg_pg_wrote(struct yg_pg *s)
 		notify_now(s);
 }
 
+static PGresult *send(struct yg_pg *s, const char *sql, struct yg_pg_args *a)
+{
+	if (a)
+		return PQexecParams(s->conn, sql, a->n, a->types, a->vals, a->lens, a->fmts, 0);
+	/* no values: fixed text, maybe several statements (migrations) */
+	return PQexec(s->conn, sql);
+}
+
 int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult **ret)
 {
 	if (a && a->overflow)
 		return -E2BIG;
-	PGresult *res = NULL;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		if (a)
-			res = PQexecParams(s->conn, sql, a->n, a->types, a->vals, a->lens, a->fmts, 0);
-		else /* no values: fixed text, maybe several statements (migrations) */
-			res = PQexec(s->conn, sql);
-		if (res || attempt || !revive(s))
-			break;
-	}
+	/* A connection known to be broken (libpq returns no result without
+	 * sending) is remade first: nothing was sent, any statement may go. */
+	PGresult *res = send(s, sql, a);
+	if (!res && revive(s))
+		res = send(s, sql, a);
 	if (!res)
-		return revive(s) ? -EAGAIN : -EIO;
+		return PQstatus(s->conn) != CONNECTION_OK ? -ENOTCONN : -ENOMEM;
 	ExecStatusType st = PQresultStatus(res);
+	/* The connection broke under the statement: a read runs again on a
+	 * new session, anything else fails (retry_safe says why). */
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && PQstatus(s->conn) != CONNECTION_OK &&
+	    retry_safe(s, sql) && revive(s)) {
+		PQclear(res);
+		res = send(s, sql, a);
+		if (!res)
+			return -ENOTCONN;
+		st = PQresultStatus(res);
+	}
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		int r = err_of(res);
 		PQclear(res);
-		if (PQstatus(s->conn) != CONNECTION_OK)
+		if (PQstatus(s->conn) != CONNECTION_OK) {
 			revive(s);
+			r = -ENOTCONN;
+		}
 		return r;
 	}
 	/* A write in autocommit mode committed: tell the others now. */
@@ -345,6 +418,8 @@ static int exec_plain(struct yg_pg *s, const char *sql)
 	ExecStatusType st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	int r = st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK ? 0 : err_of(res);
 	PQclear(res);
+	if (r < 0 && PQstatus(s->conn) != CONNECTION_OK)
+		r = -ENOTCONN;
 	return r;
 }
 
@@ -786,6 +861,45 @@ static int pg_data_version(struct yg_store *st, uint64_t *ret)
 	return 0;
 }
 
+/* libpq's reason for the last failure, without the server's address:
+ * the words after the last "failed: " of its message ("Connection
+ * refused", "server is in hot standby mode", ...), up to the line's end. */
+static void reason(PGconn *c, char *why, size_t wn)
+{
+	const char *m = PQerrorMessage(c), *p = m, *f;
+	while ((f = strstr(p, "failed: ")))
+		p = f + 8;
+	if (p == m)
+		p = *m ? m : "no connection";
+	/* The server's "FATAL:  the database system is shutting down". */
+	if (!strncmp(p, "FATAL:", 6))
+		p += 6 + strspn(p + 6, " ");
+	size_t n = strcspn(p, "\r\n");
+	snprintf(why, wn, "%.*s", (int)n, p);
+}
+
+static int pg_ping(struct yg_store *st, char *why, size_t wn)
+{
+	struct yg_pg *s = yg_pg(st);
+	if (s->in_tx)
+		return -EINVAL;
+	int r = -ENOTCONN;
+	if (PQstatus(s->conn) == CONNECTION_OK || revive(s)) {
+		r = exec_plain(s, "SELECT 1");
+		if (r < 0 && revive(s))
+			r = exec_plain(s, "SELECT 1");
+	}
+	bool lost = s->lost;
+	s->lost = false;
+	if (r < 0) {
+		s->lost = PQstatus(s->conn) != CONNECTION_OK;
+		reason(s->conn, why, wn);
+		return r == -ENOTCONN ? r : -EIO;
+	}
+	snprintf(why, wn, "%s", lost ? "the connection was lost and made again" : "");
+	return lost ? -ECONNRESET : 0;
+}
+
 static const struct yg_store_ops pg_ops = {
 	.name = "postgresql",
 	.close = pg_close,
@@ -821,6 +935,7 @@ static const struct yg_store_ops pg_ops = {
 	.audit = pg_audit,
 	.audit_count = pg_audit_count,
 	.data_version = pg_data_version,
+	.ping = pg_ping,
 	.mail = &yg_pg_mail_ops,
 	.sightings = &yg_pg_sighting_ops,
 	.darknet = &yg_pg_darknet_ops,
@@ -830,12 +945,17 @@ static const struct yg_store_ops pg_ops = {
 	.dash = &yg_pg_dash_ops,
 };
 
-/* Notices (e.g. "relation already exists, skipping") are the server's
- * chatter; library code never prints. */
-static void quiet(void *arg, const char *message)
+/* PQconnectdb with a connect_timeout of YG_PG_CONNECT_TIMEOUT seconds
+ * unless conninfo names its own (libpq's default waits as long as TCP
+ * does, minutes for a host that is gone, and every PQreset would too). */
+#define YG_PG_CONNECT_TIMEOUT "5"
+
+static PGconn *connect_db(const char *conninfo)
 {
-	(void)arg;
-	(void)message;
+	/* Keywords of the expanded conninfo override the earlier ones. */
+	const char *const keys[] = {"connect_timeout", "dbname", NULL};
+	const char *const vals[] = {YG_PG_CONNECT_TIMEOUT, conninfo, NULL};
+	return PQconnectdbParams(keys, vals, 1);
 }
 
 int yg_store_pg_open(const char *conninfo, struct yg_store **ret)
@@ -848,7 +968,7 @@ int yg_store_pg_open(const char *conninfo, struct yg_store **ret)
 		return -ENOMEM;
 	s->base.ops = &pg_ops;
 	int r = 0;
-	s->conn = PQconnectdb(conninfo);
+	s->conn = connect_db(conninfo);
 	if (!s->conn) {
 		r = -ENOMEM;
 		goto out;
@@ -857,11 +977,7 @@ int yg_store_pg_open(const char *conninfo, struct yg_store **ret)
 		r = -ECONNREFUSED;
 		goto out;
 	}
-	PQsetNoticeProcessor(s->conn, quiet, NULL);
-	/* UTC and UTF-8 whatever the server's defaults; a statement waits for
-	 * a lock at most as long as SQLite's busy timeout (then -EBUSY). */
-	r = exec_plain(s, "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC';"
-			  " SET lock_timeout = '10s'");
+	r = session_setup(s);
 	if (r < 0)
 		goto out;
 	r = yg_pg_schema_migrate(s);
@@ -876,7 +992,7 @@ out:
 
 int yg_store_pg_error(const char *conninfo, char *buf, size_t n)
 {
-	PGconn *c = PQconnectdb(conninfo ? conninfo : "");
+	PGconn *c = connect_db(conninfo ? conninfo : "");
 	if (!c)
 		return -ENOMEM;
 	int r = PQstatus(c) == CONNECTION_OK ? 0 : -ECONNREFUSED;

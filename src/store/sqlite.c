@@ -900,6 +900,14 @@ static int sq_data_version(struct yg_store *st, uint64_t *ret)
 	return r;
 }
 
+/* The file is local: it answers unless something is badly wrong. */
+static int sq_ping(struct yg_store *st, char *why, size_t wn)
+{
+	int r = yg_sq_exec(yg_sq(st), "SELECT 1");
+	snprintf(why, wn, "%s", r < 0 ? sqlite3_errmsg(yg_sq(st)->db) : "");
+	return r < 0 ? -EIO : 0;
+}
+
 static const struct yg_store_ops sqlite_ops = {
 	.name = "sqlite",
 	.close = sq_close,
@@ -935,6 +943,7 @@ static const struct yg_store_ops sqlite_ops = {
 	.audit = sq_audit,
 	.audit_count = sq_audit_count,
 	.data_version = sq_data_version,
+	.ping = sq_ping,
 	.mail = &yg_sq_mail_ops,
 	.sightings = &yg_sq_sighting_ops,
 	.darknet = &yg_sq_darknet_ops,

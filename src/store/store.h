@@ -12,8 +12,11 @@
  *
  * Errors: every operation returns 0 or a negative errno: -ENOENT (no such
  * row), -EEXIST (unique name taken), -EINVAL (bad argument), -E2BIG (a list
- * beyond the caps below), -EBUSY (locked beyond the busy timeout), -EIO
- * (anything else from the database), -EPROTO (schema newer than this build).
+ * beyond the caps below), -EBUSY (locked beyond the busy timeout),
+ * -ENOTCONN (PostgreSQL: the server cannot be reached, or the connection
+ * broke under the statement; the handle reconnects by itself, ping),
+ * -EIO (anything else from the database), -EPROTO (schema newer than this
+ * build).
  * Outputs (ret_*) are untouched on failure.
  */
 #ifndef YG_STORE_STORE_H
@@ -256,6 +259,15 @@ struct yg_store_ops {
 	 * before reading the data a cached answer is built from: while it is
 	 * unchanged, so is every answer built after it was read. */
 	int (*data_version)(struct yg_store *st, uint64_t *ret);
+
+	/* Whether the database answers now, for /healthz and for telling a
+	 * client "try again later" from "failed" (PostgreSQL first remakes a
+	 * dropped connection; not inside a transaction). 0: it answers;
+	 * -ECONNRESET: it answers, but the connection broke since the last
+	 * ping, so statements in between may have failed for that reason;
+	 * -ENOTCONN: it does not. why (size wn) says why, without the
+	 * server's address. */
+	int (*ping)(struct yg_store *st, char *why, size_t wn);
 
 	/* Mail submissions, correlation index, campaigns (store_mail.h). */
 	const struct yg_store_mail_ops *mail;

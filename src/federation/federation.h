@@ -29,6 +29,8 @@
 #ifndef YG_FEDERATION_FEDERATION_H
 #define YG_FEDERATION_FEDERATION_H
 
+#include <stdint.h>
+
 #include <jansson.h>
 
 struct yg_fed_config {
@@ -49,6 +51,10 @@ int yg_fed_start(struct yg_fed *f);
 
 /* Stops every thread and frees (NULL is fine). */
 void yg_fed_free(struct yg_fed *f);
+
+/* Counts objects a peer pushed to us (the TAXII POST path) on the worker
+ * of the peer whose organization is org; none when no worker has it. */
+void yg_fed_note_in(struct yg_fed *f, int64_t org, uint64_t taken, uint64_t refused);
 
 /*
  * Every configured peer's state as the API shows it (a new array):

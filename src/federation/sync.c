@@ -39,6 +39,7 @@ struct worker {
 	char state[16];
 	char last_error[512];
 	char peer_hub[YG_FED_ID_MAX];
+	int64_t org_id; /* the peer's organization here, once known */
 	uint64_t in, out, refused_in, refused_out;
 	int64_t last_ok_us;
 	int64_t pull_ok_us;     /* when a pull round last reached the end */
@@ -348,6 +349,9 @@ static void *worker_main(void *arg)
 		set_state(w, "error", err);
 		goto out;
 	}
+	pthread_mutex_lock(&w->lock);
+	w->org_id = org.id;
+	pthread_mutex_unlock(&w->lock);
 	struct yg_fed_ctx ctx = {.self_id = f->self_id, .peer_org = org.id, .collection = coll.id,
 				 .peer_orgs = pol.peer_orgs, .n_peer_orgs = pol.n_peer_orgs};
 	bool full = false;
@@ -543,6 +547,23 @@ void yg_fed_free(struct yg_fed *f)
 	free(f->self_id);
 	free(f->coll);
 	free(f);
+}
+
+void yg_fed_note_in(struct yg_fed *f, int64_t org, uint64_t taken, uint64_t refused)
+{
+	if (!f || org <= 0)
+		return;
+	pthread_mutex_lock(&f->lock);
+	for (size_t i = 0; i < f->n; i++) {
+		struct worker *w = f->w[i];
+		pthread_mutex_lock(&w->lock);
+		if (w->org_id == org) {
+			w->in += taken;
+			w->refused_in += refused;
+		}
+		pthread_mutex_unlock(&w->lock);
+	}
+	pthread_mutex_unlock(&f->lock);
 }
 
 static json_t *time_or_null(int64_t us)

@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "federation/federation.h"
 #include "federation/ingest.h"
 #include "federation/peer.h"
 #include "federation/rule.h"
@@ -589,6 +590,7 @@ static void post_objects(struct yg_hub *h, struct yg_store *st, const struct yg_
 	struct yg_fed_ctx fctx = {.self_id = h->identity, .peer_org = who->org_id,
 				  .collection = coll->id, .peer_orgs = pol.peer_orgs,
 				  .n_peer_orgs = pol.n_peer_orgs};
+	uint64_t fed_taken = 0, fed_refused = 0;
 	size_t i;
 	json_t *obj;
 	json_array_foreach(objs, i, obj)
@@ -599,6 +601,8 @@ static void post_objects(struct yg_hub *h, struct yg_store *st, const struct yg_
 			id = json_string_value(json_object_get(obj, "id"));
 			version = NULL;
 			r = yg_fed_ingest(st, &fctx, obj, err, sizeof err);
+			fed_taken += r == 1;
+			fed_refused += r == 0;
 			if (r > 0) {
 				r = 1;
 				version = json_string_value(json_object_get(obj, "modified"));
@@ -649,6 +653,8 @@ static void post_objects(struct yg_hub *h, struct yg_store *st, const struct yg_
 		yg_resp_error(resp, 500, "store error", "nothing was stored");
 		return;
 	}
+	if (who->role == YG_ROLE_PEER)
+		yg_fed_note_in(h->fed, who->org_id, fed_taken, fed_refused);
 	yg_resp_json(resp, 202, status);
 	return;
 fail:

@@ -39,6 +39,12 @@ struct yg_fed_config {
 	const char *self_id;  /* this hub's identity (copied) */
 	const char *default_coll; /* the uuid of the collection objects come and go through */
 	unsigned every_ms;    /* round interval; 0 = 5000 */
+	/* Called (from a worker or a request thread, no lock held) with the
+	 * highest level among the peers' latest advisories (rule.h) whenever
+	 * one arrives, and the peer that has it: the hub sets its level signal
+	 * "federation.advisory_level". May be NULL. */
+	void (*advisory)(void *ud, int level, const char *peer);
+	void *ud;
 };
 
 struct yg_fed;
@@ -55,6 +61,10 @@ void yg_fed_free(struct yg_fed *f);
 /* Counts objects a peer pushed to us (the TAXII POST path) on the worker
  * of the peer whose organization is org; none when no worker has it. */
 void yg_fed_note_in(struct yg_fed *f, int64_t org, uint64_t taken, uint64_t refused);
+
+/* Takes an advisory (level 1..5) from the peer whose organization is org
+ * and calls cfg->advisory with the highest current one. */
+void yg_fed_note_advisory(struct yg_fed *f, int64_t org, int level);
 
 /*
  * Every configured peer's state as the API shows it (a new array):

@@ -149,3 +149,33 @@ json_t *yg_fed_inbound(const json_t *obj)
 	json_object_del(c, "x_yagura_anonymous");
 	return c;
 }
+
+#define ADVISORY_LABEL "yagura-alert-level"
+
+bool yg_fed_advisory_labelled(const json_t *obj)
+{
+	size_t i;
+	const json_t *v;
+	json_array_foreach(json_object_get(obj, "labels"), i, v)
+	{
+		const char *s = json_string_value(v);
+		if (s && !strcmp(s, ADVISORY_LABEL))
+			return true;
+	}
+	return false;
+}
+
+int yg_fed_advisory_level(const json_t *obj, const char *sender_hub)
+{
+	const char *type = json_string_value(json_object_get(obj, "type"));
+	const char *by = json_string_value(json_object_get(obj, "created_by_ref"));
+	const json_t *via = json_object_get(obj, "x_yagura_via");
+	const json_t *lv = json_object_get(obj, "x_yagura_alert_level");
+	if (!type || strcmp(type, "report") || !yg_fed_advisory_labelled(obj) || !sender_hub ||
+	    !by || strcmp(by, sender_hub) || json_array_size(via) != 1 ||
+	    !json_is_string(json_array_get(via, 0)) ||
+	    strcmp(json_string_value(json_array_get(via, 0)), sender_hub) || !json_is_integer(lv))
+		return 0;
+	json_int_t n = json_integer_value(lv);
+	return n >= 1 && n <= 5 ? (int)n : 0;
+}

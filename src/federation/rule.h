@@ -68,6 +68,20 @@ int yg_fed_admit(const json_t *obj, const char *self_id, yg_fed_local_fn local, 
 		 enum yg_tlp *ret_tlp, char *err, size_t errlen);
 
 /*
+ * Advisories: a hub's alert level travels as the STIX report its level
+ * playbook publishes (labels ["yagura-alert-level"], x_yagura_alert_level
+ * 1..5, created_by_ref the hub). An object is a hub's advisory when it is
+ * such a report, its created_by_ref is sender_hub and its x_yagura_via is
+ * exactly [sender_hub] (straight from the hub that raised its level, not
+ * relayed). Returns the level, or 0 when obj is no advisory.
+ */
+int yg_fed_advisory_level(const json_t *obj, const char *sender_hub);
+
+/* Whether an object carries the advisory label (a sender sends it only
+ * when it is its own hub's report: a member cannot speak for its hub). */
+bool yg_fed_advisory_labelled(const json_t *obj);
+
+/*
  * The stored form of an admitted object: a copy without the sender's
  * sharing properties (they name the sender's organizations, which mean
  * nothing here). The caller decrefs; NULL without memory.

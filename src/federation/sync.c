@@ -40,6 +40,7 @@ struct worker {
 	char last_error[512];
 	char peer_hub[YG_FED_ID_MAX];
 	int64_t org_id; /* the peer's organization here, once known */
+	int advisory;   /* the peer's latest advisory level, 0: none */
 	uint64_t in, out, refused_in, refused_out;
 	int64_t last_ok_us;
 	int64_t pull_ok_us;     /* when a pull round last reached the end */
@@ -49,6 +50,8 @@ struct worker {
 struct yg_fed {
 	char *data_dir, *pg, *self_id, *coll;
 	unsigned every_ms;
+	void (*advisory)(void *ud, int level, const char *peer);
+	void *ud;
 	pthread_t thread;
 	bool running;
 	atomic_bool stop;
@@ -80,6 +83,8 @@ struct pull {
 	struct yg_store *st;
 	const struct yg_fed_ctx *ctx;
 	json_t *pending;
+	const char *peer_hub; /* the peer's identity, as it names itself */
+	int advisory;         /* the highest advisory level taken, 0: none */
 	int r; /* the first store failure */
 	char refusal[512];
 };
@@ -100,8 +105,12 @@ static void flush(struct pull *p)
 		if (r < 0)
 			break;
 		r = yg_fed_ingest(p->st, p->ctx, o, err, sizeof err);
-		if (r == 1)
+		if (r == 1) {
 			in++;
+			int lv = yg_fed_advisory_level(o, p->peer_hub);
+			if (lv > p->advisory)
+				p->advisory = lv;
+		}
 		else if (r == 0) {
 			refused++;
 			snprintf(p->refusal, sizeof p->refusal, "refused from the peer: %.400s", err);
@@ -140,13 +149,16 @@ static void on_object(void *ud, const struct yg_taxii_object *o)
 static int pull(struct worker *w, struct yg_taxii_client *c, struct yg_store *st,
 		const struct yg_fed_ctx *ctx, bool *io_full, char *err, size_t errlen)
 {
-	struct pull p = {.w = w, .st = st, .ctx = ctx, .pending = json_array()};
+	struct pull p = {.w = w, .st = st, .ctx = ctx, .pending = json_array(),
+			 .peer_hub = yg_taxii_client_server_hub(c)};
 	struct yg_taxii_round io = {.full = *io_full};
 	if (!p.pending)
 		return -ENOMEM;
 	int r = yg_taxii_client_round(c, &io, on_object, &p);
 	flush(&p);
 	json_decref(p.pending);
+	if (p.advisory)
+		yg_fed_note_advisory(w->f, ctx->peer_org, p.advisory);
 	if (p.r < 0) {
 		*io_full = true;
 		snprintf(err, errlen, "pull: store error (%d)", p.r);
@@ -193,7 +205,8 @@ static int push_row(void *ud, const struct yg_obj_row *row)
 	json_t *o = yg_fed_outgoing(row->json, row->json_len, row->anonymous, b->w->f->self_id);
 	if (!o)
 		return -ENOMEM;
-	if (yg_fed_via_has(o, b->peer_hub)) {
+	if (yg_fed_via_has(o, b->peer_hub) ||
+	    (row->submitter_org != 0 && yg_fed_advisory_labelled(o))) {
 		json_decref(o);
 		return 1;
 	}
@@ -509,6 +522,8 @@ int yg_fed_new(const struct yg_fed_config *cfg, struct yg_fed **ret)
 	f->self_id = strdup(cfg->self_id);
 	f->coll = strdup(cfg->default_coll);
 	f->every_ms = cfg->every_ms ? cfg->every_ms : 5000;
+	f->advisory = cfg->advisory;
+	f->ud = cfg->ud;
 	pthread_mutex_init(&f->lock, NULL);
 	pthread_cond_init(&f->cond, NULL);
 	if (!f->data_dir || !f->self_id || !f->coll || (cfg->pg && *cfg->pg && !f->pg)) {
@@ -547,6 +562,29 @@ void yg_fed_free(struct yg_fed *f)
 	free(f->self_id);
 	free(f->coll);
 	free(f);
+}
+
+void yg_fed_note_advisory(struct yg_fed *f, int64_t org, int level)
+{
+	if (!f || org <= 0 || level < 1)
+		return;
+	int top = 0;
+	char peer[YG_FED_NAME_MAX + 1] = "";
+	pthread_mutex_lock(&f->lock);
+	for (size_t i = 0; i < f->n; i++) {
+		struct worker *w = f->w[i];
+		pthread_mutex_lock(&w->lock);
+		if (w->org_id == org)
+			w->advisory = level;
+		if (w->advisory > top) {
+			top = w->advisory;
+			snprintf(peer, sizeof peer, "%s", w->cfg.name);
+		}
+		pthread_mutex_unlock(&w->lock);
+	}
+	pthread_mutex_unlock(&f->lock);
+	if (top && f->advisory)
+		f->advisory(f->ud, top, peer);
 }
 
 void yg_fed_note_in(struct yg_fed *f, int64_t org, uint64_t taken, uint64_t refused)
@@ -595,13 +633,14 @@ json_t *yg_fed_status(struct yg_fed *f)
 		if (w->cfg.n_pull && w->pull_ok_us && now - w->pull_ok_us > lag)
 			lag = now - w->pull_ok_us;
 		json_t *o = json_pack(
-			"{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:f, s:o, s:s}",
+			"{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:f, s:o, s:s, s:i}",
 			"name", w->cfg.name, "url", w->cfg.url, "state", w->state, "pull", pull, "push",
 			w->cfg.push, "tlp_max", yg_fed_tlp_word(w->cfg.tlp_max), "share_as",
 			w->cfg.share_as, "peer_hub", w->peer_hub, "objects_in", (json_int_t)w->in,
 			"objects_out", (json_int_t)w->out, "refused_in", (json_int_t)w->refused_in,
 			"refused_out", (json_int_t)w->refused_out, "lag_s", (double)lag / 1e6,
-			"last_ok", time_or_null(w->last_ok_us), "last_error", w->last_error);
+			"last_ok", time_or_null(w->last_ok_us), "last_error", w->last_error,
+			"advisory_level", w->advisory);
 		pthread_mutex_unlock(&w->lock);
 		if (o)
 			json_array_append_new(arr, o);

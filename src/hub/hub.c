@@ -318,6 +318,19 @@ static int load_warninglists(struct yg_hub *h)
 	return yg_feed_warn_open(h->data_dir, &h->warn);
 }
 
+/* A partner's alert level (federation.h): the "federation.advisory_level"
+ * signal the level rules read ("a partner raised its level"). */
+static void fed_advisory(void *ud, int level, const char *peer)
+{
+	struct yg_hub *h = ud;
+	json_t *d = json_pack("{s:s, s:i}", "peer", peer, "level", level);
+	char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	json_decref(d);
+	if (h->level)
+		(void)yg_level_signal_set(h->level, "federation.advisory_level", level, detail);
+	free(detail);
+}
+
 int yg_hub_new(const struct yg_hub_config *cfg, struct yg_hub **ret)
 {
 	if (!cfg || !cfg->data_dir || strlen(cfg->data_dir) >= sizeof ((struct yg_hub *)0)->data_dir)
@@ -356,7 +369,8 @@ int yg_hub_new(const struct yg_hub_config *cfg, struct yg_hub **ret)
 	if (r < 0)
 		goto out;
 	struct yg_fed_config fcfg = {.data_dir = h->data_dir, .pg = h->pg, .self_id = h->identity,
-				     .default_coll = h->default_coll, .every_ms = cfg->fed_every_ms};
+				     .default_coll = h->default_coll, .every_ms = cfg->fed_every_ms,
+				     .advisory = fed_advisory, .ud = h};
 	r = yg_fed_new(&fcfg, &h->fed);
 	if (r < 0)
 		goto out;

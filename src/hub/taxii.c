@@ -216,7 +216,10 @@ static int page_row(void *ud, const struct yg_obj_row *row)
 					      p->hub_identity);
 			if (!fed)
 				return -ENOMEM;
-			if (yg_fed_via_has(fed, p->peer_hub)) {
+			/* A member's object with the advisory label would speak for
+			 * this hub (federation/rule.h): it does not leave. */
+			if (yg_fed_via_has(fed, p->peer_hub) ||
+			    (row->submitter_org != 0 && yg_fed_advisory_labelled(fed))) {
 				json_decref(fed);
 				return 1;
 			}
@@ -591,6 +594,7 @@ static void post_objects(struct yg_hub *h, struct yg_store *st, const struct yg_
 				  .collection = coll->id, .peer_orgs = pol.peer_orgs,
 				  .n_peer_orgs = pol.n_peer_orgs};
 	uint64_t fed_taken = 0, fed_refused = 0;
+	int fed_advisory = 0;
 	size_t i;
 	json_t *obj;
 	json_array_foreach(objs, i, obj)
@@ -601,6 +605,10 @@ static void post_objects(struct yg_hub *h, struct yg_store *st, const struct yg_
 			id = json_string_value(json_object_get(obj, "id"));
 			version = NULL;
 			r = yg_fed_ingest(st, &fctx, obj, err, sizeof err);
+			if (r == 1) {
+				int lv = yg_fed_advisory_level(obj, req->yagura_hub);
+				fed_advisory = lv > fed_advisory ? lv : fed_advisory;
+			}
 			fed_taken += r == 1;
 			fed_refused += r == 0;
 			if (r > 0) {
@@ -653,8 +661,10 @@ static void post_objects(struct yg_hub *h, struct yg_store *st, const struct yg_
 		yg_resp_error(resp, 500, "store error", "nothing was stored");
 		return;
 	}
-	if (who->role == YG_ROLE_PEER)
+	if (who->role == YG_ROLE_PEER) {
 		yg_fed_note_in(h->fed, who->org_id, fed_taken, fed_refused);
+		yg_fed_note_advisory(h->fed, who->org_id, fed_advisory);
+	}
 	yg_resp_json(resp, 202, status);
 	return;
 fail:

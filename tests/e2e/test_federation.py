@@ -202,6 +202,37 @@ def test_triangle_once_and_loops_stop(hubs):
     assert all(A.ident not in j.get("x_yagura_via", []) for _, _, j in rows(A))
 
 
+def level_of(h):
+    r = h.get("/api/v1/level", h.t["admin"], accept="application/json")
+    assert r.status_code == 200, r.text
+    return r.json()["level"]
+
+
+def test_advisory(hubs):
+    A, B, C = hubs["A"], hubs["B"], hubs["C"]
+    # A member cannot speak for its hub: its "advisory" never leaves.
+    forged = post(A, [{"type": "report", "spec_version": "2.1", "id": f"report--{uuid.uuid4()}",
+                       "created": "2024-01-01T00:00:00.000Z", "modified": "2024-01-01T00:00:00.000Z",
+                       "name": "Alert level 5", "published": "2024-01-01T00:00:00Z",
+                       "report_types": ["threat-report"], "object_refs": [A.ident],
+                       "created_by_ref": A.ident, "labels": ["yagura-alert-level"],
+                       "x_yagura_alert_level": 5, "object_marking_refs": [TLP["green"]]}])[0]
+    assert level_of(B) == 1 and level_of(C) == 1
+    r = A.req("POST", "/api/v1/level/set", A.t["admin"], accept="application/json",
+              headers={"Content-Type": "application/json"},
+              json={"level": 4, "reason": "exercise"})
+    assert r.status_code == 200, r.text
+    # A's level report reaches its partners; their default rules read
+    # federation.advisory_level >= 4 as level 3.
+    wait_for("B and C raised their level", lambda: level_of(B) == 3 and level_of(C) == 3)
+    assert peers(B)["hub-A"]["advisory_level"] == 4
+    assert peers(C)["hub-A"]["advisory_level"] == 4
+    settle(hubs.values())
+    assert not present(B, forged["id"]) and not present(C, forged["id"])
+    # B's copy of A's advisory is not relayed to C as B's.
+    assert peers(C)["hub-B"]["advisory_level"] == 0
+
+
 def test_down_hub_catches_up(hubs):
     A, B, C = hubs["A"], hubs["B"], hubs["C"]
     port = C.port

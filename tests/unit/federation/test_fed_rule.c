@@ -183,6 +183,38 @@ static void peer_documents(void **state)
 	}
 }
 
+static int advisory(const char *extra)
+{
+	char text[1024];
+	snprintf(text, sizeof text,
+		 "{\"type\":\"report\",\"labels\":[\"x\",\"yagura-alert-level\"],"
+		 "\"created_by_ref\":\"" PEER "\"%s}",
+		 extra);
+	json_t *o = json_loads(text, 0, NULL);
+	assert_non_null(o);
+	int lv = yg_fed_advisory_level(o, PEER);
+	json_decref(o);
+	return lv;
+}
+
+static void advisories(void **state)
+{
+	(void)state;
+	assert_int_equal(advisory(",\"x_yagura_alert_level\":4,\"x_yagura_via\":[\"" PEER "\"]"), 4);
+	/* Relayed, out of range, not a number, not from the sender hub. */
+	assert_int_equal(advisory(",\"x_yagura_alert_level\":4,\"x_yagura_via\":[\"" MEMBER
+				  "\",\"" PEER "\"]"),
+			 0);
+	assert_int_equal(advisory(",\"x_yagura_alert_level\":6,\"x_yagura_via\":[\"" PEER "\"]"), 0);
+	assert_int_equal(advisory(",\"x_yagura_alert_level\":\"4\",\"x_yagura_via\":[\"" PEER "\"]"), 0);
+	assert_int_equal(advisory(",\"x_yagura_alert_level\":4"), 0);
+	json_t *o = json_pack("{s:s, s:s, s:[s], s:i}", "type", "report", "created_by_ref", MEMBER,
+			      "x_yagura_via", MEMBER, "x_yagura_alert_level", 4);
+	assert_int_equal(yg_fed_advisory_level(o, MEMBER), 0); /* no label */
+	assert_false(yg_fed_advisory_labelled(o));
+	json_decref(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -190,6 +222,7 @@ int main(void)
 		cmocka_unit_test(outgoing_stamps_and_strips),
 		cmocka_unit_test(admission),
 		cmocka_unit_test(peer_documents),
+		cmocka_unit_test(advisories),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

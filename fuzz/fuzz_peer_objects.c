@@ -24,10 +24,10 @@
 #include "federation/peer.h"
 #include "taxii/answer.h"
 
-#define TAXII "application/taxii+json;version=2.1"
-#define ALPHA_OBJ "indicator--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
+#define TAXII         "application/taxii+json;version=2.1"
+#define ALPHA_OBJ     "indicator--aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaaa"
 #define ALPHA_STANDIN "identity--00000000-0000-4000-8000-0000000000a1"
-#define HUB_STANDIN "identity--00000000-0000-4000-8000-0000000000a0"
+#define HUB_STANDIN   "identity--00000000-0000-4000-8000-0000000000a0"
 
 static char objects_path[128];
 static char auth_peer[80], auth_peer2[80];
@@ -56,9 +56,13 @@ static int64_t one_int(const char *sql)
 
 static void post(const char *path, const char *auth, const char *body, size_t len)
 {
-	struct yg_req req = {.method = body ? "POST" : "GET", .path = path, .accept = TAXII,
-			     .content_type = body ? TAXII : NULL, .authorization = auth,
-			     .body = body, .body_len = len};
+	struct yg_req req = {.method = body ? "POST" : "GET",
+	                     .path = path,
+	                     .accept = TAXII,
+	                     .content_type = body ? TAXII : NULL,
+	                     .authorization = auth,
+	                     .body = body,
+	                     .body_len = len};
 	struct yg_resp resp = {0};
 	yg_hub_handle(hub, &req, &resp);
 	if (resp.status < 200 || resp.status > 599)
@@ -85,19 +89,25 @@ static void seed(struct yg_store *st, const char *id, const char *marking, const
 {
 	char json[1024];
 	snprintf(json, sizeof json,
-		 "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"created\":"
-		 "\"2024-01-01T00:00:00.000Z\",\"modified\":\"%s\",\"pattern\":\"[ipv4-addr:value"
-		 " = '198.51.100.7']\",\"pattern_type\":\"stix\",\"valid_from\":"
-		 "\"2024-01-01T00:00:00Z\",\"object_marking_refs\":[\"%s\"]}",
-		 id, mod, marking);
+	         "{\"type\":\"indicator\",\"spec_version\":\"2.1\",\"id\":\"%s\",\"created\":"
+	         "\"2024-01-01T00:00:00.000Z\",\"modified\":\"%s\",\"pattern\":\"[ipv4-addr:value"
+	         " = '198.51.100.7']\",\"pattern_type\":\"stix\",\"valid_from\":"
+	         "\"2024-01-01T00:00:00Z\",\"object_marking_refs\":[\"%s\"]}",
+	         id, mod, marking);
 	enum yg_tlp t;
 	yg_tlp_from_marking_id(marking, &t);
 	int64_t us, added;
 	yg_time_parse_us(mod, strlen(mod), &us);
-	struct yg_obj_in in = {.collection = coll_id, .stix_id = id, .type = "indicator",
-			       .spec_version = "2.1", .modified = mod, .modified_us = us,
-			       .tlp = t, .submitter_org = alpha.id, .json = json,
-			       .json_len = strlen(json)};
+	struct yg_obj_in in = {.collection = coll_id,
+	                       .stix_id = id,
+	                       .type = "indicator",
+	                       .spec_version = "2.1",
+	                       .modified = mod,
+	                       .modified_us = us,
+	                       .tlp = t,
+	                       .submitter_org = alpha.id,
+	                       .json = json,
+	                       .json_len = strlen(json)};
 	if (st->ops->obj_put(st, &in, &added) < 0)
 		abort();
 }
@@ -121,15 +131,17 @@ static void setup(void)
 	seed(st, ALPHA_OBJ, "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb",
 	     "2024-01-01T00:00:00.000Z");
 	seed(st, "indicator--bbbbbbbb-bbbb-4bbb-8bbb-bbbbbbbbbbbb",
-	     "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003", "2024-01-01T00:00:00.000Z");
+	     "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
+	     "2024-01-01T00:00:00.000Z");
 	seed(st, "indicator--cccccccc-cccc-4ccc-8ccc-cccccccccccc",
-	     "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", "2024-01-01T00:00:00.000Z");
+	     "marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1",
+	     "2024-01-01T00:00:00.000Z");
 	snprintf(objects_path, sizeof objects_path, "/taxii2/api/collections/%s/objects/", coll);
 	hfw_start(st, (struct yg_hub_config){0});
 	hfw_snapshot();
 	snap_added = 0;
 	snap_added = one_int("SELECT max(added_us) + 0 * ?1 + 0 * ?2 + 0 * length(?3 || ?4 || ?5)"
-			     " FROM objects");
+	                     " FROM objects");
 }
 
 /* The pull path: a page read from the peer, stored as ours would be. */
@@ -162,12 +174,12 @@ static void check_store(void)
 	/* Every row the input added: the peer's, never AMBER+STRICT or RED,
 	 * never speaking for alpha or the hub. */
 	if (one_int("SELECT count(*) FROM objects WHERE added_us > ?1 AND (created_by_org IS NOT ?2"
-		    " OR tlp >= 3 OR json LIKE '%\"created_by_ref\":\"' || ?3 || '\"%'"
-		    " OR json LIKE '%\"created_by_ref\":\"' || ?4 || '\"%')") != 0)
+	            " OR tlp >= 3 OR json LIKE '%\"created_by_ref\":\"' || ?3 || '\"%'"
+	            " OR json LIKE '%\"created_by_ref\":\"' || ?4 || '\"%')") != 0)
 		abort();
 	/* Alpha's object: still its one version. */
 	if (one_int("SELECT count(*) + 0 * ?1 + 0 * ?2 + 0 * length(?3 || ?4) FROM objects"
-		    " WHERE stix_id = ?5") != 1)
+	            " WHERE stix_id = ?5") != 1)
 		abort();
 }
 
@@ -182,8 +194,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	memcpy(in, data, size);
 	static const size_t idlen = sizeof ALPHA_STANDIN - 1;
-	for (uint8_t *q = in; (q = memmem(q, size - (size_t)(q - in), "identity--00000000-0000-4000-8000-0000000000a", idlen - 1)) &&
-			      (size_t)(q - in) + idlen <= size;
+	for (uint8_t *q = in;
+	     (q = memmem(q, size - (size_t)(q - in),
+	                 "identity--00000000-0000-4000-8000-0000000000a", idlen - 1)) &&
+	     (size_t)(q - in) + idlen <= size;
 	     q += idlen) {
 		if (q[idlen - 1] == '1')
 			memcpy(q, alpha.identity_id, idlen);

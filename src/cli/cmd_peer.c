@@ -28,10 +28,10 @@
 #include "hub/hub.h"
 
 static const char *const usage_text =
-	"usage: yagura hub admin --data DIR peer add NAME --url URL --token-file F\n"
-	"                        [--pull COLLECTIONS|none] [--push COLLECTION|none]\n"
-	"                        [--tlp-max clear|green|amber] [--share-as ORG]\n"
-	"       yagura hub admin --data DIR peer list | remove NAME\n";
+    "usage: yagura hub admin --data DIR peer add NAME --url URL --token-file F\n"
+    "                        [--pull COLLECTIONS|none] [--push COLLECTION|none]\n"
+    "                        [--tlp-max clear|green|amber] [--share-as ORG]\n"
+    "       yagura hub admin --data DIR peer list | remove NAME\n";
 
 /* Splits a comma-separated list into p->pull. */
 static int split_pull(const char *v, struct yg_fed_peer *p)
@@ -88,24 +88,26 @@ static int add_cmd(struct yg_store *st, int argc, char **argv)
 		else
 			bad = 1;
 		if (bad) {
-			fprintf(stderr, "yagura hub admin: peer add: bad option %s\n%s", o, usage_text);
+			fprintf(stderr, "yagura hub admin: peer add: bad option %s\n%s", o,
+			        usage_text);
 			goto out;
 		}
 	}
 	if (!p->share_as[0])
 		snprintf(p->share_as, sizeof p->share_as, "%s", p->name);
 	if (!token_file || !p->url[0]) {
-		fprintf(stderr, "yagura hub admin: peer add: --url and --token-file are required\n%s",
-			usage_text);
+		fprintf(stderr,
+		        "yagura hub admin: peer add: --url and --token-file are required\n%s",
+		        usage_text);
 		goto out;
 	}
 	char *tok = NULL;
 	int r = yg_taxii_secret_read(token_file, &tok);
 	if (r < 0) {
 		fprintf(stderr, "yagura hub admin: peer add: token file %s: %s\n", token_file,
-			r == -EINVAL ? "empty or not one line of text"
-			: r == -E2BIG ? "longer than 4 KiB"
-				      : strerror(-r));
+		        r == -EINVAL  ? "empty or not one line of text"
+		        : r == -E2BIG ? "longer than 4 KiB"
+		                      : strerror(-r));
 		rc = 1;
 		goto out;
 	}
@@ -122,7 +124,8 @@ static int add_cmd(struct yg_store *st, int argc, char **argv)
 		goto out;
 	}
 	if (yg_fed_peers_find(all, p->name)) {
-		fprintf(stderr, "yagura hub admin: peer %s exists (peer remove it first)\n", p->name);
+		fprintf(stderr, "yagura hub admin: peer %s exists (peer remove it first)\n",
+		        p->name);
 		goto out;
 	}
 	if (all->n == YG_FED_PEERS_MAX) {
@@ -190,7 +193,8 @@ static int remove_cmd(struct yg_store *st, const char *name)
 		goto out;
 	}
 	*p = all->v[--all->n];
-	if (yg_fed_peers_save(st, all) < 0 || st->ops->audit(st, 0, "admin", "peer.remove", name) < 0) {
+	if (yg_fed_peers_save(st, all) < 0 ||
+	    st->ops->audit(st, 0, "admin", "peer.remove", name) < 0) {
 		fprintf(stderr, "yagura hub admin: peer remove: store error\n");
 		goto out;
 	}

@@ -34,11 +34,11 @@
 #include <jansson.h>
 
 struct yg_fed_config {
-	const char *data_dir; /* the store (copied) */
-	const char *pg;       /* PostgreSQL conninfo or NULL (copied) */
-	const char *self_id;  /* this hub's identity (copied) */
+	const char *data_dir;     /* the store (copied) */
+	const char *pg;           /* PostgreSQL conninfo or NULL (copied) */
+	const char *self_id;      /* this hub's identity (copied) */
 	const char *default_coll; /* the uuid of the collection objects come and go through */
-	unsigned every_ms;    /* round interval; 0 = 5000 */
+	unsigned every_ms;        /* round interval; 0 = 5000 */
 	/* Called (from a worker or a request thread, no lock held) with the
 	 * highest level among the peers' latest advisories (rule.h) whenever
 	 * one arrives, and the peer that has it: the hub sets its level signal

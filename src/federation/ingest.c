@@ -67,7 +67,7 @@ static int check_owner(void *ud, const struct yg_obj_row *row)
 }
 
 int yg_fed_ingest(struct yg_store *st, const struct yg_fed_ctx *ctx, const json_t *obj, char *err,
-		  size_t errlen)
+                  size_t errlen)
 {
 	struct local_ud lu = {.st = st, .peer_org = ctx->peer_org};
 	enum yg_tlp tlp;
@@ -86,14 +86,14 @@ int yg_fed_ingest(struct yg_store *st, const struct yg_fed_ctx *ctx, const json_
 		return 0;
 	}
 	struct owners w = {.ctx = ctx,
-			   .by = json_string_value(json_object_get(obj, "created_by_ref"))};
+	                   .by = json_string_value(json_object_get(obj, "created_by_ref"))};
 	const char *ids[1] = {id};
 	struct yg_obj_query q = {.collection = ctx->collection,
-				 .viewer_org = ctx->peer_org,
-				 .ids = ids,
-				 .n_ids = 1,
-				 .version_flags = YG_VER_ALL,
-				 .want_json = true};
+	                         .viewer_org = ctx->peer_org,
+	                         .ids = ids,
+	                         .n_ids = 1,
+	                         .version_flags = YG_VER_ALL,
+	                         .want_json = true};
 	r = st->ops->obj_query(st, &q, check_owner, &w);
 	if (r < 0)
 		return r;
@@ -107,17 +107,17 @@ int yg_fed_ingest(struct yg_store *st, const struct yg_fed_ctx *ctx, const json_
 	if (!text)
 		return -ENOMEM;
 	struct yg_obj_in o = {
-		.collection = ctx->collection,
-		.stix_id = id,
-		.type = type,
-		.spec_version = spec ? spec : "2.1",
-		.modified = modified ? modified : "",
-		.modified_us = mod_us,
-		.tlp = tlp,
-		.submitter_org = ctx->peer_org,
-		.revoked = json_is_true(json_object_get(obj, "revoked")),
-		.json = text,
-		.json_len = strlen(text),
+	    .collection = ctx->collection,
+	    .stix_id = id,
+	    .type = type,
+	    .spec_version = spec ? spec : "2.1",
+	    .modified = modified ? modified : "",
+	    .modified_us = mod_us,
+	    .tlp = tlp,
+	    .submitter_org = ctx->peer_org,
+	    .revoked = json_is_true(json_object_get(obj, "revoked")),
+	    .json = text,
+	    .json_len = strlen(text),
 	};
 	int64_t added;
 	r = st->ops->obj_put(st, &o, &added);

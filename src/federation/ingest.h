@@ -35,6 +35,6 @@ struct yg_fed_ctx {
  * 1 a new version stored, 2 that version was already here, 0 refused (err
  * says why, naming the object), < 0 a store failure. */
 int yg_fed_ingest(struct yg_store *st, const struct yg_fed_ctx *ctx, const json_t *obj, char *err,
-		  size_t errlen);
+                  size_t errlen);
 
 #endif

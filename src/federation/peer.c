@@ -13,9 +13,9 @@
 #include <openssl/crypto.h>
 
 static const char *const tlp_words[] = {
-	[YG_TLP_CLEAR] = "clear",
-	[YG_TLP_GREEN] = "green",
-	[YG_TLP_AMBER] = "amber",
+    [YG_TLP_CLEAR] = "clear",
+    [YG_TLP_GREEN] = "green",
+    [YG_TLP_AMBER] = "amber",
 };
 
 int yg_fed_tlp_parse(const char *s, enum yg_tlp *ret)
@@ -82,7 +82,8 @@ int yg_fed_peer_check(const struct yg_fed_peer *p, char *err, size_t errlen)
 		return bad(err, errlen, p->name, "pull", "more than 16 collections");
 	for (size_t i = 0; i < p->n_pull; i++)
 		if (!text_ok(p->pull[i], YG_TAXII_TITLE_MAX - 1, false))
-			return bad(err, errlen, p->name, "pull", "a collection name is not short printable text");
+			return bad(err, errlen, p->name, "pull",
+			           "a collection name is not short printable text");
 	if (!text_ok(p->push, YG_TAXII_TITLE_MAX - 1, true))
 		return bad(err, errlen, p->name, "push", "not short printable text");
 	if (p->tlp_max > YG_TLP_AMBER)
@@ -139,7 +140,8 @@ static int parse_one(const json_t *o, struct yg_fed_peer *p, char *err, size_t e
 	json_array_foreach(pull, i, v)
 	{
 		const char *s = json_string_value(v);
-		if (!s || json_string_length(v) >= YG_TAXII_TITLE_MAX || strlen(s) != json_string_length(v))
+		if (!s || json_string_length(v) >= YG_TAXII_TITLE_MAX ||
+		    strlen(s) != json_string_length(v))
 			return bad(err, errlen, p->name, "pull", "a name is not short text");
 		memcpy(p->pull[p->n_pull++], s, strlen(s) + 1);
 	}
@@ -147,7 +149,7 @@ static int parse_one(const json_t *o, struct yg_fed_peer *p, char *err, size_t e
 }
 
 int yg_fed_peers_parse(const char *text, size_t len, struct yg_fed_peers **ret, char *err,
-		       size_t errlen)
+                       size_t errlen)
 {
 	if (len > YG_FED_CONFIG_MAX) {
 		snprintf(err, errlen, "federation configuration larger than 256 KiB");
@@ -157,7 +159,7 @@ int yg_fed_peers_parse(const char *text, size_t len, struct yg_fed_peers **ret, 
 	json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (!root) {
 		snprintf(err, errlen, "federation configuration: not JSON: %s (line %d)", je.text,
-			 je.line);
+		         je.line);
 		return -EBADMSG;
 	}
 	int r = -ENOMEM;
@@ -172,7 +174,8 @@ int yg_fed_peers_parse(const char *text, size_t len, struct yg_fed_peers **ret, 
 	}
 	if (json_array_size(arr) > YG_FED_PEERS_MAX) {
 		r = -E2BIG;
-		snprintf(err, errlen, "federation configuration: more than %d peers", YG_FED_PEERS_MAX);
+		snprintf(err, errlen, "federation configuration: more than %d peers",
+		         YG_FED_PEERS_MAX);
 		goto out;
 	}
 	size_t i;
@@ -209,9 +212,10 @@ char *yg_fed_peers_dump(const struct yg_fed_peers *p)
 		json_t *pull = json_array();
 		for (size_t k = 0; pull && k < e->n_pull; k++)
 			json_array_append_new(pull, json_string(e->pull[k]));
-		json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "name", e->name, "url",
-				      e->url, "token", e->token, "pull", pull, "push", e->push,
-				      "tlp_max", yg_fed_tlp_word(e->tlp_max), "share_as", e->share_as);
+		json_t *o =
+		    json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "name", e->name, "url", e->url,
+		              "token", e->token, "pull", pull, "push", e->push, "tlp_max",
+		              yg_fed_tlp_word(e->tlp_max), "share_as", e->share_as);
 		if (!o || json_array_append_new(arr, o) < 0)
 			goto out;
 	}

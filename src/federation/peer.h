@@ -34,9 +34,9 @@
 #include "taxii/client.h"
 #include "taxii/cred.h"
 
-#define YG_FED_PEERS_MAX 32
-#define YG_FED_NAME_MAX 64
-#define YG_FED_SETTING "federation.peers"
+#define YG_FED_PEERS_MAX  32
+#define YG_FED_NAME_MAX   64
+#define YG_FED_SETTING    "federation.peers"
 #define YG_FED_CONFIG_MAX (256u << 10) /* the whole document */
 
 struct yg_fed_peer {
@@ -59,7 +59,7 @@ struct yg_fed_peers {
  * 0, -EBADMSG / -E2BIG with err naming the peer and field, -ENOMEM. The
  * caller frees *ret with yg_fed_peers_free. */
 int yg_fed_peers_parse(const char *text, size_t len, struct yg_fed_peers **ret, char *err,
-		       size_t errlen);
+                       size_t errlen);
 
 /* Checks one peer as parse does (for `peer add`); 0 or -EBADMSG. */
 int yg_fed_peer_check(const struct yg_fed_peer *p, char *err, size_t errlen);

@@ -15,11 +15,8 @@
 enum leave { NEVER, IF_ALLOWED, IF_NAMED };
 
 static const enum leave leaves[] = {
-	[YG_TLP_CLEAR] = IF_ALLOWED,
-	[YG_TLP_GREEN] = IF_ALLOWED,
-	[YG_TLP_AMBER] = IF_NAMED,
-	[YG_TLP_AMBER_STRICT] = NEVER,
-	[YG_TLP_RED] = NEVER,
+    [YG_TLP_CLEAR] = IF_ALLOWED,   [YG_TLP_GREEN] = IF_ALLOWED, [YG_TLP_AMBER] = IF_NAMED,
+    [YG_TLP_AMBER_STRICT] = NEVER, [YG_TLP_RED] = NEVER,
 };
 
 bool yg_fed_may_send(enum yg_tlp tlp, enum yg_tlp tlp_max, bool named)
@@ -94,7 +91,7 @@ static bool identity_ok(const char *s)
 }
 
 int yg_fed_admit(const json_t *obj, const char *self_id, yg_fed_local_fn local, void *ud,
-		 enum yg_tlp *ret_tlp, char *err, size_t errlen)
+                 enum yg_tlp *ret_tlp, char *err, size_t errlen)
 {
 	if (!json_is_object(obj))
 		return refuse(err, errlen, NULL, "not a JSON object");
@@ -105,20 +102,22 @@ int yg_fed_admit(const json_t *obj, const char *self_id, yg_fed_local_fn local, 
 	if (yg_tlp_of_object(obj, &tlp) < 0)
 		return refuse(err, errlen, id, "property 'object_marking_refs': malformed");
 	if (tlp == YG_TLP_AMBER_STRICT || tlp == YG_TLP_RED)
-		return refuse(err, errlen, id, "TLP:AMBER+STRICT and TLP:RED never travel between hubs");
+		return refuse(err, errlen, id,
+		              "TLP:AMBER+STRICT and TLP:RED never travel between hubs");
 	const json_t *via = json_object_get(obj, "x_yagura_via");
 	if (via) {
 		if (!json_is_array(via) || json_array_size(via) > YG_FED_VIA_MAX)
 			return refuse(err, errlen, id,
-				      "property 'x_yagura_via': not a list of at most 16 hubs");
+			              "property 'x_yagura_via': not a list of at most 16 hubs");
 		size_t i;
 		const json_t *v;
 		json_array_foreach(via, i, v)
 		{
 			const char *s = json_string_value(v);
 			if (!s || !identity_ok(s))
-				return refuse(err, errlen, id,
-					      "property 'x_yagura_via': not a list of identity ids");
+				return refuse(
+				    err, errlen, id,
+				    "property 'x_yagura_via': not a list of identity ids");
 		}
 		if (yg_fed_via_has(obj, self_id))
 			return refuse(err, errlen, id, "came back through this hub (x_yagura_via)");
@@ -132,9 +131,10 @@ int yg_fed_admit(const json_t *obj, const char *self_id, yg_fed_local_fn local, 
 				return r;
 		}
 		if (is_local)
-			return refuse(err, errlen, id,
-				      "property 'created_by_ref': a peer may not speak for this hub or "
-				      "its members");
+			return refuse(
+			    err, errlen, id,
+			    "property 'created_by_ref': a peer may not speak for this hub or "
+			    "its members");
 	}
 	*ret_tlp = tlp;
 	return 1;

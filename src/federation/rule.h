@@ -32,7 +32,7 @@
 #include "store/store.h"
 
 #define YG_FED_VIA_MAX 16 /* hubs in one chain; a longer one is refused */
-#define YG_FED_ID_MAX 64  /* "identity--<uuid>" with the NUL */
+#define YG_FED_ID_MAX  64 /* "identity--<uuid>" with the NUL */
 
 /* Whether an object of level tlp may go to a peer allowed up to tlp_max
  * (GREEN or AMBER); named: the object's share targets name the peer. */
@@ -65,7 +65,7 @@ typedef int (*yg_fed_local_fn)(void *ud, const char *identity_id, bool *ret_loca
  * *ret_tlp gets the level when admitted.
  */
 int yg_fed_admit(const json_t *obj, const char *self_id, yg_fed_local_fn local, void *ud,
-		 enum yg_tlp *ret_tlp, char *err, size_t errlen);
+                 enum yg_tlp *ret_tlp, char *err, size_t errlen);
 
 /*
  * Advisories: a hub's alert level travels as the STIX report its level

@@ -22,10 +22,10 @@
 #include "hub/ids.h"
 #include "taxii/client.h"
 
-#define FLUSH_OBJECTS 500       /* pulled objects stored in one transaction */
-#define PUSH_OBJECTS 500        /* objects in one POST */
-#define PUSH_BYTES (4u << 20)   /* about this many bytes of objects in one POST */
-#define PUSH_BATCHES 20         /* POSTs in one round; the rest next round */
+#define FLUSH_OBJECTS  500        /* pulled objects stored in one transaction */
+#define PUSH_OBJECTS   500        /* objects in one POST */
+#define PUSH_BYTES     (4u << 20) /* about this many bytes of objects in one POST */
+#define PUSH_BATCHES   20         /* POSTs in one round; the rest next round */
 #define BACKOFF_ROUNDS 16
 #define BACKOFF_MAX_MS 60000u
 
@@ -43,8 +43,8 @@ struct worker {
 	int advisory;   /* the peer's latest advisory level, 0: none */
 	uint64_t in, out, refused_in, refused_out;
 	int64_t last_ok_us;
-	int64_t pull_ok_us;     /* when a pull round last reached the end */
-	int64_t backlog_us;     /* added_us of the oldest object not yet acknowledged, 0: none */
+	int64_t pull_ok_us; /* when a pull round last reached the end */
+	int64_t backlog_us; /* added_us of the oldest object not yet acknowledged, 0: none */
 };
 
 struct yg_fed {
@@ -85,7 +85,7 @@ struct pull {
 	json_t *pending;
 	const char *peer_hub; /* the peer's identity, as it names itself */
 	int advisory;         /* the highest advisory level taken, 0: none */
-	int r; /* the first store failure */
+	int r;                /* the first store failure */
 	char refusal[512];
 };
 
@@ -110,10 +110,10 @@ static void flush(struct pull *p)
 			int lv = yg_fed_advisory_level(o, p->peer_hub);
 			if (lv > p->advisory)
 				p->advisory = lv;
-		}
-		else if (r == 0) {
+		} else if (r == 0) {
 			refused++;
-			snprintf(p->refusal, sizeof p->refusal, "refused from the peer: %.400s", err);
+			snprintf(p->refusal, sizeof p->refusal, "refused from the peer: %.400s",
+			         err);
 		}
 		if (r > 0)
 			r = 0;
@@ -147,10 +147,13 @@ static void on_object(void *ud, const struct yg_taxii_object *o)
 /* One pull round; a store failure makes the next round a full one, as the
  * client's cursors already moved past what was not stored. */
 static int pull(struct worker *w, struct yg_taxii_client *c, struct yg_store *st,
-		const struct yg_fed_ctx *ctx, bool *io_full, char *err, size_t errlen)
+                const struct yg_fed_ctx *ctx, bool *io_full, char *err, size_t errlen)
 {
-	struct pull p = {.w = w, .st = st, .ctx = ctx, .pending = json_array(),
-			 .peer_hub = yg_taxii_client_server_hub(c)};
+	struct pull p = {.w = w,
+	                 .st = st,
+	                 .ctx = ctx,
+	                 .pending = json_array(),
+	                 .peer_hub = yg_taxii_client_server_hub(c)};
 	struct yg_taxii_round io = {.full = *io_full};
 	if (!p.pending)
 		return -ENOMEM;
@@ -248,19 +251,21 @@ static int load_cursor(struct yg_store *st, const char *name, int64_t *ret)
 
 /* Batches until the peer is caught up (or PUSH_BATCHES were sent). */
 static int push(struct worker *w, struct yg_taxii_client *c, struct yg_store *st,
-		const struct yg_fed_ctx *ctx, int64_t *io_cursor, char *err, size_t errlen)
+                const struct yg_fed_ctx *ctx, int64_t *io_cursor, char *err, size_t errlen)
 {
 	for (unsigned n = 0; n < PUSH_BATCHES && !atomic_load(&w->stop); n++) {
-		struct batch b = {.w = w, .peer_org = ctx->peer_org, .objs = json_array(),
-				  .last_added = *io_cursor};
+		struct batch b = {.w = w,
+		                  .peer_org = ctx->peer_org,
+		                  .objs = json_array(),
+		                  .last_added = *io_cursor};
 		if (!b.objs)
 			return -ENOMEM;
 		snprintf(b.peer_hub, sizeof b.peer_hub, "%s", yg_taxii_client_server_hub(c));
 		struct yg_obj_query q = {.collection = ctx->collection,
-					 .viewer_org = ctx->peer_org,
-					 .added_after_us = *io_cursor,
-					 .version_flags = YG_VER_ALL,
-					 .want_json = true};
+		                         .viewer_org = ctx->peer_org,
+		                         .added_after_us = *io_cursor,
+		                         .version_flags = YG_VER_ALL,
+		                         .want_json = true};
 		int r = st->ops->obj_query(st, &q, push_row, &b);
 		if (r < 0) {
 			json_decref(b.objs);
@@ -295,7 +300,8 @@ static int push(struct worker *w, struct yg_taxii_client *c, struct yg_store *st
 		if (b.last_added != *io_cursor) {
 			r = save_cursor(st, w->cfg.name, b.last_added);
 			if (r < 0) {
-				snprintf(err, errlen, "push: store error saving the cursor (%d)", r);
+				snprintf(err, errlen, "push: store error saving the cursor (%d)",
+				         r);
 				return r;
 			}
 			*io_cursor = b.last_added;
@@ -339,7 +345,8 @@ static void *worker_main(void *arg)
 	if (r == 0) {
 		r = st->ops->org_find(st, w->cfg.share_as, &org);
 		if (r == -ENOENT)
-			snprintf(err, sizeof err, "no organization '%s' here (share_as)", w->cfg.share_as);
+			snprintf(err, sizeof err, "no organization '%s' here (share_as)",
+			         w->cfg.share_as);
 	}
 	if (r == 0)
 		r = yg_fed_policy_for(st, org.id, &pol);
@@ -347,9 +354,13 @@ static void *worker_main(void *arg)
 		r = load_cursor(st, w->cfg.name, &cursor);
 	if (r == 0) {
 		struct yg_taxii_cred cred = {.token = w->cfg.token};
-		struct yg_taxii_client_config cc = {.url = w->cfg.url, .cred = &cred,
-						    .n_only = w->cfg.n_pull, .any_type = true,
-						    .hub_id = f->self_id, .cancel = cancel_cb, .ud = w};
+		struct yg_taxii_client_config cc = {.url = w->cfg.url,
+		                                    .cred = &cred,
+		                                    .n_only = w->cfg.n_pull,
+		                                    .any_type = true,
+		                                    .hub_id = f->self_id,
+		                                    .cancel = cancel_cb,
+		                                    .ud = w};
 		for (size_t i = 0; i < w->cfg.n_pull; i++)
 			cc.only[i] = w->cfg.pull[i];
 		r = yg_taxii_client_new(&cc, &c);
@@ -365,8 +376,11 @@ static void *worker_main(void *arg)
 	pthread_mutex_lock(&w->lock);
 	w->org_id = org.id;
 	pthread_mutex_unlock(&w->lock);
-	struct yg_fed_ctx ctx = {.self_id = f->self_id, .peer_org = org.id, .collection = coll.id,
-				 .peer_orgs = pol.peer_orgs, .n_peer_orgs = pol.n_peer_orgs};
+	struct yg_fed_ctx ctx = {.self_id = f->self_id,
+	                         .peer_org = org.id,
+	                         .collection = coll.id,
+	                         .peer_orgs = pol.peer_orgs,
+	                         .n_peer_orgs = pol.n_peer_orgs};
 	bool full = false;
 	while (!atomic_load(&w->stop)) {
 		err[0] = '\0';
@@ -632,15 +646,16 @@ json_t *yg_fed_status(struct yg_fed *f)
 			lag = now - w->backlog_us;
 		if (w->cfg.n_pull && w->pull_ok_us && now - w->pull_ok_us > lag)
 			lag = now - w->pull_ok_us;
-		json_t *o = json_pack(
-			"{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:f, s:o, s:s, s:i}",
-			"name", w->cfg.name, "url", w->cfg.url, "state", w->state, "pull", pull, "push",
-			w->cfg.push, "tlp_max", yg_fed_tlp_word(w->cfg.tlp_max), "share_as",
-			w->cfg.share_as, "peer_hub", w->peer_hub, "objects_in", (json_int_t)w->in,
-			"objects_out", (json_int_t)w->out, "refused_in", (json_int_t)w->refused_in,
-			"refused_out", (json_int_t)w->refused_out, "lag_s", (double)lag / 1e6,
-			"last_ok", time_or_null(w->last_ok_us), "last_error", w->last_error,
-			"advisory_level", w->advisory);
+		json_t *o =
+		    json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:f, "
+		              "s:o, s:s, s:i}",
+		              "name", w->cfg.name, "url", w->cfg.url, "state", w->state, "pull",
+		              pull, "push", w->cfg.push, "tlp_max", yg_fed_tlp_word(w->cfg.tlp_max),
+		              "share_as", w->cfg.share_as, "peer_hub", w->peer_hub, "objects_in",
+		              (json_int_t)w->in, "objects_out", (json_int_t)w->out, "refused_in",
+		              (json_int_t)w->refused_in, "refused_out", (json_int_t)w->refused_out,
+		              "lag_s", (double)lag / 1e6, "last_ok", time_or_null(w->last_ok_us),
+		              "last_error", w->last_error, "advisory_level", w->advisory);
 		pthread_mutex_unlock(&w->lock);
 		if (o)
 			json_array_append_new(arr, o);

@@ -12,7 +12,7 @@
 #include "hub/rest_reply.h"
 
 int yg_peers_api_handle(struct yg_hub *h, const struct yg_caller *who, const struct yg_req *req,
-			struct yg_resp *resp)
+                        struct yg_resp *resp)
 {
 	if (!yg_rest_method(req, resp, "GET") || !yg_rest_accepts(req, resp))
 		return 0;

@@ -13,6 +13,8 @@ int yg_cmd_hub_restore(int argc, char **argv);
 /* hub admin ... feed add|list|del|run (cmd_feed.c); st is open on dir. */
 struct yg_store;
 int yg_cmd_hub_feed(struct yg_store *st, const char *dir, int argc, char **argv);
+/* hub admin ... peer add|list|remove (cmd_peer.c). */
+int yg_cmd_hub_peer(struct yg_store *st, int argc, char **argv);
 int yg_cmd_mail(int argc, char **argv);
 int yg_cmd_intel(int argc, char **argv);
 int yg_cmd_level(int argc, char **argv);

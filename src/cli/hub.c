@@ -10,7 +10,7 @@
  *              [--max-pending-per-addr N] [--max-polls-per-token N]
  *              [--max-polls-per-org N]
  *              [--darknet-tlp clear|green|amber] [--darknet-minute-days N]
- *              [--notify-every SECONDS] [--geoip-dir DIR]
+ *              [--notify-every SECONDS] [--geoip-dir DIR] [--federation-every MS]
  *
  * Infected hosts (issue 14, README "Infected hosts"): each owner gets one
  * notice per --notify-every seconds (a day by default; DIR/notify.json
@@ -87,6 +87,7 @@ static void usage(FILE *out)
 		     "                  [--darknet-tlp clear|green|amber (green)]\n"
 		     "                  [--darknet-minute-days N (7)] [--darknet-hour-days N (90)]\n"
 		     "                  [--notify-every SECONDS (86400)] [--geoip-dir DIR]\n"
+		     "                  [--federation-every MS (5000)]\n"
 		     "                  [--web-dir DIR (" YG_WEB_DIR_DEFAULT ") | --no-web]\n"
 		     "       yagura hub admin --data DIR ...   (yagura hub admin --help)\n"
 		     "       yagura hub migrate --from sqlite:DIR --to postgresql://...\n"
@@ -195,7 +196,7 @@ int yg_cmd_hub(int argc, char **argv)
 	struct yg_store_opts sopts = {0};
 	int so;
 	const char *dn_tlp = NULL, *geoip_dir = NULL;
-	unsigned long long notify_every = 0;
+	unsigned long long notify_every = 0, fed_every = 0;
 	const char *web_dir = YG_WEB_DIR_DEFAULT;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -249,6 +250,8 @@ int yg_cmd_hub(int argc, char **argv)
 			ok = parse_uint(v, 3660, &dn_hour_days) && dn_hour_days > 0;
 		} else if (!strcmp(a, "--notify-every") && v) {
 			ok = parse_uint(v, 366ull * 86400, &notify_every) && notify_every > 0;
+		} else if (!strcmp(a, "--federation-every") && v) {
+			ok = parse_uint(v, 3600000, &fed_every) && fed_every >= 100;
 		} else if (!strcmp(a, "--geoip-dir") && v) {
 			geoip_dir = v;
 		} else if (!strcmp(a, "--web-dir") && v) {
@@ -330,6 +333,7 @@ int yg_cmd_hub(int argc, char **argv)
 				   .darknet_minute_days = (unsigned)dn_minute_days,
 				   .darknet_hour_days = (unsigned)dn_hour_days,
 				   .notify_every_s = (unsigned)notify_every,
+				   .fed_every_ms = (unsigned)fed_every,
 				   .geoip_dir = geoip_dir,
 				   .web_dir = web_dir};
 	/* A broken rules file is named here, with where it is broken; the hub

@@ -30,6 +30,7 @@
  * Between --data DIR and the command, --store postgresql --pg URL names a
  * hub's PostgreSQL store (cli/store_opts.h).
  *   yagura hub admin --data DIR feed add|list|del|run ... (cmd_feed.c)
+ *   yagura hub admin --data DIR peer add|list|remove ... (cmd_peer.c)
  *
  * ORGS is a comma-separated list of organization names; "*" (the default)
  * is every organization. --public lets clients without a token read the
@@ -60,7 +61,7 @@ static void usage(FILE *out)
 		"usage: yagura hub admin --data DIR org add NAME --sector SECTOR [--country CC]\n"
 		"       yagura hub admin --data DIR org list\n"
 		"       yagura hub admin --data DIR token create --org NAME --role "
-		"admin|analyst|sensor|reader\n"
+		"admin|analyst|sensor|reader|peer\n"
 		"       yagura hub admin --data DIR token revoke TOKEN|ID-PREFIX\n"
 		"       yagura hub admin --data DIR token list\n"
 		"       yagura hub admin --data DIR group add NAME --org OWNER --members A,B\n"
@@ -78,6 +79,10 @@ static void usage(FILE *out)
 		"                        [--token-file F] [--user U --password-file F]\n"
 		"                        [--cert F --key F] [--ca F]\n"
 		"       yagura hub admin --data DIR feed list | del NAME | run NAME\n"
+		"       yagura hub admin --data DIR peer add NAME --url URL --token-file F\n"
+		"                        [--pull COLLECTIONS|none] [--push COLLECTION|none]\n"
+		"                        [--tlp-max clear|green|amber] [--share-as ORG]\n"
+		"       yagura hub admin --data DIR peer list | remove NAME\n"
 		"After --data DIR: [--store postgresql --pg postgresql://...] for a hub on\n"
 		"PostgreSQL (the default is the SQLite store DIR/hub.db).\n");
 }
@@ -207,7 +212,7 @@ static int token_cmd(struct yg_store *st, int argc, char **argv)
 	enum yg_role role;
 	if (!org_name || yg_role_parse(role_name, &role) < 0) {
 		fprintf(stderr, "yagura hub admin: token create needs --org NAME and --role "
-				"admin|analyst|sensor|reader\n");
+				"admin|analyst|sensor|reader|peer\n");
 		return 2;
 	}
 	struct yg_org o;
@@ -657,6 +662,8 @@ int yg_cmd_hub_admin(int argc, char **argv)
 		rc = owner_cmd(st, argc - 3, argv + 3);
 	else if (!strcmp(what, "feed"))
 		rc = yg_cmd_hub_feed(st, dir, argc - 3, argv + 3);
+	else if (!strcmp(what, "peer"))
+		rc = yg_cmd_hub_peer(st, argc - 3, argv + 3);
 	else {
 		usage(stderr);
 		rc = 2;

@@ -140,6 +140,7 @@ static const struct {
 	{"analyst", YG_ROLE_ANALYST},
 	{"sensor", YG_ROLE_SENSOR},
 	{"reader", YG_ROLE_READER},
+	{"peer", YG_ROLE_PEER},
 };
 
 int yg_role_parse(const char *s, enum yg_role *ret)

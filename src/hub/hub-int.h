@@ -18,6 +18,7 @@ struct yg_geo;
 struct yg_notify;
 struct yg_web;
 struct yg_sessions;
+struct yg_fed;
 
 #define YG_HUB_MAX_STORES 64
 #define YG_HUB_LAT_BUCKETS 10
@@ -95,6 +96,8 @@ struct yg_hub {
 	/* The dashboard: its files and its sessions (web_static.h, session.h). */
 	struct yg_web *web;
 	struct yg_sessions *sessions;
+	/* Federation with other hubs (src/federation/federation.h). */
+	struct yg_fed *fed;
 };
 
 /* The lifecycle in force: the configured decay, its half-life times the
@@ -202,6 +205,10 @@ int yg_rest_darknet(struct yg_hub *h, struct yg_store *st, const struct yg_calle
  * new, report} for every surging port to surges. */
 int yg_dn_evaluate(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
 		   int64_t minute, json_t *surges);
+
+/* GET /api/v1/peers (peers_api.c): admins only. */
+int yg_peers_api_handle(struct yg_hub *h, const struct yg_caller *who, const struct yg_req *req,
+			struct yg_resp *resp);
 
 int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
 		   const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp);

@@ -16,6 +16,7 @@
 #include "darknet/geo.h"
 #include "hub/hosts_int.h"
 #include "hub/hub-int.h"
+#include "federation/federation.h"
 #include "hub/ids.h"
 #include "hub/load_times.h"
 #include "hub/owners.h"
@@ -318,6 +319,19 @@ static int load_warninglists(struct yg_hub *h)
 	return yg_feed_warn_open(h->data_dir, &h->warn);
 }
 
+/* A partner's alert level (federation.h): the "federation.advisory_level"
+ * signal the level rules read ("a partner raised its level"). */
+static void fed_advisory(void *ud, int level, const char *peer)
+{
+	struct yg_hub *h = ud;
+	json_t *d = json_pack("{s:s, s:i}", "peer", peer, "level", level);
+	char *detail = d ? json_dumps(d, JSON_COMPACT) : NULL;
+	json_decref(d);
+	if (h->level)
+		(void)yg_level_signal_set(h->level, "federation.advisory_level", level, detail);
+	free(detail);
+}
+
 int yg_hub_new(const struct yg_hub_config *cfg, struct yg_hub **ret)
 {
 	if (!cfg || !cfg->data_dir || strlen(cfg->data_dir) >= sizeof ((struct yg_hub *)0)->data_dir)
@@ -353,6 +367,12 @@ int yg_hub_new(const struct yg_hub_config *cfg, struct yg_hub **ret)
 	if (r < 0)
 		goto out;
 	r = load_warninglists(h);
+	if (r < 0)
+		goto out;
+	struct yg_fed_config fcfg = {.data_dir = h->data_dir, .pg = h->pg, .self_id = h->identity,
+				     .default_coll = h->default_coll, .every_ms = cfg->fed_every_ms,
+				     .advisory = fed_advisory, .ud = h};
+	r = yg_fed_new(&fcfg, &h->fed);
 	if (r < 0)
 		goto out;
 	h->lc.half_life_days = cfg->decay_half_life_days > 0 ? cfg->decay_half_life_days : 0;
@@ -416,6 +436,8 @@ void yg_hub_free(struct yg_hub *h)
 {
 	if (!h)
 		return;
+	/* The federation threads write through their own connections. */
+	yg_fed_free(h->fed);
 	/* The notifier's thread pushes to the level: it stops first. */
 	yg_notify_free(h->notify);
 	/* The feed thread writes through its own connection and reads h->warn. */
@@ -450,6 +472,8 @@ int yg_hub_start(struct yg_hub *h)
 	int r = yg_level_start(h->level);
 	if (r == 0)
 		r = yg_notify_start(h->notify);
+	if (r == 0)
+		r = yg_fed_start(h->fed);
 	return r < 0 ? r : yg_feeds_sched_start(h);
 }
 
@@ -858,6 +882,15 @@ int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *re
 	}
 	if (req->args_overflow) {
 		yg_resp_error(resp, 400, "bad request", "too many query parameters");
+		if (rest)
+			resp->content_type = YG_REST_MEDIA;
+		goto out;
+	}
+	/* Another hub reads and writes TAXII collections, through the
+	 * federation rule; the REST API is for members. */
+	if (who.role == YG_ROLE_PEER && (rest || rt.kind == YG_ROUTE_METRICS) &&
+	    rt.kind != YG_ROUTE_REST_WHOAMI) {
+		yg_resp_error(resp, 403, "forbidden", "a peer token reads and writes TAXII only");
 		if (rest)
 			resp->content_type = YG_REST_MEDIA;
 		goto out;

@@ -55,6 +55,9 @@ struct yg_hub_config {
 	const char *geoip_dir;
 	/* The dashboard's folder (web_static.h); NULL: no dashboard. */
 	const char *web_dir;
+	/* Federation (src/federation/federation.h): the round interval in
+	 * milliseconds, 0 = 5000. */
+	unsigned fed_every_ms;
 };
 
 #define YG_HUB_GEOIP_DIR "/usr/local/share/yagura/geoip"
@@ -73,6 +76,7 @@ struct yg_req {
 	const char *authorization;
 	const char *anonymous; /* X-Yagura-Anonymous */
 	const char *share_with; /* X-Yagura-Share-With (mail submission) */
+	const char *yagura_hub; /* X-Yagura-Hub: a federation peer's identity */
 	const char *if_none_match;
 	const char *last_event_id; /* Last-Event-ID (GET /api/v1/events) */
 	/* The dashboard (web_api.c): Cookie, X-CSRF-Token, Sec-Fetch-Mode,

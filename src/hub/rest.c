@@ -173,6 +173,8 @@ int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 		return yg_feeds_api_handle(h, st, who, rt, req, resp);
 	if (yg_dash_api_route(rt->kind))
 		return yg_dash_api_handle(h, st, who, rt, req, resp);
+	if (rt->kind == YG_ROUTE_REST_PEERS)
+		return yg_peers_api_handle(h, who, req, resp);
 	if (rt->kind == YG_ROUTE_REST_SIGHTINGS) {
 		if (!yg_rest_method(req, resp, "POST"))
 			return 0;

@@ -184,6 +184,8 @@ static void rest_route(const struct path *path, struct yg_route *ret)
 		ret->kind = YG_ROUTE_REST_SUMMARY;
 	} else if (n == 3 && seg_is(s2, "members")) {
 		ret->kind = YG_ROUTE_REST_MEMBERS;
+	} else if (n == 3 && seg_is(s2, "peers")) {
+		ret->kind = YG_ROUTE_REST_PEERS;
 	} else if (n == 5 && seg_is(s2, "indicators") && seg_is(seg_at(path, 4), "sightings") &&
 		   is_stix_id(s3, "indicator") && take_id(path, 3, ret)) {
 		ret->kind = YG_ROUTE_REST_IND_SIGHTINGS;
@@ -217,7 +219,7 @@ bool yg_route_is_rest(enum yg_route_kind kind)
 	       (kind >= YG_ROUTE_REST_LEVEL && kind <= YG_ROUTE_REST_EVENTS) ||
 	       (kind >= YG_ROUTE_REST_HOSTS && kind <= YG_ROUTE_REST_BEACONS) ||
 	       (kind >= YG_ROUTE_REST_FEEDS && kind <= YG_ROUTE_REST_FEED_RUN) ||
-	       (kind >= YG_ROUTE_REST_SUMMARY && kind <= YG_ROUTE_REST_IND_SEARCH);
+	       (kind >= YG_ROUTE_REST_SUMMARY && kind <= YG_ROUTE_REST_PEERS);
 }
 
 /* Splits [path, path+len) at '/'; false for "//", "." or "..", or more

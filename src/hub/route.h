@@ -41,6 +41,7 @@
  *   /api/v1/hosts/{stats,notices,notify}
  *   /api/v1/hosts/<id>/state
  *   /api/v1/beacons
+ *   /api/v1/peers                                   REST (peers_api.c)
  *   /api/v1/feeds                                   REST (feeds_api.c)
  *   /api/v1/feeds/<name>
  *   /api/v1/feeds/<name>/run
@@ -114,6 +115,7 @@ enum yg_route_kind {
 	YG_ROUTE_REST_SUMMARY,       /* dash_api.c */
 	YG_ROUTE_REST_MEMBERS,
 	YG_ROUTE_REST_IND_SEARCH,
+	YG_ROUTE_REST_PEERS,         /* peers_api.c */
 	YG_ROUTE_WEB_FILE,    /* "/" and /static/...: web_static.c checks the rest */
 	YG_ROUTE_WEB_SESSION, /* /session (web_api.c) */
 };

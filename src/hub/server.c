@@ -622,6 +622,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 							     MHD_HTTP_HEADER_AUTHORIZATION),
 		.anonymous = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Yagura-Anonymous"),
 		.share_with = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Yagura-Share-With"),
+		.yagura_hub = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Yagura-Hub"),
 		.if_none_match = MHD_lookup_connection_value(c, MHD_HEADER_KIND,
 							     MHD_HTTP_HEADER_IF_NONE_MATCH),
 		.last_event_id = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Last-Event-ID"),

@@ -28,6 +28,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "federation/federation.h"
+#include "federation/ingest.h"
+#include "federation/peer.h"
+#include "federation/rule.h"
 #include "hub/buf.h"
 #include "hub/hub-int.h"
 #include "hub/ids.h"
@@ -71,8 +75,13 @@ static int access_of(struct yg_store *st, const struct yg_caller *who,
 	if (r < 0)
 		return r;
 	if (who->org_id > 0) {
-		rd = rd && role_in(c->can_read, who->role);
-		wr = wr && role_in(c->can_write, who->role);
+		/* A peer hub uses collections as an analyst does (collections
+		 * keep role sets in the store; a new bit would need every
+		 * existing collection rewritten); what it reads and writes goes
+		 * through the federation rule instead of member visibility. */
+		enum yg_role role = who->role == YG_ROLE_PEER ? YG_ROLE_ANALYST : who->role;
+		rd = rd && role_in(c->can_read, role);
+		wr = wr && role_in(c->can_write, role);
 	}
 	*ret_read = rd;
 	*ret_write = wr && who->org_id > 0;
@@ -155,6 +164,12 @@ enum page_kind { PAGE_OBJECTS, PAGE_VERSIONS, PAGE_MANIFEST };
 struct page {
 	enum page_kind kind;
 	int64_t viewer;
+	/* A peer hub reads through the federation rule (federation/rule.h):
+	 * what it may receive, stamped with our identity in x_yagura_via,
+	 * nothing that already passed through peer_hub. */
+	bool peer;
+	enum yg_tlp tlp_max;
+	const char *peer_hub;
 	const char *hub_identity;
 	size_t limit;
 	size_t count;
@@ -190,11 +205,47 @@ static const char *version_of(const struct yg_obj_row *row, char *buf)
 static int page_row(void *ud, const struct yg_obj_row *row)
 {
 	struct page *p = ud;
-	if (!yg_tlp_visible(row->tlp, row->submitter_org, row->viewer_named, p->viewer))
+	json_t *fed = NULL;
+	if (p->peer) {
+		/* What came from this peer does not go back to it. */
+		if (row->submitter_org == p->viewer || !strcmp(row->type, "marking-definition") ||
+		    !yg_fed_may_send(row->tlp, p->tlp_max, row->viewer_named))
+			return 1;
+		if (p->kind == PAGE_OBJECTS) {
+			fed = yg_fed_outgoing(row->json, row->json_len, row->anonymous,
+					      p->hub_identity);
+			if (!fed)
+				return -ENOMEM;
+			/* A member's object with the advisory label would speak for
+			 * this hub (federation/rule.h): it does not leave. */
+			if (yg_fed_via_has(fed, p->peer_hub) ||
+			    (row->submitter_org != 0 && yg_fed_advisory_labelled(fed))) {
+				json_decref(fed);
+				return 1;
+			}
+		}
+	} else if (!yg_tlp_visible(row->tlp, row->submitter_org, row->viewer_named, p->viewer)) {
 		return 1;
+	}
 	if (p->count == p->limit) {
+		json_decref(fed);
 		p->more = true;
 		return 0;
+	}
+	if (fed) {
+		if (p->count)
+			yg_buf_add(&p->b, ",", 1);
+		char *text = json_dumps(fed, JSON_COMPACT);
+		json_decref(fed);
+		if (!text)
+			return -ENOMEM;
+		yg_buf_adds(&p->b, text);
+		free(text);
+		if (!p->count)
+			p->first_added = row->added_us;
+		p->last_added = row->added_us;
+		p->count++;
+		return p->b.failed ? -E2BIG : 1;
 	}
 	if (p->count)
 		yg_buf_add(&p->b, ",", 1);
@@ -236,8 +287,9 @@ static int page_row(void *ud, const struct yg_obj_row *row)
 /* Answers a listing with the filters parse_r/f/err of yg_taxii_filter_parse
  * (the caller parsed them, to look the answer up in the cache first). */
 static void listing(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
-		    const struct yg_collection *coll, const struct yg_route *rt, int parse_r,
-		    const struct yg_taxii_filter *f, const char *err, struct yg_resp *resp)
+		    const struct yg_collection *coll, const struct yg_route *rt,
+		    const struct yg_req *req, int parse_r, const struct yg_taxii_filter *f,
+		    const char *err, struct yg_resp *resp)
 {
 	int r = parse_r;
 	if (r == -ENOMEM) {
@@ -248,7 +300,16 @@ static void listing(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 		yg_resp_error(resp, 400, "bad filter", err);
 		return;
 	}
-	struct page p = {.viewer = who->org_id, .hub_identity = h->identity, .limit = f->limit};
+	struct page p = {.viewer = who->org_id, .hub_identity = h->identity, .limit = f->limit,
+			 .peer = who->role == YG_ROLE_PEER, .peer_hub = req->yagura_hub};
+	if (p.peer) {
+		struct yg_fed_policy pol;
+		if (yg_fed_policy_for(st, who->org_id, &pol) < 0) {
+			yg_resp_error(resp, 500, "store error", NULL);
+			return;
+		}
+		p.tlp_max = pol.tlp_max;
+	}
 	struct yg_obj_query q = {
 		.collection = coll->id,
 		.viewer_org = who->org_id,
@@ -487,7 +548,6 @@ static void post_objects(struct yg_hub *h, struct yg_store *st, const struct yg_
 			 const struct yg_collection *coll, const struct yg_req *req,
 			 struct yg_resp *resp)
 {
-	(void)h;
 	if (!yg_taxii_content_type_ok(req->content_type)) {
 		yg_resp_error(resp, 415, "unsupported media type",
 			      "Content-Type must be " YG_TAXII_MEDIA);
@@ -520,13 +580,45 @@ static void post_objects(struct yg_hub *h, struct yg_store *st, const struct yg_
 	if (r < 0 || !succ || !fail)
 		goto fail;
 	bool anon_header = truthy(req->anonymous);
+	/* Another hub's objects go in through the federation's checks
+	 * (federation/ingest.h), as its organization's. */
+	struct yg_fed_policy pol = {0};
+	if (who->role == YG_ROLE_PEER) {
+		r = yg_fed_policy_for(st, who->org_id, &pol);
+		if (r < 0) {
+			st->ops->tx_rollback(st);
+			goto fail;
+		}
+	}
+	struct yg_fed_ctx fctx = {.self_id = h->identity, .peer_org = who->org_id,
+				  .collection = coll->id, .peer_orgs = pol.peer_orgs,
+				  .n_peer_orgs = pol.n_peer_orgs};
+	uint64_t fed_taken = 0, fed_refused = 0;
+	int fed_advisory = 0;
 	size_t i;
 	json_t *obj;
 	json_array_foreach(objs, i, obj)
 	{
 		char err[ERR_LEN] = "";
 		const char *id, *version;
-		r = post_one(st, who, coll, obj, anon_header, err, sizeof err, &id, &version);
+		if (who->role == YG_ROLE_PEER) {
+			id = json_string_value(json_object_get(obj, "id"));
+			version = NULL;
+			r = yg_fed_ingest(st, &fctx, obj, err, sizeof err);
+			if (r == 1) {
+				int lv = yg_fed_advisory_level(obj, req->yagura_hub);
+				fed_advisory = lv > fed_advisory ? lv : fed_advisory;
+			}
+			fed_taken += r == 1;
+			fed_refused += r == 0;
+			if (r > 0) {
+				r = 1;
+				version = json_string_value(json_object_get(obj, "modified"));
+			}
+		} else {
+			r = post_one(st, who, coll, obj, anon_header, err, sizeof err, &id,
+				     &version);
+		}
 		if (r < 0)
 			break;
 		json_t *entry = json_object();
@@ -568,6 +660,10 @@ static void post_objects(struct yg_hub *h, struct yg_store *st, const struct yg_
 		json_decref(status);
 		yg_resp_error(resp, 500, "store error", "nothing was stored");
 		return;
+	}
+	if (who->role == YG_ROLE_PEER) {
+		yg_fed_note_in(h->fed, who->org_id, fed_taken, fed_refused);
+		yg_fed_note_advisory(h->fed, who->org_id, fed_advisory);
 	}
 	yg_resp_json(resp, 202, status);
 	return;
@@ -669,7 +765,10 @@ int yg_taxii_handle(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 		return 0;
 	}
 	bool post_ok = rt->kind == YG_ROUTE_OBJECTS;
-	bool delete_ok = rt->kind == YG_ROUTE_OBJECT;
+	/* A peer adds versions; it never deletes what is here. */
+	bool delete_ok = rt->kind == YG_ROUTE_OBJECT && who->role != YG_ROLE_PEER;
+	if (who->role == YG_ROLE_PEER)
+		yg_resp_header(resp, "X-Yagura-Hub", h->identity);
 	if (!method_is(req, "GET") && !(post_ok && method_is(req, "POST")) &&
 	    !(delete_ok && method_is(req, "DELETE"))) {
 		yg_resp_error(resp, 405, "method not allowed", NULL);
@@ -698,7 +797,8 @@ int yg_taxii_handle(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 	size_t klen = 0;
 	if (method_is(req, "GET") && is_listing(rt->kind)) {
 		parse_r = yg_taxii_filter_parse(req->args, req->n_args, &f, ferr, sizeof ferr);
-		if (parse_r == 0 && who->gen_ok && h->cache)
+		/* A peer's answer depends on its X-Yagura-Hub too: not cached. */
+		if (parse_r == 0 && who->gen_ok && h->cache && who->role != YG_ROLE_PEER)
 			klen = listing_key(who, rt, &f, &key);
 		/* A hit skips the access checks too: the same caller got this
 		 * answer past them, and nothing has been committed since. */
@@ -754,17 +854,17 @@ static void collection_route(struct yg_hub *h, struct yg_store *st, const struct
 		if (method_is(req, "POST"))
 			post_objects(h, st, who, &coll, req, resp);
 		else
-			listing(h, st, who, &coll, rt, parse_r, f, ferr, resp);
+			listing(h, st, who, &coll, rt, req, parse_r, f, ferr, resp);
 		break;
 	case YG_ROUTE_OBJECT:
 		if (method_is(req, "DELETE"))
 			delete_object(st, who, &coll, rt, resp);
 		else
-			listing(h, st, who, &coll, rt, parse_r, f, ferr, resp);
+			listing(h, st, who, &coll, rt, req, parse_r, f, ferr, resp);
 		break;
 	case YG_ROUTE_VERSIONS:
 	case YG_ROUTE_MANIFEST:
-		listing(h, st, who, &coll, rt, parse_r, f, ferr, resp);
+		listing(h, st, who, &coll, rt, req, parse_r, f, ferr, resp);
 		break;
 	default:
 		yg_resp_error(resp, 404, "not found", NULL);

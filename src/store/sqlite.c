@@ -621,7 +621,7 @@ static void token_from_row(sqlite3_stmt *stmt, struct yg_token *t)
 static bool role_valid(enum yg_role role)
 {
 	return role == YG_ROLE_ADMIN || role == YG_ROLE_ANALYST || role == YG_ROLE_SENSOR ||
-	       role == YG_ROLE_READER;
+	       role == YG_ROLE_READER || role == YG_ROLE_PEER;
 }
 
 static int sq_token_add(struct yg_store *st, const uint8_t hash[YG_TOKEN_HASH_LEN],

@@ -38,6 +38,9 @@ enum yg_role {
 	YG_ROLE_ANALYST = 2,
 	YG_ROLE_SENSOR = 4,
 	YG_ROLE_READER = 8,
+	/* Another hub (src/federation/): TAXII only, and through the federation
+	 * rule (federation/rule.h) rather than member TLP visibility. */
+	YG_ROLE_PEER = 16,
 };
 
 /* TLP 2.0 levels, ordered from most to least open. */

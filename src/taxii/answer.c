@@ -325,8 +325,47 @@ static json_t *minimal(json_t *o, const char **ret_bad)
 	return m;
 }
 
+/* Any STIX object, for a federation peer: whole, with a good id of its
+ * type and a modified (or created) time; 1 taken, 0 refused (err set). */
+static int take_any(json_t *o, size_t i, struct yg_taxii_object *t, char *err, size_t errlen)
+{
+	const char *type = json_string_value(json_object_get(o, "type"));
+	const char *id = json_string_value(json_object_get(o, "id"));
+	const char *mod = json_string_value(json_object_get(o, "modified"));
+	if (!mod)
+		mod = json_string_value(json_object_get(o, "created"));
+	json_t *rv = json_object_get(o, "revoked");
+	size_t n = id ? strnlen(id, YG_TAXII_ID_MAX) : 0;
+	if (!id || n >= YG_TAXII_ID_MAX || !yg_stix_id_valid(id, n, type))
+		return bad_at(err, errlen, "envelope: object", i, "has no good id of its type");
+	if (!mod || !yg_taxii_time_ok(mod))
+		return bad_at(err, errlen, "envelope: object", i, "has no RFC 3339 modified or created");
+	if (rv && !json_is_boolean(rv))
+		return bad_at(err, errlen, "envelope: object", i, "has a revoked that is not a boolean");
+	t->id = id;
+	t->modified = mod;
+	t->revoked = json_is_true(rv);
+	t->object = json_incref(o);
+	return 1;
+}
+
+static int envelope_parse(const uint8_t *data, size_t len, bool any, struct yg_taxii_envelope *ret,
+			  char *err, size_t errlen);
+
 int yg_taxii_envelope_parse(const uint8_t *data, size_t len, struct yg_taxii_envelope *ret,
                             char *err, size_t errlen)
+{
+	return envelope_parse(data, len, false, ret, err, errlen);
+}
+
+int yg_taxii_envelope_parse_any(const uint8_t *data, size_t len, struct yg_taxii_envelope *ret,
+				char *err, size_t errlen)
+{
+	return envelope_parse(data, len, true, ret, err, errlen);
+}
+
+static int envelope_parse(const uint8_t *data, size_t len, bool any, struct yg_taxii_envelope *ret,
+			  char *err, size_t errlen)
 {
 	struct yg_taxii_envelope e = {0};
 	int r = -EBADMSG;
@@ -374,6 +413,15 @@ int yg_taxii_envelope_parse(const uint8_t *data, size_t len, struct yg_taxii_env
 		if (!json_is_object(o) || !type) {
 			r = bad_at(err, errlen, "envelope: object", i, "has no type");
 			goto fail;
+		}
+		if (any) {
+			r = take_any(o, i, &e.v[e.n], err, errlen);
+			if (r <= 0) {
+				r = r < 0 ? r : -EBADMSG;
+				goto fail;
+			}
+			e.n++;
+			continue;
 		}
 		if (strcmp(type, "indicator")) {
 			e.skipped++;
@@ -465,4 +513,33 @@ int yg_taxii_header_added_last(const char *line, size_t n, char *ret, size_t ret
 		return 0;
 	memcpy(ret, t, k + 1);
 	return 1;
+}
+
+int yg_taxii_parse_status(const uint8_t *data, size_t len, struct yg_taxii_status *ret, char *err,
+			  size_t errlen)
+{
+	json_t *root = load(data, len, err, errlen);
+	if (!root)
+		return -EBADMSG;
+	static const char *const keys[] = {"success_count", "failure_count", "pending_count"};
+	uint64_t v[3] = {0};
+	int r = 0;
+	for (size_t i = 0; i < 3; i++) {
+		json_t *n = json_object_get(root, keys[i]);
+		if (!n)
+			continue;
+		if (!json_is_integer(n) || json_integer_value(n) < 0 ||
+		    json_integer_value(n) > 1000000000) {
+			snprintf(err, errlen, "status: %s is not a count", keys[i]);
+			r = -EBADMSG;
+			goto out;
+		}
+		v[i] = (uint64_t)json_integer_value(n);
+	}
+	ret->successes = v[0];
+	ret->failures = v[1];
+	ret->pendings = v[2];
+out:
+	json_decref(root);
+	return r;
 }

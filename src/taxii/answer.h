@@ -64,6 +64,7 @@ struct yg_taxii_object {
 	const char *id;       /* "indicator--..." (borrowed from the envelope) */
 	const char *modified; /* RFC 3339 (borrowed) */
 	bool revoked;
+	/* parse_any: the whole object, any type, revoked too. */
 	json_t *object; /* not revoked: a minimal indicator (type,
 	                 * spec_version, id, created, modified, pattern,
 	                 * pattern_type, valid_from, valid_until), owned by
@@ -89,6 +90,26 @@ struct yg_taxii_envelope {
 int yg_taxii_envelope_parse(const uint8_t *data, size_t len, struct yg_taxii_envelope *ret,
                             char *err, size_t errlen);
 void yg_taxii_envelope_release(struct yg_taxii_envelope *e);
+
+/*
+ * The same envelope for a federation peer: objects of every type, each
+ * whole (object is the envelope's own, with a reference taken) with a
+ * good STIX id of its type and a modified or created time; anything else
+ * rejects the page. What the objects say is checked by the caller
+ * (src/federation/rule.h) before any is stored.
+ */
+int yg_taxii_envelope_parse_any(const uint8_t *data, size_t len, struct yg_taxii_envelope *ret,
+				char *err, size_t errlen);
+
+/*
+ * The status resource a TAXII 2.1 server answers a POST of objects with
+ * (section 4.3): its three counts, each a number from 0 to 10^9.
+ */
+struct yg_taxii_status {
+	uint64_t successes, failures, pendings;
+};
+int yg_taxii_parse_status(const uint8_t *data, size_t len, struct yg_taxii_status *ret, char *err,
+			  size_t errlen);
 
 /*
  * One raw response header line (as libcurl hands it over, CRLF included).

@@ -22,11 +22,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 #include <jansson.h>
 
 #include "common/curlbody.h"
+#include "stix/ident.h"
 
 #define TAXII_MEDIA "application/taxii+json;version=2.1"
 /* A whole answer page is at most a few MiB at 1000 objects. */
@@ -48,6 +50,11 @@ struct yg_taxii_client {
 	int (*cancel)(void *ud);
 	void *ud;
 	CURL *h;
+	bool any_type;
+	char hub_hdr[96]; /* "X-Yagura-Hub: <our identity>", "" when none */
+	char server_hub[YG_TAXII_ID_MAX];
+	char post_name[YG_TAXII_TITLE_MAX]; /* the collection post_id was found for */
+	char post_id[YG_TAXII_COLL_ID_MAX];
 	char root[YG_TAXII_URL_MAX];
 	size_t n_cur;
 	struct cursor cur[YG_TAXII_COLLECTIONS_MAX];
@@ -55,13 +62,36 @@ struct yg_taxii_client {
 
 struct hdr {
 	char added_last[YG_TAXII_TIME_MAX];
+	char hub[YG_TAXII_ID_MAX]; /* X-Yagura-Hub, "" when absent or malformed */
 };
+
+/* X-Yagura-Hub: identity--<uuid> (a yagura hub names itself). */
+static void header_hub(const char *line, size_t n, char *ret, size_t retlen)
+{
+	static const char name[] = "X-Yagura-Hub:";
+	size_t nl = sizeof name - 1;
+	if (n <= nl || strncasecmp(line, name, nl))
+		return;
+	const char *v = line + nl;
+	size_t k = n - nl;
+	while (k && (*v == ' ' || *v == '\t')) {
+		v++;
+		k--;
+	}
+	while (k && (v[k - 1] == '\r' || v[k - 1] == '\n' || v[k - 1] == ' ' || v[k - 1] == '\t'))
+		k--;
+	if (k == 0 || k >= retlen || !yg_stix_id_valid(v, k, "identity"))
+		return;
+	memcpy(ret, v, k);
+	ret[k] = '\0';
+}
 
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
 {
 	struct hdr *h = ud;
 	size_t n = size * nmemb;
 	yg_taxii_header_added_last(ptr, n, h->added_last, sizeof h->added_last);
+	header_hub(ptr, n, h->hub, sizeof h->hub);
 	return n;
 }
 
@@ -111,6 +141,15 @@ int yg_taxii_client_new(const struct yg_taxii_client_config *cfg, struct yg_taxi
 	}
 	c->cancel = cfg->cancel;
 	c->ud = cfg->ud;
+	c->any_type = cfg->any_type;
+	if (cfg->hub_id) {
+		size_t hl = strlen(cfg->hub_id);
+		r = -EINVAL;
+		if (!yg_stix_id_valid(cfg->hub_id, hl, "identity") || hl + 16 >= sizeof c->hub_hdr)
+			goto fail;
+		snprintf(c->hub_hdr, sizeof c->hub_hdr, "X-Yagura-Hub: %s", cfg->hub_id);
+		r = -ENOMEM;
+	}
 	c->h = curl_easy_init();
 	if (!c->h)
 		goto fail;
@@ -144,22 +183,38 @@ static int say(struct yg_taxii_round *io, int r, const char *msg)
 	return r;
 }
 
-/* One GET with the TAXII media type into b. 0 with the status in *ret_status
- * (any status: the caller decides), or <0 when there was no answer. */
-static int get(struct yg_taxii_client *c, struct yg_taxii_round *io, const char *url,
-	       struct yg_curlbody *b, struct hdr *hdr, long *ret_status)
+/* One GET (or, with body, a POST of it) with the TAXII media type into
+ * b. 0 with the status in *ret_status (any status: the caller decides), or
+ * <0 when there was no answer. */
+static int request(struct yg_taxii_client *c, struct yg_taxii_round *io, const char *url,
+		   const char *body, size_t body_len, struct yg_curlbody *b, struct hdr *hdr,
+		   long *ret_status)
 {
 	char err[CURL_ERROR_SIZE] = "";
 	struct curl_slist *h = NULL, *h2;
 	if (yg_taxii_cred_headers(&c->cred, &h) < 0)
 		return say(io, -ENOMEM, "out of memory");
 	h2 = curl_slist_append(h, "Accept: " TAXII_MEDIA);
+	if (h2 && c->hub_hdr[0]) {
+		h = h2;
+		h2 = curl_slist_append(h, c->hub_hdr);
+	}
+	if (h2 && body) {
+		h = h2;
+		h2 = curl_slist_append(h, "Content-Type: " TAXII_MEDIA);
+	}
 	if (!h2) {
 		curl_slist_free_all(h);
 		return say(io, -ENOMEM, "out of memory");
 	}
 	yg_curlbody_release(b);
 	*hdr = (struct hdr){""};
+	if (body) {
+		curl_easy_setopt(c->h, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+		curl_easy_setopt(c->h, CURLOPT_POSTFIELDS, body);
+	} else {
+		curl_easy_setopt(c->h, CURLOPT_HTTPGET, 1L);
+	}
 	curl_easy_setopt(c->h, CURLOPT_URL, url);
 	curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, h2);
 	curl_easy_setopt(c->h, CURLOPT_WRITEDATA, b);
@@ -171,7 +226,11 @@ static int get(struct yg_taxii_client *c, struct yg_taxii_round *io, const char 
 	curl_easy_getinfo(c->h, CURLINFO_RESPONSE_CODE, &status);
 	curl_easy_setopt(c->h, CURLOPT_HTTPHEADER, NULL);
 	curl_easy_setopt(c->h, CURLOPT_ERRORBUFFER, NULL); /* err dies with this frame */
+	if (body)
+		curl_easy_setopt(c->h, CURLOPT_POSTFIELDS, NULL); /* body is the caller's */
 	curl_slist_free_all(h2);
+	if (hdr->hub[0])
+		memcpy(c->server_hub, hdr->hub, sizeof c->server_hub);
 	if (cr == CURLE_ABORTED_BY_CALLBACK)
 		return say(io, -ECANCELED, "stopped");
 	if (cr != CURLE_OK) {
@@ -181,6 +240,12 @@ static int get(struct yg_taxii_client *c, struct yg_taxii_round *io, const char 
 	}
 	*ret_status = status;
 	return 0;
+}
+
+static int get(struct yg_taxii_client *c, struct yg_taxii_round *io, const char *url,
+	       struct yg_curlbody *b, struct hdr *hdr, long *ret_status)
+{
+	return request(c, io, url, NULL, 0, b, hdr, ret_status);
 }
 
 /* The part of url after the client's base, for messages (never a secret:
@@ -278,9 +343,9 @@ static int collection(struct yg_taxii_client *c, struct yg_taxii_round *io, stru
 		long st = 0;
 		/* Timestamps and next tokens passed the parser's URL-safe
 		 * check; only '+' would need escaping, and they have none. */
-		snprintf(url, sizeof url, "%scollections/%s/objects/?match%%5Btype%%5D=indicator%s%s%s%s",
-			 c->root, cur->id, after[0] ? "&added_after=" : "", after,
-			 next[0] ? "&next=" : "", next);
+		snprintf(url, sizeof url, "%scollections/%s/objects/?%s%s%s%s%s", c->root, cur->id,
+			 c->any_type ? "match%5Bversion%5D=all" : "match%5Btype%5D=indicator",
+			 after[0] ? "&added_after=" : "", after, next[0] ? "&next=" : "", next);
 		int r = get(c, io, url, b, &hdr, &st);
 		if (r < 0)
 			return r;
@@ -293,8 +358,8 @@ static int collection(struct yg_taxii_client *c, struct yg_taxii_round *io, stru
 		if (st != 200)
 			return http_error(c, io, url, st);
 		struct yg_taxii_envelope env;
-		r = yg_taxii_envelope_parse((const uint8_t *)(b->p ? b->p : ""), b->len, &env, perr,
-					    sizeof perr);
+		r = (c->any_type ? yg_taxii_envelope_parse_any : yg_taxii_envelope_parse)(
+			(const uint8_t *)(b->p ? b->p : ""), b->len, &env, perr, sizeof perr);
 		if (r < 0) {
 			snprintf(io->err, sizeof io->err, "%s", perr);
 			return r;
@@ -395,6 +460,106 @@ out:
 		for (size_t i = 0; i < c->n_cur; i++)
 			c->cur[i].last[0] = '\0';
 	free(cl);
+	yg_curlbody_release(&b);
+	return r;
+}
+
+const char *yg_taxii_client_server_hub(const struct yg_taxii_client *c)
+{
+	return c->server_hub;
+}
+
+/* The id of the readable collection named name (id, alias or title). */
+static int find_collection(struct yg_taxii_client *c, struct yg_taxii_round *io, const char *name,
+			   struct yg_curlbody *b)
+{
+	char url[YG_TAXII_URL_MAX + 32], perr[256] = "";
+	struct hdr hdr;
+	long st = 0;
+	int r;
+	if (!c->root[0]) {
+		r = discover(c, io, b);
+		if (r < 0)
+			return r;
+	}
+	snprintf(url, sizeof url, "%scollections/", c->root);
+	r = get(c, io, url, b, &hdr, &st);
+	if (r < 0)
+		return r;
+	if (st == 404) {
+		c->root[0] = '\0';
+		return say(io, -ENOENT, "no collections at the API root (404)");
+	}
+	if (st != 200)
+		return http_error(c, io, url, st);
+	struct yg_taxii_collections *cl = malloc(sizeof *cl);
+	if (!cl)
+		return say(io, -ENOMEM, "out of memory");
+	r = yg_taxii_parse_collections((const uint8_t *)(b->p ? b->p : ""), b->len, cl, perr,
+				       sizeof perr);
+	if (r < 0) {
+		snprintf(io->err, sizeof io->err, "%s", perr);
+		goto out;
+	}
+	r = say(io, -ENOENT, "no such collection to post to");
+	for (size_t i = 0; i < cl->n; i++)
+		if (!strcmp(name, cl->id[i]) || (cl->alias[i][0] && !strcmp(name, cl->alias[i])) ||
+		    (cl->title[i][0] && !strcmp(name, cl->title[i]))) {
+			snprintf(c->post_id, sizeof c->post_id, "%s", cl->id[i]);
+			snprintf(c->post_name, sizeof c->post_name, "%s", name);
+			io->err[0] = '\0';
+			r = 0;
+			break;
+		}
+out:
+	free(cl);
+	return r;
+}
+
+int yg_taxii_client_post(struct yg_taxii_client *c, const char *collection, const char *body,
+			 size_t len, struct yg_taxii_post *io)
+{
+	struct yg_taxii_round rio = {0};
+	struct yg_curlbody b = {.limit = 16u << 20};
+	char url[URL_MAX], perr[256] = "";
+	struct hdr hdr;
+	long st = 0;
+	int r = 0;
+	memset(io, 0, sizeof *io);
+	if (strlen(collection) >= sizeof c->post_name) {
+		r = say(&rio, -EINVAL, "collection name too long");
+		goto out;
+	}
+	if (!c->root[0] || !c->post_id[0] || strcmp(c->post_name, collection)) {
+		r = find_collection(c, &rio, collection, &b);
+		if (r < 0)
+			goto out;
+	}
+	snprintf(url, sizeof url, "%scollections/%s/objects/", c->root, c->post_id);
+	r = request(c, &rio, url, body, len, &b, &hdr, &st);
+	if (r < 0)
+		goto out;
+	io->status = st;
+	if (st == 404) {
+		/* Gone or moved: find it again next time. */
+		c->post_id[0] = '\0';
+		c->root[0] = '\0';
+	}
+	if (st != 200 && st != 202) {
+		r = http_error(c, &rio, url, st);
+		goto out;
+	}
+	r = yg_taxii_parse_status((const uint8_t *)(b.p ? b.p : ""), b.len, &io->st, perr,
+				  sizeof perr);
+	if (r < 0)
+		snprintf(rio.err, sizeof rio.err, "%s", perr);
+out:
+	io->requests = rio.requests;
+	if (rio.retry_after_s)
+		io->retry_after_s = rio.retry_after_s;
+	if (!io->status)
+		io->status = rio.status;
+	memcpy(io->err, rio.err, sizeof io->err);
 	yg_curlbody_release(&b);
 	return r;
 }

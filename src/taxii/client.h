@@ -38,6 +38,12 @@ struct yg_taxii_client_config {
 	 * of these (copied); none = every readable collection. */
 	const char *only[YG_TAXII_ONLY_MAX];
 	size_t n_only;
+	/* Federation peers (src/federation/): hand over objects of every type,
+	 * whole (yg_taxii_envelope_parse_any), not only STIX indicators. */
+	bool any_type;
+	/* This hub's identity, sent as X-Yagura-Hub so a yagura peer leaves
+	 * out what already passed through us (copied; NULL: not sent). */
+	const char *hub_id;
 	/* Called during transfers; nonzero aborts the request (a stop). */
 	int (*cancel)(void *ud);
 	void *ud;
@@ -73,6 +79,29 @@ struct yg_taxii_round {
  */
 int yg_taxii_client_round(struct yg_taxii_client *c, struct yg_taxii_round *io,
 			  void (*on_object)(void *ud, const struct yg_taxii_object *o), void *ud);
+
+struct yg_taxii_post {
+	struct yg_taxii_status st; /* out: the server's counts */
+	uint64_t requests;         /* out: HTTP requests made */
+	long status;               /* out: the HTTP status of the POST, 0 if none */
+	long retry_after_s;        /* out: with a 429 or 503, the server's Retry-After */
+	char err[512];             /* out: why it failed (never a secret) */
+};
+
+/*
+ * POSTs an envelope (body, len: {"objects":[...]}) to the readable
+ * collection whose id, alias or title is collection (TAXII 2.1 5.5),
+ * discovering the API root and the collection's id first when not yet
+ * known. 0 when the server answered 200 or 202 with a status resource
+ * (io->st); -ENOENT when there is no such collection; -EIO, -EBADMSG,
+ * -ECANCELED, -ENOMEM as for a round.
+ */
+int yg_taxii_client_post(struct yg_taxii_client *c, const char *collection, const char *body,
+			 size_t len, struct yg_taxii_post *io);
+
+/* The X-Yagura-Hub identity the server last answered with ("" when it
+ * never did: not a yagura hub, or no answer yet). */
+const char *yg_taxii_client_server_hub(const struct yg_taxii_client *c);
 
 /* The API root in use ("" before the first discovery). */
 const char *yg_taxii_client_root(const struct yg_taxii_client *c);

@@ -168,6 +168,9 @@ static void yagura_stats(struct yg_eve *eve, uint64_t ts_us, const struct yg_eng
 	yg_jsonw_kv_u64(j, "http_unanswered", s->http_unanswered);
 	yg_jsonw_kv_u64(j, "http_unrequested", s->http_unrequested);
 	yg_jsonw_kv_u64(j, "tls", s->tls_hellos);
+	yg_jsonw_kv_u64(j, "tls_server_hellos", s->tls_server_hellos);
+	yg_jsonw_kv_u64(j, "tls_certificates", s->tls_certs);
+	yg_jsonw_kv_u64(j, "anomaly_events_suppressed", s->anomaly_events_suppressed);
 	yg_jsonw_kv_u64(j, "memcap_drops", s->app_memcap_drops);
 	anomalies(j, s, "app.");
 	yg_jsonw_obj_close(j);

@@ -44,7 +44,7 @@ struct yg_tls_server_hello {
 	uint16_t legacy_version;
 	uint16_t version; /* supported_versions if present, else legacy_version */
 	uint16_t cipher;
-	char alpn[64];    /* the chosen protocol, "" if none */
+	char alpn[64];              /* the chosen protocol, "" if none */
 	char ja3s[YG_TLS_JA3S_MAX]; /* cut if longer */
 	char ja3s_hash[33];
 	char ja4s[32];
@@ -53,9 +53,9 @@ struct yg_tls_server_hello {
 /* Why the server's part ended without a certificate. */
 enum yg_tls_srv_error {
 	YG_TLS_SRV_OK = 0,
-	YG_TLS_SRV_MALFORMED,  /* a record or handshake message that does not parse */
-	YG_TLS_SRV_TOO_BIG,    /* a handshake message above YG_TLS_SRV_MSG_MAX */
-	YG_TLS_SRV_BAD_CERT,   /* the leaf certificate was rejected by OpenSSL */
+	YG_TLS_SRV_MALFORMED, /* a record or handshake message that does not parse */
+	YG_TLS_SRV_TOO_BIG,   /* a handshake message above YG_TLS_SRV_MSG_MAX */
+	YG_TLS_SRV_BAD_CERT,  /* the leaf certificate was rejected by OpenSSL */
 };
 
 /* One server direction's state. Embed it, zeroed; release with
@@ -63,13 +63,13 @@ enum yg_tls_srv_error {
 struct yg_tls_server {
 	struct yg_tls_server_hello hello;
 	bool has_hello;
-	bool has_cert;     /* the caller's cert was filled */
-	bool done;         /* nothing more to read from this direction */
-	uint8_t error;     /* enum yg_tls_srv_error, set with done */
-	uint16_t n_certs;  /* certificates in the chain */
-	uint8_t hdr[4];    /* a handshake header split over records */
+	bool has_cert;    /* the caller's cert was filled */
+	bool done;        /* nothing more to read from this direction */
+	uint8_t error;    /* enum yg_tls_srv_error, set with done */
+	uint16_t n_certs; /* certificates in the chain */
+	uint8_t hdr[4];   /* a handshake header split over records */
 	uint8_t hdr_len;
-	uint8_t *msg;      /* a handshake message being gathered over records */
+	uint8_t *msg;             /* a handshake message being gathered over records */
 	size_t msg_len, msg_want; /* bytes held of header + body */
 };
 

@@ -30,9 +30,9 @@
 struct yg_x509_info {
 	char subject[YG_X509_NAME_MAX];
 	char issuerdn[YG_X509_NAME_MAX];
-	char serial[3 * 32];     /* up to 32 content octets; longer serials are cut */
+	char serial[3 * 32];      /* up to 32 content octets; longer serials are cut */
 	char fingerprint[3 * 20]; /* "aa:bb:...", 59 characters and a NUL */
-	char notbefore[20];      /* "YYYY-MM-DDTHH:MM:SS"; "" when OpenSSL cannot read it */
+	char notbefore[20];       /* "YYYY-MM-DDTHH:MM:SS"; "" when OpenSSL cannot read it */
 	char notafter[20];
 	uint8_t n_san;
 	char san[YG_X509_SAN_MAX][YG_X509_SAN_LEN];

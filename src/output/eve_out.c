@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
@@ -165,13 +166,35 @@ static bool wanted(const struct yg_eve_out *o, const char *line, size_t n)
 	return false;
 }
 
+static bool stopping_late(struct yg_eve_out *o);
+
+/* Waits for room to send; false once the drain deadline at exit passed
+ * (a reader that stopped reading must not hold the sensor's exit). */
+static bool wait_room(struct yg_eve_out *o)
+{
+	struct pollfd pfd = {.fd = o->fd, .events = POLLOUT};
+	while (!stopping_late(o)) {
+		int r = poll(&pfd, 1, 100);
+		if (r > 0)
+			return true;
+		if (r < 0 && errno != EINTR)
+			return false;
+	}
+	return false;
+}
+
 /* Sends all of p[0..n) on a stream; false when the reader went away. */
-static bool send_all(int fd, const char *p, size_t n)
+static bool send_all(struct yg_eve_out *o, const char *p, size_t n)
 {
 	while (n) {
-		ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+		ssize_t k = send(o->fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 		if (k < 0 && errno == EINTR)
 			continue;
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			if (!wait_room(o))
+				return false;
+			continue;
+		}
 		if (k <= 0)
 			return false;
 		p += k;
@@ -183,7 +206,7 @@ static bool send_all(int fd, const char *p, size_t n)
 static bool send_line(struct yg_eve_out *o, const char *line, size_t n)
 {
 	if (o->kind == YG_EVE_OUT_UNIX_STREAM)
-		return send_all(o->fd, line, n + 1);
+		return send_all(o, line, n + 1);
 	struct iovec iov[2];
 	int niov = 0;
 	char hdr[400];
@@ -203,9 +226,14 @@ static bool send_line(struct yg_eve_out *o, const char *line, size_t n)
 	iov[niov++] = (struct iovec){(void *)line, n};
 	struct msghdr m = {.msg_iov = iov, .msg_iovlen = (size_t)niov};
 	ssize_t k;
-	do
-		k = sendmsg(o->fd, &m, MSG_NOSIGNAL);
-	while (k < 0 && errno == EINTR);
+	for (;;) {
+		k = sendmsg(o->fd, &m, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) && wait_room(o))
+			continue;
+		break;
+	}
 	if (k < 0 && errno != EMSGSIZE && errno != ENOBUFS)
 		disconnect(o); /* the listener went away: connect again later */
 	return k >= 0;

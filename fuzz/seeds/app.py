@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Writes the seed corpora of fuzz_dns, fuzz_http and fuzz_tls: small
+"""Writes the seed corpora of fuzz_dns, fuzz_http, fuzz_tls and
+fuzz_tls_server (certificates made with the openssl command): small
 messages made here from scratch (no captured traffic), the same shapes the
 unit tests in tests/unit/app/ build.
 
@@ -10,6 +11,8 @@ here.
 """
 import os
 import struct
+import subprocess
+import tempfile
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "corpus")
 
@@ -164,7 +167,57 @@ def tls_seeds():
     write("tls", "bad_sni_body", records(hello(0x0303, [0x1301], ext(0, b"\x00\x09\x00\x00\x05ab"))))
 
 
+# ---- TLS server flight (RFC 5246 7.4): ServerHello, Certificate, Done ----
+
+def cert_der(subj, san, key="EC"):
+    """A self-signed certificate from the openssl command, as DER."""
+    with tempfile.TemporaryDirectory() as d:
+        k, c = os.path.join(d, "k"), os.path.join(d, "c")
+        opt = ["-pkeyopt", "ec_paramgen_curve:P-256"] if key == "EC" else ["-pkeyopt", "rsa_keygen_bits:1024"]
+        subprocess.run(["openssl", "genpkey", "-algorithm", key, *opt, "-out", k], check=True,
+                       capture_output=True)
+        subprocess.run(["openssl", "req", "-x509", "-new", "-key", k, "-out", c, "-days", "30",
+                        "-subj", subj, "-utf8", "-set_serial", "0xC7D4288B80E01E25",
+                        "-addext", "subjectAltName=" + san], check=True, capture_output=True)
+        return subprocess.run(["openssl", "x509", "-in", c, "-outform", "DER"], check=True,
+                              capture_output=True).stdout
+
+
+def server_hello(cipher=0xc02f, exts=ext(0xff01, b"\0") + alpn(b"h2")):
+    body = b"\x03\x03" + bytes(32) + b"\x00" + struct.pack(">HB", cipher, 0)
+    body += struct.pack(">H", len(exts)) + exts
+    return b"\x02" + struct.pack(">I", len(body))[1:] + body
+
+
+def certificate(ders):
+    lst = b"".join(struct.pack(">I", len(d))[1:] + d for d in ders)
+    body = struct.pack(">I", len(lst))[1:] + lst
+    return b"\x0b" + struct.pack(">I", len(body))[1:] + body
+
+
+def server_records(hs, size):
+    out = b""
+    for i in range(0, len(hs), size):
+        out += struct.pack(">BHH", 22, 0x0303, len(hs[i:i + size])) + hs[i:i + size]
+    return out
+
+
+def tls_server_seeds():
+    leaf = cert_der("/C=JP/O=Example, Inc./CN=\u6ac3.example", "DNS:a.example,IP:192.0.2.7")
+    rsa = cert_der("/CN=rsa.example", "DNS:rsa.example", key="RSA")
+    flight = server_hello() + certificate([leaf, rsa]) + b"\x0e\0\0\0"
+    write("tls_server", "flight", server_records(flight, 16384))
+    write("tls_server", "flight_small_records", server_records(flight, 100))
+    write("tls_server", "flight_cut", server_records(flight, 16384)[:300])
+    write("tls_server", "resumed", server_records(server_hello(), 16384) + b"\x14\x03\x03\x00\x01\x01")
+    tls13 = server_hello(0x1301, ext(43, b"\x03\x04") + ext(51, b"\x00\x1d\x00\x02ab"))
+    write("tls_server", "tls13", server_records(tls13, 16384) + b"\x17\x03\x03\x00\x02xx")
+    write("tls_server", "bad_cert", server_records(server_hello() + certificate([leaf[:-3] + b"\0\0\0"]), 16384))
+    write("tls_server", "empty_chain", server_records(server_hello() + certificate([]), 16384))
+
+
 if __name__ == "__main__":
     dns_seeds()
     http_seeds()
     tls_seeds()
+    tls_server_seeds()

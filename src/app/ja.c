@@ -344,3 +344,65 @@ out:
 	}
 	return r;
 }
+
+/* JA3S and JA4S: definitions in tls_server.h. */
+int yg_tls_server_fingerprint(const struct yg_tls_raw_server *h, struct yg_tls_server_hello *ret)
+{
+	int r = -ENOMEM;
+	assert(h && ret);
+	pthread_once(&fetch_once, fetch_algs);
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	if (!ctx)
+		goto out;
+	struct sink s;
+	sink_start(&s, ctx, md5_alg, ret->ja3s, sizeof ret->ja3s);
+	put_dec(&s, h->legacy_version);
+	sink_char(&s, ',');
+	put_dec(&s, h->cipher);
+	sink_char(&s, ',');
+	size_t all = 0;
+	for (size_t i = 0; i + 4 <= h->exts.len;) {
+		uint16_t t = yg_load_be16(h->exts.p + i);
+		i += 4u + yg_load_be16(h->exts.p + i + 2);
+		if (yg_tls_grease(t))
+			continue;
+		if (all++)
+			sink_char(&s, '-');
+		put_dec(&s, t);
+	}
+	if (!sink_end(&s, ret->ja3s_hash, 32))
+		goto out;
+
+	char *o = ret->ja4s;
+	o[0] = 't';
+	memcpy(o + 1, ja4_version(h->version), 2);
+	two_digits(o + 3, all);
+	ja4_alpn(h->alpn, o + 5);
+	o[7] = '_';
+	for (int k = 0; k < 4; k++)
+		o[8 + k] = hex[(h->cipher >> (12 - 4 * k)) & 0xf];
+	o[12] = '_';
+	if (all) {
+		sink_start(&s, ctx, sha256_alg, NULL, 0);
+		size_t n = 0;
+		for (size_t i = 0; i + 4 <= h->exts.len;) {
+			uint16_t t = yg_load_be16(h->exts.p + i);
+			i += 4u + yg_load_be16(h->exts.p + i + 2);
+			if (yg_tls_grease(t))
+				continue;
+			if (n++)
+				sink_char(&s, ',');
+			put_hex4(&s, t);
+		}
+		if (!sink_end(&s, o + 13, 12))
+			goto out;
+	} else {
+		memcpy(o + 13, "000000000000", 13);
+	}
+	r = 0;
+out:
+	EVP_MD_CTX_free(ctx);
+	if (r < 0)
+		ret->ja3s[0] = ret->ja3s_hash[0] = ret->ja4s[0] = '\0';
+	return r;
+}

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "app/tls.h"
+#include "app/tls_server.h"
 #include "common/span.h"
 
 struct yg_tls_raw {
@@ -24,6 +25,15 @@ struct yg_tls_raw {
 	bool has_sni;           /* the server_name extension is present */
 };
 
+/* What tls_server.c hands ja.c from a ServerHello. */
+struct yg_tls_raw_server {
+	uint16_t legacy_version;
+	uint16_t version;     /* supported_versions if present, else legacy */
+	uint16_t cipher;
+	struct yg_span exts;  /* extensions block: framing already checked */
+	struct yg_span alpn;  /* the chosen ALPN name, empty if none */
+};
+
 /* GREASE (RFC 8701): 0x0a0a, 0x1a1a, ... 0xfafa. */
 static inline bool yg_tls_grease(uint16_t v)
 {
@@ -35,5 +45,8 @@ static inline bool yg_tls_grease(uint16_t v)
  * when OpenSSL could not allocate a digest context.
  */
 int yg_tls_fingerprint(const struct yg_tls_raw *h, struct yg_tls_client_hello *ret);
+
+/* Fills ret->ja3s, ret->ja3s_hash and ret->ja4s from h; returns as above. */
+int yg_tls_server_fingerprint(const struct yg_tls_raw_server *h, struct yg_tls_server_hello *ret);
 
 #endif

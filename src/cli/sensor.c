@@ -25,6 +25,7 @@
 #include "sensor/intel_live.h"
 #include "sensor/sighting_post.h"
 #include "sensor/stats_event.h"
+#include "cli/sensor_outputs.h"
 #include "taxii/client.h"
 
 #define MAX_INTEL 64
@@ -47,7 +48,15 @@ static void usage(FILE *out)
 		"      --warninglist PATH values never to be indicators by themselves (repeatable;\n"
 		"                         a file is one list, a folder a list per file; shipped:\n"
 		"                         data/warninglists): held back from the set and counted\n"
-		"      --eve FILE|-       EVE JSON output (default: eve.json; - for stdout)\n"
+		"      --eve FILE|-|none  EVE JSON output (default: eve.json; - for stdout,\n"
+		"                         none for the outputs below only)\n"
+		"      --eve-socket [unix_stream:|unix_dgram:]PATH  EVE to a Unix socket too\n"
+		"      --eve-syslog FACILITY  EVE to syslog too (RFC 5424; local0..7, daemon, ...)\n"
+		"      --eve-syslog-socket PATH  the syslog socket (default /dev/log)\n"
+		"      --eve-socket-types LIST, --eve-syslog-types LIST  event types each gets\n"
+		"                         (default all: alert, dns, http, tls, flow, stats, ...)\n"
+		"      --eve-queue MB     queue of each output (default 16): a reader that\n"
+		"                         cannot keep up loses lines (counted), never packets\n"
 		"      --workers N        worker threads, packets spread by flow\n"
 		"                         (default: one per CPU it may use, at most 16)\n"
 		"      --home-net LIST    your networks, e.g. 10.0.0.0/8,2001:db8::/32\n"
@@ -377,7 +386,7 @@ int yg_cmd_sensor(int argc, char **argv)
 	       O_SG_BATCH, O_SHARE_HOSTS, O_HOST_KEY, O_SENSOR_NAME, O_HUB_FEED,
 	       O_HUB_USER, O_HUB_PASSWORD_FILE, O_HUB_CERT, O_HUB_KEY, O_TAXII_COLL, O_DNS_VERSION,
 	       O_CID_SEED, O_DARKNET, O_DARKNET_RESEARCH, O_DARKNET_MEMCAP, O_GEOIP_DIR, O_WARN,
-	       O_NO_BEACON, O_BEACON_MEMCAP };
+	       O_NO_BEACON, O_BEACON_MEMCAP, O_OUTPUT };
 	static const struct option opts[] = {
 		{"read", required_argument, NULL, 'r'},
 		{"interface", required_argument, NULL, 'i'},
@@ -416,6 +425,12 @@ int yg_cmd_sensor(int argc, char **argv)
 		{"geoip-dir", required_argument, NULL, O_GEOIP_DIR},
 		{"no-beacon", no_argument, NULL, O_NO_BEACON},
 		{"beacon-memcap", required_argument, NULL, O_BEACON_MEMCAP},
+		{"eve-socket", required_argument, NULL, O_OUTPUT},
+		{"eve-socket-types", required_argument, NULL, O_OUTPUT},
+		{"eve-syslog", required_argument, NULL, O_OUTPUT},
+		{"eve-syslog-socket", required_argument, NULL, O_OUTPUT},
+		{"eve-syslog-types", required_argument, NULL, O_OUTPUT},
+		{"eve-queue", required_argument, NULL, O_OUTPUT},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -453,11 +468,17 @@ int yg_cmd_sensor(int argc, char **argv)
 	struct yg_homenet home;
 	char err[512] = "";
 	yg_homenet_default(&home);
+	struct yg_sensor_outputs outputs;
+	yg_sensor_outputs_init(&outputs);
 
 	optind = 1;
-	int c, r;
-	while ((c = getopt_long(argc, argv, "r:i:qh", opts, NULL)) != -1) {
+	int c, r, longidx = 0;
+	while ((c = getopt_long(argc, argv, "r:i:qh", opts, &longidx)) != -1) {
 		switch (c) {
+		case O_OUTPUT:
+			if (yg_sensor_outputs_opt(&outputs, opts[longidx].name, optarg) < 0)
+				return 2;
+			break;
 		case 'r': rfile = optarg; break;
 		case 'i': iface = optarg; break;
 		case 'q': quiet = true; break;
@@ -777,6 +798,10 @@ int yg_cmd_sensor(int argc, char **argv)
 		fprintf(stderr, "yagura sensor: cannot write EVE to %s: %s\n", eve_path, strerror(-r));
 		goto out;
 	}
+	if (yg_sensor_outputs_start(&outputs, sink) < 0) {
+		r = -EINVAL;
+		goto out;
+	}
 
 	if (n_darknet) {
 		if (dn_research_path) {
@@ -941,6 +966,7 @@ int yg_cmd_sensor(int argc, char **argv)
 		.sightings = sg_stopped ? &sg_stats : NULL,
 		.hub = feed_stopped ? &feed_stats : NULL,
 		.beacon = beacon ? &beacon_stats : NULL,
+		.sink = sink,
 	};
 	if (live) {
 		rcu_read_lock();

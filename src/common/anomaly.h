@@ -60,6 +60,8 @@
 	X(HTTP_TOO_LONG, "app.http_header_too_long")                           \
 	X(TLS_MALFORMED, "app.tls_malformed")                                  \
 	X(TLS_HELLO_TOO_BIG, "app.tls_client_hello_too_big")                   \
+	X(TLS_CERT_INVALID, "app.tls_certificate_invalid")                     \
+	X(TLS_HANDSHAKE_TOO_BIG, "app.tls_handshake_too_big")                  \
 	X(STREAM_GAP, "app.stream_gap")
 
 enum yg_anomaly {

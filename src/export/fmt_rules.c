@@ -233,10 +233,12 @@ void yg_exp_suricata(struct yg_exp_w *w)
 			w->st.written++;
 			break;
 		}
-		case YG_IND_JA3: {
+		case YG_IND_JA3:
+		case YG_IND_JA3S:
+		case YG_IND_CERT_SHA1: {
 			const char *v = x.value;
 			size_t vl = v ? strlen(v) : 0;
-			bool hex = vl == 32;
+			bool hex = vl == (x.type == YG_IND_CERT_SHA1 ? 40u : 32u);
 			for (size_t j = 0; hex && j < vl; j++)
 				hex = (v[j] >= '0' && v[j] <= '9') || (v[j] >= 'a' && v[j] <= 'f');
 			if (!hex) {
@@ -245,9 +247,25 @@ void yg_exp_suricata(struct yg_exp_w *w)
 			}
 			action(w);
 			yg_exp_puts(w, "tls any any -> any any (");
-			msg(w, "ja3", v);
-			yg_exp_puts(w, "ja3.hash; ");
-			content(w, v, vl);
+			if (x.type == YG_IND_CERT_SHA1) {
+				/* Suricata compares the fingerprint as EVE writes it. */
+				char fp[60];
+				for (size_t j = 0, o = 0; j < 40; j += 2) {
+					if (j)
+						fp[o++] = ':';
+					fp[o++] = v[j];
+					fp[o++] = v[j + 1];
+					fp[o] = '\0';
+				}
+				msg(w, "cert_sha1", v);
+				yg_exp_puts(w, "tls.cert_fingerprint; ");
+				content(w, fp, 59);
+			} else {
+				bool s3 = x.type == YG_IND_JA3S;
+				msg(w, s3 ? "ja3s" : "ja3", v);
+				yg_exp_puts(w, s3 ? "ja3s.hash; " : "ja3.hash; ");
+				content(w, v, vl);
+			}
 			yg_exp_puts(w, "; ");
 			sid(w, &next, false);
 			w->st.written++;

@@ -110,6 +110,11 @@ static char *pattern_of(const struct yg_export_item *it, bool *unsafe)
 		if (!is_hex(v, 64))
 			return NULL;
 		break;
+	case YG_IND_CERT_SHA1:
+		path = "x509-certificate:hashes.'SHA-1'";
+		if (!is_hex(v, 40))
+			return NULL;
+		break;
 	default:
 		*unsafe = false;
 		return NULL;
@@ -191,7 +196,7 @@ void yg_exp_stix(struct yg_exp_w *w)
 		if (!pat) {
 			if (unsafe)
 				w->st.skipped_unsafe++;
-			else if ((unsigned)x.type >= YG_IND_JA3)
+			else if ((unsigned)x.type >= YG_IND_JA3 && x.type != YG_IND_CERT_SHA1)
 				w->st.skipped_type++;
 			else
 				bad = 1; /* out of memory */

@@ -174,6 +174,9 @@ void yg_exp_zeek(struct yg_exp_w *w)
 		case YG_IND_SHA256:
 			type = "Intel::FILE_HASH";
 			break;
+		case YG_IND_CERT_SHA1:
+			type = "Intel::CERT_HASH";
+			break;
 		default: /* JA3/JA4: no Intel type in Zeek's base scripts */
 			w->st.skipped_type++;
 			continue;

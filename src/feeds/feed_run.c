@@ -379,6 +379,9 @@ static bool pattern_of(int type, const char *value, char *out, size_t cap)
 	case YG_IND_SHA256:
 		path = "file:hashes.'SHA-256'";
 		break;
+	case YG_IND_CERT_SHA1:
+		path = "x509-certificate:hashes.'SHA-1'";
+		break;
 	default:
 		return false;
 	}

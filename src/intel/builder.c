@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/hash.h"
 
@@ -408,14 +409,22 @@ int yg_intel_builder_add(struct yg_intel_builder *b, enum yg_ind_type type, cons
 	return r < 0 ? r : 0;
 }
 
-static bool says_ja3(const char *source)
+unsigned yg_intel_source_hints(const char *source)
 {
+	unsigned h = 0;
 	if (!source)
-		return false;
-	for (const char *p = source; *p; p++)
+		return 0;
+	const char *base = strrchr(source, '/');
+	base = base ? base + 1 : source;
+	for (const char *p = source; *p; p++) {
 		if (yg_lc(p[0]) == 'j' && yg_lc(p[1]) == 'a' && p[2] == '3')
-			return true;
-	return false;
+			h |= yg_lc(p[3]) == 's' ? YG_GUESS_JA3S : YG_GUESS_JA3;
+		/* The file's own name only: /etc/ssl/ says nothing of a list. */
+		if (p >= base && (!strncasecmp(p, "ssl", 3) || !strncasecmp(p, "x509", 4) ||
+		                  !strncasecmp(p, "cert", 4)))
+			h |= YG_GUESS_CERT;
+	}
+	return h;
 }
 
 int yg_intel_builder_add_guess(struct yg_intel_builder *b, const char *value, size_t len,
@@ -425,7 +434,7 @@ int yg_intel_builder_add_guess(struct yg_intel_builder *b, const char *value, si
 	const char *why;
 	if (!value)
 		return -EINVAL;
-	int r = yg_intel_norm_guess(value, len, says_ja3(source) ? YG_GUESS_JA3 : 0, &nv, &why);
+	int r = yg_intel_norm_guess(value, len, yg_intel_source_hints(source), &nv, &why);
 	if (r < 0)
 		return r;
 	r = yg_intel_builder_put(b, &nv, source, line, stix_id);

@@ -47,6 +47,8 @@ static const struct {
     {"cidr", YG_IND_IP}, {"domain", YG_IND_DOMAIN}, {"url", YG_IND_URL},
     {"md5", YG_IND_MD5}, {"sha1", YG_IND_SHA1},     {"sha256", YG_IND_SHA256},
     {"ja3", YG_IND_JA3}, {"ja4", YG_IND_JA4},       {"string", -1},
+    {"ja3s", YG_IND_JA3S}, {"ja4s", YG_IND_JA4S},   {"cert_sha1", YG_IND_CERT_SHA1},
+    {"x509_sha1", YG_IND_CERT_SHA1}, {"ssl_sha1", YG_IND_CERT_SHA1},
     {"auto", -1},
 };
 

@@ -187,6 +187,12 @@ struct yg_norm {
 
 /* Type hints for guessing: a 32-hex value becomes JA3 with this one. */
 #define YG_GUESS_JA3 1u
+#define YG_GUESS_JA3S 2u /* a 32-hex value is a JA3S */
+#define YG_GUESS_CERT 4u /* a 40-hex value is a certificate's SHA-1 */
+
+/* The hints a source's name gives ("ja3", "ja3s", "ssl", "x509", "cert"
+ * in it, case-insensitively). */
+unsigned yg_intel_source_hints(const char *source);
 
 /* Normalizes value as type; -EINVAL with *ret_why set when it is not one. */
 int yg_intel_norm(enum yg_ind_type type, const char *v, size_t len, struct yg_norm *ret,

@@ -26,10 +26,15 @@ enum yg_ind_type {
 	YG_IND_SHA256,
 	YG_IND_JA3,      /* JA3 MD5 hash */
 	YG_IND_JA4,
+	/* Appended: the numbers above are stable. */
+	YG_IND_CERT_SHA1, /* SHA-1 of a TLS server certificate (SSL blacklists) */
+	YG_IND_JA3S,      /* JA3S MD5 hash */
+	YG_IND_JA4S,      /* "t130200_1301_a56c5b993250" */
 	YG_IND__COUNT
 };
 
-/* "ip", "domain", "url", "md5", "sha1", "sha256", "ja3", "ja4". */
+/* "ip", "domain", "url", "md5", "sha1", "sha256", "ja3", "ja4", "cert_sha1",
+ * "ja3s", "ja4s". */
 const char *yg_ind_type_name(enum yg_ind_type t);
 
 #define YG_INTEL_NONE UINT32_MAX /* "no match" from the lookups */
@@ -221,9 +226,13 @@ uint32_t yg_intel_match_url(const struct yg_intel_set *s, const char *host, size
 			    const char *target, size_t target_len);
 
 /* Matches a hex digest (case-insensitive) of the given type
- * (YG_IND_MD5/SHA1/SHA256/JA3) or a JA4 string (YG_IND_JA4). A plain list
- * cannot tell a JA3 from an MD5 (both 32 hex), so MD5 and JA3 lookups each
- * fall back to the other type's entries (their own type first). */
+ * (YG_IND_MD5/SHA1/SHA256/JA3/JA3S/CERT_SHA1) or a JA4/JA4S string. A
+ * plain list cannot tell a JA3 from an MD5 (both 32 hex), so MD5 and JA3
+ * lookups each fall back to the other type's entries (their own type
+ * first); a JA3S lookup falls back to JA3 and MD5 entries, a CERT_SHA1
+ * lookup to SHA1 entries (SSL blacklists list certificates as bare SHA-1:
+ * a 160-bit digest that is listed names one object whatever it was
+ * listed as). */
 uint32_t yg_intel_match_token(const struct yg_intel_set *s, enum yg_ind_type type,
 			      const char *value, size_t len);
 

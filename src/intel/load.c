@@ -41,14 +41,6 @@ static bool looks_binary(const unsigned char *p, size_t len)
 	return ctl * 20 > n;
 }
 
-static bool says_ja3(const char *source)
-{
-	for (const char *p = source; *p; p++)
-		if (yg_lc(p[0]) == 'j' && yg_lc(p[1]) == 'a' && p[2] == '3')
-			return true;
-	return false;
-}
-
 static long dispatch(struct yg_intel_builder *b, const char *source, const char *p, size_t len,
                      const struct yg_intel_format *f, unsigned hints)
 {
@@ -121,7 +113,7 @@ long yg_intel_load_buffer_as(struct yg_intel_builder *b, const char *source, con
 		f = *fmt;
 	if (f.kind == YG_FMT_AUTO)
 		f.kind = yg_intel_detect((const uint8_t *)p, len);
-	unsigned hints = says_ja3(source) ? YG_GUESS_JA3 : 0;
+	unsigned hints = yg_intel_source_hints(source);
 	if (f.kind != YG_FMT_STIX && f.kind != YG_FMT_MISP) {
 		size_t lines = 1;
 		for (const char *q = p; (q = memchr(q, '\n', (size_t)(p + len - q))); q++)

@@ -74,6 +74,14 @@ static const struct name_map names[] = {
     {"ja3_hash", YG_IND_JA3, false},
     {"ja3_md5", YG_IND_JA3, false},
     {"ja3_fingerprint", YG_IND_JA3, false},
+    {"ja3s", YG_IND_JA3S, false},
+    {"ja3s_hash", YG_IND_JA3S, false},
+    {"ja3s_md5", YG_IND_JA3S, false},
+    {"ja4s", YG_IND_JA4S, false},
+    {"cert_sha1", YG_IND_CERT_SHA1, false},
+    {"x509_sha1", YG_IND_CERT_SHA1, false},
+    {"ssl_sha1", YG_IND_CERT_SHA1, false},
+    {"fingerprint_sha1", YG_IND_CERT_SHA1, false},
     {"ja4", YG_IND_JA4, false},
     {"ja4_fingerprint", YG_IND_JA4, false},
 };
@@ -210,7 +218,7 @@ static bool parse_header(const char *p, const char *le, struct cols *c)
 				generic = names[i].generic;
 			}
 			if (strstr(name, "ja3"))
-				c->hints |= YG_GUESS_JA3;
+				c->hints |= strstr(name, "ja3s") ? YG_GUESS_JA3S : YG_GUESS_JA3;
 		}
 		for (size_t i = 0; i < sizeof type_cols / sizeof type_cols[0]; i++)
 			if (c->type_col < 0 && strcmp(name, type_cols[i]) == 0)
@@ -231,10 +239,16 @@ static int row_type(const char *t, size_t n)
 	n = norm_col(t, n, s, sizeof s);
 	if (n == 0)
 		return GUESS;
+	if (strstr(s, "ja3s"))
+		return YG_IND_JA3S;
 	if (strstr(s, "ja3"))
 		return YG_IND_JA3;
+	if (strstr(s, "ja4s"))
+		return YG_IND_JA4S;
 	if (strstr(s, "ja4"))
 		return YG_IND_JA4;
+	if (strstr(s, "x509") || strstr(s, "cert") || strstr(s, "ssl"))
+		return YG_IND_CERT_SHA1;
 	if (strstr(s, "sha256") || strstr(s, "sha_256"))
 		return YG_IND_SHA256;
 	if (strstr(s, "sha1") || strstr(s, "sha_1"))

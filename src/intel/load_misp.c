@@ -54,6 +54,7 @@ static const struct misp_type types[] = {
     {"filename|sha1", -1, YG_IND_SHA1},
     {"filename|sha256", -1, YG_IND_SHA256},
     {"ja3-fingerprint-md5", YG_IND_JA3, -1},
+    {"x509-fingerprint-sha1", YG_IND_CERT_SHA1, -1},
 };
 
 struct misp_walk {

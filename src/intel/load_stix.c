@@ -13,8 +13,9 @@
  *   domain-name:value                    domain
  *   url:value                            url
  *   file:hashes.MD5 / 'SHA-1' / 'SHA-256' (quoted or not)   md5, sha1, sha256
+ *   x509-certificate:hashes.'SHA-1'      cert_sha1
  *
- * Other object paths (x509-certificate, network-traffic, ...) are skipped.
+ * Other object paths (network-traffic, ...) are skipped.
  * A broken pattern is reported with the indicator's id and the parser's
  * message; the rest of the bundle still loads.
  */
@@ -51,7 +52,8 @@ static int map_path(const char *obj, const char *path)
 			return YG_IND_URL;
 		return -1;
 	}
-	if ((strcmp(obj, "file") != 0 && strcmp(obj, "artifact") != 0) ||
+	bool x509 = strcmp(obj, "x509-certificate") == 0;
+	if ((strcmp(obj, "file") != 0 && strcmp(obj, "artifact") != 0 && !x509) ||
 	    strncmp(path, "hashes.", 7) != 0)
 		return -1;
 	char h[16];
@@ -60,6 +62,8 @@ static int map_path(const char *obj, const char *path)
 		if (*p != '\'' && *p != '"' && *p != '-')
 			h[n++] = *p;
 	h[n] = 0;
+	if (x509)
+		return strcasecmp(h, "SHA1") == 0 ? YG_IND_CERT_SHA1 : -1;
 	if (strcasecmp(h, "MD5") == 0)
 		return YG_IND_MD5;
 	if (strcasecmp(h, "SHA1") == 0)

@@ -258,9 +258,22 @@ uint32_t yg_intel_match_token(const struct yg_intel_set *s, enum yg_ind_type typ
 		if (idx == YG_INTEL_NONE)
 			idx = find_str(s, type == YG_IND_MD5 ? YG_IND_JA3 : YG_IND_MD5, buf, len);
 		return idx;
+	case YG_IND_JA3S:
+		idx = find_str(s, YG_IND_JA3S, buf, len);
+		if (idx == YG_INTEL_NONE)
+			idx = find_str(s, YG_IND_JA3, buf, len);
+		if (idx == YG_INTEL_NONE)
+			idx = find_str(s, YG_IND_MD5, buf, len);
+		return idx;
+	case YG_IND_CERT_SHA1:
+		idx = find_str(s, YG_IND_CERT_SHA1, buf, len);
+		if (idx == YG_INTEL_NONE)
+			idx = find_str(s, YG_IND_SHA1, buf, len);
+		return idx;
 	case YG_IND_SHA1:
 	case YG_IND_SHA256:
 	case YG_IND_JA4:
+	case YG_IND_JA4S:
 		return find_str(s, type, buf, len);
 	default:
 		return YG_INTEL_NONE;

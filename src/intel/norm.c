@@ -13,6 +13,10 @@
  *           source name holds "ja3" or a CSV column or type says so (MD5
  *           and JA3 lookups answer for each other: see match.c)
  *   ja4     lower-case "t13d1516h2_8daaf6152771_e5627efa2ab1"
+ *   cert_sha1, ja3s  lower-case hex (a fingerprint's colons dropped); 40
+ *           hex is guessed as a certificate when the source name says
+ *           "ssl", "x509" or "cert", 32 hex as JA3S when it says "ja3s"
+ *   ja4s    lower-case "t130200_1301_a56c5b993250"
  */
 #include "intel/intel-int.h"
 
@@ -453,7 +457,9 @@ static int norm_url(const char *v, size_t len, bool need_dot, struct yg_norm *nv
 static int norm_hex(enum yg_ind_type type, const char *v, size_t len, struct yg_norm *nv,
                     const char **why)
 {
-	size_t want = type == YG_IND_SHA1 ? 40 : type == YG_IND_SHA256 ? 64 : 32;
+	size_t want = type == YG_IND_SHA1 || type == YG_IND_CERT_SHA1 ? 40
+	              : type == YG_IND_SHA256                        ? 64
+	                                                             : 32;
 	*why = "not a hex digest of the right length";
 	if (len != want)
 		return -EINVAL;
@@ -496,6 +502,30 @@ static int norm_ja4(const char *v, size_t len, struct yg_norm *nv, const char **
 	return 0;
 }
 
+/* JA4S (FoxIO): [tqd] version(2) exts(2) alpn(2) '_' cipher(4 hex) '_'
+ * 12 hex. */
+static int norm_ja4s(const char *v, size_t len, struct yg_norm *nv, const char **why)
+{
+	*why = "not a JA4S fingerprint";
+	if (len != 25)
+		return -EINVAL;
+	char t[26];
+	for (size_t i = 0; i < len; i++)
+		t[i] = yg_lc(v[i]);
+	t[25] = 0;
+	if (!(t[0] == 't' || t[0] == 'q' || t[0] == 'd') || !is_alnum_lc(t[1]) ||
+	    !is_alnum_lc(t[2]) || !is_digit(t[3]) || !is_digit(t[4]) || !is_alnum_lc(t[5]) ||
+	    !is_alnum_lc(t[6]) || t[7] != '_' || t[12] != '_')
+		return -EINVAL;
+	for (int i = 8; i < 25; i++)
+		if (i != 12 && !(is_digit(t[i]) || (t[i] >= 'a' && t[i] <= 'f')))
+			return -EINVAL;
+	memcpy(nv->text, t, 26);
+	nv->len = 25;
+	nv->type = YG_IND_JA4S;
+	return 0;
+}
+
 int yg_intel_norm(enum yg_ind_type type, const char *v, size_t len, struct yg_norm *nv,
                   const char **why)
 {
@@ -519,9 +549,27 @@ int yg_intel_norm(enum yg_ind_type type, const char *v, size_t len, struct yg_no
 	case YG_IND_SHA1:
 	case YG_IND_SHA256:
 	case YG_IND_JA3:
+	case YG_IND_JA3S:
+	case YG_IND_CERT_SHA1: {
+		/* A certificate fingerprint may be written "aa:bb:..." (as EVE
+		 * and openssl x509 -fingerprint do). */
+		char hex[41];
+		size_t n = 0;
+		if (type == YG_IND_CERT_SHA1 && len == 59) {
+			for (size_t i = 0; i < len && n < 40; i++)
+				if (v[i] != ':')
+					hex[n++] = v[i];
+			if (n == 40) {
+				v = hex;
+				len = n;
+			}
+		}
 		return norm_hex(type, v, len, nv, why);
+	}
 	case YG_IND_JA4:
 		return norm_ja4(v, len, nv, why);
+	case YG_IND_JA4S:
+		return norm_ja4s(v, len, nv, why);
 	default:
 		*why = "unknown indicator type";
 		return -EINVAL;
@@ -551,14 +599,18 @@ int yg_intel_norm_guess(const char *v, size_t len, unsigned hints, struct yg_nor
 	if (norm_ip(v, len, nv, &w) == 0)
 		return 0;
 	if ((len == 32 || len == 40 || len == 64) && all_hex(v, len)) {
-		enum yg_ind_type t = len == 40                ? YG_IND_SHA1
-		                     : len == 64              ? YG_IND_SHA256
-		                     : (hints & YG_GUESS_JA3) ? YG_IND_JA3
-		                                              : YG_IND_MD5;
+		enum yg_ind_type t = len == 40 ? ((hints & YG_GUESS_CERT) ? YG_IND_CERT_SHA1
+		                                                          : YG_IND_SHA1)
+		                     : len == 64               ? YG_IND_SHA256
+		                     : (hints & YG_GUESS_JA3S) ? YG_IND_JA3S
+		                     : (hints & YG_GUESS_JA3)  ? YG_IND_JA3
+		                                               : YG_IND_MD5;
 		return norm_hex(t, v, len, nv, why);
 	}
 	if (len == 36 && memchr(v, '_', len))
 		return norm_ja4(v, len, nv, why);
+	if (len == 25 && v[7] == '_' && v[12] == '_')
+		return norm_ja4s(v, len, nv, why);
 	for (size_t i = 0; i < len; i++)
 		if (v[i] == '/' || v[i] == '?')
 			return norm_url(v, len, true, nv, why);

@@ -15,6 +15,7 @@ const char *yg_ind_type_name(enum yg_ind_type t)
 	    [YG_IND_IP] = "ip",   [YG_IND_DOMAIN] = "domain", [YG_IND_URL] = "url",
 	    [YG_IND_MD5] = "md5", [YG_IND_SHA1] = "sha1",     [YG_IND_SHA256] = "sha256",
 	    [YG_IND_JA3] = "ja3", [YG_IND_JA4] = "ja4",
+	    [YG_IND_CERT_SHA1] = "cert_sha1", [YG_IND_JA3S] = "ja3s", [YG_IND_JA4S] = "ja4s",
 	};
 	return (unsigned)t < YG_IND__COUNT ? names[t] : "unknown";
 }

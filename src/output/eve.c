@@ -1,4 +1,5 @@
 #include "output/eve.h"
+#include "output/eve_out.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,6 +20,8 @@ struct yg_eve_sink {
 	bool failed;
 	uint64_t bytes;
 	pthread_mutex_t lock;
+	unsigned n_outs;
+	struct yg_eve_out *outs[YG_EVE_SINK_OUTPUTS];
 };
 
 int yg_eve_sink_open(const char *path, struct yg_eve_sink **ret)
@@ -28,6 +31,8 @@ int yg_eve_sink_open(const char *path, struct yg_eve_sink **ret)
 		return -ENOMEM;
 	if (!strcmp(path, "-")) {
 		s->fd = STDOUT_FILENO;
+	} else if (!strcmp(path, "none")) {
+		s->fd = -1;
 	} else {
 		s->fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (s->fd < 0) {
@@ -54,9 +59,26 @@ void yg_eve_sink_free(struct yg_eve_sink *s)
 		return;
 	if (s->owns_fd)
 		close(s->fd);
+	for (unsigned i = 0; i < s->n_outs; i++)
+		yg_eve_out_free(s->outs[i]);
 	pthread_mutex_destroy(&s->lock);
 	free(s->path);
 	free(s);
+}
+
+int yg_eve_sink_add_output(struct yg_eve_sink *s, struct yg_eve_out *o)
+{
+	if (s->n_outs == YG_EVE_SINK_OUTPUTS)
+		return -E2BIG;
+	pthread_mutex_lock(&s->lock);
+	s->outs[s->n_outs++] = o;
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+struct yg_eve_out *yg_eve_sink_output(const struct yg_eve_sink *s, unsigned i)
+{
+	return i < s->n_outs ? s->outs[i] : NULL;
 }
 
 int yg_eve_sink_reopen(struct yg_eve_sink *s)
@@ -88,7 +110,10 @@ uint64_t yg_eve_sink_bytes(const struct yg_eve_sink *s)
 static void sink_write(struct yg_eve_sink *s, const char *p, size_t n)
 {
 	pthread_mutex_lock(&s->lock);
-	while (n && !s->failed) {
+	/* Whole lines: the outputs queue them and return at once. */
+	for (unsigned i = 0; i < s->n_outs; i++)
+		yg_eve_out_push(s->outs[i], p, n);
+	while (n && !s->failed && s->fd >= 0) {
 		ssize_t k = write(s->fd, p, n);
 		if (k < 0) {
 			if (errno == EINTR)

@@ -17,8 +17,18 @@
 
 struct yg_eve_sink;
 
-/* path "-" is stdout. Caller frees with yg_eve_sink_free (which closes). */
+/* path "-" is stdout, "none" no file (only the outputs added below).
+ * Caller frees with yg_eve_sink_free (which closes, and drains and frees
+ * the outputs). */
 int yg_eve_sink_open(const char *path, struct yg_eve_sink **ret);
+
+/* Adds an output that gets every line too (eve_out.h); the sink owns it
+ * from now on. At most YG_EVE_SINK_OUTPUTS. Returns 0 or -E2BIG. */
+#define YG_EVE_SINK_OUTPUTS 4
+struct yg_eve_out;
+int yg_eve_sink_add_output(struct yg_eve_sink *s, struct yg_eve_out *o);
+/* The outputs added, in order (NULL past the last). */
+struct yg_eve_out *yg_eve_sink_output(const struct yg_eve_sink *s, unsigned i);
 void yg_eve_sink_free(struct yg_eve_sink *s);
 /* Whether any write failed (disk full, closed pipe). */
 bool yg_eve_sink_failed(const struct yg_eve_sink *s);

@@ -11,6 +11,7 @@
 #include "common/hash.h"
 #include "sensor/eve_dns.h"
 #include "sensor/eve_http.h"
+#include "sensor/eve_tls.h"
 #include "sensor/sighting.h"
 #include "sensor/worker-int.h"
 
@@ -22,29 +23,6 @@ struct rec {
 	const void *obj;
 	unsigned dns_index; /* query index for DNS queries */
 };
-
-static void tls_object(struct yg_jsonw *j, const struct yg_tls_client_hello *h)
-{
-	yg_jsonw_key(j, "tls");
-	yg_jsonw_obj_open(j);
-	if (h->sni[0])
-		yg_jsonw_kv_str(j, "sni", h->sni);
-	yg_jsonw_kv_str(j, "version", yg_tls_version_name(h->version));
-	yg_jsonw_key(j, "ja3");
-	yg_jsonw_obj_open(j);
-	yg_jsonw_kv_str(j, "hash", h->ja3_hash);
-	yg_jsonw_kv_str(j, "string", h->ja3);
-	yg_jsonw_obj_close(j);
-	yg_jsonw_kv_str(j, "ja4", h->ja4);
-	if (h->n_alpn) {
-		yg_jsonw_key(j, "client_alpns");
-		yg_jsonw_arr_open(j);
-		for (unsigned i = 0; i < h->n_alpn; i++)
-			yg_jsonw_str(j, h->alpn[i]);
-		yg_jsonw_arr_close(j);
-	}
-	yg_jsonw_obj_close(j);
-}
 
 static unsigned dns_version(const struct yg_worker *w)
 {
@@ -63,7 +41,7 @@ static void rec_object(const struct yg_worker *w, struct yg_jsonw *j, const stru
 		yg_eve_http_object(j, &v);
 		break;
 	}
-	case REC_TLS: tls_object(j, r->obj); break;
+	case REC_TLS: yg_eve_tls_object(j, r->obj); break;
 	default: break;
 	}
 }
@@ -336,16 +314,15 @@ void yg_worker_http(struct yg_worker *w, struct yg_flow *f, const struct yg_pack
 void yg_worker_tls(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 		   bool toserver, const struct yg_tls_client_hello *h)
 {
-	struct yg_eve_tuple t;
-	struct rec r = {REC_TLS, h, 0};
+	struct yg_tls_view v = {h, NULL, NULL};
+	struct rec r = {REC_TLS, &v, 0};
 	if (w->cfg.beacon && h->sni[0])
 		yg_worker_beacon_name(w, f, h->sni, strlen(h->sni));
-	yg_worker_tuple(w, f, toserver, &t);
-	if (w->cfg.log_tls) {
-		yg_eve_begin(&w->eve, pkt->ts_us, "tls", f->flow_id, &t);
-		tls_object(&w->eve.w, h);
-		yg_eve_end(&w->eve);
-	}
+	/* The event waits for the server's certificate, unless there is no
+	 * memory to keep the hello until then. */
+	const struct flow_app *fa = f->app;
+	if (!(fa && fa->tls_logged) && !yg_worker_tls_keep(w, f, h))
+		yg_worker_tls_event(w, f, pkt->ts_us, &v);
 	if (!w->set)
 		return;
 	if (h->sni[0]) {
@@ -359,4 +336,32 @@ void yg_worker_tls(struct yg_worker *w, struct yg_flow *f, const struct yg_packe
 	idx = yg_intel_match_token(w->set, YG_IND_JA4, h->ja4, strlen(h->ja4));
 	if (idx != YG_INTEL_NONE)
 		alert(w, f, pkt, toserver, idx, "tls.ja4", h->ja4, &r);
+}
+
+void yg_worker_tls_server_match(struct yg_worker *w, struct yg_flow *f,
+				const struct yg_packet *pkt, const struct yg_tls_view *v)
+{
+	struct rec r = {REC_TLS, v, 0};
+	uint32_t idx;
+	if (v->sh) {
+		const struct yg_tls_server_hello *sh = v->sh;
+		idx = yg_intel_match_token(w->set, YG_IND_JA3S, sh->ja3s_hash, strlen(sh->ja3s_hash));
+		if (idx != YG_INTEL_NONE)
+			alert(w, f, pkt, false, idx, "tls.ja3s.hash", sh->ja3s_hash, &r);
+		idx = yg_intel_match_token(w->set, YG_IND_JA4S, sh->ja4s, strlen(sh->ja4s));
+		if (idx != YG_INTEL_NONE)
+			alert(w, f, pkt, false, idx, "tls.ja4s", sh->ja4s, &r);
+	}
+	if (v->cert) {
+		/* Lists write the fingerprint as bare hex: match on that form. */
+		char hex[41];
+		size_t n = 0;
+		for (const char *p = v->cert->fingerprint; *p && n < 40; p++)
+			if (*p != ':')
+				hex[n++] = *p;
+		hex[n] = '\0';
+		idx = yg_intel_match_token(w->set, YG_IND_CERT_SHA1, hex, n);
+		if (idx != YG_INTEL_NONE)
+			alert(w, f, pkt, false, idx, "tls.fingerprint", v->cert->fingerprint, &r);
+	}
 }

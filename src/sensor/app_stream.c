@@ -17,6 +17,11 @@
 #define UNKNOWN_CAP 64u
 #define DNS_TCP_CAP (65535u + 2u)
 #define TLS_CAP (YG_TLS_HELLO_MAX + 4096u)
+/* The server's records are read whole: one record plus a large (offloaded)
+ * segment that ends inside the next one. */
+#define TLS_SERVER_CAP (YG_TLS_RECORD_MAX + 65536u)
+/* Decoder anomaly events per second of packet time, per worker. */
+#define ANOMALY_EVENTS_PER_SEC 100
 
 static bool is_dns_port(uint16_t p)
 {
@@ -33,11 +38,41 @@ bool yg_worker_reads_payload(const struct yg_packet *pkt)
 	return pkt->proto == 17 && (is_dns_port(pkt->sport) || is_dns_port(pkt->dport));
 }
 
-static void anomaly(struct yg_worker *w, enum yg_anomaly a)
+void yg_worker_app_anomaly(struct yg_worker *w, enum yg_anomaly a)
 {
 	w->st.anomalies[a]++;
-	if (w->cfg.log_anomaly && w->cur_pkt)
-		yg_worker_anomaly_event(w, w->cur_pkt, w->cur_flow, w->cur_toserver, a);
+	if (!w->cfg.log_anomaly || !w->cur_pkt)
+		return;
+	/* Broken traffic can repeat an anomaly on every packet of a flow:
+	 * the first few name the problem, the rest are counted. */
+	struct flow_app *fa = w->cur_flow ? w->cur_flow->app : NULL;
+	if (fa && fa->anomaly_events >= FLOW_ANOMALY_EVENTS_MAX) {
+		w->st.anomaly_events_suppressed++;
+		return;
+	}
+	if (fa)
+		fa->anomaly_events++;
+	yg_worker_anomaly_event(w, w->cur_pkt, w->cur_flow, w->cur_toserver, a);
+}
+
+bool yg_worker_decoder_anomaly_allowed(struct yg_worker *w, uint64_t ts_us)
+{
+	uint64_t sec = ts_us / 1000000u;
+	if (sec != w->anom_sec) {
+		w->anom_sec = sec;
+		w->anom_in_sec = 0;
+	}
+	if (w->anom_in_sec >= ANOMALY_EVENTS_PER_SEC) {
+		w->st.anomaly_events_suppressed++;
+		return false;
+	}
+	w->anom_in_sec++;
+	return true;
+}
+
+static void anomaly(struct yg_worker *w, enum yg_anomaly a)
+{
+	yg_worker_app_anomaly(w, a);
 }
 
 static void stream_drop_buf(struct yg_worker *w, struct stream *s)
@@ -62,6 +97,7 @@ static void stream_done(struct yg_worker *w, struct yg_flow *f, struct stream *s
 void yg_worker_app_free(struct yg_worker *w, struct flow_app *a)
 {
 	yg_http_tx_free(w, a);
+	yg_worker_tls_free(w, a);
 	for (int i = 0; i < 2; i++)
 		stream_drop_buf(w, &a->s[i]);
 	free(a->more);
@@ -89,12 +125,12 @@ void yg_worker_app_udp(struct yg_worker *w, struct yg_flow *f, const struct yg_p
 	yg_worker_dns(w, f, pkt, toserver, &w->dns);
 }
 
-static unsigned cap_for(uint8_t app)
+static unsigned cap_for(uint8_t app, bool toserver)
 {
 	switch (app) {
 	case APP_DNS: return DNS_TCP_CAP;
 	case APP_HTTP: return YG_HTTP_HEAD_MAX;
-	case APP_TLS: return TLS_CAP;
+	case APP_TLS: return toserver ? TLS_CAP : TLS_SERVER_CAP;
 	default: return UNKNOWN_CAP;
 	}
 }
@@ -263,7 +299,7 @@ static long parse(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 	}
 	case APP_TLS: {
 		if (!toserver)
-			return -1;
+			return yg_worker_tls_server(w, f, pkt, p, n);
 		/* A capture that starts mid-connection may show the server's
 		 * handshake first: that is no ClientHello, and not malformed. */
 		if (n >= 6 && p[5] != 1)
@@ -295,9 +331,9 @@ static long parse(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 }
 
 static bool stream_append(struct yg_worker *w, struct yg_flow *f, struct stream *s,
-			  const uint8_t *p, size_t n)
+			  bool toserver, const uint8_t *p, size_t n)
 {
-	unsigned cap = cap_for(app_proto(f));
+	unsigned cap = cap_for(app_proto(f), toserver);
 	if ((size_t)s->len + n > cap)
 		return false;
 	if (s->len + n > s->cap) {
@@ -354,9 +390,9 @@ static void feed(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 		memcpy(head + k, p, more);
 		detect(f, head, k + more);
 	}
-	if (!stream_append(w, f, s, p, n)) {
+	if (!stream_append(w, f, s, toserver, p, n)) {
 		if (app_proto(f) == APP_TLS)
-			anomaly(w, YG_ANOM_TLS_HELLO_TOO_BIG);
+			anomaly(w, toserver ? YG_ANOM_TLS_HELLO_TOO_BIG : YG_ANOM_TLS_HANDSHAKE_TOO_BIG);
 		else if (app_proto(f) == APP_HTTP)
 			anomaly(w, YG_ANOM_HTTP_TOO_LONG);
 		else if (app_proto(f) == APP_UNKNOWN)

@@ -33,6 +33,8 @@ static const struct app_name app_names[YG_ANOM__COUNT] = {
     [YG_ANOM_HTTP_TOO_LONG] = {"http", "REQUEST_FIELD_TOO_LONG"},
     [YG_ANOM_TLS_MALFORMED] = {"tls", "INVALID_HANDSHAKE_MESSAGE"},
     [YG_ANOM_TLS_HELLO_TOO_BIG] = {"tls", NULL},
+    [YG_ANOM_TLS_CERT_INVALID] = {"tls", "INVALID_CERTIFICATE"},
+    [YG_ANOM_TLS_HANDSHAKE_TOO_BIG] = {"tls", NULL},
 };
 
 static void packet_tuple(const struct yg_packet *pkt, struct yg_eve_tuple *t)

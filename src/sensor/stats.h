@@ -22,6 +22,8 @@ struct yg_sensor_stats {
 	uint64_t flows_created, flows_ended, flows_evicted, flow_no_memory;
 	uint64_t flow_active_max;
 	uint64_t flow_memory;
+	uint64_t tls_server_hellos, tls_certs; /* ServerHellos and leaf certificates parsed */
+	uint64_t anomaly_events_suppressed;    /* anomaly events over the rate limits */
 };
 
 static inline void yg_sensor_stats_add(struct yg_sensor_stats *a, const struct yg_sensor_stats *b)

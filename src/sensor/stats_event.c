@@ -168,6 +168,9 @@ static void yagura_stats(struct yg_eve *eve, uint64_t ts_us, const struct yg_eng
 	yg_jsonw_kv_u64(j, "http_unanswered", s->http_unanswered);
 	yg_jsonw_kv_u64(j, "http_unrequested", s->http_unrequested);
 	yg_jsonw_kv_u64(j, "tls", s->tls_hellos);
+	yg_jsonw_kv_u64(j, "tls_server_hellos", s->tls_server_hellos);
+	yg_jsonw_kv_u64(j, "tls_certificates", s->tls_certs);
+	yg_jsonw_kv_u64(j, "anomaly_events_suppressed", s->anomaly_events_suppressed);
 	yg_jsonw_kv_u64(j, "memcap_drops", s->app_memcap_drops);
 	anomalies(j, s, "app.");
 	yg_jsonw_obj_close(j);
@@ -243,6 +246,26 @@ static void yagura_stats(struct yg_eve *eve, uint64_t ts_us, const struct yg_eng
 		yg_jsonw_obj_close(j);
 	}
 
+	const struct yg_eve_out *o0 = x->sink ? yg_eve_sink_output(x->sink, 0) : NULL;
+	if (o0) {
+		/* Counted when this event is written: lines still queued then
+		 * (this one among them) are in neither count. */
+		yg_jsonw_key(j, "outputs");
+		yg_jsonw_arr_open(j);
+		struct yg_eve_out *o;
+		for (unsigned i = 0; (o = yg_eve_sink_output(x->sink, i)); i++) {
+			struct yg_eve_out_stats os;
+			yg_eve_out_stats(o, &os);
+			yg_jsonw_obj_open(j);
+			yg_jsonw_kv_plain(j, "type", yg_eve_out_kind_name(yg_eve_out_kind(o)));
+			yg_jsonw_kv_u64(j, "lines", os.lines);
+			yg_jsonw_kv_u64(j, "bytes", os.bytes);
+			yg_jsonw_kv_u64(j, "dropped", os.dropped);
+			yg_jsonw_kv_u64(j, "connects", os.reconnects);
+			yg_jsonw_obj_close(j);
+		}
+		yg_jsonw_arr_close(j);
+	}
 	yg_jsonw_kv_u64(j, "drops", res->kernel_drop + res->queue_drops + s->flow_no_memory);
 	yg_jsonw_kv_u64(j, "events", s->events);
 	yg_jsonw_obj_close(j);

@@ -3,6 +3,7 @@
 #define YG_SENSOR_STATS_EVENT_H
 
 #include "output/eve.h"
+#include "output/eve_out.h"
 #include "detect/beacon.h"
 #include "sensor/engine.h"
 #include "sensor/hub_feed.h"
@@ -17,6 +18,7 @@ struct yg_stats_extra {
 	const struct yg_sighting_stats *sightings; /* NULL: no "sightings" object */
 	const struct yg_hub_feed_stats *hub;       /* NULL: no "hub" object */
 	const struct yg_beacon_stats *beacon;      /* NULL: no "beacon" object (detection off) */
+	const struct yg_eve_sink *sink;            /* its outputs make "outputs"; NULL: none */
 };
 
 void yg_stats_event_write(struct yg_eve *eve, uint64_t ts_us, const struct yg_engine_result *res,

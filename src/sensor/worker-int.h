@@ -6,6 +6,8 @@
 #include "app/http.h"
 #include "app/http_chunked.h"
 #include "app/tls.h"
+#include "app/tls_server.h"
+#include "app/x509.h"
 #include "output/community_id.h"
 #include "sensor/worker.h"
 
@@ -52,7 +54,17 @@ struct stream {
 	struct yg_http_chunked ck; /* with YG_HTTP_BODY_CHUNKED */
 };
 
+/* A TLS connection between its ClientHello and the end of the server's
+ * handshake flight: the tls event waits for the certificate (eve_tls.c).
+ * Charged to the flow memcap; freed once the event is written. */
+struct tls_state {
+	struct yg_tls_client_hello ch;
+	struct yg_tls_server srv;
+	size_t charged; /* bytes charged for the server's gather buffer */
+};
+
 #define FLOW_ALERTS_INLINE 6
+#define FLOW_ANOMALY_EVENTS_MAX 8 /* anomaly events per flow; more are counted only */
 #define FLOW_ALERTS_MAX 256 /* per flow; more are counted, not logged */
 
 struct flow_app {
@@ -67,6 +79,9 @@ struct flow_app {
 	struct yg_http_tx *tx_head, *tx_tail; /* requests waiting for responses */
 	uint8_t n_tx;
 	char *beacon_name; /* first SNI, Host or query name (eve_beacon.c); charged */
+	struct tls_state *tls; /* NULL unless a tls event waits for the server */
+	bool tls_logged;       /* the flow's tls event is written */
+	uint8_t anomaly_events; /* anomaly events written for this flow */
 };
 
 struct yg_worker {
@@ -79,6 +94,11 @@ struct yg_worker {
 	/* Scratch results, too big for the stack of a hot function. */
 	struct yg_dns_msg dns;
 	struct yg_tls_client_hello tls;
+	struct yg_x509_info x509;
+	/* Decoder anomaly events (no flow yet): at most ANOMALY_EVENTS_PER_SEC
+	 * per second of packet time; more are counted only. */
+	uint64_t anom_sec;
+	unsigned anom_in_sec;
 	/* The packet the app layer is reading, for its anomaly events. */
 	const struct yg_packet *cur_pkt;
 	struct yg_flow *cur_flow;
@@ -134,6 +154,33 @@ void yg_worker_http(struct yg_worker *w, struct yg_flow *f, const struct yg_pack
 		    bool toserver, const struct yg_http_request *req);
 void yg_worker_tls(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 		   bool toserver, const struct yg_tls_client_hello *h);
+/* Alerts on the server's JA3S and JA4S (v->sh) and on its certificate's
+ * SHA-1 (v->cert), each when not NULL. */
+struct yg_tls_view;
+void yg_worker_tls_server_match(struct yg_worker *w, struct yg_flow *f,
+				const struct yg_packet *pkt, const struct yg_tls_view *v);
+
+/* TLS events (eve_tls.c). After a ClientHello: keeps it (copied, charged)
+ * so the event can wait for the server; false when memory is refused
+ * (the caller writes the event at once then). */
+bool yg_worker_tls_keep(struct yg_worker *w, struct yg_flow *f, const struct yg_tls_client_hello *h);
+/* Writes one tls event of flow f (to_server direction). */
+void yg_worker_tls_event(struct yg_worker *w, struct yg_flow *f, uint64_t ts_us,
+			 const struct yg_tls_view *v);
+/* Server stream bytes of a kept TLS flow: returns bytes used, 0 when more
+ * are needed, -1 when the server's part is over (event written). */
+long yg_worker_tls_server(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			  const uint8_t *p, size_t n);
+/* The flow ends: writes the event that still waits. */
+void yg_worker_tls_flush(struct yg_worker *w, struct yg_flow *f);
+void yg_worker_tls_free(struct yg_worker *w, struct flow_app *a);
+
+/* Counts anomaly a of the packet the app layer is reading and writes its
+ * event (when anomaly events are on and the flow is under its limit). */
+void yg_worker_app_anomaly(struct yg_worker *w, enum yg_anomaly a);
+/* Whether a decoder anomaly event of a packet at ts_us may be written
+ * (a per-worker rate limit); counts the ones that may not. */
+bool yg_worker_decoder_anomaly_allowed(struct yg_worker *w, uint64_t ts_us);
 
 /* Beacon detection (eve_beacon.c). The first name a flow carries (TLS
  * SNI, HTTP Host without its port, DNS query name) keys its beacon pair;

@@ -174,6 +174,8 @@ static void on_flow_end(void *ud, struct yg_flow *f, enum yg_flow_end why)
 	/* Transactions first, as Suricata writes them before the flow. */
 	if (f->app && w->cfg.log_http)
 		yg_http_tx_flush(w, f);
+	if (f->app)
+		yg_worker_tls_flush(w, f);
 	if (w->cfg.beacon)
 		yg_worker_beacon_flow(w, f);
 	if (w->cfg.log_flows)
@@ -303,7 +305,8 @@ static void process(struct yg_worker *w, const struct yg_packet *pkt, uint32_t h
 	count_packet(w, pkt);
 	if (w->cfg.log_anomaly)
 		for (unsigned i = 0; i < pkt->n_anom; i++)
-			if (pkt->anom[i] < YG_ANOM__COUNT)
+			if (pkt->anom[i] < YG_ANOM__COUNT &&
+			    yg_worker_decoder_anomaly_allowed(w, pkt->ts_us))
 				yg_worker_anomaly_event(w, pkt, NULL, true, pkt->anom[i]);
 	if (!pkt->family || !w->ft)
 		return;

@@ -21,7 +21,9 @@ chosen by the address itself):
   app        dns_query, dns_response, dns_pointer_loop, dns_over_tcp,
              http_request, http_response, tls_client_hello,
              tls_client_hello_oversized, tls_server_hello, tls_app_data,
-             ja3 (the JA3 string and MD5 of a ClientHello we built)
+             tls_server_hello_handshake, tls_certificate_handshake,
+             tls_server_flight (ServerHello, Certificate, ServerHelloDone),
+             ja3 / ja3s (the JA3 / JA3S string and MD5 of a hello we built)
 
 Example:
     frames = tcp_session(client=("10.0.0.5", 49152), server=("203.0.113.7", 443),
@@ -976,6 +978,64 @@ def tls_server_hello(cipher=0x1301, version=0x0303, tls13=True, alpn=None, rando
     body = (struct.pack(">H", version) + rnd + _u8list(_seeded(32, "sid")) + struct.pack(">HB", cipher, 0) +
             _u16list(exts))
     return tls_records(22, struct.pack(">I", (2 << 24) | len(body)) + body)
+
+
+def tls_server_hello_handshake(cipher=0xC02F, version=0x0303, extensions=((EXT_RENEG, b"\0"),),
+                               alpn=None, supported_version=None, random=None):
+    """A ServerHello handshake message (type 2, 24-bit length, body):
+    extensions [(type, body)] in order, then ALPN (alpn) and
+    supported_versions (supported_version) when given."""
+    exts = list(extensions)
+    if alpn:
+        exts.append((EXT_ALPN, _u16list(_u8list(alpn.encode()))))
+    if supported_version is not None:
+        exts.append((EXT_VERSIONS, struct.pack(">H", supported_version)))
+    rnd = random if random is not None else _seeded(32, "srandom", cipher)
+    body = (struct.pack(">H", version) + rnd + _u8list(_seeded(32, "sid")) + struct.pack(">HB", cipher, 0) +
+            _u16list(b"".join(_tls_ext(t, b) for t, b in exts)))
+    return struct.pack(">I", (2 << 24) | len(body)) + body
+
+
+def tls_certificate_handshake(ders):
+    """A Certificate handshake message (type 11) carrying the DER
+    certificates in ders, leaf first (RFC 5246 section 7.4.2)."""
+    lst = b"".join(struct.pack(">I", len(d))[1:] + d for d in ders)
+    body = struct.pack(">I", len(lst))[1:] + lst
+    return struct.pack(">I", (11 << 24) | len(body)) + body
+
+
+def tls_server_flight(ders, record_max=16384, **hello_kw):
+    """The server's TLS 1.2 flight: ServerHello, Certificate (ders, leaf
+    first) and ServerHelloDone, as one handshake stream cut into records of
+    at most record_max bytes (a small record_max splits the Certificate
+    over records)."""
+    hs = tls_server_hello_handshake(**hello_kw) + tls_certificate_handshake(ders) + b"\x0e\0\0\0"
+    return tls_records(22, hs, max_len=record_max)
+
+
+def ja3s(server_flight):
+    """(JA3S string, MD5 hex) of the ServerHello at the start of
+    server_flight (records as built here)."""
+    hs = _tls_handshake_from_records(server_flight)
+    if len(hs) < 4 or hs[0] != 2:
+        raise ValueError("not a ServerHello")
+    b = hs[4:4 + int.from_bytes(hs[1:4], "big")]
+    ver = struct.unpack(">H", b[:2])[0]
+    i = 34
+    i += 1 + b[i]
+    cipher = struct.unpack(">H", b[i:i + 2])[0]
+    i += 3
+    exts = []
+    if i + 2 <= len(b):
+        end = i + 2 + struct.unpack(">H", b[i:i + 2])[0]
+        i += 2
+        while i + 4 <= end:
+            t, ln = struct.unpack(">HH", b[i:i + 4])
+            if t not in GREASE:
+                exts.append(t)
+            i += 4 + ln
+    s = f"{ver},{cipher}," + "-".join(str(t) for t in exts)
+    return s, hashlib.md5(s.encode()).hexdigest()
 
 
 def tls_change_cipher_spec():

@@ -328,6 +328,63 @@ static void tokens(void **state)
 	yg_intel_set_free(s);
 }
 
+/* Certificate fingerprints, JA3S and JA4S: typed, guessed from a file's
+ * name, the colon form, and the fallbacks of lookups to plain hashes. */
+static void tls_server_identities(void **state)
+{
+	(void)state;
+	struct yg_intel_builder *b;
+	assert_int_equal(yg_intel_builder_new(&b), 0);
+	const char *fp = "06:39:F9:5D:FE:81:53:C4:9D:F0:AC:80:3E:2D:42:07:E8:96:DE:09";
+	assert_int_equal(yg_intel_builder_add(b, YG_IND_CERT_SHA1, fp, strlen(fp), "t", 1, NULL), 0);
+	const char *ja4s = "T130200_1301_A56C5B993250";
+	assert_int_equal(yg_intel_builder_add_guess(b, ja4s, strlen(ja4s), "t", 2, NULL), 0);
+	/* a bare SHA-1 in a file named like an SSL blacklist is a certificate */
+	const char *bl = "ccaa484866460e91532c9c7c232ab1744d299d33";
+	assert_int_equal(yg_intel_builder_add_guess(b, bl, 40, "/etc/ssl/../sslblacklist.csv", 3, NULL),
+	                 0);
+	/* ... and only the file's own name counts */
+	const char *f1 = "1111111111111111111111111111111111111111";
+	assert_int_equal(yg_intel_builder_add_guess(b, f1, 40, "/etc/ssl/files.txt", 4, NULL), 0);
+	const char *j3s = "5d79edf64e03689ff559a54e9d9487bc";
+	assert_int_equal(yg_intel_builder_add_guess(b, j3s, 32, "feeds/ja3s_bad.txt", 5, NULL), 0);
+	const char *j3 = "2a26b1a62e40d25d4de3babc9d532f30";
+	assert_int_equal(yg_intel_builder_add_guess(b, j3, 32, "plain.txt", 6, NULL), 0);
+	assert_int_equal(yg_intel_builder_add(b, YG_IND_JA4S, "t13_bad", 7, "t", 7, NULL), -EINVAL);
+	assert_int_equal(yg_intel_builder_add(b, YG_IND_CERT_SHA1, "06:39", 5, "t", 8, NULL), -EINVAL);
+	struct yg_intel_set *s;
+	assert_int_equal(yg_intel_builder_build(b, &s), 0);
+	struct yg_indicator_info in;
+
+	uint32_t i = yg_intel_match_token(s, YG_IND_CERT_SHA1,
+	                                  "0639f95dfe8153c49df0ac803e2d4207e896de09", 40);
+	yg_intel_describe(s, i, &in);
+	assert_int_equal(in.type, YG_IND_CERT_SHA1);
+	assert_string_equal(in.value, "0639f95dfe8153c49df0ac803e2d4207e896de09");
+	i = yg_intel_match_token(s, YG_IND_CERT_SHA1, bl, 40);
+	yg_intel_describe(s, i, &in);
+	assert_int_equal(in.type, YG_IND_CERT_SHA1);
+	/* a plain SHA-1 answers a certificate lookup, not the other way */
+	i = yg_intel_match_token(s, YG_IND_CERT_SHA1, f1, 40);
+	yg_intel_describe(s, i, &in);
+	assert_int_equal(in.type, YG_IND_SHA1);
+	assert_int_equal(yg_intel_match_token(s, YG_IND_SHA1, bl, 40), YG_INTEL_NONE);
+	i = yg_intel_match_token(s, YG_IND_JA3S, j3s, 32);
+	yg_intel_describe(s, i, &in);
+	assert_int_equal(in.type, YG_IND_JA3S);
+	assert_string_equal(yg_ind_type_name(in.type), "ja3s");
+	/* JA3S lookups fall back to JA3 and MD5 entries */
+	i = yg_intel_match_token(s, YG_IND_JA3S, j3, 32);
+	yg_intel_describe(s, i, &in);
+	assert_int_equal(in.type, YG_IND_MD5);
+	assert_int_equal(yg_intel_match_token(s, YG_IND_JA3, j3s, 32), YG_INTEL_NONE);
+	i = yg_intel_match_token(s, YG_IND_JA4S, "t130200_1301_a56c5b993250", 25);
+	yg_intel_describe(s, i, &in);
+	assert_int_equal(in.type, YG_IND_JA4S);
+	assert_string_equal(yg_ind_type_name(YG_IND_CERT_SHA1), "cert_sha1");
+	yg_intel_set_free(s);
+}
+
 static void empty_set(void **state)
 {
 	(void)state;
@@ -386,6 +443,7 @@ int main(void)
 	    cmocka_unit_test(domain_validation),
 	    cmocka_unit_test(urls),
 	    cmocka_unit_test(tokens),
+	    cmocka_unit_test(tls_server_identities),
 	    cmocka_unit_test(empty_set),
 	    cmocka_unit_test(stix_ids_and_memory),
 	};

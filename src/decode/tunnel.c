@@ -124,6 +124,7 @@ bool yg_decode_vxlan(struct yg_packet *pkt, const uint8_t *p, uint32_t len, unsi
 		return false;
 	if (!yg_dec_tunnel_enter(pkt, depth, YG_TUNNEL_VXLAN))
 		return false;
+	yg_dec_tunnel_id(pkt, yg_load_be32(p + 4) >> 8);
 	yg_decode_eth(pkt, p + VXLAN_HLEN, len - VXLAN_HLEN, depth + 1);
 	return true;
 }

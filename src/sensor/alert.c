@@ -153,6 +153,8 @@ static void alert(struct yg_worker *w, struct yg_flow *f, const struct yg_packet
 	struct yg_eve_tuple t;
 	yg_worker_tuple(w, f, toserver, &t);
 	yg_eve_begin(&w->eve, pkt->ts_us, "alert", f->flow_id, &t);
+	if (t.tunnel)
+		yg_jsonw_kv_plain(j, "pkt_src", yg_eve_tunnel_pkt_src(t.tunnel_kind, t.tunnel->family));
 	yg_jsonw_kv_str(j, "direction", toserver ? "to_server" : "to_client");
 	const char *app = NULL;
 	switch (app_proto(f)) {
@@ -218,6 +220,23 @@ void yg_worker_match_flow(struct yg_worker *w, struct yg_flow *f, const struct y
 	if (idx != YG_INTEL_NONE) {
 		yg_eve_format_addr(f->family, &f->cli, txt, sizeof txt);
 		alert(w, f, pkt, toserver, idx, "flow.src_ip", txt, NULL);
+	}
+}
+
+void yg_worker_match_quote(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			   bool toserver)
+{
+	const struct yg_packet_quote *q = &pkt->quote;
+	char txt[64];
+	uint32_t idx = yg_intel_match_ip(w->set, q->family, q->dst.b);
+	if (idx != YG_INTEL_NONE) {
+		yg_eve_format_addr(q->family, &q->dst, txt, sizeof txt);
+		alert(w, f, pkt, toserver, idx, "icmp.quote.dest_ip", txt, NULL);
+	}
+	idx = yg_intel_match_ip(w->set, q->family, q->src.b);
+	if (idx != YG_INTEL_NONE) {
+		yg_eve_format_addr(q->family, &q->src, txt, sizeof txt);
+		alert(w, f, pkt, toserver, idx, "icmp.quote.src_ip", txt, NULL);
 	}
 }
 

@@ -62,6 +62,8 @@ struct flow_app {
 	uint32_t *more;
 	uint16_t vlan_inner; /* second VLAN id of the flow's first packet, 0 if none */
 	uint8_t icmp_type, icmp_code; /* of an ICMP flow's first packet (Community ID) */
+	uint8_t tun_kind;    /* enum yg_tunnel of the flow's first packet, 0 if none */
+	struct yg_packet_tunnel tun; /* its outer header, for EVE's tunnel object */
 	char community_id[YG_COMMUNITY_ID_SIZE]; /* "" until first needed */
 	struct stream s[2];  /* 0: to server, 1: to client */
 	struct yg_http_tx *tx_head, *tx_tail; /* requests waiting for responses */
@@ -128,6 +130,10 @@ void yg_http_tx_free(struct yg_worker *w, struct flow_app *a);
 /* Detection and alerts (alert.c). */
 void yg_worker_match_flow(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 			  bool toserver);
+/* An ICMP error's quoted packet (pkt->quote) names an indicator: the
+ * packet that caused the error went to or came from it. */
+void yg_worker_match_quote(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			   bool toserver);
 void yg_worker_dns(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 		   bool toserver, const struct yg_dns_msg *m);
 void yg_worker_http(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,

@@ -244,6 +244,8 @@ void yg_worker_dns(struct yg_worker *w, struct yg_flow *f, const struct yg_packe
 		   bool toserver, const struct yg_dns_msg *m)
 {
 	struct yg_eve_tuple t;
+	if (w->cfg.devices)
+		yg_worker_devices_dns(w, f, pkt, toserver, m);
 	if (w->cfg.beacon && !m->response && m->n_queries)
 		yg_worker_beacon_name(w, f, m->queries[0].name, strlen(m->queries[0].name));
 	if (w->cfg.log_dns && dns_version(w) == 3) {
@@ -314,6 +316,9 @@ void yg_worker_http(struct yg_worker *w, struct yg_flow *f, const struct yg_pack
 		    bool toserver, const struct yg_http_request *req)
 {
 	struct rec r = {REC_HTTP, req, 0};
+	if (w->cfg.devices && req->user_agent.len)
+		yg_worker_devices_app(w, f, pkt, toserver, (const char *)req->user_agent.p,
+				      req->user_agent.len, NULL);
 	if (w->cfg.log_http)
 		yg_http_tx_request(w, f, pkt, req);
 	if (w->cfg.beacon && req->host.len) {
@@ -357,6 +362,8 @@ void yg_worker_tls(struct yg_worker *w, struct yg_flow *f, const struct yg_packe
 {
 	struct yg_eve_tuple t;
 	struct rec r = {REC_TLS, h, 0};
+	if (w->cfg.devices && h->ja4[0])
+		yg_worker_devices_app(w, f, pkt, toserver, NULL, 0, h->ja4);
 	if (w->cfg.beacon && h->sni[0])
 		yg_worker_beacon_name(w, f, h->sni, strlen(h->sni));
 	yg_worker_tuple(w, f, toserver, &t);

@@ -6,6 +6,7 @@
 #include "app/http.h"
 #include "app/http_chunked.h"
 #include "app/tls.h"
+#include "detect/devices.h"
 #include "output/community_id.h"
 #include "sensor/worker.h"
 
@@ -88,6 +89,7 @@ struct yg_worker {
 	struct yg_community_id *cid; /* hasher with the configured seed */
 	/* The Community ID of a flow with no app state to cache it in. */
 	char community_id[YG_COMMUNITY_ID_SIZE];
+	struct yg_device_view dev_view; /* a device's record for its event */
 };
 
 /* The flow's app state, created on first need (charged to the flow memcap).
@@ -148,6 +150,18 @@ void yg_worker_beacon_name(struct yg_worker *w, struct yg_flow *f, const char *n
 /* The flow ended: its start goes to the beacon table, and a report
  * becomes a "beacon" event (and goes to on_beacon). */
 void yg_worker_beacon_flow(struct yg_worker *w, struct yg_flow *f);
+
+/* Device inventory (eve_device.c), with cfg.devices set: a flow's first
+ * packet and first answer; DHCP and NetBIOS datagrams; mDNS and DNS PTR
+ * answers; a request's User-Agent (ua, ua_len) or a ClientHello's JA4. */
+void yg_worker_devices_packet(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			      bool toserver, bool created);
+void yg_worker_devices_udp(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			   bool toserver);
+void yg_worker_devices_dns(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			   bool toserver, const struct yg_dns_msg *m);
+void yg_worker_devices_app(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			   bool toserver, const char *ua, size_t ua_len, const char *ja4);
 
 /* Writes one "anomaly" event (eve_anomaly.c) for anomaly a of pkt; f is
  * the packet's flow, NULL for a decoder anomaly seen before the flow. */

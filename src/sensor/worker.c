@@ -371,6 +371,11 @@ static void process(struct yg_worker *w, const struct yg_packet *pkt, uint32_t h
 		yg_worker_match_flow(w, f, pkt, toserver);
 	if (pkt->quote.family && w->set)
 		yg_worker_match_quote(w, f, pkt, toserver);
+	if (w->cfg.devices) {
+		yg_worker_devices_packet(w, f, pkt, toserver, created);
+		if (pkt->proto == 17 && pkt->l4_ok && pkt->payload_len)
+			yg_worker_devices_udp(w, f, pkt, toserver);
+	}
 	if (!pkt->l4_ok)
 		return;
 	/* A first fragment (l4_ok) still carries the start of a DNS message:

@@ -854,6 +854,74 @@ def dns_message(ident=0x1234, flags=0x0100, questions=(), answers=(), authority=
     return bytes(w.buf)
 
 
+# ---------------------------------------------------------------------------
+# Device inventory: DHCP, mDNS, NetBIOS name service
+# ---------------------------------------------------------------------------
+
+DHCP_DISCOVER, DHCP_REQUEST, DHCP_ACK = 1, 3, 5
+BROADCAST_MAC = "ff:ff:ff:ff:ff:ff"
+
+
+def dhcp_message(op, mac_addr, msg_type, xid=0x3903F326, ciaddr="0.0.0.0", yiaddr="0.0.0.0",
+                 hostname=None, vendor_class=None, prl=None, requested=None, fqdn=None):
+    """A DHCP message (RFC 2131) with options 53, 50, 12, 60, 55 and 81."""
+    fixed = struct.pack(">BBBBIHH", op, 1, 6, 0, xid, 0, 0x8000) + addr_bytes(ciaddr) + \
+        addr_bytes(yiaddr) + bytes(8) + mac(mac_addr) + bytes(10) + bytes(64) + bytes(128)
+    opts = bytes([53, 1, msg_type])
+    if requested:
+        opts += bytes([50, 4]) + addr_bytes(requested)
+    if hostname:
+        opts += bytes([12, len(hostname)]) + hostname.encode()
+    if vendor_class:
+        opts += bytes([60, len(vendor_class)]) + vendor_class.encode()
+    if prl:
+        opts += bytes([55, len(prl)]) + bytes(prl)
+    if fqdn:
+        opts += bytes([81, 3 + len(fqdn), 0, 0, 0]) + fqdn.encode()
+    return fixed + struct.pack(">I", 0x63825363) + opts + b"\xff"
+
+
+def dhcp_request_frame(mac_addr, hostname=None, vendor_class=None, prl=None, requested=None):
+    """A client's DHCPREQUEST broadcast from 0.0.0.0:68 to 255.255.255.255:67."""
+    msg = dhcp_message(1, mac_addr, DHCP_REQUEST, hostname=hostname, vendor_class=vendor_class,
+                       prl=prl, requested=requested)
+    return ether(udp_packet("0.0.0.0", "255.255.255.255", 68, 67, msg), src=mac_addr, dst=BROADCAST_MAC)
+
+
+def nbns_name(name, suffix=0x00):
+    """A NetBIOS name first-level encoded (RFC 1001 14.1): 32 letters."""
+    raw = name.upper().encode()[:15].ljust(15, b" ") + bytes([suffix])
+    return "".join(chr(ord("A") + (b >> 4)) + chr(ord("A") + (b & 15)) for b in raw)
+
+
+def nbns_registration(name, addr):
+    """A NetBIOS name registration request (opcode 5) for name at addr,
+    with its NB additional record, as Windows broadcasts it."""
+    enc = nbns_name(name)
+    w = _DnsWriter(False)
+    struct.pack_into(">HHHHHH", w.buf, 0, 0x8001, 0x2910, 1, 0, 0, 1)
+    w.name(enc)
+    w.buf += struct.pack(">HH", 0x20, 1)
+    w.rr(enc, 0x20, 300000, lambda: w.buf.extend(b"\x00\x00" + addr_bytes(addr)))
+    return bytes(w.buf)
+
+
+def mdns_announcement(hostname, addr, services=()):
+    """An mDNS response (RFC 6762) announcing hostname.local at addr and a
+    PTR for each service type ("_ipp._tcp") to an instance of hostname."""
+    answers = [(f"{hostname}.local", "AAAA" if is_v6(addr) else "A", addr)]
+    for svc in services:
+        answers.append((f"{svc}.local", "PTR", f"{hostname}.{svc}.local"))
+    return dns_message(ident=0, flags=0x8400, answers=answers, ttl=120)
+
+
+def mdns_frame(mac_addr, src, hostname, services=()):
+    dst = "ff02::fb" if is_v6(src) else "224.0.0.251"
+    dmac = "33:33:00:00:00:fb" if is_v6(src) else "01:00:5e:00:00:fb"
+    pkt = udp_packet(src, dst, 5353, 5353, mdns_announcement(hostname, src, services))
+    return ether(pkt, src=mac_addr, dst=dmac)
+
+
 def dns_query(name, qtype="A", ident=0x1234, rd=True, compress=True):
     """A standard query for name."""
     return dns_message(ident, 0x0100 if rd else 0, [(name, qtype)], compress=compress)

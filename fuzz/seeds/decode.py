@@ -55,6 +55,16 @@ def icmp(t=8, c=0):
     return struct.pack(">BBHI", t, c, 0, 0x00010001) + b"ping"
 
 
+def gre(flags, proto, *words):
+    """GRE header: flags, protocol, then the optional 32-bit words (checksum, key, sequence)."""
+    return struct.pack(">HH", flags, proto) + b"".join(struct.pack(">I", w) for w in words)
+
+
+def gtpu(flags, teid, body):
+    """GTP-U G-PDU header; body is the optional fields, extensions and the inner packet."""
+    return struct.pack(">BBHI", flags, 0xff, len(body), teid) + body
+
+
 def vlan(tci, etype):
     return struct.pack(">HH", tci, etype)
 
@@ -93,6 +103,29 @@ SEEDS = {
                                                        bytes.fromhex("0000f23b3ffffdfe") + INNER6)))),
     "eth_vxlan": (ETH, eth(0x0800, ipv4(17, udp(61000, 4789, struct.pack(">II", 0x08000000, 0x123400) +
                                                eth(0x0800, ipv4(6, tcp())))))),
+    "eth_gre_key_seq": (ETH, eth(0x0800, ipv4(47, gre(0x3000, 0x0800, 77, 1) + ipv4(17, udp())))),
+    "eth_gre_csum_v6": (ETH, eth(0x0800, ipv4(47, gre(0x8000, 0x86dd, 0) + ipv6(6, tcp())))),
+    "eth_gre_teb": (ETH, eth(0x0800, ipv4(47, gre(0, 0x6558) + eth(0x0800, ipv4(6, tcp()))))),
+    "eth_erspan1": (ETH, eth(0x0800, ipv4(47, gre(0, 0x88be) + eth(0x0800, ipv4(17, udp()))))),
+    "eth_erspan2": (ETH, eth(0x0800, ipv4(47, gre(0x1000, 0x88be, 5) + struct.pack(">HHI", 0x1005, 0x0123, 0) +
+                                          eth(0x0800, ipv4(6, tcp()))))),
+    "eth_erspan3": (ETH, eth(0x0800, ipv4(47, gre(0x1000, 0x22eb, 5) +
+                                          struct.pack(">HHIHH", 0x2000, 0x0155, 0xdeadbeef, 0, 1) + b"\0" * 8 +
+                                          eth(0x0800, ipv4(17, udp()))))),
+    "eth_gtpu_ext": (ETH, eth(0x0800, ipv4(17, udp(2152, 2152, gtpu(0x34, 0xabcd, struct.pack(">HBB", 0, 0, 0x85) +
+                                                                   bytes([1, 0x10, 0x09, 0]) +
+                                                                   ipv4(6, tcp(payload=b""))))))),
+    "eth_gtpu_v6": (ETH, eth(0x0800, ipv4(17, udp(2152, 2152, gtpu(0x30, 7, ipv6(6, tcp(payload=b""))))))),
+    "eth_geneve_opts": (ETH, eth(0x0800, ipv4(17, udp(50000, 6081, struct.pack(">BBHI", 2, 0, 0x6558, 0x00abcd00) +
+                                                      struct.pack(">HBBI", 0x0103, 0x80, 1, 0x11111111) +
+                                                      eth(0x0800, ipv4(17, udp())))))),
+    "eth_geneve_ip": (ETH, eth(0x0800, ipv4(17, udp(50000, 6081, struct.pack(">BBHI", 0, 0, 0x86dd, 0x100) +
+                                                    ipv6(6, tcp()))))),
+    "eth_ipip4in4": (ETH, eth(0x0800, ipv4(4, ipv4(6, tcp())))),
+    "eth_ipip4in6": (ETH, eth(0x86dd, ipv6(4, ipv4(17, udp())))),
+    "eth_ipip6in6": (ETH, eth(0x86dd, ipv6(41, ipv6(6, tcp())))),
+    "eth_icmp4_quote": (ETH, eth(0x0800, ipv4(1, icmp(3, 3) + ipv4(17, udp())[:28]))),
+    "eth_icmp6_quote": (ETH, eth(0x86dd, ipv6(58, icmp(1, 4) + ipv6(17, udp())))),
     "eth_arp": (ETH, eth(0x0806, b"\x00\x01\x08\x00\x06\x04\x00\x01" + b"\x00" * 20)),
     "null_le_v4": (NULL, b"\x02\x00\x00\x00" + ipv4(6, tcp())),
     "null_be_v6": (NULL, b"\x00\x00\x00\x1c" + ipv6(17, udp())),

@@ -18,5 +18,6 @@ int yg_cmd_hub_peer(struct yg_store *st, int argc, char **argv);
 int yg_cmd_mail(int argc, char **argv);
 int yg_cmd_intel(int argc, char **argv);
 int yg_cmd_level(int argc, char **argv);
+int yg_cmd_devices(int argc, char **argv);
 
 #endif

@@ -19,6 +19,7 @@
 #include "darknet/telescope.h"
 #include "decode/decode.h"
 #include "detect/beacon.h"
+#include "detect/devices.h"
 #include "sensor/engine.h"
 #include "sensor/homenet.h"
 #include "sensor/hub_feed.h"
@@ -64,13 +65,22 @@ static void usage(FILE *out)
 		"      --flow-memcap MB   memory for flows and app buffers (default 1024)\n"
 		"      --eve-types LIST   event types to write besides alert and stats\n"
 		"                         (default dns,http,tls,flow,beacon,darknet,\n"
-		"                         darknet_victim,darknet_stats; also anomaly; 'none'\n"
+		"                         darknet_victim,darknet_stats,device; also anomaly;\n"
+		"                         'none'\n"
 		"                         for alerts only)\n"
 		"      --no-beacon        no beacon detection (on by default: home hosts\n"
 		"                         connecting to an outside address or name at regular\n"
 		"                         intervals; EVE beacon, with --hub POSTed to\n"
 		"                         /api/v1/beacons)\n"
 		"      --beacon-memcap MB memory for beacon detection (default 64, at least 1)\n"
+		"      --devices          passive device inventory: EVE device events when a\n"
+		"                         device is first seen or changes class; alerts when\n"
+		"                         a printer or controller talks to the internet\n"
+		"      --device-memcap MB memory for the inventory (default 16, at least 1)\n"
+		"      --ics-net LIST     ICS networks (implies --devices): a device there of a\n"
+		"                         class not in --ics-device-classes alerts\n"
+		"      --ics-device-classes LIST  classes expected there (default controller,\n"
+		"                         workstation,server,unknown)\n"
 		"      --no-flow-log      do not write flow events (same as leaving out flow)\n"
 		"      --eve-dns-version N  dns layout: 3 (Suricata 8, default) or 2 (Suricata 7)\n"
 		"      --community-id-seed N  seed of the Community ID (0..65535, default 0)\n"
@@ -329,16 +339,44 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *ret)
 	return true;
 }
 
+/* "printer,controller" -> a bit per enum yg_device_class. */
+static int parse_device_classes(const char *list, unsigned *ret)
+{
+	unsigned m = 0;
+	for (const char *p = list; *p;) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		char name[32];
+		int c = -1;
+		if (n && n < sizeof name) {
+			memcpy(name, p, n);
+			name[n] = 0;
+			c = yg_device_class_parse(name);
+		}
+		if (c < 0) {
+			fprintf(stderr, "yagura sensor: --ics-device-classes: unknown class '%.*s'\n",
+				(int)(n < 64 ? n : 64), p);
+			return -EINVAL;
+		}
+		m |= 1u << c;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	*ret = m;
+	return 0;
+}
+
 /* "dns,http" -> which protocol records to write; "none" writes none. */
 struct eve_types {
-	bool dns, http, tls, flow, anomaly, beacon;
+	bool dns, http, tls, flow, anomaly, beacon, device;
 	bool darknet, darknet_victim, darknet_stats;
 };
 
 static int parse_types(const char *list, struct eve_types *ret)
 {
 	bool d = false, h = false, t = false, f = false, an = false, dk = false, dv = false,
-	     ds = false, bc = false;
+	     ds = false, bc = false, dev = false;
 	const char *p = list;
 	while (*p) {
 		const char *e = strchr(p, ',');
@@ -355,6 +393,8 @@ static int parse_types(const char *list, struct eve_types *ret)
 			an = true;
 		else if (n == 6 && !strncmp(p, "beacon", 6))
 			bc = true;
+		else if (n == 6 && !strncmp(p, "device", 6))
+			dev = true;
 		else if (n == 7 && !strncmp(p, "darknet", 7))
 			dk = true;
 		else if (n == 14 && !strncmp(p, "darknet_victim", 14))
@@ -373,6 +413,7 @@ static int parse_types(const char *list, struct eve_types *ret)
 	ret->flow = f;
 	ret->anomaly = an;
 	ret->beacon = bc;
+	ret->device = dev;
 	ret->darknet = dk;
 	ret->darknet_victim = dv;
 	ret->darknet_stats = ds;
@@ -386,7 +427,8 @@ int yg_cmd_sensor(int argc, char **argv)
 	       O_SG_BATCH, O_SHARE_HOSTS, O_HOST_KEY, O_SENSOR_NAME, O_HUB_FEED,
 	       O_HUB_USER, O_HUB_PASSWORD_FILE, O_HUB_CERT, O_HUB_KEY, O_TAXII_COLL, O_DNS_VERSION,
 	       O_CID_SEED, O_DARKNET, O_DARKNET_RESEARCH, O_DARKNET_MEMCAP, O_GEOIP_DIR, O_WARN,
-	       O_NO_BEACON, O_BEACON_MEMCAP, O_OUTPUT };
+	       O_NO_BEACON, O_BEACON_MEMCAP, O_OUTPUT, O_DEVICES, O_DEVICE_MEMCAP, O_ICS_NET,
+	       O_ICS_CLASSES };
 	static const struct option opts[] = {
 		{"read", required_argument, NULL, 'r'},
 		{"interface", required_argument, NULL, 'i'},
@@ -431,6 +473,10 @@ int yg_cmd_sensor(int argc, char **argv)
 		{"eve-syslog-socket", required_argument, NULL, O_OUTPUT},
 		{"eve-syslog-types", required_argument, NULL, O_OUTPUT},
 		{"eve-queue", required_argument, NULL, O_OUTPUT},
+		{"devices", no_argument, NULL, O_DEVICES},
+		{"device-memcap", required_argument, NULL, O_DEVICE_MEMCAP},
+		{"ics-net", required_argument, NULL, O_ICS_NET},
+		{"ics-device-classes", required_argument, NULL, O_ICS_CLASSES},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -465,7 +511,10 @@ int yg_cmd_sensor(int argc, char **argv)
 	bool beacon_on = true, beacon_log = true;
 	unsigned long beacon_memcap_mb = 64;
 	bool quiet = false, flow_log = true, dns_log = true, http_log = true, tls_log = true;
-	struct yg_homenet home;
+	struct yg_homenet home, ics_net = {0};
+	bool devices_on = false, have_ics = false, devices_log = true;
+	unsigned long device_memcap_mb = 16;
+	unsigned ics_allowed = 0;
 	char err[512] = "";
 	yg_homenet_default(&home);
 	struct yg_sensor_outputs outputs;
@@ -612,6 +661,7 @@ int yg_cmd_sensor(int argc, char **argv)
 			flow_log = et.flow;
 			anomaly_log = et.anomaly;
 			beacon_log = et.beacon;
+			devices_log = et.device;
 			dn_log = et.darknet;
 			dn_victim_log = et.darknet_victim;
 			dn_stats_log = et.darknet_stats;
@@ -638,6 +688,24 @@ int yg_cmd_sensor(int argc, char **argv)
 				fprintf(stderr, "yagura sensor: --beacon-memcap wants MB >= 1\n");
 				return 2;
 			}
+			break;
+		case O_DEVICES: devices_on = true; break;
+		case O_DEVICE_MEMCAP:
+			if (!parse_uint(optarg, 1 << 20, &device_memcap_mb) || device_memcap_mb < 1) {
+				fprintf(stderr, "yagura sensor: --device-memcap wants MB >= 1\n");
+				return 2;
+			}
+			break;
+		case O_ICS_NET:
+			if (yg_homenet_parse(optarg, &ics_net, err, sizeof err) < 0) {
+				fprintf(stderr, "yagura sensor: --ics-net: bad network '%s'\n", err);
+				return 2;
+			}
+			devices_on = have_ics = true;
+			break;
+		case O_ICS_CLASSES:
+			if (parse_device_classes(optarg, &ics_allowed) < 0)
+				return 2;
 			break;
 		default: usage(stderr); return 2;
 		}
@@ -700,6 +768,7 @@ int yg_cmd_sensor(int argc, char **argv)
 	struct yg_darknet *dn = NULL;
 	struct yg_beacon *beacon = NULL;
 	struct yg_beacon_stats beacon_stats = {0};
+	struct yg_devices *devices = NULL;
 
 	rcu_register_thread();
 	if (beacon_on) {
@@ -707,6 +776,15 @@ int yg_cmd_sensor(int argc, char **argv)
 		r = yg_beacon_new(&bc, &beacon);
 		if (r < 0) {
 			fprintf(stderr, "yagura sensor: beacon detection: %s\n", strerror(-r));
+			goto out;
+		}
+	}
+	if (devices_on) {
+		struct yg_devices_config dc = {.memcap = (size_t)device_memcap_mb << 20,
+					       .ics_allowed = ics_allowed};
+		r = yg_devices_new(&dc, &devices);
+		if (r < 0) {
+			fprintf(stderr, "yagura sensor: device inventory: %s\n", strerror(-r));
 			goto out;
 		}
 	}
@@ -872,6 +950,9 @@ int yg_cmd_sensor(int argc, char **argv)
 			.log_beacon = beacon_log,
 			.on_beacon = sightings ? on_beacon : NULL,
 			.beacon_ud = sightings,
+			.devices = devices,
+			.log_devices = devices_log,
+			.ics_net = have_ics ? &ics_net : NULL,
 		},
 		.darknet = dn,
 		.progress = (!quiet && rfile && isatty(STDERR_FILENO)) ? progress : NULL,
@@ -931,6 +1012,15 @@ int yg_cmd_sensor(int argc, char **argv)
 			(unsigned long long)ds.sources, (unsigned long long)ds.sources_evicted,
 			(unsigned long long)ds.packets_unattributed,
 			(unsigned long long)ds.ports_dropped, (unsigned long long)ds.victims_dropped);
+	}
+	if (devices && !quiet) {
+		struct yg_devices_stats dst;
+		yg_devices_stats(devices, &dst);
+		fprintf(stderr, "devices: %llu held (%llu seen, %llu evicted for room); %llu "
+			"observations, %llu not of a local device\n",
+			(unsigned long long)dst.devices, (unsigned long long)dst.created,
+			(unsigned long long)dst.evicted, (unsigned long long)dst.observations,
+			(unsigned long long)dst.ignored);
 	}
 	if (beacon) {
 		yg_beacon_stats(beacon, &beacon_stats);
@@ -1020,6 +1110,7 @@ out:
 	}
 	yg_engine_free(eng);
 	yg_beacon_free(beacon);
+	yg_devices_free(devices);
 	yg_darknet_free(dn);
 	yg_geo_free(geo);
 	yg_dn_research_free(dn_research);

@@ -17,7 +17,8 @@ const char *yg_anomaly_name(unsigned kind)
  * same thing. Left out on purpose: yagura's capture-level kinds (empty
  * packet, snap length, link type), MPLS_BAD (Suricata splits it by label),
  * IPPROTO_UNKNOWN (Suricata names it per family: ipv4.unknown_protocol,
- * ipv6.unknown_next_header) and every app-layer kind (Suricata counts
+ * ipv6.unknown_next_header), IPIP_TRUNC (likewise per pair of families),
+ * GTP-U (Suricata has no GTP decoder events) and every app-layer kind (Suricata counts
  * those per protocol, not in stats). */
 static const char *const suricata_names[YG_ANOM__COUNT] = {
     [YG_ANOM_ETH_TRUNC] = "ethernet.pkt_too_small",
@@ -45,6 +46,13 @@ static const char *const suricata_names[YG_ANOM__COUNT] = {
     [YG_ANOM_UDP_BAD_LEN] = "udp.len_invalid",
     [YG_ANOM_ICMP_TRUNC] = "icmpv4.pkt_too_small",
     [YG_ANOM_ICMPV6_TRUNC] = "icmpv6.pkt_too_small",
+    [YG_ANOM_ICMP_QUOTE_TRUNC] = "icmpv4.ipv4_trunc_pkt",
+    [YG_ANOM_ICMPV6_QUOTE_TRUNC] = "icmpv6.ipv6_trunc_pkt",
+    [YG_ANOM_GRE_TRUNC] = "gre.pkt_too_small",
+    [YG_ANOM_GRE_BAD_VERSION] = "gre.wrong_version",
+    [YG_ANOM_ERSPAN_TRUNC] = "erspan.header_too_small",
+    [YG_ANOM_ERSPAN_BAD_VERSION] = "erspan.unsupported_version",
+    [YG_ANOM_GENEVE_UNKNOWN_PAYLOAD] = "geneve.unknown_payload_type",
 };
 
 const char *yg_anomaly_suricata_name(unsigned kind)

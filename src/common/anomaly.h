@@ -42,6 +42,15 @@
 	/* tunnels */                                                          \
 	X(TUNNEL_TOO_DEEP, "decoder.tunnel_too_deep")                          \
 	X(TEREDO_BAD, "decoder.teredo_malformed")                              \
+	X(GRE_TRUNC, "decoder.gre_truncated")                                  \
+	X(GRE_BAD_VERSION, "decoder.gre_bad_version")                          \
+	X(ERSPAN_TRUNC, "decoder.erspan_truncated")                            \
+	X(ERSPAN_BAD_VERSION, "decoder.erspan_bad_version")                    \
+	X(GTPU_TRUNC, "decoder.gtpu_truncated")                                \
+	X(GTPU_BAD, "decoder.gtpu_malformed")                                  \
+	X(GENEVE_TRUNC, "decoder.geneve_truncated")                            \
+	X(GENEVE_UNKNOWN_PAYLOAD, "decoder.geneve_unknown_payload")            \
+	X(IPIP_TRUNC, "decoder.ipip_truncated")                                \
 	/* L4 */                                                               \
 	X(TCP_TRUNC, "decoder.tcp_truncated")                                  \
 	X(TCP_BAD_HLEN, "decoder.tcp_bad_header_length")                       \
@@ -50,6 +59,8 @@
 	X(UDP_BAD_LEN, "decoder.udp_bad_length")                               \
 	X(ICMP_TRUNC, "decoder.icmpv4_truncated")                              \
 	X(ICMPV6_TRUNC, "decoder.icmpv6_truncated")                            \
+	X(ICMP_QUOTE_TRUNC, "decoder.icmpv4_quote_truncated")                  \
+	X(ICMPV6_QUOTE_TRUNC, "decoder.icmpv6_quote_truncated")                \
 	/* app layer */                                                        \
 	X(DNS_MALFORMED, "app.dns_malformed")                                  \
 	X(DNS_PTR_LOOP, "app.dns_pointer_loop")                                \

@@ -19,7 +19,7 @@
  *   skipped without an anomaly (the fragment anomaly is already there)
  *   unless the capture was cut too.
  * - "depth" counts tunnels crossed (6in4, Teredo, VXLAN, Ethernet over
- *   MPLS); every recursion passes depth + 1 and stops at
+ *   MPLS, GRE, ERSPAN, GTP-U, Geneve, IP in IP); every recursion passes depth + 1 and stops at
  *   YG_DECODE_MAX_TUNNEL with TUNNEL_TOO_DEEP, so stack use is bounded.
  * - family/addresses/ttl/ip_len are written only once an IP header is
  *   complete; a broken inner header leaves the outer IP fields in place.
@@ -89,8 +89,19 @@ static inline bool yg_dec_tunnel_enter(struct yg_packet *pkt, unsigned depth, en
 		yg_packet_anomaly(pkt, YG_ANOM_TUNNEL_TOO_DEEP);
 		return false;
 	}
-	if (pkt->tunnel == YG_TUNNEL_NONE)
+	if (pkt->tunnel == YG_TUNNEL_NONE) {
+		/* The outer header as it stands: what EVE's tunnel object names. */
 		pkt->tunnel = (uint8_t)kind;
+		pkt->tun.family = pkt->family;
+		pkt->tun.proto = pkt->proto;
+		pkt->tun.src = pkt->src;
+		pkt->tun.dst = pkt->dst;
+		if (pkt->l4_ok && (pkt->proto == 6 || pkt->proto == 17)) {
+			pkt->tun.sport = pkt->sport;
+			pkt->tun.dport = pkt->dport;
+		}
+	}
+	pkt->tun.depth++;
 	yg_dec_reset_l4(pkt);
 	return true;
 }
@@ -137,8 +148,39 @@ void yg_decode_udp(struct yg_packet *pkt, const uint8_t *p, uint32_t len, unsign
 void yg_decode_icmpv4(struct yg_packet *pkt, const uint8_t *p, uint32_t len);
 void yg_decode_icmpv6(struct yg_packet *pkt, const uint8_t *p, uint32_t len);
 
+/* A tunnel's own identifier (TEID, key, VNI): the outermost one that has one is kept. */
+static inline void yg_dec_tunnel_id(struct yg_packet *pkt, uint32_t id)
+{
+	if (!pkt->tun.has_id) {
+		pkt->tun.id = id;
+		pkt->tun.has_id = true;
+	}
+}
+
+/* An IP-level tunnel: the inner addresses are not those of the link's MACs. */
+static inline void yg_dec_forget_macs(struct yg_packet *pkt)
+{
+	pkt->has_mac = false;
+}
+
 /* tunnel.c */
 void yg_decode_6in4(struct yg_packet *pkt, const uint8_t *p, uint32_t len, unsigned depth);
+/* IP protocol 4 (IPv4 inside) or 41 inside IPv6 (IPv6 inside). */
+void yg_decode_ipip(struct yg_packet *pkt, uint8_t proto, const uint8_t *p, uint32_t len,
+                    unsigned depth);
+/* gre.c: IP protocol 47; hands ERSPAN to erspan.c. */
+void yg_decode_gre(struct yg_packet *pkt, const uint8_t *p, uint32_t len, unsigned depth);
+/* erspan.c: the GRE payload of protocol 0x88be (type I or II, by the GRE
+ * sequence bit) or 0x22eb (type III). */
+void yg_decode_erspan(struct yg_packet *pkt, uint16_t gre_proto, bool gre_seq, const uint8_t *p,
+                      uint32_t len, unsigned depth);
+/* gtp.c: UDP payload to or from port 2152: true when it was a GTP-U G-PDU
+ * and its inner packet was decoded. */
+bool yg_decode_gtpu(struct yg_packet *pkt, const uint8_t *p, uint32_t len, unsigned depth);
+/* geneve.c: UDP payload to port 6081: true when it was Geneve. */
+bool yg_decode_geneve(struct yg_packet *pkt, const uint8_t *p, uint32_t len, unsigned depth);
+/* icmp.c: the quoted header of an ICMP/ICMPv6 error into pkt->quote. */
+void yg_decode_icmp_quote(struct yg_packet *pkt, const uint8_t *p, uint32_t len);
 /* UDP payload to or from port 3544: true when it was Teredo and its inner packet was decoded. */
 bool yg_decode_teredo(struct yg_packet *pkt, const uint8_t *p, uint32_t len, unsigned depth);
 /* UDP payload to port 4789: true when it was VXLAN and its inner frame was decoded. */

@@ -17,6 +17,16 @@
 #include "decode/decode.h"
 #include "decode/decode-int.h"
 
+const char *yg_tunnel_name(unsigned kind)
+{
+	static const char *const names[YG_TUNNEL__COUNT] = {
+	    [YG_TUNNEL_6IN4] = "6in4",     [YG_TUNNEL_TEREDO] = "teredo", [YG_TUNNEL_VXLAN] = "vxlan",
+	    [YG_TUNNEL_GRE] = "gre",       [YG_TUNNEL_ERSPAN] = "erspan", [YG_TUNNEL_GTPU] = "gtp-u",
+	    [YG_TUNNEL_GENEVE] = "geneve", [YG_TUNNEL_IPIP] = "ipip",
+	};
+	return kind < YG_TUNNEL__COUNT ? names[kind] : NULL;
+}
+
 bool yg_decode_linktype_supported(int linktype)
 {
 	switch (linktype) {
@@ -113,12 +123,9 @@ static bool proto_known(uint8_t proto)
 	switch (proto) {
 	case 0:   /* IPv6 hop-by-hop seen where IPv4 carries it */
 	case 2:   /* IGMP */
-	case 4:   /* IPv4 in IP */
-	case 41:  /* IPv6 in IPv6 */
 	case 43:  /* IPv6 routing, when the chain walk stopped */
 	case 44:  /* IPv6 fragment, ditto */
 	case 46:  /* RSVP */
-	case 47:  /* GRE */
 	case 50:  /* ESP */
 	case 51:  /* AH */
 	case 59:  /* IPv6 no next header */
@@ -171,6 +178,14 @@ void yg_decode_l4(struct yg_packet *pkt, uint8_t proto, const uint8_t *p, uint32
 	case 41:
 		if (pkt->family == 4)
 			yg_decode_6in4(pkt, p, len, depth);
+		else
+			yg_decode_ipip(pkt, proto, p, len, depth);
+		break;
+	case 4:
+		yg_decode_ipip(pkt, proto, p, len, depth);
+		break;
+	case 47:
+		yg_decode_gre(pkt, p, len, depth);
 		break;
 	default:
 		if (!proto_known(proto))

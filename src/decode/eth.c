@@ -12,6 +12,8 @@
  * bounded by YG_DECODE_MAX_TAGS, so a frame of stacked tags costs no
  * recursion.
  */
+#include <string.h>
+
 #include "decode/decode-int.h"
 
 #define ETH_HLEN 14
@@ -22,6 +24,9 @@ void yg_decode_eth(struct yg_packet *pkt, const uint8_t *p, uint32_t len, unsign
 		yg_dec_trunc(pkt, YG_ANOM_ETH_TRUNC);
 		return;
 	}
+	memcpy(pkt->mac_dst, p, 6);
+	memcpy(pkt->mac_src, p + 6, 6);
+	pkt->has_mac = true;
 	yg_decode_ethertype(pkt, yg_load_be16(p + 12), p + ETH_HLEN, len - ETH_HLEN, depth);
 }
 

@@ -32,6 +32,42 @@ enum yg_tunnel {
 	YG_TUNNEL_6IN4 = 1,   /* IPv6 in IPv4, protocol 41 */
 	YG_TUNNEL_TEREDO = 2, /* IPv6 in UDP/3544 (RFC 4380) */
 	YG_TUNNEL_VXLAN = 3,  /* Ethernet in UDP/4789 (RFC 7348) */
+	YG_TUNNEL_GRE = 4,    /* IPv4, IPv6 or Ethernet in GRE, protocol 47 (RFC 2784, 2890) */
+	YG_TUNNEL_ERSPAN = 5, /* mirrored Ethernet in GRE, ERSPAN type I, II or III */
+	YG_TUNNEL_GTPU = 6,   /* IP in GTP-U, UDP/2152 (3GPP TS 29.281) */
+	YG_TUNNEL_GENEVE = 7, /* Ethernet or IP in UDP/6081 (RFC 8926) */
+	YG_TUNNEL_IPIP = 8,   /* IPv4 in IPv4 or IPv6, IPv6 in IPv6 (RFC 2003, 2473) */
+	YG_TUNNEL__COUNT
+};
+
+/* "6in4", "teredo", "vxlan", "gre", "erspan", "gtp-u", "geneve", "ipip"; NULL for none. */
+const char *yg_tunnel_name(unsigned kind);
+
+/*
+ * The outermost tunnel a packet came through: the outer IP header and L4
+ * ports as they were when the tunnel was entered (Suricata's EVE "tunnel"
+ * object), and the tunnel's own identifier when it has one.
+ */
+struct yg_packet_tunnel {
+	struct yg_addr src, dst;
+	uint32_t id;          /* GTP-U TEID, GRE key, VXLAN/Geneve VNI, ERSPAN session */
+	uint16_t sport, dport;
+	uint8_t family;       /* 0: no tunnel */
+	uint8_t proto;        /* outer IP protocol: 17, 47, 4, 41 */
+	uint8_t depth;        /* tunnels crossed */
+	bool has_id;
+};
+
+/*
+ * The header an ICMP or ICMPv6 error quotes (RFC 792, RFC 4443 section
+ * 2.4): the packet that caused the error, decoded for what it names and
+ * never as a flow of its own.
+ */
+struct yg_packet_quote {
+	struct yg_addr src, dst;
+	uint16_t sport, dport; /* 0 unless the quote holds them */
+	uint8_t family;        /* 0: no quote decoded */
+	uint8_t proto;
 };
 
 #define YG_PKT_MAX_ANOM 6
@@ -77,6 +113,14 @@ struct yg_packet {
 	/* Identification of the innermost IPv4 header (0 for IPv6): scanner
 	 * fingerprints read it (src/darknet/classify.c). Fits the padding. */
 	uint16_t ip_id;
+	struct yg_packet_tunnel tun;
+	struct yg_packet_quote quote;
+	/* Source and destination MAC of the innermost Ethernet header on the
+	 * same link as the IP addresses (has_mac false without one, or once an
+	 * IP-level tunnel is entered): the device inventory reads them. Copies,
+	 * since packets travel between threads without the capture buffer. */
+	uint8_t mac_src[6], mac_dst[6];
+	bool has_mac;
 };
 
 /* Records an anomaly on the packet (the first YG_PKT_MAX_ANOM are kept). */

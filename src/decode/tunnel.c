@@ -6,6 +6,10 @@
  * 6in4, RFC 4213 section 3.5: an IPv6 packet is the payload of IPv4
  * protocol 41.
  *
+ * IP in IP: IPv4 in IPv4 or IPv6 (protocol 4, RFC 2003 and RFC 2473) and
+ * IPv6 in IPv6 (protocol 41, RFC 2473). An inner header too short for its
+ * version, or of the other version, is IPIP_TRUNC and not followed.
+ *
  * Teredo, RFC 4380 section 5.1.1: IPv6 in UDP to or from port 3544, with
  * up to two indicators before it, authentication first:
  *
@@ -45,7 +49,27 @@ void yg_decode_6in4(struct yg_packet *pkt, const uint8_t *p, uint32_t len, unsig
 {
 	if (!yg_dec_tunnel_enter(pkt, depth, YG_TUNNEL_6IN4))
 		return;
+	yg_dec_forget_macs(pkt);
 	yg_decode_ipv6(pkt, p, len, depth + 1);
+}
+
+void yg_decode_ipip(struct yg_packet *pkt, uint8_t proto, const uint8_t *p, uint32_t len,
+                    unsigned depth)
+{
+	unsigned want = proto == 4 ? 4 : 6;
+	/* Too short or the wrong version: not followed, the outer packet stays. */
+	if (len < (want == 4 ? 20u : 40u) || (unsigned)(p[0] >> 4) != want) {
+		if (!pkt->frag || pkt->caplen < pkt->wirelen)
+			yg_dec_trunc(pkt, YG_ANOM_IPIP_TRUNC);
+		return;
+	}
+	if (!yg_dec_tunnel_enter(pkt, depth, YG_TUNNEL_IPIP))
+		return;
+	yg_dec_forget_macs(pkt);
+	if (want == 4)
+		yg_decode_ipv4(pkt, p, len, depth + 1);
+	else
+		yg_decode_ipv6(pkt, p, len, depth + 1);
 }
 
 /* Skips the Teredo indicators; false when one is cut. */
@@ -100,6 +124,7 @@ bool yg_decode_vxlan(struct yg_packet *pkt, const uint8_t *p, uint32_t len, unsi
 		return false;
 	if (!yg_dec_tunnel_enter(pkt, depth, YG_TUNNEL_VXLAN))
 		return false;
+	yg_dec_tunnel_id(pkt, yg_load_be32(p + 4) >> 8);
 	yg_decode_eth(pkt, p + VXLAN_HLEN, len - VXLAN_HLEN, depth + 1);
 	return true;
 }

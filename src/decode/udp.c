@@ -15,13 +15,16 @@
  * than the header, or longer than what the IP datagram carries on the wire,
  * is UDP_BAD_LEN, and the payload then ends with the IP datagram. Teredo
  * (port 3544 either side) and VXLAN (destination port 4789) are handed to
- * tunnel.c; anything there that is not well-formed stays plain UDP.
+ * tunnel.c, GTP-U (2152 either side) to gtp.c, Geneve (destination 6081)
+ * to geneve.c; anything there that is not well-formed stays plain UDP.
  */
 #include "decode/decode-int.h"
 
 #define UDP_HLEN    8
 #define TEREDO_PORT 3544
 #define VXLAN_PORT  4789
+#define GTPU_PORT   2152
+#define GENEVE_PORT 6081
 
 void yg_decode_udp(struct yg_packet *pkt, const uint8_t *p, uint32_t len, unsigned depth)
 {
@@ -53,4 +56,8 @@ void yg_decode_udp(struct yg_packet *pkt, const uint8_t *p, uint32_t len, unsign
 		yg_decode_teredo(pkt, p + UDP_HLEN, n - UDP_HLEN, depth);
 	else if (pkt->dport == VXLAN_PORT)
 		yg_decode_vxlan(pkt, p + UDP_HLEN, n - UDP_HLEN, depth);
+	else if (pkt->dport == GTPU_PORT || pkt->sport == GTPU_PORT)
+		yg_decode_gtpu(pkt, p + UDP_HLEN, n - UDP_HLEN, depth);
+	else if (pkt->dport == GENEVE_PORT)
+		yg_decode_geneve(pkt, p + UDP_HLEN, n - UDP_HLEN, depth);
 }

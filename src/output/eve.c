@@ -334,6 +334,10 @@ const char *yg_eve_proto_name(uint8_t proto, char buf[8])
 	case 17: return "UDP";
 	case 1: return "ICMP";
 	case 58: return "IPv6-ICMP";
+	/* The aliases of /etc/protocols, which Suricata prints. */
+	case 4: return "IP-ENCAP";
+	case 41: return "IPv6";
+	case 47: return "GRE";
 	default: snprintf(buf, 8, "%u", proto); return buf;
 	}
 }
@@ -356,6 +360,78 @@ static void put_time(struct yg_eve *e, uint64_t ts_us)
 	}
 	yg_jsonw_key(&e->w, "timestamp");
 	yg_jsonw_strn_plain(&e->w, e->cached_ts, YG_EVE_TIME_LEN);
+}
+
+/* The name of a tunnel's identifier as a flowint, by kind. */
+static const char *tunnel_id_name(uint8_t kind)
+{
+	switch (kind) {
+	case YG_TUNNEL_GTPU: return "gtp.teid";
+	case YG_TUNNEL_GRE: return "gre.key";
+	case YG_TUNNEL_VXLAN: return "vxlan.vni";
+	case YG_TUNNEL_GENEVE: return "geneve.vni";
+	case YG_TUNNEL_ERSPAN: return "erspan.session_id";
+	default: return NULL;
+	}
+}
+
+static void put_tunnel(struct yg_jsonw *w, const struct yg_packet_tunnel *tun, uint8_t kind)
+{
+	char a[64], pn[8];
+	bool ports = tun->proto == 6 || tun->proto == 17;
+	yg_jsonw_key(w, "tunnel");
+	yg_jsonw_obj_open(w);
+	size_t n = tun->family == 6 ? format_ip6_full(tun->src.b, a)
+				    : addr_text(tun->family, &tun->src, a, sizeof a);
+	yg_jsonw_key(w, "src_ip");
+	yg_jsonw_strn_plain(w, a, n);
+	if (ports)
+		yg_jsonw_kv_u64(w, "src_port", tun->sport);
+	n = tun->family == 6 ? format_ip6_full(tun->dst.b, a)
+			     : addr_text(tun->family, &tun->dst, a, sizeof a);
+	yg_jsonw_key(w, "dest_ip");
+	yg_jsonw_strn_plain(w, a, n);
+	if (ports)
+		yg_jsonw_kv_u64(w, "dest_port", tun->dport);
+	yg_jsonw_kv_plain(w, "proto", yg_eve_proto_name(tun->proto, pn));
+	yg_jsonw_kv_u64(w, "depth", tun->depth);
+	yg_jsonw_kv_plain(w, "pkt_src", "wire/pcap");
+	yg_jsonw_obj_close(w);
+
+	const char *kn = yg_tunnel_name(kind);
+	if (!kn)
+		return;
+	yg_jsonw_key(w, "metadata");
+	yg_jsonw_obj_open(w);
+	yg_jsonw_key(w, "flowvars");
+	yg_jsonw_arr_open(w);
+	yg_jsonw_obj_open(w);
+	yg_jsonw_kv_plain(w, "tunnel.type", kn);
+	yg_jsonw_obj_close(w);
+	yg_jsonw_arr_close(w);
+	const char *idn = tunnel_id_name(kind);
+	if (tun->has_id && idn) {
+		yg_jsonw_key(w, "flowints");
+		yg_jsonw_obj_open(w);
+		yg_jsonw_kv_u64(w, idn, tun->id);
+		yg_jsonw_obj_close(w);
+	}
+	yg_jsonw_obj_close(w);
+}
+
+const char *yg_eve_tunnel_pkt_src(uint8_t kind, uint8_t outer_family)
+{
+	switch (kind) {
+	case YG_TUNNEL_NONE: return "wire/pcap";
+	case YG_TUNNEL_6IN4:
+	case YG_TUNNEL_IPIP: return outer_family == 6 ? "ipv6 tunnel" : "ipv4 tunnel";
+	case YG_TUNNEL_TEREDO: return "teredo tunnel";
+	case YG_TUNNEL_VXLAN: return "vxlan encapsulation";
+	case YG_TUNNEL_GENEVE: return "geneve encapsulation";
+	case YG_TUNNEL_GRE:
+	case YG_TUNNEL_ERSPAN: return "gre tunnel";
+	default: return "udp tunnel"; /* GTP-U: Suricata has no decoder of it */
+	}
 }
 
 void yg_eve_begin(struct yg_eve *e, uint64_t ts_us, const char *event_type, uint64_t flow_id,
@@ -394,6 +470,8 @@ void yg_eve_begin(struct yg_eve *e, uint64_t ts_us, const char *event_type, uint
 		yg_jsonw_kv_plain(w, "proto", yg_eve_proto_name(t->proto, pn));
 		if (t->community_id)
 			yg_jsonw_kv_plain(w, "community_id", t->community_id);
+		if (t->tunnel && t->tunnel->family)
+			put_tunnel(w, t->tunnel, t->tunnel_kind);
 	}
 }
 

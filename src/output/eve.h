@@ -48,6 +48,10 @@ struct yg_eve_tuple {
 	uint16_t sport, dport;
 	bool has_ports;
 	const char *community_id; /* NULL leaves it out */
+	/* The outermost tunnel the flow came through (NULL: none): Suricata's
+	 * "tunnel" object, plus its kind and identifier under "metadata". */
+	const struct yg_packet_tunnel *tunnel;
+	uint8_t tunnel_kind; /* enum yg_tunnel */
 };
 
 struct yg_eve {
@@ -68,7 +72,12 @@ void yg_eve_flush(struct yg_eve *e);
  * Opens a record: {"timestamp":...,"flow_id":...,"event_type":...,
  * "src_ip":...,"src_port":...,"dest_ip":...,"dest_port":...,"ip_v":...,
  * "proto":...,"community_id":... (Suricata 8's header: IPv6 addresses
- * written out in full)
+ * written out in full), then for a tunnelled flow "tunnel":{"src_ip",
+ * "src_port","dest_ip","dest_port","proto","depth"} (Suricata's names, the
+ * outer header) and "metadata":{"flowvars":[{"tunnel.type":"gtp-u"}],
+ * "flowints":{"gtp.teid":N}} (the kind, and the TEID, GRE key, VNI or
+ * ERSPAN session when the tunnel has one: Suricata's schema has no other
+ * place for them)
  * flow_id 0 leaves it out; t may be NULL. event_type is a fixed name
  * (written without escaping, like a key). The caller adds the event's
  * objects with e->w and closes with yg_eve_end.
@@ -76,6 +85,11 @@ void yg_eve_flush(struct yg_eve *e);
 void yg_eve_begin(struct yg_eve *e, uint64_t ts_us, const char *event_type, uint64_t flow_id,
 		  const struct yg_eve_tuple *t);
 void yg_eve_end(struct yg_eve *e);
+
+/* Suricata's pkt_src of a packet that came out of a tunnel of this kind
+ * ("ipv4 tunnel", "gre tunnel", "vxlan encapsulation", ...): the decoder
+ * that made it. YG_TUNNEL_NONE gives "wire/pcap". */
+const char *yg_eve_tunnel_pkt_src(uint8_t kind, uint8_t outer_family);
 
 /* "2024-05-06T07:08:09.123456+0000" into buf: with size >= 32, always
  * YG_EVE_TIME_LEN characters and a NUL. */

@@ -131,6 +131,8 @@ static void alert(struct yg_worker *w, struct yg_flow *f, const struct yg_packet
 	struct yg_eve_tuple t;
 	yg_worker_tuple(w, f, toserver, &t);
 	yg_eve_begin(&w->eve, pkt->ts_us, "alert", f->flow_id, &t);
+	if (t.tunnel)
+		yg_jsonw_kv_plain(j, "pkt_src", yg_eve_tunnel_pkt_src(t.tunnel_kind, t.tunnel->family));
 	yg_jsonw_kv_str(j, "direction", toserver ? "to_server" : "to_client");
 	const char *app = NULL;
 	switch (app_proto(f)) {
@@ -199,10 +201,29 @@ void yg_worker_match_flow(struct yg_worker *w, struct yg_flow *f, const struct y
 	}
 }
 
+void yg_worker_match_quote(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			   bool toserver)
+{
+	const struct yg_packet_quote *q = &pkt->quote;
+	char txt[64];
+	uint32_t idx = yg_intel_match_ip(w->set, q->family, q->dst.b);
+	if (idx != YG_INTEL_NONE) {
+		yg_eve_format_addr(q->family, &q->dst, txt, sizeof txt);
+		alert(w, f, pkt, toserver, idx, "icmp.quote.dest_ip", txt, NULL);
+	}
+	idx = yg_intel_match_ip(w->set, q->family, q->src.b);
+	if (idx != YG_INTEL_NONE) {
+		yg_eve_format_addr(q->family, &q->src, txt, sizeof txt);
+		alert(w, f, pkt, toserver, idx, "icmp.quote.src_ip", txt, NULL);
+	}
+}
+
 void yg_worker_dns(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 		   bool toserver, const struct yg_dns_msg *m)
 {
 	struct yg_eve_tuple t;
+	if (w->cfg.devices)
+		yg_worker_devices_dns(w, f, pkt, toserver, m);
 	if (w->cfg.beacon && !m->response && m->n_queries)
 		yg_worker_beacon_name(w, f, m->queries[0].name, strlen(m->queries[0].name));
 	if (w->cfg.log_dns && dns_version(w) == 3) {
@@ -273,6 +294,9 @@ void yg_worker_http(struct yg_worker *w, struct yg_flow *f, const struct yg_pack
 		    bool toserver, const struct yg_http_request *req)
 {
 	struct rec r = {REC_HTTP, req, 0};
+	if (w->cfg.devices && req->user_agent.len)
+		yg_worker_devices_app(w, f, pkt, toserver, (const char *)req->user_agent.p,
+				      req->user_agent.len, NULL);
 	if (w->cfg.log_http)
 		yg_http_tx_request(w, f, pkt, req);
 	if (w->cfg.beacon && req->host.len) {
@@ -316,6 +340,8 @@ void yg_worker_tls(struct yg_worker *w, struct yg_flow *f, const struct yg_packe
 {
 	struct yg_tls_view v = {h, NULL, NULL};
 	struct rec r = {REC_TLS, &v, 0};
+	if (w->cfg.devices && h->ja4[0])
+		yg_worker_devices_app(w, f, pkt, toserver, NULL, 0, h->ja4);
 	if (w->cfg.beacon && h->sni[0])
 		yg_worker_beacon_name(w, f, h->sni, strlen(h->sni));
 	/* The event waits for the server's certificate, unless there is no

@@ -35,7 +35,11 @@ bool yg_worker_reads_payload(const struct yg_packet *pkt)
 		return false;
 	if (pkt->proto == 6)
 		return !pkt->frag;
-	return pkt->proto == 17 && (is_dns_port(pkt->sport) || is_dns_port(pkt->dport));
+	if (pkt->proto != 17)
+		return false;
+	/* DHCP and NetBIOS name service: the device inventory reads them. */
+	return is_dns_port(pkt->sport) || is_dns_port(pkt->dport) || pkt->dport == 67 ||
+	       pkt->dport == 68 || pkt->dport == 137;
 }
 
 void yg_worker_app_anomaly(struct yg_worker *w, enum yg_anomaly a)

@@ -49,6 +49,10 @@ static void packet_tuple(const struct yg_packet *pkt, struct yg_eve_tuple *t)
 	t->has_ports = pkt->l4_ok && (pkt->proto == 6 || pkt->proto == 17);
 	t->sport = pkt->sport;
 	t->dport = pkt->dport;
+	if (pkt->tunnel) {
+		t->tunnel = &pkt->tun;
+		t->tunnel_kind = pkt->tunnel;
+	}
 }
 
 void yg_worker_anomaly_event(struct yg_worker *w, const struct yg_packet *pkt, struct yg_flow *f,

@@ -12,6 +12,7 @@ struct yg_sensor_stats {
 	uint64_t tunnel, fragments, vlan;
 	uint64_t anomalies[YG_ANOM__COUNT];
 	uint64_t dns_msgs, http_reqs, tls_hellos;
+	uint64_t dhcp_msgs, dhcp_malformed; /* device inventory only */
 	uint64_t http_resps;       /* final responses parsed */
 	uint64_t http_unanswered;  /* requests written without waiting: too many waiting */
 	uint64_t http_unrequested; /* responses with no request waiting for them */

@@ -8,6 +8,7 @@
 #include "app/tls.h"
 #include "app/tls_server.h"
 #include "app/x509.h"
+#include "detect/devices.h"
 #include "output/community_id.h"
 #include "sensor/worker.h"
 
@@ -74,6 +75,8 @@ struct flow_app {
 	uint32_t *more;
 	uint16_t vlan_inner; /* second VLAN id of the flow's first packet, 0 if none */
 	uint8_t icmp_type, icmp_code; /* of an ICMP flow's first packet (Community ID) */
+	uint8_t tun_kind;    /* enum yg_tunnel of the flow's first packet, 0 if none */
+	struct yg_packet_tunnel tun; /* its outer header, for EVE's tunnel object */
 	char community_id[YG_COMMUNITY_ID_SIZE]; /* "" until first needed */
 	struct stream s[2];  /* 0: to server, 1: to client */
 	struct yg_http_tx *tx_head, *tx_tail; /* requests waiting for responses */
@@ -106,6 +109,7 @@ struct yg_worker {
 	struct yg_community_id *cid; /* hasher with the configured seed */
 	/* The Community ID of a flow with no app state to cache it in. */
 	char community_id[YG_COMMUNITY_ID_SIZE];
+	struct yg_device_view dev_view; /* a device's record for its event */
 };
 
 /* The flow's app state, created on first need (charged to the flow memcap).
@@ -148,6 +152,10 @@ void yg_http_tx_free(struct yg_worker *w, struct flow_app *a);
 /* Detection and alerts (alert.c). */
 void yg_worker_match_flow(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 			  bool toserver);
+/* An ICMP error's quoted packet (pkt->quote) names an indicator: the
+ * packet that caused the error went to or came from it. */
+void yg_worker_match_quote(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			   bool toserver);
 void yg_worker_dns(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 		   bool toserver, const struct yg_dns_msg *m);
 void yg_worker_http(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
@@ -189,6 +197,18 @@ void yg_worker_beacon_name(struct yg_worker *w, struct yg_flow *f, const char *n
 /* The flow ended: its start goes to the beacon table, and a report
  * becomes a "beacon" event (and goes to on_beacon). */
 void yg_worker_beacon_flow(struct yg_worker *w, struct yg_flow *f);
+
+/* Device inventory (eve_device.c), with cfg.devices set: a flow's first
+ * packet and first answer; DHCP and NetBIOS datagrams; mDNS and DNS PTR
+ * answers; a request's User-Agent (ua, ua_len) or a ClientHello's JA4. */
+void yg_worker_devices_packet(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			      bool toserver, bool created);
+void yg_worker_devices_udp(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			   bool toserver);
+void yg_worker_devices_dns(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			   bool toserver, const struct yg_dns_msg *m);
+void yg_worker_devices_app(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			   bool toserver, const char *ua, size_t ua_len, const char *ja4);
 
 /* Writes one "anomaly" event (eve_anomaly.c) for anomaly a of pkt; f is
  * the packet's flow, NULL for a decoder anomaly seen before the flow. */

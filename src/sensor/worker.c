@@ -45,7 +45,10 @@ static void tuple(const struct yg_flow *f, bool toserver, struct yg_eve_tuple *r
 	ret->family = f->family;
 	ret->proto = f->proto;
 	ret->vlan = f->vlan;
-	ret->vlan_inner = f->app ? ((const struct flow_app *)f->app)->vlan_inner : 0;
+	const struct flow_app *a = f->app;
+	ret->vlan_inner = a ? a->vlan_inner : 0;
+	ret->tunnel = a && a->tun_kind ? &a->tun : NULL;
+	ret->tunnel_kind = a ? a->tun_kind : 0;
 	ret->has_ports = f->proto == 6 || f->proto == 17;
 	if (toserver) {
 		ret->src = &f->cli;
@@ -300,6 +303,34 @@ void yg_worker_tick(struct yg_worker *w, uint64_t now_us)
 	yg_flow_expire(w->ft, now_us);
 }
 
+/*
+ * The outer flow of a tunnel, as Suricata logs it beside the inner one:
+ * the outermost header's addresses, protocol (UDP, GRE, IPv6, IP-ENCAP)
+ * and ports, counted with the whole frame. It is matched against the
+ * indicators (a tunnel endpoint can be one) and goes through no app
+ * parser. Middle layers of nested tunnels get no flow of their own.
+ */
+static void outer_flow(struct yg_worker *w, const struct yg_packet *pkt)
+{
+	struct yg_packet o = *pkt;
+	o.family = pkt->tun.family;
+	o.proto = pkt->tun.proto;
+	o.src = pkt->tun.src;
+	o.dst = pkt->tun.dst;
+	o.l4_ok = o.proto == 6 || o.proto == 17;
+	o.sport = pkt->tun.sport;
+	o.dport = pkt->tun.dport;
+	o.tcp_flags = 0;
+	o.frag = false;
+	o.payload = NULL;
+	o.payload_len = 0;
+	o.tunnel = YG_TUNNEL_NONE;
+	bool toserver, created;
+	struct yg_flow *f = yg_flow_packet(w->ft, &o, &toserver, &created);
+	if (f && created && w->set)
+		yg_worker_match_flow(w, f, &o, toserver);
+}
+
 static void process(struct yg_worker *w, const struct yg_packet *pkt, uint32_t h)
 {
 	count_packet(w, pkt);
@@ -314,25 +345,40 @@ static void process(struct yg_worker *w, const struct yg_packet *pkt, uint32_t h
 		w->last_expire_us = pkt->ts_us;
 		yg_flow_expire(w->ft, pkt->ts_us);
 	}
+	if (pkt->tunnel && pkt->tun.family)
+		outer_flow(w, pkt);
 	bool toserver, created;
 	struct yg_flow *f = yg_flow_packet_hashed(w->ft, pkt, h, &toserver, &created);
 	if (!f)
 		return;
-	if (created && (pkt->vlan_n > 1 || ((pkt->proto == 1 || pkt->proto == 58) && pkt->l4_ok))) {
-		/* The flow key holds the outer VLAN only, and no ICMP type:
-		 * the inner VLAN of a QinQ stack (for EVE's vlan[]) and the
-		 * ICMP type and code (for the Community ID) of the first
-		 * packet are kept in the app state. */
+	if (created && (pkt->vlan_n > 1 || pkt->tunnel ||
+			((pkt->proto == 1 || pkt->proto == 58) && pkt->l4_ok))) {
+		/* The flow key holds the outer VLAN only, and no ICMP type
+		 * nor tunnel: the inner VLAN of a QinQ stack (for EVE's
+		 * vlan[]), the ICMP type and code (for the Community ID) and
+		 * the tunnel (EVE's tunnel object) of the first packet are
+		 * kept in the app state. */
 		struct flow_app *a = yg_worker_flow_app(w, f);
 		if (a) {
 			if (pkt->vlan_n > 1)
 				a->vlan_inner = pkt->vlan[1];
 			a->icmp_type = pkt->icmp_type;
 			a->icmp_code = pkt->icmp_code;
+			if (pkt->tunnel) {
+				a->tun_kind = pkt->tunnel;
+				a->tun = pkt->tun;
+			}
 		}
 	}
 	if (created && w->set)
 		yg_worker_match_flow(w, f, pkt, toserver);
+	if (pkt->quote.family && w->set)
+		yg_worker_match_quote(w, f, pkt, toserver);
+	if (w->cfg.devices) {
+		yg_worker_devices_packet(w, f, pkt, toserver, created);
+		if (pkt->proto == 17 && pkt->l4_ok && pkt->payload_len)
+			yg_worker_devices_udp(w, f, pkt, toserver);
+	}
 	if (!pkt->l4_ok)
 		return;
 	/* A first fragment (l4_ok) still carries the start of a DNS message:

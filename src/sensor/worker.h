@@ -13,6 +13,8 @@
 #include "sensor/intel_live.h"
 #include "sensor/stats.h"
 
+struct yg_devices;
+
 struct yg_worker;
 struct yg_sighting_agg;
 struct yg_beacon;
@@ -39,6 +41,12 @@ struct yg_worker_config {
 	bool log_beacon;
 	void (*on_beacon)(void *ud, const struct yg_beacon_hit *hit);
 	void *beacon_ud;
+	/* Passive device inventory (detect/devices.h): borrowed; NULL = off.
+	 * log_devices writes the "device" events; ics_net (borrowed, may be
+	 * NULL) are the ICS networks whose unexpected device classes alert. */
+	struct yg_devices *devices;
+	bool log_devices;
+	const struct yg_homenet *ics_net;
 };
 
 /* Caller frees with yg_worker_free (which ends remaining flows). */

@@ -422,6 +422,113 @@ def teredo(outer_src, outer_dst, inner, sport=3544, dport=40000, **kw):
     return ipv4(outer_src, outer_dst, PROTO_UDP, udp(outer_src, outer_dst, sport, dport, inner), **kw)
 
 
+PROTO_IPIP, PROTO_GRE = 4, 47
+GRE_TEB, GRE_ERSPAN2, GRE_ERSPAN3 = 0x6558, 0x88BE, 0x22EB
+GTPU_PORT, GENEVE_PORT, VXLAN_PORT = 2152, 6081, 4789
+
+
+def ipip(outer_src, outer_dst, inner, **kw):
+    """IP in IP (RFC 2003, 2473): IPv4 inside (protocol 4) or IPv6 inside
+    IPv6 (41); the outer family follows outer_src."""
+    proto = PROTO_IPIP if inner[0] >> 4 == 4 else PROTO_IPV6
+    return ip(outer_src, outer_dst, proto, inner, **kw)
+
+
+def gre_header(proto, key=None, seq=None, csum=False):
+    """GRE version 0 (RFC 2784/2890) with the optional checksum, key and
+    sequence number."""
+    flags = (0x8000 if csum else 0) | (0x2000 if key is not None else 0) | \
+        (0x1000 if seq is not None else 0)
+    h = struct.pack(">HH", flags, proto)
+    if csum:
+        h += b"\0\0\0\0"  # checksum filled by gre()
+    if key is not None:
+        h += struct.pack(">I", key)
+    if seq is not None:
+        h += struct.pack(">I", seq)
+    return h
+
+
+def gre(outer_src, outer_dst, inner, key=None, seq=None, csum=False, proto=None, **kw):
+    """inner (an IP packet, or an Ethernet frame with proto=GRE_TEB) in GRE."""
+    if proto is None:
+        proto = _ethertype_of(inner)
+    body = gre_header(proto, key, seq, csum) + inner
+    if csum:
+        c = checksum(body)
+        body = body[:4] + struct.pack(">H", c) + body[6:]
+    return ip(outer_src, outer_dst, PROTO_GRE, body, **kw)
+
+
+def erspan(outer_src, outer_dst, frame, version=2, session=1, vlan=0, seq=1, platform=False, **kw):
+    """A mirrored Ethernet frame in ERSPAN type 1, 2 or 3 over GRE."""
+    if version == 1:
+        return gre(outer_src, outer_dst, frame, proto=GRE_ERSPAN2, **kw)
+    if version == 2:
+        hdr = struct.pack(">HHI", 0x1000 | vlan, session & 0x3FF, 0)
+        return gre(outer_src, outer_dst, hdr + frame, seq=seq, proto=GRE_ERSPAN2, **kw)
+    hdr = struct.pack(">HHIHH", 0x2000 | vlan, session & 0x3FF, 0x12345678, 0,
+                      0x0001 if platform else 0)
+    if platform:
+        hdr += b"\0" * 8
+    return gre(outer_src, outer_dst, hdr + frame, seq=seq, proto=GRE_ERSPAN3, **kw)
+
+
+def gtpu(outer_src, outer_dst, inner, teid=1, ext=(), sport=GTPU_PORT, dport=GTPU_PORT, msg_type=0xFF,
+         **kw):
+    """inner (an IP packet) in a GTP-U G-PDU (3GPP TS 29.281) over UDP.
+    ext: extension headers as (type, contents) with len(contents) + 2 a
+    multiple of 4 (e.g. (0x85, b"\x00\x09") a PDU session container)."""
+    opt = b""
+    flags = 0x30
+    if ext:
+        flags |= 0x04
+        opt = struct.pack(">HBB", 0, 0, ext[0][0])
+        for i, (_, body) in enumerate(ext):
+            if (len(body) + 2) % 4:
+                raise ValueError("GTP extension header contents must make a multiple of 4")
+            nxt = ext[i + 1][0] if i + 1 < len(ext) else 0
+            opt += bytes([(len(body) + 2) // 4]) + body + bytes([nxt])
+    body = opt + inner
+    g = struct.pack(">BBHI", flags, msg_type, len(body), teid) + body
+    return ip(outer_src, outer_dst, PROTO_UDP, udp(outer_src, outer_dst, sport, dport, g), **kw)
+
+
+def geneve(outer_src, outer_dst, inner, vni=1, options=(), proto=None, sport=50000, **kw):
+    """inner (an Ethernet frame, or an IP packet with proto set) in Geneve
+    (RFC 8926) over UDP to 6081. options: (class, type, data) with len(data)
+    a multiple of 4."""
+    opts = b""
+    for cls, typ, data in options:
+        if len(data) % 4:
+            raise ValueError("Geneve option data must be a multiple of 4 bytes")
+        opts += struct.pack(">HBB", cls, typ, len(data) // 4) + data
+    if proto is None:
+        proto = GRE_TEB
+    g = struct.pack(">BBHI", len(opts) // 4, 0, proto, vni << 8) + opts + inner
+    return ip(outer_src, outer_dst, PROTO_UDP, udp(outer_src, outer_dst, sport, GENEVE_PORT, g), **kw)
+
+
+def vxlan(outer_src, outer_dst, frame, vni=1, sport=50001, **kw):
+    """An Ethernet frame in VXLAN (RFC 7348) over UDP to 4789."""
+    v = struct.pack(">II", 0x08000000, vni << 8) + frame
+    return ip(outer_src, outer_dst, PROTO_UDP, udp(outer_src, outer_dst, sport, VXLAN_PORT, v), **kw)
+
+
+def icmp_error(src, dst, quoted, type_=3, code=3):
+    """An ICMP (or ICMPv6, by the family of src) error from src to dst
+    quoting the start of the packet `quoted` (its IP header and 8 bytes
+    more for ICMP, as much as fits 1232 bytes for ICMPv6)."""
+    if is_v6(src):
+        q = quoted[:1232]
+        m = struct.pack(">BBHI", type_, code, 0, 0) + q
+        c = checksum(_pseudo(src, dst, PROTO_ICMPV6, len(m)) + m)
+        return ipv6(src, dst, PROTO_ICMPV6, m[:2] + struct.pack(">H", c) + m[4:])
+    ihl = (quoted[0] & 0x0F) * 4
+    m = struct.pack(">BBHI", type_, code, 0, 0) + quoted[:ihl + 8]
+    return ipv4(src, dst, PROTO_ICMP, m[:2] + struct.pack(">H", checksum(m)) + m[4:])
+
+
 # ---------------------------------------------------------------------------
 # Transport
 # ---------------------------------------------------------------------------
@@ -747,6 +854,74 @@ def dns_message(ident=0x1234, flags=0x0100, questions=(), answers=(), authority=
                 raise ValueError(f"give rdata bytes for type {t}")
         w.rr(owner, t, ttl, rdata)
     return bytes(w.buf)
+
+
+# ---------------------------------------------------------------------------
+# Device inventory: DHCP, mDNS, NetBIOS name service
+# ---------------------------------------------------------------------------
+
+DHCP_DISCOVER, DHCP_REQUEST, DHCP_ACK = 1, 3, 5
+BROADCAST_MAC = "ff:ff:ff:ff:ff:ff"
+
+
+def dhcp_message(op, mac_addr, msg_type, xid=0x3903F326, ciaddr="0.0.0.0", yiaddr="0.0.0.0",
+                 hostname=None, vendor_class=None, prl=None, requested=None, fqdn=None):
+    """A DHCP message (RFC 2131) with options 53, 50, 12, 60, 55 and 81."""
+    fixed = struct.pack(">BBBBIHH", op, 1, 6, 0, xid, 0, 0x8000) + addr_bytes(ciaddr) + \
+        addr_bytes(yiaddr) + bytes(8) + mac(mac_addr) + bytes(10) + bytes(64) + bytes(128)
+    opts = bytes([53, 1, msg_type])
+    if requested:
+        opts += bytes([50, 4]) + addr_bytes(requested)
+    if hostname:
+        opts += bytes([12, len(hostname)]) + hostname.encode()
+    if vendor_class:
+        opts += bytes([60, len(vendor_class)]) + vendor_class.encode()
+    if prl:
+        opts += bytes([55, len(prl)]) + bytes(prl)
+    if fqdn:
+        opts += bytes([81, 3 + len(fqdn), 0, 0, 0]) + fqdn.encode()
+    return fixed + struct.pack(">I", 0x63825363) + opts + b"\xff"
+
+
+def dhcp_request_frame(mac_addr, hostname=None, vendor_class=None, prl=None, requested=None):
+    """A client's DHCPREQUEST broadcast from 0.0.0.0:68 to 255.255.255.255:67."""
+    msg = dhcp_message(1, mac_addr, DHCP_REQUEST, hostname=hostname, vendor_class=vendor_class,
+                       prl=prl, requested=requested)
+    return ether(udp_packet("0.0.0.0", "255.255.255.255", 68, 67, msg), src=mac_addr, dst=BROADCAST_MAC)
+
+
+def nbns_name(name, suffix=0x00):
+    """A NetBIOS name first-level encoded (RFC 1001 14.1): 32 letters."""
+    raw = name.upper().encode()[:15].ljust(15, b" ") + bytes([suffix])
+    return "".join(chr(ord("A") + (b >> 4)) + chr(ord("A") + (b & 15)) for b in raw)
+
+
+def nbns_registration(name, addr):
+    """A NetBIOS name registration request (opcode 5) for name at addr,
+    with its NB additional record, as Windows broadcasts it."""
+    enc = nbns_name(name)
+    w = _DnsWriter(False)
+    struct.pack_into(">HHHHHH", w.buf, 0, 0x8001, 0x2910, 1, 0, 0, 1)
+    w.name(enc)
+    w.buf += struct.pack(">HH", 0x20, 1)
+    w.rr(enc, 0x20, 300000, lambda: w.buf.extend(b"\x00\x00" + addr_bytes(addr)))
+    return bytes(w.buf)
+
+
+def mdns_announcement(hostname, addr, services=()):
+    """An mDNS response (RFC 6762) announcing hostname.local at addr and a
+    PTR for each service type ("_ipp._tcp") to an instance of hostname."""
+    answers = [(f"{hostname}.local", "AAAA" if is_v6(addr) else "A", addr)]
+    for svc in services:
+        answers.append((f"{svc}.local", "PTR", f"{hostname}.{svc}.local"))
+    return dns_message(ident=0, flags=0x8400, answers=answers, ttl=120)
+
+
+def mdns_frame(mac_addr, src, hostname, services=()):
+    dst = "ff02::fb" if is_v6(src) else "224.0.0.251"
+    dmac = "33:33:00:00:00:fb" if is_v6(src) else "01:00:5e:00:00:fb"
+    pkt = udp_packet(src, dst, 5353, 5353, mdns_announcement(hostname, src, services))
+    return ether(pkt, src=mac_addr, dst=dmac)
 
 
 def dns_query(name, qtype="A", ident=0x1234, rd=True, compress=True):

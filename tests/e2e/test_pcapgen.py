@@ -255,6 +255,54 @@ def test_6in4_and_teredo(tmp_path):
     assert values(rows, "dns.qry.name") == ["six.example", "ter.example"]
 
 
+def test_tunnel_builders_decode(tmp_path):
+    """Every tunnel builder: tshark finds the inner DNS name, the tunnel's
+    protocol, and its key/TEID/VNI/session where it has one."""
+    o4, o6 = ("192.0.2.1", "192.0.2.2"), ("2001:db8::a", "2001:db8::b")
+
+    def q(name):
+        return pg.udp_packet("10.0.0.1", "10.0.0.2", 5000, 53, pg.dns_query(name))
+
+    cases = [
+        (pg.gre(*o4, q("gre.example"), key=7, seq=1), "gre", "gre.key", "0x00000007"),
+        (pg.gre(*o6, q("gre6.example"), csum=True), "gre", None, None),
+        (pg.gre(*o4, pg.ether(q("teb.example")), proto=pg.GRE_TEB), "gre", None, None),
+        (pg.erspan(*o4, pg.ether(q("erspan1.example")), version=1), "erspan", None, None),
+        (pg.erspan(*o4, pg.ether(q("erspan2.example")), version=2, session=5), "erspan",
+         "erspan.spanid", "5"),
+        (pg.erspan(*o4, pg.ether(q("erspan3.example")), version=3, session=6, platform=True),
+         "erspan", "erspan.spanid", "6"),
+        (pg.gtpu(*o4, q("gtp.example"), teid=0xABCD, ext=[(0x85, b"\x00\x09")]), "gtp",
+         "gtp.teid", "0x0000abcd"),
+        (pg.geneve(*o4, pg.ether(q("geneve.example")), vni=9,
+                   options=[(0x0103, 0x80, b"\x01\x02\x03\x04")]), "geneve", "geneve.vni", "0x000009"),
+        (pg.vxlan(*o4, pg.ether(q("vxlan.example")), vni=8), "vxlan", "vxlan.vni", "8"),
+        (pg.ipip(*o4, q("ipip.example")), "ip:ip", None, None),
+        (pg.ipip(*o6, q("ipip46.example")), "ipv6:ip", None, None),
+        (pg.ipip(*o6, pg.udp_packet("2001:db8:1::1", "2001:db8:1::2", 5000, 53,
+                                    pg.dns_query("ipip66.example"))), "ipv6:ipv6", None, None),
+    ]
+    frames = [(T0 + i, pg.link(pkt)) for i, (pkt, _, _, _) in enumerate(cases)]
+    path = write(tmp_path, frames)
+    # The same query id and ports in every tunnel: tshark calls them retransmissions.
+    assert_clean(path, allow=("retransmission",))
+    names = sorted({c[2] for c in cases if c[2]})
+    rows = fields(path, "frame.protocols", "dns.qry.name", *names)
+    for (pkt, proto, key, val), row in zip(cases, rows):
+        assert proto in row["frame.protocols"][0], (proto, row["frame.protocols"])
+        assert row["frame.protocols"][0].endswith(":udp:dns")
+        assert len(row["dns.qry.name"]) == 1
+        if key:
+            assert val in row[key], (key, row[key])
+    assert values(rows, "dns.qry.name")[0] == "gre.example"
+
+    quoted = pg.udp_packet("10.0.0.5", "203.0.113.9", 4000, 53, pg.dns_query("q.example"))
+    path = write(tmp_path, [(T0, pg.link(pg.icmp_error("10.0.0.1", "10.0.0.5", quoted)))], name="i.pcap")
+    r = fields(path, "icmp.type", "icmp.code", "ip.dst", "udp.dstport")[0]
+    assert r["icmp.type"] == ["3"] and r["icmp.code"] == ["3"]
+    assert r["ip.dst"] == ["10.0.0.5", "203.0.113.9"] and r["udp.dstport"] == ["53"]
+
+
 # ---------------------------------------------------------------------------
 # TCP, UDP, ICMP
 # ---------------------------------------------------------------------------

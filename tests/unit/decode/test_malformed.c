@@ -188,7 +188,9 @@ static void check_invariants(const struct yg_packet *pkt, const uint8_t *b, uint
 	} else {
 		assert_int_equal(pkt->payload_len, 0);
 	}
-	assert_true(pkt->tunnel <= YG_TUNNEL_VXLAN);
+	assert_true(pkt->tunnel < YG_TUNNEL__COUNT);
+	assert_true(pkt->tun.depth <= 4);
+	assert_true(pkt->quote.family == 0 || pkt->quote.family == 4 || pkt->quote.family == 6);
 }
 
 /*

@@ -19,6 +19,7 @@
 #include "darknet/telescope.h"
 #include "decode/decode.h"
 #include "detect/beacon.h"
+#include "detect/ics_policy.h"
 #include "sensor/engine.h"
 #include "sensor/homenet.h"
 #include "sensor/hub_feed.h"
@@ -55,7 +56,8 @@ static void usage(FILE *out)
 		"      --flow-memcap MB   memory for flows and app buffers (default 1024)\n"
 		"      --eve-types LIST   event types to write besides alert and stats\n"
 		"                         (default dns,http,tls,flow,beacon,darknet,\n"
-		"                         darknet_victim,darknet_stats; also anomaly; 'none'\n"
+		"                         darknet_victim,darknet_stats,modbus,dnp3,iec104,\n"
+		"                         s7comm; also anomaly; 'none'\n"
 		"                         for alerts only)\n"
 		"      --no-beacon        no beacon detection (on by default: home hosts\n"
 		"                         connecting to an outside address or name at regular\n"
@@ -63,6 +65,10 @@ static void usage(FILE *out)
 		"                         /api/v1/beacons)\n"
 		"      --beacon-memcap MB memory for beacon detection (default 64, at least 1)\n"
 		"      --no-flow-log      do not write flow events (same as leaving out flow)\n"
+		"      --ics-policy FILE  which hosts may use which ICS operations on which\n"
+		"                         controllers (README, ICS); an operation outside it is\n"
+		"                         an alert. Without it, program download and controller\n"
+		"                         stop alert. Event types modbus, dnp3, iec104, s7comm\n"
 		"      --eve-dns-version N  dns layout: 3 (Suricata 8, default) or 2 (Suricata 7)\n"
 		"      --community-id-seed N  seed of the Community ID (0..65535, default 0)\n"
 		"      --hub URL          also take every indicator this member may see from\n"
@@ -324,12 +330,13 @@ static bool parse_uint(const char *s, unsigned long max, unsigned long *ret)
 struct eve_types {
 	bool dns, http, tls, flow, anomaly, beacon;
 	bool darknet, darknet_victim, darknet_stats;
+	bool modbus, dnp3, iec104, s7comm;
 };
 
 static int parse_types(const char *list, struct eve_types *ret)
 {
 	bool d = false, h = false, t = false, f = false, an = false, dk = false, dv = false,
-	     ds = false, bc = false;
+	     ds = false, bc = false, mb = false, d3 = false, i4 = false, s7 = false;
 	const char *p = list;
 	while (*p) {
 		const char *e = strchr(p, ',');
@@ -352,6 +359,14 @@ static int parse_types(const char *list, struct eve_types *ret)
 			dv = true;
 		else if (n == 13 && !strncmp(p, "darknet_stats", 13))
 			ds = true;
+		else if (n == 6 && !strncmp(p, "modbus", 6))
+			mb = true;
+		else if (n == 4 && !strncmp(p, "dnp3", 4))
+			d3 = true;
+		else if (n == 6 && !strncmp(p, "iec104", 6))
+			i4 = true;
+		else if (n == 6 && !strncmp(p, "s7comm", 6))
+			s7 = true;
 		else if (!(n == 4 && !strncmp(p, "none", 4)) && n)
 			return -EINVAL;
 		p += n;
@@ -367,6 +382,10 @@ static int parse_types(const char *list, struct eve_types *ret)
 	ret->darknet = dk;
 	ret->darknet_victim = dv;
 	ret->darknet_stats = ds;
+	ret->modbus = mb;
+	ret->dnp3 = d3;
+	ret->iec104 = i4;
+	ret->s7comm = s7;
 	return 0;
 }
 
@@ -377,7 +396,7 @@ int yg_cmd_sensor(int argc, char **argv)
 	       O_SG_BATCH, O_SHARE_HOSTS, O_HOST_KEY, O_SENSOR_NAME, O_HUB_FEED,
 	       O_HUB_USER, O_HUB_PASSWORD_FILE, O_HUB_CERT, O_HUB_KEY, O_TAXII_COLL, O_DNS_VERSION,
 	       O_CID_SEED, O_DARKNET, O_DARKNET_RESEARCH, O_DARKNET_MEMCAP, O_GEOIP_DIR, O_WARN,
-	       O_NO_BEACON, O_BEACON_MEMCAP };
+	       O_NO_BEACON, O_BEACON_MEMCAP, O_ICS_POLICY };
 	static const struct option opts[] = {
 		{"read", required_argument, NULL, 'r'},
 		{"interface", required_argument, NULL, 'i'},
@@ -416,6 +435,7 @@ int yg_cmd_sensor(int argc, char **argv)
 		{"geoip-dir", required_argument, NULL, O_GEOIP_DIR},
 		{"no-beacon", no_argument, NULL, O_NO_BEACON},
 		{"beacon-memcap", required_argument, NULL, O_BEACON_MEMCAP},
+		{"ics-policy", required_argument, NULL, O_ICS_POLICY},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -450,6 +470,8 @@ int yg_cmd_sensor(int argc, char **argv)
 	bool beacon_on = true, beacon_log = true;
 	unsigned long beacon_memcap_mb = 64;
 	bool quiet = false, flow_log = true, dns_log = true, http_log = true, tls_log = true;
+	bool modbus_log = true, dnp3_log = true, iec104_log = true, s7comm_log = true;
+	const char *ics_policy_path = NULL;
 	struct yg_homenet home;
 	char err[512] = "";
 	yg_homenet_default(&home);
@@ -582,7 +604,8 @@ int yg_cmd_sensor(int argc, char **argv)
 			if (parse_types(optarg, &et) < 0) {
 				fprintf(stderr, "yagura sensor: --eve-types: '%s' is not a list of "
 						"dns, http, tls, flow, anomaly, beacon, darknet, "
-						"darknet_victim, darknet_stats (or none)\n", optarg);
+						"darknet_victim, darknet_stats, modbus, dnp3, "
+						"iec104, s7comm (or none)\n", optarg);
 				return 2;
 			}
 			dns_log = et.dns;
@@ -594,6 +617,10 @@ int yg_cmd_sensor(int argc, char **argv)
 			dn_log = et.darknet;
 			dn_victim_log = et.darknet_victim;
 			dn_stats_log = et.darknet_stats;
+			modbus_log = et.modbus;
+			dnp3_log = et.dnp3;
+			iec104_log = et.iec104;
+			s7comm_log = et.s7comm;
 			break;
 		}
 		case O_DARKNET:
@@ -612,6 +639,7 @@ int yg_cmd_sensor(int argc, char **argv)
 			}
 			break;
 		case O_NO_BEACON: beacon_on = false; break;
+		case O_ICS_POLICY: ics_policy_path = optarg; break;
 		case O_BEACON_MEMCAP:
 			if (!parse_uint(optarg, 1 << 20, &beacon_memcap_mb) || beacon_memcap_mb < 1) {
 				fprintf(stderr, "yagura sensor: --beacon-memcap wants MB >= 1\n");
@@ -679,6 +707,18 @@ int yg_cmd_sensor(int argc, char **argv)
 	struct yg_darknet *dn = NULL;
 	struct yg_beacon *beacon = NULL;
 	struct yg_beacon_stats beacon_stats = {0};
+	struct yg_ics_policy *ics_policy = NULL;
+
+	if (ics_policy_path) {
+		char perr[512];
+		r = yg_ics_policy_load(ics_policy_path, &ics_policy, perr, sizeof perr);
+		if (r < 0) {
+			fprintf(stderr, "yagura sensor: --ics-policy %s\n", perr);
+			return 2;
+		}
+		if (!quiet)
+			fprintf(stderr, "ics: %u policy rules\n", yg_ics_policy_rules(ics_policy));
+	}
 
 	rcu_register_thread();
 	if (beacon_on) {
@@ -847,6 +887,11 @@ int yg_cmd_sensor(int argc, char **argv)
 			.log_beacon = beacon_log,
 			.on_beacon = sightings ? on_beacon : NULL,
 			.beacon_ud = sightings,
+			.log_modbus = modbus_log,
+			.log_dnp3 = dnp3_log,
+			.log_iec104 = iec104_log,
+			.log_s7comm = s7comm_log,
+			.ics_policy = ics_policy,
 		},
 		.darknet = dn,
 		.progress = (!quiet && rfile && isatty(STDERR_FILENO)) ? progress : NULL,
@@ -994,6 +1039,7 @@ out:
 	}
 	yg_engine_free(eng);
 	yg_beacon_free(beacon);
+	yg_ics_policy_free(ics_policy);
 	yg_darknet_free(dn);
 	yg_geo_free(geo);
 	yg_dn_research_free(dn_research);

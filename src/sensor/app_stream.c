@@ -30,7 +30,8 @@ bool yg_worker_reads_payload(const struct yg_packet *pkt)
 		return false;
 	if (pkt->proto == 6)
 		return !pkt->frag;
-	return pkt->proto == 17 && (is_dns_port(pkt->sport) || is_dns_port(pkt->dport));
+	return pkt->proto == 17 && (is_dns_port(pkt->sport) || is_dns_port(pkt->dport) ||
+				    pkt->sport == YG_DNP3_PORT || pkt->dport == YG_DNP3_PORT);
 }
 
 static void anomaly(struct yg_worker *w, enum yg_anomaly a)
@@ -62,6 +63,7 @@ static void stream_done(struct yg_worker *w, struct yg_flow *f, struct stream *s
 void yg_worker_app_free(struct yg_worker *w, struct flow_app *a)
 {
 	yg_http_tx_free(w, a);
+	yg_worker_ics_free(w, a);
 	for (int i = 0; i < 2; i++)
 		stream_drop_buf(w, &a->s[i]);
 	free(a->more);
@@ -76,6 +78,10 @@ void yg_worker_app_free(struct yg_worker *w, struct flow_app *a)
 void yg_worker_app_udp(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 		       bool toserver)
 {
+	if (pkt->sport == YG_DNP3_PORT || pkt->dport == YG_DNP3_PORT) {
+		yg_worker_dnp3_datagram(w, f, pkt, toserver);
+		return;
+	}
 	if (!is_dns_port(pkt->sport) && !is_dns_port(pkt->dport))
 		return;
 	enum yg_anomaly an = YG_ANOM__COUNT;
@@ -95,6 +101,10 @@ static unsigned cap_for(uint8_t app)
 	case APP_DNS: return DNS_TCP_CAP;
 	case APP_HTTP: return YG_HTTP_HEAD_MAX;
 	case APP_TLS: return TLS_CAP;
+	case APP_MODBUS: return YG_MODBUS_ADU_MAX;
+	case APP_DNP3: return YG_DNP3_FRAME_MAX;
+	case APP_IEC104: return YG_IEC104_APDU_MAX;
+	case APP_S7COMM: return YG_TPKT_MAX;
 	default: return UNKNOWN_CAP;
 	}
 }
@@ -105,6 +115,11 @@ static bool detect(struct yg_flow *f, const uint8_t *p, size_t n)
 {
 	if (is_dns_port(f->srv_port) || is_dns_port(f->cli_port)) {
 		set_proto(f, APP_DNS);
+		return true;
+	}
+	uint8_t ics = yg_worker_ics_port_proto(f);
+	if (ics) {
+		set_proto(f, ics);
 		return true;
 	}
 	if (yg_tls_looks_like_handshake(p, n)) {
@@ -119,6 +134,11 @@ static bool detect(struct yg_flow *f, const uint8_t *p, size_t n)
 	/* A method cut short ("PROPFI") or a TLS record header cut short. */
 	if (http == 0 || (n < 3 && p[0] == 0x16))
 		return false;
+	ics = yg_worker_ics_detect(p, n);
+	if (ics) {
+		set_proto(f, ics);
+		return true;
+	}
 	set_proto(f, APP_FAILED);
 	return true;
 }
@@ -212,9 +232,13 @@ static long parse(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 		if (!toserver) {
 			/* A server that speaks first is none of DNS over TCP
 			 * (port-detected), HTTP or TLS: stop reading its side. */
-			if (!is_dns_port(f->srv_port) && !is_dns_port(f->cli_port))
+			uint8_t ics = yg_worker_ics_port_proto(f);
+			if (ics)
+				set_proto(f, ics);
+			else if (!is_dns_port(f->srv_port) && !is_dns_port(f->cli_port))
 				return -1;
-			set_proto(f, APP_DNS);
+			else
+				set_proto(f, APP_DNS);
 		} else if (!detect(f, p, n)) {
 			return 0;
 		}
@@ -289,6 +313,11 @@ static long parse(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 		yg_worker_tls(w, f, pkt, toserver, &w->tls);
 		return -1;
 	}
+	case APP_MODBUS:
+	case APP_DNP3:
+	case APP_IEC104:
+	case APP_S7COMM:
+		return yg_worker_ics_parse(w, f, pkt, toserver, p, n);
 	default:
 		return -1;
 	}

@@ -17,6 +17,8 @@ struct yg_worker;
 struct yg_sighting_agg;
 struct yg_beacon;
 struct yg_beacon_hit;
+struct yg_ics_policy;
+struct yg_ics_learn;
 
 struct yg_worker_config {
 	unsigned id;                  /* 0.. ; flow ids are disjoint per worker */
@@ -39,6 +41,12 @@ struct yg_worker_config {
 	bool log_beacon;
 	void (*on_beacon)(void *ud, const struct yg_beacon_hit *hit);
 	void *beacon_ud;
+	/* ICS: events of each protocol, the site policy (detect/ics_policy.h;
+	 * borrowed, NULL applies the defaults: download and stop alert) and
+	 * the policy learner (borrowed, NULL when not learning). */
+	bool log_modbus, log_dnp3, log_iec104, log_s7comm;
+	const struct yg_ics_policy *ics_policy;
+	struct yg_ics_learn *ics_learn;
 };
 
 /* Caller frees with yg_worker_free (which ends remaining flows). */

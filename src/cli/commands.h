@@ -13,5 +13,6 @@ int yg_cmd_hub_feed(struct yg_store *st, const char *dir, int argc, char **argv)
 int yg_cmd_mail(int argc, char **argv);
 int yg_cmd_intel(int argc, char **argv);
 int yg_cmd_level(int argc, char **argv);
+int yg_cmd_ics(int argc, char **argv);
 
 #endif

@@ -17,6 +17,7 @@ static const struct {
 	{"mail", yg_cmd_mail, "analyze suspicious e-mail: headers, URLs, attachments, spoofing"},
 	{"intel", yg_cmd_intel, "export indicator sets: IDS rules, firewall, RPZ, lists, STIX"},
 	{"level", yg_cmd_level, "the hub's alert level: show, history, set, confirm, reject"},
+	{"ics", yg_cmd_ics, "learn an ICS policy (--ics-policy) from a training capture"},
 };
 
 static void usage(FILE *out)

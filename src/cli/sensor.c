@@ -287,6 +287,12 @@ static void summary(const struct yg_engine_result *res, unsigned workers, const 
 		"(busiest %.2f s)\n",
 		workers, workers == 1 ? "" : "s", res->reader_cpu_s, res->workers_cpu_s,
 		res->worker_cpu_max_s);
+	if (s->modbus_msgs || s->dnp3_msgs || s->iec104_apdus || s->s7comm_msgs)
+		fprintf(stderr, "sensor: ics: modbus %llu, dnp3 %llu, iec104 %llu, s7comm %llu "
+				"messages; %llu policy alerts\n",
+			(unsigned long long)s->modbus_msgs, (unsigned long long)s->dnp3_msgs,
+			(unsigned long long)s->iec104_apdus, (unsigned long long)s->s7comm_msgs,
+			(unsigned long long)s->ics_alerts);
 	for (unsigned i = 0; i < YG_ANOM__COUNT; i++)
 		if (s->anomalies[i])
 			fprintf(stderr, "sensor:   %-40s %llu\n", yg_anomaly_name(i),

@@ -29,8 +29,11 @@ void yg_worker_ics_op(struct yg_worker *w, struct yg_flow *f, const struct yg_pa
 {
 	if (op == YG_ICS_OP_NONE)
 		return;
-	if (w->cfg.ics_learn)
+	if (w->cfg.ics_learn) {
+		/* Learning: everything seen is what the policy will allow. */
 		yg_ics_learn_add(w->cfg.ics_learn, f->family, f->cli.b, f->srv.b, proto, op);
+		return;
+	}
 	struct yg_ics_verdict v;
 	if (yg_ics_policy_allows(w->cfg.ics_policy, f->family, f->cli.b, f->srv.b, proto, op, &v))
 		return;
@@ -73,7 +76,8 @@ void yg_worker_ics_op(struct yg_worker *w, struct yg_flow *f, const struct yg_pa
 	META("ics_protocol", pname);
 	META("ics_operation", oname);
 	META("ics_function", function);
-	META("direction", yg_homenet_direction(w->cfg.home, f->family, &f->cli, &f->srv));
+	if (w->cfg.home)
+		META("direction", yg_homenet_direction(w->cfg.home, f->family, &f->cli, &f->srv));
 #undef META
 	yg_jsonw_obj_close(j);
 	yg_jsonw_obj_close(j);

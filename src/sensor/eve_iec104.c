@@ -46,18 +46,14 @@ static void iec104_object(struct yg_jsonw *j, const struct yg_iec104_apdu *a)
 	yg_jsonw_obj_close(j);
 }
 
-static void alert_object(struct yg_jsonw *j, const void *msg)
-{
-	iec104_object(j, msg);
-}
-
 void yg_worker_iec104(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 		      bool toserver, const struct yg_iec104_apdu *a)
 {
 	w->st.iec104_apdus++;
 	if (toserver && a->has_asdu) {
 		const char *t = yg_iec104_type_name(a->type_id);
-		yg_worker_ics_op(w, f, pkt, YG_ICS_IEC104, a->op, t ? t : "unknown", alert_object, a);
+		/* As for s7comm: the metadata names the type, no object. */
+		yg_worker_ics_op(w, f, pkt, YG_ICS_IEC104, a->op, t ? t : "unknown", NULL, NULL);
 	}
 	if (!w->cfg.log_iec104)
 		return;

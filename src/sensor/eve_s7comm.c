@@ -50,11 +50,6 @@ static void s7_object(struct yg_jsonw *j, const struct yg_s7_msg *m)
 	yg_jsonw_obj_close(j);
 }
 
-static void alert_object(struct yg_jsonw *j, const void *msg)
-{
-	s7_object(j, msg);
-}
-
 void yg_worker_s7comm(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 		      bool toserver, const struct yg_s7_msg *m)
 {
@@ -64,8 +59,9 @@ void yg_worker_s7comm(struct yg_worker *w, struct yg_flow *f, const struct yg_pa
 						       : yg_s7_function_name(m->function);
 		if (m->pi_service[0])
 			fn = m->pi_service;
-		yg_worker_ics_op(w, f, pkt, YG_ICS_S7COMM, m->op, fn ? fn : "unknown", alert_object,
-				 m);
+		/* No s7comm object in the alert: Suricata's alert schema has
+		 * no such key; the metadata names the function. */
+		yg_worker_ics_op(w, f, pkt, YG_ICS_S7COMM, m->op, fn ? fn : "unknown", NULL, NULL);
 	}
 	if (!w->cfg.log_s7comm)
 		return;

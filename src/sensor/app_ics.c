@@ -5,8 +5,13 @@
  * its EVE writer and the policy.
  *
  * A frame that cannot be framed (a length out of range, a start byte
- * missing) ends parsing of that direction: without a length to trust,
- * the next frame's start cannot be found.
+ * missing) leaves no length to trust. DNP3 frames start with 05 64, so
+ * parsing resumes at the next one. Modbus, IEC 104 and TPKT have no such
+ * marker: what is buffered is dropped and parsing resumes with the next
+ * segment (senders write one message per segment, and tshark decodes
+ * them so), at most ICS_FRAMING_MAX times per direction before the
+ * direction is left alone: a stream that is not the protocol at all
+ * costs a few anomalies, not one per segment.
  */
 #include <errno.h>
 
@@ -22,15 +27,36 @@ static void anomaly(struct yg_worker *w, enum yg_anomaly a)
 		yg_worker_anomaly_event(w, w->cur_pkt, w->cur_flow, w->cur_toserver, a);
 }
 
-uint8_t yg_worker_ics_port_proto(const struct yg_flow *f)
+static uint8_t port_proto(uint16_t port)
 {
-	switch (f->srv_port) {
+	switch (port) {
 	case YG_MODBUS_PORT: return APP_MODBUS;
 	case YG_DNP3_PORT: return APP_DNP3;
 	case YG_IEC104_PORT: return APP_IEC104;
 	case YG_S7_PORT: return APP_S7COMM;
 	default: return 0;
 	}
+}
+
+uint8_t yg_worker_ics_port_proto(const struct yg_flow *f)
+{
+	/* The client's port too: a capture may show the controller's side
+	 * opening the connection (or its first packet), as tshark decodes
+	 * either direction by port. */
+	uint8_t p = port_proto(f->srv_port);
+	return p ? p : port_proto(f->cli_port);
+}
+
+bool yg_worker_ics_reversed(const struct yg_flow *f)
+{
+	return !port_proto(f->srv_port) && port_proto(f->cli_port);
+}
+
+/* Whether bytes sent toserver come from the master (client) side: the
+ * side away from the protocol's port when only the flow's client has it. */
+static bool from_master(const struct yg_flow *f, bool toserver, uint16_t port)
+{
+	return f->srv_port != port && f->cli_port == port ? !toserver : toserver;
 }
 
 uint8_t yg_worker_ics_detect(const uint8_t *p, size_t n)
@@ -40,6 +66,15 @@ uint8_t yg_worker_ics_detect(const uint8_t *p, size_t n)
 	if (yg_dnp3_detect(p, n))
 		return APP_DNP3;
 	return 0;
+}
+
+/* Framing was lost in p[0..n): how many bytes to drop, or -1 to stop. */
+static long framing_lost(struct yg_worker *w, struct yg_flow *f, bool toserver, size_t n)
+{
+	struct ics_flow *s = yg_worker_ics_flow(w, f);
+	if (!s || s->framing_lost[toserver ? 0 : 1]++ >= ICS_FRAMING_MAX)
+		return -1;
+	return (long)n;
 }
 
 static long modbus(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
@@ -52,13 +87,14 @@ static long modbus(struct yg_worker *w, struct yg_flow *f, const struct yg_packe
 		return 0;
 	if (r < 0) {
 		anomaly(w, an);
-		return -1;
+		return framing_lost(w, f, toserver, n);
 	}
-	r = yg_modbus_parse(p, len, toserver, &w->modbus, &an);
+	bool master = from_master(f, toserver, YG_MODBUS_PORT);
+	r = yg_modbus_parse(p, len, master, &w->modbus, &an);
 	if (an != YG_ANOM__COUNT)
 		anomaly(w, an);
 	if (r == 0)
-		yg_worker_modbus(w, f, pkt, toserver, &w->modbus);
+		yg_worker_modbus(w, f, pkt, master, &w->modbus);
 	return (long)len;
 }
 
@@ -112,8 +148,13 @@ static long dnp3(struct yg_worker *w, struct yg_flow *f, const struct yg_packet 
 	if (r == -EAGAIN || (r == 0 && len > n))
 		return 0;
 	if (r < 0) {
+		/* Every frame starts 05 64: skip to the next start, so one
+		 * damaged frame does not end the stream. */
 		anomaly(w, an);
-		return -1;
+		for (size_t k = 1; k + 1 < n; k++)
+			if (p[k] == 0x05 && p[k + 1] == 0x64)
+				return (long)k;
+		return (long)(n > 1 && p[n - 1] == 0x05 ? n - 1 : n);
 	}
 	dnp3_frame(w, f, pkt, toserver, p, len);
 	return (long)len;
@@ -154,7 +195,7 @@ static long iec104(struct yg_worker *w, struct yg_flow *f, const struct yg_packe
 		return 0;
 	if (r < 0) {
 		anomaly(w, an);
-		return -1;
+		return framing_lost(w, f, toserver, n);
 	}
 	r = yg_iec104_parse(p, len, &w->iec104, &an);
 	if (an != YG_ANOM__COUNT)
@@ -174,7 +215,7 @@ static long s7comm(struct yg_worker *w, struct yg_flow *f, const struct yg_packe
 		return 0;
 	if (r < 0) {
 		anomaly(w, an);
-		return -1;
+		return framing_lost(w, f, toserver, n);
 	}
 	r = yg_s7_parse(p, len, &w->s7, &an);
 	if (an != YG_ANOM__COUNT)

@@ -450,10 +450,17 @@ void yg_worker_app_tcp(struct yg_worker *w, struct yg_flow *f, const struct yg_p
 	}
 	int32_t d = (int32_t)(seq - s->next_seq);
 	if (d > 0) {
-		/* A hole: without reassembly the bytes after it cannot be trusted. */
+		/* A hole: without reassembly the bytes after it cannot be trusted.
+		 * ICS masters and controllers send one message per segment, so
+		 * for them parsing resumes at the segment after the hole (what
+		 * was buffered is dropped; bad framing is bounded in app_ics.c). */
 		anomaly(w, YG_ANOM_STREAM_GAP);
-		stream_done(w, f, s, toserver);
-		return;
+		if (app_proto(f) < APP_MODBUS) {
+			stream_done(w, f, s, toserver);
+			return;
+		}
+		s->len = 0;
+		s->next_seq = seq;
 	}
 	if (d < 0) {
 		size_t overlap = (size_t)(-(int64_t)d);

@@ -29,13 +29,17 @@ void yg_worker_ics_op(struct yg_worker *w, struct yg_flow *f, const struct yg_pa
 {
 	if (op == YG_ICS_OP_NONE)
 		return;
+	/* The master's and the controller's addresses, whichever side
+	 * opened the connection. */
+	bool rev = yg_worker_ics_reversed(f);
+	const struct yg_addr *cli = rev ? &f->srv : &f->cli, *srv = rev ? &f->cli : &f->srv;
 	if (w->cfg.ics_learn) {
 		/* Learning: everything seen is what the policy will allow. */
-		yg_ics_learn_add(w->cfg.ics_learn, f->family, f->cli.b, f->srv.b, proto, op);
+		yg_ics_learn_add(w->cfg.ics_learn, f->family, cli->b, srv->b, proto, op);
 		return;
 	}
 	struct yg_ics_verdict v;
-	if (yg_ics_policy_allows(w->cfg.ics_policy, f->family, f->cli.b, f->srv.b, proto, op, &v))
+	if (yg_ics_policy_allows(w->cfg.ics_policy, f->family, cli->b, srv->b, proto, op, &v))
 		return;
 	uint32_t key = (uint32_t)yg_hash64(v.rule, strlen(v.rule), 0x1c5u + proto * 16u + op);
 	if (!yg_worker_first_alert(w, f, key)) {
@@ -47,9 +51,9 @@ void yg_worker_ics_op(struct yg_worker *w, struct yg_flow *f, const struct yg_pa
 	const char *pname = yg_ics_proto_name(proto), *oname = yg_ics_op_name(op);
 	struct yg_jsonw *j = &w->eve.w;
 	struct yg_eve_tuple t;
-	yg_worker_tuple(w, f, true, &t);
+	yg_worker_tuple(w, f, !rev, &t);
 	yg_eve_begin(&w->eve, pkt->ts_us, "alert", f->flow_id, &t);
-	yg_jsonw_kv_str(j, "direction", "to_server");
+	yg_jsonw_kv_str(j, "direction", rev ? "to_client" : "to_server");
 	yg_jsonw_kv_str(j, "app_proto", pname);
 	char sig[200];
 	snprintf(sig, sizeof sig, "YAGURA ICS %s %s not allowed: %s", pname, oname, function);
@@ -77,7 +81,7 @@ void yg_worker_ics_op(struct yg_worker *w, struct yg_flow *f, const struct yg_pa
 	META("ics_operation", oname);
 	META("ics_function", function);
 	if (w->cfg.home)
-		META("direction", yg_homenet_direction(w->cfg.home, f->family, &f->cli, &f->srv));
+		META("direction", yg_homenet_direction(w->cfg.home, f->family, cli, srv));
 #undef META
 	yg_jsonw_obj_close(j);
 	yg_jsonw_obj_close(j);

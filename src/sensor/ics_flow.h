@@ -26,7 +26,12 @@ struct ics_flow {
 	/* DNP3 transport reassembly per direction, allocated (and charged)
 	 * only when a fragment spans several segments. */
 	struct yg_dnp3_reasm *dnp3[2];
+	/* Framing lost per direction (app_ics.c): resynchronised at the next
+	 * segment up to ICS_FRAMING_MAX times, then the direction is left. */
+	uint8_t framing_lost[2];
 };
+
+#define ICS_FRAMING_MAX 16
 
 /* Writes one modbus event of a request and/or a response (eve_modbus.c). */
 void yg_worker_modbus_event(struct yg_worker *w, struct yg_flow *f, uint64_t ts_us,

@@ -19,6 +19,7 @@ enum app_proto {
 	APP_HTTP,
 	APP_TLS,
 	APP_FAILED, /* looked at the first bytes and recognised nothing */
+	/* The ICS protocols last: app_stream.c tells them by >= APP_MODBUS. */
 	APP_MODBUS,
 	APP_DNP3,
 	APP_IEC104,
@@ -165,6 +166,9 @@ void yg_worker_s7comm(struct yg_worker *w, struct yg_flow *f, const struct yg_pa
 #define YG_S7_PORT     102
 /* The ICS protocol of a flow by its server port, else 0 (app_ics.c). */
 uint8_t yg_worker_ics_port_proto(const struct yg_flow *f);
+/* Whether the flow's client is the controller (it has the well-known
+ * port, its server does not): requests then come from the server. */
+bool yg_worker_ics_reversed(const struct yg_flow *f);
 /* The ICS protocol the client's first bytes show off the well-known
  * ports (Modbus, DNP3), else 0. */
 uint8_t yg_worker_ics_detect(const uint8_t *p, size_t n);

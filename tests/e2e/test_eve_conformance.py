@@ -41,7 +41,7 @@ VERSION = (8, 0, 0)
 FEATURES = {"HAVE_JA3"}
 # The event types yagura writes in Suricata's layout; checks on other types
 # are not counted (yet).
-TYPES = ("anomaly", "dns", "flow", "http", "tls")
+TYPES = ("anomaly", "dns", "flow", "http", "tls", "modbus", "dnp3")
 # Keys that depend on the test's rules or on Suricata's internal numbering.
 DROPPED_KEYS = {"flow.alerted", "pcap_cnt", "tx_id"}
 
@@ -51,7 +51,7 @@ DROPPED_KEYS = {"flow.alerted", "pcap_cnt", "tx_id"}
 # fails needs what yagura does not do yet: HTTP/2, TLS certificates, dnp3
 # and smtp parsers (app_proto), tunnel outer flows, names over 255
 # characters, and a closed TCP flow kept 60 s (10 s here).
-FLOORS = {"anomaly": 3, "dns": 16, "flow": 11, "http": 1, "tls": 7}
+FLOORS = {"anomaly": 3, "dns": 16, "flow": 11, "http": 1, "tls": 7, "modbus": 2, "dnp3": 34}
 # Every event of a type Suricata defines validates against its schema
 # (131 of 131 on the shared captures; 83 of 134 before the layout work).
 
@@ -156,7 +156,7 @@ def sensor_args(test_dir_cfg, stem, options):
     if m:
         args += ["--community-id-seed", m.group(1)]
     # suricata-verify's configuration logs anomalies; yagura does on request.
-    args += ["--eve-types", "dns,http,tls,flow,anomaly"]
+    args += ["--eve-types", "dns,http,tls,flow,anomaly,modbus,dnp3"]
     out = []
     for i in range(0, len(args), 2):
         if args[i] in options:

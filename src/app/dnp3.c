@@ -32,12 +32,13 @@
 #include "app/dnp3.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "common/cursor.h"
 
 static uint16_t crc_table[256];
-static bool crc_ready;
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
 static void crc_init(void)
 {
@@ -47,14 +48,12 @@ static void crc_init(void)
 			c = (c & 1) ? (uint16_t)((c >> 1) ^ 0xA6BC) : (uint16_t)(c >> 1);
 		crc_table[i] = c;
 	}
-	crc_ready = true;
 }
 
 static uint16_t crc16(const uint8_t *p, size_t n)
 {
-	/* Idempotent: two threads racing here write the same values. */
-	if (!crc_ready)
-		crc_init();
+	/* Workers share the table: built once, by whichever needs it first. */
+	pthread_once(&crc_once, crc_init);
 	uint16_t c = 0;
 	for (size_t i = 0; i < n; i++)
 		c = (uint16_t)((c >> 8) ^ crc_table[(c ^ p[i]) & 0xff]);

@@ -177,8 +177,12 @@ static int s7(struct yg_cur *c, struct yg_s7_msg *m, enum yg_anomaly *an)
 		m->op = YG_ICS_OP_READ;
 		return 0;
 	}
-	if (plen == 0 || !yg_cur_u8(&par, &m->function))
-		return m->rosctr == 2 ? 0 : (*an = YG_ANOM_S7_MALFORMED, 0);
+	if (plen == 0 || !yg_cur_u8(&par, &m->function)) {
+		/* A bare ack has no parameters; anything else needs a function. */
+		if (m->rosctr != 2)
+			*an = YG_ANOM_S7_MALFORMED;
+		return 0;
+	}
 	if (m->function == 0x04 || m->function == 0x05)
 		(void)yg_cur_u8(&par, &m->item_count);
 	if (m->function == 0x28 && m->rosctr == 1)

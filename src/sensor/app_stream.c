@@ -1,6 +1,7 @@
 /*
  * The app layer's view of a flow: recognises DNS, HTTP and TLS from the
- * first bytes (and ports), follows TCP sequence numbers just enough to
+ * first bytes (and ports), and the ICS protocols by port or first bytes
+ * (app_ics.c), follows TCP sequence numbers just enough to
  * put a ClientHello or request head split over several segments back
  * together, and hands complete messages to the parsers.
  *

@@ -60,7 +60,7 @@ void yg_worker_packet(struct yg_worker *w, const struct yg_packet *pkt);
 #define YG_WORKER_BATCH_MAX 256
 
 /* Whether the worker reads pkt's payload bytes: the app layer reads TCP,
- * and UDP to or from a DNS port, nothing else. A packet handed between
+ * and UDP to or from a DNS port or DNP3's (20000), nothing else. A packet handed between
  * threads may leave the rest behind (payload NULL, payload_len kept). */
 bool yg_worker_reads_payload(const struct yg_packet *pkt);
 

@@ -4,7 +4,7 @@
 #   BENCH_PACKETS (default 10000000), BENCH_FLOWS (200000),
 #   BENCH_INDICATORS (1000000), BENCH_REPEAT (5: best of 5 sensor runs),
 #   BENCH_DARKNET_SOURCES (200000), BENCH_BEACONS_PER_LEVEL (25),
-#   BENCH_BENIGN_HOSTS (40).
+#   BENCH_BENIGN_HOSTS (40), BENCH_ICS_FLOWS (4000).
 set -eu
 build=${1:-build}
 out=bench/out
@@ -67,6 +67,32 @@ awk -v s="$wd" -v b="$best" -v n="$cpus" 'BEGIN { printf "ratio_sensor_default_v
 awk -v s="$w1" -v b="$best" 'BEGIN { printf "ratio_sensor_w1_vs_libpcap=%.3f (one worker: the 0.5 target read per core)\n", s / b }'
 awk -v a="$w2" -v b="$w1" 'BEGIN { printf "ratio_workers2_vs_workers1=%.3f (target >= 1.7)\n", a / b }'
 awk -v s="$w2" -v b="$best" 'BEGIN { printf "ratio_sensor_w2_vs_libpcap=%.3f (for information)\n", s / b }'
+
+echo "== ICS-heavy mix: Modbus, DNP3, IEC 104 and S7comm polling with commands (icsgen.py mix), next to the mixed capture"
+# BENCH_ICS_FLOWS flows (default 4000, ~87 packets each) of request and
+# response pairs: every packet goes through the ICS parsers, EVE events,
+# the policy check (defaults: no policy) and the flow table. Same rules as
+# above: best of BENCH_REPEAT, against the bare libpcap loop on the same
+# file in the same run, one worker.
+icsflows=${BENCH_ICS_FLOWS:-4000}
+icap="$out/ics-mix-$icsflows.pcap"
+[ -f "$icap" ] || /usr/bin/python3 tests/e2e/icsgen.py mix "$icap" --flows "$icsflows"
+cat "$icap" >/dev/null
+ics_run() {
+	rm -f "$out/eve-ics.json"
+	sync
+	"$build/yagura" sensor -r "$icap" --intel "$intel" --eve "$out/eve-ics.json" --workers 1 2>&1 >/dev/null | sensor_pps
+}
+ibest=0 iw1=0 i=0
+while [ "$i" -lt "$reps" ]; do
+	ibest=$(max "$ibest" "$("$build/tool_pcap_baseline" "$icap" | rate_of)")
+	iw1=$(max "$iw1" "$(ics_run)")
+	i=$((i + 1))
+done
+echo "baseline_libpcap_pps=$ibest (ICS mix)"
+echo "sensor_ics_w1_pps=$iw1 (next to sensor_w1_pps=$w1 on the mixed capture)"
+awk -v s="$iw1" -v b="$ibest" 'BEGIN { printf "ratio_sensor_ics_w1_vs_libpcap=%.3f (one worker, ICS mix)\n", s / b }'
+awk -v s="$w1" -v b="$best" 'BEGIN { printf "ratio_sensor_w1_vs_libpcap=%.3f (one worker, mixed capture, as above)\n", s / b }'
 
 echo "== darknet telescope: telescope-only traffic, $inds indicators loaded, one core"
 # Per core: the telescope runs on the reading thread, so the rate is packets

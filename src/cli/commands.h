@@ -19,5 +19,6 @@ int yg_cmd_mail(int argc, char **argv);
 int yg_cmd_intel(int argc, char **argv);
 int yg_cmd_level(int argc, char **argv);
 int yg_cmd_devices(int argc, char **argv);
+int yg_cmd_ics(int argc, char **argv);
 
 #endif

@@ -18,6 +18,7 @@ static const struct {
 	{"intel", yg_cmd_intel, "export indicator sets: IDS rules, firewall, RPZ, lists, STIX"},
 	{"level", yg_cmd_level, "the hub's alert level: show, history, set, confirm, reject"},
 	{"devices", yg_cmd_devices, "the passive device inventory from a sensor's EVE output"},
+	{"ics", yg_cmd_ics, "learn an ICS policy (--ics-policy) from a training capture"},
 };
 
 static void usage(FILE *out)

@@ -20,6 +20,7 @@
 #include "decode/decode.h"
 #include "detect/beacon.h"
 #include "detect/devices.h"
+#include "detect/ics_policy.h"
 #include "sensor/engine.h"
 #include "sensor/homenet.h"
 #include "sensor/hub_feed.h"
@@ -65,8 +66,8 @@ static void usage(FILE *out)
 		"      --flow-memcap MB   memory for flows and app buffers (default 1024)\n"
 		"      --eve-types LIST   event types to write besides alert and stats\n"
 		"                         (default dns,http,tls,flow,beacon,darknet,\n"
-		"                         darknet_victim,darknet_stats,device; also anomaly;\n"
-		"                         'none'\n"
+		"                         darknet_victim,darknet_stats,device,modbus,dnp3,
+		"                         iec104,s7comm; also anomaly; 'none'
 		"                         for alerts only)\n"
 		"      --no-beacon        no beacon detection (on by default: home hosts\n"
 		"                         connecting to an outside address or name at regular\n"
@@ -82,6 +83,10 @@ static void usage(FILE *out)
 		"      --ics-device-classes LIST  classes expected there (default controller,\n"
 		"                         workstation,server,unknown)\n"
 		"      --no-flow-log      do not write flow events (same as leaving out flow)\n"
+		"      --ics-policy FILE  which hosts may use which ICS operations on which\n"
+		"                         controllers (README, ICS); an operation outside it is\n"
+		"                         an alert. Without it, program download and controller\n"
+		"                         stop alert. Event types modbus, dnp3, iec104, s7comm\n"
 		"      --eve-dns-version N  dns layout: 3 (Suricata 8, default) or 2 (Suricata 7)\n"
 		"      --community-id-seed N  seed of the Community ID (0..65535, default 0)\n"
 		"      --hub URL          also take every indicator this member may see from\n"
@@ -300,6 +305,12 @@ static void summary(const struct yg_engine_result *res, unsigned workers, const 
 		"(busiest %.2f s)\n",
 		workers, workers == 1 ? "" : "s", res->reader_cpu_s, res->workers_cpu_s,
 		res->worker_cpu_max_s);
+	if (s->modbus_msgs || s->dnp3_msgs || s->iec104_apdus || s->s7comm_msgs)
+		fprintf(stderr, "sensor: ics: modbus %llu, dnp3 %llu, iec104 %llu, s7comm %llu "
+				"messages; %llu policy alerts\n",
+			(unsigned long long)s->modbus_msgs, (unsigned long long)s->dnp3_msgs,
+			(unsigned long long)s->iec104_apdus, (unsigned long long)s->s7comm_msgs,
+			(unsigned long long)s->ics_alerts);
 	for (unsigned i = 0; i < YG_ANOM__COUNT; i++)
 		if (s->anomalies[i])
 			fprintf(stderr, "sensor:   %-40s %llu\n", yg_anomaly_name(i),
@@ -371,12 +382,13 @@ static int parse_device_classes(const char *list, unsigned *ret)
 struct eve_types {
 	bool dns, http, tls, flow, anomaly, beacon, device;
 	bool darknet, darknet_victim, darknet_stats;
+	bool modbus, dnp3, iec104, s7comm;
 };
 
 static int parse_types(const char *list, struct eve_types *ret)
 {
 	bool d = false, h = false, t = false, f = false, an = false, dk = false, dv = false,
-	     ds = false, bc = false, dev = false;
+	     ds = false, bc = false, dev = false, mb = false, d3 = false, i4 = false, s7 = false;
 	const char *p = list;
 	while (*p) {
 		const char *e = strchr(p, ',');
@@ -401,6 +413,14 @@ static int parse_types(const char *list, struct eve_types *ret)
 			dv = true;
 		else if (n == 13 && !strncmp(p, "darknet_stats", 13))
 			ds = true;
+		else if (n == 6 && !strncmp(p, "modbus", 6))
+			mb = true;
+		else if (n == 4 && !strncmp(p, "dnp3", 4))
+			d3 = true;
+		else if (n == 6 && !strncmp(p, "iec104", 6))
+			i4 = true;
+		else if (n == 6 && !strncmp(p, "s7comm", 6))
+			s7 = true;
 		else if (!(n == 4 && !strncmp(p, "none", 4)) && n)
 			return -EINVAL;
 		p += n;
@@ -417,6 +437,10 @@ static int parse_types(const char *list, struct eve_types *ret)
 	ret->darknet = dk;
 	ret->darknet_victim = dv;
 	ret->darknet_stats = ds;
+	ret->modbus = mb;
+	ret->dnp3 = d3;
+	ret->iec104 = i4;
+	ret->s7comm = s7;
 	return 0;
 }
 
@@ -428,7 +452,7 @@ int yg_cmd_sensor(int argc, char **argv)
 	       O_HUB_USER, O_HUB_PASSWORD_FILE, O_HUB_CERT, O_HUB_KEY, O_TAXII_COLL, O_DNS_VERSION,
 	       O_CID_SEED, O_DARKNET, O_DARKNET_RESEARCH, O_DARKNET_MEMCAP, O_GEOIP_DIR, O_WARN,
 	       O_NO_BEACON, O_BEACON_MEMCAP, O_OUTPUT, O_DEVICES, O_DEVICE_MEMCAP, O_ICS_NET,
-	       O_ICS_CLASSES };
+	       O_ICS_CLASSES, O_ICS_POLICY };
 	static const struct option opts[] = {
 		{"read", required_argument, NULL, 'r'},
 		{"interface", required_argument, NULL, 'i'},
@@ -477,6 +501,7 @@ int yg_cmd_sensor(int argc, char **argv)
 		{"device-memcap", required_argument, NULL, O_DEVICE_MEMCAP},
 		{"ics-net", required_argument, NULL, O_ICS_NET},
 		{"ics-device-classes", required_argument, NULL, O_ICS_CLASSES},
+		{"ics-policy", required_argument, NULL, O_ICS_POLICY},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -515,6 +540,8 @@ int yg_cmd_sensor(int argc, char **argv)
 	bool devices_on = false, have_ics = false, devices_log = true;
 	unsigned long device_memcap_mb = 16;
 	unsigned ics_allowed = 0;
+	bool modbus_log = true, dnp3_log = true, iec104_log = true, s7comm_log = true;
+	const char *ics_policy_path = NULL;
 	char err[512] = "";
 	yg_homenet_default(&home);
 	struct yg_sensor_outputs outputs;
@@ -652,7 +679,8 @@ int yg_cmd_sensor(int argc, char **argv)
 			if (parse_types(optarg, &et) < 0) {
 				fprintf(stderr, "yagura sensor: --eve-types: '%s' is not a list of "
 						"dns, http, tls, flow, anomaly, beacon, darknet, "
-						"darknet_victim, darknet_stats (or none)\n", optarg);
+						"darknet_victim, darknet_stats, modbus, dnp3, "
+						"iec104, s7comm (or none)\n", optarg);
 				return 2;
 			}
 			dns_log = et.dns;
@@ -665,6 +693,10 @@ int yg_cmd_sensor(int argc, char **argv)
 			dn_log = et.darknet;
 			dn_victim_log = et.darknet_victim;
 			dn_stats_log = et.darknet_stats;
+			modbus_log = et.modbus;
+			dnp3_log = et.dnp3;
+			iec104_log = et.iec104;
+			s7comm_log = et.s7comm;
 			break;
 		}
 		case O_DARKNET:
@@ -683,6 +715,7 @@ int yg_cmd_sensor(int argc, char **argv)
 			}
 			break;
 		case O_NO_BEACON: beacon_on = false; break;
+		case O_ICS_POLICY: ics_policy_path = optarg; break;
 		case O_BEACON_MEMCAP:
 			if (!parse_uint(optarg, 1 << 20, &beacon_memcap_mb) || beacon_memcap_mb < 1) {
 				fprintf(stderr, "yagura sensor: --beacon-memcap wants MB >= 1\n");
@@ -769,6 +802,18 @@ int yg_cmd_sensor(int argc, char **argv)
 	struct yg_beacon *beacon = NULL;
 	struct yg_beacon_stats beacon_stats = {0};
 	struct yg_devices *devices = NULL;
+	struct yg_ics_policy *ics_policy = NULL;
+
+	if (ics_policy_path) {
+		char perr[512];
+		r = yg_ics_policy_load(ics_policy_path, &ics_policy, perr, sizeof perr);
+		if (r < 0) {
+			fprintf(stderr, "yagura sensor: --ics-policy %s\n", perr);
+			return 2;
+		}
+		if (!quiet)
+			fprintf(stderr, "ics: %u policy rules\n", yg_ics_policy_rules(ics_policy));
+	}
 
 	rcu_register_thread();
 	if (beacon_on) {
@@ -953,6 +998,11 @@ int yg_cmd_sensor(int argc, char **argv)
 			.devices = devices,
 			.log_devices = devices_log,
 			.ics_net = have_ics ? &ics_net : NULL,
+			.log_modbus = modbus_log,
+			.log_dnp3 = dnp3_log,
+			.log_iec104 = iec104_log,
+			.log_s7comm = s7comm_log,
+			.ics_policy = ics_policy,
 		},
 		.darknet = dn,
 		.progress = (!quiet && rfile && isatty(STDERR_FILENO)) ? progress : NULL,
@@ -1111,6 +1161,7 @@ out:
 	yg_engine_free(eng);
 	yg_beacon_free(beacon);
 	yg_devices_free(devices);
+	yg_ics_policy_free(ics_policy);
 	yg_darknet_free(dn);
 	yg_geo_free(geo);
 	yg_dn_research_free(dn_research);

@@ -73,7 +73,24 @@
 	X(TLS_HELLO_TOO_BIG, "app.tls_client_hello_too_big")                   \
 	X(TLS_CERT_INVALID, "app.tls_certificate_invalid")                     \
 	X(TLS_HANDSHAKE_TOO_BIG, "app.tls_handshake_too_big")                  \
-	X(STREAM_GAP, "app.stream_gap")
+		X(STREAM_GAP, "app.stream_gap")                                        \
+	/* ICS (src/app/modbus.c, dnp3.c, iec104.c, s7comm.c) */               \
+	X(MODBUS_BAD_PROTOCOL, "app.modbus_invalid_protocol_id")               \
+	X(MODBUS_BAD_LENGTH, "app.modbus_invalid_length")                      \
+	X(MODBUS_BAD_FUNCTION, "app.modbus_invalid_function_code")             \
+	X(MODBUS_BAD_VALUE, "app.modbus_invalid_value")                        \
+	X(MODBUS_BAD_EXCEPTION, "app.modbus_invalid_exception_code")           \
+	X(MODBUS_UNSOLICITED, "app.modbus_unsolicited_response")               \
+	X(DNP3_BAD_LINK, "app.dnp3_malformed_link")                            \
+	X(DNP3_BAD_CRC, "app.dnp3_bad_link_crc")                               \
+	X(DNP3_BAD_TRANSPORT, "app.dnp3_bad_transport_sequence")               \
+	X(DNP3_TOO_LONG, "app.dnp3_fragment_too_long")                         \
+	X(DNP3_BAD_APP, "app.dnp3_malformed_application")                      \
+	X(DNP3_UNKNOWN_OBJECT, "app.dnp3_unknown_object")                      \
+	X(IEC104_MALFORMED, "app.iec104_malformed")                            \
+	X(IEC104_BAD_ASDU, "app.iec104_malformed_asdu")                        \
+	X(S7_MALFORMED, "app.s7comm_malformed")                                \
+	X(S7_BAD_COTP, "app.s7comm_bad_cotp")
 
 enum yg_anomaly {
 #define YG_X_ENUM(id, name) YG_ANOM_##id,

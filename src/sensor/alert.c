@@ -47,7 +47,7 @@ static void rec_object(const struct yg_worker *w, struct yg_jsonw *j, const stru
 }
 
 /* Records that idx alerted on flow f; false when it already had. */
-static bool first_alert(struct yg_worker *w, struct yg_flow *f, uint32_t key)
+bool yg_worker_first_alert(struct yg_worker *w, struct yg_flow *f, uint32_t key)
 {
 	struct flow_app *a = yg_worker_flow_app(w, f);
 	if (!a)
@@ -120,7 +120,7 @@ static void alert(struct yg_worker *w, struct yg_flow *f, const struct yg_packet
 	struct yg_indicator_info in;
 	yg_intel_describe(w->set, idx, &in);
 	uint64_t kh = yg_hash64(in.value, strlen(in.value), (uint64_t)in.type);
-	if (!first_alert(w, f, (uint32_t)(kh ^ (kh >> 32)))) {
+	if (!yg_worker_first_alert(w, f, (uint32_t)(kh ^ (kh >> 32)))) {
 		w->st.alerts_suppressed++;
 		return;
 	}
@@ -134,12 +134,7 @@ static void alert(struct yg_worker *w, struct yg_flow *f, const struct yg_packet
 	if (t.tunnel)
 		yg_jsonw_kv_plain(j, "pkt_src", yg_eve_tunnel_pkt_src(t.tunnel_kind, t.tunnel->family));
 	yg_jsonw_kv_str(j, "direction", toserver ? "to_server" : "to_client");
-	const char *app = NULL;
-	switch (app_proto(f)) {
-	case APP_DNS: app = "dns"; break;
-	case APP_HTTP: app = "http"; break;
-	case APP_TLS: app = "tls"; break;
-	}
+	const char *app = app_proto(f) == APP_FAILED ? NULL : yg_worker_app_name(app_proto(f));
 	if (app)
 		yg_jsonw_kv_str(j, "app_proto", app);
 	const char *type = yg_ind_type_name(in.type);

@@ -1,6 +1,7 @@
 /*
  * The app layer's view of a flow: recognises DNS, HTTP and TLS from the
- * first bytes (and ports), follows TCP sequence numbers just enough to
+ * first bytes (and ports), and the ICS protocols by port or first bytes
+ * (app_ics.c), follows TCP sequence numbers just enough to
  * put a ClientHello or request head split over several segments back
  * together, and hands complete messages to the parsers.
  *
@@ -39,7 +40,8 @@ bool yg_worker_reads_payload(const struct yg_packet *pkt)
 		return false;
 	/* DHCP and NetBIOS name service: the device inventory reads them. */
 	return is_dns_port(pkt->sport) || is_dns_port(pkt->dport) || pkt->dport == 67 ||
-	       pkt->dport == 68 || pkt->dport == 137;
+	       pkt->dport == 68 || pkt->dport == 137 || pkt->sport == YG_DNP3_PORT ||
+	       pkt->dport == YG_DNP3_PORT;
 }
 
 void yg_worker_app_anomaly(struct yg_worker *w, enum yg_anomaly a)
@@ -102,6 +104,7 @@ void yg_worker_app_free(struct yg_worker *w, struct flow_app *a)
 {
 	yg_http_tx_free(w, a);
 	yg_worker_tls_free(w, a);
+	yg_worker_ics_free(w, a);
 	for (int i = 0; i < 2; i++)
 		stream_drop_buf(w, &a->s[i]);
 	free(a->more);
@@ -116,6 +119,10 @@ void yg_worker_app_free(struct yg_worker *w, struct flow_app *a)
 void yg_worker_app_udp(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 		       bool toserver)
 {
+	if (pkt->sport == YG_DNP3_PORT || pkt->dport == YG_DNP3_PORT) {
+		yg_worker_dnp3_datagram(w, f, pkt, toserver);
+		return;
+	}
 	if (!is_dns_port(pkt->sport) && !is_dns_port(pkt->dport))
 		return;
 	enum yg_anomaly an = YG_ANOM__COUNT;
@@ -135,6 +142,10 @@ static unsigned cap_for(uint8_t app, bool toserver)
 	case APP_DNS: return DNS_TCP_CAP;
 	case APP_HTTP: return YG_HTTP_HEAD_MAX;
 	case APP_TLS: return toserver ? TLS_CAP : TLS_SERVER_CAP;
+	case APP_MODBUS: return YG_MODBUS_ADU_MAX;
+	case APP_DNP3: return YG_DNP3_FRAME_MAX;
+	case APP_IEC104: return YG_IEC104_APDU_MAX;
+	case APP_S7COMM: return YG_TPKT_MAX;
 	default: return UNKNOWN_CAP;
 	}
 }
@@ -145,6 +156,11 @@ static bool detect(struct yg_flow *f, const uint8_t *p, size_t n)
 {
 	if (is_dns_port(f->srv_port) || is_dns_port(f->cli_port)) {
 		set_proto(f, APP_DNS);
+		return true;
+	}
+	uint8_t ics = yg_worker_ics_port_proto(f);
+	if (ics) {
+		set_proto(f, ics);
 		return true;
 	}
 	if (yg_tls_looks_like_handshake(p, n)) {
@@ -159,6 +175,11 @@ static bool detect(struct yg_flow *f, const uint8_t *p, size_t n)
 	/* A method cut short ("PROPFI") or a TLS record header cut short. */
 	if (http == 0 || (n < 3 && p[0] == 0x16))
 		return false;
+	ics = yg_worker_ics_detect(p, n);
+	if (ics) {
+		set_proto(f, ics);
+		return true;
+	}
 	set_proto(f, APP_FAILED);
 	return true;
 }
@@ -252,9 +273,13 @@ static long parse(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 		if (!toserver) {
 			/* A server that speaks first is none of DNS over TCP
 			 * (port-detected), HTTP or TLS: stop reading its side. */
-			if (!is_dns_port(f->srv_port) && !is_dns_port(f->cli_port))
+			uint8_t ics = yg_worker_ics_port_proto(f);
+			if (ics)
+				set_proto(f, ics);
+			else if (!is_dns_port(f->srv_port) && !is_dns_port(f->cli_port))
 				return -1;
-			set_proto(f, APP_DNS);
+			else
+				set_proto(f, APP_DNS);
 		} else if (!detect(f, p, n)) {
 			return 0;
 		}
@@ -329,6 +354,11 @@ static long parse(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 		yg_worker_tls(w, f, pkt, toserver, &w->tls);
 		return -1;
 	}
+	case APP_MODBUS:
+	case APP_DNP3:
+	case APP_IEC104:
+	case APP_S7COMM:
+		return yg_worker_ics_parse(w, f, pkt, toserver, p, n);
 	default:
 		return -1;
 	}
@@ -461,10 +491,17 @@ void yg_worker_app_tcp(struct yg_worker *w, struct yg_flow *f, const struct yg_p
 	}
 	int32_t d = (int32_t)(seq - s->next_seq);
 	if (d > 0) {
-		/* A hole: without reassembly the bytes after it cannot be trusted. */
+		/* A hole: without reassembly the bytes after it cannot be trusted.
+		 * ICS masters and controllers send one message per segment, so
+		 * for them parsing resumes at the segment after the hole (what
+		 * was buffered is dropped; bad framing is bounded in app_ics.c). */
 		anomaly(w, YG_ANOM_STREAM_GAP);
-		stream_done(w, f, s, toserver);
-		return;
+		if (app_proto(f) < APP_MODBUS) {
+			stream_done(w, f, s, toserver);
+			return;
+		}
+		s->len = 0;
+		s->next_seq = seq;
 	}
 	if (d < 0) {
 		size_t overlap = (size_t)(-(int64_t)d);

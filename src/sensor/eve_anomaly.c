@@ -35,6 +35,22 @@ static const struct app_name app_names[YG_ANOM__COUNT] = {
     [YG_ANOM_TLS_HELLO_TOO_BIG] = {"tls", NULL},
     [YG_ANOM_TLS_CERT_INVALID] = {"tls", "INVALID_CERTIFICATE"},
     [YG_ANOM_TLS_HANDSHAKE_TOO_BIG] = {"tls", NULL},
+    [YG_ANOM_MODBUS_BAD_PROTOCOL] = {"modbus", "INVALID_PROTOCOL_ID"},
+    [YG_ANOM_MODBUS_BAD_LENGTH] = {"modbus", "INVALID_LENGTH"},
+    [YG_ANOM_MODBUS_BAD_FUNCTION] = {"modbus", "INVALID_FUNCTION_CODE"},
+    [YG_ANOM_MODBUS_BAD_VALUE] = {"modbus", "INVALID_VALUE"},
+    [YG_ANOM_MODBUS_BAD_EXCEPTION] = {"modbus", "INVALID_EXCEPTION_CODE"},
+    [YG_ANOM_MODBUS_UNSOLICITED] = {"modbus", "UNSOLICITED_RESPONSE"},
+    [YG_ANOM_DNP3_BAD_LINK] = {"dnp3", "MALFORMED"},
+    [YG_ANOM_DNP3_BAD_CRC] = {"dnp3", "BAD_LINK_CRC"},
+    [YG_ANOM_DNP3_BAD_TRANSPORT] = {"dnp3", NULL},
+    [YG_ANOM_DNP3_TOO_LONG] = {"dnp3", NULL},
+    [YG_ANOM_DNP3_BAD_APP] = {"dnp3", "MALFORMED"},
+    [YG_ANOM_DNP3_UNKNOWN_OBJECT] = {"dnp3", "UNKNOWN_OBJECT"},
+    [YG_ANOM_IEC104_MALFORMED] = {"iec104", NULL},
+    [YG_ANOM_IEC104_BAD_ASDU] = {"iec104", NULL},
+    [YG_ANOM_S7_MALFORMED] = {"s7comm", NULL},
+    [YG_ANOM_S7_BAD_COTP] = {"s7comm", NULL},
 };
 
 static void packet_tuple(const struct yg_packet *pkt, struct yg_eve_tuple *t)

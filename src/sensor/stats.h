@@ -17,6 +17,9 @@ struct yg_sensor_stats {
 	uint64_t http_unanswered;  /* requests written without waiting: too many waiting */
 	uint64_t http_unrequested; /* responses with no request waiting for them */
 	uint64_t app_memcap_drops;
+	uint64_t modbus_msgs, dnp3_msgs, iec104_apdus, s7comm_msgs; /* ICS messages parsed */
+	uint64_t dnp3_bad_crc;     /* DNP3 link frames with a bad CRC */
+	uint64_t ics_alerts;       /* ICS policy alerts (also in alerts) */
 	uint64_t alerts, alerts_suppressed;
 	uint64_t beacons; /* beacon reports (events) */
 	uint64_t events;

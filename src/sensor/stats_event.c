@@ -171,6 +171,11 @@ static void yagura_stats(struct yg_eve *eve, uint64_t ts_us, const struct yg_eng
 	yg_jsonw_kv_u64(j, "tls_server_hellos", s->tls_server_hellos);
 	yg_jsonw_kv_u64(j, "tls_certificates", s->tls_certs);
 	yg_jsonw_kv_u64(j, "anomaly_events_suppressed", s->anomaly_events_suppressed);
+	yg_jsonw_kv_u64(j, "modbus", s->modbus_msgs);
+	yg_jsonw_kv_u64(j, "dnp3", s->dnp3_msgs);
+	yg_jsonw_kv_u64(j, "iec104", s->iec104_apdus);
+	yg_jsonw_kv_u64(j, "s7comm", s->s7comm_msgs);
+	yg_jsonw_kv_u64(j, "ics_alerts", s->ics_alerts);
 	yg_jsonw_kv_u64(j, "memcap_drops", s->app_memcap_drops);
 	anomalies(j, s, "app.");
 	yg_jsonw_obj_close(j);

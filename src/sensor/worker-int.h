@@ -3,6 +3,10 @@
 #define YG_SENSOR_WORKER_INT_H
 
 #include "app/dns.h"
+#include "app/dnp3.h"
+#include "app/iec104.h"
+#include "app/modbus.h"
+#include "app/s7comm.h"
 #include "app/http.h"
 #include "app/http_chunked.h"
 #include "app/tls.h"
@@ -18,7 +22,15 @@ enum app_proto {
 	APP_HTTP,
 	APP_TLS,
 	APP_FAILED, /* looked at the first bytes and recognised nothing */
+	/* The ICS protocols last: app_stream.c tells them by >= APP_MODBUS. */
+	APP_MODBUS,
+	APP_DNP3,
+	APP_IEC104,
+	APP_S7COMM,
 };
+
+/* "dns", "modbus", ... ; NULL for none (worker.c). */
+const char *yg_worker_app_name(uint8_t app);
 
 /* struct yg_flow.app_flags: the protocol in the low bits, and whether each
  * direction is finished (so its packets skip the app layer untouched). */
@@ -85,6 +97,7 @@ struct flow_app {
 	struct tls_state *tls; /* NULL unless a tls event waits for the server */
 	bool tls_logged;       /* the flow's tls event is written */
 	uint8_t anomaly_events; /* anomaly events written for this flow */
+	struct ics_flow *ics; /* ICS state (ics_flow.c); charged */
 };
 
 struct yg_worker {
@@ -102,6 +115,10 @@ struct yg_worker {
 	 * per second of packet time; more are counted only. */
 	uint64_t anom_sec;
 	unsigned anom_in_sec;
+	struct yg_modbus_msg modbus;
+	struct yg_dnp3_msg dnp3;
+	struct yg_iec104_apdu iec104;
+	struct yg_s7_msg s7;
 	/* The packet the app layer is reading, for its anomaly events. */
 	const struct yg_packet *cur_pkt;
 	struct yg_flow *cur_flow;
@@ -148,6 +165,53 @@ void yg_http_tx_response_end(struct yg_worker *w, struct yg_flow *f, uint64_t ts
 /* The flow ends: writes what waits, with what was seen of it. */
 void yg_http_tx_flush(struct yg_worker *w, struct yg_flow *f);
 void yg_http_tx_free(struct yg_worker *w, struct flow_app *a);
+
+/* ICS (ics_flow.c, eve_modbus.c, eve_dnp3.c, eve_iec104.c, eve_s7comm.c,
+ * ics_alert.c). The flow's ICS state, created on first need (charged);
+ * NULL when the memory cap is reached. */
+struct ics_flow *yg_worker_ics_flow(struct yg_worker *w, struct yg_flow *f);
+void yg_worker_ics_free(struct yg_worker *w, struct flow_app *a);
+/* The flow ends: writes requests still waiting for a response. */
+void yg_worker_ics_flush(struct yg_worker *w, struct yg_flow *f);
+/* One parsed message of each protocol: its EVE event, and for a request
+ * the policy check (and learning). */
+void yg_worker_modbus(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+		      bool toserver, const struct yg_modbus_msg *m);
+void yg_worker_dnp3(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+		    bool toserver, const struct yg_dnp3_msg *m);
+void yg_worker_iec104(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+		      bool toserver, const struct yg_iec104_apdu *a);
+void yg_worker_s7comm(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+		      bool toserver, const struct yg_s7_msg *m);
+/* Well-known ports: Modbus/TCP 502, DNP3 20000, IEC 104 2404, ISO-TSAP 102. */
+#define YG_MODBUS_PORT 502
+#define YG_DNP3_PORT   20000
+#define YG_IEC104_PORT 2404
+#define YG_S7_PORT     102
+/* The ICS protocol of a flow by its server port, else 0 (app_ics.c). */
+uint8_t yg_worker_ics_port_proto(const struct yg_flow *f);
+/* Whether the flow's client is the controller (it has the well-known
+ * port, its server does not): requests then come from the server. */
+bool yg_worker_ics_reversed(const struct yg_flow *f);
+/* The ICS protocol the client's first bytes show off the well-known
+ * ports (Modbus, DNP3), else 0. */
+uint8_t yg_worker_ics_detect(const uint8_t *p, size_t n);
+/* Parses one message of the flow's ICS protocol from p[0..n): bytes used
+ * (> 0), 0 when more are needed, -1 when the direction is finished. */
+long yg_worker_ics_parse(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			 bool toserver, const uint8_t *p, size_t n);
+/* A UDP datagram to or from port 20000: DNP3 link frames. */
+void yg_worker_dnp3_datagram(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			     bool toserver);
+/* Writes the protocol's object of a request into an alert. */
+typedef void (*yg_ics_object_fn)(struct yg_jsonw *j, const void *msg);
+/* A request of class op: checks the policy, alerts (once per flow per
+ * rule and class) and feeds the learner. */
+void yg_worker_ics_op(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+		      enum yg_ics_proto proto, enum yg_ics_op op, const char *function,
+		      yg_ics_object_fn obj, const void *msg);
+/* Records that key alerted on flow f; false when it already had (alert.c). */
+bool yg_worker_first_alert(struct yg_worker *w, struct yg_flow *f, uint32_t key);
 
 /* Detection and alerts (alert.c). */
 void yg_worker_match_flow(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,

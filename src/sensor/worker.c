@@ -11,13 +11,17 @@
 #define EXPIRE_EVERY_US 1000000u
 #define EXPIRE_SLICE    32u
 
-static const char *app_name(uint8_t app)
+const char *yg_worker_app_name(uint8_t app)
 {
 	switch (app) {
 	case APP_DNS: return "dns";
 	case APP_HTTP: return "http";
 	case APP_TLS: return "tls";
 	case APP_FAILED: return "failed";
+	case APP_MODBUS: return "modbus";
+	case APP_DNP3: return "dnp3";
+	case APP_IEC104: return "iec104";
+	case APP_S7COMM: return "s7comm";
 	default: return NULL;
 	}
 }
@@ -127,7 +131,7 @@ static void flow_event(struct yg_worker *w, struct yg_flow *f, enum yg_flow_end 
 	tuple(f, true, &t);
 	t.community_id = community_id(w, f, false);
 	yg_eve_begin(&w->eve, f->last_us, "flow", f->flow_id, &t);
-	const char *app = app_name(app_proto(f));
+	const char *app = yg_worker_app_name(app_proto(f));
 	if (app)
 		yg_jsonw_kv_plain(j, "app_proto", app);
 	yg_jsonw_key(j, "flow");
@@ -179,6 +183,7 @@ static void on_flow_end(void *ud, struct yg_flow *f, enum yg_flow_end why)
 		yg_http_tx_flush(w, f);
 	if (f->app)
 		yg_worker_tls_flush(w, f);
+		yg_worker_ics_flush(w, f);
 	if (w->cfg.beacon)
 		yg_worker_beacon_flow(w, f);
 	if (w->cfg.log_flows)

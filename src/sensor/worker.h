@@ -19,6 +19,8 @@ struct yg_worker;
 struct yg_sighting_agg;
 struct yg_beacon;
 struct yg_beacon_hit;
+struct yg_ics_policy;
+struct yg_ics_learn;
 
 struct yg_worker_config {
 	unsigned id;                  /* 0.. ; flow ids are disjoint per worker */
@@ -47,6 +49,12 @@ struct yg_worker_config {
 	struct yg_devices *devices;
 	bool log_devices;
 	const struct yg_homenet *ics_net;
+	/* ICS: events of each protocol, the site policy (detect/ics_policy.h;
+	 * borrowed, NULL applies the defaults: download and stop alert) and
+	 * the policy learner (borrowed, NULL when not learning). */
+	bool log_modbus, log_dnp3, log_iec104, log_s7comm;
+	const struct yg_ics_policy *ics_policy;
+	struct yg_ics_learn *ics_learn;
 };
 
 /* Caller frees with yg_worker_free (which ends remaining flows). */
@@ -60,7 +68,7 @@ void yg_worker_packet(struct yg_worker *w, const struct yg_packet *pkt);
 #define YG_WORKER_BATCH_MAX 256
 
 /* Whether the worker reads pkt's payload bytes: the app layer reads TCP,
- * and UDP to or from a DNS port, nothing else. A packet handed between
+ * and UDP to or from a DNS port or DNP3's (20000), nothing else. A packet handed between
  * threads may leave the rest behind (payload NULL, payload_len kept). */
 bool yg_worker_reads_payload(const struct yg_packet *pkt);
 

@@ -66,8 +66,8 @@ static void usage(FILE *out)
 		"      --flow-memcap MB   memory for flows and app buffers (default 1024)\n"
 		"      --eve-types LIST   event types to write besides alert and stats\n"
 		"                         (default dns,http,tls,flow,beacon,darknet,\n"
-		"                         darknet_victim,darknet_stats,device,modbus,dnp3,
-		"                         iec104,s7comm; also anomaly; 'none'
+		"                         darknet_victim,darknet_stats,device,modbus,dnp3,\n"
+		"                         iec104,s7comm; also anomaly; 'none'\n"
 		"                         for alerts only)\n"
 		"      --no-beacon        no beacon detection (on by default: home hosts\n"
 		"                         connecting to an outside address or name at regular\n"
@@ -678,7 +678,7 @@ int yg_cmd_sensor(int argc, char **argv)
 			struct eve_types et;
 			if (parse_types(optarg, &et) < 0) {
 				fprintf(stderr, "yagura sensor: --eve-types: '%s' is not a list of "
-						"dns, http, tls, flow, anomaly, beacon, darknet, "
+						"dns, http, tls, flow, anomaly, beacon, device, darknet, "
 						"darknet_victim, darknet_stats, modbus, dnp3, "
 						"iec104, s7comm (or none)\n", optarg);
 				return 2;

@@ -181,9 +181,10 @@ static void on_flow_end(void *ud, struct yg_flow *f, enum yg_flow_end why)
 	/* Transactions first, as Suricata writes them before the flow. */
 	if (f->app && w->cfg.log_http)
 		yg_http_tx_flush(w, f);
-	if (f->app)
+	if (f->app) {
 		yg_worker_tls_flush(w, f);
 		yg_worker_ics_flush(w, f);
+	}
 	if (w->cfg.beacon)
 		yg_worker_beacon_flow(w, f);
 	if (w->cfg.log_flows)

@@ -189,7 +189,7 @@ static int gcm(bool enc, const uint8_t key[YG_BK_KEY_LEN], const uint8_t hdr[YG_
 	be32(aad + AAD_LEN, index);
 	aad[AAD_LEN + 4] = last;
 	size_t aad_len = index == CHECK_INDEX ? AAD_LEN : sizeof aad;
-	uint8_t none[16];
+	uint8_t none[16] = {0}; /* GCM's final writes nothing; a place to point at */
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 	int len = 0, r = -EIO;
 	if (!c)

@@ -39,6 +39,18 @@ bool yg_bk_name_ok(const char *name, size_t n)
 	return true;
 }
 
+static int grow(uint8_t **buf, size_t *cap, size_t need)
+{
+	if (need <= *cap)
+		return 0;
+	uint8_t *p = realloc(*buf, need);
+	if (!p)
+		return -ENOMEM;
+	*buf = p;
+	*cap = need;
+	return 0;
+}
+
 static uint64_t be(const uint8_t *p, int n)
 {
 	uint64_t v = 0;
@@ -85,10 +97,13 @@ int yg_bk_archive_read(const struct yg_bk_src *src, const struct yg_bk_sink *sin
                        size_t wn)
 {
 	char name[YG_BK_NAME_MAX + 1];
-	uint8_t *buf = malloc(COPY_BUF > YG_BK_MANIFEST_MAX ? COPY_BUF : YG_BK_MANIFEST_MAX + 1);
+	/* Grown to the largest piece met (a manifest, a file's first bytes),
+	 * at most COPY_BUF or the manifest's cap. */
+	uint8_t *buf = NULL;
+	size_t cap = 0;
 	uint64_t files = 0, bytes = 0, entry = 0;
 	bool manifest = false;
-	int r = buf ? 0 : -ENOMEM;
+	int r = 0;
 	snprintf(where, wn, "%s", "");
 	while (r == 0) {
 		uint8_t kind, h[16];
@@ -119,7 +134,8 @@ int yg_bk_archive_read(const struct yg_bk_src *src, const struct yg_bk_sink *sin
 				r = -EBADMSG;
 				break;
 			}
-			if ((r = src->read(src->ud, buf, n)) < 0)
+			if ((r = grow(&buf, &cap, n + 1)) < 0 ||
+			    (r = src->read(src->ud, buf, n)) < 0)
 				break;
 			buf[n] = '\0';
 			manifest = true;
@@ -148,7 +164,9 @@ int yg_bk_archive_read(const struct yg_bk_src *src, const struct yg_bk_sink *sin
 			        : 0;
 			for (uint64_t left = size; r == 0 && left;) {
 				size_t take = left < COPY_BUF ? (size_t)left : COPY_BUF;
-				r = src->read(src->ud, buf, take);
+				r = grow(&buf, &cap, take);
+				if (r == 0)
+					r = src->read(src->ud, buf, take);
 				if (r == 0 && sink->file_data)
 					r = sink->file_data(sink->ud, buf, take);
 				left -= take;

@@ -24,7 +24,7 @@
 #define YG_BK_MANIFEST_MAX (64u << 10)
 #define YG_BK_NAME_MAX     1024
 #define YG_BK_DEPTH_MAX    16
-#define YG_BK_ENTRIES_MAX  1000000
+#define YG_BK_ENTRIES_MAX  1000000u
 
 /* Whether name is a name the format allows (above). */
 bool yg_bk_name_ok(const char *name, size_t n);

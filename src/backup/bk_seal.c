@@ -51,6 +51,7 @@ struct yg_bk_reader {
 	uint32_t index;
 	uint8_t *plain; /* the current chunk, opened */
 	size_t len, pos;
+	size_t cap;     /* of plain and ct: grown to the largest chunk met */
 	bool last_seen; /* the final chunk was opened */
 	/* The next chunk's length, read ahead (has_next), or the end of the
 	 * file found (at_eof). */
@@ -188,7 +189,7 @@ static int gcm(bool enc, const uint8_t key[YG_BK_KEY_LEN], const uint8_t hdr[YG_
 	be32(aad + AAD_LEN, index);
 	aad[AAD_LEN + 4] = last;
 	size_t aad_len = index == CHECK_INDEX ? AAD_LEN : sizeof aad;
-	uint8_t none[16];
+	uint8_t none[16] = {0}; /* GCM's final writes nothing; a place to point at */
 	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 	int len = 0, r = -EIO;
 	if (!c)
@@ -325,10 +326,6 @@ int yg_bk_reader_new(FILE *in, const struct yg_bk_secret *sec, struct yg_bk_read
 		return -ENOMEM;
 	int r = -ENOMEM;
 	rd->in = in;
-	rd->plain = malloc(YG_BK_CHUNK);
-	rd->ct = malloc(YG_BK_CHUNK);
-	if (!rd->plain || !rd->ct)
-		goto out;
 	size_t got = fread(rd->hdr, 1, sizeof rd->hdr, in);
 	r = ferror(in) ? -EIO : -EBADMSG;
 	if (got != sizeof rd->hdr || memcmp(rd->hdr, MAGIC, 8))
@@ -401,6 +398,16 @@ static int next_chunk(struct yg_bk_reader *rd)
 		return -EBADMSG; /* cut off before the final chunk */
 	uint32_t n = rd->next_len;
 	uint8_t tag[TAG_LEN];
+	/* Buffers as large as the chunks met (a small backup needs little). */
+	if (n > rd->cap) {
+		uint8_t *p = realloc(rd->plain, n), *c = p ? realloc(rd->ct, n) : NULL;
+		if (p)
+			rd->plain = p;
+		if (!c)
+			return -ENOMEM;
+		rd->ct = c;
+		rd->cap = n;
+	}
 	if (fread(rd->ct, 1, n, rd->in) != n || fread(tag, 1, TAG_LEN, rd->in) != TAG_LEN)
 		return ferror(rd->in) ? -EIO : -EBADMSG;
 	rd->has_next = false;
@@ -456,7 +463,7 @@ void yg_bk_reader_free(struct yg_bk_reader *rd)
 	if (!rd)
 		return;
 	if (rd->plain)
-		OPENSSL_cleanse(rd->plain, YG_BK_CHUNK);
+		OPENSSL_cleanse(rd->plain, rd->cap);
 	free(rd->plain);
 	free(rd->ct);
 	OPENSSL_cleanse(rd->key, sizeof rd->key);

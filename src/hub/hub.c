@@ -696,10 +696,15 @@ bool yg_hub_auth_hash(struct yg_hub *h, struct yg_store *st, const uint8_t hash[
 	if (auth_cached(h, hash, who))
 		return true;
 	int r = st->ops->token_lookup(st, hash, &t);
-	if (r == 0 && !t.revoked)
-		r = st->ops->org_get(st, t.org_id, &org);
-	if (r < 0 || t.revoked) {
-		who->store_failed = r < 0 && r != -ENOENT;
+	if (r < 0) {
+		who->store_failed = r != -ENOENT;
+		return false;
+	}
+	if (t.revoked)
+		return false;
+	r = st->ops->org_get(st, t.org_id, &org);
+	if (r < 0) {
+		who->store_failed = r != -ENOENT;
 		return false;
 	}
 	who->org_id = org.id;

@@ -283,7 +283,7 @@ void yg_pg_wrote(struct yg_pg *s)
 		notify_now(s);
 }
 
-static PGresult *send(struct yg_pg *s, const char *sql, struct yg_pg_args *a)
+static PGresult *send_sql(struct yg_pg *s, const char *sql, struct yg_pg_args *a)
 {
 	if (a)
 		return PQexecParams(s->conn, sql, a->n, a->types, a->vals, a->lens, a->fmts, 0);
@@ -297,9 +297,9 @@ int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult *
 		return -E2BIG;
 	/* A connection known to be broken (libpq returns no result without
 	 * sending) is remade first: nothing was sent, any statement may go. */
-	PGresult *res = send(s, sql, a);
+	PGresult *res = send_sql(s, sql, a);
 	if (!res && revive(s))
-		res = send(s, sql, a);
+		res = send_sql(s, sql, a);
 	if (!res)
 		return PQstatus(s->conn) != CONNECTION_OK ? -ENOTCONN : -ENOMEM;
 	ExecStatusType st = PQresultStatus(res);
@@ -308,7 +308,7 @@ int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult *
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && PQstatus(s->conn) != CONNECTION_OK &&
 	    retry_safe(s, sql) && revive(s)) {
 		PQclear(res);
-		res = send(s, sql, a);
+		res = send_sql(s, sql, a);
 		if (!res)
 			return -ENOTCONN;
 		st = PQresultStatus(res);

@@ -381,14 +381,15 @@ static void *worker_main(void *arg)
 	struct yg_taxii_client *c = NULL;
 	char err[640] = "";
 	unsigned fails = 0;
-	struct yg_collection coll;
-	struct yg_org org;
-	struct yg_fed_policy pol;
+	/* Zeroed: the analyzer cannot see that a setup that succeeds filled them. */
+	struct yg_collection coll = {0};
+	struct yg_org org = {0};
+	struct yg_fed_policy pol = {0};
 	int64_t cursor = 0;
 	int r;
 	/* A store that is down, or an organization not made yet, is waited
 	 * for: the worker tries again every 16 rounds (at most a minute). */
-	while ((r = worker_setup(w, &st, &c, &coll, &org, &cursor, err, sizeof err)) < 0) {
+	while (worker_setup(w, &st, &c, &coll, &org, &cursor, err, sizeof err) < 0) {
 		set_state(w, "error", err);
 		err[0] = '\0';
 		uint64_t ms = (uint64_t)f->every_ms * BACKOFF_ROUNDS;

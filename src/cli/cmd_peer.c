@@ -23,6 +23,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "cli/commands.h"
 #include "federation/peer.h"
 #include "hub/hub.h"
@@ -150,9 +152,8 @@ static int add_cmd(struct yg_store *st, int argc, char **argv)
 	rc = 0;
 out:
 	yg_fed_peers_free(all);
-	yg_fed_peers_free((struct yg_fed_peers *)NULL);
 	if (p) {
-		memset(p->token, 0, sizeof p->token);
+		OPENSSL_cleanse(p->token, sizeof p->token);
 		free(p);
 	}
 	return rc;

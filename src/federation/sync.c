@@ -327,31 +327,26 @@ static void wait_ms(struct worker *w, uint64_t ms)
 	pthread_mutex_unlock(&w->lock);
 }
 
-static void *worker_main(void *arg)
+/* What a worker needs before its first round: its store connection, the
+ * collection, the peer's organization, its push cursor and its client.
+ * err says what is missing. */
+static int worker_setup(struct worker *w, struct yg_store **ret_st, struct yg_taxii_client **ret_c,
+                        struct yg_collection *coll, struct yg_org *org, int64_t *cursor,
+                        char *err, size_t errlen)
 {
-	struct worker *w = arg;
 	struct yg_fed *f = w->f;
 	struct yg_store *st = NULL;
 	struct yg_taxii_client *c = NULL;
-	char err[640] = "";
-	unsigned fails = 0;
 	int r = yg_store_open(f->data_dir, f->pg, &st);
-	struct yg_collection coll;
-	struct yg_org org;
-	struct yg_fed_policy pol;
-	int64_t cursor = 0;
 	if (r == 0)
-		r = st->ops->collection_get(st, f->coll, &coll);
+		r = st->ops->collection_get(st, f->coll, coll);
 	if (r == 0) {
-		r = st->ops->org_find(st, w->cfg.share_as, &org);
+		r = st->ops->org_find(st, w->cfg.share_as, org);
 		if (r == -ENOENT)
-			snprintf(err, sizeof err, "no organization '%s' here (share_as)",
-			         w->cfg.share_as);
+			snprintf(err, errlen, "no organization '%s' here (share_as)", w->cfg.share_as);
 	}
 	if (r == 0)
-		r = yg_fed_policy_for(st, org.id, &pol);
-	if (r == 0)
-		r = load_cursor(st, w->cfg.name, &cursor);
+		r = load_cursor(st, w->cfg.name, cursor);
 	if (r == 0) {
 		struct yg_taxii_cred cred = {.token = w->cfg.token};
 		struct yg_taxii_client_config cc = {.url = w->cfg.url,
@@ -365,13 +360,42 @@ static void *worker_main(void *arg)
 			cc.only[i] = w->cfg.pull[i];
 		r = yg_taxii_client_new(&cc, &c);
 		if (r < 0)
-			snprintf(err, sizeof err, "the TAXII client refused the configuration");
+			snprintf(err, errlen, "the TAXII client refused the configuration");
 	}
 	if (r < 0) {
 		if (!err[0])
-			snprintf(err, sizeof err, "cannot start (%d)", r);
+			snprintf(err, errlen, "cannot start (%d)", r);
+		yg_store_close(st);
+		return r;
+	}
+	*ret_st = st;
+	*ret_c = c;
+	return 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct yg_fed *f = w->f;
+	struct yg_store *st = NULL;
+	struct yg_taxii_client *c = NULL;
+	char err[640] = "";
+	unsigned fails = 0;
+	/* Zeroed: the analyzer cannot see that a setup that succeeds filled them. */
+	struct yg_collection coll = {0};
+	struct yg_org org = {0};
+	struct yg_fed_policy pol = {0};
+	int64_t cursor = 0;
+	int r;
+	/* A store that is down, or an organization not made yet, is waited
+	 * for: the worker tries again every 16 rounds (at most a minute). */
+	while (worker_setup(w, &st, &c, &coll, &org, &cursor, err, sizeof err) < 0) {
 		set_state(w, "error", err);
-		goto out;
+		err[0] = '\0';
+		uint64_t ms = (uint64_t)f->every_ms * BACKOFF_ROUNDS;
+		wait_ms(w, ms > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ms);
+		if (atomic_load(&w->stop))
+			return NULL;
 	}
 	pthread_mutex_lock(&w->lock);
 	w->org_id = org.id;
@@ -380,14 +404,20 @@ static void *worker_main(void *arg)
 	                         .peer_org = org.id,
 	                         .collection = coll.id,
 	                         .peer_orgs = pol.peer_orgs,
-	                         .n_peer_orgs = pol.n_peer_orgs};
+	                         .n_peer_orgs = 0};
 	bool full = false;
 	while (!atomic_load(&w->stop)) {
 		err[0] = '\0';
-		r = 0;
-		if (w->cfg.n_pull)
+		/* Peers come and go: the organizations whose objects may gain
+		 * versions from any peer are read again every round. */
+		r = yg_fed_policy_for(st, org.id, &pol);
+		bool policy = r == 0;
+		ctx.n_peer_orgs = policy ? pol.n_peer_orgs : 0;
+		if (!policy)
+			snprintf(err, sizeof err, "store error reading the peers (%d)", r);
+		if (policy && w->cfg.n_pull)
 			r = pull(w, c, st, &ctx, &full, err, sizeof err);
-		if (w->cfg.push[0] && !atomic_load(&w->stop)) {
+		if (policy && w->cfg.push[0] && !atomic_load(&w->stop)) {
 			char perr[640] = "";
 			int r2 = push(w, c, st, &ctx, &cursor, perr, sizeof perr);
 			if (r2 < 0 && r == 0) {
@@ -418,7 +448,6 @@ static void *worker_main(void *arg)
 		wait_ms(w, ms);
 	}
 	set_state(w, "stopped", NULL);
-out:
 	yg_taxii_client_free(c);
 	yg_store_close(st);
 	return NULL;

@@ -357,9 +357,12 @@ static int collection(struct yg_taxii_client *c, struct yg_taxii_round *io, stru
 		}
 		if (st != 200)
 			return http_error(c, io, url, st);
-		struct yg_taxii_envelope env;
-		r = (c->any_type ? yg_taxii_envelope_parse_any : yg_taxii_envelope_parse)(
-			(const uint8_t *)(b->p ? b->p : ""), b->len, &env, perr, sizeof perr);
+		struct yg_taxii_envelope env = {0};
+		const uint8_t *body = (const uint8_t *)(b->p ? b->p : "");
+		if (c->any_type)
+			r = yg_taxii_envelope_parse_any(body, b->len, &env, perr, sizeof perr);
+		else
+			r = yg_taxii_envelope_parse(body, b->len, &env, perr, sizeof perr);
 		if (r < 0) {
 			snprintf(io->err, sizeof io->err, "%s", perr);
 			return r;

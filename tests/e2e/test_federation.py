@@ -295,3 +295,25 @@ def test_hostile_peer(hubs):
     for name in "ABC":
         for f in hubs[name].data.glob("token-for-*"):
             assert f.read_text().strip() not in body
+
+
+def test_peer_cli(hubs):
+    A = hubs["A"]
+    empty = A.data / "empty-token"
+    empty.write_text("\n")
+    p = A.admin("peer", "add", "hub-x", "--url", "http://127.0.0.1:9", "--token-file",
+                str(empty), check=False)
+    assert p.returncode == 1 and "empty-token" in p.stderr
+    p = A.admin("peer", "add", "hub-B", "--url", "http://127.0.0.1:9", "--token-file",
+                str(A.data / "token-for-B"), check=False)
+    assert p.returncode == 1 and "exists" in p.stderr
+    p = A.admin("peer", "add", "bad name", "--url", "http://127.0.0.1:9", "--token-file",
+                str(A.data / "token-for-B"), check=False)
+    assert p.returncode == 2 and "name" in p.stderr
+    p = A.admin("peer", "add", "hub-y", "--url", "ftp://x", "--token-file",
+                str(A.data / "token-for-B"), check=False)
+    assert p.returncode == 2 and "url" in p.stderr
+    A.admin("peer", "remove", "hub-C")
+    assert "hub-C" not in A.admin("peer", "list").stdout
+    wait_for("the worker for C gone", lambda: "hub-C" not in peers(A))
+    assert A.admin("peer", "remove", "hub-C", check=False).returncode == 1

@@ -921,10 +921,8 @@ int yg_cmd_sensor(int argc, char **argv)
 		fprintf(stderr, "yagura sensor: cannot write EVE to %s: %s\n", eve_path, strerror(-r));
 		goto out;
 	}
-	if (yg_sensor_outputs_start(&outputs, sink) < 0) {
-		r = -EINVAL;
-		goto out;
-	}
+	if (yg_sensor_outputs_start(&outputs, sink) < 0)
+		goto out; /* code is still 2 */
 
 	if (n_darknet) {
 		if (dn_research_path) {

@@ -340,9 +340,10 @@ void yg_worker_tls(struct yg_worker *w, struct yg_flow *f, const struct yg_packe
 	if (w->cfg.beacon && h->sni[0])
 		yg_worker_beacon_name(w, f, h->sni, strlen(h->sni));
 	/* The event waits for the server's certificate, unless there is no
-	 * memory to keep the hello until then. */
+	 * memory to keep the hello until then. With neither tls events nor
+	 * indicators there is nothing to wait for. */
 	const struct flow_app *fa = f->app;
-	if (!(fa && fa->tls_logged) && !yg_worker_tls_keep(w, f, h))
+	if (!(fa && fa->tls_logged) && (!(w->cfg.log_tls || w->set) || !yg_worker_tls_keep(w, f, h)))
 		yg_worker_tls_event(w, f, pkt->ts_us, &v);
 	if (!w->set)
 		return;

@@ -176,3 +176,46 @@ def test_indicators_of_the_new_types_alert(world):
     assert j[0]["alert"]["metadata"]["indicator_type"] == ["ja3s"]
     assert run.stats["app_layer"]["tls_certificates"] == 2
     assert run.stats["app_layer"]["tls_server_hellos"] == 3
+
+
+# A public CA's certificate, and one with RSA-PSS parameters (the capture
+# of CVE-2015-3194); the suricata-verify captures are also checked by the
+# conformance runner against Suricata's own values.
+SHARED_TLS = ("sv__bug-2646-01", "zeek__tls--CVE-2015-3194")
+
+
+def test_shared_captures_agree_with_tshark_and_openssl(tmp_path):
+    """The leaf certificate tshark finds in each shared capture, read by
+    the openssl command, gives the subject, issuer, serial, dates and SHA-1
+    fingerprint yagura writes for that server."""
+    import shutil
+    from conftest import SHARED_DATA
+    pcaps = [SHARED_DATA / "pcap" / f"{n}.pcap" for n in SHARED_TLS]
+    if not shutil.which("tshark") or not all(p.is_file() for p in pcaps):
+        pytest.skip("tshark or the shared captures are absent")
+    checked = 0
+    for pcap in pcaps:
+        out = subprocess.run(["tshark", "-r", str(pcap), "-Y", "tls.handshake.type == 11", "-T",
+                              "fields", "-E", "occurrence=f", "-e", "tcp.srcport", "-e",
+                              "tls.handshake.certificate"], capture_output=True, text=True,
+                             timeout=120, check=True).stdout
+        leaf = {}
+        for row in out.splitlines():
+            port, hexder = row.split("\t")
+            leaf.setdefault(int(port), bytes.fromhex(hexder.replace(":", "")))
+        eve = tmp_path / f"{pcap.stem}.json"
+        proc = subprocess.run([yagura_bin(), "sensor", "-r", str(pcap), "--eve", str(eve), "-q",
+                               "--eve-types", "tls"], capture_output=True, text=True, timeout=120)
+        run = SensorRun(proc, eve)
+        assert run.rc == 0, run.stderr
+        tls = [e for e in run.of("tls") if "fingerprint" in e["tls"]]
+        assert tls, f"{pcap.name}: no certificate logged"
+        for e in tls:
+            der = leaf[e["dest_port"]]
+            crt = tmp_path / "leaf.pem"
+            crt.write_bytes(openssl("x509", "-inform", "DER", input=der))
+            want = x509_says(crt)
+            got = {k: e["tls"][k] for k in want}
+            assert got == want, pcap.name
+            checked += 1
+    assert checked == len(pcaps)

@@ -135,7 +135,9 @@ int yg_cmd_devices(int argc, char **argv)
 	json_t *d;
 	if (as_json) {
 		json_t *arr = json_array();
-		json_object_foreach(devs, id, d) json_array_append(arr, d);
+		json_object_foreach(devs, id, d) {
+			json_array_append(arr, d);
+		}
 		char *s = json_dumps(arr, JSON_INDENT(2) | JSON_SORT_KEYS);
 		if (s) {
 			puts(s);

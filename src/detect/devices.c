@@ -227,6 +227,32 @@ static struct rec *get(struct yg_devices *d, const struct key *k, uint64_t ts, b
 	return r;
 }
 
+/* A DNS PTR answer names an address, not a MAC: the device (MAC-keyed or
+ * not) that has the address, or NULL. A walk of every record, affordable
+ * as PTR answers for local addresses are rare; other observations without
+ * a MAC are keyed by their address and never walk. */
+static struct rec *find_by_addr(struct yg_devices *d, uint8_t family, const struct yg_addr *a)
+{
+	for (struct rec *r = d->head; r; r = r->next) {
+		const struct yg_device_view *v = &r->v;
+		if (family == 4) {
+			for (unsigned i = 0; i < v->n_v4; i++)
+				if (!memcmp(v->v4[i], a->b, 4))
+					goto found;
+		} else {
+			for (unsigned i = 0; i < v->n_v6; i++)
+				if (!memcmp(v->v6[i], a->b, 16))
+					goto found;
+		}
+		continue;
+found:
+		lru_unlink(d, r);
+		lru_push(d, r);
+		return r;
+	}
+	return NULL;
+}
+
 /* Whether the interface id of a is the modified EUI-64 of mac (RFC 4291 2.5.1). */
 static bool eui64_of(const uint8_t *a, const uint8_t mac[6])
 {
@@ -387,8 +413,12 @@ unsigned yg_devices_observe(struct yg_devices *d, const struct yg_device_obs *o,
 		d->st.ignored++;
 		goto out;
 	}
-	bool created;
-	struct rec *r = get(d, &k, o->ts_us, &created);
+	bool created = false;
+	struct rec *r = NULL;
+	if (k.kind != 1 && o->hostname_src == YG_DEV_NAME_DNS_PTR)
+		r = find_by_addr(d, o->family, o->addr);
+	if (!r)
+		r = get(d, &k, o->ts_us, &created);
 	if (!r)
 		goto out;
 	bool changed = learn(&r->v, o);

@@ -351,13 +351,19 @@ static void process(struct yg_worker *w, const struct yg_packet *pkt, uint32_t h
 		w->last_expire_us = pkt->ts_us;
 		yg_flow_expire(w->ft, pkt->ts_us);
 	}
-	if (pkt->tunnel && pkt->tun.family)
+	/* Only when the inner IP header was decoded: otherwise the packet's
+	 * own fields are the outer header and its flow is the outer flow. */
+	bool tunnelled = pkt->tunnel && pkt->tun.family &&
+			 (pkt->family != pkt->tun.family || pkt->proto != pkt->tun.proto ||
+			  memcmp(&pkt->src, &pkt->tun.src, sizeof pkt->src) ||
+			  memcmp(&pkt->dst, &pkt->tun.dst, sizeof pkt->dst));
+	if (tunnelled)
 		outer_flow(w, pkt);
 	bool toserver, created;
 	struct yg_flow *f = yg_flow_packet_hashed(w->ft, pkt, h, &toserver, &created);
 	if (!f)
 		return;
-	if (created && (pkt->vlan_n > 1 || pkt->tunnel ||
+	if (created && (pkt->vlan_n > 1 || tunnelled ||
 			((pkt->proto == 1 || pkt->proto == 58) && pkt->l4_ok))) {
 		/* The flow key holds the outer VLAN only, and no ICMP type
 		 * nor tunnel: the inner VLAN of a QinQ stack (for EVE's
@@ -370,7 +376,7 @@ static void process(struct yg_worker *w, const struct yg_packet *pkt, uint32_t h
 				a->vlan_inner = pkt->vlan[1];
 			a->icmp_type = pkt->icmp_type;
 			a->icmp_code = pkt->icmp_code;
-			if (pkt->tunnel) {
+			if (tunnelled) {
 				a->tun_kind = pkt->tunnel;
 				a->tun = pkt->tun;
 			}

@@ -74,6 +74,9 @@ def run(tmp_path_factory):
     frames.append((t, g.link(CASES["gtpu"][3](inner_syn(41000)))))
     frames.append((t + 1, g.link(CASES["gre"][3](inner_syn(41001)))))
     # An ICMP port unreachable quoting a datagram to the bad address.
+    # GRE whose inner IPv4 header is cut: one flow (the outer), no tunnel object.
+    cut = g.udp_packet("10.0.0.5", "10.0.0.53", 40999, 53, g.dns_query("cut.example"))[:12]
+    frames.append((t + 1.5, g.link(g.gre("192.0.2.30", "192.0.2.40", cut))))
     quoted = g.udp_packet("10.0.0.5", BAD_IP, 40001, 53, g.dns_query("quoted.example"))
     frames.append((t + 2, g.link(g.icmp_error("10.0.0.1", "10.0.0.5", quoted))))
     pcap = tmp / "tunnels.pcap"
@@ -153,6 +156,9 @@ def test_outer_flows_are_logged(run):
     outer = [e for e in flows if "tunnel" not in e and e["src_ip"] in (OUT4[0], eve_addr(OUT6[0]))]
     protos = sorted({e["proto"] for e in outer})
     assert protos == ["GRE", "IP-ENCAP", "IPv6", "UDP"]
+    cut = [e for e in flows if e["src_ip"] == "192.0.2.30"]
+    assert len(cut) == 1 and cut[0]["proto"] == "GRE" and "tunnel" not in cut[0]
+    assert cut[0]["flow"]["pkts_toserver"] == 1
     inner = [e for e in flows if "tunnel" in e]
     # every tunnelled query, and the two SYNs
     assert len(inner) == len(CASES) + 2

@@ -110,7 +110,10 @@ static void eve_time_and_addresses(void **state)
 	assert_string_equal(buf, "2001:db8::1");
 	char pn[8];
 	assert_string_equal(yg_eve_proto_name(58, pn), "IPv6-ICMP");
-	assert_string_equal(yg_eve_proto_name(47, pn), "47");
+	assert_string_equal(yg_eve_proto_name(47, pn), "GRE"); /* /etc/protocols aliases, as Suricata */
+	assert_string_equal(yg_eve_proto_name(4, pn), "IP-ENCAP");
+	assert_string_equal(yg_eve_proto_name(41, pn), "IPv6");
+	assert_string_equal(yg_eve_proto_name(50, pn), "50");
 }
 
 /* The hand-written date arithmetic agrees with gmtime over 1970..2200. */

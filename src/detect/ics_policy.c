@@ -37,6 +37,9 @@ struct yg_ics_policy {
 	unsigned n, cap;
 };
 
+__attribute__((format(printf, 3, 4))) static void errf(char *err, size_t errlen,
+							const char *fmt, ...);
+
 static void errf(char *err, size_t errlen, const char *fmt, ...)
 {
 	va_list ap;

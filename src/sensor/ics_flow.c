@@ -35,19 +35,21 @@ struct yg_dnp3_reasm *yg_worker_dnp3_reasm(struct yg_worker *w, struct yg_flow *
 	struct ics_flow *s = yg_worker_ics_flow(w, f);
 	if (!s)
 		return NULL;
-	struct yg_dnp3_reasm **r = &s->dnp3[toserver ? 0 : 1];
-	if (*r)
-		return *r;
-	if (yg_flow_charge(w->ft, (long)sizeof **r) < 0) {
+	unsigned dir = toserver ? 0 : 1;
+	if (s->dnp3[dir])
+		return s->dnp3[dir];
+	if (yg_flow_charge(w->ft, (long)sizeof(struct yg_dnp3_reasm)) < 0) {
 		w->st.app_memcap_drops++;
 		return NULL;
 	}
-	*r = calloc(1, sizeof **r);
-	if (!*r) {
-		yg_flow_charge(w->ft, -(long)sizeof **r);
+	struct yg_dnp3_reasm *r = calloc(1, sizeof *r);
+	if (!r) {
+		yg_flow_charge(w->ft, -(long)sizeof(struct yg_dnp3_reasm));
 		w->st.app_memcap_drops++;
+		return NULL;
 	}
-	return *r;
+	s->dnp3[dir] = r;
+	return r;
 }
 
 void yg_worker_ics_flush(struct yg_worker *w, struct yg_flow *f)

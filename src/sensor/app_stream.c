@@ -119,11 +119,13 @@ void yg_worker_app_free(struct yg_worker *w, struct flow_app *a)
 void yg_worker_app_udp(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 		       bool toserver)
 {
-	if (pkt->sport == YG_DNP3_PORT || pkt->dport == YG_DNP3_PORT) {
+	/* A DNS port wins: a resolver's query may leave from port 20000. */
+	bool dns = is_dns_port(pkt->sport) || is_dns_port(pkt->dport);
+	if (!dns && (pkt->sport == YG_DNP3_PORT || pkt->dport == YG_DNP3_PORT)) {
 		yg_worker_dnp3_datagram(w, f, pkt, toserver);
 		return;
 	}
-	if (!is_dns_port(pkt->sport) && !is_dns_port(pkt->dport))
+	if (!dns)
 		return;
 	enum yg_anomaly an = YG_ANOM__COUNT;
 	int r = yg_dns_parse(pkt->payload, pkt->payload_len, &w->dns, &an);
@@ -158,8 +160,11 @@ static bool detect(struct yg_flow *f, const uint8_t *p, size_t n)
 		set_proto(f, APP_DNS);
 		return true;
 	}
+	/* The controller's port decides at once; a client's port that only
+	 * happens to be an ICS port (an ephemeral 20000 or 2404) loses to
+	 * what the bytes say, else a TLS or HTTP flow from it would be lost. */
 	uint8_t ics = yg_worker_ics_port_proto(f);
-	if (ics) {
+	if (ics && !yg_worker_ics_reversed(f)) {
 		set_proto(f, ics);
 		return true;
 	}
@@ -175,7 +180,8 @@ static bool detect(struct yg_flow *f, const uint8_t *p, size_t n)
 	/* A method cut short ("PROPFI") or a TLS record header cut short. */
 	if (http == 0 || (n < 3 && p[0] == 0x16))
 		return false;
-	ics = yg_worker_ics_detect(p, n);
+	if (!ics)
+		ics = yg_worker_ics_detect(p, n);
 	if (ics) {
 		set_proto(f, ics);
 		return true;

@@ -204,9 +204,10 @@ def _normal(t0):
     return fr
 
 
-def frames(hours=6, seed=13, start=START):
+def frames(hours=6, seed=13, start=None):
     """All frames (sorted by time) and the truth dict; start: the first
-    minute (Unix seconds, on a minute)."""
+    minute (Unix seconds, on a minute; default START)."""
+    start = START if start is None else start
     rng = random.Random(seed)
     minutes = hours * 60 + SURGE_MINUTES
     surge_minute = hours * 60
@@ -278,7 +279,7 @@ def _iso(t):
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
 
 
-def write(path, hours=6, seed=13, truth_path=None, research_path=None, start=START):
+def write(path, hours=6, seed=13, truth_path=None, research_path=None, start=None):
     fr, truth = frames(hours, seed, start)
     pg.write_pcap(path, fr)
     if truth_path:

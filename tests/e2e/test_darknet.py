@@ -363,13 +363,10 @@ def test_sensor_to_real_hub_flags_the_surge(tmp_path):
     now_min = int(time.time()) // 60 * 60
     hours = 1
     minutes = hours * 60 + tg.SURGE_MINUTES
-    old_start = tg.START
-    tg.START = now_min - 60 * (minutes + 1)  # the last window closed a minute ago
-    try:
-        pcap, research = tmp_path / "now.pcap", tmp_path / "research.txt"
-        truth = tg.write(str(pcap), hours=hours, research_path=str(research))
-    finally:
-        tg.START = old_start
+    pcap, research = tmp_path / "now.pcap", tmp_path / "research.txt"
+    # The last window closed a minute ago.
+    truth = tg.write(str(pcap), hours=hours, research_path=str(research),
+                     start=now_min - 60 * (minutes + 1))
     (tmp_path / "hub").mkdir()
     hub = hubfixture.Hub(tmp_path / "hub")
     try:

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "federation/rule.h"
-#include "hub/ids.h"
+#include "hub/obj_in.h"
 
 struct local_ud {
 	struct yg_store *st;
@@ -74,17 +74,11 @@ int yg_fed_ingest(struct yg_store *st, const struct yg_fed_ctx *ctx, const json_
 	int r = yg_fed_admit(obj, ctx->self_id, is_local, &lu, &tlp, err, errlen);
 	if (r <= 0)
 		return r;
-	const char *id = json_string_value(json_object_get(obj, "id"));
-	const char *type = json_string_value(json_object_get(obj, "type"));
-	const char *spec = json_string_value(json_object_get(obj, "spec_version"));
-	const char *modified = json_string_value(json_object_get(obj, "modified"));
-	if (!modified)
-		modified = json_string_value(json_object_get(obj, "created"));
-	int64_t mod_us = 0;
-	if (!id || !type || (modified && !yg_time_parse_us(modified, strlen(modified), &mod_us))) {
-		snprintf(err, errlen, "%.128s: no id, type or good modified", id ? id : "object");
+	struct yg_obj_in o = {.collection = ctx->collection, .tlp = tlp,
+	                      .submitter_org = ctx->peer_org};
+	if (yg_obj_in_from_stix(obj, &o, err, errlen) < 0)
 		return 0;
-	}
+	const char *id = o.stix_id;
 	struct owners w = {.ctx = ctx,
 	                   .by = json_string_value(json_object_get(obj, "created_by_ref"))};
 	const char *ids[1] = {id};
@@ -106,19 +100,8 @@ int yg_fed_ingest(struct yg_store *st, const struct yg_fed_ctx *ctx, const json_
 	json_decref(in);
 	if (!text)
 		return -ENOMEM;
-	struct yg_obj_in o = {
-	    .collection = ctx->collection,
-	    .stix_id = id,
-	    .type = type,
-	    .spec_version = spec ? spec : "2.1",
-	    .modified = modified ? modified : "",
-	    .modified_us = mod_us,
-	    .tlp = tlp,
-	    .submitter_org = ctx->peer_org,
-	    .revoked = json_is_true(json_object_get(obj, "revoked")),
-	    .json = text,
-	    .json_len = strlen(text),
-	};
+	o.json = text;
+	o.json_len = strlen(text);
 	int64_t added;
 	r = st->ops->obj_put(st, &o, &added);
 	free(text);

@@ -35,6 +35,7 @@
 #include "hub/buf.h"
 #include "hub/hub-int.h"
 #include "hub/ids.h"
+#include "hub/obj_in.h"
 #include "hub/share.h"
 #include "hub/tlp.h"
 #include "stix/ident.h"
@@ -483,21 +484,10 @@ static int post_one(struct yg_store *st, const struct yg_caller *who,
 	}
 	if (yg_stix_validate_object(obj, err, errlen) < 0)
 		return 0;
-	const char *id = *ret_id;
-	const char *type = json_string_value(json_object_get(obj, "type"));
-	const char *spec = json_string_value(json_object_get(obj, "spec_version"));
-	const char *modified = json_string_value(json_object_get(obj, "modified"));
-	if (!modified)
-		modified = json_string_value(json_object_get(obj, "created"));
-	if (!id || !type) {
-		snprintf(err, errlen, "object: property 'id': required");
+	struct yg_obj_in in = {.collection = coll->id, .submitter_org = who->org_id};
+	if (yg_obj_in_from_stix(obj, &in, err, errlen) < 0)
 		return 0;
-	}
-	int64_t mod_us = 0;
-	if (modified && !yg_time_parse_us(modified, strlen(modified), &mod_us)) {
-		snprintf(err, errlen, "%s: property 'modified': not a timestamp", id);
-		return 0;
-	}
+	const char *id = in.stix_id;
 	enum yg_tlp tlp;
 	if (yg_tlp_of_object(obj, &tlp) < 0) {
 		snprintf(err, errlen, "%s: property 'object_marking_refs': malformed", id);
@@ -517,30 +507,20 @@ static int post_one(struct yg_store *st, const struct yg_caller *who,
 	char *text = json_dumps(obj, JSON_COMPACT);
 	if (!text)
 		return -ENOMEM;
-	struct yg_obj_in in = {
-		.collection = coll->id,
-		.stix_id = id,
-		.type = type,
-		.spec_version = spec ? spec : "2.1",
-		.modified = modified ? modified : "",
-		.modified_us = mod_us,
-		.tlp = tlp,
-		.submitter_org = who->org_id,
-		.anonymous = anon_header || json_is_true(anon),
-		.revoked = json_is_true(json_object_get(obj, "revoked")),
-		.json = text,
-		.json_len = strlen(text),
-		.share_orgs = sh.orgs,
-		.n_share_orgs = yg_tlp_takes_recipients(tlp) ? sh.n_orgs : 0,
-		.share_groups = sh.groups,
-		.n_share_groups = yg_tlp_takes_recipients(tlp) ? sh.n_groups : 0,
-	};
+	in.tlp = tlp;
+	in.anonymous = anon_header || json_is_true(anon);
+	in.json = text;
+	in.json_len = strlen(text);
+	in.share_orgs = sh.orgs;
+	in.n_share_orgs = yg_tlp_takes_recipients(tlp) ? sh.n_orgs : 0;
+	in.share_groups = sh.groups;
+	in.n_share_groups = yg_tlp_takes_recipients(tlp) ? sh.n_groups : 0;
 	int64_t added;
 	r = st->ops->obj_put(st, &in, &added);
 	free(text);
 	if (r < 0)
 		return r;
-	*ret_version = modified;
+	*ret_version = in.modified[0] ? in.modified : NULL;
 	return 1;
 }
 

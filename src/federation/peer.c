@@ -12,6 +12,8 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include "common/names.h"
+
 static const char *const tlp_words[] = {
     [YG_TLP_CLEAR] = "clear",
     [YG_TLP_GREEN] = "green",
@@ -39,37 +41,11 @@ static int bad(char *err, size_t errlen, const char *peer, const char *field, co
 	return -EBADMSG;
 }
 
-static bool name_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > YG_FED_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return false;
-	}
-	return true;
-}
-
-/* Printable ASCII without blanks or quotes: it goes into URLs and logs. */
-static bool text_ok(const char *s, size_t max, bool empty_ok)
-{
-	size_t n = strnlen(s, max + 1);
-	if (n > max || (!n && !empty_ok))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)s[i] <= 0x20 || (unsigned char)s[i] >= 0x7f || s[i] == '"')
-			return false;
-	return true;
-}
-
 int yg_fed_peer_check(const struct yg_fed_peer *p, char *err, size_t errlen)
 {
-	if (!name_ok(p->name))
+	if (!yg_label_ok(p->name, YG_FED_NAME_MAX))
 		return bad(err, errlen, NULL, "name", "must be 1..64 of [A-Za-z0-9._-]");
-	if (!text_ok(p->url, YG_TAXII_URL_MAX - 64, false) ||
+	if (!yg_printable_ok(p->url, YG_TAXII_URL_MAX - 64, false) ||
 	    (strncmp(p->url, "http://", 7) && strncmp(p->url, "https://", 8)))
 		return bad(err, errlen, p->name, "url", "must be an http:// or https:// URL");
 	size_t tl = strnlen(p->token, sizeof p->token);
@@ -81,10 +57,10 @@ int yg_fed_peer_check(const struct yg_fed_peer *p, char *err, size_t errlen)
 	if (p->n_pull > YG_TAXII_ONLY_MAX)
 		return bad(err, errlen, p->name, "pull", "more than 16 collections");
 	for (size_t i = 0; i < p->n_pull; i++)
-		if (!text_ok(p->pull[i], YG_TAXII_TITLE_MAX - 1, false))
+		if (!yg_printable_ok(p->pull[i], YG_TAXII_TITLE_MAX - 1, false))
 			return bad(err, errlen, p->name, "pull",
 			           "a collection name is not short printable text");
-	if (!text_ok(p->push, YG_TAXII_TITLE_MAX - 1, true))
+	if (!yg_printable_ok(p->push, YG_TAXII_TITLE_MAX - 1, true))
 		return bad(err, errlen, p->name, "push", "not short printable text");
 	if (p->tlp_max > YG_TLP_AMBER)
 		return bad(err, errlen, p->name, "tlp_max", "must be clear, green or amber");

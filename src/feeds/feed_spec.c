@@ -11,6 +11,7 @@
 
 #include <jansson.h>
 
+#include "common/names.h"
 #include "feeds/feeds.h"
 
 int yg_feed_duration_parse(const char *s, int64_t *ret_s)
@@ -77,33 +78,11 @@ void yg_feed_url_public(const char *url, char *out, size_t cap)
 	out[o + n] = 0;
 }
 
-static bool name_ok(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > YG_FEED_NAME_MAX)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		char c = s[i];
-		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-		      c == '.' || c == '_' || c == '-'))
-			return false;
-	}
-	return s[0] != '.';
-}
-
-/* Printable ASCII only: it goes into request lines, headers and logs. */
-static bool text_ok(const char *s)
-{
-	for (; *s; s++)
-		if ((unsigned char)*s <= 0x20 || (unsigned char)*s >= 0x7f)
-			return false;
-	return true;
-}
-
 static bool url_ok(const char *u)
 {
-	return text_ok(u) && (!strncasecmp(u, "http://", 7) || !strncasecmp(u, "https://", 8) ||
-	                      !strncasecmp(u, "file:///", 8));
+	return yg_printable_ok(u, YG_FEED_URL_MAX, false) &&
+	       (!strncasecmp(u, "http://", 7) || !strncasecmp(u, "https://", 8) ||
+	        !strncasecmp(u, "file:///", 8));
 }
 
 #define FAIL(...)                                                                                  \
@@ -191,7 +170,7 @@ int yg_feed_spec_parse(const char *text, size_t len, struct yg_feed_spec *ret, c
 	s->max_bytes = YG_FEED_DEFAULT_BYTES;
 	s->timeout_s = YG_FEED_DEFAULT_TIMEOUT;
 	snprintf(s->format, sizeof s->format, "auto");
-	if (str_member(o, "name", s->name, sizeof s->name) != 1 || !name_ok(s->name))
+	if (str_member(o, "name", s->name, sizeof s->name) != 1 || !yg_label_ok(s->name, YG_FEED_NAME_MAX))
 		FAIL("'name': required, 1 to %d of [A-Za-z0-9._-]", YG_FEED_NAME_MAX);
 	if (str_member(o, "url", s->url, sizeof s->url) != 1 || !url_ok(s->url))
 		FAIL("'url': required, an http://, https:// or file:/// URL without blanks");
@@ -263,7 +242,8 @@ int yg_feed_spec_parse(const char *text, size_t len, struct yg_feed_spec *ret, c
 	};
 	for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
 		char *dst = (char *)s + files[i].off;
-		if (str_member(o, files[i].key, dst, files[i].cap) < 0 || !text_ok(dst))
+		if (str_member(o, files[i].key, dst, files[i].cap) < 0 ||
+		    !yg_printable_ok(dst, files[i].cap, true))
 			FAIL("'%s': a path (or name) of printable characters", files[i].key);
 	}
 	if ((s->password_file[0] != 0) != (s->user[0] != 0))

@@ -149,23 +149,34 @@ static void ja3_list16(struct sink *s, struct yg_span l)
 	}
 }
 
+/* The extension types of an extension block in wire order, GREASE left out,
+ * decimal (JA3, JA3S) or as four hex digits (JA4S), joined by sep; returns
+ * how many were written. */
+static size_t put_ext_types(struct sink *s, struct yg_span exts, char sep, bool as_hex)
+{
+	size_t n = 0;
+	for (size_t i = 0; i + 4 <= exts.len;) {
+		uint16_t t = yg_load_be16(exts.p + i);
+		i += 4u + yg_load_be16(exts.p + i + 2);
+		if (yg_tls_grease(t))
+			continue;
+		if (n++)
+			sink_char(s, sep);
+		if (as_hex)
+			put_hex4(s, t);
+		else
+			put_dec(s, t);
+	}
+	return n;
+}
+
 static void ja3(struct sink *s, const struct yg_tls_raw *h)
 {
 	put_dec(s, h->legacy_version);
 	sink_char(s, ',');
 	ja3_list16(s, h->ciphers);
 	sink_char(s, ',');
-	bool first = true;
-	for (size_t i = 0; i + 4 <= h->exts.len;) {
-		uint16_t t = yg_load_be16(h->exts.p + i);
-		i += 4u + yg_load_be16(h->exts.p + i + 2);
-		if (yg_tls_grease(t))
-			continue;
-		if (!first)
-			sink_char(s, '-');
-		put_dec(s, t);
-		first = false;
-	}
+	put_ext_types(s, h->exts, '-', false);
 	sink_char(s, ',');
 	ja3_list16(s, h->groups);
 	sink_char(s, ',');
@@ -360,16 +371,7 @@ int yg_tls_server_fingerprint(const struct yg_tls_raw_server *h, struct yg_tls_s
 	sink_char(&s, ',');
 	put_dec(&s, h->cipher);
 	sink_char(&s, ',');
-	size_t all = 0;
-	for (size_t i = 0; i + 4 <= h->exts.len;) {
-		uint16_t t = yg_load_be16(h->exts.p + i);
-		i += 4u + yg_load_be16(h->exts.p + i + 2);
-		if (yg_tls_grease(t))
-			continue;
-		if (all++)
-			sink_char(&s, '-');
-		put_dec(&s, t);
-	}
+	size_t all = put_ext_types(&s, h->exts, '-', false);
 	if (!sink_end(&s, ret->ja3s_hash, 32))
 		goto out;
 
@@ -384,16 +386,7 @@ int yg_tls_server_fingerprint(const struct yg_tls_raw_server *h, struct yg_tls_s
 	o[12] = '_';
 	if (all) {
 		sink_start(&s, ctx, sha256_alg, NULL, 0);
-		size_t n = 0;
-		for (size_t i = 0; i + 4 <= h->exts.len;) {
-			uint16_t t = yg_load_be16(h->exts.p + i);
-			i += 4u + yg_load_be16(h->exts.p + i + 2);
-			if (yg_tls_grease(t))
-				continue;
-			if (n++)
-				sink_char(&s, ',');
-			put_hex4(&s, t);
-		}
+		put_ext_types(&s, h->exts, ',', true);
 		if (!sink_end(&s, o + 13, 12))
 			goto out;
 	} else {

@@ -180,37 +180,38 @@ static void alert(struct yg_worker *w, struct yg_flow *f, const struct yg_packet
 	yg_eve_end(&w->eve);
 }
 
+/* Alerts on each of two addresses that is an indicator, naming where it was
+ * seen (a flow's ends, or the ends an ICMP error quotes). */
+static void match_pair(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+		       bool toserver, int family, const struct yg_addr *dst, const char *dst_field,
+		       const struct yg_addr *src, const char *src_field)
+{
+	char txt[64];
+	uint32_t idx = yg_intel_match_ip(w->set, family, dst->b);
+	if (idx != YG_INTEL_NONE) {
+		yg_eve_format_addr(family, dst, txt, sizeof txt);
+		alert(w, f, pkt, toserver, idx, dst_field, txt, NULL);
+	}
+	idx = yg_intel_match_ip(w->set, family, src->b);
+	if (idx != YG_INTEL_NONE) {
+		yg_eve_format_addr(family, src, txt, sizeof txt);
+		alert(w, f, pkt, toserver, idx, src_field, txt, NULL);
+	}
+}
+
 void yg_worker_match_flow(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 			  bool toserver)
 {
-	char txt[64];
-	uint32_t idx = yg_intel_match_ip(w->set, f->family, f->srv.b);
-	if (idx != YG_INTEL_NONE) {
-		yg_eve_format_addr(f->family, &f->srv, txt, sizeof txt);
-		alert(w, f, pkt, toserver, idx, "flow.dest_ip", txt, NULL);
-	}
-	idx = yg_intel_match_ip(w->set, f->family, f->cli.b);
-	if (idx != YG_INTEL_NONE) {
-		yg_eve_format_addr(f->family, &f->cli, txt, sizeof txt);
-		alert(w, f, pkt, toserver, idx, "flow.src_ip", txt, NULL);
-	}
+	match_pair(w, f, pkt, toserver, f->family, &f->srv, "flow.dest_ip", &f->cli,
+		   "flow.src_ip");
 }
 
 void yg_worker_match_quote(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 			   bool toserver)
 {
 	const struct yg_packet_quote *q = &pkt->quote;
-	char txt[64];
-	uint32_t idx = yg_intel_match_ip(w->set, q->family, q->dst.b);
-	if (idx != YG_INTEL_NONE) {
-		yg_eve_format_addr(q->family, &q->dst, txt, sizeof txt);
-		alert(w, f, pkt, toserver, idx, "icmp.quote.dest_ip", txt, NULL);
-	}
-	idx = yg_intel_match_ip(w->set, q->family, q->src.b);
-	if (idx != YG_INTEL_NONE) {
-		yg_eve_format_addr(q->family, &q->src, txt, sizeof txt);
-		alert(w, f, pkt, toserver, idx, "icmp.quote.src_ip", txt, NULL);
-	}
+	match_pair(w, f, pkt, toserver, q->family, &q->dst, "icmp.quote.dest_ip", &q->src,
+		   "icmp.quote.src_ip");
 }
 
 void yg_worker_dns(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,

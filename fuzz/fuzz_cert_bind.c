@@ -34,8 +34,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		char s[257], fp[YG_CERT_FP_HEX + 1];
 		memcpy(s, data, size);
 		s[size] = '\0';
-		if (yg_cert_fp_normalize(s, fp, sizeof fp) == 0 &&
-		    !yg_cert_fp_text_ok(fp, 1))
+		if (yg_cert_fp_normalize(s, fp, sizeof fp) == 0 && !yg_cert_fp_text_ok(fp, 1))
 			abort();
 	}
 	return 0;

@@ -28,9 +28,9 @@
 static void usage(void)
 {
 	fprintf(stderr, "usage: yagura hub admin --data DIR cert add --org NAME --role "
-			"admin|analyst|sensor|reader|peer FILE.pem\n"
-			"       yagura hub admin --data DIR cert list\n"
-			"       yagura hub admin --data DIR cert revoke FINGERPRINT\n");
+	                "admin|analyst|sensor|reader|peer FILE.pem\n"
+	                "       yagura hub admin --data DIR cert list\n"
+	                "       yagura hub admin --data DIR cert revoke FINGERPRINT\n");
 }
 
 /* The whole file, at most YG_CERT_PEM_MAX bytes (one more is read to tell
@@ -71,8 +71,10 @@ static int print_binding(void *ud, const struct yg_cert_binding *b)
 	day(b->not_after_us, until);
 	int64_t now = (int64_t)time(NULL) * 1000000;
 	printf("%s\t%s\t%s\t%s\t%s\t%s\n", b->fingerprint, o.name, yg_role_name(b->role),
-	       b->revoked ? "revoked" : b->not_after_us < now ? "expired" : "active", until,
-	       b->subject);
+	       b->revoked              ? "revoked"
+	       : b->not_after_us < now ? "expired"
+	                               : "active",
+	       until, b->subject);
 	return 1;
 }
 
@@ -81,7 +83,7 @@ static int add(struct yg_store *st, const char *org_name, const char *role_name,
 	enum yg_role role;
 	if (!org_name || !path || yg_role_parse(role_name, &role) < 0) {
 		fprintf(stderr, "yagura hub admin: cert add needs --org NAME, --role "
-				"admin|analyst|sensor|reader|peer and a PEM file\n");
+		                "admin|analyst|sensor|reader|peer and a PEM file\n");
 		return 2;
 	}
 	struct yg_org o;
@@ -94,7 +96,7 @@ static int add(struct yg_store *st, const char *org_name, const char *role_name,
 	int r = slurp(path, &pem, &len);
 	if (r < 0) {
 		fprintf(stderr, "yagura hub admin: cannot read %s: %s\n", path,
-			r == -E2BIG ? "larger than 64 KiB" : strerror(-r));
+		        r == -E2BIG ? "larger than 64 KiB" : strerror(-r));
 		return 1;
 	}
 	struct yg_cert_info info;
@@ -107,20 +109,22 @@ static int add(struct yg_store *st, const char *org_name, const char *role_name,
 	}
 	if (info.is_ca) {
 		fprintf(stderr, "yagura hub admin: %s is a CA certificate; bind the member's own\n",
-			path);
+		        path);
 		return 1;
 	}
 	int64_t now = (int64_t)time(NULL) * 1000000;
 	if (info.not_after_us < now)
-		fprintf(stderr, "yagura hub admin: warning: %s has expired; the hub will refuse it\n",
-			path);
+		fprintf(stderr,
+		        "yagura hub admin: warning: %s has expired; the hub will refuse it\n",
+		        path);
 	r = st->ops->certs->add(st, info.fp_hex, o.id, role, info.subject, info.not_after_us, NULL);
 	if (r == -EEXIST) {
 		fprintf(stderr, "yagura hub admin: certificate %s is bound already\n", info.fp_hex);
 		return 1;
 	}
 	if (r < 0) {
-		fprintf(stderr, "yagura hub admin: cannot bind the certificate: %s\n", strerror(-r));
+		fprintf(stderr, "yagura hub admin: cannot bind the certificate: %s\n",
+		        strerror(-r));
 		return 1;
 	}
 	st->ops->audit(st, o.id, "cli", "cert.add", info.fp_hex);
@@ -133,8 +137,9 @@ static int revoke(struct yg_store *st, const char *arg)
 {
 	char fp[YG_CERT_FP_HEX + 1];
 	if (yg_cert_fp_normalize(arg, fp, sizeof fp) < 0 || strlen(fp) < YG_CERT_PREFIX_MIN) {
-		fprintf(stderr, "yagura hub admin: '%s' is not a fingerprint (hex, 8 digits or more)\n",
-			arg);
+		fprintf(stderr,
+		        "yagura hub admin: '%s' is not a fingerprint (hex, 8 digits or more)\n",
+		        arg);
 		return 2;
 	}
 	struct yg_cert_binding b;

@@ -100,8 +100,8 @@ int yg_cert_pem_read(const char *pem, size_t len, struct yg_cert_info *ret, char
 	x = PEM_read_bio_X509(b, NULL, NULL, NULL);
 	if (!x) {
 		snprintf(why, wn,
-			 "no readable certificate (a \"-----BEGIN CERTIFICATE-----\" block with "
-			 "a DER X.509 certificate in base64)");
+		         "no readable certificate (a \"-----BEGIN CERTIFICATE-----\" block with "
+		         "a DER X.509 certificate in base64)");
 		goto out;
 	}
 	/* What follows may be a private key or nothing; another certificate
@@ -109,8 +109,8 @@ int yg_cert_pem_read(const char *pem, size_t len, struct yg_cert_info *ret, char
 	extra = PEM_read_bio_X509(b, NULL, NULL, NULL);
 	if (extra) {
 		snprintf(why, wn,
-			 "more than one certificate: give the member's own certificate alone, "
-			 "without its chain");
+		         "more than one certificate: give the member's own certificate alone, "
+		         "without its chain");
 		goto out;
 	}
 	int n = i2d_X509(x, &der);

@@ -36,7 +36,7 @@ enum yg_client_cert yg_tls_peer_check(void *session, uint8_t ret_fp[32])
 		return YG_CLIENT_CERT_OK;
 	/* Another CA's certificate says so first, whatever its dates. */
 	if (status & (GNUTLS_CERT_SIGNER_NOT_FOUND | GNUTLS_CERT_SIGNER_NOT_CA |
-		      GNUTLS_CERT_SIGNATURE_FAILURE))
+	              GNUTLS_CERT_SIGNATURE_FAILURE))
 		return YG_CLIENT_CERT_UNTRUSTED;
 	if (status & GNUTLS_CERT_EXPIRED)
 		return YG_CLIENT_CERT_EXPIRED;

@@ -31,7 +31,8 @@ static bool role_ok(enum yg_role role)
 }
 
 static int pg_cert_add(struct yg_store *st, const char *fingerprint, int64_t org_id,
-		       enum yg_role role, const char *subject, int64_t not_after_us, int64_t *ret_id)
+                       enum yg_role role, const char *subject, int64_t not_after_us,
+                       int64_t *ret_id)
 {
 	if (!yg_cert_fp_text_ok(fingerprint, YG_CERT_FP_HEX) || !role_ok(role) || !subject ||
 	    strlen(subject) > YG_CERT_SUBJECT_MAX)
@@ -45,10 +46,11 @@ static int pg_cert_add(struct yg_store *st, const char *fingerprint, int64_t org
 	yg_pg_i64(&a, not_after_us);
 	yg_pg_i64(&a, yg_pg_now_us());
 	int64_t id = 0;
-	int r = yg_pg_int(yg_pg(st),
-			  "INSERT INTO client_certs(fingerprint, org_id, role, subject, not_after_us,"
-			  " created_us) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-			  &a, &id);
+	int r =
+	    yg_pg_int(yg_pg(st),
+	              "INSERT INTO client_certs(fingerprint, org_id, role, subject, not_after_us,"
+	              " created_us) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+	              &a, &id);
 	if (r == 0 && ret_id)
 		*ret_id = id;
 	return r;
@@ -63,7 +65,7 @@ static int pg_cert_lookup(struct yg_store *st, const char *fingerprint, struct y
 	yg_pg_txt(&a, fingerprint);
 	PGresult *res = NULL;
 	int r = yg_pg_row(yg_pg(st), "SELECT " COLS " FROM client_certs WHERE fingerprint = $1", &a,
-			  &res);
+	                  &res);
 	if (r < 0)
 		return r;
 	from_row(res, 0, ret);
@@ -82,9 +84,9 @@ static int pg_cert_revoke(struct yg_store *st, const char *prefix, struct yg_cer
 	PGresult *res = NULL;
 	/* substr() rather than LIKE: the prefix is data, never a pattern. */
 	int r = yg_pg_row(s,
-			  "SELECT " COLS " FROM client_certs"
-			  " WHERE substr(fingerprint, 1, length($1)) = $1 ORDER BY id LIMIT 2",
-			  &a, &res);
+	                  "SELECT " COLS " FROM client_certs"
+	                  " WHERE substr(fingerprint, 1, length($1)) = $1 ORDER BY id LIMIT 2",
+	                  &a, &res);
 	if (r < 0)
 		return r;
 	if (PQntuples(res) > 1) {
@@ -97,9 +99,9 @@ static int pg_cert_revoke(struct yg_store *st, const char *prefix, struct yg_cer
 	yg_pg_args_init(&a);
 	yg_pg_i64(&a, b.id);
 	yg_pg_i64(&a, yg_pg_now_us());
-	r = yg_pg_run(s,
-		      "UPDATE client_certs SET revoked_us = $2 WHERE id = $1 AND revoked_us IS NULL",
-		      &a, NULL);
+	r = yg_pg_run(
+	    s, "UPDATE client_certs SET revoked_us = $2 WHERE id = $1 AND revoked_us IS NULL", &a,
+	    NULL);
 	if (r == 0) {
 		b.revoked = true;
 		if (ret)
@@ -109,7 +111,7 @@ static int pg_cert_revoke(struct yg_store *st, const char *prefix, struct yg_cer
 }
 
 static int pg_cert_list(struct yg_store *st, int (*fn)(void *ud, const struct yg_cert_binding *b),
-			void *ud)
+                        void *ud)
 {
 	PGresult *res = NULL;
 	int r = yg_pg_run(yg_pg(st), "SELECT " COLS " FROM client_certs ORDER BY id", NULL, &res);

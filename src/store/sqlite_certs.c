@@ -9,7 +9,8 @@
 #include "store/sqlite-int.h"
 #include "store/store_certs.h"
 
-#define COLS "id, fingerprint, org_id, role, subject, not_after_us, revoked_us IS NOT NULL, created_us"
+#define COLS                                                                                       \
+	"id, fingerprint, org_id, role, subject, not_after_us, revoked_us IS NOT NULL, created_us"
 
 static void from_row(sqlite3_stmt *stmt, struct yg_cert_binding *b)
 {
@@ -30,17 +31,19 @@ static bool role_ok(enum yg_role role)
 }
 
 static int sq_cert_add(struct yg_store *st, const char *fingerprint, int64_t org_id,
-		       enum yg_role role, const char *subject, int64_t not_after_us, int64_t *ret_id)
+                       enum yg_role role, const char *subject, int64_t not_after_us,
+                       int64_t *ret_id)
 {
 	struct yg_sqlite *s = yg_sq(st);
 	if (!yg_cert_fp_text_ok(fingerprint, YG_CERT_FP_HEX) || !role_ok(role) || !subject ||
 	    strlen(subject) > YG_CERT_SUBJECT_MAX)
 		return -EINVAL;
 	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_prep(s,
-			   "INSERT INTO client_certs(fingerprint, org_id, role, subject, not_after_us,"
-			   " created_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-			   &stmt);
+	int r =
+	    yg_sq_prep(s,
+	               "INSERT INTO client_certs(fingerprint, org_id, role, subject, not_after_us,"
+	               " created_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	               &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, fingerprint, -1, SQLITE_STATIC);
@@ -61,7 +64,7 @@ static int sq_cert_lookup(struct yg_store *st, const char *fingerprint, struct y
 		return -EINVAL;
 	sqlite3_stmt *stmt = NULL;
 	int r = yg_sq_prep(yg_sq(st), "SELECT " COLS " FROM client_certs WHERE fingerprint = ?1",
-			   &stmt);
+	                   &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, fingerprint, -1, SQLITE_STATIC);
@@ -79,9 +82,9 @@ static int sq_cert_revoke(struct yg_store *st, const char *prefix, struct yg_cer
 		return -EINVAL;
 	sqlite3_stmt *stmt = NULL;
 	int r = yg_sq_prep(s,
-			   "SELECT " COLS " FROM client_certs"
-			   " WHERE substr(fingerprint, 1, length(?1)) = ?1 LIMIT 2",
-			   &stmt);
+	                   "SELECT " COLS " FROM client_certs"
+	                   " WHERE substr(fingerprint, 1, length(?1)) = ?1 LIMIT 2",
+	                   &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, prefix, -1, SQLITE_STATIC);
@@ -96,9 +99,9 @@ static int sq_cert_revoke(struct yg_store *st, const char *prefix, struct yg_cer
 	}
 	sqlite3_finalize(stmt);
 	stmt = NULL;
-	r = yg_sq_prep(s,
-		       "UPDATE client_certs SET revoked_us = ?2 WHERE id = ?1 AND revoked_us IS NULL",
-		       &stmt);
+	r = yg_sq_prep(
+	    s, "UPDATE client_certs SET revoked_us = ?2 WHERE id = ?1 AND revoked_us IS NULL",
+	    &stmt);
 	if (r < 0)
 		goto out;
 	sqlite3_bind_int64(stmt, 1, b.id);
@@ -116,7 +119,7 @@ out:
 }
 
 static int sq_cert_list(struct yg_store *st, int (*fn)(void *ud, const struct yg_cert_binding *b),
-			void *ud)
+                        void *ud)
 {
 	sqlite3_stmt *stmt = NULL;
 	int r = yg_sq_prep(yg_sq(st), "SELECT " COLS " FROM client_certs ORDER BY id", &stmt);

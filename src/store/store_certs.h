@@ -18,9 +18,9 @@
 
 #include "store/store.h"
 
-#define YG_CERT_FP_LEN 32        /* SHA-256 */
-#define YG_CERT_FP_HEX (2 * YG_CERT_FP_LEN)
-#define YG_CERT_SUBJECT_MAX 256  /* RFC 2253 text, cut beyond */
+#define YG_CERT_FP_LEN      32 /* SHA-256 */
+#define YG_CERT_FP_HEX      (2 * YG_CERT_FP_LEN)
+#define YG_CERT_SUBJECT_MAX 256 /* RFC 2253 text, cut beyond */
 
 struct yg_cert_binding {
 	int64_t id;
@@ -38,7 +38,7 @@ struct yg_store_cert_ops {
 	 * bound already (revoked or not) or org_id names no organization,
 	 * -EINVAL for a malformed fingerprint or role. */
 	int (*add)(struct yg_store *st, const char *fingerprint, int64_t org_id, enum yg_role role,
-		   const char *subject, int64_t not_after_us, int64_t *ret_id);
+	           const char *subject, int64_t not_after_us, int64_t *ret_id);
 	/* The binding of a fingerprint, revoked or not (the caller checks
 	 * .revoked); -ENOENT when none. */
 	int (*lookup)(struct yg_store *st, const char *fingerprint, struct yg_cert_binding *ret);
@@ -50,7 +50,7 @@ struct yg_store_cert_ops {
 	/* Every binding, oldest first. fn returns > 0 to go on, 0 to stop,
 	 * < 0 to abort with that error. */
 	int (*list)(struct yg_store *st, int (*fn)(void *ud, const struct yg_cert_binding *b),
-		    void *ud);
+	            void *ud);
 };
 
 /* Whether s is a fingerprint prefix the store takes: n lower-case hex
@@ -61,7 +61,8 @@ static inline bool yg_cert_fp_text_ok(const char *s, size_t min_len)
 	if (!s)
 		return false;
 	for (; s[n]; n++)
-		if (n >= YG_CERT_FP_HEX || !((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
+		if (n >= YG_CERT_FP_HEX ||
+		    !((s[n] >= '0' && s[n] <= '9') || (s[n] >= 'a' && s[n] <= 'f')))
 			return false;
 	return n >= min_len;
 }

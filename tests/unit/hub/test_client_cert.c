@@ -67,7 +67,8 @@ static void refused(void **state)
 	(void)state;
 	struct yg_cert_info info;
 	char why[200];
-	const char *bad[] = {"chain.pem", "key_only.pem", "cut.pem", "empty_block.pem", "noise.txt"};
+	const char *bad[] = {"chain.pem", "key_only.pem", "cut.pem", "empty_block.pem",
+	                     "noise.txt"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		why[0] = '\0';
 		assert_int_equal(read_seed(bad[i], &info, why, sizeof why), -EINVAL);
@@ -77,7 +78,8 @@ static void refused(void **state)
 	assert_non_null(strstr(why, "more than one certificate"));
 	char *big = calloc(1, YG_CERT_PEM_MAX + 1);
 	assert_non_null(big);
-	assert_int_equal(yg_cert_pem_read(big, YG_CERT_PEM_MAX + 1, &info, why, sizeof why), -E2BIG);
+	assert_int_equal(yg_cert_pem_read(big, YG_CERT_PEM_MAX + 1, &info, why, sizeof why),
+	                 -E2BIG);
 	free(big);
 }
 
@@ -103,9 +105,9 @@ static void fingerprints_as_pasted(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(one_certificate),
-		cmocka_unit_test(refused),
-		cmocka_unit_test(fingerprints_as_pasted),
+	    cmocka_unit_test(one_certificate),
+	    cmocka_unit_test(refused),
+	    cmocka_unit_test(fingerprints_as_pasted),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -82,8 +82,8 @@ static void bindings(void **state)
 	long_subject[sizeof long_subject - 1] = '\0';
 	assert_int_equal(c->add(st, FP1, a, YG_ROLE_SENSOR, long_subject, 1, NULL), -EINVAL);
 
-	assert_int_equal(c->add(st, FP1, a, YG_ROLE_SENSOR, "CN=sensor-1,O=A", 1700000000000000, &id),
-			 0);
+	assert_int_equal(
+	    c->add(st, FP1, a, YG_ROLE_SENSOR, "CN=sensor-1,O=A", 1700000000000000, &id), 0);
 	assert_true(id > 0);
 	assert_int_equal(c->add(st, FP1, b, YG_ROLE_READER, "CN=again", 1, NULL), -EEXIST);
 	assert_int_equal(c->add(st, FP2, b, YG_ROLE_READER, "CN=reader,O=B", 2, NULL), 0);
@@ -99,9 +99,9 @@ static void bindings(void **state)
 	assert_true(got.not_after_us == 1700000000000000);
 	assert_false(got.revoked);
 	assert_true(got.created_us > 0);
-	assert_int_equal(c->lookup(st, "cccccccc33333333333333333333333333333333333333333333333333333333",
-				   &got),
-			 -ENOENT);
+	assert_int_equal(
+	    c->lookup(st, "cccccccc33333333333333333333333333333333333333333333333333333333", &got),
+	    -ENOENT);
 	assert_int_equal(c->lookup(st, "short", &got), -EINVAL);
 
 	/* Revocation by prefix: too short, ambiguous, unknown, then one. */
@@ -149,7 +149,7 @@ int main(void)
 {
 	yg_test_store_require();
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(bindings, setup, teardown),
+	    cmocka_unit_test_setup_teardown(bindings, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

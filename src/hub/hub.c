@@ -769,7 +769,7 @@ static bool cert_caller(struct yg_hub *h, struct yg_store *st, const struct yg_r
 		*ret_why = "the client certificate is not bound to an organization";
 		return false;
 	}
-	if (r < 0) {
+	if (r != 0) {
 		who->store_failed = true;
 		return false;
 	}

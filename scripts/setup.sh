@@ -7,7 +7,9 @@ libpcap-dev libjansson-dev liburcu-dev libidn2-dev libssl-dev libcmocka-dev \
 python3-pytest tshark libmicrohttpd-dev libsqlite3-dev sqlite3 python3-requests curl \
 libgmime-3.0-dev libarchive-dev libfuzzy-dev libyara-dev libpsl-dev libcurl4-openssl-dev nftables bind9-utils \
 python3-jsonschema python3-yaml python3-aiosmtpd clang-tools cppcheck valgrind libmaxminddb-dev mmdb-bin \
-libpq-dev postgresql chromium fonts-ipafont-gothic openssl ieee-data"
+libpq-dev postgresql chromium fonts-ipafont-gothic openssl ieee-data libgnutls28-dev"
+# libgnutls28-dev: the hub checks TLS client certificates on the GnuTLS
+# session libmicrohttpd runs (src/hub/tls_peer.c).
 # ieee-data: the IEEE OUI list the device inventory's MAC vendor table is
 # generated from at build time (scripts/gen_oui.py).
 # npm for the dashboard's libraries: Debian's, unless a node with npm is

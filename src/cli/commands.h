@@ -15,6 +15,8 @@ struct yg_store;
 int yg_cmd_hub_feed(struct yg_store *st, const char *dir, int argc, char **argv);
 /* hub admin ... peer add|list|remove (cmd_peer.c). */
 int yg_cmd_hub_peer(struct yg_store *st, int argc, char **argv);
+/* yagura hub admin ... cert add|list|revoke (cmd_cert.c). */
+int yg_cmd_hub_cert(struct yg_store *st, int argc, char **argv);
 int yg_cmd_mail(int argc, char **argv);
 int yg_cmd_intel(int argc, char **argv);
 int yg_cmd_level(int argc, char **argv);

@@ -2,6 +2,7 @@
  * yagura hub: the sharing hub's server, and `yagura hub admin` (hub_admin.c).
  *
  *   yagura hub --listen 127.0.0.1:8443 --data DIR [--tls-cert F --tls-key F]
+ *              [--tls-client-ca F [--tls-client-required]]
  *              [--threads N] [--max-body BYTES] [--timeout SECONDS]
  *              [--cache-mb N | --no-cache]
  *              [--store sqlite | --store postgresql --pg postgresql://...]
@@ -77,6 +78,7 @@
 static void usage(FILE *out)
 {
 	fprintf(out, "usage: yagura hub --listen ADDR:PORT --data DIR [--tls-cert FILE --tls-key FILE]\n"
+		     "                  [--tls-client-ca FILE [--tls-client-required]]\n"
 		     "                  [--threads N] [--max-body BYTES] [--timeout SECONDS]\n"
 		     "                  [--cache-mb N | --no-cache]\n"
 		     "                  [--store sqlite | --store postgresql --pg postgresql://...]\n"
@@ -183,6 +185,8 @@ int yg_cmd_hub(int argc, char **argv)
 	if (argc >= 2 && !strcmp(argv[1], "restore"))
 		return yg_cmd_hub_restore(argc - 1, argv + 1);
 	const char *listen = "127.0.0.1:8443", *data = NULL, *cert_path = NULL, *key_path = NULL;
+	const char *client_ca_path = NULL;
+	bool client_required = false;
 	/* One server thread per core, each with its own store connection. */
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	unsigned long long threads = cores < 2 ? 2 : cores > 64 ? 64 : (unsigned long long)cores;
@@ -216,6 +220,11 @@ int yg_cmd_hub(int argc, char **argv)
 			cert_path = v;
 		} else if (!strcmp(a, "--tls-key") && v) {
 			key_path = v;
+		} else if (!strcmp(a, "--tls-client-ca") && v) {
+			client_ca_path = v;
+		} else if (!strcmp(a, "--tls-client-required")) {
+			client_required = true;
+			continue;
 		} else if (!strcmp(a, "--threads") && v) {
 			ok = parse_uint(v, 64, &threads) && threads > 0;
 		} else if (!strcmp(a, "--max-body") && v) {
@@ -283,6 +292,15 @@ int yg_cmd_hub(int argc, char **argv)
 		fprintf(stderr, "yagura hub: --tls-cert and --tls-key go together\n");
 		return 2;
 	}
+	if (client_ca_path && !cert_path) {
+		fprintf(stderr, "yagura hub: --tls-client-ca needs --tls-cert and --tls-key "
+				"(client certificates are part of TLS)\n");
+		return 2;
+	}
+	if (client_required && !client_ca_path) {
+		fprintf(stderr, "yagura hub: --tls-client-required needs --tls-client-ca\n");
+		return 2;
+	}
 	unsigned long long nofile = raise_nofile();
 	unsigned long long fd_room = nofile > 2 * FD_MARGIN ? nofile - FD_MARGIN : nofile / 2;
 	if (!max_conns) {
@@ -298,7 +316,7 @@ int yg_cmd_hub(int argc, char **argv)
 	if (per_org == ~0ull)
 		per_org = max_conns / 4;
 	int rc = 1;
-	char *cert = NULL, *key = NULL;
+	char *cert = NULL, *key = NULL, *client_ca = NULL;
 	struct yg_hub *hub = NULL;
 	struct yg_server *srv = NULL;
 	if (cert_path) {
@@ -310,6 +328,14 @@ int yg_cmd_hub(int argc, char **argv)
 		key = read_pem(key_path);
 		if (!cert || !key) {
 			fprintf(stderr, "yagura hub: cannot read the TLS certificate or key\n");
+			goto out;
+		}
+	}
+	if (client_ca_path) {
+		client_ca = read_pem(client_ca_path);
+		if (!client_ca || !strstr(client_ca, "-----BEGIN CERTIFICATE-----")) {
+			fprintf(stderr, "yagura hub: cannot read CA certificates from %s\n",
+				client_ca_path);
 			goto out;
 		}
 	}
@@ -370,6 +396,8 @@ int yg_cmd_hub(int argc, char **argv)
 		.max_polls_per_org = (unsigned)per_org,
 		.tls_cert = cert,
 		.tls_key = key,
+		.tls_client_ca = client_ca,
+		.tls_client_required = client_required,
 		.log = log_line,
 	};
 	r = yg_server_start(&sc, hub, &srv);
@@ -382,8 +410,12 @@ int yg_cmd_hub(int argc, char **argv)
 		fprintf(stderr, "yagura hub: cannot start the alert level: %s\n", strerror(-r));
 		goto out;
 	}
-	fprintf(stderr, "yagura hub: listening on %s port %u (%s), up to %llu connections\n",
-		listen, (unsigned)yg_server_port(srv), cert ? "https" : "http", max_conns);
+	fprintf(stderr, "yagura hub: listening on %s port %u (%s%s), up to %llu connections\n",
+		listen, (unsigned)yg_server_port(srv), cert ? "https" : "http",
+		!client_ca	  ? ""
+		: client_required ? ", client certificate required"
+				  : ", client certificates asked for",
+		max_conns);
 	int sig = 0;
 	sigwait(&set, &sig);
 	fprintf(stderr, "yagura hub: signal %d, stopping\n", sig);
@@ -395,5 +427,6 @@ out:
 	yg_hub_free(hub);
 	free(cert);
 	free(key);
+	free(client_ca);
 	return rc;
 }

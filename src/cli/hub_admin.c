@@ -31,6 +31,7 @@
  * hub's PostgreSQL store (cli/store_opts.h).
  *   yagura hub admin --data DIR feed add|list|del|run ... (cmd_feed.c)
  *   yagura hub admin --data DIR peer add|list|remove ... (cmd_peer.c)
+ *   yagura hub admin --data DIR cert add|list|revoke ... (cmd_cert.c)
  *
  * ORGS is a comma-separated list of organization names; "*" (the default)
  * is every organization. --public lets clients without a token read the
@@ -83,6 +84,8 @@ static void usage(FILE *out)
 		"                        [--pull COLLECTIONS|none] [--push COLLECTION|none]\n"
 		"                        [--tlp-max clear|green|amber] [--share-as ORG]\n"
 		"       yagura hub admin --data DIR peer list | remove NAME\n"
+		"       yagura hub admin --data DIR cert add --org NAME --role ROLE FILE.pem\n"
+		"       yagura hub admin --data DIR cert list | revoke FINGERPRINT\n"
 		"After --data DIR: [--store postgresql --pg postgresql://...] for a hub on\n"
 		"PostgreSQL (the default is the SQLite store DIR/hub.db).\n");
 }
@@ -664,6 +667,8 @@ int yg_cmd_hub_admin(int argc, char **argv)
 		rc = yg_cmd_hub_feed(st, dir, argc - 3, argv + 3);
 	else if (!strcmp(what, "peer"))
 		rc = yg_cmd_hub_peer(st, argc - 3, argv + 3);
+	else if (!strcmp(what, "cert"))
+		rc = yg_cmd_hub_cert(st, argc - 3, argv + 3);
 	else {
 		usage(stderr);
 		rc = 2;

@@ -36,12 +36,13 @@ struct yg_hub {
 	struct yg_cache *cache; /* NULL when disabled */
 	struct yg_auth_slot {
 		bool used;
+		bool cert; /* hash is a client certificate's fingerprint */
 		uint64_t gen;
 		uint8_t hash[YG_TOKEN_HASH_LEN];
 		int64_t org_id;
 		enum yg_role role;
 		char org_name[YG_STORE_NAME_MAX + 1];
-	} auth[YG_HUB_AUTH_SLOTS]; /* tokens by hash[0]; hub.c */
+	} auth[YG_HUB_AUTH_SLOTS]; /* tokens and certificates by hash[0]; hub.c */
 	pthread_mutex_t auth_lock;
 	atomic_uint next_slot;
 	char identity[64];

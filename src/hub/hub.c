@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "hub/auth.h"
+#include "hub/client_cert.h"
 #include "hub/buf.h"
 #include "hub/events.h"
 #include "darknet/geo.h"
@@ -651,7 +652,7 @@ void yg_hub_set_front(struct yg_hub *h, void (*stats)(void *ud, struct yg_guard_
  * counts only while the generation it was filled under is still current,
  * so a revoked token, or one of a removed organization, fails at once.
  * Unknown tokens are never kept. */
-static bool auth_cached(struct yg_hub *h, const uint8_t hash[YG_TOKEN_HASH_LEN],
+static bool auth_cached(struct yg_hub *h, const uint8_t hash[YG_TOKEN_HASH_LEN], bool cert,
 			struct yg_caller *who)
 {
 	if (!who->gen_ok || !h->cache)
@@ -659,7 +660,8 @@ static bool auth_cached(struct yg_hub *h, const uint8_t hash[YG_TOKEN_HASH_LEN],
 	struct yg_auth_slot *a = &h->auth[hash[0] % YG_HUB_AUTH_SLOTS];
 	bool hit = false;
 	pthread_mutex_lock(&h->auth_lock);
-	if (a->used && a->gen == who->gen && !memcmp(a->hash, hash, YG_TOKEN_HASH_LEN)) {
+	if (a->used && a->cert == cert && a->gen == who->gen &&
+	    !memcmp(a->hash, hash, YG_TOKEN_HASH_LEN)) {
 		who->org_id = a->org_id;
 		who->role = a->role;
 		memcpy(who->org_name, a->org_name, sizeof who->org_name);
@@ -669,7 +671,7 @@ static bool auth_cached(struct yg_hub *h, const uint8_t hash[YG_TOKEN_HASH_LEN],
 	return hit;
 }
 
-static void auth_keep(struct yg_hub *h, const uint8_t hash[YG_TOKEN_HASH_LEN],
+static void auth_keep(struct yg_hub *h, const uint8_t hash[YG_TOKEN_HASH_LEN], bool cert,
 		      const struct yg_caller *who)
 {
 	if (!who->gen_ok || !h->cache)
@@ -679,6 +681,7 @@ static void auth_keep(struct yg_hub *h, const uint8_t hash[YG_TOKEN_HASH_LEN],
 	/* A slot filled under a newer generation stays. */
 	if (!a->used || a->gen <= who->gen) {
 		a->used = true;
+		a->cert = cert;
 		a->gen = who->gen;
 		memcpy(a->hash, hash, YG_TOKEN_HASH_LEN);
 		a->org_id = who->org_id;
@@ -693,7 +696,7 @@ bool yg_hub_auth_hash(struct yg_hub *h, struct yg_store *st, const uint8_t hash[
 {
 	struct yg_token t;
 	struct yg_org org;
-	if (auth_cached(h, hash, who))
+	if (auth_cached(h, hash, false, who))
 		return true;
 	int r = st->ops->token_lookup(st, hash, &t);
 	if (r < 0) {
@@ -710,7 +713,7 @@ bool yg_hub_auth_hash(struct yg_hub *h, struct yg_store *st, const uint8_t hash[
 	who->org_id = org.id;
 	who->role = t.role;
 	memcpy(who->org_name, org.name, sizeof org.name);
-	auth_keep(h, hash, who);
+	auth_keep(h, hash, false, who);
 	return true;
 }
 
@@ -724,10 +727,66 @@ static void authed_as(const uint8_t hash[YG_TOKEN_HASH_LEN], struct yg_caller *w
 	resp->role = who->role;
 }
 
+/* The organization and role the request's client certificate is bound to
+ * (store_certs.h), with the token cache of yg_hub_auth_hash (a revocation
+ * is a commit, which moves the generation: it holds at once). false with
+ * *ret_why when the certificate does not authenticate, and with
+ * who->store_failed when the store, not the certificate, is why. */
+static bool cert_caller(struct yg_hub *h, struct yg_store *st, const struct yg_req *req,
+			struct yg_caller *who, const char **ret_why)
+{
+	switch (req->client_cert) {
+	case YG_CLIENT_CERT_OK:
+		break;
+	case YG_CLIENT_CERT_UNTRUSTED:
+		*ret_why = "the client certificate is not issued by the hub's client CA";
+		return false;
+	case YG_CLIENT_CERT_EXPIRED:
+		*ret_why = "the client certificate has expired";
+		return false;
+	case YG_CLIENT_CERT_NOT_YET:
+		*ret_why = "the client certificate is not valid yet";
+		return false;
+	default:
+		*ret_why = "the client certificate cannot be verified";
+		return false;
+	}
+	const uint8_t *fp = req->client_cert_fp;
+	if (auth_cached(h, fp, true, who))
+		return true;
+	char hex[YG_CERT_FP_HEX + 1];
+	yg_cert_fp_hex(fp, hex);
+	struct yg_cert_binding b;
+	struct yg_org org;
+	int r = st->ops->certs->lookup(st, hex, &b);
+	if (r == 0 && b.revoked) {
+		*ret_why = "the client certificate's binding is revoked";
+		return false;
+	}
+	if (r == 0)
+		r = st->ops->org_get(st, b.org_id, &org);
+	if (r == -ENOENT) {
+		*ret_why = "the client certificate is not bound to an organization";
+		return false;
+	}
+	if (r != 0) {
+		who->store_failed = true;
+		return false;
+	}
+	who->org_id = org.id;
+	who->role = b.role;
+	memcpy(who->org_name, org.name, sizeof org.name);
+	auth_keep(h, fp, true, who);
+	return true;
+}
+
 /* 401 unless the request carries a live token, or (without an
- * Authorization header) the cookie of a live dashboard session; fills
- * *who. A session's request that changes state must also carry the
- * session's CSRF token (403 otherwise). */
+ * Authorization header) the cookie of a live dashboard session, or a
+ * verified TLS client certificate bound to an organization; fills *who.
+ * A certificate, once sent, must be good whatever else comes with it, and
+ * a token or session with it must be of the same organization (the
+ * token's role then applies). A session's request that changes state
+ * must also carry the session's CSRF token (403 otherwise). */
 static bool authenticate(struct yg_hub *h, struct yg_store *st, const struct yg_req *req,
 			 struct yg_caller *who, struct yg_resp *resp)
 {
@@ -739,7 +798,11 @@ static bool authenticate(struct yg_hub *h, struct yg_store *st, const struct yg_
 	enum yg_auth_scheme scheme = YG_AUTH_NONE;
 	char csrf[YG_SESSION_CSRF_LEN + 1];
 	bool authed = false;
-	if (!req->authorization && yg_web_session_of(h, req, hash, csrf)) {
+	bool has_cert = req->client_cert != YG_CLIENT_CERT_NONE;
+	struct yg_caller by_cert = *who;
+	if (has_cert && !cert_caller(h, st, req, &by_cert, &why)) {
+		who->store_failed = by_cert.store_failed;
+	} else if (!req->authorization && yg_web_session_of(h, req, hash, csrf)) {
 		why = "the session's token is unknown or revoked";
 		authed = yg_hub_auth_hash(h, st, hash, who);
 		bool safe = !strcmp(req->method, "GET") || !strcmp(req->method, "HEAD");
@@ -756,6 +819,14 @@ static bool authenticate(struct yg_hub *h, struct yg_store *st, const struct yg_
 		why = "the token is unknown or revoked";
 		authed = yg_auth_token_shaped(tok, len) && yg_auth_token_hash(tok, len, hash) == 0 &&
 			 yg_hub_auth_hash(h, st, hash, who);
+	} else if (has_cert && !req->authorization) {
+		*who = by_cert;
+		memcpy(hash, req->client_cert_fp, sizeof hash);
+		authed = true;
+	}
+	if (authed && has_cert && who->org_id != by_cert.org_id) {
+		authed = false;
+		why = "the client certificate and the token belong to different organizations";
 	}
 	if (authed)
 		authed_as(hash, who, resp);
@@ -780,7 +851,10 @@ static bool authenticate(struct yg_hub *h, struct yg_store *st, const struct yg_
  * public collections and their TLP:CLEAR objects. */
 static bool anonymous_ok(const struct yg_req *req, enum yg_route_kind kind)
 {
-	if (req->authorization || strcmp(req->method, "GET"))
+	/* A client that sent a certificate means to be someone: it is told
+	 * what is wrong with it rather than served as anonymous. */
+	if (req->authorization || req->client_cert != YG_CLIENT_CERT_NONE ||
+	    strcmp(req->method, "GET"))
 		return false;
 	switch (kind) {
 	case YG_ROUTE_DISCOVERY:

@@ -66,6 +66,17 @@ struct yg_hub_config {
  * file and the field when it is broken. */
 int yg_hub_notify_check(const char *data_dir, char *err, size_t errlen);
 
+/* The TLS client certificate of a request, as the server found it when
+ * the hub was started with --tls-client-ca (tls_peer.h). */
+enum yg_client_cert {
+	YG_CLIENT_CERT_NONE = 0,  /* none asked for, or none sent */
+	YG_CLIENT_CERT_OK,        /* issued by the client CA, within its dates */
+	YG_CLIENT_CERT_UNTRUSTED, /* not issued by the client CA, or a bad signature */
+	YG_CLIENT_CERT_EXPIRED,
+	YG_CLIENT_CERT_NOT_YET,   /* its validity starts later */
+	YG_CLIENT_CERT_INVALID,   /* anything else the verification refuses */
+};
+
 /* One request, borrowed from the server for the call. Strings are
  * NUL-terminated; headers are NULL when absent. */
 struct yg_req {
@@ -87,6 +98,10 @@ struct yg_req {
 	const char *sec_fetch_mode;
 	const char *client;
 	bool tls;
+	/* The client certificate and the SHA-256 of its DER (set unless
+	 * client_cert is NONE); hub.c maps it to a binding (store_certs.h). */
+	enum yg_client_cert client_cert;
+	uint8_t client_cert_fp[32];
 	struct yg_kv args[YG_HUB_MAX_ARGS];
 	size_t n_args;
 	bool args_overflow;

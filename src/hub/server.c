@@ -52,6 +52,7 @@
 #include "hub/hub-int.h"
 #include "hub/ids.h"
 #include "hub/server.h"
+#include "hub/tls_peer.h"
 
 struct yg_server {
 	struct MHD_Daemon *d;
@@ -61,6 +62,7 @@ struct yg_server {
 	atomic_int inflight;
 	uint16_t port;
 	bool tls;
+	bool client_ca; /* TLS clients are asked for a certificate (tls_peer.h) */
 	/* Parked long-polls (hub.h hold_until_us) and the ticker that wakes
 	 * them: on a commit anywhere, every five seconds, at their deadline. */
 	pthread_mutex_t wlock;
@@ -153,6 +155,14 @@ static void on_connection(void *cls, struct MHD_Connection *c, void **socket_con
 		yg_guard_close(s->guard, *socket_context);
 		*socket_context = NULL;
 		return;
+	}
+	/* STARTED comes before the TLS handshake (libmicrohttpd 0.9.75 makes
+	 * the session, with GNUTLS_CERT_REQUEST, then notifies), so the
+	 * request can still become a requirement. */
+	if (s->client_ca && s->cfg.tls_client_required) {
+		const union MHD_ConnectionInfo *tls =
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+		yg_tls_peer_require(tls ? tls->tls_session : NULL);
 	}
 	const union MHD_ConnectionInfo *fd =
 	    MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
@@ -634,6 +644,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		.body = rc->body,
 		.body_len = rc->len,
 	};
+	if (s->client_ca) {
+		const union MHD_ConnectionInfo *tls =
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_GNUTLS_SESSION);
+		req.client_cert =
+		    yg_tls_peer_check(tls ? tls->tls_session : NULL, req.client_cert_fp);
+	}
 	MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, collect_arg, &req);
 	req.wait_deadline_us = rc->hold_until_us;
 	req.no_wait = atomic_load(&s->stopping) || rc->peer_gone;
@@ -754,6 +770,11 @@ int yg_server_start(const struct yg_server_config *cfg, struct yg_hub *h,
 	s->hub = h;
 	s->cfg = *cfg;
 	s->tls = tls;
+	s->client_ca = tls && cfg->tls_client_ca;
+	if (!tls && cfg->tls_client_ca) {
+		free(s);
+		return -EINVAL;
+	}
 	if (!s->cfg.max_body)
 		s->cfg.max_body = YG_HUB_MAX_BODY_DEFAULT;
 	if (!s->cfg.max_conns)
@@ -796,6 +817,8 @@ int yg_server_start(const struct yg_server_config *cfg, struct yg_hub *h,
 		{MHD_OPTION_NOTIFY_CONNECTION, (intptr_t)on_connection, s},
 		{tls ? MHD_OPTION_HTTPS_MEM_CERT : MHD_OPTION_END, 0, (void *)cfg->tls_cert},
 		{tls ? MHD_OPTION_HTTPS_MEM_KEY : MHD_OPTION_END, 0, (void *)cfg->tls_key},
+		{s->client_ca ? MHD_OPTION_HTTPS_MEM_TRUST : MHD_OPTION_END, 0,
+		 (void *)cfg->tls_client_ca},
 		{MHD_OPTION_END, 0, NULL},
 	};
 	yg_hub_set_front(h, front_stats, s);

@@ -17,6 +17,7 @@
 #ifndef YG_HUB_SERVER_H
 #define YG_HUB_SERVER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -45,6 +46,12 @@ struct yg_server_config {
 	unsigned max_polls_per_org;   /* 0 = no cap */
 	const char *tls_cert; /* PEM text (not a path), or NULL for plain HTTP */
 	const char *tls_key;
+	/* PEM text of the CA(s) that issue client certificates, or NULL: then
+	 * no certificate is asked for. With it every TLS client is asked for
+	 * one and each request carries the verdict (tls_peer.h); with
+	 * tls_client_required too, a handshake without one fails. */
+	const char *tls_client_ca;
+	bool tls_client_required;
 	void (*log)(void *ud, const char *line); /* one access-log line, no newline */
 	void *log_ud;
 };

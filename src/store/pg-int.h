@@ -157,4 +157,8 @@ extern const struct yg_store_feed_ops yg_pg_feed_ops;
 struct yg_store_dash_ops;
 extern const struct yg_store_dash_ops yg_pg_dash_ops;
 
+/* The client-certificate bindings (pg_certs.c). */
+struct yg_store_cert_ops;
+extern const struct yg_store_cert_ops yg_pg_cert_ops;
+
 #endif

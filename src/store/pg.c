@@ -943,6 +943,7 @@ static const struct yg_store_ops pg_ops = {
 	.hosts = &yg_pg_host_ops,
 	.feeds = &yg_pg_feed_ops,
 	.dash = &yg_pg_dash_ops,
+	.certs = &yg_pg_cert_ops,
 };
 
 /* PQconnectdb with a connect_timeout of YG_PG_CONNECT_TIMEOUT seconds

@@ -206,6 +206,11 @@ static const char *const migrations[] = {
 	" value" CTEXT " NOT NULL, stix_id TEXT NOT NULL, present BIGINT NOT NULL,"
 	" left_us BIGINT NOT NULL, warn TEXT NOT NULL DEFAULT '', created_us BIGINT NOT NULL,"
 	" PRIMARY KEY(feed_id, type, value));",
+	/* 10: TLS client certificates (issue 21, store_certs.h). */
+	"CREATE TABLE client_certs(id" ID ", fingerprint" CTEXT " NOT NULL UNIQUE,"
+	" org_id BIGINT NOT NULL REFERENCES organizations(id), role BIGINT NOT NULL,"
+	" subject TEXT NOT NULL, not_after_us BIGINT NOT NULL, created_us BIGINT NOT NULL,"
+	" revoked_us BIGINT);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == YG_STORE_SCHEMA_VERSION,
@@ -218,7 +223,7 @@ static const char *const id_tables[] = {
 	"pii_patterns", "campaigns", "mail_submissions", "corr_values", "notifications",
 	"sightings", "darknet_windows", "darknet_surges", "level_history", "level_actions",
 	"host_owners", "hosts", "host_evidence", "host_notices", "host_deliveries", "host_attempts",
-	"feeds",
+	"feeds", "client_certs",
 };
 
 int yg_pg_schema_version(struct yg_pg *s, int *ret)

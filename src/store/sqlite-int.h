@@ -138,4 +138,8 @@ extern const struct yg_store_feed_ops yg_sq_feed_ops;
 struct yg_store_dash_ops;
 extern const struct yg_store_dash_ops yg_sq_dash_ops;
 
+/* The client-certificate bindings (sqlite_certs.c). */
+struct yg_store_cert_ops;
+extern const struct yg_store_cert_ops yg_sq_cert_ops;
+
 #endif

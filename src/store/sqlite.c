@@ -236,6 +236,12 @@ static const char *const migrations[] = {
 	" value TEXT NOT NULL, stix_id TEXT NOT NULL, present INTEGER NOT NULL,"
 	" left_us INTEGER NOT NULL, warn TEXT NOT NULL DEFAULT '', created_us INTEGER NOT NULL,"
 	" PRIMARY KEY(feed_id, type, value)) WITHOUT ROWID;",
+	/* 10: TLS client certificates bound to an organization and a role
+	 * (issue 21, store_certs.h), by the SHA-256 of their DER. */
+	"CREATE TABLE client_certs(id INTEGER PRIMARY KEY, fingerprint TEXT NOT NULL UNIQUE,"
+	" org_id INTEGER NOT NULL REFERENCES organizations(id), role INTEGER NOT NULL,"
+	" subject TEXT NOT NULL, not_after_us INTEGER NOT NULL, created_us INTEGER NOT NULL,"
+	" revoked_us INTEGER);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == YG_STORE_SCHEMA_VERSION,
@@ -951,6 +957,7 @@ static const struct yg_store_ops sqlite_ops = {
 	.hosts = &yg_sq_host_ops,
 	.feeds = &yg_sq_feed_ops,
 	.dash = &yg_sq_dash_ops,
+	.certs = &yg_sq_cert_ops,
 };
 
 int yg_store_sqlite_open(const char *dir, struct yg_store **ret)

@@ -30,7 +30,7 @@
 #define YG_STORE_SECTOR_MAX  64
 #define YG_STORE_DESC_MAX    1024
 #define YG_STORE_LIST_MAX    100 /* ids/types/versions in one query, share targets */
-#define YG_STORE_SCHEMA_VERSION 9
+#define YG_STORE_SCHEMA_VERSION 10
 
 /* Roles, as bits so collections can hold role sets (can_read, can_write). */
 enum yg_role {
@@ -169,6 +169,7 @@ struct yg_store_level_ops;
 struct yg_store_host_ops;
 struct yg_store_feed_ops;
 struct yg_store_dash_ops;
+struct yg_store_cert_ops;
 
 struct yg_store_ops {
 	const char *name;
@@ -289,6 +290,8 @@ struct yg_store_ops {
 	const struct yg_store_feed_ops *feeds;
 	/* The dashboard's per-member figures (store_dash.h). */
 	const struct yg_store_dash_ops *dash;
+	/* TLS client certificates bound to organizations (store_certs.h). */
+	const struct yg_store_cert_ops *certs;
 };
 
 struct yg_store {

@@ -66,6 +66,7 @@ static const struct table {
 	{"host_ack_tokens", "hash"},
 	{"feeds", "id"},
 	{"feed_values", "feed_id, type, value%C"},
+	{"client_certs", "id"},
 };
 
 #define N_TABLES (sizeof tables / sizeof tables[0])

@@ -174,6 +174,10 @@ def test_migrate_from_sqlite_keeps_every_record(pg_server, tmp_path):
         for name in ("A", "B", "C"):
             src.org(name)
         src.admin("group", "add", "council", "--org", "A", "--members", "B")
+        # A client-certificate binding (issue 21) moves like a token.
+        src.admin("cert", "add", "--org", "B", "--role", "sensor",
+                  str(hubfixture_root() / "fuzz/corpus/cert_bind/member.pem"))
+        certs = src.admin("cert", "list").stdout
         t = {n: src.token(n) for n in "ABC"}
         coll = src.get("/taxii2/api/collections/", t["A"]).json()["collections"][0]["id"]
         inds = [indicator(ip=f"198.51.100.{i}", tlp="green") for i in range(1, 6)]
@@ -212,6 +216,7 @@ def test_migrate_from_sqlite_keeps_every_record(pg_server, tmp_path):
     assert counts["organizations"] == "3" and counts["tokens"] == "3"
     assert int(counts["objects"]) >= 6 and counts["sightings"] == "1"
     assert counts["mail_submissions"] == "1" and int(counts["audit_log"]) > 0
+    assert counts["client_certs"] == "1"
 
     # Into a database that holds data: refused, nothing changed.
     again = subprocess.run([yagura_bin(), "hub", "migrate", "--from", f"sqlite:{tmp_path}",
@@ -223,6 +228,7 @@ def test_migrate_from_sqlite_keeps_every_record(pg_server, tmp_path):
         assert answers(dst) == before  # the same tokens work, the same data answers
         o = dst.get(f"/api/v1/mail/{mail_id}/original", t["B"], accept=None)
         assert o.status_code == 200 and o.content == mail  # the sealed original moved
+        assert dst.admin("cert", "list").stdout == certs
         # New rows get fresh ids after the copied ones.
         dst.org("D")
         assert dst.token("D")
@@ -230,6 +236,11 @@ def test_migrate_from_sqlite_keeps_every_record(pg_server, tmp_path):
         assert r.status_code == 202 and r.json()["success_count"] == 1
     finally:
         check_clean_exit(dst)
+
+
+def hubfixture_root():
+    from hubfixture import ROOT
+    return ROOT
 
 
 def mail_bytes():

@@ -206,6 +206,8 @@ static const char *const migrations[] = {
 	" value" CTEXT " NOT NULL, stix_id TEXT NOT NULL, present BIGINT NOT NULL,"
 	" left_us BIGINT NOT NULL, warn TEXT NOT NULL DEFAULT '', created_us BIGINT NOT NULL,"
 	" PRIMARY KEY(feed_id, type, value));",
+	/* 10: a feed value's own TLP (issue 21); -1 for the feed's. */
+	"ALTER TABLE feed_values ADD COLUMN tlp BIGINT NOT NULL DEFAULT -1;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == YG_STORE_SCHEMA_VERSION,

@@ -236,6 +236,9 @@ static const char *const migrations[] = {
 	" value TEXT NOT NULL, stix_id TEXT NOT NULL, present INTEGER NOT NULL,"
 	" left_us INTEGER NOT NULL, warn TEXT NOT NULL DEFAULT '', created_us INTEGER NOT NULL,"
 	" PRIMARY KEY(feed_id, type, value)) WITHOUT ROWID;",
+	/* 10: a feed value's own TLP (issue 21: a MISP feed's values carry
+	 * their event's tag); -1 for the feed's. */
+	"ALTER TABLE feed_values ADD COLUMN tlp INTEGER NOT NULL DEFAULT -1;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == YG_STORE_SCHEMA_VERSION,

@@ -11,8 +11,8 @@
  * max_bytes, the manifest may not list more than MAX_EVENTS events.
  *
  * TLP. Each value keeps the TLP its event gave it: the most restrictive
- * tlp: tag on the attribute, else on the event, else the feed's own
- * (spec.tlp). An event is split by level and each part goes through the
+ * tlp: tag on the attribute (the more specific word, looser or stricter),
+ * else on the event, else the feed's own (spec.tlp). An event is split by level and each part goes through the
  * one MISP loader (load_misp.c) into the builder of that level, so what
  * is an indicator (to_ids, types matched on traffic, normalization) is
  * decided in one place. A value several events hold at several levels
@@ -75,9 +75,9 @@ static int split_attributes(json_t *arr, enum yg_tlp level, json_t *parts[YG_TLP
 		enum yg_tlp l = level;
 		if (!json_is_object(a))
 			continue;
+		/* An attribute's own tag is the more specific word, either way
+		 * (a CLEAR hash in a GREEN report stays CLEAR). */
 		yg_feed_misp_tlp(json_object_get(a, "Tag"), &l);
-		if (l < level) /* an attribute is never looser than its event */
-			l = level;
 		if (json_array_append(parts[l], a) < 0)
 			return -ENOMEM;
 	}

@@ -11,6 +11,7 @@ import uuid
 
 import pytest
 
+import hubfixture
 from hubfixture import TLP, Hub, check_clean_exit, indicator, store_value
 
 JSON = "application/json"
@@ -69,9 +70,12 @@ def stix_obj(kind, tlp, **fields):
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory, request):
     """Hub A with three members: M1 and M2 submit indicators of every TLP,
     a report (M1) and a campaign (M2); M3 only reads."""
+    # conftest.py hands the PostgreSQL server over per test: too late here.
+    if hubfixture.STORE == "postgresql" and hubfixture.PG is None:
+        hubfixture.PG = request.getfixturevalue("pg_server")
     d = tmp_path_factory.mktemp("misp-a")
     h = Hub(d)
     for o in ("M1", "M2", "M3"):

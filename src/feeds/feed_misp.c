@@ -63,6 +63,14 @@ bool yg_feed_misp_tlp(const json_t *tags, enum yg_tlp *ret)
 	return found;
 }
 
+/* MISP's flags come as true, 1 or "1" (as load_misp.c reads them). */
+static bool truthy(const json_t *v)
+{
+	const char *s = json_string_value(v);
+	return json_is_true(v) || (json_is_integer(v) && json_integer_value(v) != 0) ||
+	       (s && (!strcmp(s, "1") || !strcmp(s, "true")));
+}
+
 /* Appends a's attributes to parts[level] by their own tags. */
 static int split_attributes(json_t *arr, enum yg_tlp level, json_t *parts[YG_TLP_RED + 1])
 {
@@ -109,7 +117,7 @@ long yg_feed_misp_event_load(struct yg_intel_builder *b[YG_TLP_RED + 1], const c
 	if (r == 0 && json_is_array(objs))
 		json_array_foreach(objs, i, o)
 		{
-			if (!json_is_object(o) || json_is_true(json_object_get(o, "deleted")))
+			if (!json_is_object(o) || truthy(json_object_get(o, "deleted")))
 				continue;
 			if ((r = split_attributes(json_object_get(o, "Attribute"), level, parts)) < 0)
 				break;

@@ -176,6 +176,21 @@ static void day_of(const char *ts, int64_t us, char out[11])
 	out[10] = 0;
 }
 
+/* Cuts s (valid UTF-8 before strndup cut it) after its last whole
+ * character, so the JSON writer takes it. */
+static void utf8_trim(char *s)
+{
+	size_t i = 0, n = strlen(s);
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		size_t k = c < 0x80 ? 1 : c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+		if (i + k > n)
+			break;
+		i += k;
+	}
+	s[i] = 0;
+}
+
 static int group_row(void *ud, const struct yg_obj_row *row)
 {
 	struct groups *gs = ud;
@@ -207,6 +222,8 @@ static int group_row(void *ud, const struct yg_obj_row *row)
 			day_of(when, row->modified_us, g->date);
 			g->id = strdup(row->stix_id);
 			g->name = strndup(name ? name : row->stix_id, INFO_MAX);
+			if (g->name)
+				utf8_trim(g->name);
 			if (!g->id || !g->name) {
 				free(g->id);
 				free(g->name);
@@ -696,7 +713,9 @@ static int write_event(struct misp *m, struct yg_export_src *src, struct yg_expo
 				      "timestamp", ts, "deleted", 0, "disable_correlation", 0,
 				      "distribution", "5", "sharing_group_id", "0", "comment",
 				      t2 + 1, "object_id", "0");
-		if (a && own != etlp)
+		if (!a) /* a value the JSON writer cannot carry (not UTF-8) */
+			continue;
+		if (own != etlp)
 			json_object_set_new(a, "Tag", tag_array(own));
 		r = count ? yg_export_out_write(o, ",", 1) : 0;
 		if (r == 0)

@@ -652,7 +652,7 @@ static int write_json(struct yg_export_out *o, json_t *j)
 static int write_manifest(struct yg_export_src *src, struct yg_export_out *o)
 {
 	struct yg_export_item it;
-	int r = yg_export_out_write(o, "{", 1), k;
+	int r = yg_export_out_write(o, "{", 1), k = 0;
 	bool first = true;
 	while (r == 0 && (k = src->next(src->ud, &it)) > 0) {
 		char *d = strdup(it.value), *f[6];
@@ -675,7 +675,7 @@ static int write_manifest(struct yg_export_src *src, struct yg_export_out *o)
 static int write_hashes(struct yg_export_src *src, struct yg_export_out *o)
 {
 	struct yg_export_item it;
-	int r = 0, k;
+	int r = 0, k = 0;
 	while (r == 0 && (k = src->next(src->ud, &it)) > 0) {
 		r = yg_export_out_write(o, it.value, strlen(it.value));
 		if (r == 0)
@@ -691,7 +691,7 @@ static int write_event(struct misp *m, struct yg_export_src *src, struct yg_expo
 		return -ENOENT;
 	enum yg_tlp etlp = (enum yg_tlp)atoi(f[1]);
 	struct yg_export_item it;
-	int r = yg_export_out_write(o, "{\"Event\":{\"Attribute\":[", 23), k;
+	int r = yg_export_out_write(o, "{\"Event\":{\"Attribute\":[", 23), k = 0;
 	size_t count = 0;
 	while (r == 0 && (k = src->next(src->ud, &it)) > 0) {
 		const char *category = NULL;

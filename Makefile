@@ -40,7 +40,7 @@ run: all
 # command, sets YG_TEST_PG and stops the cluster after it; the unit tests'
 # "-pg" variants and the hub e2e tests with --store postgresql use it.
 PGRUN      := $(PY) tests/e2e/pgcluster.py run
-PG_E2E     := tests/e2e/test_hub_store.py tests/e2e/test_hub_rest.py tests/e2e/test_hub_taxii.py \
+PG_E2E     := tests/e2e/test_misp_feed.py tests/e2e/test_hub_store.py tests/e2e/test_hub_rest.py tests/e2e/test_hub_taxii.py \
 	      tests/e2e/test_hub_changes.py tests/e2e/test_hub_hosts.py tests/e2e/test_hub_feeds.py \
 	      tests/e2e/test_hub_failover.py tests/e2e/test_federation.py \
 	      tests/e2e/test_hub_client_cert.py

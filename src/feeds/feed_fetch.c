@@ -27,6 +27,7 @@
 
 #include "common/curlbody.h"
 #include "feeds/feeds.h"
+#include "taxii/cred.h"
 
 /* Keeps a header value (ETag, Last-Modified) when it is safe to send back
  * in a header: printable ASCII, bounded. */
@@ -106,6 +107,12 @@ int yg_feed_fetch_run(struct yg_feed_fetch *f)
 		h = h2 ? h2 : h;
 		r = h2 ? 0 : -ENOMEM;
 	}
+	/* Credentials: Bearer as a header, Basic and certificates on the
+	 * handle (taxii/cred.h; never in an error message). */
+	if (r == 0 && f->cred)
+		r = yg_taxii_cred_headers(f->cred, &h);
+	if (r == 0 && f->cred && yg_taxii_cred_apply(f->cred, c) < 0)
+		r = -EIO;
 	if (r < 0)
 		goto out;
 	curl_easy_setopt(c, CURLOPT_URL, f->url);
@@ -116,7 +123,7 @@ int yg_feed_fetch_run(struct yg_feed_fetch *f)
 	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
 	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
-	if (f->ca_file && *f->ca_file)
+	if (f->ca_file && *f->ca_file && !(f->cred && f->cred->ca_file))
 		curl_easy_setopt(c, CURLOPT_CAINFO, f->ca_file);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 15L);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)(f->timeout_s ? f->timeout_s : 60));

@@ -299,6 +299,7 @@ struct old_value {
 	int64_t left_us;
 	char warn[64];
 	int64_t created_us;
+	int tlp; /* -1: the feed's */
 };
 
 struct olds {
@@ -328,6 +329,7 @@ static int collect_old(void *ud, const struct yg_feed_value *v)
 	d->left_us = v->left_us;
 	snprintf(d->warn, sizeof d->warn, "%s", v->warn);
 	d->created_us = v->created_us;
+	d->tlp = v->tlp;
 	o->n++;
 	return 1;
 }
@@ -390,10 +392,14 @@ static bool pattern_of(int type, const char *value, char *out, size_t cap)
 }
 
 /* Writes one version of the value's indicator. until_us 0: no
- * valid_until. */
+ * valid_until; tlp < 0: the feed's level. An AMBER value goes to the
+ * feed's sharing group. */
 static int put_version(const struct writer *w, const char *stix_id, int64_t created_us,
-                       const char *pattern, const char *value, const char *warn, int64_t until_us)
+                       const char *pattern, const char *value, const char *warn, int64_t until_us,
+                       int tlp)
 {
+	enum yg_tlp level = tlp >= 0 && tlp <= YG_TLP_RED ? (enum yg_tlp)tlp : w->spec->tlp;
+	bool group = w->group_id && level == YG_TLP_AMBER;
 	char created[YG_TIME_US_LEN + 1], until[YG_TIME_US_LEN + 1], name[200];
 	char url[YG_FEED_URL_MAX];
 	yg_feed_url_public(w->spec->url, url, sizeof url);
@@ -405,7 +411,7 @@ static int put_version(const struct writer *w, const char *stix_id, int64_t crea
 	    "{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:[s], s:[{s:s, s:s}]}", "type",
 	    "indicator", "spec_version", "2.1", "id", stix_id, "created", created, "modified",
 	    w->now, "name", name, "pattern", pattern, "pattern_type", "stix", "valid_from", created,
-	    "created_by_ref", w->identity, "object_marking_refs", yg_tlp_marking_id(w->spec->tlp),
+	    "created_by_ref", w->identity, "object_marking_refs", yg_tlp_marking_id(level),
 	    "external_references", "source_name", w->spec->name, "url", url);
 	if (!o)
 		return -ENOMEM;
@@ -436,12 +442,12 @@ static int put_version(const struct writer *w, const char *stix_id, int64_t crea
 	    .spec_version = "2.1",
 	    .modified = w->now,
 	    .modified_us = w->now_us,
-	    .tlp = w->spec->tlp,
+	    .tlp = level,
 	    .submitter_org = w->org_id,
 	    .json = text,
 	    .json_len = strlen(text),
-	    .share_groups = w->group_id ? &w->group_id : NULL,
-	    .n_share_groups = w->group_id ? 1 : 0,
+	    .share_groups = group ? &w->group_id : NULL,
+	    .n_share_groups = group ? 1 : 0,
 	};
 	int64_t added;
 	r = w->st->ops->obj_put(w->st, &in, &added);
@@ -456,10 +462,11 @@ static int cmp_value(int ta, const char *va, int tb, const char *vb)
 	return strcmp(va, vb);
 }
 
-/* The merge of the new items with the old values (both sorted), written. */
-static int apply_diff(const struct writer *w, const struct yg_export_item *items, size_t n,
-                      const struct olds *old, const struct yg_feed_env *env,
-                      struct yg_feed_result *res)
+/* The merge of the new items with the old values (both sorted), written.
+ * tlps: each item's own level (a MISP feed's), NULL: the feed's. */
+static int apply_diff(const struct writer *w, const struct yg_export_item *items,
+                      const int *tlps, size_t n, const struct olds *old,
+                      const struct yg_feed_env *env, struct yg_feed_result *res)
 {
 	struct yg_store *st = w->st;
 	size_t i = 0, j = 0;
@@ -470,6 +477,7 @@ static int apply_diff(const struct writer *w, const struct yg_export_item *items
 		        : j == old->n ? -1
 		                      : cmp_value((int)items[i].type, items[i].value,
 		                                  old->v[j].type, old->v[j].value);
+		int tlp = i < n && tlps ? tlps[i] : -1;
 		if (c < 0) { /* new */
 			const struct yg_export_item *it = &items[i++];
 			if (!pattern_of((int)it->type, it->value, pattern, sizeof pattern)) {
@@ -485,8 +493,9 @@ static int apply_diff(const struct writer *w, const struct yg_export_item *items
 			if (r < 0)
 				break;
 			snprintf(id, sizeof id, "indicator--%s", uuid);
-			r = put_version(w, id, w->now_us, pattern, it->value, warn, 0);
-			struct yg_feed_value v = {.type = (int)it->type,
+			r = put_version(w, id, w->now_us, pattern, it->value, warn, 0, tlp);
+			struct yg_feed_value v = {.tlp = tlp,
+			                          .type = (int)it->type,
 			                          .value = it->value,
 			                          .stix_id = id,
 			                          .present = true,
@@ -510,8 +519,9 @@ static int apply_diff(const struct writer *w, const struct yg_export_item *items
 				continue;
 			int64_t until = w->now_us + w->spec->expire_after_s * 1000000;
 			r = put_version(w, o->stix_id, o->created_us, pattern, o->value, o->warn,
-			                until);
-			struct yg_feed_value v = {.type = o->type,
+			                until, o->tlp);
+			struct yg_feed_value v = {.tlp = o->tlp,
+			                          .type = o->type,
 			                          .value = o->value,
 			                          .stix_id = o->stix_id,
 			                          .present = false,
@@ -532,12 +542,15 @@ static int apply_diff(const struct writer *w, const struct yg_export_item *items
 		res->values++;
 		if (warn)
 			count_held(res, warn);
-		if (o->present && !strcmp(o->warn, warn ? warn : "")) {
+		/* A value whose event changed its TLP gets a version at the new
+		 * level (same indicator). */
+		if (o->present && !strcmp(o->warn, warn ? warn : "") && o->tlp == tlp) {
 			res->unchanged++;
 			continue;
 		}
-		r = put_version(w, o->stix_id, o->created_us, pattern, o->value, warn, 0);
-		struct yg_feed_value v = {.type = o->type,
+		r = put_version(w, o->stix_id, o->created_us, pattern, o->value, warn, 0, tlp);
+		struct yg_feed_value v = {.tlp = tlp,
+		                          .type = o->type,
 		                          .value = o->value,
 		                          .stix_id = o->stix_id,
 		                          .present = true,
@@ -627,14 +640,126 @@ static void count_standing(const struct olds *old, struct yg_feed_result *res)
 	}
 }
 
+/* What a run loaded: the sets the items borrow their strings from, the
+ * items in (type, value) order, one per value, and for a MISP feed each
+ * item's own TLP. */
+struct loaded {
+	struct yg_intel_set *sets[YG_TLP_RED + 1];
+	struct yg_export_item *items;
+	int *tlps; /* NULL: the feed's level for all */
+	size_t n;
+};
+
+static void loaded_release(struct loaded *ld)
+{
+	for (int l = 0; l <= YG_TLP_RED; l++)
+		yg_intel_set_free(ld->sets[l]);
+	free(ld->items);
+	free(ld->tlps);
+}
+
+struct tagged {
+	struct yg_export_item it;
+	int tlp;
+};
+
+static int cmp_tagged(const void *a, const void *b)
+{
+	const struct tagged *x = a, *y = b;
+	int c = cmp_value((int)x->it.type, x->it.value, (int)y->it.type, y->it.value);
+	return c ? c : (x->tlp > y->tlp) - (x->tlp < y->tlp);
+}
+
+/* The sets of a MISP read merged into one sorted list, each value once at
+ * its loosest level. */
+static int merge_levels(struct loaded *ld)
+{
+	size_t total = 0;
+	struct yg_export_item *per[YG_TLP_RED + 1] = {0};
+	size_t n[YG_TLP_RED + 1] = {0};
+	int r = 0;
+	for (int l = 0; l <= YG_TLP_RED && r == 0; l++)
+		if (ld->sets[l] && (r = yg_export_items_from_set(ld->sets[l], &per[l], &n[l])) == 0)
+			total += n[l];
+	struct tagged *all = r == 0 && total ? malloc(total * sizeof *all) : NULL;
+	if (r == 0 && total && !all)
+		r = -ENOMEM;
+	size_t k = 0;
+	for (int l = 0; l <= YG_TLP_RED && r == 0; l++)
+		for (size_t i = 0; i < n[l]; i++)
+			all[k++] = (struct tagged){.it = per[l][i], .tlp = l};
+	for (int l = 0; l <= YG_TLP_RED; l++)
+		free(per[l]);
+	if (r == 0 && total) {
+		qsort(all, total, sizeof *all, cmp_tagged);
+		ld->items = malloc(total * sizeof *ld->items);
+		ld->tlps = malloc(total * sizeof *ld->tlps);
+		if (!ld->items || !ld->tlps)
+			r = -ENOMEM;
+		for (size_t i = 0; r == 0 && i < total; i++) {
+			if (ld->n && !cmp_value((int)all[i].it.type, all[i].it.value,
+			                        (int)ld->items[ld->n - 1].type,
+			                        ld->items[ld->n - 1].value))
+				continue; /* the same value at a stricter level */
+			ld->items[ld->n] = all[i].it;
+			ld->tlps[ld->n++] = all[i].tlp;
+		}
+	}
+	free(all);
+	return r;
+}
+
+/* A MISP feed over HTTP(S): one builder per TLP level. */
+static int acquire_misp(const struct yg_feed_spec *spec, const struct yg_feed_env *env,
+                        struct loaded *ld, struct yg_feed_result *res)
+{
+	struct yg_intel_builder *b[YG_TLP_RED + 1] = {0};
+	struct load_err le = {0};
+	int r = 0;
+	for (int l = 0; l <= YG_TLP_RED && r == 0; l++)
+		if ((r = yg_intel_builder_new(&b[l])) == 0)
+			yg_intel_builder_on_error(b[l], on_load_error, &le);
+	if (r == 0)
+		r = yg_feed_misp_read(spec, env, b, res);
+	res->rejected = le.n;
+	if (r == -ECANCELED || r == -ENOMEM)
+		goto out;
+	if (r < 0) { /* res->error says why: a failed run */
+		r = 0;
+		goto out;
+	}
+	for (int l = 0; l <= YG_TLP_RED && r == 0; l++) {
+		r = yg_intel_builder_build(b[l], &ld->sets[l]); /* consumes b[l] */
+		b[l] = NULL;
+	}
+	if (r == 0)
+		r = merge_levels(ld);
+	if (r < 0)
+		goto out;
+	if (ld->n == 0) {
+		snprintf(res->error, sizeof res->error, "%s",
+		         le.n ? le.first : "empty content (keeping the last good content)");
+	} else if (ld->n > YG_FEED_MAX_VALUES) {
+		snprintf(res->error, sizeof res->error, "more than %u values", YG_FEED_MAX_VALUES);
+	} else {
+		res->ok = true;
+	}
+out:
+	for (int l = 0; l <= YG_TLP_RED; l++)
+		yg_intel_builder_free(b[l]);
+	return r;
+}
+
 /* Fetches and loads the feed's content into sorted items (outside any
  * transaction: a fetch may take minutes). 0 with res->ok (items set, or
  * not_modified), 0 with res->error on a failed run, < 0 on errors of the
  * hub itself. */
 static int acquire(const struct yg_feed_spec *spec, const struct yg_feed_row *row,
-                   const struct yg_feed_env *env, struct content *c, struct yg_intel_set **ret_set,
-                   struct yg_export_item **ret_items, size_t *ret_n, struct yg_feed_result *res)
+                   const struct yg_feed_env *env, struct content *c, struct loaded *ld,
+                   struct yg_feed_result *res)
 {
+	if (spec->fmt.kind == YG_FMT_MISP && strncasecmp(spec->url, "file:", 5) != 0)
+		return acquire_misp(spec, env, ld, res);
 	int r = spec->taxii ? fetch_taxii(spec, env, c, res) : fetch_http(spec, row, env, c, res);
 	if (r == -ECANCELED || r == -ENOMEM)
 		return r;
@@ -664,12 +789,12 @@ static int acquire(const struct yg_feed_spec *spec, const struct yg_feed_row *ro
 		yg_intel_builder_free(b);
 		return 0;
 	}
-	r = yg_intel_builder_build(b, ret_set); /* consumes b */
+	r = yg_intel_builder_build(b, &ld->sets[0]); /* consumes b */
 	if (r == 0)
-		r = yg_export_items_from_set(*ret_set, ret_items, ret_n);
+		r = yg_export_items_from_set(ld->sets[0], &ld->items, &ld->n);
 	if (r < 0)
 		return r;
-	if (*ret_n > YG_FEED_MAX_VALUES) {
+	if (ld->n > YG_FEED_MAX_VALUES) {
 		snprintf(res->error, sizeof res->error, "more than %u values", YG_FEED_MAX_VALUES);
 		return 0;
 	}
@@ -704,7 +829,7 @@ int yg_feed_del(struct yg_store *st, const char *name)
 			const struct old_value *o = &old.v[j];
 			if (o->present && pattern_of(o->type, o->value, pattern, sizeof pattern))
 				r = put_version(&w, o->stix_id, o->created_us, pattern, o->value,
-				                o->warn, w.now_us);
+				                o->warn, w.now_us, o->tlp);
 		}
 	}
 	if (r == 0)
@@ -732,9 +857,7 @@ int yg_feed_run(struct yg_store *st, const char *name, const struct yg_feed_env 
 	struct yg_feed_spec *spec = calloc(1, sizeof *spec);
 	struct content c = {0};
 	struct olds old = {0};
-	struct yg_intel_set *set = NULL;
-	struct yg_export_item *items = NULL;
-	size_t n_items = 0;
+	struct loaded ld = {0};
 	char *health = NULL;
 	bool in_tx = false;
 	struct yg_org org;
@@ -749,7 +872,7 @@ int yg_feed_run(struct yg_store *st, const char *name, const struct yg_feed_env 
 	if (yg_feed_spec_parse(row->spec, strlen(row->spec), spec, perr, sizeof perr) < 0)
 		snprintf(res->error, sizeof res->error, "stored subscription unreadable: %s", perr);
 	else
-		r = acquire(spec, row, env, &c, &set, &items, &n_items, res);
+		r = acquire(spec, row, env, &c, &ld, res);
 	if (r < 0)
 		goto out;
 	/* The old values are read inside the write transaction (IMMEDIATE:
@@ -769,7 +892,7 @@ int yg_feed_run(struct yg_store *st, const char *name, const struct yg_feed_env 
 			w.now_us = yg_now_us();
 			r = yg_time_format_us(w.now_us, w.now);
 			if (r == 0)
-				r = apply_diff(&w, items, n_items, &old, env, res);
+				r = apply_diff(&w, ld.items, ld.tlps, ld.n, &old, env, res);
 			if (r < 0)
 				goto out;
 		}
@@ -805,8 +928,7 @@ out:
 	if (in_tx)
 		st->ops->tx_rollback(st);
 	free(health);
-	free(items);
-	yg_intel_set_free(set);
+	loaded_release(&ld);
 	olds_release(&old);
 	free(c.body);
 	free(spec);

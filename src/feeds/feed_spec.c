@@ -250,9 +250,12 @@ int yg_feed_spec_parse(const char *text, size_t len, struct yg_feed_spec *ret, c
 		FAIL("'user' and 'password_file' go together");
 	if ((s->cert_file[0] != 0) != (s->key_file[0] != 0))
 		FAIL("'cert_file' and 'key_file' go together");
-	if (!s->taxii &&
-	    (s->token_file[0] || s->user[0] || s->cert_file[0] || s->taxii_collections[0]))
-		FAIL("credentials and 'taxii_collections' are for a TAXII feed (format taxii)");
+	bool misp_http = s->fmt.kind == YG_FMT_MISP && strncasecmp(s->url, "file:", 5) != 0;
+	if (!s->taxii && s->taxii_collections[0])
+		FAIL("'taxii_collections' is for a TAXII feed (format taxii)");
+	if (!s->taxii && !misp_http && (s->token_file[0] || s->user[0] || s->cert_file[0]))
+		FAIL("credentials are for a TAXII feed (format taxii) or a MISP feed over "
+		     "http(s) (format misp)");
 	*ret = *s;
 	r = 0;
 	err[0] = 0;

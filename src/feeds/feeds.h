@@ -32,6 +32,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <jansson.h>
+
 #include "intel/intel.h"
 #include "store/store.h"
 #include "store/store_feeds.h"
@@ -154,6 +156,29 @@ char *yg_feed_result_json(const struct yg_feed_result *r);
  * folder is absent. Caller frees with yg_intel_warn_free. */
 int yg_feed_warn_open(const char *data_dir, struct yg_intel_warn **ret);
 
+/*
+ * MISP feeds over HTTP(S) (feed_misp.c). yg_feed_misp_read fetches the
+ * manifest and every event it lists with the feed's credentials and caps,
+ * and loads each attribute into b[its TLP]: the most restrictive tlp: tag
+ * of the attribute, else of its event, else the feed's spec->tlp. 0, or a
+ * negative errno with res->error saying which file and why (res->bytes
+ * and res->http_status are set either way).
+ */
+struct yg_taxii_cred;
+int yg_feed_misp_read(const struct yg_feed_spec *s, const struct yg_feed_env *env,
+		      struct yg_intel_builder *b[YG_TLP_RED + 1], struct yg_feed_result *res);
+
+/* One event's text (outside input): its attributes split by TLP as above
+ * (dflt for an event without a tlp: tag) into b[level] through the MISP
+ * loader. The number of values added, -EBADMSG when the text is not
+ * {"Event": {...}}, -ENOMEM. */
+long yg_feed_misp_event_load(struct yg_intel_builder *b[YG_TLP_RED + 1], const char *source,
+			     const char *text, size_t len, enum yg_tlp dflt);
+
+/* The most restrictive level among MISP tags ([{"name": "tlp:..."}] or
+ * bare strings); false, *ret untouched, when none is a tlp: tag. */
+bool yg_feed_misp_tlp(const json_t *tags, enum yg_tlp *ret);
+
 /* HTTP(S)/file fetch with validators (feed_fetch.c). */
 struct yg_feed_fetch {
 	/* in */
@@ -161,6 +186,7 @@ struct yg_feed_fetch {
 	const char *etag;          /* "" or NULL: none */
 	const char *last_modified; /* "" or NULL: none */
 	const char *ca_file;       /* NULL: the system's CAs */
+	const struct yg_taxii_cred *cred; /* NULL: none (taxii/cred.h) */
 	size_t max_bytes;
 	unsigned timeout_s;
 	int (*cancel)(void *ud);

@@ -29,128 +29,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
 
 #include "export/export.h"
+#include "hub/export_out.h"
 #include "hub/hub-int.h"
 #include "hub/ids.h"
 #include "hub/tlp.h"
 #include "intel/intel.h"
 
 #define CHUNK 4096 /* indicators one loader sees at once */
-
-/* The answer body: an unlinked temporary file, hashed as it is written. */
-struct out {
-	int fd;
-	FILE *f;
-	EVP_MD_CTX *md;
-	size_t len;
-};
-
-static int out_open(struct out *o)
-{
-	*o = (struct out){.fd = -1};
-	o->md = EVP_MD_CTX_new();
-	if (!o->md || !EVP_DigestInit_ex(o->md, EVP_sha256(), NULL))
-		return -ENOMEM;
-	int fd = yg_export_tmpfd();
-	if (fd < 0)
-		return fd;
-	o->fd = fd;
-	int dup_fd = dup(fd);
-	o->f = dup_fd >= 0 ? fdopen(dup_fd, "w") : NULL;
-	if (!o->f) {
-		if (dup_fd >= 0)
-			close(dup_fd);
-		return -EIO;
-	}
-	return 0;
-}
-
-static int out_write(void *ud, const char *p, size_t n)
-{
-	struct out *o = ud;
-	if (n > YG_EXPORT_MAX_BYTES - o->len)
-		return -E2BIG;
-	if (fwrite(p, 1, n, o->f) != n || !EVP_DigestUpdate(o->md, p, n))
-		return -EIO;
-	o->len += n;
-	return 0;
-}
-
-static void out_close(struct out *o)
-{
-	if (o->f)
-		fclose(o->f);
-	if (o->fd >= 0)
-		close(o->fd);
-	EVP_MD_CTX_free(o->md);
-	*o = (struct out){.fd = -1};
-}
-
-/* The ETag of what was written (as yg_export_etag of the same bytes). */
-static int out_finish(struct out *o, char etag[YG_EXPORT_ETAG_LEN + 1])
-{
-	static const char hex[] = "0123456789abcdef";
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen = 0;
-	if (fflush(o->f) != 0 || !EVP_DigestFinal_ex(o->md, md, &mdlen) || mdlen < 16)
-		return -EIO;
-	etag[0] = '"';
-	for (int i = 0; i < 16; i++) {
-		etag[1 + 2 * i] = hex[md[i] >> 4];
-		etag[2 + 2 * i] = hex[md[i] & 15];
-	}
-	etag[33] = '"';
-	etag[34] = 0;
-	return 0;
-}
-
-struct mapped {
-	void *p;
-	size_t len;
-	int fd;
-};
-
-static void mapped_free(void *cls)
-{
-	struct mapped *m = cls;
-	munmap(m->p, m->len);
-	close(m->fd);
-	free(m);
-}
-
-/* Hands the file to resp as its body: mapped (read only if a TLS
- * connection copies it) and in body_fd for sendfile. */
-static int out_to_resp(struct out *o, struct yg_resp *resp)
-{
-	if (o->len == 0) {
-		resp->body = calloc(1, 1);
-		resp->len = 0;
-		return resp->body ? 0 : -ENOMEM;
-	}
-	struct mapped *m = malloc(sizeof *m);
-	if (!m)
-		return -ENOMEM;
-	m->p = mmap(NULL, o->len, PROT_READ, MAP_SHARED, o->fd, 0);
-	if (m->p == MAP_FAILED) {
-		free(m);
-		return -errno;
-	}
-	m->len = o->len;
-	m->fd = o->fd;
-	o->fd = -1; /* the response's now */
-	resp->body = m->p;
-	resp->len = m->len;
-	resp->body_free = mapped_free;
-	resp->body_cls = m;
-	resp->body_in_fd = true;
-	resp->body_fd = m->fd;
-	return 0;
-}
 
 /* Held-back values counted per warning list (the names live in the lists
  * or, for flagged feed values, are copied here). */
@@ -195,7 +84,7 @@ struct gather {
 	struct yg_store *st;
 	const struct yg_caller *who;
 	/* /indicators: objects straight to the answer */
-	struct out *o;
+	struct yg_export_out *o;
 	/* exports: CHUNK objects at a time through the loader into runs */
 	char *buf;
 	size_t len, cap;
@@ -296,9 +185,9 @@ static int add_row(void *ud, const struct yg_obj_row *row, const json_t *o,
 	}
 	int r;
 	if (g->o) {
-		r = g->n ? out_write(g->o, ",", 1) : 0;
+		r = g->n ? yg_export_out_write(g->o, ",", 1) : 0;
 		if (r == 0)
-			r = out_write(g->o, text, strlen(text));
+			r = yg_export_out_write(g->o, text, strlen(text));
 	} else {
 		r = g->n ? append(g, ",", 1) : 0;
 		if (r == 0)
@@ -328,49 +217,36 @@ static int walk(struct gather *g, const struct yg_lifecycle *lc)
 	return r;
 }
 
-/* 304 when if_none_match names etag: an empty body, but a buffer. */
-static int not_modified(const char *if_none_match, const char *etag, struct yg_resp *resp)
-{
-	if (!if_none_match || !strstr(if_none_match, etag))
-		return 0;
-	resp->body = calloc(1, 1);
-	if (!resp->body)
-		return -ENOMEM;
-	resp->len = 0;
-	resp->status = 304;
-	return 1;
-}
-
 int yg_rest_indicators(struct yg_store *st, const struct yg_caller *who,
 		       const struct yg_lifecycle *lc, const char *if_none_match,
 		       struct yg_resp *resp)
 {
-	struct out o;
+	struct yg_export_out o;
 	struct gather g = {.st = st, .who = who, .o = &o};
 	char etag[YG_EXPORT_ETAG_LEN + 1];
-	int r = out_open(&o);
+	int r = yg_export_out_open(&o);
 	if (r == 0)
-		r = out_write(&o, BUNDLE_OPEN, sizeof BUNDLE_OPEN - 1);
+		r = yg_export_out_write(&o, BUNDLE_OPEN, sizeof BUNDLE_OPEN - 1);
 	if (r == 0)
 		r = walk(&g, lc);
 	if (r == 0)
-		r = out_write(&o, "]}", 2);
+		r = yg_export_out_write(&o, "]}", 2);
 	if (r == 0)
-		r = out_finish(&o, etag);
+		r = yg_export_out_finish(&o, etag);
 	if (r < 0)
 		goto out;
 	yg_resp_header(resp, "ETag", etag);
 	yg_resp_header(resp, "Cache-Control", "no-cache");
-	r = not_modified(if_none_match, etag, resp);
+	r = yg_export_not_modified(if_none_match, etag, resp);
 	if (r != 0)
 		goto out;
-	r = out_to_resp(&o, resp);
+	r = yg_export_out_to_resp(&o, resp);
 	if (r == 0) {
 		resp->status = 200;
 		resp->content_type = "application/stix+json;version=2.1";
 	}
 out:
-	out_close(&o);
+	yg_export_out_close(&o);
 	return r < 0 ? r : 0;
 }
 
@@ -397,7 +273,7 @@ int yg_rest_export(struct yg_store *st, const struct yg_caller *who,
 		return -ENOENT;
 	struct held *held = calloc(1, sizeof *held);
 	struct gather g = {.st = st, .who = who, .warn = warn, .held = held};
-	struct out o = {.fd = -1};
+	struct yg_export_out o = {.fd = -1};
 	char etag[YG_EXPORT_ETAG_LEN + 1];
 	int r = held ? yg_export_spill_new(&g.sp) : -ENOMEM;
 	if (r == 0)
@@ -407,7 +283,7 @@ int yg_rest_export(struct yg_store *st, const struct yg_caller *who,
 	if (r == 0)
 		r = flush_chunk(&g);
 	if (r == 0)
-		r = out_open(&o);
+		r = yg_export_out_open(&o);
 	if (r < 0)
 		goto out;
 	/* At an alert level whose playbook switched exports to blocking, the
@@ -416,27 +292,27 @@ int yg_rest_export(struct yg_store *st, const struct yg_caller *who,
 				      .block = block};
 	struct yg_export_src src;
 	yg_export_spill_source(g.sp, &src);
-	r = yg_export_stream(fmt, &src, &meta, out_write, &o, NULL);
+	r = yg_export_stream(fmt, &src, &meta, yg_export_out_write, &o, NULL);
 	if (r == 0)
-		r = out_finish(&o, etag);
+		r = yg_export_out_finish(&o, etag);
 	if (r < 0)
 		goto out;
 	yg_resp_header(resp, "ETag", etag);
 	yg_resp_header(resp, "Cache-Control", "no-cache");
 	if (warn || held->nlists)
 		held_header(held, resp);
-	r = not_modified(if_none_match, etag, resp);
+	r = yg_export_not_modified(if_none_match, etag, resp);
 	if (r != 0) {
 		r = r < 0 ? r : 0;
 		goto out;
 	}
-	r = out_to_resp(&o, resp);
+	r = yg_export_out_to_resp(&o, resp);
 	if (r == 0) {
 		resp->status = 200;
 		resp->content_type = yg_export_media_type(fmt);
 	}
 out:
-	out_close(&o);
+	yg_export_out_close(&o);
 	yg_export_spill_free(g.sp);
 	free(g.buf);
 	free(held);

@@ -173,6 +173,13 @@ int yg_rest_export(struct yg_store *st, const struct yg_caller *who,
 		   const struct yg_lifecycle *lc, const struct yg_intel_warn *warn,
 		   const char *format, const char *if_none_match, bool block, struct yg_resp *resp);
 
+/* GET /api/v1/export/misp/{manifest.json,hashes.csv,<uuid>.json): the
+ * same indicators as a MISP feed (misp_export.c). -ENOENT for another
+ * file name or an event the caller has none of. */
+int yg_rest_export_misp(struct yg_store *st, const struct yg_caller *who,
+			const struct yg_lifecycle *lc, const struct yg_intel_warn *warn,
+			const char *file, const char *if_none_match, struct yg_resp *resp);
+
 /* The visible indicators (minimal objects: id, pattern, validity) as a
  * STIX bundle, with ETag / 304 like the exports. */
 int yg_rest_indicators(struct yg_store *st, const struct yg_caller *who,

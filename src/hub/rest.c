@@ -199,6 +199,18 @@ int yg_rest_handle(struct yg_hub *h, struct yg_store *st, const struct yg_caller
 		poll_hint(h, resp);
 		return 0;
 	}
+	if (rt->kind == YG_ROUTE_REST_EXPORT_MISP) {
+		int r = yg_rest_export_misp(st, who, &lc, h->warn, rt->object_id,
+					    req->if_none_match, resp);
+		poll_hint(h, resp);
+		if (r == -ENOENT)
+			yg_rest_error(resp, 404, "not found", "no such MISP feed file");
+		else if (r == -E2BIG)
+			yg_rest_error(resp, 413, "export too large", NULL);
+		else if (r < 0)
+			yg_rest_error(resp, 500, "export failed", NULL);
+		return 0;
+	}
 	if (rt->kind == YG_ROUTE_REST_EXPORT) {
 		/* Exports are rule files and lists, not JSON: any Accept will do. */
 		int r = yg_rest_export(st, who, &lc, h->warn, rt->object_id, req->if_none_match,

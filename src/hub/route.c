@@ -189,6 +189,8 @@ static void rest_route(const struct path *path, struct yg_route *ret)
 	} else if (n == 5 && seg_is(s2, "indicators") && seg_is(seg_at(path, 4), "sightings") &&
 		   is_stix_id(s3, "indicator") && take_id(path, 3, ret)) {
 		ret->kind = YG_ROUTE_REST_IND_SIGHTINGS;
+	} else if (n == 5 && seg_is(s2, "export") && seg_is(s3, "misp") && take_id(path, 4, ret)) {
+		ret->kind = YG_ROUTE_REST_EXPORT_MISP;
 	} else if (n == 4 && seg_is(s2, "export") && s3.n <= 32 && take_id(path, 3, ret)) {
 		ret->kind = YG_ROUTE_REST_EXPORT;
 	} else if (seg_is(s2, "darknet")) {

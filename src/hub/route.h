@@ -23,6 +23,7 @@
  *   /api/v1/collections
  *   /api/v1/indicators                              REST (export_api.c)
  *   /api/v1/export/<format>                         REST (export_api.c)
+ *   /api/v1/export/misp/<file>                      REST (misp_export.c)
  *   /api/v1/mail                                    REST (mail_api.c)
  *   /api/v1/mail/<uuid>
  *   /api/v1/mail/<uuid>/original
@@ -80,6 +81,7 @@ enum yg_route_kind {
 	YG_ROUTE_REST_ORG,
 	YG_ROUTE_REST_COLLECTIONS,
 	YG_ROUTE_REST_INDICATORS,
+	YG_ROUTE_REST_EXPORT_MISP, /* object_id: manifest.json, hashes.csv or <uuid>.json */
 	YG_ROUTE_REST_EXPORT, /* object_id holds the format */
 	YG_ROUTE_REST_MAIL,          /* mail_api.c */
 	YG_ROUTE_REST_MAIL_ONE,      /* uuid holds the submission */

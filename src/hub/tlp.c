@@ -3,6 +3,7 @@
  */
 #include <errno.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hub/tlp.h"
 
@@ -12,16 +13,19 @@ static const struct {
 	const char *id;
 	const char *name;
 	const char *ext_value;
+	const char *misp_tag; /* MISP's tlp taxonomy */
+	const char *misp_colour;
 } levels[] = {
 	[YG_TLP_CLEAR] = {"marking-definition--94868c89-83c2-464b-929b-a1a8aa3c8487", "TLP:CLEAR",
-			  "clear"},
+			  "clear", "tlp:clear", "#ffffff"},
 	[YG_TLP_GREEN] = {"marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb", "TLP:GREEN",
-			  "green"},
+			  "green", "tlp:green", "#33ff00"},
 	[YG_TLP_AMBER] = {"marking-definition--55d920b0-5e8b-4f79-9ee9-91f868d9b421", "TLP:AMBER",
-			  "amber"},
+			  "amber", "tlp:amber", "#ffc000"},
 	[YG_TLP_AMBER_STRICT] = {"marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003",
-				 "TLP:AMBER+STRICT", "amber+strict"},
-	[YG_TLP_RED] = {"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", "TLP:RED", "red"},
+				 "TLP:AMBER+STRICT", "amber+strict", "tlp:amber+strict", "#ffc000"},
+	[YG_TLP_RED] = {"marking-definition--e828b379-4e03-4974-9ac4-e53a884c97c1", "TLP:RED", "red",
+			"tlp:red", "#ff2b2b"},
 };
 
 /* TLP 1.0 ids of the STIX 2.1 specification (section 7.2.1.4). */
@@ -45,6 +49,31 @@ const char *yg_tlp_marking_id(enum yg_tlp tlp)
 const char *yg_tlp_name(enum yg_tlp tlp)
 {
 	return (unsigned)tlp <= YG_TLP_RED ? levels[tlp].name : "TLP:?";
+}
+
+const char *yg_tlp_misp_tag(enum yg_tlp tlp, const char **ret_colour)
+{
+	if ((unsigned)tlp > YG_TLP_RED)
+		return NULL;
+	if (ret_colour)
+		*ret_colour = levels[tlp].misp_colour;
+	return levels[tlp].misp_tag;
+}
+
+bool yg_tlp_from_misp_tag(const char *name, enum yg_tlp *ret)
+{
+	if (!name)
+		return false;
+	for (unsigned i = 0; i <= YG_TLP_RED; i++)
+		if (!strcasecmp(name, levels[i].misp_tag)) {
+			*ret = (enum yg_tlp)i;
+			return true;
+		}
+	if (!strcasecmp(name, "tlp:white")) { /* TLP 1.0 */
+		*ret = YG_TLP_CLEAR;
+		return true;
+	}
+	return false;
 }
 
 bool yg_tlp_from_marking_id(const char *id, enum yg_tlp *ret)

@@ -36,6 +36,14 @@ const char *yg_tlp_marking_id(enum yg_tlp tlp);
 /* "TLP:CLEAR", "TLP:GREEN", "TLP:AMBER", "TLP:AMBER+STRICT", "TLP:RED". */
 const char *yg_tlp_name(enum yg_tlp tlp);
 
+/* The MISP tag of a level ("tlp:clear" ... "tlp:red", MISP's tlp
+ * taxonomy) and its colour; NULL for no level. */
+const char *yg_tlp_misp_tag(enum yg_tlp tlp, const char **ret_colour);
+
+/* The level a MISP tag names (case-insensitive; "tlp:white" is CLEAR);
+ * false for every other tag. */
+bool yg_tlp_from_misp_tag(const char *name, enum yg_tlp *ret);
+
 /* The level a marking-definition id stands for; false for other ids. */
 bool yg_tlp_from_marking_id(const char *id, enum yg_tlp *ret);
 

@@ -158,6 +158,30 @@ long yg_intel_misp_manifest(const char *p, size_t len, void (*fn)(void *ud, cons
                             void *ud, const char **ret_why);
 
 /*
+ * The MISP attribute type and category (MISP describeTypes) that an
+ * indicator of type t is written as: ip "ip-dst", domain "domain", url
+ * "url", hashes "md5"/"sha1"/"sha256" in "Payload delivery", ja3
+ * "ja3-fingerprint-md5", cert_sha1 "x509-fingerprint-sha1"; the others in
+ * "Network activity". NULL for a type MISP has none for (JA3S, JA4, ...).
+ * The same table the MISP loader reads with (load_misp.c).
+ */
+const char *yg_intel_misp_type(enum yg_ind_type t, const char **ret_category);
+
+/*
+ * The values a sensor matches for one STIX pattern, as the STIX loader
+ * would load them: only simple patterns ('=' on strings joined by OR),
+ * each comparison on a path the loader knows, normalized. fn gets each
+ * value (NUL-terminated, len bytes, valid for the call); a non-zero
+ * return stops the walk and is returned. Returns the number of values
+ * (0: nothing matchable), -EINVAL for a pattern that does not parse or is
+ * not simple, -ENOMEM.
+ */
+long yg_intel_stix_pattern_values(const char *pattern, size_t len,
+                                  int (*fn)(void *ud, enum yg_ind_type type, const char *value,
+                                            size_t len),
+                                  void *ud);
+
+/*
  * Warning lists (warn.c): values that must never become indicators by
  * themselves. Each file loaded is one list named by its base name (up to
  * the first '.'); a folder adds each of its files. A domain is on a list

@@ -20,6 +20,7 @@
  *   md5, sha1, sha256, filename|md5 (sha1, sha256) the hash
  *   ja3-fingerprint-md5                           ja3
  *
+ * (The export, src/hub/misp_export.c, writes with the same table.)
  * Other types (filename, regkey, email-src, yara...) cannot be matched on
  * traffic: counted and named in one note per file. A REST answer
  * {"response": [{"Event": ...}, ...]} and a bare array of events load too.
@@ -31,31 +32,48 @@
 #include <stdio.h>
 #include <string.h>
 
-/* Which parts of a "a|b" value are what; -1: none. */
+/* Which parts of a "a|b" value are what; -1: none. category: the MISP
+ * category an attribute of this type is written in; out: the row the
+ * export (yg_intel_misp_type) writes a yagura type as. */
 struct misp_type {
 	const char *name;
 	int first, second;
+	const char *category;
+	bool out;
 };
 
+#define NET "Network activity"
+#define PAY "Payload delivery"
 static const struct misp_type types[] = {
-    {"ip-src", YG_IND_IP, -1},
-    {"ip-dst", YG_IND_IP, -1},
-    {"ip-src|port", YG_IND_IP, -1},
-    {"ip-dst|port", YG_IND_IP, -1},
-    {"domain", YG_IND_DOMAIN, -1},
-    {"hostname", YG_IND_DOMAIN, -1},
-    {"hostname|port", YG_IND_DOMAIN, -1},
-    {"domain|ip", YG_IND_DOMAIN, YG_IND_IP},
-    {"url", YG_IND_URL, -1},
-    {"md5", YG_IND_MD5, -1},
-    {"sha1", YG_IND_SHA1, -1},
-    {"sha256", YG_IND_SHA256, -1},
-    {"filename|md5", -1, YG_IND_MD5},
-    {"filename|sha1", -1, YG_IND_SHA1},
-    {"filename|sha256", -1, YG_IND_SHA256},
-    {"ja3-fingerprint-md5", YG_IND_JA3, -1},
-    {"x509-fingerprint-sha1", YG_IND_CERT_SHA1, -1},
+    {"ip-dst", YG_IND_IP, -1, NET, true},
+    {"ip-src", YG_IND_IP, -1, NET, false},
+    {"ip-src|port", YG_IND_IP, -1, NET, false},
+    {"ip-dst|port", YG_IND_IP, -1, NET, false},
+    {"domain", YG_IND_DOMAIN, -1, NET, true},
+    {"hostname", YG_IND_DOMAIN, -1, NET, false},
+    {"hostname|port", YG_IND_DOMAIN, -1, NET, false},
+    {"domain|ip", YG_IND_DOMAIN, YG_IND_IP, NET, false},
+    {"url", YG_IND_URL, -1, NET, true},
+    {"md5", YG_IND_MD5, -1, PAY, true},
+    {"sha1", YG_IND_SHA1, -1, PAY, true},
+    {"sha256", YG_IND_SHA256, -1, PAY, true},
+    {"filename|md5", -1, YG_IND_MD5, PAY, false},
+    {"filename|sha1", -1, YG_IND_SHA1, PAY, false},
+    {"filename|sha256", -1, YG_IND_SHA256, PAY, false},
+    {"ja3-fingerprint-md5", YG_IND_JA3, -1, NET, true},
+    {"x509-fingerprint-sha1", YG_IND_CERT_SHA1, -1, NET, true},
 };
+
+const char *yg_intel_misp_type(enum yg_ind_type t, const char **ret_category)
+{
+	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++)
+		if (types[i].out && types[i].first == (int)t) {
+			if (ret_category)
+				*ret_category = types[i].category;
+			return types[i].name;
+		}
+	return NULL;
+}
 
 struct misp_walk {
 	struct yg_intel_builder *b;

@@ -218,3 +218,48 @@ long yg_intel_load_stix(struct yg_intel_builder *b, const char *source, const ch
 	json_decref(root);
 	return r < 0 ? r : added;
 }
+
+/* ---- one pattern's values, for writers of other formats ---- */
+
+struct values_walk {
+	int (*fn)(void *ud, enum yg_ind_type type, const char *value, size_t len);
+	void *ud;
+	long n;
+	int stop;
+};
+
+static int on_value(void *ud, const struct yg_stix_comparison *c)
+{
+	struct values_walk *w = ud;
+	int type = c->value ? map_path(c->object_type, c->path) : -1;
+	struct yg_norm nv;
+	const char *why;
+	if (type < 0 || yg_intel_norm((enum yg_ind_type)type, c->value, strlen(c->value), &nv,
+	                              &why) < 0)
+		return 0;
+	w->stop = w->fn(w->ud, (enum yg_ind_type)type, nv.text, nv.len);
+	w->n++;
+	return w->stop;
+}
+
+long yg_intel_stix_pattern_values(const char *pattern, size_t len,
+                                  int (*fn)(void *ud, enum yg_ind_type type, const char *value,
+                                            size_t len),
+                                  void *ud)
+{
+	struct yg_stix_pattern *sp = NULL;
+	char err[8];
+	int r = yg_stix_pattern_parse(pattern, len, &sp, err, sizeof err);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
+		return -EINVAL;
+	if (!yg_stix_pattern_is_simple(sp)) {
+		yg_stix_pattern_free(sp);
+		return -EINVAL;
+	}
+	struct values_walk w = {.fn = fn, .ud = ud};
+	yg_stix_pattern_walk(sp, on_value, &w);
+	yg_stix_pattern_free(sp);
+	return w.stop ? w.stop : w.n;
+}

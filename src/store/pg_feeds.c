@@ -154,7 +154,7 @@ static int pg_values(struct yg_store *st, int64_t id,
 	yg_pg_i64(&a, id);
 	PGresult *res = NULL;
 	int r = yg_pg_run(yg_pg(st),
-			  "SELECT type, value, stix_id, present, left_us, warn, created_us"
+			  "SELECT type, value, stix_id, present, left_us, warn, created_us, tlp"
 			  " FROM feed_values WHERE feed_id = $1 ORDER BY type, value",
 			  &a, &res);
 	if (r < 0)
@@ -168,6 +168,7 @@ static int pg_values(struct yg_store *st, int64_t id,
 			.left_us = yg_pg_get_i64(res, i, 4),
 			.warn = yg_pg_get_str(res, i, 5),
 			.created_us = yg_pg_get_i64(res, i, 6),
+			.tlp = (int)yg_pg_get_i64(res, i, 7),
 		};
 		r = fn(ud, &v);
 		if (r <= 0)
@@ -188,12 +189,13 @@ static int pg_value_put(struct yg_store *st, int64_t id, const struct yg_feed_va
 	yg_pg_i64(&a, v->left_us);
 	yg_pg_txt(&a, v->warn ? v->warn : "");
 	yg_pg_i64(&a, v->created_us);
+	yg_pg_i64(&a, v->tlp);
 	return yg_pg_run(yg_pg(st),
 			 "INSERT INTO feed_values(feed_id, type, value, stix_id, present, left_us,"
-			 " warn, created_us) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+			 " warn, created_us, tlp) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 			 " ON CONFLICT(feed_id, type, value) DO UPDATE SET stix_id = excluded.stix_id,"
 			 " present = excluded.present, left_us = excluded.left_us,"
-			 " warn = excluded.warn, created_us = excluded.created_us",
+			 " warn = excluded.warn, created_us = excluded.created_us, tlp = excluded.tlp",
 			 &a, NULL);
 }
 

@@ -211,6 +211,8 @@ static const char *const migrations[] = {
 	" org_id BIGINT NOT NULL REFERENCES organizations(id), role BIGINT NOT NULL,"
 	" subject TEXT NOT NULL, not_after_us BIGINT NOT NULL, created_us BIGINT NOT NULL,"
 	" revoked_us BIGINT);",
+	/* 11: a feed value's own TLP (issue 21); -1 for the feed's. */
+	"ALTER TABLE feed_values ADD COLUMN tlp BIGINT NOT NULL DEFAULT -1;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == YG_STORE_SCHEMA_VERSION,

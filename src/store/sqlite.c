@@ -242,6 +242,9 @@ static const char *const migrations[] = {
 	" org_id INTEGER NOT NULL REFERENCES organizations(id), role INTEGER NOT NULL,"
 	" subject TEXT NOT NULL, not_after_us INTEGER NOT NULL, created_us INTEGER NOT NULL,"
 	" revoked_us INTEGER);",
+	/* 11: a feed value's own TLP (issue 21: a MISP feed's values carry
+	 * their event's tag); -1 for the feed's. */
+	"ALTER TABLE feed_values ADD COLUMN tlp INTEGER NOT NULL DEFAULT -1;",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == YG_STORE_SCHEMA_VERSION,

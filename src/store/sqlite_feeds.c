@@ -161,7 +161,7 @@ static int sq_values(struct yg_store *st, int64_t id,
 	sqlite3_stmt *stmt = NULL;
 	int r = yg_sq_prep(
 	    yg_sq(st),
-	    "SELECT type, value, stix_id, present, left_us, warn, created_us FROM feed_values"
+	    "SELECT type, value, stix_id, present, left_us, warn, created_us, tlp FROM feed_values"
 	    " WHERE feed_id = ?1 ORDER BY type, value",
 	    &stmt);
 	if (r < 0)
@@ -177,6 +177,7 @@ static int sq_values(struct yg_store *st, int64_t id,
 		    .left_us = sqlite3_column_int64(stmt, 4),
 		    .warn = col(stmt, 5),
 		    .created_us = sqlite3_column_int64(stmt, 6),
+		    .tlp = sqlite3_column_int(stmt, 7),
 		};
 		r = fn(ud, &v);
 		if (r <= 0)
@@ -191,10 +192,10 @@ static int sq_value_put(struct yg_store *st, int64_t id, const struct yg_feed_va
 	int r = yg_sq_prep(
 	    yg_sq(st),
 	    "INSERT INTO feed_values(feed_id, type, value, stix_id, present, left_us,"
-	    " warn, created_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+	    " warn, created_us, tlp) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 	    " ON CONFLICT(feed_id, type, value) DO UPDATE SET stix_id = excluded.stix_id,"
 	    " present = excluded.present, left_us = excluded.left_us,"
-	    " warn = excluded.warn, created_us = excluded.created_us",
+	    " warn = excluded.warn, created_us = excluded.created_us, tlp = excluded.tlp",
 	    &stmt);
 	if (r < 0)
 		return r;
@@ -206,6 +207,7 @@ static int sq_value_put(struct yg_store *st, int64_t id, const struct yg_feed_va
 	sqlite3_bind_int64(stmt, 6, v->left_us);
 	sqlite3_bind_text(stmt, 7, v->warn ? v->warn : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 8, v->created_us);
+	sqlite3_bind_int(stmt, 9, v->tlp);
 	return yg_sq_done(stmt);
 }
 

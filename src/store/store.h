@@ -30,7 +30,7 @@
 #define YG_STORE_SECTOR_MAX  64
 #define YG_STORE_DESC_MAX    1024
 #define YG_STORE_LIST_MAX    100 /* ids/types/versions in one query, share targets */
-#define YG_STORE_SCHEMA_VERSION 10
+#define YG_STORE_SCHEMA_VERSION 11
 
 /* Roles, as bits so collections can hold role sets (can_read, can_write). */
 enum yg_role {

@@ -45,6 +45,7 @@ struct yg_feed_value {
 	int64_t left_us;
 	const char *warn;
 	int64_t created_us; /* its indicator's "created" */
+	int tlp;            /* enum yg_tlp of this value (a MISP feed's); -1: the feed's */
 };
 
 struct yg_store_feed_ops {

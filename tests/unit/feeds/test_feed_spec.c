@@ -56,6 +56,52 @@ static void defaults_and_round_trip(void **state)
 	                 0);
 	assert_int_equal(s.fmt.kind, YG_FMT_CSV);
 	assert_int_equal(s.fmt.column, 2);
+	/* A MISP feed over HTTP(S) takes credentials too; over file:// not. */
+	assert_int_equal(parse("{\"name\":\"m\",\"url\":\"https://h/api/v1/export/misp\","
+	                       "\"format\":\"misp\",\"token_file\":\"/t\"}",
+	                       &s, err),
+	                 0);
+	assert_true(!s.taxii && s.fmt.kind == YG_FMT_MISP && yg_feed_spec_has_credentials(&s));
+	assert_int_equal(parse("{\"name\":\"m\",\"url\":\"file:///f\",\"format\":\"misp\","
+	                       "\"token_file\":\"/t\"}",
+	                       &s, err),
+	                 -EINVAL);
+	assert_non_null(strstr(err, "MISP"));
+}
+
+/* One MISP event split by TLP: the attribute's tag, else the event's,
+ * else the feed's; objects' attributes too; to_ids false stays out. */
+static void misp_event_levels(void **state)
+{
+	(void)state;
+	static const char ev[] =
+	    "{\"Event\":{\"uuid\":\"5b0c1f7e-3a52-4d11-9e47-2b6a8013c459\","
+	    "\"Tag\":[{\"name\":\"other:x\"},{\"name\":\"tlp:green\"}],\"Attribute\":["
+	    "{\"type\":\"ip-dst\",\"value\":\"192.0.2.1\",\"to_ids\":true},"
+	    "{\"type\":\"domain\",\"value\":\"c.example\",\"to_ids\":true,"
+	    "\"Tag\":[{\"name\":\"tlp:clear\"}]},"
+	    "{\"type\":\"md5\",\"value\":\"0123456789abcdef0123456789abcdef\",\"to_ids\":false}],"
+	    "\"Object\":[{\"Attribute\":[{\"type\":\"url\",\"value\":\"http://s.example/a\","
+	    "\"to_ids\":\"1\",\"Tag\":[\"tlp:amber+strict\",\"tlp:amber\"]}]}]}}";
+	struct yg_intel_builder *b[YG_TLP_RED + 1];
+	for (int l = 0; l <= YG_TLP_RED; l++)
+		assert_int_equal(yg_intel_builder_new(&b[l]), 0);
+	assert_int_equal(yg_feed_misp_event_load(b, "t", ev, strlen(ev), YG_TLP_AMBER), 3);
+	assert_int_equal(yg_feed_misp_event_load(b, "t", "[1]", 3, YG_TLP_AMBER), -EBADMSG);
+	static const size_t want[] = {1, 1, 0, 1, 0};
+	for (int l = 0; l <= YG_TLP_RED; l++) {
+		struct yg_intel_set *set = NULL;
+		assert_int_equal(yg_intel_builder_build(b[l], &set), 0);
+		assert_int_equal(yg_intel_set_count(set), want[l]);
+		yg_intel_set_free(set);
+	}
+	/* Without a tlp tag: the default level; a non-array is no tag. */
+	json_t *tags = json_loads("[{\"name\":1},\"x\",{}]", 0, NULL);
+	enum yg_tlp t = YG_TLP_RED;
+	assert_false(yg_feed_misp_tlp(tags, &t));
+	assert_false(yg_feed_misp_tlp(json_object_get(tags, "x"), &t));
+	assert_int_equal(t, YG_TLP_RED);
+	json_decref(tags);
 }
 
 static void errors_name_the_member(void **state)
@@ -82,6 +128,7 @@ static void errors_name_the_member(void **state)
 	    {"{\"name\":\"x\",\"url\":\"http://a/\",\"timeout\":\"2h\"}", "'timeout'"},
 	    {"{\"name\":\"x\",\"url\":\"http://a/\",\"format\":\"nope\"}", "'format'"},
 	    {"{\"name\":\"x\",\"url\":\"http://a/\",\"token_file\":\"/t\"}", "TAXII"},
+	    {"{\"name\":\"x\",\"url\":\"http://a/\",\"taxii_collections\":\"a\"}", "TAXII"},
 	    {"{\"name\":\"x\",\"url\":\"http://a/\",\"format\":\"taxii\",\"user\":\"u\"}",
 	     "'password_file'"},
 	    {"{\"name\":\"x\",\"url\":\"http://a/\",\"x\":1}", "unknown member 'x'"},
@@ -205,6 +252,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(defaults_and_round_trip),
 	    cmocka_unit_test(errors_name_the_member),
+	    cmocka_unit_test(misp_event_levels),
 	    cmocka_unit_test(durations),
 	    cmocka_unit_test(public_urls),
 	    cmocka_unit_test(store_half),

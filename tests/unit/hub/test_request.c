@@ -314,6 +314,11 @@ static void route_boundaries(void **state)
 		{"/api/v1/indicators/" OBJ "/sightings", YG_ROUTE_REST_IND_SIGHTINGS},
 		{"/api/v1/indicators/" OBJ "/sightings/", YG_ROUTE_REST_IND_SIGHTINGS},
 		{"/api/v1/export/rpz", YG_ROUTE_REST_EXPORT},
+		{"/api/v1/export/misp/manifest.json", YG_ROUTE_REST_EXPORT_MISP},
+		{"/api/v1/export/misp/hashes.csv", YG_ROUTE_REST_EXPORT_MISP},
+		{"/api/v1/export/misp/" COLL ".json", YG_ROUTE_REST_EXPORT_MISP},
+		{"/api/v1/export/misp/a/b", YG_ROUTE_REST_NOT_FOUND},
+		{"/api/v1/export/other/manifest.json", YG_ROUTE_REST_NOT_FOUND},
 		{"/api/v1/level", YG_ROUTE_REST_LEVEL},
 		{"/api/v1/level/", YG_ROUTE_REST_LEVEL},
 		{"/api/v1/level/history", YG_ROUTE_REST_LEVEL_HISTORY},
@@ -365,6 +370,7 @@ static void route_boundaries(void **state)
 		bool has_id = cases[i].kind == YG_ROUTE_OBJECT || cases[i].kind == YG_ROUTE_VERSIONS ||
 			      cases[i].kind == YG_ROUTE_REST_IND_SIGHTINGS ||
 			      cases[i].kind == YG_ROUTE_REST_EXPORT ||
+			      cases[i].kind == YG_ROUTE_REST_EXPORT_MISP ||
 			      cases[i].kind == YG_ROUTE_REST_HOST_STATE;
 		if (!has_id)
 			assert_string_equal(r.object_id, "");

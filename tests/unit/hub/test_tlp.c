@@ -91,6 +91,28 @@ static void malformed_markings_rejected(void **state)
 	}
 }
 
+static void misp_tags(void **state)
+{
+	(void)state;
+	for (int l = YG_TLP_CLEAR; l <= YG_TLP_RED; l++) {
+		const char *colour = NULL;
+		const char *tag = yg_tlp_misp_tag((enum yg_tlp)l, &colour);
+		enum yg_tlp back = (enum yg_tlp)-1;
+		assert_non_null(tag);
+		assert_non_null(colour);
+		assert_true(yg_tlp_from_misp_tag(tag, &back));
+		assert_int_equal(back, l);
+	}
+	assert_string_equal(yg_tlp_misp_tag(YG_TLP_AMBER_STRICT, NULL), "tlp:amber+strict");
+	enum yg_tlp t = YG_TLP_RED;
+	assert_true(yg_tlp_from_misp_tag("TLP:White", &t));
+	assert_int_equal(t, YG_TLP_CLEAR);
+	assert_false(yg_tlp_from_misp_tag("tlp:amber+", &t));
+	assert_false(yg_tlp_from_misp_tag("misp:tlp=green", &t));
+	assert_false(yg_tlp_from_misp_tag(NULL, &t));
+	assert_null(yg_tlp_misp_tag((enum yg_tlp)9, NULL));
+}
+
 static void marking_objects_built_in(void **state)
 {
 	(void)state;
@@ -109,6 +131,7 @@ int main(void)
 		cmocka_unit_test(levels_from_markings),
 		cmocka_unit_test(malformed_markings_rejected),
 		cmocka_unit_test(marking_objects_built_in),
+		cmocka_unit_test(misp_tags),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -435,6 +435,16 @@ def pct(xs, q):
 
 def post_indicator(topo, hub, ind):
     import requests
+    for _ in range(20):
+        try:
+            return _post_indicator(topo, hub, ind)
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    return _post_indicator(topo, hub, ind)
+
+
+def _post_indicator(topo, hub, ind):
+    import requests
     r = requests.post(f"{hub.base}/taxii2/api/collections/{topo.coll}/objects/",
                       headers={"Authorization": f"Bearer {topo.orgs[0]['analyst']}",
                                "Accept": TAXII, "Content-Type": TAXII},
@@ -450,10 +460,15 @@ def indicator(oid, name):
 
 
 def hub_count(topo, ind_id):
+    """The hub's count, or -1 while it does not answer (a hub still busy
+    with a backlog)."""
     import requests
-    r = requests.get(f"{topo.hubs[0].base}/api/v1/indicators/{ind_id}/sightings",
-                     headers={"Authorization": f"Bearer {topo.orgs[0]['analyst']}",
-                              "Accept": "application/json"}, timeout=60)
+    try:
+        r = requests.get(f"{topo.hubs[0].base}/api/v1/indicators/{ind_id}/sightings",
+                         headers={"Authorization": f"Bearer {topo.orgs[0]['analyst']}",
+                                  "Accept": "application/json"}, timeout=30)
+    except requests.RequestException:
+        return -1
     return r.json()["count"] if r.status_code == 200 else -1
 
 
@@ -463,7 +478,10 @@ def run_setup(name, a, yagura):
     root = pathlib.Path(tempfile.mkdtemp(prefix=f"yg-sim-{name}-"))
     topo = Topology(root, yagura, hubs=spec["hubs"], store=spec["store"], nats=spec["nats"],
                     orgs=a.orgs, hub_args=["--max-polls-per-token", "0",
-                                           "--max-polls-per-org", "0"])
+                                           "--max-polls-per-org", "0",
+                                           # Every simulated sensor is 127.0.0.1,
+                                           # as sensors behind one NAT would be.
+                                           "--max-pending-per-addr", "1000000"])
     out = {"setup": name, "sensors": a.sensors}
     procs = []
     try:
@@ -525,7 +543,7 @@ def run_setup(name, a, yagura):
         acked = sum(r["acked"] for r in results)
         # NATS: what is in the stream but not yet in the store drains.
         counted, last, stable = -1, -2, time.time()
-        dl = time.time() + 90
+        dl = time.time() + 180
         while time.time() < dl:
             counted = hub_count(topo, ingest["id"])
             if counted >= acked:

@@ -114,14 +114,14 @@ static int slurp(const char *path, char **ret, size_t *ret_len)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return -errno;
+		return errno ? -errno : -EIO;
 	char *buf = malloc(YG_NATS_CREDS_MAX + 1);
 	size_t n = 0;
 	int r = buf ? 0 : -ENOMEM;
 	while (r == 0) {
 		ssize_t k = read(fd, buf + n, YG_NATS_CREDS_MAX + 1 - n);
 		if (k < 0)
-			r = -errno;
+			r = errno ? -errno : -EIO;
 		else if (k == 0)
 			break;
 		else if ((n += (size_t)k) > YG_NATS_CREDS_MAX)
@@ -158,6 +158,8 @@ int yg_nats_connect(const struct yg_nats_config *cfg, natsConnection **ret, int6
 	}
 	if (cfg->creds_file) {
 		r = slurp(cfg->creds_file, &text, &len);
+		if (r >= 0 && !text)
+			r = -EIO;
 		if (r < 0) {
 			snprintf(err, errlen, "%s: %s", cfg->creds_file,
 			         r == -E2BIG ? "larger than a credentials file can be" : strerror(-r));

@@ -66,11 +66,11 @@ bench: all
 # Opt-in, long (about 15 minutes at the default 1,000 sensors): N simulated
 # sensors against one hub on SQLite and three on PostgreSQL, each with and
 # without NATS (bench/sim_sensors.py; README, "Running at national scale").
-# SENSORS=3000 SECONDS=20 make bench-scale for other sizes.
+# SENSORS=3000 SIM_SECONDS=20 make bench-scale for other sizes.
 SENSORS ?= 1000
-SECONDS ?= 60
+SIM_SECONDS ?= 60
 bench-scale: all
-	$(PY) bench/sim_sensors.py --build $(BUILD) --sensors $(SENSORS) --seconds $(SECONDS)
+	$(PY) bench/sim_sensors.py --build $(BUILD) --sensors $(SENSORS) --seconds $(SIM_SECONDS)
 
 # Three hubs on a PostgreSQL primary with a streaming standby, fed by
 # nats-server -js, with three member organizations; prints the URLs,

@@ -175,4 +175,6 @@ def main():
 
 if __name__ == "__main__":
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    # Also when started in the background, where SIGINT comes ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     main()

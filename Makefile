@@ -8,7 +8,7 @@ ANALYZE_BUILD ?= build-analyze
 PY         := /usr/bin/python3
 NINJA      := ninja
 
-.PHONY: all setup run test test-normal test-asan unit e2e bench fuzz fuzz-long analyze valgrind clean format
+.PHONY: all setup run run-cluster test test-normal test-asan unit e2e bench bench-scale fuzz fuzz-long analyze valgrind clean format
 
 all: setup $(BUILD)/build.ninja
 	$(NINJA) -C $(BUILD)
@@ -43,7 +43,7 @@ PGRUN      := $(PY) tests/e2e/pgcluster.py run
 PG_E2E     := tests/e2e/test_misp_feed.py tests/e2e/test_hub_store.py tests/e2e/test_hub_rest.py tests/e2e/test_hub_taxii.py \
 	      tests/e2e/test_hub_changes.py tests/e2e/test_hub_hosts.py tests/e2e/test_hub_feeds.py \
 	      tests/e2e/test_hub_failover.py tests/e2e/test_federation.py \
-	      tests/e2e/test_hub_client_cert.py
+	      tests/e2e/test_hub_client_cert.py tests/e2e/test_nats.py
 test: setup $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja
 	./scripts/analyze.sh $(ANALYZE_BUILD)
 	$(NINJA) -C $(BUILD)
@@ -63,6 +63,21 @@ test: setup $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja
 bench: all
 	@./scripts/setup.sh bench
 	./bench/run.sh $(BUILD)
+
+# Opt-in, long (about 15 minutes at the default 1,000 sensors): N simulated
+# sensors against one hub on SQLite and three on PostgreSQL, each with and
+# without NATS (bench/sim_sensors.py; README, "Running at national scale").
+# SENSORS=3000 SIM_SECONDS=20 make bench-scale for other sizes.
+SENSORS ?= 1000
+SIM_SECONDS ?= 60
+bench-scale: all
+	$(PY) bench/sim_sensors.py --build $(BUILD) --sensors $(SENSORS) --seconds $(SIM_SECONDS)
+
+# Three hubs on a PostgreSQL primary with a streaming standby, fed by
+# nats-server -js, with three member organizations; prints the URLs,
+# tokens, credentials files and a sensor command line, runs until Ctrl-C.
+run-cluster: all
+	$(PY) bench/cluster.py --build $(BUILD) --hubs 3 --store postgresql --standby --nats
 
 # clang's static analyzer (scan-build) and cppcheck over src/; must stay at zero.
 analyze: setup

@@ -7,9 +7,12 @@ libpcap-dev libjansson-dev liburcu-dev libidn2-dev libssl-dev libcmocka-dev \
 python3-pytest tshark libmicrohttpd-dev libsqlite3-dev sqlite3 python3-requests curl \
 libgmime-3.0-dev libarchive-dev libfuzzy-dev libyara-dev libpsl-dev libcurl4-openssl-dev nftables bind9-utils \
 python3-jsonschema python3-yaml python3-aiosmtpd clang-tools cppcheck valgrind libmaxminddb-dev mmdb-bin \
-libpq-dev postgresql chromium fonts-ipafont-gothic openssl ieee-data libgnutls28-dev"
+libpq-dev postgresql nats-server libnats-dev chromium fonts-ipafont-gothic openssl ieee-data libgnutls28-dev"
 # libgnutls28-dev: the hub checks TLS client certificates on the GnuTLS
 # session libmicrohttpd runs (src/hub/tls_peer.c).
+# nats-server, libnats-dev: NATS JetStream between sensors and hubs at
+# national scale (README, "Running at national scale"); the tests start
+# their own `nats-server -js`, Debian's service is kept off.
 # ieee-data: the IEEE OUI list the device inventory's MAC vendor table is
 # generated from at build time (scripts/gen_oui.py).
 # npm for the dashboard's libraries: Debian's, unless a node with npm is
@@ -106,6 +109,13 @@ case "$missing" in
 		pg_lsclusters -h 2>/dev/null | while read -r ver name _; do
 			$SUDO pg_ctlcluster "$ver" "$name" stop 2>/dev/null || true
 		done
+	fi
+	;;
+esac
+case "$missing" in
+*nats-server*)
+	if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+		$SUDO systemctl disable --now nats-server >/dev/null 2>&1 || true
 	fi
 	;;
 esac

@@ -70,6 +70,7 @@
 #include "cli/store_opts.h"
 #include "cli/web_default.h"
 #include "hub/hub.h"
+#include "hub/nats_hub.h"
 #include "hub/server.h"
 #include "level/level.h"
 
@@ -90,6 +91,7 @@ static void usage(FILE *out)
 		     "                  [--darknet-minute-days N (7)] [--darknet-hour-days N (90)]\n"
 		     "                  [--notify-every SECONDS (86400)] [--geoip-dir DIR]\n"
 		     "                  [--federation-every MS (5000)]\n"
+		     "                  [--nats URL [--nats-creds FILE] [--nats-ack-wait MS (5000)]]\n"
 		     "                  [--web-dir DIR (" YG_WEB_DIR_DEFAULT ") | --no-web]\n"
 		     "       yagura hub admin --data DIR ...   (yagura hub admin --help)\n"
 		     "       yagura hub migrate --from sqlite:DIR --to postgresql://...\n"
@@ -202,6 +204,9 @@ int yg_cmd_hub(int argc, char **argv)
 	const char *dn_tlp = NULL, *geoip_dir = NULL;
 	unsigned long long notify_every = 0, fed_every = 0;
 	const char *web_dir = YG_WEB_DIR_DEFAULT;
+	const char *nats_url = NULL, *nats_creds = NULL;
+	unsigned long long nats_ack_wait = 0;
+	struct yg_hub_nats *nats = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -261,6 +266,12 @@ int yg_cmd_hub(int argc, char **argv)
 			ok = parse_uint(v, 366ull * 86400, &notify_every) && notify_every > 0;
 		} else if (!strcmp(a, "--federation-every") && v) {
 			ok = parse_uint(v, 3600000, &fed_every) && fed_every >= 100;
+		} else if (!strcmp(a, "--nats") && v) {
+			nats_url = v;
+		} else if (!strcmp(a, "--nats-creds") && v) {
+			nats_creds = v;
+		} else if (!strcmp(a, "--nats-ack-wait") && v) {
+			ok = parse_uint(v, 3600000, &nats_ack_wait) && nats_ack_wait >= 100;
 		} else if (!strcmp(a, "--geoip-dir") && v) {
 			geoip_dir = v;
 		} else if (!strcmp(a, "--web-dir") && v) {
@@ -288,6 +299,10 @@ int yg_cmd_hub(int argc, char **argv)
 	}
 	if (yg_store_opts_check("yagura hub", &sopts) < 0)
 		return 2;
+	if ((nats_creds || nats_ack_wait) && !nats_url) {
+		fprintf(stderr, "yagura hub: --nats-creds and --nats-ack-wait go with --nats URL\n");
+		return 2;
+	}
 	if (!!cert_path != !!key_path) {
 		fprintf(stderr, "yagura hub: --tls-cert and --tls-key go together\n");
 		return 2;
@@ -384,6 +399,19 @@ int yg_cmd_hub(int argc, char **argv)
 		yg_store_opts_fail("yagura hub", &sopts, data, r);
 		goto out;
 	}
+	if (nats_url) {
+		/* Before the server serves: the change hook is set once. */
+		struct yg_hub_nats_config ncfg = {.url = nats_url,
+						  .creds_file = nats_creds,
+						  .ack_wait_ms = (unsigned)nats_ack_wait,
+						  .log = log_line};
+		char natserr[600];
+		r = yg_hub_nats_start(hub, &ncfg, &nats, natserr, sizeof natserr);
+		if (r < 0) {
+			fprintf(stderr, "yagura hub: nats: %s\n", natserr);
+			goto out;
+		}
+	}
 	struct yg_server_config sc = {
 		.listen = listen,
 		.threads = (unsigned)threads,
@@ -424,6 +452,16 @@ int yg_cmd_hub(int argc, char **argv)
 	rc = 0;
 out:
 	yg_server_stop(srv, 0);
+	if (nats) {
+		struct yg_hub_nats_stats ns;
+		yg_hub_nats_stop(nats, &ns);
+		fprintf(stderr,
+			"yagura hub: nats: %llu messages taken, %llu acknowledged, %llu refused, "
+			"%llu handed back, %llu change notices\n",
+			(unsigned long long)ns.taken, (unsigned long long)ns.acked,
+			(unsigned long long)ns.refused, (unsigned long long)ns.retried,
+			(unsigned long long)ns.notices);
+	}
 	yg_hub_free(hub);
 	free(cert);
 	free(key);

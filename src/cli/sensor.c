@@ -103,7 +103,11 @@ static void usage(FILE *out)
 		"                         TAXII (repeatable, at most 16)\n"
 		"      --hub-feed MODE    how to follow the hub: auto (default: the change feed,\n"
 		"                         else TAXII 2.1 added_after polling, else\n"
-		"                         /api/v1/indicators), or only changes, taxii or poll\n"
+		"                         /api/v1/indicators), or only changes, taxii or poll;\n"
+		"                         nats: the change feed woken by the hub's NATS notices\n"
+		"      --nats URL         send sightings, beacon and darknet reports to NATS\n"
+		"                         JetStream (yagura.<kind>.<org id>) instead of POSTs\n"
+		"      --nats-creds FILE  NATS credentials (.creds, or user=/password=/org= lines)\n"
 		"                         With --hub, alerts on the hub's indicators are sent\n"
 		"                         back as STIX sightings (no payload, no host address):\n"
 		"      --spool DIR        keep undelivered sightings here (fsync'd; replayed,\n"
@@ -452,7 +456,7 @@ int yg_cmd_sensor(int argc, char **argv)
 	       O_HUB_USER, O_HUB_PASSWORD_FILE, O_HUB_CERT, O_HUB_KEY, O_TAXII_COLL, O_DNS_VERSION,
 	       O_CID_SEED, O_DARKNET, O_DARKNET_RESEARCH, O_DARKNET_MEMCAP, O_GEOIP_DIR, O_WARN,
 	       O_NO_BEACON, O_BEACON_MEMCAP, O_OUTPUT, O_DEVICES, O_DEVICE_MEMCAP, O_ICS_NET,
-	       O_ICS_CLASSES, O_ICS_POLICY };
+	       O_ICS_CLASSES, O_ICS_POLICY, O_NATS, O_NATS_CREDS };
 	static const struct option opts[] = {
 		{"read", required_argument, NULL, 'r'},
 		{"interface", required_argument, NULL, 'i'},
@@ -478,6 +482,8 @@ int yg_cmd_sensor(int argc, char **argv)
 		{"taxii-collection", required_argument, NULL, O_TAXII_COLL},
 		{"hub-interval", required_argument, NULL, O_HUB_INTERVAL},
 		{"hub-feed", required_argument, NULL, O_HUB_FEED},
+		{"nats", required_argument, NULL, O_NATS},
+		{"nats-creds", required_argument, NULL, O_NATS_CREDS},
 		{"spool", required_argument, NULL, O_SPOOL},
 		{"spool-max", required_argument, NULL, O_SPOOL_MAX},
 		{"sightings-interval", required_argument, NULL, O_SG_INTERVAL},
@@ -524,6 +530,7 @@ int yg_cmd_sensor(int argc, char **argv)
 	unsigned long hub_interval = 1000;
 	enum yg_hub_feed_mode hub_feed_mode = YG_HUB_FEED_AUTO;
 	const char *spool_dir = NULL, *host_key = NULL, *sensor_name = NULL;
+	const char *nats_url = NULL, *nats_creds = NULL;
 	unsigned long spool_max_mb = 64, sg_interval = 5000, sg_batch = 500;
 	bool share_hosts = false;
 	unsigned long dns_version = 3, cid_seed = 0;
@@ -623,7 +630,7 @@ int yg_cmd_sensor(int argc, char **argv)
 			break;
 		case O_HUB_FEED:
 			if (yg_hub_feed_mode_parse(optarg, &hub_feed_mode) < 0) {
-				fprintf(stderr, "yagura sensor: --hub-feed wants auto, changes, taxii or poll\n");
+				fprintf(stderr, "yagura sensor: --hub-feed wants auto, changes, taxii, poll or nats\n");
 				return 2;
 			}
 			break;
@@ -647,6 +654,8 @@ int yg_cmd_sensor(int argc, char **argv)
 			}
 			break;
 		case O_SPOOL: spool_dir = optarg; break;
+		case O_NATS: nats_url = optarg; break;
+		case O_NATS_CREDS: nats_creds = optarg; break;
 		case O_HOST_KEY: host_key = optarg; break;
 		case O_SHARE_HOSTS: share_hosts = true; break;
 		case O_SENSOR_NAME:
@@ -774,6 +783,14 @@ int yg_cmd_sensor(int argc, char **argv)
 		fprintf(stderr, "yagura sensor: credentials and --taxii-collection need --hub\n");
 		return 2;
 	}
+	if ((nats_url || nats_creds || hub_feed_mode == YG_HUB_FEED_NATS) && !hub_url) {
+		fprintf(stderr, "yagura sensor: --nats, --nats-creds and --hub-feed nats need --hub\n");
+		return 2;
+	}
+	if ((nats_creds || hub_feed_mode == YG_HUB_FEED_NATS) && !nats_url) {
+		fprintf(stderr, "yagura sensor: --nats-creds and --hub-feed nats need --nats URL\n");
+		return 2;
+	}
 	if (!hub_url && (spool_dir || host_key || share_hosts || sensor_name)) {
 		fprintf(stderr, "yagura sensor: --spool, --host-key, --share-hosts and --sensor-name "
 				"need --hub\n");
@@ -872,6 +889,7 @@ int yg_cmd_sensor(int argc, char **argv)
 						.collections = only, .n_collections = n_only,
 						.interval_ms = (unsigned)hub_interval, .live = live,
 						.mode = hub_feed_mode,
+						.nats_url = nats_url, .nats_creds = nats_creds,
 						.log = on_hub_log};
 		r = yg_hub_feed_start(&fc, &feed);
 		if (r == 0) {
@@ -881,7 +899,8 @@ int yg_cmd_sensor(int argc, char **argv)
 				.spool_max_bytes = (uint64_t)spool_max_mb << 20,
 				.interval_ms = (unsigned)sg_interval, .batch = (unsigned)sg_batch,
 				.share_hosts = share_hosts, .host_key_file = host_key,
-				.sensor_name = sensor_name, .log = on_hub_log};
+				.sensor_name = sensor_name, .nats_url = nats_url,
+				.nats_creds = nats_creds, .log = on_hub_log};
 			r = yg_sightings_start(&sc, &sightings, serr, sizeof serr);
 			if (r < 0) {
 				fprintf(stderr, "yagura sensor: sightings: %s\n", serr);
@@ -1148,9 +1167,10 @@ out:
 			yg_hub_feed_stop(feed, &fs);
 		if (!quiet)
 			fprintf(stderr, "sensor: hub polls %llu (mode %s), updates %llu, unchanged %llu, "
-				"failed %llu\n",
+				"failed %llu, nats wake-ups %llu\n",
 				(unsigned long long)fs.polls, yg_hub_feed_mode_name(fs.mode), (unsigned long long)fs.updates,
-				(unsigned long long)fs.not_modified, (unsigned long long)fs.failures);
+				(unsigned long long)fs.not_modified, (unsigned long long)fs.failures,
+				(unsigned long long)fs.nats_wakes);
 	}
 	if (watching) {
 		atomic_store(&wt.done, true);

@@ -99,6 +99,10 @@ struct yg_hub {
 	struct yg_sessions *sessions;
 	/* Federation with other hubs (src/federation/federation.h). */
 	struct yg_fed *fed;
+	/* Told after a write that may have changed indicators
+	 * (yg_hub_set_on_change); NULL: nobody listens. */
+	void (*on_change)(void *ud);
+	void *on_change_ud;
 };
 
 /* The lifecycle in force: the configured decay, its half-life times the

@@ -921,6 +921,61 @@ static void healthz(struct yg_hub *h, struct yg_resp *resp)
 	resp->content_type = "application/json";
 }
 
+static bool is_report(enum yg_route_kind k)
+{
+	return k == YG_ROUTE_REST_SIGHTINGS || k == YG_ROUTE_REST_BEACONS ||
+	       k == YG_ROUTE_REST_DARKNET;
+}
+
+void yg_hub_set_on_change(struct yg_hub *h, void (*fn)(void *ud), void *ud)
+{
+	h->on_change = fn;
+	h->on_change_ud = ud;
+}
+
+/* A failure may be the store's being away: then the client hears
+ * "try again later" (503, Retry-After), not "failed" (500). */
+static void check_store(struct yg_store *st, struct yg_resp *resp, bool rest)
+{
+	if (resp->status >= 500 && !resp->hold_until_us && !resp->stream) {
+		char why[256];
+		int p = st->ops->ping(st, why, sizeof why);
+		if (p == -ENOTCONN || p == -ECONNRESET)
+			store_unavailable(resp, rest, why, p == -ECONNRESET);
+	}
+}
+
+int yg_hub_handle_as(struct yg_hub *h, int64_t org_id, const struct yg_req *req,
+		     struct yg_resp *resp)
+{
+	struct yg_route rt;
+	yg_route_parse(req->path, strlen(req->path), &rt);
+	if (!is_report(rt.kind) || strcmp(req->method, "POST")) {
+		yg_resp_error(resp, 403, "forbidden", "only reports come this way");
+		return resp->body ? 0 : -ENOMEM;
+	}
+	struct yg_caller who = {.org_id = org_id, .role = YG_ROLE_SENSOR};
+	snprintf(who.token_id, sizeof who.token_id, "nats");
+	size_t slot = acquire(h);
+	struct yg_store *st = h->stores[slot];
+	struct yg_org o;
+	int r = org_id > 0 ? st->ops->org_get(st, org_id, &o) : -ENOENT;
+	if (r == -ENOENT) {
+		yg_resp_error(resp, 403, "forbidden", "no such organization");
+	} else if (r < 0) {
+		yg_resp_error(resp, 500, "store error", NULL);
+	} else {
+		memcpy(who.org_name, o.name, sizeof who.org_name);
+		resp->org_id = org_id;
+		memcpy(resp->org_name, o.name, sizeof resp->org_name);
+		resp->role = who.role;
+		yg_rest_handle(h, st, &who, &rt, req, resp);
+	}
+	check_store(st, resp, true);
+	pthread_mutex_unlock(&h->locks[slot]);
+	return resp->body ? 0 : -ENOMEM;
+}
+
 int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *resp)
 {
 	struct yg_route rt;
@@ -995,14 +1050,10 @@ int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *re
 		break;
 	}
 out:
-	/* A failure may be the store's being away: then the client hears
-	 * "try again later" (503, Retry-After), not "failed" (500). */
-	if (resp->status >= 500 && !resp->hold_until_us && !resp->stream) {
-		char why[256];
-		int p = st->ops->ping(st, why, sizeof why);
-		if (p == -ENOTCONN || p == -ECONNRESET)
-			store_unavailable(resp, rest, why, p == -ECONNRESET);
-	}
+	check_store(st, resp, rest);
 	pthread_mutex_unlock(&h->locks[slot]);
+	if (h->on_change && resp->status >= 200 && resp->status < 300 && !is_report(rt.kind) &&
+	    strcmp(req->method, "GET") && strcmp(req->method, "HEAD"))
+		h->on_change(h->on_change_ud);
 	return resp->body || resp->hold_until_us ? 0 : -ENOMEM;
 }

@@ -166,6 +166,23 @@ void yg_hub_free(struct yg_hub *h);
  * response could not be built (the server then answers 500 bare). */
 int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *resp);
 
+/*
+ * Answers a report that came without a token from a channel that vouches
+ * for its organization itself (NATS JetStream: the server's permissions
+ * let only org_id's users publish on its subjects, common/natsconn.h).
+ * Only POST /api/v1/sightings, /api/v1/beacons and /api/v1/darknet, as a
+ * sensor of org_id; anything else is 403, an unknown organization too.
+ * Returns as yg_hub_handle.
+ */
+int yg_hub_handle_as(struct yg_hub *h, int64_t org_id, const struct yg_req *req,
+		     struct yg_resp *resp);
+
+/* fn(ud) is called (from a request's thread, after its commit) when a
+ * write may have changed indicators: anything but a GET, a HEAD and the
+ * reports above that succeeded. It must not block. NULL: none. Set it
+ * before the server serves. */
+void yg_hub_set_on_change(struct yg_hub *h, void (*fn)(void *ud), void *ud);
+
 /* Where /metrics reads the HTTP front's connection counters (guard.h);
  * the server sets it before it serves and clears it (NULL) once stopped. */
 void yg_hub_set_front(struct yg_hub *h, void (*stats)(void *ud, struct yg_guard_stats *ret),

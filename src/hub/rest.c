@@ -53,8 +53,11 @@ static void whoami(struct yg_store *st, const struct yg_caller *who, struct yg_r
 		yg_rest_error(resp, 500, "store error", NULL);
 		return;
 	}
-	json_t *j = json_pack("{s:s, s:s, s:s, s:s}", "org", o.name, "identity", o.identity_id,
-			      "sector", o.sector, "role", yg_role_name(who->role));
+	/* org_id: the organization's part of its NATS subjects
+	 * (common/natsconn.h). */
+	json_t *j = json_pack("{s:s, s:I, s:s, s:s, s:s}", "org", o.name, "org_id",
+			      (json_int_t)o.id, "identity", o.identity_id, "sector", o.sector, "role",
+			      yg_role_name(who->role));
 	if (j && o.country[0])
 		json_object_set_new(j, "country", json_string(o.country));
 	yg_rest_json(resp, 200, j);

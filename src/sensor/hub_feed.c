@@ -14,6 +14,7 @@
 
 #include "common/curlbody.h"
 #include "common/deadline.h"
+#include "common/natsconn.h"
 #include "sensor/hub_changes.h"
 #include "taxii/client.h"
 
@@ -71,6 +72,11 @@ struct yg_hub_feed {
 	 * that sheds load is not asked again at once. */
 	uint64_t retry_after_ms;
 	json_t *gone; /* id -> modified of its revoked version */
+	/* Mode NATS: the connection, the subscription to YG_NATS_CHANGES,
+	 * and whether a notice came since the last request (under lock). */
+	natsConnection *nc;
+	natsSubscription *nsub;
+	bool kicked;
 };
 
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *ud)
@@ -159,7 +165,9 @@ static void poll_once(struct yg_hub_feed *f, CURL *c)
 	}
 	if (status == 304) {
 		f->st.not_modified++;
-		say(f, 1, "hub: reachable, indicators up to date");
+		say(f, 1, f->nsub && yg_nats_connected(f->nc)
+			       ? "hub: reachable, indicators up to date (woken by NATS)"
+			       : "hub: reachable, indicators up to date");
 		goto out;
 	}
 	if (status != 200) {
@@ -289,12 +297,47 @@ static void map_put(struct yg_hub_feed *f, json_t *map, const struct yg_change *
 	json_object_set(map, ch->id, ch->object);
 }
 
+/* A notice on YG_NATS_CHANGES (libnats's thread): ask the feed now. */
+static void on_notice(natsConnection *nc, natsSubscription *sub, natsMsg *msg, void *closure)
+{
+	(void)nc;
+	(void)sub;
+	struct yg_hub_feed *f = closure;
+	natsMsg_Destroy(msg);
+	pthread_mutex_lock(&f->lock);
+	f->kicked = true;
+	pthread_cond_broadcast(&f->cond);
+	pthread_mutex_unlock(&f->lock);
+}
+
+/* Mode NATS: waits for a notice, at most wait_s seconds (the catch-up
+ * after a missed notice). Returns false at once, or as soon as it is
+ * seen, when NATS is down: the caller long-polls over HTTP instead. */
+static bool nats_wait(struct yg_hub_feed *f)
+{
+	uint64_t end = mono_ms() + (uint64_t)f->wait_s * 1000;
+	bool up = yg_nats_connected(f->nc);
+	pthread_mutex_lock(&f->lock);
+	while (up && !f->kicked && !f->stop && mono_ms() < end) {
+		struct timespec until = yg_deadline_ms(500);
+		pthread_cond_timedwait(&f->cond, &f->lock, &until);
+		up = yg_nats_connected(f->nc);
+	}
+	if (f->kicked)
+		f->st.nats_wakes++;
+	f->kicked = false;
+	pthread_mutex_unlock(&f->lock);
+	return up;
+}
+
 /* One change-feed request and its answer. */
 static enum step changes_once(struct yg_hub_feed *f, CURL *c, const char *base)
 {
 	struct yg_curlbody b = {.limit = CHANGES_MAX_BYTES};
 	char url[4400], msg[CURL_ERROR_SIZE + 256], err[CURL_ERROR_SIZE] = "", etag[128] = "";
 	unsigned wait = f->have_set && !f->in_chain && !f->dirty ? f->wait_s : 0;
+	if (wait && f->nsub && nats_wait(f))
+		wait = 0;
 	char *since = curl_easy_escape(c, f->cursor[0] ? f->cursor : "0", 0);
 	enum step ret = STEP_WAIT;
 	if (!since)
@@ -407,7 +450,9 @@ static enum step changes_once(struct yg_hub_feed *f, CURL *c, const char *base)
 		if (rebuild(f) < 0)
 			goto out;
 	} else {
-		say(f, 1, "hub: reachable, indicators up to date");
+		say(f, 1, f->nsub && yg_nats_connected(f->nc)
+			       ? "hub: reachable, indicators up to date (woken by NATS)"
+			       : "hub: reachable, indicators up to date");
 		/* A hub that does not hold the long poll must not make this a
 		 * busy loop: an empty answer that came at once waits. */
 		if (wait && elapsed_ms < 200)
@@ -647,6 +692,8 @@ static void feed_free(struct yg_hub_feed *f)
 	json_decref(f->map);
 	json_decref(f->staging);
 	json_decref(f->gone);
+	natsSubscription_Destroy(f->nsub);
+	yg_nats_close(f->nc);
 	pthread_mutex_destroy(&f->lock);
 	pthread_cond_destroy(&f->cond);
 	free(f);
@@ -693,6 +740,27 @@ int yg_hub_feed_start(const struct yg_hub_feed_config *cfg, struct yg_hub_feed *
 	f->live = cfg->live;
 	f->log = cfg->log;
 	f->ud = cfg->ud;
+	if (m == YG_HUB_FEED_NATS) {
+		char nerr[512];
+		int64_t org_unused;
+		struct yg_nats_config nc = {.url = cfg->nats_url, .creds_file = cfg->nats_creds,
+					    .name = "yagura-sensor-feed", .log = cfg->log, .ud = cfg->ud};
+		r = yg_nats_connect(&nc, &f->nc, &org_unused, nerr, sizeof nerr);
+		if (r == 0 && natsConnection_Subscribe(&f->nsub, f->nc, YG_NATS_CHANGES, on_notice,
+						       f) != NATS_OK) {
+			snprintf(nerr, sizeof nerr, "cannot subscribe to %s", YG_NATS_CHANGES);
+			r = -EIO;
+		}
+		if (r < 0) {
+			if (f->log) {
+				char msg[600];
+				snprintf(msg, sizeof msg, "hub: nats: %s", nerr);
+				f->log(f->ud, msg);
+			}
+			feed_free(f);
+			return r;
+		}
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		feed_free(f);
 		return -EIO;
@@ -726,10 +794,15 @@ void yg_hub_feed_stop(struct yg_hub_feed *f, struct yg_hub_feed_stats *ret_stats
 	pthread_cond_broadcast(&f->cond);
 	pthread_mutex_unlock(&f->lock);
 	pthread_join(f->tid, NULL);
+	/* No notice may touch f once it is freed. */
+	if (f->nsub && (natsSubscription_Drain(f->nsub) != NATS_OK ||
+			natsSubscription_WaitForDrainCompletion(f->nsub, 2000) != NATS_OK))
+		natsSubscription_Unsubscribe(f->nsub);
 	if (ret_stats) {
 		*ret_stats = f->st;
 		ret_stats->change_feed = f->mode == MODE_CHANGES;
-		ret_stats->mode = f->mode == MODE_CHANGES ? YG_HUB_FEED_CHANGES
+		ret_stats->mode = f->nsub                 ? YG_HUB_FEED_NATS
+				  : f->mode == MODE_CHANGES ? YG_HUB_FEED_CHANGES
 				  : f->mode == MODE_TAXII ? YG_HUB_FEED_TAXII
 							  : YG_HUB_FEED_POLL;
 	}
@@ -737,7 +810,7 @@ void yg_hub_feed_stop(struct yg_hub_feed *f, struct yg_hub_feed_stats *ret_stats
 	feed_free(f);
 }
 
-static const char *const mode_names[] = {"auto", "changes", "taxii", "poll"};
+static const char *const mode_names[] = {"auto", "changes", "taxii", "poll", "nats"};
 
 const char *yg_hub_feed_mode_name(enum yg_hub_feed_mode m)
 {

@@ -34,9 +34,15 @@ enum yg_hub_feed_mode {
 	YG_HUB_FEED_CHANGES,
 	YG_HUB_FEED_TAXII,
 	YG_HUB_FEED_POLL,
+	/* The change feed, woken by the hub's notices on NATS
+	 * (common/natsconn.h) instead of held long-polls: no parked
+	 * connection per sensor. Each notice (and every wait_s seconds, to
+	 * catch up after a gap) brings one GET of the change feed with
+	 * wait=0; while NATS is away, the HTTP long-poll takes over. */
+	YG_HUB_FEED_NATS,
 };
 
-/* "auto", "changes", "taxii", "poll". */
+/* "auto", "changes", "taxii", "poll", "nats". */
 const char *yg_hub_feed_mode_name(enum yg_hub_feed_mode m);
 /* Parses one of those names; -EINVAL otherwise. */
 int yg_hub_feed_mode_parse(const char *s, enum yg_hub_feed_mode *ret);
@@ -53,6 +59,9 @@ struct yg_hub_feed_config {
 	bool no_changes;        /* do not try the change feed (same as mode POLL) */
 	enum yg_hub_feed_mode mode;
 	struct yg_intel_live *live;
+	/* Mode NATS: the server and the credentials file (natsconn.h). */
+	const char *nats_url;
+	const char *nats_creds;
 	/* Status changes (reachable, refused, new set); called from the feed
 	 * thread; may be NULL. */
 	void (*log)(void *ud, const char *msg);
@@ -67,6 +76,7 @@ struct yg_hub_feed_stats {
 	uint64_t indicators;   /* in the map (change-feed and TAXII modes) */
 	uint64_t taxii_polls;       /* TAXII rounds over every collection */
 	uint64_t taxii_incremental; /* of those, rounds with added_after that brought objects */
+	uint64_t nats_wakes;   /* change-feed requests a NATS notice asked for */
 	bool change_feed;      /* following the change feed (else polling) */
 	enum yg_hub_feed_mode mode; /* the mode in use at stop (never AUTO) */
 };

@@ -18,6 +18,7 @@
 #include "detect/beacon.h"
 #include "output/eve.h"
 #include "sensor/hostkey.h"
+#include "sensor/nats_pub.h"
 #include "sensor/spool.h"
 
 #define ANSWER_MAX     (1u << 20)
@@ -54,6 +55,7 @@ struct yg_sightings {
 	int64_t skew_us; /* the hub's clock minus ours, from its Date header */
 	bool skew_said;
 	CURL *curl;
+	struct yg_nats_pub *nats; /* NULL: reports go over HTTP */
 };
 
 struct dn_item {
@@ -110,6 +112,8 @@ static uint64_t now_us(void)
 }
 
 /* One request; returns the HTTP status, or -1 for a transport error. */
+static void fetch_identity(struct yg_sightings *s);
+
 static long request(struct yg_sightings *s, const char *path, const char *post, size_t post_len,
                     struct yg_curlbody *b, char *err, size_t errlen)
 {
@@ -161,6 +165,20 @@ static long request(struct yg_sightings *s, const char *path, const char *post, 
 	return status;
 }
 
+/* One report: POST path over HTTP, or with NATS a publish to
+ * yagura.<kind>.<org> that counts as 200 once JetStream acked it (b stays
+ * empty then). */
+static long send_report(struct yg_sightings *s, const char *path, const char *kind,
+                        const char *data, size_t len, struct yg_curlbody *b, char *err,
+                        size_t errlen)
+{
+	if (!s->nats)
+		return request(s, path, data, len, b, err, errlen);
+	if (yg_nats_pub_org(s->nats) <= 0)
+		fetch_identity(s);
+	return yg_nats_pub_send(s->nats, kind, data, len, err, errlen) == 0 ? 200 : -1;
+}
+
 static void fetch_identity(struct yg_sightings *s)
 {
 	struct yg_curlbody b = {.limit = ANSWER_MAX};
@@ -171,6 +189,9 @@ static void fetch_identity(struct yg_sightings *s)
 		const char *id = json_string_value(json_object_get(j, "identity"));
 		if (id && !strncmp(id, "identity--", 10) && strlen(id) < sizeof s->identity)
 			snprintf(s->identity, sizeof s->identity, "%s", id);
+		json_t *org = json_object_get(j, "org_id");
+		if (s->nats && json_is_integer(org))
+			yg_nats_pub_set_org(s->nats, (int64_t)json_integer_value(org));
 		json_decref(j);
 	}
 	yg_curlbody_release(&b);
@@ -262,9 +283,20 @@ static bool deliver(struct yg_sightings *s)
 			fetch_identity(s);
 		struct yg_curlbody b = {.limit = ANSWER_MAX};
 		char err[CURL_ERROR_SIZE + 64] = "", msg[CURL_ERROR_SIZE + 200];
-		long st = request(s, "/api/v1/sightings", data, len, &b, err, sizeof err);
+		long st = send_report(s, "/api/v1/sightings", "sightings", data, len, &b, err,
+		                      sizeof err);
 		bool ok = false, drop = false;
-		if (st == 200) {
+		if (st == 200 && s->nats) {
+			/* In the stream: a hub counts it (duplicates too) later. */
+			uint64_t n = batch_size(data, len);
+			pthread_mutex_lock(&s->lock);
+			s->st.posted += n;
+			if (replay || s->recovering)
+				s->st.replayed += n;
+			pthread_mutex_unlock(&s->lock);
+			set_state(s, ST_OK, "sightings: delivering to NATS JetStream");
+			ok = true;
+		} else if (st == 200) {
 			uint64_t acc = 0, dup = 0, rej = 0;
 			struct reject_ctx rc = {s, 0};
 			if (b.p && yg_sightings_parse_answer(b.p, b.len, &acc, &dup, &rej,
@@ -304,7 +336,12 @@ static bool deliver(struct yg_sightings *s)
 				          "sightings: the hub has no sightings route "
 				          "(HTTP 404); sightings stay in the spool");
 			} else {
-				if (st < 0)
+				if (st < 0 && s->nats)
+					snprintf(msg, sizeof msg,
+					         "sightings: NATS: %s; "
+					         "sightings stay in the spool and are retried",
+					         err);
+				else if (st < 0)
 					snprintf(msg, sizeof msg,
 					         "sightings: hub unreachable (%s); "
 					         "sightings stay in the spool and are retried",
@@ -445,7 +482,7 @@ static bool deliver_darknet(struct yg_sightings *s)
 			return false;
 		struct yg_curlbody b = {.limit = ANSWER_MAX};
 		char err[CURL_ERROR_SIZE + 64] = "";
-		long st = request(s, "/api/v1/darknet", data, len, &b, err, sizeof err);
+		long st = send_report(s, "/api/v1/darknet", "darknet", data, len, &b, err, sizeof err);
 		yg_curlbody_release(&b);
 		free(data);
 		if (st == 200 || st == 201) {
@@ -455,7 +492,7 @@ static bool deliver_darknet(struct yg_sightings *s)
 			count(s, &s->st.darknet_rejected, 1);
 		} else {
 			if (st < 0)
-				logf_(s, "darknet: hub unreachable (%s); windows stay in the spool", err);
+				logf_(s, "darknet: not delivered (%s); windows stay in the spool", err);
 			else
 				logf_(s, "darknet: hub answered HTTP %ld; windows stay in the spool", st);
 			return false;
@@ -591,7 +628,7 @@ static bool deliver_beacons(struct yg_sightings *s)
 			return false;
 		struct yg_curlbody b = {.limit = ANSWER_MAX};
 		char err[CURL_ERROR_SIZE + 64] = "";
-		long st = request(s, "/api/v1/beacons", data, len, &b, err, sizeof err);
+		long st = send_report(s, "/api/v1/beacons", "beacons", data, len, &b, err, sizeof err);
 		yg_curlbody_release(&b);
 		uint64_t n = beacons_in(data, len);
 		free(data);
@@ -603,7 +640,7 @@ static bool deliver_beacons(struct yg_sightings *s)
 			count(s, &s->st.beacons_rejected, n);
 		} else {
 			if (st < 0)
-				logf_(s, "beacons: hub unreachable (%s); reports stay in the spool", err);
+				logf_(s, "beacons: not delivered (%s); reports stay in the spool", err);
 			else
 				logf_(s, "beacons: hub answered HTTP %ld; reports stay in the spool", st);
 			return false;
@@ -662,6 +699,7 @@ static void sightings_free(struct yg_sightings *s)
 	yg_sighting_agg_free(s->agg);
 	if (s->curl)
 		curl_easy_cleanup(s->curl);
+	yg_nats_pub_free(s->nats);
 	pthread_mutex_destroy(&s->lock);
 	free(s);
 }
@@ -778,6 +816,20 @@ int yg_sightings_start(const struct yg_sightings_config *cfg, struct yg_sighting
 		curl_global_cleanup();
 		snprintf(err, errlen, "cannot start an HTTP client");
 		goto fail;
+	}
+	if (cfg->nats_url) {
+		struct yg_nats_config nc = {.url = cfg->nats_url,
+		                            .creds_file = cfg->nats_creds,
+		                            .name = cfg->sensor_name ? cfg->sensor_name : "yagura-sensor",
+		                            .log = cfg->log,
+		                            .ud = cfg->ud};
+		char nerr[512];
+		r = yg_nats_pub_new(&nc, &s->nats, nerr, sizeof nerr);
+		if (r < 0) {
+			curl_global_cleanup();
+			snprintf(err, errlen, "nats: %s", nerr);
+			goto fail;
+		}
 	}
 	if (pthread_create(&s->tid, NULL, sender_main, s) != 0) {
 		curl_global_cleanup();

@@ -4,6 +4,9 @@
  * spool (before any POST), then posts the spool's batches oldest first to
  * POST /api/v1/sightings and removes each one the hub answered 200 to.
  *
+ * With nats_url, batches go to JetStream instead (nats_pub.h) and leave
+ * the spool only after its PubAck; a hub takes them from there.
+ *
  * Exactly once: a batch keeps its sighting ids from the moment it is made,
  * the hub treats a known id as a duplicate, and a batch leaves the spool
  * only after a 200. A 5xx, a network error or a refused token (401/403)
@@ -34,6 +37,11 @@ struct yg_sightings_config {
 	bool share_hosts;
 	const char *host_key_file; /* NULL: spool_dir/host.key, or a per-run key */
 	const char *sensor_name;   /* NULL = none */
+	/* NATS JetStream instead of the three POSTs (nats_pub.h): the URL and
+	 * the credentials file; NULL = HTTP. The hub's HTTP API is still used
+	 * for whoami (the organization id, when the file has none). */
+	const char *nats_url;
+	const char *nats_creds;
 	/* Status lines, from the sender thread (or the caller of _start and
 	 * _stop); may be NULL. */
 	void (*log)(void *ud, const char *msg);

@@ -183,7 +183,7 @@ def start_standby(primary, name="standby1", root=None, settings=None):
     _own(root)
     conn = f"host=127.0.0.1 port={primary.port} user={ROLE} application_name={name}"
     p = subprocess.run(_as_owner([f"{bindir}/pg_basebackup", "-D", str(root / "data"), "-R",
-                                  "-X", "stream", "--no-sync", "-d", conn]),
+                                  "-X", "stream", "--no-sync", "-c", "fast", "-d", conn]),
                        capture_output=True, text=True, timeout=300)
     if p.returncode != 0:
         raise RuntimeError("pg_basebackup failed: " + p.stderr)

@@ -1,0 +1,324 @@
+/* The hub's NATS JetStream consumer and change notices (nats_hub.h). */
+#include "hub/nats_hub.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/deadline.h"
+#include "common/natsconn.h"
+
+#define FETCH_BATCH   32
+#define FETCH_WAIT_MS 1000
+#define NAK_DELAY_MS  1000
+
+static const struct kind {
+	const char *name;    /* subject part and consumer suffix */
+	const char *subject; /* stream subject */
+	const char *path;    /* the POST it stands for */
+} kinds[] = {
+    {"sightings", "yagura.sightings.*", "/api/v1/sightings"},
+    {"beacons", "yagura.beacons.*", "/api/v1/beacons"},
+    {"darknet", "yagura.darknet.*", "/api/v1/darknet"},
+};
+#define N_KINDS (sizeof kinds / sizeof kinds[0])
+
+struct worker {
+	struct yg_hub_nats *n;
+	const struct kind *k;
+	pthread_t tid;
+	bool started;
+	natsSubscription *sub;
+};
+
+struct yg_hub_nats {
+	struct yg_hub *h;
+	natsConnection *nc;
+	jsCtx *js;
+	int64_t ack_wait_ns;
+	void (*log)(void *ud, const char *msg);
+	void *ud;
+	pthread_mutex_t lock; /* stop, setup */
+	pthread_cond_t cond;
+	bool stop;
+	bool stream_ok;
+	struct worker w[N_KINDS];
+	atomic_ullong taken, acked, refused, retried, notices;
+};
+
+static void logf_(struct yg_hub_nats *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(struct yg_hub_nats *n, const char *fmt, ...)
+{
+	if (!n->log)
+		return;
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	n->log(n->ud, msg);
+}
+
+int yg_hub_nats_subject(const char *subj, size_t len, const char **ret_path, int64_t *ret_org)
+{
+	static const char pre[] = "yagura.";
+	if (len < sizeof pre || memcmp(subj, pre, sizeof pre - 1))
+		return -EINVAL;
+	const char *p = subj + sizeof pre - 1, *end = subj + len;
+	const char *dot = memchr(p, '.', (size_t)(end - p));
+	if (!dot)
+		return -EINVAL;
+	const struct kind *k = NULL;
+	for (size_t i = 0; i < N_KINDS; i++)
+		if ((size_t)(dot - p) == strlen(kinds[i].name) &&
+		    !memcmp(p, kinds[i].name, (size_t)(dot - p)))
+			k = &kinds[i];
+	const char *d = dot + 1;
+	size_t dl = (size_t)(end - d);
+	if (!k || dl == 0 || dl > 15)
+		return -EINVAL;
+	int64_t org = 0;
+	for (size_t i = 0; i < dl; i++) {
+		if (d[i] < '0' || d[i] > '9')
+			return -EINVAL;
+		org = org * 10 + (d[i] - '0');
+	}
+	if (org <= 0)
+		return -EINVAL;
+	*ret_path = k->path;
+	*ret_org = org;
+	return 0;
+}
+
+static bool stopping(struct yg_hub_nats *n)
+{
+	pthread_mutex_lock(&n->lock);
+	bool s = n->stop;
+	pthread_mutex_unlock(&n->lock);
+	return s;
+}
+
+/* Sleeps ms unless stopped meanwhile. */
+static void nap(struct yg_hub_nats *n, unsigned ms)
+{
+	struct timespec until = yg_deadline_ms(ms);
+	pthread_mutex_lock(&n->lock);
+	while (!n->stop && pthread_cond_timedwait(&n->cond, &n->lock, &until) != ETIMEDOUT)
+		;
+	pthread_mutex_unlock(&n->lock);
+}
+
+/* The stream, once per hub (under lock): found, or created. */
+static bool stream_ready(struct yg_hub_nats *n)
+{
+	pthread_mutex_lock(&n->lock);
+	bool ok = n->stream_ok;
+	if (!ok) {
+		jsStreamInfo *si = NULL;
+		jsErrCode jerr = 0;
+		natsStatus s = js_GetStreamInfo(&si, n->js, YG_NATS_STREAM, NULL, &jerr);
+		if (s == NATS_NOT_FOUND) {
+			const char *subjects[N_KINDS];
+			for (size_t i = 0; i < N_KINDS; i++)
+				subjects[i] = kinds[i].subject;
+			jsStreamConfig c;
+			jsStreamConfig_Init(&c);
+			c.Name = YG_NATS_STREAM;
+			c.Subjects = subjects;
+			c.SubjectsLen = (int)N_KINDS;
+			c.Retention = js_WorkQueuePolicy;
+			c.Storage = js_FileStorage;
+			s = js_AddStream(&si, n->js, &c, NULL, &jerr);
+			if (s == NATS_OK)
+				logf_(n, "nats: created the stream %s", YG_NATS_STREAM);
+		}
+		jsStreamInfo_Destroy(si);
+		ok = n->stream_ok = s == NATS_OK;
+		if (!ok)
+			logf_(n, "nats: stream %s not ready (%s, JetStream error %d); retrying",
+			      YG_NATS_STREAM, natsStatus_GetText(s), (int)jerr);
+	}
+	pthread_mutex_unlock(&n->lock);
+	return ok;
+}
+
+static bool subscribe(struct worker *w)
+{
+	struct yg_hub_nats *n = w->n;
+	char durable[64];
+	snprintf(durable, sizeof durable, "%s-%s", YG_NATS_CONSUMER, w->k->name);
+	jsSubOptions so;
+	jsSubOptions_Init(&so);
+	so.Stream = YG_NATS_STREAM;
+	so.Config.Durable = durable;
+	so.Config.AckPolicy = js_AckExplicit;
+	so.Config.AckWait = n->ack_wait_ns;
+	so.Config.FilterSubject = w->k->subject;
+	so.Config.MaxAckPending = 4096;
+	jsErrCode jerr = 0;
+	natsStatus s = js_PullSubscribe(&w->sub, n->js, w->k->subject, durable, NULL, &so, &jerr);
+	if (s != NATS_OK) {
+		logf_(n, "nats: cannot consume %s as %s (%s, JetStream error %d); retrying",
+		      w->k->subject, durable, natsStatus_GetText(s), (int)jerr);
+		w->sub = NULL;
+		return false;
+	}
+	return true;
+}
+
+static void handle(struct yg_hub_nats *n, natsMsg *m)
+{
+	atomic_fetch_add(&n->taken, 1);
+	const char *subj = natsMsg_GetSubject(m), *path = NULL;
+	int64_t org = 0;
+	if (yg_hub_nats_subject(subj, strlen(subj), &path, &org) < 0) {
+		atomic_fetch_add(&n->refused, 1);
+		natsMsg_Term(m, NULL);
+		return;
+	}
+	struct yg_req req = {.method = "POST",
+	                     .path = path,
+	                     .content_type = "application/json",
+	                     .body = natsMsg_GetData(m),
+	                     .body_len = (size_t)natsMsg_GetDataLength(m)};
+	struct yg_resp resp = {0};
+	int r = yg_hub_handle_as(n->h, org, &req, &resp);
+	int st = r < 0 ? 500 : resp.status;
+	if (st >= 200 && st < 300) {
+		/* Synchronously: "acked" means the server has it. A lost ack
+		 * only costs a redelivery that counts as a duplicate. */
+		jsErrCode jerr = 0;
+		if (natsMsg_AckSync(m, NULL, &jerr) == NATS_OK)
+			atomic_fetch_add(&n->acked, 1);
+	} else if (st >= 500) {
+		atomic_fetch_add(&n->retried, 1);
+		natsMsg_NakWithDelay(m, NAK_DELAY_MS, NULL);
+	} else {
+		atomic_fetch_add(&n->refused, 1);
+		logf_(n, "nats: refused a message on %s (HTTP %d); dropped", subj, st);
+		natsMsg_Term(m, NULL);
+	}
+	yg_resp_release(&resp);
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct yg_hub_nats *n = w->n;
+	while (!stopping(n)) {
+		if (!yg_nats_connected(n->nc) || !stream_ready(n) || (!w->sub && !subscribe(w))) {
+			nap(n, 500);
+			continue;
+		}
+		natsMsgList list = {0};
+		jsErrCode jerr = 0;
+		natsStatus s = natsSubscription_Fetch(&list, w->sub, FETCH_BATCH, FETCH_WAIT_MS, &jerr);
+		for (int i = 0; i < list.Count; i++)
+			handle(n, list.Msgs[i]);
+		natsMsgList_Destroy(&list);
+		if (s != NATS_OK && s != NATS_TIMEOUT) {
+			/* The consumer may be gone (a server that lost its
+			 * state): subscribe again, stream first. */
+			if (s == NATS_NOT_FOUND || s == NATS_INVALID_SUBSCRIPTION) {
+				natsSubscription_Destroy(w->sub);
+				w->sub = NULL;
+				pthread_mutex_lock(&n->lock);
+				n->stream_ok = false;
+				pthread_mutex_unlock(&n->lock);
+			}
+			nap(n, 200);
+		}
+	}
+	return NULL;
+}
+
+static void on_change(void *ud)
+{
+	struct yg_hub_nats *n = ud;
+	if (natsConnection_PublishString(n->nc, YG_NATS_CHANGES, "{}") == NATS_OK)
+		atomic_fetch_add(&n->notices, 1);
+}
+
+static void nats_free(struct yg_hub_nats *n)
+{
+	for (size_t i = 0; i < N_KINDS; i++)
+		natsSubscription_Destroy(n->w[i].sub);
+	jsCtx_Destroy(n->js);
+	yg_nats_close(n->nc);
+	pthread_cond_destroy(&n->cond);
+	pthread_mutex_destroy(&n->lock);
+	free(n);
+}
+
+int yg_hub_nats_start(struct yg_hub *h, const struct yg_hub_nats_config *cfg,
+		      struct yg_hub_nats **ret, char *err, size_t errlen)
+{
+	struct yg_hub_nats *n = calloc(1, sizeof *n);
+	if (!n)
+		return -ENOMEM;
+	pthread_mutex_init(&n->lock, NULL);
+	pthread_cond_init(&n->cond, NULL);
+	n->h = h;
+	n->log = cfg->log;
+	n->ud = cfg->ud;
+	n->ack_wait_ns = (int64_t)(cfg->ack_wait_ms ? cfg->ack_wait_ms : 5000) * 1000000;
+	struct yg_nats_config nc = {.url = cfg->url,
+	                            .creds_file = cfg->creds_file,
+	                            .name = "yagura-hub",
+	                            .log = cfg->log,
+	                            .ud = cfg->ud};
+	int64_t org_unused;
+	int r = yg_nats_connect(&nc, &n->nc, &org_unused, err, errlen);
+	if (r < 0)
+		goto fail;
+	if (natsConnection_JetStream(&n->js, n->nc, NULL) != NATS_OK) {
+		r = -ENOMEM;
+		snprintf(err, errlen, "cannot make a JetStream context");
+		goto fail;
+	}
+	for (size_t i = 0; i < N_KINDS; i++) {
+		n->w[i].n = n;
+		n->w[i].k = &kinds[i];
+		if (pthread_create(&n->w[i].tid, NULL, worker_main, &n->w[i]) != 0) {
+			r = -EAGAIN;
+			snprintf(err, errlen, "cannot start the NATS threads");
+			yg_hub_nats_stop(n, NULL);
+			return r;
+		}
+		n->w[i].started = true;
+	}
+	yg_hub_set_on_change(h, on_change, n);
+	*ret = n;
+	return 0;
+fail:
+	nats_free(n);
+	return r;
+}
+
+void yg_hub_nats_stop(struct yg_hub_nats *n, struct yg_hub_nats_stats *ret_stats)
+{
+	if (!n)
+		return;
+	yg_hub_set_on_change(n->h, NULL, NULL);
+	pthread_mutex_lock(&n->lock);
+	n->stop = true;
+	pthread_cond_broadcast(&n->cond);
+	pthread_mutex_unlock(&n->lock);
+	for (size_t i = 0; i < N_KINDS; i++)
+		if (n->w[i].started)
+			pthread_join(n->w[i].tid, NULL);
+	if (ret_stats)
+		*ret_stats = (struct yg_hub_nats_stats){
+		    .taken = atomic_load(&n->taken),
+		    .acked = atomic_load(&n->acked),
+		    .refused = atomic_load(&n->refused),
+		    .retried = atomic_load(&n->retried),
+		    .notices = atomic_load(&n->notices),
+		};
+	nats_free(n);
+}

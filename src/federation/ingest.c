@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "federation/rule.h"
+#include "federation/sight.h"
 #include "hub/ids.h"
 
 struct local_ud {
@@ -74,6 +75,9 @@ int yg_fed_ingest(struct yg_store *st, const struct yg_fed_ctx *ctx, const json_
 	int r = yg_fed_admit(obj, ctx->self_id, is_local, &lu, &tlp, err, errlen);
 	if (r <= 0)
 		return r;
+	/* A peer's per-day sighting counts go to the sightings (sight.h). */
+	if (yg_fed_is_sighting(obj))
+		return yg_fed_sighting_ingest(st, ctx, obj, err, errlen);
 	const char *id = json_string_value(json_object_get(obj, "id"));
 	const char *type = json_string_value(json_object_get(obj, "type"));
 	const char *spec = json_string_value(json_object_get(obj, "spec_version"));

@@ -206,6 +206,9 @@ static const char *const migrations[] = {
 	" value" CTEXT " NOT NULL, stix_id TEXT NOT NULL, present BIGINT NOT NULL,"
 	" left_us BIGINT NOT NULL, warn TEXT NOT NULL DEFAULT '', created_us BIGINT NOT NULL,"
 	" PRIMARY KEY(feed_id, type, value));",
+	/* 10: sightings from federation peers (issue 17). */
+	"ALTER TABLE sightings ADD COLUMN reporter TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX sightings_received ON sightings(received_us);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == YG_STORE_SCHEMA_VERSION,

@@ -8,6 +8,7 @@
  * audit. sqlite_objects.c: collections, objects, statuses.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +237,11 @@ static const char *const migrations[] = {
 	" value TEXT NOT NULL, stix_id TEXT NOT NULL, present INTEGER NOT NULL,"
 	" left_us INTEGER NOT NULL, warn TEXT NOT NULL DEFAULT '', created_us INTEGER NOT NULL,"
 	" PRIMARY KEY(feed_id, type, value)) WITHOUT ROWID;",
+	/* 10: sightings from federation peers (issue 17): who reported one a
+	 * peer sent ('' for a member's own), and the order the federation
+	 * worker reads new sightings in. */
+	"ALTER TABLE sightings ADD COLUMN reporter TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX sightings_received ON sightings(received_us);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == YG_STORE_SCHEMA_VERSION,
@@ -953,6 +959,30 @@ static const struct yg_store_ops sqlite_ops = {
 	.dash = &yg_sq_dash_ops,
 };
 
+/* Set once at start (store.h) before any store opens; atomic all the same
+ * as stores open from several threads. */
+static atomic_bool sync_full;
+
+void yg_store_sqlite_sync_full(bool full)
+{
+	atomic_store(&sync_full, full);
+}
+
+int yg_store_sqlite_synchronous(struct yg_store *st, int *ret)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = yg_sq_prep(yg_sq(st), "PRAGMA synchronous", &stmt);
+	if (r < 0)
+		return r;
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*ret = sqlite3_column_int(stmt, 0);
+	else
+		r = yg_sq_err(rc);
+	sqlite3_finalize(stmt);
+	return r;
+}
+
 int yg_store_sqlite_open(const char *dir, struct yg_store **ret)
 {
 	if (!dir || !*dir)
@@ -980,8 +1010,10 @@ int yg_store_sqlite_open(const char *dir, struct yg_store **ret)
 		goto out;
 	/* Reads map the file instead of copying pages through pread; the page
 	 * cache (per connection) holds the hot part of a large collection. */
-	r = yg_sq_exec(s, "PRAGMA synchronous=NORMAL; PRAGMA mmap_size=268435456;"
-			  " PRAGMA cache_size=-16384");
+	r = yg_sq_exec(s, atomic_load(&sync_full) ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+	if (r < 0)
+		goto out;
+	r = yg_sq_exec(s, "PRAGMA mmap_size=268435456; PRAGMA cache_size=-16384");
 	if (r < 0)
 		goto out;
 	/* Foreign keys go on after the migrations: a table rebuild must not

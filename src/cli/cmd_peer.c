@@ -39,7 +39,7 @@ static const char *const usage_text =
     "       yagura hub admin --data DIR peer list | remove NAME\n";
 
 /* Splits a comma-separated list into list (pull or push entries). */
-static int split_list(const char *v, char list[YG_TAXII_ONLY_MAX][YG_TAXII_TITLE_MAX],
+static int split_list(const char *v, char (*list)[YG_TAXII_TITLE_MAX], size_t max,
                       size_t *ret_n)
 {
 	size_t k = 0;
@@ -51,7 +51,7 @@ static int split_list(const char *v, char list[YG_TAXII_ONLY_MAX][YG_TAXII_TITLE
 	while (*s) {
 		const char *c = strchr(s, ',');
 		size_t n = c ? (size_t)(c - s) : strlen(s);
-		if (n == 0 || n >= YG_TAXII_TITLE_MAX || k == YG_TAXII_ONLY_MAX)
+		if (n == 0 || n >= YG_TAXII_TITLE_MAX || k == max)
 			return -EINVAL;
 		memcpy(list[k], s, n);
 		list[k++][n] = '\0';
@@ -86,9 +86,9 @@ static int add_cmd(struct yg_store *st, int argc, char **argv)
 		else if (!strcmp(o, "--token-file"))
 			token_file = v;
 		else if (!strcmp(o, "--pull"))
-			bad = split_list(v, p->pull, &p->n_pull) < 0;
+			bad = split_list(v, p->pull, YG_TAXII_ONLY_MAX, &p->n_pull) < 0;
 		else if (!strcmp(o, "--push"))
-			bad = split_list(v, p->push, &p->n_push) < 0;
+			bad = split_list(v, p->push, YG_TAXII_ONLY_MAX, &p->n_push) < 0;
 		else if (!strcmp(o, "--tlp-max"))
 			bad = yg_fed_tlp_parse(v, &p->tlp_max) < 0;
 		else if (!strcmp(o, "--share-as"))

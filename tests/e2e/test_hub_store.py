@@ -35,8 +35,9 @@ def test_sync_full(tmp_path):
     h = Hub(tmp_path, args=["--sync", "full"])
     try:
         h.org("alpha")
-        r = h.post_objects(h.get("/taxii2/api/collections/", h.token("alpha")).json()
-                           ["collections"][0]["id"], h.token("alpha"), [hubfixture.indicator()])
+        tok = h.token("alpha")
+        coll = h.get("/taxii2/api/collections/", tok).json()["collections"][0]["id"]
+        r = h.post_objects(coll, tok, [hubfixture.indicator()])
         assert r.status_code == 202, r.text
     finally:
         check_clean_exit(h)

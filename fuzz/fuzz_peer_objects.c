@@ -9,6 +9,8 @@
  *     with a created_by_ref of the hub or of a member (alpha);
  *   - alpha's objects keep exactly their versions (no overwrite);
  *   - nothing the peer sent is AMBER+STRICT or RED;
+ *   - its per-day sighting counts are stored as its, never reported by
+ *     alpha or the hub;
  *   - what a second peer reads of the collection holds no AMBER+STRICT or
  *     RED object (alpha has one of each in it).
  *
@@ -176,6 +178,11 @@ static void check_store(void)
 	if (one_int("SELECT count(*) FROM objects WHERE added_us > ?1 AND (created_by_org IS NOT ?2"
 	            " OR tlp >= 3 OR json LIKE '%\"created_by_ref\":\"' || ?3 || '\"%'"
 	            " OR json LIKE '%\"created_by_ref\":\"' || ?4 || '\"%')") != 0)
+		abort();
+	/* Sighting counts (federation/sight.h): the peer's, never reported
+	 * as alpha or the hub. */
+	if (one_int("SELECT count(*) + 0 * ?1 + 0 * length(?5) FROM sightings"
+	            " WHERE org_id IS NOT ?2 OR reporter IN (?3, ?4)") != 0)
 		abort();
 	/* Alpha's object: still its one version. */
 	if (one_int("SELECT count(*) + 0 * ?1 + 0 * ?2 + 0 * length(?3 || ?4) FROM objects"

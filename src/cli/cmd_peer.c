@@ -4,15 +4,17 @@
  * change up within a round.
  *
  *   peer add NAME --url URL --token-file F [--pull COLLECTIONS|none]
- *            [--push COLLECTION|none] [--tlp-max clear|green|amber]
+ *            [--push COLLECTIONS|none] [--tlp-max clear|green|amber]
  *            [--share-as ORG]
  *   peer list        one line per peer: name, url, pull, push, tlp_max, share_as
  *   peer remove NAME
  *
  * --pull names the peer's collections to follow (comma-separated ids,
- * aliases or titles; "default" unless given), --push the peer's
- * collection our objects go to ("default" unless given); "none" turns a
- * direction off. --share-as is the organization here that stands for the
+ * aliases or titles; "default" unless given), --push our collections whose
+ * new objects are posted to the peer (comma-separated LOCAL or
+ * LOCAL=REMOTE: our collection LOCAL, by id or title, to the peer's
+ * collection REMOTE, the same name unless given; "default" unless given);
+ * "none" turns a direction off. --share-as is the organization here that stands for the
  * peer (NAME unless given; created, sector "federation", when missing):
  * what the peer sends is stored as its, AMBER goes to the peer only when
  * it names that organization. The token file is read once (its first
@@ -27,30 +29,35 @@
 
 #include "cli/commands.h"
 #include "federation/peer.h"
+#include "federation/sight.h"
 #include "hub/hub.h"
 
 static const char *const usage_text =
     "usage: yagura hub admin --data DIR peer add NAME --url URL --token-file F\n"
-    "                        [--pull COLLECTIONS|none] [--push COLLECTION|none]\n"
+    "                        [--pull COLLECTIONS|none] [--push LOCAL[=REMOTE],...|none]\n"
     "                        [--tlp-max clear|green|amber] [--share-as ORG]\n"
     "       yagura hub admin --data DIR peer list | remove NAME\n";
 
-/* Splits a comma-separated list into p->pull. */
-static int split_pull(const char *v, struct yg_fed_peer *p)
+/* Splits a comma-separated list into list (pull or push entries). */
+static int split_list(const char *v, char (*list)[YG_TAXII_TITLE_MAX], size_t max,
+                      size_t *ret_n)
 {
-	p->n_pull = 0;
-	if (!strcmp(v, "none"))
+	size_t k = 0;
+	if (!strcmp(v, "none")) {
+		*ret_n = 0;
 		return 0;
+	}
 	const char *s = v;
 	while (*s) {
 		const char *c = strchr(s, ',');
 		size_t n = c ? (size_t)(c - s) : strlen(s);
-		if (n == 0 || n >= sizeof p->pull[0] || p->n_pull == YG_TAXII_ONLY_MAX)
+		if (n == 0 || n >= YG_TAXII_TITLE_MAX || k == max)
 			return -EINVAL;
-		memcpy(p->pull[p->n_pull], s, n);
-		p->pull[p->n_pull++][n] = '\0';
+		memcpy(list[k], s, n);
+		list[k++][n] = '\0';
 		s += n + (c ? 1 : 0);
 	}
+	*ret_n = k;
 	return 0;
 }
 
@@ -64,7 +71,8 @@ static int add_cmd(struct yg_store *st, int argc, char **argv)
 	if (!p)
 		return 1;
 	snprintf(p->name, sizeof p->name, "%s", argv[2]);
-	snprintf(p->push, sizeof p->push, "default");
+	snprintf(p->push[0], sizeof p->push[0], "default");
+	p->n_push = 1;
 	snprintf(p->pull[0], sizeof p->pull[0], "default");
 	p->n_pull = 1;
 	p->tlp_max = YG_TLP_GREEN;
@@ -78,10 +86,9 @@ static int add_cmd(struct yg_store *st, int argc, char **argv)
 		else if (!strcmp(o, "--token-file"))
 			token_file = v;
 		else if (!strcmp(o, "--pull"))
-			bad = split_pull(v, p) < 0;
+			bad = split_list(v, p->pull, YG_TAXII_ONLY_MAX, &p->n_pull) < 0;
 		else if (!strcmp(o, "--push"))
-			bad = snprintf(p->push, sizeof p->push, "%s", strcmp(v, "none") ? v : "") >=
-			      (int)sizeof p->push;
+			bad = split_list(v, p->push, YG_TAXII_ONLY_MAX, &p->n_push) < 0;
 		else if (!strcmp(o, "--tlp-max"))
 			bad = yg_fed_tlp_parse(v, &p->tlp_max) < 0;
 		else if (!strcmp(o, "--share-as"))
@@ -172,8 +179,11 @@ static int list_cmd(struct yg_store *st)
 		printf("%s\t%s\tpull=", p->name, p->url);
 		for (size_t k = 0; k < p->n_pull; k++)
 			printf("%s%s", k ? "," : "", p->pull[k]);
-		printf("%s\tpush=%s\ttlp-max=%s\tshare-as=%s\n", p->n_pull ? "" : "none",
-		       p->push[0] ? p->push : "none", yg_fed_tlp_word(p->tlp_max), p->share_as);
+		printf("%s\tpush=", p->n_pull ? "" : "none");
+		for (size_t k = 0; k < p->n_push; k++)
+			printf("%s%s", k ? "," : "", p->push[k]);
+		printf("%s\ttlp-max=%s\tshare-as=%s\n", p->n_push ? "" : "none",
+		       yg_fed_tlp_word(p->tlp_max), p->share_as);
 	}
 	yg_fed_peers_free(all);
 	return 0;
@@ -216,4 +226,33 @@ int yg_cmd_hub_peer(struct yg_store *st, int argc, char **argv)
 		return add_cmd(st, argc, argv);
 	fputs(usage_text, stderr);
 	return 2;
+}
+
+/* org-share-sightings ORG on|off: a member's sightings reach federation
+ * peers only in the hub's anonymous per-day counts unless it opts in
+ * (federation/sight.h); the change reaches the peers within a round. */
+int yg_cmd_hub_share_sightings(struct yg_store *st, int argc, char **argv)
+{
+	if (argc != 3 || (strcmp(argv[2], "on") && strcmp(argv[2], "off"))) {
+		fputs("usage: yagura hub admin --data DIR org-share-sightings ORG on|off\n", stderr);
+		return 2;
+	}
+	struct yg_org o;
+	int r = st->ops->org_find(st, argv[1], &o);
+	if (r < 0) {
+		fprintf(stderr, "yagura hub admin: no organization '%s'\n", argv[1]);
+		return 1;
+	}
+	bool on = !strcmp(argv[2], "on");
+	r = yg_fed_named_set(st, o.id, on);
+	if (r == 0)
+		r = st->ops->audit(st, o.id, "admin", "org.share_sightings", argv[2]);
+	if (r < 0) {
+		fprintf(stderr, "yagura hub admin: org-share-sightings: %s\n",
+		        r == -E2BIG ? "too many organizations opted in" : strerror(-r));
+		return 1;
+	}
+	printf("%s: sightings go to peers %s\n", o.name,
+	       on ? "with its identity" : "only in the hub's anonymous per-day counts");
+	return 0;
 }

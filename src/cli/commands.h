@@ -17,6 +17,9 @@ int yg_cmd_hub_feed(struct yg_store *st, const char *dir, int argc, char **argv)
 int yg_cmd_hub_peer(struct yg_store *st, int argc, char **argv);
 /* yagura hub admin ... cert add|list|revoke (cmd_cert.c). */
 int yg_cmd_hub_cert(struct yg_store *st, int argc, char **argv);
+/* hub admin org-share-sightings ORG on|off (cmd_peer.c): whether ORG's
+ * sightings go to federation peers with its identity. */
+int yg_cmd_hub_share_sightings(struct yg_store *st, int argc, char **argv);
 int yg_cmd_mail(int argc, char **argv);
 int yg_cmd_intel(int argc, char **argv);
 int yg_cmd_level(int argc, char **argv);

@@ -40,6 +40,12 @@
  * DIR/hub.db, the default), or PostgreSQL at --pg (issue 19), which
  * several hubs may share; DIR then keeps only files (keys, lists, rules).
  *
+ * --sync (SQLite only): normal, the default, acknowledges a commit once it
+ * is in the WAL (synchronous=NORMAL: survives the hub being killed, not a
+ * power loss); full fsyncs the WAL at every commit (synchronous=FULL:
+ * survives a power loss too, one fsync per write transaction). On
+ * PostgreSQL the server's synchronous_commit decides, so --sync is refused.
+ *
  * --threads defaults to the number of cores (at least 2); --cache-mb sizes
  * the answer cache of listings (src/hub/cache.h, 64 MiB by default).
  *
@@ -90,7 +96,7 @@ static void usage(FILE *out)
 		     "                  [--darknet-tlp clear|green|amber (green)]\n"
 		     "                  [--darknet-minute-days N (7)] [--darknet-hour-days N (90)]\n"
 		     "                  [--notify-every SECONDS (86400)] [--geoip-dir DIR]\n"
-		     "                  [--federation-every MS (5000)]\n"
+		     "                  [--federation-every MS (5000)] [--sync normal|full (normal)]\n"
 		     "                  [--nats URL [--nats-creds FILE] [--nats-ack-wait MS (5000)]]\n"
 		     "                  [--web-dir DIR (" YG_WEB_DIR_DEFAULT ") | --no-web]\n"
 		     "       yagura hub admin --data DIR ...   (yagura hub admin --help)\n"
@@ -194,6 +200,7 @@ int yg_cmd_hub(int argc, char **argv)
 	unsigned long long threads = cores < 2 ? 2 : cores > 64 ? 64 : (unsigned long long)cores;
 	unsigned long long max_body = YG_HUB_MAX_BODY_DEFAULT, timeout = 30, cache_mb = 0;
 	bool no_cache = false;
+	const char *sync = NULL;
 	double half_life = 30, threshold = 10;
 	unsigned long long max_conns = 0, req_timeout = 10, per_addr = YG_SERVER_PENDING_PER_ADDR_DEFAULT,
 			   per_token = 16;
@@ -272,6 +279,9 @@ int yg_cmd_hub(int argc, char **argv)
 			nats_creds = v;
 		} else if (!strcmp(a, "--nats-ack-wait") && v) {
 			ok = parse_uint(v, 3600000, &nats_ack_wait) && nats_ack_wait >= 100;
+		} else if (!strcmp(a, "--sync") && v) {
+			ok = !strcmp(v, "normal") || !strcmp(v, "full");
+			sync = v;
 		} else if (!strcmp(a, "--geoip-dir") && v) {
 			geoip_dir = v;
 		} else if (!strcmp(a, "--web-dir") && v) {
@@ -303,6 +313,12 @@ int yg_cmd_hub(int argc, char **argv)
 		fprintf(stderr, "yagura hub: --nats-creds and --nats-ack-wait go with --nats URL\n");
 		return 2;
 	}
+	if (sync && yg_store_opts_pg(&sopts)) {
+		fprintf(stderr, "yagura hub: --sync is for the SQLite store; on PostgreSQL the "
+				"server's synchronous_commit decides (README, \"Standby and failover\")\n");
+		return 2;
+	}
+	yg_store_sqlite_sync_full(sync && !strcmp(sync, "full"));
 	if (!!cert_path != !!key_path) {
 		fprintf(stderr, "yagura hub: --tls-cert and --tls-key go together\n");
 		return 2;
@@ -437,6 +453,19 @@ int yg_cmd_hub(int argc, char **argv)
 	if (r < 0) {
 		fprintf(stderr, "yagura hub: cannot start the alert level: %s\n", strerror(-r));
 		goto out;
+	}
+	if (!yg_store_opts_pg(&sopts)) {
+		/* Read back from a store of this process, so the line says what
+		 * SQLite does, not what was asked. */
+		struct yg_store *st = NULL;
+		int level = -1;
+		if (yg_store_open(data, NULL, &st) == 0)
+			yg_store_sqlite_synchronous(st, &level);
+		yg_store_close(st);
+		fprintf(stderr, "yagura hub: SQLite synchronous=%s\n",
+			level == 2 ? "full (every commit fsynced: survives a power loss)"
+			: level == 1 ? "normal (survives a crash of the hub, not a power loss)"
+				     : "unknown");
 	}
 	fprintf(stderr, "yagura hub: listening on %s port %u (%s%s), up to %llu connections\n",
 		listen, (unsigned)yg_server_port(srv), cert ? "https" : "http",

@@ -14,6 +14,7 @@
  *   yagura hub admin --data DIR org-domains ORG add|del DOMAIN
  *   yagura hub admin --data DIR org-domains ORG list
  *   yagura hub admin --data DIR org-allow-naming ORG on|off
+ *   yagura hub admin --data DIR org-share-sightings ORG on|off (cmd_peer.c)
  *   yagura hub admin --data DIR pii-pattern add|del REGEX
  *   yagura hub admin --data DIR pii-pattern list
  *   yagura hub admin --data DIR owner import FILE.csv
@@ -71,6 +72,7 @@ static void usage(FILE *out)
 		"       yagura hub admin --data DIR collection list\n"
 		"       yagura hub admin --data DIR org-domains ORG add|del DOMAIN | list\n"
 		"       yagura hub admin --data DIR org-allow-naming ORG on|off\n"
+		"       yagura hub admin --data DIR org-share-sightings ORG on|off\n"
 		"       yagura hub admin --data DIR pii-pattern add|del REGEX | list\n"
 		"       yagura hub admin --data DIR owner import FILE.csv | list | secret NAME\n"
 		"       yagura hub admin --data DIR feed add NAME --url URL [--format auto|FMT|taxii]\n"
@@ -81,7 +83,7 @@ static void usage(FILE *out)
 		"                        [--cert F --key F] [--ca F]\n"
 		"       yagura hub admin --data DIR feed list | del NAME | run NAME\n"
 		"       yagura hub admin --data DIR peer add NAME --url URL --token-file F\n"
-		"                        [--pull COLLECTIONS|none] [--push COLLECTION|none]\n"
+		"                        [--pull COLLECTIONS|none] [--push LOCAL[=REMOTE],...|none]\n"
 		"                        [--tlp-max clear|green|amber] [--share-as ORG]\n"
 		"       yagura hub admin --data DIR peer list | remove NAME\n"
 		"       yagura hub admin --data DIR cert add --org NAME --role ROLE FILE.pem\n"
@@ -665,6 +667,8 @@ int yg_cmd_hub_admin(int argc, char **argv)
 		rc = owner_cmd(st, argc - 3, argv + 3);
 	else if (!strcmp(what, "feed"))
 		rc = yg_cmd_hub_feed(st, dir, argc - 3, argv + 3);
+	else if (!strcmp(what, "org-share-sightings"))
+		rc = yg_cmd_hub_share_sightings(st, argc - 3, argv + 3);
 	else if (!strcmp(what, "peer"))
 		rc = yg_cmd_hub_peer(st, argc - 3, argv + 3);
 	else if (!strcmp(what, "cert"))

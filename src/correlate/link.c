@@ -192,20 +192,39 @@ int yg_corr_submit(struct yg_store *st, int64_t sub_id, const struct yg_corr_obs
 	const struct yg_store_mail_ops *m = st->ops->mail;
 	struct link_set links = {.self = sub_id};
 	struct yg_corr_result res = {0};
-	int r = 0;
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		int64_t vid = 0;
-		r = m->value_intern(st, o[i].type, o[i].value, o[i].warning, o[i].ssdeep_bs, &vid);
-		bool fresh = r > 0;
-		if (r >= 0)
-			r = m->posting_add(st, vid, sub_id);
-		if (r < 0)
-			continue;
-		if (o[i].type == YG_CORR_SSDEEP && o[i].ssdeep_bs > 0 && (fresh || !o[i].warning))
-			r = ssdeep_links(st, &o[i], vid, fresh, o[i].warning ? NULL : &links);
-		if (r == 0 && !o[i].warning)
-			r = m->value_subs(st, vid, YG_CORR_LINK_SCAN, link_add, &links);
+	/* The values go to the store in batches (one round trip each on
+	 * PostgreSQL, where a mail's thousands of values one by one were most
+	 * of its submission time); the links are the same sets either way. */
+	size_t cap = n < YG_STORE_VALUES_BATCH ? n : YG_STORE_VALUES_BATCH;
+	struct yg_store_value_in *vin = malloc((cap ? cap : 1) * sizeof *vin);
+	int64_t *ids = malloc((cap ? cap : 1) * sizeof *ids);
+	int64_t *sids = malloc((cap ? cap : 1) * sizeof *sids);
+	bool *fresh = malloc(cap ? cap : 1);
+	int r = vin && ids && sids && fresh ? 0 : -ENOMEM;
+	for (size_t at = 0; r == 0 && at < n; at += cap) {
+		size_t k = n - at < cap ? n - at : cap, ns = 0;
+		for (size_t i = 0; i < k; i++)
+			vin[i] = (struct yg_store_value_in){.type = o[at + i].type,
+							    .value = o[at + i].value,
+							    .warning = o[at + i].warning,
+							    .ssdeep_bs = o[at + i].ssdeep_bs};
+		r = m->values_post(st, sub_id, vin, k, ids, fresh);
+		for (size_t i = 0; r == 0 && i < k; i++) {
+			const struct yg_corr_obs *ob = &o[at + i];
+			if (ob->type == YG_CORR_SSDEEP && ob->ssdeep_bs > 0 &&
+			    (fresh[i] || !ob->warning))
+				r = ssdeep_links(st, ob, ids[i], fresh[i],
+						 ob->warning ? NULL : &links);
+			if (!ob->warning)
+				sids[ns++] = ids[i];
+		}
+		if (r == 0)
+			r = m->values_subs(st, sids, ns, YG_CORR_LINK_SCAN, link_add, &links);
 	}
+	free(vin);
+	free(ids);
+	free(sids);
+	free(fresh);
 	if (r < 0 || links.n == 0)
 		goto out;
 	res.linked = links.n;

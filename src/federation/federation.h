@@ -8,12 +8,15 @@
  *   pull  follows the peer's chosen collections with added_after through
  *         the one TAXII client (src/taxii/client.h), every object type,
  *         and stores what comes through ingest.h as the peer's organization
- *         into our default collection;
- *   push  reads our default collection after its push cursor (the
- *         added_us of the last row the peer acknowledged, kept in the
- *         store's settings as "federation.push.NAME"), keeps what the
+ *         into our default collection; the client's cursors are kept in
+ *         the store's settings ("federation.pull.NAME") after each round
+ *         that reached the end, so a restart asks only for what is new;
+ *   push  reads each of our collections named in the peer's push list
+ *         after its push cursor (the added_us of the last row the peer
+ *         acknowledged, kept in the store's settings), keeps what the
  *         federation rule lets the peer see (rule.h), and POSTs it in
- *         batches to the peer's collection.
+ *         batches to the peer's collection of that entry; then our
+ *         members' sightings as per-day counts (sight.h).
  *
  * Why the push outbox is a cursor over the store and not a queue of its
  * own: every object to send is already durable in the store, in commit

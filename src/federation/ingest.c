@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "federation/rule.h"
+#include "federation/sight.h"
 #include "hub/obj_in.h"
 
 struct local_ud {
@@ -74,6 +75,9 @@ int yg_fed_ingest(struct yg_store *st, const struct yg_fed_ctx *ctx, const json_
 	int r = yg_fed_admit(obj, ctx->self_id, is_local, &lu, &tlp, err, errlen);
 	if (r <= 0)
 		return r;
+	/* A peer's per-day sighting counts go to the sightings (sight.h). */
+	if (yg_fed_is_sighting(obj))
+		return yg_fed_sighting_ingest(st, ctx, obj, err, errlen);
 	struct yg_obj_in o = {.collection = ctx->collection, .tlp = tlp,
 	                      .submitter_org = ctx->peer_org};
 	if (yg_obj_in_from_stix(obj, &o, err, errlen) < 0)

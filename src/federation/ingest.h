@@ -11,7 +11,8 @@
  * version came from a peer (never a member's or the hub's own object) and
  * has the same created_by_ref (STIX: only the creator versions an object).
  * AMBER from a peer is shared with nobody else here: the sender's share
- * list names its organizations, not ours.
+ * list names its organizations, not ours. A peer's per-day sighting counts
+ * (sight.h) go to the sightings instead, as the peer's organization.
  */
 #ifndef YG_FEDERATION_INGEST_H
 #define YG_FEDERATION_INGEST_H

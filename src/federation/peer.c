@@ -60,8 +60,15 @@ int yg_fed_peer_check(const struct yg_fed_peer *p, char *err, size_t errlen)
 		if (!yg_printable_ok(p->pull[i], YG_TAXII_TITLE_MAX - 1, false))
 			return bad(err, errlen, p->name, "pull",
 			           "a collection name is not short printable text");
-	if (!yg_printable_ok(p->push, YG_TAXII_TITLE_MAX - 1, true))
-		return bad(err, errlen, p->name, "push", "not short printable text");
+	if (p->n_push > YG_TAXII_ONLY_MAX)
+		return bad(err, errlen, p->name, "push", "more than 16 collections");
+	for (size_t i = 0; i < p->n_push; i++) {
+		const char *eq = strchr(p->push[i], '=');
+		if (!yg_printable_ok(p->push[i], YG_TAXII_TITLE_MAX - 1, false) || eq == p->push[i] ||
+		    (eq && !eq[1]))
+			return bad(err, errlen, p->name, "push",
+			           "an entry is not LOCAL or LOCAL=REMOTE of short printable text");
+	}
 	if (p->tlp_max > YG_TLP_AMBER)
 		return bad(err, errlen, p->name, "tlp_max", "must be clear, green or amber");
 	size_t sn = strnlen(p->share_as, sizeof p->share_as);
@@ -95,8 +102,30 @@ static int parse_one(const json_t *o, struct yg_fed_peer *p, char *err, size_t e
 		return bad(err, errlen, p->name, "url", "missing or too long");
 	if (!take(o, "token", p->token, sizeof p->token, true))
 		return bad(err, errlen, p->name, "token", "missing or too long");
-	if (!take(o, "push", p->push, sizeof p->push, false))
-		return bad(err, errlen, p->name, "push", "not text or too long");
+	const json_t *push = json_object_get(o, "push");
+	size_t i;
+	const json_t *v;
+	p->n_push = 0;
+	if (json_is_string(push) && json_string_length(push)) {
+		/* The form before lists: the peer's collection our default one
+		 * goes to. */
+		const char *s = json_string_value(push);
+		size_t n = json_string_length(push);
+		if (strlen(s) != n || n + 8 >= sizeof p->push[0])
+			return bad(err, errlen, p->name, "push", "not text or too long");
+		snprintf(p->push[p->n_push++], sizeof p->push[0], "default=%s", s);
+	} else if (push && !json_is_string(push)) {
+		if (!json_is_array(push) || json_array_size(push) > YG_TAXII_ONLY_MAX)
+			return bad(err, errlen, p->name, "push", "not a list of at most 16 names");
+		json_array_foreach(push, i, v)
+		{
+			const char *s = json_string_value(v);
+			if (!s || json_string_length(v) >= YG_TAXII_TITLE_MAX ||
+			    strlen(s) != json_string_length(v))
+				return bad(err, errlen, p->name, "push", "a name is not short text");
+			memcpy(p->push[p->n_push++], s, strlen(s) + 1);
+		}
+	}
 	if (!take(o, "share_as", p->share_as, sizeof p->share_as, false))
 		return bad(err, errlen, p->name, "share_as", "not text or too long");
 	if (!p->share_as[0])
@@ -110,8 +139,6 @@ static int parse_one(const json_t *o, struct yg_fed_peer *p, char *err, size_t e
 	const json_t *pull = json_object_get(o, "pull");
 	if (pull && (!json_is_array(pull) || json_array_size(pull) > YG_TAXII_ONLY_MAX))
 		return bad(err, errlen, p->name, "pull", "not a list of at most 16 names");
-	size_t i;
-	const json_t *v;
 	p->n_pull = 0;
 	json_array_foreach(pull, i, v)
 	{
@@ -185,12 +212,14 @@ char *yg_fed_peers_dump(const struct yg_fed_peers *p)
 		return NULL;
 	for (size_t i = 0; i < p->n; i++) {
 		const struct yg_fed_peer *e = &p->v[i];
-		json_t *pull = json_array();
+		json_t *pull = json_array(), *push = json_array();
 		for (size_t k = 0; pull && k < e->n_pull; k++)
 			json_array_append_new(pull, json_string(e->pull[k]));
+		for (size_t k = 0; push && k < e->n_push; k++)
+			json_array_append_new(push, json_string(e->push[k]));
 		json_t *o =
-		    json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s}", "name", e->name, "url", e->url,
-		              "token", e->token, "pull", pull, "push", e->push, "tlp_max",
+		    json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:s}", "name", e->name, "url", e->url,
+		              "token", e->token, "pull", pull, "push", push, "tlp_max",
 		              yg_fed_tlp_word(e->tlp_max), "share_as", e->share_as);
 		if (!o || json_array_append_new(arr, o) < 0)
 			goto out;
@@ -256,13 +285,28 @@ void yg_fed_peers_free(struct yg_fed_peers *p)
 bool yg_fed_peer_same(const struct yg_fed_peer *a, const struct yg_fed_peer *b)
 {
 	if (strcmp(a->name, b->name) || strcmp(a->url, b->url) || strcmp(a->token, b->token) ||
-	    strcmp(a->push, b->push) || a->tlp_max != b->tlp_max ||
+	    a->n_push != b->n_push || a->tlp_max != b->tlp_max ||
 	    strcmp(a->share_as, b->share_as) || a->n_pull != b->n_pull)
 		return false;
 	for (size_t i = 0; i < a->n_pull; i++)
 		if (strcmp(a->pull[i], b->pull[i]))
 			return false;
+	for (size_t i = 0; i < a->n_push; i++)
+		if (strcmp(a->push[i], b->push[i]))
+			return false;
 	return true;
+}
+
+void yg_fed_push_split(const struct yg_fed_peer *p, size_t i, char local[YG_TAXII_TITLE_MAX],
+                       char remote[YG_TAXII_TITLE_MAX])
+{
+	const char *s = p->push[i], *eq = strchr(s, '=');
+	size_t n = eq ? (size_t)(eq - s) : strlen(s);
+	if (n >= YG_TAXII_TITLE_MAX)
+		n = YG_TAXII_TITLE_MAX - 1;
+	memcpy(local, s, n);
+	local[n] = '\0';
+	snprintf(remote, YG_TAXII_TITLE_MAX, "%s", eq ? eq + 1 : local);
 }
 
 int yg_fed_policy_for(struct yg_store *st, int64_t org, struct yg_fed_policy *ret)

@@ -7,14 +7,19 @@
  * error message or an API answer.
  *
  *   {"peers":[{"name":"hub-b", "url":"https://b.example:8443",
- *              "token":"...", "pull":["default"], "push":"default",
+ *              "token":"...", "pull":["default"], "push":["default", "intel=shared"],
  *              "tlp_max":"green", "share_as":"hub-b"}]}
  *
  *   name      [A-Za-z0-9._-]{1,64}; names the peer here
  *   url       http(s) URL of the peer hub (server root, discovery or API root)
  *   pull      the peer's collections to follow (id, alias or title; at most
  *             16); [] = do not pull
- *   push      the peer's collection our objects are posted to; "" = do not push
+ *   push      what we push (at most 16): "LOCAL" posts the new objects of our
+ *             collection LOCAL (id or title; "default" is our default one) to
+ *             the peer's collection of the same name, "LOCAL=REMOTE" to the
+ *             peer's collection REMOTE; [] = do not push. A string, the form
+ *             before lists, names the peer's collection our default one goes
+ *             to ("" = none).
  *   tlp_max   "clear", "green" or "amber": the most the peer may receive
  *   share_as  the organization of this hub that stands for the peer: what
  *             it sends is stored as that organization's, what it may receive
@@ -45,7 +50,8 @@ struct yg_fed_peer {
 	char token[YG_TAXII_SECRET_MAX + 1];
 	char pull[YG_TAXII_ONLY_MAX][YG_TAXII_TITLE_MAX];
 	size_t n_pull;
-	char push[YG_TAXII_TITLE_MAX];
+	char push[YG_TAXII_ONLY_MAX][YG_TAXII_TITLE_MAX]; /* "LOCAL" or "LOCAL=REMOTE" */
+	size_t n_push;
 	enum yg_tlp tlp_max;
 	char share_as[YG_STORE_NAME_MAX + 1];
 };
@@ -84,6 +90,11 @@ void yg_fed_peers_free(struct yg_fed_peers *p);
 /* "clear", "green", "amber" -> the level; -EINVAL otherwise. */
 int yg_fed_tlp_parse(const char *s, enum yg_tlp *ret);
 const char *yg_fed_tlp_word(enum yg_tlp t);
+
+/* Splits push item i into our collection's name and the peer's (both
+ * NUL-terminated, at most YG_TAXII_TITLE_MAX with the NUL). */
+void yg_fed_push_split(const struct yg_fed_peer *p, size_t i, char local[YG_TAXII_TITLE_MAX],
+                       char remote[YG_TAXII_TITLE_MAX]);
 
 /* Whether two peers' configurations are the same (the token included). */
 bool yg_fed_peer_same(const struct yg_fed_peer *a, const struct yg_fed_peer *b);

@@ -19,6 +19,7 @@
 #include "federation/ingest.h"
 #include "federation/peer.h"
 #include "federation/rule.h"
+#include "federation/sight.h"
 #include "hub/ids.h"
 #include "taxii/client.h"
 
@@ -42,6 +43,8 @@ struct worker {
 	int64_t org_id; /* the peer's organization here, once known */
 	int advisory;   /* the peer's latest advisory level, 0: none */
 	uint64_t in, out, refused_in, refused_out;
+	uint64_t pulled;        /* object versions pulls handed over, taken or not */
+	uint64_t sightings_out; /* sighting aggregates the peer acknowledged */
 	int64_t last_ok_us;
 	int64_t pull_ok_us; /* when a pull round last reached the end */
 	int64_t backlog_us; /* added_us of the oldest object not yet acknowledged, 0: none */
@@ -85,6 +88,7 @@ struct pull {
 	json_t *pending;
 	const char *peer_hub; /* the peer's identity, as it names itself */
 	int advisory;         /* the highest advisory level taken, 0: none */
+	uint64_t handed;      /* object versions the client handed over */
 	int r;                /* the first store failure */
 	char refusal[512];
 };
@@ -136,6 +140,7 @@ static void flush(struct pull *p)
 static void on_object(void *ud, const struct yg_taxii_object *o)
 {
 	struct pull *p = ud;
+	p->handed++;
 	if (!o->object || json_array_append(p->pending, o->object) < 0) {
 		p->r = p->r < 0 ? p->r : -ENOMEM;
 		return;
@@ -173,6 +178,7 @@ static int pull(struct worker *w, struct yg_taxii_client *c, struct yg_store *st
 		return r;
 	}
 	pthread_mutex_lock(&w->lock);
+	w->pulled += p.handed;
 	w->pull_ok_us = yg_now_us();
 	if (p.refusal[0])
 		snprintf(w->last_error, sizeof w->last_error, "%s", p.refusal);
@@ -181,6 +187,16 @@ static int pull(struct worker *w, struct yg_taxii_client *c, struct yg_store *st
 }
 
 /* ---- push ---- */
+
+#define KEY_MAX (YG_FED_NAME_MAX + 40 + YG_TAXII_TITLE_MAX + 32)
+
+/* One of the peer's push entries, resolved here. */
+struct target {
+	int64_t coll;                     /* our collection */
+	char remote[YG_TAXII_TITLE_MAX];  /* the peer's collection */
+	char key[KEY_MAX];                /* its cursor's setting */
+	int64_t cursor;
+};
 
 struct batch {
 	struct worker *w;
@@ -223,36 +239,47 @@ static int push_row(void *ud, const struct yg_obj_row *row)
 	return 1;
 }
 
-static int save_cursor(struct yg_store *st, const char *name, int64_t cursor)
+static int save_cursor(struct yg_store *st, const char *key, int64_t cursor, int64_t extra)
 {
-	char key[YG_FED_NAME_MAX + 32], v[32];
-	snprintf(key, sizeof key, "federation.push.%s", name);
-	snprintf(v, sizeof v, "%" PRId64, cursor);
+	char v[64];
+	if (extra)
+		snprintf(v, sizeof v, "%" PRId64 " %" PRId64, cursor, extra);
+	else
+		snprintf(v, sizeof v, "%" PRId64, cursor);
 	return st->ops->setting_set(st, key, v);
 }
 
-static int load_cursor(struct yg_store *st, const char *name, int64_t *ret)
+/* "CURSOR" or "CURSOR EXTRA" (0s when absent or not numbers). */
+static int load_cursor(struct yg_store *st, const char *key, int64_t *ret, int64_t *ret_extra)
 {
-	char key[YG_FED_NAME_MAX + 32], *v = NULL;
-	snprintf(key, sizeof key, "federation.push.%s", name);
+	char *v = NULL;
 	int r = st->ops->setting_get(st, key, &v);
 	*ret = 0;
+	if (ret_extra)
+		*ret_extra = 0;
 	if (r == -ENOENT)
 		return 0;
 	if (r < 0)
 		return r;
-	char *end;
+	char *end, *end2;
 	long long x = strtoll(v, &end, 10);
-	if (end != v && !*end && x > 0)
+	if (end != v && (!*end || *end == ' ') && x > 0)
 		*ret = x;
+	if (end != v && *end == ' ' && ret_extra) {
+		long long y = strtoll(end + 1, &end2, 10);
+		if (end2 != end + 1 && !*end2 && y > 0)
+			*ret_extra = y;
+	}
 	free(v);
 	return 0;
 }
 
-/* Batches until the peer is caught up (or PUSH_BATCHES were sent). */
+/* Batches of one target until the peer is caught up (or PUSH_BATCHES
+ * were sent). */
 static int push(struct worker *w, struct yg_taxii_client *c, struct yg_store *st,
-                const struct yg_fed_ctx *ctx, int64_t *io_cursor, char *err, size_t errlen)
+                const struct yg_fed_ctx *ctx, struct target *t, char *err, size_t errlen)
 {
+	int64_t *io_cursor = &t->cursor;
 	for (unsigned n = 0; n < PUSH_BATCHES && !atomic_load(&w->stop); n++) {
 		struct batch b = {.w = w,
 		                  .peer_org = ctx->peer_org,
@@ -261,7 +288,7 @@ static int push(struct worker *w, struct yg_taxii_client *c, struct yg_store *st
 		if (!b.objs)
 			return -ENOMEM;
 		snprintf(b.peer_hub, sizeof b.peer_hub, "%s", yg_taxii_client_server_hub(c));
-		struct yg_obj_query q = {.collection = ctx->collection,
+		struct yg_obj_query q = {.collection = t->coll,
 		                         .viewer_org = ctx->peer_org,
 		                         .added_after_us = *io_cursor,
 		                         .version_flags = YG_VER_ALL,
@@ -284,7 +311,7 @@ static int push(struct worker *w, struct yg_taxii_client *c, struct yg_store *st
 			if (!body)
 				return -ENOMEM;
 			struct yg_taxii_post io;
-			r = yg_taxii_client_post(c, w->cfg.push, body, strlen(body), &io);
+			r = yg_taxii_client_post(c, t->remote, body, strlen(body), &io);
 			free(body);
 			if (r < 0) {
 				snprintf(err, errlen, "push: %s", io.err);
@@ -298,7 +325,7 @@ static int push(struct worker *w, struct yg_taxii_client *c, struct yg_store *st
 			json_decref(b.objs);
 		}
 		if (b.last_added != *io_cursor) {
-			r = save_cursor(st, w->cfg.name, b.last_added);
+			r = save_cursor(st, t->key, b.last_added, 0);
 			if (r < 0) {
 				snprintf(err, errlen, "push: store error saving the cursor (%d)",
 				         r);
@@ -315,6 +342,112 @@ static int push(struct worker *w, struct yg_taxii_client *c, struct yg_store *st
 	return 0;
 }
 
+/* ---- cursors kept in the store ---- */
+
+/* A worker's state across rounds, kept in the store so a restart resumes:
+ * the push targets' cursors ("federation.push.NAME" for the first target
+ * from our default collection, as before there were several;
+ * "federation.push.NAME/<our collection>/<theirs>" for the others), the
+ * pull cursors ("federation.pull.NAME": the peer's collection ids and
+ * their X-TAXII-Date-Added-Last, as JSON) and the sightings cursor
+ * ("federation.sightings.NAME": received_us and the opt-in change it was
+ * computed with). */
+struct run {
+	struct target t[YG_TAXII_ONLY_MAX];
+	size_t n_t;
+	char pull_key[KEY_MAX];
+	char *pull_saved; /* the pull cursors as last saved */
+	char sight_key[KEY_MAX];
+	int64_t sight_cursor, sight_changed;
+	struct yg_fed_named named;
+};
+
+static void add_cursor(void *ud, const char *id, const char *last)
+{
+	if (last[0])
+		json_object_set_new(ud, id, json_string(last));
+}
+
+/* Saves the client's pull cursors when they moved. */
+static int save_pull(struct yg_store *st, struct yg_taxii_client *c, struct run *run)
+{
+	json_t *j = json_object();
+	if (!j)
+		return -ENOMEM;
+	yg_taxii_client_cursors(c, add_cursor, j);
+	char *text = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+	json_decref(j);
+	if (!text)
+		return -ENOMEM;
+	if (run->pull_saved && !strcmp(text, run->pull_saved)) {
+		free(text);
+		return 0;
+	}
+	int r = st->ops->setting_set(st, run->pull_key, text);
+	if (r < 0) {
+		free(text);
+		return r;
+	}
+	free(run->pull_saved);
+	run->pull_saved = text;
+	return 0;
+}
+
+/* Gives the client the saved pull cursors; a damaged document is left
+ * aside (the next round is then a full one: nothing is lost). */
+static int load_pull(struct yg_store *st, struct yg_taxii_client *c, struct run *run)
+{
+	char *v = NULL;
+	int r = st->ops->setting_get(st, run->pull_key, &v);
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	json_t *j = json_loads(v, 0, NULL);
+	const char *id;
+	json_t *last;
+	json_object_foreach(j, id, last)
+	{
+		if (json_is_string(last))
+			yg_taxii_client_set_cursor(c, id, json_string_value(last));
+	}
+	json_decref(j);
+	run->pull_saved = v;
+	return 0;
+}
+
+struct titled {
+	const char *name;
+	struct yg_collection *ret;
+	bool found;
+};
+
+static int by_title(void *ud, const struct yg_collection *c)
+{
+	struct titled *t = ud;
+	if (strcmp(c->title, t->name))
+		return 1;
+	*t->ret = *c;
+	t->found = true;
+	return 0;
+}
+
+/* Our collection named name (its id or title; "default" is ours). */
+static int find_local(struct yg_store *st, const struct yg_fed *f, const char *name,
+                      struct yg_collection *ret)
+{
+	if (!strcmp(name, "default"))
+		return st->ops->collection_get(st, f->coll, ret);
+	int r = st->ops->collection_get(st, name, ret);
+	if (r != -ENOENT)
+		return r;
+	struct titled t = {.name = name, .ret = ret};
+	r = st->ops->collection_list(st, by_title, &t);
+	if (r < 0)
+		return r;
+	return t.found ? 0 : -ENOENT;
+}
+
 /* ---- the worker ---- */
 
 static void wait_ms(struct worker *w, uint64_t ms)
@@ -327,11 +460,44 @@ static void wait_ms(struct worker *w, uint64_t ms)
 	pthread_mutex_unlock(&w->lock);
 }
 
+/* The push targets: our collections resolved, their cursors read. */
+static int setup_targets(struct worker *w, struct yg_store *st, struct run *run, char *err,
+                         size_t errlen)
+{
+	bool legacy_taken = false;
+	run->n_t = 0;
+	for (size_t i = 0; i < w->cfg.n_push; i++) {
+		struct target *t = &run->t[run->n_t];
+		char local[YG_TAXII_TITLE_MAX], remote[YG_TAXII_TITLE_MAX];
+		struct yg_collection coll;
+		yg_fed_push_split(&w->cfg, i, local, remote);
+		memcpy(t->remote, remote, sizeof remote);
+		int r = find_local(st, w->f, local, &coll);
+		if (r == -ENOENT)
+			snprintf(err, errlen, "no collection '%s' here (push)", local);
+		if (r < 0)
+			return r;
+		t->coll = coll.id;
+		if (!legacy_taken && !strcmp(coll.uuid, w->f->coll)) {
+			legacy_taken = true;
+			snprintf(t->key, sizeof t->key, "federation.push.%s", w->cfg.name);
+		} else {
+			snprintf(t->key, sizeof t->key, "federation.push.%s/%s/%s", w->cfg.name,
+			         coll.uuid, remote);
+		}
+		r = load_cursor(st, t->key, &t->cursor, NULL);
+		if (r < 0)
+			return r;
+		run->n_t++;
+	}
+	return 0;
+}
+
 /* What a worker needs before its first round: its store connection, the
- * collection, the peer's organization, its push cursor and its client.
- * err says what is missing. */
+ * collection, the peer's organization, its cursors and its client. err
+ * says what is missing. */
 static int worker_setup(struct worker *w, struct yg_store **ret_st, struct yg_taxii_client **ret_c,
-                        struct yg_collection *coll, struct yg_org *org, int64_t *cursor,
+                        struct yg_collection *coll, struct yg_org *org, struct run *run,
                         char *err, size_t errlen)
 {
 	struct yg_fed *f = w->f;
@@ -346,7 +512,11 @@ static int worker_setup(struct worker *w, struct yg_store **ret_st, struct yg_ta
 			snprintf(err, errlen, "no organization '%s' here (share_as)", w->cfg.share_as);
 	}
 	if (r == 0)
-		r = load_cursor(st, w->cfg.name, cursor);
+		r = setup_targets(w, st, run, err, errlen);
+	snprintf(run->sight_key, sizeof run->sight_key, "federation.sightings.%s", w->cfg.name);
+	snprintf(run->pull_key, sizeof run->pull_key, "federation.pull.%s", w->cfg.name);
+	if (r == 0)
+		r = load_cursor(st, run->sight_key, &run->sight_cursor, &run->sight_changed);
 	if (r == 0) {
 		struct yg_taxii_cred cred = {.token = w->cfg.token};
 		struct yg_taxii_client_config cc = {.url = w->cfg.url,
@@ -362,14 +532,88 @@ static int worker_setup(struct worker *w, struct yg_store **ret_st, struct yg_ta
 		if (r < 0)
 			snprintf(err, errlen, "the TAXII client refused the configuration");
 	}
+	free(run->pull_saved);
+	run->pull_saved = NULL;
+	if (r == 0)
+		r = load_pull(st, c, run);
 	if (r < 0) {
 		if (!err[0])
 			snprintf(err, errlen, "cannot start (%d)", r);
+		yg_taxii_client_free(c);
 		yg_store_close(st);
 		return r;
 	}
 	*ret_st = st;
 	*ret_c = c;
+	return 0;
+}
+
+/* Our members' sightings of what the peer may see, as per-day counts
+ * (sight.h), POSTed to the first push target's collection of the peer;
+ * the cursor moves when the peer acknowledged them all. A change of the
+ * opt-in list sends every bucket again. */
+static int push_sightings(struct worker *w, struct yg_taxii_client *c, struct yg_store *st,
+                          const struct yg_fed_ctx *ctx, struct run *run, char *err,
+                          size_t errlen)
+{
+	int r = yg_fed_named_load(st, &run->named);
+	if (r < 0) {
+		snprintf(err, errlen, "sightings: the opt-in list is damaged (%d)", r);
+		return r;
+	}
+	int64_t after = run->named.changed_us == run->sight_changed ? run->sight_cursor : 0;
+	int64_t colls[YG_TAXII_ONLY_MAX];
+	for (size_t i = 0; i < run->n_t; i++)
+		colls[i] = run->t[i].coll;
+	struct yg_fed_sight_out so = {.self_id = w->f->self_id,
+	                              .peer_org = ctx->peer_org,
+	                              .tlp_max = w->cfg.tlp_max,
+	                              .colls = colls,
+	                              .n_colls = run->n_t,
+	                              .named = &run->named};
+	json_t *objs = json_array();
+	int64_t newest = after;
+	r = objs ? yg_fed_sightings_out(st, &so, after, objs, &newest) : -ENOMEM;
+	if (r < 0) {
+		json_decref(objs);
+		snprintf(err, errlen, "sightings: store error (%d)", r);
+		return r;
+	}
+	size_t n = json_array_size(objs);
+	for (size_t at = 0; at < n && !atomic_load(&w->stop); at += PUSH_OBJECTS) {
+		json_t *part = json_array();
+		for (size_t i = at; part && i < n && i < at + PUSH_OBJECTS; i++)
+			json_array_append(part, json_array_get(objs, i));
+		json_t *env = part ? json_pack("{s:o}", "objects", part) : NULL;
+		char *body = env ? json_dumps(env, JSON_COMPACT) : NULL;
+		json_decref(env);
+		if (!body) {
+			json_decref(objs);
+			return -ENOMEM;
+		}
+		struct yg_taxii_post io;
+		r = yg_taxii_client_post(c, run->t[0].remote, body, strlen(body), &io);
+		free(body);
+		if (r < 0) {
+			json_decref(objs);
+			snprintf(err, errlen, "sightings: %s", io.err);
+			return r;
+		}
+		pthread_mutex_lock(&w->lock);
+		w->sightings_out += io.st.successes;
+		pthread_mutex_unlock(&w->lock);
+	}
+	json_decref(objs);
+	if (atomic_load(&w->stop) ||
+	    (newest == run->sight_cursor && run->named.changed_us == run->sight_changed))
+		return 0;
+	r = save_cursor(st, run->sight_key, newest, run->named.changed_us);
+	if (r < 0) {
+		snprintf(err, errlen, "sightings: store error saving the cursor (%d)", r);
+		return r;
+	}
+	run->sight_cursor = newest;
+	run->sight_changed = run->named.changed_us;
 	return 0;
 }
 
@@ -385,17 +629,23 @@ static void *worker_main(void *arg)
 	struct yg_collection coll = {0};
 	struct yg_org org = {0};
 	struct yg_fed_policy pol = {0};
-	int64_t cursor = 0;
+	struct run *run = calloc(1, sizeof *run);
 	int r;
+	if (!run) {
+		set_state(w, "error", "out of memory");
+		return NULL;
+	}
 	/* A store that is down, or an organization not made yet, is waited
 	 * for: the worker tries again every 16 rounds (at most a minute). */
-	while (worker_setup(w, &st, &c, &coll, &org, &cursor, err, sizeof err) < 0) {
+	while (worker_setup(w, &st, &c, &coll, &org, run, err, sizeof err) < 0) {
 		set_state(w, "error", err);
 		err[0] = '\0';
 		uint64_t ms = (uint64_t)f->every_ms * BACKOFF_ROUNDS;
 		wait_ms(w, ms > BACKOFF_MAX_MS ? BACKOFF_MAX_MS : ms);
-		if (atomic_load(&w->stop))
+		if (atomic_load(&w->stop)) {
+			free(run);
 			return NULL;
+		}
 	}
 	pthread_mutex_lock(&w->lock);
 	w->org_id = org.id;
@@ -415,11 +665,19 @@ static void *worker_main(void *arg)
 		ctx.n_peer_orgs = policy ? pol.n_peer_orgs : 0;
 		if (!policy)
 			snprintf(err, sizeof err, "store error reading the peers (%d)", r);
-		if (policy && w->cfg.n_pull)
+		if (policy && w->cfg.n_pull) {
 			r = pull(w, c, st, &ctx, &full, err, sizeof err);
-		if (policy && w->cfg.push[0] && !atomic_load(&w->stop)) {
+			if (r == 0) {
+				r = save_pull(st, c, run);
+				if (r < 0)
+					snprintf(err, sizeof err, "pull: store error saving the cursors (%d)", r);
+			}
+		}
+		for (size_t i = 0; policy && i < run->n_t && !atomic_load(&w->stop); i++) {
 			char perr[640] = "";
-			int r2 = push(w, c, st, &ctx, &cursor, perr, sizeof perr);
+			int r2 = push(w, c, st, &ctx, &run->t[i], perr, sizeof perr);
+			if (r2 == 0 && i + 1 == run->n_t)
+				r2 = push_sightings(w, c, st, &ctx, run, perr, sizeof perr);
 			if (r2 < 0 && r == 0) {
 				r = r2;
 				memcpy(err, perr, sizeof err);
@@ -450,6 +708,8 @@ static void *worker_main(void *arg)
 	set_state(w, "stopped", NULL);
 	yg_taxii_client_free(c);
 	yg_store_close(st);
+	free(run->pull_saved);
+	free(run);
 	return NULL;
 }
 
@@ -665,9 +925,11 @@ json_t *yg_fed_status(struct yg_fed *f)
 	for (size_t i = 0; i < f->n; i++) {
 		struct worker *w = f->w[i];
 		pthread_mutex_lock(&w->lock);
-		json_t *pull = json_array();
+		json_t *pull = json_array(), *push = json_array();
 		for (size_t k = 0; pull && k < w->cfg.n_pull; k++)
 			json_array_append_new(pull, json_string(w->cfg.pull[k]));
+		for (size_t k = 0; push && k < w->cfg.n_push; k++)
+			json_array_append_new(push, json_string(w->cfg.push[k]));
 		/* How far behind we are: the oldest object the peer has not
 		 * acknowledged, and the time since a pull last reached the end. */
 		int64_t lag = 0;
@@ -676,15 +938,17 @@ json_t *yg_fed_status(struct yg_fed *f)
 		if (w->cfg.n_pull && w->pull_ok_us && now - w->pull_ok_us > lag)
 			lag = now - w->pull_ok_us;
 		json_t *o =
-		    json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:f, "
-		              "s:o, s:s, s:i}",
+		    json_pack("{s:s, s:s, s:s, s:o, s:o, s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:f, "
+		              "s:o, s:s, s:i, s:I, s:I}",
 		              "name", w->cfg.name, "url", w->cfg.url, "state", w->state, "pull",
-		              pull, "push", w->cfg.push, "tlp_max", yg_fed_tlp_word(w->cfg.tlp_max),
+		              pull, "push", push, "tlp_max", yg_fed_tlp_word(w->cfg.tlp_max),
 		              "share_as", w->cfg.share_as, "peer_hub", w->peer_hub, "objects_in",
 		              (json_int_t)w->in, "objects_out", (json_int_t)w->out, "refused_in",
 		              (json_int_t)w->refused_in, "refused_out", (json_int_t)w->refused_out,
 		              "lag_s", (double)lag / 1e6, "last_ok", time_or_null(w->last_ok_us),
-		              "last_error", w->last_error, "advisory_level", w->advisory);
+		              "last_error", w->last_error, "advisory_level", w->advisory,
+		              "objects_pulled", (json_int_t)w->pulled, "sightings_out",
+		              (json_int_t)w->sightings_out);
 		pthread_mutex_unlock(&w->lock);
 		if (o)
 			json_array_append_new(arr, o);

@@ -19,7 +19,8 @@
  * same words as one of an indicator that does not exist.
  *
  * The aggregation answers totals over every organization (count, number of
- * organizations and of sectors, first and last seen: no names), the
+ * organizations and of sectors, first and last seen: no names; a
+ * federation peer's sightings count once per reporter it names), the
  * indicator's decay score, and per-organization detail in by_org: every
  * organization for admins, the caller's own for everyone else.
  */
@@ -408,8 +409,11 @@ static int add_org(void *ud, const struct yg_sighting_org *o)
 		a->more_sectors++; /* a rough count past 100 sectors */
 	if (a->who->role != YG_ROLE_ADMIN && o->org_id != a->who->org_id)
 		return 1;
+	/* A peer's sightings name who reported them: the peer hub for its
+	 * anonymous aggregates, or one of its members that opted in. */
 	json_t *e =
-	    json_pack("{s:s, s:s, s:s, s:I, s:o, s:o}", "org", o->name, "identity", o->identity_id,
+	    json_pack("{s:s, s:s, s:s, s:I, s:o, s:o}", "org", o->name, "identity",
+	              o->reporter[0] ? o->reporter : o->identity_id,
 	              "sector", o->sector, "count", (json_int_t)o->count, "first_seen",
 	              time_or_null(o->first_seen_us), "last_seen", time_or_null(o->last_seen_us));
 	return e && json_array_append_new(a->by_org, e) == 0 ? 1 : -ENOMEM;

@@ -452,6 +452,224 @@ static int value_subs(struct yg_store *st, int64_t value_id, size_t limit,
 	return yg_pg_rows_end(res, r);
 }
 
+/* Appends s to an array literal as a quoted element (PostgreSQL 8.15.6:
+ * inside double quotes only '"' and '\\' need a backslash). false when
+ * it does not fit. */
+static bool arr_add(char *buf, size_t cap, size_t *io, const char *s)
+{
+	size_t o = *io;
+	if (o + 3 >= cap)
+		return false;
+	if (o > 1)
+		buf[o++] = ',';
+	buf[o++] = '"';
+	for (; *s; s++) {
+		if (o + 4 >= cap)
+			return false;
+		if (*s == '"' || *s == '\\')
+			buf[o++] = '\\';
+		buf[o++] = *s;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+	*io = o;
+	return true;
+}
+
+/* The text of an array literal of n elements made by el (NULL: no memory
+ * or an element too long). Caller frees. */
+static char *arr_build(size_t n, size_t room, const char *(*el)(const void *ud, size_t i, char *tmp),
+		       const void *ud)
+{
+	size_t cap = 3 + room, o = 1;
+	char *buf = malloc(cap), tmp[40];
+	if (!buf)
+		return NULL;
+	buf[0] = '{';
+	buf[1] = '\0';
+	for (size_t i = 0; i < n; i++)
+		if (!arr_add(buf, cap, &o, el(ud, i, tmp))) {
+			free(buf);
+			return NULL;
+		}
+	if (o + 2 > cap) {
+		free(buf);
+		return NULL;
+	}
+	buf[o++] = '}';
+	buf[o] = '\0';
+	return buf;
+}
+
+struct post_in {
+	const struct yg_store_value_in *v;
+	const char (*hex)[33];
+};
+
+static const char *el_hash(const void *ud, size_t i, char *tmp)
+{
+	(void)tmp;
+	return ((const struct post_in *)ud)->hex[i];
+}
+
+static const char *el_type(const void *ud, size_t i, char *tmp)
+{
+	snprintf(tmp, 40, "%d", ((const struct post_in *)ud)->v[i].type);
+	return tmp;
+}
+
+static const char *el_value(const void *ud, size_t i, char *tmp)
+{
+	(void)tmp;
+	return ((const struct post_in *)ud)->v[i].value;
+}
+
+static const char *el_warning(const void *ud, size_t i, char *tmp)
+{
+	(void)tmp;
+	return ((const struct post_in *)ud)->v[i].warning ? "1" : "0";
+}
+
+static const char *el_bs(const void *ud, size_t i, char *tmp)
+{
+	int64_t bs = ((const struct post_in *)ud)->v[i].ssdeep_bs;
+	if (bs <= 0)
+		return "0";
+	snprintf(tmp, 40, "%lld", (long long)bs);
+	return tmp;
+}
+
+/*
+ * Every value of a batch interned and posted in one statement: the input
+ * as parallel arrays (unnest keeps their order, WITH ORDINALITY numbers
+ * it), the new values inserted (ON CONFLICT leaves those already there),
+ * each value's id from the insert or, when it was there before, from the
+ * table (a statement does not see its own inserts, so exactly one of the
+ * two answers), and the postings inserted from those ids.
+ */
+static int values_post(struct yg_store *st, int64_t sub_id, const struct yg_store_value_in *v,
+		       size_t n, int64_t *ret_ids, bool *ret_fresh)
+{
+	struct yg_pg *s = yg_pg(st);
+	if (n > YG_STORE_VALUES_BATCH)
+		return -E2BIG;
+	if (n == 0)
+		return 0;
+	char(*hex)[33] = malloc(n * sizeof *hex);
+	char *arrs[5] = {NULL};
+	size_t vroom = 0;
+	int r = -ENOMEM;
+	if (!hex)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t h[16];
+		if (!v[i].value || !*v[i].value || strlen(v[i].value) > YG_STORE_VALUE_MAX) {
+			r = -EINVAL;
+			goto out;
+		}
+		r = value_hash(v[i].type, v[i].value, h);
+		if (r < 0)
+			goto out;
+		for (int k = 0; k < 16; k++)
+			snprintf(hex[i] + 2 * k, 3, "%02x", h[k]);
+		vroom += 2 * strlen(v[i].value) + 3;
+	}
+	struct post_in pin = {.v = v, .hex = (const char(*)[33])hex};
+	r = -ENOMEM;
+	arrs[0] = arr_build(n, n * 36, el_hash, &pin);
+	arrs[1] = arr_build(n, n * 24, el_type, &pin);
+	arrs[2] = arr_build(n, vroom, el_value, &pin);
+	arrs[3] = arr_build(n, n * 4, el_warning, &pin);
+	arrs[4] = arr_build(n, n * 24, el_bs, &pin);
+	for (int k = 0; k < 5; k++)
+		if (!arrs[k])
+			goto out;
+	struct yg_pg_args a;
+	yg_pg_args_init(&a);
+	for (int k = 0; k < 5; k++)
+		yg_pg_txt(&a, arrs[k]);
+	yg_pg_i64(&a, sub_id);
+	PGresult *res = NULL;
+	r = yg_pg_run(
+	    s,
+	    "WITH input AS (SELECT decode(h, 'hex') AS hash, t, v, w, bs, ord"
+	    " FROM unnest($1::text[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[])"
+	    " WITH ORDINALITY AS u(h, t, v, w, bs, ord)),"
+	    " ins AS (INSERT INTO corr_values(hash, type, value, warning, ssdeep_bs)"
+	    " SELECT DISTINCT ON (hash) hash, t, v, w, nullif(bs, 0) FROM input ORDER BY hash, ord"
+	    " ON CONFLICT(hash) DO NOTHING RETURNING id, hash),"
+	    " ids AS (SELECT i.ord, coalesce(ins.id, c.id) AS id, ins.id IS NOT NULL AS fresh"
+	    " FROM input i LEFT JOIN ins ON ins.hash = i.hash"
+	    " LEFT JOIN corr_values c ON c.hash = i.hash),"
+	    " post AS (INSERT INTO corr_postings(value_id, submission_id)"
+	    " SELECT DISTINCT id, $6::bigint FROM ids ON CONFLICT DO NOTHING)"
+	    " SELECT ord, id, fresh::int FROM ids ORDER BY ord",
+	    &a, &res);
+	if (r < 0)
+		goto out;
+	yg_pg_wrote(s);
+	if ((size_t)PQntuples(res) != n) {
+		PQclear(res);
+		r = -EIO;
+		goto out;
+	}
+	/* A value given twice was inserted once: only its first is fresh. */
+	for (size_t i = 0; i < n; i++) {
+		ret_ids[i] = yg_pg_get_i64(res, (int)i, 1);
+		ret_fresh[i] = yg_pg_get_bool(res, (int)i, 2);
+		for (size_t k = 0; ret_fresh[i] && k < i; k++)
+			if (ret_ids[k] == ret_ids[i])
+				ret_fresh[i] = false;
+	}
+	PQclear(res);
+	r = 0;
+out:
+	for (int k = 0; k < 5; k++)
+		free(arrs[k]);
+	free(hex);
+	return r;
+}
+
+static const char *el_id(const void *ud, size_t i, char *tmp)
+{
+	snprintf(tmp, 40, "%lld", (long long)((const int64_t *)ud)[i]);
+	return tmp;
+}
+
+static int values_subs(struct yg_store *st, const int64_t *ids, size_t n, size_t limit,
+		       int (*fn)(void *ud, int64_t sub_id, int64_t org, int64_t campaign), void *ud)
+{
+	if (n > YG_STORE_VALUES_BATCH)
+		return -E2BIG;
+	if (n == 0)
+		return 0;
+	char *arr = arr_build(n, n * 24, el_id, ids);
+	if (!arr)
+		return -ENOMEM;
+	struct yg_pg_args a;
+	yg_pg_args_init(&a);
+	yg_pg_txt(&a, arr);
+	yg_pg_i64(&a, (int64_t)limit);
+	PGresult *res = NULL;
+	int r = yg_pg_run(
+	    yg_pg(st),
+	    "SELECT x.sub, x.org, x.camp FROM unnest($1::bigint[]) AS u(vid) CROSS JOIN LATERAL"
+	    " (SELECT p.submission_id AS sub, m.org_id AS org, coalesce(m.campaign_id, 0) AS camp"
+	    " FROM corr_postings p JOIN mail_submissions m ON m.id = p.submission_id"
+	    " WHERE p.value_id = u.vid ORDER BY p.submission_id DESC LIMIT $2) AS x",
+	    &a, &res);
+	free(arr);
+	if (r < 0)
+		return r;
+	for (int i = 0; i < PQntuples(res); i++) {
+		r = fn(ud, yg_pg_get_i64(res, i, 0), yg_pg_get_i64(res, i, 1),
+		       yg_pg_get_i64(res, i, 2));
+		if (r <= 0)
+			break;
+	}
+	return yg_pg_rows_end(res, r);
+}
+
 static int ssdeep_grams_add(struct yg_store *st, int64_t value_id, const int64_t *grams, size_t n)
 {
 	if (n > YG_STORE_GRAMS_MAX)
@@ -714,6 +932,8 @@ const struct yg_store_mail_ops yg_pg_mail_ops = {
 	.value_intern = value_intern,
 	.posting_add = posting_add,
 	.value_subs = value_subs,
+	.values_post = values_post,
+	.values_subs = values_subs,
 	.ssdeep_grams_add = ssdeep_grams_add,
 	.ssdeep_candidates = ssdeep_candidates,
 	.campaign_values = campaign_values,

@@ -8,6 +8,7 @@
  * audit. sqlite_objects.c: collections, objects, statuses.
  */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -245,6 +246,11 @@ static const char *const migrations[] = {
 	/* 11: a feed value's own TLP (issue 21: a MISP feed's values carry
 	 * their event's tag); -1 for the feed's. */
 	"ALTER TABLE feed_values ADD COLUMN tlp INTEGER NOT NULL DEFAULT -1;",
+	/* 12: sightings from federation peers (issue 17): who reported one a
+	 * peer sent ('' for a member's own), and the order the federation
+	 * worker reads new sightings in. */
+	"ALTER TABLE sightings ADD COLUMN reporter TEXT NOT NULL DEFAULT '';"
+	"CREATE INDEX sightings_received ON sightings(received_us);",
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == YG_STORE_SCHEMA_VERSION,
@@ -963,6 +969,30 @@ static const struct yg_store_ops sqlite_ops = {
 	.certs = &yg_sq_cert_ops,
 };
 
+/* Set once at start (store.h) before any store opens; atomic all the same
+ * as stores open from several threads. */
+static atomic_bool sync_full;
+
+void yg_store_sqlite_sync_full(bool full)
+{
+	atomic_store(&sync_full, full);
+}
+
+int yg_store_sqlite_synchronous(struct yg_store *st, int *ret)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = yg_sq_prep(yg_sq(st), "PRAGMA synchronous", &stmt);
+	if (r < 0)
+		return r;
+	int rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		*ret = sqlite3_column_int(stmt, 0);
+	else
+		r = yg_sq_err(rc);
+	sqlite3_finalize(stmt);
+	return r;
+}
+
 int yg_store_sqlite_open(const char *dir, struct yg_store **ret)
 {
 	if (!dir || !*dir)
@@ -990,8 +1020,10 @@ int yg_store_sqlite_open(const char *dir, struct yg_store **ret)
 		goto out;
 	/* Reads map the file instead of copying pages through pread; the page
 	 * cache (per connection) holds the hot part of a large collection. */
-	r = yg_sq_exec(s, "PRAGMA synchronous=NORMAL; PRAGMA mmap_size=268435456;"
-			  " PRAGMA cache_size=-16384");
+	r = yg_sq_exec(s, atomic_load(&sync_full) ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL");
+	if (r < 0)
+		goto out;
+	r = yg_sq_exec(s, "PRAGMA mmap_size=268435456; PRAGMA cache_size=-16384");
 	if (r < 0)
 		goto out;
 	/* Foreign keys go on after the migrations: a table rebuild must not

@@ -723,6 +723,38 @@ static int notify_list(struct yg_store *st, int64_t org, size_t limit,
 	return yg_sq_rows_end(stmt, rc, r);
 }
 
+/* In-process, a statement costs no round trip: the batch is the loop. */
+static int values_post(struct yg_store *st, int64_t sub_id, const struct yg_store_value_in *v,
+		       size_t n, int64_t *ret_ids, bool *ret_fresh)
+{
+	if (n > YG_STORE_VALUES_BATCH)
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++) {
+		int r = value_intern(st, v[i].type, v[i].value, v[i].warning, v[i].ssdeep_bs,
+				     &ret_ids[i]);
+		if (r < 0)
+			return r;
+		ret_fresh[i] = r > 0;
+		r = posting_add(st, ret_ids[i], sub_id);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int values_subs(struct yg_store *st, const int64_t *ids, size_t n, size_t limit,
+		       int (*fn)(void *ud, int64_t sub_id, int64_t org, int64_t campaign), void *ud)
+{
+	if (n > YG_STORE_VALUES_BATCH)
+		return -E2BIG;
+	for (size_t i = 0; i < n; i++) {
+		int r = value_subs(st, ids[i], limit, fn, ud);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 const struct yg_store_mail_ops yg_sq_mail_ops = {
 	.org_domain_add = org_domain_add,
 	.org_domain_del = org_domain_del,
@@ -742,6 +774,8 @@ const struct yg_store_mail_ops yg_sq_mail_ops = {
 	.value_intern = value_intern,
 	.posting_add = posting_add,
 	.value_subs = value_subs,
+	.values_post = values_post,
+	.values_subs = values_subs,
 	.ssdeep_grams_add = ssdeep_grams_add,
 	.ssdeep_candidates = ssdeep_candidates,
 	.campaign_values = campaign_values,

@@ -39,10 +39,10 @@ static int sq_put(struct yg_store *st, const struct yg_sighting_in *in,
 	    s,
 	    found ? "UPDATE sightings SET indicator_id = ?2, org_id = ?3, modified_us = ?4,"
 	            " count = ?5, first_seen_us = ?6, last_seen_us = ?7, received_us = ?8,"
-	            " json = ?9 WHERE stix_id = ?1"
+	            " json = ?9, reporter = ?10 WHERE stix_id = ?1"
 	          : "INSERT INTO sightings(stix_id, indicator_id, org_id, modified_us, count,"
-	            " first_seen_us, last_seen_us, received_us, json)"
-	            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	            " first_seen_us, last_seen_us, received_us, json, reporter)"
+	            " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 	    &stmt);
 	if (r < 0)
 		return r;
@@ -55,6 +55,7 @@ static int sq_put(struct yg_store *st, const struct yg_sighting_in *in,
 	sqlite3_bind_int64(stmt, 7, in->last_seen_us);
 	sqlite3_bind_int64(stmt, 8, yg_sq_now_us());
 	sqlite3_bind_text(stmt, 9, in->json, (int)in->json_len, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 10, in->reporter ? in->reporter : "", -1, SQLITE_STATIC);
 	r = yg_sq_done(stmt);
 	if (r == 0)
 		*ret_outcome = found ? YG_SIGHTING_REPLACED : YG_SIGHTING_NEW;
@@ -68,9 +69,10 @@ static int sq_aggregate(struct yg_store *st, const char *indicator_id,
 	sqlite3_stmt *stmt = NULL;
 	int r = yg_sq_prep(s,
 	                   "SELECT o.id, o.name, o.identity_id, o.sector, SUM(g.count),"
-	                   " MIN(g.first_seen_us), MAX(g.last_seen_us)"
+	                   " MIN(g.first_seen_us), MAX(g.last_seen_us), g.reporter"
 	                   " FROM sightings g JOIN organizations o ON o.id = g.org_id"
-	                   " WHERE g.indicator_id = ?1 GROUP BY o.id ORDER BY o.name",
+	                   " WHERE g.indicator_id = ?1 GROUP BY o.id, g.reporter"
+	                   " HAVING SUM(g.count) > 0 ORDER BY o.name, g.reporter",
 	                   &stmt);
 	if (r < 0)
 		return r;
@@ -84,6 +86,7 @@ static int sq_aggregate(struct yg_store *st, const char *indicator_id,
 		o.count = sqlite3_column_int64(stmt, 4);
 		o.first_seen_us = sqlite3_column_int64(stmt, 5);
 		o.last_seen_us = sqlite3_column_int64(stmt, 6);
+		yg_sq_col_text(stmt, 7, o.reporter, sizeof o.reporter);
 		r = fn(ud, &o);
 		if (r <= 0)
 			break;
@@ -127,7 +130,44 @@ static int sq_count(struct yg_store *st, int64_t *ret)
 	return r;
 }
 
+static int sq_fed_buckets(struct yg_store *st, int64_t after_us,
+                          int (*fn)(void *ud, const struct yg_sighting_bucket *b), void *ud)
+{
+	sqlite3_stmt *stmt = NULL;
+	int r = yg_sq_prep(
+	    yg_sq(st),
+	    "SELECT g.indicator_id, g.last_seen_us / ?2 AS day, g.org_id, SUM(g.count),"
+	    " MIN(g.first_seen_us), MAX(g.last_seen_us), MAX(g.received_us)"
+	    " FROM sightings g WHERE g.reporter = ''"
+	    " AND (g.indicator_id, g.last_seen_us / ?2) IN (SELECT indicator_id, last_seen_us / ?2"
+	    " FROM sightings WHERE received_us > ?1 AND reporter = '')"
+	    " GROUP BY g.indicator_id, day, g.org_id ORDER BY g.indicator_id, day, g.org_id",
+	    &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(stmt, 1, after_us);
+	sqlite3_bind_int64(stmt, 2, YG_SIGHTING_DAY_US);
+	int rc;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(stmt, 0);
+		struct yg_sighting_bucket b = {
+		    .indicator_id = id ? id : "",
+		    .day = sqlite3_column_int64(stmt, 1),
+		    .org_id = sqlite3_column_int64(stmt, 2),
+		    .count = sqlite3_column_int64(stmt, 3),
+		    .first_seen_us = sqlite3_column_int64(stmt, 4),
+		    .last_seen_us = sqlite3_column_int64(stmt, 5),
+		    .received_us = sqlite3_column_int64(stmt, 6),
+		};
+		r = fn(ud, &b);
+		if (r <= 0)
+			break;
+	}
+	return yg_sq_rows_end(stmt, rc, r);
+}
+
 const struct yg_store_sighting_ops yg_sq_sighting_ops = {
+    .fed_buckets = sq_fed_buckets,
     .put = sq_put,
     .aggregate = sq_aggregate,
     .last_seen_all = sq_last_seen_all,

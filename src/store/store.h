@@ -30,7 +30,7 @@
 #define YG_STORE_SECTOR_MAX  64
 #define YG_STORE_DESC_MAX    1024
 #define YG_STORE_LIST_MAX    100 /* ids/types/versions in one query, share targets */
-#define YG_STORE_SCHEMA_VERSION 11
+#define YG_STORE_SCHEMA_VERSION 12
 
 /* Roles, as bits so collections can hold role sets (can_read, can_write). */
 enum yg_role {
@@ -307,6 +307,20 @@ int yg_store_sqlite_open(const char *dir, struct yg_store **ret);
 
 /* Closes st (NULL is fine). */
 void yg_store_close(struct yg_store *st);
+
+/*
+ * How SQLite stores opened after this call (by any thread of the process)
+ * make a commit durable (`yagura hub --sync`): false, the default, is
+ * synchronous=NORMAL in WAL mode: a commit survives the process being
+ * killed, not a power loss or kernel crash (the WAL is fsynced at
+ * checkpoints only); true is synchronous=FULL: the WAL is fsynced at every
+ * commit, which also survives a power loss, at the cost of an fsync per
+ * write transaction. Call before any store is opened.
+ */
+void yg_store_sqlite_sync_full(bool full);
+/* The synchronous level of an open SQLite store (0 OFF, 1 NORMAL, 2 FULL,
+ * 3 EXTRA), as SQLite reports it. */
+int yg_store_sqlite_synchronous(struct yg_store *st, int *ret);
 
 /* Schema version of an open SQLite store (for tests and `admin`). */
 int yg_store_sqlite_schema_version(struct yg_store *st, int *ret);

@@ -28,6 +28,7 @@
 #define YG_STORE_PII_LEN_MAX     256 /* bytes of one pattern */
 #define YG_STORE_VALUE_MAX       4096 /* bytes of one observable value */
 #define YG_STORE_GRAMS_MAX       128  /* grams of one ssdeep digest */
+#define YG_STORE_VALUES_BATCH    1024 /* values in one values_post/values_subs */
 
 /* One submission as stored. Strings are malloc'ed (yg_mail_sub_release). */
 struct yg_mail_sub {
@@ -67,6 +68,14 @@ struct yg_corr_value_row {
 	const char *value;
 	bool warning;
 	int64_t n_subs;
+};
+
+/* One value of a submission (values_post); value borrowed for the call. */
+struct yg_store_value_in {
+	int type;
+	const char *value;
+	bool warning;
+	int64_t ssdeep_bs; /* > 0 for an ssdeep digest */
 };
 
 struct yg_store_mail_ops {
@@ -119,6 +128,19 @@ struct yg_store_mail_ops {
 	int (*value_subs)(struct yg_store *st, int64_t value_id, size_t limit,
 			  int (*fn)(void *ud, int64_t sub_id, int64_t org, int64_t campaign),
 			  void *ud);
+	/* value_intern then posting_add (to sub_id) for n values at once, at
+	 * most YG_STORE_VALUES_BATCH: a mail carries thousands, and on
+	 * PostgreSQL this is one round trip instead of two per value.
+	 * ret_ids[i] gets v[i]'s id, ret_fresh[i] whether this call added it
+	 * (a value given twice is fresh at most once). */
+	int (*values_post)(struct yg_store *st, int64_t sub_id, const struct yg_store_value_in *v,
+			   size_t n, int64_t *ret_ids, bool *ret_fresh);
+	/* value_subs for n values at once (at most YG_STORE_VALUES_BATCH), at
+	 * most limit submissions per value; fn may hear a submission more
+	 * than once. */
+	int (*values_subs)(struct yg_store *st, const int64_t *ids, size_t n, size_t limit,
+			   int (*fn)(void *ud, int64_t sub_id, int64_t org, int64_t campaign),
+			   void *ud);
 	/* Files an ssdeep value under its grams (keys of block size and
 	 * 7-character window, made by src/correlate), at most
 	 * YG_STORE_GRAMS_MAX. */

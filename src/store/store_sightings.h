@@ -35,6 +35,11 @@ struct yg_sighting_in {
 	int64_t last_seen_us;
 	const char *json; /* the object as stored (TLP:AMBER marked) */
 	size_t json_len;
+	/* A sighting a federation peer sent (org_id is the peer's
+	 * organization): the identity it names as the reporter, the peer hub
+	 * for its anonymous per-day aggregates or one of its members that
+	 * opted in. NULL or "" for a member's own sighting. */
+	const char *reporter;
 };
 
 enum yg_sighting_outcome {
@@ -43,9 +48,11 @@ enum yg_sighting_outcome {
 	YG_SIGHTING_REPLACED = 2, /* newer version of the same org's sighting */
 };
 
-/* One organization's share of an indicator's sightings. */
+/* One organization's share of an indicator's sightings (one per reporter
+ * for a peer's organization: reporter is "" for a member's own). */
 struct yg_sighting_org {
 	int64_t org_id;
+	char reporter[64];
 	char name[YG_STORE_NAME_MAX + 1];
 	char identity_id[64];
 	char sector[YG_STORE_SECTOR_MAX + 1];
@@ -54,14 +61,28 @@ struct yg_sighting_org {
 	int64_t last_seen_us;
 };
 
+#define YG_SIGHTING_DAY_US (86400LL * 1000000LL)
+
+/* One organization's sightings of one indicator on one UTC day. */
+struct yg_sighting_bucket {
+	const char *indicator_id;
+	int64_t day; /* last_seen_us / YG_SIGHTING_DAY_US */
+	int64_t org_id;
+	int64_t count;
+	int64_t first_seen_us;
+	int64_t last_seen_us;
+	int64_t received_us; /* the newest */
+};
+
 struct yg_store_sighting_ops {
 	/* Stores one sighting; *ret_outcome says what happened. -EEXIST when
 	 * the id belongs to another organization (nothing stored). */
 	int (*put)(struct yg_store *st, const struct yg_sighting_in *in,
 	           enum yg_sighting_outcome *ret_outcome);
-	/* Calls fn once per organization that reported sightings of
-	 * indicator_id, in organization-name order (fn returns > 0 to go on,
-	 * 0 to stop, < 0 to abort with that error). */
+	/* Calls fn once per organization (and reporter) that reported
+	 * sightings of indicator_id, in organization-name order, leaving out
+	 * a total of 0 (a peer's aggregate whose count moved elsewhere); fn
+	 * returns > 0 to go on, 0 to stop, < 0 to abort with that error. */
 	int (*aggregate)(struct yg_store *st, const char *indicator_id,
 	                 int (*fn)(void *ud, const struct yg_sighting_org *o), void *ud);
 	/* The newest last_seen over every sighting of every indicator, one
@@ -71,6 +92,16 @@ struct yg_store_sighting_ops {
 	                     void *ud);
 	/* The number of stored sightings (tests, metrics). */
 	int (*count)(struct yg_store *st, int64_t *ret);
+	/*
+	 * What a federation peer gets of the members' sightings (not those a
+	 * peer sent): every (indicator, UTC day of last_seen) bucket with a
+	 * sighting received after after_us, summed per organization, in
+	 * (indicator, day, organization) order. received_us grows with commit
+	 * order (it is taken under the write lock on both backends), so a
+	 * cursor over it misses nothing.
+	 */
+	int (*fed_buckets)(struct yg_store *st, int64_t after_us,
+	                   int (*fn)(void *ud, const struct yg_sighting_bucket *b), void *ud);
 };
 
 #endif

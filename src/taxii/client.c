@@ -472,6 +472,45 @@ const char *yg_taxii_client_server_hub(const struct yg_taxii_client *c)
 	return c->server_hub;
 }
 
+void yg_taxii_client_cursors(const struct yg_taxii_client *c,
+			     void (*fn)(void *ud, const char *id, const char *last), void *ud)
+{
+	for (size_t i = 0; i < c->n_cur; i++)
+		fn(ud, c->cur[i].id, c->cur[i].last);
+}
+
+/* What the collections parser lets through as an id: unreserved URL
+ * characters only (RFC 3986 2.3), so it goes into a path unescaped. */
+static bool id_url_safe(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n >= YG_TAXII_COLL_ID_MAX || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!((s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+		      (s[i] >= '0' && s[i] <= '9') || strchr("-._~", s[i])))
+			return false;
+	return true;
+}
+
+int yg_taxii_client_set_cursor(struct yg_taxii_client *c, const char *id, const char *last)
+{
+	if (!id_url_safe(id) || strlen(last) >= YG_TAXII_TIME_MAX ||
+	    (last[0] && !yg_taxii_time_ok(last)))
+		return -EINVAL;
+	size_t i = 0;
+	while (i < c->n_cur && strcmp(c->cur[i].id, id))
+		i++;
+	if (i == c->n_cur) {
+		if (c->n_cur == YG_TAXII_COLLECTIONS_MAX)
+			return -E2BIG;
+		c->n_cur++;
+	}
+	snprintf(c->cur[i].id, sizeof c->cur[i].id, "%s", id);
+	snprintf(c->cur[i].last, sizeof c->cur[i].last, "%s", last);
+	return 0;
+}
+
 /* The id of the readable collection named name (id, alias or title). */
 static int find_collection(struct yg_taxii_client *c, struct yg_taxii_round *io, const char *name,
 			   struct yg_curlbody *b)

@@ -103,6 +103,19 @@ int yg_taxii_client_post(struct yg_taxii_client *c, const char *collection, cons
  * never did: not a yagura hub, or no answer yet). */
 const char *yg_taxii_client_server_hub(const struct yg_taxii_client *c);
 
+/*
+ * The per-collection cursors, so a caller can keep them across restarts
+ * (federation keeps them in the store): fn gets each followed collection's
+ * id and the newest X-TAXII-Date-Added-Last seen ("" when none yet), in
+ * no particular order. set_cursor gives a collection's cursor before the
+ * first round (a round keeps it when that collection is still chosen);
+ * -EINVAL when id is not URL-safe or last not an RFC 3339 timestamp (both
+ * go into request URLs), -E2BIG beyond YG_TAXII_COLLECTIONS_MAX.
+ */
+void yg_taxii_client_cursors(const struct yg_taxii_client *c,
+			     void (*fn)(void *ud, const char *id, const char *last), void *ud);
+int yg_taxii_client_set_cursor(struct yg_taxii_client *c, const char *id, const char *last);
+
 /* The API root in use ("" before the first discovery). */
 const char *yg_taxii_client_root(const struct yg_taxii_client *c);
 

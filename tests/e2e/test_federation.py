@@ -317,3 +317,96 @@ def test_peer_cli(hubs):
     assert "hub-C" not in A.admin("peer", "list").stdout
     wait_for("the worker for C gone", lambda: "hub-C" not in peers(A))
     assert A.admin("peer", "remove", "hub-C", check=False).returncode == 1
+
+
+def sighting_json(h):
+    """Every stored sighting of hub h, as text (either backend)."""
+    if hubfixture.STORE == "postgresql":
+        p = subprocess.run(
+            ["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", hubfixture.pg_url(h.data)],
+            input="SELECT json FROM sightings;\n", capture_output=True, text=True, timeout=60,
+            check=True)
+        return p.stdout
+    import sqlite3
+    db = sqlite3.connect(f"file:{h.data / 'hub.db'}?mode=ro", uri=True, timeout=30)
+    try:
+        return "\n".join(j for (j,) in db.execute("SELECT json FROM sightings"))
+    finally:
+        db.close()
+
+
+def test_push_from_a_second_collection(hubs):
+    A, B = hubs["A"], hubs["B"]
+    for h in (A, B):
+        h.intel = h.collection("intel")
+    A.admin("peer", "remove", "hub-B")
+    peer_add(A, "B", hubs, "--pull", "none", "--tlp-max", "amber", "--push", "default,intel")
+    assert "push=default,intel\t" in A.admin("peer", "list").stdout
+    r = A.post_objects(A.intel, A.t["m"], [marked("green")])
+    assert r.status_code == 202 and r.json()["success_count"] == 1, r.text
+    in_intel = r.json()["successes"][0]["id"]
+    in_default = post(A, [marked("green")])[0]["id"]
+    wait_for("both at B", lambda: present(B, in_intel) and present(B, in_default))
+    # Each into the peer's collection of the same name.
+    assert in_intel in {o["id"] for o in B.objects_all(B.intel, B.t["m"])[0]}
+    assert in_default in {o["id"] for o in B.objects_all(B.coll, B.t["m"])[0]}
+
+
+def sightings_at(h, ind):
+    r = h.get(f"/api/v1/indicators/{ind}/sightings", h.t["admin"], accept="application/json")
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def test_sightings_go_as_counts(hubs):
+    A, B = hubs["A"], hubs["B"]
+    member = A.get("/api/v1/orgs/member-A", A.t["m"], accept="application/json").json()["identity"]
+    green, amber = post(A, [marked("green"), marked("amber")])
+    wait_for("the GREEN at B", lambda: present(B, green["id"]))
+    now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+
+    def report(*pairs):
+        objs = [{"type": "sighting", "spec_version": "2.1", "id": f"sighting--{uuid.uuid4()}",
+                 "created": now, "modified": now, "sighting_of_ref": ind["id"], "count": n,
+                 "first_seen": now, "last_seen": now} for ind, n in pairs]
+        r = A.req("POST", "/api/v1/sightings", A.t["m"], accept="application/json",
+                  headers={"Content-Type": "application/json"},
+                  json={"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objs})
+        assert r.status_code == 200 and r.json()["accepted"] == len(objs), r.text
+
+    report((green, 3), (green, 4), (amber, 5))
+    # At B: one count for the day, by hub A, never the member.
+    got = wait_for("A's counts at B", lambda: (lambda j: j if j["count"] == 7 else None)(
+        sightings_at(B, green["id"])))
+    assert [(e["org"], e["identity"], e["count"]) for e in got["by_org"]] == [("hub-A", A.ident, 7)]
+    stored = sighting_json(B)
+    assert member not in stored and amber["id"] not in stored, "identity or AMBER left A"
+    # Opted in: the member's own count, with its identity; the hub's sum is 0.
+    A.admin("org-share-sightings", "member-A", "on")
+    report((green, 1))
+    got = wait_for("the member's count at B", lambda: (lambda j: j if j["count"] == 8 else None)(
+        sightings_at(B, green["id"])))
+    assert [(e["org"], e["identity"], e["count"]) for e in got["by_org"]] == [("hub-A", member, 8)]
+    assert peers(A)["hub-B"]["sightings_out"] >= 3
+    # The same version sent again is one row: no sum grows by itself.
+    settle([A, B])
+    assert sightings_at(B, green["id"])["count"] == 8
+
+
+def test_restart_pulls_with_cursor(hubs):
+    B, C = hubs["B"], hubs["C"]
+    settle(hubs.values())
+    port = C.port
+    check_clean_exit(C)
+    C2 = Hub(C.data, args=["--federation-every", EVERY_MS, "--listen", f"127.0.0.1:{port}"],
+             log_name="hub3.log")
+    C2.name, C2.t, C2.coll, C2.ident = "C", C.t, C.coll, C.ident
+    hubs["C"] = C2
+    settle([C2])
+    # Nothing new at B: the first pulls after the restart asked with the
+    # saved added_after, so B handed nothing over (a full pull: all of it).
+    assert peers(C2)["hub-B"]["objects_pulled"] == 0
+    o = post(B, [marked("green")])[0]
+    wait_for("B's new object at C", lambda: present(C2, o["id"]))
+    settle([C2])
+    assert peers(C2)["hub-B"]["objects_pulled"] == 1

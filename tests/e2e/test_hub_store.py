@@ -19,6 +19,29 @@ def test_store_sqlite_is_the_default_and_accepted(tmp_path):
         assert (tmp_path / "hub.db").exists()
     finally:
         check_clean_exit(h)
+    # Read back from SQLite: the default durability level.
+    assert "SQLite synchronous=normal" in h.stopped[1]
+
+
+def test_sync_full(tmp_path):
+    """--sync full makes SQLite fsync every commit (the hub logs the level
+    SQLite reports on its own connection); PostgreSQL refuses the option."""
+    r = run_hub(tmp_path, "--sync", "off")
+    assert r.returncode == 2 and "--sync" in r.stderr
+    if hubfixture.STORE == "postgresql":
+        r = run_hub(tmp_path, "--sync", "full", *hubfixture.store_args(tmp_path))
+        assert r.returncode == 2 and "synchronous_commit" in r.stderr, r.stderr
+        return
+    h = Hub(tmp_path, args=["--sync", "full"])
+    try:
+        h.org("alpha")
+        tok = h.token("alpha")
+        coll = h.get("/taxii2/api/collections/", tok).json()["collections"][0]["id"]
+        r = h.post_objects(coll, tok, [hubfixture.indicator()])
+        assert r.status_code == 202, r.text
+    finally:
+        check_clean_exit(h)
+    assert "SQLite synchronous=full" in h.stopped[1]
 
 
 def run_hub(d, *args):

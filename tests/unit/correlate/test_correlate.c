@@ -237,6 +237,57 @@ static void index_holds_values_once(void **state)
 	assert_true(p1 - p0 >= 60 && p1 - p0 <= 80);
 }
 
+static int count_sub(void *ud, int64_t sub, int64_t org, int64_t campaign)
+{
+	(void)org;
+	(void)campaign;
+	int64_t *want = ud;
+	if (sub == want[0])
+		want[1]++;
+	return 1;
+}
+
+/* The batch interning of a mail's values: the same ids as one by one,
+ * whatever the text holds (PostgreSQL gets them as array literals), a
+ * value given twice fresh once, one posting per value. */
+static void values_post_batch(void **state)
+{
+	struct fx *f = *state;
+	const struct yg_store_mail_ops *m = f->st->ops->mail;
+	int64_t sub = 0;
+	submit(f, 0, YG_TLP_GREEN, "batch@batch-sender.example", "Batch", "http://b.example/",
+	       &sub);
+	static const char *const texts[] = {
+	    "plain",      "with \"quotes\"", "back\\slash\\", "{braces},comma", "NULL",
+	    " spaced ",   "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e", "plain", "'single'", "a\\\"b"};
+	enum { N = sizeof texts / sizeof texts[0] };
+	struct yg_store_value_in v[N];
+	for (size_t i = 0; i < N; i++)
+		v[i] = (struct yg_store_value_in){.type = YG_CORR_URL, .value = texts[i]};
+	int64_t ids[N], p0 = 0, p1 = 0, v0 = 0, v1 = 0;
+	bool fresh[N];
+	assert_int_equal(m->value_count(f->st, &v0, &p0), 0);
+	assert_int_equal(m->values_post(f->st, sub, v, N, ids, fresh), 0);
+	assert_int_equal(m->value_count(f->st, &v1, &p1), 0);
+	assert_int_equal(v1 - v0, N - 1); /* "plain" twice */
+	assert_int_equal(p1 - p0, N - 1);
+	for (size_t i = 0; i < N; i++) {
+		int64_t id = 0;
+		assert_int_equal(m->value_intern(f->st, YG_CORR_URL, texts[i], false, 0, &id), 0);
+		assert_int_equal(id, ids[i]);
+		assert_int_equal(fresh[i], i != 7);
+	}
+	/* Again: nothing new, nothing fresh. */
+	assert_int_equal(m->values_post(f->st, sub, v, N, ids, fresh), 0);
+	for (size_t i = 0; i < N; i++)
+		assert_false(fresh[i]);
+	int64_t want[2] = {sub, 0};
+	assert_int_equal(m->values_subs(f->st, ids, N, 10, count_sub, want), 0);
+	assert_int_equal(want[1], N);
+	struct yg_store_value_in empty = {.type = YG_CORR_URL, .value = ""};
+	assert_int_equal(m->values_post(f->st, sub, &empty, 1, ids, fresh), -EINVAL);
+}
+
 /* Subjects that differ only by the recipient's name and digits link. */
 static void subject_template_links_across_recipients(void **state)
 {
@@ -396,6 +447,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(campaign_forms_from_related_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(campaigns_merge_when_bridged, setup, teardown),
 		cmocka_unit_test_setup_teardown(index_holds_values_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(values_post_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(subject_template_links_across_recipients, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(ssdeep_similarity_links, setup, teardown),

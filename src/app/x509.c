@@ -32,6 +32,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/hash.h"
+
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/evp.h>
@@ -192,13 +194,8 @@ static void setup(void)
 	sha1 = EVP_MD_fetch(NULL, "SHA1", NULL);
 }
 
-int yg_x509_parse(const uint8_t *der, size_t len, struct yg_x509_info *ret)
+static int parse_der(const uint8_t *der, size_t len, struct yg_x509_info *ret)
 {
-	if (!der || !ret)
-		return -EINVAL;
-	if (len > YG_X509_DER_MAX)
-		return -E2BIG;
-	pthread_once(&setup_once, setup);
 	const unsigned char *p = der;
 	X509 *x = X509_new_ex(keyless, NULL);
 	if (!x)
@@ -232,5 +229,62 @@ int yg_x509_parse(const uint8_t *der, size_t len, struct yg_x509_info *ret)
 	r = 0;
 out:
 	X509_free(x);
+	return r;
+}
+
+/*
+ * Parsed certificates, shared by all workers: a network sees the same few
+ * server certificates over and over (its own servers, the big clouds), and
+ * even a keyless decode costs tens of microseconds of ASN.1 allocations
+ * against about one for a copy of the answer. Direct-mapped on a hash of
+ * the DER; a hit compares the whole DER, so a hit is never a different
+ * certificate. Static storage (about 600 KiB, touched only as slots fill):
+ * nothing to free. The lock is taken once per certificate, not per packet.
+ */
+#define CACHE_SLOTS   64
+#define CACHE_DER_MAX 4096 /* bigger certificates are parsed every time */
+
+struct cache_slot {
+	uint64_t hash;
+	uint32_t len; /* 0: empty */
+	int rc;       /* what parse_der returned: 0 or -EBADMSG */
+	uint8_t der[CACHE_DER_MAX];
+	struct yg_x509_info info;
+};
+
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct cache_slot cache[CACHE_SLOTS];
+
+int yg_x509_parse(const uint8_t *der, size_t len, struct yg_x509_info *ret)
+{
+	if (!der || !ret)
+		return -EINVAL;
+	if (len > YG_X509_DER_MAX)
+		return -E2BIG;
+	pthread_once(&setup_once, setup);
+	if (len == 0 || len > CACHE_DER_MAX)
+		return parse_der(der, len, ret);
+	uint64_t h = yg_hash64(der, len, 0x7835303963616368ull);
+	struct cache_slot *e = &cache[h % CACHE_SLOTS];
+	pthread_mutex_lock(&cache_lock);
+	if (e->len == len && e->hash == h && memcmp(e->der, der, len) == 0) {
+		int rc = e->rc;
+		if (rc == 0)
+			*ret = e->info;
+		pthread_mutex_unlock(&cache_lock);
+		return rc;
+	}
+	pthread_mutex_unlock(&cache_lock);
+	int r = parse_der(der, len, ret);
+	if (r != 0 && r != -EBADMSG)
+		return r;
+	pthread_mutex_lock(&cache_lock);
+	e->hash = h;
+	e->len = (uint32_t)len;
+	e->rc = r;
+	memcpy(e->der, der, len);
+	if (r == 0)
+		e->info = *ret;
+	pthread_mutex_unlock(&cache_lock);
 	return r;
 }

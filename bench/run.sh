@@ -89,7 +89,9 @@ fi # BENCH_ONLY
 # figure is the median of BENCH_REAL_REPEAT runs (default 3).
 rreps=${BENCH_REAL_REPEAT:-3}
 median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-# timed_run CAP WORKERS [INTEL] -> "wall cpu maxrss_kb packets"
+# timed_run CAP WORKERS [INTEL] -> "wall cpu maxrss_kb packets
+#   reader_cpu busiest_other_worker_cpu" (the last two from the sensor's
+#   own summary: engine time only, loading excluded)
 timed_run() {
 	rm -f "$out/eve-pc.json"
 	sync
@@ -98,11 +100,13 @@ timed_run() {
 	# shellcheck disable=SC2086
 	/usr/bin/time -f "%e %U %S %M" -o "$_t" "$build/yagura" sensor -r "$1" $_i \
 		--eve "$out/eve-pc.json" --workers "$2" 2>&1 >/dev/null |
-		sed -n 's/^sensor: \([0-9]*\) packets.*/\1/p' >"$_t.n"
-	awk -v n="$(cat "$_t.n")" '{ printf "%s %.3f %s %s\n", $1, $2 + $3, $4, n }' "$_t"
+		sed -n -e 's/^sensor: \([0-9]*\) packets.*/\1/p' \
+			-e 's/.*reading thread \([0-9.]*\) s.*(busiest \([0-9.]*\) s).*/\1 \2/p' >"$_t.n"
+	awk -v n="$(tr '\n' ' ' <"$_t.n")" '{ printf "%s %.3f %s %s\n", $1, $2 + $3, $4, n }' "$_t"
 	rm -f "$_t" "$_t.n"
-	rm -f "$out/eve-pc.json"
 }
+# The resident size in the last run's final stats event (bytes).
+eve_rss() { grep -o '"rss":[0-9]*' "$out/eve-pc.json" | tail -1 | cut -d: -f2; }
 # per_core LABEL CAP: the per-core block for one capture.
 per_core() {
 	label=$1 pcap=$2
@@ -123,7 +127,11 @@ per_core() {
 			n = r1[4]
 			c1 = r1[2] - e1[2]; w1 = r1[1] - e1[1]; w2 = r2[1] - e2[1]
 			if (c1 <= 0 || w1 <= 0 || w2 <= 0) next
-			printf "%.4f %.4f %.4f %.0f %.0f\n", (n / c1) / B["cpu_pps"], (n / w1) / B["pps"], w1 / w2, n / c1, B["cpu_pps"]
+			# Two workers on CPU time: the engine CPU of one worker over
+			# the critical path of the two-worker run (its busier
+			# thread), what the wall ratio would be on an idle machine.
+			cp = r2[5] > r2[6] ? r2[5] : r2[6]
+			printf "%.4f %.4f %.4f %.0f %.0f %.4f\n", (n / c1) / B["cpu_pps"], (n / w1) / B["pps"], w1 / w2, n / c1, B["cpu_pps"], (cp > 0 ? r1[5] / cp : 0)
 		}' >>"$out/pc.txt"
 		i=$((i + 1))
 	done
@@ -134,10 +142,15 @@ per_core() {
 	echo "ratio_${label}_per_core_after_load=$(cut -d' ' -f1 "$out/pc.txt" | median) (one worker, CPU time, empty run subtracted; target >= 0.5)"
 	echo "ratio_${label}_w1_wall_after_load=$(cut -d' ' -f2 "$out/pc.txt" | median) (wall time: moves with the load)"
 	echo "ratio_${label}_workers2_vs_workers1_after_load=$(cut -d' ' -f3 "$out/pc.txt" | median) (wall time; target >= 1.7)"
+	echo "ratio_${label}_workers2_vs_workers1_cpu=$(cut -d' ' -f6 "$out/pc.txt" | median) (one worker's engine CPU over the busier thread's with two: the wall ratio of an idle machine)"
+	rm -f "$out/eve-pc.json"
 }
-# indicator_cost: bytes per indicator (peak RSS with the list minus
-# without, over an empty capture) and the load rate (CPU time with minus
-# without), medians of BENCH_REAL_REPEAT runs.
+# indicator_cost: bytes per indicator, held (the resident size the
+# sensor's last stats event reports, with the list minus without, over an
+# empty capture: what the running sensor keeps) and peak (peak RSS with
+# minus without: loading holds the list file and the builder's tables at
+# once), and the load rate (CPU time with minus without), medians of
+# BENCH_REAL_REPEAT runs.
 indicator_cost() {
 	empty="$cap.empty"
 	head -c 24 "$cap" >"$empty"
@@ -145,15 +158,18 @@ indicator_cost() {
 	i=0
 	while [ "$i" -lt "$rreps" ]; do
 		a=$(timed_run "$empty" 1)
+		ra=$(eve_rss)
 		b=$(timed_run "$empty" 1 "$intel")
-		echo "$a|$b" | awk -F'|' -v n="$inds" '{
+		rb=$(eve_rss)
+		echo "$a|$b|$ra|$rb" | awk -F'|' -v n="$inds" '{
 			split($1, a, " "); split($2, b, " ")
 			c = b[2] - a[2]; w = b[1] - a[1]
-			printf "%.1f %.0f %.0f\n", (b[3] - a[3]) * 1024 / n, (c > 0 ? n / c : 0), (w > 0 ? n / w : 0)
+			printf "%.1f %.0f %.0f %.1f\n", (b[3] - a[3]) * 1024 / n, (c > 0 ? n / c : 0), (w > 0 ? n / w : 0), ($4 - $3) / n
 		}' >>"$out/ind.txt"
 		i=$((i + 1))
 	done
-	echo "bytes_per_indicator=$(cut -d' ' -f1 "$out/ind.txt" | median) (peak RSS with $inds indicators minus without; target <= 64)"
+	echo "bytes_per_indicator=$(cut -d' ' -f4 "$out/ind.txt" | median) (held: resident size after loading, with $inds indicators minus without; target <= 64)"
+	echo "bytes_per_indicator_peak=$(cut -d' ' -f1 "$out/ind.txt" | median) (peak RSS with minus without: the load's transient)"
 	echo "indicators_loaded_per_cpu_s=$(cut -d' ' -f2 "$out/ind.txt" | median) (target >= 2000000)"
 	echo "indicators_loaded_per_wall_s=$(cut -d' ' -f3 "$out/ind.txt" | median) (load average $(cut -d' ' -f1-3 /proc/loadavg))"
 }

@@ -1164,8 +1164,7 @@ static uint32_t free_octet(uint64_t *r)
 		/* Not private, loopback, link-local or CGNAT space either: the
 		 * real-traffic mix (tool_realmix) talks in 192.168/16 and
 		 * 169.254/16, which no threat list names. */
-		if (a != 10 && a != 127 && a != 172 && a != 198 && a != 100 && a != 192 &&
-		    a != 169)
+		if (a != 10 && a != 127 && a != 172 && a != 198 && a != 100 && a != 192 && a != 169)
 			return a;
 	}
 }

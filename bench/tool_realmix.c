@@ -34,11 +34,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GAP_MAX_US   100000u
-#define RATE_PPS     100000u
-#define FRAME_MAX    65535u
-#define T0_US        (1704067200ull * 1000000ull) /* 2024-01-01T00:00:00Z */
-#define PARSE_DEPTH  4
+#define GAP_MAX_US  100000u
+#define RATE_PPS    100000u
+#define FRAME_MAX   65535u
+#define T0_US       (1704067200ull * 1000000ull) /* 2024-01-01T00:00:00Z */
+#define PARSE_DEPTH 4
 
 struct rec {
 	uint64_t t_us; /* from the template's start */
@@ -80,11 +80,11 @@ static void put16(uint8_t *p, uint16_t v)
 }
 
 /* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), summed over changed words. */
-static void csum_fix(uint8_t *ck, const uint16_t *old, const uint16_t *new, int n)
+static void csum_fix(uint8_t *ck, const uint16_t *was, const uint16_t *now, int n)
 {
 	uint32_t s = (uint16_t)~get16(ck);
 	for (int i = 0; i < n; i++)
-		s += (uint16_t)~old[i] + (uint32_t)new[i];
+		s += (uint16_t)~was[i] + (uint32_t)now[i];
 	while (s >> 16)
 		s = (s & 0xffff) + (s >> 16);
 	put16(ck, (uint16_t)~s);
@@ -97,7 +97,7 @@ static void ip_shift(uint8_t *p, size_t len, uint16_t k, int depth)
 {
 	if (depth > PARSE_DEPTH || len < 1)
 		return;
-	uint16_t old[4], new[4];
+	uint16_t was[4], now[4];
 	uint8_t proto;
 	size_t hl, off;
 	int nw;
@@ -113,15 +113,15 @@ static void ip_shift(uint8_t *p, size_t len, uint16_t k, int depth)
 		 * them (the first octet stays: 10/8 stays 10/8). */
 		for (int i = 0; i < 2; i++) {
 			uint8_t *w = p + 12 + 4 * i;
-			old[2 * i] = get16(w);
-			old[2 * i + 1] = get16(w + 2);
-			new[2 * i] = old[2 * i] ^ (uint16_t)(k >> 8);
-			new[2 * i + 1] = old[2 * i + 1] ^ (uint16_t)((k & 0xff) << 8);
-			put16(w, new[2 * i]);
-			put16(w + 2, new[2 * i + 1]);
+			was[2 * i] = get16(w);
+			was[2 * i + 1] = get16(w + 2);
+			now[2 * i] = was[2 * i] ^ (uint16_t)(k >> 8);
+			now[2 * i + 1] = was[2 * i + 1] ^ (uint16_t)((k & 0xff) << 8);
+			put16(w, now[2 * i]);
+			put16(w + 2, now[2 * i + 1]);
 		}
 		nw = 4;
-		csum_fix(p + 10, old, new, nw);
+		csum_fix(p + 10, was, now, nw);
 		proto = p[9];
 		first = (get16(p + 6) & 0x1fff) == 0;
 		off = hl;
@@ -132,9 +132,9 @@ static void ip_shift(uint8_t *p, size_t len, uint16_t k, int depth)
 		 * bytes where one capture's hosts differ. */
 		for (int i = 0; i < 2; i++) {
 			uint8_t *w = p + 8 + 12 + 16 * i;
-			old[i] = get16(w);
-			new[i] = old[i] ^ k;
-			put16(w, new[i]);
+			was[i] = get16(w);
+			now[i] = was[i] ^ k;
+			put16(w, now[i]);
 		}
 		nw = 2;
 		proto = p[6];
@@ -166,13 +166,13 @@ static void ip_shift(uint8_t *p, size_t len, uint16_t k, int depth)
 	switch (proto) {
 	case 6:
 		if (l4len >= 18)
-			csum_fix(l4 + 16, old, new, nw);
+			csum_fix(l4 + 16, was, now, nw);
 		break;
 	case 17:
 		if (l4len < 8)
 			break;
 		if (get16(l4 + 6) != 0 || p[0] >> 4 == 6) {
-			csum_fix(l4 + 6, old, new, nw);
+			csum_fix(l4 + 6, was, now, nw);
 			if (get16(l4 + 6) == 0)
 				put16(l4 + 6, 0xffff);
 		} else if (get16(l4 + 2) == 4789 && l4len >= 16 + 14) {
@@ -182,7 +182,7 @@ static void ip_shift(uint8_t *p, size_t len, uint16_t k, int depth)
 		break;
 	case 58:
 		if (l4len >= 4)
-			csum_fix(l4 + 2, old, new, nw);
+			csum_fix(l4 + 2, was, now, nw);
 		break;
 	case 4:
 	case 41:
@@ -390,8 +390,8 @@ int main(int argc, char **argv)
 	}
 	uint64_t copies = (want + per_copy - 1) / per_copy;
 	if (copies > 65536) {
-		fprintf(stderr, "tool_realmix: %llu packets need %llu copies; at most 65536\n", want,
-		        (unsigned long long)copies);
+		fprintf(stderr, "tool_realmix: %llu packets need %llu copies; at most 65536\n",
+		        want, (unsigned long long)copies);
 		goto out;
 	}
 	/* Copy c starts at c * step: about RATE_PPS packets a second overall. */

@@ -4,7 +4,9 @@
 #   BENCH_PACKETS (default 10000000), BENCH_FLOWS (200000),
 #   BENCH_INDICATORS (1000000), BENCH_REPEAT (5: best of 5 sensor runs),
 #   BENCH_DARKNET_SOURCES (200000), BENCH_BEACONS_PER_LEVEL (25),
-#   BENCH_BENIGN_HOSTS (40), BENCH_ICS_FLOWS (4000).
+#   BENCH_BENIGN_HOSTS (40), BENCH_ICS_FLOWS (4000),
+#   BENCH_REAL_PACKETS (10000000: the real mix), BENCH_REAL_REPEAT (3:
+#   medians of the per-core figures).
 set -eu
 build=${1:-build}
 out=bench/out
@@ -30,6 +32,11 @@ sensor_pps() {
 
 max() { awk -v a="$1" -v b="$2" 'BEGIN { print (a > b) ? a : b }'; }
 
+# BENCH_ONLY=percore runs only the per-core, real-mix and indicator-cost
+# blocks (issue 11's figures), for quick runs with small BENCH_PACKETS and
+# BENCH_REAL_PACKETS.
+only=${BENCH_ONLY:-}
+if [ "$only" != percore ]; then
 echo "== capture: $cap ($pkts packets, $flows flows); indicators: $intel ($inds)"
 # Each rate is the best of BENCH_REPEAT (default 5) runs, the baseline's
 # taken between them too: on a shared machine a run that lost its core for
@@ -67,6 +74,126 @@ awk -v s="$wd" -v b="$best" -v n="$cpus" 'BEGIN { printf "ratio_sensor_default_v
 awk -v s="$w1" -v b="$best" 'BEGIN { printf "ratio_sensor_w1_vs_libpcap=%.3f (one worker: the 0.5 target read per core)\n", s / b }'
 awk -v a="$w2" -v b="$w1" 'BEGIN { printf "ratio_workers2_vs_workers1=%.3f (target >= 1.7)\n", a / b }'
 awk -v s="$w2" -v b="$best" 'BEGIN { printf "ratio_sensor_w2_vs_libpcap=%.3f (for information)\n", s / b }'
+
+fi # BENCH_ONLY
+
+# ---- per core after loading: the figures issue 11 asks for ----
+# Each sensor run is timed as a whole process (/usr/bin/time) and a run
+# over an empty capture (the same file header, no packet) with the same
+# indicators and --workers is subtracted: what is left is the packet work,
+# loading and start-up excluded. Per core is CPU time (user + system of
+# the whole process: reader, workers and EVE writer) against the bare
+# loop's CPU time; CPU time is what a loaded machine does not skew. The
+# wall-time ratios (two workers against one, and as deployed) are printed
+# with the load average: on a shared machine they move with it. Each
+# figure is the median of BENCH_REAL_REPEAT runs (default 3).
+rreps=${BENCH_REAL_REPEAT:-3}
+median() { sort -g | awk '{ v[NR] = $1 } END { if (NR == 0) print 0; else if (NR % 2) print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+# timed_run CAP WORKERS [INTEL] -> "wall cpu maxrss_kb packets
+#   reader_cpu busiest_other_worker_cpu" (the last two from the sensor's
+#   own summary: engine time only, loading excluded)
+timed_run() {
+	rm -f "$out/eve-pc.json"
+	sync
+	_t=$(mktemp)
+	if [ -n "${3:-}" ]; then _i="--intel $3"; else _i=""; fi
+	# shellcheck disable=SC2086
+	/usr/bin/time -f "%e %U %S %M" -o "$_t" "$build/yagura" sensor -r "$1" $_i \
+		--eve "$out/eve-pc.json" --workers "$2" 2>&1 >/dev/null |
+		sed -n -e 's/^sensor: \([0-9]*\) packets.*/\1/p' \
+			-e 's/.*reading thread \([0-9.]*\) s.*(busiest \([0-9.]*\) s).*/\1 \2/p' >"$_t.n"
+	awk -v n="$(tr '\n' ' ' <"$_t.n")" '{ printf "%s %.3f %s %s\n", $1, $2 + $3, $4, n }' "$_t"
+	rm -f "$_t" "$_t.n"
+}
+# The resident size in the last run's final stats event (bytes).
+eve_rss() { grep -o '"rss":[0-9]*' "$out/eve-pc.json" | tail -1 | cut -d: -f2; }
+# per_core LABEL CAP: the per-core block for one capture.
+per_core() {
+	label=$1 pcap=$2
+	empty="$pcap.empty"
+	head -c 24 "$pcap" >"$empty" # the pcap file header alone
+	cat "$pcap" >/dev/null
+	: >"$out/pc.txt"
+	i=0
+	while [ "$i" -lt "$rreps" ]; do
+		b=$("$build/tool_pcap_baseline" "$pcap")
+		e1=$(timed_run "$empty" 1 "$intel")
+		r1=$(timed_run "$pcap" 1 "$intel")
+		e2=$(timed_run "$empty" 2 "$intel")
+		r2=$(timed_run "$pcap" 2 "$intel")
+		echo "$b|$e1|$r1|$e2|$r2" | awk -F'|' '{
+			split($1, kv, " "); for (k in kv) { split(kv[k], x, "="); B[x[1]] = x[2] }
+			split($2, e1, " "); split($3, r1, " "); split($4, e2, " "); split($5, r2, " ")
+			n = r1[4]
+			c1 = r1[2] - e1[2]; w1 = r1[1] - e1[1]; w2 = r2[1] - e2[1]
+			if (c1 <= 0 || w1 <= 0 || w2 <= 0) next
+			# Two workers on CPU time: the engine CPU of one worker over
+			# the critical path of the two-worker run (its busier
+			# thread), what the wall ratio would be on an idle machine.
+			cp = r2[5] > r2[6] ? r2[5] : r2[6]
+			printf "%.4f %.4f %.4f %.0f %.0f %.4f\n", (n / c1) / B["cpu_pps"], (n / w1) / B["pps"], w1 / w2, n / c1, B["cpu_pps"], (cp > 0 ? r1[5] / cp : 0)
+		}' >>"$out/pc.txt"
+		i=$((i + 1))
+	done
+	load=$(cut -d' ' -f1-3 /proc/loadavg)
+	echo "per_core_${label}_runs=$(wc -l <"$out/pc.txt") (median of each; load average $load on $(nproc) CPUs)"
+	echo "${label}_baseline_libpcap_cpu_pps=$(cut -d' ' -f5 "$out/pc.txt" | median)"
+	echo "${label}_sensor_w1_cpu_pps_after_load=$(cut -d' ' -f4 "$out/pc.txt" | median)"
+	echo "ratio_${label}_per_core_after_load=$(cut -d' ' -f1 "$out/pc.txt" | median) (one worker, CPU time, empty run subtracted; target >= 0.5)"
+	echo "ratio_${label}_w1_wall_after_load=$(cut -d' ' -f2 "$out/pc.txt" | median) (wall time: moves with the load)"
+	echo "ratio_${label}_workers2_vs_workers1_after_load=$(cut -d' ' -f3 "$out/pc.txt" | median) (wall time; target >= 1.7)"
+	echo "ratio_${label}_workers2_vs_workers1_cpu=$(cut -d' ' -f6 "$out/pc.txt" | median) (one worker's engine CPU over the busier thread's with two: the wall ratio of an idle machine)"
+	rm -f "$out/eve-pc.json"
+}
+# indicator_cost: bytes per indicator, held (the resident size the
+# sensor's last stats event reports, with the list minus without, over an
+# empty capture: what the running sensor keeps) and peak (peak RSS with
+# minus without: loading holds the list file and the builder's tables at
+# once), and the load rate (CPU time with minus without), medians of
+# BENCH_REAL_REPEAT runs.
+indicator_cost() {
+	empty="$cap.empty"
+	head -c 24 "$cap" >"$empty"
+	: >"$out/ind.txt"
+	i=0
+	while [ "$i" -lt "$rreps" ]; do
+		a=$(timed_run "$empty" 1)
+		ra=$(eve_rss)
+		b=$(timed_run "$empty" 1 "$intel")
+		rb=$(eve_rss)
+		echo "$a|$b|$ra|$rb" | awk -F'|' -v n="$inds" '{
+			split($1, a, " "); split($2, b, " ")
+			c = b[2] - a[2]; w = b[1] - a[1]
+			printf "%.1f %.0f %.0f %.1f\n", (b[3] - a[3]) * 1024 / n, (c > 0 ? n / c : 0), (w > 0 ? n / w : 0), ($4 - $3) / n
+		}' >>"$out/ind.txt"
+		i=$((i + 1))
+	done
+	echo "bytes_per_indicator=$(cut -d' ' -f4 "$out/ind.txt" | median) (held: resident size after loading, with $inds indicators minus without; target <= 64)"
+	echo "bytes_per_indicator_peak=$(cut -d' ' -f1 "$out/ind.txt" | median) (peak RSS with minus without: the load's transient)"
+	echo "indicators_loaded_per_cpu_s=$(cut -d' ' -f2 "$out/ind.txt" | median) (target >= 2000000)"
+	echo "indicators_loaded_per_wall_s=$(cut -d' ' -f3 "$out/ind.txt" | median) (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+}
+
+echo "== per core after loading, generated mix ($inds indicators)"
+per_core mixed "$cap"
+
+echo "== real mix: the shared captures replayed (tool_realmix), $inds indicators"
+# BENCH_REAL_PACKETS (default 10000000) frames: every capture in
+# ../shared/data/pcap replayed with shifted addresses and interleaved.
+shared=../shared/data/pcap
+if [ -d "$shared" ] && ls "$shared"/*.pcap >/dev/null 2>&1; then
+	rpkts=${BENCH_REAL_PACKETS:-10000000}
+	rcap="$out/realmix-$rpkts.pcap"
+	# shellcheck disable=SC2046
+	[ -f "$rcap" ] || "$build/tool_realmix" "$rcap" "$rpkts" $(ls "$shared"/*.pcap "$shared"/*.pcapng 2>/dev/null)
+	per_core real "$rcap"
+else
+	echo "real mix: $shared is absent; the generated mix only"
+fi
+
+echo "== indicator memory and load rate ($inds indicators, through the sensor)"
+indicator_cost
+[ "$only" != percore ] || exit 0
 
 echo "== ICS-heavy mix: Modbus, DNP3, IEC 104 and S7comm polling with commands (icsgen.py mix), next to the mixed capture"
 # BENCH_ICS_FLOWS flows (default 4000, ~87 packets each) of request and

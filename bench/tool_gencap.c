@@ -1161,7 +1161,10 @@ static uint32_t free_octet(uint64_t *r)
 {
 	for (;;) {
 		uint32_t a = range32(r, 1, 223);
-		if (a != 10 && a != 127 && a != 172 && a != 198 && a != 100)
+		/* Not private, loopback, link-local or CGNAT space either: the
+		 * real-traffic mix (tool_realmix) talks in 192.168/16 and
+		 * 169.254/16, which no threat list names. */
+		if (a != 10 && a != 127 && a != 172 && a != 198 && a != 100 && a != 192 && a != 169)
 			return a;
 	}
 }
@@ -1221,7 +1224,9 @@ static int format_indicator(uint64_t seed, uint32_t e, char *out, size_t cap)
 		return snprintf(out, cap, "%u.%u.%u.%u", free_octet(&r), below(&r, 256),
 		                below(&r, 256), range32(&r, 1, 254));
 	case I_CIDR: {
-		uint32_t len = below(&r, 4) ? 24 : range32(&r, 12, 28);
+		/* /16 to /28: shorter ones at this count (25,000 of them) would cover
+		 * a third of the IPv4 space, and every real flow would alert. */
+		uint32_t len = below(&r, 4) ? 24 : range32(&r, 16, 28);
 		uint32_t v = (free_octet(&r) << 24) | (uint32_t)(rnd(&r) & 0xffffff);
 		v &= ~0u << (32 - len);
 		return snprintf(out, cap, "%u.%u.%u.%u/%u", v >> 24, (v >> 16) & 255,

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/bigalloc.h"
 #include "common/hash.h"
 
 uint64_t yg_intel_hash(uint64_t seed, enum yg_ind_type type, const char *s, size_t len)
@@ -202,7 +203,7 @@ static int intern_source(struct yg_intel_builder *b, const char *source, uint16_
 
 static int rehash(struct yg_intel_builder *b, size_t ncap)
 {
-	struct yg_slot *ns = calloc(ncap, sizeof *ns);
+	struct yg_slot *ns = yg_big_calloc(ncap, sizeof *ns);
 	if (!ns)
 		return -ENOMEM;
 	size_t mask = ncap - 1;

@@ -115,9 +115,14 @@ long yg_intel_load_buffer_as(struct yg_intel_builder *b, const char *source, con
 		f.kind = yg_intel_detect((const uint8_t *)p, len);
 	unsigned hints = yg_intel_source_hints(source);
 	if (f.kind != YG_FMT_STIX && f.kind != YG_FMT_MISP) {
-		size_t lines = 1;
-		for (const char *q = p; (q = memchr(q, '\n', (size_t)(p + len - q))); q++)
+		/* Lines counted in the first MiB and scaled to the file: a
+		 * whole pass of its own cost a tenth of loading a big list, and
+		 * the tables still grow where the guess falls short. */
+		size_t lines = 1, sample = len < (1u << 20) ? len : (1u << 20);
+		for (const char *q = p; (q = memchr(q, '\n', (size_t)(p + sample - q))); q++)
 			lines++;
+		if (sample < len)
+			lines = (size_t)((double)lines * ((double)len / (double)sample)) + 1;
 		/* up to 8M lines ahead; beyond that the tables grow as they go,
 		 * so a file of comments cannot make us reserve gigabytes */
 		if (lines > 4096)

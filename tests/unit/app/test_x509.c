@@ -132,6 +132,31 @@ static void bad_der(void **state)
 	free(d);
 }
 
+/* Parses are cached (x509.c): a repeat is answered from the cache, and a
+ * certificate of the same length that differs in one byte is not taken
+ * for it, in either order; a rejected one stays rejected. */
+static void cached(void **state)
+{
+	(void)state;
+	struct yg_x509_info a, b, c;
+	uint8_t *d = malloc((size_t)der_len);
+	memcpy(d, der, (size_t)der_len);
+	d[der_len - 1] ^= 0x01; /* in the signature: still well-formed */
+	for (int round = 0; round < 3; round++) {
+		memset(&a, 0x5a, sizeof a);
+		memset(&b, 0x5a, sizeof b);
+		assert_int_equal(yg_x509_parse(der, (size_t)der_len, &a), 0);
+		assert_int_equal(yg_x509_parse(d, (size_t)der_len, &b), 0);
+		assert_string_equal(a.fingerprint, want_fp);
+		assert_string_not_equal(b.fingerprint, want_fp);
+		assert_string_equal(b.subject, a.subject);
+		assert_int_equal(b.n_san, 3);
+		assert_string_equal(a.san[2], "b.example");
+		assert_int_equal(yg_x509_parse(d, (size_t)der_len - 1, &c), -EBADMSG);
+	}
+	free(d);
+}
+
 /* ServerHello, Certificate (leaf + one more), ServerHelloDone as one
  * handshake stream. */
 static struct buf flight(void)
@@ -282,6 +307,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(fields),
 	    cmocka_unit_test(bad_der),
+	    cmocka_unit_test(cached),
 	    cmocka_unit_test(server_flight),
 	    cmocka_unit_test(server_ends),
 	};

@@ -105,6 +105,7 @@ void yg_worker_app_free(struct yg_worker *w, struct flow_app *a)
 	yg_http_tx_free(w, a);
 	yg_worker_tls_free(w, a);
 	yg_worker_ics_free(w, a);
+	yg_worker_pcap_free(w, a);
 	for (int i = 0; i < 2; i++)
 		stream_drop_buf(w, &a->s[i]);
 	free(a->more);

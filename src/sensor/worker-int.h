@@ -14,6 +14,7 @@
 #include "app/x509.h"
 #include "detect/devices.h"
 #include "output/community_id.h"
+#include "output/pcaplog.h"
 #include "sensor/worker.h"
 
 enum app_proto {
@@ -98,6 +99,12 @@ struct flow_app {
 	bool tls_logged;       /* the flow's tls event is written */
 	uint8_t anomaly_events; /* anomaly events written for this flow */
 	struct ics_flow *ics; /* ICS state (ics_flow.c); charged */
+	/* --pcap-log (pcap_flow.c): the flow's frames until it alerts, as
+	 * struct yg_pcaplog_rec records; counted against the worker's
+	 * pcap_memcap, not the flow memcap. */
+	uint8_t *pcap_buf;
+	uint32_t pcap_len, pcap_cap;
+	uint8_t pcap_state; /* enum in pcap_flow.c */
 };
 
 struct yg_worker {
@@ -127,6 +134,10 @@ struct yg_worker {
 	/* The Community ID of a flow with no app state to cache it in. */
 	char community_id[YG_COMMUNITY_ID_SIZE];
 	struct yg_device_view dev_view; /* a device's record for its event */
+	/* --pcap-log: buffer bytes the worker's flows hold, and the file the
+	 * current packet went into ("" when it went into none). */
+	size_t pcap_mem;
+	char pcap_file[YG_PCAPLOG_PATH_MAX];
 };
 
 /* The flow's app state, created on first need (charged to the flow memcap).
@@ -212,6 +223,16 @@ void yg_worker_ics_op(struct yg_worker *w, struct yg_flow *f, const struct yg_pa
 		      yg_ics_object_fn obj, const void *msg);
 /* Records that key alerted on flow f; false when it already had (alert.c). */
 bool yg_worker_first_alert(struct yg_worker *w, struct yg_flow *f, uint32_t key);
+
+/* Conditional pcap (pcap_flow.c). Keeps or writes the frame of the
+ * packet being processed for its flow f. */
+void yg_worker_pcap_packet(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			   const uint8_t *frame);
+/* An alert on f is being written: the flow's kept frames go to the ring
+ * (its later ones will follow), and the event gets "capture_file", the
+ * file that holds the alert's packet. No-op without --pcap-log. */
+void yg_worker_pcap_alert(struct yg_worker *w, struct yg_flow *f);
+void yg_worker_pcap_free(struct yg_worker *w, struct flow_app *a);
 
 /* Detection and alerts (alert.c). */
 void yg_worker_match_flow(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,

@@ -23,6 +23,7 @@
 #include "detect/ics_policy.h"
 #include "output/pcaplog.h"
 #include "sensor/engine.h"
+#include "sensor/eve_tls.h"
 #include "sensor/homenet.h"
 #include "sensor/hub_feed.h"
 #include "sensor/intel_live.h"
@@ -97,6 +98,9 @@ static void usage(FILE *out)
 		"      --pcap-log-max MB  bound of the ring (default 1024): oldest deleted\n"
 		"      --pcap-log-memcap MB  memory for the frames flows keep until they\n"
 		"                         alert (default 64; 64 KiB a flow at most)\n"
+		"      --eve-tls-custom LIST  the tls event's fields, by Suricata's names\n"
+		"                         (default its extended set; certificate, chain,\n"
+		"                         client_certificate, client_chain add base64 DER)\n"
 		"      --eve-dns-version N  dns layout: 3 (Suricata 8, default) or 2 (Suricata 7)\n"
 		"      --community-id-seed N  seed of the Community ID (0..65535, default 0)\n"
 		"      --hub URL          also take every indicator this member may see from\n"
@@ -462,7 +466,7 @@ int yg_cmd_sensor(int argc, char **argv)
 	       O_HUB_USER, O_HUB_PASSWORD_FILE, O_HUB_CERT, O_HUB_KEY, O_TAXII_COLL, O_DNS_VERSION,
 	       O_CID_SEED, O_DARKNET, O_DARKNET_RESEARCH, O_DARKNET_MEMCAP, O_GEOIP_DIR, O_WARN,
 	       O_NO_BEACON, O_BEACON_MEMCAP, O_OUTPUT, O_DEVICES, O_DEVICE_MEMCAP, O_ICS_NET,
-	       O_ICS_CLASSES, O_ICS_POLICY, O_PCAP_LOG, O_PCAP_LOG_MAX, O_PCAP_LOG_MEMCAP };
+	       O_ICS_CLASSES, O_ICS_POLICY, O_PCAP_LOG, O_PCAP_LOG_MAX, O_PCAP_LOG_MEMCAP, O_TLS_CUSTOM };
 	static const struct option opts[] = {
 		{"read", required_argument, NULL, 'r'},
 		{"interface", required_argument, NULL, 'i'},
@@ -514,6 +518,7 @@ int yg_cmd_sensor(int argc, char **argv)
 		{"ics-device-classes", required_argument, NULL, O_ICS_CLASSES},
 		{"ics-policy", required_argument, NULL, O_ICS_POLICY},
 		{"pcap-log", required_argument, NULL, O_PCAP_LOG},
+		{"eve-tls-custom", required_argument, NULL, O_TLS_CUSTOM},
 		{"pcap-log-max", required_argument, NULL, O_PCAP_LOG_MAX},
 		{"pcap-log-memcap", required_argument, NULL, O_PCAP_LOG_MEMCAP},
 		{"quiet", no_argument, NULL, 'q'},
@@ -557,6 +562,7 @@ int yg_cmd_sensor(int argc, char **argv)
 	unsigned long pcap_max_mb = 1024, pcap_memcap_mb = 64;
 	struct yg_pcaplog *pcaplog = NULL;
 	struct yg_pcaplog_stats pcap_stats = {0};
+	uint32_t tls_fields = 0; /* Suricata's extended set */
 	unsigned ics_allowed = 0;
 	bool modbus_log = true, dnp3_log = true, iec104_log = true, s7comm_log = true;
 	const char *ics_policy_path = NULL;
@@ -735,6 +741,23 @@ int yg_cmd_sensor(int argc, char **argv)
 		case O_NO_BEACON: beacon_on = false; break;
 		case O_ICS_POLICY: ics_policy_path = optarg; break;
 		case O_PCAP_LOG: pcap_dir = optarg; break;
+		case O_TLS_CUSTOM: {
+			const char *bad;
+			size_t bl;
+			if (yg_eve_tls_fields(optarg, &tls_fields, &bad, &bl) < 0) {
+				fprintf(stderr, "yagura sensor: --eve-tls-custom: '%.*s' is not a tls "
+					"field (version, subject, issuer, serial, fingerprint, not_before, "
+					"not_after, sni, certificate, chain, ja3, ja3s, ja4, subjectaltname, "
+					"client, client_certificate, client_chain, client_alpns, "
+					"server_alpns)\n", (int)bl, bad);
+				return 2;
+			}
+			if (!tls_fields) {
+				fprintf(stderr, "yagura sensor: --eve-tls-custom wants at least one field\n");
+				return 2;
+			}
+			break;
+		}
 		case O_PCAP_LOG_MAX:
 			if (!parse_uint(optarg, 1 << 24, &pcap_max_mb) || pcap_max_mb < 1) {
 				fprintf(stderr, "yagura sensor: --pcap-log-max wants MB >= 1\n");
@@ -1028,6 +1051,7 @@ int yg_cmd_sensor(int argc, char **argv)
 			.community_id_seed = (uint16_t)cid_seed,
 			.log_http = http_log,
 			.log_tls = tls_log,
+			.tls_fields = tls_fields,
 			.log_anomaly = anomaly_log,
 			.sightings = sightings ? yg_sightings_agg(sightings) : NULL,
 			.beacon = beacon,

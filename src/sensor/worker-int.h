@@ -68,13 +68,15 @@ struct stream {
 	struct yg_http_chunked ck; /* with YG_HTTP_BODY_CHUNKED */
 };
 
-/* A TLS connection between its ClientHello and the end of the server's
- * handshake flight: the tls event waits for the certificate (eve_tls.c).
- * Charged to the flow memcap; freed once the event is written. */
+/* A TLS connection between its ClientHello and the end of the
+ * handshake: the tls event waits for the server's certificate, and for
+ * the client's when the server asked for one (eve_tls.c). Charged to the
+ * flow memcap; freed once the event is written. */
 struct tls_state {
 	struct yg_tls_client_hello ch;
-	struct yg_tls_server srv;
-	size_t charged; /* bytes charged for the server's gather buffer */
+	struct yg_tls_server srv, cli;
+	size_t charged, cli_charged; /* bytes charged for each reader's buffers */
+	bool srv_cert_now; /* w->x509 holds srv's leaf (parsed in this call) */
 };
 
 #define FLOW_ALERTS_INLINE 6
@@ -117,7 +119,7 @@ struct yg_worker {
 	/* Scratch results, too big for the stack of a hot function. */
 	struct yg_dns_msg dns;
 	struct yg_tls_client_hello tls;
-	struct yg_x509_info x509;
+	struct yg_x509_info x509, x509_cli;
 	/* Decoder anomaly events (no flow yet): at most ANOMALY_EVENTS_PER_SEC
 	 * per second of packet time; more are counted only. */
 	uint64_t anom_sec;
@@ -261,8 +263,12 @@ bool yg_worker_tls_keep(struct yg_worker *w, struct yg_flow *f, const struct yg_
 void yg_worker_tls_event(struct yg_worker *w, struct yg_flow *f, uint64_t ts_us,
 			 const struct yg_tls_view *v);
 /* Server stream bytes of a kept TLS flow: returns bytes used, 0 when more
- * are needed, -1 when the server's part is over (event written). */
+ * are needed, -1 when the server's part is over. */
 long yg_worker_tls_server(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			  const uint8_t *p, size_t n);
+/* The client's stream bytes of a kept TLS flow from its ClientHello on
+ * (for the certificate it may send): returns as above. */
+long yg_worker_tls_client(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 			  const uint8_t *p, size_t n);
 /* The flow ends: writes the event that still waits. */
 void yg_worker_tls_flush(struct yg_worker *w, struct yg_flow *f);

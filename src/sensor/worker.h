@@ -29,6 +29,7 @@ struct yg_worker_config {
 	struct yg_intel_live *intel;  /* borrowed; may be NULL (no detection) */
 	struct yg_eve_sink *sink;     /* borrowed */
 	bool log_flows, log_dns, log_http, log_tls;
+	uint32_t tls_fields;          /* sensor/eve_tls.h YG_TLS_F_*; 0: Suricata's extended set */
 	bool log_anomaly;             /* "anomaly" events (off by default) */
 	unsigned dns_version;         /* EVE dns layout: 3 (0 means 3) or 2 */
 	uint16_t community_id_seed;   /* seed of the Community ID (default 0) */

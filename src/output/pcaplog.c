@@ -76,8 +76,11 @@ static int push_file(struct yg_pcaplog *pl, const char *name, uint64_t size)
 		pl->files = f;
 		pl->cap_files = nc;
 	}
+	size_t len = strlen(name);
+	if (len >= sizeof pl->files[0].name)
+		return -EINVAL; /* ring_name() keeps them shorter */
 	struct ring_file *f = &pl->files[pl->n_files++];
-	snprintf(f->name, sizeof f->name, "%s", name);
+	memcpy(f->name, name, len + 1);
 	f->size = size;
 	pl->total += size;
 	return 0;

@@ -69,7 +69,7 @@ static void check_kept(const struct yg_tls_server *s)
 			abort();
 		sum += 3 + n;
 	}
-	if (sum != s->certs_len || (s->certs_len && !s->has_cert))
+	if (sum != s->certs_len || (s->has_cert && !s->certs_len))
 		abort();
 }
 

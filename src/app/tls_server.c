@@ -155,27 +155,36 @@ static void certificate(struct yg_tls_server *s, const uint8_t *p, size_t len,
 			finish(s, YG_TLS_SRV_OK);
 		return;
 	}
-	int r = yg_x509_parse(leaf, leaf_len, cert);
-	if (r == -ENOMEM) {
-		finish(s, YG_TLS_SRV_OK);
-		return;
-	}
-	if (r < 0) {
-		finish(s, YG_TLS_SRV_BAD_CERT);
-		return;
-	}
-	s->has_cert = true;
-	/* Kept for EVE; a refused allocation only costs certificate and chain. */
+	(void)leaf;
+	(void)cert;
+	/* Kept as it came; the leaf is parsed once the side's part is over
+	 * (leaf()), so that a flight split over segments is parsed once. */
 	size_t keep = s->keep_chain ? list_len : 3 + leaf_len;
 	free(s->certs);
 	s->certs_len = 0;
 	s->certs = malloc(keep);
-	if (s->certs) {
-		memcpy(s->certs, list, keep);
-		s->certs_len = keep;
+	if (!s->certs) {
+		finish(s, YG_TLS_SRV_OK);
+		return;
 	}
+	memcpy(s->certs, list, keep);
+	s->certs_len = keep;
 	if (s->client)
 		finish(s, YG_TLS_SRV_OK);
+}
+
+/* The side's part is over: its leaf, if one was kept, read by OpenSSL. */
+static void leaf(struct yg_tls_server *s, struct yg_x509_info *cert)
+{
+	const uint8_t *der;
+	size_t n;
+	if (s->has_cert || !yg_tls_server_cert(s, 0, &der, &n))
+		return;
+	int r = yg_x509_parse(der, n, cert);
+	if (r == 0)
+		s->has_cert = true;
+	else if (r != -ENOMEM)
+		s->error = YG_TLS_SRV_BAD_CERT;
 }
 
 bool yg_tls_server_cert(const struct yg_tls_server *s, unsigned i, const uint8_t **ret_der,
@@ -231,7 +240,7 @@ static void message(struct yg_tls_server *s, uint8_t type, const uint8_t *p, siz
 			finish(s, YG_TLS_SRV_OK);
 		break;
 	case HS_CERTIFICATE:
-		if (!s->has_cert)
+		if (!s->certs)
 			certificate(s, p, len, cert);
 		break;
 	case HS_CERT_REQUEST:
@@ -342,6 +351,8 @@ long yg_tls_server_feed(struct yg_tls_server *s, const uint8_t *p, size_t len,
 	}
 	if (s->done && s->msg)
 		drop_msg(s);
+	if (s->done && s->error == YG_TLS_SRV_OK)
+		leaf(s, cert);
 	return (long)off;
 }
 

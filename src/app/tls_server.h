@@ -93,7 +93,9 @@ struct yg_tls_server {
  * Reads the records at p[0..len): consumes whole records only and returns
  * the bytes consumed (0 when the first record is not complete yet). Sets
  * s->done (and s->error) when the server's part is over; more bytes are
- * then not read. A parsed leaf certificate goes into *cert (s->has_cert).
+ * then not read. The leaf certificate is parsed into *cert (s->has_cert)
+ * by the call that ends the part; a leaf OpenSSL rejects makes error
+ * YG_TLS_SRV_BAD_CERT.
  * Returns -ENOMEM when the gather buffer could not be allocated (s->done
  * is set then).
  */

@@ -261,9 +261,11 @@ static void server_ends(void **state)
 	assert_null(s3.msg);
 	/* a certificate OpenSSL rejects */
 	struct yg_tls_server s4 = {0};
-	static const uint8_t bad[] = {22, 3, 3, 0, 13, 11, 0, 0, 9, 0, 0, 6, 0, 0, 3, 0x30, 1, 0};
+	static const uint8_t bad[] = {22, 3, 3, 0, 17, 11, 0, 0, 9, 0, 0, 6, 0, 0, 3, 0x30, 1, 0,
+	                              14, 0, 0, 0};
 	assert_int_equal(yg_tls_server_feed(&s4, bad, sizeof bad, &c), (long)sizeof bad);
 	assert_int_equal(s4.error, YG_TLS_SRV_BAD_CERT);
+	yg_tls_server_release(&s4);
 	/* TLS 1.3: done at the ServerHello (the certificate is encrypted) */
 	static const uint8_t sh13[] = {22, 3, 3, 0, 50, 2, 0,  0, 46, 3, 3, 0, 0,  0, 0, 0, 0, 0, 0,
 	                               0,  0, 0, 0, 0,  0, 0,  0, 0,  0, 0, 0, 0,  0, 0, 0, 0, 0, 0,

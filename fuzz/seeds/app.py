@@ -214,6 +214,24 @@ def tls_server_seeds():
     write("tls_server", "tls13", server_records(tls13, 16384) + b"\x17\x03\x03\x00\x02xx")
     write("tls_server", "bad_cert", server_records(server_hello() + certificate([leaf[:-3] + b"\0\0\0"]), 16384))
     write("tls_server", "empty_chain", server_records(server_hello() + certificate([]), 16384))
+    tls_server_client_seeds(leaf, rsa)
+
+
+def tls_server_client_seeds(leaf, rsa):
+    """A server that asks for a client certificate, and the client's reply
+    (its stream from the ClientHello on), with a chain and without one."""
+    def hs(t, body):
+        return bytes([t]) + struct.pack(">I", len(body))[1:] + body
+    certreq = hs(13, b"\x02\x01\x40" + b"\x00\x04\x04\x03\x08\x04" + b"\0\0")
+    flight = server_hello() + certificate([leaf, rsa]) + certreq + b"\x0e\0\0\0"
+    write("tls_server", "flight_cert_request", server_records(flight, 16384))
+    hello = hs(1, b"\x03\x03" + bytes(32) + b"\0" + b"\0\x02\xc0\x2f" + b"\x01\0")
+    cke = hs(16, b"\x41\x04" + bytes(64))
+    ccs = b"\x14\x03\x03\x00\x01\x01"
+    write("tls_server", "client_cert", server_records(hello, 16384) +
+          server_records(certificate([rsa, leaf]) + cke, 200) + ccs)
+    write("tls_server", "client_no_cert", server_records(hello, 16384) +
+          server_records(certificate([]) + cke, 16384) + ccs)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,10 @@
  *   Certificate (11), TLS <= 1.2:
  *     certificate_list<0..2^24-1> (3-byte length):
  *       { cert_data<1..2^24-1> (3-byte length, DER) }   leaf first
+ *   CertificateRequest (13): noted, not read
  *   ServerHelloDone (14): empty
+ *   Client's side: ClientHello (1) passed over; Certificate (11) as above;
+ *   CertificateVerify (15), ClientKeyExchange (16): its part is over
  *
  * Decisions:
  *  - Only whole records are read, so a split record costs the caller one
@@ -27,7 +30,7 @@
  *    after ChangeCipherSpec everything is encrypted, and an alert or
  *    application data means the handshake is over or broken.
  *  - Of the chain only the leaf is parsed (the fields Suricata writes);
- *    the others are counted.
+ *    the others are counted, and kept as they came for EVE's chain.
  */
 #include "app/tls_server.h"
 
@@ -45,7 +48,9 @@
 #define CT_HANDSHAKE    22
 #define CT_APPDATA      23
 #define HS_SERVER_HELLO 2
+#define HS_CLIENT_HELLO 1
 #define HS_CERTIFICATE  11
+#define HS_CERT_REQUEST 13
 #define HS_HELLO_DONE   14
 
 static uint32_t be24(const uint8_t *p)
@@ -126,8 +131,8 @@ static void certificate(struct yg_tls_server *s, const uint8_t *p, size_t len,
 		finish(s, YG_TLS_SRV_MALFORMED);
 		return;
 	}
-	const uint8_t *leaf = NULL;
-	size_t leaf_len = 0;
+	const uint8_t *leaf = NULL, *list = l.p + l.off;
+	size_t leaf_len = 0, list_len = yg_cur_left(&l);
 	while (yg_cur_left(&l)) {
 		const uint8_t *np, *der;
 		size_t n;
@@ -143,27 +148,85 @@ static void certificate(struct yg_tls_server *s, const uint8_t *p, size_t len,
 		if (s->n_certs < UINT16_MAX)
 			s->n_certs++;
 	}
+	/* The client's part needs nothing after its certificate. */
 	if (!leaf) {
-		/* An empty list (anonymous): over, nothing to log. */
+		/* An empty list (anonymous, or a client without one). */
+		if (s->client)
+			finish(s, YG_TLS_SRV_OK);
+		return;
+	}
+	(void)leaf;
+	(void)cert;
+	/* Kept as it came; the leaf is parsed once the side's part is over
+	 * (leaf()), so that a flight split over segments is parsed once. */
+	size_t keep = s->keep_chain ? list_len : 3 + leaf_len;
+	free(s->certs);
+	s->certs_len = 0;
+	s->certs = malloc(keep);
+	if (!s->certs) {
 		finish(s, YG_TLS_SRV_OK);
 		return;
 	}
-	int r = yg_x509_parse(leaf, leaf_len, cert);
-	if (r == -ENOMEM) {
+	memcpy(s->certs, list, keep);
+	s->certs_len = keep;
+	if (s->client)
 		finish(s, YG_TLS_SRV_OK);
+}
+
+/* The side's part is over: its leaf, if one was kept, read by OpenSSL. */
+static void leaf(struct yg_tls_server *s, struct yg_x509_info *cert)
+{
+	const uint8_t *der;
+	size_t n;
+	if (s->has_cert || !yg_tls_server_cert(s, 0, &der, &n))
 		return;
+	int r = yg_x509_parse(der, n, cert);
+	if (r == 0)
+		s->has_cert = true;
+	else if (r != -ENOMEM)
+		s->error = YG_TLS_SRV_BAD_CERT;
+}
+
+bool yg_tls_server_cert(const struct yg_tls_server *s, unsigned i, const uint8_t **ret_der,
+                        size_t *ret_len)
+{
+	size_t off = 0;
+	while (s->certs && s->certs_len - off >= 3) {
+		size_t n = be24(s->certs + off);
+		if (n > s->certs_len - off - 3)
+			return false;
+		if (i-- == 0) {
+			*ret_der = s->certs + off + 3;
+			*ret_len = n;
+			return true;
+		}
+		off += 3 + n;
 	}
-	if (r < 0) {
-		finish(s, YG_TLS_SRV_BAD_CERT);
-		return;
+	return false;
+}
+
+static void client_message(struct yg_tls_server *s, uint8_t type, const uint8_t *p, size_t len,
+                           struct yg_x509_info *cert)
+{
+	switch (type) {
+	case HS_CLIENT_HELLO: /* read by tls.c */
+		break;
+	case HS_CERTIFICATE:
+		certificate(s, p, len, cert);
+		break;
+	default: /* ClientKeyExchange, CertificateVerify: no certificate came */
+		finish(s, YG_TLS_SRV_OK);
+		break;
 	}
-	s->has_cert = true;
-	finish(s, YG_TLS_SRV_OK);
 }
 
 static void message(struct yg_tls_server *s, uint8_t type, const uint8_t *p, size_t len,
                     struct yg_x509_info *cert)
 {
+	if (s->client) {
+		client_message(s, type, p, len, cert);
+		return;
+	}
 	switch (type) {
 	case HS_SERVER_HELLO:
 		if (s->has_hello)
@@ -177,7 +240,11 @@ static void message(struct yg_tls_server *s, uint8_t type, const uint8_t *p, siz
 			finish(s, YG_TLS_SRV_OK);
 		break;
 	case HS_CERTIFICATE:
-		certificate(s, p, len, cert);
+		if (!s->certs)
+			certificate(s, p, len, cert);
+		break;
+	case HS_CERT_REQUEST:
+		s->cert_request = true;
 		break;
 	case HS_HELLO_DONE:
 		finish(s, YG_TLS_SRV_OK);
@@ -284,16 +351,22 @@ long yg_tls_server_feed(struct yg_tls_server *s, const uint8_t *p, size_t len,
 	}
 	if (s->done && s->msg)
 		drop_msg(s);
+	if (s->done && s->error == YG_TLS_SRV_OK)
+		leaf(s, cert);
 	return (long)off;
 }
 
 size_t yg_tls_server_held(const struct yg_tls_server *s)
 {
-	return s && s->msg ? s->msg_want : 0;
+	return s ? (s->msg ? s->msg_want : 0) + s->certs_len : 0;
 }
 
 void yg_tls_server_release(struct yg_tls_server *s)
 {
-	if (s)
-		drop_msg(s);
+	if (!s)
+		return;
+	drop_msg(s);
+	free(s->certs);
+	s->certs = NULL;
+	s->certs_len = 0;
 }

@@ -9,10 +9,21 @@
  * message split over records is gathered here, bounded by
  * YG_TLS_SRV_MSG_MAX (certificate chains of a few certificates fit).
  *
- * The server's part is over (done) at its Certificate, at ServerHelloDone,
- * at the first record that is not a handshake (ChangeCipherSpec of a
- * resumed session, an alert, application data), or right after the
- * ServerHello of TLS 1.3, whose certificate is encrypted.
+ * The server's part is over (done) at ServerHelloDone, at the first record
+ * that is not a handshake (ChangeCipherSpec of a resumed session, an
+ * alert, application data), or right after the ServerHello of TLS 1.3,
+ * whose certificate is encrypted. A CertificateRequest on the way is
+ * noted (cert_request): the client's flight then carries a certificate.
+ *
+ * The same reader follows the client's side (client set before the first
+ * feed), from its first bytes: its ClientHello is passed over (tls.h reads
+ * it), its Certificate (TLS <= 1.2, when the server asked for one) kept as
+ * the server's is, and the client's part is over at its Certificate,
+ * ClientKeyExchange or first record that is not a handshake.
+ *
+ * The certificates are kept as they came (DER, leaf first; only the leaf
+ * unless keep_chain) until the reader is released: EVE's certificate and
+ * chain are their base64.
  *
  * JA3S (Salesforce): "SSLVersion,Cipher,Extensions" in decimal, extension
  *   types in order joined by '-', GREASE left out; the hash is its MD5.
@@ -62,7 +73,10 @@ enum yg_tls_srv_error {
  * yg_tls_server_release (frees the gather buffer). */
 struct yg_tls_server {
 	struct yg_tls_server_hello hello;
+	bool client;      /* set by the caller: this reads the client's side */
+	bool keep_chain;  /* set by the caller: keep every certificate, not the leaf only */
 	bool has_hello;
+	bool cert_request; /* the server asked the client for a certificate */
 	bool has_cert;    /* the caller's cert was filled */
 	bool done;        /* nothing more to read from this direction */
 	uint8_t error;    /* enum yg_tls_srv_error, set with done */
@@ -71,24 +85,32 @@ struct yg_tls_server {
 	uint8_t hdr_len;
 	uint8_t *msg;             /* a handshake message being gathered over records */
 	size_t msg_len, msg_want; /* bytes held of header + body */
+	uint8_t *certs;           /* the certificates kept: 3-byte length + DER each */
+	size_t certs_len;
 };
 
 /*
  * Reads the records at p[0..len): consumes whole records only and returns
  * the bytes consumed (0 when the first record is not complete yet). Sets
  * s->done (and s->error) when the server's part is over; more bytes are
- * then not read. A parsed leaf certificate goes into *cert (s->has_cert).
+ * then not read. The leaf certificate is parsed into *cert (s->has_cert)
+ * by the call that ends the part; a leaf OpenSSL rejects makes error
+ * YG_TLS_SRV_BAD_CERT.
  * Returns -ENOMEM when the gather buffer could not be allocated (s->done
  * is set then).
  */
 long yg_tls_server_feed(struct yg_tls_server *s, const uint8_t *p, size_t len,
                         struct yg_x509_info *cert);
 
-/* Bytes the gather buffer holds now (for the caller's memory cap: compare
- * before and after a feed). */
+/* The i-th certificate kept (0: the leaf), DER; false past the last. */
+bool yg_tls_server_cert(const struct yg_tls_server *s, unsigned i, const uint8_t **ret_der,
+                        size_t *ret_len);
+
+/* Bytes the reader holds now, gather buffer and certificates (for the
+ * caller's memory cap: compare before and after a feed). */
 size_t yg_tls_server_held(const struct yg_tls_server *s);
 
-/* Frees the gather buffer. */
+/* Frees the gather buffer and the certificates. */
 void yg_tls_server_release(struct yg_tls_server *s);
 
 /* Parses a ServerHello body (after the 4-byte handshake header).

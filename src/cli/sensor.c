@@ -21,7 +21,9 @@
 #include "detect/beacon.h"
 #include "detect/devices.h"
 #include "detect/ics_policy.h"
+#include "output/pcaplog.h"
 #include "sensor/engine.h"
+#include "sensor/eve_tls.h"
 #include "sensor/homenet.h"
 #include "sensor/hub_feed.h"
 #include "sensor/intel_live.h"
@@ -59,6 +61,8 @@ static void usage(FILE *out)
 		"                         (default all: alert, dns, http, tls, flow, stats, ...)\n"
 		"      --eve-queue MB     queue of each output (default 16): a reader that\n"
 		"                         cannot keep up loses lines (counted), never packets\n"
+		"      --eve-file-types LIST  event types the EVE file gets (default all); the\n"
+		"                         outputs above keep theirs\n"
 		"      --workers N        worker threads, packets spread by flow\n"
 		"                         (default: one per CPU it may use, at most 16)\n"
 		"      --home-net LIST    your networks, e.g. 10.0.0.0/8,2001:db8::/32\n"
@@ -87,6 +91,16 @@ static void usage(FILE *out)
 		"                         controllers (README, ICS); an operation outside it is\n"
 		"                         an alert. Without it, program download and controller\n"
 		"                         stop alert. Event types modbus, dnp3, iec104, s7comm\n"
+		"      --pcap-log DIR     conditional pcap: the packets of every flow that\n"
+		"                         alerted, from its first, into a ring of pcap files\n"
+		"                         in DIR (yagura.*.pcap); the alert's capture_file\n"
+		"                         names the file\n"
+		"      --pcap-log-max MB  bound of the ring (default 1024): oldest deleted\n"
+		"      --pcap-log-memcap MB  memory for the frames flows keep until they\n"
+		"                         alert (default 64; 64 KiB a flow at most)\n"
+		"      --eve-tls-custom LIST  the tls event's fields, by Suricata's names\n"
+		"                         (default its extended set; certificate, chain,\n"
+		"                         client_certificate, client_chain add base64 DER)\n"
 		"      --eve-dns-version N  dns layout: 3 (Suricata 8, default) or 2 (Suricata 7)\n"
 		"      --community-id-seed N  seed of the Community ID (0..65535, default 0)\n"
 		"      --hub URL          also take every indicator this member may see from\n"
@@ -456,7 +470,8 @@ int yg_cmd_sensor(int argc, char **argv)
 	       O_HUB_USER, O_HUB_PASSWORD_FILE, O_HUB_CERT, O_HUB_KEY, O_TAXII_COLL, O_DNS_VERSION,
 	       O_CID_SEED, O_DARKNET, O_DARKNET_RESEARCH, O_DARKNET_MEMCAP, O_GEOIP_DIR, O_WARN,
 	       O_NO_BEACON, O_BEACON_MEMCAP, O_OUTPUT, O_DEVICES, O_DEVICE_MEMCAP, O_ICS_NET,
-	       O_ICS_CLASSES, O_ICS_POLICY, O_NATS, O_NATS_CREDS };
+	       O_ICS_CLASSES, O_ICS_POLICY, O_NATS, O_NATS_CREDS, O_PCAP_LOG, O_PCAP_LOG_MAX,
+	       O_PCAP_LOG_MEMCAP, O_TLS_CUSTOM };
 	static const struct option opts[] = {
 		{"read", required_argument, NULL, 'r'},
 		{"interface", required_argument, NULL, 'i'},
@@ -503,11 +518,16 @@ int yg_cmd_sensor(int argc, char **argv)
 		{"eve-syslog-socket", required_argument, NULL, O_OUTPUT},
 		{"eve-syslog-types", required_argument, NULL, O_OUTPUT},
 		{"eve-queue", required_argument, NULL, O_OUTPUT},
+		{"eve-file-types", required_argument, NULL, O_OUTPUT},
 		{"devices", no_argument, NULL, O_DEVICES},
 		{"device-memcap", required_argument, NULL, O_DEVICE_MEMCAP},
 		{"ics-net", required_argument, NULL, O_ICS_NET},
 		{"ics-device-classes", required_argument, NULL, O_ICS_CLASSES},
 		{"ics-policy", required_argument, NULL, O_ICS_POLICY},
+		{"pcap-log", required_argument, NULL, O_PCAP_LOG},
+		{"eve-tls-custom", required_argument, NULL, O_TLS_CUSTOM},
+		{"pcap-log-max", required_argument, NULL, O_PCAP_LOG_MAX},
+		{"pcap-log-memcap", required_argument, NULL, O_PCAP_LOG_MEMCAP},
 		{"quiet", no_argument, NULL, 'q'},
 		{"help", no_argument, NULL, 'h'},
 		{0},
@@ -546,6 +566,11 @@ int yg_cmd_sensor(int argc, char **argv)
 	struct yg_homenet home, ics_net = {0};
 	bool devices_on = false, have_ics = false, devices_log = true;
 	unsigned long device_memcap_mb = 16;
+	const char *pcap_dir = NULL;
+	unsigned long pcap_max_mb = 1024, pcap_memcap_mb = 64;
+	struct yg_pcaplog *pcaplog = NULL;
+	struct yg_pcaplog_stats pcap_stats = {0};
+	uint32_t tls_fields = 0; /* Suricata's extended set */
 	unsigned ics_allowed = 0;
 	bool modbus_log = true, dnp3_log = true, iec104_log = true, s7comm_log = true;
 	const char *ics_policy_path = NULL;
@@ -725,6 +750,36 @@ int yg_cmd_sensor(int argc, char **argv)
 			break;
 		case O_NO_BEACON: beacon_on = false; break;
 		case O_ICS_POLICY: ics_policy_path = optarg; break;
+		case O_PCAP_LOG: pcap_dir = optarg; break;
+		case O_TLS_CUSTOM: {
+			const char *bad;
+			size_t bl;
+			if (yg_eve_tls_fields(optarg, &tls_fields, &bad, &bl) < 0) {
+				fprintf(stderr, "yagura sensor: --eve-tls-custom: '%.*s' is not a tls "
+					"field (version, subject, issuer, serial, fingerprint, not_before, "
+					"not_after, sni, certificate, chain, ja3, ja3s, ja4, subjectaltname, "
+					"client, client_certificate, client_chain, client_alpns, "
+					"server_alpns)\n", (int)bl, bad);
+				return 2;
+			}
+			if (!tls_fields) {
+				fprintf(stderr, "yagura sensor: --eve-tls-custom wants at least one field\n");
+				return 2;
+			}
+			break;
+		}
+		case O_PCAP_LOG_MAX:
+			if (!parse_uint(optarg, 1 << 24, &pcap_max_mb) || pcap_max_mb < 1) {
+				fprintf(stderr, "yagura sensor: --pcap-log-max wants MB >= 1\n");
+				return 2;
+			}
+			break;
+		case O_PCAP_LOG_MEMCAP:
+			if (!parse_uint(optarg, 1 << 20, &pcap_memcap_mb) || pcap_memcap_mb < 1) {
+				fprintf(stderr, "yagura sensor: --pcap-log-memcap wants MB >= 1\n");
+				return 2;
+			}
+			break;
 		case O_BEACON_MEMCAP:
 			if (!parse_uint(optarg, 1 << 20, &beacon_memcap_mb) || beacon_memcap_mb < 1) {
 				fprintf(stderr, "yagura sensor: --beacon-memcap wants MB >= 1\n");
@@ -942,6 +997,16 @@ int yg_cmd_sensor(int argc, char **argv)
 	}
 	if (yg_sensor_outputs_start(&outputs, sink) < 0)
 		goto out; /* code is still 2 */
+	if (pcap_dir) {
+		struct yg_pcaplog_config pc = {.dir = pcap_dir,
+		                               .max_bytes = (uint64_t)pcap_max_mb << 20,
+		                               .linktype = yg_capture_linktype(cap)};
+		r = yg_pcaplog_new(&pc, &pcaplog);
+		if (r < 0) {
+			fprintf(stderr, "yagura sensor: --pcap-log %s: %s\n", pcap_dir, strerror(-r));
+			goto out;
+		}
+	}
 
 	if (n_darknet) {
 		if (dn_research_path) {
@@ -1006,6 +1071,7 @@ int yg_cmd_sensor(int argc, char **argv)
 			.community_id_seed = (uint16_t)cid_seed,
 			.log_http = http_log,
 			.log_tls = tls_log,
+			.tls_fields = tls_fields,
 			.log_anomaly = anomaly_log,
 			.sightings = sightings ? yg_sightings_agg(sightings) : NULL,
 			.beacon = beacon,
@@ -1020,8 +1086,11 @@ int yg_cmd_sensor(int argc, char **argv)
 			.log_iec104 = iec104_log,
 			.log_s7comm = s7comm_log,
 			.ics_policy = ics_policy,
+			.pcaplog = pcaplog,
+			.pcap_memcap = (size_t)pcap_memcap_mb << 20,
 		},
 		.darknet = dn,
+		.keep_frames = pcaplog != NULL,
 		.progress = (!quiet && rfile && isatty(STDERR_FILENO)) ? progress : NULL,
 		.progress_ud = &t0,
 	};
@@ -1124,7 +1193,10 @@ int yg_cmd_sensor(int argc, char **argv)
 		.hub = feed_stopped ? &feed_stats : NULL,
 		.beacon = beacon ? &beacon_stats : NULL,
 		.sink = sink,
+		.pcap = pcaplog ? &pcap_stats : NULL,
 	};
+	if (pcaplog)
+		yg_pcaplog_stats(pcaplog, &pcap_stats);
 	if (live) {
 		rcu_read_lock();
 		x.intel_indicators = yg_intel_set_count(yg_intel_live_get(live));
@@ -1177,6 +1249,7 @@ out:
 		pthread_join(wt.tid, NULL);
 	}
 	yg_engine_free(eng);
+	yg_pcaplog_free(pcaplog); /* after the workers: they write to it */
 	yg_beacon_free(beacon);
 	yg_devices_free(devices);
 	yg_ics_policy_free(ics_policy);

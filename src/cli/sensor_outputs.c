@@ -10,6 +10,7 @@
 static const char *const known_types[] = {
     "alert",  "dns",     "http",           "tls",           "flow",  "anomaly",
     "beacon", "darknet", "darknet_victim", "darknet_stats", "stats", "yagura_stats",
+    "device", "modbus",  "dnp3",           "iec104",        "s7comm",
 };
 
 void yg_sensor_outputs_init(struct yg_sensor_outputs *o)
@@ -21,11 +22,13 @@ void yg_sensor_outputs_init(struct yg_sensor_outputs *o)
 	o->queue_mb = 16;
 }
 
-/* Splits a comma list into cfg->types (pointers into buf, a copy the
- * caller frees). Returns -1 after printing a bad name. */
-static int split_types(const char *opt, const char *list, char **buf, struct yg_eve_out_config *cfg)
+/* Splits a comma list into types[0..*ret_n) (pointers into buf, a copy the
+ * caller frees), at most max. Returns -1 after printing a bad name. */
+static int split_list(const char *opt, const char *list, char **buf, const char **types,
+                      unsigned max, unsigned *ret_n)
 {
-	cfg->n_types = 0;
+	unsigned n = 0;
+	*ret_n = 0;
 	*buf = NULL;
 	if (!list)
 		return 0;
@@ -41,18 +44,25 @@ static int split_types(const char *opt, const char *list, char **buf, struct yg_
 		bool ok = false;
 		for (size_t i = 0; i < sizeof known_types / sizeof known_types[0]; i++)
 			ok |= !strcmp(t, known_types[i]);
-		if (!ok || cfg->n_types == YG_EVE_OUT_TYPES_MAX) {
+		if (!ok || n == max) {
 			fprintf(stderr,
 			        PROG
 			        ": --%s: '%s' is not an event type (alert, dns, http, tls, "
-			        "flow, anomaly, beacon, darknet, darknet_victim, darknet_stats, "
-			        "stats, yagura_stats)\n",
+			        "flow, anomaly, beacon, device, darknet, darknet_victim, "
+			        "darknet_stats, modbus, dnp3, iec104, s7comm, stats, "
+			        "yagura_stats)\n",
 			        opt, t);
 			return -1;
 		}
-		cfg->types[cfg->n_types++] = t;
+		types[n++] = t;
 	}
+	*ret_n = n;
 	return 0;
+}
+
+static int split_types(const char *opt, const char *list, char **buf, struct yg_eve_out_config *cfg)
+{
+	return split_list(opt, list, buf, cfg->types, YG_EVE_OUT_TYPES_MAX, &cfg->n_types);
 }
 
 int yg_sensor_outputs_opt(struct yg_sensor_outputs *o, const char *name, const char *arg)
@@ -89,17 +99,21 @@ int yg_sensor_outputs_opt(struct yg_sensor_outputs *o, const char *name, const c
 		o->syslog_path = arg;
 		return 1;
 	}
-	if (!strcmp(name, "eve-socket-types") || !strcmp(name, "eve-syslog-types")) {
-		struct yg_eve_out_config c;
+	if (!strcmp(name, "eve-socket-types") || !strcmp(name, "eve-syslog-types") ||
+	    !strcmp(name, "eve-file-types")) {
+		const char *types[YG_EVE_SINK_TYPES_MAX];
+		unsigned n;
 		char *buf;
-		int r = split_types(name, arg, &buf, &c);
+		int r = split_list(name, arg, &buf, types, YG_EVE_SINK_TYPES_MAX, &n);
 		free(buf);
 		if (r < 0)
 			return -1;
-		if (name[4] == 's' && name[5] == 'o')
+		if (!strcmp(name, "eve-socket-types"))
 			o->socket_types = arg;
-		else
+		else if (!strcmp(name, "eve-syslog-types"))
 			o->syslog_types = arg;
+		else
+			o->file_types = arg;
 		return 1;
 	}
 	if (!strcmp(name, "eve-queue")) {
@@ -141,6 +155,18 @@ out:
 
 int yg_sensor_outputs_start(const struct yg_sensor_outputs *o, struct yg_eve_sink *sink)
 {
+	if (o->file_types) {
+		const char *types[YG_EVE_SINK_TYPES_MAX];
+		unsigned n;
+		char *buf;
+		int r = split_list("eve-file-types", o->file_types, &buf, types,
+		                   YG_EVE_SINK_TYPES_MAX, &n);
+		if (r == 0)
+			r = yg_eve_sink_set_types(sink, n, types); /* copies the names */
+		free(buf);
+		if (r < 0)
+			return -1;
+	}
 	if (o->socket_path) {
 		struct yg_eve_out_config c = {.kind = o->socket_kind,
 		                              .path = o->socket_path,

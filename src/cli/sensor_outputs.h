@@ -6,6 +6,7 @@
  *   --eve-syslog-socket PATH                      the syslog socket (default /dev/log)
  *   --eve-syslog-types LIST                       event types it gets (default all)
  *   --eve-queue MB                                queue bound of each (default 16)
+ *   --eve-file-types LIST                         event types the file gets (default all)
  */
 #ifndef YG_CLI_SENSOR_OUTPUTS_H
 #define YG_CLI_SENSOR_OUTPUTS_H
@@ -22,6 +23,7 @@ struct yg_sensor_outputs {
 	int syslog_facility; /* -1: no syslog */
 	const char *syslog_path;
 	const char *syslog_types;
+	const char *file_types;
 	unsigned long queue_mb;
 };
 
@@ -32,7 +34,8 @@ void yg_sensor_outputs_init(struct yg_sensor_outputs *o);
  * is wrong. */
 int yg_sensor_outputs_opt(struct yg_sensor_outputs *o, const char *name, const char *arg);
 
-/* Starts the outputs and adds them to sink. -1 after printing why not. */
+/* Starts the outputs and adds them to sink, and sets the file's types.
+ * -1 after printing why not. */
 int yg_sensor_outputs_start(const struct yg_sensor_outputs *o, struct yg_eve_sink *sink);
 
 #endif

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #define EVE_FLUSH_AT (64u << 10)
+#define TYPE_NAME_MAX 32
 
 struct yg_eve_sink {
 	int fd;
@@ -22,6 +23,8 @@ struct yg_eve_sink {
 	pthread_mutex_t lock;
 	unsigned n_outs;
 	struct yg_eve_out *outs[YG_EVE_SINK_OUTPUTS];
+	unsigned n_types; /* 0: the file gets every type */
+	char types[YG_EVE_SINK_TYPES_MAX][TYPE_NAME_MAX];
 };
 
 int yg_eve_sink_open(const char *path, struct yg_eve_sink **ret)
@@ -107,12 +110,49 @@ uint64_t yg_eve_sink_bytes(const struct yg_eve_sink *s)
 	return s->bytes;
 }
 
-static void sink_write(struct yg_eve_sink *s, const char *p, size_t n)
+int yg_eve_sink_set_types(struct yg_eve_sink *s, unsigned n, const char *const *types)
 {
-	pthread_mutex_lock(&s->lock);
-	/* Whole lines: the outputs queue them and return at once. */
-	for (unsigned i = 0; i < s->n_outs; i++)
-		yg_eve_out_push(s->outs[i], p, n);
+	if (n > YG_EVE_SINK_TYPES_MAX)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		if (strlen(types[i]) >= TYPE_NAME_MAX)
+			return -EINVAL;
+	for (unsigned i = 0; i < n; i++)
+		memcpy(s->types[i], types[i], strlen(types[i]) + 1);
+	s->n_types = n;
+	return 0;
+}
+
+bool yg_eve_line_type(const char *p, size_t n, const char **ret, size_t *ret_len)
+{
+	static const char key[] = "\"event_type\":\"";
+	size_t look = n < 160 ? n : 160; /* the header comes first */
+	const char *k = memmem(p, look, key, sizeof key - 1);
+	if (!k)
+		return false;
+	const char *v = k + sizeof key - 1;
+	const char *e = memchr(v, '"', (size_t)(p + n - v));
+	if (!e)
+		return false;
+	*ret = v;
+	*ret_len = (size_t)(e - v);
+	return true;
+}
+
+static bool file_wants(const struct yg_eve_sink *s, const char *line, size_t n)
+{
+	const char *v;
+	size_t vl;
+	if (!yg_eve_line_type(line, n, &v, &vl))
+		return false;
+	for (unsigned i = 0; i < s->n_types; i++)
+		if (strlen(s->types[i]) == vl && !memcmp(s->types[i], v, vl))
+			return true;
+	return false;
+}
+
+static void fd_write(struct yg_eve_sink *s, const char *p, size_t n)
+{
 	while (n && !s->failed && s->fd >= 0) {
 		ssize_t k = write(s->fd, p, n);
 		if (k < 0) {
@@ -125,6 +165,40 @@ static void sink_write(struct yg_eve_sink *s, const char *p, size_t n)
 		n -= (size_t)k;
 		s->bytes += (uint64_t)k;
 	}
+}
+
+/* Runs of wanted lines go out in one write each: a filter that keeps
+ * most lines costs about what no filter does. */
+static void fd_write_filtered(struct yg_eve_sink *s, const char *p, size_t n)
+{
+	const char *run = NULL;
+	while (n) {
+		const char *nl = memchr(p, '\n', n);
+		size_t len = nl ? (size_t)(nl - p) + 1 : n;
+		if (file_wants(s, p, len)) {
+			if (!run)
+				run = p;
+		} else if (run) {
+			fd_write(s, run, (size_t)(p - run));
+			run = NULL;
+		}
+		p += len;
+		n -= len;
+	}
+	if (run)
+		fd_write(s, run, (size_t)(p - run));
+}
+
+static void sink_write(struct yg_eve_sink *s, const char *p, size_t n)
+{
+	pthread_mutex_lock(&s->lock);
+	/* Whole lines: the outputs queue them and return at once. */
+	for (unsigned i = 0; i < s->n_outs; i++)
+		yg_eve_out_push(s->outs[i], p, n);
+	if (s->n_types)
+		fd_write_filtered(s, p, n);
+	else
+		fd_write(s, p, n);
 	pthread_mutex_unlock(&s->lock);
 }
 

@@ -30,6 +30,15 @@ int yg_eve_sink_add_output(struct yg_eve_sink *s, struct yg_eve_out *o);
 /* The outputs added, in order (NULL past the last). */
 struct yg_eve_out *yg_eve_sink_output(const struct yg_eve_sink *s, unsigned i);
 void yg_eve_sink_free(struct yg_eve_sink *s);
+/* The event types the file gets (--eve-file-types; copied): every line of
+ * another type is left out of the file, not of the outputs above. n = 0
+ * (the default) writes every type. Call before the workers start.
+ * Returns 0, -EINVAL (n above YG_EVE_SINK_TYPES_MAX or a name too long). */
+#define YG_EVE_SINK_TYPES_MAX 24
+int yg_eve_sink_set_types(struct yg_eve_sink *s, unsigned n, const char *const *types);
+/* The event_type of an EVE line p[0..n) (looked for in its header): sets
+ * *ret and *ret_len to the name inside the line; false when it has none. */
+bool yg_eve_line_type(const char *p, size_t n, const char **ret, size_t *ret_len);
 /* Whether any write failed (disk full, closed pipe). */
 bool yg_eve_sink_failed(const struct yg_eve_sink *s);
 uint64_t yg_eve_sink_bytes(const struct yg_eve_sink *s);

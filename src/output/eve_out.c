@@ -26,6 +26,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <time.h>
+
+#include "output/eve.h"
 #include <unistd.h>
 
 #define QUEUE_DEFAULT (16u << 20)
@@ -150,16 +152,10 @@ static bool wanted(const struct yg_eve_out *o, const char *line, size_t n)
 {
 	if (!o->n_types)
 		return true;
-	static const char key[] = "\"event_type\":\"";
-	size_t look = n < 160 ? n : 160; /* the header comes first */
-	const char *k = memmem(line, look, key, sizeof key - 1);
-	if (!k)
+	const char *v;
+	size_t vl;
+	if (!yg_eve_line_type(line, n, &v, &vl))
 		return false;
-	const char *v = k + sizeof key - 1;
-	const char *e = memchr(v, '"', (size_t)(line + n - v));
-	if (!e)
-		return false;
-	size_t vl = (size_t)(e - v);
 	for (unsigned i = 0; i < o->n_types; i++)
 		if (strlen(o->types[i]) == vl && !memcmp(o->types[i], v, vl))
 			return true;

@@ -131,6 +131,7 @@ static void alert(struct yg_worker *w, struct yg_flow *f, const struct yg_packet
 	struct yg_eve_tuple t;
 	yg_worker_tuple(w, f, toserver, &t);
 	yg_eve_begin(&w->eve, pkt->ts_us, "alert", f->flow_id, &t);
+	yg_worker_pcap_alert(w, f);
 	if (t.tunnel)
 		yg_jsonw_kv_plain(j, "pkt_src", yg_eve_tunnel_pkt_src(t.tunnel_kind, t.tunnel->family));
 	yg_jsonw_kv_str(j, "direction", toserver ? "to_server" : "to_client");

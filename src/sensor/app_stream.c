@@ -105,6 +105,7 @@ void yg_worker_app_free(struct yg_worker *w, struct flow_app *a)
 	yg_http_tx_free(w, a);
 	yg_worker_tls_free(w, a);
 	yg_worker_ics_free(w, a);
+	yg_worker_pcap_free(w, a);
 	for (int i = 0; i < 2; i++)
 		stream_drop_buf(w, &a->s[i]);
 	free(a->more);
@@ -335,6 +336,12 @@ static long parse(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 	case APP_TLS: {
 		if (!toserver)
 			return yg_worker_tls_server(w, f, pkt, p, n);
+		/* After the hello: the client's certificate, if it sends one. */
+		const struct flow_app *fa = f->app;
+		if (fa && fa->tls_logged)
+			return -1;
+		if (fa && fa->tls)
+			return yg_worker_tls_client(w, f, pkt, p, n);
 		/* A capture that starts mid-connection may show the server's
 		 * handshake first: that is no ClientHello, and not malformed. */
 		if (n >= 6 && p[5] != 1)
@@ -358,7 +365,10 @@ static long parse(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 		}
 		w->st.tls_hellos++;
 		yg_worker_tls(w, f, pkt, toserver, &w->tls);
-		return -1;
+		/* Read on from the hello's first record when the event waits
+		 * (the reader passes over the hello itself). */
+		fa = f->app;
+		return fa && fa->tls && !fa->tls_logged ? yg_worker_tls_client(w, f, pkt, p, n) : -1;
 	}
 	case APP_MODBUS:
 	case APP_DNP3:

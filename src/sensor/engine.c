@@ -40,6 +40,10 @@ struct batch {
 	unsigned n;
 	size_t used;
 	uint64_t tick_us; /* n == 0: a clock tick for idle live captures */
+	/* With keep_frames: the frame of each packet, copied into data (the
+	 * packet's payload then points into it). Beside the packets rather
+	 * than in them: struct yg_packet stays the size it streams at. */
+	const uint8_t *frames[BATCH_PKTS];
 	/* Line-aligned for batch_add's streamed stores; a batch comes from
 	 * batch_new. */
 	_Alignas(64) struct yg_packet pkts[BATCH_PKTS];
@@ -77,6 +81,7 @@ struct yg_engine {
 	 * worker 0, the rest to 1 + ((h - share0) * scale >> 56), which is
 	 * below n. */
 	uint64_t share0, scale;
+	bool keep_frames; /* cfg.keep_frames */
 	atomic_bool stop;
 	struct yg_capture *cap;
 };
@@ -127,6 +132,7 @@ int yg_engine_new(const struct yg_engine_config *cfg, struct yg_engine **ret)
 		return -ENOMEM;
 	e->cfg = *cfg;
 	e->n = cfg->workers;
+	e->keep_frames = cfg->keep_frames;
 	e->share0 = ((uint64_t)1 << 32) * READER_SHARE_PERMILLE / 1000 / e->n;
 	/* (n - 1) * 2^56 / (2^32 - share0), rounded down: the largest hash
 	 * maps below n - 1, and the product with a 32-bit hash fits in 64
@@ -141,6 +147,7 @@ int yg_engine_new(const struct yg_engine_config *cfg, struct yg_engine **ret)
 		/* The memory cap is for the whole sensor: split it. */
 		if (wc.flow.memcap)
 			wc.flow.memcap /= e->n;
+		wc.pcap_memcap /= e->n;
 		e->wt[i].e = e;
 		queue_init(&e->wt[i].q);
 		r = yg_worker_new(&wc, &e->wt[i].w);
@@ -235,7 +242,10 @@ static void *worker_main(void *arg)
 			yg_worker_tick(t->w, b->tick_us);
 			yg_worker_flush(t->w);
 		}
-		yg_worker_packets(t->w, b->pkts, b->n);
+		if (t->e->keep_frames)
+			yg_worker_packets_frames(t->w, b->pkts, b->frames, b->n);
+		else
+			yg_worker_packets(t->w, b->pkts, b->n);
 		rcu_read_unlock();
 
 		pthread_mutex_lock(&q->lock);
@@ -320,6 +330,21 @@ static size_t batch_need(const struct yg_packet *pkt)
 	return pkt->payload && yg_worker_reads_payload(pkt) ? pkt->payload_len : 0;
 }
 
+/* With keep_frames a batch carries the whole frame instead (the payload
+ * is inside it). */
+static size_t need_of(const struct yg_engine *e, const struct yg_packet *pkt)
+{
+	return e->keep_frames ? pkt->caplen : batch_need(pkt);
+}
+
+/* Copies frame (pkt->caplen bytes, of which pkt's payload is a part) to
+ * copy and points pkt's payload there. */
+static void rebase_frame(struct yg_packet *pkt, const uint8_t *frame, const uint8_t *copy)
+{
+	if (pkt->payload)
+		pkt->payload = copy + (pkt->payload - frame);
+}
+
 /* Copies n bytes to dst (16-byte aligned) with stores that bypass the
  * cache, rounding n up to 16 with zeros (dst has the room).
  * Why: a batch for another worker goes to another core, and that core
@@ -351,6 +376,19 @@ static uint8_t *batch_room(struct batch *b, size_t need)
 	return p;
 }
 
+/* batch_add for keep_frames: the frame goes with the packet. */
+static void batch_add_frame(struct batch *b, const struct yg_packet *pkt, const uint8_t *frame)
+{
+	size_t need = pkt->caplen;
+	uint8_t *copy = batch_room(b, need);
+	struct yg_packet p = *pkt;
+	rebase_frame(&p, frame, copy);
+	b->frames[b->n] = copy;
+	copy_stream((uint8_t *)&b->pkts[b->n++], (const uint8_t *)&p, sizeof p);
+	if (need)
+		copy_stream(copy, frame, need);
+}
+
 /* Copies a decoded packet and its payload into b (which has room) for
  * another thread, streamed (see copy_stream; submit fences it). */
 static void batch_add(struct batch *b, const struct yg_packet *pkt)
@@ -365,6 +403,17 @@ static void batch_add(struct batch *b, const struct yg_packet *pkt)
 	copy_stream((uint8_t *)&b->pkts[b->n++], (const uint8_t *)&p, sizeof p);
 	if (need)
 		copy_stream(copy, pkt->payload, need);
+}
+
+/* batch_keep for keep_frames: the frame, still in libpcap's buffer, is
+ * copied in. */
+static void batch_keep_frame(struct batch *b, const uint8_t *frame)
+{
+	struct yg_packet *pkt = &b->pkts[b->n];
+	uint8_t *copy = batch_room(b, pkt->caplen);
+	memcpy(copy, frame, pkt->caplen);
+	rebase_frame(pkt, frame, copy);
+	b->frames[b->n++] = copy;
 }
 
 /* Keeps the packet decoded in place at b->pkts[b->n] (b has room for its
@@ -382,12 +431,12 @@ static void batch_keep(struct batch *b)
 	pkt->payload = copy;
 }
 
-/* Copies a decoded packet and its payload into worker i's batch. */
-static void enqueue(struct yg_engine *e, unsigned i, const struct yg_packet *pkt, bool live,
-		    uint64_t *drops)
+/* Copies a decoded packet and its payload (or frame) into worker i's batch. */
+static void enqueue(struct yg_engine *e, unsigned i, const struct yg_packet *pkt,
+		    const uint8_t *frame, bool live, uint64_t *drops)
 {
 	struct wthread *t = &e->wt[i];
-	size_t need = batch_need(pkt);
+	size_t need = need_of(e, pkt);
 	struct batch *b = get_batch(t);
 	if (b && (b->n == BATCH_PKTS || b->used + need > BATCH_BYTES)) {
 		submit(t, live, drops);
@@ -397,7 +446,10 @@ static void enqueue(struct yg_engine *e, unsigned i, const struct yg_packet *pkt
 		(*drops)++;
 		return;
 	}
-	batch_add(b, pkt);
+	if (e->keep_frames)
+		batch_add_frame(b, pkt, frame);
+	else
+		batch_add(b, pkt);
 }
 
 /* One thread does everything: read a few packets ahead so the worker can
@@ -405,7 +457,10 @@ static void enqueue(struct yg_engine *e, unsigned i, const struct yg_packet *pkt
 static void inline_run(struct yg_engine *e, struct batch *lb)
 {
 	rcu_read_lock();
-	yg_worker_packets(e->wt[0].w, lb->pkts, lb->n);
+	if (e->keep_frames)
+		yg_worker_packets_frames(e->wt[0].w, lb->pkts, lb->frames, lb->n);
+	else
+		yg_worker_packets(e->wt[0].w, lb->pkts, lb->n);
 	rcu_read_unlock();
 	lb->n = 0;
 	lb->used = 0;
@@ -441,20 +496,24 @@ static void tick_all(struct yg_engine *e, struct batch *lb, bool live, uint64_t 
 	}
 }
 
-/* Hands a decoded packet (at lb->pkts[lb->n]) to its flow's worker. */
-static void dispatch(struct yg_engine *e, struct batch *lb, struct yg_packet *pkt, bool live,
-		     uint64_t *drops)
+/* Hands a decoded packet (at lb->pkts[lb->n]) to its flow's worker;
+ * frame is the capture's buffer it was decoded from. */
+static void dispatch(struct yg_engine *e, struct batch *lb, struct yg_packet *pkt,
+		     const uint8_t *frame, bool live, uint64_t *drops)
 {
 	unsigned w = flow_worker(e, pkt);
-	size_t need = batch_need(pkt);
+	size_t need = need_of(e, pkt);
 	if (w) {
-		enqueue(e, w, pkt, live, drops);
+		enqueue(e, w, pkt, frame, live, drops);
 	} else if (need > BATCH_BYTES) {
 		struct yg_packet big = *pkt;
 		if (lb->n)
 			inline_run(e, lb);
 		rcu_read_lock();
-		yg_worker_packet(e->wt[0].w, &big);
+		if (e->keep_frames)
+			yg_worker_packets_frames(e->wt[0].w, &big, &frame, 1);
+		else
+			yg_worker_packet(e->wt[0].w, &big);
 		rcu_read_unlock();
 	} else {
 		if (lb->used + need > BATCH_BYTES) {
@@ -463,7 +522,10 @@ static void dispatch(struct yg_engine *e, struct batch *lb, struct yg_packet *pk
 			inline_run(e, lb);
 			lb->pkts[0] = keep;
 		}
-		batch_keep(lb);
+		if (e->keep_frames)
+			batch_keep_frame(lb, frame);
+		else
+			batch_keep(lb);
 		if (lb->n == INLINE_BATCH)
 			inline_run(e, lb);
 	}
@@ -523,7 +585,7 @@ int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_
 			yg_darknet_packet(e->cfg.darknet, pkt, raw.data, raw.caplen);
 			ret->darknet_pkts++;
 		} else {
-			dispatch(e, lb, pkt, live, &drops);
+			dispatch(e, lb, pkt, raw.data, live, &drops);
 		}
 		if ((pkts & 0x3fff) == 0) {
 			double t = now_s();

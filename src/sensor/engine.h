@@ -28,6 +28,10 @@ struct yg_engine_config {
 	 * of to the workers (nothing there answers: no flows, no app layer).
 	 * Borrowed; may be NULL. */
 	struct yg_darknet *darknet;
+	/* Hand the workers each packet's whole frame too (--pcap-log): the
+	 * batches then carry frames instead of payloads alone. Off, nothing
+	 * on the packet path changes. */
+	bool keep_frames;
 	/* Called about twice a second from the reading thread (may be NULL). */
 	void (*progress)(void *ud, uint64_t pkts, uint64_t bytes, uint64_t pos, uint64_t size);
 	void *progress_ud;

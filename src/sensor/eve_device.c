@@ -128,6 +128,7 @@ static void device_alert(struct yg_worker *w, struct yg_flow *f, bool toserver, 
 	w->st.alerts++;
 	yg_worker_tuple(w, f, toserver, &t);
 	yg_eve_begin(&w->eve, ts, "alert", f->flow_id, &t);
+	yg_worker_pcap_alert(w, f);
 	yg_jsonw_kv_str(j, "direction", toserver ? "to_server" : "to_client");
 	yg_jsonw_key(j, "alert");
 	yg_jsonw_obj_open(j);

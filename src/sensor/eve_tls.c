@@ -1,8 +1,10 @@
 /*
  * TLS events: one per connection, as Suricata writes it, once the
- * server's handshake flight is over (its certificate, ServerHelloDone,
- * encrypted records, or the ServerHello of TLS 1.3, whose certificate is
- * encrypted), or when the flow ends first.
+ * server's handshake flight is over (ServerHelloDone, encrypted records,
+ * or the ServerHello of TLS 1.3, whose certificate is encrypted) and,
+ * when the server sent a CertificateRequest, once the client's reply is
+ * seen (its Certificate, or the ClientKeyExchange of a client without
+ * one); or when the flow ends first.
  *
  * Between the ClientHello and then, the hello waits in the flow's app
  * state (struct tls_state, charged to the flow memcap). When the memcap
@@ -20,69 +22,180 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/evp.h>
+
 #include "sensor/worker-int.h"
+
+static const struct {
+	const char *name;
+	uint32_t bit;
+} field_names[] = {
+    {"version", YG_TLS_F_VERSION},
+    {"subject", YG_TLS_F_SUBJECT},
+    {"issuer", YG_TLS_F_ISSUER},
+    {"serial", YG_TLS_F_SERIAL},
+    {"fingerprint", YG_TLS_F_FINGERPRINT},
+    {"not_before", YG_TLS_F_NOTBEFORE},
+    {"not_after", YG_TLS_F_NOTAFTER},
+    {"sni", YG_TLS_F_SNI},
+    {"certificate", YG_TLS_F_CERTIFICATE},
+    {"chain", YG_TLS_F_CHAIN},
+    {"ja3", YG_TLS_F_JA3},
+    {"ja3s", YG_TLS_F_JA3S},
+    {"ja4", YG_TLS_F_JA4},
+    {"subjectaltname", YG_TLS_F_SAN},
+    {"client", YG_TLS_F_CLIENT},
+    {"client_certificate", YG_TLS_F_CLIENT_CERT},
+    {"client_chain", YG_TLS_F_CLIENT_CHAIN},
+    {"client_alpns", YG_TLS_F_CLIENT_ALPNS},
+    {"server_alpns", YG_TLS_F_SERVER_ALPNS},
+};
+
+int yg_eve_tls_fields(const char *list, uint32_t *ret, const char **ret_bad, size_t *ret_len)
+{
+	uint32_t m = 0;
+	const char *p = list;
+	while (*p) {
+		const char *e = strchr(p, ',');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		bool ok = n == 0;
+		for (size_t i = 0; i < sizeof field_names / sizeof field_names[0] && !ok; i++)
+			if (strlen(field_names[i].name) == n && !strncmp(p, field_names[i].name, n)) {
+				m |= field_names[i].bit;
+				ok = true;
+			}
+		if (!ok) {
+			*ret_bad = p;
+			*ret_len = n;
+			return -EINVAL;
+		}
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	*ret = m;
+	return 0;
+}
+
+/* "..." of der as base64 (no newlines: Suricata's form), or nothing when
+ * memory is refused. Certificates are at most YG_TLS_SRV_MSG_MAX bytes. */
+static void put_base64(struct yg_jsonw *j, const char *key, const uint8_t *der, size_t n)
+{
+	char *b = malloc(4 * ((n + 2) / 3) + 1);
+	if (!b)
+		return;
+	int k = EVP_EncodeBlock((unsigned char *)b, der, (int)n);
+	if (k >= 0) {
+		if (key)
+			yg_jsonw_key(j, key);
+		yg_jsonw_strn_plain(j, b, (size_t)k);
+	}
+	free(b);
+}
+
+/* certificate (the leaf) and chain (every one kept) of one side. */
+static void put_certs(struct yg_jsonw *j, const struct yg_tls_server *r, bool cert, bool chain)
+{
+	const uint8_t *der;
+	size_t n;
+	if (!r || !yg_tls_server_cert(r, 0, &der, &n))
+		return;
+	if (cert)
+		put_base64(j, "certificate", der, n);
+	if (chain) {
+		yg_jsonw_key(j, "chain");
+		yg_jsonw_arr_open(j);
+		for (unsigned i = 0; yg_tls_server_cert(r, i, &der, &n); i++)
+			put_base64(j, NULL, der, n);
+		yg_jsonw_arr_close(j);
+	}
+}
 
 void yg_eve_tls_object(struct yg_jsonw *j, const struct yg_tls_view *v)
 {
 	const struct yg_tls_client_hello *h = v->ch;
 	const struct yg_tls_server_hello *sh = v->sh;
 	const struct yg_x509_info *c = v->cert;
+	uint32_t fl = v->fields ? v->fields : YG_TLS_F_EXTENDED;
 	yg_jsonw_key(j, "tls");
 	yg_jsonw_obj_open(j);
 	if (c) {
-		yg_jsonw_kv_str(j, "subject", c->subject);
-		yg_jsonw_kv_str(j, "issuerdn", c->issuerdn);
-		if (c->serial[0])
+		if (fl & YG_TLS_F_SUBJECT)
+			yg_jsonw_kv_str(j, "subject", c->subject);
+		if (fl & YG_TLS_F_ISSUER)
+			yg_jsonw_kv_str(j, "issuerdn", c->issuerdn);
+		if ((fl & YG_TLS_F_SERIAL) && c->serial[0])
 			yg_jsonw_kv_plain(j, "serial", c->serial);
-		yg_jsonw_kv_plain(j, "fingerprint", c->fingerprint);
+		if (fl & YG_TLS_F_FINGERPRINT)
+			yg_jsonw_kv_plain(j, "fingerprint", c->fingerprint);
 	}
-	if (h && h->sni[0])
+	if ((fl & YG_TLS_F_SNI) && h && h->sni[0])
 		yg_jsonw_kv_str(j, "sni", h->sni);
-	if (sh)
-		yg_jsonw_kv_str(j, "version", yg_tls_version_name(sh->version));
-	else if (h)
-		yg_jsonw_kv_str(j, "version", yg_tls_version_name(h->version));
+	if (fl & YG_TLS_F_VERSION) {
+		if (sh)
+			yg_jsonw_kv_str(j, "version", yg_tls_version_name(sh->version));
+		else if (h)
+			yg_jsonw_kv_str(j, "version", yg_tls_version_name(h->version));
+	}
 	if (c) {
-		if (c->notbefore[0])
+		if ((fl & YG_TLS_F_NOTBEFORE) && c->notbefore[0])
 			yg_jsonw_kv_plain(j, "notbefore", c->notbefore);
-		if (c->notafter[0])
+		if ((fl & YG_TLS_F_NOTAFTER) && c->notafter[0])
 			yg_jsonw_kv_plain(j, "notafter", c->notafter);
-		if (c->n_san) {
+		if ((fl & YG_TLS_F_SAN) && c->n_san) {
 			yg_jsonw_key(j, "subjectaltname");
 			yg_jsonw_arr_open(j);
 			for (unsigned i = 0; i < c->n_san; i++)
 				yg_jsonw_str(j, c->san[i]);
 			yg_jsonw_arr_close(j);
 		}
+		put_certs(j, v->srv_certs, fl & YG_TLS_F_CERTIFICATE, fl & YG_TLS_F_CHAIN);
 	}
-	if (h) {
+	if ((fl & YG_TLS_F_JA3) && h) {
 		yg_jsonw_key(j, "ja3");
 		yg_jsonw_obj_open(j);
 		yg_jsonw_kv_str(j, "hash", h->ja3_hash);
 		yg_jsonw_kv_str(j, "string", h->ja3);
 		yg_jsonw_obj_close(j);
 	}
-	if (sh && sh->ja3s_hash[0]) {
+	if ((fl & YG_TLS_F_JA3S) && sh && sh->ja3s_hash[0]) {
 		yg_jsonw_key(j, "ja3s");
 		yg_jsonw_obj_open(j);
 		yg_jsonw_kv_str(j, "hash", sh->ja3s_hash);
 		yg_jsonw_kv_str(j, "string", sh->ja3s);
 		yg_jsonw_obj_close(j);
 	}
-	if (h)
+	if ((fl & YG_TLS_F_JA4) && h)
 		yg_jsonw_kv_str(j, "ja4", h->ja4);
-	if (h && h->n_alpn) {
+	if ((fl & YG_TLS_F_CLIENT_ALPNS) && h && h->n_alpn) {
 		yg_jsonw_key(j, "client_alpns");
 		yg_jsonw_arr_open(j);
 		for (unsigned i = 0; i < h->n_alpn; i++)
 			yg_jsonw_str(j, h->alpn[i]);
 		yg_jsonw_arr_close(j);
 	}
-	if (sh && sh->alpn[0]) {
+	if ((fl & YG_TLS_F_SERVER_ALPNS) && sh && sh->alpn[0]) {
 		yg_jsonw_key(j, "server_alpns");
 		yg_jsonw_arr_open(j);
 		yg_jsonw_str(j, sh->alpn);
 		yg_jsonw_arr_close(j);
+	}
+	const struct yg_x509_info *cc = v->client;
+	if ((fl & YG_TLS_F_CLIENT) && cc) {
+		/* Suricata's JsonTlsLogClientCert: no subjectaltname. */
+		yg_jsonw_key(j, "client");
+		yg_jsonw_obj_open(j);
+		yg_jsonw_kv_str(j, "subject", cc->subject);
+		yg_jsonw_kv_str(j, "issuerdn", cc->issuerdn);
+		yg_jsonw_kv_plain(j, "fingerprint", cc->fingerprint);
+		if (cc->serial[0])
+			yg_jsonw_kv_plain(j, "serial", cc->serial);
+		if (cc->notbefore[0])
+			yg_jsonw_kv_plain(j, "notbefore", cc->notbefore);
+		if (cc->notafter[0])
+			yg_jsonw_kv_plain(j, "notafter", cc->notafter);
+		put_certs(j, v->cli_certs, fl & YG_TLS_F_CLIENT_CERT, fl & YG_TLS_F_CLIENT_CHAIN);
+		yg_jsonw_obj_close(j);
 	}
 	yg_jsonw_obj_close(j);
 }
@@ -115,6 +228,12 @@ void yg_worker_tls_event(struct yg_worker *w, struct yg_flow *f, uint64_t ts_us,
 	yg_eve_end(&w->eve);
 }
 
+/* The fields tls events write. */
+static uint32_t fields_of(const struct yg_worker *w)
+{
+	return w->cfg.tls_fields ? w->cfg.tls_fields : YG_TLS_F_EXTENDED;
+}
+
 bool yg_worker_tls_keep(struct yg_worker *w, struct yg_flow *f, const struct yg_tls_client_hello *h)
 {
 	struct flow_app *a = yg_worker_flow_app(w, f);
@@ -133,6 +252,11 @@ bool yg_worker_tls_keep(struct yg_worker *w, struct yg_flow *f, const struct yg_
 		return false;
 	}
 	t->ch = *h;
+	uint32_t fl = fields_of(w);
+	/* Whole chains are kept only when an event will write them. */
+	t->srv.keep_chain = w->cfg.log_tls && (fl & YG_TLS_F_CHAIN);
+	t->cli.client = true;
+	t->cli.keep_chain = w->cfg.log_tls && (fl & YG_TLS_F_CLIENT) && (fl & YG_TLS_F_CLIENT_CHAIN);
 	a->tls = t;
 	return true;
 }
@@ -143,17 +267,84 @@ void yg_worker_tls_free(struct yg_worker *w, struct flow_app *a)
 	if (!t)
 		return;
 	yg_tls_server_release(&t->srv);
-	yg_flow_charge(w->ft, -(long)(sizeof *t + t->charged));
+	yg_tls_server_release(&t->cli);
+	yg_flow_charge(w->ft, -(long)(sizeof *t + t->charged + t->cli_charged));
 	free(t);
 	a->tls = NULL;
 }
 
-static void view_of(const struct tls_state *t, const struct yg_x509_info *cert,
-                    struct yg_tls_view *ret)
+/* Charges what reader r holds now (after a feed); a refused charge ends
+ * its parsing and drops what it holds. */
+static void recharge(struct yg_worker *w, struct yg_tls_server *r, size_t *charged)
 {
-	ret->ch = &t->ch;
-	ret->sh = t->srv.has_hello ? &t->srv.hello : NULL;
-	ret->cert = cert;
+	size_t held = yg_tls_server_held(r);
+	if (held == *charged)
+		return;
+	if (yg_flow_charge(w->ft, (long)held - (long)*charged) < 0) {
+		w->st.app_memcap_drops++;
+		yg_tls_server_release(r);
+		yg_flow_charge(w->ft, -(long)*charged);
+		*charged = 0;
+		r->done = true;
+		return;
+	}
+	*charged = held;
+}
+
+/* The leaf r kept, parsed into out: fresh when out already holds it (it
+ * was parsed during this call). NULL without one. */
+static const struct yg_x509_info *leaf(const struct yg_tls_server *r, bool fresh,
+                                       struct yg_x509_info *out)
+{
+	const uint8_t *der;
+	size_t n;
+	if (!r->has_cert)
+		return NULL;
+	if (fresh)
+		return out;
+	if (!yg_tls_server_cert(r, 0, &der, &n) || yg_x509_parse(der, n, out) < 0)
+		return NULL;
+	return out;
+}
+
+/* Writes the event (and matches the server's certificate) with what was
+ * seen, and frees the state. pkt may be NULL at the flow's end. */
+static void finish_event(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+                         uint64_t ts_us, bool srv_fresh, bool cli_fresh)
+{
+	struct flow_app *a = f->app;
+	struct tls_state *t = a->tls;
+	struct yg_tls_view v = {
+	    .ch = &t->ch,
+	    .sh = t->srv.has_hello ? &t->srv.hello : NULL,
+	    .cert = leaf(&t->srv, srv_fresh, &w->x509),
+	    .client = leaf(&t->cli, cli_fresh, &w->x509_cli),
+	    .srv_certs = &t->srv,
+	    .cli_certs = &t->cli,
+	    .fields = fields_of(w),
+	};
+	if (t->srv.has_cert)
+		w->st.tls_certs++;
+	yg_worker_tls_event(w, f, ts_us, &v);
+	if (w->set && v.cert) {
+		struct yg_packet end = {.ts_us = ts_us};
+		struct yg_tls_view m = {.ch = &t->ch, .cert = v.cert};
+		yg_worker_tls_server_match(w, f, pkt ? pkt : &end, &m);
+	}
+	yg_worker_tls_free(w, a);
+}
+
+/* The event is due once the server's part is over and, when it asked for
+ * the client's certificate, the client's part too (or its side is lost). */
+static void maybe_event(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+                        bool srv_fresh, bool cli_fresh)
+{
+	const struct tls_state *t = ((struct flow_app *)f->app)->tls;
+	if (!t->srv.done)
+		return;
+	if (t->srv.cert_request && !t->cli.done && !(f->app_flags & APP_DONE_TS))
+		return;
+	finish_event(w, f, pkt, pkt->ts_us, srv_fresh, cli_fresh);
 }
 
 long yg_worker_tls_server(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
@@ -161,25 +352,13 @@ long yg_worker_tls_server(struct yg_worker *w, struct yg_flow *f, const struct y
 {
 	struct flow_app *a = f->app;
 	struct tls_state *t = a ? a->tls : NULL;
-	if (!t || a->tls_logged)
+	if (!t || a->tls_logged || t->srv.done)
 		return -1;
-	bool had_hello = t->srv.has_hello;
+	bool had_hello = t->srv.has_hello, had_cert = t->srv.has_cert;
 	long used = yg_tls_server_feed(&t->srv, p, n, &w->x509);
-	/* The gather buffer is charged after the fact: it is bounded by
+	/* The buffers are charged after the fact: they are bounded by
 	 * YG_TLS_SRV_MSG_MAX, and a refused charge ends the parsing. */
-	size_t held = yg_tls_server_held(&t->srv);
-	if (held != t->charged) {
-		long d = (long)held - (long)t->charged;
-		if (yg_flow_charge(w->ft, d) < 0) {
-			w->st.app_memcap_drops++;
-			yg_tls_server_release(&t->srv);
-			yg_flow_charge(w->ft, -(long)t->charged);
-			t->charged = 0;
-			t->srv.done = true;
-		} else {
-			t->charged = held;
-		}
-	}
+	recharge(w, &t->srv, &t->charged);
 	if (used == -ENOMEM)
 		w->st.app_memcap_drops++;
 	if (!had_hello && t->srv.has_hello) {
@@ -204,16 +383,30 @@ long yg_worker_tls_server(struct yg_worker *w, struct yg_flow *f, const struct y
 	default:
 		break;
 	}
-	if (t->srv.has_cert)
-		w->st.tls_certs++;
-	struct yg_tls_view v;
-	view_of(t, t->srv.has_cert ? &w->x509 : NULL, &v);
-	yg_worker_tls_event(w, f, pkt->ts_us, &v);
-	if (w->set && v.cert) {
-		struct yg_tls_view m = {&t->ch, NULL, v.cert};
-		yg_worker_tls_server_match(w, f, pkt, &m);
-	}
-	yg_worker_tls_free(w, a);
+	maybe_event(w, f, pkt, !had_cert && t->srv.has_cert, false);
+	return -1;
+}
+
+long yg_worker_tls_client(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+                          const uint8_t *p, size_t n)
+{
+	struct flow_app *a = f->app;
+	struct tls_state *t = a ? a->tls : NULL;
+	if (!t || a->tls_logged || t->cli.done)
+		return -1;
+	/* A server that asked for nothing leaves nothing to read here. */
+	if (t->srv.done && !t->srv.cert_request)
+		return -1;
+	bool had_cert = t->cli.has_cert;
+	long used = yg_tls_server_feed(&t->cli, p, n, &w->x509_cli);
+	recharge(w, &t->cli, &t->cli_charged);
+	if (used == -ENOMEM)
+		w->st.app_memcap_drops++;
+	if (!t->cli.done)
+		return used > 0 ? used : 0;
+	if (t->cli.error == YG_TLS_SRV_BAD_CERT)
+		yg_worker_app_anomaly(w, YG_ANOM_TLS_CERT_INVALID);
+	maybe_event(w, f, pkt, false, !had_cert && t->cli.has_cert);
 	return -1;
 }
 
@@ -222,8 +415,5 @@ void yg_worker_tls_flush(struct yg_worker *w, struct yg_flow *f)
 	struct flow_app *a = f->app;
 	if (!a || !a->tls || a->tls_logged)
 		return;
-	struct yg_tls_view v;
-	view_of(a->tls, NULL, &v);
-	yg_worker_tls_event(w, f, f->last_us, &v);
-	yg_worker_tls_free(w, a);
+	finish_event(w, f, NULL, f->last_us, false, false);
 }

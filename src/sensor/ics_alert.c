@@ -53,6 +53,7 @@ void yg_worker_ics_op(struct yg_worker *w, struct yg_flow *f, const struct yg_pa
 	struct yg_eve_tuple t;
 	yg_worker_tuple(w, f, !rev, &t);
 	yg_eve_begin(&w->eve, pkt->ts_us, "alert", f->flow_id, &t);
+	yg_worker_pcap_alert(w, f);
 	yg_jsonw_kv_str(j, "direction", rev ? "to_client" : "to_server");
 	yg_jsonw_kv_str(j, "app_proto", pname);
 	char sig[200];

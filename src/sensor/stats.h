@@ -28,6 +28,10 @@ struct yg_sensor_stats {
 	uint64_t flow_memory;
 	uint64_t tls_server_hellos, tls_certs; /* ServerHellos and leaf certificates parsed */
 	uint64_t anomaly_events_suppressed;    /* anomaly events over the rate limits */
+	/* --pcap-log: frames written to the ring, frames not kept (a flow's
+	 * buffer full, or the pcap memcap reached), the most buffer memory
+	 * held at once (summed over workers: an upper bound). */
+	uint64_t pcap_written, pcap_not_kept, pcap_memory_max;
 };
 
 static inline void yg_sensor_stats_add(struct yg_sensor_stats *a, const struct yg_sensor_stats *b)

@@ -251,6 +251,18 @@ static void yagura_stats(struct yg_eve *eve, uint64_t ts_us, const struct yg_eng
 		yg_jsonw_obj_close(j);
 	}
 
+	if (x->pcap) {
+		yg_jsonw_key(j, "pcap_log");
+		yg_jsonw_obj_open(j);
+		yg_jsonw_kv_u64(j, "written", s->pcap_written);
+		yg_jsonw_kv_u64(j, "not_kept", s->pcap_not_kept);
+		yg_jsonw_kv_u64(j, "memory_max", s->pcap_memory_max);
+		yg_jsonw_kv_u64(j, "files", x->pcap->files);
+		yg_jsonw_kv_u64(j, "deleted", x->pcap->deleted);
+		yg_jsonw_kv_u64(j, "bytes", x->pcap->bytes);
+		yg_jsonw_kv_u64(j, "dropped", x->pcap->dropped);
+		yg_jsonw_obj_close(j);
+	}
 	const struct yg_eve_out *o0 = x->sink ? yg_eve_sink_output(x->sink, 0) : NULL;
 	if (o0) {
 		/* Counted when this event is written: lines still queued then

@@ -4,6 +4,7 @@
 
 #include "output/eve.h"
 #include "output/eve_out.h"
+#include "output/pcaplog.h"
 #include "detect/beacon.h"
 #include "sensor/engine.h"
 #include "sensor/hub_feed.h"
@@ -19,6 +20,7 @@ struct yg_stats_extra {
 	const struct yg_hub_feed_stats *hub;       /* NULL: no "hub" object */
 	const struct yg_beacon_stats *beacon;      /* NULL: no "beacon" object (detection off) */
 	const struct yg_eve_sink *sink;            /* its outputs make "outputs"; NULL: none */
+	const struct yg_pcaplog_stats *pcap;       /* NULL: no "pcap_log" object (--pcap-log off) */
 };
 
 void yg_stats_event_write(struct yg_eve *eve, uint64_t ts_us, const struct yg_engine_result *res,

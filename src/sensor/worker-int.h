@@ -14,6 +14,7 @@
 #include "app/x509.h"
 #include "detect/devices.h"
 #include "output/community_id.h"
+#include "output/pcaplog.h"
 #include "sensor/worker.h"
 
 enum app_proto {
@@ -67,13 +68,15 @@ struct stream {
 	struct yg_http_chunked ck; /* with YG_HTTP_BODY_CHUNKED */
 };
 
-/* A TLS connection between its ClientHello and the end of the server's
- * handshake flight: the tls event waits for the certificate (eve_tls.c).
- * Charged to the flow memcap; freed once the event is written. */
+/* A TLS connection between its ClientHello and the end of the
+ * handshake: the tls event waits for the server's certificate, and for
+ * the client's when the server asked for one (eve_tls.c). Charged to the
+ * flow memcap; freed once the event is written. */
 struct tls_state {
 	struct yg_tls_client_hello ch;
-	struct yg_tls_server srv;
-	size_t charged; /* bytes charged for the server's gather buffer */
+	struct yg_tls_server srv, cli;
+	size_t charged, cli_charged; /* bytes charged for each reader's buffers */
+	bool srv_cert_now; /* w->x509 holds srv's leaf (parsed in this call) */
 };
 
 #define FLOW_ALERTS_INLINE 6
@@ -98,6 +101,12 @@ struct flow_app {
 	bool tls_logged;       /* the flow's tls event is written */
 	uint8_t anomaly_events; /* anomaly events written for this flow */
 	struct ics_flow *ics; /* ICS state (ics_flow.c); charged */
+	/* --pcap-log (pcap_flow.c): the flow's frames until it alerts, as
+	 * struct yg_pcaplog_rec records; counted against the worker's
+	 * pcap_memcap, not the flow memcap. */
+	uint8_t *pcap_buf;
+	uint32_t pcap_len, pcap_cap;
+	uint8_t pcap_state; /* enum in pcap_flow.c */
 };
 
 struct yg_worker {
@@ -110,7 +119,7 @@ struct yg_worker {
 	/* Scratch results, too big for the stack of a hot function. */
 	struct yg_dns_msg dns;
 	struct yg_tls_client_hello tls;
-	struct yg_x509_info x509;
+	struct yg_x509_info x509, x509_cli;
 	/* Decoder anomaly events (no flow yet): at most ANOMALY_EVENTS_PER_SEC
 	 * per second of packet time; more are counted only. */
 	uint64_t anom_sec;
@@ -127,6 +136,10 @@ struct yg_worker {
 	/* The Community ID of a flow with no app state to cache it in. */
 	char community_id[YG_COMMUNITY_ID_SIZE];
 	struct yg_device_view dev_view; /* a device's record for its event */
+	/* --pcap-log: buffer bytes the worker's flows hold, and the file the
+	 * current packet went into ("" when it went into none). */
+	size_t pcap_mem;
+	char pcap_file[YG_PCAPLOG_PATH_MAX];
 };
 
 /* The flow's app state, created on first need (charged to the flow memcap).
@@ -213,6 +226,16 @@ void yg_worker_ics_op(struct yg_worker *w, struct yg_flow *f, const struct yg_pa
 /* Records that key alerted on flow f; false when it already had (alert.c). */
 bool yg_worker_first_alert(struct yg_worker *w, struct yg_flow *f, uint32_t key);
 
+/* Conditional pcap (pcap_flow.c). Keeps or writes the frame of the
+ * packet being processed for its flow f. */
+void yg_worker_pcap_packet(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			   const uint8_t *frame);
+/* An alert on f is being written: the flow's kept frames go to the ring
+ * (its later ones will follow), and the event gets "capture_file", the
+ * file that holds the alert's packet. No-op without --pcap-log. */
+void yg_worker_pcap_alert(struct yg_worker *w, struct yg_flow *f);
+void yg_worker_pcap_free(struct yg_worker *w, struct flow_app *a);
+
 /* Detection and alerts (alert.c). */
 void yg_worker_match_flow(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 			  bool toserver);
@@ -240,8 +263,12 @@ bool yg_worker_tls_keep(struct yg_worker *w, struct yg_flow *f, const struct yg_
 void yg_worker_tls_event(struct yg_worker *w, struct yg_flow *f, uint64_t ts_us,
 			 const struct yg_tls_view *v);
 /* Server stream bytes of a kept TLS flow: returns bytes used, 0 when more
- * are needed, -1 when the server's part is over (event written). */
+ * are needed, -1 when the server's part is over. */
 long yg_worker_tls_server(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			  const uint8_t *p, size_t n);
+/* The client's stream bytes of a kept TLS flow from its ClientHello on
+ * (for the certificate it may send): returns as above. */
+long yg_worker_tls_client(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 			  const uint8_t *p, size_t n);
 /* The flow ends: writes the event that still waits. */
 void yg_worker_tls_flush(struct yg_worker *w, struct yg_flow *f);

@@ -316,7 +316,7 @@ void yg_worker_tick(struct yg_worker *w, uint64_t now_us)
  * indicators (a tunnel endpoint can be one) and goes through no app
  * parser. Middle layers of nested tunnels get no flow of their own.
  */
-static void outer_flow(struct yg_worker *w, const struct yg_packet *pkt)
+static void outer_flow(struct yg_worker *w, const struct yg_packet *pkt, const uint8_t *frame)
 {
 	struct yg_packet o = *pkt;
 	o.family = pkt->tun.family;
@@ -333,11 +333,15 @@ static void outer_flow(struct yg_worker *w, const struct yg_packet *pkt)
 	o.tunnel = YG_TUNNEL_NONE;
 	bool toserver, created;
 	struct yg_flow *f = yg_flow_packet(w->ft, &o, &toserver, &created);
+	if (f && frame)
+		yg_worker_pcap_packet(w, f, pkt, frame);
 	if (f && created && w->set)
 		yg_worker_match_flow(w, f, &o, toserver);
 }
 
-static void process(struct yg_worker *w, const struct yg_packet *pkt, uint32_t h)
+/* frame: the packet's whole frame with --pcap-log, else NULL. */
+static void process(struct yg_worker *w, const struct yg_packet *pkt, uint32_t h,
+		    const uint8_t *frame)
 {
 	count_packet(w, pkt);
 	if (w->cfg.log_anomaly)
@@ -358,11 +362,14 @@ static void process(struct yg_worker *w, const struct yg_packet *pkt, uint32_t h
 			  memcmp(&pkt->src, &pkt->tun.src, sizeof pkt->src) ||
 			  memcmp(&pkt->dst, &pkt->tun.dst, sizeof pkt->dst));
 	if (tunnelled)
-		outer_flow(w, pkt);
+		outer_flow(w, pkt, frame);
 	bool toserver, created;
 	struct yg_flow *f = yg_flow_packet_hashed(w->ft, pkt, h, &toserver, &created);
 	if (!f)
 		return;
+	/* Before anything can alert on it: an alert takes its own packet. */
+	if (frame)
+		yg_worker_pcap_packet(w, f, pkt, frame);
 	if (created && (pkt->vlan_n > 1 || tunnelled ||
 			((pkt->proto == 1 || pkt->proto == 58) && pkt->l4_ok))) {
 		/* The flow key holds the outer VLAN only, and no ICMP type
@@ -411,7 +418,7 @@ void yg_worker_packet(struct yg_worker *w, const struct yg_packet *pkt)
 {
 	w->set = w->cfg.intel ? yg_intel_live_get(w->cfg.intel) : NULL;
 	uint32_t h = (pkt->family && w->ft) ? yg_flow_hash(w->ft, pkt) : 0;
-	process(w, pkt, h);
+	process(w, pkt, h, NULL);
 }
 
 /* How many packets ahead the flow itself is prefetched: far enough for the
@@ -419,7 +426,10 @@ void yg_worker_packet(struct yg_worker *w, const struct yg_packet *pkt)
 #define PREFETCH_AHEAD 6
 #define BUCKET_AHEAD   12
 
-void yg_worker_packets(struct yg_worker *w, const struct yg_packet *pkts, unsigned n)
+/* frames: NULL, or each packet's frame (--pcap-log). Inlined into both
+ * callers, so the plain path carries no frame at all. */
+static inline __attribute__((always_inline)) void
+packets(struct yg_worker *w, const struct yg_packet *pkts, const uint8_t *const *frames, unsigned n)
 {
 	uint32_t h[YG_WORKER_BATCH_MAX];
 	if (n > YG_WORKER_BATCH_MAX)
@@ -462,12 +472,24 @@ void yg_worker_packets(struct yg_worker *w, const struct yg_packet *pkts, unsign
 			    !app_done(f, APP_DONE_TS | APP_DONE_TC))
 				__builtin_prefetch(f->app, 1, 3);
 		}
-		process(w, &pkts[i], h[i]);
+		process(w, &pkts[i], h[i], frames ? frames[i] : NULL);
 		if (pkts[i].ts_us > now)
 			now = pkts[i].ts_us;
 	}
 	if (now)
 		yg_flow_expire_some(w->ft, now, EXPIRE_SLICE);
+}
+
+void yg_worker_packets(struct yg_worker *w, const struct yg_packet *pkts, unsigned n)
+{
+	packets(w, pkts, NULL, n);
+}
+
+void yg_worker_packets_frames(struct yg_worker *w, const struct yg_packet *pkts,
+			      const uint8_t *const *frames, unsigned n)
+{
+	/* Without a ring the frames have nowhere to go. */
+	packets(w, pkts, w->cfg.pcaplog ? frames : NULL, n);
 }
 
 void yg_worker_stats(const struct yg_worker *w, struct yg_sensor_stats *ret)

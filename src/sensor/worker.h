@@ -29,6 +29,7 @@ struct yg_worker_config {
 	struct yg_intel_live *intel;  /* borrowed; may be NULL (no detection) */
 	struct yg_eve_sink *sink;     /* borrowed */
 	bool log_flows, log_dns, log_http, log_tls;
+	uint32_t tls_fields;          /* sensor/eve_tls.h YG_TLS_F_*; 0: Suricata's extended set */
 	bool log_anomaly;             /* "anomaly" events (off by default) */
 	unsigned dns_version;         /* EVE dns layout: 3 (0 means 3) or 2 */
 	uint16_t community_id_seed;   /* seed of the Community ID (default 0) */
@@ -55,7 +56,18 @@ struct yg_worker_config {
 	bool log_modbus, log_dnp3, log_iec104, log_s7comm;
 	const struct yg_ics_policy *ics_policy;
 	struct yg_ics_learn *ics_learn;
+	/* Conditional pcap (output/pcaplog.h): borrowed, NULL = off. Each
+	 * flow keeps its first YG_WORKER_PCAP_FLOW_MAX bytes of frames until
+	 * it alerts (then they, and every later frame of it, go to the ring)
+	 * or ends; pcap_memcap bounds what this worker's flows hold (the
+	 * engine splits the sensor's bound over the workers). Only frames
+	 * handed in with yg_worker_packets_frames are kept. */
+	struct yg_pcaplog *pcaplog;
+	size_t pcap_memcap;
 };
+
+/* Frame bytes (with a 16-byte header each) a flow keeps before it alerts. */
+#define YG_WORKER_PCAP_FLOW_MAX (64u << 10)
 
 /* Caller frees with yg_worker_free (which ends remaining flows). */
 int yg_worker_new(const struct yg_worker_config *cfg, struct yg_worker **ret);
@@ -76,6 +88,11 @@ bool yg_worker_reads_payload(const struct yg_packet *pkt);
  * yg_worker_packet would, but hides flow-table memory latency by
  * prefetching. Same locking rule as yg_worker_packet. */
 void yg_worker_packets(struct yg_worker *w, const struct yg_packet *pkts, unsigned n);
+
+/* yg_worker_packets for --pcap-log: frames[i] is the frame pkts[i] was
+ * decoded from (pkts[i].caplen bytes), read during the call only. */
+void yg_worker_packets_frames(struct yg_worker *w, const struct yg_packet *pkts,
+			      const uint8_t *const *frames, unsigned n);
 
 /* Ends idle flows at time now_us (for live captures with no packets). */
 void yg_worker_tick(struct yg_worker *w, uint64_t now_us);

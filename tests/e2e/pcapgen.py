@@ -1179,13 +1179,39 @@ def tls_certificate_handshake(ders):
     return struct.pack(">I", (11 << 24) | len(body)) + body
 
 
-def tls_server_flight(ders, record_max=16384, **hello_kw):
+def tls_certificate_request_handshake():
+    """A CertificateRequest (type 13, RFC 5246 section 7.4.4): rsa_sign
+    and ecdsa_sign, two signature algorithms, no CA names."""
+    body = _u8list(bytes([1, 64])) + _u16list(struct.pack(">HH", 0x0403, 0x0804)) + b"\0\0"
+    return struct.pack(">I", (13 << 24) | len(body)) + body
+
+
+def tls_server_flight(ders, record_max=16384, cert_request=False, **hello_kw):
     """The server's TLS 1.2 flight: ServerHello, Certificate (ders, leaf
-    first) and ServerHelloDone, as one handshake stream cut into records of
-    at most record_max bytes (a small record_max splits the Certificate
-    over records)."""
-    hs = tls_server_hello_handshake(**hello_kw) + tls_certificate_handshake(ders) + b"\x0e\0\0\0"
+    first), a CertificateRequest when cert_request, and ServerHelloDone,
+    as one handshake stream cut into records of at most record_max bytes
+    (a small record_max splits the Certificate over records)."""
+    hs = (tls_server_hello_handshake(**hello_kw) + tls_certificate_handshake(ders) +
+          (tls_certificate_request_handshake() if cert_request else b"") + b"\x0e\0\0\0")
     return tls_records(22, hs, max_len=record_max)
+
+
+def tls_client_flight(ders=None, record_max=16384, seed="cli"):
+    """The client's second TLS 1.2 flight: a Certificate when ders is not
+    None (leaf first; [] is the empty list of a client without one),
+    ClientKeyExchange (an ECDHE point), CertificateVerify when it sent a
+    certificate, then ChangeCipherSpec and the encrypted Finished."""
+    hs = b""
+    if ders is not None:
+        hs += tls_certificate_handshake(ders)
+    point = b"\x04" + _seeded(64, "point", seed)
+    hs += struct.pack(">I", (16 << 24) | (len(point) + 1)) + bytes([len(point)]) + point
+    if ders:
+        sig = _seeded(72, "sig", seed)
+        body = struct.pack(">HH", 0x0403, len(sig)) + sig
+        hs += struct.pack(">I", (15 << 24) | len(body)) + body
+    return (tls_records(22, hs, max_len=record_max) + tls_change_cipher_spec() +
+            tls_records(22, _seeded(40, "finished", seed)))
 
 
 def ja3s(server_flight):

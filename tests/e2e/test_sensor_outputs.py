@@ -114,6 +114,29 @@ def test_datagram_socket(demo):
     assert run.stats["outputs"][0]["type"] == "unix_dgram"
 
 
+def test_file_types_leave_the_socket_whole(demo):
+    """--eve-file-types picks the file's types; the socket keeps all."""
+    d, pcap, intel = demo
+    st = Listener(d / "ft.sock", "stream")
+    try:
+        run, lines = sensor(d, pcap, intel, "s3", "--eve-socket", str(d / "ft.sock"),
+                            "--eve-file-types", "alert,tls,stats,yagura_stats")
+        assert st.done.wait(10), "the stream was not closed at exit"
+    finally:
+        st.close()
+    every = [x.rstrip("\n") for x in st.items]
+    types = {json.loads(x)["event_type"] for x in every}
+    assert {"dns", "flow", "alert", "tls"} <= types
+    want = [x for x in every if json.loads(x)["event_type"] in
+            ("alert", "tls", "stats", "yagura_stats")]
+    # yagura_stats counts the stream's lines as it is written: compare the rest.
+    strip = lambda xs: [x for x in xs if '"yagura_stats"' not in x[:120]]
+    assert strip(lines) == strip(want) and len(run.of("alert")) >= 3
+    bad = subprocess.run([yagura_bin(), "sensor", "-r", str(pcap), "--eve", "none",
+                          "--eve-file-types", "alert,nosuch"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "'nosuch' is not an event type" in bad.stderr
+
+
 def test_slow_reader_costs_lines_not_the_run(demo, tmp_path):
     d, _, intel = demo
     # Enough bytes to overflow a 1 MiB queue and the socket's buffer, in

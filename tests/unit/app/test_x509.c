@@ -286,9 +286,11 @@ static void server_ends(void **state)
 	assert_null(s3.msg);
 	/* a certificate OpenSSL rejects */
 	struct yg_tls_server s4 = {0};
-	static const uint8_t bad[] = {22, 3, 3, 0, 13, 11, 0, 0, 9, 0, 0, 6, 0, 0, 3, 0x30, 1, 0};
+	static const uint8_t bad[] = {22, 3, 3, 0, 17, 11, 0, 0, 9, 0, 0, 6, 0, 0, 3, 0x30, 1, 0,
+	                              14, 0, 0, 0};
 	assert_int_equal(yg_tls_server_feed(&s4, bad, sizeof bad, &c), (long)sizeof bad);
 	assert_int_equal(s4.error, YG_TLS_SRV_BAD_CERT);
+	yg_tls_server_release(&s4);
 	/* TLS 1.3: done at the ServerHello (the certificate is encrypted) */
 	static const uint8_t sh13[] = {22, 3, 3, 0, 50, 2, 0,  0, 46, 3, 3, 0, 0,  0, 0, 0, 0, 0, 0,
 	                               0,  0, 0, 0, 0,  0, 0,  0, 0,  0, 0, 0, 0,  0, 0, 0, 0, 0, 0,
@@ -302,6 +304,64 @@ static void server_ends(void **state)
 	assert_string_equal(s5.hello.ja4s, "t130100_1301_b9a491fefe05");
 }
 
+/* The client's side: its ClientHello passed over, its Certificate (two
+ * certificates) kept whole, over at once; a server's CertificateRequest
+ * is noted and does not end its part. */
+static void client_side(void **state)
+{
+	(void)state;
+	struct buf hs = {0}, ce = {0};
+	static const uint8_t hello[] = {1, 0, 0, 41, 3, 3, [38] = 0, 0, 2, 0xc0, 0x2f, 1, 0};
+	put(&hs, hello, sizeof hello);
+	put24(&ce, (size_t)der_len);
+	put(&ce, der, (size_t)der_len);
+	put24(&ce, (size_t)der_len);
+	put(&ce, der, (size_t)der_len);
+	uint8_t t = 11;
+	put(&hs, &t, 1);
+	put24(&hs, ce.n + 3);
+	put24(&hs, ce.n);
+	put(&hs, ce.p, ce.n);
+	static const uint8_t cke[] = {16, 0, 0, 2, 1, 4};
+	put(&hs, cke, sizeof cke);
+	struct buf st = records(&hs, 300);
+	struct yg_tls_server s = {.client = true, .keep_chain = true};
+	struct yg_x509_info c;
+	assert_int_equal(yg_tls_server_feed(&s, st.p, st.n, &c), (long)st.n);
+	assert_true(s.done);
+	assert_true(s.has_cert);
+	assert_int_equal(s.error, YG_TLS_SRV_OK);
+	assert_string_equal(c.fingerprint, want_fp);
+	const uint8_t *d;
+	size_t n;
+	for (unsigned i = 0; i < 2; i++) {
+		assert_true(yg_tls_server_cert(&s, i, &d, &n));
+		assert_int_equal(n, (size_t)der_len);
+		assert_memory_equal(d, der, n);
+	}
+	assert_false(yg_tls_server_cert(&s, 2, &d, &n));
+	assert_int_equal(yg_tls_server_held(&s), 2 * (3 + (size_t)der_len));
+	yg_tls_server_release(&s);
+	assert_int_equal(yg_tls_server_held(&s), 0);
+	/* Without keep_chain only the leaf is kept. */
+	struct yg_tls_server s2 = {.client = true};
+	assert_int_equal(yg_tls_server_feed(&s2, st.p, st.n, &c), (long)st.n);
+	assert_true(yg_tls_server_cert(&s2, 0, &d, &n));
+	assert_false(yg_tls_server_cert(&s2, 1, &d, &n));
+	yg_tls_server_release(&s2);
+	/* A server's CertificateRequest before ServerHelloDone. */
+	static const uint8_t req[] = {22, 3, 3, 0, 19, 13, 0, 0, 11, 2, 1, 64, 0, 4, 4, 3, 8, 4,
+	                              0, 0, 14, 0, 0, 0};
+	struct yg_tls_server s3 = {0};
+	assert_int_equal(yg_tls_server_feed(&s3, req, sizeof req - 1, &c), 0);
+	assert_int_equal(yg_tls_server_feed(&s3, req, sizeof req, &c), (long)sizeof req);
+	assert_true(s3.cert_request);
+	assert_true(s3.done);
+	free(st.p);
+	free(hs.p);
+	free(ce.p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -310,6 +370,7 @@ int main(void)
 	    cmocka_unit_test(cached),
 	    cmocka_unit_test(server_flight),
 	    cmocka_unit_test(server_ends),
+	    cmocka_unit_test(client_side),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

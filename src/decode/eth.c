@@ -8,7 +8,8 @@
  *   +-------------------+------------------+-------+---------
  *
  * type <= 1500 is an 802.3 length (LLC frames: STP, CDP, ...): not IP, not
- * an anomaly. Tags (802.1Q, 802.1ad, VN-Tag) are walked in a loop here,
+ * an anomaly. Tags (802.1Q, 802.1ad, VN-Tag) and FabricPath's outer
+ * header (fabricpath.c) are walked in a loop here,
  * bounded by YG_DECODE_MAX_TAGS, so a frame of stacked tags costs no
  * recursion.
  */
@@ -112,6 +113,14 @@ void yg_decode_ethertype(struct yg_packet *pkt, uint16_t type, const uint8_t *p,
 				return;
 			}
 			if (!yg_decode_vntag(pkt, &type, &p, &len))
+				return;
+			continue;
+		case 0x8903: /* Cisco FabricPath (DCE) */
+			if (tags >= YG_DECODE_MAX_TAGS) {
+				too_many_tags(pkt);
+				return;
+			}
+			if (!yg_decode_fabricpath(pkt, &type, &p, &len))
 				return;
 			continue;
 		case 0x8864: /* PPPoE session */

@@ -30,30 +30,23 @@
 #define BIT(n, s, w) {n, s, w}
 #define END {NULL, 0, 0}
 
+/* Bits 0-4 of every flag octet; 5-7 differ by kind of point. */
+#define FLAGS_0_4                                                              \
+	BIT("online", 0, 1), BIT("restart", 1, 1), BIT("comm_lost", 2, 1),   \
+	BIT("remote_forced", 3, 1), BIT("local_forced", 4, 1)
+
 static const struct yg_dnp3_bits bi_flags[] = {
-    BIT("online", 0, 1), BIT("restart", 1, 1), BIT("comm_lost", 2, 1),
-    BIT("remote_forced", 3, 1), BIT("local_forced", 4, 1), BIT("chatter_filter", 5, 1),
-    BIT("reserved", 6, 1), BIT("state", 7, 1), END};
+    FLAGS_0_4, BIT("chatter_filter", 5, 1), BIT("reserved", 6, 1), BIT("state", 7, 1), END};
 static const struct yg_dnp3_bits dbi_flags[] = {
-    BIT("online", 0, 1), BIT("restart", 1, 1), BIT("comm_lost", 2, 1),
-    BIT("remote_forced", 3, 1), BIT("local_forced", 4, 1), BIT("chatter_filter", 5, 1),
-    BIT("state", 6, 2), END};
+    FLAGS_0_4, BIT("chatter_filter", 5, 1), BIT("state", 6, 2), END};
 static const struct yg_dnp3_bits bo_flags[] = {
-    BIT("online", 0, 1), BIT("restart", 1, 1), BIT("comm_lost", 2, 1),
-    BIT("remote_forced", 3, 1), BIT("local_forced", 4, 1), BIT("reserved0", 5, 1),
-    BIT("reserved1", 6, 1), BIT("state", 7, 1), END};
+    FLAGS_0_4, BIT("reserved0", 5, 1), BIT("reserved1", 6, 1), BIT("state", 7, 1), END};
 static const struct yg_dnp3_bits cnt_flags[] = {
-    BIT("online", 0, 1), BIT("restart", 1, 1), BIT("comm_lost", 2, 1),
-    BIT("remote_forced", 3, 1), BIT("local_forced", 4, 1), BIT("rollover", 5, 1),
-    BIT("discontinuity", 6, 1), BIT("reserved0", 7, 1), END};
+    FLAGS_0_4, BIT("rollover", 5, 1), BIT("discontinuity", 6, 1), BIT("reserved0", 7, 1), END};
 static const struct yg_dnp3_bits delta_flags[] = {
-    BIT("online", 0, 1), BIT("restart", 1, 1), BIT("comm_lost", 2, 1),
-    BIT("remote_forced", 3, 1), BIT("local_forced", 4, 1), BIT("rollover", 5, 1),
-    BIT("reserved0", 6, 1), BIT("reserved1", 7, 1), END};
+    FLAGS_0_4, BIT("rollover", 5, 1), BIT("reserved0", 6, 1), BIT("reserved1", 7, 1), END};
 static const struct yg_dnp3_bits ai_flags[] = {
-    BIT("online", 0, 1), BIT("restart", 1, 1), BIT("comm_lost", 2, 1),
-    BIT("remote_forced", 3, 1), BIT("local_forced", 4, 1), BIT("over_range", 5, 1),
-    BIT("reference_err", 6, 1), BIT("reserved0", 7, 1), END};
+    FLAGS_0_4, BIT("over_range", 5, 1), BIT("reference_err", 6, 1), BIT("reserved0", 7, 1), END};
 static const struct yg_dnp3_bits crob_code[] = {
     BIT("op_type", 0, 4), BIT("qu", 4, 1), BIT("cr", 5, 1), BIT("tcc", 6, 2), END};
 static const struct yg_dnp3_bits crob_status[] = {BIT("status_code", 0, 7), BIT("reserved", 7, 1), END};

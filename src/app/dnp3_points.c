@@ -60,9 +60,11 @@ static const struct yg_dnp3_bits ao_status[] = {BIT("status_code", 0, 7), BIT("r
 
 /* Packed points: size 0, bits per point, the one name. */
 #define PACKED(g, v, b, n) {g, v, 0, b, 1, {F(U8, n)}}
-#define ROW1(g, v, sz, a) {g, v, sz, 0, 1, {a}}
-#define ROW2(g, v, sz, a, b) {g, v, sz, 0, 2, {a, b}}
-#define ROW3(g, v, sz, a, b, c) {g, v, sz, 0, 3, {a, b, c}}
+/* Variadic, so a field that is itself a macro (TIME) stays one field for
+ * every preprocessor (cppcheck's counted its commas). */
+#define ROW1(g, v, sz, ...) {g, v, sz, 0, 1, {__VA_ARGS__}}
+#define ROW2(g, v, sz, ...) {g, v, sz, 0, 2, {__VA_ARGS__}}
+#define ROW3(g, v, sz, ...) {g, v, sz, 0, 3, {__VA_ARGS__}}
 
 /* Analog-like variations 1..8 with flags (events, commands, status). */
 #define AEVENTS(g, fl, name)                                                   \

@@ -4,7 +4,8 @@
  * like src/sensor/app_ics.c), each checked and its segment fed to the
  * transport reassembly, each whole fragment parsed. The input is also
  * parsed as one application fragment on its own, so the object walker is
- * reached without valid CRCs. Checks the bounds of dnp3.h. Seeds:
+ * reached without valid CRCs. Checks the bounds of dnp3.h, and that
+ * decoded points stay inside their objects and the point array. Seeds:
  * fuzz/seeds/ics.py writes fuzz/corpus/dnp3/.
  */
 #include <errno.h>
@@ -28,9 +29,28 @@ static void app(const uint8_t *p, size_t n)
 		abort();
 	if (!yg_dnp3_function_name(msg.function))
 		abort();
-	for (unsigned i = 0; r == 0 && i < msg.n_objects; i++)
-		if (msg.objects[i].range_code <= 5 && msg.objects[i].stop < msg.objects[i].start)
+	if (r == 0 && msg.n_points > YG_DNP3_MAX_POINTS)
+		abort();
+	unsigned points = 0;
+	for (unsigned i = 0; r == 0 && i < msg.n_objects; i++) {
+		const struct yg_dnp3_object *o = &msg.objects[i];
+		if (o->range_code <= 5 && o->stop < o->start)
 			abort();
+		/* Points belong to one object each, in order, within the array,
+		 * and only to objects whose layout is known. */
+		if (!o->n_points)
+			continue;
+		const struct yg_dnp3_layout *l = yg_dnp3_layout(o->group, o->variation);
+		if (!l || o->first_point != points || o->n_points > o->count ||
+		    o->first_point + o->n_points > msg.n_points)
+			abort();
+		points += o->n_points;
+		for (unsigned k = 0; l->bits && k < o->n_points; k++)
+			if (msg.points[o->first_point + k].v[0] >= (1u << l->bits))
+				abort();
+	}
+	if (r == 0 && points != msg.n_points)
+		abort();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -45,6 +45,20 @@ def main():
     write("dnp3", "segmented", g.dnp3_frames(big, 10, 1, seg=150))
     write("dnp3", "bad_crc", g.dnp3_frames(g.dnp3_req(1, g.dnp3_obj_all(60, 1)), 10, 1, bad_crc=True))
     write("dnp3", "app_only", g.dnp3_req(5, g.dnp3_obj_count8_index8(12, 1, [(3, g.crob())])))
+    # Points of every kind of layout: packed bits, flags, counters, analogs
+    # (integer and float, with time), an analog output block, time, and
+    # index prefixes of 1 and 2 octets.
+    pts = (g.dnp3_obj_range8(1, 1, 0, 9, b"\x55\x02") + g.dnp3_obj_range8(1, 2, 0, 1, b"\x81\x01") +
+           g.dnp3_obj_range8(3, 1, 0, 3, b"\xe4") + g.dnp3_obj_range8(20, 1, 0, 0, b"\x01" + struct.pack("<I", 7)) +
+           g.dnp3_obj_range8(30, 5, 0, 0, b"\x01" + struct.pack("<f", 1.5)) +
+           bytes([32, 7, 0x28, 1, 0, 2, 0]) + b"\x01" + struct.pack("<f", -2.25) + bytes(6) +
+           g.dnp3_obj_count8_index8(2, 2, [(4, b"\x81" + struct.pack("<Q", 1324332393859)[:6])]))
+    write("dnp3", "points", g.dnp3_frames(g.dnp3_resp(pts), 1, 10, False))
+    cmds = (g.dnp3_obj_count8_index8(41, 2, [(1, struct.pack("<hB", -300, 0))]) +
+            g.dnp3_obj_count8_index8(12, 1, [(0, g.crob(0x41, 2, 500, 250))]) +
+            bytes([50, 1, 0x07, 1]) + struct.pack("<Q", 1324332393859)[:6] +
+            g.dnp3_obj_range8(80, 1, 7, 7, b"\x00"))
+    write("dnp3", "commands", g.dnp3_req(5, cmds))
     # IEC 104.
     apdus = [g.iec104_u(0x07), g.iec104_s(3)]
     for i, (tid, _, _, elem) in enumerate(g.IEC104_CMDS):

@@ -22,17 +22,21 @@
  *    (app.dnp3_bad_link_crc): a corrupted fragment would report objects
  *    that were never sent.
  *  - Object headers are walked while the size of their points is known
- *    (the table below: the groups of the basic subsets, commands,
- *    counters, analogs, time, class data, IIN, files). A group whose
+ *    (the layouts of dnp3_points.c: binary and double-bit inputs,
+ *    outputs, commands, counters, analogs, time, IIN; class data has
+ *    none; files go by their size prefixes). A group whose
  *    points have no fixed size stops the walk (objects_cut), counted as
  *    app.dnp3_unknown_object: what came before is still reported.
  *  - A read request's objects carry no points; requests that write or
- *    command (write, select, operate, ...) and responses do.
+ *    command (write, select, operate, ...) and responses do. Points of a
+ *    known layout are decoded (index, prefix, fields), up to
+ *    YG_DNP3_MAX_POINTS a fragment; the rest are walked, not kept.
  */
 #include "app/dnp3.h"
 
 #include <errno.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "common/cursor.h"
@@ -240,89 +244,6 @@ bool yg_dnp3_detect(const uint8_t *p, size_t n)
 	return n >= YG_DNP3_LINK_HDR && p[0] == 0x05 && p[1] == 0x64 && p[2] >= 5 && crc_ok(p, 8);
 }
 
-/*
- * Size of one point of group g variation v: bytes, or 0 for a packed
- * bit (ret_bits 1 or 2 per point), -1 when unknown (variable-size or not
- * in the table).
- */
-static int point_size(uint8_t g, uint8_t v, unsigned *ret_bits)
-{
-	*ret_bits = 0;
-	switch (g) {
-	case 1: /* binary input */
-		if (v == 1) { *ret_bits = 1; return 0; }
-		return v == 2 ? 1 : -1;
-	case 2: /* binary input event */
-		return v == 1 ? 1 : v == 2 ? 7 : v == 3 ? 3 : -1;
-	case 3: /* double-bit input */
-		if (v == 1) { *ret_bits = 2; return 0; }
-		return v == 2 ? 1 : -1;
-	case 4:
-		return v == 1 ? 1 : v == 2 ? 7 : v == 3 ? 3 : -1;
-	case 10: /* binary output */
-		if (v == 1) { *ret_bits = 1; return 0; }
-		return v == 2 ? 1 : -1;
-	case 11:
-		return v == 1 ? 1 : v == 2 ? 7 : -1;
-	case 12: /* CROB, PCB */
-		if (v == 3) { *ret_bits = 1; return 0; }
-		return v == 1 || v == 2 ? 11 : -1;
-	case 13:
-		return v == 1 ? 1 : v == 2 ? 7 : -1;
-	case 20: case 21: /* counters, frozen counters */
-		switch (v) {
-		case 1: return 5; case 2: return 3; case 3: return 5; case 4: return 3;
-		case 5: return 4; case 6: return 2; case 7: return 4; case 8: return 2;
-		case 9: return 4; case 10: return 2; case 11: return 4; case 12: return 2;
-		default: return -1;
-		}
-	case 22: case 23: /* counter events */
-		switch (v) {
-		case 1: return 5; case 2: return 3; case 3: return 5; case 4: return 3;
-		case 5: return 11; case 6: return 9; case 7: return 11; case 8: return 9;
-		default: return -1;
-		}
-	case 30: /* analog input */
-		switch (v) {
-		case 1: return 5; case 2: return 3; case 3: return 4; case 4: return 2;
-		case 5: return 5; case 6: return 9;
-		default: return -1;
-		}
-	case 32: case 33:
-		switch (v) {
-		case 1: return 5; case 2: return 3; case 3: return 11; case 4: return 9;
-		case 5: return 5; case 6: return 9; case 7: return 11; case 8: return 15;
-		default: return -1;
-		}
-	case 34:
-		return v == 1 ? 2 : v == 2 ? 4 : v == 3 ? 4 : -1;
-	case 40: case 41: /* analog output status, analog output block */
-		switch (v) {
-		case 1: return 5; case 2: return 3; case 3: return 5; case 4: return 9;
-		default: return -1;
-		}
-	case 42: case 43:
-		switch (v) {
-		case 1: return 5; case 2: return 3; case 3: return 11; case 4: return 9;
-		case 5: return 5; case 6: return 9; case 7: return 11; case 8: return 15;
-		default: return -1;
-		}
-	case 50: /* time and date */
-		return v == 1 ? 6 : v == 2 ? 10 : v == 3 ? 6 : v == 4 ? 11 : -1;
-	case 51:
-		return v == 1 || v == 2 ? 6 : -1;
-	case 52:
-		return v == 1 || v == 2 ? 2 : -1;
-	case 60: /* class data: no points */
-		return -2;
-	case 80: /* internal indications */
-		if (v == 1) { *ret_bits = 1; return 0; }
-		return -1;
-	default:
-		return -1;
-	}
-}
-
 static bool get_uint(struct yg_cur *c, unsigned size, uint32_t *ret)
 {
 	uint8_t b[4];
@@ -339,6 +260,93 @@ static void note(enum yg_anomaly *an, enum yg_anomaly a)
 {
 	if (*an == YG_ANOM__COUNT)
 		*an = a;
+}
+
+/* A field's value from its little-endian octets (yg_dnp3_point.v). */
+static uint64_t field_value(uint8_t type, const uint8_t *b)
+{
+	uint64_t u = 0;
+	size_t n = yg_dnp3_field_size(type);
+	for (size_t i = n; i > 0; i--)
+		u = u << 8 | b[i - 1];
+	switch (type) {
+	case YG_DNP3_F_I16: return (uint64_t)(int64_t)(int16_t)u;
+	case YG_DNP3_F_I32: return (uint64_t)(int64_t)(int32_t)u;
+	case YG_DNP3_F_F32: {
+		float f;
+		uint32_t w = (uint32_t)u;
+		double d;
+		memcpy(&f, &w, sizeof f);
+		d = f;
+		memcpy(&u, &d, sizeof u);
+		return u;
+	}
+	default: return u; /* F64: the bits of the double already */
+	}
+}
+
+/* A new point of object o, or NULL when the fragment's are all taken. */
+static struct yg_dnp3_point *new_point(struct yg_dnp3_msg *m, struct yg_dnp3_object *o,
+				       uint32_t prefix, uint32_t index)
+{
+	if (m->n_points >= YG_DNP3_MAX_POINTS) {
+		m->points_cut = true;
+		return NULL;
+	}
+	if (!o->n_points)
+		o->first_point = m->n_points;
+	o->n_points++;
+	struct yg_dnp3_point *pt = &m->points[m->n_points++];
+	memset(pt, 0, sizeof *pt);
+	pt->prefix = prefix;
+	pt->index = index;
+	return pt;
+}
+
+/*
+ * Reads o's points of layout l at c, each after its index prefix of
+ * prefix octets (0: none, the index counts from o->start). False when
+ * they run past the fragment or a packed object has prefixes.
+ */
+static bool read_points(struct yg_cur *c, struct yg_dnp3_msg *m, struct yg_dnp3_object *o,
+			const struct yg_dnp3_layout *l, unsigned prefix)
+{
+	if (l->bits) {
+		if (prefix)
+			return false;
+		size_t bytes = ((size_t)o->count * l->bits + 7) / 8;
+		const uint8_t *b;
+		if (!yg_cur_bytes(c, bytes, &b))
+			return false;
+		for (uint32_t i = 0; i < o->count; i++) {
+			struct yg_dnp3_point *pt = new_point(m, o, 0, o->start + i);
+			if (!pt)
+				break;
+			size_t bit = (size_t)i * l->bits;
+			pt->v[0] = (b[bit / 8] >> (bit % 8)) & ((1u << l->bits) - 1);
+		}
+		return true;
+	}
+	/* Checked whole first, so the loop below is bounded by the fragment. */
+	if ((uint64_t)o->count * (prefix + l->size) > yg_cur_left(c))
+		return false;
+	for (uint32_t i = 0; i < o->count; i++) {
+		uint32_t pfx = 0;
+		if (prefix && !get_uint(c, prefix, &pfx))
+			return false;
+		const uint8_t *b;
+		if (!yg_cur_bytes(c, l->size, &b))
+			return false;
+		struct yg_dnp3_point *pt = new_point(m, o, pfx, prefix ? pfx : o->start + i);
+		if (!pt)
+			continue;
+		size_t off = 0;
+		for (unsigned k = 0; k < l->n_fields; k++) {
+			pt->v[k] = field_value(l->fields[k].type, b + off);
+			off += yg_dnp3_field_size(l->fields[k].type);
+		}
+	}
+	return true;
 }
 
 /* Whether the objects of a message with this function carry points. */
@@ -360,7 +368,9 @@ int yg_dnp3_app_parse(const uint8_t *p, size_t n, struct yg_dnp3_msg *ret,
 	enum yg_anomaly an = YG_ANOM__COUNT;
 	struct yg_cur c;
 	struct yg_dnp3_link link = ret->link;
-	memset(ret, 0, sizeof *ret);
+	/* Points are written as they are read: clearing 12 KiB a fragment
+	 * would cost more than the parse. */
+	memset(ret, 0, offsetof(struct yg_dnp3_msg, points));
 	ret->link = link;
 	yg_cur_init(&c, p, n);
 	if (!yg_cur_u8(&c, &ret->app_control) || !yg_cur_u8(&c, &ret->function))
@@ -430,8 +440,8 @@ int yg_dnp3_app_parse(const uint8_t *p, size_t n, struct yg_dnp3_msg *ret,
 		if (!points || o.range_code == 6 || o.count == 0)
 			continue;
 		/* Walk over the points: prefix, then the value. */
-		unsigned bits;
-		int psz = point_size(o.group, o.variation, &bits);
+		struct yg_dnp3_object *ob = &ret->objects[ret->n_objects - 1];
+		const struct yg_dnp3_layout *l = yg_dnp3_layout(o.group, o.variation);
 		unsigned prefix = o.prefix_code == 1 || o.prefix_code == 4 ? 1
 				  : o.prefix_code == 2 || o.prefix_code == 5 ? 2
 				  : o.prefix_code == 3 || o.prefix_code == 6 ? 4 : 0;
@@ -441,22 +451,14 @@ int yg_dnp3_app_parse(const uint8_t *p, size_t n, struct yg_dnp3_msg *ret,
 				uint32_t sz;
 				ok = get_uint(&c, prefix, &sz) && yg_cur_skip(&c, sz);
 			}
-		} else if (psz == -2) {
-			continue;
-		} else if (psz < 0) {
+		} else if (o.group == 60) {
+			continue; /* class data: no points */
+		} else if (!l) {
 			note(&an, YG_ANOM_DNP3_UNKNOWN_OBJECT);
 			ret->objects_cut = true;
 			break;
-		} else if (bits) {
-			if (prefix) {
-				note(&an, YG_ANOM_DNP3_BAD_APP);
-				ok = false;
-			} else {
-				ok = yg_cur_skip(&c, ((size_t)o.count * bits + 7) / 8);
-			}
 		} else {
-			ok = (uint64_t)o.count * (prefix + (unsigned)psz) <= yg_cur_left(&c) &&
-			     yg_cur_skip(&c, (size_t)o.count * (prefix + (unsigned)psz));
+			ok = read_points(&c, ret, ob, l, prefix);
 		}
 		if (!ok) {
 			note(&an, YG_ANOM_DNP3_BAD_APP);

@@ -23,6 +23,8 @@
 #define YG_DNP3_SEGMENT_MAX  250u /* transport header + 249 */
 #define YG_DNP3_FRAGMENT_MAX 4096u
 #define YG_DNP3_MAX_OBJECTS  16u
+#define YG_DNP3_MAX_POINTS   256u /* points decoded per fragment (all objects) */
+#define YG_DNP3_POINT_FIELDS 5u
 
 struct yg_dnp3_link {
 	uint8_t len, ctrl;  /* ctrl: DIR 0x80, PRM 0x40, FCB 0x20, FCV 0x10, function 0x0f */
@@ -66,9 +68,54 @@ struct yg_dnp3_reasm {
 int yg_dnp3_transport(struct yg_dnp3_reasm *r, const uint8_t *seg, size_t n,
 		      const uint8_t **ret_p, size_t *ret_n, enum yg_anomaly *ret_anom);
 
+/*
+ * Point layouts (dnp3_points.c): a point of a group and variation is a
+ * sequence of little-endian fields; a field that is a flag or status
+ * octet is logged as its named bits.
+ */
+enum yg_dnp3_ftype {
+	YG_DNP3_F_U8, YG_DNP3_F_U16, YG_DNP3_F_U32, YG_DNP3_F_I16, YG_DNP3_F_I32,
+	YG_DNP3_F_F32, YG_DNP3_F_F64,
+	YG_DNP3_F_T48, /* milliseconds since 1970, 6 octets */
+	YG_DNP3_F__COUNT
+};
+
+struct yg_dnp3_bits {
+	const char *name; /* NULL ends a list */
+	uint8_t shift, width;
+};
+
+struct yg_dnp3_field {
+	uint8_t type;                    /* enum yg_dnp3_ftype */
+	const char *name;                /* NULL when bits names its parts */
+	const struct yg_dnp3_bits *bits;
+};
+
+struct yg_dnp3_layout {
+	uint8_t group, variation;
+	uint8_t size;     /* octets a point; 0 for packed points */
+	uint8_t bits;     /* packed: bits a point (1 or 2), one field of that value */
+	uint8_t n_fields;
+	struct yg_dnp3_field fields[YG_DNP3_POINT_FIELDS];
+};
+
+/* The layout of group/variation's points, or NULL when not decoded (not
+ * in the object library, variable size, or files and security data). */
+const struct yg_dnp3_layout *yg_dnp3_layout(uint8_t group, uint8_t variation);
+/* Octets of a field of type t; 0 for an unknown type. */
+size_t yg_dnp3_field_size(uint8_t t);
+
+struct yg_dnp3_point {
+	uint32_t prefix, index;
+	/* One value per layout field: unsigned ones as is, signed ones
+	 * sign-extended (read as int64_t), F32/F64 as the bits of a double. */
+	uint64_t v[YG_DNP3_POINT_FIELDS];
+};
+
 struct yg_dnp3_object {
 	uint8_t group, variation, qualifier, prefix_code, range_code;
 	uint32_t start, stop, count;
+	uint16_t first_point, n_points; /* into yg_dnp3_msg.points */
 };
 
 struct yg_dnp3_msg {
@@ -81,11 +128,16 @@ struct yg_dnp3_msg {
 	bool objects_cut;    /* more headers, or a point size not known */
 	struct yg_dnp3_object objects[YG_DNP3_MAX_OBJECTS];
 	enum yg_ics_op op;   /* requests only */
+	bool points_cut;     /* more than YG_DNP3_MAX_POINTS points */
+	uint16_t n_points;
+	/* Last: yg_dnp3_app_parse clears only what comes before. */
+	struct yg_dnp3_point points[YG_DNP3_MAX_POINTS];
 };
 
 /*
  * Parses an application fragment p[0..n) into *ret (link left as is: the
- * caller fills it). Returns 0; a header that could not be followed sets
+ * caller fills it), with the points of objects whose layout is known
+ * (at most YG_DNP3_MAX_POINTS; requests that only read carry none). Returns 0; a header that could not be followed sets
  * *ret_anom (DNP3_BAD_APP, DNP3_UNKNOWN_OBJECT) and keeps what came
  * before. -EBADMSG when shorter than its function's header.
  */

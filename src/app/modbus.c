@@ -217,18 +217,61 @@ static enum yg_ics_op umas_op(uint8_t code)
 	}
 }
 
+/* Quantities a request may name (Modbus Application Protocol v1.1b3,
+ * section 6): at least one, at most what fits a 253-byte PDU. */
+static bool qty_in(uint16_t q, uint16_t max)
+{
+	return q >= 1 && q <= max;
+}
+
 static bool qty_ok(uint8_t f, uint16_t q)
 {
 	switch (f) {
-	case 1: case 2: return q >= 1 && q <= 2000;
-	case 3: case 4: return q >= 1 && q <= 125;
-	case 15: return q >= 1 && q <= 1968;
-	case 16: return q >= 1 && q <= 123;
+	case 1: case 2: return qty_in(q, 2000);
+	case 3: case 4: return qty_in(q, 125);
+	case 15: return qty_in(q, 1968);
+	case 16: return qty_in(q, 123);
 	default: return true;
 	}
 }
 
-static void request(struct yg_modbus_msg *m, struct yg_cur *c, enum yg_anomaly *an)
+/*
+ * The parts requests and responses share: a single write (functions 5
+ * and 6: address, value; a response echoes the request), a diagnostic's
+ * sub-function and a UMAS code, each with what follows kept. False when
+ * the PDU is too short for them.
+ */
+static bool single_write(struct yg_modbus_msg *m, struct yg_cur *c)
+{
+	if (!yg_cur_be16(c, &m->write_address) || !yg_cur_be16(c, &m->write_value))
+		return false;
+	m->write_quantity = 1;
+	m->has |= YG_MODBUS_HAS_WRITE | YG_MODBUS_HAS_VALUE;
+	return true;
+}
+
+static bool diagnostic(struct yg_modbus_msg *m, struct yg_cur *c)
+{
+	if (!yg_cur_be16(c, &m->diag_sub))
+		return false;
+	m->has |= YG_MODBUS_HAS_DIAG;
+	keep_data(m, c);
+	return true;
+}
+
+static bool umas(struct yg_modbus_msg *m, struct yg_cur *c)
+{
+	uint8_t session;
+	if (!yg_cur_u8(c, &session) || !yg_cur_u8(c, &m->umas_code))
+		return false;
+	m->has |= YG_MODBUS_HAS_UMAS;
+	keep_data(m, c);
+	return true;
+}
+
+/* request() and response() read the PDU after the function code; false
+ * when it is too short for its function. The caller checks what is left. */
+static bool request(struct yg_modbus_msg *m, struct yg_cur *c, enum yg_anomaly *an)
 {
 	uint8_t f = m->function;
 	uint8_t bc;
@@ -242,10 +285,8 @@ static void request(struct yg_modbus_msg *m, struct yg_cur *c, enum yg_anomaly *
 			note(an, YG_ANOM_MODBUS_BAD_VALUE);
 		break;
 	case 5: case 6:
-		if (!yg_cur_be16(c, &m->write_address) || !yg_cur_be16(c, &m->write_value))
+		if (!single_write(m, c))
 			goto short_pdu;
-		m->write_quantity = 1;
-		m->has |= YG_MODBUS_HAS_WRITE | YG_MODBUS_HAS_VALUE;
 		if (f == 5 && m->write_value != 0 && m->write_value != 0xff00)
 			note(an, YG_ANOM_MODBUS_BAD_VALUE);
 		break;
@@ -274,17 +315,15 @@ static void request(struct yg_modbus_msg *m, struct yg_cur *c, enum yg_anomaly *
 		    !yg_cur_u8(c, &bc))
 			goto short_pdu;
 		m->has |= YG_MODBUS_HAS_READ | YG_MODBUS_HAS_WRITE;
-		if (m->read_quantity < 1 || m->read_quantity > 125 || m->write_quantity < 1 ||
-		    m->write_quantity > 121 || bc != m->write_quantity * 2u)
+		if (!qty_in(m->read_quantity, 125) || !qty_in(m->write_quantity, 121) ||
+		    bc != m->write_quantity * 2u)
 			note(an, YG_ANOM_MODBUS_BAD_VALUE);
 		keep_data(m, c);
 		break;
 	case 8:
-		if (!yg_cur_be16(c, &m->diag_sub))
+		if (!diagnostic(m, c))
 			goto short_pdu;
-		m->has |= YG_MODBUS_HAS_DIAG;
 		m->op = diag_op(m->diag_sub);
-		keep_data(m, c);
 		break;
 	case 43:
 		if (!yg_cur_u8(c, &m->mei_type))
@@ -300,15 +339,11 @@ static void request(struct yg_modbus_msg *m, struct yg_cur *c, enum yg_anomaly *
 			keep_data(m, c);
 		}
 		break;
-	case 90: {
-		uint8_t session;
-		if (!yg_cur_u8(c, &session) || !yg_cur_u8(c, &m->umas_code))
+	case 90:
+		if (!umas(m, c))
 			goto short_pdu;
-		m->has |= YG_MODBUS_HAS_UMAS;
 		m->op = umas_op(m->umas_code);
-		keep_data(m, c);
 		break;
-	}
 	case 7: case 11: case 12: case 17:
 		break;
 	case 24:
@@ -322,27 +357,21 @@ static void request(struct yg_modbus_msg *m, struct yg_cur *c, enum yg_anomaly *
 		keep_data(m, c);
 		break;
 	}
-	if (yg_cur_left(c))
-		note(an, YG_ANOM_MODBUS_BAD_LENGTH);
-	return;
+	return true;
 short_pdu:
-	note(an, YG_ANOM_MODBUS_BAD_LENGTH);
+	return false;
 }
 
-static void response(struct yg_modbus_msg *m, struct yg_cur *c, enum yg_anomaly *an)
+static bool response(struct yg_modbus_msg *m, struct yg_cur *c, enum yg_anomaly *an)
 {
 	uint8_t f = m->function;
 	uint8_t bc;
 	if (m->exception) {
-		if (!yg_cur_u8(c, &m->exception_code)) {
-			note(an, YG_ANOM_MODBUS_BAD_LENGTH);
-			return;
-		}
+		if (!yg_cur_u8(c, &m->exception_code))
+			return false;
 		if (!strcmp(yg_modbus_exception_name(m->exception_code), "Unknown"))
 			note(an, YG_ANOM_MODBUS_BAD_EXCEPTION);
-		if (yg_cur_left(c))
-			note(an, YG_ANOM_MODBUS_BAD_LENGTH);
-		return;
+		return true;
 	}
 	switch (f) {
 	case 1: case 2: case 3: case 4: case 23:
@@ -353,10 +382,8 @@ static void response(struct yg_modbus_msg *m, struct yg_cur *c, enum yg_anomaly 
 		keep_data(m, c);
 		break;
 	case 5: case 6:
-		if (!yg_cur_be16(c, &m->write_address) || !yg_cur_be16(c, &m->write_value))
+		if (!single_write(m, c))
 			goto short_pdu;
-		m->write_quantity = 1;
-		m->has |= YG_MODBUS_HAS_WRITE | YG_MODBUS_HAS_VALUE;
 		break;
 	case 15: case 16:
 		if (!yg_cur_be16(c, &m->write_address) || !yg_cur_be16(c, &m->write_quantity))
@@ -364,10 +391,8 @@ static void response(struct yg_modbus_msg *m, struct yg_cur *c, enum yg_anomaly 
 		m->has |= YG_MODBUS_HAS_WRITE;
 		break;
 	case 8:
-		if (!yg_cur_be16(c, &m->diag_sub))
+		if (!diagnostic(m, c))
 			goto short_pdu;
-		m->has |= YG_MODBUS_HAS_DIAG;
-		keep_data(m, c);
 		break;
 	case 43:
 		if (!yg_cur_u8(c, &m->mei_type))
@@ -378,23 +403,17 @@ static void response(struct yg_modbus_msg *m, struct yg_cur *c, enum yg_anomaly 
 			goto short_pdu;
 		keep_data(m, c);
 		break;
-	case 90: {
-		uint8_t session;
-		if (!yg_cur_u8(c, &session) || !yg_cur_u8(c, &m->umas_code))
+	case 90:
+		if (!umas(m, c))
 			goto short_pdu;
-		m->has |= YG_MODBUS_HAS_UMAS;
-		keep_data(m, c);
 		break;
-	}
 	default:
 		keep_data(m, c);
 		break;
 	}
-	if (yg_cur_left(c))
-		note(an, YG_ANOM_MODBUS_BAD_LENGTH);
-	return;
+	return true;
 short_pdu:
-	note(an, YG_ANOM_MODBUS_BAD_LENGTH);
+	return false;
 }
 
 int yg_modbus_adu_len(const uint8_t *p, size_t n, size_t *ret_len, enum yg_anomaly *ret_anom)
@@ -427,6 +446,7 @@ int yg_modbus_parse(const uint8_t *p, size_t len, bool is_request, struct yg_mod
 			*ret_anom = an;
 		return -EBADMSG;
 	}
+	bool whole;
 	memset(ret, 0, sizeof *ret);
 	yg_cur_init(&c, p, len);
 	/* The MBAP header and function code are there: len >= 8. */
@@ -439,11 +459,13 @@ int yg_modbus_parse(const uint8_t *p, size_t len, bool is_request, struct yg_mod
 	if (is_request) {
 		if (ret->function_raw & 0x80 || ret->function == 0)
 			note(&an, YG_ANOM_MODBUS_BAD_FUNCTION);
-		request(ret, &c, &an);
+		whole = request(ret, &c, &an);
 	} else {
 		ret->exception = ret->function_raw & 0x80;
-		response(ret, &c, &an);
+		whole = response(ret, &c, &an);
 	}
+	if (!whole || yg_cur_left(&c))
+		note(&an, YG_ANOM_MODBUS_BAD_LENGTH);
 	if (ret_anom)
 		*ret_anom = an;
 	return 0;

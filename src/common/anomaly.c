@@ -30,6 +30,7 @@ static const char *const suricata_names[YG_ANOM__COUNT] = {
     [YG_ANOM_NULL_UNKNOWN_AF] = "ltnull.unsupported_type",
     [YG_ANOM_MPLS_TRUNC] = "mpls.pkt_too_small",
     [YG_ANOM_PPPOE_TRUNC] = "pppoe.pkt_too_small",
+    [YG_ANOM_DCE_TRUNC] = "dce.pkt_too_small",
     [YG_ANOM_IPV4_TRUNC] = "ipv4.pkt_too_small",
     [YG_ANOM_IPV4_BAD_VERSION] = "ipv4.wrong_ip_version",
     [YG_ANOM_IPV4_BAD_HLEN] = "ipv4.hlen_too_small",

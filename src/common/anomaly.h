@@ -24,6 +24,7 @@
 	X(MPLS_TRUNC, "decoder.mpls_truncated")                                \
 	X(MPLS_BAD, "decoder.mpls_malformed")                                  \
 	X(PPPOE_TRUNC, "decoder.pppoe_truncated")                              \
+	X(DCE_TRUNC, "decoder.dce_truncated")                                  \
 	/* IPv4 */                                                             \
 	X(IPV4_TRUNC, "decoder.ipv4_truncated")                                \
 	X(IPV4_BAD_VERSION, "decoder.ipv4_bad_version")                        \

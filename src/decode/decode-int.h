@@ -118,6 +118,9 @@ void yg_decode_ethertype(struct yg_packet *pkt, uint16_t type, const uint8_t *p,
  */
 bool yg_decode_vlan_tag(struct yg_packet *pkt, uint16_t *type, const uint8_t **p, uint32_t *len);
 bool yg_decode_vntag(struct yg_packet *pkt, uint16_t *type, const uint8_t **p, uint32_t *len);
+/* fabricpath.c: the rest of a FabricPath outer header and the inner
+ * frame's MACs (they become the packet's), as above; DCE_TRUNC when cut. */
+bool yg_decode_fabricpath(struct yg_packet *pkt, uint16_t *type, const uint8_t **p, uint32_t *len);
 
 /* sll.c: Linux cooked capture v1 and v2. */
 void yg_decode_sll(struct yg_packet *pkt, const uint8_t *p, uint32_t len);

@@ -8,7 +8,8 @@
  *   +-------------------+------------------+-------+---------
  *
  * type <= 1500 is an 802.3 length (LLC frames: STP, CDP, ...): not IP, not
- * an anomaly. Tags (802.1Q, 802.1ad, VN-Tag) are walked in a loop here,
+ * an anomaly. Tags (802.1Q, 802.1ad, VN-Tag) and FabricPath's outer
+ * header (fabricpath.c) are walked in a loop here,
  * bounded by YG_DECODE_MAX_TAGS, so a frame of stacked tags costs no
  * recursion.
  */
@@ -85,10 +86,15 @@ static void too_many_tags(struct yg_packet *pkt)
 		yg_packet_anomaly(pkt, YG_ANOM_VLAN_TOO_MANY);
 }
 
+/* A header walked in the loop below: advances past itself, names the next
+ * ethertype; false (anomaly recorded) when cut. */
+typedef bool (*tag_fn)(struct yg_packet *pkt, uint16_t *type, const uint8_t **p, uint32_t *len);
+
 void yg_decode_ethertype(struct yg_packet *pkt, uint16_t type, const uint8_t *p, uint32_t len,
                          unsigned depth)
 {
 	for (unsigned tags = 0;; tags++) {
+		tag_fn walk;
 		switch (type) {
 		case YG_ETHERTYPE_IPV4:
 			yg_decode_ipv4(pkt, p, len, depth);
@@ -99,21 +105,14 @@ void yg_decode_ethertype(struct yg_packet *pkt, uint16_t type, const uint8_t *p,
 		case 0x8100: /* 802.1Q */
 		case 0x88a8: /* 802.1ad service tag */
 		case 0x9100: /* pre-standard QinQ */
-			if (tags >= YG_DECODE_MAX_TAGS) {
-				too_many_tags(pkt);
-				return;
-			}
-			if (!yg_decode_vlan_tag(pkt, &type, &p, &len))
-				return;
-			continue;
+			walk = yg_decode_vlan_tag;
+			break;
 		case 0x8926: /* VN-Tag (802.1Qbh) */
-			if (tags >= YG_DECODE_MAX_TAGS) {
-				too_many_tags(pkt);
-				return;
-			}
-			if (!yg_decode_vntag(pkt, &type, &p, &len))
-				return;
-			continue;
+			walk = yg_decode_vntag;
+			break;
+		case 0x8903: /* Cisco FabricPath (DCE) */
+			walk = yg_decode_fabricpath;
+			break;
 		case 0x8864: /* PPPoE session */
 			yg_decode_pppoe(pkt, p, len, depth);
 			return;
@@ -126,5 +125,11 @@ void yg_decode_ethertype(struct yg_packet *pkt, uint16_t type, const uint8_t *p,
 				yg_packet_anomaly(pkt, YG_ANOM_ETHERTYPE_UNKNOWN);
 			return;
 		}
+		if (tags >= YG_DECODE_MAX_TAGS) {
+			too_many_tags(pkt);
+			return;
+		}
+		if (!walk(pkt, &type, &p, &len))
+			return;
 	}
 }

@@ -33,6 +33,8 @@ struct rec {
 	struct rec *prev, *next; /* LRU: head most recent */
 	uint32_t alerted[ALERTED_MAX];
 	uint8_t n_alerted;
+	uint8_t n_pending;
+	struct yg_device_contact pending[YG_DEV_MAX_PENDING]; /* internet, before the class */
 	unsigned ics_classes_alerted; /* bit per class */
 	struct yg_device_view v;
 };
@@ -45,6 +47,14 @@ struct yg_devices {
 	size_t max_recs;
 	struct rec *head, *tail;
 	struct yg_devices_stats st;
+	/* JA4 -> class, learned from devices classed on other evidence;
+	 * filled in order, then full (a site's TLS stacks are few). */
+	struct {
+		char ja4[40];
+		uint8_t cls;
+		bool mixed; /* taught two classes: teaches nothing */
+	} learned[YG_DEV_JA4_LEARNED];
+	unsigned n_learned;
 };
 
 static const char *const class_names[YG_DEV__COUNT] = {
@@ -332,6 +342,10 @@ static bool learn(struct yg_device_view *v, const struct yg_device_obs *o)
 		v->hostname_src = (uint8_t)o->hostname_src;
 		ch = true;
 	}
+	if (o->dhcp_prl && *o->dhcp_prl && strncmp(v->prl, o->dhcp_prl, sizeof v->prl - 1)) {
+		snprintf(v->prl, sizeof v->prl, "%s", o->dhcp_prl);
+		ch = true;
+	}
 	if (o->dhcp_vendor && *o->dhcp_vendor && strncmp(v->os, o->dhcp_vendor, sizeof v->os - 1)) {
 		snprintf(v->os, sizeof v->os, "%s", o->dhcp_vendor);
 		ch = true;
@@ -373,10 +387,47 @@ static bool learn(struct yg_device_view *v, const struct yg_device_obs *o)
 	return ch;
 }
 
-/* Alert once per (device, internet peer). */
-static bool first_peer(struct rec *r, const struct yg_device_obs *o)
+static int learned_slot(const struct yg_devices *d, const char *ja4)
 {
-	uint32_t h = (uint32_t)yg_hash64(o->peer->b, 16, o->peer_family);
+	for (unsigned i = 0; i < d->n_learned; i++)
+		if (!strcmp(d->learned[i].ja4, ja4))
+			return (int)i;
+	return -1;
+}
+
+/* What the table has learned of v's JA4s, into v->ja4_cls. */
+static void ja4_hints(const struct yg_devices *d, struct yg_device_view *v)
+{
+	for (unsigned i = 0; i < v->n_ja4; i++) {
+		int k = learned_slot(d, v->ja4[i]);
+		v->ja4_cls[i] = k >= 0 && !d->learned[k].mixed ? d->learned[k].cls : YG_DEV_UNKNOWN;
+	}
+}
+
+/* A device classed cls on more than weak clues teaches its JA4s. */
+static void ja4_teach(struct yg_devices *d, const struct yg_device_view *v, uint8_t cls)
+{
+	for (unsigned i = 0; i < v->n_ja4; i++) {
+		int k = learned_slot(d, v->ja4[i]);
+		if (k >= 0) {
+			if (d->learned[k].cls != cls)
+				d->learned[k].mixed = true;
+		} else if (d->n_learned < YG_DEV_JA4_LEARNED) {
+			k = (int)d->n_learned++;
+			snprintf(d->learned[k].ja4, sizeof d->learned[k].ja4, "%s", v->ja4[i]);
+			d->learned[k].cls = cls;
+		}
+	}
+}
+
+static uint32_t peer_hash(const struct yg_addr *peer, uint8_t family)
+{
+	return (uint32_t)yg_hash64(peer->b, 16, family);
+}
+
+/* Alert once per (device, internet peer). */
+static bool first_peer(struct rec *r, uint32_t h)
+{
 	for (unsigned i = 0; i < r->n_alerted; i++)
 		if (r->alerted[i] == h)
 			return false;
@@ -385,6 +436,51 @@ static bool first_peer(struct rec *r, const struct yg_device_obs *o)
 	else
 		r->alerted[h % ALERTED_MAX] = h;
 	return true;
+}
+
+/* The contact of o (its own, or one made of its peer). */
+static struct yg_device_contact contact_of(const struct yg_device_obs *o)
+{
+	struct yg_device_contact c = {.ts_us = o->ts_us, .family = o->peer_family, .toserver = true};
+	if (o->contact)
+		return *o->contact;
+	if (o->addr)
+		c.src = *o->addr;
+	c.dst = *o->peer;
+	return c;
+}
+
+/* Keeps an internet contact of a device whose class does not alert (yet):
+ * the first few peers, each once. */
+static void pend(struct rec *r, const struct yg_device_obs *o)
+{
+	uint32_t h = peer_hash(o->peer, o->peer_family);
+	for (unsigned i = 0; i < r->n_pending; i++)
+		if (peer_hash(&r->pending[i].dst, r->pending[i].family) == h)
+			return;
+	if (r->n_pending < YG_DEV_MAX_PENDING)
+		r->pending[r->n_pending++] = contact_of(o);
+}
+
+/* The internet contacts to alert on now (into out, their number
+ * returned); the record's class is now. */
+static unsigned internet_alerts(struct rec *r, const struct yg_device_obs *o, uint8_t now,
+				struct yg_device_contact out[YG_DEV_MAX_PENDING + 1])
+{
+	unsigned n = 0;
+	bool alerts = now == YG_DEV_PRINTER || now == YG_DEV_CONTROLLER;
+	if (!alerts) {
+		if (o->peer_internet && o->peer)
+			pend(r, o);
+		return 0;
+	}
+	for (unsigned i = 0; i < r->n_pending; i++)
+		if (first_peer(r, peer_hash(&r->pending[i].dst, r->pending[i].family)))
+			out[n++] = r->pending[i];
+	r->n_pending = 0;
+	if (o->peer_internet && o->peer && first_peer(r, peer_hash(o->peer, o->peer_family)))
+		out[n++] = contact_of(o);
+	return n;
 }
 
 unsigned yg_devices_observe(struct yg_devices *d, const struct yg_device_obs *o,
@@ -423,7 +519,11 @@ unsigned yg_devices_observe(struct yg_devices *d, const struct yg_device_obs *o,
 		goto out;
 	bool changed = learn(&r->v, o);
 	uint8_t was = r->v.cls;
-	uint8_t now = yg_devices_classify(&r->v);
+	ja4_hints(d, &r->v);
+	bool firm;
+	uint8_t now = yg_devices_classify(&r->v, &firm);
+	if (firm)
+		ja4_teach(d, &r->v, now);
 	if (created)
 		ev |= YG_DEV_EV_NEW;
 	else if (changed)
@@ -433,8 +533,9 @@ unsigned yg_devices_observe(struct yg_devices *d, const struct yg_device_obs *o,
 		r->v.cls = now;
 		ev |= YG_DEV_EV_CLASS;
 	}
-	if (o->peer_internet && o->peer && (now == YG_DEV_PRINTER || now == YG_DEV_CONTROLLER) &&
-	    first_peer(r, o))
+	struct yg_device_contact contacts[YG_DEV_MAX_PENDING + 1];
+	unsigned n_contacts = internet_alerts(r, o, now, contacts);
+	if (n_contacts)
 		ev |= YG_DEV_EV_INTERNET;
 	if (r->v.ics && !(d->cfg.ics_allowed & (1u << now)) &&
 	    !(r->ics_classes_alerted & (1u << now))) {
@@ -443,8 +544,11 @@ unsigned yg_devices_observe(struct yg_devices *d, const struct yg_device_obs *o,
 	}
 	if (ev & (YG_DEV_EV_NEW | YG_DEV_EV_CLASS | YG_DEV_EV_UPDATE))
 		r->v.version++;
-	if (ev && ret)
+	if (ev && ret) {
 		*ret = r->v;
+		ret->n_contacts = (uint8_t)n_contacts;
+		memcpy(ret->contacts, contacts, n_contacts * sizeof contacts[0]);
+	}
 out:
 	pthread_mutex_unlock(&d->mu);
 	return ev;

@@ -13,9 +13,13 @@
  *
  * What is kept: up to YG_DEV_MAX_V4 IPv4 and YG_DEV_MAX_V6 IPv6
  * addresses, the MAC vendor (IEEE OUI), a host name and where it came
- * from (DHCP, mDNS, NetBIOS, DNS PTR), an OS guess, the first user agents,
- * JA4 fingerprints and mDNS service types, the ports it served. The class
- * (devices_class.c) is recomputed from that evidence on every change.
+ * from (DHCP, mDNS, NetBIOS, DNS PTR), an OS guess, the DHCP parameter
+ * request list, the first user agents, JA4 fingerprints and mDNS service
+ * types, the ports it served. The class (devices_class.c) is recomputed
+ * from that evidence on every change. The table also learns which class
+ * each JA4 belongs to from devices classed on other evidence (bounded by
+ * YG_DEV_JA4_LEARNED; a JA4 seen with two classes teaches nothing), and
+ * passes that on as a weak clue to devices with the same JA4.
  *
  * Bounds: all records together stay within memcap; the least recently
  * seen device goes first, and every eviction is counted.
@@ -53,10 +57,23 @@ int yg_device_class_parse(const char *name);
 #define YG_DEV_MAX_STR  4   /* user agents, JA4s, mDNS services kept */
 #define YG_DEV_MAX_PORTS 8  /* served ports kept */
 #define YG_DEV_STR      128
+#define YG_DEV_PRL      100 /* DHCP option 55 as text, "1,3,6,15" */
+#define YG_DEV_JA4_LEARNED 64 /* JA4 fingerprints whose class the table has learned */
 #define YG_DEV_MEMCAP_MIN (64u << 10)
 
 enum yg_device_name_src { YG_DEV_NAME_NONE, YG_DEV_NAME_DNS_PTR, YG_DEV_NAME_NETBIOS,
 			  YG_DEV_NAME_MDNS, YG_DEV_NAME_DHCP };
+
+/* A flow of a device with the internet, as an alert names it. */
+struct yg_device_contact {
+	uint64_t ts_us, flow_id;
+	uint8_t family, proto;
+	bool toserver;               /* the packet went client to server */
+	uint16_t sport, dport;
+	struct yg_addr src, dst;
+};
+
+#define YG_DEV_MAX_PENDING 4 /* internet contacts kept while the class is not known */
 
 /* One observation of a device; every field but the key is optional. */
 struct yg_device_obs {
@@ -80,6 +97,7 @@ struct yg_device_obs {
 	bool peer_internet;
 	const struct yg_addr *peer;
 	uint8_t peer_family;
+	const struct yg_device_contact *contact; /* the flow, for the alert */
 };
 
 /* What yg_devices_observe asks the caller to write. A record learns at
@@ -102,6 +120,7 @@ struct yg_device_view {
 	char hostname[YG_DEV_STR];
 	uint8_t hostname_src;
 	char os[48];
+	char prl[YG_DEV_PRL];        /* DHCP parameter request list (option 55) */
 	uint8_t n_v4, n_v6;
 	uint8_t v4[YG_DEV_MAX_V4][4];
 	uint8_t v6[YG_DEV_MAX_V6][16];
@@ -109,10 +128,20 @@ struct yg_device_view {
 	char ua[YG_DEV_MAX_STR][YG_DEV_STR];
 	char ja4[YG_DEV_MAX_STR][40];
 	char mdns[YG_DEV_MAX_STR][64];
+	/* Per ja4[i]: the class of other devices seen with that JA4 (the
+	 * same TLS stack, so likely the same firmware), or unknown. Filled
+	 * by the table before each classification. */
+	uint8_t ja4_cls[YG_DEV_MAX_STR];
 	uint16_t ports[YG_DEV_MAX_PORTS]; /* served ports, TCP and UDP */
 	char evidence[96];           /* why the class: "port 9100", "mdns _ipp._tcp", ... */
 	uint64_t first_us, last_us;
 	bool ics;
+	/* With YG_DEV_EV_INTERNET: the contacts to alert on. The
+	 * observation's own, and those made before the device's class was
+	 * known (workers see flows in no common order: the flow that tells
+	 * a printer may be read after its first flow to the internet). */
+	uint8_t n_contacts;
+	struct yg_device_contact contacts[YG_DEV_MAX_PENDING + 1];
 };
 
 struct yg_devices_config {
@@ -153,7 +182,8 @@ void yg_devices_stats(struct yg_devices *d, struct yg_devices_stats *ret);
 bool yg_devices_addr_local(uint8_t family, const struct yg_addr *a);
 
 /* devices_class.c: the class the evidence in v points to, with a short
- * reason in v->evidence. */
-uint8_t yg_devices_classify(struct yg_device_view *v);
+ * reason in v->evidence. *ret_firm (may be NULL) says whether the class
+ * rests on more than weak clues (so its JA4s may teach it). */
+uint8_t yg_devices_classify(struct yg_device_view *v, bool *ret_firm);
 
 #endif

@@ -7,8 +7,20 @@
  *
  * Weights: a service the device itself offers (it answered on the port,
  * or announced the mDNS type) is strong (10); what its software says of
- * itself (DHCP vendor class, User-Agent) is medium (6); a host name
- * pattern or the MAC vendor is weak (3): a vendor alone makes no class.
+ * itself (DHCP vendor class, User-Agent, a DHCP parameter request list
+ * that only one kind of client sends) is medium (6); a host name
+ * pattern, the MAC vendor or a JA4 shared with devices of a known class
+ * is weak (3): a vendor alone makes no class, a vendor and a JA4 do.
+ *
+ * DHCP parameter request lists (option 55, in the order the client asks):
+ * a client's DHCP stack asks for its options in a fixed order, so the
+ * list names the stack. The rows below are lists of the kind published
+ * in open DHCP fingerprint collections (Fingerbank, Satori), written here
+ * from that public knowledge: one printer stack, the phones' and the
+ * desktops' (so that a desktop is not taken for a phone). Matched whole,
+ * as an exact list: a prefix of one stack's list is often another's.
+ * A row that proves wrong on a site costs a medium clue, which a served
+ * port or an mDNS service outweighs.
  */
 #include <stdio.h>
 #include <string.h>
@@ -77,6 +89,27 @@ static const struct text_rule vendor_class_rules[] = {
     {"Hewlett-Packard JetDirect", YG_DEV_PRINTER, STRONG},
 };
 
+struct prl_rule {
+	const char *prl; /* the exact list, as yg_dhcp_parse writes it */
+	uint8_t cls;
+	const char *what;
+};
+
+static const struct prl_rule prl_rules[] = {
+    /* HP JetDirect print servers (LaserJet, OfficeJet Pro): asks for the
+     * log server (7), SMTP (69) and HP's option 144. */
+    {"1,3,44,6,7,12,15,22,54,58,59,69,18,144", YG_DEV_PRINTER, "hp jetdirect"},
+    /* Apple iOS and iPadOS (macOS adds 95, 44 and 46). */
+    {"1,121,3,6,15,119,252", YG_DEV_SMARTPHONE, "ios"},
+    /* Android's DHCP clients (dhcpcd before 10, its own since). */
+    {"1,33,3,6,15,28,51,58,59", YG_DEV_SMARTPHONE, "android"},
+    {"1,3,6,15,26,28,51,58,59,43", YG_DEV_SMARTPHONE, "android"},
+    /* Windows 8 to 11. */
+    {"1,3,6,15,31,33,43,44,46,47,119,121,249,252", YG_DEV_WORKSTATION, "windows"},
+    /* macOS. */
+    {"1,121,3,6,15,114,119,252,95,44,46", YG_DEV_WORKSTATION, "macos"},
+};
+
 static const struct text_rule ua_rules[] = {
     {"iPhone", YG_DEV_SMARTPHONE, MEDIUM},      {"Android", YG_DEV_SMARTPHONE, MEDIUM},
     {"Windows NT", YG_DEV_WORKSTATION, MEDIUM}, {"Macintosh", YG_DEV_WORKSTATION, MEDIUM},
@@ -131,7 +164,7 @@ static void match_text(struct tally *t, const struct text_rule *rules, size_t n,
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
-uint8_t yg_devices_classify(struct yg_device_view *v)
+uint8_t yg_devices_classify(struct yg_device_view *v, bool *ret_firm)
 {
 	struct tally t;
 	memset(&t, 0, sizeof t);
@@ -149,6 +182,12 @@ uint8_t yg_devices_classify(struct yg_device_view *v)
 		match_text(&t, ua_rules, N(ua_rules), v->ua[i], "user agent");
 	match_text(&t, name_rules, N(name_rules), v->hostname, "host name");
 	match_text(&t, vendor_rules, N(vendor_rules), v->vendor, "vendor");
+	for (size_t r = 0; v->prl[0] && r < N(prl_rules); r++)
+		if (!strcmp(v->prl, prl_rules[r].prl))
+			add(&t, prl_rules[r].cls, MEDIUM, "dhcp fingerprint", prl_rules[r].what);
+	for (unsigned i = 0; i < v->n_ja4; i++)
+		if (v->ja4_cls[i] != YG_DEV_UNKNOWN && v->ja4_cls[i] < YG_DEV__COUNT)
+			add(&t, v->ja4_cls[i], WEAK, "ja4 shared with", yg_device_class_name(v->ja4_cls[i]));
 
 	uint8_t best = YG_DEV_UNKNOWN;
 	for (uint8_t c = 1; c < YG_DEV__COUNT; c++)
@@ -158,5 +197,7 @@ uint8_t yg_devices_classify(struct yg_device_view *v)
 		v->evidence[0] = 0;
 	else
 		snprintf(v->evidence, sizeof v->evidence, "%s", t.why[best]);
+	if (ret_firm)
+		*ret_firm = best != YG_DEV_UNKNOWN && t.best_w[best] > WEAK;
 	return best;
 }

@@ -88,6 +88,8 @@ static void device_object(struct yg_jsonw *j, const struct yg_device_view *v)
 	}
 	if (v->os[0])
 		yg_jsonw_kv_str(j, "os", v->os);
+	if (v->prl[0])
+		yg_jsonw_kv_str(j, "dhcp_prl", v->prl);
 	put_addrs(j, v);
 	str_list(j, "user_agents", v->ua[0], sizeof v->ua[0], v->n_ua);
 	str_list(j, "ja4", v->ja4[0], sizeof v->ja4[0], v->n_ja4);
@@ -120,15 +122,31 @@ static void device_event(struct yg_worker *w, const struct yg_device_view *v, un
 	yg_eve_end(&w->eve);
 }
 
+/* An alert on flow f, or on contact c when it is set: a flow that came
+ * before (perhaps another worker's), named by its tuple as seen then. */
 static void device_alert(struct yg_worker *w, struct yg_flow *f, bool toserver, uint64_t ts,
-			 const struct yg_device_view *v, uint32_t sid, const char *sig)
+			 const struct yg_device_contact *c, const struct yg_device_view *v,
+			 uint32_t sid, const char *sig)
 {
 	struct yg_jsonw *j = &w->eve.w;
 	struct yg_eve_tuple t;
+	uint64_t flow_id = f->flow_id;
 	w->st.alerts++;
-	yg_worker_tuple(w, f, toserver, &t);
-	yg_eve_begin(&w->eve, ts, "alert", f->flow_id, &t);
-	yg_worker_pcap_alert(w, f);
+	if (c) {
+		t = (struct yg_eve_tuple){.family = c->family, .proto = c->proto, .src = &c->src,
+					  .dst = &c->dst, .sport = c->sport, .dport = c->dport,
+					  .has_ports = c->proto == 6 || c->proto == 17};
+		toserver = c->toserver;
+		flow_id = c->flow_id;
+		ts = c->ts_us;
+	} else {
+		yg_worker_tuple(w, f, toserver, &t);
+	}
+	yg_eve_begin(&w->eve, ts, "alert", flow_id, &t);
+	/* An earlier contact's flow may be gone: only this flow's packets are
+	 * kept for the pcap log. */
+	if (!c)
+		yg_worker_pcap_alert(w, f);
 	yg_jsonw_kv_str(j, "direction", toserver ? "to_server" : "to_client");
 	yg_jsonw_key(j, "alert");
 	yg_jsonw_obj_open(j);
@@ -163,13 +181,18 @@ static void report(struct yg_worker *w, struct yg_flow *f, bool toserver, uint64
 		char sig[96];
 		snprintf(sig, sizeof sig, "YAGURA device %s talking to the internet",
 			 yg_device_class_name(v->cls));
-		device_alert(w, f, toserver, ts, v, SID_INTERNET, sig);
+		for (unsigned i = 0; i < v->n_contacts; i++) {
+			const struct yg_device_contact *c = &v->contacts[i];
+			/* This flow's own contact is named with all it has. */
+			bool own = c->flow_id == f->flow_id && c->ts_us == ts;
+			device_alert(w, f, toserver, ts, own ? NULL : c, v, SID_INTERNET, sig);
+		}
 	}
 	if (ev & YG_DEV_EV_ICS) {
 		char sig[96];
 		snprintf(sig, sizeof sig, "YAGURA device class %s new on an ICS network",
 			 yg_device_class_name(v->cls));
-		device_alert(w, f, toserver, ts, v, SID_ICS_CLASS, sig);
+		device_alert(w, f, toserver, ts, NULL, v, SID_ICS_CLASS, sig);
 	}
 }
 
@@ -202,6 +225,11 @@ void yg_worker_devices_packet(struct yg_worker *w, struct yg_flow *f, const stru
 	bool first_answer = !toserver && f->pkts_tc == 1;
 	if (!created && !first_answer)
 		return;
+	struct yg_device_contact c = {
+	    .ts_us = pkt->ts_us, .flow_id = f->flow_id, .family = pkt->family, .proto = pkt->proto,
+	    .toserver = toserver, .sport = pkt->sport, .dport = pkt->dport, .src = pkt->src,
+	    .dst = pkt->dst,
+	};
 	struct yg_device_obs o = {
 	    .ts_us = pkt->ts_us,
 	    .mac = pkt->has_mac ? pkt->mac_src : NULL,
@@ -210,6 +238,7 @@ void yg_worker_devices_packet(struct yg_worker *w, struct yg_flow *f, const stru
 	    .peer = &pkt->dst,
 	    .peer_family = pkt->family,
 	    .peer_internet = internet(w, pkt->family, &pkt->dst),
+	    .contact = &c,
 	};
 	if (first_answer && pkt->l4_ok && (pkt->proto == 6 || pkt->proto == 17)) {
 		/* A TCP server answers with SYN-ACK or data; a RST is no service. */

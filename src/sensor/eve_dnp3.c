@@ -10,16 +10,104 @@
  *                            "objects": [{"group", "variation",
  *                                         "qualifier", "prefix_code",
  *                                         "range_code", "start", "stop",
- *                                         "count"}],
+ *                                         "count",
+ *                                         "points": [{"prefix", "index",
+ *                                                     "state", ...}]}],
  *                            "complete": true},
  *            "iin": {"indicators": ["device_restart"]}}
  *
  * The tuple is the flow's client to server, for requests and responses
- * alike, as Suricata writes it. Points are not logged (the schema has
- * them as optional); "complete" is false when object headers were left
- * out (too many, or points of a size not known).
+ * alike, as Suricata writes it. Points carry the fields of their layout
+ * (app/dnp3_points.c) under Suricata's names; "complete" is false when
+ * object headers were left out (too many, or points of a size not known).
  */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
 #include "sensor/worker-int.h"
+
+struct bit_key {
+	const char *name;
+	unsigned mask;
+};
+
+/* A control octet as Suricata logs it: named bits, then the function
+ * code in the bits under the lowest named one. */
+static void control(struct yg_jsonw *j, uint8_t v, const struct bit_key *keys, size_t n,
+		    const char *low_key, unsigned low_mask)
+{
+	yg_jsonw_key(j, "control");
+	yg_jsonw_obj_open(j);
+	for (size_t i = 0; i < n; i++)
+		yg_jsonw_kv_bool(j, keys[i].name, v & keys[i].mask);
+	yg_jsonw_kv_u64(j, low_key, v & low_mask);
+	yg_jsonw_obj_close(j);
+}
+
+static const struct bit_key link_bits[] = {
+    {"dir", 0x80}, {"pri", 0x40}, {"fcb", 0x20}, {"fcv", 0x10}};
+static const struct bit_key app_bits[] = {
+    {"fir", 0x80}, {"fin", 0x40}, {"con", 0x20}, {"uns", 0x10}};
+
+/* A double as JSON: NaN and infinities have no JSON spelling (null). */
+static void kv_double(struct yg_jsonw *j, const char *key, uint64_t bits)
+{
+	double d;
+	char buf[40];
+	memcpy(&d, &bits, sizeof d);
+	yg_jsonw_key(j, key);
+	if (!isfinite(d)) {
+		yg_jsonw_null(j);
+		return;
+	}
+	int n = snprintf(buf, sizeof buf, "%.17g", d);
+	/* "1" would read back as an integer: Suricata writes reals as reals. */
+	if (n > 0 && (size_t)n < sizeof buf - 2 && !strpbrk(buf, ".eEn"))
+		memcpy(buf + n, ".0", 3);
+	yg_jsonw_raw(j, buf, strlen(buf));
+}
+
+static void point_field(struct yg_jsonw *j, const struct yg_dnp3_field *fl, uint64_t v)
+{
+	if (fl->bits) {
+		for (const struct yg_dnp3_bits *b = fl->bits; b->name; b++)
+			yg_jsonw_kv_u64(j, b->name, (v >> b->shift) & ((1u << b->width) - 1));
+		return;
+	}
+	switch (fl->type) {
+	case YG_DNP3_F_I16:
+	case YG_DNP3_F_I32:
+		yg_jsonw_key(j, fl->name);
+		yg_jsonw_i64(j, (int64_t)v);
+		break;
+	case YG_DNP3_F_F32:
+	case YG_DNP3_F_F64:
+		kv_double(j, fl->name, v);
+		break;
+	default:
+		yg_jsonw_kv_u64(j, fl->name, v);
+	}
+}
+
+static void points(struct yg_jsonw *j, const struct yg_dnp3_msg *m, const struct yg_dnp3_object *o)
+{
+	const struct yg_dnp3_layout *l = yg_dnp3_layout(o->group, o->variation);
+	if (!l || !o->n_points)
+		return;
+	yg_jsonw_key(j, "points");
+	yg_jsonw_arr_open(j);
+	for (unsigned i = 0; i < o->n_points; i++) {
+		const struct yg_dnp3_point *pt = &m->points[o->first_point + i];
+		yg_jsonw_obj_open(j);
+		yg_jsonw_kv_u64(j, "prefix", pt->prefix);
+		yg_jsonw_kv_u64(j, "index", pt->index);
+		for (unsigned k = 0; k < l->n_fields; k++)
+			point_field(j, &l->fields[k], pt->v[k]);
+		yg_jsonw_obj_close(j);
+	}
+	yg_jsonw_arr_close(j);
+}
 
 static void dnp3_object(struct yg_jsonw *j, const struct yg_dnp3_msg *m)
 {
@@ -30,26 +118,12 @@ static void dnp3_object(struct yg_jsonw *j, const struct yg_dnp3_msg *m)
 	yg_jsonw_key(j, "dnp3");
 	yg_jsonw_obj_open(j);
 	yg_jsonw_kv_plain(j, "type", type);
-	yg_jsonw_key(j, "control");
-	yg_jsonw_obj_open(j);
-	yg_jsonw_kv_bool(j, "dir", l->ctrl & 0x80);
-	yg_jsonw_kv_bool(j, "pri", l->ctrl & 0x40);
-	yg_jsonw_kv_bool(j, "fcb", l->ctrl & 0x20);
-	yg_jsonw_kv_bool(j, "fcv", l->ctrl & 0x10);
-	yg_jsonw_kv_u64(j, "function_code", l->ctrl & 0x0f);
-	yg_jsonw_obj_close(j);
+	control(j, l->ctrl, link_bits, 4, "function_code", 0x0f);
 	yg_jsonw_kv_u64(j, "src", l->src);
 	yg_jsonw_kv_u64(j, "dst", l->dst);
 	yg_jsonw_key(j, "application");
 	yg_jsonw_obj_open(j);
-	yg_jsonw_key(j, "control");
-	yg_jsonw_obj_open(j);
-	yg_jsonw_kv_bool(j, "fir", m->app_control & 0x80);
-	yg_jsonw_kv_bool(j, "fin", m->app_control & 0x40);
-	yg_jsonw_kv_bool(j, "con", m->app_control & 0x20);
-	yg_jsonw_kv_bool(j, "uns", m->app_control & 0x10);
-	yg_jsonw_kv_u64(j, "sequence", m->app_control & 0x0f);
-	yg_jsonw_obj_close(j);
+	control(j, m->app_control, app_bits, 4, "sequence", 0x0f);
 	yg_jsonw_kv_u64(j, "function_code", m->function);
 	if (m->n_objects) {
 		yg_jsonw_key(j, "objects");
@@ -65,6 +139,7 @@ static void dnp3_object(struct yg_jsonw *j, const struct yg_dnp3_msg *m)
 			yg_jsonw_kv_u64(j, "start", o->start);
 			yg_jsonw_kv_u64(j, "stop", o->stop);
 			yg_jsonw_kv_u64(j, "count", o->count);
+			points(j, m, o);
 			yg_jsonw_obj_close(j);
 		}
 		yg_jsonw_arr_close(j);

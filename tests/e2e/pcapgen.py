@@ -192,6 +192,7 @@ def write_pcapng(path, frames, linktype=LINKTYPE_ETHERNET, snaplen=DEFAULT_SNAPL
 # ---------------------------------------------------------------------------
 
 ETH_IPV4, ETH_IPV6, ETH_VLAN, ETH_QINQ = 0x0800, 0x86DD, 0x8100, 0x88A8
+ETH_FABRICPATH = 0x8903
 CLIENT_MAC = "02:00:00:00:00:01"
 SERVER_MAC = "02:00:00:00:00:fe"
 
@@ -513,6 +514,13 @@ def vxlan(outer_src, outer_dst, frame, vni=1, sport=50001, **kw):
     """An Ethernet frame in VXLAN (RFC 7348) over UDP to 4789."""
     v = struct.pack(">II", 0x08000000, vni << 8) + frame
     return ip(outer_src, outer_dst, PROTO_UDP, udp(outer_src, outer_dst, sport, VXLAN_PORT, v), **kw)
+
+
+def fabricpath(frame, outer_src="02:00:0a:00:01:00", outer_dst="02:00:0a:00:02:00", ftag=1, ttl=32):
+    """A host's Ethernet frame inside Cisco FabricPath (DCE): the 16-octet
+    outer header (switch addresses, ethertype 0x8903, a 10-bit FTag and a
+    6-bit TTL), then the frame unchanged."""
+    return mac(outer_dst) + mac(outer_src) + struct.pack(">HH", ETH_FABRICPATH, (ftag << 6) | ttl) + frame
 
 
 def icmp_error(src, dst, quoted, type_=3, code=3):

@@ -21,6 +21,8 @@ ROUTER_MAC = "00:00:5e:00:01:01"   # IANA VRRP: the gateway
 ICS_NET = "10.20.0.0/16"
 
 PRINTER = ("00:1b:a9:00:00:01", "10.1.0.20")        # Brother OUI
+PRN_DHCP = ("00:11:22:00:00:0a", "10.1.0.21")       # known by its DHCP fingerprint alone
+HP_JETDIRECT_PRL = [1, 3, 44, 6, 7, 12, 15, 22, 54, 58, 59, 69, 18, 144]
 PLC = ("00:0e:8c:00:00:02", "10.20.0.10")           # Siemens OUI
 HMI = ("00:11:22:00:00:09", "10.20.0.50")
 CAMERA = ("00:40:8c:00:00:03", "10.1.0.30")         # Axis OUI
@@ -85,6 +87,9 @@ def build():
     for i, src in enumerate((slaac, priv)):
         fr += g.udp_exchange((src, 40100 + i), ("2001:db8:5::53", 53), [(True, g.dns_query(f"v6-{i}.example"))],
                              start=t + 14 + i, client_mac=V6_MAC, server_mac=SERVER[0])
+    # A printer that says nothing of itself but asks for its DHCP options
+    # in the order HP's JetDirect does (no vendor class, no host name).
+    fr.append((t + 16, g.dhcp_request_frame(PRN_DHCP[0], prl=HP_JETDIRECT_PRL, requested=PRN_DHCP[1])))
     # The router answering from the internet: none of its forwarded addresses are its own.
     return fr, slaac, priv
 
@@ -97,11 +102,11 @@ def run(tmp_path_factory):
     g.write_pcap(str(pcap), frames)
     eve = tmp / "eve.json"
     yagura = yagura_bin()
-    # One worker: the internet alert fires on a flow that starts after the
-    # device's class is known, and with several workers the flow that
-    # classifies it may be read after (the next flow then alerts).
+    # Two workers: the flow that tells a printer (it serves 9100) and its
+    # flow to the internet go to different workers, read in no common
+    # order; the alert must come on that first internet flow all the same.
     proc = subprocess.run([yagura, "sensor", "-r", str(pcap), "--eve", str(eve), "--ics-net", ICS_NET,
-                           "--workers", "1"],
+                           "--workers", "2"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "Sanitizer" not in proc.stderr, proc.stderr
@@ -119,7 +124,8 @@ def dev(inv, mac):
     return inv[f"mac:{mac}"]
 
 
-@pytest.mark.parametrize("who,cls", [(PRINTER, "printer/MFP"), (PLC, "controller/PLC"),
+@pytest.mark.parametrize("who,cls", [(PRINTER, "printer/MFP"), (PRN_DHCP, "printer/MFP"),
+                                     (PLC, "controller/PLC"),
                                      (CAMERA, "camera"), (PHONE, "smartphone"), (SERVER, "server"),
                                      (WORKSTATION, "workstation"), (NOBODY, "unknown")])
 def test_class_of_each_device(run, who, cls):
@@ -147,6 +153,14 @@ def test_names_and_sources(run):
     assert (cam["hostname"], cam["hostname_source"]) == ("cam1.corp.example", "dns-ptr")
 
 
+def test_dhcp_fingerprint_names_the_class(run):
+    _, inv, _, _, _ = run
+    p = dev(inv, PRN_DHCP[0])
+    assert p["dhcp_prl"] == ",".join(str(o) for o in HP_JETDIRECT_PRL)
+    assert "os" not in p and "hostname" not in p  # the vendor said nothing
+    assert p["class_evidence"] == "dhcp fingerprint hp jetdirect"
+
+
 def test_ipv6_addresses_tied_to_the_mac(run):
     _, inv, _, slaac, priv = run
     d = dev(inv, V6_MAC)
@@ -158,9 +172,10 @@ def test_ipv6_addresses_tied_to_the_mac(run):
 def test_alerts(run):
     events, _, _, _, _ = run
     alerts = [e for e in events if e["event_type"] == "alert"]
-    net = sorted((a["alert"]["metadata"]["device_class"][0], a["src_ip"], a["dest_ip"]) for a in alerts
-                 if a["alert"]["signature_id"] == 9100001)
-    assert net == [("controller/PLC", PLC[1], INTERNET), ("printer/MFP", PRINTER[1], INTERNET)]
+    net = sorted((a["alert"]["metadata"]["device_class"][0], a["src_ip"], a["dest_ip"], a["dest_port"])
+                 for a in alerts if a["alert"]["signature_id"] == 9100001)
+    # Each on the device's first (and only) flow to the internet.
+    assert net == [("controller/PLC", PLC[1], INTERNET, 80), ("printer/MFP", PRINTER[1], INTERNET, 443)]
     ics = [a for a in alerts if a["alert"]["signature_id"] == 9100002]
     assert len(ics) == 1
     assert ics[0]["alert"]["metadata"]["device_id"] == [f"mac:{PHONE[0]}"]
@@ -171,7 +186,7 @@ def test_device_events(run):
     events, inv, _, _, _ = run
     devs = [e for e in events if e["event_type"] == "device"]
     news = [e for e in devs if e["reason"] == "new"]
-    assert len(news) == len(inv) == 9
+    assert len(news) == len(inv) == 10
     assert {e["device"]["id"] for e in news} == set(inv)
     # A class is announced by the event that set it: "new" when the first
     # sighting already told (a served port), else "class_change".

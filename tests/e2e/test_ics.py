@@ -250,3 +250,24 @@ def test_eve_types_select_ics(gen):
     assert "dnp3" in types and not types & {"modbus", "iec104", "s7comm", "flow"}
     # Alerts are written whatever the event types.
     assert len(r.of("alert")) == 6
+
+
+def test_ics_ports_as_client_ports_keep_their_protocol(tmp_path):
+    """An ICS port used only as a client's source port does not make the
+    flow ICS: a TLS ClientHello from port 2404 (IEC 104's) is still TLS with
+    its SNI, a DNS query from port 20000 (DNP3's) still DNS."""
+    import pcapgen as g
+    frames = g.tcp_session(("10.9.0.5", 2404), ("192.0.2.44", 443),
+                           g.tls_client_hello(sni="ics-client.example"))
+    frames += g.dns_lookup(("10.9.0.5", 20000), ("10.9.0.53", 53), "resolver.example",
+                           answers=[("A", "192.0.2.45")], start=g.DEFAULT_START + 1)
+    pcap = tmp_path / "clientports.pcap"
+    g.write_pcap(str(pcap), frames)
+    r = run(["-r", str(pcap)], tmp_path, "clientports")
+    tls = r.of("tls")
+    assert [(e["src_port"], e["dest_port"], e["tls"]["sni"]) for e in tls] == [(2404, 443, "ics-client.example")]
+    dns = r.of("dns")
+    assert sorted(e["dns"]["type"] for e in dns) == ["request", "response"]
+    assert all(e["dns"]["queries"][0]["rrname"] == "resolver.example" for e in dns)
+    assert {(e["src_port"], e["dest_port"]) for e in dns} == {(20000, 53), (53, 20000)}
+    assert not r.of("iec104") and not r.of("dnp3")

@@ -56,6 +56,10 @@ CASES = {
 }
 
 
+FP_NAME = "fabricpath.tunnel-test.example"
+FP_HOST_MAC = "00:25:b3:00:00:42"
+
+
 def name_of(kind):
     return f"{kind}.tunnel-test.example"
 
@@ -79,10 +83,13 @@ def run(tmp_path_factory):
     frames.append((t + 1.5, g.link(g.gre("192.0.2.30", "192.0.2.40", cut))))
     quoted = g.udp_packet("10.0.0.5", BAD_IP, 40001, 53, g.dns_query("quoted.example"))
     frames.append((t + 2, g.link(g.icmp_error("10.0.0.1", "10.0.0.5", quoted))))
+    # A host's frame across a FabricPath core (16-octet outer header).
+    fp_inner = g.ether(inner_query(FP_NAME, 40500), src=FP_HOST_MAC, dst="00:00:5e:00:01:01")
+    frames.append((t + 2.5, g.fabricpath(fp_inner)))
     pcap = tmp / "tunnels.pcap"
     g.write_pcap(str(pcap), frames)
     intel = tmp / "intel.txt"
-    intel.write_text("".join(name_of(k) + "\n" for k in CASES) + BAD_IP + "\n")
+    intel.write_text("".join(name_of(k) + "\n" for k in CASES) + BAD_IP + "\n" + FP_NAME + "\n")
     eve = tmp / "eve.json"
     proc = subprocess.run([yagura, "sensor", "-r", str(pcap), "--intel", str(intel), "--eve", str(eve),
                            "-q"], capture_output=True, text=True, timeout=300)
@@ -122,6 +129,19 @@ def test_indicator_inside_tunnel_alerts_and_names_it(run, kind):
     # The dns event of the inner flow carries the same tunnel object.
     dns = [e for e in events if e["event_type"] == "dns" and e["flow_id"] == a["flow_id"]]
     assert dns and dns[0]["tunnel"] == tun
+
+
+def test_indicator_inside_fabricpath_alerts(run):
+    """Cisco FabricPath is a link-layer header (like a VLAN tag, as Suricata
+    decodes it): the inner frame's flow alerts, with no tunnel object."""
+    _, events = run
+    hits = alerts_on(events, FP_NAME)
+    assert len(hits) == 1
+    a = hits[0]
+    assert (a["src_ip"], a["dest_ip"], a["dest_port"]) == ("10.0.0.5", "10.0.0.53", 53)
+    assert "tunnel" not in a
+    dns = [e for e in events if e["event_type"] == "dns" and e["flow_id"] == a["flow_id"]]
+    assert dns and dns[0]["dns"]["queries"][0]["rrname"] == FP_NAME
 
 
 def eve_addr(a):

@@ -166,6 +166,99 @@ static void app_objects(void **state)
 	assert_int_equal(yg_dnp3_app_parse(tiny, sizeof tiny, &msg, &an), -EBADMSG);
 }
 
+/* Every layout's fields add up to its point size; packed ones have one
+ * field of 1 or 2 bits. */
+static void layouts_consistent(void **state)
+{
+	(void)state;
+	unsigned rows = 0;
+	for (unsigned g = 0; g < 256; g++)
+		for (unsigned v = 0; v < 256; v++) {
+			const struct yg_dnp3_layout *l = yg_dnp3_layout((uint8_t)g, (uint8_t)v);
+			if (!l)
+				continue;
+			rows++;
+			assert_int_equal(l->group, g);
+			assert_int_equal(l->variation, v);
+			assert_true(l->n_fields >= 1 && l->n_fields <= YG_DNP3_POINT_FIELDS);
+			if (l->bits) {
+				assert_int_equal(l->size, 0);
+				assert_true(l->bits == 1 || l->bits == 2);
+				assert_int_equal(l->n_fields, 1);
+				continue;
+			}
+			size_t sum = 0;
+			for (unsigned k = 0; k < l->n_fields; k++) {
+				assert_true(yg_dnp3_field_size(l->fields[k].type) > 0);
+				assert_true(l->fields[k].name || l->fields[k].bits);
+				sum += yg_dnp3_field_size(l->fields[k].type);
+			}
+			assert_int_equal(sum, l->size);
+		}
+	assert_true(rows > 100);
+	assert_null(yg_dnp3_layout(60, 1)); /* class data has no points */
+	assert_null(yg_dnp3_layout(70, 5)); /* file data is walked, not decoded */
+}
+
+/* Points decoded with their index, prefix and fields. */
+static void points_decoded(void **state)
+{
+	(void)state;
+	enum yg_anomaly an = 0;
+	/* Response: g1v2 points 0..1 (flags), g32v7 with a 2-octet index
+	 * prefix (flags, float, time), g20v1 point 5 (flags, 32-bit count). */
+	const uint8_t resp[] = {0xc0, 0x81, 0x00, 0x00,
+				1, 2, 0x00, 0, 1, 0x81, 0x02,
+				32, 7, 0x28, 1, 0, 0x09, 0x01, 0x01, 0x00, 0x00, 0xc0, 0x3f,
+				0x83, 0xa5, 0x5c, 0x58, 0x34, 0x01,
+				20, 1, 0x00, 5, 5, 0x01, 0x2a, 0x00, 0x00, 0x00};
+	assert_int_equal(yg_dnp3_app_parse(resp, sizeof resp, &msg, &an), 0);
+	assert_int_equal(an, YG_ANOM__COUNT);
+	assert_int_equal(msg.n_objects, 3);
+	assert_int_equal(msg.n_points, 4);
+	assert_int_equal(msg.objects[0].n_points, 2);
+	assert_int_equal(msg.points[0].index, 0);
+	assert_int_equal(msg.points[0].v[0], 0x81); /* online, state */
+	assert_int_equal(msg.points[1].index, 1);
+	assert_int_equal(msg.objects[1].first_point, 2);
+	const struct yg_dnp3_point *a = &msg.points[2];
+	assert_int_equal(a->prefix, 0x0109);
+	assert_int_equal(a->index, 0x0109);
+	assert_int_equal(a->v[0], 0x01);
+	double d;
+	memcpy(&d, &a->v[1], sizeof d);
+	assert_true(d == 1.5);
+	assert_int_equal(a->v[2], 1324332393859ull);
+	assert_int_equal(msg.points[3].index, 5);
+	assert_int_equal(msg.points[3].v[1], 42);
+	/* Packed double-bit inputs 0..3, signed 16-bit analog output block. */
+	const uint8_t req[] = {0xc0, 0x81, 0x00, 0x00, 3, 1, 0x00, 0, 3, 0xe4,
+			       41, 2, 0x17, 1, 7, 0xd4, 0xfe, 0x00};
+	assert_int_equal(yg_dnp3_app_parse(req, sizeof req, &msg, &an), 0);
+	assert_int_equal(an, YG_ANOM__COUNT);
+	assert_int_equal(msg.n_points, 5);
+	assert_int_equal(msg.points[0].v[0], 0);
+	assert_int_equal(msg.points[1].v[0], 1);
+	assert_int_equal(msg.points[2].v[0], 2);
+	assert_int_equal(msg.points[3].v[0], 3);
+	assert_int_equal(msg.points[4].index, 7);
+	assert_int_equal((int64_t)msg.points[4].v[0], -300);
+	/* A read request names objects but carries no points. */
+	const uint8_t rd[] = {0xc0, 0x01, 1, 2, 0x00, 0, 9};
+	assert_int_equal(yg_dnp3_app_parse(rd, sizeof rd, &msg, &an), 0);
+	assert_int_equal(msg.n_points, 0);
+	/* More points than kept: the rest are walked, not kept; the next
+	 * object is still read. 300 packed bits, then g80v1. */
+	uint8_t many[4 + 7 + 38 + 6] = {0xc0, 0x81, 0, 0, 1, 1, 0x01, 0x00, 0x00, 0x2b, 0x01};
+	memcpy(many + 4 + 7 + 38, (const uint8_t[]){80, 1, 0x00, 7, 7, 0x00}, 6);
+	assert_int_equal(yg_dnp3_app_parse(many, sizeof many, &msg, &an), 0);
+	assert_int_equal(an, YG_ANOM__COUNT);
+	assert_int_equal(msg.n_objects, 2);
+	assert_int_equal(msg.n_points, YG_DNP3_MAX_POINTS);
+	assert_true(msg.points_cut);
+	assert_int_equal(msg.objects[1].n_points, 0);
+}
+
 static void function_classes(void **state)
 {
 	(void)state;
@@ -202,6 +295,8 @@ int main(void)
 	    cmocka_unit_test(transport),
 	    cmocka_unit_test(app_objects),
 	    cmocka_unit_test(function_classes),
+	    cmocka_unit_test(layouts_consistent),
+	    cmocka_unit_test(points_decoded),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

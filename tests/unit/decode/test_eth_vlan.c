@@ -172,6 +172,43 @@ static void vlan_truncated(void **state)
 	assert_true(has_anom(&pkt, YG_ANOM_PKT_TRUNCATED_CAPTURE));
 }
 
+/* Cisco FabricPath: the outer header (switch MACs, 0x8903, FTag/TTL),
+ * then the host's frame; its MACs become the packet's. */
+static void fabricpath_inner_frame(void **state)
+{
+	(void)state;
+	static const uint8_t inner_dst[6] = {0x00, 0x00, 0x5e, 0x00, 0x01, 0x01};
+	static const uint8_t inner_src[6] = {0x00, 0x25, 0xb3, 0x00, 0x00, 0x42};
+	struct frame f = {0};
+	f_eth(&f, 0x8903);
+	f_be16(&f, (1 << 6) | 32);
+	f_bytes(&f, inner_dst, 6);
+	f_bytes(&f, inner_src, 6);
+	f_be16(&f, 0x8100);
+	f_vlan(&f, 12, 0x0800);
+	uint32_t ip = f_ipv4(&f, 17, 64);
+	uint32_t u = f_udp(&f, 5000, 53);
+	f_udp_end(&f, u);
+	f_ipv4_end(&f, ip);
+	struct yg_packet pkt;
+	assert_true(decode_frame(YG_LINK_ETHERNET, &f, &pkt));
+	assert_int_equal(pkt.n_anom, 0);
+	assert_int_equal(pkt.family, 4);
+	assert_int_equal(pkt.dport, 53);
+	assert_int_equal(pkt.vlan_n, 1);
+	assert_int_equal(pkt.tunnel, YG_TUNNEL_NONE);
+	assert_memory_equal(pkt.mac_src, inner_src, 6);
+	assert_memory_equal(pkt.mac_dst, inner_dst, 6);
+
+	/* Cut inside the inner MACs. */
+	struct frame g = {0};
+	f_eth(&g, 0x8903);
+	f_be16(&g, 0x0041);
+	f_bytes(&g, inner_dst, 6);
+	assert_false(decode_frame(YG_LINK_ETHERNET, &g, &pkt));
+	assert_true(only_anom(&pkt, YG_ANOM_DCE_TRUNC));
+}
+
 static void vntag_then_vlan(void **state)
 {
 	(void)state;
@@ -375,6 +412,7 @@ int main(void)
 	    cmocka_unit_test(single_vlan),         cmocka_unit_test(qinq_both_tpids),
 	    cmocka_unit_test(three_tags_counted),  cmocka_unit_test(tag_stack_is_bounded),
 	    cmocka_unit_test(vlan_truncated),      cmocka_unit_test(vntag_then_vlan),
+	    cmocka_unit_test(fabricpath_inner_frame),
 	    cmocka_unit_test(non_ip_ethertypes),   cmocka_unit_test(eth_truncated),
 	    cmocka_unit_test(mpls_stacks),         cmocka_unit_test(pppoe_session),
 	};

@@ -193,6 +193,108 @@ static void alerts(void **state)
 	yg_devices_free(d);
 }
 
+/* Workers read flows in no common order: a printer's flow to the internet
+ * may come before the flow that shows it is a printer. The alert then
+ * comes when the class does, on that earlier flow. */
+static void internet_contact_before_class(void **state)
+{
+	(void)state;
+	struct yg_devices *d = table(0);
+	static struct yg_device_view v;
+	uint8_t mac[6];
+	mac_of(mac, 7);
+	struct yg_addr a = v4(10, 0, 0, 7), peer = v4(203, 0, 113, 9);
+	struct yg_device_contact c = {.ts_us = 5, .flow_id = 42, .family = 4, .proto = 6,
+				      .toserver = true, .sport = 50001, .dport = 443,
+				      .src = a, .dst = peer};
+	struct yg_device_obs o = {.ts_us = 5, .mac = mac, .family = 4, .addr = &a,
+				  .peer_internet = true, .peer = &peer, .peer_family = 4,
+				  .contact = &c};
+	assert_false(yg_devices_observe(d, &o, &v) & YG_DEV_EV_INTERNET);
+	assert_false(yg_devices_observe(d, &o, &v) & YG_DEV_EV_INTERNET);
+	unsigned ev = serve(d, 7, 9100, &v);
+	assert_true(ev & YG_DEV_EV_CLASS);
+	assert_true(ev & YG_DEV_EV_INTERNET);
+	assert_int_equal(v.cls, YG_DEV_PRINTER);
+	assert_int_equal(v.n_contacts, 1); /* the same peer twice is one contact */
+	assert_int_equal(v.contacts[0].flow_id, 42);
+	assert_int_equal(v.contacts[0].dport, 443);
+	/* Once: neither the next sighting nor the same peer again alerts. */
+	assert_false(serve(d, 7, 9100, &v) & YG_DEV_EV_INTERNET);
+	assert_false(yg_devices_observe(d, &o, &v) & YG_DEV_EV_INTERNET);
+	yg_devices_free(d);
+}
+
+/* DHCP option 55 alone names a printer; a desktop's vendor class beats
+ * nothing it does not say. */
+static void dhcp_fingerprint(void **state)
+{
+	(void)state;
+	struct yg_devices *d = table(0);
+	static struct yg_device_view v;
+	uint8_t mac[6] = {0x00, 0x11, 0x22, 0x00, 0x00, 0x0a};
+	struct yg_device_obs o = {.ts_us = 1, .mac = mac,
+				  .dhcp_prl = "1,3,44,6,7,12,15,22,54,58,59,69,18,144"};
+	assert_true(yg_devices_observe(d, &o, &v) & YG_DEV_EV_CLASS);
+	assert_int_equal(v.cls, YG_DEV_PRINTER);
+	assert_string_equal(v.prl, o.dhcp_prl);
+	assert_string_equal(v.evidence, "dhcp fingerprint hp jetdirect");
+	/* A list that is only a prefix of a known one is no match. */
+	mac[5] = 0x0b;
+	o.dhcp_prl = "1,3,44,6,7,12";
+	yg_devices_observe(d, &o, &v);
+	assert_int_equal(v.cls, YG_DEV_UNKNOWN);
+	mac[5] = 0x0c;
+	o.dhcp_prl = "1,3,6,15,31,33,43,44,46,47,119,121,249,252";
+	yg_devices_observe(d, &o, &v);
+	assert_int_equal(v.cls, YG_DEV_WORKSTATION);
+	yg_devices_free(d);
+}
+
+/* A JA4 seen on a device classed by a service it serves is a weak clue
+ * for another device with that JA4: with a printer vendor's OUI (another
+ * weak clue) that makes a printer; either alone does not. */
+static void ja4_learned_from_classed_devices(void **state)
+{
+	(void)state;
+	struct yg_devices *d = table(0);
+	static struct yg_device_view v;
+	const char *ja4 = "t12d1209h1_c6e6a1f2b1a4_0f2cb44170f4";
+	uint8_t mac[6];
+	struct yg_addr a = v4(10, 0, 0, 30);
+	/* Before anything is learned: the Brother OUI alone is no class. */
+	mac_of(mac, 30);
+	struct yg_device_obs o = {.ts_us = 1, .mac = mac, .family = 4, .addr = &a, .ja4 = ja4};
+	yg_devices_observe(d, &o, &v);
+	assert_int_equal(v.cls, YG_DEV_UNKNOWN);
+	/* A printer (it serves 9100) shows the JA4. */
+	serve(d, 31, 9100, &v);
+	mac_of(mac, 31);
+	a = v4(10, 0, 0, 31);
+	yg_devices_observe(d, &o, &v);
+	assert_int_equal(v.cls, YG_DEV_PRINTER);
+	/* A new device with that JA4 and a printer OUI: a printer. */
+	mac_of(mac, 32);
+	a = v4(10, 0, 0, 32);
+	yg_devices_observe(d, &o, &v);
+	assert_int_equal(v.cls, YG_DEV_PRINTER);
+	/* The same JA4 on a device firmly of another class: no longer a clue. */
+	uint8_t other[6] = {0x00, 0x50, 0x56, 0x00, 0x00, 0x33};
+	struct yg_addr b = v4(10, 0, 0, 33);
+	struct yg_device_obs s = {.ts_us = 2, .mac = other, .family = 4, .addr = &b,
+				  .served_port = 502, .served_proto = 6};
+	yg_devices_observe(d, &s, &v);
+	s.served_port = 0;
+	s.ja4 = ja4;
+	yg_devices_observe(d, &s, &v);
+	assert_int_equal(v.cls, YG_DEV_CONTROLLER);
+	mac_of(mac, 34);
+	a = v4(10, 0, 0, 34);
+	yg_devices_observe(d, &o, &v);
+	assert_int_equal(v.cls, YG_DEV_UNKNOWN);
+	yg_devices_free(d);
+}
+
 static void memcap_evicts_oldest(void **state)
 {
 	(void)state;
@@ -236,7 +338,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(classes_from_evidence), cmocka_unit_test(addresses_and_routers),
-	    cmocka_unit_test(alerts), cmocka_unit_test(memcap_evicts_oldest),
+	    cmocka_unit_test(alerts), cmocka_unit_test(internet_contact_before_class),
+	    cmocka_unit_test(dhcp_fingerprint), cmocka_unit_test(ja4_learned_from_classed_devices),
+	    cmocka_unit_test(memcap_evicts_oldest),
 	    cmocka_unit_test(oui_vendor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

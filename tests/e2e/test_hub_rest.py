@@ -37,11 +37,17 @@ def test_whoami(world):
     r = rest(h, "whoami", tok)
     assert r.status_code == 200 and r.headers["Content-Type"] == JSON
     ident = org_list(h)["Kyoto Water"][2]
-    assert r.json() == {"org": "Kyoto Water", "identity": ident, "sector": "water",
-                        "country": "JP", "role": "sensor"}
+    body = r.json()
+    # org_id names the organization in NATS subjects (README, "Running at
+    # national scale"); each organization has its own.
+    oid = body.pop("org_id")
+    assert body == {"org": "Kyoto Water", "identity": ident, "sector": "water",
+                    "country": "JP", "role": "sensor"}
     me = rest(h, "whoami/", h.t["reader"]).json()
+    mid = me.pop("org_id")
     assert me == {"org": "C", "identity": org_list(h)["C"][2], "sector": "energy",
                   "role": "reader"}
+    assert isinstance(oid, int) and isinstance(mid, int) and 0 < oid != mid > 0
     # The identity is the organization's STIX identity object on TAXII.
     got = h.get(f"/taxii2/api/collections/{h.coll}/objects/{ident}/", h.t["A"]).json()
     assert got["objects"][0]["name"] == "Kyoto Water"

@@ -250,4 +250,4 @@ def test_bad_hub_feed_value(yagura):
     import subprocess
     p = subprocess.run([yagura, "sensor", "-r", "x.pcap", "--hub-feed", "sse"],
                        capture_output=True, text=True)
-    assert p.returncode == 2 and "--hub-feed wants auto, changes, taxii or poll" in p.stderr
+    assert p.returncode == 2 and "--hub-feed wants auto, changes, taxii, poll or nats" in p.stderr

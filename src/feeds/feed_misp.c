@@ -207,20 +207,9 @@ int yg_feed_misp_read(const struct yg_feed_spec *s, const struct yg_feed_env *en
 	struct reader rd = {.s = s, .env = env, .cred = &cred, .res = res};
 	char *body = NULL, url[YG_FEED_URL_MAX + 64];
 	size_t len = 0;
-	int r = 0;
-	if (s->token_file[0])
-		r = yg_taxii_secret_read(s->token_file, &cred.token);
-	if (r == 0 && s->password_file[0])
-		r = yg_taxii_secret_read(s->password_file, &cred.password);
-	if (r < 0) {
-		snprintf(res->error, sizeof res->error, "cannot read a credential file: %s",
-			 strerror(-r));
+	int r = yg_feed_cred_load(s, &cred, res->error, sizeof res->error);
+	if (r < 0)
 		goto out;
-	}
-	cred.user = s->user[0] ? (char *)s->user : NULL;
-	cred.cert_file = s->cert_file[0] ? (char *)s->cert_file : NULL;
-	cred.key_file = s->key_file[0] ? (char *)s->key_file : NULL;
-	cred.ca_file = s->ca_file[0] ? (char *)s->ca_file : NULL;
 	/* The base: the URL without "manifest.json" and trailing slashes. */
 	snprintf(rd.base, sizeof rd.base, "%s", s->url);
 	size_t n = strlen(rd.base);
@@ -274,7 +263,6 @@ out:
 	res->bytes = rd.used;
 	free(body);
 	free(rd.uuids);
-	yg_taxii_secret_free(cred.token);
-	yg_taxii_secret_free(cred.password);
+	yg_feed_cred_free(&cred);
 	return r;
 }

@@ -222,19 +222,10 @@ static int fetch_taxii(const struct yg_feed_spec *s, const struct yg_feed_env *e
 	struct taxii_acc acc = {.latest = json_object()};
 	json_t *objs = json_array(), *bundle = NULL;
 	int r = acc.latest && objs ? 0 : -ENOMEM;
-	if (r == 0 && s->token_file[0])
-		r = yg_taxii_secret_read(s->token_file, &cred.token);
-	if (r == 0 && s->password_file[0])
-		r = yg_taxii_secret_read(s->password_file, &cred.password);
-	if (r < 0) {
-		snprintf(res->error, sizeof res->error, "cannot read a credential file: %s",
-		         strerror(-r));
+	if (r == 0)
+		r = yg_feed_cred_load(s, &cred, res->error, sizeof res->error);
+	if (r < 0)
 		goto out;
-	}
-	cred.user = s->user[0] ? (char *)s->user : NULL;
-	cred.cert_file = s->cert_file[0] ? (char *)s->cert_file : NULL;
-	cred.key_file = s->key_file[0] ? (char *)s->key_file : NULL;
-	cred.ca_file = s->ca_file[0] ? (char *)s->ca_file : NULL;
 	snprintf(only, sizeof only, "%s", s->taxii_collections);
 	for (char *p = only; *p && cfg.n_only < YG_TAXII_ONLY_MAX;) {
 		char *comma = strchr(p, ',');
@@ -281,8 +272,7 @@ static int fetch_taxii(const struct yg_feed_spec *s, const struct yg_feed_env *e
 	c->not_modified = false;
 out:
 	yg_taxii_client_free(cl);
-	yg_taxii_secret_free(cred.token);
-	yg_taxii_secret_free(cred.password);
+	yg_feed_cred_free(&cred);
 	json_decref(bundle);
 	json_decref(objs);
 	json_decref(acc.latest);

@@ -13,6 +13,7 @@
 
 #include "common/names.h"
 #include "feeds/feeds.h"
+#include "taxii/cred.h"
 
 int yg_feed_duration_parse(const char *s, int64_t *ret_s)
 {
@@ -312,4 +313,30 @@ int yg_feed_spec_json(const struct yg_feed_spec *s, char **ret)
 		return -ENOMEM;
 	*ret = t;
 	return 0;
+}
+
+int yg_feed_cred_load(const struct yg_feed_spec *s, struct yg_taxii_cred *cred, char *err,
+		      size_t errlen)
+{
+	int r = 0;
+	if (s->token_file[0])
+		r = yg_taxii_secret_read(s->token_file, &cred->token);
+	if (r == 0 && s->password_file[0])
+		r = yg_taxii_secret_read(s->password_file, &cred->password);
+	if (r < 0) {
+		snprintf(err, errlen, "cannot read a credential file: %s", strerror(-r));
+		return r;
+	}
+	cred->user = s->user[0] ? (char *)s->user : NULL;
+	cred->cert_file = s->cert_file[0] ? (char *)s->cert_file : NULL;
+	cred->key_file = s->key_file[0] ? (char *)s->key_file : NULL;
+	cred->ca_file = s->ca_file[0] ? (char *)s->ca_file : NULL;
+	return 0;
+}
+
+void yg_feed_cred_free(struct yg_taxii_cred *cred)
+{
+	yg_taxii_secret_free(cred->token);
+	yg_taxii_secret_free(cred->password);
+	cred->token = cred->password = NULL;
 }

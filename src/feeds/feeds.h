@@ -165,6 +165,16 @@ int yg_feed_warn_open(const char *data_dir, struct yg_intel_warn **ret);
  * and res->http_status are set either way).
  */
 struct yg_taxii_cred;
+
+/* The feed's credentials as the TAXII and MISP readers send them: the
+ * secrets read from their files into cred (owned by cred; freed with
+ * yg_feed_cred_free, also after a failure), the user and file names
+ * pointing into s. 0, or a negative errno with err saying which part
+ * failed (never a secret). */
+int yg_feed_cred_load(const struct yg_feed_spec *s, struct yg_taxii_cred *cred, char *err,
+		      size_t errlen);
+void yg_feed_cred_free(struct yg_taxii_cred *cred);
+
 int yg_feed_misp_read(const struct yg_feed_spec *s, const struct yg_feed_env *env,
 		      struct yg_intel_builder *b[YG_TLP_RED + 1], struct yg_feed_result *res);
 

@@ -145,14 +145,16 @@ def test_sightings_reach_the_hub_through_jetstream(w, run_sensor, tmp_path):
                       "--sightings-batch", "2")
     assert run.rc == 0, run.stderr
     st = run.stats["sightings"]
-    # Sightings (at least one per indicator) in batches of two, each
-    # unspooled after its PubAck.
+    # Sightings (at least one per indicator) in batches of at most two, each
+    # unspooled after its PubAck. The 100 ms flush period may send a batch
+    # before it is full, so the number of messages lies between the two.
     assert st["made"] >= 5 and st["posted"] == st["made"], st
     assert st["post_failures"] == 0 and st["spool_batches"] == 0, st
     assert wait_for(lambda: [count(w, i["id"]) for i in inds] == [1, 2, 3, 4, 5], 30), \
         [count(w, i["id"]) for i in inds]
     info = consumer(w)
-    assert info["delivered"]["stream_seq"] - before == (st["made"] + 1) // 2, info
+    messages = info["delivered"]["stream_seq"] - before
+    assert (st["made"] + 1) // 2 <= messages <= st["made"], info
     assert wait_for(lambda: consumer(w)["num_ack_pending"] == 0, 10)
     # Counted exactly: nothing more arrives later.
     time.sleep(0.3)

@@ -427,31 +427,6 @@ static int posting_add(struct yg_store *st, int64_t value_id, int64_t sub_id)
 		    value_id, sub_id);
 }
 
-static int value_subs(struct yg_store *st, int64_t value_id, size_t limit,
-		      int (*fn)(void *ud, int64_t sub_id, int64_t org, int64_t campaign), void *ud)
-{
-	struct yg_pg_args a;
-	yg_pg_args_init(&a);
-	yg_pg_i64(&a, value_id);
-	yg_pg_i64(&a, (int64_t)limit);
-	PGresult *res = NULL;
-	int r = yg_pg_run(
-	    yg_pg(st),
-	    "SELECT p.submission_id, m.org_id, coalesce(m.campaign_id, 0) FROM corr_postings p"
-	    " JOIN mail_submissions m ON m.id = p.submission_id"
-	    " WHERE p.value_id = $1 ORDER BY p.submission_id DESC LIMIT $2",
-	    &a, &res);
-	if (r < 0)
-		return r;
-	for (int i = 0; i < PQntuples(res); i++) {
-		r = fn(ud, yg_pg_get_i64(res, i, 0), yg_pg_get_i64(res, i, 1),
-		       yg_pg_get_i64(res, i, 2));
-		if (r <= 0)
-			break;
-	}
-	return yg_pg_rows_end(res, r);
-}
-
 /* Appends s to an array literal as a quoted element (PostgreSQL 8.15.6:
  * inside double quotes only '"' and '\\' need a backslash). false when
  * it does not fit. */
@@ -668,6 +643,14 @@ static int values_subs(struct yg_store *st, const int64_t *ids, size_t n, size_t
 			break;
 	}
 	return yg_pg_rows_end(res, r);
+}
+
+/* One value's submissions: the batched query with a batch of one, so the
+ * two never disagree on order or limit. */
+static int value_subs(struct yg_store *st, int64_t value_id, size_t limit,
+		      int (*fn)(void *ud, int64_t sub_id, int64_t org, int64_t campaign), void *ud)
+{
+	return values_subs(st, &value_id, 1, limit, fn, ud);
 }
 
 static int ssdeep_grams_add(struct yg_store *st, int64_t value_id, const int64_t *grams, size_t n)

@@ -235,16 +235,7 @@ int yg_rest_indicators(struct yg_store *st, const struct yg_caller *who,
 		r = yg_export_out_finish(&o, etag);
 	if (r < 0)
 		goto out;
-	yg_resp_header(resp, "ETag", etag);
-	yg_resp_header(resp, "Cache-Control", "no-cache");
-	r = yg_export_not_modified(if_none_match, etag, resp);
-	if (r != 0)
-		goto out;
-	r = yg_export_out_to_resp(&o, resp);
-	if (r == 0) {
-		resp->status = 200;
-		resp->content_type = "application/stix+json;version=2.1";
-	}
+	r = yg_export_out_send(&o, etag, if_none_match, "application/stix+json;version=2.1", resp);
 out:
 	yg_export_out_close(&o);
 	return r < 0 ? r : 0;
@@ -297,20 +288,9 @@ int yg_rest_export(struct yg_store *st, const struct yg_caller *who,
 		r = yg_export_out_finish(&o, etag);
 	if (r < 0)
 		goto out;
-	yg_resp_header(resp, "ETag", etag);
-	yg_resp_header(resp, "Cache-Control", "no-cache");
 	if (warn || held->nlists)
 		held_header(held, resp);
-	r = yg_export_not_modified(if_none_match, etag, resp);
-	if (r != 0) {
-		r = r < 0 ? r : 0;
-		goto out;
-	}
-	r = yg_export_out_to_resp(&o, resp);
-	if (r == 0) {
-		resp->status = 200;
-		resp->content_type = yg_export_media_type(fmt);
-	}
+	r = yg_export_out_send(&o, etag, if_none_match, yg_export_media_type(fmt), resp);
 out:
 	yg_export_out_close(&o);
 	yg_export_spill_free(g.sp);

@@ -128,3 +128,19 @@ int yg_export_not_modified(const char *if_none_match, const char *etag, struct y
 	return 1;
 }
 
+
+int yg_export_out_send(struct yg_export_out *o, const char *etag, const char *if_none_match,
+		       const char *content_type, struct yg_resp *resp)
+{
+	yg_resp_header(resp, "ETag", etag);
+	yg_resp_header(resp, "Cache-Control", "no-cache");
+	int r = yg_export_not_modified(if_none_match, etag, resp);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	r = yg_export_out_to_resp(o, resp);
+	if (r == 0) {
+		resp->status = 200;
+		resp->content_type = content_type;
+	}
+	return r;
+}

@@ -36,5 +36,10 @@ int yg_export_out_to_resp(struct yg_export_out *o, struct yg_resp *resp);
 /* 1 and an empty 304 in resp when if_none_match names etag; 0 when not;
  * -ENOMEM. */
 int yg_export_not_modified(const char *if_none_match, const char *etag, struct yg_resp *resp);
+/* Answers with o's finished bytes: ETag and no-cache headers, then an
+ * empty 304 when if_none_match names etag, or 200 with the file as the
+ * body in content_type. 0 or -errno. */
+int yg_export_out_send(struct yg_export_out *o, const char *etag, const char *if_none_match,
+		       const char *content_type, struct yg_resp *resp);
 
 #endif

@@ -813,19 +813,9 @@ int yg_rest_export_misp(struct yg_store *st, const struct yg_caller *who,
 		r = yg_export_out_finish(&o, etag);
 	if (r < 0)
 		goto out;
-	yg_resp_header(resp, "ETag", etag);
-	yg_resp_header(resp, "Cache-Control", "no-cache");
-	r = yg_export_not_modified(if_none_match, etag, resp);
-	if (r != 0) {
-		r = r < 0 ? r : 0;
-		goto out;
-	}
-	r = yg_export_out_to_resp(&o, resp);
-	if (r == 0) {
-		resp->status = 200;
-		resp->content_type = m->want == WANT_HASHES ? "text/csv; charset=utf-8"
-							    : "application/json";
-	}
+	r = yg_export_out_send(&o, etag, if_none_match,
+			       m->want == WANT_HASHES ? "text/csv; charset=utf-8" : "application/json",
+			       resp);
 out:
 	yg_export_out_close(&o);
 	yg_lc_view_free(v);

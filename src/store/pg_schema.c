@@ -214,8 +214,8 @@ static const char *const migrations[] = {
 	/* 11: a feed value's own TLP (issue 21); -1 for the feed's. */
 	"ALTER TABLE feed_values ADD COLUMN tlp BIGINT NOT NULL DEFAULT -1;",
 	/* 12: sightings from federation peers (issue 17). */
-	"ALTER TABLE sightings ADD COLUMN reporter TEXT NOT NULL DEFAULT '';"
-	"CREATE INDEX sightings_received ON sightings(received_us);",
+	("ALTER TABLE sightings ADD COLUMN reporter TEXT NOT NULL DEFAULT '';"
+	 "CREATE INDEX sightings_received ON sightings(received_us);"),
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == YG_STORE_SCHEMA_VERSION,

@@ -249,8 +249,8 @@ static const char *const migrations[] = {
 	/* 12: sightings from federation peers (issue 17): who reported one a
 	 * peer sent ('' for a member's own), and the order the federation
 	 * worker reads new sightings in. */
-	"ALTER TABLE sightings ADD COLUMN reporter TEXT NOT NULL DEFAULT '';"
-	"CREATE INDEX sightings_received ON sightings(received_us);",
+	("ALTER TABLE sightings ADD COLUMN reporter TEXT NOT NULL DEFAULT '';"
+	 "CREATE INDEX sightings_received ON sightings(received_us);"),
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == YG_STORE_SCHEMA_VERSION,

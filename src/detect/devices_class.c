@@ -148,7 +148,8 @@ static void add(struct tally *t, uint8_t cls, uint8_t w, const char *what, const
 	t->score[cls] += w;
 	if (w > t->best_w[cls]) {
 		t->best_w[cls] = w;
-		snprintf(t->why[cls], sizeof t->why[cls], "%s %.80s", what, val);
+		/* The longest what, "dhcp vendor class", and 76 bytes of value fit. */
+		snprintf(t->why[cls], sizeof t->why[cls], "%s %.76s", what, val);
 	}
 }
 

@@ -29,7 +29,7 @@ static void setup(void)
 	uint8_t key[YG_MAIL_KEY_LEN];
 	if (yg_mail_key_load(hfw_dir, key) < 0)
 		abort();
-	hfw_snapshot();
+	hfw_hold();
 }
 
 static void request(const char *method, const char *path, const char *auth,

@@ -22,7 +22,7 @@ static void setup(void)
 	snprintf(objects_path, sizeof objects_path, "/taxii2/api/collections/%s/objects/", coll);
 	snprintf(manifest_path, sizeof manifest_path, "/taxii2/api/collections/%s/manifest/", coll);
 	hfw_start(st, (struct yg_hub_config){0});
-	hfw_snapshot();
+	hfw_hold();
 }
 
 static void request(const char *method, const char *path, const char *auth, const char *anon,

@@ -73,7 +73,7 @@ static void setup(void)
 	hfw_start(st, (struct yg_hub_config){.decay_half_life_days = 30, .decay_threshold = 10});
 	publish(coll, FZ_GREEN, "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb");
 	publish(coll, FZ_STRICT, "marking-definition--939a9414-2ddd-4d32-a0cd-375ea402b003");
-	hfw_snapshot();
+	hfw_hold();
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -140,7 +140,7 @@ static void setup(void)
 	     "2024-01-01T00:00:00.000Z");
 	snprintf(objects_path, sizeof objects_path, "/taxii2/api/collections/%s/objects/", coll);
 	hfw_start(st, (struct yg_hub_config){0});
-	hfw_snapshot();
+	hfw_hold();
 	snap_added = 0;
 	snap_added = one_int("SELECT max(added_us) + 0 * ?1 + 0 * ?2 + 0 * length(?3 || ?4 || ?5)"
 	                     " FROM objects");

@@ -213,7 +213,8 @@ static const char *const migrations[] = {
 	" revoked_us BIGINT);",
 	/* 11: a feed value's own TLP (issue 21); -1 for the feed's. */
 	"ALTER TABLE feed_values ADD COLUMN tlp BIGINT NOT NULL DEFAULT -1;",
-	/* 12: sightings from federation peers (issue 17). */
+	/* 12: sightings from federation peers (issue 17); two statements in
+	 * one step (the parentheses tell clang the missing comma is meant). */
 	("ALTER TABLE sightings ADD COLUMN reporter TEXT NOT NULL DEFAULT '';"
 	 "CREATE INDEX sightings_received ON sightings(received_us);"),
 };

@@ -41,6 +41,11 @@ struct yg_sqlite {
 	} queries[YG_SQ_QUERY_CACHE];
 	unsigned next_query; /* slot replaced next (round robin) */
 	bool in_tx;
+	/* A fuzz harness holds the connection inside a transaction of its
+	 * own, rolled back after every input (fuzz/hub_fuzz_world.h): the
+	 * store's transactions are then savepoints in it (yg_sq_begin). Set
+	 * only by the harnesses; false in every other use. */
+	bool held;
 	int64_t last_added_us; /* keeps added_us strictly increasing in this process */
 };
 
@@ -62,6 +67,14 @@ int64_t yg_sq_now_us(void);
 
 /* Runs a statement without results that takes no parameters. */
 int yg_sq_exec(struct yg_sqlite *s, const char *sql);
+
+/* A write transaction of the store's own: BEGIN IMMEDIATE, COMMIT and
+ * ROLLBACK; while s->held, a savepoint, its release, and a rollback to it
+ * (the holder's transaction stays open, so what the store committed is
+ * undone with it). Each returns 0 or a negative errno. */
+int yg_sq_begin(struct yg_sqlite *s);
+int yg_sq_commit(struct yg_sqlite *s);
+int yg_sq_rollback(struct yg_sqlite *s);
 
 /* One-off statements: every value goes in as a bound parameter. */
 int yg_sq_prep(struct yg_sqlite *s, const char *sql, sqlite3_stmt **ret);

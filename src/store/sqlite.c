@@ -248,7 +248,8 @@ static const char *const migrations[] = {
 	"ALTER TABLE feed_values ADD COLUMN tlp INTEGER NOT NULL DEFAULT -1;",
 	/* 12: sightings from federation peers (issue 17): who reported one a
 	 * peer sent ('' for a member's own), and the order the federation
-	 * worker reads new sightings in. */
+	 * worker reads new sightings in. Two statements in one step (the
+	 * parentheses tell clang the missing comma is meant). */
 	("ALTER TABLE sightings ADD COLUMN reporter TEXT NOT NULL DEFAULT '';"
 	 "CREATE INDEX sightings_received ON sightings(received_us);"),
 };
@@ -318,6 +319,24 @@ int yg_sq_cached(struct yg_sqlite *s, enum yg_sq_stmt idx, const char *sql, sqli
 int yg_sq_exec(struct yg_sqlite *s, const char *sql)
 {
 	return yg_sq_err(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
+}
+
+/* A savepoint needs no IMMEDIATE: the holder's transaction already has
+ * the write lock. Its rollback is two statements because ROLLBACK TO
+ * leaves the savepoint open. */
+int yg_sq_begin(struct yg_sqlite *s)
+{
+	return yg_sq_exec(s, s->held ? "SAVEPOINT yg_tx" : "BEGIN IMMEDIATE");
+}
+
+int yg_sq_commit(struct yg_sqlite *s)
+{
+	return yg_sq_exec(s, s->held ? "RELEASE yg_tx" : "COMMIT");
+}
+
+int yg_sq_rollback(struct yg_sqlite *s)
+{
+	return yg_sq_exec(s, s->held ? "ROLLBACK TO yg_tx; RELEASE yg_tx" : "ROLLBACK");
 }
 
 int yg_sq_prep(struct yg_sqlite *s, const char *sql, sqlite3_stmt **ret)
@@ -459,7 +478,7 @@ static int sq_tx_begin(struct yg_store *st)
 	struct yg_sqlite *s = yg_sq(st);
 	if (s->in_tx)
 		return -EINVAL;
-	int r = yg_sq_exec(s, "BEGIN IMMEDIATE");
+	int r = yg_sq_begin(s);
 	if (r == 0)
 		s->in_tx = true;
 	return r;
@@ -470,7 +489,7 @@ static int sq_tx_commit(struct yg_store *st)
 	struct yg_sqlite *s = yg_sq(st);
 	if (!s->in_tx)
 		return -EINVAL;
-	int r = yg_sq_exec(s, "COMMIT");
+	int r = yg_sq_commit(s);
 	if (r == 0)
 		s->in_tx = false;
 	return r;
@@ -482,7 +501,7 @@ static int sq_tx_rollback(struct yg_store *st)
 	if (!s->in_tx)
 		return -EINVAL;
 	s->in_tx = false;
-	return yg_sq_exec(s, "ROLLBACK");
+	return yg_sq_rollback(s);
 }
 
 static int sq_setting_get(struct yg_store *st, const char *key, char **ret)
@@ -763,7 +782,7 @@ static int sq_group_add(struct yg_store *st, const char *name, int64_t owner_org
 	if (!name_ok(name, YG_STORE_NAME_MAX) || n_members > YG_STORE_LIST_MAX)
 		return -EINVAL;
 	bool own_tx = !s->in_tx;
-	int r = own_tx ? yg_sq_exec(s, "BEGIN IMMEDIATE") : 0;
+	int r = own_tx ? yg_sq_begin(s) : 0;
 	if (r < 0)
 		return r;
 	sqlite3_stmt *stmt = NULL;
@@ -797,9 +816,9 @@ static int sq_group_add(struct yg_store *st, const char *name, int64_t owner_org
 out:
 	if (own_tx) {
 		if (r < 0)
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			(void)yg_sq_rollback(s);
 		else
-			r = yg_sq_exec(s, "COMMIT");
+			r = yg_sq_commit(s);
 	}
 	return r;
 }

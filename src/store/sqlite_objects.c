@@ -324,16 +324,16 @@ int yg_sq_obj_put(struct yg_store *st, const struct yg_obj_in *o, int64_t *ret_a
 	    o->n_share_groups > YG_STORE_LIST_MAX || (unsigned)o->tlp > YG_TLP_RED)
 		return -EINVAL;
 	bool own_tx = !s->in_tx;
-	int r = own_tx ? yg_sq_exec(s, "BEGIN IMMEDIATE") : 0;
+	int r = own_tx ? yg_sq_begin(s) : 0;
 	if (r < 0)
 		return r;
 	int64_t added = 0;
 	r = obj_put_locked(s, o, &added);
 	if (own_tx) {
 		if (r < 0) {
-			sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+			(void)yg_sq_rollback(s);
 		} else {
-			int c = yg_sq_exec(s, "COMMIT");
+			int c = yg_sq_commit(s);
 			if (c < 0)
 				r = c;
 		}

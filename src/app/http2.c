@@ -263,8 +263,13 @@ static struct yg_h2_stream *stream_get(struct yg_h2_conn *c, uint32_t id, bool c
 		return NULL;
 	}
 	struct yg_h2_stream *s = stream_new(c, id, ts_us);
-	if (s)
-		c->streams[c->n_streams++] = s;
+	if (!s)
+		return NULL;
+	/* A pushed stream (even id, RFC 9113 section 8.4) has no client half:
+	 * its request was the PUSH_PROMISE. */
+	if (id % 2 == 0)
+		s->half[0].end_stream = true;
+	c->streams[c->n_streams++] = s;
 	return s;
 }
 
@@ -338,7 +343,9 @@ static int inflate(struct dir *d, struct yg_h2_half *h, const uint8_t *in, size_
 			nghttp2_hd_inflate_end_headers(d->inf);
 			return 0;
 		}
-		if (!(flags & NGHTTP2_HD_INFLATE_EMIT) && n == 0)
+		/* Nothing emitted and nothing (more) taken: the rest of the
+		 * block is in the next fragment. */
+		if (!(flags & NGHTTP2_HD_INFLATE_EMIT) && (n == 0 || r == 0))
 			return 0;
 	}
 }
@@ -387,8 +394,12 @@ static int block(struct yg_h2_conn *c, int di, uint32_t id, const uint8_t *p, si
 	if (s && d->block_end_stream)
 		s->half[di].end_stream = true;
 	d->block_end_stream = false;
-	if (s && di == 0 && c->ops.on_request)
-		c->ops.on_request(c->ops.ctx, s);
+	/* The request is its first block; a later one carries trailers. */
+	if (s && di == 0 && !s->request_seen) {
+		s->request_seen = true;
+		if (c->ops.on_request)
+			c->ops.on_request(c->ops.ctx, s);
+	}
 	maybe_done(c, s);
 	return 0;
 }

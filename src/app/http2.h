@@ -82,6 +82,7 @@ struct yg_h2_half {
 struct yg_h2_stream {
 	uint32_t id;
 	uint64_t first_us;    /* time of its first frame */
+	bool request_seen;    /* on_request was called for it */
 	struct yg_h2_half half[2]; /* 0: from the client, 1: from the server */
 };
 

@@ -322,6 +322,37 @@ static void test_bad_input(void **state)
 	assert_int_equal(w.charged, 0);
 }
 
+/* Trailers are no second request; a pushed stream ends with the
+ * server's END_STREAM alone. */
+static void test_trailers_and_push(void **state)
+{
+	(void)state;
+	static struct buf cli, srv;
+	cli.n = srv.n = 0;
+	put(&cli, "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 24);
+	frame(&cli, YG_H2_HEADERS, 0x04, 1, "\x83\x84", 2); /* POST / */
+	frame(&cli, YG_H2_DATA, 0, 1, "abc", 3);
+	static struct buf tr;
+	tr.n = 0;
+	lit(&tr, "x-checksum", "1");
+	frame(&cli, YG_H2_HEADERS, 0x05, 1, tr.b, tr.n);
+	frame(&srv, YG_H2_PUSH_PROMISE, 0x04, 1, "\0\0\0\2\x82\x84", 6);
+	frame(&srv, YG_H2_HEADERS, 0x05, 1, "\x88", 1); /* :status 200 */
+	frame(&srv, YG_H2_HEADERS, 0x04, 2, "\x88", 1);
+	frame(&srv, YG_H2_DATA, 0x01, 2, "css", 3);
+	struct seen w = {0};
+	struct yg_h2_conn *c = conn(&w);
+	assert_true(feed(c, true, cli.b, cli.n, 5) > 0);
+	assert_int_equal(w.requests, 1);
+	assert_true(feed(c, false, srv.b, srv.n, 5) > 0);
+	assert_int_equal(w.streams, 2);
+	assert_int_equal(w.ids[0], 1);
+	assert_int_equal(w.ids[1], 2);
+	assert_int_equal(w.last.half[1].data_bytes, 3);
+	yg_h2_conn_free(c);
+	assert_int_equal(w.charged, 0);
+}
+
 static void test_memory_refused(void **state)
 {
 	(void)state;
@@ -356,6 +387,7 @@ int main(void)
 	    cmocka_unit_test(test_streams_bounded),
 	    cmocka_unit_test(test_fields_bounded),
 	    cmocka_unit_test(test_bad_input),
+	    cmocka_unit_test(test_trailers_and_push),
 	    cmocka_unit_test(test_memory_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -7,7 +7,8 @@ libpcap-dev libjansson-dev liburcu-dev libidn2-dev libssl-dev libcmocka-dev \
 python3-pytest tshark libmicrohttpd-dev libsqlite3-dev sqlite3 python3-requests curl \
 libgmime-3.0-dev libarchive-dev libfuzzy-dev libyara-dev libpsl-dev libcurl4-openssl-dev nftables bind9-utils \
 python3-jsonschema python3-yaml python3-aiosmtpd clang-tools cppcheck valgrind libmaxminddb-dev mmdb-bin \
-libpq-dev postgresql nats-server libnats-dev chromium fonts-ipafont-gothic openssl ieee-data libgnutls28-dev"
+libpq-dev postgresql nats-server libnats-dev chromium fonts-ipafont-gothic openssl ieee-data libgnutls28-dev libnghttp2-dev"
+# libnghttp2-dev: HPACK header decoding of HTTP/2 (src/app/http2.c).
 # libgnutls28-dev: the hub checks TLS client certificates on the GnuTLS
 # session libmicrohttpd runs (src/hub/tls_peer.c).
 # nats-server, libnats-dev: NATS JetStream between sensors and hubs at

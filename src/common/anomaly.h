@@ -74,6 +74,10 @@
 	X(TLS_HELLO_TOO_BIG, "app.tls_client_hello_too_big")                   \
 	X(TLS_CERT_INVALID, "app.tls_certificate_invalid")                     \
 	X(TLS_HANDSHAKE_TOO_BIG, "app.tls_handshake_too_big")                  \
+	X(HTTP2_BAD_FRAME, "app.http2_invalid_frame")                          \
+	X(HTTP2_FRAME_TOO_LONG, "app.http2_frame_too_long")                    \
+	X(HTTP2_HPACK, "app.http2_header_decompression_failed")                \
+	X(HTTP2_TOO_MANY_STREAMS, "app.http2_too_many_streams")                \
 		X(STREAM_GAP, "app.stream_gap")                                        \
 	/* ICS (src/app/modbus.c, dnp3.c, iec104.c, s7comm.c) */               \
 	X(MODBUS_BAD_PROTOCOL, "app.modbus_invalid_protocol_id")               \

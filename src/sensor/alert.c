@@ -290,12 +290,18 @@ static int ip_literal(const uint8_t *p, size_t n, uint8_t addr[16])
 void yg_worker_http(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 		    bool toserver, const struct yg_http_request *req)
 {
+	if (w->cfg.log_http)
+		yg_http_tx_request(w, f, pkt, req);
+	yg_worker_http_seen(w, f, pkt, toserver, req);
+}
+
+void yg_worker_http_seen(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			 bool toserver, const struct yg_http_request *req)
+{
 	struct rec r = {REC_HTTP, req, 0};
 	if (w->cfg.devices && req->user_agent.len)
 		yg_worker_devices_app(w, f, pkt, toserver, (const char *)req->user_agent.p,
 				      req->user_agent.len, NULL);
-	if (w->cfg.log_http)
-		yg_http_tx_request(w, f, pkt, req);
 	if (w->cfg.beacon && req->host.len) {
 		size_t bl = 0;
 		unsigned bport;

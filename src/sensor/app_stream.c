@@ -103,6 +103,7 @@ static void stream_done(struct yg_worker *w, struct yg_flow *f, struct stream *s
 void yg_worker_app_free(struct yg_worker *w, struct flow_app *a)
 {
 	yg_http_tx_free(w, a);
+	yg_worker_http2_free(w, a);
 	yg_worker_tls_free(w, a);
 	yg_worker_ics_free(w, a);
 	yg_worker_pcap_free(w, a);
@@ -144,6 +145,7 @@ static unsigned cap_for(uint8_t app, bool toserver)
 	switch (app) {
 	case APP_DNS: return DNS_TCP_CAP;
 	case APP_HTTP: return YG_HTTP_HEAD_MAX;
+	case APP_HTTP2: return YG_H2_FRAME_HDR + YG_H2_FRAME_READ_MAX;
 	case APP_TLS: return toserver ? TLS_CAP : TLS_SERVER_CAP;
 	case APP_MODBUS: return YG_MODBUS_ADU_MAX;
 	case APP_DNP3: return YG_DNP3_FRAME_MAX;
@@ -173,13 +175,19 @@ static bool detect(struct yg_flow *f, const uint8_t *p, size_t n)
 		set_proto(f, APP_TLS);
 		return true;
 	}
+	int h2 = yg_h2_detect_preface(p, n);
+	if (h2 > 0) {
+		set_proto(f, APP_HTTP2);
+		return true;
+	}
 	int http = yg_http_detect(p, n);
 	if (http > 0) {
 		set_proto(f, APP_HTTP);
 		return true;
 	}
-	/* A method cut short ("PROPFI") or a TLS record header cut short. */
-	if (http == 0 || (n < 3 && p[0] == 0x16))
+	/* A method or the HTTP/2 preface cut short ("PROPFI", "PRI * HT"),
+	 * or a TLS record header cut short. */
+	if (http == 0 || h2 == 0 || (n < 3 && p[0] == 0x16))
 		return false;
 	if (!ics)
 		ics = yg_worker_ics_detect(p, n);
@@ -281,6 +289,11 @@ static long parse(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 			/* A server that speaks first is none of DNS over TCP
 			 * (port-detected), HTTP or TLS: stop reading its side. */
 			uint8_t ics = yg_worker_ics_port_proto(f);
+			/* An HTTP/2 server may send its SETTINGS before the
+			 * client's preface arrives (RFC 9113 section 3.4): kept
+			 * (a few bytes) until the client's bytes decide. */
+			if (!ics && yg_h2_detect_server_first(p, n) >= 0)
+				return 0;
 			if (ics)
 				set_proto(f, ics);
 			else if (!is_dns_port(f->srv_port) && !is_dns_port(f->cli_port))
@@ -370,6 +383,8 @@ static long parse(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 		fa = f->app;
 		return fa && fa->tls && !fa->tls_logged ? yg_worker_tls_client(w, f, pkt, p, n) : -1;
 	}
+	case APP_HTTP2:
+		return yg_worker_http2_parse(w, f, pkt, toserver, p, n);
 	case APP_MODBUS:
 	case APP_DNP3:
 	case APP_IEC104:
@@ -445,7 +460,7 @@ static void feed(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 			anomaly(w, toserver ? YG_ANOM_TLS_HELLO_TOO_BIG : YG_ANOM_TLS_HANDSHAKE_TOO_BIG);
 		else if (app_proto(f) == APP_HTTP)
 			anomaly(w, YG_ANOM_HTTP_TOO_LONG);
-		else if (app_proto(f) == APP_UNKNOWN)
+		else if (app_proto(f) == APP_UNKNOWN && toserver)
 			set_proto(f, APP_FAILED);
 		stream_done(w, f, s, toserver);
 		return;

@@ -9,6 +9,7 @@
 #include "app/s7comm.h"
 #include "app/http.h"
 #include "app/http_chunked.h"
+#include "app/http2.h"
 #include "app/tls.h"
 #include "app/tls_server.h"
 #include "app/x509.h"
@@ -23,6 +24,7 @@ enum app_proto {
 	APP_HTTP,
 	APP_TLS,
 	APP_FAILED, /* looked at the first bytes and recognised nothing */
+	APP_HTTP2,  /* cleartext HTTP/2 (prior knowledge): http2_flow.c */
 	/* The ICS protocols last: app_stream.c tells them by >= APP_MODBUS. */
 	APP_MODBUS,
 	APP_DNP3,
@@ -101,6 +103,7 @@ struct flow_app {
 	bool tls_logged;       /* the flow's tls event is written */
 	uint8_t anomaly_events; /* anomaly events written for this flow */
 	struct ics_flow *ics; /* ICS state (ics_flow.c); charged */
+	struct h2_flow *h2;   /* HTTP/2 state (http2_flow.c); charged */
 	/* --pcap-log (pcap_flow.c): the flow's frames until it alerts, as
 	 * struct yg_pcaplog_rec records; counted against the worker's
 	 * pcap_memcap, not the flow memcap. */
@@ -178,6 +181,19 @@ void yg_http_tx_response_end(struct yg_worker *w, struct yg_flow *f, uint64_t ts
 /* The flow ends: writes what waits, with what was seen of it. */
 void yg_http_tx_flush(struct yg_worker *w, struct yg_flow *f);
 void yg_http_tx_free(struct yg_worker *w, struct flow_app *a);
+
+/* HTTP/2 (http2_flow.c): parses p[0..n) of the flow's direction;
+ * returns bytes used (> 0), 0 when more are needed, -1 when the
+ * direction is finished. */
+long yg_worker_http2_parse(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			   bool toserver, const uint8_t *p, size_t n);
+/* The flow ends: writes the streams still open, and stream 0's event. */
+void yg_worker_http2_flush(struct yg_worker *w, struct yg_flow *f);
+void yg_worker_http2_free(struct yg_worker *w, struct flow_app *a);
+/* What an HTTP request (of either version) tells beside its event:
+ * devices, beacon name, indicators on its host and URL (alert.c). */
+void yg_worker_http_seen(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
+			 bool toserver, const struct yg_http_request *req);
 
 /* ICS (ics_flow.c, eve_modbus.c, eve_dnp3.c, eve_iec104.c, eve_s7comm.c,
  * ics_alert.c). The flow's ICS state, created on first need (charged);

@@ -18,6 +18,7 @@ const char *yg_worker_app_name(uint8_t app)
 	case APP_HTTP: return "http";
 	case APP_TLS: return "tls";
 	case APP_FAILED: return "failed";
+	case APP_HTTP2: return "http2";
 	case APP_MODBUS: return "modbus";
 	case APP_DNP3: return "dnp3";
 	case APP_IEC104: return "iec104";
@@ -181,6 +182,8 @@ static void on_flow_end(void *ud, struct yg_flow *f, enum yg_flow_end why)
 	/* Transactions first, as Suricata writes them before the flow. */
 	if (f->app && w->cfg.log_http)
 		yg_http_tx_flush(w, f);
+	if (f->app)
+		yg_worker_http2_flush(w, f);
 	if (f->app) {
 		yg_worker_tls_flush(w, f);
 		yg_worker_ics_flush(w, f);

@@ -1007,6 +1007,100 @@ def http_response(status=200, reason=None, body=b"", content_type="text/html", h
 
 
 # ---------------------------------------------------------------------------
+# HTTP/2 (RFC 9113) frames, and HPACK (RFC 7541) header blocks
+# ---------------------------------------------------------------------------
+
+H2_PREFACE = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"
+H2_DATA, H2_HEADERS, H2_PRIORITY, H2_RST_STREAM, H2_SETTINGS = 0, 1, 2, 3, 4
+H2_PUSH_PROMISE, H2_PING, H2_GOAWAY, H2_WINDOW_UPDATE, H2_CONTINUATION = 5, 6, 7, 8, 9
+H2_END_STREAM, H2_END_HEADERS, H2_PADDED, H2_PRIORITY_FLAG = 0x1, 0x4, 0x8, 0x20
+# A few entries of RFC 7541 appendix A's static table.
+_HPACK_STATIC = {(":method", "GET"): 2, (":method", "POST"): 3, (":path", "/"): 4,
+                 (":scheme", "http"): 6, (":status", "200"): 8, (":status", "404"): 13}
+
+
+def h2_frame(ftype, flags, stream, payload=b""):
+    return len(payload).to_bytes(3, "big") + bytes([ftype, flags]) + \
+        (stream & 0x7FFFFFFF).to_bytes(4, "big") + payload
+
+
+def h2_settings(pairs=(), ack=False):
+    return h2_frame(H2_SETTINGS, 1 if ack else 0, 0,
+                    b"".join(k.to_bytes(2, "big") + v.to_bytes(4, "big") for k, v in pairs))
+
+
+def h2_goaway(last_stream, code=0):
+    return h2_frame(H2_GOAWAY, 0, 0, last_stream.to_bytes(4, "big") + code.to_bytes(4, "big"))
+
+
+def h2_rst(stream, code):
+    return h2_frame(H2_RST_STREAM, 0, stream, code.to_bytes(4, "big"))
+
+
+def h2_data(stream, data, end=False, pad=0):
+    payload = (bytes([pad]) + data + b"\0" * pad) if pad else data
+    return h2_frame(H2_DATA, (H2_END_STREAM if end else 0) | (H2_PADDED if pad else 0), stream,
+                    payload)
+
+
+def h2_headers(stream, block, end=False, pad=0, weight=None, split=None):
+    """A HEADERS frame with the header block (padded, with a priority
+    weight: the byte on the wire, one less than RFC 9113's weight); with split, the block is cut there into a CONTINUATION."""
+    first, rest = (block[:split], block[split:]) if split else (block, b"")
+    flags = (H2_END_STREAM if end else 0) | (0 if split else H2_END_HEADERS)
+    payload = first
+    if weight is not None:
+        flags |= H2_PRIORITY_FLAG
+        payload = (0).to_bytes(4, "big") + bytes([weight]) + payload
+    if pad:
+        flags |= H2_PADDED
+        payload = bytes([pad]) + payload + b"\0" * pad
+    out = h2_frame(H2_HEADERS, flags, stream, payload)
+    if split:
+        out += h2_frame(H2_CONTINUATION, H2_END_HEADERS, stream, rest)
+    return out
+
+
+class HpackEncoder:
+    """One direction's HPACK encoder without Huffman: static table hits are
+    indexed; other fields are literals with incremental indexing, and a
+    field seen before is an index into the dynamic table (evicted as RFC
+    7541 section 4.4 says, so a decoder's table stays in step)."""
+
+    def __init__(self, size=4096):
+        self.size, self.table = size, []
+
+    @staticmethod
+    def _int(v, prefix, first=0):
+        top = (1 << prefix) - 1
+        if v < top:
+            return bytes([first | v])
+        out, v = [first | top], v - top
+        while v >= 128:
+            out.append((v & 0x7F) | 0x80)
+            v >>= 7
+        return bytes(out + [v])
+
+    def _str(self, s):
+        b = s.encode()
+        return self._int(len(b), 7) + b
+
+    def encode(self, headers):
+        out = b""
+        for name, value in headers:
+            if (name, value) in _HPACK_STATIC:
+                out += self._int(_HPACK_STATIC[(name, value)], 7, 0x80)
+            elif (name, value) in self.table:
+                out += self._int(62 + self.table.index((name, value)), 7, 0x80)
+            else:
+                out += b"\x40" + self._str(name) + self._str(value)
+                self.table.insert(0, (name, value))
+                while sum(len(n) + len(v) + 32 for n, v in self.table) > self.size:
+                    self.table.pop()
+        return out
+
+
+# ---------------------------------------------------------------------------
 # TLS (RFC 8446, RFC 5246) ClientHello and friends
 # ---------------------------------------------------------------------------
 

@@ -26,13 +26,13 @@
 #define YG_SLAB_BLOCK ((size_t)2 << 20)
 
 struct yg_slab {
-	size_t size;      /* object size, rounded up to 16 */
-	void *free_list;  /* objects given back, linked through their first word */
-	char *next;       /* the newest block's part never handed out */
-	size_t left;      /* bytes there */
-	void **blocks;    /* every block, the first one first */
+	size_t size;     /* object size, rounded up to 16 */
+	void *free_list; /* objects given back, linked through their first word */
+	char *next;      /* the newest block's part never handed out */
+	size_t left;     /* bytes there */
+	void **blocks;   /* every block, the first one first */
 	size_t n_blocks, cap_blocks;
-	size_t in_use;    /* objects handed out and not given back */
+	size_t in_use; /* objects handed out and not given back */
 };
 
 /* An empty slab of objects of size bytes (1 .. YG_SLAB_BLOCK / 4);

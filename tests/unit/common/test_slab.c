@@ -102,9 +102,9 @@ static void blocks_grow_then_shrink_when_idle(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(objects_are_zeroed_aligned_and_apart),
-		cmocka_unit_test(put_object_is_reused_zeroed),
-		cmocka_unit_test(blocks_grow_then_shrink_when_idle),
+	    cmocka_unit_test(objects_are_zeroed_aligned_and_apart),
+	    cmocka_unit_test(put_object_is_reused_zeroed),
+	    cmocka_unit_test(blocks_grow_then_shrink_when_idle),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

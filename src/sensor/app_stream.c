@@ -115,7 +115,7 @@ void yg_worker_app_free(struct yg_worker *w, struct flow_app *a)
 		free(a->beacon_name);
 	}
 	yg_flow_charge(w->ft, -(long)(sizeof *a + (size_t)a->cap_more * sizeof(uint32_t)));
-	free(a);
+	yg_slab_put(&w->app_slab, a);
 }
 
 void yg_worker_app_udp(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,

@@ -245,7 +245,7 @@ bool yg_worker_tls_keep(struct yg_worker *w, struct yg_flow *f, const struct yg_
 		w->st.app_memcap_drops++;
 		return false;
 	}
-	struct tls_state *t = calloc(1, sizeof *t);
+	struct tls_state *t = yg_slab_get(&w->tls_slab);
 	if (!t) {
 		yg_flow_charge(w->ft, -(long)sizeof *t);
 		w->st.app_memcap_drops++;
@@ -269,7 +269,7 @@ void yg_worker_tls_free(struct yg_worker *w, struct flow_app *a)
 	yg_tls_server_release(&t->srv);
 	yg_tls_server_release(&t->cli);
 	yg_flow_charge(w->ft, -(long)(sizeof *t + t->charged + t->cli_charged));
-	free(t);
+	yg_slab_put(&w->tls_slab, t);
 	a->tls = NULL;
 }
 

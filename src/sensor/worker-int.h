@@ -13,6 +13,7 @@
 #include "app/tls.h"
 #include "app/tls_server.h"
 #include "app/x509.h"
+#include "common/slab.h"
 #include "detect/devices.h"
 #include "output/community_id.h"
 #include "output/pcaplog.h"
@@ -73,7 +74,8 @@ struct stream {
 /* A TLS connection between its ClientHello and the end of the
  * handshake: the tls event waits for the server's certificate, and for
  * the client's when the server asked for one (eve_tls.c). Charged to the
- * flow memcap; freed once the event is written. */
+ * flow memcap; given back to the worker's tls_slab once the event is
+ * written. */
 struct tls_state {
 	struct yg_tls_client_hello ch;
 	struct yg_tls_server srv, cli;
@@ -143,6 +145,10 @@ struct yg_worker {
 	 * current packet went into ("" when it went into none). */
 	size_t pcap_mem;
 	char pcap_file[YG_PCAPLOG_PATH_MAX];
+	/* Where struct flow_app and struct tls_state come from (slab.h says
+	 * why not malloc). Objects in use are charged to the flow memcap as
+	 * before; freed with the flow table in yg_worker_finish. */
+	struct yg_slab app_slab, tls_slab;
 };
 
 /* The flow's app state, created on first need (charged to the flow memcap).

@@ -206,7 +206,7 @@ struct flow_app *yg_worker_flow_app(struct yg_worker *w, struct yg_flow *f)
 		w->st.app_memcap_drops++;
 		return NULL;
 	}
-	struct flow_app *a = calloc(1, sizeof *a);
+	struct flow_app *a = yg_slab_get(&w->app_slab);
 	if (!a) {
 		yg_flow_charge(w->ft, -(long)sizeof(struct flow_app));
 		w->st.app_memcap_drops++;
@@ -222,6 +222,8 @@ int yg_worker_new(const struct yg_worker_config *cfg, struct yg_worker **ret)
 	if (!w)
 		return -ENOMEM;
 	w->cfg = *cfg;
+	yg_slab_init(&w->app_slab, sizeof(struct flow_app));
+	yg_slab_init(&w->tls_slab, sizeof(struct tls_state));
 	int r = yg_eve_init(&w->eve, cfg->sink);
 	if (r < 0)
 		goto fail;
@@ -256,6 +258,9 @@ void yg_worker_finish(struct yg_worker *w)
 	yg_flow_table_free(w->ft);
 	w->ft = NULL;
 	w->set = NULL;
+	/* Every flow's app state went back with the flows just ended. */
+	yg_slab_release(&w->app_slab);
+	yg_slab_release(&w->tls_slab);
 	yg_eve_flush(&w->eve);
 }
 

@@ -195,7 +195,13 @@ def test_at_the_connection_limit_others_are_served(tmp_path):
         polls = open_polls(h.port, t["s1"], cur, cap + 40)
         wait_metric(h.port, t["admin"], "yagura_hub_polls_parked", lambda v: v == cap)
         wait_metric(h.port, t["admin"], "yagura_hub_polls_refused_total", lambda v: v >= 40)
+        # The counter moves when a 429 is queued, before it is on the wire:
+        # wait (bounded) until the 40 answers are readable, then count.
+        end = time.monotonic() + SETTLE
         refused = readable(polls, 5)
+        while len(refused) < 40 and time.monotonic() < end:
+            time.sleep(0.1)
+            refused = readable(polls, 0)
         assert len(refused) == 40
         for s in refused:
             check_429(s, "hub has too many long-polls")

@@ -124,7 +124,8 @@ class RawNats:
     """One connection; every call reads until the server's PONG, so a
     refusal (-ERR) is reported by the call that caused it."""
 
-    def __init__(self, port, user, password, timeout=5.0):
+    def __init__(self, port, user, password, timeout=15.0):
+        self.timeout = timeout
         self.s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
         self.buf = b""
         self.msgs = []
@@ -194,20 +195,25 @@ class RawNats:
         if errs:
             raise RefusedError(" ".join(errs))
 
-    def wait_msg(self, timeout=5.0, subject_prefix=""):
+    def wait_msg(self, timeout=15.0, subject_prefix=""):
         end = time.time() + timeout
-        while time.time() < end:
-            for i, (subj, data) in enumerate(self.msgs):
-                if subj.startswith(subject_prefix):
-                    return self.msgs.pop(i)
-            self.s.settimeout(max(0.05, end - time.time()))
-            try:
-                self._one()
-            except socket.timeout:
-                break
-        return None
+        try:
+            while time.time() < end:
+                for i, (subj, data) in enumerate(self.msgs):
+                    if subj.startswith(subject_prefix):
+                        return self.msgs.pop(i)
+                self.s.settimeout(max(0.05, end - time.time()))
+                try:
+                    self._one()
+                except socket.timeout:
+                    break
+            return None
+        finally:
+            # The next call's PONG gets the whole timeout again, not what
+            # was left of this wait (a late reply left it at 50 ms).
+            self.s.settimeout(self.timeout)
 
-    def js_publish(self, subject, data, timeout=5.0):
+    def js_publish(self, subject, data, timeout=15.0):
         """Publishes to a JetStream subject and returns the PubAck (a dict:
         stream, seq, or error)."""
         if not getattr(self, "_inbox_sub", False):
@@ -218,7 +224,7 @@ class RawNats:
         m = self.wait_msg(timeout, reply)
         return json.loads(m[1]) if m else None
 
-    def request(self, subject, data=b"", timeout=5.0):
+    def request(self, subject, data=b"", timeout=15.0):
         if not getattr(self, "_inbox_sub", False):
             self.sub(self.inbox + ".*")
             self._inbox_sub = True
@@ -234,7 +240,7 @@ class RawNats:
             pass
 
 
-def wait_stream(server, timeout=20):
+def wait_stream(server, timeout=60):
     """Until the hubs made the stream YAGURA (asked as the hubs' user)."""
     end = time.time() + timeout
     while time.time() < end:

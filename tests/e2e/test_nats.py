@@ -131,10 +131,13 @@ def capture(path, lookups):
     return path
 
 
-def nats_sensor(w, run_sensor, pcap, *args):
+def nats_sensor(w, run_sensor, pcap, *args, interval="100"):
+    """A pcap run publishing its sightings over NATS. interval is the flush
+    period (ms); a pcap run flushes once more at its end, so with a period
+    longer than the run (e.g. "60000") that end is its only flush."""
     return run_sensor(pcap, args=["--hub", w.hub.base, "--token", w.tok["As"],
                                   "--nats", w.ns.url, "--nats-creds", str(w.creds["A"]),
-                                  "--sightings-interval", "100", *args])
+                                  "--sightings-interval", interval, *args])
 
 
 def test_sightings_reach_the_hub_through_jetstream(w, run_sensor, tmp_path):
@@ -155,7 +158,7 @@ def test_sightings_reach_the_hub_through_jetstream(w, run_sensor, tmp_path):
     info = consumer(w)
     messages = info["delivered"]["stream_seq"] - before
     assert (st["made"] + 1) // 2 <= messages <= st["made"], info
-    assert wait_for(lambda: consumer(w)["num_ack_pending"] == 0, 10)
+    assert wait_for(lambda: consumer(w)["num_ack_pending"] == 0, 30)
     # Counted exactly: nothing more arrives later.
     time.sleep(0.3)
     assert [count(w, i["id"]) for i in inds] == [1, 2, 3, 4, 5]
@@ -213,7 +216,7 @@ def test_change_reaches_a_sensor_following_over_nats(w, yagura, tmp_path):
         m = [re.search(r"(\d+) indicators live", ln) for ln in lines]
         n0 = [int(x.group(1)) for x in m if x][-1]
         publish_indicator(w, "fresh-nats.example")
-        assert wait_for(lambda: seen(rf"\b{n0 + 1} indicators live"), 10), lines[-5:]
+        assert wait_for(lambda: seen(rf"\b{n0 + 1} indicators live"), 30), lines[-5:]
     finally:
         proc.send_signal(signal.SIGINT)
         try:
@@ -232,9 +235,13 @@ def test_nats_server_down_sensor_spools_then_delivers(w, run_sensor, tmp_path):
     ind = publish_indicator(w, "spooled-nats.example")
     spool = tmp_path / "spool"
     w.ns.stop()
+    # Each run flushes once, at its end (a 60 s period): its alerts are one
+    # sighting in one batch. With a short period a flush between two alerts
+    # (a worker descheduled under ASan) would split them.
     try:
         run1 = nats_sensor(w, run_sensor, capture(tmp_path / "a.pcap", [
-            ("10.0.0.5", "spooled-nats.example")] * 3), "--spool", str(spool))
+            ("10.0.0.5", "spooled-nats.example")] * 3), "--spool", str(spool),
+            interval="60000")
         assert run1.rc == 0, run1.stderr
         st = run1.stats["sightings"]
         assert st["made"] == 1 and st["posted"] == 0 and st["spool_batches"] == 1, st
@@ -243,7 +250,7 @@ def test_nats_server_down_sensor_spools_then_delivers(w, run_sensor, tmp_path):
         w.ns.start()
     wait_stream(w.ns)
     run2 = nats_sensor(w, run_sensor, capture(tmp_path / "b.pcap", [
-        ("10.0.0.6", "spooled-nats.example")] * 2), "--spool", str(spool))
+        ("10.0.0.6", "spooled-nats.example")] * 2), "--spool", str(spool), interval="60000")
     assert run2.rc == 0, run2.stderr
     st = run2.stats["sightings"]
     # The old batch first (replayed), then this run's: both in the stream.

@@ -95,9 +95,15 @@ def test_hot_reload_while_capturing(yagura, tmp_path):
                                and e["alert"]["metadata"]["matched_value"] == ["b.later.example"])
 
         # A change on disk alone (no signal) is picked up too.
+        # Written aside, dated, then renamed over: the sensor's once-a-second
+        # check sees one change. Written in place, a check between the write
+        # and the utime (the test descheduled) reloaded twice, or read it
+        # truncated.
         time.sleep(0.05)
-        intel.write_text("third.example\n")
-        os.utime(intel, (time.time() + 5, time.time() + 5))
+        fresh = intel.with_name(intel.name + ".new")
+        fresh.write_text("third.example\n")
+        os.utime(fresh, (time.time() + 5, time.time() + 5))
+        os.replace(fresh, intel)
         assert live.wait_stderr("generation 3"), "".join(live.lines)
         query("x.third.example", 4)
         query("c.first.example", 5)  # no longer listed

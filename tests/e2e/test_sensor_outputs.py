@@ -78,7 +78,7 @@ def test_stream_socket_and_syslog(demo):
         run, lines = sensor(d, pcap, intel, "s1", "--eve-socket", str(d / "eve.sock"),
                             "--eve-syslog", "local5", "--eve-syslog-socket", str(d / "log.sock"),
                             "--eve-syslog-types", "alert,tls")
-        assert st.done.wait(10), "the stream was not closed at exit"
+        assert st.done.wait(30), "the stream was not closed at exit"
     finally:
         st.close()
         sl.close()
@@ -121,7 +121,7 @@ def test_file_types_leave_the_socket_whole(demo):
     try:
         run, lines = sensor(d, pcap, intel, "s3", "--eve-socket", str(d / "ft.sock"),
                             "--eve-file-types", "alert,tls,stats,yagura_stats")
-        assert st.done.wait(10), "the stream was not closed at exit"
+        assert st.done.wait(30), "the stream was not closed at exit"
     finally:
         st.close()
     every = [x.rstrip("\n") for x in st.items]

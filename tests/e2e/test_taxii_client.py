@@ -11,6 +11,7 @@ import os
 import ssl
 import subprocess
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlparse
 
@@ -312,7 +313,7 @@ def test_sensor_waits_out_retry_after(yagura, tmp_path):
             pass
 
         def do_GET(self):
-            seen.append(urlparse(self.path).path)
+            seen.append((time.monotonic(), urlparse(self.path).path))
             body = b'{"title":"too many requests"}'
             self.send_response(429)
             self.send_header("Retry-After", "3")
@@ -332,14 +333,17 @@ def test_sensor_waits_out_retry_after(yagura, tmp_path):
             s.proc.kill()
             pytest.skip("cannot capture on the loopback interface here")
         assert s.wait_stderr("answered 429"), "".join(s.lines)
-        import time
-        time.sleep(2.0)
-        feed = [p for p in seen if p == "/api/v1/indicators/changes"]
-        # Every 200 ms would be about ten; the hub asked for 3 s.
-        assert len(feed) == 1, seen
+
+        def feed():
+            return [t for t, p in seen if p == "/api/v1/indicators/changes"]
+        assert wait_for(lambda: len(feed()) >= 2, timeout=30), seen
+        # Every 200 ms would be about ten in 3 s; the hub asked for 3 s. The
+        # sensor starts waiting once the answer arrived, after the request
+        # was seen here, so the gap is at least 3 s however loaded the
+        # machine (a fixed sleep then a count was not: late, it saw two).
+        gap = feed()[1] - feed()[0]
+        assert gap >= 2.95, (gap, seen)
         assert "the hub asks to wait 3 s" in "".join(s.lines)
-        assert wait_for(lambda: len([p for p in seen if p == "/api/v1/indicators/changes"]) == 2,
-                        timeout=5)
     finally:
         s.stop()
         httpd.shutdown()

@@ -4,7 +4,9 @@
  * source, a few register updates. Nothing is allocated on the packet
  * path: every table is sized from memcap at start, and the big ones are
  * left to the kernel to back with pages as they fill (calloc of large
- * blocks maps zero pages lazily), so a small telescope costs little RSS.
+ * blocks maps zero pages lazily), in 2 MiB pages where it can
+ * (huge_table), so a small telescope costs little RSS and none costs
+ * more than memcap.
  */
 #include "darknet/telescope-int.h"
 

@@ -55,12 +55,19 @@ struct dn_pend {
 	struct yg_addr src;
 	uint8_t family;
 	uint32_t wirelen;
+	uint32_t rec_hint; /* the record its bucket named at PIPE_REC, or NIL */
 	uint64_t ts_us, h, dst_h;
+	uint64_t victim_h; /* backscatter: the victim's slot hash */
 	struct yg_dn_info in;
 };
 
-#define PIPE_LEN 24
-#define PIPE_REC 8
+/* The pipeline's stages, in packets after a packet is queued: its bucket
+ * is prefetched at once, its record PIPE_REC later, the Bloom filter's
+ * lines PIPE_NEW later when the record has no packet in the window yet,
+ * and it is accounted PIPE_LEN - 1 later. */
+#define PIPE_LEN 32
+#define PIPE_REC 12
+#define PIPE_NEW 22
 
 struct prefix {
 	uint8_t family, plen;
@@ -77,7 +84,10 @@ struct yg_darknet {
 	uint64_t seed;
 
 	/* Source records: a fixed array, chained through buckets. */
+	/* The big tables are 2 MiB-aligned inside blocks whose start is in
+	 * the *_mem field (telescope.c: huge_table). */
 	struct src_rec *rec;
+	void *rec_mem, *bucket_mem, *port_mem, *bloom_mem;
 	uint32_t *bucket;
 	uint32_t n_rec, cap_rec, bucket_mask;
 	uint64_t rng;

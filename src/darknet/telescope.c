@@ -4,7 +4,9 @@
  * source, a few register updates. Nothing is allocated on the packet
  * path: every table is sized from memcap at start, and the big ones are
  * left to the kernel to back with pages as they fill (calloc of large
- * blocks maps zero pages lazily), so a small telescope costs little RSS.
+ * blocks maps zero pages lazily), in 2 MiB pages where it can
+ * (huge_table), so a small telescope costs little RSS and none costs
+ * more than memcap.
  */
 #include "darknet/telescope-int.h"
 
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "common/cursor.h"
 #include "common/hash.h"
@@ -81,6 +84,38 @@ static int parse_prefixes(struct yg_darknet *dn, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * A zeroed table probed at random on the packet path (the source records
+ * and their buckets, the port counters, the Bloom filter). In 4 KiB pages
+ * nearly every packet paid a page walk on top of each cache miss (and in
+ * a virtual machine a walk is two-dimensional), and every new 4 KiB of
+ * records a page fault; in 2 MiB pages the translations stay cached and
+ * a fault brings 512 times as much. The table starts 2 MiB-aligned and
+ * only its whole huge pages are marked, so it never becomes resident
+ * past its own size: memcap holds. Not touched here: calloc of a block
+ * this size maps fresh zero pages, so the resident size grows with what
+ * is used (the records are taken in order), not with memcap. Returns the
+ * table; *ret_base is what free() takes (NULL on failure).
+ */
+static void *huge_table(size_t n, size_t size, void **ret_base)
+{
+	const size_t huge = (size_t)2 << 20;
+	*ret_base = NULL;
+	if (size && n > (SIZE_MAX - huge) / size)
+		return NULL;
+	size_t bytes = n * size;
+	uint8_t *base = calloc(1, bytes + huge);
+	if (!base)
+		return NULL;
+	uint8_t *p = base + (huge - (uintptr_t)base % huge) % huge;
+#ifdef MADV_HUGEPAGE
+	if (bytes >= huge) /* a hint: failure is harmless */
+		(void)madvise(p, bytes & ~(huge - 1), MADV_HUGEPAGE);
+#endif
+	*ret_base = base;
+	return p;
+}
+
 static uint32_t pow2_at_least(uint64_t n)
 {
 	uint32_t p = 1;
@@ -132,12 +167,12 @@ int yg_darknet_new(const struct yg_darknet_config *cfg, struct yg_darknet **ret,
 	if (dn->bloom_bits < 64)
 		dn->bloom_bits = 64;
 
-	dn->rec = calloc(dn->cap_rec, sizeof *dn->rec);
-	dn->bucket = malloc((size_t)nb * sizeof *dn->bucket);
+	dn->rec = huge_table(dn->cap_rec, sizeof *dn->rec, &dn->rec_mem);
+	dn->bucket = huge_table(nb, sizeof *dn->bucket, &dn->bucket_mem);
 	dn->port_index = malloc(index_bytes);
-	dn->port_pool = calloc(dn->cap_port, sizeof *dn->port_pool);
+	dn->port_pool = huge_table(dn->cap_port, sizeof *dn->port_pool, &dn->port_mem);
 	dn->port_used = calloc(dn->cap_port, sizeof *dn->port_used);
-	dn->bloom = calloc(dn->bloom_bits / 64, sizeof(uint64_t));
+	dn->bloom = huge_table(dn->bloom_bits / 64, sizeof(uint64_t), &dn->bloom_mem);
 	dn->victims = calloc(VICTIM_CAP * 2, sizeof *dn->victims);
 	r = -ENOMEM;
 	if (!dn->rec || !dn->bucket || !dn->port_index || !dn->port_pool || !dn->port_used ||
@@ -170,12 +205,12 @@ void yg_darknet_free(struct yg_darknet *dn)
 		yg_darknet_finish(dn);
 	if (dn->eve_ok)
 		yg_eve_release(&dn->eve);
-	free(dn->rec);
-	free(dn->bucket);
+	free(dn->rec_mem);
+	free(dn->bucket_mem);
 	free(dn->port_index);
-	free(dn->port_pool);
+	free(dn->port_mem);
 	free(dn->port_used);
-	free(dn->bloom);
+	free(dn->bloom_mem);
 	free(dn->victims);
 	free(dn);
 }
@@ -225,6 +260,13 @@ static uint64_t xorshift(uint64_t *s)
 	return x;
 }
 
+/* The Bloom filter's k-th bit for a source hash (k < 3). */
+static uint64_t bloom_bit(const struct yg_darknet *dn, uint64_t h, unsigned k)
+{
+	uint64_t h2 = yg_hash_mix64(h) | 1;
+	return (h + k * h2) % dn->bloom_bits;
+}
+
 /* Whether the source was seen before (and now it is). */
 static bool bloom_test_set(struct yg_darknet *dn, uint64_t h)
 {
@@ -235,9 +277,8 @@ static bool bloom_test_set(struct yg_darknet *dn, uint64_t h)
 		dn->bloom_set = 0;
 	}
 	bool seen = true;
-	uint64_t h2 = yg_hash_mix64(h) | 1;
 	for (unsigned k = 0; k < 3; k++) {
-		uint64_t bit = (h + k * h2) % dn->bloom_bits;
+		uint64_t bit = bloom_bit(dn, h, k);
 		uint64_t m = 1ull << (bit & 63);
 		if (!(dn->bloom[bit >> 6] & m)) {
 			seen = false;
@@ -344,10 +385,14 @@ static void add_top_port(struct src_rec *r, uint8_t proto, uint16_t port)
 	t->packets++;
 }
 
-static void add_victim(struct yg_darknet *dn, const struct yg_dn_info *in, uint64_t ts)
+static uint64_t victim_hash(const struct yg_darknet *dn, const struct yg_dn_info *in)
 {
-	uint64_t h = yg_hash64(in->victim.b, 16, dn->seed ^ in->victim_proto) ^
-	             yg_hash_mix64((uint64_t)in->victim_port << 1 | in->victim_has_port);
+	return yg_hash64(in->victim.b, 16, dn->seed ^ in->victim_proto) ^
+	       yg_hash_mix64((uint64_t)in->victim_port << 1 | in->victim_has_port);
+}
+
+static void add_victim(struct yg_darknet *dn, const struct yg_dn_info *in, uint64_t h, uint64_t ts)
+{
 	uint32_t mask = VICTIM_CAP * 2 - 1;
 	for (uint32_t k = 0, i = (uint32_t)h & mask; k <= mask; k++, i = (i + 1) & mask) {
 		struct victim *v = &dn->victims[i];
@@ -423,7 +468,7 @@ static void account(struct yg_darknet *dn, const struct dn_pend *pk)
 		}
 	}
 	if (in->cls == YG_DN_BACKSCATTER)
-		add_victim(dn, in, pk->ts_us);
+		add_victim(dn, in, pk->victim_h, pk->ts_us);
 }
 
 /* Accounts every packet still in the pipeline (before a window closes). */
@@ -451,13 +496,24 @@ void yg_darknet_finish(struct yg_darknet *dn)
 		yg_dn_window_close(dn);
 }
 
+/* The packet queued age packets ago (age < pipe_n). */
+static struct dn_pend *pend_at(struct yg_darknet *dn, unsigned age)
+{
+	return &dn->pipe[(dn->pipe_head + dn->pipe_n - 1 - age) % PIPE_LEN];
+}
+
 /*
  * Why a pipeline: with many sources, the bucket and the record of a
  * packet's source are cache misses, two in a row (the bucket names the
- * record), and they were most of the path's time. A packet is classified
- * at once (its bytes are borrowed for this call only) and queued; its
- * bucket is prefetched then, its record PIPE_REC packets later, and it is
- * accounted PIPE_LEN - 1 packets later, when both have arrived.
+ * record), and they were most of the path's time; so is the Bloom filter
+ * on a source's first packet of a window, and a backscatter victim's
+ * slot. A packet is classified at once (its bytes are borrowed for this
+ * call only) and queued; its bucket (and victim slot) is prefetched then,
+ * its record PIPE_REC packets later, the Bloom filter's lines PIPE_NEW
+ * packets later if the record is new in the window, and it is accounted
+ * PIPE_LEN - 1 packets later, when all have arrived. The distances are
+ * wide for a loaded machine: memory answers slower when other cores
+ * share it. Prefetches are hints: account() looks everything up again.
  */
 void yg_darknet_packet(struct yg_darknet *dn, const struct yg_packet *pkt, const uint8_t *frame,
                        size_t len)
@@ -483,11 +539,16 @@ void yg_darknet_packet(struct yg_darknet *dn, const struct yg_packet *pkt, const
 	pk->family = pkt->family;
 	pk->wirelen = pkt->wirelen;
 	pk->ts_us = pkt->ts_us;
+	pk->rec_hint = NIL;
 	pk->h = addr_hash(dn, &pkt->src);
 	pk->dst_h = yg_hash_mix64(be64(pkt->dst.b) ^ be64(pkt->dst.b + 8) * 31);
 	__builtin_prefetch(&dn->bucket[(uint32_t)pk->h & dn->bucket_mask]);
 
 	const struct yg_dn_info *in = &pk->in;
+	if (in->cls == YG_DN_BACKSCATTER) {
+		pk->victim_h = victim_hash(dn, in);
+		__builtin_prefetch(&dn->victims[(uint32_t)pk->victim_h & (VICTIM_CAP * 2 - 1)], 1);
+	}
 	dn->st.packets++;
 	dn->st.bytes += pkt->wirelen;
 	dn->st.classes[in->cls]++;
@@ -500,15 +561,24 @@ void yg_darknet_packet(struct yg_darknet *dn, const struct yg_packet *pkt, const
 
 	/* The record of the packet queued PIPE_REC ago: its bucket is here. */
 	if (dn->pipe_n > PIPE_REC) {
-		const struct dn_pend *o =
-		    &dn->pipe[(dn->pipe_head + dn->pipe_n - 1 - PIPE_REC) % PIPE_LEN];
+		struct dn_pend *o = pend_at(dn, PIPE_REC);
 		uint32_t i = dn->bucket[(uint32_t)o->h & dn->bucket_mask];
+		o->rec_hint = i;
 		if (i != NIL) {
 			/* Every line of it: account() touches them all. */
 			const char *r = (const char *)&dn->rec[i];
 			for (size_t off = 0; off < sizeof dn->rec[i]; off += 64)
 				__builtin_prefetch(r + off, 1);
 		}
+	}
+	/* The Bloom filter, for the packet queued PIPE_NEW ago if its record
+	 * (here by now) has no packet in this window yet. */
+	if (dn->pipe_n > PIPE_NEW) {
+		const struct dn_pend *o = pend_at(dn, PIPE_NEW);
+		const struct src_rec *r = o->rec_hint != NIL ? &dn->rec[o->rec_hint] : NULL;
+		if (!r || (!r->w_packets && r->family == o->family))
+			for (unsigned k = 0; k < 3; k++)
+				__builtin_prefetch(&dn->bloom[bloom_bit(dn, o->h, k) >> 6], 1);
 	}
 }
 

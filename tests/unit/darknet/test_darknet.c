@@ -210,6 +210,40 @@ static void test_hll_error(void **st)
 	assert_int_equal(yg_hll_count(reg, 6), 0);
 }
 
+/* The estimate as the plain double loop gives it: yg_hll_count sums
+ * small ranks as integers and must give the same bits. */
+static uint64_t hll_count_ref(const uint8_t *reg, unsigned p)
+{
+	unsigned m = 1u << p, zeros = 0;
+	double sum = 0;
+	for (unsigned i = 0; i < m; i++) {
+		sum += ldexp(1.0, -(int)reg[i]);
+		zeros += !reg[i];
+	}
+	double alpha = m == 16 ? 0.673 : m == 32 ? 0.697 : m == 64 ? 0.709 : 0.7213 / (1 + 1.079 / m);
+	double e = alpha * m * m / sum;
+	if (e <= 2.5 * m && zeros)
+		e = m * log((double)m / zeros);
+	return (uint64_t)(e + 0.5);
+}
+
+static void test_hll_count_exact(void **st)
+{
+	(void)st;
+	uint64_t x = 12345;
+	for (unsigned round = 0; round < 4000; round++) {
+		unsigned p = 6 + round % 3;
+		uint8_t reg[256] = {0};
+		/* Sparse to full, and now and then a rank past the integer path. */
+		unsigned n = 1u << (round % 12);
+		for (unsigned i = 0; i < n; i++)
+			yg_hll_add(reg, p, yg_hash_mix64(x++));
+		if (round % 7 == 0)
+			reg[round % (1u << p)] = (uint8_t)(40 + round % (64 - p - 38));
+		assert_int_equal(yg_hll_count(reg, p), hll_count_ref(reg, p));
+	}
+}
+
 static void test_research(void **st)
 {
 	(void)st;
@@ -353,7 +387,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_fingerprints), cmocka_unit_test(test_classes),
-	    cmocka_unit_test(test_hll_error), cmocka_unit_test(test_research),
+	    cmocka_unit_test(test_hll_error), cmocka_unit_test(test_hll_count_exact),
+	    cmocka_unit_test(test_research),
 	    cmocka_unit_test(test_memcap_and_eviction), cmocka_unit_test(test_hub_body_bound),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -40,6 +40,7 @@ static const char *end_name(enum yg_flow_end why)
 	switch (why) {
 	case YG_FLOW_END_TIMEOUT: return "timeout";
 	case YG_FLOW_END_EVICTED: return "forced";
+	case YG_FLOW_END_TCP_REUSE: return "tcp_reuse";
 	default: return "shutdown";
 	}
 }

@@ -152,9 +152,24 @@ def supported_options(yagura):
     return frozenset(opts)
 
 
+def eve_type_conf(conf_text, etype):
+    """The settings of one event type in a suricata.yaml's eve-log
+    outputs (`types: [- tls: {custom: [...]}]`); {} when there are none."""
+    try:
+        conf = yaml.safe_load(conf_text) or {}
+    except yaml.YAMLError:
+        return {}
+    for out in conf.get("outputs") or [] if isinstance(conf, dict) else []:
+        eve = out.get("eve-log") if isinstance(out, dict) else None
+        for t in (eve or {}).get("types") or []:
+            if isinstance(t, dict) and isinstance(t.get(etype), dict):
+                return t[etype]
+    return {}
+
+
 def sensor_args(test_dir_cfg, stem, options):
     """Extra sensor options for a test's Suricata configuration: DNS log
-    version 2 and the Community ID seed."""
+    version 2, the Community ID seed and the tls event's custom fields."""
     args = []
     env = test_dir_cfg.get("env") or {}
     conf = PCAP_DIR / f"{stem}.suricata.yaml"
@@ -165,6 +180,10 @@ def sensor_args(test_dir_cfg, stem, options):
     m = re.search(r"community-id-seed:\s*(\d+)", conf_text)
     if m:
         args += ["--community-id-seed", m.group(1)]
+    custom = eve_type_conf(conf_text, "tls").get("custom")
+    if custom:
+        # Suricata's tls.custom names are --eve-tls-custom's.
+        args += ["--eve-tls-custom", ",".join(str(x) for x in custom)]
     # suricata-verify's configuration logs anomalies; yagura does on request.
     args += ["--eve-types", "dns,http,tls,flow,anomaly,modbus,dnp3"]
     out = []

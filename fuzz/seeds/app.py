@@ -77,6 +77,9 @@ def http_seeds():
           b"User-Agent: Mozilla/5.0\r\nReferer: http://example.org/\r\n"
           b"Content-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello")
     write("http", "lf_only", b"\r\nGET / HTTP/1.0\nHost: a\n\n")
+    # The SMTP recognisers (fuzz_http checks them too).
+    write("http", "smtp_ehlo", b"EHLO client.example\r\n")
+    write("http", "smtp_greeting", b"220-mx.example ESMTP Exim\r\n220 ok\r\n")
     write("http", "chunked", b"POST /u HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
     write("http", "cl_list", b"PUT /x HTTP/1.1\r\nhost:h\r\nContent-Length: 7, 7\r\n\r\n")
     write("http", "obs_fold", b"GET / HTTP/1.1\r\nUser-Agent: a\r\n b\r\n\r\n")

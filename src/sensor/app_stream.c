@@ -1,6 +1,7 @@
 /*
  * The app layer's view of a flow: recognises DNS, HTTP and TLS from the
- * first bytes (and ports), and the ICS protocols by port or first bytes
+ * first bytes (and ports), SMTP from the server's greeting or the
+ * client's EHLO/HELO (app_proto only), and the ICS protocols by port or first bytes
  * (app_ics.c), follows TCP sequence numbers just enough to
  * put a ClientHello or request head split over several segments back
  * together, and hands complete messages to the parsers.
@@ -178,8 +179,14 @@ static bool detect(struct yg_flow *f, const uint8_t *p, size_t n)
 		set_proto(f, APP_HTTP);
 		return true;
 	}
-	/* A method cut short ("PROPFI") or a TLS record header cut short. */
-	if (http == 0 || (n < 3 && p[0] == 0x16))
+	int smtp = yg_smtp_detect_client(p, n);
+	if (smtp > 0) {
+		set_proto(f, APP_SMTP);
+		return true;
+	}
+	/* A method or EHLO cut short ("PROPFI", "EHL") or a TLS record
+	 * header cut short. */
+	if (http == 0 || smtp == 0 || (n < 3 && p[0] == 0x16))
 		return false;
 	if (!ics)
 		ics = yg_worker_ics_detect(p, n);
@@ -279,14 +286,18 @@ static long parse(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 	if (app_proto(f) == APP_UNKNOWN) {
 		if (!toserver) {
 			/* A server that speaks first is none of DNS over TCP
-			 * (port-detected), HTTP or TLS: stop reading its side. */
+			 * (port-detected), HTTP or TLS: stop reading its side,
+			 * once its greeting was checked for SMTP's. */
 			uint8_t ics = yg_worker_ics_port_proto(f);
-			if (ics)
+			if (ics) {
 				set_proto(f, ics);
-			else if (!is_dns_port(f->srv_port) && !is_dns_port(f->cli_port))
-				return -1;
-			else
+			} else if (is_dns_port(f->srv_port) || is_dns_port(f->cli_port)) {
 				set_proto(f, APP_DNS);
+			} else {
+				if (yg_smtp_detect_banner(p, n) > 0)
+					set_proto(f, APP_SMTP);
+				return -1;
+			}
 		} else if (!detect(f, p, n)) {
 			return 0;
 		}

@@ -17,6 +17,7 @@ const char *yg_worker_app_name(uint8_t app)
 	case APP_DNS: return "dns";
 	case APP_HTTP: return "http";
 	case APP_TLS: return "tls";
+	case APP_SMTP: return "smtp";
 	case APP_FAILED: return "failed";
 	case APP_MODBUS: return "modbus";
 	case APP_DNP3: return "dnp3";

@@ -30,6 +30,14 @@ static bool is_dns_port(uint16_t p)
 	return p == 53 || p == 5353;
 }
 
+/* Whether a TCP flow is DNS by its ports: 53, 5353, or --dns-tcp-port. */
+static bool is_dns_tcp(const struct yg_worker *w, const struct yg_flow *f)
+{
+	uint16_t x = w->cfg.dns_tcp_port;
+	return is_dns_port(f->srv_port) || is_dns_port(f->cli_port) ||
+	       (x && (f->srv_port == x || f->cli_port == x));
+}
+
 /* As process() in worker.c hands packets to the app layer. */
 bool yg_worker_reads_payload(const struct yg_packet *pkt)
 {
@@ -156,9 +164,9 @@ static unsigned cap_for(uint8_t app, bool toserver)
 
 /* Decides the flow's protocol from the client's first bytes.
  * Returns false when more bytes are needed to decide. */
-static bool detect(struct yg_flow *f, const uint8_t *p, size_t n)
+static bool detect(const struct yg_worker *w, struct yg_flow *f, const uint8_t *p, size_t n)
 {
-	if (is_dns_port(f->srv_port) || is_dns_port(f->cli_port)) {
+	if (is_dns_tcp(w, f)) {
 		set_proto(f, APP_DNS);
 		return true;
 	}
@@ -291,14 +299,14 @@ static long parse(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 			uint8_t ics = yg_worker_ics_port_proto(f);
 			if (ics) {
 				set_proto(f, ics);
-			} else if (is_dns_port(f->srv_port) || is_dns_port(f->cli_port)) {
+			} else if (is_dns_tcp(w, f)) {
 				set_proto(f, APP_DNS);
 			} else {
 				if (yg_smtp_detect_banner(p, n) > 0)
 					set_proto(f, APP_SMTP);
 				return -1;
 			}
-		} else if (!detect(f, p, n)) {
+		} else if (!detect(w, f, p, n)) {
 			return 0;
 		}
 	}
@@ -449,7 +457,7 @@ static void feed(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 		memcpy(head, s->buf, k);
 		size_t more = n < sizeof head - k ? n : sizeof head - k;
 		memcpy(head + k, p, more);
-		detect(f, head, k + more);
+		detect(w, f, head, k + more);
 	}
 	if (!stream_append(w, f, s, toserver, p, n)) {
 		if (app_proto(f) == APP_TLS)

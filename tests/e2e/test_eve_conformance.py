@@ -52,16 +52,18 @@ NUMBERING_KEYS = {"pcap_cnt", "tx_id"}
 
 # Minimum checks passed per event type. Raise as you go; never lower.
 # Before the layout work (dns v2, no community_id, no tcp booleans): dns 4
-# of 17, flow 6 of 16, http 1 of 5, tls 5 of 10 (16 of 48). What still
-# fails needs what yagura does not do yet: HTTP/2, DNP3 points (modbus and
-# dnp3 are counted since the ICS parsers: 2 of 2 and 34 of 58), an smtp
-# parser (app_proto), names over 255 characters, and a closed TCP flow kept
-# 60 s (10 s here). TLS certificates and JA3S brought tls to 8 of 10; the two
-# left need client certificates and the certificate's base64 (custom fields).
-# DNP3 points brought dnp3 to 53 of 58; the five left tell two events apart
-# only by pcap_cnt, which is dropped (each matches 2 of ours, as it would
-# match 2 of Suricata's without it).
-FLOORS = {"anomaly": 3, "dns": 16, "flow": 12, "http": 1, "tls": 8, "modbus": 2, "dnp3": 53}
+# of 17, flow 6 of 16, http 1 of 5, tls 5 of 10 (16 of 48). TLS
+# certificates and JA3S brought tls to 8 of 10, DNP3 points dnp3 to 53.
+# Then 98 of 111; the five dnp3 checks that told two events apart only by
+# pcap_cnt are left out since (106 counted), and dns reached 17 of 17
+# (names cut at 1025 characters, DNS on the test's TCP port), flow 15 of 16
+# (a closed flow kept 60 s, as Suricata), tls 10 of 10 (the test's custom
+# fields): 101 of 106. What still fails: HTTP/2 (4 http checks), and the
+# smtp-eve flow, which needs ICMP errors counted in the flow they quote
+# (Suricata counts 4 "fragmentation needed" messages to the client).
+FLOORS = {"anomaly": 3, "dns": 17, "flow": 15, "http": 1, "tls": 10, "modbus": 2, "dnp3": 53}
+# The share of counted checks that must pass, all types together.
+SHARE_FLOOR = 0.95
 # Every event of a type Suricata defines validates against its schema
 # (131 of 131 on the shared captures; 83 of 134 before the layout work).
 
@@ -169,7 +171,8 @@ def eve_type_conf(conf_text, etype):
 
 def sensor_args(test_dir_cfg, stem, options):
     """Extra sensor options for a test's Suricata configuration: DNS log
-    version 2, the Community ID seed and the tls event's custom fields."""
+    version 2, the Community ID seed, DNS on another TCP port and the tls
+    event's custom fields."""
     args = []
     env = test_dir_cfg.get("env") or {}
     conf = PCAP_DIR / f"{stem}.suricata.yaml"
@@ -180,6 +183,11 @@ def sensor_args(test_dir_cfg, stem, options):
     m = re.search(r"community-id-seed:\s*(\d+)", conf_text)
     if m:
         args += ["--community-id-seed", m.group(1)]
+    for a in test_dir_cfg.get("args") or []:
+        # `--set app-layer.protocols.dns.tcp.detection-ports.dp=1053`
+        m = re.search(r"dns\.tcp\.detection-ports\.dp=(\d+)\s*$", str(a))
+        if m:
+            args += ["--dns-tcp-port", m.group(1)]
     custom = eve_type_conf(conf_text, "tls").get("custom")
     if custom:
         # Suricata's tls.custom names are --eve-tls-custom's.
@@ -301,6 +309,9 @@ def test_eve_conformance(yagura, tmp_path):
         print("SCHEMA", b)
     low = {t: (passed[t], FLOORS[t]) for t in TYPES if passed[t] < FLOORS[t]}
     assert not low, f"conformance below floor (passed, floor): {low}"
+    counted = sum(passed.values()) + sum(failed.values())
+    assert sum(passed.values()) >= SHARE_FLOOR * counted, \
+        f"{sum(passed.values())} of {counted} checks pass, below {SHARE_FLOOR:.0%}"
     if schema_on:
         assert not schema_bad, f"{len(schema_bad)} of {schema_checked} events do not validate"
 

@@ -1,6 +1,8 @@
 /*
  * Fuzzes yg_http_request_parse, yg_http_response_parse,
- * yg_http_status_parse and the chunked body follower. Besides crashes it
+ * yg_http_status_parse, the chunked body follower, and the SMTP
+ * recognisers that share HTTP's place in the sensor's protocol detection
+ * (a decision, once made, holds as more bytes arrive). Besides crashes it
  * checks the incremental contract the sensor relies on: when the whole
  * input parses, a prefix shorter than the head is -EAGAIN and one at least
  * as long gives the same head; spans lie inside the head; a chunked body
@@ -14,6 +16,7 @@
 
 #include "app/http.h"
 #include "app/http_chunked.h"
+#include "app/smtp.h"
 
 static void check_span(struct yg_span s, const uint8_t *p, size_t head)
 {
@@ -72,8 +75,20 @@ static void check_chunked(const uint8_t *data, size_t size)
 		abort();
 }
 
+static void check_smtp(const uint8_t *data, size_t size)
+{
+	size_t cut = size / 2;
+	int c = yg_smtp_detect_client(data, size), cc = yg_smtp_detect_client(data, cut);
+	if (c < -1 || c > 1 || (c == 0 && size >= 5) || (cc != 0 && cc != c))
+		abort();
+	int b = yg_smtp_detect_banner(data, size), bc = yg_smtp_detect_banner(data, cut);
+	if ((b != 1 && b != -1) || (bc == 1 && b != 1))
+		abort();
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+	check_smtp(data, size);
 	check_response(data, size);
 	check_chunked(data, size);
 	unsigned st;

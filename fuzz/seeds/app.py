@@ -63,6 +63,10 @@ def dns_seeds():
           hdr(1, 0, 1, 0) + b"\x03www" + struct.pack(">HHH", 0xc000 | 22, 1, 1) + dn("fwd.example"))
     long_name = ".".join(["a" * 63] * 3 + ["b" * 61])
     write("dns", "name_255", hdr(1, 0, 1, 0) + dn(long_name) + b"\0\x01\0\x01")
+    # Over 255 octets: read on, the query name cut at 1025 characters.
+    over = ".".join(["x" * 30] * 40)
+    write("dns", "name_cut_1025", hdr(1, 0, 2, 0) + dn(over) + b"\0\x10\0\x01"
+          + struct.pack(">HHH", 0xc00c, 16, 1))
     mdns = dn("Jane\u2019s iPhone._companion-link._tcp.local".replace("\u2019", "'")) \
         .replace(b"'", "\u2019".encode())
     write("dns", "mdns_utf8", hdr(0, 0x8400, 0, 1) + rr(mdns, 33, 120, b"\0\0\0\0\x1f\x90" + dn("x.local")))
@@ -77,6 +81,9 @@ def http_seeds():
           b"User-Agent: Mozilla/5.0\r\nReferer: http://example.org/\r\n"
           b"Content-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello")
     write("http", "lf_only", b"\r\nGET / HTTP/1.0\nHost: a\n\n")
+    # The SMTP recognisers (fuzz_http checks them too).
+    write("http", "smtp_ehlo", b"EHLO client.example\r\n")
+    write("http", "smtp_greeting", b"220-mx.example ESMTP Exim\r\n220 ok\r\n")
     write("http", "chunked", b"POST /u HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
     write("http", "cl_list", b"PUT /x HTTP/1.1\r\nhost:h\r\nContent-Length: 7, 7\r\n\r\n")
     write("http", "obs_fold", b"GET / HTTP/1.1\r\nUser-Agent: a\r\n b\r\n\r\n")

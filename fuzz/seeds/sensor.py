@@ -34,6 +34,12 @@ def main():
                                   split_at=[3, 40], start=T),
         "loop.pcap": g.udp_exchange(("10.0.0.5", 40004), ("10.0.0.53", 53),
                                     [(False, g.dns_pointer_loop())], start=T),
+        # SMTP: the client's EHLO cut after "EH"; a server greeting first.
+        "smtp.pcap": g.tcp_session(("10.0.0.5", 40005), ("192.0.2.25", 25),
+                                   client_payload=b"EHLO client.example\r\nQUIT\r\n",
+                                   server_payload=b"250 ok\r\n", split_at=[2], start=T),
+        "smtp-greeting.pcap": g.tcp_session(("10.0.0.5", 40006), ("192.0.2.25", 2525),
+                                            server_payload=b"220 mx.example ESMTP ready\r\n", start=T),
         "ping.pcap": g.ping_exchange("10.0.0.5", "192.0.2.1", count=2, start=T),
     }
     for name, frames in cases.items():

@@ -25,8 +25,11 @@
  *    Termination is guaranteed instead: a pointer to an offset already
  *    jumped to (among the first TRACK_JUMPS jumps) or more than MAX_JUMPS
  *    jumps in one name is a loop (DNS_PTR_LOOP); a pointer at or past the
- *    end of the message is DNS_PTR_OOB; more than 255 octets of wire name
- *    is DNS_NAME_TOO_LONG. Label types 01 and 10 (RFC 6891 obsoleted
+ *    end of the message is DNS_PTR_OOB; more than 255 labels in a name
+ *    is DNS_NAME_TOO_LONG. More than 255 octets of wire name (RFC 1035's
+ *    limit) is noted as DNS_NAME_TOO_LONG but read on, as Suricata does:
+ *    its EVE shows such a query name cut at 1025 characters, with
+ *    rrname_truncated. Label types 01 and 10 (RFC 6891 obsoleted
  *    them) are DNS_MALFORMED.
  *  - Names are written in presentation form with the escaping of
  *    app-int.h ("\." for a dot inside a label, "\DDD" for unprintable
@@ -50,14 +53,16 @@
 
 #define HDR_LEN       12
 #define WIRE_NAME_MAX 255 /* octets, length bytes and the root included */
-#define MAX_LABELS    128 /* 255 octets hold at most 127 labels */
+#define MAX_LABELS    255 /* as Suricata's 255 steps; 255 octets hold at most 127 */
 #define MAX_JUMPS     128 /* one pointer per label at the very most */
 #define TRACK_JUMPS   16  /* jumps whose targets are checked for revisits */
 #define OUT_MAX       (YG_DNS_NAME_MAX - 1)
+#define QOUT_MAX      (YG_DNS_QNAME_MAX - 1)
 
 /* A decoded name: where its labels lie in the message. */
 struct labels {
 	unsigned n;
+	bool too_long; /* more than WIRE_NAME_MAX octets */
 	uint16_t off[MAX_LABELS];
 	uint8_t len[MAX_LABELS];
 };
@@ -77,6 +82,7 @@ static enum yg_anomaly walk_name(const uint8_t *msg, size_t len, size_t off, str
 	size_t pos = off;
 
 	l->n = 0;
+	l->too_long = false;
 	for (;;) {
 		if (pos >= len)
 			return YG_ANOM_DNS_MALFORMED;
@@ -109,10 +115,12 @@ static enum yg_anomaly walk_name(const uint8_t *msg, size_t len, size_t off, str
 			return YG_ANOM_DNS_MALFORMED;
 		wire += 1u + b;
 		if (wire > WIRE_NAME_MAX)
-			return YG_ANOM_DNS_NAME_TOO_LONG;
+			l->too_long = true;
 		if (b >= len - pos)
 			return YG_ANOM_DNS_MALFORMED;
-		/* wire <= 255 keeps n below 128: every label takes 2 octets. */
+		if (l->n == MAX_LABELS)
+			return YG_ANOM_DNS_NAME_TOO_LONG;
+		/* pos < len <= 65535 + 2 (a TCP message): offsets fit. */
 		l->off[l->n] = (uint16_t)(pos + 1);
 		l->len[l->n] = b;
 		l->n++;
@@ -122,20 +130,20 @@ static enum yg_anomaly walk_name(const uint8_t *msg, size_t len, size_t off, str
 	return YG_ANOM__COUNT;
 }
 
-/* Writes labels [from, n) as "a.b.c" into out (room OUT_MAX + NUL). */
-static size_t put_labels(char *out, const uint8_t *msg, const struct labels *l, unsigned from,
-                         bool *ret_cut)
+/* Writes labels [from, n) as "a.b.c" into out (room max + NUL). */
+static size_t put_labels(char *out, size_t max, const uint8_t *msg, const struct labels *l,
+                         unsigned from, bool *ret_cut)
 {
 	size_t o = 0;
 	for (unsigned i = from; i < l->n; i++) {
 		if (i > from) {
-			if (o == OUT_MAX) {
+			if (o == max) {
 				*ret_cut = true;
 				break;
 			}
 			out[o++] = '.';
 		}
-		o += yg_app_text_put(out + o, OUT_MAX - o, msg + l->off[i], l->len[i],
+		o += yg_app_text_put(out + o, max - o, msg + l->off[i], l->len[i],
 		                     YG_TEXT_DNS_LABEL, ret_cut);
 		if (*ret_cut)
 			break;
@@ -149,7 +157,7 @@ static size_t put_labels(char *out, const uint8_t *msg, const struct labels *l, 
 static bool put_name(char *out, const uint8_t *msg, const struct labels *l)
 {
 	bool cut = false;
-	put_labels(out, msg, l, 0, &cut);
+	put_labels(out, OUT_MAX, msg, l, 0, &cut);
 	if (!cut)
 		return true;
 	/* Rare: escapes made it too long. Keep the longest suffix that fits;
@@ -166,8 +174,18 @@ static bool put_name(char *out, const uint8_t *msg, const struct labels *l)
 		from--;
 	}
 	cut = false;
-	put_labels(out, msg, l, from, &cut);
+	put_labels(out, OUT_MAX, msg, l, from, &cut);
 	return false;
+}
+
+/* A query's name into out[YG_DNS_QNAME_MAX]: its first QOUT_MAX characters
+ * (Suricata's cut; only names over 255 octets can need it). Returns false
+ * when it was cut. */
+static bool put_qname(char *out, const uint8_t *msg, const struct labels *l)
+{
+	bool cut = false;
+	put_labels(out, QOUT_MAX, msg, l, 0, &cut);
+	return !cut;
 }
 
 /* Dotted decimal, as inet_ntop writes it; glibc's goes through sprintf,
@@ -398,9 +416,12 @@ int yg_dns_parse(const uint8_t *p, size_t len, struct yg_dns_msg *ret, enum yg_a
 			an = YG_ANOM_DNS_MALFORMED;
 			goto out;
 		}
+		if (l.too_long)
+			note(&an, YG_ANOM_DNS_NAME_TOO_LONG);
 		if (i < YG_DNS_MAX_QUERIES) {
 			struct yg_dns_query *q = &ret->queries[ret->n_queries++];
-			if (!put_name(q->name, p, &l))
+			q->truncated = !put_qname(q->name, p, &l);
+			if (q->truncated)
 				note(&an, YG_ANOM_DNS_NAME_TRUNCATED);
 			q->type = type;
 			q->class_ = class_;

@@ -11,9 +11,14 @@
  * dig: "\." for a dot inside a label, "\\" for a backslash, "\DDD"
  * (decimal) for bytes below 0x21 (space included), 0x7f and bytes >= 0x80
  * that are not part of valid UTF-8; valid UTF-8 is kept (mDNS names).
- * So every name is printable, NUL-free, valid UTF-8. A name whose escaped
- * form is longer than 255 characters keeps its rightmost labels and
- * *ret_anom says YG_ANOM_DNS_NAME_TRUNCATED.
+ * So every name is printable, NUL-free, valid UTF-8. An answer's name
+ * whose escaped form is longer than 255 characters keeps its rightmost
+ * labels and *ret_anom says YG_ANOM_DNS_NAME_TRUNCATED. A query's name has
+ * room for every name of at most 255 wire octets however escaped; one
+ * longer than that (RFC 1035 forbids it; Suricata, and so yagura, still
+ * reads it, with YG_ANOM_DNS_NAME_TOO_LONG) keeps its first
+ * YG_DNS_QNAME_MAX - 1 characters and says `truncated`, as Suricata 8
+ * truncates names at 1025 characters (EVE's rrname_truncated).
  *
  * Compression pointers may point forward as well as backward (RFC 1035
  * allows it); a pointer revisiting an offset, or more than 128 jumps in a
@@ -34,14 +39,16 @@
 #include "common/anomaly.h"
 
 #define YG_DNS_NAME_MAX    256 /* 253 chars of presentation form + NUL, rounded */
+#define YG_DNS_QNAME_MAX   1026 /* Suricata's 1025 characters + NUL */
 #define YG_DNS_MAX_QUERIES 4
 #define YG_DNS_MAX_ANSWERS 24
 #define YG_DNS_MAX_AUTHORITIES 4
 
 struct yg_dns_query {
-	char name[YG_DNS_NAME_MAX]; /* case as on the wire, no trailing dot; "" for the root */
+	char name[YG_DNS_QNAME_MAX]; /* case as on the wire, no trailing dot; "" for the root */
 	uint16_t type;
 	uint16_t class_;
+	bool truncated; /* name cut at YG_DNS_QNAME_MAX - 1 characters */
 };
 
 struct yg_dns_answer {
@@ -83,7 +90,8 @@ struct yg_dns_msg {
  * Parses a DNS message. Returns 0 when the header and every query parsed
  * (answers that could not be parsed are dropped and *ret_anom says why);
  * -EBADMSG when the message is not DNS enough to report, with *ret_anom set
- * (YG_ANOM_DNS_MALFORMED, _PTR_LOOP, _PTR_OOB, _NAME_TOO_LONG). *ret_anom is
+ * (YG_ANOM_DNS_MALFORMED, _PTR_LOOP, _PTR_OOB, _NAME_TOO_LONG for more than
+ * 255 labels). *ret_anom is
  * YG_ANOM__COUNT when there was nothing odd, else the first oddity seen;
  * ret_anom may be NULL.
  * *ret is written in place without being cleared first (it is large and

@@ -103,6 +103,8 @@ static void usage(FILE *out)
 		"                         client_certificate, client_chain add base64 DER)\n"
 		"      --eve-dns-version N  dns layout: 3 (Suricata 8, default) or 2 (Suricata 7)\n"
 		"      --community-id-seed N  seed of the Community ID (0..65535, default 0)\n"
+		"      --dns-tcp-port N   TCP port whose connections are DNS too, besides 53\n"
+		"                         and 5353 (Suricata's dns.tcp.detection-ports)\n"
 		"      --hub URL          also take every indicator this member may see from\n"
 		"                         the hub (polled each --hub-interval ms, default 1000)\n"
 		"      --token T          the member's hub token (or --token-file FILE)\n"
@@ -471,7 +473,7 @@ int yg_cmd_sensor(int argc, char **argv)
 	       O_CID_SEED, O_DARKNET, O_DARKNET_RESEARCH, O_DARKNET_MEMCAP, O_GEOIP_DIR, O_WARN,
 	       O_NO_BEACON, O_BEACON_MEMCAP, O_OUTPUT, O_DEVICES, O_DEVICE_MEMCAP, O_ICS_NET,
 	       O_ICS_CLASSES, O_ICS_POLICY, O_NATS, O_NATS_CREDS, O_PCAP_LOG, O_PCAP_LOG_MAX,
-	       O_PCAP_LOG_MEMCAP, O_TLS_CUSTOM };
+	       O_PCAP_LOG_MEMCAP, O_TLS_CUSTOM, O_DNS_TCP_PORT };
 	static const struct option opts[] = {
 		{"read", required_argument, NULL, 'r'},
 		{"interface", required_argument, NULL, 'i'},
@@ -486,6 +488,7 @@ int yg_cmd_sensor(int argc, char **argv)
 		{"eve-types", required_argument, NULL, O_TYPES},
 		{"eve-dns-version", required_argument, NULL, O_DNS_VERSION},
 		{"community-id-seed", required_argument, NULL, O_CID_SEED},
+		{"dns-tcp-port", required_argument, NULL, O_DNS_TCP_PORT},
 		{"hub", required_argument, NULL, O_HUB},
 		{"token", required_argument, NULL, O_TOKEN},
 		{"token-file", required_argument, NULL, O_TOKEN_FILE},
@@ -553,7 +556,7 @@ int yg_cmd_sensor(int argc, char **argv)
 	const char *nats_url = NULL, *nats_creds = NULL;
 	unsigned long spool_max_mb = 64, sg_interval = 5000, sg_batch = 500;
 	bool share_hosts = false;
-	unsigned long dns_version = 3, cid_seed = 0;
+	unsigned long dns_version = 3, cid_seed = 0, dns_tcp_port = 0;
 	bool anomaly_log = false;
 	const char *darknet[MAX_DARKNET];
 	unsigned n_darknet = 0;
@@ -636,6 +639,12 @@ int yg_cmd_sensor(int argc, char **argv)
 		case O_CID_SEED:
 			if (!parse_uint(optarg, 65535, &cid_seed)) {
 				fprintf(stderr, "yagura sensor: --community-id-seed wants 0..65535\n");
+				return 2;
+			}
+			break;
+		case O_DNS_TCP_PORT:
+			if (!parse_uint(optarg, 65535, &dns_tcp_port) || dns_tcp_port == 0) {
+				fprintf(stderr, "yagura sensor: --dns-tcp-port wants 1..65535\n");
 				return 2;
 			}
 			break;
@@ -1069,6 +1078,7 @@ int yg_cmd_sensor(int argc, char **argv)
 			.log_dns = dns_log,
 			.dns_version = (unsigned)dns_version,
 			.community_id_seed = (uint16_t)cid_seed,
+			.dns_tcp_port = (uint16_t)dns_tcp_port,
 			.log_http = http_log,
 			.log_tls = tls_log,
 			.tls_fields = tls_fields,

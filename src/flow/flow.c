@@ -232,6 +232,9 @@ static void end_flow(struct yg_flow_table *t, struct yg_flow *f, enum yg_flow_en
 	case YG_FLOW_END_SHUTDOWN:
 		t->st.ended_shutdown++;
 		break;
+	case YG_FLOW_END_TCP_REUSE:
+		t->st.ended_tcp_reuse++;
+		break;
 	}
 	t->st.active--;
 	yg_flow_pool_put(&t->pool, f->self);
@@ -603,6 +606,12 @@ struct yg_flow *yg_flow_packet_hashed(struct yg_flow_table *t, const struct yg_p
 
 	bool toserver, created = false;
 	struct yg_flow *f = lookup(t, h, &k, pkt, sp, dp, &toserver);
+	if (f && f->state == YG_FLOW_CLOSED && (flags & (YG_TCP_SYN | YG_TCP_ACK)) == YG_TCP_SYN) {
+		/* Port reuse: the closed connection ends, the SYN starts anew
+		 * (see flow.h). */
+		end_flow(t, f, YG_FLOW_END_TCP_REUSE);
+		f = NULL;
+	}
 	if (!f) {
 		f = create(t, h, &k, pkt, sp, dp, flags, &toserver);
 		if (!f)
@@ -678,7 +687,7 @@ int yg_flow_table_new(const struct yg_flow_config *cfg, uint64_t id_base, yg_flo
 	t->ud = ud;
 	t->timeout_us[CL_NEW] = timeout_or(cfg->timeout_new, 30);
 	t->timeout_us[CL_EST] = timeout_or(cfg->timeout_est, 300);
-	t->timeout_us[CL_CLOSED] = timeout_or(cfg->timeout_closed, 10);
+	t->timeout_us[CL_CLOSED] = timeout_or(cfg->timeout_closed, 60);
 	t->timeout_us[CL_UDP] = timeout_or(cfg->timeout_udp, 60);
 	t->timeout_us[CL_ICMP] = timeout_or(cfg->timeout_icmp, 30);
 	*ret = t;

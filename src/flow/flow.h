@@ -15,14 +15,20 @@
  *
  * States: NEW until both sides were seen (TCP: or a SYN+ACK), then
  * ESTABLISHED; TCP goes to CLOSED on an RST or once both sides sent a FIN.
- * CLOSED is final (a later SYN on the same tuple stays in the closed flow
- * until it times out).
+ * CLOSED is final: a SYN without ACK on a CLOSED flow's tuple is a new
+ * connection reusing the ports (clients and NATs do, well within the
+ * CLOSED timeout), so it ends the closed flow (YG_FLOW_END_TCP_REUSE) and
+ * starts a flow of its own, as Suricata's stream engine does.
  *
  * Timeouts (seconds of packet time idle; defaults in parentheses):
  *   TCP and other protocols: NEW timeout_new (30), ESTABLISHED timeout_est (300)
  *   UDP, any state:  timeout_udp (60)
  *   ICMP/ICMPv6, any state: timeout_icmp (30)
- *   CLOSED: timeout_closed (10)
+ *   CLOSED: timeout_closed (60)
+ * These are Suricata's defaults (flow-timeouts), CLOSED included: a
+ * closed connection's late retransmissions (a FIN resent for a minute, as
+ * in suricata-verify's bug-2646) then stay in its flow and its event,
+ * where a shorter timeout split them into a second flow.
  *
  * Memory: flows live in a pool of 2 MiB chunks (16384 flows; the last one
  * may be partial to fit the cap) that grows on demand; chunks emptied by
@@ -76,6 +82,7 @@ enum yg_flow_end {
 	YG_FLOW_END_TIMEOUT = 0,
 	YG_FLOW_END_EVICTED = 1,  /* pushed out to stay under the memory cap */
 	YG_FLOW_END_SHUTDOWN = 2, /* end of capture / table freed */
+	YG_FLOW_END_TCP_REUSE = 3, /* a new connection (SYN) on a closed flow's tuple */
 };
 
 /*
@@ -130,6 +137,7 @@ struct yg_flow_stats {
 	uint64_t ended_timeout;
 	uint64_t ended_evicted;
 	uint64_t ended_shutdown;
+	uint64_t ended_tcp_reuse;
 	uint64_t no_memory; /* packets that got no flow (memcap with nothing evictable) */
 	uint64_t active;
 	uint64_t active_max;

@@ -1,6 +1,7 @@
 /*
  * The app layer's view of a flow: recognises DNS, HTTP and TLS from the
- * first bytes (and ports), and the ICS protocols by port or first bytes
+ * first bytes (and ports), SMTP from the server's greeting or the
+ * client's EHLO/HELO (app_proto only), and the ICS protocols by port or first bytes
  * (app_ics.c), follows TCP sequence numbers just enough to
  * put a ClientHello or request head split over several segments back
  * together, and hands complete messages to the parsers.
@@ -27,6 +28,14 @@
 static bool is_dns_port(uint16_t p)
 {
 	return p == 53 || p == 5353;
+}
+
+/* Whether a TCP flow is DNS by its ports: 53, 5353, or --dns-tcp-port. */
+static bool is_dns_tcp(const struct yg_worker *w, const struct yg_flow *f)
+{
+	uint16_t x = w->cfg.dns_tcp_port;
+	return is_dns_port(f->srv_port) || is_dns_port(f->cli_port) ||
+	       (x && (f->srv_port == x || f->cli_port == x));
 }
 
 /* As process() in worker.c hands packets to the app layer. */
@@ -157,9 +166,9 @@ static unsigned cap_for(uint8_t app, bool toserver)
 
 /* Decides the flow's protocol from the client's first bytes.
  * Returns false when more bytes are needed to decide. */
-static bool detect(struct yg_flow *f, const uint8_t *p, size_t n)
+static bool detect(const struct yg_worker *w, struct yg_flow *f, const uint8_t *p, size_t n)
 {
-	if (is_dns_port(f->srv_port) || is_dns_port(f->cli_port)) {
+	if (is_dns_tcp(w, f)) {
 		set_proto(f, APP_DNS);
 		return true;
 	}
@@ -185,9 +194,14 @@ static bool detect(struct yg_flow *f, const uint8_t *p, size_t n)
 		set_proto(f, APP_HTTP);
 		return true;
 	}
-	/* A method or the HTTP/2 preface cut short ("PROPFI", "PRI * HT"),
-	 * or a TLS record header cut short. */
-	if (http == 0 || h2 == 0 || (n < 3 && p[0] == 0x16))
+	int smtp = yg_smtp_detect_client(p, n);
+	if (smtp > 0) {
+		set_proto(f, APP_SMTP);
+		return true;
+	}
+	/* A method, the HTTP/2 preface or EHLO cut short ("PROPFI",
+	 * "PRI * HT", "EHL"), or a TLS record header cut short. */
+	if (http == 0 || h2 == 0 || smtp == 0 || (n < 3 && p[0] == 0x16))
 		return false;
 	if (!ics)
 		ics = yg_worker_ics_detect(p, n);
@@ -287,20 +301,24 @@ static long parse(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 	if (app_proto(f) == APP_UNKNOWN) {
 		if (!toserver) {
 			/* A server that speaks first is none of DNS over TCP
-			 * (port-detected), HTTP or TLS: stop reading its side. */
+			 * (port-detected), HTTP or TLS: stop reading its side,
+			 * once its greeting was checked for SMTP's. */
 			uint8_t ics = yg_worker_ics_port_proto(f);
 			/* An HTTP/2 server may send its SETTINGS before the
 			 * client's preface arrives (RFC 9113 section 3.4): kept
 			 * (a few bytes) until the client's bytes decide. */
 			if (!ics && yg_h2_detect_server_first(p, n) >= 0)
 				return 0;
-			if (ics)
+			if (ics) {
 				set_proto(f, ics);
-			else if (!is_dns_port(f->srv_port) && !is_dns_port(f->cli_port))
-				return -1;
-			else
+			} else if (is_dns_tcp(w, f)) {
 				set_proto(f, APP_DNS);
-		} else if (!detect(f, p, n)) {
+			} else {
+				if (yg_smtp_detect_banner(p, n) > 0)
+					set_proto(f, APP_SMTP);
+				return -1;
+			}
+		} else if (!detect(w, f, p, n)) {
 			return 0;
 		}
 	}
@@ -453,7 +471,7 @@ static void feed(struct yg_worker *w, struct yg_flow *f, struct stream *s,
 		memcpy(head, s->buf, k);
 		size_t more = n < sizeof head - k ? n : sizeof head - k;
 		memcpy(head + k, p, more);
-		detect(f, head, k + more);
+		detect(w, f, head, k + more);
 	}
 	if (!stream_append(w, f, s, toserver, p, n)) {
 		if (app_proto(f) == APP_TLS)

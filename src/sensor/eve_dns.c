@@ -195,6 +195,9 @@ static void v3(struct yg_jsonw *j, const struct yg_dns_msg *m)
 		for (unsigned q = 0; q < m->n_queries; q++) {
 			yg_jsonw_obj_open(j);
 			yg_jsonw_kv_str(j, "rrname", m->queries[q].name);
+			/* Suricata 8 writes it only when set. */
+			if (m->queries[q].truncated)
+				yg_jsonw_kv_bool(j, "rrname_truncated", true);
 			yg_jsonw_kv_str(j, "rrtype", rrtype_text(m->queries[q].type, b));
 			yg_jsonw_obj_close(j);
 		}

@@ -7,6 +7,7 @@
 #include "app/iec104.h"
 #include "app/modbus.h"
 #include "app/s7comm.h"
+#include "app/smtp.h"
 #include "app/http.h"
 #include "app/http_chunked.h"
 #include "app/http2.h"
@@ -24,6 +25,7 @@ enum app_proto {
 	APP_DNS,
 	APP_HTTP,
 	APP_TLS,
+	APP_SMTP,   /* recognised only: app_proto, nothing parsed */
 	APP_FAILED, /* looked at the first bytes and recognised nothing */
 	APP_HTTP2,  /* cleartext HTTP/2 (prior knowledge): http2_flow.c */
 	/* The ICS protocols last: app_stream.c tells them by >= APP_MODBUS. */

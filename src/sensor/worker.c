@@ -17,6 +17,7 @@ const char *yg_worker_app_name(uint8_t app)
 	case APP_DNS: return "dns";
 	case APP_HTTP: return "http";
 	case APP_TLS: return "tls";
+	case APP_SMTP: return "smtp";
 	case APP_FAILED: return "failed";
 	case APP_HTTP2: return "http2";
 	case APP_MODBUS: return "modbus";
@@ -41,6 +42,7 @@ static const char *end_name(enum yg_flow_end why)
 	switch (why) {
 	case YG_FLOW_END_TIMEOUT: return "timeout";
 	case YG_FLOW_END_EVICTED: return "forced";
+	case YG_FLOW_END_TCP_REUSE: return "tcp_reuse";
 	default: return "shutdown";
 	}
 }

@@ -33,6 +33,7 @@ struct yg_worker_config {
 	bool log_anomaly;             /* "anomaly" events (off by default) */
 	unsigned dns_version;         /* EVE dns layout: 3 (0 means 3) or 2 */
 	uint16_t community_id_seed;   /* seed of the Community ID (default 0) */
+	uint16_t dns_tcp_port;        /* a TCP port carrying DNS besides 53, 5353; 0: none */
 	/* Alerts on hub indicators are also counted here (sighting.h); borrowed,
 	 * may be NULL. */
 	struct yg_sighting_agg *sightings;

@@ -11,8 +11,12 @@ we do not claim is skipped.
 
 Left out, because no other engine can reproduce them: checks on `alert`
 events and the `flow.alerted` key (they depend on the test's rules, which
-yagura does not run), and `pcap_cnt` and `tx_id` keys (Suricata's internal
-numbering). Only those keys are dropped; the rest of such a check stays.
+yagura does not run), and checks that depend on `pcap_cnt` or `tx_id`
+(Suricata's internal numbering). Of a check that names `flow.alerted`,
+`pcap_cnt` or `tx_id` only that key is dropped and the rest is evaluated;
+when the rest then matches more events than the check's count, the check
+told its events apart by the numbering alone, and it is left out too. The
+run prints how many checks it left out, and why.
 
 The run prints passed/failed per event type and asserts that no event type
 passes fewer checks than its floor in FLOORS. Raise a floor when a change
@@ -43,20 +47,23 @@ FEATURES = {"HAVE_JA3"}
 # are not counted (yet).
 TYPES = ("anomaly", "dns", "flow", "http", "tls", "modbus", "dnp3")
 # Keys that depend on the test's rules or on Suricata's internal numbering.
-DROPPED_KEYS = {"flow.alerted", "pcap_cnt", "tx_id"}
+RULE_KEYS = {"flow.alerted"}
+NUMBERING_KEYS = {"pcap_cnt", "tx_id"}
 
 # Minimum checks passed per event type. Raise as you go; never lower.
 # Before the layout work (dns v2, no community_id, no tcp booleans): dns 4
-# of 17, flow 6 of 16, http 1 of 5, tls 5 of 10 (16 of 48). What still
-# fails needs what yagura does not do yet: HTTP/2, DNP3 points (modbus and
-# dnp3 are counted since the ICS parsers: 2 of 2 and 34 of 58), an smtp
-# parser (app_proto), names over 255 characters, and a closed TCP flow kept
-# 60 s (10 s here). TLS certificates and JA3S brought tls to 8 of 10; the two
-# left need client certificates and the certificate's base64 (custom fields).
-# DNP3 points brought dnp3 to 53 of 58; the five left tell two events apart
-# only by pcap_cnt, which is dropped (each matches 2 of ours, as it would
-# match 2 of Suricata's without it).
-FLOORS = {"anomaly": 3, "dns": 16, "flow": 12, "http": 1, "tls": 8, "modbus": 2, "dnp3": 53}
+# of 17, flow 6 of 16, http 1 of 5, tls 5 of 10 (16 of 48). TLS
+# certificates and JA3S brought tls to 8 of 10, DNP3 points dnp3 to 53.
+# Then 98 of 111; the five dnp3 checks that told two events apart only by
+# pcap_cnt are left out since (106 counted), and dns reached 17 of 17
+# (names cut at 1025 characters, DNS on the test's TCP port), flow 15 of 16
+# (a closed flow kept 60 s, as Suricata), tls 10 of 10 (the test's custom
+# fields): 101 of 106. What still fails: HTTP/2 (4 http checks), and the
+# smtp-eve flow, which needs ICMP errors counted in the flow they quote
+# (Suricata counts 4 "fragmentation needed" messages to the client).
+FLOORS = {"anomaly": 3, "dns": 17, "flow": 15, "http": 1, "tls": 10, "modbus": 2, "dnp3": 53}
+# The share of counted checks that must pass, all types together.
+SHARE_FLOOR = 0.95
 # Every event of a type Suricata defines validates against its schema
 # (131 of 131 on the shared captures; 83 of 134 before the layout work).
 
@@ -147,9 +154,25 @@ def supported_options(yagura):
     return frozenset(opts)
 
 
+def eve_type_conf(conf_text, etype):
+    """The settings of one event type in a suricata.yaml's eve-log
+    outputs (`types: [- tls: {custom: [...]}]`); {} when there are none."""
+    try:
+        conf = yaml.safe_load(conf_text) or {}
+    except yaml.YAMLError:
+        return {}
+    for out in conf.get("outputs") or [] if isinstance(conf, dict) else []:
+        eve = out.get("eve-log") if isinstance(out, dict) else None
+        for t in (eve or {}).get("types") or []:
+            if isinstance(t, dict) and isinstance(t.get(etype), dict):
+                return t[etype]
+    return {}
+
+
 def sensor_args(test_dir_cfg, stem, options):
     """Extra sensor options for a test's Suricata configuration: DNS log
-    version 2 and the Community ID seed."""
+    version 2, the Community ID seed, DNS on another TCP port and the tls
+    event's custom fields."""
     args = []
     env = test_dir_cfg.get("env") or {}
     conf = PCAP_DIR / f"{stem}.suricata.yaml"
@@ -160,6 +183,15 @@ def sensor_args(test_dir_cfg, stem, options):
     m = re.search(r"community-id-seed:\s*(\d+)", conf_text)
     if m:
         args += ["--community-id-seed", m.group(1)]
+    for a in test_dir_cfg.get("args") or []:
+        # `--set app-layer.protocols.dns.tcp.detection-ports.dp=1053`
+        m = re.search(r"dns\.tcp\.detection-ports\.dp=(\d+)\s*$", str(a))
+        if m:
+            args += ["--dns-tcp-port", m.group(1)]
+    custom = eve_type_conf(conf_text, "tls").get("custom")
+    if custom:
+        # Suricata's tls.custom names are --eve-tls-custom's.
+        args += ["--eve-tls-custom", ",".join(str(x) for x in custom)]
     # suricata-verify's configuration logs anomalies; yagura does on request.
     args += ["--eve-types", "dns,http,tls,flow,anomaly,modbus,dnp3"]
     out = []
@@ -189,8 +221,10 @@ def run_one(yagura, tmp_path, stem, cfg):
     return [json.loads(line) for line in eve.read_text().splitlines()] if eve.exists() else []
 
 
-def checks_of(cfg):
-    """(event_type, count, match) of every check that applies."""
+def checks_of(cfg, left_out):
+    """(event_type, count, match, numbered) of every check that applies;
+    numbered: a numbering key was dropped from match. Counts the checks
+    it leaves out by reason in left_out."""
     if not requires_ok(cfg.get("requires")):
         return
     for c in cfg.get("checks") or []:
@@ -205,11 +239,19 @@ def checks_of(cfg):
         else:
             match = dict(f.get("match") or {})
             etype = match.get("event_type")
-            if etype not in TYPES:
+            if etype == "alert":
+                left_out["on alert events (they need the test's rules)"] += 1
                 continue
-            for k in DROPPED_KEYS:
+            if etype is None:
+                left_out["that name no event type"] += 1
+                continue
+            if etype not in TYPES:
+                left_out[f"on {etype} events (a type yagura does not write)"] += 1
+                continue
+            for k in RULE_KEYS:
                 match.pop(k, None)
-            yield etype, f.get("count"), match
+            numbered = any(match.pop(k, None) is not None for k in sorted(NUMBERING_KEYS))
+            yield etype, f.get("count"), match, numbered
 
 
 @pytest.mark.skipif(not sv_tests(), reason=f"{PCAP_DIR} has no sv__*.test.yaml: no expectations to check")
@@ -217,13 +259,14 @@ def test_eve_conformance(yagura, tmp_path):
     passed = collections.Counter()
     failed = collections.Counter()
     failures = []
+    left_out = collections.Counter()
     schema_on = eveschema.available()
     schema_checked = schema_valid = 0
     schema_bad = []
     for test in sv_tests():
         stem = test.name[: -len(".test.yaml")]
         cfg = yaml.safe_load(test.read_text()) or {}
-        checks = list(checks_of(cfg))
+        checks = list(checks_of(cfg, left_out))
         if capture_of(stem) is None:
             continue
         events = run_one(yagura, tmp_path, stem, cfg)
@@ -237,9 +280,12 @@ def test_eve_conformance(yagura, tmp_path):
                     schema_bad.append(f"{stem}: {e['event_type']}: {errs[0]}")
                 else:
                     schema_valid += 1
-        for etype, count, match in checks:
+        for etype, count, match, numbered in checks:
             got = sum(1 for e in events if matches(e, match))
             ok = got == count if count is not None else got > 0
+            if not ok and numbered and count is not None and got > count:
+                left_out["that tell events apart only by pcap_cnt/tx_id (Suricata's numbering)"] += 1
+                continue
             if ok:
                 passed[etype] += 1
             else:
@@ -253,6 +299,8 @@ def test_eve_conformance(yagura, tmp_path):
         print(f"conformance {t:5}: {passed[t]:3} of {total:3} checks pass")
     print(f"conformance total: {sum(passed.values())} of "
           f"{sum(passed.values()) + sum(failed.values())} checks pass")
+    for why, n in sorted(left_out.items()):
+        print(f"left out: {n:3} checks {why}")
     if schema_on:
         print(f"schema: {schema_valid} of {schema_checked} events validate")
     for f in failures:
@@ -261,6 +309,9 @@ def test_eve_conformance(yagura, tmp_path):
         print("SCHEMA", b)
     low = {t: (passed[t], FLOORS[t]) for t in TYPES if passed[t] < FLOORS[t]}
     assert not low, f"conformance below floor (passed, floor): {low}"
+    counted = sum(passed.values()) + sum(failed.values())
+    assert sum(passed.values()) >= SHARE_FLOOR * counted, \
+        f"{sum(passed.values())} of {counted} checks pass, below {SHARE_FLOOR:.0%}"
     if schema_on:
         assert not schema_bad, f"{len(schema_bad)} of {schema_checked} events do not validate"
 

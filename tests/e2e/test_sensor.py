@@ -163,6 +163,45 @@ def test_flow_events(tmp_path, run_sensor):
     assert st["decoder"]["ipv6"] == 2 and st["decoder"]["icmpv4"] == 6
 
 
+def test_smtp_recognised_and_tcp_port_reuse(tmp_path, run_sensor):
+    """app_proto smtp from the client's EHLO or from a greeting naming
+    SMTP (not from FTP's 220); a SYN on a closed connection's ports starts
+    a second flow, the first ending with tcp_reuse; the flows still open
+    at the end of the input end with shutdown."""
+    frames = g.tcp_session(("10.0.0.5", 43100), ("192.0.2.25", 2525),
+                           client_payload=b"EHLO me.example\r\nQUIT\r\n", split_at=[3],
+                           server_payload=b"250 ok\r\n", close=None, start=T0)
+    frames += g.tcp_session(("10.0.0.5", 43101), ("192.0.2.25", 25),
+                            server_payload=b"220 mx.example ESMTP ready\r\n", close=None,
+                            start=T0 + 1)
+    frames += g.tcp_session(("10.0.0.5", 43102), ("192.0.2.21", 21),
+                            client_payload=b"USER anonymous\r\n",
+                            server_payload=b"220 ProFTPD Server ready\r\n", start=T0 + 2)
+    for i in range(2):
+        frames += g.tcp_session(("10.0.0.5", 43103), ("192.0.2.10", 80),
+                                client_payload=g.http_request(host="reuse.example"),
+                                server_payload=g.http_response(body=b"z"),
+                                start=T0 + 3 + 5 * i, client_isn=1000 + 7919 * i)
+    run = run_sensor(write(tmp_path, "smtp.pcap", frames))
+    by_port = {}
+    for f in run.of("flow"):
+        by_port.setdefault(f["dest_port"], []).append(f)
+    assert by_port[2525][0]["app_proto"] == "smtp"
+    assert by_port[25][0]["app_proto"] == "smtp"
+    assert by_port[21][0]["app_proto"] == "failed"
+    assert [f["flow"]["reason"] for f in by_port[2525] + by_port[25]] == ["shutdown", "shutdown"]
+    reuse = sorted(by_port[80], key=lambda f: f["flow"]["start"])
+    assert [f["flow"]["reason"] for f in reuse] == ["tcp_reuse", "shutdown"]
+    assert len({f["flow_id"] for f in reuse}) == 2
+    port = (43103).to_bytes(2, "big")
+    n80 = sum(1 for ts, fr in frames if port in (fr[34:36], fr[36:38]))
+    for f in reuse:
+        assert f["app_proto"] == "http" and f["flow"]["state"] == "closed"
+        # Each connection's packets in its own flow, none in the other.
+        assert f["flow"]["pkts_toserver"] + f["flow"]["pkts_toclient"] == n80 // 2
+    assert len(run.of("http")) == 2
+
+
 def test_vlan_ipv6_and_tunnels(tmp_path, run_sensor):
     frames = g.dns_lookup(("10.9.0.5", 44000), ("10.9.0.53", 53), "vlan.example",
                           [("A", "192.0.2.5")], start=T0, vlan=[100, 200])

@@ -19,8 +19,8 @@ KNOWN_DIFFERENCES = {
         "tshark's placeholder for a name over 255 octets; the sensor rejects the name "
         "(app.dns_name_too_long) instead of logging a made-up value",
     ("ndpi__smtp-starttls.pcap", "sni", "dovecot.weberlab.de", "missing"):
-        "the ClientHello follows SMTP STARTTLS; the sensor has no SMTP parser yet, so a "
-        "flow whose server speaks first is not followed",
+        "the ClientHello follows SMTP STARTTLS; the sensor recognises SMTP (app_proto) "
+        "but does not follow it to STARTTLS",
     # tshark has no heuristic for cleartext HTTP/2 off its ports (it needs
     # -d tcp.port==3000,http2); test_sensor_http2.py compares this capture
     # with tshark told so, stream by stream.

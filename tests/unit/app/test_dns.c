@@ -427,7 +427,8 @@ static void pointer_out_of_bounds(void **state)
 	mb_free(&m);
 }
 
-/* 255 octets of wire name is the limit: 3 labels of 63 and one of 61. */
+/* 255 octets of wire name is RFC 1035's limit (3 labels of 63 and one of 61);
+ * a longer name is noted and read on. */
 static void name_length_limit(void **state)
 {
 	(void)state;
@@ -458,8 +459,11 @@ static void name_length_limit(void **state)
 	dn(&m, name);
 	mb_u16(&m, 1);
 	mb_u16(&m, 1);
-	assert_int_equal(parse(m.b, m.len, &an), -EBADMSG);
+	/* One octet over: noted, and read on as Suricata does. */
+	assert_int_equal(parse(m.b, m.len, &an), 0);
 	assert_int_equal(an, YG_ANOM_DNS_NAME_TOO_LONG);
+	assert_string_equal(msg.queries[0].name, name);
+	assert_false(msg.queries[0].truncated);
 	mb_free(&m);
 
 	/* too long only once a pointer adds the rest */
@@ -472,6 +476,71 @@ static void name_length_limit(void **state)
 	snprintf(name, sizeof name, "%s.%s.%s", l63, l63, l63);
 	assert_int_equal(m.len, 82);
 	dn(&m, name);
+	assert_int_equal(parse(m.b, m.len, &an), 0);
+	assert_int_equal(an, YG_ANOM_DNS_NAME_TOO_LONG);
+	assert_int_equal(strlen(msg.queries[0].name), 63 * 4 + 3);
+	mb_free(&m);
+}
+
+/* Suricata 8 cuts a name at 1025 characters and says rrname_truncated;
+ * more than 255 labels is not a name at all. suricata-verify's
+ * dns-truncated-rname sends 252 labels of 30 (7811 characters). */
+static void long_name_truncated(void **state)
+{
+	(void)state;
+	char l30[31];
+	memset(l30, 'x', 30);
+	l30[30] = 0;
+	struct mb m = {0};
+	enum yg_anomaly an = 0;
+	hdr(&m, 1, 0, 2, 0, 0, 0);
+	for (int i = 0; i < 252; i++) {
+		mb_u8(&m, 30);
+		mb_str(&m, l30);
+	}
+	mb_u8(&m, 0);
+	mb_u16(&m, 16);
+	mb_u16(&m, 1);
+	mb_u16(&m, 0xc000 | 12); /* the second query names the same */
+	mb_u16(&m, 16);
+	mb_u16(&m, 1);
+	assert_int_equal(parse(m.b, m.len, &an), 0);
+	assert_int_equal(an, YG_ANOM_DNS_NAME_TOO_LONG);
+	assert_int_equal(msg.n_queries, 2);
+	for (int q = 0; q < 2; q++) {
+		assert_int_equal(strlen(msg.queries[q].name), 1025);
+		assert_true(msg.queries[q].truncated);
+		assert_int_equal(msg.queries[q].type, 16);
+		assert_memory_equal(msg.queries[q].name, l30, 30);
+		assert_int_equal(msg.queries[q].name[30], '.');
+	}
+	mb_free(&m);
+
+	/* 1025 characters exactly is not cut: 33 labels of 30 and one of 2. */
+	hdr(&m, 1, 0, 1, 0, 0, 0);
+	for (int i = 0; i < 33; i++) {
+		mb_u8(&m, 30);
+		mb_str(&m, l30);
+	}
+	mb_u8(&m, 2);
+	mb_str(&m, "yy");
+	mb_u8(&m, 0);
+	mb_u16(&m, 1);
+	mb_u16(&m, 1);
+	assert_int_equal(parse(m.b, m.len, &an), 0);
+	assert_int_equal(strlen(msg.queries[0].name), 1025);
+	assert_false(msg.queries[0].truncated);
+	mb_free(&m);
+
+	/* 256 labels: not a name. */
+	hdr(&m, 1, 0, 1, 0, 0, 0);
+	for (int i = 0; i < 256; i++) {
+		mb_u8(&m, 1);
+		mb_str(&m, "z");
+	}
+	mb_u8(&m, 0);
+	mb_u16(&m, 1);
+	mb_u16(&m, 1);
 	assert_int_equal(parse(m.b, m.len, &an), -EBADMSG);
 	assert_int_equal(an, YG_ANOM_DNS_NAME_TOO_LONG);
 	mb_free(&m);
@@ -497,15 +566,16 @@ static void label_escaping(void **state)
 	mb_free(&m);
 }
 
-/* Escapes can make a valid name too long for the field: the rightmost
- * labels are kept so domain indicators still match. */
+/* Escapes can make a valid answer name too long for its field: the
+ * rightmost labels are kept so domain indicators still match. A query's
+ * name has room for any valid name, escaped. */
 static void escaped_name_keeps_suffix(void **state)
 {
 	(void)state;
 	uint8_t ctl[63];
 	memset(ctl, 1, sizeof ctl);
 	struct mb m = {0};
-	hdr(&m, 1, 0, 1, 0, 0, 0);
+	hdr(&m, 1, 0x8180, 1, 1, 0, 0);
 	mb_u8(&m, 63);
 	mb_bytes(&m, ctl, 63);
 	mb_u8(&m, 63);
@@ -513,22 +583,33 @@ static void escaped_name_keeps_suffix(void **state)
 	dn(&m, "evil.com");
 	mb_u16(&m, 1);
 	mb_u16(&m, 1);
+	mb_u16(&m, 0xc000 | 12); /* the answer's owner: the query's name */
+	rr_head(&m, 1, 60);
+	mb_u16(&m, 4);
+	mb_bytes(&m, "\xc0\x00\x02\x01", 4);
 	enum yg_anomaly an = 0;
 	assert_int_equal(parse(m.b, m.len, &an), 0);
 	assert_int_equal(an, YG_ANOM_DNS_NAME_TRUNCATED);
-	assert_string_equal(msg.queries[0].name, "evil.com");
+	assert_int_equal(strlen(msg.queries[0].name), 2 * 63 * 4 + 2 + 8);
+	assert_false(msg.queries[0].truncated);
+	assert_int_equal(msg.n_answers, 1);
+	assert_string_equal(msg.answers[0].name, "evil.com");
 	mb_free(&m);
 
 	/* one escaped label of 60 still fits with the suffix: 240 + 9 */
-	hdr(&m, 1, 0, 1, 0, 0, 0);
+	hdr(&m, 1, 0x8180, 1, 1, 0, 0);
 	mb_u8(&m, 60);
 	mb_bytes(&m, ctl, 60);
 	dn(&m, "evil.com");
 	mb_u16(&m, 1);
 	mb_u16(&m, 1);
+	mb_u16(&m, 0xc000 | 12);
+	rr_head(&m, 1, 60);
+	mb_u16(&m, 4);
+	mb_bytes(&m, "\xc0\x00\x02\x01", 4);
 	assert_int_equal(parse(m.b, m.len, &an), 0);
 	assert_int_equal(an, YG_ANOM__COUNT);
-	assert_int_equal(strlen(msg.queries[0].name), 60 * 4 + 9);
+	assert_int_equal(strlen(msg.answers[0].name), 60 * 4 + 9);
 	mb_free(&m);
 }
 
@@ -714,6 +795,7 @@ int main(void)
 	    cmocka_unit_test(forward_pointer),
 	    cmocka_unit_test(pointer_out_of_bounds),
 	    cmocka_unit_test(name_length_limit),
+	    cmocka_unit_test(long_name_truncated),
 	    cmocka_unit_test(label_escaping),
 	    cmocka_unit_test(escaped_name_keeps_suffix),
 	    cmocka_unit_test(bad_label_type),

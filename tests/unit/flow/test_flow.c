@@ -19,7 +19,7 @@ enum { SYN = YG_TCP_SYN, ACK = YG_TCP_ACK, FIN = YG_TCP_FIN, RST = YG_TCP_RST, P
 /* What the end callback saw. */
 struct rec {
 	unsigned n;
-	unsigned why[3];
+	unsigned why[4];
 	uint64_t ids[64];
 	uint8_t whys[64];
 	struct yg_flow_table *t; /* set to release app charges */
@@ -270,6 +270,48 @@ static void tcp_states(void **state)
 	yg_flow_table_free(t);
 }
 
+/* A SYN on a closed flow's tuple is a new connection (port reuse): the
+ * closed flow ends with TCP_REUSE and the SYN starts a flow of its own.
+ * Anything else on the tuple stays in the closed flow. */
+static void tcp_port_reuse(void **state)
+{
+	(void)state;
+	struct rec r = {0};
+	struct yg_flow_table *t = table(0, 1, &r);
+	bool cr;
+	struct yg_packet p = pkt4(A, 1000, B, 22, TCP, SYN, T0);
+	uint64_t first = feed(t, &p, NULL, &cr)->flow_id;
+	p = pkt4(B, 22, A, 1000, TCP, RST | ACK, T0 + 1);
+	struct yg_flow *f = feed(t, &p, NULL, &cr);
+	assert_int_equal(f->state, YG_FLOW_CLOSED);
+	p = pkt4(A, 1000, B, 22, TCP, FIN | ACK, T0 + 2); /* late, same connection */
+	f = feed(t, &p, NULL, &cr);
+	assert_false(cr);
+	assert_int_equal(f->flow_id, first);
+	p = pkt4(B, 22, A, 1000, TCP, SYN | ACK, T0 + 3); /* not a new connection */
+	f = feed(t, &p, NULL, &cr);
+	assert_false(cr);
+	assert_int_equal(r.n, 0);
+
+	p = pkt4(A, 1000, B, 22, TCP, SYN, T0 + 4);
+	bool ts;
+	f = feed(t, &p, &ts, &cr);
+	assert_true(cr);
+	assert_true(ts);
+	assert_int_not_equal(f->flow_id, first);
+	assert_int_equal(f->state, YG_FLOW_NEW);
+	assert_int_equal(f->pkts_ts, 1);
+	assert_int_equal(f->pkts_tc, 0);
+	assert_int_equal(r.n, 1);
+	assert_int_equal(r.ids[0], first);
+	assert_int_equal(r.whys[0], YG_FLOW_END_TCP_REUSE);
+	struct yg_flow_stats st;
+	yg_flow_table_stats(t, &st);
+	assert_int_equal(st.ended_tcp_reuse, 1);
+	assert_int_equal(st.active, 1);
+	yg_flow_table_free(t);
+}
+
 static void udp_icmp_other_states_and_ports(void **state)
 {
 	(void)state;
@@ -345,7 +387,7 @@ static void timeouts_per_state(void **state)
 	uint64_t id_est = feed(t, &p, NULL, NULL)->flow_id;
 	p = pkt4(B, 80, A, 2, TCP, SYN | ACK, T0);
 	feed(t, &p, NULL, NULL);
-	/* TCP CLOSED (10 s). */
+	/* TCP CLOSED (60 s, as Suricata). */
 	p = pkt4(A, 3, B, 80, TCP, SYN, T0);
 	uint64_t id_closed = feed(t, &p, NULL, NULL)->flow_id;
 	p = pkt4(B, 80, A, 3, TCP, RST, T0);
@@ -358,26 +400,21 @@ static void timeouts_per_state(void **state)
 	p = pkt4(A, 0, B, 0, GRE, 0, T0);
 	uint64_t id_gre = feed(t, &p, NULL, NULL)->flow_id;
 
-	yg_flow_expire(t, T0 + 10 * S - 1);
+	yg_flow_expire(t, T0 + 30 * S - 1);
 	assert_int_equal(r.n, 0);
-	yg_flow_expire(t, T0 + 10 * S);
-	assert_int_equal(r.n, 1);
-	assert_int_equal(r.ids[0], id_closed);
+	yg_flow_expire(t, T0 + 30 * S);
+	assert_int_equal(r.n, 3);
+	/* Classes are walked in a fixed order: NEW (tcp, gre), CLOSED, UDP, ICMP. */
+	assert_int_equal(r.ids[0], id_new);
+	assert_int_equal(r.ids[1], id_gre);
+	assert_int_equal(r.ids[2], id_icmp);
 	assert_int_equal(r.whys[0], YG_FLOW_END_TIMEOUT);
 
-	yg_flow_expire(t, T0 + 30 * S - 1);
-	assert_int_equal(r.n, 1);
-	yg_flow_expire(t, T0 + 30 * S);
-	assert_int_equal(r.n, 4);
-	/* Classes are walked in a fixed order: NEW (tcp, gre), then ICMP. */
-	assert_int_equal(r.ids[1], id_new);
-	assert_int_equal(r.ids[2], id_gre);
-	assert_int_equal(r.ids[3], id_icmp);
-
 	yg_flow_expire(t, T0 + 60 * S - 1);
-	assert_int_equal(r.n, 4);
+	assert_int_equal(r.n, 3);
 	yg_flow_expire(t, T0 + 60 * S);
 	assert_int_equal(r.n, 5);
+	assert_int_equal(r.ids[3], id_closed);
 	assert_int_equal(r.ids[4], id_udp);
 
 	yg_flow_expire(t, T0 + 300 * S - 1);
@@ -884,6 +921,7 @@ int main(void)
 	    cmocka_unit_test(synack_first_reverses),
 	    cmocka_unit_test(tcp_states),
 	    cmocka_unit_test(tcp_state_machine),
+	    cmocka_unit_test(tcp_port_reuse),
 	    cmocka_unit_test(udp_icmp_other_states_and_ports),
 	    cmocka_unit_test(timeouts_per_state),
 	    cmocka_unit_test(timeouts_configured_and_refreshed),

@@ -15,7 +15,7 @@ drain (cores), and the load average (the
 machine is shared: a number without its load says little).
 
   bench/nats_drain.py [--messages 1000] [--per 10] [--stores sqlite,postgresql]
-                      [--build build] [--json FILE]
+                      [--build build] [--json FILE] [--hub-args '--nats-handlers 8']
 """
 import argparse
 import json
@@ -67,8 +67,9 @@ def count(hub, token, ind_id):
     return r.json()["count"] if r.status_code == 200 else -1
 
 
-def run(store, yagura, n_msgs, per, root):
-    t = cluster.Topology(root, yagura, hubs=1, store=store, nats=True, orgs=1)
+def run(store, yagura, n_msgs, per, root, hub_args=()):
+    t = cluster.Topology(root, yagura, hubs=1, store=store, nats=True, orgs=1,
+                         hub_args=hub_args)
     t.start()
     try:
         o = t.orgs[0]
@@ -135,6 +136,8 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--dir")
     ap.add_argument("--json")
+    ap.add_argument("--hub-args", default="",
+                    help="more hub options, e.g. '--nats-handlers 8'")
     a = ap.parse_args()
     if not natsfixture.nats_server_bin():
         sys.exit("nats-server is not installed (scripts/setup.sh installs it)")
@@ -142,7 +145,7 @@ def main():
     root = pathlib.Path(a.dir or tempfile.mkdtemp(prefix="yg-drain-"))
     rows = []
     for store in a.stores.split(","):
-        rows.append(run(store, yagura, a.messages, a.per, root / store))
+        rows.append(run(store, yagura, a.messages, a.per, root / store, a.hub_args.split()))
     print(f"{'store':<11} {'messages':>8} {'seconds':>8} {'msgs/s':>8} {'sightings/s':>11} "
           f"{'hub CPU':>7} {'counted':>8} {'load avg (before, after)':>25}")
     for r in rows:

@@ -202,7 +202,7 @@ static void handle(struct worker *w, natsMsg *m)
 	int r = 0;
 	if (!w->st && (r = yg_hub_store_open(n->h, &w->st)) < 0) {
 		w->st = NULL;
-		logf_(n, "nats: cannot open the store (%s); retrying", strerror(-r));
+		logf_(n, "nats: cannot open the store (error %d); the message comes again", -r);
 	}
 	if (r == 0)
 		r = yg_hub_handle_as_on(n->h, w->st, org, &req, &resp);

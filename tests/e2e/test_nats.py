@@ -258,8 +258,10 @@ def test_nats_server_down_sensor_spools_then_delivers(w, run_sensor, tmp_path):
             ("10.0.0.5", "spooled-nats.example")] * 3), "--spool", str(spool))
         assert run1.rc == 0, run1.stderr
         st = run1.stats["sightings"]
-        assert st["made"] == 1 and st["posted"] == 0 and st["spool_batches"] == 1, st
-        assert len(list(spool.glob("sightings-*.json"))) == 1
+        # One sighting, unless the 100 ms flush split the lookups (a slow
+        # machine): each made batch waits in the spool, none was posted.
+        assert 1 <= st["made"] <= 3 and st["posted"] == 0, st
+        assert 1 <= st["spool_batches"] == len(list(spool.glob("sightings-*.json"))), st
     finally:
         w.ns.start()
     wait_stream(w.ns)
@@ -268,7 +270,7 @@ def test_nats_server_down_sensor_spools_then_delivers(w, run_sensor, tmp_path):
     assert run2.rc == 0, run2.stderr
     st = run2.stats["sightings"]
     # The old batch first (replayed), then this run's: both in the stream.
-    assert st["posted"] == 2 and st["replayed"] >= 1 and st["spool_batches"] == 0, st
+    assert st["posted"] >= 2 and st["replayed"] >= 1 and st["spool_batches"] == 0, st
     assert not list(spool.glob("sightings-*.json"))
     assert wait_for(lambda: count(w, ind["id"]) == 5, 30), count(w, ind["id"])
 

@@ -272,7 +272,7 @@ static void on_change(void *ud)
 
 static void nats_free(struct yg_hub_nats *n)
 {
-	for (size_t i = 0; i < n->n_w; i++) {
+	for (size_t i = 0; n->w && i < n->n_w; i++) {
 		natsSubscription_Destroy(n->w[i].sub);
 		if (n->w[i].st)
 			n->w[i].st->ops->close(n->w[i].st);

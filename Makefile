@@ -43,7 +43,8 @@ PGRUN      := $(PY) tests/e2e/pgcluster.py run
 PG_E2E     := tests/e2e/test_misp_feed.py tests/e2e/test_hub_store.py tests/e2e/test_hub_rest.py tests/e2e/test_hub_taxii.py \
 	      tests/e2e/test_hub_changes.py tests/e2e/test_hub_hosts.py tests/e2e/test_hub_feeds.py \
 	      tests/e2e/test_hub_failover.py tests/e2e/test_federation.py \
-	      tests/e2e/test_hub_client_cert.py tests/e2e/test_nats.py
+	      tests/e2e/test_hub_client_cert.py tests/e2e/test_nats.py tests/e2e/test_mail_submit.py \
+	      tests/e2e/test_mail_share.py tests/e2e/test_mail_share_header.py tests/e2e/test_mail_anon_forms.py
 test: setup $(BUILD)/build.ninja $(ASAN_BUILD)/build.ninja
 	./scripts/analyze.sh $(ANALYZE_BUILD)
 	$(NINJA) -C $(BUILD)

@@ -144,9 +144,11 @@ class Nats:
         self.waiters = {}
         self.changed = asyncio.Event()
         self.errors = 0
-        self.inbox = f"_INBOX.{uuid.uuid4().hex}"
+        self.inbox = None
 
     async def connect(self, port, user, password):
+        # A member may read only its own reply inboxes (natsconn.h).
+        self.inbox = f"_INBOX.{user}.{uuid.uuid4().hex}"
         self.r, self.w = await asyncio.open_connection("127.0.0.1", port)
         info = await self.r.readline()
         assert info.startswith(b"INFO"), info

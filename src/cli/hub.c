@@ -97,7 +97,8 @@ static void usage(FILE *out)
 		     "                  [--darknet-minute-days N (7)] [--darknet-hour-days N (90)]\n"
 		     "                  [--notify-every SECONDS (86400)] [--geoip-dir DIR]\n"
 		     "                  [--federation-every MS (5000)] [--sync normal|full (normal)]\n"
-		     "                  [--nats URL [--nats-creds FILE] [--nats-ack-wait MS (5000)]]\n"
+		     "                  [--nats URL [--nats-creds FILE] [--nats-ack-wait MS (5000)]\n"
+		     "                   [--nats-handlers N (4)]]\n"
 		     "                  [--web-dir DIR (" YG_WEB_DIR_DEFAULT ") | --no-web]\n"
 		     "       yagura hub admin --data DIR ...   (yagura hub admin --help)\n"
 		     "       yagura hub migrate --from sqlite:DIR --to postgresql://...\n"
@@ -212,7 +213,7 @@ int yg_cmd_hub(int argc, char **argv)
 	unsigned long long notify_every = 0, fed_every = 0;
 	const char *web_dir = YG_WEB_DIR_DEFAULT;
 	const char *nats_url = NULL, *nats_creds = NULL;
-	unsigned long long nats_ack_wait = 0;
+	unsigned long long nats_ack_wait = 0, nats_handlers = 0;
 	struct yg_hub_nats *nats = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -279,6 +280,8 @@ int yg_cmd_hub(int argc, char **argv)
 			nats_creds = v;
 		} else if (!strcmp(a, "--nats-ack-wait") && v) {
 			ok = parse_uint(v, 3600000, &nats_ack_wait) && nats_ack_wait >= 100;
+		} else if (!strcmp(a, "--nats-handlers") && v) {
+			ok = parse_uint(v, 32, &nats_handlers) && nats_handlers > 0;
 		} else if (!strcmp(a, "--sync") && v) {
 			ok = !strcmp(v, "normal") || !strcmp(v, "full");
 			sync = v;
@@ -309,8 +312,9 @@ int yg_cmd_hub(int argc, char **argv)
 	}
 	if (yg_store_opts_check("yagura hub", &sopts) < 0)
 		return 2;
-	if ((nats_creds || nats_ack_wait) && !nats_url) {
-		fprintf(stderr, "yagura hub: --nats-creds and --nats-ack-wait go with --nats URL\n");
+	if ((nats_creds || nats_ack_wait || nats_handlers) && !nats_url) {
+		fprintf(stderr, "yagura hub: --nats-creds, --nats-ack-wait and --nats-handlers go "
+				"with --nats URL\n");
 		return 2;
 	}
 	if (sync && yg_store_opts_pg(&sopts)) {
@@ -420,6 +424,7 @@ int yg_cmd_hub(int argc, char **argv)
 		struct yg_hub_nats_config ncfg = {.url = nats_url,
 						  .creds_file = nats_creds,
 						  .ack_wait_ms = (unsigned)nats_ack_wait,
+						  .handlers = (unsigned)nats_handlers,
 						  .log = log_line};
 		char natserr[600];
 		r = yg_hub_nats_start(hub, &ncfg, &nats, natserr, sizeof natserr);

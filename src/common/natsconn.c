@@ -99,6 +99,19 @@ int yg_nats_creds_parse(const char *text, size_t len, struct yg_nats_userpass *r
 			snprintf(err, errlen, "line %zu: the value is empty, too long or not text", line);
 			return -EINVAL;
 		}
+		/* The user names its reply inboxes (_INBOX.<user>): one
+		 * subject token. */
+		for (size_t k = 0; dst == ret->user && k < vl; k++) {
+			char ch = v[k];
+			if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+			      (ch >= '0' && ch <= '9') || ch == '-' || ch == '_')) {
+				snprintf(err, errlen,
+				         "line %zu: a user name is letters, digits, - and _ only (it "
+				         "names the reply inboxes _INBOX.<user>)",
+				         line);
+				return -EINVAL;
+			}
+		}
 		memcpy(dst, v, vl);
 		dst[vl] = '\0';
 	}
@@ -179,8 +192,14 @@ int yg_nats_connect(const struct yg_nats_config *cfg, natsConnection **ret, int6
 				snprintf(err, errlen, "%s: %s", cfg->creds_file, perr);
 				goto out;
 			}
+			/* Replies (PubAcks, fetched messages) come to
+			 * _INBOX.<user>.*, which the server lets only this
+			 * user read. */
+			char inbox[sizeof up.user + 8];
+			snprintf(inbox, sizeof inbox, "_INBOX.%s", up.user);
 			if (natsOptions_SetUserInfo(o, up.user, up.password[0] ? up.password : NULL) !=
-			    NATS_OK) {
+			        NATS_OK ||
+			    natsOptions_SetCustomInboxPrefix(o, inbox) != NATS_OK) {
 				r = -ENOMEM;
 				snprintf(err, errlen, "out of memory");
 				goto out;

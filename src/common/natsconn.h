@@ -24,6 +24,12 @@
  *   org=7            (a sensor's organization id, for its subjects;
  *                     without it the sensor asks the hub's /api/v1/whoami)
  *
+ * With a key=value file the connection's reply inboxes (the PubAcks of a
+ * sensor's publishes, a hub's fetched messages) are _INBOX.<user>.*, so
+ * the server can let each user subscribe to its own prefix alone and no
+ * member reads another's replies; the user name is therefore letters,
+ * digits, - and _ only. (With a .creds file, isolate members by account.)
+ *
  * The connection retries for ever in the background (a sensor outlives a
  * restart of nats-server); secrets are wiped after use and never logged.
  */

@@ -945,19 +945,27 @@ static void check_store(struct yg_store *st, struct yg_resp *resp, bool rest)
 	}
 }
 
-int yg_hub_handle_as(struct yg_hub *h, int64_t org_id, const struct yg_req *req,
-		     struct yg_resp *resp)
+int yg_hub_store_open(struct yg_hub *h, struct yg_store **ret)
 {
-	struct yg_route rt;
-	yg_route_parse(req->path, strlen(req->path), &rt);
-	if (!is_report(rt.kind) || strcmp(req->method, "POST")) {
+	return yg_store_open(h->data_dir, h->pg, ret);
+}
+
+/* The report routes alone; anything else is refused before the store. */
+static bool report_route(const struct yg_req *req, struct yg_route *rt, struct yg_resp *resp)
+{
+	yg_route_parse(req->path, strlen(req->path), rt);
+	if (!is_report(rt->kind) || strcmp(req->method, "POST")) {
 		yg_resp_error(resp, 403, "forbidden", "only reports come this way");
-		return resp->body ? 0 : -ENOMEM;
+		return false;
 	}
+	return true;
+}
+
+static void handle_as(struct yg_hub *h, struct yg_store *st, int64_t org_id,
+		      const struct yg_route *rt, const struct yg_req *req, struct yg_resp *resp)
+{
 	struct yg_caller who = {.org_id = org_id, .role = YG_ROLE_SENSOR};
 	snprintf(who.token_id, sizeof who.token_id, "nats");
-	size_t slot = acquire(h);
-	struct yg_store *st = h->stores[slot];
 	struct yg_org o;
 	int r = org_id > 0 ? st->ops->org_get(st, org_id, &o) : -ENOENT;
 	if (r == -ENOENT) {
@@ -969,10 +977,29 @@ int yg_hub_handle_as(struct yg_hub *h, int64_t org_id, const struct yg_req *req,
 		resp->org_id = org_id;
 		memcpy(resp->org_name, o.name, sizeof resp->org_name);
 		resp->role = who.role;
-		yg_rest_handle(h, st, &who, &rt, req, resp);
+		yg_rest_handle(h, st, &who, rt, req, resp);
 	}
 	check_store(st, resp, true);
-	pthread_mutex_unlock(&h->locks[slot]);
+}
+
+int yg_hub_handle_as(struct yg_hub *h, int64_t org_id, const struct yg_req *req,
+		     struct yg_resp *resp)
+{
+	struct yg_route rt;
+	if (report_route(req, &rt, resp)) {
+		size_t slot = acquire(h);
+		handle_as(h, h->stores[slot], org_id, &rt, req, resp);
+		pthread_mutex_unlock(&h->locks[slot]);
+	}
+	return resp->body ? 0 : -ENOMEM;
+}
+
+int yg_hub_handle_as_on(struct yg_hub *h, struct yg_store *st, int64_t org_id,
+			const struct yg_req *req, struct yg_resp *resp)
+{
+	struct yg_route rt;
+	if (report_route(req, &rt, resp))
+		handle_as(h, st, org_id, &rt, req, resp);
 	return resp->body ? 0 : -ENOMEM;
 }
 

@@ -177,6 +177,18 @@ int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *re
 int yg_hub_handle_as(struct yg_hub *h, int64_t org_id, const struct yg_req *req,
 		     struct yg_resp *resp);
 
+/*
+ * The same through the caller's own store connection st, which no other
+ * thread uses meanwhile: the NATS consumer's handler threads each keep
+ * one, so their reports do not wait for the server threads' connections.
+ */
+int yg_hub_handle_as_on(struct yg_hub *h, struct yg_store *st, int64_t org_id,
+			const struct yg_req *req, struct yg_resp *resp);
+
+/* Opens another connection to the hub's store (its folder or
+ * PostgreSQL). Caller closes with st->ops->close. */
+int yg_hub_store_open(struct yg_hub *h, struct yg_store **ret);
+
 /* fn(ud) is called (from a request's thread, after its commit) when a
  * write may have changed indicators: anything but a GET, a HEAD and the
  * reports above that succeeded. It must not block. NULL: none. Set it

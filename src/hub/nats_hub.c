@@ -13,9 +13,15 @@
 #include "common/deadline.h"
 #include "common/natsconn.h"
 
-#define FETCH_BATCH   32
-#define FETCH_WAIT_MS 1000
-#define NAK_DELAY_MS  1000
+/* Each handler thread fetches a few messages and handles them one after
+ * the other through its own store connection: handlers x FETCH_BATCH
+ * messages of a kind are in flight at a hub. Small batches keep a message
+ * from waiting in a thread's hands while another thread could take it. */
+#define FETCH_BATCH      4
+#define FETCH_WAIT_MS    1000
+#define NAK_DELAY_MS     1000
+#define HANDLERS_DEFAULT 4
+#define HANDLERS_MAX     32
 
 static const struct kind {
 	const char *name;    /* subject part and consumer suffix */
@@ -28,12 +34,16 @@ static const struct kind {
 };
 #define N_KINDS (sizeof kinds / sizeof kinds[0])
 
+/* One handler thread: its own pull subscription on its kind's durable
+ * consumer (JetStream spreads the messages over all of them) and its own
+ * store connection, opened when its first message comes. */
 struct worker {
 	struct yg_hub_nats *n;
 	const struct kind *k;
 	pthread_t tid;
 	bool started;
 	natsSubscription *sub;
+	struct yg_store *st;
 };
 
 struct yg_hub_nats {
@@ -47,7 +57,8 @@ struct yg_hub_nats {
 	pthread_cond_t cond;
 	bool stop;
 	bool stream_ok;
-	struct worker w[N_KINDS];
+	struct worker *w; /* n_w = N_KINDS x handlers */
+	size_t n_w;
 	atomic_ullong taken, acked, refused, retried, notices;
 };
 
@@ -171,8 +182,9 @@ static bool subscribe(struct worker *w)
 	return true;
 }
 
-static void handle(struct yg_hub_nats *n, natsMsg *m)
+static void handle(struct worker *w, natsMsg *m)
 {
+	struct yg_hub_nats *n = w->n;
 	atomic_fetch_add(&n->taken, 1);
 	const char *subj = natsMsg_GetSubject(m), *path = NULL;
 	int64_t org = 0;
@@ -187,13 +199,19 @@ static void handle(struct yg_hub_nats *n, natsMsg *m)
 	                     .body = natsMsg_GetData(m),
 	                     .body_len = (size_t)natsMsg_GetDataLength(m)};
 	struct yg_resp resp = {0};
-	int r = yg_hub_handle_as(n->h, org, &req, &resp);
+	int r = 0;
+	if (!w->st && (r = yg_hub_store_open(n->h, &w->st)) < 0) {
+		w->st = NULL;
+		logf_(n, "nats: cannot open the store (error %d); the message comes again", -r);
+	}
+	if (r == 0)
+		r = yg_hub_handle_as_on(n->h, w->st, org, &req, &resp);
 	int st = r < 0 ? 500 : resp.status;
 	if (st >= 200 && st < 300) {
-		/* Synchronously: "acked" means the server has it. A lost ack
-		 * only costs a redelivery that counts as a duplicate. */
-		jsErrCode jerr = 0;
-		if (natsMsg_AckSync(m, NULL, &jerr) == NATS_OK)
+		/* Only now, after the commit, and without waiting for the
+		 * server's answer: an ack lost with a dying hub costs a
+		 * redelivery that counts as a duplicate, never a loss. */
+		if (natsMsg_Ack(m, NULL) == NATS_OK)
 			atomic_fetch_add(&n->acked, 1);
 	} else if (st >= 500) {
 		atomic_fetch_add(&n->retried, 1);
@@ -218,8 +236,16 @@ static void *worker_main(void *arg)
 		natsMsgList list = {0};
 		jsErrCode jerr = 0;
 		natsStatus s = natsSubscription_Fetch(&list, w->sub, FETCH_BATCH, FETCH_WAIT_MS, &jerr);
-		for (int i = 0; i < list.Count; i++)
-			handle(n, list.Msgs[i]);
+		int64_t told = nats_Now();
+		for (int i = 0; i < list.Count; i++) {
+			/* The ones still waiting stay ours (slow store). */
+			if (nats_Now() - told > n->ack_wait_ns / 3000000) {
+				for (int j = i; j < list.Count; j++)
+					natsMsg_InProgress(list.Msgs[j], NULL);
+				told = nats_Now();
+			}
+			handle(w, list.Msgs[i]);
+		}
 		natsMsgList_Destroy(&list);
 		if (s != NATS_OK && s != NATS_TIMEOUT) {
 			/* The consumer may be gone (a server that lost its
@@ -246,8 +272,12 @@ static void on_change(void *ud)
 
 static void nats_free(struct yg_hub_nats *n)
 {
-	for (size_t i = 0; i < N_KINDS; i++)
+	for (size_t i = 0; n->w && i < n->n_w; i++) {
 		natsSubscription_Destroy(n->w[i].sub);
+		if (n->w[i].st)
+			n->w[i].st->ops->close(n->w[i].st);
+	}
+	free(n->w);
 	jsCtx_Destroy(n->js);
 	yg_nats_close(n->nc);
 	pthread_cond_destroy(&n->cond);
@@ -267,6 +297,15 @@ int yg_hub_nats_start(struct yg_hub *h, const struct yg_hub_nats_config *cfg,
 	n->log = cfg->log;
 	n->ud = cfg->ud;
 	n->ack_wait_ns = (int64_t)(cfg->ack_wait_ms ? cfg->ack_wait_ms : 5000) * 1000000;
+	size_t per = cfg->handlers ? cfg->handlers : HANDLERS_DEFAULT;
+	if (per > HANDLERS_MAX)
+		per = HANDLERS_MAX;
+	n->w = calloc(N_KINDS * per, sizeof *n->w);
+	if (!n->w) {
+		nats_free(n);
+		return -ENOMEM;
+	}
+	n->n_w = N_KINDS * per;
 	struct yg_nats_config nc = {.url = cfg->url,
 	                            .creds_file = cfg->creds_file,
 	                            .name = "yagura-hub",
@@ -281,9 +320,9 @@ int yg_hub_nats_start(struct yg_hub *h, const struct yg_hub_nats_config *cfg,
 		snprintf(err, errlen, "cannot make a JetStream context");
 		goto fail;
 	}
-	for (size_t i = 0; i < N_KINDS; i++) {
+	for (size_t i = 0; i < n->n_w; i++) {
 		n->w[i].n = n;
-		n->w[i].k = &kinds[i];
+		n->w[i].k = &kinds[i % N_KINDS];
 		if (pthread_create(&n->w[i].tid, NULL, worker_main, &n->w[i]) != 0) {
 			r = -EAGAIN;
 			snprintf(err, errlen, "cannot start the NATS threads");
@@ -309,7 +348,7 @@ void yg_hub_nats_stop(struct yg_hub_nats *n, struct yg_hub_nats_stats *ret_stats
 	n->stop = true;
 	pthread_cond_broadcast(&n->cond);
 	pthread_mutex_unlock(&n->lock);
-	for (size_t i = 0; i < N_KINDS; i++)
+	for (size_t i = 0; i < n->n_w; i++)
 		if (n->w[i].started)
 			pthread_join(n->w[i].tid, NULL);
 	if (ret_stats)

@@ -2,12 +2,15 @@
  * The hub's side of NATS JetStream (README, "Running at national scale";
  * subjects in common/natsconn.h).
  *
- * Reports: one thread per kind (sightings, beacons, darknet) pulls from
- * the stream YG_NATS_STREAM through the durable consumer
- * "hubs-<kind>", which every hub shares: JetStream hands each message to
- * one of them. A message is answered exactly as the POST of its body by a
- * sensor of the organization its subject names (yg_hub_handle_as), and
- * acknowledged only after that committed. A hub that dies before its ack
+ * Reports: a few handler threads per kind (sightings, beacons, darknet;
+ * --nats-handlers) pull from the stream YG_NATS_STREAM through the durable
+ * consumer "hubs-<kind>", which every hub shares: JetStream hands each
+ * message to one of them. Each thread fetches a small batch and answers
+ * each message exactly as the POST of its body by a sensor of the
+ * organization its subject names (yg_hub_handle_as_on, through the
+ * thread's own store connection), and acknowledges it only after that
+ * committed, without waiting for the server's answer to the ack; so
+ * several messages are in flight at once. A hub that dies before its ack
  * leaves the message to be delivered again (after ack_wait) to whichever
  * hub asks next; the sighting ids make the second delivery a duplicate,
  * not a second count. A message the hub refuses (malformed, unknown
@@ -37,6 +40,7 @@ struct yg_hub_nats_config {
 	const char *url;
 	const char *creds_file; /* NULL: none */
 	unsigned ack_wait_ms;   /* redelivery after a silent hub; 0 = 5000 */
+	unsigned handlers;      /* threads per kind; 0 = 4, at most 32 */
 	void (*log)(void *ud, const char *msg); /* from the hub's NATS threads; may be NULL */
 	void *ud;
 };

@@ -138,9 +138,10 @@ def pg_server():
         c.stop()
 
 
-@pytest.fixture(autouse=True)
+@pytest.fixture(scope="session", autouse=True)
 def _hub_store(request):
-    """With --store postgresql, hands every Hub the session's server."""
+    """With --store postgresql, hands every Hub the session's server
+    (session-wide, so that module-scoped hubs have it too)."""
     import hubfixture
     if hubfixture.STORE == "postgresql" and hubfixture.PG is None:
         hubfixture.PG = request.getfixturevalue("pg_server")

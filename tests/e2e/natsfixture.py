@@ -6,7 +6,9 @@ refuses. The subjects and their permissions are yagura's (see
 src/common/natsconn.h):
 
   a member org N publishes yagura.{sightings,beacons,darknet}.N only and
-  subscribes to yagura.changes and its own reply inboxes only;
+  subscribes to yagura.changes and its own reply inboxes _INBOX.<user>.>
+  only (yagura's client names its inboxes so), so no member reads another's
+  PubAcks or replies;
   the hubs' user reads everything and publishes yagura.changes and the
   JetStream API."""
 import json
@@ -44,7 +46,7 @@ def config_text(port, store_dir, hub_password, members):
         users.append({
             "user": user, "password": pw,
             "permissions": {"publish": {"allow": [f"yagura.{k}.{org}" for k in KINDS]},
-                            "subscribe": {"allow": ["yagura.changes", "_INBOX.>"]}},
+                            "subscribe": {"allow": ["yagura.changes", f"_INBOX.{user}.>"]}},
         })
     # The server's configuration format takes JSON values.
     return (f'listen: "127.0.0.1:{port}"\n'
@@ -136,7 +138,7 @@ class RawNats:
             "verbose": False, "pedantic": False, "user": user, "pass": password,
             "protocol": 1, "name": f"test-{user}"}).encode() + b"\r\n")
         self.sync()
-        self.inbox = f"_INBOX.{uuid.uuid4().hex}"
+        self.inbox = f"_INBOX.{user}.{uuid.uuid4().hex}"
         self.sid = 0
 
     def _send(self, b):

@@ -16,11 +16,13 @@ JSON = "application/json"
 STIX = "application/stix+json;version=2.1"
 
 
-@pytest.fixture
-def shub(tmp_path):
+@pytest.fixture(scope="module")
+def shub(tmp_path_factory):
     """A submits; B is named directly; C is named by nobody; D is named
-    through the group "council" (owned by A)."""
-    h = Hub(tmp_path)
+    through the group "council" (owned by A). One hub per module (a dozen
+    admin commands to set up, slow on PostgreSQL): each test uses senders
+    of its own."""
+    h = Hub(tmp_path_factory.mktemp("share"))
     for name in ("A", "B", "C", "D"):
         h.org(name)
     h.admin("group", "add", "council", "--org", "A", "--members", "D")
@@ -87,9 +89,22 @@ def test_group_and_identity_targets(shub):
     assert "evil-group.example" not in indicator_patterns(shub, shub.t["C"])
 
 
-def test_campaign_view_for_named_org(shub):
+@pytest.fixture
+def chub(tmp_path):
+    """A hub of its own for the campaign view, which counts every campaign
+    a member sees (the module's hub links earlier look-alike mails)."""
+    h = Hub(tmp_path)
+    for name in ("A", "B", "C"):
+        h.org(name)
+    h.t = {n: h.token(n) for n in ("A", "B", "C")}
+    yield h
+    check_clean_exit(h)
+
+
+def test_campaign_view_for_named_org(chub):
     # Two submissions of A sharing a sender link into one campaign; B is
     # named on both, C on none.
+    shub = chub
     ids = []
     for i in range(2):
         r = submit(shub, shub.t["A"], phish(frm="X <camp@evil-campaign.example>",

@@ -5,7 +5,8 @@ of per-member users (tests/e2e/natsfixture.py):
 - a sensor's sightings reach the hub through the stream and are counted
   exactly (never POSTed);
 - a member's credentials cannot subscribe to another member's subject, nor
-  publish on it, nor make a consumer of the stream; the hubs' user reads all;
+  publish on it, nor make a consumer of the stream, nor read another's
+  reply inboxes (_INBOX.<user>.*: PubAcks); the hubs' user reads all;
 - two hubs consume the stream and one is killed with SIGKILL mid-batch:
   every message acknowledged to the publisher is counted once, none twice;
 - nats-server stopped: the sensor keeps its batches in its spool and
@@ -176,6 +177,15 @@ def test_a_member_cannot_use_another_members_subjects(w):
         # Nor a consumer of the stream of its own making, to read it all.
         with pytest.raises(RefusedError, match="Permissions Violation for Publish"):
             a.pub("$JS.API.CONSUMER.CREATE.YAGURA", b"{}")
+        # Nor another member's replies (B's PubAcks come to _INBOX.orgB.*),
+        # nor every inbox, nor an inbox outside its own prefix; nor can it
+        # answer into B's inbox.
+        for subject in ("_INBOX.>", "_INBOX.*.>", "_INBOX.orgB.>",
+                        f"_INBOX.orgB.{uuid.uuid4().hex}.*", f"_INBOX.{uuid.uuid4().hex}.*"):
+            with pytest.raises(RefusedError, match="Permissions Violation for Subscription"):
+                a.sub(subject)
+        with pytest.raises(RefusedError, match="Permissions Violation for Publish"):
+            a.pub(f"_INBOX.orgB.{uuid.uuid4().hex}.x", b"{}")
         # Its own subject works, and its own inbox gets the PubAck.
         ind = publish_indicator(w, "own-subject.example")
         ack = a.js_publish(f"yagura.sightings.{w.org['A']}",
@@ -186,6 +196,17 @@ def test_a_member_cannot_use_another_members_subjects(w):
         a.sub("yagura.changes")
     finally:
         a.close()
+    # B's own prefix carries B's PubAck (the server lets B read only it).
+    b = w.ns.client("orgB", w.pw["B"])
+    try:
+        assert b.inbox.startswith("_INBOX.orgB.")
+        ind = publish_indicator(w, "other-member-ack.example")
+        ack = b.js_publish(f"yagura.sightings.{w.org['B']}",
+                           sighting_bundle(ind["id"], 1, w.ident["B"]))
+        assert ack and ack.get("stream") == "YAGURA", ack
+        assert wait_for(lambda: count(w, ind["id"]) == 1, 20)
+    finally:
+        b.close()
     # The hubs' user reads everything.
     h = w.ns.client("hub", w.ns.hub_password)
     try:
@@ -244,8 +265,10 @@ def test_nats_server_down_sensor_spools_then_delivers(w, run_sensor, tmp_path):
             interval="60000")
         assert run1.rc == 0, run1.stderr
         st = run1.stats["sightings"]
-        assert st["made"] == 1 and st["posted"] == 0 and st["spool_batches"] == 1, st
-        assert len(list(spool.glob("sightings-*.json"))) == 1
+        # One sighting, unless the 100 ms flush split the lookups (a slow
+        # machine): each made batch waits in the spool, none was posted.
+        assert 1 <= st["made"] <= 3 and st["posted"] == 0, st
+        assert 1 <= st["spool_batches"] == len(list(spool.glob("sightings-*.json"))), st
     finally:
         w.ns.start()
     wait_stream(w.ns)
@@ -254,7 +277,7 @@ def test_nats_server_down_sensor_spools_then_delivers(w, run_sensor, tmp_path):
     assert run2.rc == 0, run2.stderr
     st = run2.stats["sightings"]
     # The old batch first (replayed), then this run's: both in the stream.
-    assert st["posted"] == 2 and st["replayed"] >= 1 and st["spool_batches"] == 0, st
+    assert st["posted"] >= 2 and st["replayed"] >= 1 and st["spool_batches"] == 0, st
     assert not list(spool.glob("sightings-*.json"))
     assert wait_for(lambda: count(w, ind["id"]) == 5, 30), count(w, ind["id"])
 

@@ -69,6 +69,13 @@ static void creds_file_lines(void **state)
 	t = "user=a\norg=0\n";
 	assert_int_equal(yg_nats_creds_parse(t, strlen(t), &up, err, sizeof err), -EINVAL);
 	assert_non_null(strstr(err, "line 2"));
+	/* The user names the reply inboxes: one subject token. */
+	const char *users[] = {"user=org.7\n", "user=org*\n", "user=>\n", "user=a b\n"};
+	for (size_t i = 0; i < sizeof users / sizeof users[0]; i++) {
+		assert_int_equal(yg_nats_creds_parse(users[i], strlen(users[i]), &up, err, sizeof err),
+		                 -EINVAL);
+		assert_non_null(strstr(err, "_INBOX.<user>"));
+	}
 	t = "user=\n";
 	assert_int_equal(yg_nats_creds_parse(t, strlen(t), &up, err, sizeof err), -EINVAL);
 	char big[400];

@@ -751,6 +751,12 @@ int yg_hub_feed_start(const struct yg_hub_feed_config *cfg, struct yg_hub_feed *
 			snprintf(nerr, sizeof nerr, "cannot subscribe to %s", YG_NATS_CHANGES);
 			r = -EIO;
 		}
+		/* One round trip, so the server holds the subscription before
+		 * the first catch-up read: a notice sent in between then wakes
+		 * the feed too. A slow server only delays that; the periodic
+		 * catch-up still reads every change. */
+		if (r == 0)
+			(void)natsConnection_FlushTimeout(f->nc, 2000);
 		if (r < 0) {
 			if (f->log) {
 				char msg[600];

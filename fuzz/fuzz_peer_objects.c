@@ -174,10 +174,11 @@ static void pulled(const uint8_t *data, size_t size)
 static void check_store(void)
 {
 	/* Every row the input added: the peer's, never AMBER+STRICT or RED,
-	 * never speaking for alpha or the hub. */
+	 * never speaking for alpha or the hub. instr, not LIKE: LIKE ignores
+	 * case, and "creatEd_by_ref" is some other property. */
 	if (one_int("SELECT count(*) FROM objects WHERE added_us > ?1 AND (created_by_org IS NOT ?2"
-	            " OR tlp >= 3 OR json LIKE '%\"created_by_ref\":\"' || ?3 || '\"%'"
-	            " OR json LIKE '%\"created_by_ref\":\"' || ?4 || '\"%')") != 0)
+	            " OR tlp >= 3 OR instr(json, '\"created_by_ref\":\"' || ?3 || '\"') > 0"
+	            " OR instr(json, '\"created_by_ref\":\"' || ?4 || '\"') > 0)") != 0)
 		abort();
 	/* Sighting counts (federation/sight.h): the peer's, never reported
 	 * as alpha or the hub. */

@@ -95,6 +95,11 @@ static int split_attributes(json_t *arr, enum yg_tlp level, json_t *parts[YG_TLP
 long yg_feed_misp_event_load(struct yg_intel_builder *b[YG_TLP_RED + 1], const char *source,
 			     const char *text, size_t len, enum yg_tlp dflt)
 {
+	/* Screened as the file loader screens a whole event file: the split
+	 * parts below are re-serialized by jansson, which would drop what
+	 * made the original binary (a duplicate key's first value). */
+	if (!yg_intel_text_screen(&text, &len))
+		return -EBADMSG;
 	json_t *root = json_loadb(text, len, 0, NULL);
 	json_t *ev = json_object_get(root, "Event");
 	json_t *parts[YG_TLP_RED + 1] = {0};

@@ -181,7 +181,7 @@ int yg_feed_misp_read(const struct yg_feed_spec *s, const struct yg_feed_env *en
 /* One event's text (outside input): its attributes split by TLP as above
  * (dflt for an event without a tlp: tag) into b[level] through the MISP
  * loader. The number of values added, -EBADMSG when the text is not
- * {"Event": {...}}, -ENOMEM. */
+ * {"Event": {...}} or looks binary (yg_intel_text_screen), -ENOMEM. */
 long yg_feed_misp_event_load(struct yg_intel_builder *b[YG_TLP_RED + 1], const char *source,
 			     const char *text, size_t len, enum yg_tlp dflt);
 

@@ -132,6 +132,12 @@ int yg_intel_format_parse(const char *spec, size_t len, struct yg_intel_format *
 /* The format the content looks like (never YG_FMT_AUTO). */
 enum yg_intel_format_kind yg_intel_detect(const uint8_t *data, size_t len);
 
+/* Steps [*p, *p + *len) over a UTF-8 byte order mark; false when the
+ * bytes look binary (a NUL, or more than 1 in 20 control bytes in the
+ * first 64 KiB). Every loader refuses such text, also the MISP feed's
+ * events, which are split by TLP before they reach a loader. */
+bool yg_intel_text_screen(const char **p, size_t *len);
+
 /* As _load_buffer and _load_path, read as fmt (NULL or kind AUTO: detected).
  * A folder with a manifest.json, or a path to one, is a MISP feed: the
  * events the manifest lists are loaded. */

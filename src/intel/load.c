@@ -41,6 +41,15 @@ static bool looks_binary(const unsigned char *p, size_t len)
 	return ctl * 20 > n;
 }
 
+bool yg_intel_text_screen(const char **p, size_t *len)
+{
+	if (*len >= 3 && memcmp(*p, "\xef\xbb\xbf", 3) == 0) {
+		*p += 3;
+		*len -= 3;
+	}
+	return !*len || !looks_binary((const unsigned char *)*p, *len);
+}
+
 static long dispatch(struct yg_intel_builder *b, const char *source, const char *p, size_t len,
                      const struct yg_intel_format *f, unsigned hints)
 {
@@ -97,11 +106,7 @@ long yg_intel_load_buffer_as(struct yg_intel_builder *b, const char *source, con
 	if (len == 0)
 		return 0;
 	const char *p = (const char *)data;
-	if (len >= 3 && memcmp(p, "\xef\xbb\xbf", 3) == 0) {
-		p += 3;
-		len -= 3;
-	}
-	if (len && looks_binary((const unsigned char *)p, len)) {
+	if (!yg_intel_text_screen(&p, &len)) {
 		b->rejected++;
 		yg_intel_report(
 		    b, source, 0,

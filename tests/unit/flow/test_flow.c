@@ -291,6 +291,7 @@ static void tcp_port_reuse(void **state)
 	p = pkt4(B, 22, A, 1000, TCP, SYN | ACK, T0 + 3); /* not a new connection */
 	f = feed(t, &p, NULL, &cr);
 	assert_false(cr);
+	assert_int_equal(f->flow_id, first);
 	assert_int_equal(r.n, 0);
 
 	p = pkt4(A, 1000, B, 22, TCP, SYN, T0 + 4);

@@ -38,16 +38,6 @@ TAXII = "application/taxii+json;version=2.1"
 GREEN = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"
 
 
-def bundle(ind_id, n, identity):
-    now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
-    objs = [{"type": "sighting", "spec_version": "2.1", "id": f"sighting--{uuid.uuid4()}",
-             "created": now, "modified": now, "sighting_of_ref": ind_id, "count": 1,
-             "first_seen": now, "last_seen": now, "where_sighted_refs": [identity]}
-            for _ in range(n)]
-    return json.dumps({"type": "bundle", "id": f"bundle--{uuid.uuid4()}",
-                       "objects": objs}).encode()
-
-
 def consumer(ns):
     c = ns.client("hub", ns.hub_password)
     try:
@@ -92,7 +82,7 @@ def run(store, yagura, n_msgs, per, root, hub_args=()):
         try:
             for i in range(n_msgs):
                 ack = a.js_publish(f"yagura.sightings.{o['id']}",
-                                   bundle(ind["id"], per, o["identity"]))
+                                   natsfixture.sighting_bundle(ind["id"], per, o["identity"]))
                 assert ack and ack.get("stream") == "YAGURA", ack
         finally:
             a.close()

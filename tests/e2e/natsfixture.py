@@ -258,3 +258,15 @@ def wait_stream(server, timeout=60):
             pass
         time.sleep(0.1)
     raise AssertionError("the hubs did not make the stream")
+
+
+def sighting_bundle(ind_id, n, identity):
+    """A STIX bundle of n sightings of ind_id by identity, as a sensor
+    publishes one on its sightings subject (test_nats.py, bench/nats_drain.py)."""
+    now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
+    objs = [{"type": "sighting", "spec_version": "2.1", "id": f"sighting--{uuid.uuid4()}",
+             "created": now, "modified": now, "sighting_of_ref": ind_id, "count": 1,
+             "first_seen": now, "last_seen": now, "where_sighted_refs": [identity]}
+            for _ in range(n)]
+    return json.dumps({"type": "bundle", "id": f"bundle--{uuid.uuid4()}",
+                       "objects": objs}).encode()

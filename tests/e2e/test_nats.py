@@ -15,7 +15,6 @@ of per-member users (tests/e2e/natsfixture.py):
   --hub-feed nats, woken by the hub's notice on yagura.changes.
 
 Skipped when nats-server is not installed (scripts/setup.sh installs it)."""
-import json
 import re
 import signal
 import subprocess
@@ -29,7 +28,8 @@ import hubfixture
 import pcapgen as g
 from fakehub import domain_indicator
 from hubfixture import TLP, Hub, check_clean_exit
-from natsfixture import NatsServer, RefusedError, nats_server_bin, wait_stream, write_creds
+from natsfixture import (NatsServer, RefusedError, nats_server_bin, sighting_bundle, wait_stream,
+                         write_creds)
 
 pytestmark = pytest.mark.skipif(
     not nats_server_bin(), reason="nats-server is not installed (scripts/setup.sh installs it)")
@@ -50,16 +50,6 @@ def wait_for(pred, timeout=30.0, step=0.05):
 def green(ind):
     ind["object_marking_refs"] = [TLP["green"]]
     return ind
-
-
-def sighting_bundle(ind_id, n, identity):
-    now = time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime())
-    objs = [{"type": "sighting", "spec_version": "2.1", "id": f"sighting--{uuid.uuid4()}",
-             "created": now, "modified": now, "sighting_of_ref": ind_id, "count": 1,
-             "first_seen": now, "last_seen": now, "where_sighted_refs": [identity]}
-            for _ in range(n)]
-    return json.dumps({"type": "bundle", "id": f"bundle--{uuid.uuid4()}",
-                       "objects": objs}).encode()
 
 
 def hub_args(w):

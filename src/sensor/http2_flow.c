@@ -257,15 +257,9 @@ static struct h2_flow *h2_get(struct yg_worker *w, struct yg_flow *f)
 		return NULL;
 	if (a->h2)
 		return a->h2;
-	if (yg_flow_charge(w->ft, (long)sizeof(struct h2_flow)) < 0) {
-		w->st.app_memcap_drops++;
+	struct h2_flow *h = yg_worker_calloc_charged(w, sizeof *h);
+	if (!h)
 		return NULL;
-	}
-	struct h2_flow *h = calloc(1, sizeof *h);
-	if (!h) {
-		yg_flow_charge(w->ft, -(long)sizeof *h);
-		return NULL;
-	}
 	h->w = w;
 	h->f = f;
 	struct yg_h2_ops ops = {h, on_request, on_stream, on_anomaly, on_charge};

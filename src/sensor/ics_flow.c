@@ -18,15 +18,7 @@ struct ics_flow *yg_worker_ics_flow(struct yg_worker *w, struct yg_flow *f)
 		return NULL;
 	if (a->ics)
 		return a->ics;
-	if (yg_flow_charge(w->ft, (long)sizeof(struct ics_flow)) < 0) {
-		w->st.app_memcap_drops++;
-		return NULL;
-	}
-	a->ics = calloc(1, sizeof *a->ics);
-	if (!a->ics) {
-		yg_flow_charge(w->ft, -(long)sizeof(struct ics_flow));
-		w->st.app_memcap_drops++;
-	}
+	a->ics = yg_worker_calloc_charged(w, sizeof *a->ics);
 	return a->ics;
 }
 
@@ -38,16 +30,9 @@ struct yg_dnp3_reasm *yg_worker_dnp3_reasm(struct yg_worker *w, struct yg_flow *
 	unsigned dir = toserver ? 0 : 1;
 	if (s->dnp3[dir])
 		return s->dnp3[dir];
-	if (yg_flow_charge(w->ft, (long)sizeof(struct yg_dnp3_reasm)) < 0) {
-		w->st.app_memcap_drops++;
+	struct yg_dnp3_reasm *r = yg_worker_calloc_charged(w, sizeof *r);
+	if (!r)
 		return NULL;
-	}
-	struct yg_dnp3_reasm *r = calloc(1, sizeof *r);
-	if (!r) {
-		yg_flow_charge(w->ft, -(long)sizeof(struct yg_dnp3_reasm));
-		w->st.app_memcap_drops++;
-		return NULL;
-	}
 	s->dnp3[dir] = r;
 	return r;
 }

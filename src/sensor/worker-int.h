@@ -157,6 +157,11 @@ struct yg_worker {
  * NULL when the memory cap is reached. */
 struct flow_app *yg_worker_flow_app(struct yg_worker *w, struct yg_flow *f);
 
+/* A zeroed block of SIZE bytes charged to the flow memcap, or NULL (the
+ * refusal counted in app_memcap_drops). The caller owns it: free() it and
+ * release the charge with yg_flow_charge(w->ft, -SIZE). */
+void *yg_worker_calloc_charged(struct yg_worker *w, size_t size);
+
 /* App layer (app_stream.c). */
 void yg_worker_app_udp(struct yg_worker *w, struct yg_flow *f, const struct yg_packet *pkt,
 		       bool toserver);

@@ -200,6 +200,20 @@ static void on_flow_end(void *ud, struct yg_flow *f, enum yg_flow_end why)
 	}
 }
 
+void *yg_worker_calloc_charged(struct yg_worker *w, size_t size)
+{
+	if (yg_flow_charge(w->ft, (long)size) < 0) {
+		w->st.app_memcap_drops++;
+		return NULL;
+	}
+	void *p = calloc(1, size);
+	if (!p) {
+		yg_flow_charge(w->ft, -(long)size);
+		w->st.app_memcap_drops++;
+	}
+	return p;
+}
+
 struct flow_app *yg_worker_flow_app(struct yg_worker *w, struct yg_flow *f)
 {
 	if (f->app)

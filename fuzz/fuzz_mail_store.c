@@ -139,7 +139,7 @@ static void submit(const struct yg_caller *who, enum yg_tlp tlp, const int64_t *
 /* An earlier submission of the world, from (type, value) pairs. */
 static void earlier(const struct yg_caller *who, enum yg_tlp tlp, const char *const *tv)
 {
-	struct yg_corr_obs o[8];
+	struct yg_corr_obs o[8] = {0};
 	size_t n = 0;
 	for (size_t i = 0; tv[i]; i += 2)
 		obs_add(o, &n, tv[i][0] - 'a' + 1, tv[i + 1], strlen(tv[i + 1]));

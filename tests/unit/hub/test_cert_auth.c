@@ -105,8 +105,8 @@ static void expect(struct yg_hub *h, const char *path, enum yg_client_cert cert,
 {
 	char *got = NULL;
 	assert_int_equal(call(h, path, cert, fp, auth, &got, NULL), status);
-	if (!strstr(got, text))
-		fail_msg("%s: wanted '%s' in '%s'", path, text, got);
+	if (!got || !strstr(got, text))
+		fail_msg("%s: wanted '%s' in '%s'", path, text, got ? got : "(no body)");
 	free(got);
 }
 

@@ -317,7 +317,7 @@ static void test_memcap_and_eviction(void **st)
 		yg_decode(YG_LINK_RAW, k.b, k.n, k.n, ts, &p);
 		yg_darknet_packet(dn, &p, k.b, k.n);
 	}
-	/* The last packets wait in the prefetch pipeline until the window closes. */
+	/* The last packets wait in the batch until the window closes. */
 	yg_darknet_finish(dn);
 	assert_int_equal(wc.windows, 1);
 	yg_darknet_stats(dn, &s);
@@ -565,6 +565,58 @@ static void test_batch_same_as_single(void **st)
 	free(ref_hub.buf);
 }
 
+/* Records evicted for room while packets wait in batches: every window
+ * packet is either in a source's event or counted as unattributed. */
+static void test_batch_eviction_accounting(void **st)
+{
+	(void)st;
+	char path[] = "/tmp/yg-test-darknet-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	struct yg_eve_sink *sink;
+	assert_int_equal(yg_eve_sink_open(path, &sink), 0);
+	const char *lists[] = {"198.51.100.0/24"};
+	struct yg_darknet_config cfg = {.prefix_lists = lists, .n_lists = 1,
+	                                .memcap = YG_DN_MEMCAP_MIN, .sink = sink,
+	                                .log_sources = true, .batch = 500};
+	struct yg_darknet *dn;
+	char err[128];
+	assert_int_equal(yg_darknet_new(&cfg, &dn, err, sizeof err), 0);
+	struct yg_darknet_stats s;
+	yg_darknet_stats(dn, &s);
+	assert_true(s.memory <= YG_DN_MEMCAP_MIN);
+	const uint32_t n = 3 * (uint32_t)s.source_capacity;
+	uint64_t rng = 7, ts = 1700000040ull * 1000000;
+	struct pk k;
+	struct yg_packet p;
+	for (uint32_t i = 0; i < n; i++) {
+		/* A heavy hitter among many sources of one to three packets. */
+		uint32_t src = i % 3 == 0 ? SRC : 0x0b000000u + (uint32_t)(mix_rng(&rng) % n);
+		tcp(&k, src, DST, 1, 40000, 23, 7, 0x02);
+		yg_decode(YG_LINK_RAW, k.b, k.n, k.n, ts + i, &p);
+		yg_darknet_packet(dn, &p, k.b, k.n);
+	}
+	yg_darknet_finish(dn);
+	yg_darknet_stats(dn, &s);
+	yg_darknet_free(dn);
+	yg_eve_sink_free(sink);
+	assert_true(s.sources_evicted > 0 && s.packets_unattributed > 0);
+	size_t len;
+	char *eve = read_all(path, &len);
+	unlink(path);
+	uint64_t in_events = 0, heavy = 0;
+	for (const char *q = eve; (q = memmem(q, (size_t)(eve + len - q), "\"packets\":", 10));) {
+		q += 10;
+		uint64_t v = strtoull(q, NULL, 10);
+		in_events += v;
+		heavy = v > heavy ? v : heavy;
+	}
+	free(eve);
+	assert_int_equal(in_events + s.packets_unattributed, n);
+	assert_true(heavy >= n / 3); /* the heavy hitter kept its record */
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -572,7 +624,7 @@ int main(void)
 	    cmocka_unit_test(test_hll_error), cmocka_unit_test(test_hll_count_exact),
 	    cmocka_unit_test(test_research),
 	    cmocka_unit_test(test_memcap_and_eviction), cmocka_unit_test(test_hub_body_bound),
-	    cmocka_unit_test(test_batch_same_as_single),
+	    cmocka_unit_test(test_batch_same_as_single), cmocka_unit_test(test_batch_eviction_accounting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

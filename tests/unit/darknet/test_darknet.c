@@ -457,8 +457,9 @@ static char *read_all(const char *path, size_t *ret_len)
 	for (;;) {
 		if (cap - n < 65536) {
 			cap = cap * 2 + 65536;
-			b = realloc(b, cap);
-			assert_non_null(b);
+			char *nb = realloc(b, cap);
+			assert_non_null(nb);
+			b = nb;
 		}
 		size_t r = fread(b + n, 1, cap - n, f);
 		n += r;

@@ -49,7 +49,8 @@ static struct yg_darknet *world(void)
 	struct yg_darknet_config cfg = {
 	    .prefix_lists = lists, .n_lists = 2, .memcap = YG_DN_MEMCAP_MIN,
 	    .research = res, .sink = sink, .log_sources = true, .log_victims = true,
-	    .log_stats = true, .sensor_name = "fuzz", .on_window = on_window};
+	    .log_stats = true, .sensor_name = "fuzz", .on_window = on_window,
+	    .batch = 7 /* sources counted every few inputs, not at window ends only */};
 	if (yg_darknet_new(&cfg, &dn, err, sizeof err) < 0)
 		abort();
 	return dn;

@@ -50,24 +50,25 @@ struct victim {
 	uint64_t last_us;
 };
 
-/* A classified packet waiting for its source's record (telescope.c). */
-struct dn_pend {
+/*
+ * A packet's share of its source's record, deferred (telescope.c: why):
+ * what account_run() needs, with the two HyperLogLog registers already
+ * picked. 48 bytes.
+ */
+struct dn_ent {
 	struct yg_addr src;
-	uint8_t family;
+	uint64_t ts_us;
 	uint32_t wirelen;
-	uint32_t rec_hint; /* the record its bucket named at PIPE_REC, or NIL */
-	uint64_t ts_us, h, dst_h;
-	uint64_t victim_h; /* backscatter: the victim's slot hash */
-	struct yg_dn_info in;
+	uint32_t port_i; /* the port entry counted at once (for hll_new), or NIL */
+	uint8_t family, cls, fp, proto;
+	uint8_t dst_idx, dst_rank;   /* hll_dst register and rank */
+	uint8_t port_idx, port_rank; /* hll_port register and rank; rank 0: no port */
+	uint8_t top_proto;           /* the port the record counts (0: none) */
+	uint16_t top_port;
 };
 
-/* The pipeline's stages, in packets after a packet is queued: its bucket
- * is prefetched at once, its record PIPE_REC later, the Bloom filter's
- * lines PIPE_NEW later when the record has no packet in the window yet,
- * and it is accounted PIPE_LEN - 1 later. */
-#define PIPE_LEN 32
-#define PIPE_REC 12
-#define PIPE_NEW 22
+#define BATCH_MAX 65536u /* deferred packets at most (memcap may allow fewer) */
+#define BATCH_MIN 64u
 
 struct prefix {
 	uint8_t family, plen;
@@ -110,8 +111,14 @@ struct yg_darknet {
 	uint64_t w_class[YG_DN_CLASS__COUNT];
 	uint64_t w_anom[YG_DN_ANOM__COUNT];
 
-	struct dn_pend pipe[PIPE_LEN];
-	unsigned pipe_head, pipe_n;
+	/* Deferred packets (telescope.c): ent[pos]; keys (source hash's high
+	 * 32 bits << 32 | pos) sorted with tmp; mark per pos for the runs
+	 * whose source is new in the window. */
+	struct dn_ent *ent;
+	uint64_t *keys, *tmp;
+	uint32_t *mark;
+	uint32_t n_ent, cap_ent;
+	unsigned bucket_shift; /* bucket: the hash's high 32 bits >> this */
 
 	struct yg_eve eve;
 	bool eve_ok;

@@ -1,7 +1,9 @@
 /*
  * The telescope's packet path (telescope.h). Per packet: one prefix test
- * (done by the caller), the classification, one hash lookup of the
- * source, a few register updates. Nothing is allocated on the packet
+ * (done by the caller), the classification, its port counters and victim,
+ * and a 48-byte entry in a batch; per batch (flush): a sort by source and
+ * one hash lookup per run of a source's packets (why: before flush()).
+ * Nothing is allocated on the packet
  * path: every table is sized from memcap at start, and the big ones are
  * left to the kernel to back with pages as they fill (calloc of large
  * blocks maps zero pages lazily), in 2 MiB pages where it can
@@ -141,7 +143,7 @@ int yg_darknet_new(const struct yg_darknet_config *cfg, struct yg_darknet **ret,
 	snprintf(dn->sensor_name, sizeof dn->sensor_name, "%s",
 	         cfg->sensor_name && cfg->sensor_name[0] ? cfg->sensor_name : "sensor");
 	dn->cfg.sensor_name = dn->sensor_name;
-	dn->seed = yg_hash_random_seed();
+	dn->seed = cfg->seed ? cfg->seed : yg_hash_random_seed();
 	dn->rng = dn->seed | 1;
 
 	/* Fixed parts first (the port index and the victims), then the rest
@@ -149,6 +151,15 @@ int yg_darknet_new(const struct yg_darknet_config *cfg, struct yg_darknet **ret,
 	size_t index_bytes = (size_t)N_PROTO * 65536 * sizeof(uint32_t);
 	size_t fixed = index_bytes + VICTIM_CAP * 2 * sizeof(struct victim) + sizeof *dn;
 	size_t mem = cfg->memcap - fixed; /* > 2 MB: memcap >= 4 MB */
+	/* The deferred packets: 2 % of it, within BATCH_MIN..BATCH_MAX. */
+	size_t per_ent = sizeof(struct dn_ent) + 2 * sizeof(uint64_t) + sizeof(uint32_t);
+	size_t nent = cfg->batch ? cfg->batch : mem * 2 / 100 / per_ent;
+	nent = nent < BATCH_MIN && !cfg->batch ? BATCH_MIN : nent > BATCH_MAX ? BATCH_MAX : nent;
+	if (nent * per_ent > mem / 4)
+		nent = mem / 4 / per_ent;
+	dn->cap_ent = nent ? (uint32_t)nent : 1;
+	nent = dn->cap_ent;
+	mem -= nent * per_ent;
 	/* Sources: a record and up to two bucket words each. */
 	uint64_t nrec = (uint64_t)(mem * 65 / 100) / (sizeof(struct src_rec) + 2 * sizeof(uint32_t));
 	if (nrec > (1u << 30))
@@ -158,6 +169,9 @@ int yg_darknet_new(const struct yg_darknet_config *cfg, struct yg_darknet **ret,
 	if (nb > nrec * 2)
 		nb /= 2;
 	dn->bucket_mask = nb - 1;
+	dn->bucket_shift = 32;
+	for (uint32_t b = nb; b > 1; b >>= 1)
+		dn->bucket_shift--;
 	size_t per_port = sizeof(struct port_stat) + sizeof(uint32_t);
 	uint64_t nport = (uint64_t)(mem * 20 / 100) / per_port;
 	if (nport > N_PROTO * 65536)
@@ -174,9 +188,13 @@ int yg_darknet_new(const struct yg_darknet_config *cfg, struct yg_darknet **ret,
 	dn->port_used = calloc(dn->cap_port, sizeof *dn->port_used);
 	dn->bloom = huge_table(dn->bloom_bits / 64, sizeof(uint64_t), &dn->bloom_mem);
 	dn->victims = calloc(VICTIM_CAP * 2, sizeof *dn->victims);
+	dn->ent = malloc(nent * sizeof *dn->ent);
+	dn->keys = malloc(nent * sizeof *dn->keys);
+	dn->tmp = malloc(nent * sizeof *dn->tmp);
+	dn->mark = calloc(nent, sizeof *dn->mark);
 	r = -ENOMEM;
 	if (!dn->rec || !dn->bucket || !dn->port_index || !dn->port_pool || !dn->port_used ||
-	    !dn->bloom || !dn->victims)
+	    !dn->bloom || !dn->victims || !dn->ent || !dn->keys || !dn->tmp || !dn->mark)
 		goto fail;
 	memset(dn->bucket, 0xff, (size_t)nb * sizeof *dn->bucket);
 	memset(dn->port_index, 0xff, index_bytes);
@@ -189,7 +207,7 @@ int yg_darknet_new(const struct yg_darknet_config *cfg, struct yg_darknet **ret,
 	dn->st.source_capacity = dn->cap_rec;
 	dn->st.memory = (uint64_t)dn->cap_rec * sizeof *dn->rec + (uint64_t)nb * 4 + index_bytes +
 	                (uint64_t)dn->cap_port * per_port + dn->bloom_bits / 8 +
-	                VICTIM_CAP * 2 * sizeof *dn->victims + sizeof *dn;
+	                VICTIM_CAP * 2 * sizeof *dn->victims + (uint64_t)nent * per_ent + sizeof *dn;
 	*ret = dn;
 	return 0;
 fail:
@@ -201,7 +219,7 @@ void yg_darknet_free(struct yg_darknet *dn)
 {
 	if (!dn)
 		return;
-	if (dn->rec && dn->port_index)
+	if (dn->rec && dn->port_index && dn->ent)
 		yg_darknet_finish(dn);
 	if (dn->eve_ok)
 		yg_eve_release(&dn->eve);
@@ -212,6 +230,10 @@ void yg_darknet_free(struct yg_darknet *dn)
 	free(dn->port_used);
 	free(dn->bloom_mem);
 	free(dn->victims);
+	free(dn->ent);
+	free(dn->keys);
+	free(dn->tmp);
+	free(dn->mark);
 	free(dn);
 }
 
@@ -250,6 +272,13 @@ static uint64_t addr_hash(const struct yg_darknet *dn, const struct yg_addr *a)
 	return yg_hash_mix64(x ^ dn->seed) ^ yg_hash_mix64(y + 0x9e3779b97f4a7c15ULL);
 }
 
+/* A source's bucket: the top bits of its hash's high half, the sort key
+ * of the deferred packets, so a sorted batch walks the buckets upwards. */
+static uint32_t bucket_of(const struct yg_darknet *dn, uint64_t h)
+{
+	return (uint32_t)((h >> 32) >> dn->bucket_shift);
+}
+
 static uint64_t xorshift(uint64_t *s)
 {
 	uint64_t x = *s;
@@ -260,11 +289,12 @@ static uint64_t xorshift(uint64_t *s)
 	return x;
 }
 
-/* The Bloom filter's k-th bit for a source hash (k < 3). */
+/* The Bloom filter's k-th bit for a source hash (k < 3): mapped onto the
+ * bits by a multiply (Lemire's fast range), not a 64-bit division. */
 static uint64_t bloom_bit(const struct yg_darknet *dn, uint64_t h, unsigned k)
 {
 	uint64_t h2 = yg_hash_mix64(h) | 1;
-	return (h + k * h2) % dn->bloom_bits;
+	return (uint64_t)((unsigned __int128)(h + k * h2) * dn->bloom_bits >> 64);
 }
 
 /* Whether the source was seen before (and now it is). */
@@ -291,7 +321,7 @@ static bool bloom_test_set(struct yg_darknet *dn, uint64_t h)
 
 static void unlink_rec(struct yg_darknet *dn, uint32_t i)
 {
-	uint32_t b = (uint32_t)addr_hash(dn, &dn->rec[i].addr) & dn->bucket_mask;
+	uint32_t b = bucket_of(dn, addr_hash(dn, &dn->rec[i].addr));
 	uint32_t *pp = &dn->bucket[b];
 	while (*pp != NIL && *pp != i)
 		pp = &dn->rec[*pp].next;
@@ -313,16 +343,25 @@ static uint32_t victim_slot(struct yg_darknet *dn)
 	return best;
 }
 
-static struct src_rec *source(struct yg_darknet *dn, const struct dn_pend *pkt, uint64_t h)
+/* The record of a source, or NULL when it has none. */
+static struct src_rec *lookup(struct yg_darknet *dn, const struct dn_ent *e, uint64_t h)
 {
-	uint32_t b = (uint32_t)h & dn->bucket_mask;
-	for (uint32_t i = dn->bucket[b]; i != NIL; i = dn->rec[i].next) {
+	for (uint32_t i = dn->bucket[bucket_of(dn, h)]; i != NIL; i = dn->rec[i].next) {
 		struct src_rec *r = &dn->rec[i];
-		if (r->family == pkt->family && !memcmp(r->addr.b, pkt->src.b, 16))
+		if (r->family == e->family && !memcmp(r->addr.b, e->src.b, 16))
 			return r;
 	}
-	if (!dn->cap_rec)
-		return NULL;
+	return NULL;
+}
+
+/* The record of a source, made (or taken from another) when it has none;
+ * NULL only when there is no room for any record. */
+static struct src_rec *source(struct yg_darknet *dn, const struct dn_ent *e, uint64_t h)
+{
+	struct src_rec *r = lookup(dn, e, h);
+	if (r || !dn->cap_rec)
+		return r;
+	uint32_t b = bucket_of(dn, h);
 	uint32_t i;
 	if (dn->n_rec < dn->cap_rec) {
 		i = dn->n_rec++;
@@ -332,32 +371,34 @@ static struct src_rec *source(struct yg_darknet *dn, const struct dn_pend *pkt, 
 		dn->st.sources_evicted++;
 		dn->st.packets_unattributed += dn->rec[i].w_packets;
 	}
-	struct src_rec *r = &dn->rec[i];
+	r = &dn->rec[i];
 	memset(r, 0, sizeof *r);
-	r->addr = pkt->src;
-	r->family = pkt->family;
-	r->first_us = pkt->ts_us;
+	r->addr = e->src;
+	r->family = e->family;
+	r->first_us = e->ts_us;
 	r->next = dn->bucket[b];
 	dn->bucket[b] = i;
 	dn->st.sources++;
-	if (dn->cfg.research && yg_dn_research_lookup(dn->cfg.research, pkt->family, &pkt->src))
+	if (dn->cfg.research && yg_dn_research_lookup(dn->cfg.research, e->family, &e->src))
 		r->research = 1;
 	return r;
 }
 
-static struct port_stat *port_stat(struct yg_darknet *dn, uint8_t proto, uint16_t port)
+/* The port counters' entry of (proto, port) in the open window, made if
+ * new; NIL when there is no room. */
+static uint32_t port_stat(struct yg_darknet *dn, uint8_t proto, uint16_t port)
 {
 	uint32_t k = (uint32_t)proto_index(proto) * 65536 + port;
 	uint32_t i = dn->port_index[k];
 	if (i != NIL)
-		return &dn->port_pool[i];
+		return i;
 	if (dn->n_port == dn->cap_port)
-		return NULL;
+		return NIL;
 	i = dn->n_port++;
 	dn->port_index[k] = i;
 	dn->port_used[i] = k;
 	memset(&dn->port_pool[i], 0, sizeof dn->port_pool[i]);
-	return &dn->port_pool[i];
+	return i;
 }
 
 static void add_top_port(struct src_rec *r, uint8_t proto, uint16_t port)
@@ -418,108 +459,207 @@ static void add_victim(struct yg_darknet *dn, const struct yg_dn_info *in, uint6
 	dn->st.victims_dropped++;
 }
 
-/* The rest of a packet's work, once its source's bucket and record are
- * (likely) in cache: see yg_darknet_packet. */
-static void account(struct yg_darknet *dn, const struct dn_pend *pk)
+/* An HLL register and the rank an item of hash h sets there (hll.h). */
+static void hll_pick(unsigned p, uint64_t h, uint8_t *ret_idx, uint8_t *ret_rank)
 {
-	const struct yg_dn_info *in = &pk->in;
-	uint64_t h = pk->h;
-	struct src_rec *r = source(dn, pk, h);
-	bool is_new = false;
-	if (r) {
-		if (!r->w_packets)
-			r->w_new = !bloom_test_set(dn, h);
-		is_new = r->w_new;
-		r->packets++;
-		r->bytes += pk->wirelen;
-		r->w_packets++;
-		r->w_bytes += pk->wirelen;
-		r->last_us = pk->ts_us;
-		r->w_class[in->cls]++;
-		if (in->proto)
-			r->protos |= (uint8_t)(1u << proto_index(in->proto));
-		if (in->fp < YG_DN_FP_RESEARCH && in->cls != YG_DN_OTHER)
-			r->fp[in->fp]++;
-		yg_hll_add(r->hll_dst, SRC_HLL_P, pk->dst_h);
-		/* A victim's ports are the attacked ones, not where its
-		 * replies landed. */
-		uint8_t pp = in->proto;
-		uint16_t port = in->port;
-		if (in->cls == YG_DN_BACKSCATTER) {
-			pp = in->victim_has_port ? in->victim_proto : 0;
-			port = in->victim_port;
-		}
-		if (pp) {
-			yg_hll_add(r->hll_port, SRC_HLL_P, yg_hash_mix64((uint64_t)pp << 16 | port));
-			add_top_port(r, pp, port);
-		}
-	}
-	/* The port series is of what scanners aim at: backscatter lands on
-	 * whatever port the spoofer picked, and is counted by victim. */
-	if (in->proto && in->anom == YG_DN_ANOM_NONE && in->cls != YG_DN_BACKSCATTER) {
-		struct port_stat *ps = port_stat(dn, in->proto, in->port);
-		if (ps) {
-			ps->packets++;
-			yg_hll_add(ps->hll_src, PORT_HLL_P, h);
-			if (is_new)
-				yg_hll_add(ps->hll_new, PORT_HLL_P, h);
-		} else {
-			dn->st.ports_dropped++;
-		}
-	}
-	if (in->cls == YG_DN_BACKSCATTER)
-		add_victim(dn, in, pk->victim_h, pk->ts_us);
+	*ret_idx = (uint8_t)(h >> (64 - p));
+	*ret_rank = (uint8_t)(__builtin_clzll((h << p) | ((uint64_t)1 << (p - 1))) + 1);
 }
 
-/* Accounts every packet still in the pipeline (before a window closes). */
-static void drain(struct yg_darknet *dn)
+static void hll_set(uint8_t *reg, uint8_t idx, uint8_t rank)
 {
-	while (dn->pipe_n) {
-		account(dn, &dn->pipe[dn->pipe_head]);
-		dn->pipe_head = (dn->pipe_head + 1) % PIPE_LEN;
-		dn->pipe_n--;
+	if (rank > reg[idx])
+		reg[idx] = rank;
+}
+
+/*
+ * Why deferred: per packet the source's record (its bucket, then the
+ * record: two cache misses in a row with many sources, and the Bloom
+ * filter on a source's first packet of a window) was most of the path's
+ * time, and a prefetch pipeline of 32 packets still waited for them on a
+ * loaded machine. Now a packet's port counters and victim (small tables
+ * that stay in cache) are counted at once, and its share of the record
+ * is written to a batch (struct dn_ent). A full batch, or the end of a
+ * window, is sorted by the source hash's high 32 bits, which the bucket
+ * index is the top of: the buckets are then read upwards (the hardware
+ * prefetcher follows), the records are known long before they are needed
+ * (software prefetch without a chain), and every run of one source's
+ * packets costs one lookup.
+ *
+ * The same records as packet by packet: the sort is stable, so a
+ * source's packets are applied in their order (its top ports, a
+ * space-saving count, depend on it; its sums, maxima and registers do
+ * not); the runs of sources that are new in the window (no record, or no
+ * packet in it yet) are applied last, in the order of their first
+ * packets, so records are made and the Bloom filter is asked (its false
+ * positives and its clearing depend on the order) in the same order as
+ * packet by packet. Only when records are evicted for room may another
+ * record go than would have packet by packet; every eviction and lost
+ * packet is still counted.
+ */
+static void account_run(struct yg_darknet *dn, struct src_rec *r, uint64_t h, const uint64_t *keys,
+                        uint32_t n)
+{
+	if (!r->w_packets)
+		r->w_new = !bloom_test_set(dn, h);
+	bool is_new = r->w_new;
+	uint64_t bytes = 0;
+	for (uint32_t k = 0; k < n; k++) {
+		const struct dn_ent *e = &dn->ent[(uint32_t)keys[k]];
+		bytes += e->wirelen;
+		r->w_class[e->cls]++;
+		if (e->proto)
+			r->protos |= (uint8_t)(1u << proto_index(e->proto));
+		if (e->fp < YG_DN_FP_RESEARCH && e->cls != YG_DN_OTHER)
+			r->fp[e->fp]++;
+		hll_set(r->hll_dst, e->dst_idx, e->dst_rank);
+		if (e->top_proto) {
+			hll_set(r->hll_port, e->port_idx, e->port_rank);
+			add_top_port(r, e->top_proto, e->top_port);
+		}
+		if (is_new && e->port_i != NIL)
+			yg_hll_add(dn->port_pool[e->port_i].hll_new, PORT_HLL_P, h);
+	}
+	r->packets += n;
+	r->bytes += bytes;
+	r->w_packets += n;
+	r->w_bytes += bytes;
+	r->last_us = dn->ent[(uint32_t)keys[n - 1]].ts_us;
+}
+
+/* Sorts v[0..n) by bits 32..63, stably: 3 passes of 11 bits (LSD). */
+static void radix_sort(uint64_t *v, uint64_t *tmp, uint32_t n)
+{
+	uint64_t *src = v, *dst = tmp;
+	for (unsigned shift = 32; shift < 64; shift += 11) {
+		uint32_t count[2048] = {0};
+		for (uint32_t i = 0; i < n; i++)
+			count[(src[i] >> shift) & 2047]++;
+		uint32_t sum = 0;
+		for (unsigned d = 0; d < 2048; d++) {
+			uint32_t c = count[d];
+			count[d] = sum;
+			sum += c;
+		}
+		for (uint32_t i = 0; i < n; i++)
+			dst[count[(src[i] >> shift) & 2047]++] = src[i];
+		uint64_t *t = src;
+		src = dst;
+		dst = t;
+	}
+	if (src != v) /* an odd number of passes */
+		memcpy(v, src, (size_t)n * sizeof *v);
+}
+
+/* Where the run of one source that starts at keys[i] ends. */
+static uint32_t run_end(const struct yg_darknet *dn, const uint64_t *keys, uint32_t i, uint32_t n)
+{
+	const struct dn_ent *a = &dn->ent[(uint32_t)keys[i]];
+	uint32_t j = i + 1;
+	while (j < n && keys[j] >> 32 == keys[i] >> 32) {
+		const struct dn_ent *b = &dn->ent[(uint32_t)keys[j]];
+		if (b->family != a->family || memcmp(b->src.b, a->src.b, 16))
+			break;
+		j++;
+	}
+	return j;
+}
+
+/* Sorted packets between a record's prefetch and its use (a bucket's is
+ * twice as far): memory answers slowly on a loaded machine. */
+#define AHEAD 24
+
+/* Applies the batch to the source records (see account_run). */
+static void flush(struct yg_darknet *dn)
+{
+	uint32_t n = dn->n_ent;
+	if (!n)
+		return;
+	dn->n_ent = 0;
+	uint64_t *keys = dn->keys;
+	radix_sort(keys, dn->tmp, n);
+	/* Known sources first, in sorted order; a new one's run is marked
+	 * at its first packet (the smallest position: the sort is stable). */
+	bool any_new = false;
+	for (uint32_t i = 0; i < n;) {
+		if (i + 2 * AHEAD < n)
+			__builtin_prefetch(&dn->bucket[(keys[i + 2 * AHEAD] >> 32) >> dn->bucket_shift]);
+		if (i + AHEAD < n) {
+			__builtin_prefetch(&dn->ent[(uint32_t)keys[i + AHEAD]]);
+			uint32_t ri = dn->bucket[(keys[i + AHEAD] >> 32) >> dn->bucket_shift];
+			if (ri != NIL) {
+				const char *rp = (const char *)&dn->rec[ri];
+				for (size_t off = 0; off < sizeof dn->rec[ri]; off += 64)
+					__builtin_prefetch(rp + off, 1);
+			}
+		}
+		uint32_t j = run_end(dn, keys, i, n);
+		const struct dn_ent *e = &dn->ent[(uint32_t)keys[i]];
+		uint64_t h = addr_hash(dn, &e->src);
+		struct src_rec *r = lookup(dn, e, h);
+		if (r && r->w_packets) {
+			account_run(dn, r, h, keys + i, j - i);
+		} else {
+			dn->mark[(uint32_t)keys[i]] = i + 1;
+			any_new = true;
+		}
+		i = j;
+	}
+	if (!any_new)
+		return;
+	/* New in the window: in the order of their first packets. */
+	uint32_t m = 0;
+	for (uint32_t pos = 0; pos < n; pos++)
+		if (dn->mark[pos]) {
+			dn->tmp[m++] = dn->mark[pos] - 1;
+			dn->mark[pos] = 0;
+		}
+	for (uint32_t k = 0; k < m; k++) {
+		/* In three steps: the key, then its packet, then the bucket
+		 * and Bloom lines that packet's hash names. */
+		if (k + 2 * AHEAD < m)
+			__builtin_prefetch(&keys[dn->tmp[k + 2 * AHEAD]]);
+		if (k + AHEAD < m)
+			__builtin_prefetch(&dn->ent[(uint32_t)keys[dn->tmp[k + AHEAD]]]);
+		if (k + AHEAD / 2 < m) {
+			const struct dn_ent *f = &dn->ent[(uint32_t)keys[dn->tmp[k + AHEAD / 2]]];
+			uint64_t fh = addr_hash(dn, &f->src);
+			__builtin_prefetch(&dn->bucket[bucket_of(dn, fh)]);
+			for (unsigned b = 0; b < 3; b++)
+				__builtin_prefetch(&dn->bloom[bloom_bit(dn, fh, b) >> 6], 1);
+		}
+		uint32_t i = (uint32_t)dn->tmp[k];
+		uint32_t j = run_end(dn, keys, i, n);
+		const struct dn_ent *e = &dn->ent[(uint32_t)keys[i]];
+		uint64_t h = addr_hash(dn, &e->src);
+		struct src_rec *r = source(dn, e, h);
+		if (r)
+			account_run(dn, r, h, keys + i, j - i);
+		else
+			dn->st.packets_unattributed += j - i;
 	}
 }
 
 void yg_darknet_tick(struct yg_darknet *dn, uint64_t now_us)
 {
 	if (dn->win_start && now_us >= dn->win_start + YG_DN_WINDOW_US) {
-		drain(dn);
+		flush(dn);
 		yg_dn_window_close(dn);
 	}
 }
 
 void yg_darknet_finish(struct yg_darknet *dn)
 {
-	drain(dn);
+	flush(dn);
 	if (dn->win_start)
 		yg_dn_window_close(dn);
 }
 
-/* The packet queued age packets ago (age < pipe_n). */
-static struct dn_pend *pend_at(struct yg_darknet *dn, unsigned age)
-{
-	return &dn->pipe[(dn->pipe_head + dn->pipe_n - 1 - age) % PIPE_LEN];
-}
-
-/*
- * Why a pipeline: with many sources, the bucket and the record of a
- * packet's source are cache misses, two in a row (the bucket names the
- * record), and they were most of the path's time; so is the Bloom filter
- * on a source's first packet of a window, and a backscatter victim's
- * slot. A packet is classified at once (its bytes are borrowed for this
- * call only) and queued; its bucket (and victim slot) is prefetched then,
- * its record PIPE_REC packets later, the Bloom filter's lines PIPE_NEW
- * packets later if the record is new in the window, and it is accounted
- * PIPE_LEN - 1 packets later, when all have arrived. The distances are
- * wide for a loaded machine: memory answers slower when other cores
- * share it. Prefetches are hints: account() looks everything up again.
- */
 void yg_darknet_packet(struct yg_darknet *dn, const struct yg_packet *pkt, const uint8_t *frame,
                        size_t len)
 {
 	if (dn->win_start && pkt->ts_us >= dn->win_start + YG_DN_WINDOW_US) {
-		drain(dn);
+		flush(dn);
 		yg_dn_window_close(dn);
 	}
 	if (!dn->win_start)
@@ -527,59 +667,62 @@ void yg_darknet_packet(struct yg_darknet *dn, const struct yg_packet *pkt, const
 	if (!dn->win_start)
 		dn->win_start = YG_DN_WINDOW_US; /* a capture of 1970's first minute */
 
-	if (dn->pipe_n == PIPE_LEN) {
-		account(dn, &dn->pipe[dn->pipe_head]);
-		dn->pipe_head = (dn->pipe_head + 1) % PIPE_LEN;
-		dn->pipe_n--;
-	}
-	struct dn_pend *pk = &dn->pipe[(dn->pipe_head + dn->pipe_n) % PIPE_LEN];
-	dn->pipe_n++;
-	yg_dn_classify(pkt, frame, len, &pk->in);
-	pk->src = pkt->src;
-	pk->family = pkt->family;
-	pk->wirelen = pkt->wirelen;
-	pk->ts_us = pkt->ts_us;
-	pk->rec_hint = NIL;
-	pk->h = addr_hash(dn, &pkt->src);
-	pk->dst_h = yg_hash_mix64(be64(pkt->dst.b) ^ be64(pkt->dst.b + 8) * 31);
-	__builtin_prefetch(&dn->bucket[(uint32_t)pk->h & dn->bucket_mask]);
-
-	const struct yg_dn_info *in = &pk->in;
-	if (in->cls == YG_DN_BACKSCATTER) {
-		pk->victim_h = victim_hash(dn, in);
-		__builtin_prefetch(&dn->victims[(uint32_t)pk->victim_h & (VICTIM_CAP * 2 - 1)], 1);
-	}
+	struct yg_dn_info in;
+	yg_dn_classify(pkt, frame, len, &in);
 	dn->st.packets++;
 	dn->st.bytes += pkt->wirelen;
-	dn->st.classes[in->cls]++;
-	dn->st.anomalies[in->anom]++;
-	dn->st.fingerprints[in->fp]++;
+	dn->st.classes[in.cls]++;
+	dn->st.anomalies[in.anom]++;
+	dn->st.fingerprints[in.fp]++;
 	dn->w_packets++;
 	dn->w_bytes += pkt->wirelen;
-	dn->w_class[in->cls]++;
-	dn->w_anom[in->anom]++;
+	dn->w_class[in.cls]++;
+	dn->w_anom[in.anom]++;
 
-	/* The record of the packet queued PIPE_REC ago: its bucket is here. */
-	if (dn->pipe_n > PIPE_REC) {
-		struct dn_pend *o = pend_at(dn, PIPE_REC);
-		uint32_t i = dn->bucket[(uint32_t)o->h & dn->bucket_mask];
-		o->rec_hint = i;
-		if (i != NIL) {
-			/* Every line of it: account() touches them all. */
-			const char *r = (const char *)&dn->rec[i];
-			for (size_t off = 0; off < sizeof dn->rec[i]; off += 64)
-				__builtin_prefetch(r + off, 1);
+	uint64_t h = addr_hash(dn, &pkt->src);
+	uint32_t pos = dn->n_ent++;
+	struct dn_ent *e = &dn->ent[pos];
+	dn->keys[pos] = (h >> 32) << 32 | pos;
+	e->src = pkt->src;
+	e->family = pkt->family;
+	e->wirelen = pkt->wirelen;
+	e->ts_us = pkt->ts_us;
+	e->cls = in.cls;
+	e->fp = in.fp;
+	e->proto = in.proto;
+	hll_pick(SRC_HLL_P, yg_hash_mix64(be64(pkt->dst.b) ^ be64(pkt->dst.b + 8) * 31), &e->dst_idx,
+	         &e->dst_rank);
+	/* A victim's ports are the attacked ones, not where its replies
+	 * landed. */
+	uint8_t pp = in.proto;
+	uint16_t port = in.port;
+	if (in.cls == YG_DN_BACKSCATTER) {
+		pp = in.victim_has_port ? in.victim_proto : 0;
+		port = in.victim_port;
+	}
+	e->top_proto = pp;
+	e->top_port = port;
+	if (pp)
+		hll_pick(SRC_HLL_P, yg_hash_mix64((uint64_t)pp << 16 | port), &e->port_idx,
+		         &e->port_rank);
+	/* The port series is of what scanners aim at: backscatter lands on
+	 * whatever port the spoofer picked, and is counted by victim. */
+	e->port_i = NIL;
+	if (in.proto && in.anom == YG_DN_ANOM_NONE && in.cls != YG_DN_BACKSCATTER) {
+		uint32_t pi = port_stat(dn, in.proto, in.port);
+		if (pi != NIL) {
+			struct port_stat *ps = &dn->port_pool[pi];
+			ps->packets++;
+			yg_hll_add(ps->hll_src, PORT_HLL_P, h);
+			e->port_i = pi; /* hll_new when the source is known new */
+		} else {
+			dn->st.ports_dropped++;
 		}
 	}
-	/* The Bloom filter, for the packet queued PIPE_NEW ago if its record
-	 * (here by now) has no packet in this window yet. */
-	if (dn->pipe_n > PIPE_NEW) {
-		const struct dn_pend *o = pend_at(dn, PIPE_NEW);
-		const struct src_rec *r = o->rec_hint != NIL ? &dn->rec[o->rec_hint] : NULL;
-		if (!r || (!r->w_packets && r->family == o->family))
-			for (unsigned k = 0; k < 3; k++)
-				__builtin_prefetch(&dn->bloom[bloom_bit(dn, o->h, k) >> 6], 1);
-	}
+	if (in.cls == YG_DN_BACKSCATTER)
+		add_victim(dn, &in, victim_hash(dn, &in), pkt->ts_us);
+	if (dn->n_ent == dn->cap_ent)
+		flush(dn);
 }
 
 void yg_darknet_stats(const struct yg_darknet *dn, struct yg_darknet_stats *ret)

@@ -7,9 +7,11 @@
  * port series), and a JSON body for the hub (on_window).
  *
  * Memory is bounded by memcap, split once at start:
- *   the port index (768 KiB) and the victims (640 KiB) first, then of the
- *   rest 65 % source records (~330 bytes each), 20 % per-port counters of
- *   the open window, 15 % the seen-before filter (a Bloom filter).
+ *   the port index (768 KiB) and the victims (640 KiB) first, then 2 %
+ *   of the rest (at most 65536 packets, 4.25 MiB) for the packets whose
+ *   sources are counted in a batch, then of the rest 65 % source records
+ *   (320 bytes each), 20 % per-port counters of the open window, 15 % the
+ *   seen-before filter (a Bloom filter).
  * When the source records are full, a new source takes the place of the
  * record with the fewest packets in the open window among 8 picked at
  * random (ties: the one seen least recently): one-packet sources, the
@@ -58,6 +60,12 @@ struct yg_darknet_config {
 	 * (borrowed for the call). May be NULL. */
 	void (*on_window)(void *ud, const char *json, size_t len);
 	void *ud;
+	/* Packets whose sources are counted together (telescope.c: why);
+	 * 0: as many as memcap allows, at most 65536; 1: each at once. The
+	 * output is the same whatever the number, as long as no record is
+	 * evicted for room. */
+	unsigned batch;
+	uint64_t seed; /* of the hashes; 0: random (tests fix it to compare runs) */
 };
 
 struct yg_darknet_stats {

@@ -29,3 +29,18 @@ void *yg_big_calloc(size_t n, size_t size)
 	memset(p, 0, whole);
 	return p;
 }
+
+void yg_big_advise(void *p, size_t bytes)
+{
+#ifdef MADV_HUGEPAGE
+	if (!p || bytes < YG_BIG_MIN)
+		return;
+	uintptr_t a = ((uintptr_t)p + HUGE_PAGE - 1) & ~(uintptr_t)(HUGE_PAGE - 1);
+	uintptr_t e = ((uintptr_t)p + bytes) & ~(uintptr_t)(HUGE_PAGE - 1);
+	if (e > a)
+		(void)madvise((void *)a, e - a, MADV_HUGEPAGE); /* a hint: failure is harmless */
+#else
+	(void)p;
+	(void)bytes;
+#endif
+}

@@ -18,4 +18,14 @@ void *yg_big_calloc(size_t n, size_t size);
 
 #define YG_BIG_MIN ((size_t)2 << 20)
 
+/* Marks the whole 2 MiB pages inside [p, p + bytes) for transparent huge
+ * pages, for a block from malloc or realloc that is filled once, front to
+ * back (a list being loaded, a file being read). A hint the kernel may
+ * ignore; a no-op below YG_BIG_MIN or on NULL. Why: a first touch of a
+ * 4 KiB page costs a fault, and on a virtual machine a fault costs more
+ * than writing the page (about 3 ms per MiB here against 0.05 ms to write
+ * it again): loading a million indicators was mostly faults. Pages the
+ * block already touched keep their size. */
+void yg_big_advise(void *p, size_t bytes);
+
 #endif

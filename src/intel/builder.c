@@ -33,6 +33,7 @@ static int grow(void **p, size_t *cap, size_t need, size_t elem, size_t first)
 	void *q = realloc(*p, nc * elem);
 	if (!q)
 		return -ENOMEM;
+	yg_big_advise(q, nc * elem); /* filled front to back: fewer faults */
 	*p = q;
 	*cap = nc;
 	return 0;
@@ -296,7 +297,7 @@ void yg_intel_builder_prefetch(struct yg_intel_builder *b, struct yg_norm *nv)
 		__builtin_prefetch(&b->slots[nv->hash & b->smask]);
 }
 
-int yg_intel_builder_reserve(struct yg_intel_builder *b, size_t more)
+int yg_intel_builder_reserve(struct yg_intel_builder *b, size_t more, size_t text)
 {
 	if (b->failed)
 		return b->failed;
@@ -317,6 +318,20 @@ int yg_intel_builder_reserve(struct yg_intel_builder *b, size_t more)
 	if (r == 0)
 		r = grow(&p, &b->cap, want, sizeof *b->hashes, 1024);
 	b->hashes = p;
+	/* The arena and the IPv4 records too: grown by doubling, each step
+	 * was a copy of all that came before (a tenth of a big load). Room
+	 * that stays unused is address space only, never touched, and the
+	 * build hands both over at their final size. */
+	if (text > YG_INTEL_MAX_ARENA - b->alen)
+		text = YG_INTEL_MAX_ARENA - b->alen;
+	p = b->arena;
+	if (r == 0)
+		r = grow(&p, &b->acap, b->alen + text, 1, 1 << 16);
+	b->arena = p;
+	p = b->ip4;
+	if (r == 0)
+		r = grow(&p, &b->cap4, b->n4 + more, sizeof *b->ip4, 1024);
+	b->ip4 = p;
 	return r;
 }
 

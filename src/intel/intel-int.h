@@ -228,10 +228,11 @@ int yg_intel_builder_put(struct yg_intel_builder *b, const struct yg_norm *nv, c
  * next line before adding this one hides the cache miss. */
 void yg_intel_builder_prefetch(struct yg_intel_builder *b, struct yg_norm *nv);
 
-/* Makes room for more indicators up front (the dedup table and records),
- * so that a large file does not rehash as it grows. A hint: failure to
- * reserve is not an error for the caller. */
-int yg_intel_builder_reserve(struct yg_intel_builder *b, size_t more);
+/* Makes room for more indicators up front (the dedup table, records and
+ * IPv4 entries) and text bytes more of normalized values, so that a large
+ * file does not rehash or copy as it grows. A hint: failure to reserve is
+ * not an error for the caller. */
+int yg_intel_builder_reserve(struct yg_intel_builder *b, size_t more, size_t text);
 
 /* Reports a rejected line/object, counts it, caps the callbacks per file. */
 void yg_intel_reject(struct yg_intel_builder *b, const char *source, unsigned long line,
@@ -277,6 +278,9 @@ int yg_intel_file_end(struct yg_intel_builder *b, const char *source, const char
 
 /* ---- line-based formats (lines.c) ---- */
 
+/* Values parsed ahead of the one being added (a power of two). */
+#define YG_INTEL_EMIT_QUEUE 4u
+
 /* One line-based load in progress: what a format's line function sees. */
 struct yg_intel_emit {
 	struct yg_intel_builder *b;
@@ -285,10 +289,11 @@ struct yg_intel_emit {
 	bool indented; /* the line began with a blank (zone files: same owner) */
 	unsigned hints;
 	long added;
-	struct yg_norm nv[2]; /* one value waits while the next is parsed */
-	int cur;
-	bool full;
-	unsigned long full_line;
+	/* Values wait here, oldest first, while the next ones are parsed
+	 * (lines.c says why). */
+	struct yg_norm nv[YG_INTEL_EMIT_QUEUE];
+	unsigned long nv_line[YG_INTEL_EMIT_QUEUE];
+	unsigned head, count;
 };
 
 /* Called with each line, trimmed, that is not blank and does not start with

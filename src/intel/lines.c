@@ -4,10 +4,14 @@
  * refuse over-long lines, and hand each remaining line to the format's
  * line function, which emits values or rejects the line.
  *
- * Why values are emitted through a two-slot queue: normalizing the next
- * value while the previous one waits lets the builder prefetch the dedup
- * slot of the waiting one, which hides most of a cache miss per value on
- * lists of a million lines.
+ * Why values are emitted through a queue: normalizing the next values
+ * while one waits lets the builder prefetch the dedup slot of the waiting
+ * one, which hides most of a cache miss per value on lists of a million
+ * lines (the table is far larger than the caches). One value of lead hid
+ * half of it on a loaded virtual machine, whose memory answers slower than
+ * one line is parsed; YG_INTEL_EMIT_QUEUE - 1 values of lead hide the
+ * rest. Values are added in the order they were read, so the first of two
+ * duplicates is the one kept, as without the queue.
  */
 #include "intel/intel-int.h"
 
@@ -16,20 +20,32 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int flush(struct yg_intel_emit *e)
+/* Adds the oldest waiting value. */
+static int flush_one(struct yg_intel_emit *e)
 {
-	if (!e->full)
-		return 0;
-	e->full = false;
-	int r = yg_intel_builder_put(e->b, &e->nv[e->cur ^ 1], e->source, e->full_line, NULL);
+	unsigned i = e->head;
+	e->head = (e->head + 1) & (YG_INTEL_EMIT_QUEUE - 1);
+	e->count--;
+	int r = yg_intel_builder_put(e->b, &e->nv[i], e->source, e->nv_line[i], NULL);
 	if (r == -E2BIG) {
-		yg_intel_reject(e->b, e->source, e->full_line,
+		yg_intel_reject(e->b, e->source, e->nv_line[i],
 		                "too many indicators or sources; skipped");
 		return 0;
 	}
 	if (r < 0)
 		return r;
 	e->added += r;
+	return 0;
+}
+
+/* Adds every waiting value. */
+static int flush(struct yg_intel_emit *e)
+{
+	while (e->count) {
+		int r = flush_one(e);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -45,20 +61,24 @@ void yg_intel_emit_reject(struct yg_intel_emit *e, const char *what, const char 
 
 int yg_intel_emit(struct yg_intel_emit *e, int type, const char *v, size_t n)
 {
-	struct yg_norm *nv = &e->nv[e->cur];
+	int r = 0;
+	if (e->count == YG_INTEL_EMIT_QUEUE)
+		r = flush_one(e); /* a slot for this value */
+	if (r < 0)
+		return r;
+	unsigned i = (e->head + e->count) & (YG_INTEL_EMIT_QUEUE - 1);
+	struct yg_norm *nv = &e->nv[i];
 	const char *why;
-	int r = type < 0 ? yg_intel_norm_guess(v, n, e->hints, nv, &why)
-	                 : yg_intel_norm((enum yg_ind_type)type, v, n, nv, &why);
+	r = type < 0 ? yg_intel_norm_guess(v, n, e->hints, nv, &why)
+	             : yg_intel_norm((enum yg_ind_type)type, v, n, nv, &why);
 	if (r < 0) {
 		yg_intel_emit_reject(e, why, v, n);
 		return 0;
 	}
 	yg_intel_builder_prefetch(e->b, nv);
-	r = flush(e);
-	e->full = true;
-	e->full_line = e->line;
-	e->cur ^= 1;
-	return r;
+	e->nv_line[i] = e->line;
+	e->count++;
+	return 0;
 }
 
 long yg_intel_each_line(struct yg_intel_builder *b, const char *source, const char *p, size_t len,
@@ -76,9 +96,7 @@ long yg_intel_each_line(struct yg_intel_builder *b, const char *source, const ch
 	e->indented = false;
 	e->hints = hints;
 	e->added = 0;
-	e->cur = 0;
-	e->full = false;
-	e->full_line = 0;
+	e->head = e->count = 0;
 	int r = 0;
 	while (p < end) {
 		const char *eol = memchr(p, '\n', (size_t)(end - p));

@@ -16,6 +16,8 @@
  */
 #include "intel/intel-int.h"
 
+#include "common/bigalloc.h"
+
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -131,7 +133,7 @@ long yg_intel_load_buffer_as(struct yg_intel_builder *b, const char *source, con
 		/* up to 8M lines ahead; beyond that the tables grow as they go,
 		 * so a file of comments cannot make us reserve gigabytes */
 		if (lines > 4096)
-			yg_intel_builder_reserve(b, lines < (8u << 20) ? lines : (8u << 20));
+			yg_intel_builder_reserve(b, lines < (8u << 20) ? lines : (8u << 20), len);
 	}
 	long r = dispatch(b, source, p, len, &f, hints);
 	if (r == -ENOMEM || b->failed)
@@ -178,6 +180,7 @@ static long read_all(const char *path, uint8_t **ret_buf, size_t *ret_len)
 		r = -ENOMEM;
 		goto out;
 	}
+	yg_big_advise(buf, n); /* a big list: a fault per 2 MiB, not per 4 KiB */
 	size_t got = 0;
 	while (got < n) {
 		ssize_t k = read(fd, buf + got, n - got);

@@ -16,6 +16,8 @@
  */
 #include "intel/intel-int.h"
 
+#include "common/bigalloc.h"
+
 #include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
@@ -130,6 +132,7 @@ static void sort4(struct yg_ip4e *e, size_t n)
 {
 	struct yg_ip4e *tmp = n >= 4096 ? malloc(n * sizeof *tmp) : NULL;
 	size_t *cnt = tmp ? malloc(65536 * sizeof *cnt) : NULL;
+	yg_big_advise(tmp, n * sizeof *tmp);
 	if (!cnt) {
 		free(tmp);
 		if (n > 1)
@@ -174,6 +177,8 @@ static int alloc_kv(void **keys, size_t ksz, uint32_t **vals, size_t n)
 		return 0;
 	*keys = malloc(n * ksz);
 	*vals = malloc(n * sizeof **vals);
+	yg_big_advise(*keys, n * ksz);
+	yg_big_advise(*vals, n * sizeof **vals);
 	return (*keys && *vals) ? 0 : -ENOMEM;
 }
 

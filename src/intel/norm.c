@@ -576,6 +576,13 @@ int yg_intel_norm(enum yg_ind_type type, const char *v, size_t len, struct yg_no
 	}
 }
 
+/* The bytes an address norm_ip accepts may hold: hex digits, '.', ':',
+ * '/' and the brackets of "[v6]:port" (inet_pton takes no others). */
+static bool ip_text_byte(char c)
+{
+	return is_hex(c) || c == '.' || c == ':' || c == '/' || c == '[' || c == ']';
+}
+
 static bool all_hex(const char *v, size_t len)
 {
 	for (size_t i = 0; i < len; i++)
@@ -595,8 +602,17 @@ int yg_intel_norm_guess(const char *v, size_t len, unsigned hints, struct yg_nor
 		return -EINVAL;
 	if (scheme_len(v, len) || v[0] == '/')
 		return norm_url(v, len, false, nv, why);
+	/* Most values of a big list are names: a byte that no address text
+	 * holds (a letter past 'f', '-', '_') rules out the address parsers,
+	 * inet_pton among them, which cost a third of normalizing a name. */
+	bool maybe_ip = true;
+	for (size_t i = 0; i < len; i++)
+		if (!ip_text_byte(v[i])) {
+			maybe_ip = false;
+			break;
+		}
 	const char *w;
-	if (norm_ip(v, len, nv, &w) == 0)
+	if (maybe_ip && norm_ip(v, len, nv, &w) == 0)
 		return 0;
 	if ((len == 32 || len == 40 || len == 64) && all_hex(v, len)) {
 		enum yg_ind_type t = len == 40 ? ((hints & YG_GUESS_CERT) ? YG_IND_CERT_SHA1

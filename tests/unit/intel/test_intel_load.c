@@ -466,6 +466,53 @@ static void empty_inputs(void **state)
 	yg_intel_set_free(s);
 }
 
+/* Values are parsed a few lines ahead of being added (lines.c): a
+ * duplicate at any distance, within a line or across many, keeps the
+ * first one's line, and rejections keep their own lines. A list past 4096
+ * lines also takes the reserved (pre-sized) path of the builder. */
+static void duplicates_keep_first(void **state)
+{
+	(void)state;
+	struct errs e;
+	struct yg_intel_builder *b = new_builder(&e);
+	const char *head = "a.example\n"                             /* 1 */
+	                   "0.0.0.0 b.example a.example c.example\n" /* 2: a is a duplicate */
+	                   "bad..name\n"                             /* 3: rejected */
+	                   "b.example\n"                             /* 4 */
+	                   "198.51.100.1\n"                          /* 5 */
+	                   "c.example\n"                             /* 6 */
+	                   "d.example\n"                             /* 7 */
+	                   "1.2.3.999\n"                             /* 8: rejected */
+	                   "198.51.100.1\n"                          /* 9 */
+	                   "e.example\n";                            /* 10 */
+	size_t cap = strlen(head) + 6000 * 24 + 64, n = strlen(head);
+	char *text = malloc(cap);
+	assert_non_null(text);
+	memcpy(text, head, n);
+	for (unsigned i = 0; i < 6000; i++) /* lines 11..6010 */
+		n += (size_t)snprintf(text + n, cap - n, "n%u.example\n", i % 5000);
+	n += (size_t)snprintf(text + n, cap - n, "a.example\nlast.example");
+	text[n] = 0;
+	/* 5 names and 1 address in the head, 5000 distinct generated, last */
+	assert_int_equal(load(b, "dups.txt", text), 5007);
+	free(text);
+	assert_int_equal(yg_intel_builder_rejected(b), 2);
+	assert_int_equal(e.n, 2);
+	assert_int_equal(e.line[0], 3);
+	assert_int_equal(e.line[1], 8);
+	struct yg_intel_set *s = finish(b);
+	assert_int_equal(yg_intel_set_count(s), 5007);
+	assert_int_equal(info(s, dom(s, "a.example")).line, 1);
+	assert_int_equal(info(s, dom(s, "b.example")).line, 2);
+	assert_int_equal(info(s, dom(s, "c.example")).line, 2);
+	assert_int_equal(info(s, dom(s, "d.example")).line, 7);
+	assert_int_equal(info(s, ip(s, "198.51.100.1")).line, 5);
+	assert_int_equal(info(s, dom(s, "n0.example")).line, 11);
+	assert_int_equal(info(s, dom(s, "n4999.example")).line, 5010);
+	assert_int_equal(info(s, dom(s, "last.example")).line, 6012);
+	yg_intel_set_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -479,6 +526,7 @@ int main(void)
 	    cmocka_unit_test(unrecognized_reported_once),
 	    cmocka_unit_test(folder_loading),
 	    cmocka_unit_test(empty_inputs),
+	    cmocka_unit_test(duplicates_keep_first),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

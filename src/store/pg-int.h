@@ -71,6 +71,31 @@ void yg_pg_txtn(struct yg_pg_args *a, const char *s, size_t n);
 /* n bytes of bytea. */
 void yg_pg_bytes(struct yg_pg_args *a, const void *p, size_t n);
 
+/*
+ * A one-dimensional array parameter in PostgreSQL's binary array format
+ * (array_recv), so a batch of rows goes to the server as one statement
+ * (unnest($1::text[], ...)) without quoting each element into an array
+ * literal. Elements are copied into buf; every element of one array has
+ * the same type (text or int8) and none is NULL. A failed allocation marks
+ * the array, and yg_pg_array then makes the statement fail with -ENOMEM.
+ */
+struct yg_pg_arr {
+	char *buf; /* header (reserved at init), then the elements */
+	size_t len, cap;
+	int n;
+	Oid elem;
+	bool nomem;
+};
+
+void yg_pg_arr_init_text(struct yg_pg_arr *arr);
+void yg_pg_arr_init_i64(struct yg_pg_arr *arr);
+void yg_pg_arr_txt(struct yg_pg_arr *arr, const char *s, size_t n); /* n bytes */
+void yg_pg_arr_i64(struct yg_pg_arr *arr, int64_t v);
+void yg_pg_arr_release(struct yg_pg_arr *arr);
+/* Binds arr as the next parameter: it stays arr's (borrowed until the
+ * statement ran). */
+void yg_pg_array(struct yg_pg_args *a, struct yg_pg_arr *arr);
+
 /* Runs sql with the parameters a (NULL: none). *ret (when ret is not NULL)
  * gets the result, which the caller frees with PQclear; without ret the
  * result is dropped. Maps failures to a negative errno (yg_pg_err_of). */

@@ -160,6 +160,115 @@ void yg_pg_bytes(struct yg_pg_args *a, const void *p, size_t n)
 	a->fmts[i] = 1;
 }
 
+/* array_recv's header: ndim, has-nulls flag, element type, then per
+ * dimension its length and lower bound; all big-endian int32. */
+#define ARR_HEAD 20
+#define OID_TEXT_ARRAY 1009
+#define OID_INT8_ARRAY 1016
+
+static void arr_init(struct yg_pg_arr *arr, Oid elem)
+{
+	*arr = (struct yg_pg_arr){.elem = elem};
+}
+
+void yg_pg_arr_init_text(struct yg_pg_arr *arr)
+{
+	arr_init(arr, OID_TEXT);
+}
+
+void yg_pg_arr_init_i64(struct yg_pg_arr *arr)
+{
+	arr_init(arr, OID_INT8);
+}
+
+static void put_be32(char *p, uint32_t v)
+{
+	p[0] = (char)(v >> 24);
+	p[1] = (char)(v >> 16);
+	p[2] = (char)(v >> 8);
+	p[3] = (char)v;
+}
+
+/* Room for need more bytes (the header reserved first); false once an
+ * allocation failed or the array would outgrow a parameter's int32
+ * length. */
+static bool arr_room(struct yg_pg_arr *arr, size_t need)
+{
+	if (arr->nomem)
+		return false;
+	if (!arr->len)
+		arr->len = ARR_HEAD;
+	if (need > (size_t)INT32_MAX - arr->len || arr->n == INT32_MAX) {
+		arr->nomem = true;
+		return false;
+	}
+	if (arr->len + need <= arr->cap)
+		return true;
+	size_t cap = arr->cap ? arr->cap : 1024;
+	while (cap < arr->len + need)
+		cap *= 2;
+	char *b = realloc(arr->buf, cap);
+	if (!b) {
+		arr->nomem = true;
+		return false;
+	}
+	arr->buf = b;
+	arr->cap = cap;
+	return true;
+}
+
+void yg_pg_arr_txt(struct yg_pg_arr *arr, const char *s, size_t n)
+{
+	if (!arr_room(arr, 4 + n))
+		return;
+	put_be32(arr->buf + arr->len, (uint32_t)n);
+	if (n)
+		memcpy(arr->buf + arr->len + 4, s, n);
+	arr->len += 4 + n;
+	arr->n++;
+}
+
+void yg_pg_arr_i64(struct yg_pg_arr *arr, int64_t v)
+{
+	if (!arr_room(arr, 12))
+		return;
+	char *p = arr->buf + arr->len;
+	put_be32(p, 8);
+	put_be32(p + 4, (uint32_t)((uint64_t)v >> 32));
+	put_be32(p + 8, (uint32_t)(uint64_t)v);
+	arr->len += 12;
+	arr->n++;
+}
+
+void yg_pg_arr_release(struct yg_pg_arr *arr)
+{
+	free(arr->buf);
+	arr->buf = NULL;
+	arr->len = arr->cap = 0;
+	arr->n = 0;
+}
+
+void yg_pg_array(struct yg_pg_args *a, struct yg_pg_arr *arr)
+{
+	int i = slot(a);
+	if (i < 0)
+		return;
+	if (!arr_room(arr, 0)) {
+		a->overflow = true;
+		return;
+	}
+	/* An empty array is the header's first three words alone. */
+	put_be32(arr->buf, arr->n ? 1 : 0);
+	put_be32(arr->buf + 4, 0);
+	put_be32(arr->buf + 8, arr->elem);
+	put_be32(arr->buf + 12, (uint32_t)arr->n);
+	put_be32(arr->buf + 16, 1);
+	a->types[i] = arr->elem == OID_TEXT ? OID_TEXT_ARRAY : OID_INT8_ARRAY;
+	a->vals[i] = arr->buf;
+	a->lens[i] = arr->n ? (int)arr->len : 12;
+	a->fmts[i] = 1;
+}
+
 /* Maps a failed result (or a lost connection) to a negative errno, as
  * store.h promises for both backends. */
 static int err_of(PGresult *res)

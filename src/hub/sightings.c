@@ -339,7 +339,9 @@ int yg_rest_sightings_post(struct yg_hub *h, struct yg_store *st, const struct y
 		goto out;
 	}
 	size_t accepted = 0, duplicates = 0, m = 0;
-	r = st->ops->tx_begin(st);
+	/* The checks read (the indicators' visibility) before the write
+	 * transaction: a writer's turn then costs only the writes, which on
+	 * PostgreSQL is what every other writer of the hubs waits for. */
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		int err = 0;
 		whys[i] = check_one(&p, json_array_get(objects, i), &ins[m], &items[m].text, &err);
@@ -347,6 +349,11 @@ int yg_rest_sightings_post(struct yg_hub *h, struct yg_store *st, const struct y
 			r = err;
 		else if (!whys[i])
 			items[m++].index = i;
+	}
+	bool in_tx = false;
+	if (r == 0) {
+		r = st->ops->tx_begin(st);
+		in_tx = r == 0;
 	}
 	if (r == 0 && m)
 		r = st->ops->sightings->put_many(st, ins, m, results);
@@ -370,7 +377,7 @@ int yg_rest_sightings_post(struct yg_hub *h, struct yg_store *st, const struct y
 		r = st->ops->audit(st, who->org_id, who->org_name, "sightings.post", "");
 	if (r == 0) {
 		r = st->ops->tx_commit(st);
-	} else {
+	} else if (in_tx) {
 		st->ops->tx_rollback(st);
 	}
 	if (r < 0) {

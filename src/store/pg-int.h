@@ -40,6 +40,11 @@ struct yg_pg {
 	bool lost;      /* the connection broke since the last ping */
 	int64_t revive_after_us; /* no reconnection attempt before (monotonic) */
 	int64_t last_added_us;
+	/* The audit row of the open transaction, held back and sent with its
+	 * COMMIT in one pipeline (pg.c, pg_audit): owned copies. */
+	bool audit_held;
+	int64_t audit_time_us, audit_org;
+	char *audit_actor, *audit_action, *audit_detail;
 };
 
 static inline struct yg_pg *yg_pg(struct yg_store *st)

@@ -35,6 +35,9 @@ struct yg_pg {
 	PGconn *conn;
 	bool in_tx;
 	bool tx_wrote;  /* the open transaction ran a write */
+	/* tx_begin's BEGIN and write lock not sent yet: they go in one
+	 * pipeline with the transaction's first statement (pg.c). */
+	bool begin_pending;
 	bool listening; /* LISTEN issued (the first data_version) */
 	uint64_t notes; /* notifications received from other sessions */
 	bool lost;      /* the connection broke since the last ping */

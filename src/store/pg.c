@@ -400,10 +400,46 @@ static PGresult *send_sql(struct yg_pg *s, const char *sql, struct yg_pg_args *a
 	return PQexec(s->conn, sql);
 }
 
+static PGresult *send_first(struct yg_pg *s, const char *sql, struct yg_pg_args *a);
+
 int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult **ret)
 {
 	if (a && a->overflow)
 		return -E2BIG;
+	if (s->begin_pending) {
+		PGresult *first = send_first(s, sql, a);
+		ExecStatusType fs0 = first ? PQresultStatus(first) : PGRES_FATAL_ERROR;
+		if (fs0 != PGRES_COMMAND_OK && fs0 != PGRES_TUPLES_OK &&
+		    PQstatus(s->conn) != CONNECTION_OK) {
+			/* The session died under the transaction's first
+			 * statement: nothing of it can have committed, so a new
+			 * session runs it all again (as begin_write did). */
+			PQclear(first);
+			first = NULL;
+			s->in_tx = false;
+			bool again = revive(s);
+			s->in_tx = true;
+			if (again) {
+				s->begin_pending = true;
+				first = send_first(s, sql, a);
+			}
+		}
+		if (!first)
+			return PQstatus(s->conn) != CONNECTION_OK ? -ENOTCONN : -ENOMEM;
+		ExecStatusType fs = PQresultStatus(first);
+		if (fs != PGRES_COMMAND_OK && fs != PGRES_TUPLES_OK) {
+			int r = PQstatus(s->conn) != CONNECTION_OK ? -ENOTCONN : err_of(first);
+			PQclear(first);
+			return r;
+		}
+		if (is_write(first))
+			yg_pg_wrote(s);
+		if (ret)
+			*ret = first;
+		else
+			PQclear(first);
+		return 0;
+	}
 	/* A connection known to be broken (libpq returns no result without
 	 * sending) is remade first: nothing was sent, any statement may go. */
 	PGresult *res = send_sql(s, sql, a);
@@ -518,6 +554,7 @@ void yg_pg_get_text(const PGresult *res, int row, int col, char *dst, size_t n)
 /* BEGIN and the write lock in one round trip; both are constants. */
 #define BEGIN_WRITE_SQL(lock) "BEGIN; SELECT pg_advisory_xact_lock(" #lock ")"
 #define BEGIN_WRITE BEGIN_WRITE_SQL(34186495113208151)
+#define LOCK_TEXT "34186495113208151"
 
 _Static_assert(YG_PG_WRITE_LOCK == 34186495113208151LL, "BEGIN_WRITE names YG_PG_WRITE_LOCK");
 
@@ -530,6 +567,52 @@ static int exec_plain(struct yg_pg *s, const char *sql)
 	if (r < 0 && PQstatus(s->conn) != CONNECTION_OK)
 		r = -ENOTCONN;
 	return r;
+}
+
+/*
+ * The first statement of a transaction that tx_begin opened: BEGIN, the
+ * write lock and the statement in one pipeline, one round trip where there
+ * were two (the lock's holder is what every other writer waits for). The
+ * statement's result, or the first failure's (the statement is then
+ * aborted); NULL when nothing could be sent. The transaction stays open
+ * either way: the caller commits or rolls back as after any statement.
+ */
+static PGresult *send_first(struct yg_pg *s, const char *sql, struct yg_pg_args *a)
+{
+	s->begin_pending = false;
+	if (!a) {
+		/* Fixed text, maybe several statements: not for a pipeline. */
+		int r = exec_plain(s, BEGIN_WRITE);
+		return r < 0 ? NULL : PQexec(s->conn, sql);
+	}
+	if (!PQenterPipelineMode(s->conn))
+		return NULL;
+	bool sent = PQsendQueryParams(s->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
+		    PQsendQueryParams(s->conn, "SELECT pg_advisory_xact_lock(" LOCK_TEXT ")", 0,
+				      NULL, NULL, NULL, NULL, 0) &&
+		    PQsendQueryParams(s->conn, sql, a->n, a->types, a->vals, a->lens, a->fmts, 0);
+	PGresult *out = NULL;
+	if (PQpipelineSync(s->conn)) {
+		for (int q = 0; q < 3; q++) {
+			PGresult *res;
+			while ((res = PQgetResult(s->conn))) {
+				ExecStatusType st = PQresultStatus(res);
+				bool bad = st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
+				/* The first failure, else the statement's own. */
+				if (!out && (bad ? st != PGRES_PIPELINE_ABORTED : q == 2)) {
+					out = res;
+					continue;
+				}
+				PQclear(res);
+			}
+		}
+		PQclear(PQgetResult(s->conn)); /* the sync */
+	}
+	if (!PQexitPipelineMode(s->conn) || !sent) {
+		PQclear(out);
+		out = NULL;
+	}
+	return out;
 }
 
 static int begin_write(struct yg_pg *s)
@@ -627,7 +710,11 @@ static int commit_pipelined(struct yg_pg *s)
 static int commit(struct yg_pg *s)
 {
 	int r;
-	if (s->audit_held) {
+	if (s->begin_pending) {
+		/* Nothing was sent: there is no transaction to end. */
+		s->begin_pending = false;
+		r = 0;
+	} else if (s->audit_held) {
 		r = commit_pipelined(s);
 	} else if (s->tx_wrote) {
 		char sql[96];
@@ -649,7 +736,8 @@ static int commit(struct yg_pg *s)
 static int rollback(struct yg_pg *s)
 {
 	audit_drop(s);
-	int r = exec_plain(s, "ROLLBACK");
+	int r = s->begin_pending ? 0 : exec_plain(s, "ROLLBACK");
+	s->begin_pending = false;
 	s->in_tx = false;
 	s->tx_wrote = false;
 	return r;
@@ -673,10 +761,19 @@ int yg_pg_write_end(struct yg_pg *s, bool own, int r)
 	return c < 0 ? c : r;
 }
 
+/* BEGIN and the lock wait for the first statement (send_first) on a
+ * connection that is up; one that is down is remade or fails here. */
 static int pg_tx_begin(struct yg_store *st)
 {
 	struct yg_pg *s = yg_pg(st);
-	return s->in_tx ? -EINVAL : begin_write(s);
+	if (s->in_tx)
+		return -EINVAL;
+	if (PQstatus(s->conn) != CONNECTION_OK)
+		return begin_write(s);
+	s->in_tx = true;
+	s->tx_wrote = false;
+	s->begin_pending = true;
+	return 0;
 }
 
 static int pg_tx_commit(struct yg_store *st)
@@ -1008,7 +1105,8 @@ static int pg_audit(struct yg_store *st, int64_t org_id, const char *actor, cons
 {
 	struct yg_pg *s = yg_pg(st);
 	struct yg_pg_args a;
-	if (!s->in_tx) {
+	/* A transaction not begun yet on the server begins with this row. */
+	if (!s->in_tx || s->begin_pending) {
 		audit_args(&a, yg_pg_now_us(), org_id, actor, action, detail);
 		return yg_pg_run(s, AUDIT_SQL, &a, NULL);
 	}

@@ -35,11 +35,19 @@ struct yg_pg {
 	PGconn *conn;
 	bool in_tx;
 	bool tx_wrote;  /* the open transaction ran a write */
+	/* tx_begin's BEGIN and write lock not sent yet: they go in one
+	 * pipeline with the transaction's first statement (pg.c). */
+	bool begin_pending;
 	bool listening; /* LISTEN issued (the first data_version) */
 	uint64_t notes; /* notifications received from other sessions */
 	bool lost;      /* the connection broke since the last ping */
 	int64_t revive_after_us; /* no reconnection attempt before (monotonic) */
 	int64_t last_added_us;
+	/* The audit row of the open transaction, held back and sent with its
+	 * COMMIT in one pipeline (pg.c, pg_audit): owned copies. */
+	bool audit_held;
+	int64_t audit_time_us, audit_org;
+	char *audit_actor, *audit_action, *audit_detail;
 };
 
 static inline struct yg_pg *yg_pg(struct yg_store *st)
@@ -70,6 +78,31 @@ void yg_pg_txt(struct yg_pg_args *a, const char *s);
 void yg_pg_txtn(struct yg_pg_args *a, const char *s, size_t n);
 /* n bytes of bytea. */
 void yg_pg_bytes(struct yg_pg_args *a, const void *p, size_t n);
+
+/*
+ * A one-dimensional array parameter in PostgreSQL's binary array format
+ * (array_recv), so a batch of rows goes to the server as one statement
+ * (unnest($1::text[], ...)) without quoting each element into an array
+ * literal. Elements are copied into buf; every element of one array has
+ * the same type (text or int8) and none is NULL. A failed allocation marks
+ * the array, and yg_pg_array then makes the statement fail with -ENOMEM.
+ */
+struct yg_pg_arr {
+	char *buf; /* header (reserved at init), then the elements */
+	size_t len, cap;
+	int n;
+	Oid elem;
+	bool nomem;
+};
+
+void yg_pg_arr_init_text(struct yg_pg_arr *arr);
+void yg_pg_arr_init_i64(struct yg_pg_arr *arr);
+void yg_pg_arr_txt(struct yg_pg_arr *arr, const char *s, size_t n); /* n bytes */
+void yg_pg_arr_i64(struct yg_pg_arr *arr, int64_t v);
+void yg_pg_arr_release(struct yg_pg_arr *arr);
+/* Binds arr as the next parameter: it stays arr's (borrowed until the
+ * statement ran). */
+void yg_pg_array(struct yg_pg_args *a, struct yg_pg_arr *arr);
 
 /* Runs sql with the parameters a (NULL: none). *ret (when ret is not NULL)
  * gets the result, which the caller frees with PQclear; without ret the

@@ -160,6 +160,115 @@ void yg_pg_bytes(struct yg_pg_args *a, const void *p, size_t n)
 	a->fmts[i] = 1;
 }
 
+/* array_recv's header: ndim, has-nulls flag, element type, then per
+ * dimension its length and lower bound; all big-endian int32. */
+#define ARR_HEAD 20
+#define OID_TEXT_ARRAY 1009
+#define OID_INT8_ARRAY 1016
+
+static void arr_init(struct yg_pg_arr *arr, Oid elem)
+{
+	*arr = (struct yg_pg_arr){.elem = elem};
+}
+
+void yg_pg_arr_init_text(struct yg_pg_arr *arr)
+{
+	arr_init(arr, OID_TEXT);
+}
+
+void yg_pg_arr_init_i64(struct yg_pg_arr *arr)
+{
+	arr_init(arr, OID_INT8);
+}
+
+static void put_be32(char *p, uint32_t v)
+{
+	p[0] = (char)(v >> 24);
+	p[1] = (char)(v >> 16);
+	p[2] = (char)(v >> 8);
+	p[3] = (char)v;
+}
+
+/* Room for need more bytes (the header reserved first); false once an
+ * allocation failed or the array would outgrow a parameter's int32
+ * length. */
+static bool arr_room(struct yg_pg_arr *arr, size_t need)
+{
+	if (arr->nomem)
+		return false;
+	if (!arr->len)
+		arr->len = ARR_HEAD;
+	if (need > (size_t)INT32_MAX - arr->len || arr->n == INT32_MAX) {
+		arr->nomem = true;
+		return false;
+	}
+	if (arr->len + need <= arr->cap)
+		return true;
+	size_t cap = arr->cap ? arr->cap : 1024;
+	while (cap < arr->len + need)
+		cap *= 2;
+	char *b = realloc(arr->buf, cap);
+	if (!b) {
+		arr->nomem = true;
+		return false;
+	}
+	arr->buf = b;
+	arr->cap = cap;
+	return true;
+}
+
+void yg_pg_arr_txt(struct yg_pg_arr *arr, const char *s, size_t n)
+{
+	if (!arr_room(arr, 4 + n))
+		return;
+	put_be32(arr->buf + arr->len, (uint32_t)n);
+	if (n)
+		memcpy(arr->buf + arr->len + 4, s, n);
+	arr->len += 4 + n;
+	arr->n++;
+}
+
+void yg_pg_arr_i64(struct yg_pg_arr *arr, int64_t v)
+{
+	if (!arr_room(arr, 12))
+		return;
+	char *p = arr->buf + arr->len;
+	put_be32(p, 8);
+	put_be32(p + 4, (uint32_t)((uint64_t)v >> 32));
+	put_be32(p + 8, (uint32_t)(uint64_t)v);
+	arr->len += 12;
+	arr->n++;
+}
+
+void yg_pg_arr_release(struct yg_pg_arr *arr)
+{
+	free(arr->buf);
+	arr->buf = NULL;
+	arr->len = arr->cap = 0;
+	arr->n = 0;
+}
+
+void yg_pg_array(struct yg_pg_args *a, struct yg_pg_arr *arr)
+{
+	int i = slot(a);
+	if (i < 0)
+		return;
+	if (!arr_room(arr, 0)) {
+		a->overflow = true;
+		return;
+	}
+	/* An empty array is the header's first three words alone. */
+	put_be32(arr->buf, arr->n ? 1 : 0);
+	put_be32(arr->buf + 4, 0);
+	put_be32(arr->buf + 8, arr->elem);
+	put_be32(arr->buf + 12, (uint32_t)arr->n);
+	put_be32(arr->buf + 16, 1);
+	a->types[i] = arr->elem == OID_TEXT ? OID_TEXT_ARRAY : OID_INT8_ARRAY;
+	a->vals[i] = arr->buf;
+	a->lens[i] = arr->n ? (int)arr->len : 12;
+	a->fmts[i] = 1;
+}
+
 /* Maps a failed result (or a lost connection) to a negative errno, as
  * store.h promises for both backends. */
 static int err_of(PGresult *res)
@@ -291,10 +400,46 @@ static PGresult *send_sql(struct yg_pg *s, const char *sql, struct yg_pg_args *a
 	return PQexec(s->conn, sql);
 }
 
+static PGresult *send_first(struct yg_pg *s, const char *sql, struct yg_pg_args *a);
+
 int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult **ret)
 {
 	if (a && a->overflow)
 		return -E2BIG;
+	if (s->begin_pending) {
+		PGresult *first = send_first(s, sql, a);
+		ExecStatusType fs0 = first ? PQresultStatus(first) : PGRES_FATAL_ERROR;
+		if (fs0 != PGRES_COMMAND_OK && fs0 != PGRES_TUPLES_OK &&
+		    PQstatus(s->conn) != CONNECTION_OK) {
+			/* The session died under the transaction's first
+			 * statement: nothing of it can have committed, so a new
+			 * session runs it all again (as begin_write did). */
+			PQclear(first);
+			first = NULL;
+			s->in_tx = false;
+			bool again = revive(s);
+			s->in_tx = true;
+			if (again) {
+				s->begin_pending = true;
+				first = send_first(s, sql, a);
+			}
+		}
+		if (!first)
+			return PQstatus(s->conn) != CONNECTION_OK ? -ENOTCONN : -ENOMEM;
+		ExecStatusType fs = PQresultStatus(first);
+		if (fs != PGRES_COMMAND_OK && fs != PGRES_TUPLES_OK) {
+			int r = PQstatus(s->conn) != CONNECTION_OK ? -ENOTCONN : err_of(first);
+			PQclear(first);
+			return r;
+		}
+		if (is_write(first))
+			yg_pg_wrote(s);
+		if (ret)
+			*ret = first;
+		else
+			PQclear(first);
+		return 0;
+	}
 	/* A connection known to be broken (libpq returns no result without
 	 * sending) is remade first: nothing was sent, any statement may go. */
 	PGresult *res = send_sql(s, sql, a);
@@ -409,6 +554,7 @@ void yg_pg_get_text(const PGresult *res, int row, int col, char *dst, size_t n)
 /* BEGIN and the write lock in one round trip; both are constants. */
 #define BEGIN_WRITE_SQL(lock) "BEGIN; SELECT pg_advisory_xact_lock(" #lock ")"
 #define BEGIN_WRITE BEGIN_WRITE_SQL(34186495113208151)
+#define LOCK_TEXT "34186495113208151"
 
 _Static_assert(YG_PG_WRITE_LOCK == 34186495113208151LL, "BEGIN_WRITE names YG_PG_WRITE_LOCK");
 
@@ -421,6 +567,52 @@ static int exec_plain(struct yg_pg *s, const char *sql)
 	if (r < 0 && PQstatus(s->conn) != CONNECTION_OK)
 		r = -ENOTCONN;
 	return r;
+}
+
+/*
+ * The first statement of a transaction that tx_begin opened: BEGIN, the
+ * write lock and the statement in one pipeline, one round trip where there
+ * were two (the lock's holder is what every other writer waits for). The
+ * statement's result, or the first failure's (the statement is then
+ * aborted); NULL when nothing could be sent. The transaction stays open
+ * either way: the caller commits or rolls back as after any statement.
+ */
+static PGresult *send_first(struct yg_pg *s, const char *sql, struct yg_pg_args *a)
+{
+	s->begin_pending = false;
+	if (!a) {
+		/* Fixed text, maybe several statements: not for a pipeline. */
+		int r = exec_plain(s, BEGIN_WRITE);
+		return r < 0 ? NULL : PQexec(s->conn, sql);
+	}
+	if (!PQenterPipelineMode(s->conn))
+		return NULL;
+	bool sent = PQsendQueryParams(s->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
+		    PQsendQueryParams(s->conn, "SELECT pg_advisory_xact_lock(" LOCK_TEXT ")", 0,
+				      NULL, NULL, NULL, NULL, 0) &&
+		    PQsendQueryParams(s->conn, sql, a->n, a->types, a->vals, a->lens, a->fmts, 0);
+	PGresult *out = NULL;
+	if (PQpipelineSync(s->conn)) {
+		for (int q = 0; q < 3; q++) {
+			PGresult *res;
+			while ((res = PQgetResult(s->conn))) {
+				ExecStatusType st = PQresultStatus(res);
+				bool bad = st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
+				/* The first failure, else the statement's own. */
+				if (!out && (bad ? st != PGRES_PIPELINE_ABORTED : q == 2)) {
+					out = res;
+					continue;
+				}
+				PQclear(res);
+			}
+		}
+		PQclear(PQgetResult(s->conn)); /* the sync */
+	}
+	if (!PQexitPipelineMode(s->conn) || !sent) {
+		PQclear(out);
+		out = NULL;
+	}
+	return out;
 }
 
 static int begin_write(struct yg_pg *s)
@@ -437,10 +629,94 @@ static int begin_write(struct yg_pg *s)
 	return 0;
 }
 
+static void audit_drop(struct yg_pg *s)
+{
+	free(s->audit_actor);
+	free(s->audit_action);
+	free(s->audit_detail);
+	s->audit_actor = s->audit_action = s->audit_detail = NULL;
+	s->audit_held = false;
+}
+
+#define AUDIT_SQL                                                                                  \
+	"INSERT INTO audit_log(time_us, org_id, actor, action, detail) VALUES ($1, $2, $3, $4, $5)"
+
+static void audit_args(struct yg_pg_args *a, int64_t time_us, int64_t org_id, const char *actor,
+		       const char *action, const char *detail)
+{
+	yg_pg_args_init(a);
+	yg_pg_i64(a, time_us);
+	yg_pg_i64_or_null(a, org_id);
+	yg_pg_txt(a, actor ? actor : "");
+	yg_pg_txt(a, action ? action : "");
+	yg_pg_txt(a, detail ? detail : "");
+}
+
+/* The results of n pipelined statements and of their sync: 0, or the
+ * first failure's error (a statement after a failed one is aborted). */
+static int pipeline_results(struct yg_pg *s, int n)
+{
+	int r = 0;
+	for (int q = 0; q < n; q++) {
+		PGresult *res;
+		while ((res = PQgetResult(s->conn))) {
+			ExecStatusType st = PQresultStatus(res);
+			if (r == 0 && st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK)
+				r = st == PGRES_PIPELINE_ABORTED ? -EIO : err_of(res);
+			PQclear(res);
+		}
+	}
+	PGresult *sync = PQgetResult(s->conn);
+	if (r == 0 && PQresultStatus(sync) != PGRES_PIPELINE_SYNC)
+		r = -EIO;
+	PQclear(sync);
+	return r;
+}
+
+/*
+ * COMMIT with the held audit row: INSERT, NOTIFY and COMMIT in one
+ * pipeline, one round trip where they were two. The write lock is held
+ * until the commit, so every round trip saved here is one that no other
+ * writer waits for.
+ */
+static int commit_pipelined(struct yg_pg *s)
+{
+	struct yg_pg_args a;
+	audit_args(&a, s->audit_time_us, s->audit_org, s->audit_actor, s->audit_action,
+		   s->audit_detail);
+	char note[64];
+	snprintf(note, sizeof note, "NOTIFY " YG_PG_CHANNEL ", '%s'", proc_tag);
+	int r = -EIO;
+	if (PQenterPipelineMode(s->conn)) {
+		bool sent =
+		    PQsendQueryParams(s->conn, AUDIT_SQL, a.n, a.types, a.vals, a.lens, a.fmts, 0) &&
+		    PQsendQueryParams(s->conn, note, 0, NULL, NULL, NULL, NULL, 0) &&
+		    PQsendQueryParams(s->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
+		/* What was sent is answered up to the sync, even after a
+		 * failed send: pipeline mode is left only with nothing owed. */
+		if (PQpipelineSync(s->conn))
+			r = pipeline_results(s, 3);
+		if (!sent && r == 0)
+			r = -EIO;
+		if (!PQexitPipelineMode(s->conn))
+			r = r < 0 ? r : -EIO;
+	}
+	if (r < 0 && PQstatus(s->conn) != CONNECTION_OK)
+		r = -ENOTCONN;
+	audit_drop(s);
+	return r;
+}
+
 static int commit(struct yg_pg *s)
 {
 	int r;
-	if (s->tx_wrote) {
+	if (s->begin_pending) {
+		/* Nothing was sent: there is no transaction to end. */
+		s->begin_pending = false;
+		r = 0;
+	} else if (s->audit_held) {
+		r = commit_pipelined(s);
+	} else if (s->tx_wrote) {
 		char sql[96];
 		snprintf(sql, sizeof sql, "NOTIFY " YG_PG_CHANNEL ", '%s'; COMMIT", proc_tag);
 		r = exec_plain(s, sql);
@@ -459,7 +735,9 @@ static int commit(struct yg_pg *s)
 
 static int rollback(struct yg_pg *s)
 {
-	int r = exec_plain(s, "ROLLBACK");
+	audit_drop(s);
+	int r = s->begin_pending ? 0 : exec_plain(s, "ROLLBACK");
+	s->begin_pending = false;
 	s->in_tx = false;
 	s->tx_wrote = false;
 	return r;
@@ -483,10 +761,19 @@ int yg_pg_write_end(struct yg_pg *s, bool own, int r)
 	return c < 0 ? c : r;
 }
 
+/* BEGIN and the lock wait for the first statement (send_first) on a
+ * connection that is up; one that is down is remade or fails here. */
 static int pg_tx_begin(struct yg_store *st)
 {
 	struct yg_pg *s = yg_pg(st);
-	return s->in_tx ? -EINVAL : begin_write(s);
+	if (s->in_tx)
+		return -EINVAL;
+	if (PQstatus(s->conn) != CONNECTION_OK)
+		return begin_write(s);
+	s->in_tx = true;
+	s->tx_wrote = false;
+	s->begin_pending = true;
+	return 0;
 }
 
 static int pg_tx_commit(struct yg_store *st)
@@ -504,6 +791,7 @@ static int pg_tx_rollback(struct yg_store *st)
 static void pg_close(struct yg_store *st)
 {
 	struct yg_pg *s = yg_pg(st);
+	audit_drop(s);
 	PQfinish(s->conn);
 	free(s);
 }
@@ -809,20 +1097,39 @@ static int pg_group_has_member(struct yg_store *st, int64_t group_id, int64_t or
 	return 0;
 }
 
+/* Inside a transaction the row is held and sent with the COMMIT
+ * (commit_pipelined); a second row of the same transaction sends the
+ * first now. */
 static int pg_audit(struct yg_store *st, int64_t org_id, const char *actor, const char *action,
 		    const char *detail)
 {
+	struct yg_pg *s = yg_pg(st);
 	struct yg_pg_args a;
-	yg_pg_args_init(&a);
-	yg_pg_i64(&a, yg_pg_now_us());
-	yg_pg_i64_or_null(&a, org_id);
-	yg_pg_txt(&a, actor ? actor : "");
-	yg_pg_txt(&a, action ? action : "");
-	yg_pg_txt(&a, detail ? detail : "");
-	return yg_pg_run(yg_pg(st),
-			 "INSERT INTO audit_log(time_us, org_id, actor, action, detail)"
-			 " VALUES ($1, $2, $3, $4, $5)",
-			 &a, NULL);
+	/* A transaction not begun yet on the server begins with this row. */
+	if (!s->in_tx || s->begin_pending) {
+		audit_args(&a, yg_pg_now_us(), org_id, actor, action, detail);
+		return yg_pg_run(s, AUDIT_SQL, &a, NULL);
+	}
+	if (s->audit_held) {
+		audit_args(&a, s->audit_time_us, s->audit_org, s->audit_actor, s->audit_action,
+			   s->audit_detail);
+		int r = yg_pg_run(s, AUDIT_SQL, &a, NULL);
+		audit_drop(s);
+		if (r < 0)
+			return r;
+	}
+	s->audit_actor = strdup(actor ? actor : "");
+	s->audit_action = strdup(action ? action : "");
+	s->audit_detail = strdup(detail ? detail : "");
+	if (!s->audit_actor || !s->audit_action || !s->audit_detail) {
+		audit_drop(s);
+		return -ENOMEM;
+	}
+	s->audit_time_us = yg_pg_now_us();
+	s->audit_org = org_id;
+	s->audit_held = true;
+	s->tx_wrote = true;
+	return 0;
 }
 
 static int pg_audit_count(struct yg_store *st, int64_t *ret)

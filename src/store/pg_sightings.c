@@ -1,74 +1,200 @@
 /*
- * PostgreSQL backend, sightings half (store_sightings.h): the SQL of
- * sqlite_sightings.c with $N placeholders; the table from migration 4 of
- * pg_schema.c. put reads then writes, so it runs under the write lock.
+ * PostgreSQL backend, sightings half (store_sightings.h); the table from
+ * migration 4 of pg_schema.c.
+ *
+ * Why a batch is one statement: a bundle of sightings used to cost two
+ * round trips per sighting (look the id up, then insert or update), all
+ * under the write lock that every writer takes turns on, so one hub's
+ * ingest was bound by the network's latency times twenty per message,
+ * not by the server. Now a batch of distinct ids goes as nine binary
+ * arrays to one statement: a data-modifying WITH inserts the new ids and
+ * updates the newer versions of the same organization's (ON CONFLICT ...
+ * WHERE), while the outer query tells each row's outcome from the same
+ * snapshot, i.e. from the rows as they were before the statement. That
+ * reading is exact because the statement runs under the write lock (no
+ * other writer between snapshot and insert) and the ids of one statement
+ * are distinct: a batch that names an id twice goes in rounds, the
+ * second occurrence in the next statement, so it meets the first as put
+ * would.
  */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "store/pg-int.h"
 #include "store/store_sightings.h"
 
-static int put_locked(struct yg_pg *s, const struct yg_sighting_in *in,
-		      enum yg_sighting_outcome *ret_outcome)
+/* One statement's share of a batch: rows, and bytes of JSON (a bound on
+ * the arrays' memory, whatever the caller hands in). */
+#define PUT_ROWS_MAX  1000
+#define PUT_BYTES_MAX (4u << 20)
+
+/* Outcome: 0 new, 1 duplicate, 2 replaced (enum yg_sighting_outcome), -1
+ * another organization's id. */
+static const char put_sql[] =
+    "WITH i AS (SELECT * FROM unnest($1::text[], $2::text[], $3::int8[], $4::int8[],"
+    " $5::int8[], $6::int8[], $7::int8[], $8::text[], $9::text[]) WITH ORDINALITY"
+    " AS i(stix_id, indicator_id, org_id, modified_us, count, first_seen_us, last_seen_us,"
+    " json, reporter, k)),"
+    " w AS (INSERT INTO sightings(stix_id, indicator_id, org_id, modified_us, count,"
+    " first_seen_us, last_seen_us, received_us, json, reporter)"
+    " SELECT stix_id, indicator_id, org_id, modified_us, count, first_seen_us, last_seen_us,"
+    " $10, json, reporter FROM i"
+    " ON CONFLICT (stix_id) DO UPDATE SET indicator_id = excluded.indicator_id,"
+    " org_id = excluded.org_id, modified_us = excluded.modified_us, count = excluded.count,"
+    " first_seen_us = excluded.first_seen_us, last_seen_us = excluded.last_seen_us,"
+    " received_us = excluded.received_us, json = excluded.json, reporter = excluded.reporter"
+    " WHERE sightings.org_id = excluded.org_id AND sightings.modified_us < excluded.modified_us)"
+    " SELECT CASE WHEN g.stix_id IS NULL THEN 0 WHEN g.org_id <> i.org_id THEN -1"
+    " WHEN i.modified_us <= g.modified_us THEN 1 ELSE 2 END"
+    " FROM i LEFT JOIN sightings g ON g.stix_id = i.stix_id ORDER BY i.k";
+
+enum { C_ID, C_IND, C_ORG, C_MOD, C_COUNT, C_FIRST, C_LAST, C_JSON, C_REP, N_COLS };
+
+/* One statement for in[idx[0..n)], whose ids are distinct; the outcomes
+ * go to ret_results[idx[k]]. */
+static int put_chunk(struct yg_pg *s, const struct yg_sighting_in *in, const size_t *idx,
+		     size_t n, int *ret_results)
 {
+	struct yg_pg_arr col[N_COLS];
+	for (int c = 0; c < N_COLS; c++) {
+		if (c == C_ID || c == C_IND || c == C_JSON || c == C_REP)
+			yg_pg_arr_init_text(&col[c]);
+		else
+			yg_pg_arr_init_i64(&col[c]);
+	}
+	bool nomem = false;
+	for (size_t k = 0; k < n; k++) {
+		const struct yg_sighting_in *g = &in[idx[k]];
+		const char *rep = g->reporter ? g->reporter : "";
+		yg_pg_arr_txt(&col[C_ID], g->stix_id, strlen(g->stix_id));
+		yg_pg_arr_txt(&col[C_IND], g->indicator_id, strlen(g->indicator_id));
+		yg_pg_arr_i64(&col[C_ORG], g->org_id);
+		yg_pg_arr_i64(&col[C_MOD], g->modified_us);
+		yg_pg_arr_i64(&col[C_COUNT], g->count);
+		yg_pg_arr_i64(&col[C_FIRST], g->first_seen_us);
+		yg_pg_arr_i64(&col[C_LAST], g->last_seen_us);
+		yg_pg_arr_txt(&col[C_JSON], g->json, g->json_len);
+		yg_pg_arr_txt(&col[C_REP], rep, strlen(rep));
+	}
 	struct yg_pg_args a;
 	yg_pg_args_init(&a);
-	yg_pg_txt(&a, in->stix_id);
+	for (int c = 0; c < N_COLS; c++) {
+		nomem |= col[c].nomem;
+		yg_pg_array(&a, &col[c]);
+	}
+	yg_pg_i64(&a, yg_pg_now_us());
 	PGresult *res = NULL;
-	int r = yg_pg_run(s, "SELECT org_id, modified_us FROM sightings WHERE stix_id = $1", &a,
-			  &res);
+	int r = nomem ? -ENOMEM : yg_pg_run(s, put_sql, &a, &res);
+	if (r == 0 && (size_t)PQntuples(res) != n)
+		r = -EIO;
+	bool wrote = false;
+	for (size_t k = 0; r == 0 && k < n; k++) {
+		int64_t o = yg_pg_get_i64(res, (int)k, 0);
+		ret_results[idx[k]] = o < 0 ? -EEXIST : (int)o;
+		wrote |= o == YG_SIGHTING_NEW || o == YG_SIGHTING_REPLACED;
+	}
+	/* A WITH ... INSERT answers as a SELECT: the commit must notify. */
+	if (wrote)
+		yg_pg_wrote(s);
+	PQclear(res);
+	for (int c = 0; c < N_COLS; c++)
+		yg_pg_arr_release(&col[c]);
+	return r;
+}
+
+struct by_id {
+	const char *id;
+	size_t i;
+};
+
+static int by_id_cmp(const void *x, const void *y)
+{
+	const struct by_id *a = x, *b = y;
+	int c = strcmp(a->id, b->id);
+	return c ? c : (a->i > b->i) - (a->i < b->i);
+}
+
+/* The rounds: occ[i] is how many earlier items of the batch have in[i]'s
+ * id; *ret_rounds the number of statements' worth of rounds. */
+static int occurrences(const struct yg_sighting_in *in, size_t n, size_t *occ,
+		       size_t *ret_rounds)
+{
+	struct by_id *b = malloc(n * sizeof *b);
+	if (!b)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		b[i] = (struct by_id){in[i].stix_id, i};
+	qsort(b, n, sizeof *b, by_id_cmp);
+	size_t rounds = 1;
+	for (size_t j = 0; j < n; j++) {
+		occ[b[j].i] = j > 0 && !strcmp(b[j].id, b[j - 1].id) ? occ[b[j - 1].i] + 1 : 0;
+		if (occ[b[j].i] + 1 > rounds)
+			rounds = occ[b[j].i] + 1;
+	}
+	free(b);
+	*ret_rounds = rounds;
+	return 0;
+}
+
+static int put_locked(struct yg_pg *s, const struct yg_sighting_in *in, size_t n,
+		      int *ret_results)
+{
+	size_t *occ = malloc(2 * n * sizeof *occ);
+	if (!occ)
+		return -ENOMEM;
+	size_t *idx = occ + n, rounds = 1;
+	int r = occurrences(in, n, occ, &rounds);
+	for (size_t round = 0; r == 0 && round < rounds; round++) {
+		size_t m = 0, bytes = 0;
+		for (size_t i = 0; r == 0 && i <= n; i++) {
+			bool last = i == n;
+			if (!last && occ[i] != round)
+				continue;
+			if (m && (last || m == PUT_ROWS_MAX || bytes + in[i].json_len > PUT_BYTES_MAX)) {
+				r = put_chunk(s, in, idx, m, ret_results);
+				m = bytes = 0;
+			}
+			if (!last) {
+				idx[m++] = i;
+				bytes += in[i].json_len;
+			}
+		}
+	}
+	free(occ);
+	return r;
+}
+
+static int pg_put_many(struct yg_store *st, const struct yg_sighting_in *in, size_t n,
+		       int *ret_results)
+{
+	struct yg_pg *s = yg_pg(st);
+	if (n && (!in || !ret_results))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!in[i].stix_id || !in[i].indicator_id || !in[i].json ||
+		    in[i].json_len > YG_SIGHTING_JSON_MAX)
+			return -EINVAL;
+	if (!n)
+		return 0;
+	bool own;
+	int r = yg_pg_write_begin(s, &own);
 	if (r < 0)
 		return r;
-	bool found = PQntuples(res) > 0;
-	int64_t org = found ? yg_pg_get_i64(res, 0, 0) : 0;
-	int64_t mod = found ? yg_pg_get_i64(res, 0, 1) : 0;
-	PQclear(res);
-	if (found && org != in->org_id)
-		return -EEXIST;
-	if (found && in->modified_us <= mod) {
-		*ret_outcome = YG_SIGHTING_DUPLICATE;
-		return 0;
-	}
-	yg_pg_args_init(&a);
-	yg_pg_txt(&a, in->stix_id);
-	yg_pg_txt(&a, in->indicator_id);
-	yg_pg_i64(&a, in->org_id);
-	yg_pg_i64(&a, in->modified_us);
-	yg_pg_i64(&a, in->count);
-	yg_pg_i64(&a, in->first_seen_us);
-	yg_pg_i64(&a, in->last_seen_us);
-	yg_pg_i64(&a, yg_pg_now_us());
-	yg_pg_txtn(&a, in->json, in->json_len);
-	yg_pg_txt(&a, in->reporter ? in->reporter : "");
-	r = yg_pg_run(s,
-		      found ? "UPDATE sightings SET indicator_id = $2, org_id = $3, modified_us = $4,"
-			      " count = $5, first_seen_us = $6, last_seen_us = $7, received_us = $8,"
-			      " json = $9, reporter = $10 WHERE stix_id = $1"
-			    : "INSERT INTO sightings(stix_id, indicator_id, org_id, modified_us, count,"
-			      " first_seen_us, last_seen_us, received_us, json, reporter)"
-			      " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-		      &a, NULL);
-	if (r == 0)
-		*ret_outcome = found ? YG_SIGHTING_REPLACED : YG_SIGHTING_NEW;
-	return r;
+	return yg_pg_write_end(s, own, put_locked(s, in, n, ret_results));
 }
 
 static int pg_put(struct yg_store *st, const struct yg_sighting_in *in,
 		  enum yg_sighting_outcome *ret_outcome)
 {
-	struct yg_pg *s = yg_pg(st);
-	if (!in || !in->stix_id || !in->indicator_id || !in->json ||
-	    in->json_len > YG_SIGHTING_JSON_MAX)
+	if (!in)
 		return -EINVAL;
-	bool own;
-	int r = yg_pg_write_begin(s, &own);
-	if (r < 0)
-		return r;
-	enum yg_sighting_outcome out = YG_SIGHTING_NEW;
-	r = yg_pg_write_end(s, own, put_locked(s, in, &out));
+	int out = 0;
+	int r = pg_put_many(st, in, 1, &out);
+	if (r == 0 && out < 0)
+		r = out;
 	if (r == 0)
-		*ret_outcome = out;
+		*ret_outcome = (enum yg_sighting_outcome)out;
 	return r;
 }
 
@@ -167,6 +293,7 @@ static int pg_fed_buckets(struct yg_store *st, int64_t after_us,
 const struct yg_store_sighting_ops yg_pg_sighting_ops = {
     .fed_buckets = pg_fed_buckets,
     .put = pg_put,
+    .put_many = pg_put_many,
     .aggregate = pg_aggregate,
     .last_seen_all = pg_last_seen_all,
     .count = pg_count,

@@ -62,6 +62,26 @@ static int sq_put(struct yg_store *st, const struct yg_sighting_in *in,
 	return r;
 }
 
+/* SQLite is in-process: a batch is put after put, each seeing the last. */
+static int sq_put_many(struct yg_store *st, const struct yg_sighting_in *in, size_t n,
+                       int *ret_results)
+{
+	if (n && (!in || !ret_results))
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!in[i].stix_id || !in[i].indicator_id || !in[i].json ||
+		    in[i].json_len > YG_SIGHTING_JSON_MAX)
+			return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		enum yg_sighting_outcome oc = YG_SIGHTING_NEW;
+		int r = sq_put(st, &in[i], &oc);
+		if (r < 0 && r != -EEXIST)
+			return r;
+		ret_results[i] = r < 0 ? r : (int)oc;
+	}
+	return 0;
+}
+
 static int sq_aggregate(struct yg_store *st, const char *indicator_id,
                         int (*fn)(void *ud, const struct yg_sighting_org *o), void *ud)
 {
@@ -169,6 +189,7 @@ static int sq_fed_buckets(struct yg_store *st, int64_t after_us,
 const struct yg_store_sighting_ops yg_sq_sighting_ops = {
     .fed_buckets = sq_fed_buckets,
     .put = sq_put,
+    .put_many = sq_put_many,
     .aggregate = sq_aggregate,
     .last_seen_all = sq_last_seen_all,
     .count = sq_count,

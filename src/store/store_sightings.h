@@ -79,6 +79,18 @@ struct yg_store_sighting_ops {
 	 * the id belongs to another organization (nothing stored). */
 	int (*put)(struct yg_store *st, const struct yg_sighting_in *in,
 	           enum yg_sighting_outcome *ret_outcome);
+	/*
+	 * Stores n sightings as n calls of put in that order would (a later
+	 * one with the same id meets the earlier one), in as few round trips
+	 * as the backend can (one statement on PostgreSQL for n distinct
+	 * ids). ret_results[i] gets in[i]'s outcome (an enum
+	 * yg_sighting_outcome, >= 0) or -EEXIST (the id belongs to another
+	 * organization; nothing stored for it). Any other failure returns its
+	 * error with ret_results undefined, and part of the batch may have
+	 * been written: call it inside a transaction and roll back.
+	 */
+	int (*put_many)(struct yg_store *st, const struct yg_sighting_in *in, size_t n,
+	                int *ret_results);
 	/* Calls fn once per organization (and reporter) that reported
 	 * sightings of indicator_id, in organization-name order, leaving out
 	 * a total of 0 (a peer's aggregate whose count moved elsewhere); fn

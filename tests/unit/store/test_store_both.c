@@ -197,6 +197,17 @@ static int see_org(void *ud, const struct yg_sighting_org *o)
 	return 1;
 }
 
+static int see_org_list(void *ud, const struct yg_sighting_org *o)
+{
+	struct yg_sighting_org *out = ud;
+	for (size_t i = 0; i < 3; i++)
+		if (!out[i].org_id) {
+			out[i] = *o;
+			return 1;
+		}
+	return -E2BIG;
+}
+
 static void sightings(void **state)
 {
 	(void)state;
@@ -229,6 +240,76 @@ static void sightings(void **state)
 	int64_t n = 0;
 	assert_int_equal(so->count(st, &n), 0);
 	assert_int_equal(n, 1);
+	yg_store_close(st);
+}
+
+/* A batch goes as one statement on PostgreSQL: outcomes as put after put
+ * would give them, an id named twice included. */
+static void sightings_batch(void **state)
+{
+	(void)state;
+	struct yg_store *st = NULL;
+	assert_int_equal(yg_test_store_open(dir, &st), 0);
+	int64_t a = 0, b = 0;
+	assert_int_equal(st->ops->org_add(st, "A", "energy", NULL, "identity--a", &a), 0);
+	assert_int_equal(st->ops->org_add(st, "B", "rail", NULL, "identity--b", &b), 0);
+	const struct yg_store_sighting_ops *so = st->ops->sightings;
+	struct yg_sighting_in old = {.stix_id = "sighting--b", .indicator_id = "indicator--1",
+				     .org_id = b, .modified_us = 10, .count = 5, .first_seen_us = 2,
+				     .last_seen_us = 3, .json = "{}", .json_len = 2};
+	enum yg_sighting_outcome out;
+	assert_int_equal(so->put(st, &old, &out), 0);
+	struct yg_sighting_in in[5];
+	for (size_t i = 0; i < 5; i++)
+		in[i] = (struct yg_sighting_in){.stix_id = "sighting--1",
+						.indicator_id = "indicator--1",
+						.org_id = a,
+						.modified_us = 10,
+						.count = 1,
+						.first_seen_us = 5,
+						.last_seen_us = 7,
+						.json = "{\"k\":\"v\"}",
+						.json_len = 9};
+	in[1].count = 9; /* same version again: a duplicate, not counted */
+	in[2].modified_us = 11;
+	in[2].count = 4;
+	in[2].last_seen_us = 8;
+	in[3].stix_id = "sighting--b"; /* B's id */
+	in[4].stix_id = "sighting--2";
+	in[4].reporter = "identity--r";
+	int res[5] = {9, 9, 9, 9, 9};
+	assert_int_equal(st->ops->tx_begin(st), 0);
+	assert_int_equal(so->put_many(st, in, 5, res), 0);
+	assert_int_equal(st->ops->tx_commit(st), 0);
+	assert_int_equal(res[0], YG_SIGHTING_NEW);
+	assert_int_equal(res[1], YG_SIGHTING_DUPLICATE);
+	assert_int_equal(res[2], YG_SIGHTING_REPLACED);
+	assert_int_equal(res[3], -EEXIST);
+	assert_int_equal(res[4], YG_SIGHTING_NEW);
+	/* Redelivered: every one a duplicate (or still B's). */
+	assert_int_equal(so->put_many(st, in, 5, res), 0);
+	assert_int_equal(res[0], YG_SIGHTING_DUPLICATE);
+	assert_int_equal(res[2], YG_SIGHTING_DUPLICATE);
+	assert_int_equal(res[3], -EEXIST);
+	assert_int_equal(res[4], YG_SIGHTING_DUPLICATE);
+	int64_t n = 0;
+	assert_int_equal(so->count(st, &n), 0);
+	assert_int_equal(n, 3);
+	struct yg_sighting_org agg[3];
+	memset(agg, 0, sizeof agg);
+	assert_int_equal(so->aggregate(st, "indicator--1", see_org_list, agg), 0);
+	/* A: 4 (sighting--1 replaced) + 1 (sighting--2, reporter r); B: 5. */
+	assert_int_equal(agg[0].org_id, a);
+	assert_string_equal(agg[0].reporter, "");
+	assert_int_equal(agg[0].count, 4);
+	assert_int_equal(agg[0].last_seen_us, 8);
+	assert_int_equal(agg[1].org_id, a);
+	assert_string_equal(agg[1].reporter, "identity--r");
+	assert_int_equal(agg[1].count, 1);
+	assert_int_equal(agg[2].org_id, b);
+	assert_int_equal(agg[2].count, 5);
+	in[0].json = NULL;
+	assert_int_equal(so->put_many(st, in, 1, res), -EINVAL);
 	yg_store_close(st);
 }
 
@@ -300,6 +381,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(errors_are_the_same, setup, teardown),
 		cmocka_unit_test_setup_teardown(two_writers, setup, teardown),
 		cmocka_unit_test_setup_teardown(sightings, setup, teardown),
+		cmocka_unit_test_setup_teardown(sightings_batch, setup, teardown),
 		cmocka_unit_test_setup_teardown(level_half, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

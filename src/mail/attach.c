@@ -55,6 +55,8 @@ int yg_mail_hasher_update(struct yg_mail_hasher *h, const void *p, size_t n)
 {
 	if (n == 0)
 		return 0;
+	if (h->borrowed)
+		return -EINVAL;
 	/* Three contexts over the same chunk while it is hot in the cache. */
 	if (!EVP_DigestUpdate(h->md5, p, n) || !EVP_DigestUpdate(h->sha1, p, n) ||
 	    !EVP_DigestUpdate(h->sha256, p, n))
@@ -91,6 +93,25 @@ int yg_mail_hasher_update(struct yg_mail_hasher *h, const void *p, size_t n)
 		h->fuzzy = NULL;
 		h->fuzzy_failed = true;
 	}
+	return 0;
+}
+
+int yg_mail_hasher_whole(struct yg_mail_hasher *h, const uint8_t *p, size_t n)
+{
+	if (h->size || h->kept || h->borrowed || n > h->keep_max)
+		return -EINVAL;
+	/* Three contexts chunk by chunk, each chunk still in the cache. */
+	for (size_t off = 0; off < n; off += CHUNK) {
+		size_t k = n - off < CHUNK ? n - off : CHUNK;
+		if (!EVP_DigestUpdate(h->md5, p + off, k) || !EVP_DigestUpdate(h->sha1, p + off, k) ||
+		    !EVP_DigestUpdate(h->sha256, p + off, k))
+			return -ENOMEM;
+	}
+	h->size = n;
+	/* Never written through: hasher_update refuses a borrowed keep. */
+	h->keep = (uint8_t *)(uintptr_t)p;
+	h->kept = h->keep_cap = n;
+	h->borrowed = true;
 	return 0;
 }
 
@@ -140,7 +161,8 @@ void yg_mail_hasher_release(struct yg_mail_hasher *h)
 	EVP_MD_CTX_free(h->sha256);
 	if (h->fuzzy)
 		fuzzy_free(h->fuzzy);
-	free(h->keep);
+	if (!h->borrowed)
+		free(h->keep);
 	memset(h, 0, sizeof *h);
 }
 

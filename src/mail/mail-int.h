@@ -144,6 +144,14 @@ int yg_mail_hasher_update(struct yg_mail_hasher *h, const void *p, size_t n);
 int yg_mail_hasher_whole(struct yg_mail_hasher *h, const uint8_t *p, size_t n);
 /* Writes size, hashes and ssdeep into f, truncated = size > kept. */
 int yg_mail_hasher_final(struct yg_mail_hasher *h, struct yg_mail_file *f);
+/* Room for the next bytes of the file inside the kept prefix, so that a
+ * producer (a decompressor) writes them there and hands that same pointer
+ * to yg_mail_hasher_update, which then copies nothing. At most want bytes
+ * (*room gets how many); expect is the whole size if known (0 if not), to
+ * allocate the prefix once rather than by doubling. NULL when the prefix
+ * is full, the keep borrowed or memory short: then write elsewhere. */
+uint8_t *yg_mail_hasher_room(struct yg_mail_hasher *h, size_t want, uint64_t expect,
+                             size_t *room);
 void yg_mail_hasher_release(struct yg_mail_hasher *h);
 
 /* Adds a file to the report (path, name, declared type copied) and

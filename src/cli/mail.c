@@ -27,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -532,6 +533,13 @@ static int analyze(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* Every message allocates and frees the same few MiB again: glibc's
+	 * defaults hand the top of the heap back to the kernel after each one
+	 * (and serve big parts with mmap/munmap), so the next message page-
+	 * faulted all of it in again, the largest cost after the hashes on
+	 * mailbox-like input. Kept, the heap stops at the largest message. */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 	struct yg_mail_opts opts = {yara, (const char *const *)prot.v};
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);

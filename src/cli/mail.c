@@ -25,7 +25,9 @@
  * memory stays bounded.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -113,6 +115,71 @@ static int read_file(const char *path, uint8_t **ret, size_t *ret_len)
 	*ret = buf;
 	*ret_len = n;
 	return 0;
+}
+
+/* One worker's input buffer, kept from message to message: a fresh buffer
+ * per message cost a page fault for every 4 KiB read into it, and the
+ * kernel's share of an analysis was mostly that. A file past INBUF_KEEP
+ * gets a buffer of its own (read_file's), freed after it. */
+#define INBUF_KEEP (16u << 20)
+struct inbuf {
+	uint8_t *p;
+	size_t cap;
+};
+
+/* Reads path into ib (grown as needed) or, when ib cannot take it (past
+ * INBUF_KEEP, not a regular file, a file that grew while read), into a
+ * new buffer returned in *ret_own for the caller to free. *ret points at
+ * the bytes either way. 0 or -errno as read_file. */
+static int read_reuse(const char *path, struct inbuf *ib, const uint8_t **ret, size_t *ret_len,
+                      uint8_t **ret_own)
+{
+	*ret_own = NULL;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	struct stat st;
+	int r = 0;
+	size_t n = 0;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (uint64_t)st.st_size + 1 > INBUF_KEEP)
+		goto fallback;
+	size_t need = (size_t)st.st_size + 1; /* +1 to see EOF */
+	if (need > ib->cap) {
+		uint8_t *b = realloc(ib->p, need);
+		if (!b) {
+			r = -ENOMEM;
+			goto out;
+		}
+		ib->p = b;
+		ib->cap = need;
+	}
+	for (;;) {
+		ssize_t got = read(fd, ib->p + n, ib->cap - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			r = -EIO;
+			goto out;
+		}
+		if (got == 0)
+			break;
+		n += (size_t)got;
+		if (n == ib->cap) /* grew since fstat */
+			goto fallback;
+	}
+	*ret = ib->p;
+	*ret_len = n;
+	goto out;
+fallback:
+	close(fd);
+	r = read_file(path, ret_own, ret_len);
+	if (r == 0)
+		*ret = *ret_own;
+	return r;
+out:
+	close(fd);
+	return r;
 }
 
 struct protect {
@@ -271,16 +338,17 @@ static char *err_line(const char *file, int r)
 	return s;
 }
 
-static void render(const struct pool *p, int i, struct slot *sl)
+static void render(const struct pool *p, int i, struct slot *sl, struct inbuf *ib)
 {
 	const char *file = p->files[i];
-	uint8_t *buf = NULL;
+	const uint8_t *msg = NULL;
+	uint8_t *own = NULL;
 	size_t len = 0;
 	struct yg_mail_report *rep = NULL;
-	int r = read_file(file, &buf, &len);
+	int r = read_reuse(file, ib, &msg, &len, &own);
 	if (r == 0)
-		r = yg_mail_analyze(buf, len, p->opts, &rep);
-	free(buf);
+		r = yg_mail_analyze(msg, len, p->opts, &rep);
+	free(own);
 	/* Both answer 0 or -errno, and rep is filled only on 0: != 0 says so
 	 * where r < 0 leaves the analyzer a positive r with rep NULL. */
 	if (r != 0) {
@@ -319,6 +387,7 @@ static void render(const struct pool *p, int i, struct slot *sl)
 static void *worker(void *arg)
 {
 	struct pool *p = arg;
+	struct inbuf ib = {0};
 	pthread_mutex_lock(&p->mu);
 	for (;;) {
 		while (p->next < p->nfiles && p->next - p->printed >= WINDOW)
@@ -328,13 +397,14 @@ static void *worker(void *arg)
 		int i = p->next++;
 		pthread_mutex_unlock(&p->mu);
 		struct slot sl = {0};
-		render(p, i, &sl);
+		render(p, i, &sl, &ib);
 		pthread_mutex_lock(&p->mu);
 		sl.done = true;
 		p->slots[i] = sl;
 		pthread_cond_broadcast(&p->cv_done);
 	}
 	pthread_mutex_unlock(&p->mu);
+	free(ib.p);
 	return NULL;
 }
 
@@ -386,11 +456,14 @@ static int run_pool(struct pool *p, int jobs)
 	for (int k = 0; k < jobs && jobs > 1; k++)
 		if (pthread_create(&tid[k], NULL, worker, p) == 0)
 			started++;
-	if (started == 0)
+	if (started == 0) {
+		struct inbuf ib = {0};
 		for (int i = 0; i < p->nfiles; i++) {
-			render(p, i, &p->slots[i]);
+			render(p, i, &p->slots[i], &ib);
 			p->slots[i].done = true;
 		}
+		free(ib.p);
+	}
 	bool failed = print_all(p);
 	for (int k = 0; k < started; k++)
 		pthread_join(tid[k], NULL);
@@ -460,6 +533,13 @@ static int analyze(int argc, char **argv)
 			goto out;
 		}
 	}
+	/* Every message allocates and frees the same few MiB again: glibc's
+	 * defaults hand the top of the heap back to the kernel after each one
+	 * (and serve big parts with mmap/munmap), so the next message page-
+	 * faulted all of it in again, the largest cost after the hashes on
+	 * mailbox-like input. Kept, the heap stops at the largest message. */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 	struct yg_mail_opts opts = {yara, (const char *const *)prot.v};
 	struct timespec now;
 	clock_gettime(CLOCK_REALTIME, &now);

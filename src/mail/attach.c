@@ -55,6 +55,8 @@ int yg_mail_hasher_update(struct yg_mail_hasher *h, const void *p, size_t n)
 {
 	if (n == 0)
 		return 0;
+	if (h->borrowed)
+		return -EINVAL;
 	/* Three contexts over the same chunk while it is hot in the cache. */
 	if (!EVP_DigestUpdate(h->md5, p, n) || !EVP_DigestUpdate(h->sha1, p, n) ||
 	    !EVP_DigestUpdate(h->sha256, p, n))
@@ -79,7 +81,8 @@ int yg_mail_hasher_update(struct yg_mail_hasher *h, const void *p, size_t n)
 			h->keep = k;
 			h->keep_cap = nc;
 		}
-		memcpy(h->keep + h->kept, p, take);
+		if (p != h->keep + h->kept) /* else written in place (hasher_room) */
+			memcpy(h->keep + h->kept, p, take);
 		h->kept += take;
 	}
 	if (take == n || h->fuzzy_failed)
@@ -92,6 +95,51 @@ int yg_mail_hasher_update(struct yg_mail_hasher *h, const void *p, size_t n)
 		h->fuzzy_failed = true;
 	}
 	return 0;
+}
+
+int yg_mail_hasher_whole(struct yg_mail_hasher *h, const uint8_t *p, size_t n)
+{
+	if (h->size || h->kept || h->borrowed || n > h->keep_max)
+		return -EINVAL;
+	/* Three contexts chunk by chunk, each chunk still in the cache. */
+	for (size_t off = 0; off < n; off += CHUNK) {
+		size_t k = n - off < CHUNK ? n - off : CHUNK;
+		if (!EVP_DigestUpdate(h->md5, p + off, k) || !EVP_DigestUpdate(h->sha1, p + off, k) ||
+		    !EVP_DigestUpdate(h->sha256, p + off, k))
+			return -ENOMEM;
+	}
+	h->size = n;
+	/* Never written through: hasher_update refuses a borrowed keep. */
+	h->keep = (uint8_t *)(uintptr_t)p;
+	h->kept = h->keep_cap = n;
+	h->borrowed = true;
+	return 0;
+}
+
+uint8_t *yg_mail_hasher_room(struct yg_mail_hasher *h, size_t want, uint64_t expect,
+                             size_t *room)
+{
+	if (h->borrowed || h->kept >= h->keep_max || want == 0)
+		return NULL;
+	size_t n = h->keep_max - h->kept < want ? h->keep_max - h->kept : want;
+	if (h->kept + n > h->keep_cap) {
+		size_t nc = h->keep_cap ? h->keep_cap : KEEP_MIN;
+		while (nc < h->kept + n)
+			nc *= 2;
+		/* the announced size, plus one byte: the read that finds the
+		 * end then needs no growth */
+		if (expect < h->keep_max && expect + 1 > nc)
+			nc = (size_t)expect + 1;
+		if (nc > h->keep_max)
+			nc = h->keep_max;
+		uint8_t *k = realloc(h->keep, nc);
+		if (!k)
+			return NULL;
+		h->keep = k;
+		h->keep_cap = nc;
+	}
+	*room = h->keep_cap - h->kept < n ? h->keep_cap - h->kept : n;
+	return h->keep + h->kept;
 }
 
 static void hex(const unsigned char *d, unsigned n, char *out)
@@ -140,7 +188,8 @@ void yg_mail_hasher_release(struct yg_mail_hasher *h)
 	EVP_MD_CTX_free(h->sha256);
 	if (h->fuzzy)
 		fuzzy_free(h->fuzzy);
-	free(h->keep);
+	if (!h->borrowed)
+		free(h->keep);
 	memset(h, 0, sizeof *h);
 }
 
@@ -428,8 +477,19 @@ static int descend(struct yg_mail_ctx *ctx, size_t idx, const uint8_t *p, size_t
 			break;
 		}
 		bool enc = false, cut = false;
+		uint64_t hint =
+		    archive_entry_size_is_set(e) && archive_entry_size(e) > 0
+		        ? (uint64_t)archive_entry_size(e)
+		        : 0;
 		for (;;) {
-			la_ssize_t got = archive_read_data(a, buf, CHUNK);
+			/* inflated straight into the kept prefix while it has room */
+			size_t room = CHUNK;
+			uint8_t *dst = yg_mail_hasher_room(&h, CHUNK, hint, &room);
+			if (!dst) {
+				dst = buf;
+				room = CHUNK;
+			}
+			la_ssize_t got = archive_read_data(a, dst, room);
 			if (got == 0)
 				break;
 			if (got < 0) {
@@ -449,7 +509,7 @@ static int descend(struct yg_mail_ctx *ctx, size_t idx, const uint8_t *p, size_t
 				cut = true;
 			}
 			ctx->budget_left -= (uint64_t)got;
-			if ((r = yg_mail_hasher_update(&h, buf, (size_t)got)) < 0)
+			if ((r = yg_mail_hasher_update(&h, dst, (size_t)got)) < 0)
 				break;
 			if (ctx->budget_left == 0)
 				break;

@@ -114,6 +114,9 @@ struct yg_mail_ctx {
 	size_t parts;         /* MIME leaf parts seen */
 	char *read_buf;       /* one read chunk for every part's decoding, not one
 	                       * allocation per part (analyze.c) */
+	uint8_t *part_buf;    /* a MIME part decoded whole, grown as needed and
+	                       * reused by every part of the message (analyze.c) */
+	size_t part_cap;
 	struct yg_mail_urlset urls;
 };
 
@@ -130,11 +133,25 @@ struct yg_mail_hasher {
 	uint64_t size;
 	uint8_t *keep;
 	size_t kept, keep_max, keep_cap;
+	bool borrowed; /* keep is the caller's (yg_mail_hasher_whole) */
 };
 int yg_mail_hasher_init(struct yg_mail_hasher *h, size_t keep_max);
 int yg_mail_hasher_update(struct yg_mail_hasher *h, const void *p, size_t n);
+/* The whole file at once, p[0..n) with n <= keep_max, in place of
+ * yg_mail_hasher_update calls: hashed and kept without a copy, so p must
+ * stay valid and unchanged until yg_mail_hasher_release, which does not
+ * free it. Only on a fresh hasher (-EINVAL otherwise). */
+int yg_mail_hasher_whole(struct yg_mail_hasher *h, const uint8_t *p, size_t n);
 /* Writes size, hashes and ssdeep into f, truncated = size > kept. */
 int yg_mail_hasher_final(struct yg_mail_hasher *h, struct yg_mail_file *f);
+/* Room for the next bytes of the file inside the kept prefix, so that a
+ * producer (a decompressor) writes them there and hands that same pointer
+ * to yg_mail_hasher_update, which then copies nothing. At most want bytes
+ * (*room gets how many); expect is the whole size if known (0 if not), to
+ * allocate the prefix once rather than by doubling. NULL when the prefix
+ * is full, the keep borrowed or memory short: then write elsewhere. */
+uint8_t *yg_mail_hasher_room(struct yg_mail_hasher *h, size_t want, uint64_t expect,
+                             size_t *room);
 void yg_mail_hasher_release(struct yg_mail_hasher *h);
 
 /* Adds a file to the report (path, name, declared type copied) and

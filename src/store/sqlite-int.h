@@ -7,6 +7,7 @@
 #define YG_STORE_SQLITE_INT_H
 
 #include <sqlite3.h>
+#include <stdint.h>
 
 #include "store/store.h"
 
@@ -49,6 +50,9 @@ struct yg_sqlite {
 		bool busy; /* handed out by yg_sq_prep, not yet back through yg_sq_fin */
 	} stmts[YG_SQ_STMT_SLOTS];
 	unsigned n_stmts; /* slots in use */
+	/* The same slots found by statement (slot + 1, 0 for none), so that
+	 * giving one back does not hash its text again. */
+	uint16_t by_stmt[YG_SQ_STMT_SLOTS];
 	bool in_tx;
 	/* A fuzz harness holds the connection inside a transaction of its
 	 * own, rolled back after every input (fuzz/hub_fuzz_world.h): the

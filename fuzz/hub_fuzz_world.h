@@ -39,23 +39,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "asan_quarantine.h"
 #include "hub/auth.h"
 #include "hub/hub-int.h"
 #include "hub/hub.h"
 #include "store/sqlite-int.h"
 #include "store/store.h"
-
-/* ASan's quarantine of freed memory, 16 MiB instead of 256: an input of
- * these harnesses frees a few MiB (SQLite parses most statements per
- * call), and with the default every allocation got a fresh page from
- * the kernel, a page fault and a fill, which was a third of an input's
- * time. A use after free within an input, or the next few, is still
- * caught. ASAN_OPTIONS overrides it. */
-const char *__asan_default_options(void);
-const char *__asan_default_options(void)
-{
-	return "quarantine_size_mb=16";
-}
 
 static struct yg_hub *hub;
 static char hfw_dir[64];

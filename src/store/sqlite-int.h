@@ -7,6 +7,7 @@
 #define YG_STORE_SQLITE_INT_H
 
 #include <sqlite3.h>
+#include <stdint.h>
 
 #include "store/store.h"
 
@@ -31,6 +32,9 @@ enum yg_sq_stmt {
 /* Listing statements, whose text depends on the filters, kept by text. */
 #define YG_SQ_QUERY_CACHE 8
 
+/* Slots of the yg_sq_prep cache (sqlite_stmts.c), a power of two. */
+#define YG_SQ_STMT_SLOTS 512
+
 struct yg_sqlite {
 	struct yg_store base;
 	sqlite3 *db;
@@ -40,6 +44,15 @@ struct yg_sqlite {
 		sqlite3_stmt *stmt;
 	} queries[YG_SQ_QUERY_CACHE];
 	unsigned next_query; /* slot replaced next (round robin) */
+	struct {
+		char *sql; /* owned; NULL for a free slot */
+		sqlite3_stmt *stmt;
+		bool busy; /* handed out by yg_sq_prep, not yet back through yg_sq_fin */
+	} stmts[YG_SQ_STMT_SLOTS];
+	unsigned n_stmts; /* slots in use */
+	/* The same slots found by statement (slot + 1, 0 for none), so that
+	 * giving one back does not hash its text again. */
+	uint16_t by_stmt[YG_SQ_STMT_SLOTS];
 	bool in_tx;
 	/* A fuzz harness holds the connection inside a transaction of its
 	 * own, rolled back after every input (fuzz/hub_fuzz_world.h): the
@@ -76,17 +89,34 @@ int yg_sq_begin(struct yg_sqlite *s);
 int yg_sq_commit(struct yg_sqlite *s);
 int yg_sq_rollback(struct yg_sqlite *s);
 
-/* One-off statements: every value goes in as a bound parameter. */
+/* A statement for sql, every value going in as a bound parameter: from
+ * the connection's cache (sqlite_stmts.c), reset and with no bindings, or
+ * compiled now. Give it back with yg_sq_fin (or yg_sq_done, yg_sq_rows_end),
+ * never sqlite3_finalize: the cache keeps it for the next caller. */
 int yg_sq_prep(struct yg_sqlite *s, const char *sql, sqlite3_stmt **ret);
 
-/* Steps stmt once (a result row counts as success) and finalizes it. */
-int yg_sq_done(sqlite3_stmt *stmt);
+/* yg_sq_prep without the cache, for a text used once (store_copy.c reads
+ * column lists that a cached statement would keep from before a schema
+ * change). Also given back with yg_sq_fin, which finalizes it. */
+int yg_sq_prep_fresh(struct yg_sqlite *s, const char *sql, sqlite3_stmt **ret);
+
+/* Gives back a statement of yg_sq_prep: reset and kept when it is the
+ * cache's, else finalized. NULL is a no-op. */
+void yg_sq_fin(struct yg_sqlite *s, sqlite3_stmt *stmt);
+
+/* Finalizes every cached statement not handed out and empties the cache
+ * (those out are finalized when they come back): after a schema change
+ * and at close. */
+void yg_sq_stmts_flush(struct yg_sqlite *s);
+
+/* Steps stmt once (a result row counts as success) and gives it back. */
+int yg_sq_done(struct yg_sqlite *s, sqlite3_stmt *stmt);
 
 /* yg_sq_done, then -ENOENT when the statement changed no row. */
 int yg_sq_done_one(struct yg_sqlite *s, sqlite3_stmt *stmt);
 
 /* Prepares sql, binds ?1..?n to the integers v[0..n-1], steps it once and
- * finalizes it (as yg_sq_done). */
+ * gives it back (as yg_sq_done). */
 int yg_sq_run_ints(struct yg_sqlite *s, const char *sql, const int64_t *v, size_t n);
 
 /* Binds ?1 to key (borrowed until the statement is done) when not NULL,
@@ -99,9 +129,9 @@ int yg_sq_row(sqlite3_stmt *stmt);
 
 /* Ends the listing loop
  *   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) { r = fn(..); if (r <= 0) break; }
- * by finalizing stmt: returns the step's error, else the callback's
- * negative answer, else 0 (a callback's 0 only stops the walk). */
-int yg_sq_rows_end(sqlite3_stmt *stmt, int rc, int r);
+ * by giving stmt back (yg_sq_fin): returns the step's error, else the
+ * callback's negative answer, else 0 (a callback's 0 only stops the walk). */
+int yg_sq_rows_end(struct yg_sqlite *s, sqlite3_stmt *stmt, int rc, int r);
 
 /* The object-side ops (sqlite_objects.c), filled into the ops table. */
 int yg_sq_collection_add(struct yg_store *st, const char *uuid, const char *title,

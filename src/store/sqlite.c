@@ -339,22 +339,17 @@ int yg_sq_rollback(struct yg_sqlite *s)
 	return yg_sq_exec(s, s->held ? "ROLLBACK TO yg_tx; RELEASE yg_tx" : "ROLLBACK");
 }
 
-int yg_sq_prep(struct yg_sqlite *s, const char *sql, sqlite3_stmt **ret)
-{
-	return yg_sq_err(sqlite3_prepare_v2(s->db, sql, -1, ret, NULL));
-}
-
-int yg_sq_done(sqlite3_stmt *stmt)
+int yg_sq_done(struct yg_sqlite *s, sqlite3_stmt *stmt)
 {
 	int rc = sqlite3_step(stmt);
 	int r = rc == SQLITE_DONE || rc == SQLITE_ROW ? 0 : yg_sq_err(rc);
-	sqlite3_finalize(stmt);
+	yg_sq_fin(s, stmt);
 	return r;
 }
 
 int yg_sq_done_one(struct yg_sqlite *s, sqlite3_stmt *stmt)
 {
-	int r = yg_sq_done(stmt);
+	int r = yg_sq_done(s, stmt);
 	if (r == 0 && sqlite3_changes(s->db) == 0)
 		r = -ENOENT;
 	return r;
@@ -368,7 +363,7 @@ int yg_sq_run_ints(struct yg_sqlite *s, const char *sql, const int64_t *v, size_
 		return r;
 	for (size_t i = 0; i < n; i++)
 		sqlite3_bind_int64(stmt, (int)i + 1, v[i]);
-	return yg_sq_done(stmt);
+	return yg_sq_done(s, stmt);
 }
 
 void yg_sq_bind_key(sqlite3_stmt *stmt, const char *key, int64_t id)
@@ -387,11 +382,11 @@ int yg_sq_row(sqlite3_stmt *stmt)
 	return rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
 }
 
-int yg_sq_rows_end(sqlite3_stmt *stmt, int rc, int r)
+int yg_sq_rows_end(struct yg_sqlite *s, sqlite3_stmt *stmt, int rc, int r)
 {
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		r = yg_sq_err(rc);
-	sqlite3_finalize(stmt);
+	yg_sq_fin(s, stmt);
 	return r < 0 ? r : 0;
 }
 
@@ -404,7 +399,7 @@ static int read_version(struct yg_sqlite *s, int *ret)
 	r = yg_sq_row(stmt);
 	if (r == 0)
 		*ret = sqlite3_column_int(stmt, 0);
-	sqlite3_finalize(stmt);
+	yg_sq_fin(s, stmt);
 	return r;
 }
 
@@ -440,7 +435,7 @@ static int migrate(struct yg_sqlite *s)
 	if (r < 0)
 		goto out;
 	sqlite3_bind_int(stmt, 1, YG_STORE_SCHEMA_VERSION);
-	r = yg_sq_done(stmt);
+	r = yg_sq_done(s, stmt);
 out:
 	if (r < 0)
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -452,6 +447,7 @@ out:
 static void sq_close(struct yg_store *st)
 {
 	struct yg_sqlite *s = yg_sq(st);
+	yg_sq_stmts_flush(s);
 	for (int i = 0; i < SQ__COUNT; i++)
 		sqlite3_finalize(s->cache[i]);
 	for (int i = 0; i < YG_SQ_QUERY_CACHE; i++) {
@@ -524,7 +520,7 @@ static int sq_setting_get(struct yg_store *st, const char *key, char **ret)
 	} else {
 		r = rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
 	}
-	sqlite3_finalize(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -539,7 +535,7 @@ static int sq_setting_set(struct yg_store *st, const char *key, const char *valu
 		return r;
 	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, value, -1, SQLITE_STATIC);
-	return yg_sq_done(stmt);
+	return yg_sq_done(yg_sq(st), stmt);
 }
 
 static bool name_ok(const char *s, size_t max)
@@ -568,7 +564,7 @@ static int sq_org_add(struct yg_store *st, const char *name, const char *sector,
 	sqlite3_bind_text(stmt, 3, country ? country : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 4, identity_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 5, yg_sq_now_us());
-	r = yg_sq_done(stmt);
+	r = yg_sq_done(s, stmt);
 	if (r == 0 && ret_id)
 		*ret_id = sqlite3_last_insert_rowid(s->db);
 	return r;
@@ -605,7 +601,7 @@ static int sq_org_find(struct yg_store *st, const char *key, struct yg_org *ret)
 		return r;
 	sqlite3_bind_text(stmt, 1, key, -1, SQLITE_STATIC);
 	r = one_org(stmt, ret);
-	sqlite3_finalize(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -637,7 +633,7 @@ static int sq_org_list(struct yg_store *st, int (*fn)(void *ud, const struct yg_
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 #define TOKEN_COLS "id, public_id, org_id, role, revoked_us IS NOT NULL, created_us"
@@ -676,7 +672,7 @@ static int sq_token_add(struct yg_store *st, const uint8_t hash[YG_TOKEN_HASH_LE
 	sqlite3_bind_int64(stmt, 3, org_id);
 	sqlite3_bind_int(stmt, 4, (int)role);
 	sqlite3_bind_int64(stmt, 5, yg_sq_now_us());
-	r = yg_sq_done(stmt);
+	r = yg_sq_done(s, stmt);
 	if (r == 0 && ret_id)
 		*ret_id = sqlite3_last_insert_rowid(s->db);
 	return r;
@@ -737,7 +733,7 @@ static int sq_token_revoke(struct yg_store *st, const uint8_t *hash, const char 
 		r = -EEXIST;
 		goto out;
 	}
-	sqlite3_finalize(stmt);
+	yg_sq_fin(s, stmt);
 	stmt = NULL;
 	r = yg_sq_prep(s, "UPDATE tokens SET revoked_us = ?2 WHERE id = ?1 AND revoked_us IS NULL",
 	               &stmt);
@@ -745,7 +741,7 @@ static int sq_token_revoke(struct yg_store *st, const uint8_t *hash, const char 
 		goto out;
 	sqlite3_bind_int64(stmt, 1, t.id);
 	sqlite3_bind_int64(stmt, 2, yg_sq_now_us());
-	r = yg_sq_done(stmt);
+	r = yg_sq_done(s, stmt);
 	stmt = NULL;
 	if (r == 0) {
 		t.revoked = true;
@@ -753,7 +749,7 @@ static int sq_token_revoke(struct yg_store *st, const uint8_t *hash, const char 
 			*ret = t;
 	}
 out:
-	sqlite3_finalize(stmt);
+	yg_sq_fin(s, stmt);
 	return r;
 }
 
@@ -772,7 +768,7 @@ static int sq_token_list(struct yg_store *st, int (*fn)(void *ud, const struct y
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 static int sq_group_add(struct yg_store *st, const char *name, int64_t owner_org,
@@ -794,7 +790,7 @@ static int sq_group_add(struct yg_store *st, const char *name, int64_t owner_org
 	sqlite3_bind_text(stmt, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, owner_org);
 	sqlite3_bind_int64(stmt, 3, yg_sq_now_us());
-	r = yg_sq_done(stmt);
+	r = yg_sq_done(s, stmt);
 	if (r < 0)
 		goto out;
 	int64_t gid = sqlite3_last_insert_rowid(s->db);
@@ -807,7 +803,7 @@ static int sq_group_add(struct yg_store *st, const char *name, int64_t owner_org
 			goto out;
 		sqlite3_bind_int64(stmt, 1, gid);
 		sqlite3_bind_int64(stmt, 2, i < n_members ? members[i] : owner_org);
-		r = yg_sq_done(stmt);
+		r = yg_sq_done(s, stmt);
 		if (r < 0)
 			goto out;
 	}
@@ -840,7 +836,7 @@ static int sq_group_find(struct yg_store *st, const char *name, struct yg_group 
 	} else {
 		r = rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
 	}
-	sqlite3_finalize(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -860,7 +856,7 @@ static int sq_group_has_member(struct yg_store *st, int64_t group_id, int64_t or
 	} else {
 		r = yg_sq_err(rc);
 	}
-	sqlite3_finalize(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -882,7 +878,7 @@ static int sq_audit(struct yg_store *st, int64_t org_id, const char *actor, cons
 	sqlite3_bind_text(stmt, 3, actor ? actor : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 4, action ? action : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 5, detail ? detail : "", -1, SQLITE_STATIC);
-	return yg_sq_done(stmt);
+	return yg_sq_done(yg_sq(st), stmt);
 }
 
 static int count_rows(struct yg_store *st, const char *sql, int64_t *ret)
@@ -900,7 +896,7 @@ static int count_rows(struct yg_store *st, const char *sql, int64_t *ret)
 		if (r == 0)
 			r = -EIO;
 	}
-	sqlite3_finalize(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -1008,7 +1004,7 @@ int yg_store_sqlite_synchronous(struct yg_store *st, int *ret)
 		*ret = sqlite3_column_int(stmt, 0);
 	else
 		r = yg_sq_err(rc);
-	sqlite3_finalize(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -1051,6 +1047,8 @@ int yg_store_sqlite_open(const char *dir, struct yg_store **ret)
 	if (r < 0)
 		goto out;
 	r = yg_sq_exec(s, "PRAGMA foreign_keys=ON");
+	/* What the migration compiled predates its schema and the pragma. */
+	yg_sq_stmts_flush(s);
 out:
 	if (r < 0) {
 		sq_close(&s->base);

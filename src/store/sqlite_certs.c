@@ -52,7 +52,7 @@ static int sq_cert_add(struct yg_store *st, const char *fingerprint, int64_t org
 	sqlite3_bind_text(stmt, 4, subject, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 5, not_after_us);
 	sqlite3_bind_int64(stmt, 6, yg_sq_now_us());
-	r = yg_sq_done(stmt);
+	r = yg_sq_done(s, stmt);
 	if (r == 0 && ret_id)
 		*ret_id = sqlite3_last_insert_rowid(s->db);
 	return r;
@@ -71,7 +71,7 @@ static int sq_cert_lookup(struct yg_store *st, const char *fingerprint, struct y
 	r = yg_sq_row(stmt);
 	if (r == 0)
 		from_row(stmt, ret);
-	sqlite3_finalize(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -97,7 +97,7 @@ static int sq_cert_revoke(struct yg_store *st, const char *prefix, struct yg_cer
 		r = -EEXIST;
 		goto out;
 	}
-	sqlite3_finalize(stmt);
+	yg_sq_fin(s, stmt);
 	stmt = NULL;
 	r = yg_sq_prep(
 	    s, "UPDATE client_certs SET revoked_us = ?2 WHERE id = ?1 AND revoked_us IS NULL",
@@ -106,7 +106,7 @@ static int sq_cert_revoke(struct yg_store *st, const char *prefix, struct yg_cer
 		goto out;
 	sqlite3_bind_int64(stmt, 1, b.id);
 	sqlite3_bind_int64(stmt, 2, yg_sq_now_us());
-	r = yg_sq_done(stmt);
+	r = yg_sq_done(s, stmt);
 	stmt = NULL;
 	if (r == 0) {
 		b.revoked = true;
@@ -114,7 +114,7 @@ static int sq_cert_revoke(struct yg_store *st, const char *prefix, struct yg_cer
 			*ret = b;
 	}
 out:
-	sqlite3_finalize(stmt);
+	yg_sq_fin(s, stmt);
 	return r;
 }
 
@@ -133,7 +133,7 @@ static int sq_cert_list(struct yg_store *st, int (*fn)(void *ud, const struct yg
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 const struct yg_store_cert_ops yg_sq_cert_ops = {

@@ -54,8 +54,8 @@ static int put_ports(struct yg_sqlite *s, const struct yg_dn_window *w)
 			r = step_reset(stmt[k]);
 		}
 	}
-	sqlite3_finalize(stmt[0]);
-	sqlite3_finalize(stmt[1]);
+	yg_sq_fin(s, stmt[0]);
+	yg_sq_fin(s, stmt[1]);
 	return r;
 }
 
@@ -108,7 +108,7 @@ static int put_sources(struct yg_sqlite *s, const struct yg_dn_window *w)
 		sqlite3_bind_int64(stmt, 11, src->asn);
 		r = step_reset(stmt);
 	}
-	sqlite3_finalize(stmt);
+	yg_sq_fin(s, stmt);
 	return r;
 }
 
@@ -135,7 +135,7 @@ static int put_victims(struct yg_sqlite *s, const struct yg_dn_window *w)
 		sqlite3_bind_double(stmt, 6, v->est_pps);
 		r = step_reset(stmt);
 	}
-	sqlite3_finalize(stmt);
+	yg_sq_fin(s, stmt);
 	return r;
 }
 
@@ -163,7 +163,7 @@ static int dn_window_put(struct yg_store *st, int64_t org_id, const struct yg_dn
 	sqlite3_bind_int64(stmt, 7, (int64_t)w->n_sources);
 	sqlite3_bind_int64(stmt, 8, (int64_t)w->n_victims);
 	sqlite3_bind_int64(stmt, 9, yg_sq_now_us());
-	r = yg_sq_done(stmt);
+	r = yg_sq_done(s, stmt);
 	if (r < 0)
 		return r;
 	if (sqlite3_changes(s->db) == 0)
@@ -212,11 +212,11 @@ static int dn_minute_top(struct yg_store *st, int64_t minute, bool by_new, size_
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
-static int walk_points(sqlite3_stmt *stmt, int (*fn)(void *ud, const struct yg_dn_point *p),
-		       void *ud)
+static int walk_points(struct yg_sqlite *s, sqlite3_stmt *stmt,
+                       int (*fn)(void *ud, const struct yg_dn_point *p), void *ud)
 {
 	int rc, r = 0;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -226,7 +226,7 @@ static int walk_points(sqlite3_stmt *stmt, int (*fn)(void *ud, const struct yg_d
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(s, stmt, rc, r);
 }
 
 static int dn_minutes(struct yg_store *st, uint8_t proto, uint16_t port, int64_t from, int64_t to,
@@ -249,7 +249,7 @@ static int dn_minutes(struct yg_store *st, uint8_t proto, uint16_t port, int64_t
 	sqlite3_bind_int(stmt, 2, port);
 	sqlite3_bind_int64(stmt, 3, from);
 	sqlite3_bind_int64(stmt, 4, to);
-	return walk_points(stmt, fn, ud);
+	return walk_points(yg_sq(st), stmt, fn, ud);
 }
 
 static int dn_hours(struct yg_store *st, uint8_t proto, uint16_t port, int64_t from, int64_t to,
@@ -266,7 +266,7 @@ static int dn_hours(struct yg_store *st, uint8_t proto, uint16_t port, int64_t f
 	sqlite3_bind_int(stmt, 2, port);
 	sqlite3_bind_int64(stmt, 3, from);
 	sqlite3_bind_int64(stmt, 4, to);
-	return walk_points(stmt, fn, ud);
+	return walk_points(yg_sq(st), stmt, fn, ud);
 }
 
 static void surge_of(sqlite3_stmt *stmt, struct yg_dn_surge *s)
@@ -305,7 +305,7 @@ static int dn_surge_open(struct yg_store *st, uint8_t proto, uint16_t port, int6
 	r = yg_sq_row(stmt);
 	if (r == 0)
 		surge_of(stmt, ret);
-	sqlite3_finalize(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -342,7 +342,7 @@ static int dn_surge_put(struct yg_store *st, const struct yg_dn_surge *s, int64_
 	sqlite3_bind_int(stmt, 13, s->seasonal);
 	sqlite3_bind_text(stmt, 14, s->kind, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 15, s->report_id, -1, SQLITE_STATIC);
-	r = yg_sq_done(stmt);
+	r = yg_sq_done(q, stmt);
 	if (r == 0 && ret_id)
 		*ret_id = s->id ? s->id : sqlite3_last_insert_rowid(q->db);
 	return r;
@@ -368,7 +368,7 @@ static int dn_surge_list(struct yg_store *st, int64_t min_last, size_t limit,
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 static int dn_surge_ports(struct yg_store *st, int64_t min_last,
@@ -387,7 +387,7 @@ static int dn_surge_ports(struct yg_store *st, int64_t min_last,
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 /* "[23,2323]" as written by ports_json; anything else reads as no ports. */
@@ -450,7 +450,7 @@ static int dn_sources_top(struct yg_store *st, int32_t port, int64_t min_last, s
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 static int dn_victims_top(struct yg_store *st, size_t limit,
@@ -480,7 +480,7 @@ static int dn_victims_top(struct yg_store *st, size_t limit,
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 static int dn_windows(struct yg_store *st, int64_t org, size_t limit,
@@ -515,7 +515,7 @@ static int dn_windows(struct yg_store *st, int64_t org, size_t limit,
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 static int dn_last_minute(struct yg_store *st, int64_t *ret)
@@ -529,7 +529,7 @@ static int dn_last_minute(struct yg_store *st, int64_t *ret)
 		r = -ENOENT;
 	if (r == 0)
 		*ret = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 

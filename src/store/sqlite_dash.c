@@ -58,7 +58,7 @@ static int sq_members(struct yg_store *st, int64_t org_id, int64_t since_us,
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 const struct yg_store_dash_ops yg_sq_dash_ops = {

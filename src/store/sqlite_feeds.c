@@ -46,7 +46,7 @@ static int sq_add(struct yg_store *st, const char *name, int64_t org_id, const c
 	sqlite3_bind_int64(stmt, 2, org_id);
 	sqlite3_bind_text(stmt, 3, spec, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 4, yg_sq_now_us());
-	r = yg_sq_done(stmt);
+	r = yg_sq_done(s, stmt);
 	if (r == 0 && ret_id)
 		*ret_id = sqlite3_last_insert_rowid(s->db);
 	return r;
@@ -62,7 +62,7 @@ static int sq_get(struct yg_store *st, const char *name, struct yg_feed_row *ret
 	r = yg_sq_row(stmt);
 	if (r == 0)
 		row_of(stmt, ret);
-	sqlite3_finalize(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -102,7 +102,7 @@ static int sq_list(struct yg_store *st, int (*fn)(void *ud, const struct yg_feed
 			break;
 	}
 	free(f);
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 static int sq_state_set(struct yg_store *st, int64_t id, int64_t next_run_us, const char *etag,
@@ -152,7 +152,7 @@ static int sq_due(struct yg_store *st, int64_t now_us, int (*fn)(void *ud, const
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 static int sq_values(struct yg_store *st, int64_t id,
@@ -183,7 +183,7 @@ static int sq_values(struct yg_store *st, int64_t id,
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 static int sq_value_put(struct yg_store *st, int64_t id, const struct yg_feed_value *v)
@@ -208,7 +208,7 @@ static int sq_value_put(struct yg_store *st, int64_t id, const struct yg_feed_va
 	sqlite3_bind_text(stmt, 7, v->warn ? v->warn : "", -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 8, v->created_us);
 	sqlite3_bind_int(stmt, 9, v->tlp);
-	return yg_sq_done(stmt);
+	return yg_sq_done(yg_sq(st), stmt);
 }
 
 const struct yg_store_feed_ops yg_sq_feed_ops = {

@@ -40,7 +40,7 @@ static int count_of(struct yg_sqlite *s, const char *sql, int64_t *ret)
 		r = yg_sq_row(stmt);
 	if (r == 0)
 		*ret = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
+	yg_sq_fin(s, stmt);
 	return r;
 }
 
@@ -58,7 +58,7 @@ static int owner_find_by(struct yg_store *st, const char *name, int64_t id,
 	r = yg_sq_row(stmt);
 	if (r == 0)
 		owner_of(stmt, ret);
-	sqlite3_finalize(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -107,7 +107,7 @@ static int h_owner_put(struct yg_store *st, const struct yg_host_owner *o, int64
 		sqlite3_bind_text(stmt, 6, o->secret, -1, SQLITE_STATIC);
 		sqlite3_bind_int64(stmt, 7, yg_sq_now_us());
 	}
-	r = yg_sq_done(stmt);
+	r = yg_sq_done(s, stmt);
 	if (r < 0)
 		return r;
 	*ret_id = is_new ? sqlite3_last_insert_rowid(s->db) : old.id;
@@ -131,7 +131,7 @@ static int h_owner_list(struct yg_store *st, int (*fn)(void *ud, const struct yg
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 static int h_owner_noticed(struct yg_store *st, int64_t id, int64_t when_us)
@@ -167,7 +167,7 @@ static int h_prefix_put(struct yg_store *st, const char *cidr, int64_t owner_id)
 		return r;
 	sqlite3_bind_text(stmt, 1, cidr, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, owner_id);
-	return yg_sq_done(stmt);
+	return yg_sq_done(s, stmt);
 }
 
 static int h_prefix_list(struct yg_store *st,
@@ -184,7 +184,7 @@ static int h_prefix_list(struct yg_store *st,
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 static void host_of(sqlite3_stmt *s, struct yg_host *h)
@@ -221,7 +221,7 @@ static int host_by_key(struct yg_sqlite *s, const char *key, struct yg_host *ret
 	r = yg_sq_row(stmt);
 	if (r == 0)
 		host_of(stmt, ret);
-	sqlite3_finalize(stmt);
+	yg_sq_fin(s, stmt);
 	return r;
 }
 
@@ -235,7 +235,7 @@ static int h_host_get(struct yg_store *st, int64_t id, struct yg_host *ret)
 	r = yg_sq_row(stmt);
 	if (r == 0)
 		host_of(stmt, ret);
-	sqlite3_finalize(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -263,7 +263,7 @@ static int new_host(struct yg_sqlite *s, const struct yg_host_evidence_in *ev, i
 	sqlite3_bind_int(stmt, 6, ev->severity);
 	sqlite3_bind_int64(stmt, 7, ev->time_us);
 	sqlite3_bind_int64(stmt, 8, yg_sq_now_us());
-	r = yg_sq_done(stmt);
+	r = yg_sq_done(s, stmt);
 	if (r == 0)
 		*ret_id = sqlite3_last_insert_rowid(s->db);
 	return r;
@@ -298,7 +298,7 @@ static int h_host_evidence(struct yg_store *st, const struct yg_host_evidence_in
 	sqlite3_bind_text(stmt, 6, ev->family, -1, SQLITE_STATIC);
 	sqlite3_bind_int(stmt, 7, ev->severity);
 	sqlite3_bind_text(stmt, 8, ev->ref ? ev->ref : "", -1, SQLITE_STATIC);
-	r = yg_sq_done(stmt);
+	r = yg_sq_done(s, stmt);
 	if (r < 0)
 		return r;
 	bool added = sqlite3_changes(s->db) > 0;
@@ -332,7 +332,7 @@ static int h_host_evidence(struct yg_store *st, const struct yg_host_evidence_in
 		sqlite3_bind_text(stmt, 3, ev->family, -1, SQLITE_STATIC);
 		sqlite3_bind_int(stmt, 4, ev->severity);
 		sqlite3_bind_int64(stmt, 5, yg_sq_now_us());
-		r = yg_sq_done(stmt);
+		r = yg_sq_done(s, stmt);
 		/* The oldest evidence beyond the cap goes. */
 		int64_t v[2] = {id, YG_HOST_EVIDENCE_KEEP};
 		if (r == 0)
@@ -376,7 +376,7 @@ static int h_host_list(struct yg_store *st, const struct yg_host_query *q,
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 static int h_pending_owners(struct yg_store *st,
@@ -400,7 +400,7 @@ static int h_pending_owners(struct yg_store *st,
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 static int h_evidence_list(struct yg_store *st, int64_t host_id, size_t limit,
@@ -430,7 +430,7 @@ static int h_evidence_list(struct yg_store *st, int64_t host_id, size_t limit,
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 static int h_host_set_state(struct yg_store *st, int64_t id, enum yg_host_state to,
@@ -468,7 +468,7 @@ static int h_notice_add(struct yg_store *st, int64_t owner_id, const char *body,
 	sqlite3_bind_int64(stmt, 1, owner_id);
 	sqlite3_bind_int64(stmt, 2, yg_sq_now_us());
 	sqlite3_bind_text(stmt, 3, body, -1, SQLITE_STATIC);
-	r = yg_sq_done(stmt);
+	r = yg_sq_done(s, stmt);
 	if (r < 0)
 		return r;
 	int64_t id = sqlite3_last_insert_rowid(s->db);
@@ -498,7 +498,7 @@ static int h_notice_body(struct yg_store *st, int64_t notice_id, char **ret_body
 		if (!*ret_body)
 			r = -ENOMEM;
 	}
-	sqlite3_finalize(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -518,7 +518,7 @@ static int h_delivery_add(struct yg_store *st, int64_t notice_id, int64_t owner_
 	sqlite3_bind_text(stmt, 3, channel, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 4, target, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 5, yg_sq_now_us());
-	r = yg_sq_done(stmt);
+	r = yg_sq_done(s, stmt);
 	if (r == 0 && ret_id)
 		*ret_id = sqlite3_last_insert_rowid(s->db);
 	return r;
@@ -539,8 +539,8 @@ static void delivery_of(sqlite3_stmt *s, struct yg_host_delivery *d)
 	yg_sq_col_text(s, 9, d->last_error, sizeof d->last_error);
 }
 
-static int deliveries(sqlite3_stmt *stmt, int (*fn)(void *ud, const struct yg_host_delivery *d),
-		      void *ud)
+static int deliveries(struct yg_sqlite *s, sqlite3_stmt *stmt,
+                      int (*fn)(void *ud, const struct yg_host_delivery *d), void *ud)
 {
 	int rc, r = 0;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -550,7 +550,7 @@ static int deliveries(sqlite3_stmt *stmt, int (*fn)(void *ud, const struct yg_ho
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(s, stmt, rc, r);
 }
 
 static int h_delivery_due(struct yg_store *st, int64_t now_us, size_t limit,
@@ -566,7 +566,7 @@ static int h_delivery_due(struct yg_store *st, int64_t now_us, size_t limit,
 		return r;
 	sqlite3_bind_int64(stmt, 1, now_us);
 	sqlite3_bind_int64(stmt, 2, (int64_t)limit);
-	return deliveries(stmt, fn, ud);
+	return deliveries(yg_sq(st), stmt, fn, ud);
 }
 
 static int h_delivery_attempt(struct yg_store *st, int64_t id, const struct yg_host_attempt *a,
@@ -585,7 +585,7 @@ static int h_delivery_attempt(struct yg_store *st, int64_t id, const struct yg_h
 	sqlite3_bind_int(stmt, 3, a->ok);
 	sqlite3_bind_int64(stmt, 4, a->status);
 	sqlite3_bind_text(stmt, 5, a->error, -1, SQLITE_STATIC);
-	r = yg_sq_done(stmt);
+	r = yg_sq_done(s, stmt);
 	if (r < 0)
 		return r;
 	r = yg_sq_prep(s,
@@ -614,7 +614,7 @@ static int h_delivery_list(struct yg_store *st, int64_t owner_org, size_t limit,
 		return r;
 	sqlite3_bind_int64(stmt, 1, owner_org);
 	sqlite3_bind_int64(stmt, 2, (int64_t)limit);
-	return deliveries(stmt, fn, ud);
+	return deliveries(yg_sq(st), stmt, fn, ud);
 }
 
 static int h_attempt_list(struct yg_store *st, int64_t delivery_id,
@@ -639,7 +639,7 @@ static int h_attempt_list(struct yg_store *st, int64_t delivery_id,
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 static int h_ack_put(struct yg_store *st, const uint8_t hash[32], int64_t host_id,
@@ -656,7 +656,7 @@ static int h_ack_put(struct yg_store *st, const uint8_t hash[32], int64_t host_i
 	sqlite3_bind_int64(stmt, 2, host_id);
 	sqlite3_bind_int64(stmt, 3, expires_us);
 	sqlite3_bind_int(stmt, 4, state);
-	return yg_sq_done(stmt);
+	return yg_sq_done(yg_sq(st), stmt);
 }
 
 static int h_ack_take(struct yg_store *st, const uint8_t hash[32], int64_t now_us,
@@ -682,7 +682,7 @@ static int h_ack_take(struct yg_store *st, const uint8_t hash[32], int64_t now_u
 		if (rc != SQLITE_DONE && rc != SQLITE_ROW)
 			r = yg_sq_err(rc);
 	}
-	sqlite3_finalize(stmt);
+	yg_sq_fin(s, stmt);
 	if (r == 0) {
 		*ret_host_id = id;
 		*ret_state = (enum yg_host_state)state;

@@ -28,7 +28,7 @@ static int sq_state_get(struct yg_store *st, char **ret)
 		if (t)
 			*ret = t;
 	}
-	sqlite3_finalize(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -42,7 +42,7 @@ static int sq_state_put(struct yg_store *st, const char *json)
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, json, -1, SQLITE_STATIC);
-	return yg_sq_done(stmt);
+	return yg_sq_done(yg_sq(st), stmt);
 }
 
 static int sq_signal_put(struct yg_store *st, const char *name, double value, const char *detail,
@@ -63,7 +63,7 @@ static int sq_signal_put(struct yg_store *st, const char *name, double value, co
 		sqlite3_bind_text(stmt, 3, detail, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 4, set_us);
 	sqlite3_bind_int64(stmt, 5, expires_us);
-	return yg_sq_done(stmt);
+	return yg_sq_done(yg_sq(st), stmt);
 }
 
 static int sq_signal_list(struct yg_store *st,
@@ -86,7 +86,7 @@ static int sq_signal_list(struct yg_store *st,
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 static int sq_signal_prune(struct yg_store *st, int64_t now_us)
@@ -118,7 +118,7 @@ static int sq_entry_add(struct yg_store *st, const struct yg_level_entry *e, int
 	sqlite3_bind_text(stmt, 9, e->actor_role ? e->actor_role : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 10, e->reason ? e->reason : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 11, e->detail ? e->detail : "{}", -1, SQLITE_STATIC);
-	r = yg_sq_done(stmt);
+	r = yg_sq_done(s, stmt);
 	if (r == 0 && ret_id)
 		*ret_id = sqlite3_last_insert_rowid(s->db);
 	return r;
@@ -157,7 +157,7 @@ static int sq_entry_list(struct yg_store *st, int64_t before, size_t limit,
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 static int sq_action_add(struct yg_store *st, int64_t entry_id, int level, const char *kind,
@@ -178,7 +178,7 @@ static int sq_action_add(struct yg_store *st, int64_t entry_id, int level, const
 	sqlite3_bind_text(stmt, 4, params, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 5, next_try_us);
 	sqlite3_bind_int64(stmt, 6, yg_sq_now_us());
-	r = yg_sq_done(stmt);
+	r = yg_sq_done(s, stmt);
 	if (r == 0 && ret_id)
 		*ret_id = sqlite3_last_insert_rowid(s->db);
 	return r;
@@ -209,8 +209,8 @@ static int sq_action_update(struct yg_store *st, int64_t id, const char *state, 
 	"SELECT id, entry_id, level, kind, params, state, attempts, next_try_us, last_error,"   \
 	" result, created_us, updated_us FROM level_actions "
 
-static int action_rows(sqlite3_stmt *stmt, int (*fn)(void *ud, const struct yg_level_action_row *a),
-		       void *ud)
+static int action_rows(struct yg_sqlite *s, sqlite3_stmt *stmt,
+                       int (*fn)(void *ud, const struct yg_level_action_row *a), void *ud)
 {
 	int rc, r = 0;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -232,7 +232,7 @@ static int action_rows(sqlite3_stmt *stmt, int (*fn)(void *ud, const struct yg_l
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(s, stmt, rc, r);
 }
 
 static int sq_action_list(struct yg_store *st, int64_t entry_id,
@@ -243,7 +243,7 @@ static int sq_action_list(struct yg_store *st, int64_t entry_id,
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, entry_id);
-	return action_rows(stmt, fn, ud);
+	return action_rows(yg_sq(st), stmt, fn, ud);
 }
 
 static int sq_action_due(struct yg_store *st, int64_t now_us, size_t limit,
@@ -258,7 +258,7 @@ static int sq_action_due(struct yg_store *st, int64_t now_us, size_t limit,
 		return r;
 	sqlite3_bind_int64(stmt, 1, now_us);
 	sqlite3_bind_int64(stmt, 2, (int64_t)limit);
-	return action_rows(stmt, fn, ud);
+	return action_rows(yg_sq(st), stmt, fn, ud);
 }
 
 static int sq_action_next(struct yg_store *st, int64_t *ret_us)
@@ -275,7 +275,7 @@ static int sq_action_next(struct yg_store *st, int64_t *ret_us)
 		r = -ENOENT;
 	else if (r == 0)
 		*ret_us = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -314,7 +314,7 @@ static int sq_campaign_spread(struct yg_store *st, int64_t since_us, struct yg_l
 			yg_sq_col_text(stmt, 0, sp.sectors_campaign, sizeof sp.sectors_campaign);
 		}
 	}
-	r = yg_sq_rows_end(stmt, rc, 1);
+	r = yg_sq_rows_end(yg_sq(st), stmt, rc, 1);
 	if (r == 0)
 		*ret = sp;
 	return r;
@@ -338,7 +338,7 @@ static int sq_sector_sightings(struct yg_store *st, int64_t since_us,
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 const struct yg_store_level_ops yg_sq_level_ops = {

@@ -59,7 +59,7 @@ static int count1(struct yg_sqlite *s, const char *sql, int64_t a, int64_t *ret)
 	r = yg_sq_row(stmt);
 	if (r == 0)
 		*ret = sqlite3_column_int64(stmt, 0);
-	sqlite3_finalize(stmt);
+	yg_sq_fin(s, stmt);
 	return r;
 }
 
@@ -81,7 +81,7 @@ static int org_domain_add(struct yg_store *st, int64_t org, const char *domain)
 		return r;
 	sqlite3_bind_int64(stmt, 1, org);
 	sqlite3_bind_text(stmt, 2, domain, -1, SQLITE_STATIC);
-	return yg_sq_done(stmt);
+	return yg_sq_done(s, stmt);
 }
 
 static int org_domain_del(struct yg_store *st, int64_t org, const char *domain)
@@ -97,7 +97,8 @@ static int org_domain_del(struct yg_store *st, int64_t org, const char *domain)
 }
 
 /* Runs a query whose rows are one text column, calling fn per row. */
-static int text_rows(sqlite3_stmt *stmt, int (*fn)(void *ud, const char *t), void *ud)
+static int text_rows(struct yg_sqlite *s, sqlite3_stmt *stmt, int (*fn)(void *ud, const char *t),
+                     void *ud)
 {
 	int r = 0, rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -106,7 +107,7 @@ static int text_rows(sqlite3_stmt *stmt, int (*fn)(void *ud, const char *t), voi
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(s, stmt, rc, r);
 }
 
 static int org_domains(struct yg_store *st, int64_t org, int (*fn)(void *ud, const char *domain),
@@ -118,7 +119,7 @@ static int org_domains(struct yg_store *st, int64_t org, int (*fn)(void *ud, con
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, org);
-	return text_rows(stmt, fn, ud);
+	return text_rows(yg_sq(st), stmt, fn, ud);
 }
 
 static int org_naming_set(struct yg_store *st, int64_t org, bool allow)
@@ -161,7 +162,7 @@ static int pii_add(struct yg_store *st, const char *pattern)
 		return r;
 	sqlite3_bind_text(stmt, 1, pattern, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, yg_sq_now_us());
-	return yg_sq_done(stmt);
+	return yg_sq_done(s, stmt);
 }
 
 static int pii_del(struct yg_store *st, const char *pattern)
@@ -179,7 +180,7 @@ static int pii_list(struct yg_store *st, int (*fn)(void *ud, const char *pattern
 {
 	sqlite3_stmt *stmt = NULL;
 	int r = yg_sq_prep(yg_sq(st), "SELECT pattern FROM pii_patterns ORDER BY id", &stmt);
-	return r < 0 ? r : text_rows(stmt, fn, ud);
+	return r < 0 ? r : text_rows(yg_sq(st), stmt, fn, ud);
 }
 
 static int sub_put(struct yg_store *st, const struct yg_mail_sub *m, const uint8_t *blob,
@@ -206,7 +207,7 @@ static int sub_put(struct yg_store *st, const struct yg_mail_sub *m, const uint8
 	sqlite3_bind_text(stmt, 5, m->report, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 6, m->indicators, -1, SQLITE_STATIC);
 	sqlite3_bind_blob(stmt, 7, blob, (int)blob_len, SQLITE_STATIC);
-	r = yg_sq_done(stmt);
+	r = yg_sq_done(s, stmt);
 	int64_t id = r == 0 ? sqlite3_last_insert_rowid(s->db) : 0;
 	for (size_t i = 0; r == 0 && i < m->n_share_orgs + m->n_share_groups; i++) {
 		bool org = i < m->n_share_orgs;
@@ -240,7 +241,7 @@ static int sub_named(struct yg_store *st, int64_t sub_id, int64_t viewer_org, bo
 	r = yg_sq_row(stmt);
 	if (r == 0)
 		*ret = sqlite3_column_int(stmt, 0) != 0;
-	sqlite3_finalize(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -266,7 +267,7 @@ static int sub_shares(struct yg_store *st, int64_t sub_id, int64_t *ret_orgs, si
 		}
 		(org ? ret_orgs : ret_groups)[(*n)++] = sqlite3_column_int64(stmt, org ? 0 : 1);
 	}
-	r = yg_sq_rows_end(stmt, rc, r);
+	r = yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 	if (r >= 0) {
 		*ret_n_orgs = no;
 		*ret_n_groups = ng;
@@ -312,7 +313,7 @@ static int sub_get(struct yg_store *st, const char *uuid, int64_t id, struct yg_
 			*ret = m;
 		}
 	}
-	sqlite3_finalize(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -337,7 +338,7 @@ static int sub_blob(struct yg_store *st, int64_t id, uint8_t **ret, size_t *ret_
 			*ret_len = n;
 		}
 	}
-	sqlite3_finalize(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -362,7 +363,7 @@ static int sub_list_campaign(struct yg_store *st, int64_t campaign, int64_t view
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 static int sub_set_campaign(struct yg_store *st, int64_t sub_id, int64_t campaign)
@@ -375,7 +376,7 @@ static int sub_set_campaign(struct yg_store *st, int64_t sub_id, int64_t campaig
 	sqlite3_bind_int64(stmt, 1, sub_id);
 	if (campaign)
 		sqlite3_bind_int64(stmt, 2, campaign);
-	return yg_sq_done(stmt);
+	return yg_sq_done(yg_sq(st), stmt);
 }
 
 /* 16 bytes of SHA-256 over type and value: collisions are out of reach for
@@ -478,7 +479,7 @@ static int value_subs(struct yg_store *st, int64_t value_id, size_t limit,
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 static int ssdeep_grams_add(struct yg_store *st, int64_t value_id, const int64_t *grams, size_t n)
@@ -533,11 +534,11 @@ static int ssdeep_candidates(struct yg_store *st, const int64_t *grams, size_t n
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
-static int value_rows(sqlite3_stmt *stmt, int (*fn)(void *ud, const struct yg_corr_value_row *v),
-		      void *ud)
+static int value_rows(struct yg_sqlite *s, sqlite3_stmt *stmt,
+                      int (*fn)(void *ud, const struct yg_corr_value_row *v), void *ud)
 {
 	int r = 0, rc;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -553,7 +554,7 @@ static int value_rows(sqlite3_stmt *stmt, int (*fn)(void *ud, const struct yg_co
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(s, stmt, rc, r);
 }
 
 static int campaign_values(struct yg_store *st, int64_t campaign, int64_t min_subs,
@@ -577,7 +578,7 @@ static int campaign_values(struct yg_store *st, int64_t campaign, int64_t min_su
 	sqlite3_bind_int64(stmt, 2, viewer_org);
 	sqlite3_bind_int64(stmt, 3, min_subs);
 	sqlite3_bind_int(stmt, 4, all);
-	return value_rows(stmt, fn, ud);
+	return value_rows(yg_sq(st), stmt, fn, ud);
 }
 
 static int value_count(struct yg_store *st, int64_t *ret_values, int64_t *ret_postings)
@@ -607,7 +608,7 @@ static int campaign_new(struct yg_store *st, const char *stix_id, int64_t *ret_i
 		return r;
 	sqlite3_bind_text(stmt, 1, stix_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(stmt, 2, yg_sq_now_us());
-	r = yg_sq_done(stmt);
+	r = yg_sq_done(s, stmt);
 	if (r == 0)
 		*ret_id = sqlite3_last_insert_rowid(s->db);
 	return r;
@@ -654,7 +655,7 @@ static int campaign_get(struct yg_store *st, const char *stix_id, int64_t id,
 	r = yg_sq_row(stmt);
 	if (r == 0)
 		campaign_from_row(stmt, ret);
-	sqlite3_finalize(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -682,7 +683,7 @@ static int campaign_list(struct yg_store *st, int64_t org, enum yg_tlp max_tlp, 
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 static int notify_add(struct yg_store *st, int64_t org, const char *json)
@@ -696,7 +697,7 @@ static int notify_add(struct yg_store *st, int64_t org, const char *json)
 	sqlite3_bind_int64(stmt, 1, org);
 	sqlite3_bind_int64(stmt, 2, yg_sq_now_us());
 	sqlite3_bind_text(stmt, 3, json, -1, SQLITE_STATIC);
-	return yg_sq_done(stmt);
+	return yg_sq_done(yg_sq(st), stmt);
 }
 
 static int notify_list(struct yg_store *st, int64_t org, size_t limit,
@@ -720,7 +721,7 @@ static int notify_list(struct yg_store *st, int64_t org, size_t limit,
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 /* In-process, a statement costs no round trip: the batch is the loop. */

@@ -36,7 +36,7 @@ int yg_sq_collection_add(struct yg_store *st, const char *uuid, const char *titl
 	sqlite3_bind_int64(stmt, 6, yg_sq_now_us());
 	int rc = sqlite3_step(stmt);
 	r = rc == SQLITE_DONE ? 0 : yg_sq_err(rc);
-	sqlite3_finalize(stmt);
+	yg_sq_fin(s, stmt);
 	if (r == 0 && ret_id)
 		*ret_id = sqlite3_last_insert_rowid(s->db);
 	return r;
@@ -91,7 +91,7 @@ int yg_sq_collection_list(struct yg_store *st, int (*fn)(void *ud, const struct 
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 int yg_sq_collection_set_access(struct yg_store *st, int64_t coll, bool read_all, bool write_all,
@@ -132,7 +132,7 @@ int yg_sq_collection_grant(struct yg_store *st, int64_t coll, int64_t org, bool 
 		sqlite3_bind_int(stmt, 3, can_read);
 		sqlite3_bind_int(stmt, 4, can_write);
 	}
-	r = yg_sq_done(stmt);
+	r = yg_sq_done(yg_sq(st), stmt);
 	/* A grant naming a missing collection or organization breaks a key. */
 	return r == -EEXIST ? -ENOENT : r;
 }
@@ -197,7 +197,7 @@ int yg_sq_collection_grants(struct yg_store *st, int64_t coll,
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 /* The next added_us of a collection: after every stored one and after the
@@ -528,7 +528,7 @@ int yg_sq_obj_delete(struct yg_store *st, int64_t collection, const char *stix_i
 	sqlite3_bind_int64(stmt, 3, only_org);
 	int rc = sqlite3_step(stmt);
 	r = rc == SQLITE_DONE ? 0 : yg_sq_err(rc);
-	sqlite3_finalize(stmt);
+	yg_sq_fin(s, stmt);
 	if (r == 0 && ret_deleted)
 		*ret_deleted = (size_t)sqlite3_changes(s->db);
 	return r;
@@ -548,7 +548,7 @@ int yg_sq_status_put(struct yg_store *st, const char *uuid, int64_t org_id, cons
 	sqlite3_bind_text(stmt, 4, json, -1, SQLITE_STATIC);
 	int rc = sqlite3_step(stmt);
 	r = rc == SQLITE_DONE ? 0 : yg_sq_err(rc);
-	sqlite3_finalize(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -574,6 +574,6 @@ int yg_sq_status_get(struct yg_store *st, const char *uuid, int64_t org_id, char
 	} else {
 		r = rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
 	}
-	sqlite3_finalize(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }

@@ -26,7 +26,7 @@ static int sq_put(struct yg_store *st, const struct yg_sighting_in *in,
 	int64_t org = found ? sqlite3_column_int64(stmt, 0) : 0;
 	int64_t mod = found ? sqlite3_column_int64(stmt, 1) : 0;
 	r = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : yg_sq_err(rc);
-	sqlite3_finalize(stmt);
+	yg_sq_fin(s, stmt);
 	if (r < 0)
 		return r;
 	if (found && org != in->org_id)
@@ -56,7 +56,7 @@ static int sq_put(struct yg_store *st, const struct yg_sighting_in *in,
 	sqlite3_bind_int64(stmt, 8, yg_sq_now_us());
 	sqlite3_bind_text(stmt, 9, in->json, (int)in->json_len, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 10, in->reporter ? in->reporter : "", -1, SQLITE_STATIC);
-	r = yg_sq_done(stmt);
+	r = yg_sq_done(s, stmt);
 	if (r == 0)
 		*ret_outcome = found ? YG_SIGHTING_REPLACED : YG_SIGHTING_NEW;
 	return r;
@@ -111,7 +111,7 @@ static int sq_aggregate(struct yg_store *st, const char *indicator_id,
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(s, stmt, rc, r);
 }
 
 static int sq_last_seen_all(struct yg_store *st,
@@ -132,7 +132,7 @@ static int sq_last_seen_all(struct yg_store *st,
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(s, stmt, rc, r);
 }
 
 static int sq_count(struct yg_store *st, int64_t *ret)
@@ -146,7 +146,7 @@ static int sq_count(struct yg_store *st, int64_t *ret)
 		*ret = sqlite3_column_int64(stmt, 0);
 	else
 		r = yg_sq_err(rc);
-	sqlite3_finalize(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -183,7 +183,7 @@ static int sq_fed_buckets(struct yg_store *st, int64_t after_us,
 		if (r <= 0)
 			break;
 	}
-	return yg_sq_rows_end(stmt, rc, r);
+	return yg_sq_rows_end(yg_sq(st), stmt, rc, r);
 }
 
 const struct yg_store_sighting_ops yg_sq_sighting_ops = {

@@ -110,17 +110,17 @@ static int columns(struct yg_sqlite *sq, const char *t, char names[COLS_MAX][64]
 	char sql[128];
 	snprintf(sql, sizeof sql, "SELECT * FROM %s LIMIT 0", t);
 	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_prep(sq, sql, &stmt);
+	int r = yg_sq_prep_fresh(sq, sql, &stmt);
 	if (r < 0)
 		return r;
 	int n = sqlite3_column_count(stmt);
 	if (n > COLS_MAX) {
-		sqlite3_finalize(stmt);
+		yg_sq_fin(sq, stmt);
 		return -E2BIG;
 	}
 	for (int i = 0; i < n; i++)
 		snprintf(names[i], 64, "%s", sqlite3_column_name(stmt, i));
-	sqlite3_finalize(stmt);
+	yg_sq_fin(sq, stmt);
 	*ret_n = n;
 	return 0;
 }
@@ -198,7 +198,7 @@ static int copy_table(struct yg_sqlite *sq, struct yg_pg *pg, const struct table
 	if (sel.overflow || ins.overflow)
 		return -E2BIG;
 	sqlite3_stmt *stmt = NULL;
-	r = yg_sq_prep(sq, sel.b, &stmt);
+	r = yg_sq_prep_fresh(sq, sel.b, &stmt);
 	if (r < 0)
 		return r;
 	int64_t rows = 0;
@@ -212,7 +212,7 @@ static int copy_table(struct yg_sqlite *sq, struct yg_pg *pg, const struct table
 			break;
 		rows++;
 	}
-	r = yg_sq_rows_end(stmt, rc, r);
+	r = yg_sq_rows_end(sq, stmt, rc, r);
 	if (r == 0)
 		*ret_rows = rows;
 	return r;
@@ -266,7 +266,7 @@ static int check_table(struct yg_sqlite *sq, struct yg_pg *pg, const struct tabl
 	if (r < 0)
 		return r;
 	sqlite3_stmt *stmt = NULL;
-	r = yg_sq_prep(sq, a.b, &stmt);
+	r = yg_sq_prep_fresh(sq, a.b, &stmt);
 	if (r < 0) {
 		PQclear(res);
 		return r;
@@ -288,7 +288,7 @@ static int check_table(struct yg_sqlite *sq, struct yg_pg *pg, const struct tabl
 			break;
 		row++;
 	}
-	r = yg_sq_rows_end(stmt, rc, r);
+	r = yg_sq_rows_end(sq, stmt, rc, r);
 	if (r == 0 && row != rows) {
 		snprintf(where, wn, "%s: %d rows on SQLite, %d on PostgreSQL", t->name, row, rows);
 		r = -EBADMSG;

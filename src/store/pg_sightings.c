@@ -169,12 +169,9 @@ static int pg_put_many(struct yg_store *st, const struct yg_sighting_in *in, siz
 		       int *ret_results)
 {
 	struct yg_pg *s = yg_pg(st);
-	if (n && (!in || !ret_results))
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++)
-		if (!in[i].stix_id || !in[i].indicator_id || !in[i].json ||
-		    in[i].json_len > YG_SIGHTING_JSON_MAX)
-			return -EINVAL;
+	int rc = yg_sighting_batch_check(in, n, ret_results);
+	if (rc < 0)
+		return rc;
 	if (!n)
 		return 0;
 	bool own;

@@ -66,12 +66,9 @@ static int sq_put(struct yg_store *st, const struct yg_sighting_in *in,
 static int sq_put_many(struct yg_store *st, const struct yg_sighting_in *in, size_t n,
                        int *ret_results)
 {
-	if (n && (!in || !ret_results))
-		return -EINVAL;
-	for (size_t i = 0; i < n; i++)
-		if (!in[i].stix_id || !in[i].indicator_id || !in[i].json ||
-		    in[i].json_len > YG_SIGHTING_JSON_MAX)
-			return -EINVAL;
+	int rc = yg_sighting_batch_check(in, n, ret_results);
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < n; i++) {
 		enum yg_sighting_outcome oc = YG_SIGHTING_NEW;
 		int r = sq_put(st, &in[i], &oc);

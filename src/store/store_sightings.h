@@ -116,4 +116,9 @@ struct yg_store_sighting_ops {
 	                   int (*fn)(void *ud, const struct yg_sighting_bucket *b), void *ud);
 };
 
+/* 0 when in[0..n) may be given to put_many (every id, indicator id and
+ * JSON present, no JSON over YG_SIGHTING_JSON_MAX) and ret_results is
+ * there for them, else -EINVAL. */
+int yg_sighting_batch_check(const struct yg_sighting_in *in, size_t n, const int *ret_results);
+
 #endif

@@ -133,6 +133,9 @@ def main():
         sys.exit("nats-server is not installed (scripts/setup.sh installs it)")
     yagura = os.environ.get("YG_BIN") or str(ROOT / a.build / "yagura")
     root = pathlib.Path(a.dir or tempfile.mkdtemp(prefix="yg-drain-"))
+    # The PostgreSQL cluster below runs as `nobody` when we are root, and
+    # must be able to reach its folder inside this one.
+    root.chmod(0o755)
     rows = []
     for store in a.stores.split(","):
         rows.append(run(store, yagura, a.messages, a.per, root / store, a.hub_args.split()))

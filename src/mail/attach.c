@@ -62,10 +62,16 @@ int yg_mail_hasher_update(struct yg_mail_hasher *h, const void *p, size_t n)
 	    !EVP_DigestUpdate(h->sha256, p, n))
 		return -ENOMEM;
 	h->size += n;
+	/* Bytes written where yg_mail_hasher_room pointed: that room was
+	 * allocated before it was handed out, so they need no growth (which
+	 * would free them) and no copy. */
+	const bool in_place = h->keep && (const uint8_t *)p == h->keep + h->kept;
 	size_t take = 0;
 	if (h->kept < h->keep_max) {
 		take = h->keep_max - h->kept < n ? h->keep_max - h->kept : n;
 		if (h->kept + take > h->keep_cap) {
+			if (in_place)
+				return -EINVAL; /* more than the room handed out */
 			/* From a page, doubling: most parts are a few hundred
 			 * bytes, and a 64 KiB buffer for each of them cost
 			 * more to allocate than to hash them (fresh memory
@@ -81,7 +87,7 @@ int yg_mail_hasher_update(struct yg_mail_hasher *h, const void *p, size_t n)
 			h->keep = k;
 			h->keep_cap = nc;
 		}
-		if (p != h->keep + h->kept) /* else written in place (hasher_room) */
+		if (!in_place)
 			memcpy(h->keep + h->kept, p, take);
 		h->kept += take;
 	}

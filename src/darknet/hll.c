@@ -50,3 +50,12 @@ uint64_t yg_hll_count(const uint8_t *reg, unsigned p)
 		e = m * log((double)m / zeros);
 	return (uint64_t)(e + 0.5);
 }
+
+uint64_t yg_hll4_count(const uint8_t *reg, unsigned p)
+{
+	uint8_t r[256];
+	unsigned m = 1u << (p > 8 ? 8 : p);
+	for (unsigned i = 0; i < m; i++)
+		r[i] = (uint8_t)((reg[i >> 1] >> ((i & 1) * 4)) & 15u);
+	return yg_hll_count(r, p > 8 ? 8 : p);
+}

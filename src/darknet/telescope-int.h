@@ -17,23 +17,55 @@ struct top_port {
 	uint8_t proto; /* 6, 17, 1; 0 = free */
 };
 
-struct src_rec {
-	struct yg_addr addr;
-	uint32_t next;        /* hash chain */
-	uint8_t family;
-	uint8_t geo_done, w_new, research;
-	char country[3];
-	uint8_t protos;       /* bit per proto_index, lifetime */
-	uint32_t asn;
-	uint64_t first_us, last_us;
-	uint64_t packets, bytes; /* lifetime */
-	uint64_t w_bytes;
+/*
+ * A source's record in two parts, indexed alike (hot[i], cold[i]).
+ *
+ * The hot part is one cache line and is all that a packet of a source
+ * that keeps to one class, one fingerprint and one port touches: with
+ * 200,000 sources nearly every run of a source's packets misses the cache,
+ * and one line instead of five was most of the darknet path's time.
+ * Window counters that usually repeat are kept as "like the window's
+ * first packet" (cf0, top0) and only packets unlike it reach the cold
+ * part; 16-bit and 32-bit window counters carry into it. The destinations
+ * are 64 HyperLogLog registers of 4 bits (hll.h: yg_hll4_*).
+ */
+struct src_hot {
+	uint64_t key;       /* IPv4: the address's 4 bytes; IPv6: its hash (cold.addr decides) */
+	uint32_t next;      /* hash chain */
 	uint32_t w_packets;
-	uint32_t w_class[YG_DN_CLASS__COUNT];
-	uint32_t fp[YG_DN_FP_RESEARCH]; /* packets by fingerprint, lifetime */
-	struct top_port top[YG_DN_TOP_PORTS];
-	uint8_t hll_dst[1 << SRC_HLL_P];
-	uint8_t hll_port[1 << SRC_HLL_P];
+	uint32_t last_off;  /* the last packet, microseconds after win_start */
+	uint32_t w_bytes;   /* low 32 bits (cold.w_bytes_hi) */
+	uint8_t flags;      /* HOT_* */
+	uint8_t cf0;        /* class | fingerprint << 4 of the window's first packet */
+	uint16_t top0_port; /* the window's first port, until HOT_MULTI */
+	uint8_t top0_proto; /* 0: none yet */
+	uint8_t pad;
+	uint16_t top0_cnt;  /* its packets, low 16 bits (cold.top0_hi) */
+	uint8_t dst[1 << (SRC_HLL_P - 1)]; /* 64 4-bit registers */
+};
+
+_Static_assert(sizeof(struct src_hot) == 64, "a source's hot part is one cache line");
+
+#define HOT_V6     0x01
+#define HOT_NEW    0x02 /* new in the window (the Bloom filter said so) */
+#define HOT_MULTI  0x04 /* a second port: the ports are counted in cold */
+#define HOT_DIRTY  0x08 /* cold holds window counters to clear */
+#define HOT_PROTO0 0x10 /* protocols seen, lifetime: HOT_PROTO0 << proto_index */
+
+/* The rest: written when a source is made, when a packet is unlike the
+ * window's first, when a counter carries, and when the window closes. */
+struct src_cold {
+	struct yg_addr addr;
+	uint64_t first_us, last_us;   /* last_us: as of the last closed window */
+	uint64_t packets, bytes;      /* lifetime, up to the last closed window */
+	uint32_t asn;
+	uint32_t w_bytes_hi, top0_hi; /* carries: 2^32 bytes, 2^16 packets */
+	uint32_t dev_cls[YG_DN_CLASS__COUNT]; /* window packets unlike cf0, by class */
+	uint32_t fp[YG_DN_FP_RESEARCH];       /* packets by fingerprint, lifetime */
+	char country[3];
+	uint8_t family, geo_done, research;
+	struct top_port top[YG_DN_TOP_PORTS]; /* with HOT_MULTI */
+	uint8_t hll_port[1 << SRC_HLL_P];     /* with HOT_MULTI */
 };
 
 struct port_stat {
@@ -87,8 +119,9 @@ struct yg_darknet {
 	/* Source records: a fixed array, chained through buckets. */
 	/* The big tables are 2 MiB-aligned inside blocks whose start is in
 	 * the *_mem field (telescope.c: huge_table). */
-	struct src_rec *rec;
-	void *rec_mem, *bucket_mem, *port_mem, *bloom_mem;
+	struct src_hot *hot;
+	struct src_cold *cold;
+	void *hot_mem, *cold_mem, *bucket_mem, *port_mem, *bloom_mem;
 	uint32_t *bucket;
 	uint32_t n_rec, cap_rec, bucket_mask;
 	uint64_t rng;
@@ -133,6 +166,16 @@ static inline unsigned proto_index(uint8_t proto)
 static inline uint8_t index_proto(unsigned i)
 {
 	return i == 0 ? 6 : i == 1 ? 17 : 1;
+}
+
+static inline unsigned hot_class(const struct src_hot *r)
+{
+	return r->cf0 & 15;
+}
+
+static inline unsigned hot_fp(const struct src_hot *r)
+{
+	return r->cf0 >> 4;
 }
 
 /* window.c: writes the open window out and resets it. */

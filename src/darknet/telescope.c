@@ -160,8 +160,9 @@ int yg_darknet_new(const struct yg_darknet_config *cfg, struct yg_darknet **ret,
 	dn->cap_ent = nent ? (uint32_t)nent : 1;
 	nent = dn->cap_ent;
 	mem -= nent * per_ent;
-	/* Sources: a record and up to two bucket words each. */
-	uint64_t nrec = (uint64_t)(mem * 65 / 100) / (sizeof(struct src_rec) + 2 * sizeof(uint32_t));
+	/* Sources: a record (hot and cold parts) and up to two bucket words each. */
+	uint64_t nrec = (uint64_t)(mem * 65 / 100) /
+	                (sizeof(struct src_hot) + sizeof(struct src_cold) + 2 * sizeof(uint32_t));
 	if (nrec > (1u << 30))
 		nrec = 1u << 30;
 	dn->cap_rec = (uint32_t)nrec;
@@ -181,7 +182,8 @@ int yg_darknet_new(const struct yg_darknet_config *cfg, struct yg_darknet **ret,
 	if (dn->bloom_bits < 64)
 		dn->bloom_bits = 64;
 
-	dn->rec = huge_table(dn->cap_rec, sizeof *dn->rec, &dn->rec_mem);
+	dn->hot = huge_table(dn->cap_rec, sizeof *dn->hot, &dn->hot_mem);
+	dn->cold = huge_table(dn->cap_rec, sizeof *dn->cold, &dn->cold_mem);
 	dn->bucket = huge_table(nb, sizeof *dn->bucket, &dn->bucket_mem);
 	dn->port_index = malloc(index_bytes);
 	dn->port_pool = huge_table(dn->cap_port, sizeof *dn->port_pool, &dn->port_mem);
@@ -193,7 +195,7 @@ int yg_darknet_new(const struct yg_darknet_config *cfg, struct yg_darknet **ret,
 	dn->tmp = malloc(nent * sizeof *dn->tmp);
 	dn->mark = calloc(nent, sizeof *dn->mark);
 	r = -ENOMEM;
-	if (!dn->rec || !dn->bucket || !dn->port_index || !dn->port_pool || !dn->port_used ||
+	if (!dn->hot || !dn->cold || !dn->bucket || !dn->port_index || !dn->port_pool || !dn->port_used ||
 	    !dn->bloom || !dn->victims || !dn->ent || !dn->keys || !dn->tmp || !dn->mark)
 		goto fail;
 	memset(dn->bucket, 0xff, (size_t)nb * sizeof *dn->bucket);
@@ -205,7 +207,7 @@ int yg_darknet_new(const struct yg_darknet_config *cfg, struct yg_darknet **ret,
 		dn->eve_ok = true;
 	}
 	dn->st.source_capacity = dn->cap_rec;
-	dn->st.memory = (uint64_t)dn->cap_rec * sizeof *dn->rec + (uint64_t)nb * 4 + index_bytes +
+	dn->st.memory = (uint64_t)dn->cap_rec * (sizeof *dn->hot + sizeof *dn->cold) + (uint64_t)nb * 4 + index_bytes +
 	                (uint64_t)dn->cap_port * per_port + dn->bloom_bits / 8 +
 	                VICTIM_CAP * 2 * sizeof *dn->victims + (uint64_t)nent * per_ent + sizeof *dn;
 	*ret = dn;
@@ -219,11 +221,12 @@ void yg_darknet_free(struct yg_darknet *dn)
 {
 	if (!dn)
 		return;
-	if (dn->rec && dn->port_index && dn->ent)
+	if (dn->hot && dn->cold && dn->port_index && dn->ent)
 		yg_darknet_finish(dn);
 	if (dn->eve_ok)
 		yg_eve_release(&dn->eve);
-	free(dn->rec_mem);
+	free(dn->hot_mem);
+	free(dn->cold_mem);
 	free(dn->bucket_mem);
 	free(dn->port_index);
 	free(dn->port_mem);
@@ -321,12 +324,18 @@ static bool bloom_test_set(struct yg_darknet *dn, uint64_t h)
 
 static void unlink_rec(struct yg_darknet *dn, uint32_t i)
 {
-	uint32_t b = bucket_of(dn, addr_hash(dn, &dn->rec[i].addr));
+	uint32_t b = bucket_of(dn, addr_hash(dn, &dn->cold[i].addr));
 	uint32_t *pp = &dn->bucket[b];
 	while (*pp != NIL && *pp != i)
-		pp = &dn->rec[*pp].next;
+		pp = &dn->hot[*pp].next;
 	if (*pp == i)
-		*pp = dn->rec[i].next;
+		*pp = dn->hot[i].next;
+}
+
+/* When the record's source was last seen (for the eviction's ties). */
+static uint64_t rec_last_us(const struct yg_darknet *dn, uint32_t i)
+{
+	return dn->hot[i].w_packets ? dn->win_start + dn->hot[i].last_off : dn->cold[i].last_us;
 }
 
 /* The record to give up: fewest packets in the window among 8 sampled. */
@@ -335,53 +344,66 @@ static uint32_t victim_slot(struct yg_darknet *dn)
 	uint32_t best = (uint32_t)(xorshift(&dn->rng) % dn->n_rec);
 	for (unsigned k = 1; k < 8; k++) {
 		uint32_t c = (uint32_t)(xorshift(&dn->rng) % dn->n_rec);
-		const struct src_rec *a = &dn->rec[c], *b = &dn->rec[best];
+		const struct src_hot *a = &dn->hot[c], *b = &dn->hot[best];
 		if (a->w_packets < b->w_packets ||
-		    (a->w_packets == b->w_packets && a->last_us < b->last_us))
+		    (a->w_packets == b->w_packets && rec_last_us(dn, c) < rec_last_us(dn, best)))
 			best = c;
 	}
 	return best;
 }
 
-/* The record of a source, or NULL when it has none. */
-static struct src_rec *lookup(struct yg_darknet *dn, const struct dn_ent *e, uint64_t h)
+/* A source's key in its hot record: IPv4 addresses as they are, IPv6
+ * ones by their hash h (then the cold record's address decides). */
+static uint64_t hot_key(const struct yg_addr *a, uint8_t family, uint64_t h)
 {
-	for (uint32_t i = dn->bucket[bucket_of(dn, h)]; i != NIL; i = dn->rec[i].next) {
-		struct src_rec *r = &dn->rec[i];
-		if (r->family == e->family && !memcmp(r->addr.b, e->src.b, 16))
-			return r;
+	return family == 6 ? h : yg_load_be32(a->b);
+}
+
+/* The record of a source, or NIL when it has none. */
+static uint32_t lookup(const struct yg_darknet *dn, const struct dn_ent *e, uint64_t h)
+{
+	uint64_t key = hot_key(&e->src, e->family, h);
+	uint8_t v6 = e->family == 6 ? HOT_V6 : 0;
+	for (uint32_t i = dn->bucket[bucket_of(dn, h)]; i != NIL; i = dn->hot[i].next) {
+		const struct src_hot *r = &dn->hot[i];
+		if (r->key == key && (r->flags & HOT_V6) == v6 &&
+		    (!v6 || !memcmp(dn->cold[i].addr.b, e->src.b, 16)))
+			return i;
 	}
-	return NULL;
+	return NIL;
 }
 
 /* The record of a source, made (or taken from another) when it has none;
- * NULL only when there is no room for any record. */
-static struct src_rec *source(struct yg_darknet *dn, const struct dn_ent *e, uint64_t h)
+ * NIL only when there is no room for any record. */
+static uint32_t source(struct yg_darknet *dn, const struct dn_ent *e, uint64_t h)
 {
-	struct src_rec *r = lookup(dn, e, h);
-	if (r || !dn->cap_rec)
-		return r;
+	uint32_t i = lookup(dn, e, h);
+	if (i != NIL || !dn->cap_rec)
+		return i;
 	uint32_t b = bucket_of(dn, h);
-	uint32_t i;
 	if (dn->n_rec < dn->cap_rec) {
 		i = dn->n_rec++;
 	} else {
 		i = victim_slot(dn);
 		unlink_rec(dn, i);
 		dn->st.sources_evicted++;
-		dn->st.packets_unattributed += dn->rec[i].w_packets;
+		dn->st.packets_unattributed += dn->hot[i].w_packets;
 	}
-	r = &dn->rec[i];
+	struct src_hot *r = &dn->hot[i];
+	struct src_cold *c = &dn->cold[i];
 	memset(r, 0, sizeof *r);
-	r->addr = e->src;
-	r->family = e->family;
-	r->first_us = e->ts_us;
+	memset(c, 0, sizeof *c);
+	r->key = hot_key(&e->src, e->family, h);
+	r->flags = e->family == 6 ? HOT_V6 : 0;
+	c->addr = e->src;
+	c->family = e->family;
+	c->first_us = e->ts_us;
 	r->next = dn->bucket[b];
 	dn->bucket[b] = i;
 	dn->st.sources++;
 	if (dn->cfg.research && yg_dn_research_lookup(dn->cfg.research, e->family, &e->src))
-		r->research = 1;
-	return r;
+		c->research = 1;
+	return i;
 }
 
 /* The port counters' entry of (proto, port) in the open window, made if
@@ -401,7 +423,7 @@ static uint32_t port_stat(struct yg_darknet *dn, uint8_t proto, uint16_t port)
 	return i;
 }
 
-static void add_top_port(struct src_rec *r, uint8_t proto, uint16_t port)
+static void add_top_port(struct src_cold *r, uint8_t proto, uint16_t port)
 {
 	unsigned min = 0;
 	for (unsigned i = 0; i < YG_DN_TOP_PORTS; i++) {
@@ -472,6 +494,19 @@ static void hll_set(uint8_t *reg, uint8_t idx, uint8_t rank)
 		reg[idx] = rank;
 }
 
+/* The source's ports go to its cold record (a second port): the first
+ * port's count and register come along. */
+static void promote_ports(struct src_hot *r, struct src_cold *c)
+{
+	r->flags |= HOT_MULTI | HOT_DIRTY;
+	c->top[0].proto = r->top0_proto;
+	c->top[0].port = r->top0_port;
+	c->top[0].packets = c->top0_hi * 65536u + r->top0_cnt;
+	uint8_t idx, rank;
+	hll_pick(SRC_HLL_P, yg_hash_mix64((uint64_t)r->top0_proto << 16 | r->top0_port), &idx, &rank);
+	hll_set(c->hll_port, idx, rank);
+}
+
 /*
  * Why deferred: per packet the source's record (its bucket, then the
  * record: two cache misses in a row with many sources, and the Bloom
@@ -497,34 +532,62 @@ static void hll_set(uint8_t *reg, uint8_t idx, uint8_t rank)
  * record go than would have packet by packet; every eviction and lost
  * packet is still counted.
  */
-static void account_run(struct yg_darknet *dn, struct src_rec *r, uint64_t h, const uint64_t *keys,
+static void account_run(struct yg_darknet *dn, uint32_t ri, uint64_t h, const uint64_t *keys,
                         uint32_t n)
 {
-	if (!r->w_packets)
-		r->w_new = !bloom_test_set(dn, h);
-	bool is_new = r->w_new;
+	struct src_hot *r = &dn->hot[ri];
+	struct src_cold *c = &dn->cold[ri]; /* touched only when needed */
+	if (!r->w_packets) {
+		const struct dn_ent *e0 = &dn->ent[(uint32_t)keys[0]];
+		r->flags = (uint8_t)((r->flags & ~HOT_NEW) | (bloom_test_set(dn, h) ? 0 : HOT_NEW));
+		r->cf0 = (uint8_t)(e0->cls | e0->fp << 4);
+	}
+	bool is_new = r->flags & HOT_NEW;
 	uint64_t bytes = 0;
 	for (uint32_t k = 0; k < n; k++) {
 		const struct dn_ent *e = &dn->ent[(uint32_t)keys[k]];
 		bytes += e->wirelen;
-		r->w_class[e->cls]++;
+		if ((e->cls | e->fp << 4) != r->cf0) {
+			r->flags |= HOT_DIRTY;
+			c->dev_cls[e->cls]++;
+			if (e->fp < YG_DN_FP_RESEARCH && e->cls != YG_DN_OTHER)
+				c->fp[e->fp]++;
+		}
 		if (e->proto)
-			r->protos |= (uint8_t)(1u << proto_index(e->proto));
-		if (e->fp < YG_DN_FP_RESEARCH && e->cls != YG_DN_OTHER)
-			r->fp[e->fp]++;
-		hll_set(r->hll_dst, e->dst_idx, e->dst_rank);
+			r->flags |= (uint8_t)(HOT_PROTO0 << proto_index(e->proto));
+		yg_hll4_set(r->dst, e->dst_idx, e->dst_rank);
 		if (e->top_proto) {
-			hll_set(r->hll_port, e->port_idx, e->port_rank);
-			add_top_port(r, e->top_proto, e->top_port);
+			if (!(r->flags & HOT_MULTI)) {
+				if (!r->top0_proto) {
+					r->top0_proto = e->top_proto;
+					r->top0_port = e->top_port;
+				}
+				if (r->top0_proto == e->top_proto && r->top0_port == e->top_port) {
+					if (++r->top0_cnt == 0) {
+						c->top0_hi++;
+						r->flags |= HOT_DIRTY;
+					}
+				} else {
+					promote_ports(r, c);
+				}
+			}
+			if (r->flags & HOT_MULTI) {
+				hll_set(c->hll_port, e->port_idx, e->port_rank);
+				add_top_port(c, e->top_proto, e->top_port);
+			}
 		}
 		if (is_new && e->port_i != NIL)
 			yg_hll_add(dn->port_pool[e->port_i].hll_new, PORT_HLL_P, h);
 	}
-	r->packets += n;
-	r->bytes += bytes;
 	r->w_packets += n;
-	r->w_bytes += bytes;
-	r->last_us = dn->ent[(uint32_t)keys[n - 1]].ts_us;
+	uint64_t wb = (uint64_t)r->w_bytes + bytes;
+	r->w_bytes = (uint32_t)wb;
+	if (wb >> 32) {
+		c->w_bytes_hi += (uint32_t)(wb >> 32);
+		r->flags |= HOT_DIRTY;
+	}
+	uint64_t ts = dn->ent[(uint32_t)keys[n - 1]].ts_us;
+	r->last_off = ts > dn->win_start ? (uint32_t)(ts - dn->win_start) : 0;
 }
 
 /* Sorts v[0..n) by bits 32..63, stably: 3 passes of 11 bits (LSD). */
@@ -587,18 +650,15 @@ static void flush(struct yg_darknet *dn)
 		if (i + AHEAD < n) {
 			__builtin_prefetch(&dn->ent[(uint32_t)keys[i + AHEAD]]);
 			uint32_t ri = dn->bucket[(keys[i + AHEAD] >> 32) >> dn->bucket_shift];
-			if (ri != NIL) {
-				const char *rp = (const char *)&dn->rec[ri];
-				for (size_t off = 0; off < sizeof dn->rec[ri]; off += 64)
-					__builtin_prefetch(rp + off, 1);
-			}
+			if (ri != NIL)
+				__builtin_prefetch(&dn->hot[ri], 1);
 		}
 		uint32_t j = run_end(dn, keys, i, n);
 		const struct dn_ent *e = &dn->ent[(uint32_t)keys[i]];
 		uint64_t h = addr_hash(dn, &e->src);
-		struct src_rec *r = lookup(dn, e, h);
-		if (r && r->w_packets) {
-			account_run(dn, r, h, keys + i, j - i);
+		uint32_t ri = lookup(dn, e, h);
+		if (ri != NIL && dn->hot[ri].w_packets) {
+			account_run(dn, ri, h, keys + i, j - i);
 		} else {
 			dn->mark[(uint32_t)keys[i]] = i + 1;
 			any_new = true;
@@ -632,9 +692,9 @@ static void flush(struct yg_darknet *dn)
 		uint32_t j = run_end(dn, keys, i, n);
 		const struct dn_ent *e = &dn->ent[(uint32_t)keys[i]];
 		uint64_t h = addr_hash(dn, &e->src);
-		struct src_rec *r = source(dn, e, h);
-		if (r)
-			account_run(dn, r, h, keys + i, j - i);
+		uint32_t ri = source(dn, e, h);
+		if (ri != NIL)
+			account_run(dn, ri, h, keys + i, j - i);
 		else
 			dn->st.packets_unattributed += j - i;
 	}

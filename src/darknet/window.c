@@ -41,23 +41,71 @@ static unsigned argmax(const uint32_t *v, unsigned n)
 	return best;
 }
 
-static unsigned rec_class(const struct src_rec *r)
+/* The window's packets by class: those like its first packet are the
+ * ones not counted in cold (telescope-int.h). */
+static void rec_classes(const struct src_hot *r, const struct src_cold *c, uint32_t *out)
 {
-	return argmax(r->w_class, YG_DN_CLASS__COUNT);
+	uint32_t dev = 0;
+	for (unsigned i = 0; i < YG_DN_CLASS__COUNT; i++) {
+		out[i] = c->dev_cls[i];
+		dev += c->dev_cls[i];
+	}
+	out[hot_class(r)] += r->w_packets - dev;
 }
 
-static unsigned rec_fp(const struct src_rec *r)
+static unsigned rec_class(const struct src_hot *r, const struct src_cold *c)
 {
-	return r->research ? YG_DN_FP_RESEARCH : argmax(r->fp, YG_DN_FP_RESEARCH);
+	uint32_t cls[YG_DN_CLASS__COUNT];
+	rec_classes(r, c, cls);
+	return argmax(cls, YG_DN_CLASS__COUNT);
+}
+
+/* Once the window's counts are folded in (fold_window). */
+static unsigned rec_fp(const struct src_cold *c)
+{
+	return c->research ? YG_DN_FP_RESEARCH : argmax(c->fp, YG_DN_FP_RESEARCH);
+}
+
+/* The window's counts into the lifetime ones, before the events. */
+static void fold_window(struct yg_darknet *dn, const struct src_hot *r, struct src_cold *c)
+{
+	uint32_t dev = 0;
+	for (unsigned i = 0; i < YG_DN_CLASS__COUNT; i++)
+		dev += c->dev_cls[i];
+	if (hot_class(r) != YG_DN_OTHER && hot_fp(r) < YG_DN_FP_RESEARCH)
+		c->fp[hot_fp(r)] += r->w_packets - dev;
+	c->packets += r->w_packets;
+	c->bytes += (uint64_t)c->w_bytes_hi << 32 | r->w_bytes;
+	c->last_us = dn->win_start + r->last_off;
+}
+
+static uint64_t rec_bytes(const struct src_hot *r, const struct src_cold *c)
+{
+	return (uint64_t)c->w_bytes_hi << 32 | r->w_bytes;
+}
+
+static uint64_t rec_port_count(const struct src_hot *r, const struct src_cold *c)
+{
+	if (r->flags & HOT_MULTI)
+		return yg_hll_count(c->hll_port, SRC_HLL_P);
+	return r->top0_proto ? 1 : 0;
 }
 
 /* The record's top ports, by packets, into out (YG_DN_TOP_PORTS). */
-static unsigned rec_ports(const struct src_rec *r, struct top_port *out)
+static unsigned rec_ports(const struct src_hot *r, const struct src_cold *c, struct top_port *out)
 {
 	unsigned n = 0;
+	if (!(r->flags & HOT_MULTI)) {
+		if (!r->top0_proto)
+			return 0;
+		out[0].proto = r->top0_proto;
+		out[0].port = r->top0_port;
+		out[0].packets = c->top0_hi * 65536u + r->top0_cnt;
+		return 1;
+	}
 	for (unsigned i = 0; i < YG_DN_TOP_PORTS; i++)
-		if (r->top[i].proto)
-			out[n++] = r->top[i];
+		if (c->top[i].proto)
+			out[n++] = c->top[i];
 	for (unsigned i = 1; i < n; i++)
 		for (unsigned k = i; k > 0 && out[k].packets > out[k - 1].packets; k--) {
 			struct top_port t = out[k];
@@ -89,7 +137,7 @@ static void kv_double(struct yg_jsonw *j, const char *key, double v)
 	yg_jsonw_raw(j, b, (size_t)n);
 }
 
-static void geo_fill(struct yg_darknet *dn, struct src_rec *r)
+static void geo_fill(struct yg_darknet *dn, struct src_cold *r)
 {
 	if (r->geo_done || !dn->cfg.geo)
 		return;
@@ -100,8 +148,10 @@ static void geo_fill(struct yg_darknet *dn, struct src_rec *r)
 	r->geo_done = 1;
 }
 
-static void source_event(struct yg_darknet *dn, struct src_rec *r, const char *win)
+static void source_event(struct yg_darknet *dn, uint32_t ri, const char *win)
 {
+	const struct src_hot *h = &dn->hot[ri];
+	const struct src_cold *r = &dn->cold[ri];
 	struct yg_jsonw *j = &dn->eve.w;
 	char a[64], ts[32];
 	yg_eve_begin(&dn->eve, r->last_us, "darknet", 0, NULL);
@@ -112,7 +162,9 @@ static void source_event(struct yg_darknet *dn, struct src_rec *r, const char *w
 	yg_jsonw_obj_open(j);
 	yg_jsonw_kv_plain(j, "window_start", win);
 	yg_jsonw_kv_u64(j, "window_seconds", YG_DN_WINDOW_US / 1000000);
-	yg_jsonw_kv_plain(j, "class", yg_dn_class_name(rec_class(r)));
+	uint32_t cls[YG_DN_CLASS__COUNT];
+	rec_classes(h, r, cls);
+	yg_jsonw_kv_plain(j, "class", yg_dn_class_name(argmax(cls, YG_DN_CLASS__COUNT)));
 	unsigned fp = rec_fp(r);
 	yg_jsonw_kv_plain(j, "fingerprint", yg_dn_fp_name(fp));
 	if (fp == YG_DN_FP_RESEARCH) {
@@ -120,12 +172,12 @@ static void source_event(struct yg_darknet *dn, struct src_rec *r, const char *w
 		if (nm)
 			yg_jsonw_kv_str(j, "research_name", nm);
 	}
-	yg_jsonw_kv_u64(j, "packets", r->w_packets);
-	yg_jsonw_kv_u64(j, "bytes", r->w_bytes);
-	yg_jsonw_kv_u64(j, "dest_count", yg_hll_count(r->hll_dst, SRC_HLL_P));
-	yg_jsonw_kv_u64(j, "port_count", yg_hll_count(r->hll_port, SRC_HLL_P));
+	yg_jsonw_kv_u64(j, "packets", h->w_packets);
+	yg_jsonw_kv_u64(j, "bytes", rec_bytes(h, r));
+	yg_jsonw_kv_u64(j, "dest_count", yg_hll4_count(h->dst, SRC_HLL_P));
+	yg_jsonw_kv_u64(j, "port_count", rec_port_count(h, r));
 	struct top_port tp[YG_DN_TOP_PORTS];
-	unsigned n = rec_ports(r, tp);
+	unsigned n = rec_ports(h, r, tp);
 	yg_jsonw_key(j, "ports");
 	yg_jsonw_arr_open(j);
 	for (unsigned i = 0; i < n; i++)
@@ -134,7 +186,7 @@ static void source_event(struct yg_darknet *dn, struct src_rec *r, const char *w
 	yg_jsonw_key(j, "protocols");
 	yg_jsonw_arr_open(j);
 	for (unsigned i = 0; i < N_PROTO; i++)
-		if (r->protos & (1u << i)) {
+		if (h->flags & (HOT_PROTO0 << i)) {
 			yg_jsonw_strn_plain(j, yg_dn_proto_name(index_proto(i)),
 			                    strlen(yg_dn_proto_name(index_proto(i))));
 		}
@@ -142,8 +194,8 @@ static void source_event(struct yg_darknet *dn, struct src_rec *r, const char *w
 	yg_jsonw_key(j, "classes");
 	yg_jsonw_obj_open(j);
 	for (unsigned i = 0; i < YG_DN_CLASS__COUNT; i++)
-		if (r->w_class[i])
-			yg_jsonw_kv_u64(j, yg_dn_class_name(i), r->w_class[i]);
+		if (cls[i])
+			yg_jsonw_kv_u64(j, yg_dn_class_name(i), cls[i]);
 	yg_jsonw_obj_close(j);
 	yg_eve_format_time(r->first_us, ts, sizeof ts);
 	yg_jsonw_key(j, "first_seen");
@@ -254,7 +306,7 @@ static void stats_event(struct yg_darknet *dn, const char *win, const uint32_t *
 }
 
 /* Min-heap of record indexes by window packets: the top n sources. */
-static void heap_down(const struct src_rec *rec, uint32_t *h, unsigned n, unsigned i)
+static void heap_down(const struct src_hot *rec, uint32_t *h, unsigned n, unsigned i)
 {
 	for (;;) {
 		unsigned l = 2 * i + 1, m = i;
@@ -273,7 +325,7 @@ static void heap_down(const struct src_rec *rec, uint32_t *h, unsigned n, unsign
 
 static int cmp_rec_desc(const void *a, const void *b, void *ud)
 {
-	const struct src_rec *rec = ud;
+	const struct src_hot *rec = ud;
 	uint32_t x = rec[*(const uint32_t *)a].w_packets, y = rec[*(const uint32_t *)b].w_packets;
 	return x < y ? 1 : x > y ? -1 : 0;
 }
@@ -301,11 +353,12 @@ static void hub_body(struct yg_darknet *dn, const char *win, const uint32_t *por
 	yg_jsonw_key(&j, "sources");
 	yg_jsonw_arr_open(&j);
 	for (unsigned i = 0; i < n_top; i++) {
-		struct src_rec *r = &dn->rec[top[i]];
+		const struct src_hot *h = &dn->hot[top[i]];
+		const struct src_cold *r = &dn->cold[top[i]];
 		yg_jsonw_obj_open(&j);
 		addr_text(r->family, &r->addr, a, sizeof a);
 		yg_jsonw_kv_str(&j, "ip", a);
-		yg_jsonw_kv_plain(&j, "class", yg_dn_class_name(rec_class(r)));
+		yg_jsonw_kv_plain(&j, "class", yg_dn_class_name(rec_class(h, r)));
 		unsigned fp = rec_fp(r);
 		yg_jsonw_kv_plain(&j, "fingerprint", yg_dn_fp_name(fp));
 		if (fp == YG_DN_FP_RESEARCH) {
@@ -313,11 +366,11 @@ static void hub_body(struct yg_darknet *dn, const char *win, const uint32_t *por
 			if (nm)
 				yg_jsonw_kv_str(&j, "research_name", nm);
 		}
-		yg_jsonw_kv_u64(&j, "packets", r->w_packets);
-		yg_jsonw_kv_u64(&j, "bytes", r->w_bytes);
-		yg_jsonw_kv_u64(&j, "dest_count", yg_hll_count(r->hll_dst, SRC_HLL_P));
+		yg_jsonw_kv_u64(&j, "packets", h->w_packets);
+		yg_jsonw_kv_u64(&j, "bytes", rec_bytes(h, r));
+		yg_jsonw_kv_u64(&j, "dest_count", yg_hll4_count(h->dst, SRC_HLL_P));
 		struct top_port tp[YG_DN_TOP_PORTS];
-		unsigned n = rec_ports(r, tp);
+		unsigned n = rec_ports(h, r, tp);
 		yg_jsonw_key(&j, "ports");
 		yg_jsonw_arr_open(&j);
 		for (unsigned k = 0; k < n; k++)
@@ -371,26 +424,27 @@ void yg_dn_window_close(struct yg_darknet *dn)
 		qsort_r(order, dn->n_port, sizeof *order, cmp_port_desc, dn->port_pool);
 	}
 	for (uint32_t i = 0; i < dn->n_rec; i++) {
-		struct src_rec *r = &dn->rec[i];
+		const struct src_hot *r = &dn->hot[i];
 		if (!r->w_packets)
 			continue;
-		geo_fill(dn, r);
+		fold_window(dn, r, &dn->cold[i]);
+		geo_fill(dn, &dn->cold[i]);
 		if (eve && dn->cfg.log_sources)
-			source_event(dn, r, win);
+			source_event(dn, i, win);
 		if (!top)
 			continue;
 		if (n_top < YG_DN_HUB_SOURCES) {
 			top[n_top++] = i;
 			if (n_top == YG_DN_HUB_SOURCES)
 				for (int k = YG_DN_HUB_SOURCES / 2 - 1; k >= 0; k--)
-					heap_down(dn->rec, top, n_top, (unsigned)k);
-		} else if (r->w_packets > dn->rec[top[0]].w_packets) {
+					heap_down(dn->hot, top, n_top, (unsigned)k);
+		} else if (r->w_packets > dn->hot[top[0]].w_packets) {
 			top[0] = i;
-			heap_down(dn->rec, top, n_top, 0);
+			heap_down(dn->hot, top, n_top, 0);
 		}
 	}
 	if (top)
-		qsort_r(top, n_top, sizeof *top, cmp_rec_desc, dn->rec);
+		qsort_r(top, n_top, sizeof *top, cmp_rec_desc, dn->hot);
 	if (eve && dn->cfg.log_victims)
 		for (uint32_t i = 0; i < VICTIM_CAP * 2; i++)
 			if (dn->victims[i].used)
@@ -406,16 +460,25 @@ void yg_dn_window_close(struct yg_darknet *dn)
 
 	/* Reset the window. */
 	for (uint32_t i = 0; i < dn->n_rec; i++) {
-		struct src_rec *r = &dn->rec[i];
+		struct src_hot *r = &dn->hot[i];
 		if (!r->w_packets)
 			continue;
+		if (r->flags & HOT_DIRTY) {
+			struct src_cold *c = &dn->cold[i];
+			c->w_bytes_hi = c->top0_hi = 0;
+			memset(c->dev_cls, 0, sizeof c->dev_cls);
+			memset(c->top, 0, sizeof c->top);
+			memset(c->hll_port, 0, sizeof c->hll_port);
+		}
 		r->w_packets = 0;
 		r->w_bytes = 0;
-		r->w_new = 0;
-		memset(r->w_class, 0, sizeof r->w_class);
-		memset(r->top, 0, sizeof r->top);
-		memset(r->hll_dst, 0, sizeof r->hll_dst);
-		memset(r->hll_port, 0, sizeof r->hll_port);
+		r->last_off = 0;
+		r->flags &= (uint8_t)~(HOT_NEW | HOT_MULTI | HOT_DIRTY);
+		r->cf0 = 0;
+		r->top0_proto = 0;
+		r->top0_port = 0;
+		r->top0_cnt = 0;
+		memset(r->dst, 0, sizeof r->dst);
 	}
 	for (uint32_t i = 0; i < dn->n_port; i++)
 		dn->port_index[dn->port_used[i]] = NIL;

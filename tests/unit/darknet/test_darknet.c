@@ -213,6 +213,94 @@ static void test_hll_error(void **st)
 	assert_int_equal(yg_hll_count(reg, 6), 0);
 }
 
+/* The sources' 4-bit registers (hll.h: yg_hll4_*): the error bound the
+ * README states (13 % standard error at p = 6; four of them here, on
+ * fixed inputs) and the exact count for one item. */
+static void test_hll4_error(void **st)
+{
+	(void)st;
+	static const unsigned ns[] = {1, 2, 10, 100, 1000, 10000, 100000};
+	const double se = 1.04 / 8;
+	for (unsigned t = 0; t < sizeof ns / sizeof ns[0]; t++) {
+		uint8_t reg[32] = {0}, full[64] = {0};
+		for (unsigned i = 0; i < ns[t]; i++) {
+			uint64_t h = yg_hash_mix64(i * 7919u + 77);
+			unsigned idx = (unsigned)(h >> 58);
+			unsigned rank = (unsigned)__builtin_clzll((h << 6) | (1ull << 5)) + 1;
+			yg_hll4_set(reg, idx, rank);
+			yg_hll_add(full, 6, h);
+		}
+		double est = (double)yg_hll4_count(reg, 6);
+		assert_true(fabs(est - ns[t]) <= 4 * se * ns[t] + 1);
+		/* Ranks past 15 are rare: the same estimate as 8-bit registers here. */
+		if (ns[t] <= 10000)
+			assert_int_equal(yg_hll4_count(reg, 6), yg_hll_count(full, 6));
+	}
+	assert_int_equal(yg_hll4_count((const uint8_t[32]){0}, 6), 0);
+}
+
+struct body_ctx {
+	char *body;
+};
+
+static void on_keep(void *ud, const char *json, size_t len)
+{
+	struct body_ctx *c = ud;
+	free(c->body);
+	c->body = strndup(json, len);
+}
+
+/* A source's dest_count in a hub body, by its address; -1: absent. */
+static long body_dest_count(const char *body, const char *ip)
+{
+	char key[64];
+	snprintf(key, sizeof key, "\"ip\":\"%s\"", ip);
+	const char *p = strstr(body, key);
+	if (!p)
+		return -1;
+	p = strstr(p, "\"dest_count\":");
+	return p ? strtol(p + 13, NULL, 10) : -1;
+}
+
+/* Through the telescope: sources with known numbers of distinct
+ * destinations, each within the stated bound (4 standard errors + 1) and
+ * the one-destination source exact. */
+static void test_dest_count_error(void **st)
+{
+	(void)st;
+	const char *lists[] = {"100.64.0.0/16"};
+	struct body_ctx bc = {0};
+	struct yg_darknet_config cfg = {.prefix_lists = lists, .n_lists = 1, .memcap = 16u << 20,
+	                                .on_window = on_keep, .ud = &bc, .seed = 0xd15c};
+	struct yg_darknet *dn;
+	char err[128];
+	assert_int_equal(yg_darknet_new(&cfg, &dn, err, sizeof err), 0);
+	static const unsigned ks[] = {1, 10, 100, 10000};
+	struct pk k;
+	struct yg_packet p;
+	for (unsigned s = 0; s < sizeof ks / sizeof ks[0]; s++)
+		for (unsigned i = 0; i < 2 * ks[s]; i++) { /* each destination twice */
+			uint64_t ts = 1700000040ull * 1000000 + i;
+			tcp(&k, 0x0b000001u + s, 0x64400000u + (i % ks[s]) * 5u, 1, 40000,
+			    (uint16_t)(1000 + i % 7), 7, 0x02);
+			yg_decode(YG_LINK_RAW, k.b, k.n, k.n, ts, &p);
+			yg_darknet_packet(dn, &p, k.b, k.n);
+		}
+	yg_darknet_finish(dn);
+	assert_non_null(bc.body);
+	for (unsigned s = 0; s < sizeof ks / sizeof ks[0]; s++) {
+		char ip[32];
+		snprintf(ip, sizeof ip, "11.0.0.%u", 1 + s);
+		long got = body_dest_count(bc.body, ip);
+		assert_true(got >= 0);
+		if (ks[s] == 1)
+			assert_int_equal(got, 1);
+		assert_true(fabs((double)got - ks[s]) <= 4 * (1.04 / 8) * ks[s] + 1);
+	}
+	free(bc.body);
+	yg_darknet_free(dn);
+}
+
 /* The estimate as the plain double loop gives it: yg_hll_count sums
  * small ranks as integers and must give the same bits. */
 static uint64_t hll_count_ref(const uint8_t *reg, unsigned p)
@@ -624,7 +712,8 @@ int main(void)
 	    cmocka_unit_test(test_fingerprints), cmocka_unit_test(test_classes),
 	    cmocka_unit_test(test_hll_error), cmocka_unit_test(test_hll_count_exact),
 	    cmocka_unit_test(test_research),
-	    cmocka_unit_test(test_memcap_and_eviction), cmocka_unit_test(test_hub_body_bound),
+	    cmocka_unit_test(test_hll4_error), cmocka_unit_test(test_dest_count_error),
+    cmocka_unit_test(test_memcap_and_eviction), cmocka_unit_test(test_hub_body_bound),
 	    cmocka_unit_test(test_batch_same_as_single), cmocka_unit_test(test_batch_eviction_accounting),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

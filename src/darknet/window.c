@@ -50,7 +50,8 @@ static void rec_classes(const struct src_hot *r, const struct src_cold *c, uint3
 		out[i] = c->dev_cls[i];
 		dev += c->dev_cls[i];
 	}
-	out[hot_class(r)] += r->w_packets - dev;
+	if (hot_class(r) < YG_DN_CLASS__COUNT)
+		out[hot_class(r)] += r->w_packets - dev;
 }
 
 static unsigned rec_class(const struct src_hot *r, const struct src_cold *c)

@@ -10,8 +10,9 @@
  *   the port index (768 KiB) and the victims (640 KiB) first, then 2 %
  *   of the rest (at most 65536 packets, 4.25 MiB) for the packets whose
  *   sources are counted in a batch, then of the rest 65 % source records
- *   (320 bytes each: hot and cold parts, telescope-int.h, and buckets), 20 % per-port counters of the open window, 15 % the
- *   seen-before filter (a Bloom filter).
+ *   (320 bytes each: hot and cold parts, telescope-int.h, and buckets),
+ *   20 % per-port counters of the open window, 15 % the seen-before
+ *   filter (a Bloom filter).
  * When the source records are full, a new source takes the place of the
  * record with the fewest packets in the open window among 8 picked at
  * random (ties: the one seen least recently): one-packet sources, the

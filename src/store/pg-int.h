@@ -30,6 +30,15 @@
 /* The channel every committing write notifies (data_version). */
 #define YG_PG_CHANNEL "yagura_change"
 
+/* An audit row held back until its transaction commits: owned copies. */
+struct yg_pg_audit {
+	int64_t time_us, org;
+	char *actor, *action, *detail;
+};
+
+/* Held rows per transaction; one more sends the held ones first. */
+#define YG_PG_AUDIT_HELD_MAX 16
+
 struct yg_pg {
 	struct yg_store base;
 	PGconn *conn;
@@ -43,11 +52,11 @@ struct yg_pg {
 	bool lost;      /* the connection broke since the last ping */
 	int64_t revive_after_us; /* no reconnection attempt before (monotonic) */
 	int64_t last_added_us;
-	/* The audit row of the open transaction, held back and sent with its
-	 * COMMIT in one pipeline (pg.c, pg_audit): owned copies. */
-	bool audit_held;
-	int64_t audit_time_us, audit_org;
-	char *audit_actor, *audit_action, *audit_detail;
+	/* The audit rows of the open transaction, held back and sent with its
+	 * COMMIT in one pipeline (pg.c, pg_audit); a batch of reports writes
+	 * one per report. */
+	struct yg_pg_audit held[YG_PG_AUDIT_HELD_MAX];
+	size_t n_held;
 };
 
 static inline struct yg_pg *yg_pg(struct yg_store *st)

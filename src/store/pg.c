@@ -631,11 +631,12 @@ static int begin_write(struct yg_pg *s)
 
 static void audit_drop(struct yg_pg *s)
 {
-	free(s->audit_actor);
-	free(s->audit_action);
-	free(s->audit_detail);
-	s->audit_actor = s->audit_action = s->audit_detail = NULL;
-	s->audit_held = false;
+	for (size_t i = 0; i < s->n_held; i++) {
+		free(s->held[i].actor);
+		free(s->held[i].action);
+		free(s->held[i].detail);
+	}
+	s->n_held = 0;
 }
 
 #define AUDIT_SQL                                                                                  \
@@ -674,29 +675,35 @@ static int pipeline_results(struct yg_pg *s, int n)
 }
 
 /*
- * COMMIT with the held audit row: INSERT, NOTIFY and COMMIT in one
- * pipeline, one round trip where they were two. The write lock is held
- * until the commit, so every round trip saved here is one that no other
- * writer waits for.
+ * COMMIT with the held audit rows: the INSERTs, NOTIFY and COMMIT in one
+ * pipeline, one round trip where they were two or more. The write lock is
+ * held until the commit, so every round trip saved here is one that no
+ * other writer waits for.
  */
 static int commit_pipelined(struct yg_pg *s)
 {
 	struct yg_pg_args a;
-	audit_args(&a, s->audit_time_us, s->audit_org, s->audit_actor, s->audit_action,
-		   s->audit_detail);
 	char note[64];
 	snprintf(note, sizeof note, "NOTIFY " YG_PG_CHANNEL ", '%s'", proc_tag);
 	int r = -EIO;
 	if (PQenterPipelineMode(s->conn)) {
-		bool sent =
-		    PQsendQueryParams(s->conn, AUDIT_SQL, a.n, a.types, a.vals, a.lens, a.fmts, 0) &&
-		    PQsendQueryParams(s->conn, note, 0, NULL, NULL, NULL, NULL, 0) &&
-		    PQsendQueryParams(s->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
+		/* libpq copies each statement's parameters as it is sent. */
+		int sent = 0;
+		bool ok = true;
+		for (size_t i = 0; ok && i < s->n_held; i++) {
+			const struct yg_pg_audit *h = &s->held[i];
+			audit_args(&a, h->time_us, h->org, h->actor, h->action, h->detail);
+			ok = PQsendQueryParams(s->conn, AUDIT_SQL, a.n, a.types, a.vals, a.lens,
+					       a.fmts, 0);
+			sent += ok;
+		}
+		ok = ok && PQsendQueryParams(s->conn, note, 0, NULL, NULL, NULL, NULL, 0) && ++sent &&
+		     PQsendQueryParams(s->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) && ++sent;
 		/* What was sent is answered up to the sync, even after a
 		 * failed send: pipeline mode is left only with nothing owed. */
 		if (PQpipelineSync(s->conn))
-			r = pipeline_results(s, 3);
-		if (!sent && r == 0)
+			r = pipeline_results(s, sent);
+		if (!ok && r == 0)
 			r = -EIO;
 		if (!PQexitPipelineMode(s->conn))
 			r = r < 0 ? r : -EIO;
@@ -714,7 +721,7 @@ static int commit(struct yg_pg *s)
 		/* Nothing was sent: there is no transaction to end. */
 		s->begin_pending = false;
 		r = 0;
-	} else if (s->audit_held) {
+	} else if (s->n_held) {
 		r = commit_pipelined(s);
 	} else if (s->tx_wrote) {
 		char sql[96];
@@ -1098,8 +1105,8 @@ static int pg_group_has_member(struct yg_store *st, int64_t group_id, int64_t or
 }
 
 /* Inside a transaction the row is held and sent with the COMMIT
- * (commit_pipelined); a second row of the same transaction sends the
- * first now. */
+ * (commit_pipelined); past YG_PG_AUDIT_HELD_MAX rows the held ones are
+ * sent first. */
 static int pg_audit(struct yg_store *st, int64_t org_id, const char *actor, const char *action,
 		    const char *detail)
 {
@@ -1110,24 +1117,30 @@ static int pg_audit(struct yg_store *st, int64_t org_id, const char *actor, cons
 		audit_args(&a, yg_pg_now_us(), org_id, actor, action, detail);
 		return yg_pg_run(s, AUDIT_SQL, &a, NULL);
 	}
-	if (s->audit_held) {
-		audit_args(&a, s->audit_time_us, s->audit_org, s->audit_actor, s->audit_action,
-			   s->audit_detail);
-		int r = yg_pg_run(s, AUDIT_SQL, &a, NULL);
+	if (s->n_held == YG_PG_AUDIT_HELD_MAX) {
+		/* Full: the held rows go first, one statement each. */
+		int r = 0;
+		for (size_t i = 0; r == 0 && i < s->n_held; i++) {
+			const struct yg_pg_audit *h = &s->held[i];
+			audit_args(&a, h->time_us, h->org, h->actor, h->action, h->detail);
+			r = yg_pg_run(s, AUDIT_SQL, &a, NULL);
+		}
 		audit_drop(s);
 		if (r < 0)
 			return r;
 	}
-	s->audit_actor = strdup(actor ? actor : "");
-	s->audit_action = strdup(action ? action : "");
-	s->audit_detail = strdup(detail ? detail : "");
-	if (!s->audit_actor || !s->audit_action || !s->audit_detail) {
+	struct yg_pg_audit *h = &s->held[s->n_held];
+	*h = (struct yg_pg_audit){.time_us = yg_pg_now_us(),
+				  .org = org_id,
+				  .actor = strdup(actor ? actor : ""),
+				  .action = strdup(action ? action : ""),
+				  .detail = strdup(detail ? detail : "")};
+	/* Counted first, so that audit_drop frees whatever was copied. */
+	s->n_held++;
+	if (!h->actor || !h->action || !h->detail) {
 		audit_drop(s);
 		return -ENOMEM;
 	}
-	s->audit_time_us = yg_pg_now_us();
-	s->audit_org = org_id;
-	s->audit_held = true;
 	s->tx_wrote = true;
 	return 0;
 }

@@ -342,6 +342,7 @@ static bool revive(struct yg_pg *s)
 	if (now < s->revive_after_us)
 		return false;
 	PQreset(s->conn);
+	s->prepared = 0; /* they lived in the old session */
 	if (PQstatus(s->conn) != CONNECTION_OK || session_setup(s) < 0) {
 		s->revive_after_us = mono_us() + YG_PG_REVIVE_MS * 1000;
 		return false;
@@ -392,22 +393,43 @@ void yg_pg_wrote(struct yg_pg *s)
 		notify_now(s);
 }
 
-static PGresult *send_sql(struct yg_pg *s, const char *sql, struct yg_pg_args *a)
+/* Names of the statements of enum yg_pg_stmt on the server. */
+static const char *const stmt_names[YG_PG_STMT_N] = {
+    [YG_PG_STMT_SIGHTINGS_PUT] = "yg_sightings_put",
+};
+
+static bool prepared(const struct yg_pg *s, int stmt)
 {
+	return stmt >= 0 && (s->prepared & (1u << stmt));
+}
+
+static PGresult *send_sql(struct yg_pg *s, int stmt, const char *sql, struct yg_pg_args *a)
+{
+	if (a && stmt >= 0) {
+		if (!prepared(s, stmt)) {
+			PGresult *p = PQprepare(s->conn, stmt_names[stmt], sql, a->n, a->types);
+			if (!p || PQresultStatus(p) != PGRES_COMMAND_OK)
+				return p; /* its failure is the statement's */
+			PQclear(p);
+			s->prepared |= 1u << stmt;
+		}
+		return PQexecPrepared(s->conn, stmt_names[stmt], a->n, a->vals, a->lens, a->fmts, 0);
+	}
 	if (a)
 		return PQexecParams(s->conn, sql, a->n, a->types, a->vals, a->lens, a->fmts, 0);
 	/* no values: fixed text, maybe several statements (migrations) */
 	return PQexec(s->conn, sql);
 }
 
-static PGresult *send_first(struct yg_pg *s, const char *sql, struct yg_pg_args *a);
+static PGresult *send_first(struct yg_pg *s, int stmt, const char *sql, struct yg_pg_args *a);
 
-int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult **ret)
+/* yg_pg_run, through the prepared statement stmt when stmt >= 0. */
+static int run(struct yg_pg *s, int stmt, const char *sql, struct yg_pg_args *a, PGresult **ret)
 {
 	if (a && a->overflow)
 		return -E2BIG;
 	if (s->begin_pending) {
-		PGresult *first = send_first(s, sql, a);
+		PGresult *first = send_first(s, stmt, sql, a);
 		ExecStatusType fs0 = first ? PQresultStatus(first) : PGRES_FATAL_ERROR;
 		if (fs0 != PGRES_COMMAND_OK && fs0 != PGRES_TUPLES_OK &&
 		    PQstatus(s->conn) != CONNECTION_OK) {
@@ -421,7 +443,7 @@ int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult *
 			s->in_tx = true;
 			if (again) {
 				s->begin_pending = true;
-				first = send_first(s, sql, a);
+				first = send_first(s, stmt, sql, a);
 			}
 		}
 		if (!first)
@@ -442,9 +464,9 @@ int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult *
 	}
 	/* A connection known to be broken (libpq returns no result without
 	 * sending) is remade first: nothing was sent, any statement may go. */
-	PGresult *res = send_sql(s, sql, a);
+	PGresult *res = send_sql(s, stmt, sql, a);
 	if (!res && revive(s))
-		res = send_sql(s, sql, a);
+		res = send_sql(s, stmt, sql, a);
 	if (!res)
 		return PQstatus(s->conn) != CONNECTION_OK ? -ENOTCONN : -ENOMEM;
 	ExecStatusType st = PQresultStatus(res);
@@ -453,7 +475,7 @@ int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult *
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && PQstatus(s->conn) != CONNECTION_OK &&
 	    retry_safe(s, sql) && revive(s)) {
 		PQclear(res);
-		res = send_sql(s, sql, a);
+		res = send_sql(s, stmt, sql, a);
 		if (!res)
 			return -ENOTCONN;
 		st = PQresultStatus(res);
@@ -475,6 +497,19 @@ int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult *
 	else
 		PQclear(res);
 	return 0;
+}
+
+int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult **ret)
+{
+	return run(s, -1, sql, a, ret);
+}
+
+int yg_pg_run_prepared(struct yg_pg *s, enum yg_pg_stmt stmt, const char *sql,
+		       struct yg_pg_args *a, PGresult **ret)
+{
+	if (!a || (int)stmt < 0 || stmt >= YG_PG_STMT_N)
+		return -EINVAL;
+	return run(s, (int)stmt, sql, a, ret);
 }
 
 int yg_pg_run_one(struct yg_pg *s, const char *sql, struct yg_pg_args *a)
@@ -577,7 +612,7 @@ static int exec_plain(struct yg_pg *s, const char *sql)
  * aborted); NULL when nothing could be sent. The transaction stays open
  * either way: the caller commits or rolls back as after any statement.
  */
-static PGresult *send_first(struct yg_pg *s, const char *sql, struct yg_pg_args *a)
+static PGresult *send_first(struct yg_pg *s, int stmt, const char *sql, struct yg_pg_args *a)
 {
 	s->begin_pending = false;
 	if (!a) {
@@ -587,19 +622,33 @@ static PGresult *send_first(struct yg_pg *s, const char *sql, struct yg_pg_args 
 	}
 	if (!PQenterPipelineMode(s->conn))
 		return NULL;
-	bool sent = PQsendQueryParams(s->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
-		    PQsendQueryParams(s->conn, "SELECT pg_advisory_xact_lock(" LOCK_TEXT ")", 0,
-				      NULL, NULL, NULL, NULL, 0) &&
-		    PQsendQueryParams(s->conn, sql, a->n, a->types, a->vals, a->lens, a->fmts, 0);
+	/* A statement of enum yg_pg_stmt not prepared on this session yet is
+	 * prepared in the same pipeline. */
+	bool prep = stmt >= 0 && !prepared(s, stmt);
+	int n_q = prep ? 4 : 3;
+	bool sent =
+	    PQsendQueryParams(s->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
+	    PQsendQueryParams(s->conn, "SELECT pg_advisory_xact_lock(" LOCK_TEXT ")", 0, NULL, NULL,
+			      NULL, NULL, 0) &&
+	    (!prep || PQsendPrepare(s->conn, stmt_names[stmt], sql, a->n, a->types)) &&
+	    (stmt >= 0 ? PQsendQueryPrepared(s->conn, stmt_names[stmt], a->n, a->vals, a->lens,
+					     a->fmts, 0)
+		       : PQsendQueryParams(s->conn, sql, a->n, a->types, a->vals, a->lens, a->fmts,
+					   0));
 	PGresult *out = NULL;
+	bool prep_ok = false;
 	if (PQpipelineSync(s->conn)) {
-		for (int q = 0; q < 3; q++) {
+		for (int q = 0; q < n_q; q++) {
 			PGresult *res;
 			while ((res = PQgetResult(s->conn))) {
 				ExecStatusType st = PQresultStatus(res);
 				bool bad = st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
+				/* A prepared statement outlives a rollback: it
+				 * belongs to the session, not the transaction. */
+				if (prep && q == 2 && !bad)
+					prep_ok = true;
 				/* The first failure, else the statement's own. */
-				if (!out && (bad ? st != PGRES_PIPELINE_ABORTED : q == 2)) {
+				if (!out && (bad ? st != PGRES_PIPELINE_ABORTED : q == n_q - 1)) {
 					out = res;
 					continue;
 				}
@@ -608,6 +657,8 @@ static PGresult *send_first(struct yg_pg *s, const char *sql, struct yg_pg_args 
 		}
 		PQclear(PQgetResult(s->conn)); /* the sync */
 	}
+	if (prep_ok)
+		s->prepared |= 1u << stmt;
 	if (!PQexitPipelineMode(s->conn) || !sent) {
 		PQclear(out);
 		out = NULL;

@@ -218,7 +218,7 @@ struct yg_sightings_msg {
  * yg_rest_sightings_post is a batch of one. Returns 0.
  */
 int yg_rest_sightings_post_batch(struct yg_hub *h, struct yg_store *st,
-				 const struct yg_sightings_msg *msgs, size_t n);
+                                 const struct yg_sightings_msg *msgs, size_t n);
 int yg_rest_changes(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
 		    const struct yg_req *req, struct yg_resp *resp);
 

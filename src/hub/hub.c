@@ -1004,7 +1004,7 @@ int yg_hub_handle_as_on(struct yg_hub *h, struct yg_store *st, int64_t org_id,
 }
 
 int yg_hub_handle_batch_on(struct yg_hub *h, struct yg_store *st, const int64_t *org_ids,
-			   const struct yg_req *reqs, struct yg_resp *resps, size_t n)
+                           const struct yg_req *reqs, struct yg_resp *resps, size_t n)
 {
 	struct yg_caller *who = calloc(n ? n : 1, sizeof *who);
 	struct yg_org *orgs = calloc(n ? n : 1, sizeof *orgs);

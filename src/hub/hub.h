@@ -194,7 +194,7 @@ int yg_hub_handle_as_on(struct yg_hub *h, struct yg_store *st, int64_t org_id,
  * not be built (those without a body are then to be treated as 500).
  */
 int yg_hub_handle_batch_on(struct yg_hub *h, struct yg_store *st, const int64_t *org_ids,
-			   const struct yg_req *reqs, struct yg_resp *resps, size_t n);
+                           const struct yg_req *reqs, struct yg_resp *resps, size_t n);
 
 /* Opens another connection to the hub's store (its folder or
  * PostgreSQL). Caller closes with st->ops->close. */

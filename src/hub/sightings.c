@@ -398,7 +398,7 @@ static void post_check(struct post *p, struct slots *s)
 		}
 		s->m = p->first;
 		p->live = false;
-		yg_rest_error(p->msg->resp, 500, "store error", NULL);
+		yg_rest_error(p->msg->resp, r == -EBUSY ? 503 : 500, "store error", NULL);
 		return;
 	}
 	p->m = s->m - p->first;
@@ -407,15 +407,15 @@ static void post_check(struct post *p, struct slots *s)
 /* A live POST's outcomes after the batch's put_many, inside the write
  * transaction: counts, host evidence, refusals in the objects' order, its
  * audit row. */
-static int post_outcomes(struct yg_hub *h, struct yg_store *st, struct post *p,
-                         struct slots *s)
+static int post_outcomes(struct yg_hub *h, struct yg_store *st, struct post *p, struct slots *s)
 {
 	const struct yg_caller *who = p->who;
 	int r = 0;
 	for (size_t k = p->first; r == 0 && k < p->first + p->m; k++) {
 		size_t index = s->items[k].index;
 		if (s->results[k] == -EEXIST) {
-			s->whys[p->why0 + index] = "sighting id already used by another organization";
+			s->whys[p->why0 + index] =
+			    "sighting id already used by another organization";
 		} else if (s->results[k] == YG_SIGHTING_DUPLICATE) {
 			p->duplicates++;
 		} else {
@@ -428,7 +428,8 @@ static int post_outcomes(struct yg_hub *h, struct yg_store *st, struct post *p,
 	}
 	for (size_t i = 0; r == 0 && i < p->n; i++)
 		if (s->whys[p->why0 + i])
-			r = reject(p->rejected, i, json_array_get(p->objects, i), s->whys[p->why0 + i]);
+			r = reject(p->rejected, i, json_array_get(p->objects, i),
+			           s->whys[p->why0 + i]);
 	if (r == 0 && p->accepted)
 		r = st->ops->audit(st, who->org_id, who->org_name, "sightings.post", "");
 	return r;

@@ -62,7 +62,7 @@ struct yg_pg {
 	bool listening; /* LISTEN issued (the first data_version) */
 	uint64_t notes; /* notifications received from other sessions */
 	bool lost;      /* the connection broke since the last ping */
-	unsigned prepared; /* bit 1 << enum yg_pg_stmt: prepared on this session */
+	unsigned prepared;       /* bit 1 << enum yg_pg_stmt: prepared on this session */
 	int64_t revive_after_us; /* no reconnection attempt before (monotonic) */
 	int64_t last_added_us;
 	/* The audit rows of the open transaction, held back and sent with its
@@ -132,8 +132,8 @@ void yg_pg_array(struct yg_pg_args *a, struct yg_pg_arr *arr);
 int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult **ret);
 /* yg_pg_run through the prepared statement stmt, whose text is always sql
  * (prepared at its first use on a session); a is required. */
-int yg_pg_run_prepared(struct yg_pg *s, enum yg_pg_stmt stmt, const char *sql,
-		       struct yg_pg_args *a, PGresult **ret);
+int yg_pg_run_prepared(struct yg_pg *s, enum yg_pg_stmt stmt, const char *sql, struct yg_pg_args *a,
+                       PGresult **ret);
 /* yg_pg_run, then -ENOENT when the statement changed no row. */
 int yg_pg_run_one(struct yg_pg *s, const char *sql, struct yg_pg_args *a);
 /* yg_pg_run for a query: -ENOENT when it returned no row; *ret as above. */

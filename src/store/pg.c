@@ -413,7 +413,8 @@ static PGresult *send_sql(struct yg_pg *s, int stmt, const char *sql, struct yg_
 			PQclear(p);
 			s->prepared |= 1u << stmt;
 		}
-		return PQexecPrepared(s->conn, stmt_names[stmt], a->n, a->vals, a->lens, a->fmts, 0);
+		return PQexecPrepared(s->conn, stmt_names[stmt], a->n, a->vals, a->lens, a->fmts,
+		                      0);
 	}
 	if (a)
 		return PQexecParams(s->conn, sql, a->n, a->types, a->vals, a->lens, a->fmts, 0);
@@ -504,8 +505,8 @@ int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult *
 	return run(s, -1, sql, a, ret);
 }
 
-int yg_pg_run_prepared(struct yg_pg *s, enum yg_pg_stmt stmt, const char *sql,
-		       struct yg_pg_args *a, PGresult **ret)
+int yg_pg_run_prepared(struct yg_pg *s, enum yg_pg_stmt stmt, const char *sql, struct yg_pg_args *a,
+                       PGresult **ret)
 {
 	if (!a || (int)stmt < 0 || stmt >= YG_PG_STMT_N)
 		return -EINVAL;
@@ -626,15 +627,14 @@ static PGresult *send_first(struct yg_pg *s, int stmt, const char *sql, struct y
 	 * prepared in the same pipeline. */
 	bool prep = stmt >= 0 && !prepared(s, stmt);
 	int n_q = prep ? 4 : 3;
-	bool sent =
-	    PQsendQueryParams(s->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
-	    PQsendQueryParams(s->conn, "SELECT pg_advisory_xact_lock(" LOCK_TEXT ")", 0, NULL, NULL,
-			      NULL, NULL, 0) &&
-	    (!prep || PQsendPrepare(s->conn, stmt_names[stmt], sql, a->n, a->types)) &&
-	    (stmt >= 0 ? PQsendQueryPrepared(s->conn, stmt_names[stmt], a->n, a->vals, a->lens,
-					     a->fmts, 0)
-		       : PQsendQueryParams(s->conn, sql, a->n, a->types, a->vals, a->lens, a->fmts,
-					   0));
+	bool sent = PQsendQueryParams(s->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
+	            PQsendQueryParams(s->conn, "SELECT pg_advisory_xact_lock(" LOCK_TEXT ")", 0,
+	                              NULL, NULL, NULL, NULL, 0) &&
+	            (!prep || PQsendPrepare(s->conn, stmt_names[stmt], sql, a->n, a->types)) &&
+	            (stmt >= 0 ? PQsendQueryPrepared(s->conn, stmt_names[stmt], a->n, a->vals,
+	                                             a->lens, a->fmts, 0)
+	                       : PQsendQueryParams(s->conn, sql, a->n, a->types, a->vals, a->lens,
+	                                           a->fmts, 0));
 	PGresult *out = NULL;
 	bool prep_ok = false;
 	if (PQpipelineSync(s->conn)) {
@@ -745,11 +745,14 @@ static int commit_pipelined(struct yg_pg *s)
 			const struct yg_pg_audit *h = &s->held[i];
 			audit_args(&a, h->time_us, h->org, h->actor, h->action, h->detail);
 			ok = PQsendQueryParams(s->conn, AUDIT_SQL, a.n, a.types, a.vals, a.lens,
-					       a.fmts, 0);
+			                       a.fmts, 0);
 			sent += ok;
 		}
-		ok = ok && PQsendQueryParams(s->conn, note, 0, NULL, NULL, NULL, NULL, 0) && ++sent &&
-		     PQsendQueryParams(s->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) && ++sent;
+		const char *const tail[] = {note, "COMMIT"};
+		for (size_t i = 0; ok && i < 2; i++) {
+			ok = PQsendQueryParams(s->conn, tail[i], 0, NULL, NULL, NULL, NULL, 0);
+			sent += ok;
+		}
 		/* What was sent is answered up to the sync, even after a
 		 * failed send: pipeline mode is left only with nothing owed. */
 		if (PQpipelineSync(s->conn))
@@ -1182,10 +1185,10 @@ static int pg_audit(struct yg_store *st, int64_t org_id, const char *actor, cons
 	}
 	struct yg_pg_audit *h = &s->held[s->n_held];
 	*h = (struct yg_pg_audit){.time_us = yg_pg_now_us(),
-				  .org = org_id,
-				  .actor = strdup(actor ? actor : ""),
-				  .action = strdup(action ? action : ""),
-				  .detail = strdup(detail ? detail : "")};
+	                          .org = org_id,
+	                          .actor = strdup(actor ? actor : ""),
+	                          .action = strdup(action ? action : ""),
+	                          .detail = strdup(detail ? detail : "")};
 	/* Counted first, so that audit_drop frees whatever was copied. */
 	s->n_held++;
 	if (!h->actor || !h->action || !h->detail) {

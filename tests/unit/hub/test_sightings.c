@@ -446,7 +446,6 @@ static void reset_pages_then_removes(void **state)
 	yg_hub_free(h);
 }
 
-
 #define IND_B  "indicator--55555555-5555-4555-8555-555555555555"
 #define IND_BS "indicator--66666666-6666-4666-8666-666666666666"
 #define SID(n) "sighting--bbbbbbbb-0000-4000-8000-00000000000" #n
@@ -533,8 +532,8 @@ static void batch_each_once(void **state)
 	const char *t0 = "2026-01-01T00:00:00Z", *t1 = "2026-01-02T00:00:00Z";
 	json_t *j;
 	char *pre = bundle(IND_B, SID(1), NULL, 4, t0, t1);
-	assert_int_equal(call(h, "POST", "/api/v1/sightings", auth_b, "application/json", pre,
-	                      NULL, 0, &j, NULL),
+	assert_int_equal(call(h, "POST", "/api/v1/sightings", auth_b, "application/json", pre, NULL,
+	                      0, &j, NULL),
 	                 200);
 	json_decref(j);
 	struct yg_store *st;
@@ -543,7 +542,8 @@ static void batch_each_once(void **state)
 	    {org_b, bundle(IND_B, SID(2), ident_b, 2, t0, t1), 200, 1, 0, 0},
 	    {org_b, strdup("not json"), 400, 0, 0, 0},
 	    {org_b, bundle(IND_B, SID(1), NULL, 4, t0, t1), 200, 0, 1, 0}, /* stored before */
-	    {org_b, bundle(IND_B, SID(2), NULL, 2, t0, t1), 200, 0, 1, 0}, /* earlier in the batch */
+	    {org_b, bundle(IND_B, SID(2), NULL, 2, t0, t1), 200, 0, 1,
+	     0}, /* earlier in the batch */
 	    {org_a, bundle(IND_B, SID(2), NULL, 2, t0, t1), 200, 0, 0, 1}, /* beta's id */
 	    {999999, bundle(IND_B, SID(3), NULL, 1, t0, t1), 403, 0, 0, 0},
 	    /* alpha sees its AMBER+STRICT indicator, beta does not: the

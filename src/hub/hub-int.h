@@ -198,6 +198,27 @@ int yg_rest_sightings_post(struct yg_hub *h, struct yg_store *st, const struct y
 			   const struct yg_req *req, struct yg_resp *resp);
 int yg_rest_sightings_get(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
 			  const char *indicator_id, struct yg_resp *resp);
+
+/* One POST of a batch (yg_rest_sightings_post_batch). */
+struct yg_sightings_msg {
+	const struct yg_caller *who;
+	const struct yg_org *org; /* who's organization when the caller read it; NULL: read */
+	const struct yg_req *req;
+	struct yg_resp *resp;
+};
+
+/*
+ * n POSTs of /api/v1/sightings answered together, each resp as its POST
+ * alone would be, through one write transaction: the checks read each
+ * organization and each indicator's visibility once for the batch, and
+ * the writes cost one statement and one commit for all (the NATS
+ * consumer hands it the messages of one fetch). When the batch's write
+ * fails, nothing of it was written and each POST runs again on its own,
+ * so one that fails fails alone and every other is stored once.
+ * yg_rest_sightings_post is a batch of one. Returns 0.
+ */
+int yg_rest_sightings_post_batch(struct yg_hub *h, struct yg_store *st,
+                                 const struct yg_sightings_msg *msgs, size_t n);
 int yg_rest_changes(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
 		    const struct yg_req *req, struct yg_resp *resp);
 

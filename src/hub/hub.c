@@ -1003,6 +1003,69 @@ int yg_hub_handle_as_on(struct yg_hub *h, struct yg_store *st, int64_t org_id,
 	return resp->body ? 0 : -ENOMEM;
 }
 
+int yg_hub_handle_batch_on(struct yg_hub *h, struct yg_store *st, const int64_t *org_ids,
+                           const struct yg_req *reqs, struct yg_resp *resps, size_t n)
+{
+	struct yg_caller *who = calloc(n ? n : 1, sizeof *who);
+	struct yg_org *orgs = calloc(n ? n : 1, sizeof *orgs);
+	struct yg_sightings_msg *msgs = calloc(n ? n : 1, sizeof *msgs);
+	bool *batched = calloc(n ? n : 1, sizeof *batched);
+	int r = 0;
+	if (!who || !orgs || !msgs || !batched) {
+		r = -ENOMEM;
+		goto out;
+	}
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct yg_route rt;
+		if (!report_route(&reqs[i], &rt, &resps[i]))
+			continue;
+		if (rt.kind != YG_ROUTE_REST_SIGHTINGS) {
+			handle_as(h, st, org_ids[i], &rt, &reqs[i], &resps[i]);
+			continue;
+		}
+		/* An organization is read once per batch. */
+		int g = org_ids[i] > 0 ? 1 : -ENOENT;
+		for (size_t j = 0; g == 1 && j < i; j++)
+			if (batched[j] && org_ids[j] == org_ids[i]) {
+				orgs[i] = orgs[j];
+				g = 0;
+			}
+		if (g == 1)
+			g = st->ops->org_get(st, org_ids[i], &orgs[i]);
+		if (g == -ENOENT) {
+			yg_resp_error(&resps[i], 403, "forbidden", "no such organization");
+		} else if (g < 0) {
+			yg_resp_error(&resps[i], 500, "store error", NULL);
+		} else {
+			who[i] = (struct yg_caller){.org_id = org_ids[i], .role = YG_ROLE_SENSOR};
+			snprintf(who[i].token_id, sizeof who[i].token_id, "nats");
+			memcpy(who[i].org_name, orgs[i].name, sizeof who[i].org_name);
+			resps[i].org_id = org_ids[i];
+			memcpy(resps[i].org_name, orgs[i].name, sizeof resps[i].org_name);
+			resps[i].role = who[i].role;
+			msgs[m++] = (struct yg_sightings_msg){
+			    .who = &who[i], .org = &orgs[i], .req = &reqs[i], .resp = &resps[i]};
+			batched[i] = true;
+			continue;
+		}
+		check_store(st, &resps[i], true);
+	}
+	yg_rest_sightings_post_batch(h, st, msgs, m);
+	for (size_t i = 0; i < n; i++)
+		if (batched[i])
+			check_store(st, &resps[i], true);
+	for (size_t i = 0; i < n; i++)
+		if (!resps[i].body)
+			r = -ENOMEM;
+out:
+	free(who);
+	free(orgs);
+	free(msgs);
+	free(batched);
+	return r;
+}
+
 int yg_hub_handle(struct yg_hub *h, const struct yg_req *req, struct yg_resp *resp)
 {
 	struct yg_route rt;

@@ -13,10 +13,11 @@
 #include "common/deadline.h"
 #include "common/natsconn.h"
 
-/* Each handler thread fetches a few messages and handles them one after
- * the other through its own store connection: handlers x FETCH_BATCH
- * messages of a kind are in flight at a hub. Small batches keep a message
- * from waiting in a thread's hands while another thread could take it. */
+/* Each handler thread fetches a few messages and handles them through its
+ * own store connection (sightings as one batch, the other kinds one after
+ * the other): handlers x FETCH_BATCH messages of a kind are in flight at a
+ * hub. Small batches keep a message from waiting in a thread's hands while
+ * another thread could take it. */
 #define FETCH_BATCH      4
 #define FETCH_WAIT_MS    1000
 #define NAK_DELAY_MS     1000
@@ -182,31 +183,41 @@ static bool subscribe(struct worker *w)
 	return true;
 }
 
-static void handle(struct worker *w, natsMsg *m)
+/* The message's subject as its organization and POST path; a subject
+ * that is not a report's is refused for good. */
+static bool take(struct worker *w, natsMsg *m, struct yg_req *req, int64_t *org)
 {
 	struct yg_hub_nats *n = w->n;
 	atomic_fetch_add(&n->taken, 1);
 	const char *subj = natsMsg_GetSubject(m), *path = NULL;
-	int64_t org = 0;
-	if (yg_hub_nats_subject(subj, strlen(subj), &path, &org) < 0) {
+	if (yg_hub_nats_subject(subj, strlen(subj), &path, org) < 0) {
 		atomic_fetch_add(&n->refused, 1);
 		natsMsg_Term(m, NULL);
-		return;
+		return false;
 	}
-	struct yg_req req = {.method = "POST",
-	                     .path = path,
-	                     .content_type = "application/json",
-	                     .body = natsMsg_GetData(m),
-	                     .body_len = (size_t)natsMsg_GetDataLength(m)};
-	struct yg_resp resp = {0};
+	*req = (struct yg_req){.method = "POST",
+	                       .path = path,
+	                       .content_type = "application/json",
+	                       .body = natsMsg_GetData(m),
+	                       .body_len = (size_t)natsMsg_GetDataLength(m)};
+	return true;
+}
+
+/* The thread's store connection, opened when its first message comes. */
+static bool store_ready(struct worker *w)
+{
 	int r = 0;
-	if (!w->st && (r = yg_hub_store_open(n->h, &w->st)) < 0) {
+	if (!w->st && (r = yg_hub_store_open(w->n->h, &w->st)) < 0) {
 		w->st = NULL;
-		logf_(n, "nats: cannot open the store (error %d); the message comes again", -r);
+		logf_(w->n, "nats: cannot open the store (error %d); the message comes again", -r);
 	}
-	if (r == 0)
-		r = yg_hub_handle_as_on(n->h, w->st, org, &req, &resp);
-	int st = r < 0 ? 500 : resp.status;
+	return r == 0;
+}
+
+/* Acknowledges, hands back or refuses a message after its answer. */
+static void settle(struct worker *w, natsMsg *m, int st)
+{
+	struct yg_hub_nats *n = w->n;
 	if (st >= 200 && st < 300) {
 		/* Only now, after the commit, and without waiting for the
 		 * server's answer: an ack lost with a dying hub costs a
@@ -218,10 +229,51 @@ static void handle(struct worker *w, natsMsg *m)
 		natsMsg_NakWithDelay(m, NAK_DELAY_MS, NULL);
 	} else {
 		atomic_fetch_add(&n->refused, 1);
-		logf_(n, "nats: refused a message on %s (HTTP %d); dropped", subj, st);
+		logf_(n, "nats: refused a message on %s (HTTP %d); dropped", natsMsg_GetSubject(m),
+		      st);
 		natsMsg_Term(m, NULL);
 	}
+}
+
+static void handle(struct worker *w, natsMsg *m)
+{
+	struct yg_req req;
+	int64_t org = 0;
+	if (!take(w, m, &req, &org))
+		return;
+	struct yg_resp resp = {0};
+	int r = store_ready(w) ? yg_hub_handle_as_on(w->n->h, w->st, org, &req, &resp) : -EIO;
+	settle(w, m, r < 0 ? 500 : resp.status);
 	yg_resp_release(&resp);
+}
+
+/*
+ * A fetch's sighting messages as one batch (yg_hub_handle_batch_on): one
+ * read of each organization and indicator and one write transaction for
+ * all, each message acknowledged after that commit. When the batch's
+ * write fails the hub answers each message on its own, so each is
+ * settled by its own outcome: none is lost, none stored twice (a
+ * redelivered one is a duplicate, as ever).
+ */
+static void handle_batch(struct worker *w, natsMsg **ms, size_t count)
+{
+	natsMsg *mine[FETCH_BATCH];
+	struct yg_req reqs[FETCH_BATCH];
+	struct yg_resp resps[FETCH_BATCH];
+	int64_t orgs[FETCH_BATCH];
+	size_t k = 0;
+	for (size_t i = 0; i < count && i < FETCH_BATCH; i++)
+		if (take(w, ms[i], &reqs[k], &orgs[k]))
+			mine[k++] = ms[i];
+	if (!k)
+		return;
+	memset(resps, 0, k * sizeof resps[0]);
+	if (store_ready(w))
+		yg_hub_handle_batch_on(w->n->h, w->st, orgs, reqs, resps, k);
+	for (size_t i = 0; i < k; i++) {
+		settle(w, mine[i], resps[i].body ? resps[i].status : 500);
+		yg_resp_release(&resps[i]);
+	}
 }
 
 static void *worker_main(void *arg)
@@ -237,7 +289,9 @@ static void *worker_main(void *arg)
 		jsErrCode jerr = 0;
 		natsStatus s = natsSubscription_Fetch(&list, w->sub, FETCH_BATCH, FETCH_WAIT_MS, &jerr);
 		int64_t told = nats_Now();
-		for (int i = 0; i < list.Count; i++) {
+		for (int i = 0; w->k == &kinds[0] && i < list.Count; i += FETCH_BATCH)
+			handle_batch(w, list.Msgs + i, (size_t)(list.Count - i));
+		for (int i = 0; w->k != &kinds[0] && i < list.Count; i++) {
 			/* The ones still waiting stay ours (slow store). */
 			if (nats_Now() - told > n->ack_wait_ns / 3000000) {
 				for (int j = i; j < list.Count; j++)

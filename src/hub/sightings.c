@@ -108,32 +108,61 @@ static const char *host_list_check(const json_t *a, bool hashes)
 }
 
 struct seen_ind {
+	int64_t org_id;
+	enum yg_role role;
 	char id[YG_ROUTE_ID_MAX + 1];
 	bool visible;
 };
 
-struct post {
+/*
+ * What the checks of one batch of POSTs read once
+ * (yg_rest_sightings_post_batch): each caller organization's identity and
+ * each indicator's visibility to each (organization, role). A batch lives
+ * for one call, i.e. the checks of a NATS fetch's few messages: an
+ * indicator deleted or an organization changed meanwhile is seen by the
+ * next batch. That is the staleness one POST always had (its checks read
+ * before the write transaction), stretched over the batch's checks.
+ */
+struct batch {
 	struct yg_store *st;
-	const struct yg_caller *who;
-	char identity[64];
 	int64_t now_us;
-	struct seen_ind *seen; /* indicators looked up in this request */
+	struct seen_ind *seen; /* sized for every object of the batch */
 	size_t n_seen;
 };
 
-/* Whether the caller may see the indicator, looked up once per request. */
+/* One POST of a batch. */
+struct post {
+	struct batch *b;
+	const struct yg_caller *who;
+	const struct yg_sightings_msg *msg;
+	char identity[64];
+	json_t *body;    /* owned */
+	json_t *objects; /* borrowed from body */
+	size_t n;        /* objects */
+	size_t first, m; /* its checked objects: the batch's ins[first .. first + m) */
+	size_t why0;     /* its objects' refusals: the batch's whys[why0 .. why0 + n) */
+	bool live;       /* passed the request's checks: takes part in the write */
+	size_t accepted, duplicates;
+	json_t *rejected; /* owned */
+};
+
+/* Whether the caller may see the indicator, looked up once per batch. */
 static int indicator_visible(struct post *p, const char *id, bool *ret)
 {
-	for (size_t i = 0; i < p->n_seen; i++)
-		if (!strcmp(p->seen[i].id, id)) {
-			*ret = p->seen[i].visible;
+	struct batch *b = p->b;
+	for (size_t i = 0; i < b->n_seen; i++)
+		if (b->seen[i].org_id == p->who->org_id && b->seen[i].role == p->who->role &&
+		    !strcmp(b->seen[i].id, id)) {
+			*ret = b->seen[i].visible;
 			return 0;
 		}
 	int64_t mod;
-	int r = yg_ind_find_visible(p->st, p->who, id, &mod);
+	int r = yg_ind_find_visible(b->st, p->who, id, &mod);
 	if (r < 0 && r != -ENOENT)
 		return r;
-	struct seen_ind *s = &p->seen[p->n_seen++]; /* sized for every object */
+	struct seen_ind *s = &b->seen[b->n_seen++]; /* sized for every object */
+	s->org_id = p->who->org_id;
+	s->role = p->who->role;
 	snprintf(s->id, sizeof s->id, "%s", id);
 	s->visible = r == 0;
 	*ret = s->visible;
@@ -188,7 +217,7 @@ static const char *check_one(struct post *p, const json_t *o, struct yg_sighting
 		first = last;
 	if (first > last)
 		return "first_seen after last_seen";
-	if (last > p->now_us + SKEW_US)
+	if (last > p->b->now_us + SKEW_US)
 		return "last_seen is in the future";
 	const json_t *sensor = json_object_get(o, "x_yagura_sensor");
 	if (sensor && (!json_is_string(sensor) || strlen(json_string_value(sensor)) == 0 ||
@@ -278,127 +307,259 @@ static int reject(json_t *rejected, size_t index, const json_t *o, const char *w
 }
 
 /* An object that passed its checks: its stored text (owned) and where it
- * stands in the bundle. */
+ * stands in its bundle. */
 struct item {
 	char *text;
 	size_t index;
 };
 
-int yg_rest_sightings_post(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
-                           const struct yg_req *req, struct yg_resp *resp)
+/* The request's own checks (role, media types, the bundle, the caller's
+ * identity); false with p->msg->resp filled when it is refused. The
+ * identity comes from the message, or from an earlier POST of the batch
+ * by the same organization, or from the store. */
+static bool post_open(struct post *p, const struct post *earlier, size_t n_earlier)
 {
+	const struct yg_caller *who = p->who;
+	const struct yg_req *req = p->msg->req;
+	struct yg_resp *resp = p->msg->resp;
 	if (!(who->role & (YG_ROLE_SENSOR | YG_ROLE_ANALYST | YG_ROLE_ADMIN))) {
 		yg_rest_error(resp, 403, "forbidden", "readers do not report sightings");
-		return 0;
+		return false;
 	}
 	if (!content_type_ok(req->content_type)) {
 		yg_rest_error(resp, 415, "unsupported media type",
-		           "Content-Type must be application/json or " YG_STIX_MEDIA);
-		return 0;
+		              "Content-Type must be application/json or " YG_STIX_MEDIA);
+		return false;
 	}
 	if (!yg_rest_accepts(req, resp))
-		return 0;
-	struct post p = {.st = st, .who = who, .now_us = yg_now_us()};
-	json_t *rejected = NULL;
-	struct yg_sighting_in *ins = NULL;
-	struct item *items = NULL;
-	const char **whys = NULL;
-	int *results = NULL;
-	size_t n = 0;
+		return false;
 	json_error_t jerr;
-	json_t *body = req->body ? json_loadb(req->body, req->body_len, 0, &jerr) : NULL;
-	const char *btype = json_string_value(json_object_get(body, "type"));
-	json_t *objects = json_object_get(body, "objects");
-	if (!json_is_object(body) || !btype || strcmp(btype, "bundle") ||
-	    (json_object_get(body, "objects") && !json_is_array(objects))) {
+	p->body = req->body ? json_loadb(req->body, req->body_len, 0, &jerr) : NULL;
+	const char *btype = json_string_value(json_object_get(p->body, "type"));
+	p->objects = json_object_get(p->body, "objects");
+	if (!json_is_object(p->body) || !btype || strcmp(btype, "bundle") ||
+	    (p->objects && !json_is_array(p->objects))) {
 		yg_rest_error(resp, 400, "bad request", "the body must be a STIX 2.1 bundle");
-		goto out;
+		return false;
 	}
-	n = json_array_size(objects);
-	if (n > YG_SIGHTINGS_MAX) {
+	p->n = json_array_size(p->objects);
+	if (p->n > YG_SIGHTINGS_MAX) {
 		yg_rest_error(resp, 413, "too many objects", "at most 1000 sightings per request");
-		goto out;
+		return false;
 	}
+	if (p->msg->org) {
+		snprintf(p->identity, sizeof p->identity, "%s", p->msg->org->identity_id);
+		return true;
+	}
+	for (size_t i = 0; i < n_earlier; i++)
+		if (earlier[i].identity[0] && earlier[i].who->org_id == who->org_id) {
+			memcpy(p->identity, earlier[i].identity, sizeof p->identity);
+			return true;
+		}
 	struct yg_org org;
-	int r = st->ops->org_get(st, who->org_id, &org);
-	if (r < 0) {
+	if (p->b->st->ops->org_get(p->b->st, who->org_id, &org) < 0) {
 		yg_rest_error(resp, 500, "store error", NULL);
+		return false;
+	}
+	snprintf(p->identity, sizeof p->identity, "%s", org.identity_id);
+	return true;
+}
+
+/* The batch's arrays, one slot per object of its live POSTs. */
+struct slots {
+	struct yg_sighting_in *ins;
+	struct item *items;
+	const char **whys;
+	int *results;
+	size_t m; /* checked objects so far */
+};
+
+/* Checks a live POST's objects into s (its checked ones from p->first
+ * on). A store error refuses the POST alone (500) and gives back its
+ * slots. */
+static void post_check(struct post *p, struct slots *s)
+{
+	p->first = s->m;
+	int r = 0;
+	for (size_t i = 0; r == 0 && i < p->n; i++) {
+		int err = 0;
+		const char *why = check_one(p, json_array_get(p->objects, i), &s->ins[s->m],
+		                            &s->items[s->m].text, &err);
+		s->whys[p->why0 + i] = why;
+		if (err)
+			r = err;
+		else if (!why)
+			s->items[s->m++].index = i;
+	}
+	if (r < 0) {
+		for (size_t k = p->first; k < s->m; k++) {
+			free(s->items[k].text);
+			s->items[k].text = NULL;
+		}
+		s->m = p->first;
+		p->live = false;
+		yg_rest_error(p->msg->resp, r == -EBUSY ? 503 : 500, "store error", NULL);
+		return;
+	}
+	p->m = s->m - p->first;
+}
+
+/* A live POST's outcomes after the batch's put_many, inside the write
+ * transaction: counts, host evidence, refusals in the objects' order, its
+ * audit row. */
+static int post_outcomes(struct yg_hub *h, struct yg_store *st, struct post *p, struct slots *s)
+{
+	const struct yg_caller *who = p->who;
+	int r = 0;
+	for (size_t k = p->first; r == 0 && k < p->first + p->m; k++) {
+		size_t index = s->items[k].index;
+		if (s->results[k] == -EEXIST) {
+			s->whys[p->why0 + index] =
+			    "sighting id already used by another organization";
+		} else if (s->results[k] == YG_SIGHTING_DUPLICATE) {
+			p->duplicates++;
+		} else {
+			p->accepted++;
+			/* A sighting of a C2 or malware indicator is evidence
+			 * against the hosts it names. */
+			r = yg_hosts_from_sighting(h, st, who, json_array_get(p->objects, index),
+			                           s->ins[k].indicator_id, s->ins[k].last_seen_us);
+		}
+	}
+	for (size_t i = 0; r == 0 && i < p->n; i++)
+		if (s->whys[p->why0 + i])
+			r = reject(p->rejected, i, json_array_get(p->objects, i),
+			           s->whys[p->why0 + i]);
+	if (r == 0 && p->accepted)
+		r = st->ops->audit(st, who->org_id, who->org_name, "sightings.post", "");
+	return r;
+}
+
+/*
+ * The batch's writes in one transaction: one put_many for every checked
+ * object of every live POST (one statement on PostgreSQL; ids repeated
+ * across POSTs go in rounds, so a later POST meets an earlier one's
+ * sighting exactly as it would one POST later), then each POST's
+ * outcomes in order, then one commit. Returns 0 or the store's error,
+ * after which nothing of the batch was written.
+ */
+static int batch_write(struct yg_hub *h, struct yg_store *st, struct post *posts, size_t n,
+                       struct slots *s)
+{
+	int r = st->ops->tx_begin(st);
+	if (r < 0)
+		return r;
+	if (s->m)
+		r = st->ops->sightings->put_many(st, s->ins, s->m, s->results);
+	for (size_t i = 0; r == 0 && i < n; i++)
+		if (posts[i].live)
+			r = post_outcomes(h, st, &posts[i], s);
+	if (r == 0)
+		return st->ops->tx_commit(st);
+	st->ops->tx_rollback(st);
+	return r;
+}
+
+int yg_rest_sightings_post_batch(struct yg_hub *h, struct yg_store *st,
+                                 const struct yg_sightings_msg *msgs, size_t n)
+{
+	struct batch b = {.st = st, .now_us = yg_now_us()};
+	struct slots s = {0};
+	struct post *posts = calloc(n ? n : 1, sizeof *posts);
+	if (!posts) {
+		for (size_t i = 0; i < n; i++)
+			yg_rest_error(msgs[i].resp, 500, "out of memory", NULL);
+		return 0;
+	}
+	size_t total = 0, live = 0;
+	for (size_t i = 0; i < n; i++) {
+		struct post *p = &posts[i];
+		*p = (struct post){.b = &b, .who = msgs[i].who, .msg = &msgs[i]};
+		p->live = post_open(p, posts, i);
+		if (!p->live)
+			continue;
+		p->rejected = json_array();
+		p->why0 = total;
+		total += p->n;
+		live++;
+		if (!p->rejected) {
+			p->live = false;
+			live--;
+			yg_rest_error(p->msg->resp, 500, "out of memory", NULL);
+		}
+	}
+	if (!live)
+		goto out;
+	/* Checked first, stored as one batch, then the outcomes in the
+	 * objects' order. */
+	b.seen = calloc(total ? total : 1, sizeof *b.seen);
+	s.ins = calloc(total ? total : 1, sizeof *s.ins);
+	s.items = calloc(total ? total : 1, sizeof *s.items);
+	s.whys = calloc(total ? total : 1, sizeof *s.whys);
+	s.results = calloc(total ? total : 1, sizeof *s.results);
+	if (!b.seen || !s.ins || !s.items || !s.whys || !s.results) {
+		for (size_t i = 0; i < n; i++)
+			if (posts[i].live)
+				yg_rest_error(msgs[i].resp, 500, "out of memory", NULL);
 		goto out;
 	}
-	snprintf(p.identity, sizeof p.identity, "%s", org.identity_id);
-	p.seen = calloc(n ? n : 1, sizeof *p.seen);
-	rejected = json_array();
-	/* Checked first, stored as one batch (put_many: one round trip on
-	 * PostgreSQL), then the outcomes in the objects' order. */
-	ins = calloc(n ? n : 1, sizeof *ins);
-	items = calloc(n ? n : 1, sizeof *items);
-	whys = calloc(n ? n : 1, sizeof *whys);
-	results = calloc(n ? n : 1, sizeof *results);
-	if (!p.seen || !rejected || !ins || !items || !whys || !results) {
-		yg_rest_error(resp, 500, "out of memory", NULL);
-		goto out;
-	}
-	size_t accepted = 0, duplicates = 0, m = 0;
 	/* The checks read (the indicators' visibility) before the write
 	 * transaction: a writer's turn then costs only the writes, which on
 	 * PostgreSQL is what every other writer of the hubs waits for. */
-	for (size_t i = 0; r == 0 && i < n; i++) {
-		int err = 0;
-		whys[i] = check_one(&p, json_array_get(objects, i), &ins[m], &items[m].text, &err);
-		if (err)
-			r = err;
-		else if (!whys[i])
-			items[m++].index = i;
-	}
-	bool in_tx = false;
-	if (r == 0) {
-		r = st->ops->tx_begin(st);
-		in_tx = r == 0;
-	}
-	if (r == 0 && m)
-		r = st->ops->sightings->put_many(st, ins, m, results);
-	for (size_t k = 0; r == 0 && k < m; k++) {
-		if (results[k] == -EEXIST) {
-			whys[items[k].index] = "sighting id already used by another organization";
-		} else if (results[k] == YG_SIGHTING_DUPLICATE) {
-			duplicates++;
-		} else {
-			accepted++;
-			/* A sighting of a C2 or malware indicator is evidence
-			 * against the hosts it names. */
-			r = yg_hosts_from_sighting(h, st, who, json_array_get(objects, items[k].index),
-			                           ins[k].indicator_id, ins[k].last_seen_us);
+	live = 0;
+	for (size_t i = 0; i < n; i++)
+		if (posts[i].live) {
+			post_check(&posts[i], &s);
+			live += posts[i].live;
 		}
-	}
-	for (size_t i = 0; r == 0 && i < n; i++)
-		if (whys[i])
-			r = reject(rejected, i, json_array_get(objects, i), whys[i]);
-	if (r == 0 && accepted)
-		r = st->ops->audit(st, who->org_id, who->org_name, "sightings.post", "");
-	if (r == 0) {
-		r = st->ops->tx_commit(st);
-	} else if (in_tx) {
-		st->ops->tx_rollback(st);
-	}
-	if (r < 0) {
-		yg_rest_error(resp, r == -EBUSY ? 503 : 500, "store error", NULL);
+	if (!live)
+		goto out;
+	int r = batch_write(h, st, posts, n, &s);
+	if (r < 0 && live > 1) {
+		/* Nothing of the batch was written: each POST again on its
+		 * own, so that one that fails fails alone and the others are
+		 * stored once (a commit whose answer was lost may have
+		 * written: its sightings then come back as duplicates). */
+		for (size_t i = 0; i < n; i++)
+			if (posts[i].live)
+				yg_rest_sightings_post_batch(h, st, &msgs[i], 1);
 		goto out;
 	}
-	yg_resp_json(resp, 200,
-	             json_pack("{s:I, s:I, s:O}", "accepted", (json_int_t)accepted, "duplicates",
-	                       (json_int_t)duplicates, "rejected", rejected));
-	resp->content_type = YG_REST_MEDIA;
+	for (size_t i = 0; i < n; i++) {
+		struct post *p = &posts[i];
+		if (!p->live)
+			continue;
+		if (r < 0) {
+			yg_rest_error(p->msg->resp, r == -EBUSY ? 503 : 500, "store error", NULL);
+			continue;
+		}
+		yg_resp_json(p->msg->resp, 200,
+		             json_pack("{s:I, s:I, s:O}", "accepted", (json_int_t)p->accepted,
+		                       "duplicates", (json_int_t)p->duplicates, "rejected",
+		                       p->rejected));
+		p->msg->resp->content_type = YG_REST_MEDIA;
+	}
 out:
-	for (size_t i = 0; items && i < n; i++)
-		free(items[i].text);
-	free(items);
-	free(ins);
-	free(whys);
-	free(results);
-	json_decref(rejected);
-	json_decref(body);
-	free(p.seen);
+	for (size_t k = 0; s.items && k < s.m; k++)
+		free(s.items[k].text);
+	free(s.items);
+	free(s.ins);
+	free(s.whys);
+	free(s.results);
+	free(b.seen);
+	for (size_t i = 0; i < n; i++) {
+		json_decref(posts[i].rejected);
+		json_decref(posts[i].body);
+	}
+	free(posts);
 	return 0;
+}
+
+int yg_rest_sightings_post(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
+                           const struct yg_req *req, struct yg_resp *resp)
+{
+	struct yg_sightings_msg msg = {.who = who, .req = req, .resp = resp};
+	return yg_rest_sightings_post_batch(h, st, &msg, 1);
 }
 
 struct agg {

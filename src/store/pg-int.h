@@ -30,6 +30,27 @@
 /* The channel every committing write notifies (data_version). */
 #define YG_PG_CHANNEL "yagura_change"
 
+/* An audit row held back until its transaction commits: owned copies. */
+struct yg_pg_audit {
+	int64_t time_us, org;
+	char *actor, *action, *detail;
+};
+
+/* Held rows per transaction; one more sends the held ones first. */
+#define YG_PG_AUDIT_HELD_MAX 16
+
+/*
+ * The statements prepared once per session (PQprepare) and then sent as
+ * their name and parameters: the hot writes, whose parsing and planning
+ * the server would otherwise repeat every time. A session made anew
+ * (after a lost connection, a failover) has none and prepares each again
+ * at its first use.
+ */
+enum yg_pg_stmt {
+	YG_PG_STMT_SIGHTINGS_PUT, /* pg_sightings.c */
+	YG_PG_STMT_N
+};
+
 struct yg_pg {
 	struct yg_store base;
 	PGconn *conn;
@@ -41,13 +62,14 @@ struct yg_pg {
 	bool listening; /* LISTEN issued (the first data_version) */
 	uint64_t notes; /* notifications received from other sessions */
 	bool lost;      /* the connection broke since the last ping */
+	unsigned prepared;       /* bit 1 << enum yg_pg_stmt: prepared on this session */
 	int64_t revive_after_us; /* no reconnection attempt before (monotonic) */
 	int64_t last_added_us;
-	/* The audit row of the open transaction, held back and sent with its
-	 * COMMIT in one pipeline (pg.c, pg_audit): owned copies. */
-	bool audit_held;
-	int64_t audit_time_us, audit_org;
-	char *audit_actor, *audit_action, *audit_detail;
+	/* The audit rows of the open transaction, held back and sent with its
+	 * COMMIT in one pipeline (pg.c, pg_audit); a batch of reports writes
+	 * one per report. */
+	struct yg_pg_audit held[YG_PG_AUDIT_HELD_MAX];
+	size_t n_held;
 };
 
 static inline struct yg_pg *yg_pg(struct yg_store *st)
@@ -108,6 +130,10 @@ void yg_pg_array(struct yg_pg_args *a, struct yg_pg_arr *arr);
  * gets the result, which the caller frees with PQclear; without ret the
  * result is dropped. Maps failures to a negative errno (yg_pg_err_of). */
 int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult **ret);
+/* yg_pg_run through the prepared statement stmt, whose text is always sql
+ * (prepared at its first use on a session); a is required. */
+int yg_pg_run_prepared(struct yg_pg *s, enum yg_pg_stmt stmt, const char *sql, struct yg_pg_args *a,
+                       PGresult **ret);
 /* yg_pg_run, then -ENOENT when the statement changed no row. */
 int yg_pg_run_one(struct yg_pg *s, const char *sql, struct yg_pg_args *a);
 /* yg_pg_run for a query: -ENOENT when it returned no row; *ret as above. */

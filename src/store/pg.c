@@ -342,6 +342,7 @@ static bool revive(struct yg_pg *s)
 	if (now < s->revive_after_us)
 		return false;
 	PQreset(s->conn);
+	s->prepared = 0; /* they lived in the old session */
 	if (PQstatus(s->conn) != CONNECTION_OK || session_setup(s) < 0) {
 		s->revive_after_us = mono_us() + YG_PG_REVIVE_MS * 1000;
 		return false;
@@ -392,22 +393,44 @@ void yg_pg_wrote(struct yg_pg *s)
 		notify_now(s);
 }
 
-static PGresult *send_sql(struct yg_pg *s, const char *sql, struct yg_pg_args *a)
+/* Names of the statements of enum yg_pg_stmt on the server. */
+static const char *const stmt_names[YG_PG_STMT_N] = {
+    [YG_PG_STMT_SIGHTINGS_PUT] = "yg_sightings_put",
+};
+
+static bool prepared(const struct yg_pg *s, int stmt)
 {
+	return stmt >= 0 && (s->prepared & (1u << stmt));
+}
+
+static PGresult *send_sql(struct yg_pg *s, int stmt, const char *sql, struct yg_pg_args *a)
+{
+	if (a && stmt >= 0) {
+		if (!prepared(s, stmt)) {
+			PGresult *p = PQprepare(s->conn, stmt_names[stmt], sql, a->n, a->types);
+			if (!p || PQresultStatus(p) != PGRES_COMMAND_OK)
+				return p; /* its failure is the statement's */
+			PQclear(p);
+			s->prepared |= 1u << stmt;
+		}
+		return PQexecPrepared(s->conn, stmt_names[stmt], a->n, a->vals, a->lens, a->fmts,
+		                      0);
+	}
 	if (a)
 		return PQexecParams(s->conn, sql, a->n, a->types, a->vals, a->lens, a->fmts, 0);
 	/* no values: fixed text, maybe several statements (migrations) */
 	return PQexec(s->conn, sql);
 }
 
-static PGresult *send_first(struct yg_pg *s, const char *sql, struct yg_pg_args *a);
+static PGresult *send_first(struct yg_pg *s, int stmt, const char *sql, struct yg_pg_args *a);
 
-int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult **ret)
+/* yg_pg_run, through the prepared statement stmt when stmt >= 0. */
+static int run(struct yg_pg *s, int stmt, const char *sql, struct yg_pg_args *a, PGresult **ret)
 {
 	if (a && a->overflow)
 		return -E2BIG;
 	if (s->begin_pending) {
-		PGresult *first = send_first(s, sql, a);
+		PGresult *first = send_first(s, stmt, sql, a);
 		ExecStatusType fs0 = first ? PQresultStatus(first) : PGRES_FATAL_ERROR;
 		if (fs0 != PGRES_COMMAND_OK && fs0 != PGRES_TUPLES_OK &&
 		    PQstatus(s->conn) != CONNECTION_OK) {
@@ -421,7 +444,7 @@ int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult *
 			s->in_tx = true;
 			if (again) {
 				s->begin_pending = true;
-				first = send_first(s, sql, a);
+				first = send_first(s, stmt, sql, a);
 			}
 		}
 		if (!first)
@@ -442,9 +465,9 @@ int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult *
 	}
 	/* A connection known to be broken (libpq returns no result without
 	 * sending) is remade first: nothing was sent, any statement may go. */
-	PGresult *res = send_sql(s, sql, a);
+	PGresult *res = send_sql(s, stmt, sql, a);
 	if (!res && revive(s))
-		res = send_sql(s, sql, a);
+		res = send_sql(s, stmt, sql, a);
 	if (!res)
 		return PQstatus(s->conn) != CONNECTION_OK ? -ENOTCONN : -ENOMEM;
 	ExecStatusType st = PQresultStatus(res);
@@ -453,7 +476,7 @@ int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult *
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && PQstatus(s->conn) != CONNECTION_OK &&
 	    retry_safe(s, sql) && revive(s)) {
 		PQclear(res);
-		res = send_sql(s, sql, a);
+		res = send_sql(s, stmt, sql, a);
 		if (!res)
 			return -ENOTCONN;
 		st = PQresultStatus(res);
@@ -475,6 +498,19 @@ int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult *
 	else
 		PQclear(res);
 	return 0;
+}
+
+int yg_pg_run(struct yg_pg *s, const char *sql, struct yg_pg_args *a, PGresult **ret)
+{
+	return run(s, -1, sql, a, ret);
+}
+
+int yg_pg_run_prepared(struct yg_pg *s, enum yg_pg_stmt stmt, const char *sql, struct yg_pg_args *a,
+                       PGresult **ret)
+{
+	if (!a || (int)stmt < 0 || stmt >= YG_PG_STMT_N)
+		return -EINVAL;
+	return run(s, (int)stmt, sql, a, ret);
 }
 
 int yg_pg_run_one(struct yg_pg *s, const char *sql, struct yg_pg_args *a)
@@ -577,7 +613,7 @@ static int exec_plain(struct yg_pg *s, const char *sql)
  * aborted); NULL when nothing could be sent. The transaction stays open
  * either way: the caller commits or rolls back as after any statement.
  */
-static PGresult *send_first(struct yg_pg *s, const char *sql, struct yg_pg_args *a)
+static PGresult *send_first(struct yg_pg *s, int stmt, const char *sql, struct yg_pg_args *a)
 {
 	s->begin_pending = false;
 	if (!a) {
@@ -587,19 +623,32 @@ static PGresult *send_first(struct yg_pg *s, const char *sql, struct yg_pg_args 
 	}
 	if (!PQenterPipelineMode(s->conn))
 		return NULL;
+	/* A statement of enum yg_pg_stmt not prepared on this session yet is
+	 * prepared in the same pipeline. */
+	bool prep = stmt >= 0 && !prepared(s, stmt);
+	int n_q = prep ? 4 : 3;
 	bool sent = PQsendQueryParams(s->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0) &&
-		    PQsendQueryParams(s->conn, "SELECT pg_advisory_xact_lock(" LOCK_TEXT ")", 0,
-				      NULL, NULL, NULL, NULL, 0) &&
-		    PQsendQueryParams(s->conn, sql, a->n, a->types, a->vals, a->lens, a->fmts, 0);
+	            PQsendQueryParams(s->conn, "SELECT pg_advisory_xact_lock(" LOCK_TEXT ")", 0,
+	                              NULL, NULL, NULL, NULL, 0) &&
+	            (!prep || PQsendPrepare(s->conn, stmt_names[stmt], sql, a->n, a->types)) &&
+	            (stmt >= 0 ? PQsendQueryPrepared(s->conn, stmt_names[stmt], a->n, a->vals,
+	                                             a->lens, a->fmts, 0)
+	                       : PQsendQueryParams(s->conn, sql, a->n, a->types, a->vals, a->lens,
+	                                           a->fmts, 0));
 	PGresult *out = NULL;
+	bool prep_ok = false;
 	if (PQpipelineSync(s->conn)) {
-		for (int q = 0; q < 3; q++) {
+		for (int q = 0; q < n_q; q++) {
 			PGresult *res;
 			while ((res = PQgetResult(s->conn))) {
 				ExecStatusType st = PQresultStatus(res);
 				bool bad = st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK;
+				/* A prepared statement outlives a rollback: it
+				 * belongs to the session, not the transaction. */
+				if (prep && q == 2 && !bad)
+					prep_ok = true;
 				/* The first failure, else the statement's own. */
-				if (!out && (bad ? st != PGRES_PIPELINE_ABORTED : q == 2)) {
+				if (!out && (bad ? st != PGRES_PIPELINE_ABORTED : q == n_q - 1)) {
 					out = res;
 					continue;
 				}
@@ -608,6 +657,8 @@ static PGresult *send_first(struct yg_pg *s, const char *sql, struct yg_pg_args 
 		}
 		PQclear(PQgetResult(s->conn)); /* the sync */
 	}
+	if (prep_ok)
+		s->prepared |= 1u << stmt;
 	if (!PQexitPipelineMode(s->conn) || !sent) {
 		PQclear(out);
 		out = NULL;
@@ -631,11 +682,12 @@ static int begin_write(struct yg_pg *s)
 
 static void audit_drop(struct yg_pg *s)
 {
-	free(s->audit_actor);
-	free(s->audit_action);
-	free(s->audit_detail);
-	s->audit_actor = s->audit_action = s->audit_detail = NULL;
-	s->audit_held = false;
+	for (size_t i = 0; i < s->n_held; i++) {
+		free(s->held[i].actor);
+		free(s->held[i].action);
+		free(s->held[i].detail);
+	}
+	s->n_held = 0;
 }
 
 #define AUDIT_SQL                                                                                  \
@@ -674,29 +726,38 @@ static int pipeline_results(struct yg_pg *s, int n)
 }
 
 /*
- * COMMIT with the held audit row: INSERT, NOTIFY and COMMIT in one
- * pipeline, one round trip where they were two. The write lock is held
- * until the commit, so every round trip saved here is one that no other
- * writer waits for.
+ * COMMIT with the held audit rows: the INSERTs, NOTIFY and COMMIT in one
+ * pipeline, one round trip where they were two or more. The write lock is
+ * held until the commit, so every round trip saved here is one that no
+ * other writer waits for.
  */
 static int commit_pipelined(struct yg_pg *s)
 {
 	struct yg_pg_args a;
-	audit_args(&a, s->audit_time_us, s->audit_org, s->audit_actor, s->audit_action,
-		   s->audit_detail);
 	char note[64];
 	snprintf(note, sizeof note, "NOTIFY " YG_PG_CHANNEL ", '%s'", proc_tag);
 	int r = -EIO;
 	if (PQenterPipelineMode(s->conn)) {
-		bool sent =
-		    PQsendQueryParams(s->conn, AUDIT_SQL, a.n, a.types, a.vals, a.lens, a.fmts, 0) &&
-		    PQsendQueryParams(s->conn, note, 0, NULL, NULL, NULL, NULL, 0) &&
-		    PQsendQueryParams(s->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0);
+		/* libpq copies each statement's parameters as it is sent. */
+		int sent = 0;
+		bool ok = true;
+		for (size_t i = 0; ok && i < s->n_held; i++) {
+			const struct yg_pg_audit *h = &s->held[i];
+			audit_args(&a, h->time_us, h->org, h->actor, h->action, h->detail);
+			ok = PQsendQueryParams(s->conn, AUDIT_SQL, a.n, a.types, a.vals, a.lens,
+			                       a.fmts, 0);
+			sent += ok;
+		}
+		const char *const tail[] = {note, "COMMIT"};
+		for (size_t i = 0; ok && i < 2; i++) {
+			ok = PQsendQueryParams(s->conn, tail[i], 0, NULL, NULL, NULL, NULL, 0);
+			sent += ok;
+		}
 		/* What was sent is answered up to the sync, even after a
 		 * failed send: pipeline mode is left only with nothing owed. */
 		if (PQpipelineSync(s->conn))
-			r = pipeline_results(s, 3);
-		if (!sent && r == 0)
+			r = pipeline_results(s, sent);
+		if (!ok && r == 0)
 			r = -EIO;
 		if (!PQexitPipelineMode(s->conn))
 			r = r < 0 ? r : -EIO;
@@ -714,7 +775,7 @@ static int commit(struct yg_pg *s)
 		/* Nothing was sent: there is no transaction to end. */
 		s->begin_pending = false;
 		r = 0;
-	} else if (s->audit_held) {
+	} else if (s->n_held) {
 		r = commit_pipelined(s);
 	} else if (s->tx_wrote) {
 		char sql[96];
@@ -1098,8 +1159,8 @@ static int pg_group_has_member(struct yg_store *st, int64_t group_id, int64_t or
 }
 
 /* Inside a transaction the row is held and sent with the COMMIT
- * (commit_pipelined); a second row of the same transaction sends the
- * first now. */
+ * (commit_pipelined); past YG_PG_AUDIT_HELD_MAX rows the held ones are
+ * sent first. */
 static int pg_audit(struct yg_store *st, int64_t org_id, const char *actor, const char *action,
 		    const char *detail)
 {
@@ -1110,24 +1171,30 @@ static int pg_audit(struct yg_store *st, int64_t org_id, const char *actor, cons
 		audit_args(&a, yg_pg_now_us(), org_id, actor, action, detail);
 		return yg_pg_run(s, AUDIT_SQL, &a, NULL);
 	}
-	if (s->audit_held) {
-		audit_args(&a, s->audit_time_us, s->audit_org, s->audit_actor, s->audit_action,
-			   s->audit_detail);
-		int r = yg_pg_run(s, AUDIT_SQL, &a, NULL);
+	if (s->n_held == YG_PG_AUDIT_HELD_MAX) {
+		/* Full: the held rows go first, one statement each. */
+		int r = 0;
+		for (size_t i = 0; r == 0 && i < s->n_held; i++) {
+			const struct yg_pg_audit *h = &s->held[i];
+			audit_args(&a, h->time_us, h->org, h->actor, h->action, h->detail);
+			r = yg_pg_run(s, AUDIT_SQL, &a, NULL);
+		}
 		audit_drop(s);
 		if (r < 0)
 			return r;
 	}
-	s->audit_actor = strdup(actor ? actor : "");
-	s->audit_action = strdup(action ? action : "");
-	s->audit_detail = strdup(detail ? detail : "");
-	if (!s->audit_actor || !s->audit_action || !s->audit_detail) {
+	struct yg_pg_audit *h = &s->held[s->n_held];
+	*h = (struct yg_pg_audit){.time_us = yg_pg_now_us(),
+	                          .org = org_id,
+	                          .actor = strdup(actor ? actor : ""),
+	                          .action = strdup(action ? action : ""),
+	                          .detail = strdup(detail ? detail : "")};
+	/* Counted first, so that audit_drop frees whatever was copied. */
+	s->n_held++;
+	if (!h->actor || !h->action || !h->detail) {
 		audit_drop(s);
 		return -ENOMEM;
 	}
-	s->audit_time_us = yg_pg_now_us();
-	s->audit_org = org_id;
-	s->audit_held = true;
 	s->tx_wrote = true;
 	return 0;
 }

@@ -85,7 +85,8 @@ static int put_chunk(struct yg_pg *s, const struct yg_sighting_in *in, const siz
 	}
 	yg_pg_i64(&a, yg_pg_now_us());
 	PGresult *res = NULL;
-	int r = nomem ? -ENOMEM : yg_pg_run(s, put_sql, &a, &res);
+	int r =
+	    nomem ? -ENOMEM : yg_pg_run_prepared(s, YG_PG_STMT_SIGHTINGS_PUT, put_sql, &a, &res);
 	if (r == 0 && (size_t)PQntuples(res) != n)
 		r = -EIO;
 	bool wrote = false;

@@ -446,6 +446,151 @@ static void reset_pages_then_removes(void **state)
 	yg_hub_free(h);
 }
 
+#define IND_B  "indicator--55555555-5555-4555-8555-555555555555"
+#define IND_BS "indicator--66666666-6666-4666-8666-666666666666"
+#define SID(n) "sighting--bbbbbbbb-0000-4000-8000-00000000000" #n
+#define POISON SID(9)
+
+/* put_many refusing any batch that holds POISON, as a store error would:
+ * nothing of that call is written. */
+static const struct yg_store_sighting_ops *real_sightings;
+static size_t put_calls;
+
+static int poisoned_put_many(struct yg_store *st, const struct yg_sighting_in *in, size_t n,
+                             int *ret_results)
+{
+	put_calls++;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(in[i].stix_id, POISON))
+			return -EIO;
+	return real_sightings->put_many(st, in, n, ret_results);
+}
+
+struct batch_case {
+	int64_t org;
+	char *body;
+	int status;
+	int accepted, duplicates, rejected;
+};
+
+/* The cases through yg_hub_handle_batch_on as one batch; each answer must
+ * be what the case expects. */
+static void run_batch(struct yg_hub *h, struct yg_store *st, struct batch_case *c, size_t n)
+{
+	int64_t orgs[16];
+	struct yg_req reqs[16];
+	struct yg_resp resps[16];
+	assert_true(n <= 16);
+	for (size_t i = 0; i < n; i++) {
+		orgs[i] = c[i].org;
+		reqs[i] = (struct yg_req){.method = "POST",
+		                          .path = "/api/v1/sightings",
+		                          .content_type = "application/json",
+		                          .body = c[i].body,
+		                          .body_len = strlen(c[i].body)};
+		resps[i] = (struct yg_resp){0};
+	}
+	assert_int_equal(yg_hub_handle_batch_on(h, st, orgs, reqs, resps, n), 0);
+	for (size_t i = 0; i < n; i++) {
+		if (resps[i].status != c[i].status)
+			fail_msg("message %zu: status %d, not %d", i, resps[i].status, c[i].status);
+		if (c[i].status == 200) {
+			json_t *j = json_loadb(resps[i].body, resps[i].len, 0, NULL);
+			assert_non_null(j);
+			assert_int_equal(json_integer_value(json_object_get(j, "accepted")),
+			                 c[i].accepted);
+			assert_int_equal(json_integer_value(json_object_get(j, "duplicates")),
+			                 c[i].duplicates);
+			assert_int_equal(json_array_size(json_object_get(j, "rejected")),
+			                 c[i].rejected);
+			json_decref(j);
+		}
+		yg_resp_release(&resps[i]);
+	}
+}
+
+static int64_t total(struct yg_hub *h, const char *auth, const char *ind)
+{
+	char path[160];
+	json_t *j;
+	snprintf(path, sizeof path, "/api/v1/indicators/%s/sightings", ind);
+	assert_int_equal(call(h, "GET", path, auth, NULL, NULL, NULL, 0, &j, NULL), 200);
+	int64_t n = json_integer_value(json_object_get(j, "count"));
+	json_decref(j);
+	return n;
+}
+
+/* A batch of reports (the NATS consumer's) answers each as its POST alone
+ * would and stores each sighting once; when the batch's write fails, the
+ * others are still stored once and only the failing report fails. */
+static void batch_each_once(void **state)
+{
+	(void)state;
+	struct yg_hub *h = hub_open(30);
+	publish(h, IND_B, GREEN, "198.51.100.5");
+	publish(h, IND_BS, STRICT, "198.51.100.6");
+	const char *t0 = "2026-01-01T00:00:00Z", *t1 = "2026-01-02T00:00:00Z";
+	json_t *j;
+	char *pre = bundle(IND_B, SID(1), NULL, 4, t0, t1);
+	assert_int_equal(call(h, "POST", "/api/v1/sightings", auth_b, "application/json", pre, NULL,
+	                      0, &j, NULL),
+	                 200);
+	json_decref(j);
+	struct yg_store *st;
+	assert_int_equal(yg_hub_store_open(h, &st), 0);
+	struct batch_case c[] = {
+	    {org_b, bundle(IND_B, SID(2), ident_b, 2, t0, t1), 200, 1, 0, 0},
+	    {org_b, strdup("not json"), 400, 0, 0, 0},
+	    {org_b, bundle(IND_B, SID(1), NULL, 4, t0, t1), 200, 0, 1, 0}, /* stored before */
+	    {org_b, bundle(IND_B, SID(2), NULL, 2, t0, t1), 200, 0, 1,
+	     0}, /* earlier in the batch */
+	    {org_a, bundle(IND_B, SID(2), NULL, 2, t0, t1), 200, 0, 0, 1}, /* beta's id */
+	    {999999, bundle(IND_B, SID(3), NULL, 1, t0, t1), 403, 0, 0, 0},
+	    /* alpha sees its AMBER+STRICT indicator, beta does not: the
+	     * batch's visibility answers are per organization. */
+	    {org_a, bundle(IND_BS, SID(4), NULL, 1, t0, t1), 200, 1, 0, 0},
+	    {org_b, bundle(IND_BS, SID(5), NULL, 1, t0, t1), 200, 0, 0, 1},
+	};
+	int64_t audits0 = 0, audits = 0;
+	assert_int_equal(st->ops->audit_count(st, &audits0), 0);
+	run_batch(h, st, c, sizeof c / sizeof c[0]);
+	/* One audit row per report that stored something. */
+	assert_int_equal(st->ops->audit_count(st, &audits), 0);
+	assert_int_equal(audits, audits0 + 2);
+	assert_int_equal(total(h, auth_admin, IND_B), 4 + 2);
+	assert_int_equal(total(h, auth_a, IND_BS), 1);
+
+	/* One report of the next batch fails in the store: the batch's write
+	 * is undone, and each report goes again alone. */
+	real_sightings = st->ops->sightings;
+	struct yg_store_sighting_ops sops = *st->ops->sightings;
+	sops.put_many = poisoned_put_many;
+	struct yg_store_ops ops = *st->ops;
+	ops.sightings = &sops;
+	const struct yg_store_ops *real = st->ops;
+	st->ops = &ops;
+	put_calls = 0;
+	struct batch_case d[] = {
+	    {org_b, bundle(IND_B, SID(6), NULL, 3, t0, t1), 200, 1, 0, 0},
+	    {org_b, bundle(IND_B, POISON, NULL, 100, t0, t1), 500, 0, 0, 0},
+	    {org_a, bundle(IND_B, SID(7), NULL, 5, t0, t1), 200, 1, 0, 0},
+	    {org_b, bundle(IND_B, SID(2), NULL, 2, t0, t1), 200, 0, 1, 0},
+	};
+	run_batch(h, st, d, sizeof d / sizeof d[0]);
+	st->ops = real;
+	assert_int_equal(put_calls, 1 + 4); /* the batch, then each alone */
+	assert_int_equal(total(h, auth_admin, IND_B), 4 + 2 + 3 + 5);
+	assert_int_equal(st->ops->audit_count(st, &audits0), 0);
+	assert_int_equal(audits0, audits + 2);
+	st->ops->close(st);
+	for (size_t i = 0; i < sizeof c / sizeof c[0]; i++)
+		free(c[i].body);
+	for (size_t i = 0; i < sizeof d / sizeof d[0]; i++)
+		free(d[i].body);
+	free(pre);
+	yg_hub_free(h);
+}
+
 int main(void)
 {
 	yg_test_store_require();
@@ -453,6 +598,7 @@ int main(void)
 	    cmocka_unit_test(score_math),           cmocka_unit_test(routes),
 	    cmocka_unit_test(store_outcomes),       cmocka_unit_test(post_and_aggregate),
 	    cmocka_unit_test(feed_reset_then_hold), cmocka_unit_test(reset_pages_then_removes),
+	    cmocka_unit_test(batch_each_once),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

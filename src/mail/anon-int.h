@@ -139,10 +139,9 @@ int yg_anon_scan(const struct yg_anon_set *const *sets, size_t n_sets, const cha
                  struct yg_anon_span **ret, size_t *ret_n);
 
 /* Buffers that one caller reuses over many scans (every string of one
- * report): the decoded views and the matches. A report has dozens of
- * strings, and a malloc and free of each view and match list per string
- * was a good part of a scan's time. Zeroed by the caller, grown as needed,
- * never shrunk; released with yg_anon_scratch_release. */
+ * report): the decoded views and the matches, so a report's few dozen
+ * strings allocate them once rather than each. Zeroed by the caller,
+ * grown as needed, never shrunk; released with yg_anon_scratch_release. */
 struct yg_anon_scratch {
 	uint32_t *view[2]; /* the unescaped and the QP view's blocks */
 	size_t view_cap[2]; /* bytes of each block */

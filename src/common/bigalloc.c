@@ -7,13 +7,10 @@
 
 #define HUGE_PAGE ((size_t)2 << 20)
 
-void *yg_big_calloc(size_t n, size_t size)
+void *yg_big_alloc(size_t bytes)
 {
-	if (size && n > SIZE_MAX / size)
-		return NULL;
-	size_t bytes = n * size;
 	if (bytes < YG_BIG_MIN)
-		return calloc(n, size);
+		return malloc(bytes ? bytes : 1);
 	if (bytes > SIZE_MAX - HUGE_PAGE)
 		return NULL;
 	/* Rounded up: the waste is under one page, about 1/8 of the
@@ -23,10 +20,23 @@ void *yg_big_calloc(size_t n, size_t size)
 	if (!p)
 		return NULL;
 #ifdef MADV_HUGEPAGE
-	/* Before the first touch, so the zeroing below faults huge pages. */
+	/* Before the first touch, so the first write faults huge pages. */
 	(void)madvise(p, whole, MADV_HUGEPAGE); /* a hint: failure is harmless */
 #endif
-	memset(p, 0, whole);
+	return p;
+}
+
+void *yg_big_calloc(size_t n, size_t size)
+{
+	if (size && n > SIZE_MAX / size)
+		return NULL;
+	size_t bytes = n * size;
+	if (bytes < YG_BIG_MIN)
+		return calloc(n, size);
+	void *p = yg_big_alloc(bytes);
+	if (!p)
+		return NULL;
+	memset(p, 0, (bytes + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1));
 	return p;
 }
 

@@ -16,6 +16,11 @@
  * free(). */
 void *yg_big_calloc(size_t n, size_t size);
 
+/* The same block not zeroed (contents undefined), for an owner that
+ * initializes each part before its first use (the slab, common/slab.h):
+ * then only the pages it uses are ever touched. */
+void *yg_big_alloc(size_t bytes);
+
 #define YG_BIG_MIN ((size_t)2 << 20)
 
 /* Marks the whole 2 MiB pages inside [p, p + bytes) for transparent huge

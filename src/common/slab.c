@@ -42,8 +42,12 @@ static int add_block(struct yg_slab *s)
 		s->blocks = b;
 		s->cap_blocks = cap;
 	}
-	/* Zeroed, 2 MiB-aligned, marked for a huge page (bigalloc.h). */
-	void *p = yg_big_calloc(1, YG_SLAB_BLOCK);
+	/* 2 MiB-aligned, marked for a huge page (bigalloc.h). Not zeroed:
+	 * yg_slab_get zeroes each object it hands out, so zeroing the whole
+	 * block wrote it twice and touched pages a worker with few flows
+	 * never uses (a worker made per fuzz input or per small capture
+	 * spent most of its time on that 2 MiB memset and its faults). */
+	void *p = yg_big_alloc(YG_SLAB_BLOCK);
 	if (!p)
 		return -1;
 	s->blocks[s->n_blocks++] = p;

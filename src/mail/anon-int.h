@@ -138,6 +138,24 @@ int yg_anon_set_scan(const struct yg_anon_set *s, const char *p, size_t n,
 int yg_anon_scan(const struct yg_anon_set *const *sets, size_t n_sets, const char *p, size_t n,
                  struct yg_anon_span **ret, size_t *ret_n);
 
+/* Buffers that one caller reuses over many scans (every string of one
+ * report): the decoded views and the matches, so a report's few dozen
+ * strings allocate them once rather than each. Zeroed by the caller,
+ * grown as needed, never shrunk; released with yg_anon_scratch_release. */
+struct yg_anon_scratch {
+	uint32_t *view[2]; /* the unescaped and the QP view's blocks */
+	size_t view_cap[2]; /* bytes of each block */
+	struct yg_anon_span *spans;
+	size_t cap_spans;
+};
+void yg_anon_scratch_release(struct yg_anon_scratch *sc);
+
+/* yg_anon_scan into sc: *ret points into sc (NULL when nothing matched)
+ * and stays valid until the next scan with sc or its release. */
+int yg_anon_scan_into(const struct yg_anon_set *const *sets, size_t n_sets, const char *p,
+                      size_t n, struct yg_anon_scratch *sc, const struct yg_anon_span **ret,
+                      size_t *ret_n);
+
 /* For text cut short (a body excerpt): whether p[0..n) ends with the first
  * YG_ANON_MIN_TAIL or more bytes of a needle of one of the sets (as
  * written; "... taro.yam"), and then how many (*ret_len) and the tag of a

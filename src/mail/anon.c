@@ -66,7 +66,8 @@ struct ctx {
 	size_t n_rcpt, n_names, n_hosts;
 	uint32_t own_owner, ip_owner;
 	struct yg_anon_set *set;
-	struct yg_mail_report *r; /* where the counts go */
+	struct yg_anon_scratch scratch; /* reused by every string's scan */
+	struct yg_mail_report *r;       /* where the counts go */
 	bool capped;
 };
 
@@ -242,10 +243,10 @@ static int edit_commit(struct edit *e, char **s)
  * placeholder and counted. */
 static int replace_spans(struct ctx *c, char **s)
 {
-	struct yg_anon_span *sp = NULL;
+	const struct yg_anon_span *sp = NULL;
 	size_t n = 0;
 	const struct yg_anon_set *sets[] = {c->set, c->a->own};
-	int r = yg_anon_scan(sets, 2, *s, strlen(*s), &sp, &n);
+	int r = yg_anon_scan_into(sets, 2, *s, strlen(*s), &c->scratch, &sp, &n);
 	if (r < 0 || n == 0)
 		return r;
 	struct edit e = {.src = *s};
@@ -254,7 +255,6 @@ static int replace_spans(struct ctx *c, char **s)
 		edit_replace(&e, sp[i].beg, sp[i].end - sp[i].beg, repl, strlen(repl));
 		c->r->redactions[sp[i].tag.kind][sp[i].enc]++;
 	}
-	free(sp);
 	return edit_commit(&e, s);
 }
 
@@ -856,5 +856,6 @@ int yg_mail_anon_apply(const struct yg_mail_anon *a, const uint8_t *raw, size_t 
 	free(c.bases);
 	free(c.repl);
 	yg_anon_set_free(c.set);
+	yg_anon_scratch_release(&c.scratch);
 	return e;
 }

@@ -374,20 +374,35 @@ static size_t entity_at(const char *p, size_t avail, uint8_t out[4], size_t *ret
 	return 0;
 }
 
-static void view_release(struct view *v)
+void yg_anon_scratch_release(struct yg_anon_scratch *sc)
 {
-	free(v->beg); /* the block */
-	memset(v, 0, sizeof *v);
+	if (!sc)
+		return;
+	free(sc->view[0]);
+	free(sc->view[1]);
+	free(sc->spans);
+	memset(sc, 0, sizeof *sc);
 }
 
 /* Fills v with p[0..n) unescaped (qp: =XX too); every escape is at least as
- * long as what it stands for, so n bytes suffice. */
-static int view_decode(const char *p, size_t n, bool qp, struct view *v)
+ * long as what it stands for, so n bytes suffice. The block is the
+ * scratch's *blk (*cap bytes), grown when too small. */
+static int view_decode(const char *p, size_t n, bool qp, uint32_t **blkp, size_t *cap,
+                       struct view *v)
 {
-	/* One block: the offsets first (aligned), then the bytes. */
-	uint32_t *blk = malloc(n * (2 * sizeof *v->beg + 1));
-	if (!blk)
-		return -ENOMEM;
+	/* One block: the offsets first (aligned), then the bytes. n is below
+	 * UINT32_MAX (yg_anon_scan_into), so this does not overflow. */
+	size_t need = n * (2 * sizeof *v->beg + 1);
+	if (need > *cap) {
+		/* Nothing of the old block is kept: free, not realloc (no copy). */
+		free(*blkp);
+		*cap = 0;
+		size_t nc = need < 4096 ? 4096 : need;
+		if (!(*blkp = malloc(nc)))
+			return -ENOMEM;
+		*cap = nc;
+	}
+	uint32_t *blk = *blkp;
 	v->beg = blk;
 	v->end = blk + n;
 	v->b = (uint8_t *)(blk + 2 * n);
@@ -587,21 +602,23 @@ static size_t merge(struct yg_anon_span *v, size_t n)
 	return o;
 }
 
-int yg_anon_scan(const struct yg_anon_set *const *sets, size_t n_sets, const char *p, size_t n,
-                 struct yg_anon_span **ret, size_t *ret_n)
+int yg_anon_scan_into(const struct yg_anon_set *const *sets, size_t n_sets, const char *p,
+                      size_t n, struct yg_anon_scratch *sc, const struct yg_anon_span **ret,
+                      size_t *ret_n)
 {
 	*ret = NULL;
 	*ret_n = 0;
 	for (size_t k = 0; k < n_sets; k++)
 		if (!sets[k] || !sets[k]->built)
 			return -EINVAL;
-	if (!p && n)
+	if ((!p && n) || !sc)
 		return -EINVAL;
 	if (n == 0)
 		return 0;
 	if (n > UINT32_MAX - 8)
 		return -E2BIG; /* views keep 32-bit offsets; never silently unscanned */
-	struct hits h = {0};
+	/* The matches go to the scratch's array, emptied. */
+	struct hits h = {.v = sc->spans, .cap = sc->cap_spans};
 	struct view un = {0}, qp = {0};
 	/* Shorter than every needle: nothing to find (most short fields). */
 	size_t shortest = SIZE_MAX;
@@ -621,9 +638,9 @@ int yg_anon_scan(const struct yg_anon_set *const *sets, size_t n_sets, const cha
 	const uint8_t *raw = (const uint8_t *)p;
 	int r = 0;
 	if (escapes)
-		r = view_decode(p, n, false, &un);
+		r = view_decode(p, n, false, &sc->view[0], &sc->view_cap[0], &un);
 	if (r == 0 && qp_escapes)
-		r = view_decode(p, n, true, &qp);
+		r = view_decode(p, n, true, &sc->view[1], &sc->view_cap[1], &qp);
 	for (size_t k = 0; r == 0 && k < n_sets; k++) {
 		const struct yg_anon_set *s = sets[k];
 		r = run(s, &s->fold, true, raw, n, NULL, p, n, &h);
@@ -637,18 +654,35 @@ int yg_anon_scan(const struct yg_anon_set *const *sets, size_t n_sets, const cha
 		if (r == 0 && qp_escapes)
 			r = run(s, &s->fold, true, qp.b, qp.n, &qp, p, n, &h);
 	}
-	view_release(&un);
-	view_release(&qp);
-	if (r < 0) {
-		free(h.v);
+	/* The array may have grown (or moved) in hit_add: the scratch keeps
+	 * it, also on an error. */
+	sc->spans = h.v;
+	sc->cap_spans = h.cap;
+	if (r < 0)
 		return r;
-	}
 	*ret_n = merge(h.v, h.n);
 	if (*ret_n)
 		*ret = h.v;
-	else
-		free(h.v);
 	return 0;
+}
+
+int yg_anon_scan(const struct yg_anon_set *const *sets, size_t n_sets, const char *p, size_t n,
+                 struct yg_anon_span **ret, size_t *ret_n)
+{
+	*ret = NULL;
+	*ret_n = 0;
+	struct yg_anon_scratch sc = {0};
+	const struct yg_anon_span *sp = NULL;
+	size_t n_sp = 0;
+	int r = yg_anon_scan_into(sets, n_sets, p, n, &sc, &sp, &n_sp);
+	if (r == 0 && n_sp) {
+		/* sp is sc.spans: the caller takes it over. */
+		*ret = sc.spans;
+		*ret_n = n_sp;
+		sc.spans = NULL;
+	}
+	yg_anon_scratch_release(&sc);
+	return r;
 }
 
 int yg_anon_set_scan(const struct yg_anon_set *s, const char *p, size_t n,

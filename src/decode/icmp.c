@@ -40,11 +40,13 @@ static inline void icmp_fill(struct yg_packet *pkt, const uint8_t *p, uint32_t l
 }
 
 /* The quoted transport ports, when the quote reaches them. */
-static void quote_ports(struct yg_packet_quote *q, const uint8_t *p, uint32_t len)
+static void quote_ports(struct yg_packet *pkt, struct yg_packet_quote *q, const uint8_t *p,
+			uint32_t len)
 {
 	if ((q->proto == 6 || q->proto == 17) && len >= 4) {
 		q->sport = yg_load_be16(p);
 		q->dport = yg_load_be16(p + 2);
+		pkt->quote_l4_whole = len >= (q->proto == 6 ? 20u : 8u);
 	}
 }
 
@@ -64,7 +66,7 @@ void yg_decode_icmp_quote(struct yg_packet *pkt, const uint8_t *p, uint32_t len)
 		memcpy(q.src.b, p + 12, 4);
 		memcpy(q.dst.b, p + 16, 4);
 		if ((yg_load_be16(p + 6) & 0x1fff) == 0)
-			quote_ports(&q, p + hl, len - hl);
+			quote_ports(pkt, &q, p + hl, len - hl);
 	} else {
 		if (len < 40 || (p[0] >> 4) != 6) {
 			if (len < 40 || len == 0 || (p[0] >> 4) == 6)
@@ -75,7 +77,7 @@ void yg_decode_icmp_quote(struct yg_packet *pkt, const uint8_t *p, uint32_t len)
 		q.proto = p[6];
 		memcpy(q.src.b, p + 8, 16);
 		memcpy(q.dst.b, p + 24, 16);
-		quote_ports(&q, p + 40, len - 40);
+		quote_ports(pkt, &q, p + 40, len - 40);
 	}
 	pkt->quote = q;
 }

@@ -121,6 +121,10 @@ struct yg_packet {
 	 * since packets travel between threads without the capture buffer. */
 	uint8_t mac_src[6], mac_dst[6];
 	bool has_mac;
+	/* quote holds the whole transport header (TCP 20 octets, UDP 8), the
+	 * condition for an ICMP error to count in the flow it quotes
+	 * (yg_flow_icmp_error). Here, not in quote: it fits the padding. */
+	bool quote_l4_whole;
 };
 
 /* Records an anomaly on the packet (the first YG_PKT_MAX_ANOM are kept). */

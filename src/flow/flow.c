@@ -646,6 +646,74 @@ struct yg_flow *yg_flow_packet_hashed(struct yg_flow_table *t, const struct yg_p
 	return f;
 }
 
+bool yg_flow_icmp_error_quotes(const struct yg_packet *pkt)
+{
+	const struct yg_packet_quote *q = &pkt->quote;
+	return pkt->family == 4 && pkt->proto == 1 && pkt->l4_ok && pkt->icmp_type == 3 &&
+	       pkt->icmp_code <= 15 && q->family == 4 && (q->proto == 6 || q->proto == 17) &&
+	       pkt->quote_l4_whole;
+}
+
+/* The quoted packet as a flow table key sees it: only what make_key and
+ * lookup read. */
+static void quoted_packet(const struct yg_packet *pkt, struct yg_packet *ret)
+{
+	memset(ret, 0, sizeof *ret);
+	ret->family = pkt->quote.family;
+	ret->proto = pkt->quote.proto;
+	ret->src = pkt->quote.src;
+	ret->dst = pkt->quote.dst;
+	ret->sport = pkt->quote.sport;
+	ret->dport = pkt->quote.dport;
+	ret->l4_ok = true;
+	ret->vlan_n = pkt->vlan_n ? 1 : 0;
+	ret->vlan[0] = pkt->vlan[0];
+}
+
+struct yg_flow *yg_flow_icmp_error(struct yg_flow_table *t, const struct yg_packet *pkt,
+				   bool *ret_toserver)
+{
+	if (!yg_flow_icmp_error_quotes(pkt))
+		return NULL;
+	if (t->old)
+		rehash_step(t);
+	struct yg_packet q;
+	quoted_packet(pkt, &q);
+	struct key k;
+	uint16_t sp, dp;
+	make_key(&q, &k, &sp, &dp);
+	bool quoted_toserver;
+	struct yg_flow *f = lookup(t, yg_flow_hash(t, &q), &k, &q, sp, dp, &quoted_toserver);
+	if (!f)
+		return NULL;
+	/* Suricata's rule: from the flow's client, to the server; from any
+	 * other sender (a router on the path, the server), to the client. */
+	bool toserver = addr_eq(&f->cli, &pkt->src);
+	enum cls before = class_of(f);
+	uint64_t prev_last = f->last_us;
+	if (toserver) {
+		f->pkts_ts++;
+		f->bytes_ts += pkt->wirelen;
+	} else {
+		f->pkts_tc++;
+		f->bytes_tc += pkt->wirelen;
+	}
+	if (pkt->ts_us > f->last_us)
+		f->last_us = pkt->ts_us;
+	/* A TCP flow's state is its segments' (the ICMP message is none); a
+	 * UDP flow is established by traffic both ways, this included. */
+	if (f->proto == 17)
+		update_state(f, 0, false, toserver);
+	enum cls after = class_of(f);
+	if (after != before ||
+	    (t->lru[after].head != f->self && f->last_us >> TICK_SHIFT != prev_last >> TICK_SHIFT)) {
+		lru_unlink(t, f, before);
+		lru_push_head(t, f, after);
+	}
+	*ret_toserver = toserver;
+	return f;
+}
+
 /* ---- table ---- */
 
 static uint64_t timeout_or(uint32_t s, uint32_t dflt)

@@ -188,6 +188,20 @@ const struct yg_flow *yg_flow_peek(struct yg_flow_table *t, uint32_t h, uint64_t
 struct yg_flow *yg_flow_packet_hashed(struct yg_flow_table *t, const struct yg_packet *pkt,
 				      uint32_t h, bool *ret_toserver, bool *ret_created);
 
+/*
+ * An ICMP destination unreachable that quotes a whole TCP or UDP header
+ * belongs to the flow it quotes, as in Suricata: it is counted there (to
+ * the server when the flow's client sent it, else to the client) and
+ * makes no ICMP flow of its own. yg_flow_icmp_error_quotes tells whether
+ * pkt is such a message (its worker is the quoted flow's: the sensor's
+ * engine picks it by the quote's tuple). yg_flow_icmp_error accounts pkt in the quoted flow and returns it, or returns NULL when
+ * the table holds no such flow (pkt then goes its own way, through
+ * yg_flow_packet). Same pointer validity as yg_flow_packet.
+ */
+bool yg_flow_icmp_error_quotes(const struct yg_packet *pkt);
+struct yg_flow *yg_flow_icmp_error(struct yg_flow_table *t, const struct yg_packet *pkt,
+				   bool *ret_toserver);
+
 /* Ends flows idle past their timeout at time now_us (packet time). Costs
  * O(flows ended + number of timeout classes). */
 void yg_flow_expire(struct yg_flow_table *t, uint64_t now_us);

@@ -13,6 +13,7 @@
 
 #include "common/hash.h"
 #include "decode/decode.h"
+#include "flow/flow.h"
 
 #define BATCH_PKTS YG_WORKER_BATCH_MAX
 #define INLINE_BATCH 64 /* packets read ahead for the reading thread's worker */
@@ -187,16 +188,26 @@ static unsigned flow_worker(const struct yg_engine *e, const struct yg_packet *p
 	if (e->n == 1 || !p->family)
 		return 0;
 	uint64_t a[3], b[3];
-	memcpy(a, p->src.b, 16);
-	memcpy(b, p->dst.b, 16);
-	a[2] = p->sport;
-	b[2] = p->dport;
-	/* Ports as the flow table keys them: TCP/UDP only (ICMP's type and
-	 * code differ between request and reply). */
-	if (!p->l4_ok || (p->proto != 6 && p->proto != 17))
-		a[2] = b[2] = 0;
+	uint8_t proto = p->proto;
+	if (yg_flow_icmp_error_quotes(p)) {
+		/* Counted in the flow it quotes: that flow's worker. */
+		memcpy(a, p->quote.src.b, 16);
+		memcpy(b, p->quote.dst.b, 16);
+		a[2] = p->quote.sport;
+		b[2] = p->quote.dport;
+		proto = p->quote.proto;
+	} else {
+		memcpy(a, p->src.b, 16);
+		memcpy(b, p->dst.b, 16);
+		a[2] = p->sport;
+		b[2] = p->dport;
+		/* Ports as the flow table keys them: TCP/UDP only (ICMP's
+		 * type and code differ between request and reply). */
+		if (!p->l4_ok || (p->proto != 6 && p->proto != 17))
+			a[2] = b[2] = 0;
+	}
 	uint64_t h = (a[0] ^ b[0]) * 0x9e3779b97f4a7c15ULL + (a[1] ^ b[1]) +
-		     ((a[2] ^ b[2]) << 1) + (a[0] + b[0]) + (a[1] + b[1]) + (a[2] + b[2]) + p->proto;
+		     ((a[2] ^ b[2]) << 1) + (a[0] + b[0]) + (a[1] + b[1]) + (a[2] + b[2]) + proto;
 	h = yg_hash_mix64(h);
 	/* Worker 0 runs on the reading thread, which also reads and decodes
 	 * every packet: it gets a smaller share of the flows, the others

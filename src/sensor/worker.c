@@ -388,6 +388,19 @@ static void process(struct yg_worker *w, const struct yg_packet *pkt, uint32_t h
 	if (tunnelled)
 		outer_flow(w, pkt, frame);
 	bool toserver, created;
+	if (yg_flow_icmp_error_quotes(pkt)) {
+		/* Counted in the flow it quotes, when this worker holds it;
+		 * nothing there parses it. Device contacts skip it: the flow's
+		 * first answer must stay its server's. */
+		struct yg_flow *qf = yg_flow_icmp_error(w->ft, pkt, &toserver);
+		if (qf) {
+			if (frame)
+				yg_worker_pcap_packet(w, qf, pkt, frame);
+			if (w->set)
+				yg_worker_match_quote(w, qf, pkt, toserver);
+			return;
+		}
+	}
 	struct yg_flow *f = yg_flow_packet_hashed(w->ft, pkt, h, &toserver, &created);
 	if (!f)
 		return;

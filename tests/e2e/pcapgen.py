@@ -523,17 +523,18 @@ def fabricpath(frame, outer_src="02:00:0a:00:01:00", outer_dst="02:00:0a:00:02:0
     return mac(outer_dst) + mac(outer_src) + struct.pack(">HH", ETH_FABRICPATH, (ftag << 6) | ttl) + frame
 
 
-def icmp_error(src, dst, quoted, type_=3, code=3):
+def icmp_error(src, dst, quoted, type_=3, code=3, quote_len=None):
     """An ICMP (or ICMPv6, by the family of src) error from src to dst
     quoting the start of the packet `quoted` (its IP header and 8 bytes
-    more for ICMP, as much as fits 1232 bytes for ICMPv6)."""
+    more for ICMP, or quote_len bytes of it; as much as fits 1232 bytes for
+    ICMPv6)."""
     if is_v6(src):
         q = quoted[:1232]
         m = struct.pack(">BBHI", type_, code, 0, 0) + q
         c = checksum(_pseudo(src, dst, PROTO_ICMPV6, len(m)) + m)
         return ipv6(src, dst, PROTO_ICMPV6, m[:2] + struct.pack(">H", c) + m[4:])
     ihl = (quoted[0] & 0x0F) * 4
-    m = struct.pack(">BBHI", type_, code, 0, 0) + quoted[:ihl + 8]
+    m = struct.pack(">BBHI", type_, code, 0, 0) + quoted[:ihl + 8 if quote_len is None else quote_len]
     return ipv4(src, dst, PROTO_ICMP, m[:2] + struct.pack(">H", checksum(m)) + m[4:])
 
 

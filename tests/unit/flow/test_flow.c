@@ -915,10 +915,88 @@ static void flow_ids_and_bad_config(void **state)
 	yg_flow_table_free(t);
 }
 
+/* An ICMP destination unreachable from a router (C) to the client, quoting
+ * the client's segment to the server. */
+static struct yg_packet icmp_unreach(uint32_t from, uint32_t to, uint8_t type, uint8_t qproto,
+				     bool whole, uint64_t ts)
+{
+	struct yg_packet p = pkt4(from, 3, to, 4, ICMP, 0, ts);
+	p.icmp_type = type;
+	p.icmp_code = 4;
+	p.sport = type;
+	p.wirelen = 590;
+	p.quote.family = 4;
+	p.quote.proto = qproto;
+	p.quote.src = v4(A);
+	p.quote.dst = v4(B);
+	p.quote.sport = 40000;
+	p.quote.dport = 25;
+	p.quote_l4_whole = whole;
+	return p;
+}
+
+static void icmp_error_counts_in_quoted_flow(void **state)
+{
+	(void)state;
+	struct rec r = {0};
+	struct yg_flow_table *t = table(0, 1, &r);
+	const uint32_t C = 0xc0000201; /* 192.0.2.1, a router */
+	struct yg_packet p = pkt4(A, 40000, B, 25, TCP, SYN, T0);
+	struct yg_flow *f = feed(t, &p, NULL, NULL);
+	assert_non_null(f);
+	uint64_t id = f->flow_id;
+
+	/* No flow of its own: from the router, to the client. */
+	bool ts = true;
+	p = icmp_unreach(C, A, 3, TCP, true, T0 + 2 * S);
+	assert_true(yg_flow_icmp_error_quotes(&p));
+	f = yg_flow_icmp_error(t, &p, &ts);
+	assert_non_null(f);
+	assert_int_equal(f->flow_id, id);
+	assert_false(ts);
+	assert_int_equal(f->pkts_tc, 1);
+	assert_int_equal(f->bytes_tc, 590);
+	assert_int_equal(f->pkts_ts, 1);
+	assert_int_equal(f->last_us, T0 + 2 * S);
+	/* A TCP flow's state is its segments'. */
+	assert_int_equal(f->state, YG_FLOW_NEW);
+
+	/* Sent by the client itself: to the server. */
+	p = icmp_unreach(A, C, 3, TCP, true, T0 + 3 * S);
+	f = yg_flow_icmp_error(t, &p, &ts);
+	assert_non_null(f);
+	assert_true(ts);
+	assert_int_equal(f->pkts_ts, 2);
+
+	/* Not such a message: a time exceeded, a quote cut inside the TCP
+	 * header, a quoted UDP datagram no flow holds. */
+	p = icmp_unreach(C, A, 11, TCP, true, T0 + 4 * S);
+	assert_false(yg_flow_icmp_error_quotes(&p));
+	assert_null(yg_flow_icmp_error(t, &p, &ts));
+	p = icmp_unreach(C, A, 3, TCP, false, T0 + 4 * S);
+	assert_false(yg_flow_icmp_error_quotes(&p));
+	assert_null(yg_flow_icmp_error(t, &p, &ts));
+	p = icmp_unreach(C, A, 3, UDP, true, T0 + 4 * S);
+	assert_true(yg_flow_icmp_error_quotes(&p));
+	assert_null(yg_flow_icmp_error(t, &p, &ts));
+
+	/* A UDP flow the error answers is established by it. */
+	p = pkt4(A, 40000, B, 25, UDP, 0, T0 + 5 * S);
+	f = feed(t, &p, NULL, NULL);
+	assert_int_equal(f->state, YG_FLOW_NEW);
+	p = icmp_unreach(C, A, 3, UDP, true, T0 + 6 * S);
+	f = yg_flow_icmp_error(t, &p, &ts);
+	assert_non_null(f);
+	assert_int_equal(f->proto, UDP);
+	assert_int_equal(f->state, YG_FLOW_ESTABLISHED);
+	yg_flow_table_free(t);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(both_directions_one_flow),
+	    cmocka_unit_test(icmp_error_counts_in_quoted_flow),
 	    cmocka_unit_test(synack_first_reverses),
 	    cmocka_unit_test(tcp_states),
 	    cmocka_unit_test(tcp_state_machine),

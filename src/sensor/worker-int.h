@@ -151,6 +151,7 @@ struct yg_worker {
 	 * why not malloc). Objects in use are charged to the flow memcap as
 	 * before; freed with the flow table in yg_worker_finish. */
 	struct yg_slab app_slab, tls_slab;
+	struct yg_slab h2_slab; /* HTTP/2 streams (http2_flow.c) */
 };
 
 /* The flow's app state, created on first need (charged to the flow memcap).

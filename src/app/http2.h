@@ -116,6 +116,14 @@ struct yg_h2_ops {
 	/* Charges delta bytes of memory (negative: releases). Returns 0, or
 	 * < 0 when a positive charge is refused. May be NULL (no cap). */
 	int (*charge)(void *ctx, long delta);
+	/* Storage for one struct yg_h2_stream (its contents need not be
+	 * zeroed) and its return. Both NULL: malloc and free. A stream is
+	 * 9 KiB and a connection may open one per request, so a caller with
+	 * many short connections keeps them in a pool (the sensor: a
+	 * per-worker slab), instead of malloc growing and trimming its heap
+	 * around every stream. */
+	void *(*stream_alloc)(void *ctx);
+	void (*stream_release)(void *ctx, void *p);
 };
 
 struct yg_h2_conn;

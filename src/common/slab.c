@@ -57,7 +57,7 @@ static int add_block(struct yg_slab *s)
 	return 0;
 }
 
-void *yg_slab_get(struct yg_slab *s)
+void *yg_slab_get_dirty(struct yg_slab *s)
 {
 	void *p = s->free_list;
 	if (p) {
@@ -71,10 +71,17 @@ void *yg_slab_get(struct yg_slab *s)
 		s->left -= s->size;
 		UNPOISON(p, s->size);
 	}
+	s->in_use++;
+	return p;
+}
+
+void *yg_slab_get(struct yg_slab *s)
+{
+	void *p = yg_slab_get_dirty(s);
 	/* Zeroed on every path: calloc's promise, and a reset block (below)
 	 * is carved again without zeroing it all. */
-	memset(p, 0, s->size);
-	s->in_use++;
+	if (p)
+		memset(p, 0, s->size);
 	return p;
 }
 

@@ -43,7 +43,13 @@ void yg_slab_init(struct yg_slab *s, size_t size);
  * gives it back with yg_slab_put. */
 void *yg_slab_get(struct yg_slab *s);
 
-/* Gives p (from yg_slab_get of this slab) back. Accepts NULL. */
+/* As yg_slab_get, but the contents are unspecified: for objects with
+ * large parts written before they are read (an arena), whose owner zeroes
+ * only the rest. */
+void *yg_slab_get_dirty(struct yg_slab *s);
+
+/* Gives p (from yg_slab_get or yg_slab_get_dirty of this slab) back.
+ * Accepts NULL. */
 void yg_slab_put(struct yg_slab *s, void *p);
 
 /* Bytes the slab holds (blocks and their list). */

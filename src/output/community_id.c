@@ -25,7 +25,10 @@ int yg_community_id_new(uint16_t seed, struct yg_community_id **ret)
 	c->seed = seed;
 	c->md = EVP_MD_fetch(NULL, "SHA1", NULL);
 	c->ctx = EVP_MD_CTX_new();
-	if (!c->md || !c->ctx) {
+	/* The context keeps SHA-1 from here on: each flow's hash restarts it
+	 * with EVP_DigestInit_ex2(ctx, NULL, NULL), which skips looking the
+	 * digest (and an engine for it) up again. */
+	if (!c->md || !c->ctx || EVP_DigestInit_ex(c->ctx, c->md, NULL) != 1) {
 		yg_community_id_free(c);
 		return -ENOMEM;
 	}
@@ -168,7 +171,7 @@ void yg_community_id(struct yg_community_id *c, const struct yg_community_id_flo
 	}
 	uint8_t md[SHA_DIGEST_LENGTH];
 	unsigned mdlen = 0;
-	if (EVP_DigestInit_ex(c->ctx, c->md, NULL) != 1 || EVP_DigestUpdate(c->ctx, buf, n) != 1 ||
+	if (EVP_DigestInit_ex2(c->ctx, NULL, NULL) != 1 || EVP_DigestUpdate(c->ctx, buf, n) != 1 ||
 	    EVP_DigestFinal_ex(c->ctx, md, &mdlen) != 1 || mdlen != SHA_DIGEST_LENGTH)
 		memset(md, 0, sizeof md); /* cannot happen with a fetched SHA-1 */
 	out[0] = '1';

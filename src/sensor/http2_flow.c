@@ -39,6 +39,20 @@ static const enum yg_anomaly anomalies[] = {
     [YG_H2_ANOM_TOO_MANY_STREAMS] = YG_ANOM_HTTP2_TOO_MANY_STREAMS,
 };
 
+/* Streams come from the worker's slab: short connections open and close
+ * them by the thousand (see yg_h2_ops). */
+static void *stream_alloc(void *ctx)
+{
+	struct h2_flow *h = ctx;
+	return yg_slab_get_dirty(&h->w->h2_slab);
+}
+
+static void stream_release(void *ctx, void *p)
+{
+	struct h2_flow *h = ctx;
+	yg_slab_put(&h->w->h2_slab, p);
+}
+
 static void on_anomaly(void *ctx, enum yg_h2_anomaly a)
 {
 	struct h2_flow *h = ctx;
@@ -262,7 +276,13 @@ static struct h2_flow *h2_get(struct yg_worker *w, struct yg_flow *f)
 		return NULL;
 	h->w = w;
 	h->f = f;
-	struct yg_h2_ops ops = {h, on_request, on_stream, on_anomaly, on_charge};
+	struct yg_h2_ops ops = {.ctx = h,
+	                        .on_request = on_request,
+	                        .on_stream = on_stream,
+	                        .on_anomaly = on_anomaly,
+	                        .charge = on_charge,
+	                        .stream_alloc = stream_alloc,
+	                        .stream_release = stream_release};
 	h->conn = yg_h2_conn_new(&ops);
 	if (!h->conn) {
 		free(h);

@@ -62,6 +62,10 @@ static inline void set_proto(struct yg_flow *f, uint8_t proto)
 }
 
 /* One direction of a TCP connection, as far as the app layer follows it. */
+/* Stream buffer size classes: 512 B to 32 KiB in powers of two. */
+#define YG_STREAM_BUF_CLASSES 7
+#define YG_STREAM_BUF_SLAB_MAX (512u << (YG_STREAM_BUF_CLASSES - 1))
+
 struct stream {
 	uint32_t next_seq;
 	uint32_t len, cap;   /* buffered bytes not yet parsed */
@@ -151,6 +155,10 @@ struct yg_worker {
 	 * why not malloc). Objects in use are charged to the flow memcap as
 	 * before; freed with the flow table in yg_worker_finish. */
 	struct yg_slab app_slab, tls_slab;
+	struct yg_slab h2_slab; /* HTTP/2 streams (http2_flow.c) */
+	/* Stream buffers (struct stream's buf) of 512 << i bytes, up to
+	 * YG_STREAM_BUF_SLAB_MAX; larger ones from malloc (app_stream.c). */
+	struct yg_slab buf_slab[YG_STREAM_BUF_CLASSES];
 };
 
 /* The flow's app state, created on first need (charged to the flow memcap).

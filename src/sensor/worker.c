@@ -240,6 +240,9 @@ int yg_worker_new(const struct yg_worker_config *cfg, struct yg_worker **ret)
 	w->cfg = *cfg;
 	yg_slab_init(&w->app_slab, sizeof(struct flow_app));
 	yg_slab_init(&w->tls_slab, sizeof(struct tls_state));
+	yg_slab_init(&w->h2_slab, sizeof(struct yg_h2_stream));
+	for (int i = 0; i < YG_STREAM_BUF_CLASSES; i++)
+		yg_slab_init(&w->buf_slab[i], (size_t)512 << i);
 	int r = yg_eve_init(&w->eve, cfg->sink);
 	if (r < 0)
 		goto fail;
@@ -277,6 +280,9 @@ void yg_worker_finish(struct yg_worker *w)
 	/* Every flow's app state went back with the flows just ended. */
 	yg_slab_release(&w->app_slab);
 	yg_slab_release(&w->tls_slab);
+	yg_slab_release(&w->h2_slab);
+	for (int i = 0; i < YG_STREAM_BUF_CLASSES; i++)
+		yg_slab_release(&w->buf_slab[i]);
 	yg_eve_flush(&w->eve);
 }
 

@@ -65,6 +65,35 @@ static void put_object_is_reused_zeroed(void **state)
 
 /* Past one block the slab takes another; once every object is back it
  * keeps a single block, and carving restarts zeroed from its start. */
+/* A dirty object is the same free-list object as a zeroed one (counted,
+ * reused after put), only not cleared: what it held is still there. */
+static void dirty_object_is_counted_and_reused_as_is(void **state)
+{
+	(void)state;
+	struct yg_slab s;
+	yg_slab_init(&s, 64);
+	unsigned char *keep = yg_slab_get(&s); /* the slab stays busy */
+	unsigned char *a = yg_slab_get_dirty(&s);
+	assert_non_null(keep);
+	assert_non_null(a);
+	assert_int_equal((uintptr_t)a % 16, 0);
+	assert_int_equal(s.in_use, 2);
+	memset(a + 16, 0xab, 48); /* past the free list's link */
+	yg_slab_put(&s, a);
+	unsigned char *b = yg_slab_get_dirty(&s);
+	assert_ptr_equal(b, a);
+	assert_int_equal(b[16], 0xab);
+	assert_int_equal(b[63], 0xab);
+	yg_slab_put(&s, b);
+	unsigned char *c = yg_slab_get(&s); /* the same object, zeroed */
+	assert_ptr_equal(c, a);
+	assert_true(all_zero(c, 64));
+	yg_slab_put(&s, c);
+	yg_slab_put(&s, keep);
+	assert_int_equal(s.in_use, 0);
+	yg_slab_release(&s);
+}
+
 static void blocks_grow_then_shrink_when_idle(void **state)
 {
 	(void)state;
@@ -104,6 +133,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(objects_are_zeroed_aligned_and_apart),
 	    cmocka_unit_test(put_object_is_reused_zeroed),
+	    cmocka_unit_test(dirty_object_is_counted_and_reused_as_is),
 	    cmocka_unit_test(blocks_grow_then_shrink_when_idle),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

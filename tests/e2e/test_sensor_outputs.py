@@ -98,7 +98,11 @@ def test_stream_socket_and_syslog(demo):
     outs = run.stats["outputs"]
     assert [o["type"] for o in outs] == ["unix_stream", "syslog"]
     assert outs[1]["lines"] == len(want) and outs[1]["dropped"] == 0
-    assert outs[0]["dropped"] == 0 and outs[0]["connects"] == 1
+    # The counters are read when the stats are written, which can come
+    # before the output's thread made its first connection on a loaded
+    # machine (every line above still arrived): at most one, never a
+    # reconnect.
+    assert outs[0]["dropped"] == 0 and outs[0]["connects"] <= 1
 
 
 def test_datagram_socket(demo):

@@ -67,95 +67,79 @@ static void usage(FILE *out)
 	    "  --hub-ca F  CA certificate(s) for the hub's TLS certificate\n");
 }
 
-static int read_file(const char *path, uint8_t **ret, size_t *ret_len)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return -errno;
-	size_t cap = 1 << 16, n = 0;
-	struct stat st;
-	/* A regular file is read in one allocation (+1 to see EOF), not by
-	 * doubling and copying; the size is only a hint, reading stays capped. */
-	if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0 &&
-	    (uint64_t)st.st_size < YG_MAIL_MAX_INPUT)
-		cap = (size_t)st.st_size + 1;
-	uint8_t *buf = malloc(cap);
-	if (!buf) {
-		fclose(f);
-		return -ENOMEM;
-	}
-	int r = 0;
-	for (;;) {
-		if (n == cap) {
-			if (cap > YG_MAIL_MAX_INPUT) {
-				r = -E2BIG;
-				break;
-			}
-			uint8_t *b = realloc(buf, cap * 2);
-			if (!b) {
-				r = -ENOMEM;
-				break;
-			}
-			buf = b;
-			cap *= 2;
-		}
-		size_t got = fread(buf + n, 1, cap - n, f);
-		n += got;
-		if (got == 0) {
-			if (ferror(f))
-				r = -EIO;
-			break;
-		}
-	}
-	fclose(f);
-	if (r < 0) {
-		free(buf);
-		return r;
-	}
-	*ret = buf;
-	*ret_len = n;
-	return 0;
-}
-
 /* One worker's input buffer, kept from message to message: a fresh buffer
  * per message cost a page fault for every 4 KiB read into it, and the
  * kernel's share of an analysis was mostly that. A file past INBUF_KEEP
- * gets a buffer of its own (read_file's), freed after it. */
+ * gets a buffer of its own, freed after it. */
 #define INBUF_KEEP (16u << 20)
+_Static_assert(INBUF_KEEP < YG_MAIL_MAX_INPUT, "a kept file is sized by its hint");
 struct inbuf {
 	uint8_t *p;
 	size_t cap;
 };
 
-/* Reads path into ib (grown as needed) or, when ib cannot take it (past
- * INBUF_KEEP, not a regular file, a file that grew while read), into a
- * new buffer returned in *ret_own for the caller to free. *ret points at
- * the bytes either way. 0 or -errno as read_file. */
-static int read_reuse(const char *path, struct inbuf *ib, const uint8_t **ret, size_t *ret_len,
+/* Reads path whole. With ib (may be NULL), a regular file that fits
+ * INBUF_KEEP goes into ib's buffer, grown as needed and kept by the
+ * caller; anything else (no ib, a larger file, a pipe, a file that grew
+ * while read) goes into a new buffer returned in *ret_own for the caller
+ * to free (NULL when ib's was used). *ret points at the bytes either way.
+ * 0 or -errno: -E2BIG past YG_MAIL_MAX_INPUT, -EIO on a read error. */
+static int read_input(const char *path, struct inbuf *ib, const uint8_t **ret, size_t *ret_len,
                       uint8_t **ret_own)
 {
 	*ret_own = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
+	/* A regular file is read in one allocation (+1 to see EOF), not by
+	 * doubling and copying; the size is only a hint, reading stays capped. */
+	size_t cap = 1 << 16, n = 0;
 	struct stat st;
+	bool sized = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
+	if (sized && (uint64_t)st.st_size < YG_MAIL_MAX_INPUT)
+		cap = (size_t)st.st_size + 1;
+	bool kept = ib && sized && (uint64_t)st.st_size + 1 <= INBUF_KEEP;
+	uint8_t *buf = NULL, *own = NULL;
 	int r = 0;
-	size_t n = 0;
-	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    (uint64_t)st.st_size + 1 > INBUF_KEEP)
-		goto fallback;
-	size_t need = (size_t)st.st_size + 1; /* +1 to see EOF */
-	if (need > ib->cap) {
-		uint8_t *b = realloc(ib->p, need);
-		if (!b) {
+	if (kept) { /* cap is the file's size + 1 (INBUF_KEEP < YG_MAIL_MAX_INPUT) */
+		if (cap > ib->cap) {
+			uint8_t *b = realloc(ib->p, cap);
+			if (!b) {
+				r = -ENOMEM;
+				goto out;
+			}
+			ib->p = b;
+			ib->cap = cap;
+		}
+		buf = ib->p;
+	} else {
+		own = malloc(cap);
+		if (!own) {
 			r = -ENOMEM;
 			goto out;
 		}
-		ib->p = b;
-		ib->cap = need;
+		buf = own;
 	}
 	for (;;) {
-		ssize_t got = read(fd, ib->p + n, ib->cap - n);
+		if (n == cap) { /* a file of unknown size, or one that grew since fstat */
+			if (cap > YG_MAIL_MAX_INPUT) {
+				r = -E2BIG;
+				goto out;
+			}
+			/* ib's buffer stays as it is: the bytes move to one of
+			 * our own, sized for this file only. */
+			uint8_t *b = kept ? malloc(cap * 2) : realloc(own, cap * 2);
+			if (!b) {
+				r = -ENOMEM;
+				goto out;
+			}
+			if (kept)
+				memcpy(b, buf, n);
+			own = buf = b;
+			kept = false;
+			cap *= 2;
+		}
+		ssize_t got = read(fd, buf + n, cap - n);
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0) {
@@ -165,19 +149,13 @@ static int read_reuse(const char *path, struct inbuf *ib, const uint8_t **ret, s
 		if (got == 0)
 			break;
 		n += (size_t)got;
-		if (n == ib->cap) /* grew since fstat */
-			goto fallback;
 	}
-	*ret = ib->p;
+	*ret = buf;
 	*ret_len = n;
-	goto out;
-fallback:
-	close(fd);
-	r = read_file(path, ret_own, ret_len);
-	if (r == 0)
-		*ret = *ret_own;
-	return r;
+	*ret_own = own;
+	own = NULL;
 out:
+	free(own);
 	close(fd);
 	return r;
 }
@@ -213,7 +191,8 @@ static int protect_add(struct protect *p, const char *s, size_t len)
 
 static int protect_load(struct protect *p, const char *arg)
 {
-	uint8_t *buf = NULL; /* read_file's -errno is not provably negative */
+	const uint8_t *buf = NULL; /* read_input's -errno is not provably negative */
+	uint8_t *own = NULL;
 	size_t len = 0;
 	char sep = ',';
 	const char *s = arg;
@@ -223,7 +202,7 @@ static int protect_load(struct protect *p, const char *arg)
 	if (probe)
 		fclose(probe);
 	if (from_file) {
-		int r = read_file(arg, &buf, &len);
+		int r = read_input(arg, NULL, &buf, &len, &own);
 		if (r < 0)
 			return r;
 		s = (const char *)buf;
@@ -237,8 +216,7 @@ static int protect_load(struct protect *p, const char *arg)
 		r = protect_add(p, s + i, l);
 		i += l + 1;
 	}
-	if (from_file)
-		free(buf);
+	free(own);
 	return r;
 }
 
@@ -345,7 +323,7 @@ static void render(const struct pool *p, int i, struct slot *sl, struct inbuf *i
 	uint8_t *own = NULL;
 	size_t len = 0;
 	struct yg_mail_report *rep = NULL;
-	int r = read_reuse(file, ib, &msg, &len, &own);
+	int r = read_input(file, ib, &msg, &len, &own);
 	if (r == 0)
 		r = yg_mail_analyze(msg, len, p->opts, &rep);
 	free(own);
@@ -591,9 +569,10 @@ static int token_from_file(const char *path, char *out, size_t outlen)
 static int submit_one(CURL *c, const char *url, struct curl_slist *hdr, const char *path,
 		      bool json)
 {
-	uint8_t *msg = NULL;
+	const uint8_t *msg = NULL;
+	uint8_t *own = NULL;
 	size_t len = 0;
-	int r = read_file(path, &msg, &len);
+	int r = read_input(path, NULL, &msg, &len, &own);
 	if (r < 0) {
 		fprintf(stderr, "yagura mail: %s: %s\n", path, strerror(-r));
 		return 1;
@@ -631,7 +610,7 @@ static int submit_one(CURL *c, const char *url, struct curl_slist *hdr, const ch
 	}
 	json_decref(j);
 	yg_curlbody_release(&a);
-	free(msg);
+	free(own);
 	return rc;
 }
 

@@ -11,39 +11,12 @@
 
 #include "store/store.h"
 
-/* Statements prepared once per connection (the hot ones). */
-enum yg_sq_stmt {
-	SQ_OBJ_INSERT,
-	SQ_OBJ_EXISTING,
-	SQ_OBJ_MAX_ADDED,
-	SQ_SHARE_INSERT,
-	SQ_TOKEN_LOOKUP,
-	SQ_ORG_GET,
-	SQ_COLL_GET,
-	SQ_COLL_ACCESS,
-	SQ_DATA_VERSION,
-	SQ_MAIL_VALUE_FIND, /* sqlite_mail.c */
-	SQ_MAIL_VALUE_INSERT,
-	SQ_MAIL_POSTING_INSERT,
-	SQ_MAIL_GRAM_INSERT,
-	SQ__COUNT
-};
-
-/* Listing statements, whose text depends on the filters, kept by text. */
-#define YG_SQ_QUERY_CACHE 8
-
 /* Slots of the yg_sq_prep cache (sqlite_stmts.c), a power of two. */
 #define YG_SQ_STMT_SLOTS 512
 
 struct yg_sqlite {
 	struct yg_store base;
 	sqlite3 *db;
-	sqlite3_stmt *cache[SQ__COUNT];
-	struct {
-		char *sql;
-		sqlite3_stmt *stmt;
-	} queries[YG_SQ_QUERY_CACHE];
-	unsigned next_query; /* slot replaced next (round robin) */
 	struct {
 		char *sql; /* owned; NULL for a free slot */
 		sqlite3_stmt *stmt;
@@ -69,9 +42,6 @@ static inline struct yg_sqlite *yg_sq(struct yg_store *st)
 
 /* Maps an SQLite result code to a negative errno. */
 int yg_sq_err(int rc);
-
-/* The cached statement idx, reset and with bindings cleared. */
-int yg_sq_cached(struct yg_sqlite *s, enum yg_sq_stmt idx, const char *sql, sqlite3_stmt **ret);
 
 /* Copies column col (text) into dst of size n, truncating at n-1. */
 void yg_sq_col_text(sqlite3_stmt *stmt, int col, char *dst, size_t n);

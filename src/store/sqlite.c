@@ -302,20 +302,6 @@ void yg_sq_col_text(sqlite3_stmt *stmt, int col, char *dst, size_t n)
 	dst[len] = '\0';
 }
 
-int yg_sq_cached(struct yg_sqlite *s, enum yg_sq_stmt idx, const char *sql, sqlite3_stmt **ret)
-{
-	if (!s->cache[idx]) {
-		int rc = sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT,
-					    &s->cache[idx], NULL);
-		if (rc != SQLITE_OK)
-			return yg_sq_err(rc);
-	}
-	sqlite3_reset(s->cache[idx]);
-	sqlite3_clear_bindings(s->cache[idx]);
-	*ret = s->cache[idx];
-	return 0;
-}
-
 int yg_sq_exec(struct yg_sqlite *s, const char *sql)
 {
 	return yg_sq_err(sqlite3_exec(s->db, sql, NULL, NULL, NULL));
@@ -448,12 +434,6 @@ static void sq_close(struct yg_store *st)
 {
 	struct yg_sqlite *s = yg_sq(st);
 	yg_sq_stmts_flush(s);
-	for (int i = 0; i < SQ__COUNT; i++)
-		sqlite3_finalize(s->cache[i]);
-	for (int i = 0; i < YG_SQ_QUERY_CACHE; i++) {
-		sqlite3_finalize(s->queries[i].stmt);
-		free(s->queries[i].sql);
-	}
 	sqlite3_close_v2(s->db);
 	free(s);
 }
@@ -608,13 +588,13 @@ static int sq_org_find(struct yg_store *st, const char *key, struct yg_org *ret)
 static int sq_org_get(struct yg_store *st, int64_t id, struct yg_org *ret)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_cached(yg_sq(st), SQ_ORG_GET,
-			     "SELECT " ORG_COLS " FROM organizations WHERE id = ?1", &stmt);
+	int r =
+	    yg_sq_prep(yg_sq(st), "SELECT " ORG_COLS " FROM organizations WHERE id = ?1", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, id);
 	r = one_org(stmt, ret);
-	sqlite3_reset(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -682,8 +662,7 @@ static int sq_token_lookup(struct yg_store *st, const uint8_t hash[YG_TOKEN_HASH
 			   struct yg_token *ret)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_cached(yg_sq(st), SQ_TOKEN_LOOKUP,
-			     "SELECT " TOKEN_COLS " FROM tokens WHERE hash = ?1", &stmt);
+	int r = yg_sq_prep(yg_sq(st), "SELECT " TOKEN_COLS " FROM tokens WHERE hash = ?1", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_blob(stmt, 1, hash, YG_TOKEN_HASH_LEN, SQLITE_STATIC);
@@ -694,7 +673,7 @@ static int sq_token_lookup(struct yg_store *st, const uint8_t hash[YG_TOKEN_HASH
 	} else {
 		r = rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
 	}
-	sqlite3_reset(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -916,7 +895,7 @@ int yg_sq_obj_count(struct yg_store *st, int64_t *ret)
 static int sq_data_version(struct yg_store *st, uint64_t *ret)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_cached(yg_sq(st), SQ_DATA_VERSION, "PRAGMA data_version", &stmt);
+	int r = yg_sq_prep(yg_sq(st), "PRAGMA data_version", &stmt);
 	if (r < 0)
 		return r;
 	int rc = sqlite3_step(stmt);
@@ -926,7 +905,7 @@ static int sq_data_version(struct yg_store *st, uint64_t *ret)
 	} else {
 		r = rc == SQLITE_DONE ? -EIO : yg_sq_err(rc);
 	}
-	sqlite3_reset(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 

@@ -408,23 +408,23 @@ static int value_intern(struct yg_store *st, int type, const char *value, bool w
 	if (r < 0)
 		return r;
 	sqlite3_stmt *stmt = NULL;
-	r = yg_sq_cached(s, SQ_MAIL_VALUE_FIND, "SELECT id FROM corr_values WHERE hash = ?1", &stmt);
+	r = yg_sq_prep(s, "SELECT id FROM corr_values WHERE hash = ?1", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_blob(stmt, 1, h, 16, SQLITE_STATIC);
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		*ret_id = sqlite3_column_int64(stmt, 0);
-		sqlite3_reset(stmt);
+		yg_sq_fin(s, stmt);
 		return 0;
 	}
-	sqlite3_reset(stmt);
+	yg_sq_fin(s, stmt);
 	if (rc != SQLITE_DONE)
 		return yg_sq_err(rc);
-	r = yg_sq_cached(s, SQ_MAIL_VALUE_INSERT,
-			 "INSERT INTO corr_values(hash, type, value, warning, ssdeep_bs)"
-			 " VALUES (?1, ?2, ?3, ?4, ?5)",
-			 &stmt);
+	r = yg_sq_prep(s,
+	               "INSERT INTO corr_values(hash, type, value, warning, ssdeep_bs)"
+	               " VALUES (?1, ?2, ?3, ?4, ?5)",
+	               &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_blob(stmt, 1, h, 16, SQLITE_STATIC);
@@ -434,7 +434,7 @@ static int value_intern(struct yg_store *st, int type, const char *value, bool w
 	if (ssdeep_bs > 0)
 		sqlite3_bind_int64(stmt, 5, ssdeep_bs);
 	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
+	yg_sq_fin(s, stmt);
 	if (rc != SQLITE_DONE)
 		return yg_sq_err(rc);
 	*ret_id = sqlite3_last_insert_rowid(s->db);
@@ -445,17 +445,15 @@ static int posting_add(struct yg_store *st, int64_t value_id, int64_t sub_id)
 {
 	struct yg_sqlite *s = yg_sq(st);
 	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_cached(s, SQ_MAIL_POSTING_INSERT,
-			     "INSERT OR IGNORE INTO corr_postings(value_id, submission_id)"
-			     " VALUES (?1, ?2)",
-			     &stmt);
+	int r = yg_sq_prep(s,
+	                   "INSERT OR IGNORE INTO corr_postings(value_id, submission_id)"
+	                   " VALUES (?1, ?2)",
+	                   &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, value_id);
 	sqlite3_bind_int64(stmt, 2, sub_id);
-	int rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? 0 : yg_sq_err(rc);
+	return yg_sq_done(s, stmt);
 }
 
 static int value_subs(struct yg_store *st, int64_t value_id, size_t limit,
@@ -489,18 +487,17 @@ static int ssdeep_grams_add(struct yg_store *st, int64_t value_id, const int64_t
 		return -E2BIG;
 	for (size_t i = 0; i < n; i++) {
 		sqlite3_stmt *stmt = NULL;
-		int r = yg_sq_cached(s, SQ_MAIL_GRAM_INSERT,
-				     "INSERT OR IGNORE INTO corr_ssdeep_grams(gram, value_id)"
-				     " VALUES (?1, ?2)",
-				     &stmt);
+		int r = yg_sq_prep(s,
+		                   "INSERT OR IGNORE INTO corr_ssdeep_grams(gram, value_id)"
+		                   " VALUES (?1, ?2)",
+		                   &stmt);
 		if (r < 0)
 			return r;
 		sqlite3_bind_int64(stmt, 1, grams[i]);
 		sqlite3_bind_int64(stmt, 2, value_id);
-		int rc = sqlite3_step(stmt);
-		sqlite3_reset(stmt);
-		if (rc != SQLITE_DONE)
-			return yg_sq_err(rc);
+		r = yg_sq_done(s, stmt);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }

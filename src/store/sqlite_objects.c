@@ -60,8 +60,8 @@ static void coll_from_row(sqlite3_stmt *stmt, struct yg_collection *c)
 int yg_sq_collection_get(struct yg_store *st, const char *uuid, struct yg_collection *ret)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_cached(yg_sq(st), SQ_COLL_GET,
-			     "SELECT " COLL_COLS " FROM collections WHERE uuid = ?1", &stmt);
+	int r =
+	    yg_sq_prep(yg_sq(st), "SELECT " COLL_COLS " FROM collections WHERE uuid = ?1", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(stmt, 1, uuid, -1, SQLITE_STATIC);
@@ -72,7 +72,7 @@ int yg_sq_collection_get(struct yg_store *st, const char *uuid, struct yg_collec
 	} else {
 		r = rc == SQLITE_DONE ? -ENOENT : yg_sq_err(rc);
 	}
-	sqlite3_reset(stmt);
+	yg_sq_fin(yg_sq(st), stmt);
 	return r;
 }
 
@@ -148,10 +148,10 @@ int yg_sq_collection_org_access(struct yg_store *st, const struct yg_collection 
 	bool rd = c->read_all, wr = c->write_all;
 	if (!rd || !wr) {
 		sqlite3_stmt *stmt = NULL;
-		int r = yg_sq_cached(yg_sq(st), SQ_COLL_ACCESS,
-				     "SELECT can_read, can_write FROM collection_access"
-				     " WHERE collection_id = ?1 AND org_id = ?2",
-				     &stmt);
+		int r = yg_sq_prep(yg_sq(st),
+		                   "SELECT can_read, can_write FROM collection_access"
+		                   " WHERE collection_id = ?1 AND org_id = ?2",
+		                   &stmt);
 		if (r < 0)
 			return r;
 		sqlite3_bind_int64(stmt, 1, c->id);
@@ -161,7 +161,7 @@ int yg_sq_collection_org_access(struct yg_store *st, const struct yg_collection 
 			rd |= sqlite3_column_int(stmt, 0) != 0;
 			wr |= sqlite3_column_int(stmt, 1) != 0;
 		}
-		sqlite3_reset(stmt);
+		yg_sq_fin(yg_sq(st), stmt);
 		if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 			return yg_sq_err(rc);
 	}
@@ -205,18 +205,17 @@ int yg_sq_collection_grants(struct yg_store *st, int64_t coll,
 static int next_added(struct yg_sqlite *s, int64_t collection, int64_t *ret)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_cached(s, SQ_OBJ_MAX_ADDED,
-			     "SELECT max(added_us) FROM objects WHERE collection_id = ?1", &stmt);
+	int r = yg_sq_prep(s, "SELECT max(added_us) FROM objects WHERE collection_id = ?1", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, collection);
 	int rc = sqlite3_step(stmt);
 	if (rc != SQLITE_ROW) {
-		sqlite3_reset(stmt);
+		yg_sq_fin(s, stmt);
 		return rc == SQLITE_DONE ? -EIO : yg_sq_err(rc);
 	}
 	int64_t max = sqlite3_column_int64(stmt, 0);
-	sqlite3_reset(stmt);
+	yg_sq_fin(s, stmt);
 	int64_t t = yg_sq_now_us();
 	if (t <= max)
 		t = max + 1;
@@ -230,9 +229,8 @@ static int next_added(struct yg_sqlite *s, int64_t collection, int64_t *ret)
 static int put_share(struct yg_sqlite *s, int64_t obj, int64_t org, int64_t group)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_cached(s, SQ_SHARE_INSERT,
-			     "INSERT INTO object_shares(object_id, org_id, group_id) VALUES (?1, ?2, ?3)",
-			     &stmt);
+	int r = yg_sq_prep(
+	    s, "INSERT INTO object_shares(object_id, org_id, group_id) VALUES (?1, ?2, ?3)", &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, obj);
@@ -244,18 +242,16 @@ static int put_share(struct yg_sqlite *s, int64_t obj, int64_t org, int64_t grou
 		sqlite3_bind_int64(stmt, 3, group);
 	else
 		sqlite3_bind_null(stmt, 3);
-	int rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
-	return rc == SQLITE_DONE ? 0 : yg_sq_err(rc);
+	return yg_sq_done(s, stmt);
 }
 
 static int obj_put_locked(struct yg_sqlite *s, const struct yg_obj_in *o, int64_t *ret_added)
 {
 	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_cached(s, SQ_OBJ_EXISTING,
-			     "SELECT added_us FROM objects WHERE collection_id = ?1 AND stix_id = ?2"
-			     " AND modified_us = ?3",
-			     &stmt);
+	int r = yg_sq_prep(s,
+	                   "SELECT added_us FROM objects WHERE collection_id = ?1 AND stix_id = ?2"
+	                   " AND modified_us = ?3",
+	                   &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, o->collection);
@@ -264,10 +260,10 @@ static int obj_put_locked(struct yg_sqlite *s, const struct yg_obj_in *o, int64_
 	int rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW) {
 		*ret_added = sqlite3_column_int64(stmt, 0);
-		sqlite3_reset(stmt);
+		yg_sq_fin(s, stmt);
 		return 1;
 	}
-	sqlite3_reset(stmt);
+	yg_sq_fin(s, stmt);
 	if (rc != SQLITE_DONE)
 		return yg_sq_err(rc);
 
@@ -275,11 +271,11 @@ static int obj_put_locked(struct yg_sqlite *s, const struct yg_obj_in *o, int64_
 	r = next_added(s, o->collection, &added);
 	if (r < 0)
 		return r;
-	r = yg_sq_cached(s, SQ_OBJ_INSERT,
-			 "INSERT INTO objects(collection_id, stix_id, type, spec_version, modified,"
-			 " modified_us, added_us, tlp, created_by_org, anonymous, revoked, json)"
-			 " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-			 &stmt);
+	r = yg_sq_prep(s,
+	               "INSERT INTO objects(collection_id, stix_id, type, spec_version, modified,"
+	               " modified_us, added_us, tlp, created_by_org, anonymous, revoked, json)"
+	               " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	               &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, o->collection);
@@ -298,7 +294,7 @@ static int obj_put_locked(struct yg_sqlite *s, const struct yg_obj_in *o, int64_
 	sqlite3_bind_int(stmt, 11, o->revoked);
 	sqlite3_bind_text(stmt, 12, o->json, (int)o->json_len, SQLITE_STATIC);
 	rc = sqlite3_step(stmt);
-	sqlite3_reset(stmt);
+	yg_sq_fin(s, stmt);
 	if (rc != SQLITE_DONE)
 		return yg_sq_err(rc);
 	int64_t rowid = sqlite3_last_insert_rowid(s->db);
@@ -371,33 +367,6 @@ static void sb_params(struct sqlbuf *sb, int *next, size_t n)
 	}
 }
 
-/* A prepared listing statement for sql, from the cache or made and cached.
- * The statement stays owned by the cache; the caller resets it. */
-static int query_stmt(struct yg_sqlite *s, const char *sql, sqlite3_stmt **ret)
-{
-	for (unsigned i = 0; i < YG_SQ_QUERY_CACHE; i++)
-		if (s->queries[i].sql && !strcmp(s->queries[i].sql, sql)) {
-			*ret = s->queries[i].stmt;
-			return 0;
-		}
-	char *copy = strdup(sql);
-	if (!copy)
-		return -ENOMEM;
-	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_err(sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL));
-	if (r < 0) {
-		free(copy);
-		return r;
-	}
-	unsigned slot = s->next_query++ % YG_SQ_QUERY_CACHE;
-	sqlite3_finalize(s->queries[slot].stmt);
-	free(s->queries[slot].sql);
-	s->queries[slot].sql = copy;
-	s->queries[slot].stmt = stmt;
-	*ret = stmt;
-	return 0;
-}
-
 int yg_sq_obj_query(struct yg_store *st, const struct yg_obj_query *q, yg_obj_fn fn, void *ud)
 {
 	struct yg_sqlite *s = yg_sq(st);
@@ -465,7 +434,11 @@ int yg_sq_obj_query(struct yg_store *st, const struct yg_obj_query *q, yg_obj_fn
 		return -E2BIG;
 
 	sqlite3_stmt *stmt = NULL;
-	int r = query_stmt(s, sb.b, &stmt);
+	/* Cached like every other text: the filters' shape (which lists, how
+	 * long), not their values, makes the text, so a repeated listing finds
+	 * its statement; a client varying the shape only fills the table
+	 * towards a flush (sqlite_stmts.c). */
+	int r = yg_sq_prep(s, sb.b, &stmt);
 	if (r < 0)
 		return r;
 	sqlite3_bind_int64(stmt, 1, q->viewer_org);
@@ -482,7 +455,6 @@ int yg_sq_obj_query(struct yg_store *st, const struct yg_obj_query *q, yg_obj_fn
 			sqlite3_bind_int64(stmt, vers_at + (int)i, q->versions_us[i]);
 
 	int rc;
-	r = 0;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
 		struct yg_obj_row row = {
 			.stix_id = (const char *)sqlite3_column_text(stmt, 0),
@@ -505,11 +477,7 @@ int yg_sq_obj_query(struct yg_store *st, const struct yg_obj_query *q, yg_obj_fn
 		if (r <= 0)
 			break;
 	}
-	if (rc != SQLITE_ROW)
-		r = yg_sq_err(rc);
-	sqlite3_reset(stmt);
-	sqlite3_clear_bindings(stmt);
-	return r < 0 ? r : 0;
+	return yg_sq_rows_end(s, stmt, rc, r);
 }
 
 int yg_sq_obj_delete(struct yg_store *st, int64_t collection, const char *stix_id,

@@ -620,9 +620,12 @@ def main():
            f"{'sightings/s':>13}{'lost':>7}{'hub CPU':>9}{'hub RSS':>10}")
     print(hdr)
     for r in rows:
+        # lost is None when the hubs had not counted every acknowledged
+        # sighting before the simulation stopped waiting ("counted": -1).
+        lost = "?" if r["lost"] is None else r["lost"]
         print(f"{r['setup']:<14}{r['ready']:>6}{r['protect_median_s']:>15.3f}s"
               f"{r['protect_p99_s']:>7.3f}s{r['protect_max_s']:>7.3f}s{r['protect_missed']:>8}"
-              f"{r['sightings_per_s']:>13.0f}{r['lost']:>7}{r['hub_cpu_cores']:>8.2f}c"
+              f"{r['sightings_per_s']:>13.0f}{lost:>7}{r['hub_cpu_cores']:>8.2f}c"
               f"{r['hub_rss_mb']:>8.0f}MB")
     if a.json:
         pathlib.Path(a.json).write_text(json.dumps(rows, indent=1))

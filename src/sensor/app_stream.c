@@ -118,8 +118,8 @@ static void buf_free(struct yg_worker *w, uint8_t *buf, size_t cap)
 static uint8_t *buf_grow(struct yg_worker *w, struct stream *s, size_t want)
 {
 	int c = buf_class(want);
-	if (s->buf && c == buf_class(s->cap))
-		return s->buf; /* the class already has the room */
+	if (s->buf && c >= 0 && c == buf_class(s->cap))
+		return s->buf; /* the slab class already has the room */
 	if (c < 0 && s->buf && buf_class(s->cap) < 0)
 		return realloc(s->buf, want);
 	uint8_t *b = c < 0 ? malloc(want) : yg_slab_get_dirty(&w->buf_slab[c]);

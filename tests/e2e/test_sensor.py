@@ -73,6 +73,37 @@ def test_dns_over_tcp(tmp_path, run_sensor):
     assert dns[1]["dns"]["answers"][0]["rdata"] == "192.0.2.33"
 
 
+def test_dns_over_tcp_largest_message(tmp_path, run_sensor):
+    # A response of 65,535 bytes, the most a 2-byte length frames, arriving
+    # in many segments: its stream buffer grows past the largest slab class
+    # (32 KiB) to 64 KiB and then to the DNS cap of 65,537; the last growth
+    # once kept the 64 KiB buffer and wrote past it (ASan builds abort).
+    name = "big.example.net"
+    txt = lambda i: bytes([200]) + (b"%03d" % i) * 66 + b"xx"  # noqa: E731
+    answers = [(name, "TXT", txt(i)) for i in range(400)]
+    base = g.dns_message(0x77, 0x8180, [(name, "TXT")], answers[:1])
+    per = len(g.dns_message(0x77, 0x8180, [(name, "TXT")], answers[:2])) - len(base)
+    n = 1 + (65535 - len(base)) // per
+    msg = g.dns_message(0x77, 0x8180, [(name, "TXT")], answers[:n])
+    # The last record's text takes what is left, so the message is 65,535.
+    pad = 65535 - len(msg) - 12
+    assert 1 <= pad <= 255
+    msg = g.dns_message(0x77, 0x8180, [(name, "TXT")],
+                        answers[:n] + [(name, "TXT", bytes([pad - 1]) + b"z" * (pad - 1))])
+    assert len(msg) == 65535
+    frames = g.tcp_session(("10.0.0.5", 40101), ("10.0.0.53", 53),
+                           g.dns_over_tcp(g.dns_query(name, qtype="TXT", ident=0x77)),
+                           g.dns_over_tcp(msg), start=T0)
+    run = run_sensor(write(tmp_path, "dnstcpbig.pcap", frames))
+    assert run.rc == 0, run.stderr
+    dns = run.of("dns")
+    assert [e["dns"]["type"] for e in dns] == ["request", "response"]
+    answers_out = dns[1]["dns"]["answers"]
+    assert len(answers_out) == 24 and answers_out[0]["rrtype"] == "TXT"
+    assert answers_out[5]["rdata"] == txt(5)[1:].decode()
+    assert run.stats["app_layer"]["dns"] == 2
+
+
 def test_http_request_fields(tmp_path, run_sensor):
     req = g.http_request("POST", host="www.example.com:8080", url="/login?next=%2F",
                          user_agent="Mozilla/5.0 (X11) yagura-test",

@@ -490,11 +490,11 @@ out:
 		struct yg_hub_nats_stats ns;
 		yg_hub_nats_stop(nats, &ns);
 		fprintf(stderr,
-			"yagura hub: nats: %llu messages taken, %llu acknowledged, %llu refused, "
-			"%llu handed back, %llu change notices\n",
-			(unsigned long long)ns.taken, (unsigned long long)ns.acked,
-			(unsigned long long)ns.refused, (unsigned long long)ns.retried,
-			(unsigned long long)ns.notices);
+		        "yagura hub: nats: %llu messages taken, %llu acknowledged, %llu refused, "
+		        "%llu handed back, %llu change notices, %llu in progress\n",
+		        (unsigned long long)ns.taken, (unsigned long long)ns.acked,
+		        (unsigned long long)ns.refused, (unsigned long long)ns.retried,
+		        (unsigned long long)ns.notices, (unsigned long long)ns.in_progress);
 	}
 	yg_hub_free(hub);
 	free(cert);

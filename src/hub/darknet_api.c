@@ -131,85 +131,146 @@ static void tell_level(struct yg_hub *h, struct yg_store *st)
 				      YG_DN_ACTIVE_MINUTES * 60);
 }
 
-static int post(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
-		const struct yg_req *req, struct yg_resp *resp)
+/* One POST of a batch: its window, or why it is refused. */
+struct dn_post {
+	struct yg_dn_window *w; /* owned; NULL: refused (resp filled) */
+	json_t *surges;         /* owned */
+	int put;                /* window_put: 0 stored, 1 duplicate */
+};
+
+/* A POST's own checks and its window; false with resp filled when it is
+ * refused. */
+static bool dn_open(struct yg_hub *h, const struct yg_report_msg *m, int64_t now_minute,
+                    struct dn_post *p)
 {
-	if (!(who->role & (YG_ROLE_SENSOR | YG_ROLE_ANALYST | YG_ROLE_ADMIN))) {
+	const struct yg_req *req = m->req;
+	struct yg_resp *resp = m->resp;
+	if (!(m->who->role & (YG_ROLE_SENSOR | YG_ROLE_ANALYST | YG_ROLE_ADMIN))) {
 		yg_rest_error(resp, 403, "forbidden", "readers do not post telescope windows");
-		return 0;
+		return false;
 	}
 	if (!yg_rest_json_type(req->content_type)) {
 		yg_rest_error(resp, 415, "unsupported media type", "Content-Type must be application/json");
-		return 0;
+		return false;
 	}
 	if (!yg_rest_accepts(req, resp))
-		return 0;
-	struct yg_dn_window *w = NULL;
+		return false;
 	struct yg_dn_error err;
-	int r = yg_dn_body_parse(req->body, req->body_len, &w, &err);
+	int r = yg_dn_body_parse(req->body, req->body_len, &p->w, &err);
 	if (r == -E2BIG) {
 		yg_rest_error(resp, 413, "request too large", "a window is at most 8 MiB");
-		return 0;
+		return false;
 	}
 	if (r == -EINVAL) {
 		yg_rest_bad_field(resp, err.field, err.why);
-		return 0;
+		return false;
 	}
 	if (r < 0) {
 		yg_rest_error(resp, 500, "out of memory", NULL);
-		return 0;
+		return false;
 	}
-	int64_t now_minute = floor_div(yg_now_us(), 60 * 1000000LL);
-	json_t *surges = NULL;
-	if (w->minute > now_minute + SKEW_MINUTES) {
+	if (p->w->minute > now_minute + SKEW_MINUTES)
 		yg_rest_bad_field(resp, "window_start", "is in the future");
-		goto out;
-	}
-	if (w->minute < now_minute - (int64_t)minute_days(h) * 1440) {
+	else if (p->w->minute < now_minute - (int64_t)minute_days(h) * 1440)
 		yg_rest_bad_field(resp, "window_start", "is older than the hub keeps minutes");
-		goto out;
-	}
-	surges = json_array();
-	if (!surges) {
+	else if (!(p->surges = json_array()))
 		yg_rest_error(resp, 500, "out of memory", NULL);
-		goto out;
-	}
-	r = st->ops->tx_begin(st);
-	if (r < 0) {
-		yg_rest_error(resp, r == -EBUSY ? 503 : 500, "store error", NULL);
-		goto out;
-	}
-	int put = st->ops->darknet->window_put(st, who->org_id, w);
-	r = put < 0 ? put : 0;
-	if (put == 0) {
-		r = yg_dn_evaluate(h, st, who, w->minute, surges);
+	else
+		return true;
+	yg_dn_window_free(p->w);
+	p->w = NULL;
+	return false;
+}
+
+/* The batch's writes in one transaction: each live POST's window, then
+ * (when it was new) its scoring, the retention, its hosts and its audit
+ * row, in order. Returns 0 or the store's error, after which nothing of
+ * the batch was written. */
+static int dn_write(struct yg_hub *h, struct yg_store *st, const struct yg_report_msg *msgs,
+                    struct dn_post *ps, size_t n, int64_t now_minute)
+{
+	int r = st->ops->tx_begin(st);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		struct dn_post *p = &ps[i];
+		const struct yg_caller *who = msgs[i].who;
+		if (!p->w)
+			continue;
+		p->put = st->ops->darknet->window_put(st, who->org_id, p->w);
+		r = p->put < 0 ? p->put : 0;
+		if (p->put != 0)
+			continue;
+		r = yg_dn_evaluate(h, st, who, p->w->minute, p->surges);
 		if (r == 0)
 			r = maybe_sweep(h, st, now_minute);
 		/* Scanners inside an owner's space are infected hosts. */
 		if (r == 0)
-			r = yg_hosts_from_window(h, st, who, w);
+			r = yg_hosts_from_window(h, st, who, p->w);
 		if (r == 0)
-			r = st->ops->audit(st, who->org_id, who->org_name, "darknet.post", w->sensor);
+			r = st->ops->audit(st, who->org_id, who->org_name, "darknet.post",
+			                   p->w->sensor);
 	}
 	if (r == 0)
-		r = st->ops->tx_commit(st);
-	else
-		st->ops->tx_rollback(st);
-	if (r < 0) {
-		yg_rest_error(resp, r == -EBUSY ? 503 : 500, "store error", NULL);
+		return st->ops->tx_commit(st);
+	st->ops->tx_rollback(st);
+	return r;
+}
+
+int yg_rest_darknet_post_batch(struct yg_hub *h, struct yg_store *st,
+                               const struct yg_report_msg *msgs, size_t n)
+{
+	struct dn_post *ps = calloc(n ? n : 1, sizeof *ps);
+	if (!ps) {
+		for (size_t i = 0; i < n; i++)
+			yg_rest_error(msgs[i].resp, 500, "out of memory", NULL);
+		return 0;
+	}
+	int64_t now_minute = floor_div(yg_now_us(), 60 * 1000000LL);
+	size_t live = 0;
+	for (size_t i = 0; i < n; i++)
+		live += dn_open(h, &msgs[i], now_minute, &ps[i]);
+	if (!live)
+		goto out;
+	int r = dn_write(h, st, msgs, ps, n, now_minute);
+	if (r < 0 && live > 1) {
+		/* Nothing of the batch was written: each POST again on its
+		 * own, so one that fails fails alone (a window a lost commit
+		 * did write comes back as a duplicate). */
+		for (size_t i = 0; i < n; i++)
+			if (ps[i].w)
+				yg_rest_darknet_post_batch(h, st, &msgs[i], 1);
 		goto out;
 	}
-	if (put == 0) {
-		tell_level(h, st);
-		publish_window(h, w, surges);
+	bool stored = false;
+	for (size_t i = 0; i < n; i++) {
+		struct dn_post *p = &ps[i];
+		if (!p->w)
+			continue;
+		if (r < 0) {
+			yg_rest_error(msgs[i].resp, r == -EBUSY ? 503 : 500, "store error", NULL);
+			continue;
+		}
+		if (p->put == 0) {
+			stored = true;
+			publish_window(h, p->w, p->surges);
+		}
+		yg_rest_json(msgs[i].resp, 200,
+		             json_pack("{s:b, s:b, s:o, s:I, s:I, s:I, s:O}", "stored", p->put == 0,
+		                       "duplicate", p->put == 1, "window_start",
+		                       time_json(p->w->minute), "ports", (json_int_t)p->w->n_ports,
+		                       "sources", (json_int_t)p->w->n_sources, "victims",
+		                       (json_int_t)p->w->n_victims, "surges", p->surges));
 	}
-	yg_rest_json(resp, 200, json_pack("{s:b, s:b, s:o, s:I, s:I, s:I, s:O}", "stored", put == 0,
-				  "duplicate", put == 1, "window_start", time_json(w->minute), "ports",
-				  (json_int_t)w->n_ports, "sources", (json_int_t)w->n_sources,
-				  "victims", (json_int_t)w->n_victims, "surges", surges));
+	/* The level reads the strongest surge after all of them. */
+	if (stored)
+		tell_level(h, st);
 out:
-	json_decref(surges);
-	yg_dn_window_free(w);
+	for (size_t i = 0; i < n; i++) {
+		json_decref(ps[i].surges);
+		yg_dn_window_free(ps[i].w);
+	}
+	free(ps);
 	return 0;
 }
 
@@ -590,7 +651,8 @@ int yg_rest_darknet(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 	if (rt->kind == YG_ROUTE_REST_DARKNET) {
 		if (!yg_rest_method(req, resp, "POST"))
 			return 0;
-		return post(h, st, who, req, resp);
+		struct yg_report_msg m = {.who = who, .req = req, .resp = resp};
+		return yg_rest_darknet_post_batch(h, st, &m, 1);
 	}
 	if (!yg_rest_method(req, resp, "GET"))
 		return 0;

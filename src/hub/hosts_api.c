@@ -82,49 +82,99 @@ bool yg_hosts_api_anonymous_ok(const struct yg_req *req, enum yg_route_kind kind
 
 /* ---- POST /api/v1/beacons ---- */
 
-static int beacons_post(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
-			const struct yg_req *req, struct yg_resp *resp)
+/* A POST's own checks and its body; false with resp filled when it is
+ * refused (*ret stays NULL). */
+static bool beacons_open(const struct yg_report_msg *m, struct yg_beacons **ret)
 {
-	if (!(who->role & (YG_ROLE_SENSOR | YG_ROLE_ANALYST | YG_ROLE_ADMIN))) {
+	struct yg_resp *resp = m->resp;
+	/* The route's check too: the NATS consumer comes here directly. */
+	if (!yg_rest_accepts(m->req, resp))
+		return false;
+	if (!(m->who->role & (YG_ROLE_SENSOR | YG_ROLE_ANALYST | YG_ROLE_ADMIN))) {
 		yg_rest_error(resp, 403, "forbidden", "readers do not report beacons");
-		return 0;
+		return false;
 	}
-	if (!yg_rest_json_type(req->content_type)) {
+	if (!yg_rest_json_type(m->req->content_type)) {
 		yg_rest_error(resp, 415, "unsupported media type", "Content-Type must be application/json");
-		return 0;
+		return false;
 	}
-	struct yg_beacons *b = NULL;
 	struct yg_body_error err = {{0}, {0}};
-	int r = yg_beacons_parse(req->body, req->body_len, &b, &err);
-	if (r == -E2BIG) {
+	int r = yg_beacons_parse(m->req->body, m->req->body_len, ret, &err);
+	if (r == -E2BIG)
 		yg_rest_error(resp, 413, "request too large", "at most 1000 beacons and 1 MiB");
-		return 0;
-	}
-	if (r == -EINVAL) {
+	else if (r == -EINVAL)
 		yg_rest_bad_field(resp, err.field, err.why);
-		return 0;
-	}
-	if (r < 0) {
+	else if (r < 0)
 		yg_rest_error(resp, 500, "out of memory", NULL);
-		return 0;
-	}
-	size_t evidence = 0, matched = 0;
-	r = st->ops->tx_begin(st);
-	if (r == 0)
-		r = yg_hosts_from_beacons(h, st, who, b, &evidence, &matched);
-	if (r == 0)
-		r = st->ops->audit(st, who->org_id, who->org_name, "beacons.post", b->sensor);
-	if (r == 0)
-		r = st->ops->tx_commit(st);
-	else
-		st->ops->tx_rollback(st);
+	return r == 0;
+}
+
+/* The batch's writes in one transaction, each live POST's evidence and
+ * audit row in order. Returns 0 or the store's error, after which nothing
+ * of the batch was written. */
+static int beacons_write(struct yg_hub *h, struct yg_store *st, const struct yg_report_msg *msgs,
+                         struct yg_beacons **bs, size_t *evidence, size_t *matched, size_t n)
+{
+	int r = st->ops->tx_begin(st);
 	if (r < 0)
-		yg_rest_error(resp, r == -EBUSY ? 503 : 500, "store error", NULL);
-	else
-		yg_rest_json(resp, 200,
-			  json_pack("{s:I, s:I, s:I}", "beacons", (json_int_t)b->n, "evidence",
-				    (json_int_t)evidence, "matched", (json_int_t)matched));
-	yg_beacons_free(b);
+		return r;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		if (!bs[i])
+			continue;
+		r = yg_hosts_from_beacons(h, st, msgs[i].who, bs[i], &evidence[i], &matched[i]);
+		if (r == 0)
+			r = st->ops->audit(st, msgs[i].who->org_id, msgs[i].who->org_name,
+			                   "beacons.post", bs[i]->sensor);
+	}
+	if (r == 0)
+		return st->ops->tx_commit(st);
+	st->ops->tx_rollback(st);
+	return r;
+}
+
+int yg_rest_beacons_post_batch(struct yg_hub *h, struct yg_store *st,
+                               const struct yg_report_msg *msgs, size_t n)
+{
+	struct yg_beacons **bs = calloc(n ? n : 1, sizeof *bs);
+	size_t *evidence = calloc(n ? n : 1, sizeof *evidence);
+	size_t *matched = calloc(n ? n : 1, sizeof *matched);
+	size_t live = 0;
+	if (!bs || !evidence || !matched) {
+		for (size_t i = 0; i < n; i++)
+			yg_rest_error(msgs[i].resp, 500, "out of memory", NULL);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		live += beacons_open(&msgs[i], &bs[i]);
+	if (!live)
+		goto out;
+	int r = beacons_write(h, st, msgs, bs, evidence, matched, n);
+	if (r < 0 && live > 1) {
+		/* Nothing of the batch was written: each POST again on its
+		 * own, so one that fails fails alone (evidence a lost commit
+		 * did write comes back as already held). */
+		for (size_t i = 0; i < n; i++)
+			if (bs[i])
+				yg_rest_beacons_post_batch(h, st, &msgs[i], 1);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!bs[i])
+			continue;
+		if (r < 0)
+			yg_rest_error(msgs[i].resp, r == -EBUSY ? 503 : 500, "store error", NULL);
+		else
+			yg_rest_json(msgs[i].resp, 200,
+			             json_pack("{s:I, s:I, s:I}", "beacons", (json_int_t)bs[i]->n,
+			                       "evidence", (json_int_t)evidence[i], "matched",
+			                       (json_int_t)matched[i]));
+	}
+out:
+	for (size_t i = 0; bs && i < n; i++)
+		yg_beacons_free(bs[i]);
+	free(bs);
+	free(evidence);
+	free(matched);
 	return 0;
 }
 
@@ -559,8 +609,10 @@ int yg_hosts_api_handle(struct yg_hub *h, struct yg_store *st, const struct yg_c
 	if (!yg_rest_accepts(req, resp))
 		return 0;
 	switch (rt->kind) {
-	case YG_ROUTE_REST_BEACONS:
-		return beacons_post(h, st, who, req, resp);
+	case YG_ROUTE_REST_BEACONS: {
+		struct yg_report_msg m = {.who = who, .req = req, .resp = resp};
+		return yg_rest_beacons_post_batch(h, st, &m, 1);
+	}
 	case YG_ROUTE_REST_HOSTS:
 		return hosts_get(st, who, req, resp);
 	case YG_ROUTE_REST_HOSTS_STATS:

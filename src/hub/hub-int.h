@@ -199,8 +199,9 @@ int yg_rest_sightings_post(struct yg_hub *h, struct yg_store *st, const struct y
 int yg_rest_sightings_get(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
 			  const char *indicator_id, struct yg_resp *resp);
 
-/* One POST of a batch (yg_rest_sightings_post_batch). */
-struct yg_sightings_msg {
+/* One report POST of a batch (yg_rest_sightings_post_batch,
+ * yg_rest_beacons_post_batch, yg_rest_darknet_post_batch). */
+struct yg_report_msg {
 	const struct yg_caller *who;
 	const struct yg_org *org; /* who's organization when the caller read it; NULL: read */
 	const struct yg_req *req;
@@ -218,7 +219,23 @@ struct yg_sightings_msg {
  * yg_rest_sightings_post is a batch of one. Returns 0.
  */
 int yg_rest_sightings_post_batch(struct yg_hub *h, struct yg_store *st,
-                                 const struct yg_sightings_msg *msgs, size_t n);
+                                 const struct yg_report_msg *msgs, size_t n);
+
+/*
+ * n POSTs of /api/v1/beacons (hosts_api.c) or of /api/v1/darknet
+ * (darknet_api.c) answered together in the same way: each body checked
+ * on its own (a refused one is answered alone and takes no part), the
+ * others written in one transaction, in order, so a later POST meets an
+ * earlier one's rows exactly as it would one POST later (a telescope
+ * window posted twice is a duplicate, beacon evidence already held adds
+ * nothing). When the batch's write fails nothing of it was written and
+ * each POST runs again on its own. The POST of one request is a batch of
+ * one. Return 0.
+ */
+int yg_rest_beacons_post_batch(struct yg_hub *h, struct yg_store *st,
+                               const struct yg_report_msg *msgs, size_t n);
+int yg_rest_darknet_post_batch(struct yg_hub *h, struct yg_store *st,
+                               const struct yg_report_msg *msgs, size_t n);
 int yg_rest_changes(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
 		    const struct yg_req *req, struct yg_resp *resp);
 

@@ -1003,27 +1003,34 @@ int yg_hub_handle_as_on(struct yg_hub *h, struct yg_store *st, int64_t org_id,
 	return resp->body ? 0 : -ENOMEM;
 }
 
+/* Each report kind's batch (hub-int.h). */
+static const struct {
+	enum yg_route_kind kind;
+	int (*batch)(struct yg_hub *h, struct yg_store *st, const struct yg_report_msg *msgs,
+	             size_t n);
+} report_batches[] = {
+    {YG_ROUTE_REST_SIGHTINGS, yg_rest_sightings_post_batch},
+    {YG_ROUTE_REST_BEACONS, yg_rest_beacons_post_batch},
+    {YG_ROUTE_REST_DARKNET, yg_rest_darknet_post_batch},
+};
+
 int yg_hub_handle_batch_on(struct yg_hub *h, struct yg_store *st, const int64_t *org_ids,
                            const struct yg_req *reqs, struct yg_resp *resps, size_t n)
 {
 	struct yg_caller *who = calloc(n ? n : 1, sizeof *who);
 	struct yg_org *orgs = calloc(n ? n : 1, sizeof *orgs);
-	struct yg_sightings_msg *msgs = calloc(n ? n : 1, sizeof *msgs);
+	struct yg_report_msg *msgs = calloc(n ? n : 1, sizeof *msgs);
+	enum yg_route_kind *kinds = calloc(n ? n : 1, sizeof *kinds);
 	bool *batched = calloc(n ? n : 1, sizeof *batched);
 	int r = 0;
-	if (!who || !orgs || !msgs || !batched) {
+	if (!who || !orgs || !msgs || !kinds || !batched) {
 		r = -ENOMEM;
 		goto out;
 	}
-	size_t m = 0;
 	for (size_t i = 0; i < n; i++) {
 		struct yg_route rt;
 		if (!report_route(&reqs[i], &rt, &resps[i]))
 			continue;
-		if (rt.kind != YG_ROUTE_REST_SIGHTINGS) {
-			handle_as(h, st, org_ids[i], &rt, &reqs[i], &resps[i]);
-			continue;
-		}
 		/* An organization is read once per batch. */
 		int g = org_ids[i] > 0 ? 1 : -ENOENT;
 		for (size_t j = 0; g == 1 && j < i; j++)
@@ -1044,14 +1051,24 @@ int yg_hub_handle_batch_on(struct yg_hub *h, struct yg_store *st, const int64_t 
 			resps[i].org_id = org_ids[i];
 			memcpy(resps[i].org_name, orgs[i].name, sizeof resps[i].org_name);
 			resps[i].role = who[i].role;
-			msgs[m++] = (struct yg_sightings_msg){
-			    .who = &who[i], .org = &orgs[i], .req = &reqs[i], .resp = &resps[i]};
+			kinds[i] = rt.kind;
 			batched[i] = true;
 			continue;
 		}
 		check_store(st, &resps[i], true);
 	}
-	yg_rest_sightings_post_batch(h, st, msgs, m);
+	/* One batch per kind, each in the order the reports came. */
+	for (size_t k = 0; k < sizeof report_batches / sizeof report_batches[0]; k++) {
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++)
+			if (batched[i] && kinds[i] == report_batches[k].kind)
+				msgs[m++] = (struct yg_report_msg){.who = &who[i],
+				                                   .org = &orgs[i],
+				                                   .req = &reqs[i],
+				                                   .resp = &resps[i]};
+		if (m)
+			report_batches[k].batch(h, st, msgs, m);
+	}
 	for (size_t i = 0; i < n; i++)
 		if (batched[i])
 			check_store(st, &resps[i], true);
@@ -1062,6 +1079,7 @@ out:
 	free(who);
 	free(orgs);
 	free(msgs);
+	free(kinds);
 	free(batched);
 	return r;
 }

@@ -187,11 +187,11 @@ int yg_hub_handle_as_on(struct yg_hub *h, struct yg_store *st, int64_t org_id,
 
 /*
  * n reports through st as yg_hub_handle_as_on answers each, org_ids[i]
- * reporting reqs[i] into resps[i]; the sightings among them are answered
- * as one batch (yg_rest_sightings_post_batch: one read of each
- * organization and indicator, one write transaction, and each POST on its
- * own again when that fails). Returns 0, or -ENOMEM when a response could
- * not be built (those without a body are then to be treated as 500).
+ * reporting reqs[i] into resps[i]: one read of each organization, and the
+ * reports of each kind (sightings, beacons, darknet windows) as one batch
+ * with one write transaction, each POST on its own again when that fails
+ * (hub-int.h, yg_rest_*_post_batch). Returns 0, or -ENOMEM when a response
+ * could not be built (those without a body are then to be treated as 500).
  */
 int yg_hub_handle_batch_on(struct yg_hub *h, struct yg_store *st, const int64_t *org_ids,
                            const struct yg_req *reqs, struct yg_resp *resps, size_t n);

@@ -14,10 +14,23 @@
 #include "common/natsconn.h"
 
 /* Each handler thread fetches a few messages and handles them through its
- * own store connection (sightings as one batch, the other kinds one after
- * the other): handlers x FETCH_BATCH messages of a kind are in flight at a
- * hub. Small batches keep a message from waiting in a thread's hands while
- * another thread could take it. */
+ * own store connection as one batch (one write transaction): handlers x
+ * FETCH_BATCH messages of a kind are in flight at a hub. Small batches
+ * keep a message from waiting in a thread's hands while another thread
+ * could take it.
+ *
+ * Why a heartbeat thread. A batch whose write outlasts the consumer's
+ * AckWait (a store busy with another hub's writes, a PostgreSQL failover)
+ * would be delivered again to another hub, which then waits on the same
+ * store and writes it a second time as duplicates. So while a batch is in
+ * the store's hands, one thread per hub tells the server "in progress"
+ * for its messages every quarter of AckWait. The handler arms the
+ * heartbeat with its messages before the store call and disarms it
+ * after, before it settles any of them: the messages (libnats marks an
+ * acknowledged message in place, without a lock) are touched by one
+ * thread at a time, and live until the handler destroys its fetch's list
+ * after the disarm. A hub that dies stops its heartbeat with it, so the
+ * redelivery of a dead hub's batch is not held up beyond AckWait. */
 #define FETCH_BATCH      4
 #define FETCH_WAIT_MS    1000
 #define NAK_DELAY_MS     1000
@@ -45,6 +58,10 @@ struct worker {
 	bool started;
 	natsSubscription *sub;
 	struct yg_store *st;
+	/* The batch being written, under the hub's beat_lock (heartbeat). */
+	natsMsg **busy;
+	size_t n_busy;
+	int64_t told_ms; /* when the server last heard of them (nats_Now) */
 };
 
 struct yg_hub_nats {
@@ -60,7 +77,10 @@ struct yg_hub_nats {
 	bool stream_ok;
 	struct worker *w; /* n_w = N_KINDS x handlers */
 	size_t n_w;
-	atomic_ullong taken, acked, refused, retried, notices;
+	pthread_mutex_t beat_lock; /* every worker's busy batch */
+	pthread_t beat_tid;
+	bool beat_started;
+	atomic_ullong taken, acked, refused, retried, notices, in_progress;
 };
 
 static void logf_(struct yg_hub_nats *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -235,27 +255,67 @@ static void settle(struct worker *w, natsMsg *m, int st)
 	}
 }
 
-static void handle(struct worker *w, natsMsg *m)
+/* The heartbeat's quarter of AckWait, in ms. */
+static int64_t beat_ms(const struct yg_hub_nats *n)
 {
-	struct yg_req req;
-	int64_t org = 0;
-	if (!take(w, m, &req, &org))
-		return;
-	struct yg_resp resp = {0};
-	int r = store_ready(w) ? yg_hub_handle_as_on(w->n->h, w->st, org, &req, &resp) : -EIO;
-	settle(w, m, r < 0 ? 500 : resp.status);
-	yg_resp_release(&resp);
+	int64_t ms = n->ack_wait_ns / 4000000;
+	return ms < 10 ? 10 : ms;
+}
+
+/* Hands the batch to the heartbeat; fetched_ms is when its fetch began
+ * (the server's AckWait runs from each message's delivery, no earlier). */
+static void arm(struct worker *w, natsMsg **ms, size_t count, int64_t fetched_ms)
+{
+	pthread_mutex_lock(&w->n->beat_lock);
+	w->busy = ms;
+	w->n_busy = count;
+	w->told_ms = fetched_ms;
+	pthread_mutex_unlock(&w->n->beat_lock);
+}
+
+/* Takes the batch back; any "in progress" being sent is done on return. */
+static void disarm(struct worker *w)
+{
+	pthread_mutex_lock(&w->n->beat_lock);
+	w->busy = NULL;
+	w->n_busy = 0;
+	pthread_mutex_unlock(&w->n->beat_lock);
+}
+
+static void *beat_main(void *arg)
+{
+	struct yg_hub_nats *n = arg;
+	int64_t every = beat_ms(n);
+	while (!stopping(n)) {
+		nap(n, (unsigned)every);
+		int64_t now = nats_Now();
+		pthread_mutex_lock(&n->beat_lock);
+		for (size_t i = 0; i < n->n_w; i++) {
+			struct worker *w = &n->w[i];
+			if (!w->n_busy || now - w->told_ms < every)
+				continue;
+			/* Without waiting for an answer: a lost one costs a
+			 * redelivery, a duplicate, never a loss. */
+			for (size_t j = 0; j < w->n_busy; j++)
+				if (natsMsg_InProgress(w->busy[j], NULL) == NATS_OK)
+					atomic_fetch_add(&n->in_progress, 1);
+			w->told_ms = now;
+		}
+		pthread_mutex_unlock(&n->beat_lock);
+	}
+	return NULL;
 }
 
 /*
- * A fetch's sighting messages as one batch (yg_hub_handle_batch_on): one
- * read of each organization and indicator and one write transaction for
- * all, each message acknowledged after that commit. When the batch's
- * write fails the hub answers each message on its own, so each is
- * settled by its own outcome: none is lost, none stored twice (a
- * redelivered one is a duplicate, as ever).
+ * A fetch's messages as one batch (yg_hub_handle_batch_on): one read of
+ * each organization (and, for sightings, of each indicator) and one write
+ * transaction for all, each message acknowledged after that commit. When
+ * the batch's write fails the hub answers each message on its own, so
+ * each is settled by its own outcome: none is lost, none stored twice (a
+ * redelivered one is a duplicate: sighting ids, a telescope window's
+ * organization, sensor and minute, a beacon's evidence already held).
  */
-static void handle_batch(struct worker *w, natsMsg **ms, size_t count)
+static void handle_batch(struct worker *w, natsMsg **ms, size_t count, int64_t fetched_ms)
 {
 	natsMsg *mine[FETCH_BATCH];
 	struct yg_req reqs[FETCH_BATCH];
@@ -268,8 +328,11 @@ static void handle_batch(struct worker *w, natsMsg **ms, size_t count)
 	if (!k)
 		return;
 	memset(resps, 0, k * sizeof resps[0]);
-	if (store_ready(w))
+	if (store_ready(w)) {
+		arm(w, mine, k, fetched_ms);
 		yg_hub_handle_batch_on(w->n->h, w->st, orgs, reqs, resps, k);
+		disarm(w);
+	}
 	for (size_t i = 0; i < k; i++) {
 		settle(w, mine[i], resps[i].body ? resps[i].status : 500);
 		yg_resp_release(&resps[i]);
@@ -287,19 +350,10 @@ static void *worker_main(void *arg)
 		}
 		natsMsgList list = {0};
 		jsErrCode jerr = 0;
+		int64_t fetched = nats_Now();
 		natsStatus s = natsSubscription_Fetch(&list, w->sub, FETCH_BATCH, FETCH_WAIT_MS, &jerr);
-		int64_t told = nats_Now();
-		for (int i = 0; w->k == &kinds[0] && i < list.Count; i += FETCH_BATCH)
-			handle_batch(w, list.Msgs + i, (size_t)(list.Count - i));
-		for (int i = 0; w->k != &kinds[0] && i < list.Count; i++) {
-			/* The ones still waiting stay ours (slow store). */
-			if (nats_Now() - told > n->ack_wait_ns / 3000000) {
-				for (int j = i; j < list.Count; j++)
-					natsMsg_InProgress(list.Msgs[j], NULL);
-				told = nats_Now();
-			}
-			handle(w, list.Msgs[i]);
-		}
+		for (int i = 0; i < list.Count; i += FETCH_BATCH)
+			handle_batch(w, list.Msgs + i, (size_t)(list.Count - i), fetched);
 		natsMsgList_Destroy(&list);
 		if (s != NATS_OK && s != NATS_TIMEOUT) {
 			/* The consumer may be gone (a server that lost its
@@ -334,6 +388,7 @@ static void nats_free(struct yg_hub_nats *n)
 	free(n->w);
 	jsCtx_Destroy(n->js);
 	yg_nats_close(n->nc);
+	pthread_mutex_destroy(&n->beat_lock);
 	pthread_cond_destroy(&n->cond);
 	pthread_mutex_destroy(&n->lock);
 	free(n);
@@ -346,6 +401,7 @@ int yg_hub_nats_start(struct yg_hub *h, const struct yg_hub_nats_config *cfg,
 	if (!n)
 		return -ENOMEM;
 	pthread_mutex_init(&n->lock, NULL);
+	pthread_mutex_init(&n->beat_lock, NULL);
 	pthread_cond_init(&n->cond, NULL);
 	n->h = h;
 	n->log = cfg->log;
@@ -385,6 +441,13 @@ int yg_hub_nats_start(struct yg_hub *h, const struct yg_hub_nats_config *cfg,
 		}
 		n->w[i].started = true;
 	}
+	if (pthread_create(&n->beat_tid, NULL, beat_main, n) != 0) {
+		r = -EAGAIN;
+		snprintf(err, errlen, "cannot start the NATS threads");
+		yg_hub_nats_stop(n, NULL);
+		return r;
+	}
+	n->beat_started = true;
 	yg_hub_set_on_change(h, on_change, n);
 	*ret = n;
 	return 0;
@@ -405,6 +468,8 @@ void yg_hub_nats_stop(struct yg_hub_nats *n, struct yg_hub_nats_stats *ret_stats
 	for (size_t i = 0; i < n->n_w; i++)
 		if (n->w[i].started)
 			pthread_join(n->w[i].tid, NULL);
+	if (n->beat_started)
+		pthread_join(n->beat_tid, NULL);
 	if (ret_stats)
 		*ret_stats = (struct yg_hub_nats_stats){
 		    .taken = atomic_load(&n->taken),
@@ -412,6 +477,7 @@ void yg_hub_nats_stop(struct yg_hub_nats *n, struct yg_hub_nats_stats *ret_stats
 		    .refused = atomic_load(&n->refused),
 		    .retried = atomic_load(&n->retried),
 		    .notices = atomic_load(&n->notices),
+		    .in_progress = atomic_load(&n->in_progress),
 		};
 	nats_free(n);
 }

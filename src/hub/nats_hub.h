@@ -7,13 +7,17 @@
  * consumer "hubs-<kind>", which every hub shares: JetStream hands each
  * message to one of them. Each thread fetches a small batch and answers
  * each message exactly as the POST of its body by a sensor of the
- * organization its subject names (yg_hub_handle_as_on, through the
- * thread's own store connection), and acknowledges it only after that
- * committed, without waiting for the server's answer to the ack; so
- * several messages are in flight at once. A hub that dies before its ack
+ * organization its subject names, the batch's in one write transaction
+ * (yg_hub_handle_batch_on, through the thread's own store connection),
+ * and acknowledges each only after that committed, without waiting for
+ * the server's answer to the ack; so several messages are in flight at
+ * once. While a batch is being written the hub tells the server it is in
+ * progress every quarter of ack_wait, so a slow store does not make the
+ * server deliver it again elsewhere. A hub that dies before its ack
  * leaves the message to be delivered again (after ack_wait) to whichever
- * hub asks next; the sighting ids make the second delivery a duplicate,
- * not a second count. A message the hub refuses (malformed, unknown
+ * hub asks next; the second delivery is a duplicate, not a second count
+ * (sighting ids; a telescope window's organization, sensor and minute; a
+ * beacon's evidence already held). A message the hub refuses (malformed, unknown
  * organization: 4xx) is terminated, never retried; while the store is
  * away (5xx) it is handed back with a delay.
  *
@@ -51,6 +55,7 @@ struct yg_hub_nats_stats {
 	uint64_t refused; /* terminated: the hub refused them (4xx) */
 	uint64_t retried; /* handed back: the store was away (5xx) */
 	uint64_t notices; /* change notices published */
+	uint64_t in_progress; /* "in progress" told for messages of a batch being written */
 };
 
 /* Connects and starts the threads (the stream is set up by them, so a

@@ -134,7 +134,7 @@ struct batch {
 struct post {
 	struct batch *b;
 	const struct yg_caller *who;
-	const struct yg_sightings_msg *msg;
+	const struct yg_report_msg *msg;
 	char identity[64];
 	json_t *body;    /* owned */
 	json_t *objects; /* borrowed from body */
@@ -461,7 +461,7 @@ static int batch_write(struct yg_hub *h, struct yg_store *st, struct post *posts
 }
 
 int yg_rest_sightings_post_batch(struct yg_hub *h, struct yg_store *st,
-                                 const struct yg_sightings_msg *msgs, size_t n)
+                                 const struct yg_report_msg *msgs, size_t n)
 {
 	struct batch b = {.st = st, .now_us = yg_now_us()};
 	struct slots s = {0};
@@ -558,7 +558,7 @@ out:
 int yg_rest_sightings_post(struct yg_hub *h, struct yg_store *st, const struct yg_caller *who,
                            const struct yg_req *req, struct yg_resp *resp)
 {
-	struct yg_sightings_msg msg = {.who = who, .req = req, .resp = resp};
+	struct yg_report_msg msg = {.who = who, .req = req, .resp = resp};
 	return yg_rest_sightings_post_batch(h, st, &msg, 1);
 }
 

@@ -12,11 +12,19 @@ of per-member users (tests/e2e/natsfixture.py):
 - nats-server stopped: the sensor keeps its batches in its spool and
   delivers them, nothing lost, once the server is back;
 - an indicator posted at the hub reaches a sensor that follows with
-  --hub-feed nats, woken by the hub's notice on yagura.changes.
+  --hub-feed nats, woken by the hub's notice on yagura.changes;
+- beacon and telescope reports, each published twice (as a redelivery
+  would bring it), are counted once, whether the copy comes in the same
+  batch or a later one;
+- a batch whose write waits on a store held locked past the consumer's
+  AckWait is told "in progress" to the server meanwhile, and counted once.
 
 Skipped when nats-server is not installed (scripts/setup.sh installs it)."""
+import datetime
+import json
 import re
 import signal
+import sqlite3
 import subprocess
 import time
 import uuid
@@ -24,6 +32,7 @@ from types import SimpleNamespace
 
 import pytest
 
+import darknetgen as dg
 import hubfixture
 import pcapgen as g
 from fakehub import domain_indicator
@@ -270,6 +279,102 @@ def test_nats_server_down_sensor_spools_then_delivers(w, run_sensor, tmp_path):
     assert st["posted"] >= 2 and st["replayed"] >= 1 and st["spool_batches"] == 0, st
     assert not list(spool.glob("sightings-*.json"))
     assert wait_for(lambda: count(w, ind["id"]) == 5, 30), count(w, ind["id"])
+
+
+def iso(delta_s):
+    t = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=delta_s)
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def beacons_body(sensor, pairs):
+    return json.dumps({"sensor": sensor, "beacons": [
+        {"host": host, "dest": dest, "dst_port": 443, "proto": "tcp", "interval_s": 60.0,
+         "count": 24, "score": 0.95, "first_seen": iso(-3600), "last_seen": last}
+        for host, dest, last in pairs]}).encode()
+
+
+def hosts_evidence(w, prefix):
+    r = w.hub.get("/api/v1/hosts", w.tok["A"], accept=JSON, params={"limit": "1000"})
+    assert r.status_code == 200, r.text
+    return {h["host"]: h["evidence_count"] for h in r.json()["hosts"]
+            if h.get("host", "").startswith(prefix)}
+
+
+def drained(w, kinds):
+    def ok():
+        cs = [consumer(w, k) or {} for k in kinds]
+        return all(c.get("num_pending") == 0 and c.get("num_ack_pending") == 0 for c in cs)
+    return ok
+
+
+def publish_all(w, msgs):
+    a = w.ns.client("orgA", w.pw["A"])
+    try:
+        for subject, body in msgs:
+            ack = a.js_publish(subject, body)
+            assert ack and ack.get("stream") == "YAGURA", ack
+    finally:
+        a.close()
+
+
+def test_beacons_and_windows_published_twice_count_once(w):
+    org = w.org["A"]
+    last = iso(-10)
+    b1 = beacons_body("edge-nats", [("10.77.0.1", "192.0.2.71", last),
+                                    ("10.77.0.2", "192.0.2.72", last)])
+    b2 = beacons_body("edge-nats", [("10.77.0.3", "192.0.2.73", last)])
+    # The same evidence in another report: held already, adds nothing.
+    b3 = beacons_body("edge-nats", [("10.77.0.1", "192.0.2.71", last)])
+    now = dg.now_minute()
+    wins = [json.dumps(dg.window("tele-nats", now - datetime.timedelta(minutes=5 - i),
+                                 [dg.port("tcp", 2323, p, 1, 1)])).encode()
+            for i, p in enumerate((7, 11, 13))]
+    bs, ds = f"yagura.beacons.{org}", f"yagura.darknet.{org}"
+    # Copies next to each other (one fetch's batch) and far apart (a later
+    # batch, as a redelivery comes).
+    publish_all(w, [(bs, b1), (bs, b1), (ds, wins[0]), (ds, wins[0]), (bs, b2), (ds, wins[1]),
+                    (bs, b3), (ds, wins[2]), (bs, b2), (ds, wins[1]), (bs, b1), (ds, wins[0])])
+    assert wait_for(drained(w, ("beacons", "darknet")), 30), \
+        (consumer(w, "beacons"), consumer(w, "darknet"))
+    assert hosts_evidence(w, "10.77.0.") == {"10.77.0.1": 1, "10.77.0.2": 1, "10.77.0.3": 1}
+    r = w.hub.get("/api/v1/darknet/sensors", w.tok["A"], accept=JSON, params={"limit": "1000"})
+    assert r.status_code == 200, r.text
+    mine = [x for x in r.json()["windows"] if x["sensor"] == "tele-nats"]
+    assert len(mine) == 3, mine
+    r = w.hub.get("/api/v1/darknet/ports", w.tok["A"], accept=JSON,
+                  params={"proto": "tcp", "port": "2323",
+                          "from": dg.minute_str(now - datetime.timedelta(minutes=10)),
+                          "to": dg.minute_str(now)})
+    assert r.status_code == 200, r.text
+    assert sum(p["packets"] for p in r.json()["series"]) == 7 + 11 + 13, r.json()["series"]
+
+
+def test_slow_batch_write_is_told_in_progress(w):
+    """The module's hub (AckWait 1 s) waits on a store the test holds
+    locked for three AckWaits; it is then stopped for its count of "in
+    progress" and a new one takes its place."""
+    if hubfixture.STORE == "postgresql":
+        pytest.skip("holds the SQLite store's write lock")
+    org = w.org["A"]
+    body = beacons_body("edge-slow", [("10.78.0.1", "192.0.2.81", iso(-10))])
+    db = sqlite3.connect(str(w.data / "hub.db"), timeout=30, isolation_level=None)
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        publish_all(w, [(f"yagura.beacons.{org}", body)])
+        assert wait_for(lambda: (consumer(w, "beacons") or {}).get("num_ack_pending") == 1, 10)
+        time.sleep(3.0)  # the write waits on the lock meanwhile; nothing asserted on time
+    finally:
+        db.execute("ROLLBACK")
+        db.close()
+    assert wait_for(drained(w, ("beacons",)), 30), consumer(w, "beacons")
+    assert hosts_evidence(w, "10.78.0.") == {"10.78.0.1": 1}
+    rc, log = w.hub.stop()
+    assert rc == 0, log[-3000:]
+    m = re.search(r"nats: .* (\d+) in progress", log)
+    assert m and int(m.group(1)) >= 1, log[-2000:]
+    h = Hub(w.data, args=hub_args(w), log_name="hub1b.log")
+    w.hubs.append(h)
+    w.hub = h
 
 
 def test_hub_killed_mid_batch_nothing_lost_nothing_doubled(w):

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hub/auth.h"
@@ -18,6 +19,8 @@
 #include "hub/route.h"
 #include "helpers/store_backend.h"
 #include "store/store.h"
+#include "store/store_darknet.h"
+#include "store/store_hosts.h"
 #include "store/store_sightings.h"
 
 #define TAXII "application/taxii+json;version=2.1"
@@ -591,13 +594,167 @@ static void batch_each_once(void **state)
 	yg_hub_free(h);
 }
 
+/* host_evidence and window_put failing for one report, as a store error
+ * would, so its whole batch's write is undone. */
+static const struct yg_store_host_ops *real_hosts;
+static const struct yg_store_darknet_ops *real_darknet;
+
+static int poisoned_evidence(struct yg_store *st, const struct yg_host_evidence_in *ev,
+                             int64_t *ret_host_id, bool *ret_added)
+{
+	if (!strcmp(ev->key, "10.1.0.9"))
+		return -EIO;
+	return real_hosts->host_evidence(st, ev, ret_host_id, ret_added);
+}
+
+static int poisoned_window(struct yg_store *st, int64_t org_id, const struct yg_dn_window *w)
+{
+	if (!strcmp(w->sensor, "poison"))
+		return -EIO;
+	return real_darknet->window_put(st, org_id, w);
+}
+
+static char *beacons(const char *host)
+{
+	char *b = NULL;
+	assert_true(
+	    asprintf(&b,
+	             "{\"sensor\": \"edge\", \"beacons\": [{\"host\": \"%s\", \"dest\": "
+	             "\"192.0.2.1\", \"dst_port\": 443, \"proto\": \"tcp\", \"interval_s\": 60, "
+	             "\"count\": 24, \"score\": 0.95, \"first_seen\": \"2026-01-01T00:00:00Z\", "
+	             "\"last_seen\": \"2026-01-01T01:00:00Z\"}]}",
+	             host) > 0);
+	return b;
+}
+
+/* A window of minutes_back minutes ago (the hub keeps a week of them). */
+static char *window(const char *sensor, int minutes_back)
+{
+	time_t t = time(NULL) / 60 * 60 - minutes_back * 60;
+	struct tm tm;
+	char start[32];
+	gmtime_r(&t, &tm);
+	strftime(start, sizeof start, "%Y-%m-%dT%H:%M:00Z", &tm);
+	char *b = NULL;
+	assert_true(
+	    asprintf(&b,
+	             "{\"sensor\": \"%s\", \"telescope_addresses\": 65536, \"window_start\": "
+	             "\"%s\", \"window_seconds\": 60, \"ports\": [{\"proto\": \"tcp\", \"port\": "
+	             "23, \"packets\": 5, \"sources\": 1, \"new_sources\": 1}], \"sources\": [], "
+	             "\"victims\": []}",
+	             sensor, start) > 0);
+	return b;
+}
+
+struct report_case {
+	const char *path;
+	char *body;
+	int status;
+	const char *key; /* a field of the answer and its value; NULL: none */
+	json_int_t value;
+};
+
+static void run_reports(struct yg_hub *h, struct yg_store *st, struct report_case *c, size_t n)
+{
+	int64_t orgs[16];
+	struct yg_req reqs[16];
+	struct yg_resp resps[16];
+	assert_true(n <= 16);
+	for (size_t i = 0; i < n; i++) {
+		orgs[i] = org_b;
+		reqs[i] = (struct yg_req){.method = "POST",
+		                          .path = c[i].path,
+		                          .content_type = "application/json",
+		                          .body = c[i].body,
+		                          .body_len = strlen(c[i].body)};
+		resps[i] = (struct yg_resp){0};
+	}
+	assert_int_equal(yg_hub_handle_batch_on(h, st, orgs, reqs, resps, n), 0);
+	for (size_t i = 0; i < n; i++) {
+		if (resps[i].status != c[i].status)
+			fail_msg("report %zu: status %d, not %d", i, resps[i].status, c[i].status);
+		if (c[i].key) {
+			json_t *j = json_loadb(resps[i].body, resps[i].len, 0, NULL);
+			assert_non_null(j);
+			json_t *v = json_object_get(j, c[i].key);
+			json_int_t got =
+			    json_is_boolean(v) ? json_is_true(v) : json_integer_value(v);
+			if (got != c[i].value)
+				fail_msg("report %zu: %s %lld, not %lld", i, c[i].key,
+				         (long long)got, (long long)c[i].value);
+			json_decref(j);
+		}
+		yg_resp_release(&resps[i]);
+		free(c[i].body);
+	}
+}
+
+#define BEACONS "/api/v1/beacons"
+#define DARKNET "/api/v1/darknet"
+
+/* Beacon and telescope reports in one batch (the NATS consumer's): a
+ * report sent twice, in the same batch or a later one, counts once; when
+ * the batch's write fails each goes again alone, and only the failing
+ * one fails. */
+static void batch_beacons_windows_once(void **state)
+{
+	(void)state;
+	struct yg_hub *h = hub_open(30);
+	struct yg_store *st;
+	assert_int_equal(yg_hub_store_open(h, &st), 0);
+	struct report_case c[] = {
+	    {BEACONS, beacons("10.1.0.1"), 200, "evidence", 1},
+	    {BEACONS, beacons("10.1.0.1"), 200, "evidence", 0},
+	    {BEACONS, strdup("not json"), 400, NULL, 0},
+	    {BEACONS, beacons("10.1.0.2"), 200, "evidence", 1},
+	    {DARKNET, window("tele", 3), 200, "stored", 1},
+	    {DARKNET, window("tele", 3), 200, "duplicate", 1},
+	    {DARKNET, window("tele", 2), 200, "stored", 1},
+	};
+	run_reports(h, st, c, sizeof c / sizeof c[0]);
+
+	real_hosts = st->ops->hosts;
+	real_darknet = st->ops->darknet;
+	struct yg_store_host_ops hops = *st->ops->hosts;
+	struct yg_store_darknet_ops dops = *st->ops->darknet;
+	hops.host_evidence = poisoned_evidence;
+	dops.window_put = poisoned_window;
+	struct yg_store_ops ops = *st->ops;
+	ops.hosts = &hops;
+	ops.darknet = &dops;
+	const struct yg_store_ops *real = st->ops;
+	st->ops = &ops;
+	struct report_case d[] = {
+	    {BEACONS, beacons("10.1.0.3"), 200, "evidence", 1},
+	    {BEACONS, beacons("10.1.0.9"), 500, NULL, 0},
+	    {BEACONS, beacons("10.1.0.2"), 200, "evidence", 0},
+	    {DARKNET, window("tele", 1), 200, "stored", 1},
+	    {DARKNET, window("poison", 1), 500, NULL, 0},
+	    {DARKNET, window("tele", 2), 200, "duplicate", 1},
+	};
+	run_reports(h, st, d, sizeof d / sizeof d[0]);
+	st->ops = real;
+	/* What the fallback stored, it stored once. */
+	struct report_case e[] = {
+	    {BEACONS, beacons("10.1.0.3"), 200, "evidence", 0},
+	    {DARKNET, window("tele", 1), 200, "duplicate", 1},
+	};
+	run_reports(h, st, e, sizeof e / sizeof e[0]);
+	st->ops->close(st);
+	yg_hub_free(h);
+}
+
 int main(void)
 {
 	yg_test_store_require();
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(score_math),           cmocka_unit_test(routes),
-	    cmocka_unit_test(store_outcomes),       cmocka_unit_test(post_and_aggregate),
-	    cmocka_unit_test(feed_reset_then_hold), cmocka_unit_test(reset_pages_then_removes),
+	    cmocka_unit_test(batch_beacons_windows_once),
+	    cmocka_unit_test(score_math),
+	    cmocka_unit_test(routes),
+	    cmocka_unit_test(store_outcomes),
+	    cmocka_unit_test(post_and_aggregate),
+	    cmocka_unit_test(feed_reset_then_hold),
+	    cmocka_unit_test(reset_pages_then_removes),
 	    cmocka_unit_test(batch_each_once),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);

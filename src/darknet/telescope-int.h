@@ -137,6 +137,11 @@ struct yg_darknet {
 	uint64_t bloom_bits, bloom_set;
 
 	struct victim *victims; /* VICTIM_CAP * 2 slots */
+	/* Per slot 0 (free) or a 16-bit tag of the victim's hash: a probe
+	 * reads these 32 KiB (cached) and a victim's 40 bytes only on a
+	 * matching tag. Most backscatter packets of a full table belong to
+	 * no victim in it; each probed a 640 KiB table at random. */
+	uint16_t *vtag;
 	uint32_t n_victims;
 
 	uint64_t win_start; /* open window, microseconds; 0: none yet */

@@ -55,15 +55,18 @@ _Static_assert(sizeof(struct src_hot) == 64, "a source's hot part is one cache l
 /* The rest: written when a source is made, when a packet is unlike the
  * window's first, when a counter carries, and when the window closes. */
 struct src_cold {
+	/* What a record's creation writes, first: a new record (zero from
+	 * the kernel) then dirties one or two lines, not all four. */
 	struct yg_addr addr;
-	uint64_t first_us, last_us;   /* last_us: as of the last closed window */
+	uint64_t first_us;
+	uint8_t family, research, geo_done;
+	char country[3];
+	uint64_t last_us;             /* as of the last closed window */
 	uint64_t packets, bytes;      /* lifetime, up to the last closed window */
 	uint32_t asn;
 	uint32_t w_bytes_hi, top0_hi; /* carries: 2^32 bytes, 2^16 packets */
 	uint32_t dev_cls[YG_DN_CLASS__COUNT]; /* window packets unlike cf0, by class */
 	uint32_t fp[YG_DN_FP_RESEARCH];       /* packets by fingerprint, lifetime */
-	char country[3];
-	uint8_t family, geo_done, research;
 	struct top_port top[YG_DN_TOP_PORTS]; /* with HOT_MULTI */
 	uint8_t hll_port[1 << SRC_HLL_P];     /* with HOT_MULTI */
 };

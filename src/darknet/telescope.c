@@ -398,18 +398,23 @@ static uint32_t source(struct yg_darknet *dn, const struct dn_ent *e, uint64_t h
 	if (i != NIL || !dn->cap_rec)
 		return i;
 	uint32_t b = bucket_of(dn, h);
+	struct src_hot *r;
+	struct src_cold *c;
 	if (dn->n_rec < dn->cap_rec) {
+		/* Never used: zero since the table was mapped (huge_table). */
 		i = dn->n_rec++;
+		r = &dn->hot[i];
+		c = &dn->cold[i];
 	} else {
 		i = victim_slot(dn);
 		unlink_rec(dn, i);
 		dn->st.sources_evicted++;
 		dn->st.packets_unattributed += dn->hot[i].w_packets;
+		r = &dn->hot[i];
+		c = &dn->cold[i];
+		memset(r, 0, sizeof *r);
+		memset(c, 0, sizeof *c);
 	}
-	struct src_hot *r = &dn->hot[i];
-	struct src_cold *c = &dn->cold[i];
-	memset(r, 0, sizeof *r);
-	memset(c, 0, sizeof *c);
 	r->key = hot_key(&e->src, e->family, h);
 	r->flags = e->family == 6 ? HOT_V6 : 0;
 	c->addr = e->src;

@@ -1037,6 +1037,9 @@ int yg_cmd_sensor(int argc, char **argv)
 			.log_sources = dn_log, .log_victims = dn_victim_log,
 			.log_stats = dn_stats_log, .sensor_name = sensor_name,
 			.on_window = sightings ? on_darknet_window : NULL, .ud = sightings,
+			/* Fixed hashes, so two runs (two builds) write the same
+			 * estimates and victim order: for comparisons only. */
+			.seed = getenv("YG_DARKNET_SEED") ? strtoull(getenv("YG_DARKNET_SEED"), NULL, 0) : 0,
 		};
 		r = yg_darknet_new(&dc, &dn, err, sizeof err);
 		if (r < 0) {

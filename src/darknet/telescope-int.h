@@ -55,15 +55,18 @@ _Static_assert(sizeof(struct src_hot) == 64, "a source's hot part is one cache l
 /* The rest: written when a source is made, when a packet is unlike the
  * window's first, when a counter carries, and when the window closes. */
 struct src_cold {
+	/* What a record's creation writes, first: a new record (zero from
+	 * the kernel) then dirties one or two lines, not all four. */
 	struct yg_addr addr;
-	uint64_t first_us, last_us;   /* last_us: as of the last closed window */
+	uint64_t first_us;
+	uint8_t family, research, geo_done;
+	char country[3];
+	uint64_t last_us;             /* as of the last closed window */
 	uint64_t packets, bytes;      /* lifetime, up to the last closed window */
 	uint32_t asn;
 	uint32_t w_bytes_hi, top0_hi; /* carries: 2^32 bytes, 2^16 packets */
 	uint32_t dev_cls[YG_DN_CLASS__COUNT]; /* window packets unlike cf0, by class */
 	uint32_t fp[YG_DN_FP_RESEARCH];       /* packets by fingerprint, lifetime */
-	char country[3];
-	uint8_t family, geo_done, research;
 	struct top_port top[YG_DN_TOP_PORTS]; /* with HOT_MULTI */
 	uint8_t hll_port[1 << SRC_HLL_P];     /* with HOT_MULTI */
 };
@@ -99,7 +102,12 @@ struct dn_ent {
 	uint16_t top_port;
 };
 
-#define BATCH_MAX 65536u /* deferred packets at most (memcap may allow fewer) */
+/* Deferred packets at most (memcap may allow fewer). 4096: the batch
+ * (272 KiB with its keys) stays in the core's L2 cache between its
+ * writes and the flush; 65536 (4.25 MiB) had left it, and each packet
+ * paid a miss to write its entry and another to read it back, more than
+ * the longer sort runs saved. */
+#define BATCH_MAX 4096u
 #define BATCH_MIN 64u
 
 struct prefix {
@@ -137,6 +145,11 @@ struct yg_darknet {
 	uint64_t bloom_bits, bloom_set;
 
 	struct victim *victims; /* VICTIM_CAP * 2 slots */
+	/* Per slot 0 (free) or a 16-bit tag of the victim's hash: a probe
+	 * reads these 32 KiB (cached) and a victim's 40 bytes only on a
+	 * matching tag. Most backscatter packets of a full table belong to
+	 * no victim in it; each probed a 640 KiB table at random. */
+	uint16_t *vtag;
 	uint32_t n_victims;
 
 	uint64_t win_start; /* open window, microseconds; 0: none yet */

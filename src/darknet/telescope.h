@@ -7,8 +7,8 @@
  * port series), and a JSON body for the hub (on_window).
  *
  * Memory is bounded by memcap, split once at start:
- *   the port index (768 KiB) and the victims (640 KiB) first, then 2 %
- *   of the rest (at most 65536 packets, 4.25 MiB) for the packets whose
+ *   the port index (768 KiB) and the victims (672 KiB) first, then 2 %
+ *   of the rest (at most 4096 packets, 272 KiB) for the packets whose
  *   sources are counted in a batch, then of the rest 65 % source records
  *   (320 bytes each: hot and cold parts, telescope-int.h, and buckets),
  *   20 % per-port counters of the open window, 15 % the seen-before
@@ -62,7 +62,7 @@ struct yg_darknet_config {
 	void (*on_window)(void *ud, const char *json, size_t len);
 	void *ud;
 	/* Packets whose sources are counted together (telescope.c: why);
-	 * 0: as many as memcap allows, at most 65536; 1: each at once. The
+	 * 0: as many as memcap allows, at most 4096; 1: each at once. The
 	 * output is the same whatever the number, as long as no record is
 	 * evicted for room. */
 	unsigned batch;

@@ -485,6 +485,7 @@ void yg_dn_window_close(struct yg_darknet *dn)
 		dn->port_index[dn->port_used[i]] = NIL;
 	dn->n_port = 0;
 	memset(dn->victims, 0, VICTIM_CAP * 2 * sizeof *dn->victims);
+	memset(dn->vtag, 0, VICTIM_CAP * 2 * sizeof *dn->vtag);
 	dn->n_victims = 0;
 	dn->w_packets = dn->w_bytes = 0;
 	memset(dn->w_class, 0, sizeof dn->w_class);

@@ -41,7 +41,6 @@
  *                     failed sends, sightings never acked, -ERR from NATS)
  * Exit status 0, or 1 with a message on stderr (bad configuration).
  */
-#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

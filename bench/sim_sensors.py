@@ -36,6 +36,7 @@ import json
 import os
 import pathlib
 import resource
+import signal
 import statistics
 import subprocess
 import sys
@@ -150,6 +151,7 @@ class Workers:
             except subprocess.TimeoutExpired:
                 pr.kill()
                 pr.wait()
+        return [pr.returncode for pr in self.procs]
 
 
 # ---------------------------------------------------------------- driver
@@ -302,6 +304,12 @@ def run_setup(name, a, yagura, tool):
                 print(f"[{name}] indicator {k + 1}/{a.indicators}: "
                       f"{w.have(k)} sensors hold it", flush=True)
         out["protect_hub_cpu"], out["protect_hub_rss"] = smp.finish()
+        lat = [t - t0s[k] for k in range(a.indicators) for t in w.times[k].values()]
+        if lat:
+            print(f"[{name}] time to protect: median {statistics.median(lat):.3f} s, "
+                  f"p99 {pct(lat, 0.99):.3f} s, max {max(lat):.3f} s, "
+                  f"{sum(out['ready'] - w.have(k) for k in range(a.indicators))} missed; "
+                  f"hub CPU {out['protect_hub_cpu']:.2f} cores", flush=True)
         out["protect_sim_cpu"], out["sim_rss"] = sim.finish()
         out["protect_driver_cpu"] = (cpu_self() - me0) / max(1e-9, time.time() - smp.t0)
         # Ingestion: a minute (--seconds) of batches, then the hubs drain.
@@ -372,7 +380,8 @@ def run_setup(name, a, yagura, tool):
         })
     finally:
         if w:
-            w.stop()
+            # Non-zero: a tool_sim crashed, or (sanitized builds) leaked.
+            out["sim_exit"] = w.stop()
         topo.stop()
     return out
 
@@ -395,6 +404,11 @@ def main():
     ap.add_argument("--build", default="build")
     ap.add_argument("--json")
     a = ap.parse_args()
+
+    def on_term(*_):
+        raise KeyboardInterrupt  # the finally blocks stop what was started
+
+    signal.signal(signal.SIGTERM, on_term)
     print(f"descriptor limit {raise_nofile()}", flush=True)
     yagura = str(ROOT / a.build / "yagura")
     tool = str(ROOT / a.build / "tool_sim")

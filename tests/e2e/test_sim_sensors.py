@@ -36,6 +36,7 @@ def test_every_sensor_holds_every_indicator_and_nothing_is_lost(setup, tmp_path)
                        capture_output=True, text=True, timeout=240)
     assert p.returncode == 0, p.stdout[-2000:] + p.stderr[-2000:]
     [row] = json.loads(out.read_text())
+    assert row["sim_exit"] == [0], row
     assert row["ready"] == 20, row
     assert row["protect_missed"] == 0, row
     assert row["acked"] > 0 and row["failed_sends"] == 0 and row["unacked"] == 0, row

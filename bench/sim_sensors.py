@@ -273,7 +273,7 @@ def run_setup(name, a, yagura, tool):
         post_indicator(topo, topo.hubs[0], ingest)
         inds = [f"indicator--{uuid.uuid4()}" for _ in range(a.indicators)]
         w = Workers(tool, root, topo, a, inds, ingest["id"])
-        end = time.time() + max(120, a.sensors / 100)
+        end = time.time() + max(120, a.sensors / 40)
         said = -1
         while sum(w.ready) < a.sensors and time.time() < end:
             if any(pr.poll() is not None for pr in w.procs):

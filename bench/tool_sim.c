@@ -47,6 +47,7 @@
 #include <jansson.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -410,6 +411,23 @@ static void feed_done(struct sensor *s, const struct answer *a, double t)
 
 /* ------------------------------------------------------------ sightings */
 
+/* Appends to s->body at *w; the capacity is checked, never assumed. */
+static void put(struct sensor *s, size_t cap, size_t *w, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+static void put(struct sensor *s, size_t cap, size_t *w, const char *fmt, ...)
+{
+        va_list ap;
+        va_start(ap, fmt);
+        int n = *w < cap ? vsnprintf(s->body + *w, cap - *w, fmt, ap) : -1;
+        va_end(ap);
+        if (n < 0 || (size_t)n >= cap - *w) {
+                fprintf(stderr, "tool_sim: sighting batch larger than planned\n");
+                exit(1);
+        }
+        *w += (size_t)n;
+}
+
 static void make_batch(struct sensor *s)
 {
         char ts[40], id[37];
@@ -420,21 +438,21 @@ static void make_batch(struct sensor *s)
         gmtime_r(&sec, &tm);
         size_t n = strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S", &tm);
         snprintf(ts + n, sizeof ts - n, ".%03dZ", (int)((t - (double)sec) * 1000) % 1000);
-        size_t cap = 256 + (size_t)cfg.batch * (400 + strlen(cfg.ingest));
+        size_t cap = 256 + (size_t)cfg.batch * (400 + strlen(cfg.ingest)), w = 0;
         s->body = xrealloc(s->body, cap);
         uuid4(id);
-        int w = snprintf(s->body, cap, "{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[", id);
+        put(s, cap, &w, "{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[", id);
         for (int i = 0; i < cfg.batch; i++) {
                 uuid4(id);
-                w += snprintf(s->body + w, cap - (size_t)w,
-                              "%s{\"type\":\"sighting\",\"spec_version\":\"2.1\","
-                              "\"id\":\"sighting--%s\",\"created\":\"%s\",\"modified\":\"%s\","
-                              "\"sighting_of_ref\":\"%s\",\"count\":1,\"first_seen\":\"%s\","
-                              "\"last_seen\":\"%s\"}",
-                              i ? "," : "", id, ts, ts, cfg.ingest, ts, ts);
+                put(s, cap, &w,
+                    "%s{\"type\":\"sighting\",\"spec_version\":\"2.1\","
+                    "\"id\":\"sighting--%s\",\"created\":\"%s\",\"modified\":\"%s\","
+                    "\"sighting_of_ref\":\"%s\",\"count\":1,\"first_seen\":\"%s\","
+                    "\"last_seen\":\"%s\"}",
+                    i ? "," : "", id, ts, ts, cfg.ingest, ts, ts);
         }
-        w += snprintf(s->body + w, cap - (size_t)w, "]}");
-        s->blen = (size_t)w;
+        put(s, cap, &w, "]}");
+        s->blen = w;
 }
 
 static void send_done(struct sensor *s, bool ok, double t)

@@ -67,8 +67,9 @@ bench: all
 
 # Opt-in, long (about 15 minutes at the default 1,000 sensors): N simulated
 # sensors against one hub on SQLite and three on PostgreSQL, each with and
-# without NATS (bench/sim_sensors.py; README, "Running at national scale").
-# SENSORS=3000 SIM_SECONDS=20 make bench-scale for other sizes.
+# without NATS (bench/sim_sensors.py driving $(BUILD)/tool_sim, built by
+# `all` from bench/tool_sim.c; README, "Running at national scale").
+# SENSORS=10000 SIM_SECONDS=20 make bench-scale for other sizes.
 SENSORS ?= 1000
 SIM_SECONDS ?= 60
 bench-scale: all

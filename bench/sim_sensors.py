@@ -8,34 +8,37 @@ GET /api/v1/indicators/changes?since=C&wait=25; or, in the NATS set-ups, a
 real NATS connection subscribed to yagura.changes whose notices trigger a
 GET of the feed with wait=0), and it reports sightings (POST
 /api/v1/sightings over HTTP keep-alive; or a JetStream publish to
-yagura.sightings.<org> that counts once the PubAck came). Sensors run in
-several processes (--per-proc each, asyncio), each raising its descriptor
-limit.
+yagura.sightings.<org> that counts once the PubAck came). The sensors are
+bench/tool_sim.c processes (--per-proc sensors each, one epoll loop each,
+built with the hub), so the simulator costs little CPU next to the hubs;
+this script starts the set-up, commands them and collects what they saw.
 
 Two measurements per set-up:
   time to protect: --indicators indicators POSTed one after the other at the
     hubs (TAXII); for each, the time from the POST to the moment each
     sensor's feed answer holds it: median, p99 and max over all samples;
   ingestion: every sensor sends a batch of --batch sightings every second
-    for --seconds; sightings per second acknowledged, how many the hubs
-    counted at the end (lost = acknowledged - counted), hub CPU (cores) and
-    memory (peak RSS, all hubs).
+    for --seconds; sightings per second acknowledged; then it waits (at
+    most --drain-timeout, printing progress) until the hubs counted every
+    acknowledged sighting (with NATS they may still be in the stream):
+    lost = acknowledged - counted, stored/s = counted / (sending + drain
+    time), hub CPU (cores) and memory (peak RSS, all hubs), and the
+    simulator's own CPU (cores, all tool_sim processes).
 
 Set-ups (--setups, comma-separated): sqlite1 (one hub, SQLite), pg3 (three
 hubs on one PostgreSQL), and the same with NATS: sqlite1-nats, pg3-nats.
 
-  bench/sim_sensors.py [--sensors 1000] [--seconds 60] [--setups ...]
-                       [--build build] [--json FILE]
+  bench/sim_sensors.py [--sensors 1000] [--seconds 60] [--indicators 100]
+                       [--setups ...] [--build build] [--json FILE]
 """
 import argparse
-import asyncio
 import json
-import multiprocessing as mp
 import os
 import pathlib
-import random
 import resource
+import signal
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -58,326 +61,97 @@ SETUPS = {
 
 def raise_nofile():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    # As root the hard limit may rise too (hubs, nats-server and the
+    # simulator inherit it): 10,000 HTTP sensors hold 20,000 connections.
+    if os.geteuid() == 0 and hard != resource.RLIM_INFINITY and hard < 1 << 18:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, 1 << 18))
+            hard = 1 << 18
+        except (ValueError, OSError):
+            pass
     want = hard if hard != resource.RLIM_INFINITY else 1 << 20
     if soft < want:
         resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
     return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
-def stix_now():
-    t = time.time()
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(t)) + f".{int(t * 1000) % 1000:03d}Z"
+# ---------------------------------------------------------------- sensors
 
 
-# ---------------------------------------------------------------- HTTP/1.1
+class Workers:
+    """The simulated sensors: tool_sim processes (bench/tool_sim.c, one
+    epoll loop each, --per-proc sensors each), fed a configuration file,
+    commanded on stdin ("ingest T0", "stop") and read on stdout (see the
+    head of tool_sim.c) by one thread each."""
 
+    def __init__(self, tool, root, topo, a, inds, ingest_id):
+        self.n_ind = len(inds)
+        self.times = [dict() for _ in inds]   # k -> {sensor: epoch s}
+        self.lock = threading.Lock()
+        n_proc = max(1, -(-a.sensors // a.per_proc))
+        self.ready = [0] * n_proc
+        self.results = [None] * n_proc
+        self.procs = []
+        self.threads = []
+        for p in range(n_proc):
+            ids = range(p, a.sensors, n_proc)
+            lines = [f"hub {h.port}" for h in topo.hubs]
+            if topo.ns:
+                lines.append(f"nats {topo.ns.port}")
+            for o in topo.orgs:
+                lines.append(f"org {o['id']} {o['sensor']} org{o['id']} {o['nats_password']}")
+            lines += [f"indicator {i}" for i in inds]
+            lines += [f"ingest {ingest_id}", f"sensors {p} {n_proc} {len(ids)}",
+                      f"batch {a.batch}", f"seconds {a.seconds}", f"window {a.window}"]
+            cfg = root / f"sim{p}.conf"
+            cfg.write_text("\n".join(lines) + "\n")
+            cfg.chmod(0o600)
+            pr = subprocess.Popen([tool, str(cfg)], stdin=subprocess.PIPE,
+                                  stdout=subprocess.PIPE, text=True, bufsize=1)
+            self.procs.append(pr)
+            t = threading.Thread(target=self._read, args=(p, pr), daemon=True)
+            t.start()
+            self.threads.append(t)
 
-class Http:
-    """One keep-alive HTTP/1.1 connection (reconnects when it broke)."""
+    def _read(self, p, pr):
+        for line in pr.stdout:
+            f = line.split()
+            if not f:
+                continue
+            if f[0] == "t":
+                k, idx, ts = int(f[1]), int(f[2]), float(f[3])
+                if 0 <= k < self.n_ind:
+                    with self.lock:
+                        self.times[k].setdefault(idx, ts)
+            elif f[0] == "r":
+                self.ready[p] = int(f[1])
+            elif f[0] == "i":
+                self.results[p] = {"acked": int(f[1]), "failed": int(f[2]),
+                                   "unacked": int(f[3]), "nats_errors": int(f[4])}
 
-    def __init__(self, port, token):
-        self.port = port
-        self.auth = f"Bearer {token}"
-        self.r = self.w = None
+    def pids(self):
+        return [pr.pid for pr in self.procs]
 
-    async def request(self, method, path, body=None, ctype="application/json",
-                      accept="application/json", timeout=60):
-        for attempt in (0, 1):
+    def have(self, k):
+        return len(self.times[k])
+
+    def tell(self, cmd):
+        for pr in self.procs:
             try:
-                if self.w is None:
-                    self.r, self.w = await asyncio.open_connection("127.0.0.1", self.port)
-                head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                        f"Authorization: {self.auth}\r\nAccept: {accept}\r\n")
-                if body is not None:
-                    head += f"Content-Type: {ctype}\r\nContent-Length: {len(body)}\r\n"
-                self.w.write(head.encode() + b"\r\n" + (body or b""))
-                await self.w.drain()
-                return await asyncio.wait_for(self._answer(), timeout)
-            except (OSError, asyncio.IncompleteReadError, asyncio.TimeoutError, ValueError):
-                self.close()
-                if attempt:
-                    return 0, {}, b""
-        return 0, {}, b""
+                pr.stdin.write(cmd + "\n")
+                pr.stdin.flush()
+            except (BrokenPipeError, OSError):
+                pass
 
-    async def _answer(self):
-        line = await self.r.readline()
-        if not line:
-            raise asyncio.IncompleteReadError(b"", None)
-        status = int(line.split()[1])
-        hdr = {}
-        while True:
-            line = await self.r.readline()
-            if line in (b"\r\n", b"\n", b""):
-                break
-            k, _, v = line.decode("latin-1").partition(":")
-            hdr[k.strip().lower()] = v.strip()
-        if hdr.get("transfer-encoding", "").lower() == "chunked":
-            body = b""
-            while True:
-                n = int((await self.r.readline()).split(b";")[0], 16)
-                if n == 0:
-                    await self.r.readline()
-                    break
-                body += await self.r.readexactly(n)
-                await self.r.readexactly(2)
-        else:
-            body = await self.r.readexactly(int(hdr.get("content-length", "0")))
-        if hdr.get("connection", "").lower() == "close":
-            self.close()
-        return status, hdr, body
-
-    def close(self):
-        if self.w:
-            self.w.close()
-        self.r = self.w = None
-
-
-# ---------------------------------------------------------------- NATS
-
-
-class Nats:
-    """The NATS text protocol, as a member's sensor speaks it: CONNECT with
-    the member's user, SUB yagura.changes, PUB with a reply inbox for the
-    JetStream PubAck."""
-
-    def __init__(self):
-        self.waiters = {}
-        self.changed = asyncio.Event()
-        self.errors = 0
-        self.inbox = None
-
-    async def connect(self, port, user, password):
-        # A member may read only its own reply inboxes (natsconn.h).
-        self.inbox = f"_INBOX.{user}.{uuid.uuid4().hex}"
-        self.r, self.w = await asyncio.open_connection("127.0.0.1", port)
-        info = await self.r.readline()
-        assert info.startswith(b"INFO"), info
-        cmd = json.dumps({"verbose": False, "pedantic": False, "user": user, "pass": password,
-                          "protocol": 1, "name": "sim-sensor"})
-        self.w.write(f"CONNECT {cmd}\r\nSUB yagura.changes 1\r\nSUB {self.inbox}.* 2\r\n"
-                     "PING\r\n".encode())
-        await self.w.drain()
-        while True:
-            line = await self.r.readline()
-            if line.startswith(b"PONG"):
-                break
-            if line.startswith(b"-ERR") or not line:
-                raise ConnectionError(line.decode())
-        self.task = asyncio.ensure_future(self._read())
-
-    async def _read(self):
-        try:
-            while True:
-                line = await self.r.readline()
-                if not line:
-                    break
-                if line.startswith(b"MSG "):
-                    parts = line.split()
-                    data = await self.r.readexactly(int(parts[-1]) + 2)
-                    subj = parts[1].decode()
-                    if subj == "yagura.changes":
-                        self.changed.set()
-                    else:
-                        f = self.waiters.pop(subj, None)
-                        if f and not f.done():
-                            f.set_result(data[:-2])
-                elif line.startswith(b"PING"):
-                    self.w.write(b"PONG\r\n")
-                elif line.startswith(b"-ERR"):
-                    self.errors += 1
-        except (OSError, asyncio.IncompleteReadError):
-            pass
-        for f in self.waiters.values():
-            if not f.done():
-                f.set_result(None)
-
-    async def js_publish(self, subject, data, timeout=10):
-        reply = f"{self.inbox}.{uuid.uuid4().hex[:10]}"
-        f = asyncio.get_running_loop().create_future()
-        self.waiters[reply] = f
-        try:
-            self.w.write(f"PUB {subject} {reply} {len(data)}\r\n".encode() + data + b"\r\n")
-            await self.w.drain()
-            ack = await asyncio.wait_for(f, timeout)
-        except (OSError, asyncio.TimeoutError):
-            self.waiters.pop(reply, None)
-            return False
-        try:
-            return ack is not None and json.loads(ack).get("stream") == "YAGURA"
-        except ValueError:
-            return False
-
-
-# ---------------------------------------------------------------- a sensor
-
-
-class Sensor:
-    def __init__(self, w, idx, org, port, nats_port):
-        self.w = w
-        self.idx = idx
-        self.org = org
-        self.feed = Http(port, org["sensor"])
-        self.post = Http(port, org["sensor"])
-        self.nats_port = nats_port
-        self.nats = None
-        self.cursor = "0"
-        self.ready = False
-        self.acked = 0
-        self.failed = 0
-        self.pending = []
-
-    async def _changes(self, wait):
-        st, hdr, body = await self.feed.request(
-            "GET", f"/api/v1/indicators/changes?since={self.cursor}&wait={wait}")
-        now = time.time()
-        if st != 200:
-            ra = hdr.get("retry-after", "1")
-            await asyncio.sleep(min(float(ra) if ra.isdigit() else 1.0, 5.0))
-            return False
-        j = json.loads(body)
-        self.cursor = j["cursor"]
-        for ch in j["changes"]:
-            k = self.w.want.get(ch["id"]) if ch["op"] == "upsert" else None
-            if k is not None and self.idx not in self.w.times[k]:
-                self.w.times[k][self.idx] = now
-                self.w.have[k] += 1
-        return j.get("more", False)
-
-    async def run_feed(self):
-        if self.nats_port:
-            self.nats = Nats()
-            for _ in range(50):
-                try:
-                    await self.nats.connect(self.nats_port, f"org{self.org['id']}",
-                                            self.org["nats_password"])
-                    break
-                except (OSError, ConnectionError):
-                    await asyncio.sleep(0.2)
-        while await self._changes(0):
-            pass
-        self.ready = True
-        self.w.ready.value += 1
-        while not self.w.stopping():
-            if self.nats:
-                try:
-                    await asyncio.wait_for(self.nats.changed.wait(), 25)
-                except asyncio.TimeoutError:
-                    pass
-                self.nats.changed.clear()
-                while await self._changes(0) and not self.w.stopping():
-                    pass
-            else:
-                while await self._changes(25) and not self.w.stopping():
-                    pass
-
-    def _batch(self, n):
-        now = stix_now()
-        objs = [{"type": "sighting", "spec_version": "2.1", "id": f"sighting--{uuid.uuid4()}",
-                 "created": now, "modified": now, "sighting_of_ref": self.w.ingest_id,
-                 "count": 1, "first_seen": now, "last_seen": now} for _ in range(n)]
-        return json.dumps({"type": "bundle", "id": f"bundle--{uuid.uuid4()}",
-                           "objects": objs}).encode(), n
-
-    async def _send(self, body):
-        if self.nats:
-            return await self.nats.js_publish(f"yagura.sightings.{self.org['id']}", body)
-        st, _, ans = await self.post.request("POST", "/api/v1/sightings", body)
-        if st != 200:
-            return False
-        j = json.loads(ans)
-        return j["accepted"] + j.get("duplicates", 0) + len(j.get("rejected", [])) > 0
-
-    async def run_ingest(self, t0, seconds, batch):
-        # Spread over the second, as sensors started at random times are.
-        await asyncio.sleep(max(0.0, t0 - time.time()) + random.random())
-        end = t0 + seconds
-        while time.time() < end:
-            tick = time.time()
-            self.pending.append(self._batch(batch))
-            while self.pending:
-                body, n = self.pending[0]
-                if not await self._send(body):
-                    self.failed += 1
-                    break
-                self.pending.pop(0)
-                self.acked += n
-            await asyncio.sleep(max(0.0, 1.0 - (time.time() - tick)))
-        # What the hub did not take in time is retried for a while, as a
-        # sensor's spool would.
-        grace = time.time() + 15
-        while self.pending and time.time() < grace:
-            body, n = self.pending[0]
-            if await self._send(body):
-                self.pending.pop(0)
-                self.acked += n
-            else:
-                await asyncio.sleep(0.5)
-
-
-class Worker:
-    def __init__(self, cfg, ready, have, phase, t_ingest):
-        self.cfg = cfg
-        self.ready = ready
-        self.have_shared = have
-        self.phase = phase
-        self.t_ingest = t_ingest
-        self.want = {i: k for k, i in enumerate(cfg["indicators"])}
-        self.ingest_id = cfg["ingest_id"]
-        self.times = [dict() for _ in cfg["indicators"]]
-        self.have = _Counter(have)
-
-    def stopping(self):
-        return self.phase.value >= 2
-
-
-class _Counter:
-    """have[k] += 1 on the shared array (one writer: this process)."""
-
-    def __init__(self, arr):
-        self.arr = arr
-
-    def __getitem__(self, k):
-        return self.arr[k]
-
-    def __setitem__(self, k, v):
-        self.arr[k] = v
-
-
-async def worker_async(w, conn):
-    cfg = w.cfg
-    sensors = []
-    for i in cfg["sensors"]:
-        org = cfg["orgs"][i % len(cfg["orgs"])]
-        port = cfg["ports"][i % len(cfg["ports"])]
-        sensors.append(Sensor(w, i, org, port, cfg["nats_port"]))
-    feeds = []
-    for s in sensors:
-        feeds.append(asyncio.ensure_future(s.run_feed()))
-        await asyncio.sleep(cfg["ramp"])
-    while w.phase.value < 1:
-        await asyncio.sleep(0.1)
-    ingest = [asyncio.ensure_future(s.run_ingest(w.t_ingest.value, cfg["seconds"], cfg["batch"]))
-              for s in sensors]
-    await asyncio.gather(*ingest)
-    res = {"acked": sum(s.acked for s in sensors), "failed": sum(s.failed for s in sensors),
-           "unacked": sum(n for s in sensors for _, n in s.pending),
-           "times": [list(t.items()) for t in w.times],
-           "nats_errors": sum(s.nats.errors for s in sensors if s.nats)}
-    conn.send(res)
-    conn.close()
-    while w.phase.value < 2:
-        await asyncio.sleep(0.1)
-    for f in feeds:
-        f.cancel()
-    for s in sensors:
-        s.feed.close()
-        s.post.close()
-
-
-def worker_main(cfg, ready, have, phase, t_ingest, conn):
-    raise_nofile()
-    w = Worker(cfg, ready, have, phase, t_ingest)
-    asyncio.run(worker_async(w, conn))
+    def stop(self):
+        self.tell("stop")
+        for pr in self.procs:
+            try:
+                pr.wait(30)
+            except subprocess.TimeoutExpired:
+                pr.kill()
+                pr.wait()
+        return [pr.returncode for pr in self.procs]
 
 
 # ---------------------------------------------------------------- driver
@@ -474,119 +248,140 @@ def hub_count(topo, ind_id):
     return r.json()["count"] if r.status_code == 200 else -1
 
 
-def run_setup(name, a, yagura):
+def cpu_self():
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+def run_setup(name, a, yagura, tool):
     from cluster import Topology
     spec = SETUPS[name]
     root = pathlib.Path(tempfile.mkdtemp(prefix=f"yg-sim-{name}-"))
     topo = Topology(root, yagura, hubs=spec["hubs"], store=spec["store"], nats=spec["nats"],
                     orgs=a.orgs, hub_args=["--max-polls-per-token", "0",
                                            "--max-polls-per-org", "0",
+                                           # Two connections per HTTP sensor.
+                                           "--max-connections", str(max(16384, 2 * a.sensors + 1024)),
                                            # Every simulated sensor is 127.0.0.1,
                                            # as sensors behind one NAT would be.
                                            "--max-pending-per-addr", "1000000"])
     out = {"setup": name, "sensors": a.sensors}
-    procs = []
+    w = None
     try:
         topo.start()
         ingest = indicator(f"indicator--{uuid.uuid4()}", f"ingest-{name}.example")
         post_indicator(topo, topo.hubs[0], ingest)
         inds = [f"indicator--{uuid.uuid4()}" for _ in range(a.indicators)]
-        n_proc = max(1, -(-a.sensors // a.per_proc))
-        phase = mp.Value("i", 0, lock=False)
-        t_ingest = mp.Value("d", 0.0, lock=False)
-        readies, haves, pipes = [], [], []
-        ctx = mp.get_context("fork")
-        for p in range(n_proc):
-            ids = list(range(p, a.sensors, n_proc))
-            cfg = {"sensors": ids, "orgs": topo.orgs, "ports": [h.port for h in topo.hubs],
-                   "nats_port": topo.ns.port if topo.ns else None, "indicators": inds,
-                   "ingest_id": ingest["id"], "seconds": a.seconds, "batch": a.batch,
-                   "ramp": a.ramp}
-            ready = ctx.Value("i", 0, lock=False)
-            have = ctx.Array("i", a.indicators, lock=False)
-            rx, tx = ctx.Pipe(duplex=False)
-            pr = ctx.Process(target=worker_main, args=(cfg, ready, have, phase, t_ingest, tx))
-            pr.start()
-            procs.append(pr)
-            readies.append(ready)
-            haves.append(have)
-            pipes.append(rx)
-        end = time.time() + max(120, a.sensors * a.ramp * 2 / n_proc + 60)
-        while sum(r.value for r in readies) < a.sensors and time.time() < end:
+        w = Workers(tool, root, topo, a, inds, ingest["id"])
+        end = time.time() + max(120, a.sensors / 40)
+        said = -1
+        while sum(w.ready) < a.sensors and time.time() < end:
+            if any(pr.poll() is not None for pr in w.procs):
+                raise RuntimeError("a tool_sim process ended early")
+            if sum(w.ready) // 1000 != said:
+                said = sum(w.ready) // 1000
+                print(f"[{name}] {sum(w.ready)}/{a.sensors} sensors following", flush=True)
             time.sleep(0.2)
-        out["ready"] = sum(r.value for r in readies)
+        out["ready"] = sum(w.ready)
         print(f"[{name}] {out['ready']}/{a.sensors} sensors following the hub", flush=True)
         pids = topo.pids()
         extra = [topo.ns.proc.pid] if topo.ns else []
         # Time to protect.
         smp = Sampler(pids)
+        sim = Sampler(w.pids())
+        me0 = cpu_self()
         smp.start()
+        sim.start()
         t0s = []
         for k, oid in enumerate(inds):
             t0 = time.time()
             post_indicator(topo, topo.hubs[k % len(topo.hubs)], indicator(oid, f"p{k}-{name}.example"))
             t0s.append(t0)
             dl = time.time() + a.protect_timeout
-            while sum(h[k] for h in haves) < out["ready"] and time.time() < dl:
+            while w.have(k) < out["ready"] and time.time() < dl:
                 time.sleep(0.005)
             if k % 10 == 9 or k == a.indicators - 1:
                 print(f"[{name}] indicator {k + 1}/{a.indicators}: "
-                      f"{sum(h[k] for h in haves)} sensors hold it", flush=True)
+                      f"{w.have(k)} sensors hold it", flush=True)
         out["protect_hub_cpu"], out["protect_hub_rss"] = smp.finish()
-        # Ingestion.
+        lat = [t - t0s[k] for k in range(a.indicators) for t in w.times[k].values()]
+        if lat:
+            print(f"[{name}] time to protect: median {statistics.median(lat):.3f} s, "
+                  f"p99 {pct(lat, 0.99):.3f} s, max {max(lat):.3f} s, "
+                  f"{sum(out['ready'] - w.have(k) for k in range(a.indicators))} missed; "
+                  f"hub CPU {out['protect_hub_cpu']:.2f} cores", flush=True)
+        out["protect_sim_cpu"], out["sim_rss"] = sim.finish()
+        out["protect_driver_cpu"] = (cpu_self() - me0) / max(1e-9, time.time() - smp.t0)
+        # Ingestion: a minute (--seconds) of batches, then the hubs drain.
         smp = Sampler(pids)
         smp2 = Sampler(extra)
+        sim = Sampler(w.pids())
         smp.start()
         smp2.start()
-        t_ingest.value = time.time() + 1
-        phase.value = 1
-        results = [rx.recv() for rx in pipes]
-        ing_wall = time.time() - t_ingest.value
+        sim.start()
+        t_ing = time.time() + 1
+        w.tell(f"ingest {t_ing:.6f}")
+        dl = t_ing + a.seconds + 15 + 60
+        while any(r is None for r in w.results) and time.time() < dl:
+            time.sleep(0.2)
+        sent_wall = time.time() - t_ing
+        out["sim_cpu_cores"], rss = sim.finish()
+        out["sim_rss"] = max(out["sim_rss"], rss)
+        results = [r or {"acked": 0, "failed": 0, "unacked": 0, "nats_errors": 0}
+                   for r in w.results]
         acked = sum(r["acked"] for r in results)
-        # NATS: what is in the stream but not yet in the store drains.
-        counted, last, stable = -1, -2, time.time()
-        dl = time.time() + 180
-        while time.time() < dl:
+        print(f"[{name}] {acked} sightings acknowledged in {sent_wall:.1f} s; "
+              f"waiting for the hubs to count them", flush=True)
+        # Whatever is acknowledged but not yet stored (NATS: still in the
+        # stream) must reach the store: wait for it, bounded.
+        counted = -1
+        t_dr = time.time()
+        dl = t_dr + a.drain_timeout
+        said = 0.0
+        while True:
             counted = hub_count(topo, ingest["id"])
-            if counted >= acked:
+            if counted >= acked or time.time() >= dl:
                 break
-            if counted != last:
-                last, stable = counted, time.time()
-            elif time.time() - stable > 10:
-                break
+            if time.time() - said >= 5:
+                said = time.time()
+                print(f"[{name}] drain: {counted}/{acked} counted after "
+                      f"{time.time() - t_dr:.0f} s", flush=True)
             time.sleep(0.5)
+        drained = counted >= acked
+        total_wall = time.time() - t_ing
         cpu, rss = smp.finish()
         ncpu, nrss = smp2.finish()
-        phase.value = 2
+        print(f"[{name}] drain: {counted}/{acked} counted after {time.time() - t_dr:.0f} s"
+              f"{'' if drained else ' (drain timeout)'}", flush=True)
         lat = []
         missed = 0
         for k in range(a.indicators):
-            got = {}
-            for r in results:
-                got.update(dict(r["times"][k]))
+            got = w.times[k]
             lat += [t - t0s[k] for t in got.values()]
             missed += out["ready"] - len(got)
         out.update({
             "protect_median_s": statistics.median(lat) if lat else float("nan"),
             "protect_p99_s": pct(lat, 0.99), "protect_max_s": max(lat) if lat else float("nan"),
             "protect_missed": missed, "acked": acked, "counted": counted,
-            # A batch whose answer came too late for the sensor is kept
-            # and may be stored all the same: counted above acked is not
-            # an error, below it is a loss.
-            "lost": max(0, acked - counted) if counted >= 0 else None,
+            "drained": drained, "drain_s": time.time() - t_dr,
+            # A batch whose answer came too late for the sensor may be
+            # stored all the same: counted above acked is not an error,
+            # below it is a loss (or, without "drained", not yet stored).
+            "lost": max(0, acked - max(counted, 0)),
             "unacked": sum(r["unacked"] for r in results),
             "failed_sends": sum(r["failed"] for r in results),
-            "sightings_per_s": acked / a.seconds, "ingest_wall_s": ing_wall,
+            "sightings_per_s": acked / a.seconds,
+            "stored_per_s": max(counted, 0) / total_wall,
             "hub_cpu_cores": cpu, "hub_rss_mb": rss / 1e6,
             "nats_cpu_cores": ncpu if extra else None, "nats_rss_mb": nrss / 1e6 if extra else None,
             "nats_errors": sum(r["nats_errors"] for r in results),
+            "sim_rss_mb": out["sim_rss"] / 1e6,
+            "load_avg": os.getloadavg()[0],
         })
-        for pr in procs:
-            pr.join(30)
     finally:
-        for pr in procs:
-            if pr.is_alive():
-                pr.terminate()
+        if w:
+            # Non-zero: a tool_sim crashed, or (sanitized builds) leaked.
+            out["sim_exit"] = w.stop()
         topo.stop()
     return out
 
@@ -599,36 +394,47 @@ def main():
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--batch", type=int, default=5, help="sightings per batch")
     ap.add_argument("--orgs", type=int, default=10)
-    ap.add_argument("--per-proc", type=int, default=1000, help="sensors per process")
-    ap.add_argument("--ramp", type=float, default=0.002, help="seconds between sensor starts")
+    ap.add_argument("--per-proc", type=int, default=5000, help="sensors per tool_sim process")
+    ap.add_argument("--window", type=int, default=256,
+                    help="sensors connecting at once, per process")
     ap.add_argument("--protect-timeout", type=float, default=20)
+    ap.add_argument("--drain-timeout", type=float, default=600,
+                    help="seconds to wait for the hubs to count every acknowledged sighting")
     ap.add_argument("--setups", default="sqlite1,pg3,sqlite1-nats,pg3-nats")
     ap.add_argument("--build", default="build")
     ap.add_argument("--json")
     a = ap.parse_args()
+
+    def on_term(*_):
+        raise KeyboardInterrupt  # the finally blocks stop what was started
+
+    signal.signal(signal.SIGTERM, on_term)
     print(f"descriptor limit {raise_nofile()}", flush=True)
     yagura = str(ROOT / a.build / "yagura")
+    tool = str(ROOT / a.build / "tool_sim")
     rows = []
     for name in a.setups.split(","):
-        rows.append(run_setup(name, a, yagura))
+        rows.append(run_setup(name, a, yagura, tool))
         r = rows[-1]
         print(f"[{name}] done: {json.dumps(r)}", flush=True)
     print()
     print(f"{a.sensors} sensors, {a.indicators} indicators, batches of {a.batch} every second "
           f"for {a.seconds} s")
     hdr = (f"{'set-up':<14}{'ready':>6}{'protect median':>16}{'p99':>8}{'max':>8}{'missed':>8}"
-           f"{'sightings/s':>13}{'lost':>7}{'hub CPU':>9}{'hub RSS':>10}")
+           f"{'sightings/s':>13}{'stored/s':>10}{'lost':>7}{'hub CPU':>9}{'hub RSS':>10}"
+           f"{'sim CPU':>9}{'load':>6}")
     print(hdr)
     for r in rows:
-        # lost is None when the hubs had not counted every acknowledged
-        # sighting before the simulation stopped waiting ("counted": -1).
-        lost = "?" if r["lost"] is None else r["lost"]
+        lost = f"{r['lost']}" + ("" if r["drained"] else "?")
         print(f"{r['setup']:<14}{r['ready']:>6}{r['protect_median_s']:>15.3f}s"
               f"{r['protect_p99_s']:>7.3f}s{r['protect_max_s']:>7.3f}s{r['protect_missed']:>8}"
-              f"{r['sightings_per_s']:>13.0f}{lost:>7}{r['hub_cpu_cores']:>8.2f}c"
-              f"{r['hub_rss_mb']:>8.0f}MB")
+              f"{r['sightings_per_s']:>13.0f}{r['stored_per_s']:>10.0f}{lost:>7}"
+              f"{r['hub_cpu_cores']:>8.2f}c{r['hub_rss_mb']:>8.0f}MB"
+              f"{r['sim_cpu_cores']:>8.2f}c{r['load_avg']:>6.1f}")
+    print("lost N? = the drain timeout passed with N acknowledged sightings not yet counted")
     if a.json:
         pathlib.Path(a.json).write_text(json.dumps(rows, indent=1))
+    return rows
 
 
 if __name__ == "__main__":

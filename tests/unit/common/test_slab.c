@@ -111,7 +111,7 @@ static void blocks_grow_then_shrink_when_idle(void **state)
 	}
 	assert_int_equal(s.n_blocks, 4);
 	assert_int_equal(yg_slab_bytes(&s) - s.cap_blocks * sizeof(void *),
-			 s.first + 3 * YG_SLAB_BLOCK);
+	                 s.first + 3 * YG_SLAB_BLOCK);
 	/* Every object kept its own bytes: none overlapped another. */
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(v[i][0], (int)(i & 0x7f) + 1);
@@ -150,11 +150,11 @@ static void first_block_is_small_then_whole_blocks(void **state)
 		/* Every object of the first block lies inside it. */
 		if (i < per_first)
 			assert_true(v[i] >= (unsigned char *)s.blocks[0] &&
-				    v[i] + 112 <= (unsigned char *)s.blocks[0] + YG_SLAB_FIRST);
+			            v[i] + 112 <= (unsigned char *)s.blocks[0] + YG_SLAB_FIRST);
 	}
 	assert_int_equal(s.n_blocks, 2);
 	assert_int_equal(yg_slab_bytes(&s) - s.cap_blocks * sizeof(void *),
-			 YG_SLAB_FIRST + YG_SLAB_BLOCK);
+	                 YG_SLAB_FIRST + YG_SLAB_BLOCK);
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(v[i][99], (int)(i & 0x7f) + 1);
 	for (size_t i = 0; i < n; i++)

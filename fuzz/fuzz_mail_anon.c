@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "anon_fuzz_text.h"
+#include "asan_quarantine.h"
 #include "correlate/correlate.h"
 #include "mail/anon-int.h"
 #include "mail/mail-int.h"

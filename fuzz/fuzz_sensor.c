@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <urcu.h>
 
+#include "asan_quarantine.h"
 #include "capture/capture.h"
 #include "detect/beacon.h"
 #include "sensor/engine.h"

@@ -29,6 +29,9 @@ void yg_slab_init(struct yg_slab *s, size_t size)
 	memset(s, 0, sizeof *s);
 	/* 16: malloc's alignment, and room for the free list's link. */
 	s->size = size ? (size + 15) & ~(size_t)15 : 16;
+	s->first = YG_SLAB_FIRST;
+	while (s->first < 4 * s->size && s->first < YG_SLAB_BLOCK)
+		s->first *= 2;
 }
 
 /* A new block becomes the one objects are carved from. */
@@ -47,13 +50,14 @@ static int add_block(struct yg_slab *s)
 	 * block wrote it twice and touched pages a worker with few flows
 	 * never uses (a worker made per fuzz input or per small capture
 	 * spent most of its time on that 2 MiB memset and its faults). */
-	void *p = yg_big_alloc(YG_SLAB_BLOCK);
+	size_t bytes = s->n_blocks ? YG_SLAB_BLOCK : s->first;
+	void *p = yg_big_alloc(bytes);
 	if (!p)
 		return -1;
 	s->blocks[s->n_blocks++] = p;
-	POISON(p, YG_SLAB_BLOCK);
+	POISON(p, bytes);
 	s->next = p;
-	s->left = YG_SLAB_BLOCK;
+	s->left = bytes;
 	return 0;
 }
 
@@ -102,24 +106,27 @@ void yg_slab_put(struct yg_slab *s, void *p)
 	}
 	s->n_blocks = 1;
 	s->free_list = NULL;
-	POISON(s->blocks[0], YG_SLAB_BLOCK);
+	POISON(s->blocks[0], s->first);
 	s->next = s->blocks[0];
-	s->left = YG_SLAB_BLOCK;
+	s->left = s->first;
 }
 
 size_t yg_slab_bytes(const struct yg_slab *s)
 {
-	return s->n_blocks * YG_SLAB_BLOCK + s->cap_blocks * sizeof(void *);
+	if (!s->n_blocks)
+		return s->cap_blocks * sizeof(void *);
+	return s->first + (s->n_blocks - 1) * YG_SLAB_BLOCK + s->cap_blocks * sizeof(void *);
 }
 
 void yg_slab_release(struct yg_slab *s)
 {
 	for (size_t i = 0; i < s->n_blocks; i++) {
-		UNPOISON(s->blocks[i], YG_SLAB_BLOCK);
+		UNPOISON(s->blocks[i], i ? YG_SLAB_BLOCK : s->first);
 		free(s->blocks[i]);
 	}
 	free(s->blocks);
-	size_t size = s->size;
+	size_t size = s->size, first = s->first;
 	memset(s, 0, sizeof *s);
 	s->size = size;
+	s->first = first;
 }

@@ -99,7 +99,8 @@ static void blocks_grow_then_shrink_when_idle(void **state)
 	(void)state;
 	struct yg_slab s;
 	yg_slab_init(&s, 4096);
-	size_t per_block = YG_SLAB_BLOCK / 4096, n = per_block * 2 + 3;
+	/* The small first block, two whole ones, and three objects more. */
+	size_t n = s.first / 4096 + 2 * (YG_SLAB_BLOCK / 4096) + 3;
 	unsigned char **v = calloc(n, sizeof *v);
 	assert_non_null(v);
 	for (size_t i = 0; i < n; i++) {
@@ -108,8 +109,9 @@ static void blocks_grow_then_shrink_when_idle(void **state)
 		assert_true(all_zero(v[i], 4096));
 		memset(v[i], (int)(i & 0x7f) + 1, 4096);
 	}
-	assert_int_equal(s.n_blocks, 3);
-	assert_true(yg_slab_bytes(&s) >= 3 * YG_SLAB_BLOCK);
+	assert_int_equal(s.n_blocks, 4);
+	assert_int_equal(yg_slab_bytes(&s) - s.cap_blocks * sizeof(void *),
+	                 s.first + 3 * YG_SLAB_BLOCK);
 	/* Every object kept its own bytes: none overlapped another. */
 	for (size_t i = 0; i < n; i++)
 		assert_int_equal(v[i][0], (int)(i & 0x7f) + 1);
@@ -128,6 +130,58 @@ static void blocks_grow_then_shrink_when_idle(void **state)
 	free(v);
 }
 
+/* The first block is the small one (a worker with a few flows never
+ * takes 2 MiB), big enough for four objects of a large size; the second
+ * is a whole block; once idle the slab keeps the small one only. */
+static void first_block_is_small_then_whole_blocks(void **state)
+{
+	(void)state;
+	struct yg_slab s;
+	yg_slab_init(&s, 100);
+	assert_int_equal(s.first, YG_SLAB_FIRST);
+	size_t per_first = YG_SLAB_FIRST / 112, n = per_first + 1;
+	unsigned char **v = calloc(n, sizeof *v);
+	assert_non_null(v);
+	for (size_t i = 0; i < n; i++) {
+		v[i] = yg_slab_get(&s);
+		assert_non_null(v[i]);
+		assert_true(all_zero(v[i], 100));
+		memset(v[i], (int)(i & 0x7f) + 1, 100);
+		/* Every object of the first block lies inside it. */
+		if (i < per_first)
+			assert_true(v[i] >= (unsigned char *)s.blocks[0] &&
+			            v[i] + 112 <= (unsigned char *)s.blocks[0] + YG_SLAB_FIRST);
+	}
+	assert_int_equal(s.n_blocks, 2);
+	assert_int_equal(yg_slab_bytes(&s) - s.cap_blocks * sizeof(void *),
+	                 YG_SLAB_FIRST + YG_SLAB_BLOCK);
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(v[i][99], (int)(i & 0x7f) + 1);
+	for (size_t i = 0; i < n; i++)
+		yg_slab_put(&s, v[i]);
+	assert_int_equal(s.n_blocks, 1);
+	assert_int_equal(yg_slab_bytes(&s) - s.cap_blocks * sizeof(void *), YG_SLAB_FIRST);
+	yg_slab_release(&s);
+	free(v);
+
+	/* 40000 bytes: four of them need 160000, so the first block is the
+	 * next power of two of YG_SLAB_FIRST above it. */
+	yg_slab_init(&s, 40000);
+	assert_int_equal(s.first, 4 * YG_SLAB_FIRST);
+	void *a[7]; /* six fit in 256 KiB */
+	for (int i = 0; i < 7; i++) {
+		assert_non_null(a[i] = yg_slab_get(&s));
+		assert_int_equal(s.n_blocks, i < 6 ? 1 : 2);
+	}
+	for (int i = 0; i < 7; i++)
+		yg_slab_put(&s, a[i]);
+	yg_slab_release(&s);
+	/* The largest object size a slab takes gets whole blocks only. */
+	yg_slab_init(&s, YG_SLAB_BLOCK / 4);
+	assert_int_equal(s.first, YG_SLAB_BLOCK);
+	yg_slab_release(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -135,6 +189,7 @@ int main(void)
 	    cmocka_unit_test(put_object_is_reused_zeroed),
 	    cmocka_unit_test(dirty_object_is_counted_and_reused_as_is),
 	    cmocka_unit_test(blocks_grow_then_shrink_when_idle),
+	    cmocka_unit_test(first_block_is_small_then_whole_blocks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

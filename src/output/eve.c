@@ -416,6 +416,28 @@ const char *yg_eve_proto_name(uint8_t proto, char buf[8])
 	}
 }
 
+/* The six microsecond digits of ts_us at out. */
+static void put_micros(char *out, uint64_t ts_us)
+{
+	unsigned us = (unsigned)(ts_us % 1000000);
+	for (int i = 5; i >= 0; i--) {
+		out[i] = (char)('0' + us % 10);
+		us /= 10;
+	}
+}
+
+void yg_eve_time_text(const struct yg_eve *e, uint64_t ts_us, char out[YG_EVE_TIME_LEN])
+{
+	char t[32];
+	if ((int64_t)(ts_us / 1000000) == e->cached_sec) {
+		memcpy(out, e->cached_ts, YG_EVE_TIME_LEN);
+		put_micros(out + 20, ts_us);
+		return;
+	}
+	yg_eve_format_time(ts_us, t, sizeof t);
+	memcpy(out, t, YG_EVE_TIME_LEN);
+}
+
 static void put_time(struct yg_eve *e, uint64_t ts_us)
 {
 	int64_t sec = (int64_t)(ts_us / 1000000);
@@ -424,13 +446,7 @@ static void put_time(struct yg_eve *e, uint64_t ts_us)
 		e->cached_sec = sec;
 	} else {
 		/* Only the microseconds change within the cached second. */
-		unsigned us = (unsigned)(ts_us % 1000000);
-		char d[6];
-		for (int i = 5; i >= 0; i--) {
-			d[i] = (char)('0' + us % 10);
-			us /= 10;
-		}
-		memcpy(e->cached_ts + 20, d, sizeof d);
+		put_micros(e->cached_ts + 20, ts_us);
 	}
 	yg_jsonw_key(&e->w, "timestamp");
 	yg_jsonw_strn_plain(&e->w, e->cached_ts, YG_EVE_TIME_LEN);

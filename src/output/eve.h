@@ -104,6 +104,10 @@ const char *yg_eve_tunnel_pkt_src(uint8_t kind, uint8_t outer_family);
  * YG_EVE_TIME_LEN characters and a NUL. */
 #define YG_EVE_TIME_LEN 31
 void yg_eve_format_time(uint64_t ts_us, char *buf, size_t size);
+/* As yg_eve_format_time into out (YG_EVE_TIME_LEN characters, no NUL),
+ * from e's cached second when ts_us falls in it (the flow event's start
+ * and end mostly share the second of its timestamp). e is not changed. */
+void yg_eve_time_text(const struct yg_eve *e, uint64_t ts_us, char out[YG_EVE_TIME_LEN]);
 
 /* IPv4 or IPv6 text of an address (buf >= 46 bytes), IPv6 in the short
  * form of RFC 5952 (used in yagura's own fields: alert metadata). */

@@ -287,10 +287,10 @@ static const char digit_pairs[201] = "000102030405060708091011121314151617181920
 				     "50515253545556575859606162636465666768697071727374"
 				     "75767778798081828384858687888990919293949596979899";
 
-void yg_jsonw_u64(struct yg_jsonw *w, uint64_t v)
+/* v's digits ending at tmp[24]; returns where they start. */
+static size_t u64_digits(char tmp[24], uint64_t v)
 {
-	char tmp[24];
-	size_t n = sizeof tmp;
+	size_t n = 24;
 	while (v >= 100) {
 		unsigned d = (unsigned)(v % 100);
 		v /= 100;
@@ -303,8 +303,23 @@ void yg_jsonw_u64(struct yg_jsonw *w, uint64_t v)
 	} else {
 		tmp[--n] = (char)('0' + v);
 	}
+	return n;
+}
+
+void yg_jsonw_u64(struct yg_jsonw *w, uint64_t v)
+{
+	char tmp[24];
+	size_t n = u64_digits(tmp, v);
 	before_value(w);
 	put(w, tmp + n, sizeof tmp - n);
+}
+
+size_t yg_jsonw_fmt_u64(char out[20], uint64_t v)
+{
+	char tmp[24];
+	size_t n = u64_digits(tmp, v);
+	memcpy(out, tmp + n, sizeof tmp - n);
+	return sizeof tmp - n;
 }
 
 void yg_jsonw_i64(struct yg_jsonw *w, int64_t v)

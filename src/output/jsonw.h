@@ -87,6 +87,9 @@ static inline void yg_jsonw_str(struct yg_jsonw *w, const char *s)
  * fixed table). Copied as it is, without the per-byte escaping pass. */
 void yg_jsonw_strn_plain(struct yg_jsonw *w, const char *s, size_t len);
 void yg_jsonw_u64(struct yg_jsonw *w, uint64_t v);
+/* v in decimal at out (no NUL); returns the length (1..20). For writers
+ * that lay out a fixed record themselves (the flow event). */
+size_t yg_jsonw_fmt_u64(char out[20], uint64_t v);
 void yg_jsonw_i64(struct yg_jsonw *w, int64_t v);
 void yg_jsonw_bool(struct yg_jsonw *w, bool v);
 void yg_jsonw_null(struct yg_jsonw *w);

@@ -476,24 +476,40 @@ struct batch_case {
 	int accepted, duplicates, rejected;
 };
 
+/* POSTs of paths[i] with bodies[i] as organization orgs[i], n <= 16, as
+ * one batch through yg_hub_handle_batch_on; the caller releases resps. */
+static void post_batch(struct yg_hub *h, struct yg_store *st, const int64_t *orgs,
+                       const char *const *paths, char *const *bodies, size_t n,
+                       struct yg_resp *resps)
+{
+	struct yg_req reqs[16];
+	assert_true(n <= 16);
+	for (size_t i = 0; i < n; i++) {
+		reqs[i] = (struct yg_req){.method = "POST",
+		                          .path = paths[i],
+		                          .content_type = "application/json",
+		                          .body = bodies[i],
+		                          .body_len = strlen(bodies[i])};
+		resps[i] = (struct yg_resp){0};
+	}
+	assert_int_equal(yg_hub_handle_batch_on(h, st, orgs, reqs, resps, n), 0);
+}
+
 /* The cases through yg_hub_handle_batch_on as one batch; each answer must
  * be what the case expects. */
 static void run_batch(struct yg_hub *h, struct yg_store *st, struct batch_case *c, size_t n)
 {
 	int64_t orgs[16];
-	struct yg_req reqs[16];
+	const char *paths[16];
+	char *bodies[16];
 	struct yg_resp resps[16];
 	assert_true(n <= 16);
 	for (size_t i = 0; i < n; i++) {
 		orgs[i] = c[i].org;
-		reqs[i] = (struct yg_req){.method = "POST",
-		                          .path = "/api/v1/sightings",
-		                          .content_type = "application/json",
-		                          .body = c[i].body,
-		                          .body_len = strlen(c[i].body)};
-		resps[i] = (struct yg_resp){0};
+		paths[i] = "/api/v1/sightings";
+		bodies[i] = c[i].body;
 	}
-	assert_int_equal(yg_hub_handle_batch_on(h, st, orgs, reqs, resps, n), 0);
+	post_batch(h, st, orgs, paths, bodies, n, resps);
 	for (size_t i = 0; i < n; i++) {
 		if (resps[i].status != c[i].status)
 			fail_msg("message %zu: status %d, not %d", i, resps[i].status, c[i].status);
@@ -657,19 +673,16 @@ struct report_case {
 static void run_reports(struct yg_hub *h, struct yg_store *st, struct report_case *c, size_t n)
 {
 	int64_t orgs[16];
-	struct yg_req reqs[16];
+	const char *paths[16];
+	char *bodies[16];
 	struct yg_resp resps[16];
 	assert_true(n <= 16);
 	for (size_t i = 0; i < n; i++) {
 		orgs[i] = org_b;
-		reqs[i] = (struct yg_req){.method = "POST",
-		                          .path = c[i].path,
-		                          .content_type = "application/json",
-		                          .body = c[i].body,
-		                          .body_len = strlen(c[i].body)};
-		resps[i] = (struct yg_resp){0};
+		paths[i] = c[i].path;
+		bodies[i] = c[i].body;
 	}
-	assert_int_equal(yg_hub_handle_batch_on(h, st, orgs, reqs, resps, n), 0);
+	post_batch(h, st, orgs, paths, bodies, n, resps);
 	for (size_t i = 0; i < n; i++) {
 		if (resps[i].status != c[i].status)
 			fail_msg("report %zu: status %d, not %d", i, resps[i].status, c[i].status);

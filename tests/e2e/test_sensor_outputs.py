@@ -97,11 +97,11 @@ def test_stream_socket_and_syslog(demo):
     assert got == want
     outs = run.stats["outputs"]
     assert [o["type"] for o in outs] == ["unix_stream", "syslog"]
-    assert outs[1]["lines"] == len(want) and outs[1]["dropped"] == 0
-    # The counters are read when the stats are written, which can come
-    # before the output's thread made its first connection on a loaded
-    # machine (every line above still arrived): at most one, never a
-    # reconnect.
+    # The counters are read when the stats are written, which on a loaded
+    # machine can come before the outputs' threads sent every line or made
+    # their first connection (every line above still arrived, as compared):
+    # never more lines than there were, none dropped, never a reconnect.
+    assert outs[1]["lines"] <= len(want) and outs[1]["dropped"] == 0
     assert outs[0]["dropped"] == 0 and outs[0]["connects"] <= 1
 
 

@@ -29,8 +29,10 @@ struct ent {
 	int status;
 	const char *content_type; /* static strings only (the hub's media types) */
 	size_t n_hdr;
-	char hdr_name[YG_HUB_MAX_HEADERS][32];
-	char hdr_value[YG_HUB_MAX_HEADERS][64];
+	/* Shaped as yg_resp's own, so that every header goes in and out whole
+	 * (a table of other widths lost the third header's value on hits). */
+	char hdr_name[YG_HUB_MAX_HEADERS][sizeof ((struct yg_resp *)0)->hdr_name[0]];
+	char hdr_value[YG_HUB_MAX_HEADERS][sizeof ((struct yg_resp *)0)->hdr_value[0]];
 	unsigned char key[];
 };
 
@@ -243,6 +245,9 @@ bool yg_cache_get(struct yg_cache *c, uint64_t gen, const void *key, size_t klen
 	resp->status = e->status;
 	resp->content_type = e->content_type;
 	resp->n_hdr = e->n_hdr;
+	_Static_assert(sizeof resp->hdr_name == sizeof e->hdr_name &&
+	                   sizeof resp->hdr_value == sizeof e->hdr_value,
+	               "the entry keeps headers as yg_resp holds them");
 	memcpy(resp->hdr_name, e->hdr_name, sizeof e->hdr_name);
 	memcpy(resp->hdr_value, e->hdr_value, sizeof e->hdr_value);
 	lend(e, resp);

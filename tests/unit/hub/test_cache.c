@@ -71,6 +71,42 @@ static void hit_shares_the_body(void **state)
 	assert_null(b.body);
 }
 
+/* Every header of an answer comes back on a hit, a long one whole (the
+ * entry's header table once lagged behind yg_resp's, and a hit gave the
+ * third header on an empty value). */
+static void hit_keeps_every_header(void **state)
+{
+	(void)state;
+	struct yg_cache *c;
+	assert_int_equal(yg_cache_new(1 << 20, 16, &c), 0);
+	struct yg_resp a = answer("{\"objects\":[]}");
+	char longv[200];
+	memset(longv, 'v', sizeof longv - 1);
+	longv[sizeof longv - 1] = '\0';
+	for (size_t i = 0; i < YG_HUB_MAX_HEADERS; i++) {
+		snprintf(a.hdr_name[i], sizeof a.hdr_name[i], "X-H%zu", i);
+		if (i == 2)
+			snprintf(a.hdr_value[i], sizeof a.hdr_value[i], "%s", longv);
+		else
+			snprintf(a.hdr_value[i], sizeof a.hdr_value[i], "value %zu", i);
+	}
+	a.n_hdr = YG_HUB_MAX_HEADERS;
+	assert_int_equal(yg_cache_put(c, 1, "k", 1, &a), 0);
+	struct yg_resp b = {0};
+	assert_true(yg_cache_get(c, 1, "k", 1, &b));
+	assert_int_equal(b.n_hdr, YG_HUB_MAX_HEADERS);
+	for (size_t i = 0; i < YG_HUB_MAX_HEADERS; i++) {
+		char name[32], value[32];
+		snprintf(name, sizeof name, "X-H%zu", i);
+		snprintf(value, sizeof value, "value %zu", i);
+		assert_string_equal(b.hdr_name[i], name);
+		assert_string_equal(b.hdr_value[i], i == 2 ? longv : value);
+	}
+	yg_resp_release(&a);
+	yg_resp_release(&b);
+	yg_cache_free(c);
+}
+
 /* Larger answers are also in a sealed file, for sendfile. */
 static void large_answers_in_files(void **state)
 {
@@ -279,6 +315,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(hit_shares_the_body),
+		cmocka_unit_test(hit_keeps_every_header),
 		cmocka_unit_test(large_answers_in_files),
 		cmocka_unit_test(other_keys_miss),
 		cmocka_unit_test(new_generation_drops_everything),

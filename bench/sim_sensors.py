@@ -102,7 +102,8 @@ class Workers:
                 lines.append(f"org {o['id']} {o['sensor']} org{o['id']} {o['nats_password']}")
             lines += [f"indicator {i}" for i in inds]
             lines += [f"ingest {ingest_id}", f"sensors {p} {n_proc} {len(ids)}",
-                      f"batch {a.batch}", f"seconds {a.seconds}", f"window {a.window}"]
+                      f"batch {a.batch}", f"seconds {a.seconds}", f"window {a.window}",
+                      f"beacons {a.beacons}"]
             cfg = root / f"sim{p}.conf"
             cfg.write_text("\n".join(lines) + "\n")
             cfg.chmod(0o600)
@@ -127,7 +128,8 @@ class Workers:
                 self.ready[p] = int(f[1])
             elif f[0] == "i":
                 self.results[p] = {"acked": int(f[1]), "failed": int(f[2]),
-                                   "unacked": int(f[3]), "nats_errors": int(f[4])}
+                                   "unacked": int(f[3]), "nats_errors": int(f[4]),
+                                   "beacons": int(f[5]) if len(f) > 5 else 0}
 
     def pids(self):
         return [pr.pid for pr in self.procs]
@@ -264,8 +266,10 @@ def run_setup(name, a, yagura, tool):
                                            "--max-connections", str(max(16384, 2 * a.sensors + 1024)),
                                            # Every simulated sensor is 127.0.0.1,
                                            # as sensors behind one NAT would be.
-                                           "--max-pending-per-addr", "1000000"])
-    out = {"setup": name, "sensors": a.sensors}
+                                           "--max-pending-per-addr", "1000000",
+                                           *a.hub_arg])
+    out = {"setup": name, "sensors": a.sensors, "dir": str(root)}
+    print(f"[{name}] logs in {root}", flush=True)
     w = None
     try:
         topo.start()
@@ -327,7 +331,7 @@ def run_setup(name, a, yagura, tool):
         sent_wall = time.time() - t_ing
         out["sim_cpu_cores"], rss = sim.finish()
         out["sim_rss"] = max(out["sim_rss"], rss)
-        results = [r or {"acked": 0, "failed": 0, "unacked": 0, "nats_errors": 0}
+        results = [r or {"acked": 0, "failed": 0, "unacked": 0, "nats_errors": 0, "beacons": 0}
                    for r in w.results]
         acked = sum(r["acked"] for r in results)
         print(f"[{name}] {acked} sightings acknowledged in {sent_wall:.1f} s; "
@@ -375,6 +379,7 @@ def run_setup(name, a, yagura, tool):
             "hub_cpu_cores": cpu, "hub_rss_mb": rss / 1e6,
             "nats_cpu_cores": ncpu if extra else None, "nats_rss_mb": nrss / 1e6 if extra else None,
             "nats_errors": sum(r["nats_errors"] for r in results),
+            "beacons_acked": sum(r["beacons"] for r in results),
             "sim_rss_mb": out["sim_rss"] / 1e6,
             "load_avg": os.getloadavg()[0],
         })
@@ -383,7 +388,29 @@ def run_setup(name, a, yagura, tool):
             # Non-zero: a tool_sim crashed, or (sanitized builds) leaked.
             out["sim_exit"] = w.stop()
         topo.stop()
+        hub_report(topo, name, out)
     return out
+
+
+def hub_report(topo, name, out):
+    """What each stopped hub said of its NATS consumer (messages taken,
+    acknowledged, ...) and of itself under a sanitizer: the messages a
+    sanitized hunt really handled, and whether it saw anything."""
+    out["hub_exit"], out["hub_nats"], out["sanitizer_reports"] = [], [], 0
+    for h in topo.hubs:
+        code, text = h.stop()
+        out["hub_exit"].append(code)
+        for line in text.splitlines():
+            if "nats: " in line and "messages taken" in line:
+                out["hub_nats"].append(line.split("nats: ", 1)[1])
+            if ("WARNING: ThreadSanitizer" in line or "ERROR: AddressSanitizer" in line
+                    or "ERROR: LeakSanitizer" in line or "runtime error:" in line):
+                out["sanitizer_reports"] += 1
+        for line in out["hub_nats"]:
+            print(f"[{name}] hub: {line}", flush=True)
+    if out["sanitizer_reports"]:
+        print(f"[{name}] {out['sanitizer_reports']} sanitizer report(s): see the hub logs in "
+              f"{out['dir']}/hub", flush=True)
 
 
 def main():
@@ -393,6 +420,9 @@ def main():
     ap.add_argument("--indicators", type=int, default=100)
     ap.add_argument("--seconds", type=int, default=60)
     ap.add_argument("--batch", type=int, default=5, help="sightings per batch")
+    ap.add_argument("--beacons", type=int, default=0,
+                    help="every K-th report of a sensor is a beacons report instead of a "
+                         "sighting batch (0: sightings only); exercises the hosts path")
     ap.add_argument("--orgs", type=int, default=10)
     ap.add_argument("--per-proc", type=int, default=5000, help="sensors per tool_sim process")
     ap.add_argument("--window", type=int, default=256,
@@ -402,6 +432,12 @@ def main():
                     help="seconds to wait for the hubs to count every acknowledged sighting")
     ap.add_argument("--setups", default="sqlite1,pg3,sqlite1-nats,pg3-nats")
     ap.add_argument("--build", default="build")
+    ap.add_argument("--tool-build",
+                    help="the build tool_sim comes from (default: --build); e.g. a release "
+                         "simulator against a ThreadSanitizer hub")
+    ap.add_argument("--hub-arg", action="append", default=[],
+                    help="one more argument for every hub (repeat it), e.g. "
+                         "--hub-arg=--nats-ack-wait --hub-arg=60000 for a slow sanitized hub")
     ap.add_argument("--json")
     a = ap.parse_args()
 
@@ -411,7 +447,7 @@ def main():
     signal.signal(signal.SIGTERM, on_term)
     print(f"descriptor limit {raise_nofile()}", flush=True)
     yagura = str(ROOT / a.build / "yagura")
-    tool = str(ROOT / a.build / "tool_sim")
+    tool = str(ROOT / (a.tool_build or a.build) / "tool_sim")
     rows = []
     for name in a.setups.split(","):
         rows.append(run_setup(name, a, yagura, tool))

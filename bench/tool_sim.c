@@ -30,6 +30,10 @@
  *   ingest STIX-ID               (what the sightings are of)
  *   sensors FIRST STEP COUNT     (sensor numbers FIRST, FIRST+STEP, ...)
  *   batch N   seconds S   window W
+ *   beacons K                    (every K-th report of a sensor is a beacons
+ *                                report, POST /api/v1/beacons or
+ *                                yagura.beacons.<org>, in place of a sighting
+ *                                batch; absent or 0: sightings only)
  *
  * stdin carries commands: "ingest T0" (epoch seconds: each sensor sends a
  * batch every second from T0 + a random offset below 1 s, for S seconds,
@@ -37,8 +41,9 @@
  * stdout carries results, one a line:
  *   r N               N sensors caught up with the feed (following it)
  *   t K SENSOR TS     sensor SENSOR first held indicator K at TS (epoch s)
- *   i ACKED FAILED UNACKED NATSERR   ingestion over (sightings acked,
- *                     failed sends, sightings never acked, -ERR from NATS)
+ *   i ACKED FAILED UNACKED NATSERR BEACONS   ingestion over (sightings
+ *                     acked, failed sends, sightings never acked, -ERR from
+ *                     NATS, beacons reports acked)
  * Exit status 0, or 1 with a message on stderr (bad configuration).
  */
 #include <arpa/inet.h>
@@ -107,6 +112,9 @@ struct sensor {
         char reply[96];
         double ack_deadline;
         long acked, failed;
+        long made;             /* reports made */
+        bool beacon;           /* the report in hand is a beacons report */
+        long beacons_acked;
         uint8_t *have;
 };
 
@@ -119,7 +127,7 @@ static struct {
         int ninds;
         char *ingest;
         int first, step, count;
-        int batch, seconds, window;
+        int batch, seconds, window, beacons;
 } cfg = { .batch = 5, .seconds = 60, .window = 256 };
 
 static int ep;
@@ -440,6 +448,25 @@ static void make_batch(struct sensor *s)
         snprintf(ts + n, sizeof ts - n, ".%03dZ", (int)((t - (double)sec) * 1000) % 1000);
         size_t cap = 256 + (size_t)cfg.batch * (400 + strlen(cfg.ingest)), w = 0;
         s->body = xrealloc(s->body, cap);
+        s->beacon = cfg.beacons > 0 && ++s->made % cfg.beacons == 0;
+        if (s->beacon) {
+                /* One beacon of the sensor's own host to one of a few
+                 * destinations, so that reports both add evidence and
+                 * repeat what is held (the hub's hosts path). */
+                char first[40];
+                time_t f = sec - 3600;
+                gmtime_r(&f, &tm);
+                strftime(first, sizeof first, "%Y-%m-%dT%H:%M:%SZ", &tm);
+                put(s, cap, &w,
+                    "{\"sensor\":\"sim-%d\",\"beacons\":[{\"host\":\"10.%d.%d.%d\","
+                    "\"dest\":\"192.0.2.%ld\",\"dst_port\":443,\"proto\":\"tcp\","
+                    "\"interval_s\":60.0,\"count\":24,\"score\":0.95,"
+                    "\"first_seen\":\"%s\",\"last_seen\":\"%.19sZ\"}]}",
+                    s->idx, (s->idx >> 16) & 255, (s->idx >> 8) & 255, s->idx & 255,
+                    1 + s->made / cfg.beacons % 8, first, ts);
+                s->blen = w;
+                return;
+        }
         uuid4(id);
         put(s, cap, &w, "{\"type\":\"bundle\",\"id\":\"bundle--%s\",\"objects\":[", id);
         for (int i = 0; i < cfg.batch; i++) {
@@ -460,7 +487,10 @@ static void send_done(struct sensor *s, bool ok, double t)
         s->inflight = false;
         s->ack_deadline = 0;
         if (ok) {
-                s->acked += cfg.batch;
+                if (s->beacon)
+                        s->beacons_acked++;
+                else
+                        s->acked += cfg.batch;
                 s->pending--;
                 free(s->body);
                 s->body = NULL;
@@ -484,8 +514,9 @@ static void send_batch(struct sensor *s, double t)
                 char head[256];
                 snprintf(s->reply, sizeof s->reply, "_INBOX.%s.%d.%llx", s->org->user, s->idx,
                          (unsigned long long)rnd());
-                int n = snprintf(head, sizeof head, "PUB yagura.sightings.%s %s %zu\r\n",
-                                 s->org->id, s->reply, s->blen);
+                int n = snprintf(head, sizeof head, "PUB yagura.%s.%s %s %zu\r\n",
+                                 s->beacon ? "beacons" : "sightings", s->org->id, s->reply,
+                                 s->blen);
                 conn_write(&s->nats, head, (size_t)n);
                 conn_write(&s->nats, s->body, s->blen);
                 conn_write(&s->nats, "\r\n", 2);
@@ -501,10 +532,10 @@ static void send_batch(struct sensor *s, double t)
         }
         char head[1024];
         snprintf(head, sizeof head,
-                 "POST /api/v1/sightings HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                 "POST /api/v1/%s HTTP/1.1\r\nHost: 127.0.0.1\r\n"
                  "Authorization: Bearer %s\r\nAccept: application/json\r\n"
                  "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-                 s->org->token, s->blen);
+                 s->beacon ? "beacons" : "sightings", s->org->token, s->blen);
         http_request(&s->post, s->port, head, s->body, s->blen, 60);
         s->inflight = s->post.busy;
         if (!s->inflight)
@@ -728,17 +759,19 @@ static void sweep(double t)
                 printf("r %d\n", nready);
         }
         if (ingesting && !ingest_said && t >= t_end) {
-                long acked = 0, failed = 0, unacked = 0;
+                long acked = 0, failed = 0, unacked = 0, beacons = 0;
                 bool busy = false;
                 for (int i = 0; i < cfg.count; i++) {
                         acked += sensors[i].acked;
+                        beacons += sensors[i].beacons_acked;
                         failed += sensors[i].failed;
                         unacked += (long)sensors[i].pending * cfg.batch;
                         busy |= sensors[i].pending > 0;
                 }
                 if (!busy || t >= t_grace) {
                         ingest_said = true;
-                        printf("i %ld %ld %ld %ld\n", acked, failed, unacked, nats_errors);
+                        printf("i %ld %ld %ld %ld %ld\n", acked, failed, unacked, nats_errors,
+                               beacons);
                 }
         }
 }
@@ -816,10 +849,12 @@ static int load_config(const char *path)
                         cfg.seconds = x;
                 else if (sscanf(line, "window %d", &x) == 1)
                         cfg.window = x;
+                else if (sscanf(line, "beacons %d", &x) == 1)
+                        cfg.beacons = x;
         }
         fclose(f);
         if (!cfg.nports || !cfg.norgs || !cfg.ingest || cfg.count <= 0 || cfg.step <= 0 ||
-            cfg.batch <= 0 || cfg.batch > 1000 || cfg.window <= 0)
+            cfg.batch <= 0 || cfg.batch > 1000 || cfg.window <= 0 || cfg.beacons < 0)
                 r = -EINVAL;
         return r;
 }

@@ -12,6 +12,7 @@
 
 #include "common/deadline.h"
 #include "common/natsconn.h"
+#include "hub/nats_fetch.h"
 
 /* Each handler thread fetches a few messages and handles them through its
  * own store connection as one batch (one write transaction): handlers x
@@ -348,13 +349,16 @@ static void *worker_main(void *arg)
 			nap(n, 500);
 			continue;
 		}
-		natsMsgList list = {0};
-		jsErrCode jerr = 0;
+		natsMsg *ms[FETCH_BATCH];
+		size_t count = 0;
 		int64_t fetched = nats_Now();
-		natsStatus s = natsSubscription_Fetch(&list, w->sub, FETCH_BATCH, FETCH_WAIT_MS, &jerr);
-		for (int i = 0; i < list.Count; i += FETCH_BATCH)
-			handle_batch(w, list.Msgs + i, (size_t)(list.Count - i), fetched);
-		natsMsgList_Destroy(&list);
+		/* Not natsSubscription_Fetch(FETCH_BATCH): libnats 3.4.1 can
+		 * write past its batch's array (nats_fetch.h). */
+		natsStatus s = yg_hub_nats_fetch(w->sub, ms, FETCH_BATCH, FETCH_WAIT_MS, &count);
+		if (count)
+			handle_batch(w, ms, count, fetched);
+		for (size_t i = 0; i < count; i++)
+			natsMsg_Destroy(ms[i]);
 		if (s != NATS_OK && s != NATS_TIMEOUT) {
 			/* The consumer may be gone (a server that lost its
 			 * state): subscribe again, stream first. */

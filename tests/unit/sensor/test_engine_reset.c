@@ -98,8 +98,11 @@ static char *slurp(const char *path, size_t *ret_len)
 	for (;;) {
 		if (len + 4096 + 1 > cap) {
 			cap = (len + 4096 + 1) * 2;
-			buf = realloc(buf, cap);
-			assert_non_null(buf);
+			char *nb = realloc(buf, cap);
+			if (!nb)
+				free(buf);
+			assert_non_null(nb);
+			buf = nb;
 		}
 		size_t k = fread(buf + len, 1, 4096, f);
 		len += k;
@@ -113,13 +116,21 @@ static char *slurp(const char *path, size_t *ret_len)
 }
 
 static struct yg_engine_config config(unsigned workers, size_t memcap, struct yg_eve_sink *sink,
-				      struct yg_beacon *bt)
+                                      struct yg_beacon *bt)
 {
 	return (struct yg_engine_config){
 	    .workers = workers,
-	    .worker = {.flow = {.memcap = memcap}, .home = &home, .intel = live, .sink = sink,
-		       .log_flows = true, .log_dns = true, .log_http = true, .log_tls = true,
-		       .log_anomaly = true, .beacon = bt, .log_beacon = true},
+	    .worker = {.flow = {.memcap = memcap},
+	               .home = &home,
+	               .intel = live,
+	               .sink = sink,
+	               .log_flows = true,
+	               .log_dns = true,
+	               .log_http = true,
+	               .log_tls = true,
+	               .log_anomaly = true,
+	               .beacon = bt,
+	               .log_beacon = true},
 	};
 }
 
@@ -139,7 +150,7 @@ static void run(struct yg_engine *e, const char *cap)
  * engines, one after the other into one file: what one reused engine
  * must write. */
 static char *fresh_pair(unsigned workers, size_t memcap, const char *first, const char *second,
-			size_t *ret_len)
+                        size_t *ret_len)
 {
 	char out[64];
 	snprintf(out, sizeof out, "%s/fresh.json", dir);
@@ -244,6 +255,7 @@ static void same_as_new(unsigned workers, size_t memcap, unsigned n_first)
 		size_t ci_len, pair_len;
 		char *ci = fresh_pair(workers, memcap, caps[i], NULL, &ci_len);
 		char *want = malloc(1);
+		assert_non_null(want);
 		size_t want_len = 0;
 		want[0] = '\0';
 		for (unsigned j = 0; j <= n_caps; j++) {
@@ -258,8 +270,11 @@ static void same_as_new(unsigned workers, size_t memcap, unsigned n_first)
 				part = pair;
 				part_len = pair_len;
 			}
-			want = realloc(want, want_len + part_len + 1);
-			assert_non_null(want);
+			char *nw = realloc(want, want_len + part_len + 1);
+			if (!nw)
+				free(want);
+			assert_non_null(nw);
+			want = nw;
 			memcpy(want + want_len, part, part_len);
 			want_len += part_len;
 			want[want_len] = '\0';
@@ -276,7 +291,7 @@ static void same_as_new(unsigned workers, size_t memcap, unsigned n_first)
 		free(got);
 		if (!same)
 			fail_msg("after %s: the reset engine wrote other events than new ones",
-				 caps[i]);
+			         caps[i]);
 	}
 	/* The seeds write events: the comparison was not of empty files. */
 	assert_true(compared > 0);
@@ -338,7 +353,7 @@ static void reset_worker_mid_capture(void **state)
 				       yg_capture_next(c, &raw, err, sizeof err) > 0) {
 					struct yg_packet pkt;
 					yg_decode(yg_capture_linktype(c), raw.data, raw.caplen,
-						  raw.wirelen, raw.ts_us, &pkt);
+					          raw.wirelen, raw.ts_us, &pkt);
 					yg_worker_packet(w, &pkt);
 					k++;
 				}
@@ -356,7 +371,7 @@ static void reset_worker_mid_capture(void **state)
 		char *a = slurp(out_new, &a_len), *b = slurp(out_reused, &b_len);
 		if (a_len != b_len || memcmp(a, b, a_len) != 0)
 			fail_msg("%s: %zu bytes after a reset, %zu from a new worker", caps[i],
-				 b_len, a_len);
+			         b_len, a_len);
 		compared += a_len > 0;
 		free(a);
 		free(b);
@@ -387,7 +402,7 @@ static void reset_worker_counters(void **state)
 			while (yg_capture_next(c, &raw, err, sizeof err) > 0) {
 				struct yg_packet pkt;
 				yg_decode(yg_capture_linktype(c), raw.data, raw.caplen, raw.wirelen,
-					  raw.ts_us, &pkt);
+				          raw.ts_us, &pkt);
 				yg_worker_packet(w, &pkt);
 			}
 			rcu_read_unlock();

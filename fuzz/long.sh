@@ -40,17 +40,6 @@ if [ ${#names[@]} -eq 0 ]; then
 fi
 [ ${#names[@]} -gt 0 ] || { echo "fuzz/long.sh: no harness in $build" >&2; exit 2; }
 
-# libFuzzer's entropic schedule counts, for every feature an input
-# reaches, whether it is one of the "rare" features, a linear search of a
-# list that holds every feature seen fewer than 255 times (the default
-# threshold): with the thousands of features one packet or indicator
-# input reaches, that search was 40 to 85 % of the CPU of fuzz_sensor,
-# fuzz_flow, fuzz_stream and fuzz_intel_* (perf), not the harness. At 16
-# the list stays short; the schedule is the same, and in 20 s runs each
-# of those harnesses ran 1.8 to 7 times the inputs per CPU second and
-# ended with more coverage (cov and ft) than with the default.
-FUZZ_OPTS=(-entropic_feature_frequency_threshold=16)
-
 run_one() {
 	local name=$1 dir=$out/$1
 	rm -rf "$dir"
@@ -58,7 +47,7 @@ run_one() {
 	cp -r fuzz/corpus/"$name"/. "$dir/corpus/" 2>/dev/null
 	# -timeout: an input slower than 25 s is a finding (a hang), not
 	# a reason to stall the run; -rss_limit_mb keeps two runs in RAM.
-	"$build/fuzz_$name" "${FUZZ_OPTS[@]}" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2048 \
+	"$build/fuzz_$name" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2048 \
 		-print_final_stats=1 -artifact_prefix="$dir/" "$dir/corpus" >"$dir/log" 2>&1
 	echo $? >"$dir/rc"
 }

@@ -9,7 +9,6 @@ for h in "$build"/fuzz_*; do
 	name=$(basename "$h" | sed 's/^fuzz_//')
 	mkdir -p fuzz/artifacts/"$name"
 	echo "== fuzz $name for ${secs}s"
-	# The threshold: see fuzz/long.sh.
-	"$h" -entropic_feature_frequency_threshold=16 -max_total_time="$secs" -artifact_prefix=fuzz/artifacts/"$name"/ \
+	"$h" -max_total_time="$secs" -artifact_prefix=fuzz/artifacts/"$name"/ \
 		fuzz/artifacts/"$name" fuzz/corpus/"$name"
 done

@@ -26,8 +26,6 @@ if [ ${#names[@]} -eq 0 ]; then
 		[ -f "$h" ] && [ -x "$h" ] && names+=("${h##*/fuzz_}")
 	done
 fi
-# The options fuzz/long.sh runs with (it says why).
-FUZZ_OPTS=(-entropic_feature_frequency_threshold=16)
 cpu_of() { awk 'END {printf "%.2f", $1 + $2}' "$1"; }
 crashed=0
 printf '%-16s %9s %9s %7s %7s %10s  %s\n' harness execs exec/s cpu-s setup-s exec/cpu-s load
@@ -38,7 +36,7 @@ for n in "${names[@]}"; do
 	cp -r fuzz/corpus/"$n"/. "$dir/corpus/" 2>/dev/null
 	/usr/bin/time -f '%U %S' -o "$dir/setup-time" "$build/fuzz_$n" -runs=0 "$dir/empty" \
 		>"$dir/setup-log" 2>&1
-	/usr/bin/time -f '%U %S' -o "$dir/time" "$build/fuzz_$n" "${FUZZ_OPTS[@]}" -max_total_time="$secs" \
+	/usr/bin/time -f '%U %S' -o "$dir/time" "$build/fuzz_$n" -max_total_time="$secs" \
 		-timeout=25 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$dir/" \
 		"$dir/corpus" >"$dir/log" 2>&1 || crashed=1
 	load=$(cut -d' ' -f1 /proc/loadavg)

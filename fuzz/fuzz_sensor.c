@@ -1,7 +1,8 @@
 /*
  * The whole sensor on one input: the bytes are a pcap/pcapng file that
  * libpcap reads, then decode -> flow -> app layer -> detection (against a
- * small fixed indicator set), beacon detection -> EVE (to /dev/null).
+ * small fixed indicator set), beacon detection -> EVE (to /dev/null). One
+ * engine serves every input, reset after each to the state of a new one.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -21,15 +22,19 @@
 static struct yg_intel_live *live;
 static struct yg_eve_sink *sink;
 static struct yg_homenet home;
+static struct yg_beacon *beacons;
+static struct yg_engine *engine;
 
+/* Built once per process (sensor_fuzz_world.h says why and how). */
 static void setup(void)
 {
 	yg_fuzz_sensor_world(&live, &sink, &home);
+	engine = yg_fuzz_sensor_engine(live, sink, &home, &beacons);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	if (!live)
+	if (!engine)
 		setup();
 	int fd = memfd_create("pcap", 0);
 	if (fd < 0)
@@ -42,36 +47,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
 	struct yg_capture *cap;
 	if (yg_capture_open_file(path, err, sizeof err, &cap) == 0) {
-		/* A 256 KiB cap: the flow table's buckets and its first
-		 * chunk of flows are sized by it and allocated for every
-		 * input; under ASan each allocation above 128 KiB costs an
-		 * mmap, a munmap and fresh shadow memory, and at 1 MiB that
-		 * was most of an input's time. Not lower: at 120 KiB the
-		 * chunk leaves the app layer no memory and the seeds lose a
-		 * quarter of their coverage (HTTP, TLS, DNS over TCP). It
-		 * still holds ~1,900 flows, more than a fuzz input of a few
-		 * KiB can make, and hitting the cap stays reachable. */
-		/* A fresh beacon table per input (at its 1 MiB minimum its
-		 * buckets are 8 KiB): no state carried between inputs. */
-		struct yg_beacon_config bc = {.memcap = YG_BEACON_MEMCAP_MIN};
-		struct yg_beacon *bt = NULL;
-		if (yg_beacon_new(&bc, &bt) < 0)
-			abort();
-		struct yg_engine_config ec = {
-			.workers = 1,
-			.worker = {.flow = {.memcap = 256 << 10}, .home = &home, .intel = live,
-				   .sink = sink, .log_flows = true, .log_dns = true,
-				   .log_http = true, .log_tls = true, .beacon = bt,
-				   .log_beacon = true},
-		};
-		struct yg_engine *e;
-		if (yg_engine_new(&ec, &e) == 0) {
-			struct yg_engine_result res;
-			yg_engine_run(e, cap, &res);
-			yg_engine_free(e);
-		}
-		yg_beacon_free(bt);
+		struct yg_engine_result res;
+		yg_engine_run(engine, cap, &res);
 		yg_capture_close(cap);
+		yg_fuzz_sensor_engine_reset(engine, beacons);
 	}
 	close(fd);
 	return 0;

@@ -156,6 +156,24 @@ void yg_beacon_free(struct yg_beacon *b)
 	free(b);
 }
 
+void yg_beacon_reset(struct yg_beacon *b)
+{
+	for (unsigned i = 0; i < STRIPES; i++) {
+		struct stripe *s = &b->s[i];
+		for (int g = 0; g < 2; g++) {
+			for (struct rec *r = s->seg[g].head, *n; r; r = n) {
+				n = r->next;
+				free(r);
+			}
+			s->seg[g].head = s->seg[g].tail = NULL;
+		}
+		memset(s->bucket, 0, (size_t)(s->mask + 1) * sizeof *s->bucket);
+		s->mem = (size_t)(s->mask + 1) * sizeof *s->bucket;
+		s->now_us = 0;
+		memset(&s->st, 0, sizeof s->st);
+	}
+}
+
 static void rec_drop(struct stripe *s, struct rec *r)
 {
 	struct rec **pp = &s->bucket[r->hash & s->mask];

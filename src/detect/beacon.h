@@ -87,6 +87,11 @@ struct yg_beacon_stats {
 int yg_beacon_new(const struct yg_beacon_config *cfg, struct yg_beacon **ret);
 void yg_beacon_free(struct yg_beacon *b);
 
+/* Forgets every pair and zeroes the counters, keeping the bucket arrays
+ * and the hash seed: afterwards the same starts give the same reports as
+ * on a new table. Not while another thread observes. */
+void yg_beacon_reset(struct yg_beacon *b);
+
 /*
  * Takes one connection start. Returns true and fills *ret when the pair is
  * to be reported now (a new beat made it score as a beacon, and it was

@@ -64,4 +64,10 @@ size_t yg_flow_pool_trim(struct yg_flow_pool *p);
 /* Frees every chunk; the pool is empty (all zero) afterwards. */
 void yg_flow_pool_release(struct yg_flow_pool *p);
 
+/* Every slot back (the caller has ended their flows): the pool as it was
+ * right after its first chunk was added, that chunk kept. When more than
+ * that was ever grown (the per-chunk arrays past their first size), or
+ * chunk 0 is gone, releases everything instead (the state of a new pool). */
+void yg_flow_pool_reset(struct yg_flow_pool *p);
+
 #endif

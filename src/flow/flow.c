@@ -67,6 +67,8 @@ struct yg_flow_table {
 	size_t memcap;
 	size_t app_bytes;
 	uint64_t next_id;
+	uint64_t id_base;  /* for yg_flow_table_reset */
+	uint32_t first_nb; /* the bucket array's first size, likewise */
 	yg_flow_end_fn end;
 	void *ud;
 	struct yg_flow_stats st;
@@ -762,6 +764,8 @@ int yg_flow_table_new(const struct yg_flow_config *cfg, uint64_t id_base, yg_flo
 	t->seed = yg_hash_random_seed();
 	t->memcap = memcap;
 	t->next_id = id_base;
+	t->id_base = id_base;
+	t->first_nb = nb;
 	t->end = end;
 	t->ud = ud;
 	t->timeout_us[CL_NEW] = timeout_or(cfg->timeout_new, 30);
@@ -773,10 +777,8 @@ int yg_flow_table_new(const struct yg_flow_config *cfg, uint64_t id_base, yg_flo
 	return 0;
 }
 
-void yg_flow_table_free(struct yg_flow_table *t)
+void yg_flow_table_end_all(struct yg_flow_table *t)
 {
-	if (!t)
-		return;
 	for (int c = 0; c < CL_N; c++) {
 		while (t->lru[c].tail) {
 			struct yg_flow *f = at(t, t->lru[c].tail);
@@ -785,6 +787,44 @@ void yg_flow_table_free(struct yg_flow_table *t)
 			end_flow(t, f, YG_FLOW_END_SHUTDOWN);
 		}
 	}
+}
+
+void yg_flow_table_reset(struct yg_flow_table *t)
+{
+	yg_flow_table_end_all(t);
+	/* A grown or half-moved array goes back to the first size: the
+	 * bytes it counts against the cap decide when the table grows and
+	 * what the pool may take, as on a new table. */
+	if (t->old || t->mask + 1 != t->first_nb) {
+		uint32_t *nb = yg_big_calloc(t->first_nb, sizeof *nb);
+		if (nb) {
+			free(t->buckets);
+			t->buckets = nb;
+			t->mask = t->first_nb - 1;
+		} else {
+			/* No memory for the smaller array: keep the big one
+			 * (empty), the table still works. */
+			memset(t->buckets, 0, ((size_t)t->mask + 1) * sizeof *t->buckets);
+		}
+		free(t->old);
+		t->old = NULL;
+		t->old_mask = 0;
+		t->moved = 0;
+	} else {
+		memset(t->buckets, 0, ((size_t)t->mask + 1) * sizeof *t->buckets);
+	}
+	yg_flow_pool_reset(&t->pool);
+	memset(t->lru, 0, sizeof t->lru);
+	t->app_bytes = 0;
+	t->next_id = t->id_base;
+	memset(&t->st, 0, sizeof t->st);
+}
+
+void yg_flow_table_free(struct yg_flow_table *t)
+{
+	if (!t)
+		return;
+	yg_flow_table_end_all(t);
 	yg_flow_pool_release(&t->pool);
 	free(t->buckets);
 	free(t->old);

@@ -156,6 +156,24 @@ int yg_flow_table_new(const struct yg_flow_config *cfg, uint64_t id_base, yg_flo
  * Accepts NULL. */
 void yg_flow_table_free(struct yg_flow_table *t);
 
+/* Ends every remaining flow (YG_FLOW_END_SHUTDOWN callbacks); the table
+ * stays usable, its counters and memory as they were. */
+void yg_flow_table_end_all(struct yg_flow_table *t);
+
+/*
+ * Ends every remaining flow (callbacks as above), then puts the table back
+ * in the state of a new one with the same configuration: counters zero,
+ * flow ids from id_base again, no charged app memory, the bucket array at
+ * its first size. What it keeps is the allocations a new table would make
+ * again at once (the bucket array and the pool's first chunk), so that the
+ * same packets afterwards give the same flows, ids, evictions and
+ * refusals as on a new table. For whoever runs many short captures
+ * through one table (the fuzz harnesses): a new table's first chunk is up
+ * to 2 MiB, mapped and unmapped per capture. The hash seed is kept: no
+ * result depends on it.
+ */
+void yg_flow_table_reset(struct yg_flow_table *t);
+
 /*
  * Finds or creates the flow of pkt (which must have family != 0) and
  * accounts the packet in it (counters, flags, state, last_us). Sets

@@ -199,3 +199,28 @@ void yg_flow_pool_release(struct yg_flow_pool *p)
 	free(p->avail);
 	memset(p, 0, sizeof *p);
 }
+
+void yg_flow_pool_reset(struct yg_flow_pool *p)
+{
+	/* Only the first arrays (64 chunks) are what a new pool grows with
+	 * its first chunk: bigger ones would count more bytes against the
+	 * cap than a new table does, and change what it may allocate. */
+	if (p->cap_chunks != 64 || !p->chunks[0]) {
+		yg_flow_pool_release(p);
+		return;
+	}
+	for (uint32_t c = 1; c < p->n_chunks; c++)
+		free(p->chunks[c]);
+	memset(p->chunks + 1, 0, (size_t)(p->cap_chunks - 1) * sizeof *p->chunks);
+	uint32_t n = p->meta[0].n_slots;
+	memset(p->meta, 0, (size_t)p->cap_chunks * sizeof *p->meta);
+	p->meta[0] = (struct yg_flow_chunk_meta){.fresh = 1, .n_slots = n};
+	memset(p->avail, 0, (size_t)(p->cap_chunks / 64) * sizeof *p->avail);
+	p->avail_hint = 0;
+	p->n_chunks = 1;
+	p->slots = n - 1;
+	p->used = 0;
+	p->n_empty = 1;
+	p->bytes = arrays_bytes(p->cap_chunks) + (size_t)n * sizeof(struct yg_flow);
+	set_avail(p, 0);
+}

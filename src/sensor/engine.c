@@ -85,6 +85,10 @@ struct yg_engine {
 	bool keep_frames; /* cfg.keep_frames */
 	atomic_bool stop;
 	struct yg_capture *cap;
+	/* Worker 0's read-ahead, made by the first run and kept for the
+	 * next (yg_engine_reset): 300 KiB mapped and unmapped per run cost
+	 * a short capture more than reading it. */
+	struct batch *lb;
 };
 
 static double now_s(void)
@@ -172,7 +176,31 @@ void yg_engine_free(struct yg_engine *e)
 		queue_release(&e->wt[i].q);
 	}
 	free(e->wt);
+	free(e->lb);
 	free(e);
+}
+
+void yg_engine_reset(struct yg_engine *e)
+{
+	for (unsigned i = 0; i < e->n; i++) {
+		struct wthread *t = &e->wt[i];
+		yg_worker_reset(t->w);
+		/* The run drained every queue and joined its threads: only
+		 * the closed flag and the batch being filled are left. */
+		if (t->cur) {
+			t->cur->n = 0;
+			t->cur->used = 0;
+			t->cur->tick_us = 0;
+		}
+		t->q.closed = false;
+		t->started = false;
+		t->cpu_s = 0;
+	}
+	if (e->lb) {
+		e->lb->n = 0;
+		e->lb->used = 0;
+	}
+	atomic_store(&e->stop, false);
 }
 
 void yg_engine_stop(struct yg_engine *e)
@@ -553,7 +581,9 @@ int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_
 	int r = 0;
 	/* Read-ahead for worker 0, which runs here: it lets the worker
 	 * prefetch its flows. */
-	struct batch *lb = batch_new();
+	if (!e->lb)
+		e->lb = batch_new();
+	struct batch *lb = e->lb;
 	if (!lb) {
 		r = -ENOMEM;
 		goto join;
@@ -627,7 +657,6 @@ join:
 	 * its hub body must reach the sender while that still runs. */
 	if (e->cfg.darknet)
 		yg_darknet_finish(e->cfg.darknet);
-	free(lb);
 	for (unsigned i = 1; i < e->n; i++) {
 		struct queue *q = &e->wt[i].q;
 		pthread_mutex_lock(&q->lock);

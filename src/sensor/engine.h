@@ -65,6 +65,21 @@ void yg_engine_free(struct yg_engine *e);
  * thread must be registered with RCU. */
 int yg_engine_run(struct yg_engine *e, struct yg_capture *cap, struct yg_engine_result *ret);
 
+/*
+ * Back to the state of a new engine with the same configuration, for
+ * another yg_engine_run: every worker is reset (yg_worker_reset: flows,
+ * reassembly and app state dropped without events, counters and flow ids
+ * from the start, unflushed output dropped) and the stop flag cleared.
+ * The allocations stay: the workers, their flow tables' first chunks,
+ * the read-ahead batch and the threaded workers' batches. The same
+ * capture afterwards gives the same events byte for byte as on a new
+ * engine. Not during yg_engine_run. What the configuration borrows
+ * (darknet, and the worker template's intel, sink, beacon table, ...) is
+ * the caller's to reset. A run after a run without a reset processes
+ * nothing.
+ */
+void yg_engine_reset(struct yg_engine *e);
+
 /* Async-signal-safe: makes yg_engine_run return soon. */
 void yg_engine_stop(struct yg_engine *e);
 

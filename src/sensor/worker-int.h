@@ -159,6 +159,12 @@ struct yg_worker {
 	/* Stream buffers (struct stream's buf) of 512 << i bytes, up to
 	 * YG_STREAM_BUF_SLAB_MAX; larger ones from malloc (app_stream.c). */
 	struct yg_slab buf_slab[YG_STREAM_BUF_CLASSES];
+	/* yg_worker_finish ended every flow: the table stays (for
+	 * yg_worker_reset) but takes no more packets. */
+	bool finished;
+	/* yg_worker_reset is ending flows: their app state is freed and
+	 * nothing else (no events, no beacon starts). */
+	bool discarding;
 };
 
 /* The flow's app state, created on first need (charged to the flow memcap).

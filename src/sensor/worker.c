@@ -239,6 +239,13 @@ static void flow_event(struct yg_worker *w, struct yg_flow *f, enum yg_flow_end 
 static void on_flow_end(void *ud, struct yg_flow *f, enum yg_flow_end why)
 {
 	struct yg_worker *w = ud;
+	if (w->discarding) {
+		if (f->app) {
+			yg_worker_app_free(w, f->app);
+			f->app = NULL;
+		}
+		return;
+	}
 	w->st.flows_ended++;
 	if (why == YG_FLOW_END_EVICTED)
 		w->st.flows_evicted++;
@@ -325,7 +332,7 @@ fail:
 
 void yg_worker_finish(struct yg_worker *w)
 {
-	if (!w->ft)
+	if (w->finished)
 		return;
 	if (w->cfg.intel)
 		w->set = yg_intel_live_get(w->cfg.intel);
@@ -335,16 +342,33 @@ void yg_worker_finish(struct yg_worker *w)
 	w->st.flow_no_memory = fs.no_memory;
 	w->st.flow_active_max = fs.active_max;
 	w->st.flow_memory = yg_flow_table_memory(w->ft);
-	yg_flow_table_free(w->ft);
-	w->ft = NULL;
+	/* The table and the slabs stay: every flow's app state went back to
+	 * the slabs with the flows just ended, and an empty slab keeps only
+	 * its first (small) block. yg_worker_reset reuses them. */
+	yg_flow_table_end_all(w->ft);
+	w->finished = true;
 	w->set = NULL;
-	/* Every flow's app state went back with the flows just ended. */
-	yg_slab_release(&w->app_slab);
-	yg_slab_release(&w->tls_slab);
-	yg_slab_release(&w->h2_slab);
-	for (int i = 0; i < YG_STREAM_BUF_CLASSES; i++)
-		yg_slab_release(&w->buf_slab[i]);
 	yg_eve_flush(&w->eve);
+}
+
+void yg_worker_reset(struct yg_worker *w)
+{
+	w->discarding = true;
+	yg_flow_table_reset(w->ft);
+	w->discarding = false;
+	yg_jsonw_reset(&w->eve.w);
+	w->eve.events = 0;
+	memset(&w->st, 0, sizeof w->st);
+	w->set = NULL;
+	w->last_expire_us = 0;
+	w->anom_sec = 0;
+	w->anom_in_sec = 0;
+	w->cur_pkt = NULL;
+	w->cur_flow = NULL;
+	w->cur_toserver = false;
+	w->pcap_mem = 0;
+	w->pcap_file[0] = '\0';
+	w->finished = false;
 }
 
 void yg_worker_free(struct yg_worker *w)
@@ -352,6 +376,12 @@ void yg_worker_free(struct yg_worker *w)
 	if (!w)
 		return;
 	yg_worker_finish(w);
+	yg_flow_table_free(w->ft);
+	yg_slab_release(&w->app_slab);
+	yg_slab_release(&w->tls_slab);
+	yg_slab_release(&w->h2_slab);
+	for (int i = 0; i < YG_STREAM_BUF_CLASSES; i++)
+		yg_slab_release(&w->buf_slab[i]);
 	yg_eve_release(&w->eve);
 	yg_community_id_free(w->cid);
 	free(w);
@@ -392,7 +422,7 @@ static void count_packet(struct yg_worker *w, const struct yg_packet *pkt)
 
 void yg_worker_tick(struct yg_worker *w, uint64_t now_us)
 {
-	if (!w->ft || now_us - w->last_expire_us < EXPIRE_EVERY_US)
+	if (w->finished || now_us - w->last_expire_us < EXPIRE_EVERY_US)
 		return;
 	w->last_expire_us = now_us;
 	if (w->cfg.intel)
@@ -440,7 +470,7 @@ static void process(struct yg_worker *w, const struct yg_packet *pkt, uint32_t h
 			if (pkt->anom[i] < YG_ANOM__COUNT &&
 			    yg_worker_decoder_anomaly_allowed(w, pkt->ts_us))
 				yg_worker_anomaly_event(w, pkt, NULL, true, pkt->anom[i]);
-	if (!pkt->family || !w->ft)
+	if (!pkt->family || w->finished)
 		return;
 	if (pkt->ts_us - w->last_expire_us >= EXPIRE_EVERY_US) {
 		w->last_expire_us = pkt->ts_us;
@@ -521,7 +551,7 @@ static void process(struct yg_worker *w, const struct yg_packet *pkt, uint32_t h
 void yg_worker_packet(struct yg_worker *w, const struct yg_packet *pkt)
 {
 	w->set = w->cfg.intel ? yg_intel_live_get(w->cfg.intel) : NULL;
-	uint32_t h = (pkt->family && w->ft) ? yg_flow_hash(w->ft, pkt) : 0;
+	uint32_t h = (pkt->family && !w->finished) ? yg_flow_hash(w->ft, pkt) : 0;
 	process(w, pkt, h, NULL);
 }
 
@@ -539,7 +569,7 @@ packets(struct yg_worker *w, const struct yg_packet *pkts, const uint8_t *const 
 	if (n > YG_WORKER_BATCH_MAX)
 		n = YG_WORKER_BATCH_MAX;
 	w->set = w->cfg.intel ? yg_intel_live_get(w->cfg.intel) : NULL;
-	if (!w->ft) {
+	if (w->finished) {
 		for (unsigned i = 0; i < n; i++)
 			count_packet(w, &pkts[i]);
 		return;
@@ -600,7 +630,7 @@ void yg_worker_stats(const struct yg_worker *w, struct yg_sensor_stats *ret)
 {
 	*ret = w->st;
 	ret->events = w->eve.events;
-	if (w->ft) {
+	if (!w->finished) {
 		struct yg_flow_stats fs;
 		yg_flow_table_stats(w->ft, &fs);
 		ret->flows_created = fs.created;

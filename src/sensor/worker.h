@@ -98,8 +98,20 @@ void yg_worker_packets_frames(struct yg_worker *w, const struct yg_packet *pkts,
 /* Ends idle flows at time now_us (for live captures with no packets). */
 void yg_worker_tick(struct yg_worker *w, uint64_t now_us);
 
-/* Ends every flow now (end of capture); call inside rcu_read_lock(). */
+/* Ends every flow now (end of capture); call inside rcu_read_lock().
+ * The worker takes no more packets until yg_worker_reset. */
 void yg_worker_finish(struct yg_worker *w);
+
+/*
+ * Back to the state of a new worker with the same configuration, keeping
+ * its allocations (flow table, output buffer, slabs): flows still open are
+ * dropped without events, buffered output that was not flushed is
+ * dropped, counters start from zero and flow ids from the first again.
+ * The same packets afterwards give the same events byte for byte as on a
+ * new worker. What the configuration borrows (intel set, sink, beacon
+ * table, devices, sightings, pcap ring) is the caller's to reset.
+ */
+void yg_worker_reset(struct yg_worker *w);
 
 void yg_worker_flush(struct yg_worker *w);
 

@@ -111,7 +111,8 @@ static void body(struct yg_mail_report *r, const char *v, size_t n)
 	r->bodies = b;
 	b = &b[r->n_bodies++];
 	memset(b, 0, sizeof *b);
-	b->type = dupn(v[0] & 1 ? "text/html" : "text/plain", 9 + (v[0] & 1));
+	const char *type = v[0] & 1 ? "text/html" : "text/plain";
+	b->type = dupn(type, strlen(type));
 	b->charset = v[0] & 2 ? dupn("iso-2022-jp", 11) : NULL;
 	b->excerpt = dupn(v + 1, n - 1);
 	b->size = n - 1;

@@ -96,7 +96,7 @@ static void hop(struct yg_mail_report *r, const char *v, size_t n)
 	r->hops = h;
 	if (yg_mail_received_parse(v, n, &h[r->n_hops]) < 0)
 		abort();
-	if (h[r->n_hops].external && !r->sending_ip)
+	if (h[r->n_hops].external && h[r->n_hops].from_ip && !r->sending_ip)
 		r->sending_ip = dupn(h[r->n_hops].from_ip, strlen(h[r->n_hops].from_ip));
 	r->n_hops++;
 }

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fuzzy.h>
 #include <openssl/evp.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,17 +22,39 @@
 #define CHUNK 65536
 #define KEEP_MIN 4096
 
+/* Fetched once, as src/app/ja.c and x509.c do: EVP_md5() and the like
+ * fetch the algorithm again, under the provider store's lock, at every
+ * digest's start, three for every attachment and one for every STIX id.
+ * Never freed; the process keeps them. NULL where a fetch failed: then
+ * the implicit fetch is used. */
+static EVP_MD *md5_alg, *sha1_alg, *sha256_alg;
+static pthread_once_t fetch_once = PTHREAD_ONCE_INIT;
+
+static void fetch_algs(void)
+{
+	md5_alg = EVP_MD_fetch(NULL, "MD5", NULL);
+	sha1_alg = EVP_MD_fetch(NULL, "SHA1", NULL);
+	sha256_alg = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+const EVP_MD *yg_mail_sha1(void)
+{
+	pthread_once(&fetch_once, fetch_algs);
+	return sha1_alg ? sha1_alg : EVP_sha1();
+}
+
 int yg_mail_hasher_init(struct yg_mail_hasher *h, size_t keep_max)
 {
 	memset(h, 0, sizeof *h);
 	h->keep_max = keep_max;
+	pthread_once(&fetch_once, fetch_algs);
 	EVP_MD_CTX *m5 = EVP_MD_CTX_new(), *s1 = EVP_MD_CTX_new(), *s2 = EVP_MD_CTX_new();
 	h->md5 = m5;
 	h->sha1 = s1;
 	h->sha256 = s2;
-	if (!m5 || !s1 || !s2 || !EVP_DigestInit_ex(m5, EVP_md5(), NULL) ||
-	    !EVP_DigestInit_ex(s1, EVP_sha1(), NULL) ||
-	    !EVP_DigestInit_ex(s2, EVP_sha256(), NULL)) {
+	if (!m5 || !s1 || !s2 || !EVP_DigestInit_ex(m5, md5_alg ? md5_alg : EVP_md5(), NULL) ||
+	    !EVP_DigestInit_ex(s1, yg_mail_sha1(), NULL) ||
+	    !EVP_DigestInit_ex(s2, sha256_alg ? sha256_alg : EVP_sha256(), NULL)) {
 		yg_mail_hasher_release(h);
 		return -ENOMEM;
 	}

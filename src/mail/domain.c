@@ -143,6 +143,25 @@ out:
 	return res;
 }
 
+/* The ASCII look-alikes. */
+static uint32_t fold_ascii(uint32_t c)
+{
+	switch (c) {
+	case '0':
+		return 'o';
+	case '1':
+	case 'i':
+	case '|':
+		return 'l';
+	case '5':
+		return 's';
+	case '3':
+		return 'e';
+	default:
+		return c;
+	}
+}
+
 static uint32_t fold_cp(uint32_t c)
 {
 	static const struct {
@@ -215,22 +234,21 @@ static uint32_t fold_cp(uint32_t c)
 	    {0x00fc, 'u'},
 	    {0x00fd, 'y'},
 	    {0x00ff, 'y'},
-	    /* ASCII look-alikes */
-	    {'0', 'o'},
-	    {'1', 'l'},
-	    {'i', 'l'},
-	    {'|', 'l'},
-	    {'5', 's'},
-	    {'3', 'e'},
 	};
-	if (c >= 'A' && c <= 'Z')
-		c += 32;
-	else if (c >= 0x0410 && c <= 0x042f)
+	/* ASCII, nearly every code point of a domain, without the table's
+	 * scan: it was most of the look-alike check, which runs for every
+	 * protected domain against every sender, Reply-To and URL domain. */
+	if (c < 0x80) {
+		if (c >= 'A' && c <= 'Z')
+			c += 32;
+		return fold_ascii(c);
+	}
+	if (c >= 0x0410 && c <= 0x042f)
 		c += 0x20; /* Cyrillic capitals */
 	else if (c >= 0x0391 && c <= 0x03a9)
 		c += 0x20; /* Greek capitals */
 	else if (c >= 0xff01 && c <= 0xff5e)
-		c -= 0xfee0; /* fullwidth ASCII */
+		return fold_ascii(c - 0xfee0); /* fullwidth ASCII, case kept */
 	for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
 		if (map[i].from == c)
 			return (uint32_t)(unsigned char)map[i].to;

@@ -136,6 +136,8 @@ struct yg_mail_hasher {
 	bool borrowed; /* keep is the caller's (yg_mail_hasher_whole) */
 };
 int yg_mail_hasher_init(struct yg_mail_hasher *h, size_t keep_max);
+/* SHA-1 fetched once per process (the hasher's; the STIX writer's ids). */
+const struct evp_md_st *yg_mail_sha1(void);
 int yg_mail_hasher_update(struct yg_mail_hasher *h, const void *p, size_t n);
 /* The whole file at once, p[0..n) with n <= keep_max, in place of
  * yg_mail_hasher_update calls: hashed and kept without a copy, so p must

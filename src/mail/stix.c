@@ -55,7 +55,7 @@ static void id_v5(const char *type, const json_t *contrib, char *out)
 	unsigned dn = 0;
 	EVP_MD_CTX *c = EVP_MD_CTX_new();
 	memset(d, 0, sizeof d);
-	if (c && EVP_DigestInit_ex(c, EVP_sha1(), NULL) && EVP_DigestUpdate(c, ns, sizeof ns) &&
+	if (c && EVP_DigestInit_ex(c, yg_mail_sha1(), NULL) && EVP_DigestUpdate(c, ns, sizeof ns) &&
 	    (!canon || EVP_DigestUpdate(c, canon, strlen(canon))))
 		EVP_DigestFinal_ex(c, d, &dn);
 	EVP_MD_CTX_free(c);

@@ -27,9 +27,11 @@
  * as removes in the next answer.
  *
  * With wait > 0 and nothing to say, the answer is held (hold_until_us in
- * hub.h): the server parks the connection and asks again when anything
- * commits, every five seconds (expiry and decay need no commit), and at
- * the deadline, then an empty answer.
+ * hub.h): the server parks the connection and asks again when the feed
+ * generation moves (yg_hub_feed_generation: a commit that can change an
+ * answer, in any hub process; a sighting alone does not, unless it brings
+ * a decayed indicator back), every five seconds (expiry and decay need no
+ * commit), and at the deadline, then an empty answer.
  */
 #include <assert.h>
 #include <errno.h>
@@ -447,6 +449,11 @@ int yg_rest_changes(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 		yg_rest_error(resp, 400, "bad request", "wait must be a number of seconds 0..30");
 		return 0;
 	}
+	/* The feed generation before anything is read (cache.h's rule): a
+	 * commit after it wakes the parked answer, one before it is seen. */
+	uint64_t gen = 0;
+	bool gen_ok = yg_hub_feed_generation(h, &gen) == 0;
+	atomic_fetch_add(&h->feed_evals, 1);
 	int64_t now = yg_now_us();
 	struct snap *base = has_cursor ? feed_get(h->feed, key, who->org_id, who->role) : NULL;
 	bool reset = !base || base->reset_pending;
@@ -551,7 +558,8 @@ int yg_rest_changes(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 	if (!reset && !emitted && wait && !req->no_wait && now < deadline) {
 		/* Nothing yet: park (hub.h) and look again later. */
 		resp->hold_until_us = deadline;
-		resp->hold_gen = who->gen;
+		/* Without a generation the ticker wakes it at every tick. */
+		resp->hold_gen = gen_ok ? gen : 0;
 		resp->status = 0;
 		goto out;
 	}

@@ -511,6 +511,19 @@ int yg_hub_generation(struct yg_hub *h, uint64_t *ret)
 	return r;
 }
 
+int yg_hub_feed_generation(struct yg_hub *h, uint64_t *ret)
+{
+	if (!h->watch)
+		return -ENOENT;
+	uint64_t g = 0;
+	pthread_mutex_lock(&h->watch_lock);
+	int r = h->watch->ops->feed_version(h->watch, &g);
+	pthread_mutex_unlock(&h->watch_lock);
+	if (r == 0)
+		*ret = g + atomic_load(&h->feed_local);
+	return r;
+}
+
 /* Each server thread keeps to one store connection; threads beyond the
  * number of connections share them under the lock. */
 static _Thread_local unsigned thread_slot_plus1;
@@ -603,6 +616,13 @@ static void metrics(struct yg_hub *h, struct yg_store *st, struct yg_resp *resp)
 		 "# HELP yagura_hub_cache_flushes_total Store generations the cache has seen.\n"
 		 "# TYPE yagura_hub_cache_flushes_total counter\nyagura_hub_cache_flushes_total %llu\n",
 		 cs.bytes, (unsigned long long)cs.flushes);
+	yg_buf_adds(&b, line);
+	snprintf(line, sizeof line,
+		 "# HELP yagura_hub_feed_evaluations_total Change-feed answers worked out, "
+		 "a parked long-poll's every wake-up included.\n"
+		 "# TYPE yagura_hub_feed_evaluations_total counter\n"
+		 "yagura_hub_feed_evaluations_total %llu\n",
+		 (unsigned long long)atomic_load(&h->feed_evals));
 	yg_buf_adds(&b, line);
 	if (h->front_stats) {
 		struct yg_guard_stats gs;

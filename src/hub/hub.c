@@ -624,6 +624,15 @@ static void metrics(struct yg_hub *h, struct yg_store *st, struct yg_resp *resp)
 		 "yagura_hub_feed_evaluations_total %llu\n",
 		 (unsigned long long)atomic_load(&h->feed_evals));
 	yg_buf_adds(&b, line);
+	uint64_t fgen = 0;
+	if (yg_hub_feed_generation(h, &fgen) == 0) {
+		snprintf(line, sizeof line,
+			 "# HELP yagura_hub_feed_generation What parked long-polls wait on: moves "
+			 "with what can change a change-feed answer.\n"
+			 "# TYPE yagura_hub_feed_generation gauge\nyagura_hub_feed_generation %llu\n",
+			 (unsigned long long)fgen);
+		yg_buf_adds(&b, line);
+	}
 	if (h->front_stats) {
 		struct yg_guard_stats gs;
 		h->front_stats(h->front_ud, &gs);

@@ -621,8 +621,13 @@ static void metrics(struct yg_hub *h, struct yg_store *st, struct yg_resp *resp)
 		 "# HELP yagura_hub_feed_evaluations_total Change-feed answers worked out, "
 		 "a parked long-poll's every wake-up included.\n"
 		 "# TYPE yagura_hub_feed_evaluations_total counter\n"
-		 "yagura_hub_feed_evaluations_total %llu\n",
-		 (unsigned long long)atomic_load(&h->feed_evals));
+		 "yagura_hub_feed_evaluations_total %llu\n"
+		 "# HELP yagura_hub_feed_shared_total Change-feed answers copied from an "
+		 "identical one (same member, role, cursor and feed generation).\n"
+		 "# TYPE yagura_hub_feed_shared_total counter\n"
+		 "yagura_hub_feed_shared_total %llu\n",
+		 (unsigned long long)atomic_load(&h->feed_evals),
+		 (unsigned long long)atomic_load(&h->feed_shared));
 	yg_buf_adds(&b, line);
 	uint64_t fgen = 0;
 	if (yg_hub_feed_generation(h, &fgen) == 0) {

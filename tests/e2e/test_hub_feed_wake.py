@@ -154,3 +154,47 @@ def test_a_sighting_that_revives_moves_the_feed_generation(tmp_path):
         assert [(c["op"], c["id"]) for c in back["changes"]] == [("upsert", ind["id"])]
     finally:
         check_clean_exit(h)
+
+
+def test_polls_on_one_cursor_share_one_answer(tmp_path):
+    """Eight sensors of one member parked on the same cursor, woken by one
+    indicator: each gets the same answer, and some get a copy of one
+    worked out for another (the two server threads may both work one out
+    before it is kept)."""
+    h = Hub(tmp_path, args=("--threads", "2"))
+    try:
+        h.org("A")
+        h.org("B", sector="rail")
+        ta = h.token("A")
+        sensors = [h.token("B", "sensor") for _ in range(8)]
+        admin = h.token("A", "admin")
+        coll = h.get("/taxii2/api/collections/", ta).json()["collections"][0]["id"]
+        r = h.post_objects(coll, ta, [indicator(ip="198.51.100.20", tlp="green")])
+        assert r.status_code == 202, r.text
+        curs = {feed(h, t, "0")["cursor"] for t in sensors}
+        assert len(curs) == 1  # one snapshot for one member's identical state
+        cur = curs.pop()
+        evals0 = metric(h, admin, "yagura_hub_feed_evaluations_total")
+        shared0 = metric(h, admin, "yagura_hub_feed_shared_total")
+        polls = [Poll(h, t, cur) for t in sensors]
+        for p in polls:
+            p.start()
+        assert wait_until(lambda: metric(h, admin, "yagura_hub_feed_evaluations_total")
+                          >= evals0 + len(polls))
+        evals1 = metric(h, admin, "yagura_hub_feed_evaluations_total")
+        new = indicator(ip="198.51.100.21", tlp="green")
+        r = h.post_objects(coll, ta, [new])
+        assert r.status_code == 202, r.text
+        answers = []
+        for p in polls:
+            p.join(20)
+            assert p.result is not None, p.error
+            answers.append(p.result)
+        assert all(a == answers[0] for a in answers)
+        assert [c["id"] for c in answers[0]["changes"]] == [new["id"]]
+        evals = metric(h, admin, "yagura_hub_feed_evaluations_total") - evals1
+        shared = metric(h, admin, "yagura_hub_feed_shared_total") - shared0
+        # (A five-second recheck may add evaluations, never copies.)
+        assert shared >= 1 and evals + shared >= len(polls), (evals, shared)
+    finally:
+        check_clean_exit(h)

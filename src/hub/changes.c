@@ -27,9 +27,11 @@
  * as removes in the next answer.
  *
  * With wait > 0 and nothing to say, the answer is held (hold_until_us in
- * hub.h): the server parks the connection and asks again when anything
- * commits, every five seconds (expiry and decay need no commit), and at
- * the deadline, then an empty answer.
+ * hub.h): the server parks the connection and asks again when the feed
+ * generation moves (yg_hub_feed_generation: a commit that can change an
+ * answer, in any hub process; a sighting alone does not, unless it brings
+ * a decayed indicator back), every five seconds (expiry and decay need no
+ * commit), and at the deadline, then an empty answer.
  */
 #include <assert.h>
 #include <errno.h>
@@ -70,8 +72,34 @@ struct snap {
 	uint64_t used;
 };
 
+/*
+ * Shared answers (issue 19). A commit that moves the feed generation wakes
+ * every parked poll at once, and the sensors of one member mostly hold the
+ * same cursor (snapshots are deduplicated by content), so each would work
+ * out the same answer: the first one's is kept under (organization, role,
+ * cursor, feed generation) and the others get a copy. Kept at most
+ * SHARE_TTL_US, so what time alone changes (decay, valid_until) is late by
+ * no more than the five-second recheck that covers it anyway. Only answers
+ * that carry changes and no reset are kept (a shared reset would not be
+ * cheaper: it is the first answer of each sensor). A copy records no
+ * load-time samples (load_times.h): the first answer did.
+ */
+#define SHARE_SLOTS     64
+#define SHARE_TTL_US    5000000
+#define SHARE_BODY_MAX  (256u << 10)
+
+struct shared {
+	int64_t org_id;
+	enum yg_role role;
+	uint64_t key, gen;
+	int64_t made_us;
+	char *body; /* NULL: slot free */
+	size_t len;
+};
+
 struct yg_feed {
 	pthread_mutex_t lock;
+	struct shared shared[SHARE_SLOTS];
 	struct snap *snaps[FEED_MAX_SNAPS];
 	size_t n;
 	size_t total;
@@ -108,6 +136,8 @@ void yg_feed_free(struct yg_feed *f)
 		return;
 	for (size_t i = 0; i < f->n; i++)
 		snap_free(f->snaps[i]);
+	for (size_t i = 0; i < SHARE_SLOTS; i++)
+		free(f->shared[i].body);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
 }
@@ -121,6 +151,67 @@ static uint64_t digest(const struct ent *e, size_t n)
 		h = (h ^ (uint64_t)e[i].modified_us) * 1099511628211ull;
 	}
 	return h;
+}
+
+/* A copy of the answer kept for (org, role, key, gen) into resp; false
+ * when none is fresh. */
+static bool shared_get(struct yg_feed *f, int64_t org, enum yg_role role, uint64_t key,
+                       uint64_t gen, int64_t now, struct yg_resp *resp)
+{
+	char *copy = NULL;
+	size_t len = 0;
+	pthread_mutex_lock(&f->lock);
+	for (size_t i = 0; i < SHARE_SLOTS; i++) {
+		const struct shared *s = &f->shared[i];
+		if (s->body && s->org_id == org && s->role == role && s->key == key &&
+		    s->gen == gen && now - s->made_us < SHARE_TTL_US) {
+			copy = malloc(s->len + 1);
+			if (copy) {
+				memcpy(copy, s->body, s->len + 1);
+				len = s->len;
+			}
+			break;
+		}
+	}
+	pthread_mutex_unlock(&f->lock);
+	if (!copy)
+		return false;
+	yg_resp_release(resp);
+	resp->body = copy;
+	resp->len = len;
+	resp->status = 200;
+	resp->content_type = YG_REST_MEDIA;
+	yg_resp_header(resp, "Cache-Control", "no-store");
+	return true;
+}
+
+/* Keeps a copy of body for (org, role, key, gen) in the slot of the same
+ * key or the oldest; nothing when it is too large or memory is short. */
+static void shared_put(struct yg_feed *f, int64_t org, enum yg_role role, uint64_t key,
+                       uint64_t gen, int64_t now, const char *body, size_t len)
+{
+	if (!body || len > SHARE_BODY_MAX)
+		return;
+	char *copy = malloc(len + 1);
+	if (!copy)
+		return;
+	memcpy(copy, body, len);
+	copy[len] = '\0';
+	pthread_mutex_lock(&f->lock);
+	struct shared *to = &f->shared[0];
+	for (size_t i = 0; i < SHARE_SLOTS; i++) {
+		struct shared *s = &f->shared[i];
+		if (s->body && s->org_id == org && s->role == role && s->key == key) {
+			to = s;
+			break;
+		}
+		if (!s->body || (to->body && s->made_us < to->made_us))
+			to = s;
+	}
+	free(to->body);
+	*to = (struct shared){.org_id = org, .role = role, .key = key, .gen = gen,
+	                      .made_us = now, .body = copy, .len = len};
+	pthread_mutex_unlock(&f->lock);
 }
 
 /* The snapshot of key if it belongs to this caller, held until release. */
@@ -447,7 +538,17 @@ int yg_rest_changes(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 		yg_rest_error(resp, 400, "bad request", "wait must be a number of seconds 0..30");
 		return 0;
 	}
+	/* The feed generation before anything is read (cache.h's rule): a
+	 * commit after it wakes the parked answer, one before it is seen. */
+	uint64_t gen = 0;
+	bool gen_ok = yg_hub_feed_generation(h, &gen) == 0;
 	int64_t now = yg_now_us();
+	if (gen_ok && has_cursor &&
+	    shared_get(h->feed, who->org_id, who->role, key, gen, now, resp)) {
+		atomic_fetch_add(&h->feed_shared, 1);
+		return 0;
+	}
+	atomic_fetch_add(&h->feed_evals, 1);
 	struct snap *base = has_cursor ? feed_get(h->feed, key, who->org_id, who->role) : NULL;
 	bool reset = !base || base->reset_pending;
 	struct calc c = {.base = base};
@@ -551,7 +652,8 @@ int yg_rest_changes(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 	if (!reset && !emitted && wait && !req->no_wait && now < deadline) {
 		/* Nothing yet: park (hub.h) and look again later. */
 		resp->hold_until_us = deadline;
-		resp->hold_gen = who->gen;
+		/* Without a generation the ticker wakes it at every tick. */
+		resp->hold_gen = gen_ok ? gen : 0;
 		resp->status = 0;
 		goto out;
 	}
@@ -573,6 +675,8 @@ int yg_rest_changes(struct yg_hub *h, struct yg_store *st, const struct yg_calle
 	                          more, "changes", changes);
 	yg_rest_json(resp, 200, j_out);
 	yg_resp_header(resp, "Cache-Control", "no-store");
+	if (gen_ok && has_cursor && emitted && !reset && resp->status == 200)
+		shared_put(h->feed, who->org_id, who->role, key, gen, now, resp->body, resp->len);
 out:
 	json_decref(changes);
 	free(done_cur);

@@ -80,6 +80,13 @@ struct yg_hub {
 	struct yg_geo *geo;
 	struct yg_notify *notify;
 	atomic_uint decay_milli;
+	/* Moves when decay_milli does: the feed generation's in-process
+	 * share (yg_hub_feed_generation), since no commit says so. */
+	atomic_ullong feed_local;
+	/* Change-feed evaluations (changes.c), parked polls' included, and
+	 * answers copied from another poll's (changes.c, shared answers). */
+	atomic_ullong feed_evals;
+	atomic_ullong feed_shared;
 	atomic_bool export_block;
 	atomic_uint poll_interval_s;
 	/* Feed subscriptions (feeds_api.c): the scheduler thread, its own

@@ -511,6 +511,19 @@ int yg_hub_generation(struct yg_hub *h, uint64_t *ret)
 	return r;
 }
 
+int yg_hub_feed_generation(struct yg_hub *h, uint64_t *ret)
+{
+	if (!h->watch)
+		return -ENOENT;
+	uint64_t g = 0;
+	pthread_mutex_lock(&h->watch_lock);
+	int r = h->watch->ops->feed_version(h->watch, &g);
+	pthread_mutex_unlock(&h->watch_lock);
+	if (r == 0)
+		*ret = g + atomic_load(&h->feed_local);
+	return r;
+}
+
 /* Each server thread keeps to one store connection; threads beyond the
  * number of connections share them under the lock. */
 static _Thread_local unsigned thread_slot_plus1;
@@ -604,6 +617,27 @@ static void metrics(struct yg_hub *h, struct yg_store *st, struct yg_resp *resp)
 		 "# TYPE yagura_hub_cache_flushes_total counter\nyagura_hub_cache_flushes_total %llu\n",
 		 cs.bytes, (unsigned long long)cs.flushes);
 	yg_buf_adds(&b, line);
+	snprintf(line, sizeof line,
+		 "# HELP yagura_hub_feed_evaluations_total Change-feed answers worked out, "
+		 "a parked long-poll's every wake-up included.\n"
+		 "# TYPE yagura_hub_feed_evaluations_total counter\n"
+		 "yagura_hub_feed_evaluations_total %llu\n"
+		 "# HELP yagura_hub_feed_shared_total Change-feed answers copied from an "
+		 "identical one (same member, role, cursor and feed generation).\n"
+		 "# TYPE yagura_hub_feed_shared_total counter\n"
+		 "yagura_hub_feed_shared_total %llu\n",
+		 (unsigned long long)atomic_load(&h->feed_evals),
+		 (unsigned long long)atomic_load(&h->feed_shared));
+	yg_buf_adds(&b, line);
+	uint64_t fgen = 0;
+	if (yg_hub_feed_generation(h, &fgen) == 0) {
+		snprintf(line, sizeof line,
+			 "# HELP yagura_hub_feed_generation What parked long-polls wait on: moves "
+			 "with what can change a change-feed answer.\n"
+			 "# TYPE yagura_hub_feed_generation gauge\nyagura_hub_feed_generation %llu\n",
+			 (unsigned long long)fgen);
+		yg_buf_adds(&b, line);
+	}
 	if (h->front_stats) {
 		struct yg_guard_stats gs;
 		h->front_stats(h->front_ud, &gs);

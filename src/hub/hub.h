@@ -141,7 +141,7 @@ struct yg_resp {
 	enum yg_role role;
 	/* Non-zero: no answer yet (body empty). The server parks the request
 	 * and calls yg_hub_handle again (with req.wait_deadline_us =
-	 * hold_until_us) once the store generation is no longer hold_gen, or
+	 * hold_until_us) once the feed generation is no longer hold_gen, or
 	 * hold_until_us (Unix microseconds) passed, or five seconds went by (time
 	 * alone expires and decays indicators). */
 	int64_t hold_until_us;
@@ -237,6 +237,12 @@ void yg_resp_release(struct yg_resp *r);
 /* The store generation (store.h data_version of the hub's watching
  * connection): moves with every commit anywhere. For parked requests. */
 int yg_hub_generation(struct yg_hub *h, uint64_t *ret);
+
+/* The feed generation (store.h feed_version of the watching connection,
+ * plus this hub's own decay changes): moves only with what can change a
+ * change-feed answer, not with sightings and other reports. Parked
+ * long-polls wait on it (hold_gen). */
+int yg_hub_feed_generation(struct yg_hub *h, uint64_t *ret);
 
 /*
  * First-use set-up of a store, shared with the admin CLI: the hub's STIX

@@ -267,6 +267,7 @@ static int hook_decay(void *ud, double factor)
 	if (!(factor >= 1 && factor <= 1000))
 		return -EINVAL;
 	atomic_store(&h->decay_milli, (unsigned)(factor * 1000.0 + 0.5));
+	atomic_fetch_add(&h->feed_local, 1);
 	return 0;
 }
 

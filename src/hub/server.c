@@ -384,7 +384,7 @@ static void *ticker(void *arg)
 	while (!atomic_load(&s->ticker_stop)) {
 		usleep(TICK_US);
 		uint64_t gen = 0;
-		bool gen_ok = yg_hub_generation(s->hub, &gen) == 0;
+		bool gen_ok = yg_hub_feed_generation(s->hub, &gen) == 0;
 		int64_t now = yg_now_us();
 		bool all = atomic_load(&s->stopping);
 		pthread_mutex_lock(&s->wlock);

@@ -112,6 +112,9 @@ struct seen_ind {
 	enum yg_role role;
 	char id[YG_ROUTE_ID_MAX + 1];
 	bool visible;
+	int64_t ref_us;   /* the visible version's decay reference */
+	bool last_read;   /* last_us read from the store */
+	int64_t last_us;  /* its newest sighting before this batch */
 };
 
 /*
@@ -126,6 +129,10 @@ struct seen_ind {
 struct batch {
 	struct yg_store *st;
 	int64_t now_us;
+	struct yg_lifecycle lc;
+	/* A sighting brings a decayed indicator back: the write moves the
+	 * feed generation, so that parked change-feed polls see it now. */
+	bool revives;
 	struct seen_ind *seen; /* sized for every object of the batch */
 	size_t n_seen;
 };
@@ -146,26 +153,56 @@ struct post {
 	json_t *rejected; /* owned */
 };
 
-/* Whether the caller may see the indicator, looked up once per batch. */
-static int indicator_visible(struct post *p, const char *id, bool *ret)
+/* Whether the caller may see the indicator, looked up once per batch;
+ * *ret_seen is its entry. */
+static int indicator_visible(struct post *p, const char *id, struct seen_ind **ret_seen)
 {
 	struct batch *b = p->b;
 	for (size_t i = 0; i < b->n_seen; i++)
 		if (b->seen[i].org_id == p->who->org_id && b->seen[i].role == p->who->role &&
 		    !strcmp(b->seen[i].id, id)) {
-			*ret = b->seen[i].visible;
+			*ret_seen = &b->seen[i];
 			return 0;
 		}
-	int64_t mod;
-	int r = yg_ind_find_visible(b->st, p->who, id, &mod);
+	int64_t ref = 0;
+	int r = yg_ind_find_visible(b->st, p->who, id, &ref);
 	if (r < 0 && r != -ENOENT)
 		return r;
 	struct seen_ind *s = &b->seen[b->n_seen++]; /* sized for every object */
-	s->org_id = p->who->org_id;
-	s->role = p->who->role;
+	*s = (struct seen_ind){.org_id = p->who->org_id, .role = p->who->role,
+	                       .visible = r == 0, .ref_us = ref};
 	snprintf(s->id, sizeof s->id, "%s", id);
-	s->visible = r == 0;
-	*ret = s->visible;
+	*ret_seen = s;
+	return 0;
+}
+
+static bool decayed(const struct batch *b, int64_t ref_us, int64_t last_us)
+{
+	if (last_us > b->now_us)
+		last_us = b->now_us; /* as yg_lc_state counts it */
+	return yg_lifecycle_score(&b->lc, b->now_us, ref_us, last_us) < b->lc.threshold;
+}
+
+/*
+ * Whether a sighting last seen at last_us brings the indicator back from
+ * decay (lifecycle.h). The store is asked for its newest sighting only
+ * when the indicator's own reference has decayed and this sighting alone
+ * would make it live, i.e. rarely. Read before the write transaction, as
+ * the checks are: two batches that both revive it both say so, which
+ * costs a wake-up, never a missed one.
+ */
+static int revive_check(struct batch *b, struct seen_ind *s, int64_t last_us)
+{
+	if (b->revives || !(b->lc.half_life_days > 0) || !decayed(b, s->ref_us, 0) ||
+	    decayed(b, s->ref_us, last_us))
+		return 0;
+	if (!s->last_read) {
+		int r = b->st->ops->sightings->last_seen_get(b->st, s->id, &s->last_us);
+		if (r < 0)
+			return r;
+		s->last_read = true;
+	}
+	b->revives = decayed(b, s->ref_us, s->last_us);
 	return 0;
 }
 
@@ -230,14 +267,19 @@ static const char *check_one(struct post *p, const json_t *o, struct yg_sighting
 	const json_t *hosts = json_object_get(o, "x_yagura_hosts");
 	if (hosts && (why = host_list_check(hosts, false)))
 		return why;
-	bool visible = false;
-	int r = indicator_visible(p, of, &visible);
+	struct seen_ind *seen = NULL;
+	int r = indicator_visible(p, of, &seen);
 	if (r < 0) {
 		*ret_err = r;
 		return "store error";
 	}
-	if (!visible)
+	if (!seen->visible)
 		return "no such indicator";
+	r = revive_check(p->b, seen, last);
+	if (r < 0) {
+		*ret_err = r;
+		return "store error";
+	}
 
 	/* What is kept: the contract's properties, attributed and marked by
 	 * the hub. */
@@ -443,14 +485,16 @@ static int post_outcomes(struct yg_hub *h, struct yg_store *st, struct post *p, 
  * outcomes in order, then one commit. Returns 0 or the store's error,
  * after which nothing of the batch was written.
  */
-static int batch_write(struct yg_hub *h, struct yg_store *st, struct post *posts, size_t n,
-                       struct slots *s)
+static int batch_write(struct yg_hub *h, struct yg_store *st, const struct batch *b,
+                       struct post *posts, size_t n, struct slots *s)
 {
 	int r = st->ops->tx_begin(st);
 	if (r < 0)
 		return r;
 	if (s->m)
 		r = st->ops->sightings->put_many(st, s->ins, s->m, s->results);
+	if (r == 0 && s->m && b->revives)
+		r = st->ops->feed_bump(st);
 	for (size_t i = 0; r == 0 && i < n; i++)
 		if (posts[i].live)
 			r = post_outcomes(h, st, &posts[i], s);
@@ -463,7 +507,7 @@ static int batch_write(struct yg_hub *h, struct yg_store *st, struct post *posts
 int yg_rest_sightings_post_batch(struct yg_hub *h, struct yg_store *st,
                                  const struct yg_report_msg *msgs, size_t n)
 {
-	struct batch b = {.st = st, .now_us = yg_now_us()};
+	struct batch b = {.st = st, .now_us = yg_now_us(), .lc = yg_hub_lc(h)};
 	struct slots s = {0};
 	struct post *posts = calloc(n ? n : 1, sizeof *posts);
 	if (!posts) {
@@ -514,7 +558,7 @@ int yg_rest_sightings_post_batch(struct yg_hub *h, struct yg_store *st,
 		}
 	if (!live)
 		goto out;
-	int r = batch_write(h, st, posts, n, &s);
+	int r = batch_write(h, st, &b, posts, n, &s);
 	if (r < 0 && live > 1) {
 		/* Nothing of the batch was written: each POST again on its
 		 * own, so that one that fails fails alone and the others are

@@ -29,6 +29,9 @@
 
 /* The channel every committing write notifies (data_version). */
 #define YG_PG_CHANNEL "yagura_change"
+/* The channel the commits that can change a change-feed answer notify
+ * (feed_version; schema 13's triggers). */
+#define YG_PG_FEED_CHANNEL "yagura_feed"
 
 /* An audit row held back until its transaction commits: owned copies. */
 struct yg_pg_audit {
@@ -61,6 +64,7 @@ struct yg_pg {
 	bool begin_pending;
 	bool listening; /* LISTEN issued (the first data_version) */
 	uint64_t notes; /* notifications received from other sessions */
+	uint64_t feed_notes; /* YG_PG_FEED_CHANNEL notifications, every session's */
 	bool lost;      /* the connection broke since the last ping */
 	unsigned prepared;       /* bit 1 << enum yg_pg_stmt: prepared on this session */
 	int64_t revive_after_us; /* no reconnection attempt before (monotonic) */

@@ -350,6 +350,7 @@ static bool revive(struct yg_pg *s)
 	s->revive_after_us = 0;
 	s->listening = false;
 	s->notes++;
+	s->feed_notes++;
 	return true;
 }
 
@@ -1208,15 +1209,14 @@ static int pg_audit_count(struct yg_store *st, int64_t *ret)
  * call, then drain what the socket holds without waiting (the hub polls
  * this every tick). Notifications of this process are counted in
  * local_commits already. */
-static int pg_data_version(struct yg_store *st, uint64_t *ret)
+static int drain_notes(struct yg_pg *s)
 {
-	struct yg_pg *s = yg_pg(st);
 	if (s->in_tx)
 		return -EINVAL;
 	if (PQstatus(s->conn) != CONNECTION_OK && !revive(s))
 		return -EIO;
 	if (!s->listening) {
-		int r = exec_plain(s, "LISTEN " YG_PG_CHANNEL);
+		int r = exec_plain(s, "LISTEN " YG_PG_CHANNEL "; LISTEN " YG_PG_FEED_CHANNEL);
 		if (r < 0)
 			return r;
 		s->listening = true;
@@ -1227,12 +1227,40 @@ static int pg_data_version(struct yg_store *st, uint64_t *ret)
 	}
 	PGnotify *n;
 	while ((n = PQnotifies(s->conn))) {
-		if (strcmp(n->extra, proc_tag) != 0)
+		if (!strcmp(n->relname, YG_PG_FEED_CHANNEL))
+			s->feed_notes++;
+		else if (strcmp(n->extra, proc_tag) != 0)
 			s->notes++;
 		PQfreemem(n);
 	}
-	*ret = s->notes + atomic_load(&local_commits);
 	return 0;
+}
+
+static int pg_data_version(struct yg_store *st, uint64_t *ret)
+{
+	struct yg_pg *s = yg_pg(st);
+	int r = drain_notes(s);
+	if (r == 0)
+		*ret = s->notes + atomic_load(&local_commits);
+	return r;
+}
+
+/* The feed channel counts this process's commits too: they come back
+ * from the server like everyone's (the triggers cannot tell which
+ * process they run for), a round trip after the commit. */
+static int pg_feed_version(struct yg_store *st, uint64_t *ret)
+{
+	struct yg_pg *s = yg_pg(st);
+	int r = drain_notes(s);
+	if (r == 0)
+		*ret = s->feed_notes;
+	return r;
+}
+
+/* Delivered at the commit, or never if it rolls back. */
+static int pg_feed_bump(struct yg_store *st)
+{
+	return yg_pg_run(yg_pg(st), "SELECT pg_notify('" YG_PG_FEED_CHANNEL "', '')", NULL, NULL);
 }
 
 /* libpq's reason for the last failure, without the server's address:
@@ -1309,6 +1337,8 @@ static const struct yg_store_ops pg_ops = {
 	.audit = pg_audit,
 	.audit_count = pg_audit_count,
 	.data_version = pg_data_version,
+	.feed_version = pg_feed_version,
+	.feed_bump = pg_feed_bump,
 	.ping = pg_ping,
 	.mail = &yg_pg_mail_ops,
 	.sightings = &yg_pg_sighting_ops,

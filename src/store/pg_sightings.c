@@ -1,6 +1,7 @@
 /*
  * PostgreSQL backend, sightings half (store_sightings.h); the table from
- * migration 4 of pg_schema.c.
+ * migration 4 of pg_schema.c, the per-indicator aggregate and the triggers
+ * that keep it from migration 13.
  *
  * Why a batch is one statement: a bundle of sightings used to cost two
  * round trips per sighting (look the id up, then insert or update), all
@@ -234,8 +235,7 @@ static int pg_last_seen_all(struct yg_store *st,
 {
 	PGresult *res = NULL;
 	int r = yg_pg_run(yg_pg(st),
-			  "SELECT indicator_id, MAX(last_seen_us) FROM sightings GROUP BY indicator_id",
-			  NULL, &res);
+			  "SELECT indicator_id, last_seen_us FROM indicator_last_seen", NULL, &res);
 	if (r < 0)
 		return r;
 	for (int i = 0; i < PQntuples(res); i++) {
@@ -244,6 +244,22 @@ static int pg_last_seen_all(struct yg_store *st,
 			break;
 	}
 	return yg_pg_rows_end(res, r);
+}
+
+static int pg_last_seen_get(struct yg_store *st, const char *indicator_id, int64_t *ret)
+{
+	struct yg_pg_args a;
+	yg_pg_args_init(&a);
+	yg_pg_txt(&a, indicator_id);
+	int64_t v = 0;
+	int r = yg_pg_int(yg_pg(st),
+			  "SELECT last_seen_us FROM indicator_last_seen WHERE indicator_id = $1", &a,
+			  &v);
+	if (r == -ENOENT)
+		r = 0;
+	if (r == 0)
+		*ret = v;
+	return r;
 }
 
 static int pg_count(struct yg_store *st, int64_t *ret)
@@ -294,5 +310,6 @@ const struct yg_store_sighting_ops yg_pg_sighting_ops = {
     .put_many = pg_put_many,
     .aggregate = pg_aggregate,
     .last_seen_all = pg_last_seen_all,
+    .last_seen_get = pg_last_seen_get,
     .count = pg_count,
 };

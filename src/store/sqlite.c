@@ -21,6 +21,52 @@
 
 #define BUSY_TIMEOUT_MS 10000
 
+/* Migration 13's triggers (see there). */
+#define SQ_LS_UPSERT(ind, last)                                                                \
+	"INSERT INTO indicator_last_seen(indicator_id, last_seen_us) VALUES (" ind ", " last ")" \
+	" ON CONFLICT(indicator_id) DO UPDATE SET last_seen_us ="                                \
+	" max(last_seen_us, excluded.last_seen_us);"
+#define SQ_LS_RECOMPUTE(ind)                                                                   \
+	"DELETE FROM indicator_last_seen WHERE indicator_id = " ind ";"                          \
+	"INSERT INTO indicator_last_seen(indicator_id, last_seen_us)"                            \
+	" SELECT indicator_id, MAX(last_seen_us) FROM sightings WHERE indicator_id = " ind       \
+	" GROUP BY indicator_id;"
+#define SQ_LS_GROWS "NEW.indicator_id = OLD.indicator_id AND NEW.last_seen_us >= OLD.last_seen_us"
+#define SQ_LAST_SEEN                                                                           \
+	"CREATE TABLE indicator_last_seen(indicator_id TEXT PRIMARY KEY,"                        \
+	" last_seen_us INTEGER NOT NULL) WITHOUT ROWID;"                                         \
+	"INSERT INTO indicator_last_seen(indicator_id, last_seen_us)"                            \
+	" SELECT indicator_id, MAX(last_seen_us) FROM sightings GROUP BY indicator_id;"          \
+	"CREATE TRIGGER sightings_ls_ins AFTER INSERT ON sightings BEGIN "                       \
+	SQ_LS_UPSERT("NEW.indicator_id", "NEW.last_seen_us") " END;"                             \
+	"CREATE TRIGGER sightings_ls_grow AFTER UPDATE OF indicator_id, last_seen_us ON sightings" \
+	" WHEN " SQ_LS_GROWS " BEGIN " SQ_LS_UPSERT("NEW.indicator_id", "NEW.last_seen_us")      \
+	" END;"                                                                                  \
+	"CREATE TRIGGER sightings_ls_shrink AFTER UPDATE OF indicator_id, last_seen_us ON sightings" \
+	" WHEN NOT (" SQ_LS_GROWS ") BEGIN " SQ_LS_RECOMPUTE("OLD.indicator_id")                 \
+	SQ_LS_UPSERT("NEW.indicator_id", "NEW.last_seen_us") " END;"                             \
+	"CREATE TRIGGER sightings_ls_del AFTER DELETE ON sightings BEGIN "                       \
+	SQ_LS_RECOMPUTE("OLD.indicator_id") " END;"
+#define SQ_FEED_BUMP " BEGIN UPDATE feed_gen SET gen = gen + 1; END;"
+#define SQ_FEED_TABLE(t)                                                                       \
+	"CREATE TRIGGER " t "_feed_ins AFTER INSERT ON " t SQ_FEED_BUMP                          \
+	"CREATE TRIGGER " t "_feed_upd AFTER UPDATE ON " t SQ_FEED_BUMP                          \
+	"CREATE TRIGGER " t "_feed_del AFTER DELETE ON " t SQ_FEED_BUMP
+/* The tables a change-feed answer is built from (changes.c, lifecycle.c):
+ * what an organization may read (organizations, groups, collections and
+ * their grants), the indicators and their shares, the feeds that flag
+ * values on warning lists and the alert level (whose playbooks change the
+ * decay). Not settings: the hub keeps cursors and sweep marks there. A
+ * table added later that a feed answer reads belongs here too (a
+ * migration of its own adds its triggers). */
+#define FEED_TABLES(X)                                                                         \
+	X("organizations") X("sharing_groups") X("group_members") X("collections")               \
+	X("collection_access") X("objects") X("object_shares") X("feed_values")                  \
+	X("level_state")
+#define SQ_FEED_GEN                                                                            \
+	"CREATE TABLE feed_gen(id INTEGER PRIMARY KEY CHECK (id = 1), gen INTEGER NOT NULL);"    \
+	"INSERT INTO feed_gen(id, gen) VALUES (1, 1);" FEED_TABLES(SQ_FEED_TABLE)
+
 /* Migration n (1-based) brings the schema from version n-1 to n. Never edit
  * a released one; append. */
 static const char *const migrations[] = {
@@ -252,6 +298,17 @@ static const char *const migrations[] = {
 	 * parentheses tell clang the missing comma is meant). */
 	("ALTER TABLE sightings ADD COLUMN reporter TEXT NOT NULL DEFAULT '';"
 	 "CREATE INDEX sightings_received ON sightings(received_us);"),
+	/* 13: what parked change-feed polls read and wake on (issue 19).
+	 * indicator_last_seen is MAX(last_seen_us) of each indicator's
+	 * sightings, kept by triggers in the writing transaction, so that the
+	 * decay reads one row per sighted indicator instead of every
+	 * sighting; a copy or a restore rebuilds it as its sightings go in.
+	 * An update that lowers a sighting's last_seen or moves it to another
+	 * indicator recomputes the old indicator's row (rare: a sensor re-sends
+	 * a grown count). feed_gen counts the commits that can change a
+	 * change-feed answer (the tables of FEED_TABLES); sightings, hosts,
+	 * audit, mail and darknet writes leave it alone. */
+	(SQ_LAST_SEEN SQ_FEED_GEN),
 };
 
 _Static_assert(sizeof migrations / sizeof migrations[0] == YG_STORE_SCHEMA_VERSION,
@@ -889,6 +946,22 @@ int yg_sq_obj_count(struct yg_store *st, int64_t *ret)
 	return count_rows(st, "SELECT count(*) FROM objects", ret);
 }
 
+/* One row, moved by schema 13's triggers in the writer's transaction, so
+ * another process's commits count as this one's. */
+static int sq_feed_version(struct yg_store *st, uint64_t *ret)
+{
+	int64_t v = 0;
+	int r = count_rows(st, "SELECT gen FROM feed_gen WHERE id = 1", &v);
+	if (r == 0)
+		*ret = (uint64_t)v;
+	return r;
+}
+
+static int sq_feed_bump(struct yg_store *st)
+{
+	return yg_sq_exec(yg_sq(st), "UPDATE feed_gen SET gen = gen + 1 WHERE id = 1");
+}
+
 /* PRAGMA data_version opens a read transaction, which compares the WAL
  * index header with the one this connection saw last: any commit by another
  * connection changes it (mxFrame, checksums, salts on a restart). */
@@ -952,6 +1025,8 @@ static const struct yg_store_ops sqlite_ops = {
 	.audit = sq_audit,
 	.audit_count = sq_audit_count,
 	.data_version = sq_data_version,
+	.feed_version = sq_feed_version,
+	.feed_bump = sq_feed_bump,
 	.ping = sq_ping,
 	.mail = &yg_sq_mail_ops,
 	.sightings = &yg_sq_sighting_ops,

@@ -1,6 +1,7 @@
 /*
  * SQLite backend, sightings half (store_sightings.h). The table comes from
- * migration 4 in sqlite.c; every value is a bound parameter.
+ * migration 4 in sqlite.c, the per-indicator aggregate and the triggers
+ * that keep it from migration 13; every value is a bound parameter.
  */
 #include <errno.h>
 #include <string.h>
@@ -117,9 +118,7 @@ static int sq_last_seen_all(struct yg_store *st,
 {
 	struct yg_sqlite *s = yg_sq(st);
 	sqlite3_stmt *stmt = NULL;
-	int r = yg_sq_prep(
-	    s, "SELECT indicator_id, MAX(last_seen_us) FROM sightings GROUP BY indicator_id",
-	    &stmt);
+	int r = yg_sq_prep(s, "SELECT indicator_id, last_seen_us FROM indicator_last_seen", &stmt);
 	if (r < 0)
 		return r;
 	int rc;
@@ -130,6 +129,23 @@ static int sq_last_seen_all(struct yg_store *st,
 			break;
 	}
 	return yg_sq_rows_end(s, stmt, rc, r);
+}
+
+static int sq_last_seen_get(struct yg_store *st, const char *indicator_id, int64_t *ret)
+{
+	struct yg_sqlite *s = yg_sq(st);
+	sqlite3_stmt *stmt = NULL;
+	int r = yg_sq_prep(
+	    s, "SELECT last_seen_us FROM indicator_last_seen WHERE indicator_id = ?1", &stmt);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(stmt, 1, indicator_id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(stmt);
+	r = rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : yg_sq_err(rc);
+	if (r == 0)
+		*ret = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+	yg_sq_fin(s, stmt);
+	return r;
 }
 
 static int sq_count(struct yg_store *st, int64_t *ret)
@@ -189,5 +205,6 @@ const struct yg_store_sighting_ops yg_sq_sighting_ops = {
     .put_many = sq_put_many,
     .aggregate = sq_aggregate,
     .last_seen_all = sq_last_seen_all,
+    .last_seen_get = sq_last_seen_get,
     .count = sq_count,
 };

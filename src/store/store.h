@@ -30,7 +30,7 @@
 #define YG_STORE_SECTOR_MAX  64
 #define YG_STORE_DESC_MAX    1024
 #define YG_STORE_LIST_MAX    100 /* ids/types/versions in one query, share targets */
-#define YG_STORE_SCHEMA_VERSION 12
+#define YG_STORE_SCHEMA_VERSION 13
 
 /* Roles, as bits so collections can hold role sets (can_read, can_write). */
 enum yg_role {
@@ -263,6 +263,19 @@ struct yg_store_ops {
 	 * before reading the data a cached answer is built from: while it is
 	 * unchanged, so is every answer built after it was read. */
 	int (*data_version)(struct yg_store *st, uint64_t *ret);
+	/* The feed generation (issue 19): like data_version, but it moves only
+	 * with commits that can change a change-feed answer (indicators, their
+	 * shares, organizations, groups, collections and grants, feed values,
+	 * the alert level: schema 13's feed tables) and with feed_bump, never
+	 * with sightings, hosts, audit, mail or darknet writes alone. Any
+	 * process's commits count; read it, like data_version, before the
+	 * data, and keep asking on a handle that never writes. On PostgreSQL
+	 * it counts notifications, so it may trail a commit by the time one
+	 * takes to arrive. */
+	int (*feed_version)(struct yg_store *st, uint64_t *ret);
+	/* Makes the open write transaction move the feed generation at its
+	 * commit (a sighting that brings a decayed indicator back). */
+	int (*feed_bump)(struct yg_store *st);
 
 	/* Whether the database answers now, for /healthz and for telling a
 	 * client "try again later" from "failed" (PostgreSQL first remakes a

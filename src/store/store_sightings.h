@@ -98,10 +98,15 @@ struct yg_store_sighting_ops {
 	int (*aggregate)(struct yg_store *st, const char *indicator_id,
 	                 int (*fn)(void *ud, const struct yg_sighting_org *o), void *ud);
 	/* The newest last_seen over every sighting of every indicator, one
-	 * call per indicator id that has any (the decay's "last sighting"). */
+	 * call per indicator id that has any (the decay's "last sighting"),
+	 * read from an aggregate the sightings' writes keep (schema 13): its
+	 * cost is the number of sighted indicators, not of sightings. */
 	int (*last_seen_all)(struct yg_store *st,
 	                     int (*fn)(void *ud, const char *indicator_id, int64_t last_seen_us),
 	                     void *ud);
+	/* The newest last_seen of indicator_id's sightings, 0 when it has
+	 * none: one row of the aggregate that last_seen_all reads. */
+	int (*last_seen_get)(struct yg_store *st, const char *indicator_id, int64_t *ret);
 	/* The number of stored sightings (tests, metrics). */
 	int (*count)(struct yg_store *st, int64_t *ret);
 	/*

@@ -92,7 +92,9 @@ int yg_mail_hasher_update(struct yg_mail_hasher *h, const void *p, size_t n)
 	size_t take = 0;
 	if (h->kept < h->keep_max) {
 		take = h->keep_max - h->kept < n ? h->keep_max - h->kept : n;
-		if (h->kept + take > h->keep_cap) {
+		/* No buffer means no capacity (keep_cap is 0 then); said
+		 * here too so that the copy below never sees a NULL keep. */
+		if (!h->keep || h->kept + take > h->keep_cap) {
 			if (in_place)
 				return -EINVAL; /* more than the room handed out */
 			/* From a page, doubling: most parts are a few hundred

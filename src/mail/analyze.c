@@ -22,6 +22,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "mail/gmime_guard.h"
 #include "mail/mail-int.h"
 
 #define READ_CHUNK  65536
@@ -43,6 +44,7 @@ static void gmime_start(void)
 	for (size_t i = 0; i < sizeof legacy / sizeof legacy[0]; i++)
 		kept_iconv[i] = iconv_open("UTF-8", legacy[i]); /* (iconv_t)-1 is harmless */
 	g_mime_init();
+	yg_mail_gmime_guard_install();
 	/* GObject creates classes (message, multipart, parts, addresses) and
 	 * GLib its time zone cache on first use; one message parsed here does
 	 * that once, before analyses run on several threads (yagura mail
@@ -257,6 +259,14 @@ static int headers(struct yg_mail_ctx *ctx, GMimeMessage *m)
 		const char *name = g_mime_header_get_name(h);
 		if (!name)
 			continue;
+		if (yg_mail_is_address_header(name)) {
+			/* Left unparsed by the guard (gmime_guard.h). */
+			const char *raw = g_mime_header_get_raw_value(h);
+			if (raw && yg_mail_addr_comment_unclosed(raw, strlen(raw)) &&
+			    (e = yg_mail_anomaly(ctx, "address_comment_unclosed")) < 0)
+				return e;
+			continue;
+		}
 		if (!strcasecmp(name, "Received")) {
 			const char *raw = g_mime_header_get_raw_value(h);
 			if (!raw)

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mail/gmime_guard.h"
 #include "mail/mail.h"
 #include "stix/validate.h"
 
@@ -97,9 +98,87 @@ static void errors(void **state)
 	yg_mail_report_free(NULL);
 }
 
+static bool has_anomaly(const struct yg_mail_report *r, const char *name)
+{
+	for (size_t i = 0; i < r->anomalies.n; i++)
+		if (!strcmp(r->anomalies.v[i], name))
+			return true;
+	return false;
+}
+
+/* Which values end inside a comment, as GMime's lexer reads them. */
+static void comment_unclosed(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *v;
+		bool open;
+	} cases[] = {
+	    {"a@b.example (Alice)", false},
+	    {"a@b.example (Alice", true},
+	    {"i@[](", true},
+	    {"\"Bob (Sales\" <b@x.example>", false},  /* in a quoted string */
+	    {"\"Bob \\\" (x\" <b@x.example>", false}, /* escaped quote inside */
+	    {"a@b.example (x\\)", true},              /* the ')' is escaped */
+	    {"a@b.example ((nested) still open", true},
+	    {"a@b.example ((nested) closed)", false},
+	    {"a@b.example (a \"(\" b)", true}, /* quotes are plain text in a comment */
+	    {"a@b.example \\(", false},
+	    {"", false},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+		assert_int_equal(yg_mail_addr_comment_unclosed(cases[i].v, strlen(cases[i].v)),
+		                 cases[i].open);
+	assert_true(yg_mail_is_address_header("reply-TO"));
+	assert_true(yg_mail_is_address_header("Bcc"));
+	assert_false(yg_mail_is_address_header("Return-Path"));
+	assert_false(yg_mail_is_address_header(NULL));
+}
+
+/* GMime 3.2.13 leaks the address before a comment that never closes
+ * (gmime_guard.h); under ASan the leak check at exit fails this test
+ * without the guard. The header is left unparsed and named, the others
+ * are read as usual, in the top message and in one it carries. */
+static void address_comment_unclosed(void **state)
+{
+	(void)state;
+	static const char m[] =
+	    "From: i@[](\r\n"
+	    "Reply-To: Alice <alice@reply.example> (open\r\n"
+	    "To: \"Bob (Sales\" <bob@victim.example>\r\n"
+	    "Cc: carol@victim.example (Carol)\r\n"
+	    "Subject: s\r\n"
+	    "MIME-Version: 1.0\r\n"
+	    "Content-Type: multipart/mixed; boundary=\"B\"\r\n\r\n"
+	    "--B\r\nContent-Type: text/plain\r\n\r\nhello\r\n"
+	    "--B\r\nContent-Type: message/rfc822\r\n\r\n"
+	    "From: inner@x.example (never closed\r\nTo: t@x.example\r\nSubject: in\r\n\r\nbody\r\n"
+	    "--B--\r\n";
+	struct yg_mail_report *r = NULL;
+	assert_int_equal(yg_mail_analyze((const uint8_t *)m, sizeof m - 1, NULL, &r), 0);
+	assert_true(has_anomaly(r, "address_comment_unclosed"));
+	assert_int_equal(r->from.n, 0);
+	assert_int_equal(r->reply_to.n, 0);
+	assert_int_equal(r->to.n, 1);
+	assert_string_equal(r->to.v[0].address, "bob@victim.example");
+	assert_string_equal(r->to.v[0].name, "Bob (Sales");
+	assert_int_equal(r->cc.n, 1);
+	assert_string_equal(r->cc.v[0].address, "carol@victim.example");
+	yg_mail_report_free(r);
+
+	/* A well-formed message has no such anomaly. */
+	r = NULL;
+	assert_int_equal(yg_mail_analyze((const uint8_t *)msg, sizeof msg - 1, NULL, &r), 0);
+	assert_false(has_anomaly(r, "address_comment_unclosed"));
+	assert_int_equal(r->from.n, 1);
+	yg_mail_report_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {cmocka_unit_test(report_fields),
-	                                   cmocka_unit_test(errors)};
+	                                   cmocka_unit_test(errors),
+	                                   cmocka_unit_test(comment_unclosed),
+	                                   cmocka_unit_test(address_comment_unclosed)};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
